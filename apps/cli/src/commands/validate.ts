@@ -1,0 +1,5 @@
+import type { Command } from "commander";
+
+export function registerValidateCommand(program: Command): void {
+  program.command("validate").description("not implemented yet");
+}
