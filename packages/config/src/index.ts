@@ -1,1 +1,8 @@
-export {};
+export { CONFIG_FIELDS, type ConfigField, type VeoqConfig } from "./config-fields.ts";
+export {
+  ConfigError,
+  describeConfig,
+  type Environment,
+  parseConfig,
+  requireApiKey,
+} from "./parse-config.ts";

@@ -1,1 +1,7 @@
-export {};
+export {
+  type CreateLoggerOptions,
+  createLogger,
+  createSecretScrubber,
+  type Logger,
+  REDACTED_PATHS,
+} from "./create-logger.ts";

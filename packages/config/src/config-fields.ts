@@ -1,0 +1,156 @@
+import { z } from "zod";
+
+/**
+ * Every environment variable veoq reads, with its default and meaning. This table is the single
+ * source of truth: `parseConfig` builds the typed config from it and the README's configuration
+ * table is checked against it by a test.
+ */
+export interface ConfigField<T> {
+  /** Environment variable name. */
+  env: string;
+  /** Default as the user would type it; undefined means "unset" (optional or required). */
+  default: string | undefined;
+  /** What it does, for the README table and error messages. */
+  description: string;
+  /** Parses the raw string (after defaulting). */
+  schema: z.ZodType<T>;
+}
+
+function field<T>(
+  env: string,
+  defaultValue: string | undefined,
+  description: string,
+  schema: z.ZodType<T>,
+): ConfigField<T> {
+  return { env, default: defaultValue, description, schema };
+}
+
+const positiveInt = (max = 1_000_000) =>
+  z.coerce.number({ error: "must be a number" }).int("must be a whole number").min(1).max(max);
+const nonNegativeInt = (max = 1_000_000_000) =>
+  z.coerce.number({ error: "must be a number" }).int("must be a whole number").min(0).max(max);
+const positiveNumber = z.coerce.number({ error: "must be a number" }).positive("must be > 0");
+const flag = z
+  .enum(["0", "1", "true", "false", "yes", "no"], { error: "must be 1/0, true/false or yes/no" })
+  .transform((v) => v === "1" || v === "true" || v === "yes");
+const httpUrl = z
+  .string()
+  .url("must be a URL")
+  .refine((v) => /^https?:\/\//.test(v), "must start with http:// or https://")
+  .transform((v) => v.replace(/\/+$/, ""));
+const redisUrl = z
+  .string()
+  .refine((v) => /^rediss?:\/\//.test(v), "must start with redis:// or rediss://");
+
+export const CONFIG_FIELDS = {
+  redisUrl: field("REDIS_URL", "redis://127.0.0.1:6379", "Redis connection URL", redisUrl),
+  prefix: field(
+    "VEOQ_PREFIX",
+    "{veoq}",
+    "Key prefix of every queue and record; the braces make it a Redis Cluster hash tag",
+    z.string().min(1).max(64),
+  ),
+  apiKey: field(
+    "JIEKOU_API_KEY",
+    undefined,
+    "jiekou.ai API key; required by workers that talk to the provider (never logged)",
+    z.string().min(1).optional(),
+  ),
+  baseUrl: field(
+    "JIEKOU_BASE_URL",
+    "https://api.jiekou.ai",
+    "Provider base URL (point it at `veoq mock` for the simulator)",
+    httpUrl,
+  ),
+  outputDir: field(
+    "VEOQ_OUTPUT_DIR",
+    "./output",
+    "Where videos are saved, as <dir>/<batch>/<custom_id>/<n>.mp4",
+    z.string().min(1),
+  ),
+  submitConcurrency: field(
+    "VEOQ_SUBMIT_CONCURRENCY",
+    "4",
+    "Create requests in flight per worker process",
+    positiveInt(1000),
+  ),
+  pollConcurrency: field(
+    "VEOQ_POLL_CONCURRENCY",
+    "32",
+    "Task-result polls in flight per worker process",
+    positiveInt(10_000),
+  ),
+  downloadConcurrency: field(
+    "VEOQ_DOWNLOAD_CONCURRENCY",
+    "4",
+    "Downloads in flight per worker process",
+    positiveInt(1000),
+  ),
+  submitAttempts: field(
+    "VEOQ_SUBMIT_ATTEMPTS",
+    "8",
+    "Tries of a create request on transient or ambiguous errors before the item fails",
+    positiveInt(100),
+  ),
+  downloadAttempts: field(
+    "VEOQ_DOWNLOAD_ATTEMPTS",
+    "8",
+    "Tries of a download on transient errors before the item fails",
+    positiveInt(100),
+  ),
+  retryBaseMs: field(
+    "VEOQ_RETRY_BASE_MS",
+    "1000",
+    "First retry delay of submits and downloads; doubles each try, with jitter",
+    positiveInt(3_600_000),
+  ),
+  maxResubmits: field(
+    "VEOQ_MAX_RESUBMITS",
+    "2",
+    "New tasks created for an item whose task FAILED with a reason that looks transient",
+    nonNegativeInt(20),
+  ),
+  pollMinIntervalSeconds: field(
+    "VEOQ_POLL_MIN_INTERVAL_SECONDS",
+    "2",
+    "Shortest time between two polls of one task (provider seconds)",
+    positiveNumber,
+  ),
+  pollMaxIntervalSeconds: field(
+    "VEOQ_POLL_MAX_INTERVAL_SECONDS",
+    "30",
+    "Longest time between two polls of one task (provider seconds)",
+    positiveNumber,
+  ),
+  pollDeadlineSeconds: field(
+    "VEOQ_POLL_DEADLINE_SECONDS",
+    "1800",
+    "A task not final this long after its creation fails as timed out (provider seconds)",
+    positiveNumber,
+  ),
+  timeScale: field(
+    "VEOQ_TIME_SCALE",
+    "1",
+    "Real seconds per provider second in the poll policy; only for the simulator's fast time (e.g. 0.01)",
+    positiveNumber,
+  ),
+  logLevel: field(
+    "LOG_LEVEL",
+    "info",
+    "pino log level: fatal, error, warn, info, debug, trace or silent",
+    z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
+      error: "must be one of fatal, error, warn, info, debug, trace, silent",
+    }),
+  ),
+  checkRedisDurability: field(
+    "VEOQ_CHECK_REDIS_DURABILITY",
+    "1",
+    "Warn at start when Redis may evict or lose jobs (maxmemory-policy, AOF)",
+    flag,
+  ),
+} as const;
+
+export type ConfigFields = typeof CONFIG_FIELDS;
+export type VeoqConfig = {
+  [K in keyof ConfigFields]: ConfigFields[K] extends ConfigField<infer T> ? T : never;
+};

@@ -1,0 +1,59 @@
+import { CONFIG_FIELDS, type ConfigField, type VeoqConfig } from "./config-fields.ts";
+
+/** Raised once at start with every invalid variable named in one readable message. */
+export class ConfigError extends Error {
+  readonly problems: readonly { env: string; message: string }[];
+
+  constructor(problems: readonly { env: string; message: string }[]) {
+    super(`invalid configuration: ${problems.map((p) => `${p.env} ${p.message}`).join("; ")}`);
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Parses the environment once into a typed config. Empty strings count as unset. The value of a
+ * variable is never echoed in an error (it may be a secret).
+ */
+export function parseConfig(env: Environment): VeoqConfig {
+  const problems: { env: string; message: string }[] = [];
+  const config: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(CONFIG_FIELDS) as [string, ConfigField<unknown>][]) {
+    const raw = env[spec.env];
+    const value = raw === undefined || raw === "" ? spec.default : raw;
+    const parsed = spec.schema.safeParse(value);
+    if (parsed.success) {
+      config[key] = parsed.data;
+    } else {
+      const message = parsed.error.issues[0]?.message ?? "is invalid";
+      problems.push({ env: spec.env, message: value === undefined ? "is required" : message });
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config as VeoqConfig;
+}
+
+/** The API key, or a ConfigError naming JIEKOU_API_KEY: for processes that talk to the provider. */
+export function requireApiKey(config: VeoqConfig): string {
+  if (config.apiKey === undefined) {
+    throw new ConfigError([
+      {
+        env: "JIEKOU_API_KEY",
+        message:
+          "is required to talk to the provider (for the simulator: start `pnpm veoq mock` and set JIEKOU_API_KEY=sim-key JIEKOU_BASE_URL=http://127.0.0.1:4010)",
+      },
+    ]);
+  }
+  return config.apiKey;
+}
+
+/** Rows for the README's configuration table. */
+export function describeConfig(): { env: string; default: string; description: string }[] {
+  return Object.values(CONFIG_FIELDS).map((f: ConfigField<unknown>) => ({
+    env: f.env,
+    default: f.default ?? "(unset)",
+    description: f.description,
+  }));
+}

@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, describeConfig, parseConfig, requireApiKey } from "../src/index.ts";
+
+describe("parseConfig", () => {
+  it("applies every default when the environment is empty", () => {
+    const config = parseConfig({});
+    expect(config.redisUrl).toBe("redis://127.0.0.1:6379");
+    expect(config.prefix).toBe("{veoq}");
+    expect(config.baseUrl).toBe("https://api.jiekou.ai");
+    expect(config.apiKey).toBeUndefined();
+    expect(config.submitConcurrency).toBe(4);
+    expect(config.timeScale).toBe(1);
+    expect(config.checkRedisDurability).toBe(true);
+  });
+
+  it("parses given values into typed fields", () => {
+    const config = parseConfig({
+      JIEKOU_BASE_URL: "http://127.0.0.1:4010/",
+      VEOQ_POLL_CONCURRENCY: "7",
+      VEOQ_TIME_SCALE: "0.01",
+      VEOQ_CHECK_REDIS_DURABILITY: "no",
+      JIEKOU_API_KEY: "k",
+    });
+    expect(config.baseUrl).toBe("http://127.0.0.1:4010");
+    expect(config.pollConcurrency).toBe(7);
+    expect(config.timeScale).toBe(0.01);
+    expect(config.checkRedisDurability).toBe(false);
+    expect(requireApiKey(config)).toBe("k");
+  });
+
+  it("names every invalid variable in one message without echoing values", () => {
+    let error: unknown;
+    try {
+      parseConfig({
+        VEOQ_SUBMIT_CONCURRENCY: "four",
+        REDIS_URL: "http://secret-host:6379",
+        LOG_LEVEL: "loud",
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    expect(message).toContain("VEOQ_SUBMIT_CONCURRENCY must be a number");
+    expect(message).toContain("REDIS_URL must start with redis://");
+    expect(message).toContain("LOG_LEVEL must be one of");
+    expect(message).not.toContain("secret-host");
+    expect((error as ConfigError).problems).toHaveLength(3);
+  });
+
+  it("rejects non-integers and out-of-range numbers", () => {
+    expect(() => parseConfig({ VEOQ_POLL_CONCURRENCY: "1.5" })).toThrow(/whole number/);
+    expect(() => parseConfig({ VEOQ_SUBMIT_CONCURRENCY: "0" })).toThrow(/VEOQ_SUBMIT_CONCURRENCY/);
+    expect(() => parseConfig({ VEOQ_TIME_SCALE: "-1" })).toThrow(/VEOQ_TIME_SCALE must be > 0/);
+  });
+
+  it("requires the API key only where asked, naming the variable", () => {
+    expect(() => requireApiKey(parseConfig({}))).toThrow(/JIEKOU_API_KEY is required/);
+  });
+
+  it("describes every variable for the README", () => {
+    const rows = describeConfig();
+    expect(rows.map((r) => r.env)).toContain("JIEKOU_API_KEY");
+    expect(rows.every((r) => r.description.length > 0)).toBe(true);
+  });
+});

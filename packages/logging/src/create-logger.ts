@@ -1,0 +1,63 @@
+import { type DestinationStream, type Logger, type LoggerOptions, pino } from "pino";
+
+export type { Logger } from "pino";
+
+/** Field paths that may hold credentials; pino replaces their values before a line is written. */
+export const REDACTED_PATHS = [
+  "apiKey",
+  "*.apiKey",
+  "authorization",
+  "*.authorization",
+  "headers.authorization",
+  "*.headers.authorization",
+  "req.headers.authorization",
+  "password",
+  "*.password",
+] as const;
+
+export interface CreateLoggerOptions {
+  /** pino level; default "info". */
+  level?: string;
+  /** Logger name, e.g. "worker" or "cli"; default "veoq". */
+  name?: string;
+  /**
+   * Secret values (the API key, dashboard password) scrubbed from every line, wherever they
+   * appear: messages, error messages and stacks, any field. Empty strings are ignored.
+   */
+  secrets?: readonly (string | undefined)[];
+  /** Where lines go; default stdout. Tests pass a stream to capture output. */
+  destination?: DestinationStream;
+}
+
+/** A scrubber for one set of secrets: replaces each occurrence with "[REDACTED]". */
+export function createSecretScrubber(
+  secrets: readonly (string | undefined)[],
+): (text: string) => string {
+  const values = secrets.filter((s): s is string => typeof s === "string" && s.length >= 4);
+  if (values.length === 0) return (text) => text;
+  return (text) => {
+    let out = text;
+    for (const value of values) out = out.split(value).join("[REDACTED]");
+    return out;
+  };
+}
+
+/**
+ * The one logger factory: JSON lines, one event per line, credentials redacted by path and by
+ * value. Callers add `batchId`, `customId`, `jobId` and `taskId` as fields through child loggers.
+ */
+export function createLogger(options: CreateLoggerOptions = {}): Logger {
+  const scrub = createSecretScrubber(options.secrets ?? []);
+  const pinoOptions: LoggerOptions = {
+    name: options.name ?? "veoq",
+    level: options.level ?? "info",
+    redact: { paths: [...REDACTED_PATHS], censor: "[REDACTED]" },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+  const destination: DestinationStream = {
+    write(line: string) {
+      (options.destination ?? process.stdout).write(scrub(line));
+    },
+  };
+  return pino(pinoOptions, destination);
+}
