@@ -1,1 +1,15 @@
-export {};
+export { CUSTOM_ID_PATTERN, checkCustomId, MAX_CUSTOM_ID_LENGTH } from "./custom-id.ts";
+export { formatLineReport } from "./format-line-report.ts";
+export { ImageFileError } from "./image-file-error.ts";
+export { inlineLocalImages } from "./inline-local-images.ts";
+export {
+  type CreateManifestContextOptions,
+  createManifestContext,
+  type FileCheckResult,
+  type ManifestContext,
+} from "./manifest-context.ts";
+export type { LineIssue, LineReport, ManifestEntry } from "./manifest-entry.ts";
+export { ManifestFileError } from "./manifest-file-error.ts";
+export { MANIFEST_LINE_FIELDS, MAX_METADATA_BYTES } from "./manifest-line-fields.ts";
+export { type ValidateManifestOptions, validateManifest } from "./validate-manifest.ts";
+export { validateManifestLine, validateManifestLineSync } from "./validate-manifest-line.ts";

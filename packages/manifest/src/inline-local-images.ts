@@ -1,0 +1,59 @@
+import { readFile, stat } from "node:fs/promises";
+import { checkImageBytes, type EndpointSlug, imageValuesOf, MAX_IMAGE_BYTES } from "@veoq/contract";
+import { describeFileError } from "./describe-file-error.ts";
+import { describeOversize } from "./describe-oversize.ts";
+import { readImageField, replaceImageField } from "./image-field-path.ts";
+import { ImageFileError } from "./image-file-error.ts";
+
+/**
+ * At submit time: returns a provider-ready body where each local image (paths listed in
+ * `localImages`, values absolute file paths as `validateManifest` left them) is replaced by its
+ * bytes in base64. Every file is checked again, since it may have been deleted or changed since
+ * the entry was enqueued: size from `stat` before reading, then format from the bytes read.
+ * Throws `ImageFileError` naming the field and the file. `input` itself is not modified.
+ */
+export async function inlineLocalImages(
+  model: EndpointSlug,
+  input: Record<string, unknown>,
+  localImages: readonly string[],
+): Promise<Record<string, unknown>> {
+  if (localImages.length === 0) return input;
+  const formatRules = new Map<string, boolean>();
+  for (const image of imageValuesOf(model, input)) formatRules.set(image.path, image.jpegPngOnly);
+  const encoded = new Map<string, string>();
+  let body = input;
+  for (const field of localImages) {
+    const file = readImageField(input, field);
+    if (typeof file !== "string") {
+      throw new ImageFileError(field, String(file), "is not a file path in the input");
+    }
+    const jpegPngOnly = formatRules.get(field) ?? false;
+    const key = `${jpegPngOnly ? 1 : 0}:${file}`;
+    let base64 = encoded.get(key);
+    if (base64 === undefined) {
+      base64 = (await readImageFile(field, file, jpegPngOnly)).toString("base64");
+      encoded.set(key, base64);
+    }
+    body = replaceImageField(body, field, base64);
+  }
+  return body;
+}
+
+async function readImageFile(field: string, file: string, jpegPngOnly: boolean): Promise<Buffer> {
+  let bytes: Buffer;
+  try {
+    const stats = await stat(file);
+    if (!stats.isFile()) throw new ImageFileError(field, file, "is not a regular file");
+    if (stats.size > MAX_IMAGE_BYTES) {
+      throw new ImageFileError(field, file, describeOversize(stats.size));
+    }
+    bytes = await readFile(file);
+  } catch (error) {
+    if (error instanceof ImageFileError) throw error;
+    throw new ImageFileError(field, file, describeFileError(error), { cause: error });
+  }
+  if (bytes.length === 0) throw new ImageFileError(field, file, "is empty");
+  const problem = checkImageBytes(bytes, { jpegPngOnly });
+  if (problem !== undefined) throw new ImageFileError(field, file, problem);
+  return bytes;
+}

@@ -1,0 +1,39 @@
+/** Result of checking one local image file: `undefined` when usable, otherwise why not. */
+export type FileCheckResult = string | undefined;
+
+/** State shared by the lines of one manifest while it is validated. */
+export interface ManifestContext {
+  /** Folder that relative image paths are resolved against: the manifest's own folder. */
+  readonly manifestDir: string;
+  /** Whether local image files are checked (existence, size, format). */
+  readonly checkFiles: boolean;
+  /** `custom_id` -> line number of its first occurrence, to report duplicates. */
+  readonly seenCustomIds: Map<string, number>;
+  /**
+   * Local-file checks by `"<jpegPngOnly 0|1>:<absolute path>"`. A file is checked once per
+   * context: the verdict is a snapshot, and `inlineLocalImages` checks the file again at submit time.
+   */
+  readonly fileChecks: Map<string, FileCheckResult>;
+}
+
+/** Options of `createManifestContext`. */
+export interface CreateManifestContextOptions {
+  /** Folder that relative image paths are resolved against (required; normally the manifest's folder). */
+  manifestDir: string;
+  /**
+   * Check local image files: that they exist, are not empty, are at most `MAX_IMAGE_BYTES`
+   * and hold an accepted image format (from their first bytes). When `false` the file
+   * system is not touched; paths are still resolved. Default `true`.
+   */
+  checkFiles?: boolean;
+}
+
+/** Creates the state for validating the lines of one manifest. Use one context per manifest. */
+export function createManifestContext(options: CreateManifestContextOptions): ManifestContext {
+  return {
+    manifestDir: options.manifestDir,
+    checkFiles: options.checkFiles ?? true,
+    seenCustomIds: new Map(),
+    fileChecks: new Map(),
+  };
+}

@@ -1,0 +1,206 @@
+import {
+  ENDPOINT_SLUGS,
+  type EndpointSlug,
+  imageValuesOf,
+  isEndpointSlug,
+  suggestField,
+  validateCreateRequest,
+} from "@veoq/contract";
+import { checkImageValue } from "./check-image-value.ts";
+import { checkCustomId, MAX_CUSTOM_ID_LENGTH } from "./custom-id.ts";
+import { describeJsonType, isJsonObject } from "./describe-json-type.ts";
+import { replaceImageField } from "./image-field-path.ts";
+import type { ManifestContext } from "./manifest-context.ts";
+import type { LineIssue, LineReport } from "./manifest-entry.ts";
+import { MANIFEST_LINE_FIELDS, MAX_METADATA_BYTES } from "./manifest-line-fields.ts";
+
+const BYTE_ORDER_MARK = 0xfeff;
+
+/**
+ * Validates one already-read manifest line, synchronously. `validateManifest` runs every line
+ * through this; services that enqueue lines programmatically can call it (or the async
+ * `validateManifestLine`) with a context of their own. Records the line's `custom_id` in the
+ * context, so a later line with the same id is reported as a duplicate.
+ */
+export function validateManifestLineSync(
+  text: string,
+  lineNumber: number,
+  ctx: ManifestContext,
+): LineReport {
+  const source = text.charCodeAt(0) === BYTE_ORDER_MARK ? text.slice(1) : text;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(source);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return failed(lineNumber, null, [{ path: "", message: `not valid JSON: ${reason}` }]);
+  }
+  if (!isJsonObject(parsed)) {
+    const message = `must be a JSON object with custom_id, model and input (got ${describeJsonType(parsed)})`;
+    return failed(lineNumber, null, [{ path: "", message }]);
+  }
+
+  const errors: LineIssue[] = [];
+  for (const key of Object.keys(parsed)) {
+    if ((MANIFEST_LINE_FIELDS as readonly string[]).includes(key)) continue;
+    const suggestion = suggestField(key, MANIFEST_LINE_FIELDS);
+    const hint =
+      suggestion === undefined
+        ? `; a line has only ${MANIFEST_LINE_FIELDS.join(", ")}`
+        : `; did you mean ${JSON.stringify(suggestion)}?`;
+    errors.push({ path: key, message: `unknown field ${JSON.stringify(key)}${hint}` });
+  }
+
+  const rawCustomId = parsed.custom_id;
+  const customId =
+    typeof rawCustomId === "string" && rawCustomId.length <= MAX_CUSTOM_ID_LENGTH
+      ? rawCustomId
+      : null;
+  const customIdProblem = checkCustomId(rawCustomId);
+  if (customIdProblem !== undefined) {
+    errors.push({ path: "custom_id", message: customIdProblem });
+  } else if (customId !== null) {
+    const firstLine = ctx.seenCustomIds.get(customId);
+    if (firstLine === undefined) ctx.seenCustomIds.set(customId, lineNumber);
+    else {
+      errors.push({
+        path: "custom_id",
+        message: `duplicate: line ${firstLine} already uses "${customId}"`,
+      });
+    }
+  }
+
+  const model = checkModel(parsed.model, errors);
+
+  let input: Record<string, unknown> | undefined;
+  let localImages: string[] = [];
+  if (parsed.input === undefined) {
+    errors.push({
+      path: "input",
+      message: "is required; must be the request body for the model (a JSON object)",
+    });
+  } else if (!isJsonObject(parsed.input)) {
+    errors.push({
+      path: "input",
+      message: `must be a JSON object (got ${describeJsonType(parsed.input)})`,
+    });
+  } else if (model !== undefined) {
+    const checked = checkInput(model, parsed.input, ctx, errors);
+    input = checked.input;
+    localImages = checked.localImages;
+  }
+
+  const metadata = parsed.metadata;
+  if (metadata !== undefined) {
+    if (!isJsonObject(metadata)) {
+      errors.push({
+        path: "metadata",
+        message: `must be a JSON object (got ${describeJsonType(metadata)}); leave it out when there is none`,
+      });
+    } else {
+      const size = Buffer.byteLength(JSON.stringify(metadata), "utf8");
+      if (size > MAX_METADATA_BYTES) {
+        errors.push({
+          path: "metadata",
+          message: `is ${size} bytes as JSON, more than the ${MAX_METADATA_BYTES}-byte (16 KiB) limit`,
+        });
+      }
+    }
+  }
+
+  if (errors.length > 0 || model === undefined || input === undefined || customId === null) {
+    return failed(lineNumber, customId, errors);
+  }
+  return {
+    line: lineNumber,
+    customId,
+    ok: true,
+    errors: [],
+    entry: {
+      line: lineNumber,
+      customId,
+      model,
+      input,
+      localImages,
+      metadata: metadata as Record<string, unknown> | undefined,
+    },
+  };
+}
+
+/** Async form of `validateManifestLineSync`, for callers that prefer a promise. */
+export async function validateManifestLine(
+  text: string,
+  lineNumber: number,
+  ctx: ManifestContext,
+): Promise<LineReport> {
+  return validateManifestLineSync(text, lineNumber, ctx);
+}
+
+function failed(line: number, customId: string | null, errors: LineIssue[]): LineReport {
+  return { line, customId, ok: false, errors, entry: undefined };
+}
+
+function checkModel(value: unknown, errors: LineIssue[]): EndpointSlug | undefined {
+  const choices = `one of ${ENDPOINT_SLUGS.join(", ")}`;
+  if (value === undefined) {
+    errors.push({ path: "model", message: `is required; must be ${choices}` });
+    return undefined;
+  }
+  if (typeof value !== "string") {
+    errors.push({ path: "model", message: `must be ${choices} (got ${describeJsonType(value)})` });
+    return undefined;
+  }
+  if (isEndpointSlug(value)) return value;
+  const suggestion = suggestField(value, ENDPOINT_SLUGS);
+  const hint = suggestion === undefined ? "" : `did you mean ${JSON.stringify(suggestion)}? `;
+  const shown = JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+  errors.push({ path: "model", message: `unknown model ${shown}; ${hint}must be ${choices}` });
+  return undefined;
+}
+
+/**
+ * Checks the body against the model's schema and every image field's value; returns the input
+ * with local image paths made absolute, and the paths of those local images.
+ */
+function checkInput(
+  model: EndpointSlug,
+  body: Record<string, unknown>,
+  ctx: ManifestContext,
+  errors: LineIssue[],
+): { input: Record<string, unknown>; localImages: string[] } {
+  const schemaIssuePaths = new Set<string>();
+  const verdict = validateCreateRequest(model, body);
+  if (!verdict.ok) {
+    for (const issue of verdict.issues) {
+      schemaIssuePaths.add(issue.path);
+      errors.push({ path: prefixInput(issue.path), message: issue.message });
+    }
+  }
+  let input = body;
+  const localImages: string[] = [];
+  for (const image of imageValuesOf(model, body)) {
+    const value: unknown = image.value;
+    if (typeof value !== "string" || schemaIssuePaths.has(image.path)) continue;
+    if (value.trim() === "") {
+      errors.push({ path: prefixInput(image.path), message: "must not be empty" });
+      continue;
+    }
+    const checked = checkImageValue(value, image.jpegPngOnly, ctx);
+    if (checked.error !== undefined) {
+      errors.push({ path: prefixInput(image.path), message: checked.error });
+      continue;
+    }
+    if (checked.kind === "local") {
+      localImages.push(image.path);
+      if (checked.absolutePath !== value) {
+        input = replaceImageField(input, image.path, checked.absolutePath);
+      }
+    }
+  }
+  return { input, localImages };
+}
+
+function prefixInput(path: string): string {
+  if (path === "") return "input";
+  return path.startsWith("[") ? `input${path}` : `input.${path}`;
+}

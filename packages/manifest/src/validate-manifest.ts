@@ -1,0 +1,82 @@
+import type { FileHandle } from "node:fs/promises";
+import { open } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { describeFileError } from "./describe-file-error.ts";
+import { createManifestContext } from "./manifest-context.ts";
+import type { LineReport } from "./manifest-entry.ts";
+import { ManifestFileError } from "./manifest-file-error.ts";
+import { validateManifestLineSync } from "./validate-manifest-line.ts";
+
+/** Options of `validateManifest`. */
+export interface ValidateManifestOptions {
+  /** Check local image files' existence, size and format (default `true`). */
+  checkFiles?: boolean;
+  /**
+   * Called after each reported line with the bytes read from the file so far and the file's
+   * size, for progress displays (default: none). `bytesRead` runs ahead of the reported
+   * line by at most one read buffer (64 KiB).
+   */
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
+}
+
+const BLANK_LINE = /^\s*$/;
+
+/**
+ * Streams the manifest (readline over a file stream; the file is never read whole) and yields
+ * one report per non-blank line, in order. Only `custom_id` -> line number and one verdict per
+ * distinct local image file are kept in memory. Throws `ManifestFileError` (on the first
+ * `next()`) when the manifest cannot be opened or is not a regular file.
+ */
+export async function* validateManifest(
+  manifestPath: string,
+  options: ValidateManifestOptions = {},
+): AsyncGenerator<LineReport> {
+  const absolutePath = resolve(manifestPath);
+  const { handle, size } = await openManifest(manifestPath, absolutePath);
+  const stream = handle.createReadStream({ encoding: "utf8", highWaterMark: 64 * 1024 });
+  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+  const ctx = createManifestContext({
+    manifestDir: dirname(absolutePath),
+    checkFiles: options.checkFiles ?? true,
+  });
+  const { onProgress } = options;
+  let lineNumber = 0;
+  try {
+    for await (const text of lines) {
+      lineNumber++;
+      if (BLANK_LINE.test(text)) continue;
+      yield validateManifestLineSync(text, lineNumber, ctx);
+      onProgress?.(stream.bytesRead, size);
+    }
+  } finally {
+    lines.close();
+    stream.destroy();
+  }
+}
+
+async function openManifest(
+  manifestPath: string,
+  absolutePath: string,
+): Promise<{ handle: FileHandle; size: number }> {
+  let handle: FileHandle;
+  try {
+    handle = await open(absolutePath, "r");
+  } catch (error) {
+    throw new ManifestFileError(manifestPath, describeFileError(error), { cause: error });
+  }
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) {
+      throw new ManifestFileError(
+        manifestPath,
+        stats.isDirectory() ? "is a folder, not a file" : "is not a regular file",
+      );
+    }
+    return { handle, size: stats.size };
+  } catch (error) {
+    await handle.close();
+    if (error instanceof ManifestFileError) throw error;
+    throw new ManifestFileError(manifestPath, describeFileError(error), { cause: error });
+  }
+}

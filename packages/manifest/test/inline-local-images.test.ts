@@ -1,0 +1,123 @@
+import { readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { MAX_IMAGE_BYTES } from "@veoq/contract";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  ImageFileError,
+  inlineLocalImages,
+  type ManifestEntry,
+  validateManifestLineSync,
+} from "../src/index.ts";
+import {
+  contextIn,
+  createManifestFolder,
+  FIXTURES_DIR,
+  IMG2VIDEO,
+  img2videoInput,
+  LITE,
+  liteInput,
+  type ManifestFolder,
+  manifestLine,
+} from "./manifest-fixture.ts";
+
+let folder: ManifestFolder;
+const png = readFileSync(join(FIXTURES_DIR, "red.png"));
+const jpeg = readFileSync(join(FIXTURES_DIR, "pixel.jpg"));
+const gif = readFileSync(join(FIXTURES_DIR, "pixel.gif"));
+
+beforeAll(() => {
+  folder = createManifestFolder();
+});
+afterAll(() => folder.remove());
+
+function entryOf(model: string, input: Record<string, unknown>): ManifestEntry {
+  const report = validateManifestLineSync(
+    manifestLine("a", model, input),
+    1,
+    contextIn(folder.dir),
+  );
+  if (report.entry === undefined) throw new Error(JSON.stringify(report.errors));
+  return report.entry;
+}
+
+describe("inlineLocalImages", () => {
+  it("replaces each local image by its base64 and leaves the rest alone", async () => {
+    const entry = entryOf(LITE, liteInput({ seed: 3 }));
+    const body = await inlineLocalImages(entry.model, entry.input, entry.localImages);
+    expect(body).toEqual({
+      ...liteInput({ seed: 3 }),
+      image: png.toString("base64"),
+      last_frame_image: jpeg.toString("base64"),
+    });
+    expect(entry.input.image).toBe(join(folder.dir, "images", "red.png"));
+  });
+
+  it("inlines files inside reference_images without touching URLs", async () => {
+    const entry = entryOf(
+      IMG2VIDEO,
+      img2videoInput({
+        reference_images: [
+          { image: "https://example.com/a.png", reference_type: "asset" },
+          { image: "images/pixel.gif", reference_type: "asset" },
+        ],
+      }),
+    );
+    const body = await inlineLocalImages(entry.model, entry.input, entry.localImages);
+    expect(body.reference_images).toEqual([
+      { image: "https://example.com/a.png", reference_type: "asset" },
+      { image: gif.toString("base64"), reference_type: "asset" },
+    ]);
+  });
+
+  it("returns the input unchanged when there are no local images", async () => {
+    const input = img2videoInput({ image: "https://example.com/a.png" });
+    expect(await inlineLocalImages(IMG2VIDEO, input, [])).toBe(input);
+  });
+
+  it("throws ImageFileError naming field and file when the file was deleted", async () => {
+    const file = join(folder.dir, "deleted.png");
+    writeFileSync(file, png);
+    const entry = entryOf(LITE, liteInput({ last_frame_image: "deleted.png" }));
+    rmSync(file);
+    const failure = await inlineLocalImages(entry.model, entry.input, entry.localImages).catch(
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(ImageFileError);
+    expect(failure).toMatchObject({ field: "last_frame_image", file });
+    expect((failure as Error).message).toBe(`last_frame_image: file ${file} does not exist`);
+  });
+
+  it("throws ImageFileError when the file changed into another format", async () => {
+    const file = join(folder.dir, "changed.png");
+    writeFileSync(file, png);
+    const entry = entryOf(LITE, liteInput({ image: "changed.png" }));
+    writeFileSync(file, gif);
+    await expect(inlineLocalImages(entry.model, entry.input, entry.localImages)).rejects.toThrow(
+      `image: file ${file} must be jpeg or png (got gif)`,
+    );
+  });
+
+  it("throws ImageFileError when the file became empty or stopped being an image", async () => {
+    const file = join(folder.dir, "emptied.png");
+    writeFileSync(file, png);
+    const entry = entryOf(IMG2VIDEO, img2videoInput({ image: "emptied.png" }));
+    writeFileSync(file, "");
+    await expect(inlineLocalImages(entry.model, entry.input, entry.localImages)).rejects.toThrow(
+      /is empty$/,
+    );
+    writeFileSync(file, "text");
+    await expect(inlineLocalImages(entry.model, entry.input, entry.localImages)).rejects.toThrow(
+      ImageFileError,
+    );
+  });
+
+  it("throws ImageFileError when the file grew past 20 MB", async () => {
+    const file = join(folder.dir, "grown.png");
+    writeFileSync(file, png);
+    const entry = entryOf(IMG2VIDEO, img2videoInput({ image: "grown.png" }));
+    truncateSync(file, MAX_IMAGE_BYTES + 1);
+    await expect(inlineLocalImages(entry.model, entry.input, entry.localImages)).rejects.toThrow(
+      /at most 20 MB is allowed$/,
+    );
+  });
+});
