@@ -1,1 +1,24 @@
-export {};
+export {
+  classifyHttpStatus,
+  classifyNetworkError,
+  detectLimitScope,
+  type StatusClassification,
+} from "./classify-failure.ts";
+export { parseRetryAfter } from "./parse-retry-after.ts";
+export {
+  createProviderClient,
+  type DownloadResult,
+  type ProviderClient,
+} from "./provider-client.ts";
+export {
+  PROVIDER_CLIENT_DEFAULTS,
+  type ProviderClientOptions,
+  type ProviderRequestEvent,
+} from "./provider-client-options.ts";
+export {
+  isProviderError,
+  type LimitScope,
+  ProviderError,
+  type ProviderErrorKind,
+  type ProviderOperation,
+} from "./provider-error.ts";
