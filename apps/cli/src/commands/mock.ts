@@ -1,5 +1,158 @@
-import type { Command } from "commander";
+import {
+  DEFAULT_SIMULATOR_OPTIONS,
+  type SimulatorOverrides,
+  startSimulator,
+} from "@veoq/simulator";
+import { type Command, InvalidArgumentError } from "commander";
+
+/** Port `veoq mock` listens on unless told otherwise. */
+export const DEFAULT_MOCK_PORT = 4010;
+
+interface MockCommandOptions {
+  port: number;
+  host: string;
+  timeScale?: number;
+  seed?: number;
+  failureRate?: number;
+  rateLimit?: number;
+  maxConcurrent?: number;
+  errorRate?: number;
+  dropRate?: number;
+  urlTtl?: number;
+  eta: boolean;
+  progress: boolean;
+}
+
+interface NumberRule {
+  min: number;
+  max?: number;
+  /** Whether `min` itself is refused. */
+  exclusiveMin?: boolean;
+  integer?: boolean;
+  /** What the value must be, for the error message. */
+  expected: string;
+}
+
+/** A commander option parser that refuses anything outside `rule` with a clear message. */
+function numberParser(rule: NumberRule): (value: string) => number {
+  return (value) => {
+    const number = value.trim() === "" ? Number.NaN : Number(value);
+    const valid =
+      Number.isFinite(number) &&
+      (rule.exclusiveMin === true ? number > rule.min : number >= rule.min) &&
+      (rule.max === undefined || number <= rule.max) &&
+      (rule.integer !== true || Number.isInteger(number));
+    if (!valid) throw new InvalidArgumentError(`expected ${rule.expected}, got "${value}".`);
+    return number;
+  };
+}
+
+const parseRate = numberParser({ min: 0, max: 1, expected: "a fraction from 0 to 1" });
+
+function waitForShutdownSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve(signal);
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}
+
+function simulatorOptionsOf(options: MockCommandOptions): SimulatorOverrides {
+  return {
+    port: options.port,
+    host: options.host,
+    timeScale: options.timeScale,
+    seed: options.seed,
+    failureRate: options.failureRate,
+    rateLimit:
+      options.rateLimit === undefined ? undefined : { requestsPerSecond: options.rateLimit },
+    maxConcurrentTasks: options.maxConcurrent,
+    serverErrorRate: options.errorRate,
+    dropConnectionRate: options.dropRate,
+    urlTtlSeconds: options.urlTtl,
+    reportEta: options.eta,
+    reportProgress: options.progress,
+  };
+}
+
+async function runMock(options: MockCommandOptions): Promise<void> {
+  let simulator: Awaited<ReturnType<typeof startSimulator>>;
+  try {
+    simulator = await startSimulator(simulatorOptionsOf(options));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === "EADDRINUSE"
+        ? `port ${options.port} on ${options.host} is already in use (try --port 0 for a free one)`
+        : (error as Error).message;
+    process.stderr.write(`veoq mock: cannot start the simulator: ${reason}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const apiKey = DEFAULT_SIMULATOR_OPTIONS.apiKeys[0] ?? "sim-key";
+  process.stdout.write(`JIEKOU_BASE_URL=${simulator.url} JIEKOU_API_KEY=${apiKey}\n`);
+  process.stderr.write(
+    `veoq mock: simulated jiekou.ai API running; stats at ${simulator.url}/__sim/stats. Ctrl-C to stop.\n`,
+  );
+  await waitForShutdownSignal();
+  await simulator.close();
+}
 
 export function registerMockCommand(program: Command): void {
-  program.command("mock").description("not implemented yet");
+  program
+    .command("mock")
+    .description("run the jiekou.ai API simulator (with fault injection) until interrupted")
+    .option(
+      "--port <port>",
+      "port to listen on (0 = any free port)",
+      numberParser({ min: 0, max: 65535, integer: true, expected: "a port from 0 to 65535" }),
+      DEFAULT_MOCK_PORT,
+    )
+    .option("--host <host>", "interface to listen on", DEFAULT_SIMULATOR_OPTIONS.host)
+    .option(
+      "--time-scale <x>",
+      "real seconds per provider second (0.01 makes a 90 s task take 0.9 s; default 1)",
+      numberParser({ min: 0, exclusiveMin: true, expected: "a number above 0" }),
+    )
+    .option(
+      "--seed <n>",
+      "seed of every random choice (default 1)",
+      numberParser({
+        min: 0,
+        max: 4294967295,
+        integer: true,
+        expected: "an integer from 0 to 4294967295",
+      }),
+    )
+    .option("--failure-rate <r>", "fraction of tasks that end FAILED (default 0)", parseRate)
+    .option(
+      "--rate-limit <rps>",
+      "requests per second allowed per key, answering 429 beyond it (default off)",
+      numberParser({ min: 0, expected: "a number of requests per second, 0 or more" }),
+    )
+    .option(
+      "--max-concurrent <n>",
+      "tasks a key may have running at once, answering 429 beyond it (default off)",
+      numberParser({ min: 0, integer: true, expected: "a whole number, 0 or more" }),
+    )
+    .option("--error-rate <r>", "fraction of API requests answered 5xx (default 0)", parseRate)
+    .option(
+      "--drop-rate <r>",
+      "fraction of API requests whose connection is dropped unanswered (default 0)",
+      parseRate,
+    )
+    .option(
+      "--url-ttl <s>",
+      "lifetime of result URLs in provider seconds (default 3600)",
+      numberParser({ min: 0, exclusiveMin: true, expected: "a number of seconds above 0" }),
+    )
+    .option("--no-eta", "leave eta out of task results")
+    .option("--no-progress", "leave progress_percent out of task results")
+    .action(async (options: MockCommandOptions) => {
+      await runMock(options);
+    });
 }

@@ -1,0 +1,42 @@
+import {
+  type CreateRequest,
+  checkImageBytes,
+  classifyInlineImage,
+  decodeBase64Strict,
+  type EndpointSlug,
+  imageValuesOf,
+  validateCreateRequest,
+} from "@veoq/contract";
+
+export type CreateBodyCheck = { ok: true; value: CreateRequest } | { ok: false; message: string };
+
+/**
+ * Check a parsed create body as the provider would: the contract's schema, then every image value
+ * (an http(s) URL, which is not fetched, or base64 / data-URI whose bytes pass the image checks).
+ * A refusal carries the 400 message: `"<path>: <message>"` joined by "; ".
+ */
+export function checkCreateBody(slug: EndpointSlug, body: unknown): CreateBodyCheck {
+  const validation = validateCreateRequest(slug, body);
+  if (!validation.ok) {
+    const message = validation.issues
+      .map((issue) => (issue.path === "" ? issue.message : `${issue.path}: ${issue.message}`))
+      .join("; ");
+    return { ok: false, message };
+  }
+  const problems: string[] = [];
+  for (const image of imageValuesOf(slug, body as Record<string, unknown>)) {
+    const problem = problemOfImage(image.value, image.jpegPngOnly);
+    if (problem !== undefined) problems.push(`${image.path}: ${problem}`);
+  }
+  if (problems.length > 0) return { ok: false, message: problems.join("; ") };
+  return { ok: true, value: validation.value as CreateRequest };
+}
+
+function problemOfImage(value: string, jpegPngOnly: boolean): string | undefined {
+  const image = classifyInlineImage(value);
+  if (image === undefined) return "must be an http(s) URL, a data URI or base64 image data";
+  if (image.kind === "url") return undefined;
+  const bytes = decodeBase64Strict(image.base64);
+  if (bytes === undefined) return "is not valid base64";
+  return checkImageBytes(bytes, { jpegPngOnly });
+}

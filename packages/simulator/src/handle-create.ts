@@ -1,0 +1,82 @@
+import { createHash } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { EndpointSlug } from "@veoq/contract";
+import { canonicalJson } from "./canonical-json.ts";
+import { checkCreateBody } from "./create-request-check.ts";
+import { decideCreateAnswer } from "./fault-injection.ts";
+import { guardApiRequest } from "./guard-api-request.ts";
+import { dropConnection, sendError, sendJson, sendText } from "./http-answers.ts";
+import { planTask } from "./plan-task.ts";
+import type { SimulatorContext } from "./simulator-context.ts";
+
+/** `POST /v3/async/<endpoint>`: check, then create a task and answer its id. */
+export async function handleCreate(
+  ctx: SimulatorContext,
+  endpoint: EndpointSlug,
+  rawBody: Buffer,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const { stats, store } = ctx;
+  stats.countCreate();
+  const refuse = (answer: string): void => stats.countRejected(answer);
+  const key = await guardApiRequest(ctx, req, res, refuse);
+  if (key === undefined) return;
+
+  let body: unknown;
+  try {
+    body = JSON.parse(rawBody.toString("utf8"));
+  } catch {
+    refuse("400");
+    sendError(res, 400, "request body is not valid JSON", stats);
+    return;
+  }
+  const check = checkCreateBody(endpoint, body);
+  if (!check.ok) {
+    refuse("400");
+    sendError(res, 400, check.message, stats);
+    return;
+  }
+
+  const nowMs = ctx.options.clock();
+  const { maxConcurrentTasks, concurrencyRetryAfterSeconds } = ctx.faults;
+  if (maxConcurrentTasks > 0 && store.inFlightOf(key, nowMs) >= maxConcurrentTasks) {
+    refuse("429");
+    sendError(res, 429, "too many concurrent tasks", stats, {
+      "Retry-After": String(Math.max(1, Math.ceil(concurrencyRetryAfterSeconds))),
+    });
+    return;
+  }
+
+  const answer = decideCreateAnswer(ctx.prng, ctx.faults);
+  if (answer === "invalid-json") {
+    refuse("invalid-json");
+    sendText(res, 200, '{"task_id": "', "application/json", stats);
+    return;
+  }
+  if (answer === "missing-task-id") {
+    refuse("missing-task-id");
+    sendJson(res, 200, { code: 0, message: "success" }, stats);
+    return;
+  }
+
+  const bodyHash = createHash("sha256").update(canonicalJson(body)).digest("hex");
+  const acceptedBefore = store.acceptedCountOfBody(bodyHash);
+  const task = planTask(ctx, {
+    endpoint,
+    body: check.value,
+    acceptedBefore,
+    ownerKey: key,
+    nowMs,
+  });
+  store.recordAcceptedBody(bodyHash);
+  store.add(task, nowMs);
+  stats.countAccepted(endpoint, acceptedBefore > 0);
+  stats.noteInFlight(store.inFlightTotal(nowMs));
+
+  if (answer === "drop-after-create") {
+    dropConnection(req, stats);
+    return;
+  }
+  sendJson(res, 200, { task_id: task.taskId }, stats);
+}
