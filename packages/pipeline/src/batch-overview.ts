@@ -1,0 +1,25 @@
+import type { BatchRecord } from "./batch-store.ts";
+
+/** Derived figures of a batch, shared by `veoq status` and the dashboard. */
+export interface BatchOverview extends BatchRecord {
+  done: number;
+  percent: number;
+  elapsedSeconds: number;
+  /** Final items per second since the batch was created. */
+  itemsPerSecond: number;
+  finished: boolean;
+}
+
+export function overviewOf(batch: BatchRecord, now: number): BatchOverview {
+  const done = batch.counts.completed + batch.counts.failed;
+  const end = batch.finishedAt ?? now;
+  const elapsedSeconds = Math.max(0, (end - batch.createdAt) / 1000);
+  return {
+    ...batch,
+    done,
+    percent: batch.total === 0 ? 100 : Math.floor((done / batch.total) * 100),
+    elapsedSeconds,
+    itemsPerSecond: elapsedSeconds > 0 ? done / elapsedSeconds : 0,
+    finished: batch.total > 0 && done === batch.total,
+  };
+}

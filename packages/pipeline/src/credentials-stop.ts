@@ -1,0 +1,16 @@
+import type { BatchStore } from "./batch-store.ts";
+import type { VeoqQueues } from "./queues.ts";
+
+/** Why the submit queue is paused by a credentials stop, or undefined when it is not. */
+export async function credentialsStopReason(store: BatchStore): Promise<string | undefined> {
+  return (await store.redis.get(store.keys.credentialsStop)) ?? undefined;
+}
+
+/** Resumes submissions after a credentials stop (or any pause of the submit queue). */
+export async function resumeSubmissions(store: BatchStore, queues: VeoqQueues): Promise<boolean> {
+  const wasPaused = await queues.submit.isPaused();
+  await store.redis.del(store.keys.credentialsStop);
+  await queues.submit.removeRateLimitKey();
+  await queues.submit.resume();
+  return wasPaused;
+}

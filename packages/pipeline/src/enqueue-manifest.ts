@@ -1,0 +1,188 @@
+import { createHash } from "node:crypto";
+import path from "node:path";
+import { type LineReport, type ManifestEntry, validateManifest } from "@veoq/manifest";
+import type { BatchStore } from "./batch-store.ts";
+import type { SubmitJobData } from "./job-data.ts";
+import { isValidBatchId, submitJobId } from "./job-ids.ts";
+import type { VeoqQueues } from "./queues.ts";
+
+export interface EnqueueProgress {
+  phase: "validate" | "enqueue";
+  lines: number;
+  /** Known after the validate phase. */
+  totalLines: number | undefined;
+  invalid: number;
+  added: number;
+  alreadyPresent: number;
+}
+
+export interface EnqueueManifestOptions {
+  manifestPath: string;
+  /** Default: the manifest's file name plus a short hash of its absolute path (stable across runs). */
+  batchId?: string;
+  /** Enqueue the valid lines even when some are invalid (default false: enqueue nothing then). */
+  skipInvalid?: boolean;
+  queues: VeoqQueues;
+  store: BatchStore;
+  /** Tries per create request (VEOQ_SUBMIT_ATTEMPTS). */
+  submitAttempts: number;
+  /** Jobs added per round trip; default 500. */
+  chunkSize?: number;
+  now?: () => number;
+  onProgress?: (progress: EnqueueProgress) => void;
+  /** Called for every invalid line, in order. */
+  onInvalidLine?: (report: LineReport) => void;
+}
+
+export interface EnqueueSummary {
+  batchId: string;
+  lines: number;
+  valid: number;
+  invalid: number;
+  /** New items added to the batch. */
+  added: number;
+  /** Valid lines whose custom_id the batch already had: no new work. */
+  alreadyPresent: number;
+  /** False when invalid lines stopped the enqueue (nothing was added). */
+  enqueued: boolean;
+}
+
+export class EnqueueError extends Error {
+  override name = "EnqueueError";
+}
+
+/** The batch id used when none is given: readable, and the same for the same manifest file. */
+export function defaultBatchId(manifestPath: string): string {
+  const absolute = path.resolve(manifestPath);
+  const stem = path
+    .basename(absolute)
+    .replace(/\.[^.]*$/, "")
+    .replace(/[^A-Za-z0-9._-]/g, "-")
+    .slice(0, 48);
+  const hash = createHash("sha256").update(absolute).digest("hex").slice(0, 6);
+  return `${stem || "batch"}-${hash}`;
+}
+
+/**
+ * Validates a manifest and adds one submit job per valid line, in bulk. Job ids come from batch
+ * and custom_id, and the batch's item registry is checked first, so enqueuing the same manifest
+ * twice adds nothing. Streams the file: memory does not grow with its length (beyond the
+ * custom ids kept to find duplicates).
+ */
+export async function enqueueManifest(options: EnqueueManifestOptions): Promise<EnqueueSummary> {
+  const now = options.now ?? Date.now;
+  const batchId = options.batchId ?? defaultBatchId(options.manifestPath);
+  if (!isValidBatchId(batchId)) {
+    throw new EnqueueError(
+      `batch id ${JSON.stringify(batchId)} must be 1-64 characters of A-Z a-z 0-9 . _ -`,
+    );
+  }
+  const chunkSize = options.chunkSize ?? 500;
+  const progress: EnqueueProgress = {
+    phase: "validate",
+    lines: 0,
+    totalLines: undefined,
+    invalid: 0,
+    added: 0,
+    alreadyPresent: 0,
+  };
+
+  if (!options.skipInvalid) {
+    for await (const report of validateManifest(options.manifestPath)) {
+      progress.lines++;
+      if (!report.ok) {
+        progress.invalid++;
+        options.onInvalidLine?.(report);
+      }
+      if (progress.lines % 1000 === 0) options.onProgress?.(progress);
+    }
+    options.onProgress?.(progress);
+    if (progress.invalid > 0) {
+      return {
+        batchId,
+        lines: progress.lines,
+        valid: progress.lines - progress.invalid,
+        invalid: progress.invalid,
+        added: 0,
+        alreadyPresent: 0,
+        enqueued: false,
+      };
+    }
+    progress.totalLines = progress.lines;
+  }
+
+  await options.store.ensureBatch(batchId, path.resolve(options.manifestPath), now());
+  progress.phase = "enqueue";
+  progress.lines = 0;
+  progress.invalid = 0;
+  let chunk: ManifestEntry[] = [];
+  const flush = async () => {
+    const entries = chunk;
+    chunk = [];
+    const present = await options.store.hasItems(
+      batchId,
+      entries.map((e) => e.customId),
+    );
+    const fresh = entries.filter((_, i) => !present[i]);
+    progress.alreadyPresent += entries.length - fresh.length;
+    if (fresh.length > 0) {
+      const enqueuedAt = now();
+      await options.queues.submit.addBulk(
+        fresh.map((entry) => ({
+          name: "submit",
+          data: submitJobData(batchId, entry, enqueuedAt),
+          opts: {
+            jobId: submitJobId(batchId, entry.customId, 0),
+            attempts: options.submitAttempts,
+            backoff: { type: "veoq" },
+          },
+        })),
+      );
+      const added = await options.store.registerItems(
+        batchId,
+        fresh.map((e) => e.customId),
+      );
+      progress.added += added.length;
+      progress.alreadyPresent += fresh.length - added.length;
+    }
+    options.onProgress?.(progress);
+  };
+
+  for await (const report of validateManifest(options.manifestPath, {
+    checkFiles: options.skipInvalid === true,
+  })) {
+    progress.lines++;
+    if (!report.ok || report.entry === undefined) {
+      progress.invalid++;
+      if (options.skipInvalid) options.onInvalidLine?.(report);
+      continue;
+    }
+    chunk.push(report.entry);
+    if (chunk.length >= chunkSize) await flush();
+  }
+  if (chunk.length > 0) await flush();
+  options.onProgress?.(progress);
+  return {
+    batchId,
+    lines: progress.lines,
+    valid: progress.lines - progress.invalid,
+    invalid: progress.invalid,
+    added: progress.added,
+    alreadyPresent: progress.alreadyPresent,
+    enqueued: true,
+  };
+}
+
+function submitJobData(batchId: string, entry: ManifestEntry, enqueuedAt: number): SubmitJobData {
+  return {
+    v: 1,
+    batchId,
+    customId: entry.customId,
+    model: entry.model,
+    input: entry.input,
+    localImages: entry.localImages,
+    ...(entry.metadata === undefined ? {} : { metadata: entry.metadata }),
+    submission: 0,
+    trace: { enqueuedAt, taskIds: [], submitAttempts: 0, polls: 0 },
+  };
+}

@@ -1,0 +1,68 @@
+import type { ProviderErrorKind } from "@veoq/provider-client";
+
+/**
+ * The one place where provider error kinds become pipeline decisions. Processors switch on the
+ * decision and turn it into BullMQ's signals (UnrecoverableError, RateLimitError, DelayedError,
+ * or a plain error that BullMQ retries with backoff).
+ */
+export type SubmitDecision =
+  /** Fail the item for good with the provider's message. */
+  | "fail"
+  /** The whole submit queue waits Retry-After; the job is not charged an attempt. */
+  | "rate_limit"
+  /** Pause the submit queue and shout; nothing fails until someone runs `veoq resume`. */
+  | "credentials_stop"
+  /** Retry with backoff. */
+  | "retry"
+  /** Retry with backoff, and count the item as a possible duplicate: the task may exist. */
+  | "retry_possible_duplicate";
+
+export function decideSubmitFailure(kind: ProviderErrorKind): SubmitDecision {
+  switch (kind) {
+    case "invalid_request":
+      return "fail";
+    case "rate_limited":
+      return "rate_limit";
+    case "unauthorized":
+    case "payment_required":
+      return "credentials_stop";
+    case "ambiguous":
+      return "retry_possible_duplicate";
+    case "transient":
+    case "malformed_response":
+    case "not_found":
+    case "url_expired":
+      return "retry";
+  }
+}
+
+/** Poll errors never fail a task: they only decide how long to wait. */
+export type PollErrorDecision = "delay" | "credentials_delay";
+
+export function decidePollFailure(kind: ProviderErrorKind): PollErrorDecision {
+  return kind === "unauthorized" || kind === "payment_required" ? "credentials_delay" : "delay";
+}
+
+export type DownloadDecision = "refresh_urls" | "retry" | "fail";
+
+export function decideDownloadFailure(kind: ProviderErrorKind): DownloadDecision {
+  switch (kind) {
+    case "url_expired":
+      return "refresh_urls";
+    case "invalid_request":
+      return "fail";
+    default:
+      return "retry";
+  }
+}
+
+const TRANSIENT_REASON =
+  /internal|timeout|timed out|retry|temporar|unavailable|overload|busy|capacity|try again|server error/i;
+const PERMANENT_REASON =
+  /policy|safety|invalid|prohibit|reject|not allowed|violat|unsupported|blocked/i;
+
+/** Whether a FAILED task's reason suggests that a new task with the same request may succeed. */
+export function reasonLooksTransient(reason: string | undefined): boolean {
+  if (!reason) return true;
+  return TRANSIENT_REASON.test(reason) && !PERMANENT_REASON.test(reason);
+}

@@ -1,0 +1,75 @@
+import { isProviderError } from "@veoq/provider-client";
+import type { Job } from "bullmq";
+import { loadItemMetadata } from "./item-metadata.ts";
+import type { ItemErrorKind, ItemResult } from "./item-result.ts";
+import type { ItemTrace } from "./job-data.ts";
+import type { PipelineContext } from "./pipeline-context.ts";
+
+/** Whether this run of the job is its last allowed try. */
+export function isLastAttempt(job: Job): boolean {
+  const attempts = job.opts.attempts ?? 1;
+  return job.attemptsMade + 1 >= attempts;
+}
+
+/** The error kind an item ends with, from any thrown value. */
+export function itemErrorKindOf(error: unknown): ItemErrorKind {
+  if (isProviderError(error)) return error.kind;
+  return "internal";
+}
+
+export interface FailItemInput {
+  batchId: string;
+  customId: string;
+  model: string;
+  submission: number;
+  trace: ItemTrace;
+  stage: "submit" | "poll" | "download";
+  jobId: string;
+  errorKind: ItemErrorKind;
+  errorMessage: string;
+  /** The manifest's metadata; read from the submit job when not given. */
+  metadata?: Record<string, unknown> | undefined;
+  submitJobId?: string;
+}
+
+/** Records the final failure of an item (result + state) before the job itself fails. */
+export async function recordItemFailure(
+  context: PipelineContext,
+  input: FailItemInput,
+): Promise<void> {
+  const result: ItemResult = {
+    batchId: input.batchId,
+    customId: input.customId,
+    model: input.model,
+    status: "failed",
+    taskIds: input.trace.taskIds,
+    files: [],
+    errorKind: input.errorKind,
+    errorMessage: input.errorMessage,
+    failedStage: input.stage,
+    failedJobId: input.jobId,
+    submission: input.submission,
+    submitAttempts: input.trace.submitAttempts,
+    polls: input.trace.polls,
+    enqueuedAt: input.trace.enqueuedAt,
+    submittedAt: input.trace.submittedAt,
+    finishedAt: context.now(),
+    metadata:
+      input.metadata ??
+      (input.submitJobId === undefined
+        ? undefined
+        : await loadItemMetadata(context, input.submitJobId)),
+  };
+  await context.store.finishItem(result);
+  context.observer.itemFinished?.(result);
+  context.logger.warn(
+    {
+      batchId: input.batchId,
+      customId: input.customId,
+      jobId: input.jobId,
+      taskId: input.trace.taskIds.at(-1),
+      errorKind: input.errorKind,
+    },
+    `item failed at ${input.stage}: ${input.errorMessage}`,
+  );
+}

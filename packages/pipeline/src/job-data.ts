@@ -1,0 +1,99 @@
+import { ENDPOINT_SLUGS } from "@veoq/contract";
+import { z } from "zod";
+
+/**
+ * Job payloads, shared by producers and workers. Workers parse what they read from Redis instead
+ * of trusting its type: jobs already queued may come from older code. Payloads stay small: local
+ * images are absolute paths, read only at submit time.
+ */
+
+const id = z.string().min(1).max(200);
+
+/** What the item has been through so far; carried from job to job and ends up in the results. */
+export const itemTraceSchema = z.object({
+  enqueuedAt: z.number(),
+  /** Every provider task created for the item, oldest first. */
+  taskIds: z.array(z.string()),
+  /** Create requests sent (all submissions, all tries). */
+  submitAttempts: z.number().int().nonnegative(),
+  /** Task-result reads that got an answer. */
+  polls: z.number().int().nonnegative(),
+  submittedAt: z.number().optional(),
+  finishedAt: z.number().optional(),
+});
+export type ItemTrace = z.infer<typeof itemTraceSchema>;
+
+export const submitJobDataSchema = z.object({
+  v: z.literal(1),
+  batchId: id,
+  customId: id,
+  model: z.enum(ENDPOINT_SLUGS),
+  input: z.record(z.string(), z.unknown()),
+  /** Paths in `input` (e.g. "reference_images[0].image") whose value is a local file to inline. */
+  localImages: z.array(z.string()),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  /** 0 for the manifest's request, n for the n-th re-submission after a failed task. */
+  submission: z.number().int().nonnegative(),
+  trace: itemTraceSchema,
+  /** Set right after the provider answered, before anything else: a retry never re-creates it. */
+  taskId: z.string().optional(),
+  createdAt: z.number().optional(),
+});
+export type SubmitJobData = z.infer<typeof submitJobDataSchema>;
+
+export const pollJobDataSchema = z.object({
+  v: z.literal(1),
+  batchId: id,
+  customId: id,
+  model: z.enum(ENDPOINT_SLUGS),
+  submission: z.number().int().nonnegative(),
+  submitJobId: id,
+  taskId: z.string().min(1),
+  /** When the task was created (ms since epoch). */
+  createdAt: z.number(),
+  /** Requested video length: the policy's first guess of how long the task takes. */
+  durationSeconds: z.number(),
+  sampleCount: z.number().int().min(1).max(4),
+  /** Answered polls of this task (the trace counts those of every task of the item). */
+  taskPolls: z.number().int().nonnegative(),
+  /** Poll errors (429, 5xx, network) so far; they delay the next poll, never fail the task. */
+  pollErrors: z.number().int().nonnegative(),
+  lastStatus: z.string().optional(),
+  trace: itemTraceSchema,
+});
+export type PollJobData = z.infer<typeof pollJobDataSchema>;
+
+export const downloadOutputSchema = z.object({
+  index: z.number().int().nonnegative(),
+  url: z.string(),
+  type: z.string().optional(),
+  /** When the URL stops working (ms since epoch), if the provider said. */
+  expiresAt: z.number().optional(),
+});
+export type DownloadOutput = z.infer<typeof downloadOutputSchema>;
+
+export const savedFileSchema = z.object({
+  index: z.number().int().nonnegative(),
+  /** Relative to the output dir. */
+  path: z.string(),
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string(),
+});
+export type SavedFile = z.infer<typeof savedFileSchema>;
+
+export const downloadJobDataSchema = z.object({
+  v: z.literal(1),
+  batchId: id,
+  customId: id,
+  model: z.enum(ENDPOINT_SLUGS),
+  submission: z.number().int().nonnegative(),
+  submitJobId: id,
+  taskId: z.string().min(1),
+  outputs: z.array(downloadOutputSchema).min(1),
+  /** Files already saved by an earlier try: a retry does not fetch them again. */
+  saved: z.array(savedFileSchema),
+  /** Times the URLs were refreshed by a new task-result read after they expired. */
+  refreshes: z.number().int().nonnegative(),
+  trace: itemTraceSchema,
+});
+export type DownloadJobData = z.infer<typeof downloadJobDataSchema>;

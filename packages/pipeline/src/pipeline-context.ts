@@ -1,0 +1,49 @@
+import type { Logger } from "@veoq/logging";
+import type { ProviderClient } from "@veoq/provider-client";
+import type { BatchStore } from "./batch-store.ts";
+import type { PipelineObserver } from "./pipeline-observer.ts";
+import type { PollPolicySettings } from "./poll-policy.ts";
+import type { VeoqQueues } from "./queues.ts";
+
+/** Tunables of the processors, from the config; every field documented in @veoq/config. */
+export interface PipelineSettings {
+  outputDir: string;
+  submitAttempts: number;
+  downloadAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  maxResubmits: number;
+  pollDeadlineSeconds: number;
+  /** Real seconds per provider second (1 in production; e.g. 0.01 against a fast simulator). */
+  timeScale: number;
+  pollPolicy: PollPolicySettings;
+}
+
+/** Test seams: points where a test can stop a step to simulate a crash. */
+export interface PipelineHooks {
+  /** After the task id is on the job, before the hand-off to the poll queue. */
+  afterTaskRecorded?: (taskId: string) => Promise<void>;
+}
+
+/** Everything a processor needs; built once per worker process. */
+export interface PipelineContext {
+  client: ProviderClient;
+  queues: VeoqQueues;
+  store: BatchStore;
+  logger: Logger;
+  settings: PipelineSettings;
+  now: () => number;
+  random: () => number;
+  hooks: PipelineHooks;
+  observer: PipelineObserver;
+}
+
+/** Provider seconds -> real milliseconds. */
+export function toRealMs(context: PipelineContext, providerSeconds: number): number {
+  return Math.max(1, Math.round(providerSeconds * 1000 * context.settings.timeScale));
+}
+
+/** Real milliseconds -> provider seconds. */
+export function toProviderSeconds(context: PipelineContext, realMs: number): number {
+  return realMs / 1000 / context.settings.timeScale;
+}

@@ -1,0 +1,23 @@
+import type { ProviderErrorKind } from "@veoq/provider-client";
+import type { ItemResult } from "./item-result.ts";
+
+/**
+ * What the pipeline reports as it works, for metrics. The core knows nothing of Prometheus: a
+ * metrics package implements this interface. Every method is optional and must not throw.
+ */
+export interface PipelineObserver {
+  /** Every provider HTTP request (create, task-result, file download). */
+  providerRequest?(event: {
+    operation: "create" | "task-result" | "download";
+    endpoint: string;
+    status: number | undefined;
+    errorKind: ProviderErrorKind | undefined;
+    durationMs: number;
+  }): void;
+  /** An item reached its final state. */
+  itemFinished?(result: ItemResult): void;
+  /** A task reached a final status after this many answered polls. */
+  taskFinished?(event: { model: string; status: "SUCCEED" | "FAILED"; polls: number }): void;
+  /** Bytes of one saved output file. */
+  downloadSaved?(event: { model: string; bytes: number }): void;
+}

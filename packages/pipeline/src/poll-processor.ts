@@ -1,0 +1,239 @@
+import type { TaskResult } from "@veoq/contract";
+import { isProviderError } from "@veoq/provider-client";
+import { DelayedError, type Job, UnrecoverableError } from "bullmq";
+import { decidePollFailure, reasonLooksTransient } from "./failure-policy.ts";
+import { recordItemFailure } from "./item-failure.ts";
+import {
+  type DownloadJobData,
+  type PollJobData,
+  pollJobDataSchema,
+  submitJobDataSchema,
+} from "./job-data.ts";
+import { downloadJobId, submitJobId } from "./job-ids.ts";
+import { type PipelineContext, toProviderSeconds, toRealMs } from "./pipeline-context.ts";
+import { isPastDeadline, nextPollDelaySeconds, pollErrorDelaySeconds } from "./poll-policy.ts";
+
+export type PollOutcome =
+  | { outcome: "succeeded"; downloadJobId: string }
+  | { outcome: "resubmitted"; submitJobId: string };
+
+/** Longest wait after a credentials error on a poll: long enough to be quiet, short enough to notice a fix. */
+const CREDENTIALS_POLL_DELAY_SECONDS = 60;
+
+/**
+ * A step job: reads the task's result and, while it is not final, re-delays ITSELF (same job id,
+ * moveToDelayed + DelayedError) for the time the poll policy says. Re-delays are not attempts;
+ * the deadline bounds them. Poll errors only push the next poll back.
+ */
+export function createPollProcessor(context: PipelineContext) {
+  return async function processPoll(job: Job, token?: string): Promise<PollOutcome> {
+    const parsed = pollJobDataSchema.safeParse(job.data);
+    if (!parsed.success) {
+      throw new UnrecoverableError(`poll job ${job.id} has invalid data: ${parsed.error.message}`);
+    }
+    const data = parsed.data;
+    const log = context.logger.child({
+      batchId: data.batchId,
+      customId: data.customId,
+      jobId: job.id,
+      taskId: data.taskId,
+    });
+    const elapsedSeconds = toProviderSeconds(context, context.now() - data.createdAt);
+
+    let result: TaskResult;
+    try {
+      result = await context.client.getTaskResult(data.taskId);
+    } catch (error) {
+      if (!isProviderError(error)) throw error;
+      const pollErrors = data.pollErrors + 1;
+      const waitSeconds =
+        decidePollFailure(error.kind) === "credentials_delay"
+          ? CREDENTIALS_POLL_DELAY_SECONDS
+          : pollErrorDelaySeconds(
+              pollErrors,
+              error.retryAfterMs === undefined
+                ? undefined
+                : toProviderSeconds(context, error.retryAfterMs),
+              context.settings.pollPolicy,
+            );
+      log.warn(
+        { errorKind: error.kind, pollErrors },
+        `poll failed, next in ${waitSeconds.toFixed(1)}s: ${error.message}`,
+      );
+      if (isPastDeadline(elapsedSeconds, context.settings.pollDeadlineSeconds)) {
+        return failTimedOut(context, job, data, elapsedSeconds);
+      }
+      await job.updateData({ ...data, pollErrors });
+      await job.moveToDelayed(context.now() + toRealMs(context, waitSeconds), token);
+      throw new DelayedError();
+    }
+
+    const trace = { ...data.trace, polls: data.trace.polls + 1 };
+    const taskPolls = data.taskPolls + 1;
+    if (result.status === "SUCCEED" || result.status === "FAILED") {
+      context.observer.taskFinished?.({
+        model: data.model,
+        status: result.status,
+        polls: taskPolls,
+      });
+    }
+    switch (result.status) {
+      case "SUCCEED":
+        return handOffToDownload(context, job, { ...data, trace }, result);
+      case "FAILED":
+        return handleFailedTask(context, job, { ...data, trace }, result.reason);
+      default: {
+        if (isPastDeadline(elapsedSeconds, context.settings.pollDeadlineSeconds)) {
+          return failTimedOut(context, job, { ...data, trace }, elapsedSeconds);
+        }
+        if (result.progressPercent !== undefined) {
+          await job.updateProgress(Math.max(0, Math.min(100, result.progressPercent)));
+        }
+        const waitSeconds = nextPollDelaySeconds(
+          {
+            elapsedSeconds,
+            etaSeconds: result.etaSeconds,
+            progressPercent: result.progressPercent,
+          },
+          context.settings.pollPolicy,
+          context.random,
+        );
+        await job.updateData({ ...data, trace, taskPolls, lastStatus: result.status });
+        await job.moveToDelayed(context.now() + toRealMs(context, waitSeconds), token);
+        throw new DelayedError();
+      }
+    }
+  };
+}
+
+async function handOffToDownload(
+  context: PipelineContext,
+  job: Job,
+  data: PollJobData,
+  result: TaskResult,
+): Promise<PollOutcome> {
+  const now = context.now();
+  const trace = { ...data.trace, finishedAt: now };
+  if (result.videos.length === 0) {
+    await recordItemFailure(context, {
+      ...pollFailureBase(data, job),
+      trace,
+      errorKind: "malformed_response",
+      errorMessage: `task ${data.taskId} succeeded without any video URL`,
+    });
+    throw new UnrecoverableError(`task ${data.taskId} succeeded without any video URL`);
+  }
+  const outputs = result.videos.map((video, index) => ({
+    index,
+    url: video.url,
+    type: video.type,
+    expiresAt:
+      video.ttlSeconds === undefined ? undefined : now + toRealMs(context, video.ttlSeconds),
+  }));
+  const soonest = Math.min(...outputs.map((o) => o.expiresAt ?? Number.POSITIVE_INFINITY));
+  const id = downloadJobId(data.batchId, data.customId, data.submission);
+  const downloadData: DownloadJobData = {
+    v: 1,
+    batchId: data.batchId,
+    customId: data.customId,
+    model: data.model,
+    submission: data.submission,
+    submitJobId: data.submitJobId,
+    taskId: data.taskId,
+    outputs,
+    saved: [],
+    refreshes: 0,
+    trace,
+  };
+  await job.updateProgress(100);
+  await context.queues.download.add("download", downloadData, {
+    jobId: id,
+    priority: expiryPriority(soonest, now),
+    attempts: context.settings.downloadAttempts,
+    backoff: { type: "veoq" },
+  });
+  await context.store.transition(data.batchId, data.customId, "downloading");
+  return { outcome: "succeeded", downloadJobId: id };
+}
+
+/**
+ * BullMQ priority (1 = first) from the time left before the soonest URL expires, in seconds:
+ * downloads whose URLs expire soonest go first. Unknown expiry goes last.
+ */
+export function expiryPriority(expiresAt: number, now: number): number {
+  if (!Number.isFinite(expiresAt)) return 2_000_000;
+  return Math.max(1, Math.min(2_000_000, Math.round((expiresAt - now) / 1000)));
+}
+
+async function handleFailedTask(
+  context: PipelineContext,
+  job: Job,
+  data: PollJobData,
+  reason: string | undefined,
+): Promise<PollOutcome> {
+  const message = reason?.trim() || "the provider reported the task as failed without a reason";
+  const log = context.logger.child({
+    batchId: data.batchId,
+    customId: data.customId,
+    jobId: job.id,
+    taskId: data.taskId,
+  });
+  if (reasonLooksTransient(reason) && data.submission < context.settings.maxResubmits) {
+    const original = await context.queues.submit.getJob(data.submitJobId);
+    const submitData = submitJobDataSchema.safeParse(original?.data);
+    if (submitData.success) {
+      const submission = data.submission + 1;
+      const id = submitJobId(data.batchId, data.customId, submission);
+      const { taskId: _taskId, createdAt: _createdAt, ...request } = submitData.data;
+      await context.queues.submit.add(
+        "submit",
+        { ...request, submission, trace: data.trace },
+        { jobId: id, attempts: context.settings.submitAttempts, backoff: { type: "veoq" } },
+      );
+      await context.store.incrementCounter(data.batchId, "resubmits");
+      log.warn(
+        { reason: message, submission },
+        "task failed with a transient-looking reason: submitting a new task",
+      );
+      return { outcome: "resubmitted", submitJobId: id };
+    }
+    log.error(
+      { submitJobId: data.submitJobId },
+      "cannot re-submit: the original submit job is gone",
+    );
+  }
+  await recordItemFailure(context, {
+    ...pollFailureBase(data, job),
+    errorKind: "task_failed",
+    errorMessage: message,
+  });
+  throw new UnrecoverableError(`task ${data.taskId} failed: ${message}`);
+}
+
+async function failTimedOut(
+  context: PipelineContext,
+  job: Job,
+  data: PollJobData,
+  elapsedSeconds: number,
+): Promise<never> {
+  const message = `task ${data.taskId} not final after ${Math.round(elapsedSeconds)}s (deadline ${context.settings.pollDeadlineSeconds}s)`;
+  await recordItemFailure(context, {
+    ...pollFailureBase(data, job),
+    errorKind: "timeout",
+    errorMessage: message,
+  });
+  throw new UnrecoverableError(message);
+}
+
+function pollFailureBase(data: PollJobData, job: Job) {
+  return {
+    batchId: data.batchId,
+    customId: data.customId,
+    model: data.model,
+    submission: data.submission,
+    trace: data.trace,
+    stage: "poll" as const,
+    jobId: String(job.id),
+    submitJobId: data.submitJobId,
+  };
+}

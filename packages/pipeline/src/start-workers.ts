@@ -1,0 +1,162 @@
+import type { VeoqConfig } from "@veoq/config";
+import type { Logger } from "@veoq/logging";
+import { createProviderClient, type ProviderClient } from "@veoq/provider-client";
+import { Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import { BatchStore } from "./batch-store.ts";
+import { createDownloadProcessor } from "./download-processor.ts";
+import type { PipelineContext, PipelineHooks, PipelineSettings } from "./pipeline-context.ts";
+import type { PipelineObserver } from "./pipeline-observer.ts";
+import { DEFAULT_POLL_POLICY } from "./poll-policy.ts";
+import { createPollProcessor } from "./poll-processor.ts";
+import { QUEUE_NAMES, type QueueRole } from "./queue-names.ts";
+import { createQueues } from "./queues.ts";
+import { createRedisConnection } from "./redis-connection.ts";
+import { createSubmitProcessor, veoqBackoffStrategy } from "./submit-processor.ts";
+
+export interface StartWorkersOptions {
+  config: VeoqConfig;
+  /** API key for the provider (from JIEKOU_API_KEY). */
+  apiKey: string;
+  /** Which queues this process works on; default all three. */
+  roles?: readonly QueueRole[];
+  /** Overrides the per-role concurrency from the config. */
+  concurrency?: Partial<Record<QueueRole, number>>;
+  logger: Logger;
+  /** Injected in tests; default a client built from the config. */
+  client?: ProviderClient;
+  hooks?: PipelineHooks;
+  /** Receives metrics events (see pipeline-observer.ts). */
+  observer?: PipelineObserver;
+  /** Submit queue cap (jobs per second across all processes); default effectively none. */
+  submitRatePerSecond?: number;
+  /**
+   * How long a job's lock lasts without renewal (ms). A worker that dies holding jobs gives
+   * them up this long after its last renewal; default 30 s (BullMQ's).
+   */
+  lockDurationMs?: number;
+  /** How often stalled jobs (of dead workers) are looked for (ms); default 30 s. */
+  stalledIntervalMs?: number;
+  now?: () => number;
+  random?: () => number;
+}
+
+export interface RunningWorkers {
+  workers: Worker[];
+  context: PipelineContext;
+  /** Graceful: lets jobs in progress finish (up to timeoutMs), then closes connections. */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+export function pipelineSettingsFrom(config: VeoqConfig): PipelineSettings {
+  return {
+    outputDir: config.outputDir,
+    submitAttempts: config.submitAttempts,
+    downloadAttempts: config.downloadAttempts,
+    retryBaseMs: config.retryBaseMs,
+    retryMaxMs: Math.max(config.retryBaseMs, 60_000),
+    maxResubmits: config.maxResubmits,
+    pollDeadlineSeconds: config.pollDeadlineSeconds,
+    timeScale: config.timeScale,
+    pollPolicy: {
+      ...DEFAULT_POLL_POLICY,
+      minIntervalSeconds: config.pollMinIntervalSeconds,
+      maxIntervalSeconds: config.pollMaxIntervalSeconds,
+    },
+  };
+}
+
+/** Starts the BullMQ workers of the given roles in this process. */
+export async function startWorkers(options: StartWorkersOptions): Promise<RunningWorkers> {
+  const { config, logger } = options;
+  const roles = options.roles ?? (["submit", "poll", "download"] as const);
+  const commands: Redis = createRedisConnection(config.redisUrl, "worker");
+  const queues = createQueues(commands, config.prefix);
+  const observer = options.observer ?? {};
+  const client =
+    options.client ??
+    createProviderClient({
+      baseUrl: config.baseUrl,
+      apiKey: options.apiKey,
+      onRequest: (event) => observer.providerRequest?.(event),
+    });
+  const context: PipelineContext = {
+    client,
+    queues,
+    store: new BatchStore(commands, config.prefix),
+    logger,
+    settings: pipelineSettingsFrom(config),
+    now: options.now ?? Date.now,
+    random: options.random ?? Math.random,
+    hooks: options.hooks ?? {},
+    observer,
+  };
+  const concurrency: Record<QueueRole, number> = {
+    submit: options.concurrency?.submit ?? config.submitConcurrency,
+    poll: options.concurrency?.poll ?? config.pollConcurrency,
+    download: options.concurrency?.download ?? config.downloadConcurrency,
+  };
+  const processors = {
+    submit: createSubmitProcessor(context),
+    poll: createPollProcessor(context),
+    download: createDownloadProcessor(context),
+  };
+  // BullMQ leaves connections it was handed open on close; we close them ourselves.
+  const connections: Redis[] = [commands];
+  const workers = roles.map((role) => {
+    const connection = createRedisConnection(config.redisUrl, "worker");
+    connections.push(connection);
+    const worker = new Worker(QUEUE_NAMES[role], processors[role], {
+      connection,
+      prefix: config.prefix,
+      concurrency: concurrency[role],
+      lockDuration: options.lockDurationMs ?? 30_000,
+      stalledInterval: options.stalledIntervalMs ?? 30_000,
+      settings: { backoffStrategy: veoqBackoffStrategy(context) },
+      // The limiter is what makes a provider 429 pause the whole submit queue (queue.rateLimit).
+      ...(role === "submit"
+        ? { limiter: { max: options.submitRatePerSecond ?? 1_000_000, duration: 1000 } }
+        : {}),
+    });
+    worker.on("error", (error) => logger.error({ err: error, queue: role }, "worker error"));
+    worker.on("failed", (job, error) => {
+      if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
+        logger.debug({ jobId: job.id, queue: role, err: error }, "job failed for good");
+      }
+    });
+    return worker;
+  });
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
+  logger.info({ roles, concurrency }, "workers started");
+
+  let closing: Promise<void> | undefined;
+  const closeOnce = async (timeoutMs: number) => {
+    const workersClosed = Promise.all(workers.map((w) => w.close()));
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), timeoutMs);
+    });
+    const outcome = await Promise.race([workersClosed.then(() => "closed" as const), timedOut]);
+    clearTimeout(timer);
+    if (outcome === "timeout") {
+      // BullMQ cannot turn a pending graceful close into a forced one, so we drop the
+      // connections: lock renewal stops and another worker recovers the jobs as stalled.
+      logger.warn(
+        { timeoutMs },
+        "jobs still running at shutdown; leaving them to be recovered as stalled",
+      );
+      workersClosed.catch(() => {});
+    }
+    await queues.close();
+    await client.close();
+    for (const connection of connections) connection.disconnect();
+  };
+  return {
+    workers,
+    context,
+    close(timeoutMs = 30_000) {
+      closing ??= closeOnce(timeoutMs);
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,214 @@
+import { type CreateRequest, durationSecondsOf, sampleCountOf } from "@veoq/contract";
+import { ImageFileError, inlineLocalImages } from "@veoq/manifest";
+import { isProviderError } from "@veoq/provider-client";
+import { type Job, RateLimitError, UnrecoverableError } from "bullmq";
+import { decideSubmitFailure } from "./failure-policy.ts";
+import { isLastAttempt, itemErrorKindOf, recordItemFailure } from "./item-failure.ts";
+import { type PollJobData, type SubmitJobData, submitJobDataSchema } from "./job-data.ts";
+import { pollJobId } from "./job-ids.ts";
+import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
+import { initialPollDelaySeconds } from "./poll-policy.ts";
+import { retryDelayMs } from "./retry-delay.ts";
+
+/** How long the submit queue waits after a 429 without Retry-After. */
+export const DEFAULT_RATE_LIMIT_WAIT_MS = 5_000;
+
+export interface SubmitResult {
+  taskId: string;
+  pollJobId: string;
+}
+
+/**
+ * Creates the provider task for one item, records its id on the job before anything else, then
+ * hands the item to the poll queue under a deterministic id. A retry that finds a task id on the
+ * job skips the create: the only window in which a crash can pay twice is between the provider's
+ * answer and `updateData`, and ambiguous (sent, unanswered) creates are counted on the batch.
+ */
+export function createSubmitProcessor(context: PipelineContext) {
+  return async function processSubmit(job: Job): Promise<SubmitResult> {
+    const parsed = submitJobDataSchema.safeParse(job.data);
+    if (!parsed.success) {
+      throw new UnrecoverableError(
+        `submit job ${job.id} has invalid data: ${parsed.error.message}`,
+      );
+    }
+    let data: SubmitJobData = parsed.data;
+    const log = context.logger.child({
+      batchId: data.batchId,
+      customId: data.customId,
+      jobId: job.id,
+    });
+
+    if (data.taskId === undefined) {
+      let body: Record<string, unknown>;
+      try {
+        body = await inlineLocalImages(data.model, data.input, data.localImages);
+      } catch (error) {
+        if (error instanceof ImageFileError) {
+          await recordItemFailure(context, {
+            ...failureBase(data, job),
+            errorKind: "invalid_input",
+            errorMessage: error.message,
+          });
+          throw new UnrecoverableError(error.message);
+        }
+        throw error;
+      }
+      data = { ...data, trace: { ...data.trace, submitAttempts: data.trace.submitAttempts + 1 } };
+      let taskId: string;
+      try {
+        ({ taskId } = await context.client.createTask(data.model, body as CreateRequest));
+      } catch (error) {
+        await job.updateData(data);
+        throw await handleCreateFailure(context, job, data, error);
+      }
+      const createdAt = context.now();
+      data = {
+        ...data,
+        taskId,
+        createdAt,
+        trace: {
+          ...data.trace,
+          taskIds: [...data.trace.taskIds, taskId],
+          submittedAt: data.trace.submittedAt ?? createdAt,
+        },
+      };
+      await job.updateData(data);
+      await context.store.indexTask(taskId, data.batchId, data.customId);
+      log.info({ taskId }, "task created");
+    } else {
+      log.info({ taskId: data.taskId }, "task already created by an earlier try; handing off");
+    }
+
+    const taskId = data.taskId as string;
+    await context.hooks.afterTaskRecorded?.(taskId);
+
+    const pollId = pollJobId(data.batchId, data.customId, data.submission);
+    const videoSeconds = durationSecondsOf(data.model, data.input as CreateRequest);
+    const pollData: PollJobData = {
+      v: 1,
+      batchId: data.batchId,
+      customId: data.customId,
+      model: data.model,
+      submission: data.submission,
+      submitJobId: String(job.id),
+      taskId,
+      createdAt: data.createdAt ?? context.now(),
+      durationSeconds: videoSeconds,
+      sampleCount: sampleCountOf(data.model, data.input as CreateRequest),
+      taskPolls: 0,
+      pollErrors: 0,
+      trace: data.trace,
+    };
+    const sinceCreate = context.now() - pollData.createdAt;
+    const delay = Math.max(
+      0,
+      toRealMs(context, initialPollDelaySeconds(data.model, videoSeconds)) - sinceCreate,
+    );
+    await context.queues.poll.add("poll", pollData, {
+      jobId: pollId,
+      delay,
+      attempts: 5,
+      backoff: { type: "veoq" },
+    });
+    await context.store.transition(data.batchId, data.customId, "processing");
+    return { taskId, pollJobId: pollId };
+  };
+}
+
+function failureBase(data: SubmitJobData, job: Job) {
+  return {
+    batchId: data.batchId,
+    customId: data.customId,
+    model: data.model,
+    submission: data.submission,
+    trace: data.trace,
+    stage: "submit" as const,
+    jobId: String(job.id),
+    metadata: data.metadata,
+  };
+}
+
+/** Turns a failed create into the BullMQ signal its kind calls for; returns the error to throw. */
+async function handleCreateFailure(
+  context: PipelineContext,
+  job: Job,
+  data: SubmitJobData,
+  error: unknown,
+): Promise<Error> {
+  const log = context.logger.child({
+    batchId: data.batchId,
+    customId: data.customId,
+    jobId: job.id,
+  });
+  if (!isProviderError(error)) {
+    if (isLastAttempt(job)) {
+      await recordItemFailure(context, {
+        ...failureBase(data, job),
+        errorKind: itemErrorKindOf(error),
+        errorMessage: error instanceof Error ? error.message : String(error),
+      });
+    }
+    return error instanceof Error ? error : new Error(String(error));
+  }
+  switch (decideSubmitFailure(error.kind)) {
+    case "fail":
+      await recordItemFailure(context, {
+        ...failureBase(data, job),
+        errorKind: error.kind,
+        errorMessage: error.providerMessage ?? error.message,
+      });
+      return new UnrecoverableError(error.message);
+    case "rate_limit": {
+      const waitMs = error.retryAfterMs ?? DEFAULT_RATE_LIMIT_WAIT_MS;
+      log.warn({ waitMs, limitScope: error.limitScope }, "provider rate limit: submit queue waits");
+      await context.queues.submit.rateLimit(waitMs);
+      return new RateLimitError();
+    }
+    case "credentials_stop": {
+      await context.queues.submit.pause();
+      await context.store.redis.set(
+        context.store.keys.credentialsStop,
+        `${error.kind}: ${error.message}`,
+      );
+      log.error(
+        { errorKind: error.kind },
+        `CREDENTIALS STOP: the provider answered ${error.status ?? ""} (${error.kind}); the submit queue is paused and no job was failed. Fix JIEKOU_API_KEY or the account balance, then run \`pnpm veoq resume\`.`,
+      );
+      // Back to the (now paused) wait list without charging an attempt.
+      return new RateLimitError();
+    }
+    case "retry_possible_duplicate":
+      await context.store.incrementCounter(data.batchId, "possibleDuplicates");
+      log.warn(
+        { errorKind: error.kind },
+        "create sent but unanswered: retrying, the task may exist twice",
+      );
+      break;
+    case "retry":
+      log.warn(
+        { errorKind: error.kind, attempt: job.attemptsMade + 1 },
+        `create failed: ${error.message}`,
+      );
+      break;
+  }
+  if (isLastAttempt(job)) {
+    await recordItemFailure(context, {
+      ...failureBase(data, job),
+      errorKind: error.kind,
+      errorMessage: error.message,
+    });
+  }
+  return error;
+}
+
+/** BullMQ backoff strategy "veoq": exponential with jitter, shared by every queue. */
+export function veoqBackoffStrategy(context: PipelineContext) {
+  return (attemptsMade: number) =>
+    retryDelayMs(
+      attemptsMade,
+      context.settings.retryBaseMs,
+      context.settings.retryMaxMs,
+      context.random,
+    );
+}

@@ -1,0 +1,168 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseConfig, type VeoqConfig } from "@veoq/config";
+import { createLogger } from "@veoq/logging";
+import { type Simulator, type SimulatorOptions, startSimulator } from "@veoq/simulator";
+import { Redis } from "ioredis";
+import {
+  BatchStore,
+  createQueues,
+  type EnqueueSummary,
+  enqueueManifest,
+  type RunningWorkers,
+  type StartWorkersOptions,
+  startWorkers,
+  type VeoqQueues,
+} from "../src/index.ts";
+
+/** The smallest valid PNG: a 1x1 image. */
+export const TINY_PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+  "base64",
+);
+
+export const TIME_SCALE = 0.01;
+
+/**
+ * One isolated pipeline per test: a unique key prefix on the shared Redis, its own simulator,
+ * temp dir and workers. `close` removes every key under the prefix.
+ */
+export interface Harness {
+  config: VeoqConfig;
+  simulator: Simulator;
+  redis: Redis;
+  queues: VeoqQueues;
+  store: BatchStore;
+  dir: string;
+  workers: RunningWorkers[];
+  start(options?: Partial<StartWorkersOptions>): Promise<RunningWorkers>;
+  writeManifest(lines: object[]): Promise<string>;
+  enqueue(manifestPath: string, batchId?: string): Promise<EnqueueSummary>;
+  waitForBatch(batchId: string, timeoutMs?: number): Promise<void>;
+  waitFor(check: () => Promise<boolean>, what: string, timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function createHarness(
+  options: { simulator?: Partial<SimulatorOptions>; env?: Record<string, string> } = {},
+): Promise<Harness> {
+  const prefix = `{veoq-test-${randomBytes(4).toString("hex")}}`;
+  const dir = await mkdtemp(path.join(tmpdir(), "veoq-pipeline-"));
+  await writeFile(path.join(dir, "frame.png"), TINY_PNG);
+  const simulator = await startSimulator({ timeScale: TIME_SCALE, seed: 7, ...options.simulator });
+  const config = parseConfig({
+    REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+    VEOQ_PREFIX: prefix,
+    JIEKOU_BASE_URL: simulator.url,
+    JIEKOU_API_KEY: "sim-key",
+    VEOQ_OUTPUT_DIR: path.join(dir, "output"),
+    VEOQ_TIME_SCALE: String(TIME_SCALE),
+    VEOQ_RETRY_BASE_MS: "20",
+    ...options.env,
+  });
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  const queues = createQueues(redis, prefix);
+  const store = new BatchStore(redis, prefix);
+  const logger = createLogger({ level: "silent" });
+  const workers: RunningWorkers[] = [];
+
+  const harness: Harness = {
+    config,
+    simulator,
+    redis,
+    queues,
+    store,
+    dir,
+    workers,
+    async start(overrides = {}) {
+      const running = await startWorkers({
+        config,
+        apiKey: config.apiKey ?? "sim-key",
+        logger,
+        lockDurationMs: 2_000,
+        stalledIntervalMs: 1_000,
+        ...overrides,
+      });
+      workers.push(running);
+      return running;
+    },
+    async writeManifest(lines) {
+      const file = path.join(dir, `manifest-${randomBytes(3).toString("hex")}.jsonl`);
+      await writeFile(file, `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`);
+      return file;
+    },
+    enqueue(manifestPath, batchId = "b1") {
+      return enqueueManifest({
+        manifestPath,
+        batchId,
+        queues,
+        store,
+        submitAttempts: config.submitAttempts,
+      });
+    },
+    async waitFor(check, what, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        if (await check()) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`timed out waiting for ${what}`);
+    },
+    async waitForBatch(batchId, timeoutMs = 20_000) {
+      await harness.waitFor(
+        async () => {
+          const batch = await store.getBatch(batchId);
+          return (
+            batch !== undefined && batch.counts.completed + batch.counts.failed === batch.total
+          );
+        },
+        `batch ${batchId} to be final`,
+        timeoutMs,
+      );
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.close(2_000)));
+      await queues.close();
+      let cursor = "0";
+      do {
+        const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+        cursor = next;
+        if (keys.length > 0) await redis.del(...keys);
+      } while (cursor !== "0");
+      redis.disconnect();
+      await simulator.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
+
+/** A valid img2video line using the harness's local PNG. */
+export function img2videoLine(customId: string, input: Record<string, unknown> = {}) {
+  return {
+    custom_id: customId,
+    model: "veo-3.1-generate-img2video",
+    input: {
+      prompt: `a test video ${customId}`,
+      image: "frame.png",
+      generate_audio: false,
+      ...input,
+    },
+  };
+}
+
+/** A valid Lite first/last-frame line using the harness's local PNG. */
+export function liteLine(customId: string, input: Record<string, unknown> = {}) {
+  return {
+    custom_id: customId,
+    model: "veo-3.1-lite-firstlastframe",
+    input: {
+      prompt: `a lite test video ${customId}`,
+      image: "frame.png",
+      last_frame_image: "frame.png",
+      ...input,
+    },
+  };
+}
