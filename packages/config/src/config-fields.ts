@@ -148,6 +148,36 @@ export const CONFIG_FIELDS = {
     "Warn at start when Redis may evict or lose jobs (maxmemory-policy, AOF)",
     flag,
   ),
+  dashboardUser: field(
+    "DASHBOARD_USER",
+    undefined,
+    "Dashboard HTTP basic auth user; with DASHBOARD_PASSWORD required to listen on anything but loopback",
+    z.string().min(1).max(200).optional(),
+  ),
+  dashboardPassword: field(
+    "DASHBOARD_PASSWORD",
+    undefined,
+    "Dashboard HTTP basic auth password (never logged)",
+    z.string().min(1).max(1000).optional(),
+  ),
+  dashboardReadOnly: field(
+    "DASHBOARD_READ_ONLY",
+    "0",
+    "1 hides and refuses every mutating action of the dashboard (retry buttons, Bull Board's actions)",
+    flag,
+  ),
+  dashboardHost: field(
+    "DASHBOARD_HOST",
+    "127.0.0.1",
+    "Interface `veoq dashboard` listens on",
+    z.string().min(1).max(255),
+  ),
+  dashboardPort: field(
+    "DASHBOARD_PORT",
+    "3000",
+    "Port `veoq dashboard` listens on",
+    positiveInt(65_535),
+  ),
 } as const;
 
 export type ConfigFields = typeof CONFIG_FIELDS;

@@ -1,0 +1,34 @@
+export { credentialsMatch, type DashboardCredentials, requireBasicAuth } from "./basic-auth.ts";
+export {
+  type BullBoardRouterOptions,
+  bullBoardJobUrl,
+  createBullBoardRouter,
+} from "./bull-board-router.ts";
+export {
+  BULL_BOARD_PATH,
+  createDashboardApp,
+  type DashboardAppOptions,
+} from "./create-dashboard-app.ts";
+export type {
+  BatchView,
+  DashboardSnapshot,
+  DashboardSource,
+  FailedItem,
+  StuckItemView,
+} from "./read-batches.ts";
+export { redactJobData } from "./redact-job-data.ts";
+export { credentialsForBinding, DashboardStartError, isLoopbackHost } from "./safe-binding.ts";
+export { type SearchHit, searchItems } from "./search-items.ts";
+export {
+  type RunningDashboard,
+  type StartDashboardOptions,
+  startDashboard,
+} from "./start-dashboard.ts";
+export {
+  findStuckItems,
+  STUCK_SCAN_LIMIT,
+  type StuckItem,
+  type StuckRule,
+  stuckThresholdMs,
+  TYPICAL_TASK_SECONDS,
+} from "./stuck-items.ts";

@@ -1,0 +1,141 @@
+import {
+  type BatchOverview,
+  type BatchStore,
+  credentialsStopReason,
+  type ItemErrorKind,
+  overviewOf,
+  QUEUE_ROLES,
+  type QueueRole,
+  type VeoqQueues,
+} from "@veoq/pipeline";
+import { bullBoardJobUrl } from "./bull-board-router.ts";
+import { findStuckItems, type StuckItem, type StuckRule } from "./stuck-items.ts";
+
+/** Where the dashboard reads from, and how it links to Bull Board. */
+export interface DashboardSource {
+  store: BatchStore;
+  queues: VeoqQueues;
+  stuckRule: StuckRule;
+  /** Where Bull Board is mounted, e.g. "/queues". */
+  bullBoardPath: string;
+}
+
+export interface FailedItem {
+  customId: string;
+  model: string;
+  errorKind: ItemErrorKind | undefined;
+  /** The provider's message (or ours), as recorded when the item failed. */
+  errorMessage: string | undefined;
+  failedStage: "submit" | "poll" | "download" | undefined;
+  failedJobId: string | undefined;
+  /** Bull Board's page of the failed job, when known. */
+  jobUrl: string | undefined;
+  taskIds: string[];
+  finishedAt: number | undefined;
+}
+
+export interface StuckItemView extends StuckItem {
+  jobUrl: string;
+}
+
+export interface BatchView extends BatchOverview {
+  /** Up to the requested number of failed items. */
+  failedItems: FailedItem[];
+  /** Items polled far past the usual time (see stuck-items.ts). */
+  stuckItems: StuckItemView[];
+}
+
+export interface DashboardSnapshot {
+  generatedAt: number;
+  batches: BatchView[];
+  queues: Record<QueueRole, Record<string, number>>;
+  submitPaused: boolean;
+  /** Why submissions are stopped (401/402 from the provider), or null. */
+  credentialsStop: string | null;
+}
+
+export interface ReadOptions {
+  now: number;
+  /** Failed items listed per batch. */
+  failedLimit: number;
+}
+
+/** Newest batches (up to `batchLimit`) with queue counts and the credentials stop. */
+export async function readDashboardSnapshot(
+  source: DashboardSource,
+  options: ReadOptions & { batchLimit: number },
+): Promise<DashboardSnapshot> {
+  const ids = await source.store.listBatchIds(options.batchLimit);
+  const stuck = await readStuckItems(source, options.now);
+  const [batches, counts, submitPaused, stop] = await Promise.all([
+    Promise.all(ids.map((id) => readBatchView(source, id, options, stuck))),
+    Promise.all(QUEUE_ROLES.map((role) => source.queues[role].getJobCounts())),
+    source.queues.submit.isPaused(),
+    credentialsStopReason(source.store),
+  ]);
+  const [submit = {}, poll = {}, download = {}] = counts;
+  return {
+    generatedAt: options.now,
+    batches: batches.filter((b): b is BatchView => b !== undefined),
+    queues: { submit, poll, download },
+    submitPaused,
+    credentialsStop: stop ?? null,
+  };
+}
+
+/** One batch, or undefined when there is no such batch. */
+export async function readBatchView(
+  source: DashboardSource,
+  batchId: string,
+  options: ReadOptions,
+  stuck?: StuckItemView[],
+): Promise<BatchView | undefined> {
+  const batch = await source.store.getBatch(batchId);
+  if (!batch) return undefined;
+  const allStuck = stuck ?? (await readStuckItems(source, options.now));
+  return {
+    ...overviewOf(batch, options.now),
+    failedItems:
+      batch.counts.failed > 0 ? await readFailedItems(source, batchId, options.failedLimit) : [],
+    stuckItems: allStuck.filter((item) => item.batchId === batchId),
+  };
+}
+
+async function readStuckItems(source: DashboardSource, now: number): Promise<StuckItemView[]> {
+  const items = await findStuckItems(source.queues, source.stuckRule, now);
+  return items.map((item) => ({
+    ...item,
+    jobUrl: bullBoardJobUrl(source.bullBoardPath, "poll", item.jobId),
+  }));
+}
+
+/** Scans the batch's item states for failed ones and reads their results, up to `limit`. */
+async function readFailedItems(
+  source: DashboardSource,
+  batchId: string,
+  limit: number,
+): Promise<FailedItem[]> {
+  const ids: string[] = [];
+  for await (const [customId, state] of source.store.scanItemStates(batchId)) {
+    if (state === "failed") ids.push(customId);
+    if (ids.length >= limit) break;
+  }
+  ids.sort();
+  const results = await source.store.itemResults(batchId, ids);
+  return ids.map((customId, i) => {
+    const result = results[i];
+    const role = result?.failedStage;
+    const jobId = result?.failedJobId;
+    return {
+      customId,
+      model: result?.model ?? "",
+      errorKind: result?.errorKind,
+      errorMessage: result?.errorMessage,
+      failedStage: role,
+      failedJobId: jobId,
+      jobUrl: role && jobId ? bullBoardJobUrl(source.bullBoardPath, role, jobId) : undefined,
+      taskIds: result?.taskIds ?? [],
+      finishedAt: result?.finishedAt,
+    };
+  });
+}

@@ -1,0 +1,184 @@
+import { ITEM_STATES, QUEUE_ROLES } from "@veoq/pipeline";
+import { escapeHtml as e, formatDuration, formatThroughput } from "./html-text.ts";
+import type { BatchView, DashboardSnapshot, FailedItem, StuckItemView } from "./read-batches.ts";
+import type { SearchHit } from "./search-items.ts";
+
+/** What every page needs to know about the app it belongs to. */
+export interface PageContext {
+  readOnly: boolean;
+  bullBoardPath: string;
+  /** Seconds between automatic reloads of the overview (0 = never). */
+  refreshSeconds: number;
+}
+
+const STYLE = `
+body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#1d2330;background:#f5f6f8}
+header{background:#1d2330;color:#fff;padding:.6rem 1rem;display:flex;gap:1rem;align-items:center;flex-wrap:wrap}
+header a{color:#cfe0ff}header h1{font-size:1.1rem;margin:0 1rem 0 0}
+header form{margin-left:auto}input[type=search]{width:22rem;padding:.3rem}
+main{padding:1rem;max-width:80rem}
+section.batch,section.box{background:#fff;border:1px solid #d8dbe2;border-radius:6px;padding:.8rem 1rem;margin-bottom:1rem}
+h2{font-size:1.05rem;margin:.1rem 0 .5rem}table{border-collapse:collapse}
+td,th{padding:.2rem .6rem;text-align:left;border-bottom:1px solid #eceef2;vertical-align:top}
+.bar{display:flex;height:14px;background:#e4e6eb;border-radius:7px;overflow:hidden;margin:.4rem 0;max-width:40rem}
+.bar span{display:block}.s-completed{background:#2e9d5b}.s-failed{background:#d64545}
+.s-downloading{background:#3b82c4}.s-processing{background:#7aa7e0}.s-queued{background:#c4c9d2}
+.banner{background:#fde8e8;border:1px solid #d64545;padding:.6rem 1rem;margin-bottom:1rem;border-radius:6px}
+.notice{background:#e7f4ec;border:1px solid #2e9d5b;padding:.6rem 1rem;margin-bottom:1rem;border-radius:6px}
+.stuck{color:#a15c00;font-weight:600}.muted{color:#6b7280}.kind{font-family:monospace}
+button{padding:.3rem .8rem;cursor:pointer}
+`;
+
+function layout(title: string, body: string, page: PageContext, refresh = false): string {
+  const reload =
+    refresh && page.refreshSeconds > 0
+      ? `<meta http-equiv="refresh" content="${page.refreshSeconds}">`
+      : "";
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+${reload}<title>${e(title)} · veoq</title><style>${STYLE}</style></head>
+<body><header><h1>veoq</h1><a href="/">Batches</a><a href="${e(page.bullBoardPath)}">Queues (Bull Board)</a>
+<a href="/metrics">Metrics</a><a href="/api/batches">JSON</a>${page.readOnly ? '<span class="muted">read-only</span>' : ""}
+<form method="get" action="/search" role="search"><input type="search" name="q" placeholder="custom_id, task_id or job id" aria-label="Search items"> <button type="submit">Search</button></form>
+</header><main>${body}</main></body></html>`;
+}
+
+function stateBar(batch: BatchView): string {
+  const total = Math.max(1, batch.total);
+  const order = ["completed", "failed", "downloading", "processing", "queued"] as const;
+  const spans = order
+    .filter((state) => batch.counts[state] > 0)
+    .map(
+      (state) =>
+        `<span class="s-${state}" style="width:${((batch.counts[state] / total) * 100).toFixed(2)}%" title="${state} ${batch.counts[state]}"></span>`,
+    )
+    .join("");
+  return `<div class="bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow="${batch.percent}">${spans}</div>`;
+}
+
+function failedRows(items: FailedItem[]): string {
+  return items
+    .map(
+      (item) => `<tr data-custom-id="${e(item.customId)}">
+<td>${item.jobUrl ? `<a href="${e(item.jobUrl)}">${e(item.customId)}</a>` : e(item.customId)}</td>
+<td class="kind">${e(item.errorKind ?? "unknown")}</td><td>${e(item.failedStage ?? "")}</td>
+<td class="reason">${e(item.errorMessage ?? "")}</td><td class="muted">${e(item.taskIds.at(-1) ?? "")}</td></tr>`,
+    )
+    .join("");
+}
+
+function stuckRows(items: StuckItemView[]): string {
+  return items
+    .map(
+      (item) => `<tr data-custom-id="${e(item.customId)}">
+<td><a href="${e(item.jobUrl)}">${e(item.customId)}</a></td><td class="stuck">stuck ${e(formatDuration(item.ageSeconds))}</td>
+<td>usual ≤ ${e(formatDuration(item.thresholdSeconds))}</td><td>${e(item.lastStatus ?? "not polled yet")}${item.progress === undefined ? "" : ` ${e(item.progress)}%`}</td>
+<td class="muted">${e(item.taskId)}</td></tr>`,
+    )
+    .join("");
+}
+
+function batchSection(batch: BatchView, page: PageContext, detail: boolean): string {
+  const counts = ITEM_STATES.map(
+    (state) => `<td data-state="${state}">${state} <b>${batch.counts[state]}</b></td>`,
+  ).join("");
+  const retry =
+    !page.readOnly && batch.counts.failed > 0
+      ? `<form method="post" action="/batches/${encodeURIComponent(batch.id)}/retry"><button type="submit">Retry ${batch.counts.failed} failed</button></form>`
+      : "";
+  const more =
+    !detail && batch.counts.failed > batch.failedItems.length
+      ? `<p><a href="/batches/${encodeURIComponent(batch.id)}">all ${batch.counts.failed} failed items →</a></p>`
+      : "";
+  const failed =
+    batch.failedItems.length > 0
+      ? `<h3>Failed items</h3><table class="failed"><tr><th>custom_id</th><th>error kind</th><th>stage</th><th>reason</th><th>last task</th></tr>${failedRows(batch.failedItems)}</table>${more}`
+      : "";
+  const stuck =
+    batch.stuckItems.length > 0
+      ? `<h3 class="stuck">Stuck items (${batch.stuckItems.length})</h3><table class="stuck-items">${stuckRows(batch.stuckItems)}</table>`
+      : "";
+  return `<section class="batch" data-batch="${e(batch.id)}">
+<h2><a href="/batches/${encodeURIComponent(batch.id)}">${e(batch.id)}</a> <span class="muted">${batch.finished ? "finished" : "running"}</span></h2>
+${stateBar(batch)}
+<table><tr>${counts}<td>total <b>${batch.total}</b></td></tr></table>
+<p>${batch.percent}% final · elapsed ${e(formatDuration(batch.elapsedSeconds))} · ${e(formatThroughput(batch.itemsPerSecond))}
+· possible duplicates <b data-possible-duplicates>${batch.possibleDuplicates}</b> · re-submits ${batch.resubmits}
+${batch.stuckItems.length > 0 ? `· <span class="stuck">${batch.stuckItems.length} stuck</span>` : ""}</p>
+<p class="muted">${e(batch.source)}</p>
+${retry}${failed}${stuck}</section>`;
+}
+
+function queueTable(snapshot: DashboardSnapshot, page: PageContext): string {
+  const states = ["waiting", "active", "delayed", "prioritized", "paused", "completed", "failed"];
+  const rows = QUEUE_ROLES.map(
+    (role) =>
+      `<tr data-queue="${role}"><td><a href="${e(page.bullBoardPath)}/queue/${role}">${role}</a></td>${states
+        .map((s) => `<td>${snapshot.queues[role][s] ?? 0}</td>`)
+        .join("")}</tr>`,
+  ).join("");
+  return `<section class="box"><h2>Queues</h2><table class="queues"><tr><th>queue</th>${states
+    .map((s) => `<th>${s}</th>`)
+    .join("")}</tr>${rows}</table></section>`;
+}
+
+function stopBanner(snapshot: DashboardSnapshot): string {
+  if (snapshot.credentialsStop) {
+    return `<div class="banner"><b>Submissions stopped:</b> ${e(snapshot.credentialsStop)}. Fix the key or balance, then run <code>pnpm veoq resume</code>.</div>`;
+  }
+  if (snapshot.submitPaused) {
+    return `<div class="banner">The submit queue is paused (<code>pnpm veoq resume</code> resumes it).</div>`;
+  }
+  return "";
+}
+
+export function renderOverviewPage(
+  snapshot: DashboardSnapshot,
+  page: PageContext,
+  notice?: string,
+): string {
+  const batches =
+    snapshot.batches.length === 0
+      ? `<section class="box">No batches yet (<code>pnpm veoq enqueue &lt;manifest&gt;</code>).</section>`
+      : snapshot.batches.map((batch) => batchSection(batch, page, false)).join("");
+  const flash = notice ? `<div class="notice">${e(notice)}</div>` : "";
+  return layout(
+    "batches",
+    `${flash}${stopBanner(snapshot)}${queueTable(snapshot, page)}${batches}`,
+    page,
+    true,
+  );
+}
+
+export function renderBatchPage(batch: BatchView, page: PageContext, notice?: string): string {
+  const flash = notice ? `<div class="notice">${e(notice)}</div>` : "";
+  return layout(batch.id, `${flash}${batchSection(batch, page, true)}`, page, true);
+}
+
+export function renderSearchPage(query: string, hits: SearchHit[], page: PageContext): string {
+  const rows = hits
+    .map(
+      (
+        hit,
+      ) => `<tr data-custom-id="${e(hit.customId)}"><td><a href="/batches/${encodeURIComponent(hit.batchId)}">${e(hit.batchId)}</a></td>
+<td>${e(hit.customId)}</td><td data-item-state>${e(hit.state ?? "unknown")}</td><td class="muted">by ${e(hit.matchedBy)}</td>
+<td>${e(hit.result?.taskIds.join(", ") ?? "")}</td>
+<td>${hit.result?.status === "failed" ? `<span class="kind">${e(hit.result.errorKind ?? "")}</span> <span class="reason">${e(hit.result.errorMessage ?? "")}</span>` : e(hit.result?.files.map((f) => f.path).join(", ") ?? "")}</td>
+<td>${hit.jobs.map((job) => `<a href="${e(job.url)}">${e(job.queue)} ${e(job.jobId)}</a> (${e(job.state)})`).join("<br>")}</td></tr>`,
+    )
+    .join("");
+  const body =
+    hits.length === 0
+      ? `<section class="box">No item with custom_id, task id or job id <b>${e(query)}</b>.</section>`
+      : `<section class="box"><h2>${hits.length} item${hits.length === 1 ? "" : "s"} for “${e(query)}”</h2>
+<table class="hits"><tr><th>batch</th><th>custom_id</th><th>state</th><th>match</th><th>tasks</th><th>result</th><th>jobs</th></tr>${rows}</table></section>`;
+  return layout(`search ${query}`, body, page);
+}
+
+export function renderMessagePage(title: string, message: string, page: PageContext): string {
+  return layout(
+    title,
+    `<section class="box"><h2>${e(title)}</h2><p>${e(message)}</p></section>`,
+    page,
+  );
+}

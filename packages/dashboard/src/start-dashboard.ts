@@ -1,0 +1,92 @@
+import type { AddressInfo } from "node:net";
+import type { VeoqConfig } from "@veoq/config";
+import type { Logger } from "@veoq/logging";
+import { BatchStore, createQueues, createRedisConnection } from "@veoq/pipeline";
+import { createDashboardApp, type DashboardAppOptions } from "./create-dashboard-app.ts";
+import { credentialsForBinding } from "./safe-binding.ts";
+
+export interface StartDashboardOptions {
+  /** Redis, prefix, DASHBOARD_* settings, submit attempts, poll deadline, time scale. */
+  config: VeoqConfig;
+  logger: Logger;
+  /** Interface to listen on. Default config.dashboardHost (DASHBOARD_HOST, 127.0.0.1). */
+  host?: string;
+  /** Port (0 = any free one). Default config.dashboardPort (DASHBOARD_PORT, 3000). */
+  port?: number;
+  /** Passed through to createDashboardApp (e.g. refreshSeconds). */
+  app?: Partial<Pick<DashboardAppOptions, "refreshSeconds" | "batchLimit" | "failedLimit">>;
+}
+
+export interface RunningDashboard {
+  /** e.g. "http://127.0.0.1:3000" (for 0.0.0.0 / :: the loopback address is shown). */
+  url: string;
+  host: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Checks the binding (no credentials off loopback: DashboardStartError before anything
+ * starts), connects to Redis and listens. The Redis connection reconnects forever, so the
+ * dashboard outlives Redis restarts; pages answer 503 and /readyz fails while Redis is away.
+ */
+export async function startDashboard(options: StartDashboardOptions): Promise<RunningDashboard> {
+  const { config, logger } = options;
+  const host = options.host ?? config.dashboardHost;
+  const port = options.port ?? config.dashboardPort;
+  const credentials = credentialsForBinding(host, config.dashboardUser, config.dashboardPassword);
+
+  const redis = createRedisConnection(config.redisUrl, "worker");
+  redis.on("error", (error) => logger.warn({ err: error }, "dashboard: redis connection error"));
+  const queues = createQueues(redis, config.prefix);
+  for (const queue of [queues.submit, queues.poll, queues.download]) {
+    queue.on("error", (error) =>
+      logger.warn({ err: error, queue: queue.name }, "dashboard: queue error"),
+    );
+  }
+  const app = createDashboardApp({
+    ...options.app,
+    queues,
+    store: new BatchStore(redis, config.prefix),
+    credentials,
+    readOnly: config.dashboardReadOnly,
+    submitAttempts: config.submitAttempts,
+    stuckRule: { pollDeadlineSeconds: config.pollDeadlineSeconds, timeScale: config.timeScale },
+    logger,
+  });
+  const server = await new Promise<import("node:http").Server>((resolve, reject) => {
+    const listening = app.listen(port, host, (error?: Error) =>
+      error ? reject(error) : resolve(listening),
+    );
+    listening.once("error", reject);
+  }).catch(async (error: unknown) => {
+    await queues.close().catch(() => {});
+    redis.disconnect();
+    throw error;
+  });
+  const address = server.address() as AddressInfo;
+  const shown =
+    address.address === "0.0.0.0"
+      ? "127.0.0.1"
+      : address.address === "::"
+        ? "::1"
+        : address.address;
+  const url = `http://${shown.includes(":") ? `[${shown}]` : shown}:${address.port}`;
+  logger.info(
+    { url, host, auth: credentials !== undefined, readOnly: config.dashboardReadOnly },
+    "dashboard listening",
+  );
+  return {
+    url,
+    host,
+    port: address.port,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await queues.close().catch(() => {});
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,202 @@
+import { type PrometheusSample, parsePrometheusText } from "@veoq/metrics";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDashboardApp, type DashboardSnapshot, type SearchHit } from "../src/index.ts";
+import { listen, MODEL, type SmallRun, startSmallRun } from "./small-run.ts";
+
+let run: SmallRun;
+let dashboard: { url: string; close(): Promise<void> };
+let readOnlyDashboard: { url: string; close(): Promise<void> };
+let before: PrometheusSample[];
+
+function value(samples: PrometheusSample[], name: string, labels: Record<string, string> = {}) {
+  return samples
+    .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
+    .reduce((sum, s) => sum + s.value, 0);
+}
+
+beforeAll(async () => {
+  run = await startSmallRun("run");
+  const options = {
+    queues: run.queues,
+    store: run.store,
+    stuckRule: { pollDeadlineSeconds: 1800, timeScale: 0.01 },
+    refreshSeconds: 0,
+  };
+  dashboard = await listen(createDashboardApp(options));
+  readOnlyDashboard = await listen(createDashboardApp({ ...options, readOnly: true }));
+  before = parsePrometheusText(await run.workerRegistry.metrics());
+  await run.runBatch();
+  await run.stopWorkers();
+}, 60_000);
+
+afterAll(async () => {
+  await dashboard?.close();
+  await readOnlyDashboard?.close();
+  await run?.close();
+});
+
+describe("metrics of a real run", () => {
+  it("move when jobs finish: items by model and error kind, polls per task, latency, bytes", async () => {
+    const after = parsePrometheusText(await run.workerRegistry.metrics());
+    expect(value(before, "veoq_items_completed_total")).toBe(0);
+    expect(value(after, "veoq_items_completed_total", { model: MODEL })).toBe(2);
+    expect(
+      value(after, "veoq_items_failed_total", { model: MODEL, error_kind: "task_failed" }),
+    ).toBe(1);
+    expect(value(after, "veoq_task_polls_count", { status: "succeed" })).toBe(2);
+    expect(value(after, "veoq_task_polls_count", { status: "failed" })).toBe(1);
+    expect(
+      value(after, "veoq_provider_request_duration_seconds_count", {
+        endpoint: MODEL,
+        status: "200",
+      }),
+    ).toBe(3);
+    expect(
+      value(after, "veoq_provider_request_duration_seconds_count", { endpoint: "file" }),
+    ).toBeGreaterThan(0);
+    expect(value(after, "veoq_download_bytes_total", { model: MODEL })).toBeGreaterThan(0);
+    const text = await run.workerRegistry.metrics();
+    for (const id of ["ok-1", "bad-1", run.batchId]) expect(text).not.toContain(id);
+  });
+
+  it("are served by the dashboard as Prometheus text, with queue depth read on scrape", async () => {
+    const response = await fetch(`${dashboard.url}/metrics`);
+    expect(response.status).toBe(200);
+    const samples = parsePrometheusText(await response.text());
+    expect(value(samples, "veoq_queue_jobs", { queue: "submit", state: "completed" })).toBe(3);
+    expect(value(samples, "veoq_queue_jobs", { queue: "download", state: "completed" })).toBe(2);
+    expect(value(samples, "veoq_tasks_in_flight")).toBe(0);
+    expect(value(samples, "veoq_redis_up")).toBe(1);
+  });
+});
+
+describe("batch overview JSON", () => {
+  it("/api/batches lists the batch with counts, duplicates and its failed item with the provider's reason", async () => {
+    const snapshot = (await (
+      await fetch(`${dashboard.url}/api/batches`)
+    ).json()) as DashboardSnapshot;
+    const batch = snapshot.batches.find((b) => b.id === run.batchId);
+    expect(batch?.counts).toMatchObject({ completed: 2, failed: 1, queued: 0 });
+    expect(batch?.total).toBe(3);
+    expect(batch?.percent).toBe(100);
+    expect(batch?.possibleDuplicates).toBe(0);
+    expect(batch?.failedItems).toHaveLength(1);
+    const failed = batch?.failedItems[0];
+    expect(failed?.customId).toBe("bad-1");
+    expect(failed?.errorKind).toBe("task_failed");
+    expect(failed?.errorMessage).toMatch(/content policy|invalid input image/);
+    expect(failed?.jobUrl).toBe(
+      `/queues/queue/poll/${encodeURIComponent(`${run.batchId}~bad-1~p0`)}`,
+    );
+    expect(snapshot.queues.submit.completed).toBe(3);
+    expect(snapshot.credentialsStop).toBeNull();
+  });
+
+  it("/api/batches/:id answers one batch, and 404 for an unknown one", async () => {
+    const response = await fetch(`${dashboard.url}/api/batches/${run.batchId}`);
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { id: string }).id).toBe(run.batchId);
+    expect((await fetch(`${dashboard.url}/api/batches/nope`)).status).toBe(404);
+  });
+});
+
+describe("Bull Board", () => {
+  it("serves the job with its data redacted: no signed URL signatures", async () => {
+    const jobId = encodeURIComponent(`${run.batchId}~ok-1~d0`);
+    const response = await fetch(`${dashboard.url}/queues/api/queues/download/${jobId}`);
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toContain("[query elided]");
+    expect(text).not.toContain("sig=");
+  });
+});
+
+describe("search", () => {
+  const search = async (q: string) =>
+    (
+      (await (await fetch(`${dashboard.url}/api/search?q=${encodeURIComponent(q)}`)).json()) as {
+        hits: SearchHit[];
+      }
+    ).hits;
+
+  it("finds an item by custom_id across batches, with links to its jobs", async () => {
+    const hits = await search("bad-1");
+    expect(hits).toHaveLength(1);
+    expect(hits[0]).toMatchObject({
+      batchId: run.batchId,
+      customId: "bad-1",
+      state: "failed",
+      matchedBy: "custom_id",
+    });
+    expect(hits[0]?.jobs.map((j) => `${j.queue}:${j.state}`)).toEqual([
+      "submit:completed",
+      "poll:failed",
+    ]);
+  });
+
+  it("finds an item by provider task id", async () => {
+    const result = await run.store.itemResult(run.batchId, "ok-2");
+    const taskId = result?.taskIds[0] ?? "";
+    expect(taskId).not.toBe("");
+    const hits = await search(taskId);
+    expect(hits.map((h) => [h.customId, h.matchedBy])).toEqual([["ok-2", "task_id"]]);
+    const html = await (
+      await fetch(`${dashboard.url}/search?q=${encodeURIComponent(taskId)}`)
+    ).text();
+    expect(html).toContain("ok-2");
+  });
+
+  it("finds nothing for an unknown id", async () => {
+    expect(await search("no-such-item")).toEqual([]);
+    const html = await (await fetch(`${dashboard.url}/search?q=%3Cscript%3E`)).text();
+    expect(html).toContain("No item with custom_id");
+    expect(html).not.toContain("<script>");
+  });
+});
+
+describe("read-only mode", () => {
+  it("hides the retry button and refuses the retry post and Bull Board's actions", async () => {
+    const html = await (await fetch(`${readOnlyDashboard.url}/`)).text();
+    expect(html).toContain("bad-1");
+    expect(html).not.toContain("/retry");
+    const post = await fetch(`${readOnlyDashboard.url}/batches/${run.batchId}/retry`, {
+      method: "POST",
+      redirect: "manual",
+    });
+    expect(post.status).toBe(403);
+    const api = await fetch(`${readOnlyDashboard.url}/api/batches/${run.batchId}/retry`, {
+      method: "POST",
+    });
+    expect(api.status).toBe(403);
+    const jobId = encodeURIComponent(`${run.batchId}~bad-1~p0`);
+    const board = await fetch(`${readOnlyDashboard.url}/queues/api/queues/poll/${jobId}/retry`, {
+      method: "PUT",
+    });
+    expect(board.status).toBe(405);
+    expect(await run.store.itemState(run.batchId, "bad-1")).toBe("failed");
+  });
+
+  it("a writable dashboard shows the button, and its post re-queues the failed item", async () => {
+    const html = await (await fetch(`${dashboard.url}/`)).text();
+    expect(html).toContain(`action="/batches/${run.batchId}/retry"`);
+    const crossSite = await fetch(`${dashboard.url}/batches/${run.batchId}/retry`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { origin: "https://evil.example" },
+    });
+    expect(crossSite.status).toBe(403);
+    const fetchedCrossSite = await fetch(`${dashboard.url}/api/batches/${run.batchId}/retry`, {
+      method: "POST",
+      headers: { "sec-fetch-site": "cross-site" },
+    });
+    expect(fetchedCrossSite.status).toBe(403);
+    expect(await run.store.itemState(run.batchId, "bad-1")).toBe("failed");
+    const post = await fetch(`${dashboard.url}/batches/${run.batchId}/retry`, {
+      method: "POST",
+      redirect: "manual",
+    });
+    expect(post.status).toBe(303);
+    expect(post.headers.get("location")).toBe(`/batches/${run.batchId}?retried=1&missing=0`);
+    expect(await run.store.itemState(run.batchId, "bad-1")).toBe("queued");
+  });
+});

@@ -1,0 +1,50 @@
+import { type BatchStore, credentialsStopReason } from "@veoq/pipeline";
+
+export type Readiness = { ready: true } | { ready: false; reason: string };
+
+export interface CheckReadinessOptions {
+  /** How long Redis may take to answer PING (ms). Default 2000. */
+  timeoutMs?: number;
+}
+
+/**
+ * Ready when Redis answers PING in time and submissions are not stopped by a credentials stop
+ * (401/402 from the provider: nothing this process does can make progress until someone acts).
+ */
+export async function checkReadiness(
+  store: BatchStore,
+  options: CheckReadinessOptions = {},
+): Promise<Readiness> {
+  const timeoutMs = options.timeoutMs ?? 2000;
+  try {
+    const stop = await withTimeout(
+      (async () => {
+        await store.redis.ping();
+        return credentialsStopReason(store);
+      })(),
+      timeoutMs,
+    );
+    if (stop !== undefined) return { ready: false, reason: `submissions stopped: ${stop}` };
+    return { ready: true };
+  } catch (error) {
+    return {
+      ready: false,
+      reason: `redis unreachable: ${error instanceof Error ? error.message : String(error)}`,
+    };
+  }
+}
+
+async function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  work.catch(() => {
+    // Settles after the timeout won the race: nothing is waiting for it any more.
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,26 @@
+export type { Registry } from "prom-client";
+export { type CheckReadinessOptions, checkReadiness, type Readiness } from "./check-readiness.ts";
+export {
+  endpointLabel,
+  errorKindLabel,
+  modelLabel,
+  OTHER_LABEL,
+  statusLabel,
+} from "./metric-labels.ts";
+export { createMetricsRegistry, type MetricsRegistryOptions } from "./metrics-registry.ts";
+export {
+  type MetricsServer,
+  type MetricsServerOptions,
+  startMetricsServer,
+} from "./metrics-server.ts";
+export { type PrometheusSample, parsePrometheusText } from "./parse-prometheus-text.ts";
+export {
+  createPrometheusObserver,
+  POLLS_PER_TASK_BUCKETS,
+  REQUEST_SECONDS_BUCKETS,
+} from "./prometheus-observer.ts";
+export {
+  QUEUE_STATES,
+  type QueueDepthMetricsOptions,
+  registerQueueDepthMetrics,
+} from "./queue-depth-metrics.ts";

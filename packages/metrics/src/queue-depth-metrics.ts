@@ -1,0 +1,99 @@
+import { QUEUE_ROLES, type QueueRole, type VeoqQueues } from "@veoq/pipeline";
+import { Gauge, type Registry } from "prom-client";
+
+/** The BullMQ states reported per queue. */
+export const QUEUE_STATES = [
+  "waiting",
+  "active",
+  "delayed",
+  "prioritized",
+  "paused",
+  "waiting-children",
+  "completed",
+  "failed",
+] as const;
+
+/** Poll jobs in these states stand for tasks the provider is working on. */
+const IN_FLIGHT_STATES = ["waiting", "active", "delayed", "prioritized", "paused"] as const;
+
+export interface QueueDepthMetricsOptions {
+  /** Give up reading the counts after this long (ms) and report `veoq_redis_up 0`. Default 2000. */
+  timeoutMs?: number;
+}
+
+type Counts = Record<QueueRole, Record<string, number>>;
+
+/**
+ * Gauges read on scrape (no timers): `veoq_queue_jobs{queue,state}`, `veoq_tasks_in_flight`
+ * (poll jobs not final: each is a task the provider is rendering) and `veoq_redis_up`. When
+ * Redis does not answer in time the scrape still succeeds, with `veoq_redis_up 0` and no queue
+ * series, so an alert can tell "Redis down" from "queues empty".
+ */
+export function registerQueueDepthMetrics(
+  registry: Registry,
+  queues: VeoqQueues,
+  options: QueueDepthMetricsOptions = {},
+): void {
+  const timeoutMs = options.timeoutMs ?? 2000;
+  let pending: Promise<Counts | undefined> | undefined;
+  // Several gauges collect concurrently in one scrape: they share one read of the counts.
+  const snapshot = (): Promise<Counts | undefined> => {
+    pending ??= readCounts(queues, timeoutMs).finally(() => {
+      pending = undefined;
+    });
+    return pending;
+  };
+  const registers = [registry];
+
+  new Gauge({
+    name: "veoq_queue_jobs",
+    help: "Jobs per queue and BullMQ state",
+    labelNames: ["queue", "state"],
+    registers,
+    async collect() {
+      this.reset();
+      const counts = await snapshot();
+      if (!counts) return;
+      for (const queue of QUEUE_ROLES) {
+        for (const state of QUEUE_STATES) this.set({ queue, state }, counts[queue][state] ?? 0);
+      }
+    },
+  });
+  new Gauge({
+    name: "veoq_tasks_in_flight",
+    help: "Provider tasks being rendered: poll jobs waiting, delayed, prioritized, paused or active",
+    registers,
+    async collect() {
+      this.reset();
+      const counts = await snapshot();
+      if (!counts) return;
+      this.set(IN_FLIGHT_STATES.reduce((sum, state) => sum + (counts.poll[state] ?? 0), 0));
+    },
+  });
+  new Gauge({
+    name: "veoq_redis_up",
+    help: "1 when the queue counts could be read from Redis at this scrape, else 0",
+    registers,
+    async collect() {
+      this.set((await snapshot()) ? 1 : 0);
+    },
+  });
+}
+
+async function readCounts(queues: VeoqQueues, timeoutMs: number): Promise<Counts | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), timeoutMs);
+  });
+  const read = Promise.all(
+    QUEUE_ROLES.map((role) => queues[role].getJobCounts(...QUEUE_STATES)),
+  ).then(
+    ([submit, poll, download]) => ({ submit, poll, download }) as Counts,
+    () => undefined,
+  );
+  try {
+    return await Promise.race([read, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
