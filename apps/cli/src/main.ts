@@ -1,9 +1,15 @@
 import { Command, CommanderError } from "commander";
+import { registerDashboardCommand } from "./commands/dashboard.ts";
+import { registerDemoCommand } from "./commands/demo.ts";
+import { registerEnqueueCommand } from "./commands/enqueue.ts";
 import { registerMockCommand } from "./commands/mock.ts";
+import { registerResultsCommand } from "./commands/results.ts";
+import { registerResumeCommand } from "./commands/resume.ts";
+import { registerRetryCommand } from "./commands/retry.ts";
+import { registerStatusCommand } from "./commands/status.ts";
 import { registerValidateCommand } from "./commands/validate.ts";
-
-/** Exit codes shared by every command: 0 ok, 1 the work found a problem, 2 the call itself was wrong. */
-export const EXIT_USAGE = 2;
+import { registerWorkerCommand } from "./commands/worker.ts";
+import { EXIT_USAGE } from "./run-action.ts";
 
 const program = new Command("veoq")
   .description("Durable bulk rendering of AI videos through the jiekou.ai Veo 3.1 API")
@@ -11,6 +17,14 @@ const program = new Command("veoq")
   .exitOverride();
 
 registerValidateCommand(program);
+registerEnqueueCommand(program);
+registerWorkerCommand(program);
+registerStatusCommand(program);
+registerResultsCommand(program);
+registerRetryCommand(program);
+registerResumeCommand(program);
+registerDemoCommand(program);
+registerDashboardCommand(program);
 registerMockCommand(program);
 
 try {

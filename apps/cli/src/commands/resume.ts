@@ -1,0 +1,28 @@
+import { credentialsStopReason, resumeSubmissions } from "@veoq/pipeline";
+import type { Command } from "commander";
+import { loadConfig } from "../env.ts";
+import { openQueueSession } from "../queue-session.ts";
+import { runAction } from "../run-action.ts";
+
+export function registerResumeCommand(program: Command): void {
+  program
+    .command("resume")
+    .description("resume submissions after a credentials stop (401/402) or a manual pause")
+    .action(
+      runAction(async () => {
+        const session = await openQueueSession(loadConfig());
+        try {
+          const reason = await credentialsStopReason(session.store);
+          const wasPaused = await resumeSubmissions(session.store, session.queues);
+          process.stdout.write(
+            wasPaused
+              ? `submit queue resumed${reason ? ` (it was stopped by: ${reason})` : ""}\n`
+              : "submit queue was not paused\n",
+          );
+          return 0;
+        } finally {
+          await session.close();
+        }
+      }),
+    );
+}

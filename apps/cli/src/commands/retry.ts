@@ -1,0 +1,35 @@
+import { retryFailedItems } from "@veoq/pipeline";
+import type { Command } from "commander";
+import { loadConfig } from "../env.ts";
+import { openQueueSession } from "../queue-session.ts";
+import { runAction, UsageError } from "../run-action.ts";
+
+export function registerRetryCommand(program: Command): void {
+  program
+    .command("retry")
+    .description("re-queue the failed items of a batch")
+    .argument("<batch>", "batch id")
+    .action(
+      runAction(async (batchId: string) => {
+        const config = loadConfig();
+        const session = await openQueueSession(config);
+        try {
+          if ((await session.store.getBatch(batchId)) === undefined) {
+            throw new UsageError(`no batch ${JSON.stringify(batchId)} (see \`pnpm veoq status\`)`);
+          }
+          const summary = await retryFailedItems(session.store, session.queues, batchId, {
+            submitAttempts: config.submitAttempts,
+          });
+          process.stdout.write(`batch ${batchId}: ${summary.retried} failed items re-queued\n`);
+          if (summary.missing.length > 0) {
+            process.stdout.write(
+              `${summary.missing.length} could not be retried (their jobs were trimmed): ${summary.missing.slice(0, 20).join(", ")}\n`,
+            );
+          }
+          return summary.missing.length > 0 ? 1 : 0;
+        } finally {
+          await session.close();
+        }
+      }),
+    );
+}

@@ -1,0 +1,105 @@
+import { requireApiKey } from "@veoq/config";
+import { createLogger } from "@veoq/logging";
+import {
+  checkReadiness,
+  createMetricsRegistry,
+  createPrometheusObserver,
+  registerQueueDepthMetrics,
+  startMetricsServer,
+} from "@veoq/metrics";
+import { QUEUE_ROLES, type QueueRole, shutdownOnSignal, startWorkers } from "@veoq/pipeline";
+import { type Command, InvalidArgumentError } from "commander";
+import { loadConfig } from "../env.ts";
+import { runAction } from "../run-action.ts";
+
+export function parseRoles(value: string): QueueRole[] {
+  const roles = value
+    .split(",")
+    .map((r) => r.trim())
+    .filter((r) => r.length > 0);
+  const unknown = roles.filter((r) => !(QUEUE_ROLES as readonly string[]).includes(r));
+  if (roles.length === 0 || unknown.length > 0) {
+    throw new InvalidArgumentError(
+      `roles must be a comma-separated list of ${QUEUE_ROLES.join(", ")}`,
+    );
+  }
+  return roles as QueueRole[];
+}
+
+export function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("must be a whole number ≥ 1");
+  return n;
+}
+
+export function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) {
+    throw new InvalidArgumentError("must be a port number 0-65535");
+  }
+  return n;
+}
+
+interface WorkerFlags {
+  roles: QueueRole[];
+  concurrency?: number;
+  metricsPort?: number;
+  metricsHost: string;
+}
+
+export function registerWorkerCommand(program: Command): void {
+  program
+    .command("worker")
+    .description("run submit, poll and download workers until SIGINT/SIGTERM")
+    .option("--roles <list>", "comma-separated roles: submit,poll,download", parseRoles, [
+      ...QUEUE_ROLES,
+    ])
+    .option(
+      "--concurrency <n>",
+      "jobs in flight per role (default: from the env config)",
+      parsePositiveInt,
+    )
+    .option(
+      "--metrics-port <port>",
+      "serve /metrics, /healthz and /readyz on this port (default: no metrics server)",
+      parsePort,
+    )
+    .option("--metrics-host <host>", "interface of the metrics server", "127.0.0.1")
+    .action(
+      runAction(async (flags: WorkerFlags) => {
+        const config = loadConfig();
+        const apiKey = requireApiKey(config);
+        const logger = createLogger({ name: "worker", level: config.logLevel, secrets: [apiKey] });
+        const concurrency =
+          flags.concurrency === undefined
+            ? undefined
+            : Object.fromEntries(flags.roles.map((r) => [r, flags.concurrency]));
+        const registry = flags.metricsPort === undefined ? undefined : createMetricsRegistry();
+        const running = await startWorkers({
+          config,
+          apiKey,
+          roles: flags.roles,
+          ...(concurrency === undefined ? {} : { concurrency }),
+          ...(registry === undefined ? {} : { observer: createPrometheusObserver(registry) }),
+          logger,
+        });
+        let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
+        if (registry !== undefined) {
+          const { queues, store } = running.context;
+          registerQueueDepthMetrics(registry, queues);
+          metricsServer = await startMetricsServer({
+            registry,
+            readiness: () => checkReadiness(store),
+            host: flags.metricsHost,
+            port: flags.metricsPort,
+          });
+          logger.info({ url: metricsServer.url }, "metrics server listening");
+        }
+        await shutdownOnSignal(async () => {
+          await running.close();
+          await metricsServer?.close();
+        }, logger);
+        return 0;
+      }),
+    );
+}

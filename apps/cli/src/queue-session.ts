@@ -1,0 +1,51 @@
+import type { VeoqConfig } from "@veoq/config";
+import type { Redis } from "@veoq/pipeline";
+import {
+  BatchStore,
+  createQueues,
+  createRedisConnection,
+  describeRedisUrl,
+  type VeoqQueues,
+} from "@veoq/pipeline";
+
+/** Raised when a producer command cannot reach Redis: one line naming REDIS_URL. */
+export class RedisUnreachableError extends Error {
+  override name = "RedisUnreachableError";
+}
+
+export interface QueueSession {
+  redis: Redis;
+  queues: VeoqQueues;
+  store: BatchStore;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the queues and batch store for a producer command (enqueue, status, results, retry,
+ * resume). Fails fast with a clear message when Redis is not reachable, instead of hanging.
+ */
+export async function openQueueSession(config: VeoqConfig): Promise<QueueSession> {
+  const redis = createRedisConnection(config.redisUrl, "producer");
+  redis.on("error", () => {
+    // Reported once below by the ping; ioredis would otherwise print every retry.
+  });
+  try {
+    await redis.ping();
+  } catch (error) {
+    redis.disconnect();
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new RedisUnreachableError(
+      `cannot reach Redis at ${describeRedisUrl(config.redisUrl)} (REDIS_URL): ${reason}`,
+    );
+  }
+  const queues = createQueues(redis, config.prefix);
+  return {
+    redis,
+    queues,
+    store: new BatchStore(redis, config.prefix),
+    async close() {
+      await queues.close();
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import { ConfigError } from "@veoq/config";
+import { ManifestFileError } from "@veoq/manifest";
+import { EnqueueError } from "@veoq/pipeline";
+import { RedisUnreachableError } from "./queue-session.ts";
+
+/** Exit codes shared by every command: 0 ok, 1 the work found a problem, 2 the call itself was wrong. */
+export const EXIT_OK = 0;
+export const EXIT_PROBLEM = 1;
+export const EXIT_USAGE = 2;
+
+/** Raised by commands for a wrong call (bad argument, missing file): exit code 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/**
+ * Wraps a command's action: known errors become one readable line on stderr and an exit code
+ * (2 for usage and configuration, 1 for everything else); unknown errors keep their stack.
+ */
+export function runAction<A extends unknown[]>(
+  action: (...args: A) => Promise<number | undefined>,
+): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      const code = await action(...args);
+      if (code !== undefined) process.exitCode = code;
+    } catch (error) {
+      if (
+        error instanceof UsageError ||
+        error instanceof ConfigError ||
+        error instanceof ManifestFileError
+      ) {
+        process.stderr.write(`veoq: ${error.message}\n`);
+        process.exitCode = EXIT_USAGE;
+      } else if (error instanceof RedisUnreachableError || error instanceof EnqueueError) {
+        process.stderr.write(`veoq: ${error.message}\n`);
+        process.exitCode = EXIT_PROBLEM;
+      } else {
+        process.stderr.write(
+          `veoq: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+        );
+        process.exitCode = EXIT_PROBLEM;
+      }
+    }
+  };
+}

@@ -1,0 +1,44 @@
+import { parseConfig, type VeoqConfig } from "@veoq/config";
+import { QUEUE_ROLES, type QueueRole } from "@veoq/pipeline";
+
+/** The standalone worker's settings: the shared config plus the process's own variables. */
+export interface WorkerEnvironment {
+  config: VeoqConfig;
+  /** VEOQ_WORKER_ROLES: comma-separated submit,poll,download. Default all three. */
+  roles: QueueRole[];
+  /** VEOQ_METRICS_PORT: serve /metrics, /healthz, /readyz on this port. Default unset (no server). */
+  metricsPort: number | undefined;
+  /** VEOQ_METRICS_HOST: interface of the metrics server. Default 127.0.0.1. */
+  metricsHost: string;
+}
+
+/** Raised for a wrong VEOQ_WORKER_ROLES / VEOQ_METRICS_PORT; names the variable. */
+export class WorkerEnvironmentError extends Error {
+  override name = "WorkerEnvironmentError";
+}
+
+/** The worker app's one read of the environment. */
+export function loadWorkerEnvironment(env: NodeJS.ProcessEnv = process.env): WorkerEnvironment {
+  const config = parseConfig(env);
+  const rolesRaw = env.VEOQ_WORKER_ROLES?.trim() || QUEUE_ROLES.join(",");
+  const roles = rolesRaw.split(",").map((r) => r.trim());
+  if (roles.some((r) => !(QUEUE_ROLES as readonly string[]).includes(r))) {
+    throw new WorkerEnvironmentError(
+      `VEOQ_WORKER_ROLES must be a comma-separated list of ${QUEUE_ROLES.join(", ")}`,
+    );
+  }
+  const portRaw = env.VEOQ_METRICS_PORT?.trim();
+  const metricsPort = portRaw ? Number(portRaw) : undefined;
+  if (
+    metricsPort !== undefined &&
+    !(Number.isInteger(metricsPort) && metricsPort >= 0 && metricsPort <= 65_535)
+  ) {
+    throw new WorkerEnvironmentError("VEOQ_METRICS_PORT must be a port number 0-65535");
+  }
+  return {
+    config,
+    roles: roles as QueueRole[],
+    metricsPort,
+    metricsHost: env.VEOQ_METRICS_HOST?.trim() || "127.0.0.1",
+  };
+}
