@@ -134,6 +134,24 @@ export const CONFIG_FIELDS = {
     "Real seconds per provider second in the poll policy; only for the simulator's fast time (e.g. 0.01)",
     positiveNumber,
   ),
+  maxInFlight: field(
+    "VEOQ_MAX_IN_FLIGHT",
+    "50",
+    "Most tasks in flight at the provider per API key, across all workers; lowered at once on a concurrency 429, grown back slowly",
+    positiveInt(100_000),
+  ),
+  lockDurationMs: field(
+    "VEOQ_LOCK_DURATION_MS",
+    "15000",
+    "Job lock lifetime; a killed worker's jobs are taken over this long after its last renewal",
+    positiveInt(3_600_000),
+  ),
+  stalledIntervalMs: field(
+    "VEOQ_STALLED_INTERVAL_MS",
+    "5000",
+    "How often workers look for jobs of dead workers (stalled jobs)",
+    positiveInt(3_600_000),
+  ),
   logLevel: field(
     "LOG_LEVEL",
     "info",

@@ -27,12 +27,20 @@ export {
   pollErrorDelaySeconds,
 } from "./poll-policy.ts";
 export { expiryPriority } from "./poll-processor.ts";
+export {
+  ProviderSlots,
+  readProviderSlots,
+  type SlotUsage,
+  slotKeys,
+} from "./provider-slots.ts";
 export { QUEUE_NAMES, QUEUE_ROLES, type QueueRole } from "./queue-names.ts";
 export { createQueues, type VeoqQueues } from "./queues.ts";
 export { createRedisConnection, describeRedisUrl } from "./redis-connection.ts";
+export { checkRedisDurability } from "./redis-durability.ts";
 export { retryDelayMs } from "./retry-delay.ts";
 export { type RetrySummary, retryFailedItems } from "./retry-failed.ts";
 export { shutdownOnSignal } from "./shutdown-on-signal.ts";
+export { reconcileProviderSlots, slotHolder } from "./slot-reconciler.ts";
 export {
   pipelineSettingsFrom,
   type RunningWorkers,

@@ -3,6 +3,7 @@ import type { ProviderClient } from "@veoq/provider-client";
 import type { BatchStore } from "./batch-store.ts";
 import type { PipelineObserver } from "./pipeline-observer.ts";
 import type { PollPolicySettings } from "./poll-policy.ts";
+import type { ProviderSlots } from "./provider-slots.ts";
 import type { VeoqQueues } from "./queues.ts";
 
 /** Tunables of the processors, from the config; every field documented in @veoq/config. */
@@ -36,6 +37,8 @@ export interface PipelineContext {
   random: () => number;
   hooks: PipelineHooks;
   observer: PipelineObserver;
+  /** Tasks in flight at the provider, capped per API key across processes. */
+  slots: ProviderSlots;
 }
 
 /** Provider seconds -> real milliseconds. */

@@ -2,26 +2,42 @@ import type { EndpointSlug } from "@veoq/contract";
 
 /**
  * When to look at a provider task next. Pure and in provider seconds; the worker converts to
- * real milliseconds with the time scale. Three regimes:
+ * real milliseconds with the time scale. Regimes:
  *
- * 1. First poll: after the shortest time such a task is expected to take (model and video
- *    length), so a typical task is not polled while it cannot be done yet.
+ * 1. First poll: with a duration profile (durations of past tasks of the same model and
+ *    settings, see duration-history.ts), half a lag target after the shortest typical duration;
+ *    without one, after the shortest time such a task is expected to take (model, video length).
  * 2. Informed: when the provider gives `eta` (or progress, from which a remaining time follows),
  *    poll just after it should be done.
- * 3. Blind: the gap grows with the time already waited (a fixed fraction of it), between the
- *    minimum and maximum interval, with jitter so that tasks created together spread out.
+ * 3. Blind with a profile: polls on a grid of `lagTargetSeconds` steps that starts at the first
+ *    poll, up to the longest duration seen, so a task that ends within the known range is seen
+ *    at most one step late. Past it, the blind rule below (never closer than the lag target).
+ * 4. Blind without a profile: the gap grows with the time already waited (a fixed fraction of
+ *    it), between the minimum and maximum interval, with jitter so that tasks created together
+ *    spread out.
+ *
+ * `fixedIntervalSeconds` replaces all of this with a plain fixed interval (a benchmark baseline).
  */
 export interface PollPolicySettings {
-  /** Shortest gap between two polls of one task (s). */
+  /** Shortest gap between two polls of one task (s). Default 2. */
   minIntervalSeconds: number;
-  /** Longest gap (s); also bounds the detection lag when the provider says nothing. */
+  /** Longest gap (s); also bounds the detection lag when the provider says nothing. Default 30. */
   maxIntervalSeconds: number;
-  /** Blind regime: next gap = this fraction of the time waited so far. */
+  /** Blind regime: next gap = this fraction of the time waited so far. Default 0.1. */
   blindGrowth: number;
-  /** Added to an eta so the poll lands just after the task is done (s). */
+  /** Added to an eta so the poll lands just after the task is done (s). Default 1. */
   etaMarginSeconds: number;
-  /** Fraction of the gap that is randomised (0 = none). */
+  /** Fraction of the gap that is randomised (0 = none); not applied on the profile grid. Default 0.1. */
   jitter: number;
+  /**
+   * Blind regime with a duration profile: the step of the poll grid, i.e. the longest detection
+   * lag of a task that ends within the known range of durations (s). Default 10.
+   */
+  lagTargetSeconds: number;
+  /** Past durations a profile needs before the policy uses it. Default 20. */
+  minProfileSamples: number;
+  /** When > 0: poll every this many seconds from creation, ignoring eta, progress and profile. Default 0 (off). */
+  fixedIntervalSeconds: number;
 }
 
 export const DEFAULT_POLL_POLICY: PollPolicySettings = {
@@ -30,7 +46,38 @@ export const DEFAULT_POLL_POLICY: PollPolicySettings = {
   blindGrowth: 0.1,
   etaMarginSeconds: 1,
   jitter: 0.1,
+  lagTargetSeconds: 10,
+  minProfileSamples: 20,
+  fixedIntervalSeconds: 0,
 };
+
+/**
+ * What past tasks of one model and settings took (provider seconds, as first seen final by a
+ * poll, so a little longer than they really took). Built by `durationProfileOf`.
+ */
+export interface DurationProfile {
+  /** Past durations behind the profile. */
+  samples: number;
+  /** Shortest typical duration: a low quantile of the past durations (s). */
+  lowSeconds: number;
+  /** Longest duration seen (s). */
+  highSeconds: number;
+}
+
+/** Quantile of past durations used as the shortest typical duration. */
+export const PROFILE_LOW_QUANTILE = 0.02;
+
+/** Summarises past durations; undefined when there are none. */
+export function durationProfileOf(durations: readonly number[]): DurationProfile | undefined {
+  const sorted = durations.filter((d) => Number.isFinite(d) && d >= 0).sort((a, b) => a - b);
+  if (sorted.length === 0) return undefined;
+  const lowIndex = Math.floor(PROFILE_LOW_QUANTILE * (sorted.length - 1));
+  return {
+    samples: sorted.length,
+    lowSeconds: sorted[lowIndex] ?? 0,
+    highSeconds: sorted[sorted.length - 1] ?? 0,
+  };
+}
 
 /** Typical shortest render time of an 8 s video per endpoint (s); scaled by video length. */
 const EXPECTED_MIN_SECONDS: Readonly<Record<EndpointSlug, number>> = {
@@ -39,9 +86,23 @@ const EXPECTED_MIN_SECONDS: Readonly<Record<EndpointSlug, number>> = {
 };
 
 /** Seconds from creation to the first poll. */
-export function initialPollDelaySeconds(model: EndpointSlug, videoSeconds: number): number {
+export function initialPollDelaySeconds(
+  model: EndpointSlug,
+  videoSeconds: number,
+  settings: PollPolicySettings = DEFAULT_POLL_POLICY,
+  profile?: DurationProfile,
+): number {
+  if (settings.fixedIntervalSeconds > 0) return settings.fixedIntervalSeconds;
+  if (profile !== undefined && profile.samples >= settings.minProfileSamples) {
+    return Math.max(settings.minIntervalSeconds, firstGridPointOf(profile, settings));
+  }
   const base = EXPECTED_MIN_SECONDS[model];
   return Math.max(1, Math.round(base * (0.5 + (0.5 * videoSeconds) / 8)));
+}
+
+/** First poll of the profile grid: half a step after the shortest typical duration. */
+function firstGridPointOf(profile: DurationProfile, settings: PollPolicySettings): number {
+  return profile.lowSeconds + settings.lagTargetSeconds / 2;
 }
 
 export interface PollObservation {
@@ -58,8 +119,10 @@ export function nextPollDelaySeconds(
   observation: PollObservation,
   settings: PollPolicySettings = DEFAULT_POLL_POLICY,
   random: () => number = Math.random,
+  profile?: DurationProfile,
 ): number {
   const { elapsedSeconds, etaSeconds, progressPercent } = observation;
+  if (settings.fixedIntervalSeconds > 0) return settings.fixedIntervalSeconds;
   let gap: number;
   let jitter = settings.jitter;
   if (etaSeconds !== undefined && etaSeconds > 0) {
@@ -68,11 +131,38 @@ export function nextPollDelaySeconds(
   } else if (progressPercent !== undefined && progressPercent > 0 && progressPercent < 100) {
     gap = (elapsedSeconds * (100 - progressPercent)) / progressPercent + settings.etaMarginSeconds;
     jitter = 0;
+  } else if (profile !== undefined && profile.samples >= settings.minProfileSamples) {
+    return clamp(
+      profileGapSeconds(elapsedSeconds, profile, settings),
+      settings.minIntervalSeconds,
+      settings.maxIntervalSeconds,
+    );
   } else {
     gap = elapsedSeconds * settings.blindGrowth;
   }
   const jittered = gap * (1 - jitter / 2 + random() * jitter);
   return clamp(jittered, settings.minIntervalSeconds, settings.maxIntervalSeconds);
+}
+
+/**
+ * Blind with a profile: the time to the next point of the grid (first point, then every
+ * `lagTargetSeconds`) while within the durations seen; past the longest one, the growth rule but
+ * never closer than a grid step. Aligning to the grid (rather than adding a step to `elapsed`)
+ * keeps queue latency from adding up over the polls of one task.
+ */
+function profileGapSeconds(
+  elapsedSeconds: number,
+  profile: DurationProfile,
+  settings: PollPolicySettings,
+): number {
+  const step = settings.lagTargetSeconds;
+  const first = firstGridPointOf(profile, settings);
+  if (elapsedSeconds < first) return first - elapsedSeconds;
+  if (elapsedSeconds < profile.highSeconds) {
+    const next = first + (Math.floor((elapsedSeconds - first) / step) + 1) * step;
+    return next - elapsedSeconds;
+  }
+  return Math.max(step, elapsedSeconds * settings.blindGrowth);
 }
 
 /** Delay before the next try after a failed poll (429, 5xx, network): never sooner than Retry-After. */

@@ -11,7 +11,9 @@ import {
 } from "./job-data.ts";
 import { downloadJobId, submitJobId } from "./job-ids.ts";
 import { type PipelineContext, toProviderSeconds, toRealMs } from "./pipeline-context.ts";
+import { durationProfileFor, recordTaskDuration } from "./duration-history.ts";
 import { isPastDeadline, nextPollDelaySeconds, pollErrorDelaySeconds } from "./poll-policy.ts";
+import { slotHolder } from "./slot-reconciler.ts";
 
 export type PollOutcome =
   | { outcome: "succeeded"; downloadJobId: string }
@@ -76,6 +78,9 @@ export function createPollProcessor(context: PipelineContext) {
         status: result.status,
         polls: taskPolls,
       });
+      if (result.status === "SUCCEED") await recordTaskDuration(context, data, elapsedSeconds);
+      await context.slots.release(slotHolder(data.batchId, data.customId, data.submission));
+      await context.slots.grow();
     }
     switch (result.status) {
       case "SUCCEED":
@@ -97,6 +102,7 @@ export function createPollProcessor(context: PipelineContext) {
           },
           context.settings.pollPolicy,
           context.random,
+          await durationProfileFor(context, data),
         );
         await job.updateData({ ...data, trace, taskPolls, lastStatus: result.status });
         await job.moveToDelayed(context.now() + toRealMs(context, waitSeconds), token);
@@ -216,6 +222,7 @@ async function failTimedOut(
   data: PollJobData,
   elapsedSeconds: number,
 ): Promise<never> {
+  await context.slots.release(slotHolder(data.batchId, data.customId, data.submission));
   const message = `task ${data.taskId} not final after ${Math.round(elapsedSeconds)}s (deadline ${context.settings.pollDeadlineSeconds}s)`;
   await recordItemFailure(context, {
     ...pollFailureBase(data, job),

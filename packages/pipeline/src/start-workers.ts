@@ -9,9 +9,12 @@ import type { PipelineContext, PipelineHooks, PipelineSettings } from "./pipelin
 import type { PipelineObserver } from "./pipeline-observer.ts";
 import { DEFAULT_POLL_POLICY } from "./poll-policy.ts";
 import { createPollProcessor } from "./poll-processor.ts";
+import { ProviderSlots } from "./provider-slots.ts";
 import { QUEUE_NAMES, type QueueRole } from "./queue-names.ts";
 import { createQueues } from "./queues.ts";
 import { createRedisConnection } from "./redis-connection.ts";
+import { checkRedisDurability } from "./redis-durability.ts";
+import { reconcileProviderSlots } from "./slot-reconciler.ts";
 import { createSubmitProcessor, veoqBackoffStrategy } from "./submit-processor.ts";
 
 export interface StartWorkersOptions {
@@ -30,12 +33,9 @@ export interface StartWorkersOptions {
   observer?: PipelineObserver;
   /** Submit queue cap (jobs per second across all processes); default effectively none. */
   submitRatePerSecond?: number;
-  /**
-   * How long a job's lock lasts without renewal (ms). A worker that dies holding jobs gives
-   * them up this long after its last renewal; default 30 s (BullMQ's).
-   */
+  /** Overrides VEOQ_LOCK_DURATION_MS (tests). */
   lockDurationMs?: number;
-  /** How often stalled jobs (of dead workers) are looked for (ms); default 30 s. */
+  /** Overrides VEOQ_STALLED_INTERVAL_MS (tests). */
   stalledIntervalMs?: number;
   now?: () => number;
   random?: () => number;
@@ -47,6 +47,12 @@ export interface RunningWorkers {
   /** Graceful: lets jobs in progress finish (up to timeoutMs), then closes connections. */
   close(timeoutMs?: number): Promise<void>;
 }
+
+/** Stalls tolerated per job before BullMQ would fail it; high, because a stall is a crash, not the job's fault. */
+const MAX_STALLED_COUNT = 1000;
+/** How often leaked provider slots are looked for, and how old a slot must be to be checked. */
+const SLOT_RECONCILE_INTERVAL_MS = 30_000;
+const SLOT_RECONCILE_GRACE_MS = 60_000;
 
 export function pipelineSettingsFrom(config: VeoqConfig): PipelineSettings {
   return {
@@ -90,6 +96,13 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     random: options.random ?? Math.random,
     hooks: options.hooks ?? {},
     observer,
+    slots: new ProviderSlots({
+      redis: commands,
+      prefix: config.prefix,
+      apiKey: options.apiKey,
+      maxInFlight: config.maxInFlight,
+      now: options.now ?? Date.now,
+    }),
   };
   const concurrency: Record<QueueRole, number> = {
     submit: options.concurrency?.submit ?? config.submitConcurrency,
@@ -110,8 +123,10 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       connection,
       prefix: config.prefix,
       concurrency: concurrency[role],
-      lockDuration: options.lockDurationMs ?? 30_000,
-      stalledInterval: options.stalledIntervalMs ?? 30_000,
+      lockDuration: options.lockDurationMs ?? config.lockDurationMs,
+      stalledInterval: options.stalledIntervalMs ?? config.stalledIntervalMs,
+      // A job whose worker died is recovered, however often that happens; it never fails for it.
+      maxStalledCount: MAX_STALLED_COUNT,
       settings: { backoffStrategy: veoqBackoffStrategy(context) },
       // The limiter is what makes a provider 429 pause the whole submit queue (queue.rateLimit).
       ...(role === "submit"
@@ -127,10 +142,24 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     return worker;
   });
   await Promise.all(workers.map((w) => w.waitUntilReady()));
+  if (config.checkRedisDurability) {
+    for (const warning of await checkRedisDurability(commands)) {
+      logger.warn({ check: "redis-durability" }, `REDIS MAY LOSE JOBS: ${warning}`);
+    }
+  }
+  const reconciler = roles.includes("poll")
+    ? setInterval(() => {
+        reconcileProviderSlots(context, SLOT_RECONCILE_GRACE_MS).catch((error: unknown) =>
+          logger.warn({ err: error }, "provider slot reconciliation failed"),
+        );
+      }, SLOT_RECONCILE_INTERVAL_MS)
+    : undefined;
+  reconciler?.unref();
   logger.info({ roles, concurrency }, "workers started");
 
   let closing: Promise<void> | undefined;
   const closeOnce = async (timeoutMs: number) => {
+    clearInterval(reconciler);
     const workersClosed = Promise.all(workers.map((w) => w.close()));
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<"timeout">((resolve) => {

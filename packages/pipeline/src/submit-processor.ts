@@ -7,8 +7,13 @@ import { isLastAttempt, itemErrorKindOf, recordItemFailure } from "./item-failur
 import { type PollJobData, type SubmitJobData, submitJobDataSchema } from "./job-data.ts";
 import { pollJobId } from "./job-ids.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
+import { durationProfileFor } from "./duration-history.ts";
 import { initialPollDelaySeconds } from "./poll-policy.ts";
 import { retryDelayMs } from "./retry-delay.ts";
+import { slotHolder } from "./slot-reconciler.ts";
+
+/** How long the submit queue waits when every provider slot is taken (provider seconds). */
+const SLOT_WAIT_SECONDS = 2;
 
 /** How long the submit queue waits after a 429 without Retry-After. */
 export const DEFAULT_RATE_LIMIT_WAIT_MS = 5_000;
@@ -54,11 +59,19 @@ export function createSubmitProcessor(context: PipelineContext) {
         }
         throw error;
       }
+      const holder = slotHolder(data.batchId, data.customId, data.submission);
+      if (!(await context.slots.acquire(holder))) {
+        // Every slot is taken: the whole submit queue waits a moment; no attempt is charged.
+        await context.queues.submit.rateLimit(Math.max(50, toRealMs(context, SLOT_WAIT_SECONDS)));
+        throw new RateLimitError();
+      }
       data = { ...data, trace: { ...data.trace, submitAttempts: data.trace.submitAttempts + 1 } };
       let taskId: string;
       try {
         ({ taskId } = await context.client.createTask(data.model, body as CreateRequest));
       } catch (error) {
+        // No task was made (or, if ambiguous, it is not ours to track): the retry takes a slot again.
+        await context.slots.release(holder);
         await job.updateData(data);
         throw await handleCreateFailure(context, job, data, error);
       }
@@ -100,11 +113,14 @@ export function createSubmitProcessor(context: PipelineContext) {
       pollErrors: 0,
       trace: data.trace,
     };
-    const sinceCreate = context.now() - pollData.createdAt;
-    const delay = Math.max(
-      0,
-      toRealMs(context, initialPollDelaySeconds(data.model, videoSeconds)) - sinceCreate,
+    const firstPollSeconds = initialPollDelaySeconds(
+      data.model,
+      videoSeconds,
+      context.settings.pollPolicy,
+      await durationProfileFor(context, pollData),
     );
+    const sinceCreate = context.now() - pollData.createdAt;
+    const delay = Math.max(0, toRealMs(context, firstPollSeconds) - sinceCreate);
     await context.queues.poll.add("poll", pollData, {
       jobId: pollId,
       delay,
@@ -161,6 +177,10 @@ async function handleCreateFailure(
       return new UnrecoverableError(error.message);
     case "rate_limit": {
       const waitMs = error.retryAfterMs ?? DEFAULT_RATE_LIMIT_WAIT_MS;
+      if (error.limitScope === "concurrency") {
+        const cap = await context.slots.shrink();
+        log.warn({ cap }, "provider cap on concurrent tasks reached: in-flight cap lowered");
+      }
       log.warn({ waitMs, limitScope: error.limitScope }, "provider rate limit: submit queue waits");
       await context.queues.submit.rateLimit(waitMs);
       return new RateLimitError();

@@ -1,0 +1,119 @@
+import type { Redis } from "ioredis";
+import type { PipelineContext } from "./pipeline-context.ts";
+import { type DurationProfile, durationProfileOf } from "./poll-policy.ts";
+
+/**
+ * The settings that decide how long a task renders, as the poll job knows them. Tasks that share
+ * them share a duration history.
+ */
+export interface TaskShape {
+  model: string;
+  /** Requested video length (s). */
+  durationSeconds: number;
+  /** Videos per task. */
+  sampleCount: number;
+}
+
+export interface DurationHistoryOptions {
+  /** Newest durations kept per task shape. Default 200. */
+  maxSamples?: number;
+  /** How long a profile read from Redis is reused before it is read again (real ms). Default 10 000. */
+  cacheMs?: number;
+  /** Clock for the cache (ms). Default `Date.now`. */
+  now?: () => number;
+}
+
+/** Key of the list of past durations of one task shape. */
+export function durationHistoryKey(prefix: string, shape: TaskShape): string {
+  return `${prefix}:duration-history:${shape.model}:${shape.durationSeconds}s:x${shape.sampleCount}`;
+}
+
+/**
+ * Durations of past tasks per task shape, in Redis (a capped list per shape, shared by every
+ * worker and kept across runs), so the poll policy can place polls where tasks like this one
+ * usually finish. Profiles are cached per process for `cacheMs`.
+ */
+export class DurationHistory {
+  readonly #redis: Redis;
+  readonly #prefix: string;
+  readonly #maxSamples: number;
+  readonly #cacheMs: number;
+  readonly #now: () => number;
+  readonly #cache = new Map<string, { at: number; profile: Promise<DurationProfile | undefined> }>();
+
+  constructor(redis: Redis, prefix: string, options: DurationHistoryOptions = {}) {
+    this.#redis = redis;
+    this.#prefix = prefix;
+    this.#maxSamples = options.maxSamples ?? 200;
+    this.#cacheMs = options.cacheMs ?? 10_000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Adds the duration (provider seconds) of a task that just finished. */
+  async record(shape: TaskShape, seconds: number): Promise<void> {
+    if (!Number.isFinite(seconds) || seconds < 0) return;
+    const key = durationHistoryKey(this.#prefix, shape);
+    await this.#redis
+      .multi()
+      .lpush(key, seconds.toFixed(2))
+      .ltrim(key, 0, this.#maxSamples - 1)
+      .exec();
+  }
+
+  /** Profile of the past durations of this shape; undefined when there are none. */
+  profile(shape: TaskShape): Promise<DurationProfile | undefined> {
+    const key = durationHistoryKey(this.#prefix, shape);
+    const now = this.#now();
+    const cached = this.#cache.get(key);
+    if (cached !== undefined && now - cached.at < this.#cacheMs) return cached.profile;
+    const profile = this.#redis
+      .lrange(key, 0, this.#maxSamples - 1)
+      .then((values) => durationProfileOf(values.map(Number)));
+    // A failed read is not cached: the next call asks Redis again.
+    profile.catch(() => this.#cache.delete(key));
+    this.#cache.set(key, { at: now, profile });
+    return profile;
+  }
+}
+
+const historiesByContext = new WeakMap<PipelineContext, DurationHistory>();
+
+/** The duration history of a worker process, made on first use from its Redis connection. */
+export function durationHistoryOf(context: PipelineContext): DurationHistory {
+  let history = historiesByContext.get(context);
+  if (history === undefined) {
+    history = new DurationHistory(context.store.redis, context.queues.prefix);
+    historiesByContext.set(context, history);
+  }
+  return history;
+}
+
+/**
+ * The poll policy's profile for a task, or undefined when it cannot be had: a history read that
+ * fails only costs the policy its best guess, never the poll.
+ */
+export async function durationProfileFor(
+  context: PipelineContext,
+  shape: TaskShape,
+): Promise<DurationProfile | undefined> {
+  if (context.settings.pollPolicy.fixedIntervalSeconds > 0) return undefined;
+  try {
+    return await durationHistoryOf(context).profile(shape);
+  } catch (error) {
+    context.logger.warn({ err: error }, "duration history unavailable; polling without it");
+    return undefined;
+  }
+}
+
+/** Records a finished task's duration; a failed write is logged, never thrown. */
+export async function recordTaskDuration(
+  context: PipelineContext,
+  shape: TaskShape,
+  seconds: number,
+): Promise<void> {
+  try {
+    await durationHistoryOf(context).record(shape, seconds);
+  } catch (error) {
+    context.logger.warn({ err: error }, "could not record the task duration");
+  }
+}

@@ -1,0 +1,54 @@
+import { JOB_ID_SEPARATOR, pollJobId, submitJobId } from "./job-ids.ts";
+import type { PipelineContext } from "./pipeline-context.ts";
+
+/** A slot holder: the item's submission, "<batch>~<custom>~<n>". */
+export function slotHolder(batchId: string, customId: string, submission: number): string {
+  return `${batchId}${JOB_ID_SEPARATOR}${customId}${JOB_ID_SEPARATOR}${submission}`;
+}
+
+const LIVE_STATES = new Set([
+  "active",
+  "waiting",
+  "delayed",
+  "prioritized",
+  "waiting-children",
+  "paused",
+]);
+
+/**
+ * Releases slots leaked by crashes: a holder older than `graceMs` whose submission has neither a
+ * live poll job (its task is still followed) nor a live submit job (its create may still be under
+ * way) holds a slot nobody will release. Returns how many were released.
+ */
+export async function reconcileProviderSlots(
+  context: PipelineContext,
+  graceMs: number,
+): Promise<number> {
+  const holders = await context.slots.holdersBefore(context.now() - graceMs);
+  let released = 0;
+  for (const holder of holders) {
+    const parts = holder.split(JOB_ID_SEPARATOR);
+    const [batchId, customId, submissionText] = parts;
+    const submission = Number(submissionText);
+    if (parts.length !== 3 || !batchId || !customId || !Number.isInteger(submission)) {
+      await context.slots.release(holder);
+      released++;
+      continue;
+    }
+    const [pollJob, submitJob] = await Promise.all([
+      context.queues.poll.getJob(pollJobId(batchId, customId, submission)),
+      context.queues.submit.getJob(submitJobId(batchId, customId, submission)),
+    ]);
+    const pollLive = pollJob ? LIVE_STATES.has(await pollJob.getState()) : false;
+    const submitLive = submitJob ? LIVE_STATES.has(await submitJob.getState()) : false;
+    if (!pollLive && !submitLive) {
+      await context.slots.release(holder);
+      released++;
+      context.logger.warn(
+        { batchId, customId, submission },
+        "released a provider slot leaked by a crash",
+      );
+    }
+  }
+  return released;
+}

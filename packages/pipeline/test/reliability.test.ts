@@ -1,0 +1,228 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { type LocalRedis, startLocalRedis } from "@veoq/local-redis";
+import { createLogger } from "@veoq/logging";
+import { Redis } from "ioredis";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  batchResults,
+  checkRedisDurability,
+  ProviderSlots,
+  readProviderSlots,
+  reconcileProviderSlots,
+} from "../src/index.ts";
+import { createHarness, type Harness, img2videoLine, liteLine } from "./pipeline-harness.ts";
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+describe("provider concurrency cap", () => {
+  let h: Harness;
+  afterEach(async () => h?.close());
+
+  it("keeps at most K tasks in flight across worker processes and releases every slot", async () => {
+    h = await createHarness({ env: { VEOQ_MAX_IN_FLIGHT: "2" } });
+    await h.start();
+    await h.start(); // a second "process" sharing the same cap
+    const lines = Array.from({ length: 8 }, (_, i) => liteLine(`item-${i}`));
+    await h.enqueue(await h.writeManifest(lines));
+    await h.waitForBatch("b1", 30_000);
+    expect((await h.store.getBatch("b1"))?.counts.completed).toBe(8);
+    expect(h.simulator.stats().maxInFlightSeen).toBeLessThanOrEqual(2);
+    expect((await readProviderSlots(h.redis, h.config.prefix)).inUse).toBe(0);
+  });
+
+  it("shrinks the cap at once when the provider says too many concurrent tasks, and finishes", async () => {
+    h = await createHarness({
+      env: { VEOQ_MAX_IN_FLIGHT: "16", VEOQ_SUBMIT_ATTEMPTS: "1" },
+      simulator: { maxConcurrentTasks: 2, concurrencyRetryAfterSeconds: 0.05 },
+    });
+    await h.start();
+    const lines = Array.from({ length: 10 }, (_, i) => img2videoLine(`item-${i}`));
+    await h.enqueue(await h.writeManifest(lines));
+    await h.waitForBatch("b1", 30_000);
+    expect((await h.store.getBatch("b1"))?.counts.completed).toBe(10);
+    expect(h.simulator.stats().creates.rejected["429"] ?? 0).toBeGreaterThan(0);
+    const usage = await readProviderSlots(h.redis, h.config.prefix);
+    expect(usage.max).toBe(16);
+    expect(usage.cap).toBeLessThan(16);
+    expect(usage.inUse).toBe(0);
+  });
+
+  it("grows the cap back additively after finished tasks", async () => {
+    h = await createHarness();
+    const slots = new ProviderSlots({
+      redis: h.redis,
+      prefix: h.config.prefix,
+      apiKey: "k",
+      maxInFlight: 8,
+    });
+    expect(await slots.shrink()).toBe(4);
+    let cap = 4;
+    for (let i = 0; i < 4; i++) cap = await slots.grow();
+    expect(cap).toBeCloseTo(5, 0);
+    expect((await slots.usage()).cap).toBeLessThanOrEqual(8);
+  });
+
+  it("releases slots leaked by a crash (no live job behind them)", async () => {
+    h = await createHarness();
+    let now = 1_000_000;
+    const running = await h.start({ roles: ["poll"], now: () => now });
+    const slots = running.context.slots;
+    expect(await slots.acquire("b1~ghost~0")).toBe(true);
+    now += 120_000;
+    expect(await reconcileProviderSlots(running.context, 60_000)).toBe(1);
+    expect((await slots.usage()).inUse).toBe(0);
+  });
+});
+
+describe("bad provider answers fail only the item concerned, with a clear error", () => {
+  let h: Harness;
+  afterEach(async () => h?.close());
+
+  it("2xx without task_id", async () => {
+    h = await createHarness({
+      env: { VEOQ_SUBMIT_ATTEMPTS: "2" },
+      simulator: { missingTaskIdRate: 1 },
+    });
+    await h.start();
+    await h.enqueue(await h.writeManifest([liteLine("a")]));
+    await h.waitForBatch("b1");
+    const [result] = await collect(batchResults(h.store, "b1"));
+    expect(result?.status).toBe("failed");
+    if (result?.status === "failed") {
+      expect(result.errorKind).toBe("malformed_response");
+      expect(result.errorMessage).toMatch(/task_id/);
+    }
+    expect((await readProviderSlots(h.redis, h.config.prefix)).inUse).toBe(0);
+  });
+
+  it("a result URL that serves HTML", async () => {
+    h = await createHarness({
+      env: { VEOQ_DOWNLOAD_ATTEMPTS: "2" },
+      simulator: { htmlFileRate: 1 },
+    });
+    await h.start();
+    await h.enqueue(await h.writeManifest([liteLine("a"), liteLine("b")]));
+    await h.waitForBatch("b1");
+    const results = await collect(batchResults(h.store, "b1"));
+    for (const result of results) {
+      expect(result.status).toBe("failed");
+      if (result.status === "failed") {
+        expect(result.errorKind).toBe("malformed_response");
+        expect(result.errorMessage).toMatch(/html/i);
+        expect(result.failedStage).toBe("download");
+      }
+    }
+  });
+});
+
+describe("secrets", () => {
+  let h: Harness;
+  afterEach(async () => h?.close());
+
+  it("never writes the API key to Redis or the logs, even when requests fail", async () => {
+    const apiKey = `sk-live-${randomBytes(12).toString("hex")}`;
+    h = await createHarness({
+      env: { JIEKOU_API_KEY: apiKey, VEOQ_SUBMIT_ATTEMPTS: "6" },
+      simulator: { apiKeys: [apiKey], serverErrorRate: 0.2, failureRate: 0.3 },
+    });
+    const lines: string[] = [];
+    const logger = createLogger({
+      level: "debug",
+      secrets: [apiKey],
+      destination: { write: (line: string) => void lines.push(line) },
+    });
+    await h.start({ apiKey, logger });
+    await h.enqueue(
+      await h.writeManifest(Array.from({ length: 6 }, (_, i) => img2videoLine(`s-${i}`))),
+    );
+    await h.waitForBatch("b1", 30_000);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.join("\n")).not.toContain(apiKey);
+
+    let cursor = "0";
+    let scanned = 0;
+    do {
+      const [next, keys] = await h.redis.scan(cursor, "MATCH", `${h.config.prefix}*`, "COUNT", 500);
+      cursor = next;
+      for (const key of keys) {
+        scanned++;
+        expect(key).not.toContain(apiKey);
+        const type = await h.redis.type(key);
+        const dump =
+          type === "string"
+            ? [await h.redis.get(key)]
+            : type === "hash"
+              ? Object.entries(await h.redis.hgetall(key)).flat()
+              : type === "list"
+                ? await h.redis.lrange(key, 0, -1)
+                : type === "zset"
+                  ? await h.redis.zrange(key, 0, -1)
+                  : type === "set"
+                    ? await h.redis.smembers(key)
+                    : type === "stream"
+                      ? JSON.stringify(await h.redis.xrange(key, "-", "+")).split(",")
+                      : [];
+        for (const value of dump) expect(String(value)).not.toContain(apiKey);
+      }
+    } while (cursor !== "0");
+    expect(scanned).toBeGreaterThan(10);
+  });
+});
+
+describe("Redis durability and restarts", () => {
+  let local: LocalRedis | undefined;
+  let dir: string | undefined;
+  afterEach(async () => {
+    await local?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("warns when Redis may evict or lose jobs, and not when it is set up as infra/redis/redis.conf says", async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "veoq-durability-"));
+    local = await startLocalRedis({ dataDir: dir });
+    const good = new Redis(local.url);
+    expect(await checkRedisDurability(good)).toEqual([]);
+    await good.config("SET", "maxmemory-policy", "allkeys-lru");
+    await good.config("SET", "appendonly", "no");
+    await good.config("SET", "save", "");
+    const warnings = await checkRedisDurability(good);
+    good.disconnect();
+    expect(warnings.join("\n")).toMatch(/allkeys-lru/);
+    expect(warnings.join("\n")).toMatch(/no persistence/);
+  });
+
+  it("keeps working through a Redis crash and restart, losing nothing", async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "veoq-restart-"));
+    local = await startLocalRedis({ dataDir: path.join(dir, "redis") });
+    const h = await createHarness({ env: { REDIS_URL: local.url } });
+    try {
+      await h.start();
+      h.redis.on("error", () => {});
+      const lines = Array.from({ length: 12 }, (_, i) =>
+        img2videoLine(`r-${i}`, { prompt: `restart ${i} [sim:duration=${60 + i * 10}]` }),
+      );
+      await h.enqueue(await h.writeManifest(lines));
+      await h.waitFor(
+        async () => ((await h.store.getBatch("b1"))?.counts.completed ?? 0) >= 1,
+        "a first item",
+      );
+      await new Promise((r) => setTimeout(r, 1100)); // appendfsync everysec
+      await local.kill();
+      await new Promise((r) => setTimeout(r, 500));
+      await local.restart();
+      await h.waitForBatch("b1", 45_000);
+      const batch = await h.store.getBatch("b1");
+      expect(batch?.total).toBe(12);
+      expect(batch?.counts.completed).toBe(12);
+    } finally {
+      await h.close();
+    }
+  });
+});
