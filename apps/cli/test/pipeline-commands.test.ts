@@ -1,0 +1,160 @@
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Simulator, startSimulator } from "@veoq/simulator";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const CLI = join(REPO_ROOT, "apps", "cli", "bin", "veoq.js");
+const DEMO_MANIFEST = join(REPO_ROOT, "examples", "demo", "manifest.jsonl");
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe("pipeline commands (enqueue, worker, status, results, retry, resume)", () => {
+  const prefix = `{veoq-cli-${randomBytes(4).toString("hex")}}`;
+  const dir = mkdtempSync(join(tmpdir(), "veoq-cli-"));
+  let simulator: Simulator;
+  let env: NodeJS.ProcessEnv;
+  let worker: ChildProcess | undefined;
+
+  const run = (args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> =>
+    new Promise((resolve) => {
+      execFile(
+        process.execPath,
+        [CLI, ...args],
+        { cwd: REPO_ROOT, env: { ...env, ...extraEnv } },
+        (error, stdout, stderr) => {
+          const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
+          resolve({ code, stdout, stderr });
+        },
+      );
+    });
+
+  beforeAll(async () => {
+    simulator = await startSimulator({ timeScale: 0.01 });
+    env = {
+      ...process.env,
+      REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+      VEOQ_PREFIX: prefix,
+      JIEKOU_BASE_URL: simulator.url,
+      JIEKOU_API_KEY: "sim-key",
+      VEOQ_TIME_SCALE: "0.01",
+      VEOQ_RETRY_BASE_MS: "50",
+      VEOQ_OUTPUT_DIR: join(dir, "out"),
+      LOG_LEVEL: "warn",
+    };
+  });
+
+  afterAll(async () => {
+    worker?.kill("SIGKILL");
+    await simulator.close();
+    const redis = new Redis(env.REDIS_URL as string);
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("enqueues a manifest once, processes it with `veoq worker`, and reports status and results", async () => {
+    const first = await run(["enqueue", DEMO_MANIFEST, "--batch", "cli1", "--json"]);
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({
+      batch_id: "cli1",
+      added: 12,
+      already_present: 0,
+      enqueued: true,
+    });
+    const again = await run(["enqueue", DEMO_MANIFEST, "--batch", "cli1"]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain("batch cli1: 0 added, 12 already enqueued");
+
+    worker = spawn(process.execPath, [CLI, "worker", "--concurrency", "8"], {
+      cwd: REPO_ROOT,
+      env,
+      stdio: "ignore",
+    });
+    const status = await run(["status", "cli1", "--watch", "--json"]);
+    expect(status.code).toBe(0);
+    const snapshots = status.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    const last = snapshots.at(-1);
+    expect(last.batches[0]).toMatchObject({ id: "cli1", total: 12, finished: true });
+    expect(last.batches[0].counts.completed).toBe(12);
+
+    const human = await run(["status", "cli1"]);
+    expect(human.stdout).toMatch(/cli1 +\[#+\] 100% {2}12\/12 final/);
+
+    const results = await run(["results", "cli1"]);
+    const rows = results.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(rows).toHaveLength(12);
+    const multi = rows.find((r) => r.custom_id === "i2v-05");
+    expect(multi).toMatchObject({
+      status: "completed",
+      error_kind: null,
+      metadata: { scene: 5, team: "demo" },
+    });
+    expect(multi.files).toHaveLength(4);
+    expect(multi.files[0].sha256).toMatch(/^[0-9a-f]{64}$/);
+    const flaky = rows.find((r) => r.custom_id === "i2v-03");
+    expect(flaky.task_ids).toHaveLength(2);
+
+    const retry = await run(["retry", "cli1"]);
+    expect(retry.code).toBe(0);
+    expect(retry.stdout).toContain("0 failed items re-queued");
+
+    const resume = await run(["resume"]);
+    expect(resume.stdout).toContain("submit queue was not paused");
+
+    worker.kill("SIGTERM");
+    const [code] = await once(worker, "exit");
+    expect(code).toBe(0);
+    worker = undefined;
+  });
+
+  it("refuses to enqueue a manifest with an invalid line, naming it, and enqueues nothing", async () => {
+    const bad = join(dir, "bad.jsonl");
+    writeFileSync(
+      bad,
+      `${JSON.stringify({ custom_id: "x", model: "veo-3.1-lite-firstlastframe", input: { prompt: "p", image: "https://e.x/a.png", last_frame_image: "https://e.x/b.png", duration_seconds: 8 } })}\n`,
+    );
+    const result = await run(["enqueue", bad, "--batch", "cli-bad"]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      'bad.jsonl:1 x input.duration_seconds: unknown field "duration_seconds"; did you mean "duration"?',
+    );
+    expect(result.stdout).toContain("nothing enqueued");
+    const status = await run(["status", "cli-bad"]);
+    expect(status.code).toBe(2);
+    expect(status.stderr).toContain('no batch "cli-bad"');
+  });
+
+  it("fails fast with one clear line when Redis is unreachable or the config is wrong", async () => {
+    const unreachable = await run(["status"], { REDIS_URL: "redis://127.0.0.1:1" });
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toMatch(
+      /cannot reach Redis at redis:\/\/127\.0\.0\.1:1\/? \(REDIS_URL\)/,
+    );
+
+    const badEnv = await run(["worker"], { VEOQ_MAX_IN_FLIGHT: "lots" });
+    expect(badEnv.code).toBe(2);
+    expect(badEnv.stderr).toContain("VEOQ_MAX_IN_FLIGHT must be a number");
+
+    const noKey = await run(["worker"], { JIEKOU_API_KEY: "" });
+    expect(noKey.code).toBe(2);
+    expect(noKey.stderr).toContain("JIEKOU_API_KEY is required");
+  });
+});
