@@ -110,20 +110,23 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       await mkdir(path.dirname(resultsPath), { recursive: true });
       const results = createWriteStream(resultsPath);
       let files = 0;
+      let recordedTasks = 0;
       let bytes = 0;
       for await (const line of batchResults(session.store, batchId)) {
         results.write(`${JSON.stringify(toResultJson(line))}\n`);
         if (line.status === "completed") {
           files += line.files.length;
+          recordedTasks += line.taskIds.length;
           bytes += line.files.reduce((sum, f) => sum + f.bytes, 0);
         } else if (line.status === "failed") {
+          recordedTasks += line.taskIds.length;
           say(`  failed ${line.customId}: ${line.errorKind} ${line.errorMessage ?? ""}`);
         }
       }
       results.end();
       const stats = simulator.stats();
       say(
-        `provider   ${stats.creates.accepted} tasks created (${stats.creates.duplicateBodies} duplicate bodies), ${stats.polls.total} polls, ${stats.downloads.total} downloads`,
+        `provider   ${stats.creates.accepted} tasks created (${batch.resubmits} re-submitted after a failed task, ${stats.creates.accepted - recordedTasks} paid twice), ${stats.polls.total} polls, ${stats.downloads.total} downloads`,
       );
       say(`files      ${files} videos (${bytes} bytes) in ${path.join(outDir, batchId)}`);
       say(`results    ${resultsPath}`);
