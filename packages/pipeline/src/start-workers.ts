@@ -53,6 +53,8 @@ const MAX_STALLED_COUNT = 1000;
 /** How often leaked provider slots are looked for, and how old a slot must be to be checked. */
 const SLOT_RECONCILE_INTERVAL_MS = 30_000;
 const SLOT_RECONCILE_GRACE_MS = 60_000;
+/** At most one "worker error" line per queue per this interval. */
+const WORKER_ERROR_LOG_INTERVAL_MS = 10_000;
 
 export function pipelineSettingsFrom(config: VeoqConfig): PipelineSettings {
   return {
@@ -114,6 +116,22 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     poll: createPollProcessor(context),
     download: createDownloadProcessor(context),
   };
+  // While Redis is away every reconnect attempt is an error event: log the first one of an
+  // outage loudly, then one summary line per interval instead of one line per attempt.
+  const errorLog = new Map<QueueRole, { lastAt: number; suppressed: number }>();
+  const reportWorkerError = (role: QueueRole, error: Error) => {
+    const now = Date.now();
+    const entry = errorLog.get(role);
+    if (entry && now - entry.lastAt < WORKER_ERROR_LOG_INTERVAL_MS) {
+      entry.suppressed++;
+      return;
+    }
+    logger.error(
+      { err: error, queue: role, suppressed: entry?.suppressed ?? 0 },
+      "worker error (BullMQ retries by itself; e.g. Redis unreachable)",
+    );
+    errorLog.set(role, { lastAt: now, suppressed: 0 });
+  };
   // BullMQ leaves connections it was handed open on close; we close them ourselves.
   const connections: Redis[] = [commands];
   const workers = roles.map((role) => {
@@ -133,7 +151,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
         ? { limiter: { max: options.submitRatePerSecond ?? 1_000_000, duration: 1000 } }
         : {}),
     });
-    worker.on("error", (error) => logger.error({ err: error, queue: role }, "worker error"));
+    worker.on("error", (error) => reportWorkerError(role, error));
     worker.on("failed", (job, error) => {
       if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
         logger.debug({ jobId: job.id, queue: role, err: error }, "job failed for good");
