@@ -1,14 +1,6 @@
 import { requireApiKey } from "@veoq/config";
 import { createLogger } from "@veoq/logging";
-import {
-  checkReadiness,
-  createMetricsRegistry,
-  createPrometheusObserver,
-  type MetricsServer,
-  registerQueueDepthMetrics,
-  startMetricsServer,
-} from "@veoq/metrics";
-import { shutdownOnSignal, startWorkers } from "@veoq/pipeline";
+import { runWorkerProcess } from "@veoq/metrics";
 import { loadWorkerEnvironment } from "./env.ts";
 
 /**
@@ -19,30 +11,13 @@ async function main(): Promise<void> {
   const { config, roles, metricsPort, metricsHost } = loadWorkerEnvironment();
   const apiKey = requireApiKey(config);
   const logger = createLogger({ name: "worker", level: config.logLevel, secrets: [apiKey] });
-  const registry = metricsPort === undefined ? undefined : createMetricsRegistry();
-  const running = await startWorkers({
+  await runWorkerProcess({
     config,
     apiKey,
     roles,
     logger,
-    ...(registry === undefined ? {} : { observer: createPrometheusObserver(registry) }),
+    ...(metricsPort === undefined ? {} : { metrics: { host: metricsHost, port: metricsPort } }),
   });
-  let metricsServer: MetricsServer | undefined;
-  if (registry !== undefined) {
-    const { queues, store } = running.context;
-    registerQueueDepthMetrics(registry, queues);
-    metricsServer = await startMetricsServer({
-      registry,
-      readiness: () => checkReadiness(store),
-      host: metricsHost,
-      port: metricsPort,
-    });
-    logger.info({ url: metricsServer.url }, "metrics server listening");
-  }
-  await shutdownOnSignal(async () => {
-    await running.close();
-    await metricsServer?.close();
-  }, logger);
 }
 
 main().catch((error: unknown) => {

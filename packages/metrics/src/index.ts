@@ -19,8 +19,10 @@ export {
   POLLS_PER_TASK_BUCKETS,
   REQUEST_SECONDS_BUCKETS,
 } from "./prometheus-observer.ts";
+export { registerProviderSlotMetrics } from "./provider-slot-metrics.ts";
 export {
   QUEUE_STATES,
   type QueueDepthMetricsOptions,
   registerQueueDepthMetrics,
 } from "./queue-depth-metrics.ts";
+export { runWorkerProcess, type WorkerProcessOptions } from "./worker-process.ts";

@@ -1,13 +1,7 @@
 import { requireApiKey } from "@veoq/config";
 import { createLogger } from "@veoq/logging";
-import {
-  checkReadiness,
-  createMetricsRegistry,
-  createPrometheusObserver,
-  registerQueueDepthMetrics,
-  startMetricsServer,
-} from "@veoq/metrics";
-import { QUEUE_ROLES, type QueueRole, shutdownOnSignal, startWorkers } from "@veoq/pipeline";
+import { runWorkerProcess } from "@veoq/metrics";
+import { QUEUE_ROLES, type QueueRole } from "@veoq/pipeline";
 import { type Command, InvalidArgumentError } from "commander";
 import { loadConfig } from "../env.ts";
 import { runAction } from "../run-action.ts";
@@ -74,31 +68,16 @@ export function registerWorkerCommand(program: Command): void {
           flags.concurrency === undefined
             ? undefined
             : Object.fromEntries(flags.roles.map((r) => [r, flags.concurrency]));
-        const registry = flags.metricsPort === undefined ? undefined : createMetricsRegistry();
-        const running = await startWorkers({
+        await runWorkerProcess({
           config,
           apiKey,
           roles: flags.roles,
           ...(concurrency === undefined ? {} : { concurrency }),
-          ...(registry === undefined ? {} : { observer: createPrometheusObserver(registry) }),
+          ...(flags.metricsPort === undefined
+            ? {}
+            : { metrics: { host: flags.metricsHost, port: flags.metricsPort } }),
           logger,
         });
-        let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
-        if (registry !== undefined) {
-          const { queues, store } = running.context;
-          registerQueueDepthMetrics(registry, queues);
-          metricsServer = await startMetricsServer({
-            registry,
-            readiness: () => checkReadiness(store),
-            host: flags.metricsHost,
-            port: flags.metricsPort,
-          });
-          logger.info({ url: metricsServer.url }, "metrics server listening");
-        }
-        await shutdownOnSignal(async () => {
-          await running.close();
-          await metricsServer?.close();
-        }, logger);
         return 0;
       }),
     );
