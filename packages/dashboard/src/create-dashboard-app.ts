@@ -163,7 +163,7 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
     options.logger?.info({ batchId: id, ...summary }, "dashboard: failed items re-queued");
     response.redirect(
       303,
-      `/batches/${encodeURIComponent(id)}?retried=${summary.retried}&missing=${summary.missing.length}`,
+      `/batches/${encodeURIComponent(id)}?retried=${summary.retried}&missing=${summary.skipped.length}`,
     );
   });
   app.get("/search", async (request, response) => {
@@ -232,7 +232,7 @@ function retryNotice(request: Request): string | undefined {
   if (!Number.isInteger(retried)) return undefined;
   const lost =
     Number.isInteger(missing) && missing > 0
-      ? `; ${missing} could not be retried (their jobs were trimmed)`
+      ? `; ${missing} could not be retried (`pnpm veoq retry` says why)`
       : "";
   return `${retried} failed item${retried === 1 ? "" : "s"} re-queued${lost}.`;
 }

@@ -143,6 +143,11 @@ export class BatchStore {
     return raw === null ? undefined : (JSON.parse(raw) as ItemResult);
   }
 
+  /** The batch is not finished any more (items were re-queued). */
+  async clearFinished(batchId: string): Promise<void> {
+    await this.redis.hdel(this.keys.batch(batchId), "finishedAt");
+  }
+
   private async markFinishedIfDone(batchId: string, now: number): Promise<void> {
     const batch = await this.getBatch(batchId);
     if (batch && batch.counts.completed + batch.counts.failed === batch.total) {

@@ -100,7 +100,63 @@ async function handleDownloadFailure(
   data: DownloadJobData,
   error: unknown,
 ): Promise<DownloadJobData> {
-  const failure = {
+  const decision = isProviderError(error) ? decideDownloadFailure(error.kind) : "retry";
+  if (decision === "refresh_urls" && data.refreshes < MAX_URL_REFRESHES) {
+    return refreshUrls(context, job, data);
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  if (decision === "refresh_urls" || decision === "fail" || isLastAttempt(job)) {
+    await recordItemFailure(context, {
+      ...downloadFailureBase(data, job),
+      errorKind: itemErrorKindOf(error),
+      errorMessage: message,
+    });
+    if (decision !== "retry") throw new UnrecoverableError(message);
+  }
+  throw error instanceof Error ? error : new Error(message);
+}
+
+/**
+ * Reads the task again for fresh URLs. The answer must still be a success with at least as many
+ * videos as before; anything else fails the item (a partial set of files is never "completed").
+ */
+async function refreshUrls(
+  context: PipelineContext,
+  job: Job,
+  data: DownloadJobData,
+): Promise<DownloadJobData> {
+  context.logger.warn(
+    { batchId: data.batchId, customId: data.customId, jobId: job.id, taskId: data.taskId },
+    "result URL expired: reading the task again for fresh URLs",
+  );
+  const fresh = await context.client.getTaskResult(data.taskId);
+  if (fresh.status !== "SUCCEED" || fresh.videos.length < data.outputs.length) {
+    const message = `result URLs of task ${data.taskId} expired and the provider no longer offers them (status ${fresh.status}, ${fresh.videos.length} of ${data.outputs.length} videos)`;
+    await recordItemFailure(context, {
+      ...downloadFailureBase(data, job),
+      errorKind: "url_expired",
+      errorMessage: message,
+    });
+    throw new UnrecoverableError(message);
+  }
+  const now = context.now();
+  const refreshed: DownloadJobData = {
+    ...data,
+    refreshes: data.refreshes + 1,
+    outputs: fresh.videos.map((video, index) => ({
+      index,
+      url: video.url,
+      type: video.type,
+      expiresAt:
+        video.ttlSeconds === undefined ? undefined : now + toRealMs(context, video.ttlSeconds),
+    })),
+  };
+  await job.updateData(refreshed);
+  return refreshed;
+}
+
+function downloadFailureBase(data: DownloadJobData, job: Job) {
+  return {
     batchId: data.batchId,
     customId: data.customId,
     model: data.model,
@@ -108,38 +164,7 @@ async function handleDownloadFailure(
     trace: data.trace,
     stage: "download" as const,
     jobId: String(job.id),
+    submitJobId: data.submitJobId,
+    files: data.saved,
   };
-  const decision = isProviderError(error) ? decideDownloadFailure(error.kind) : "retry";
-  if (decision === "refresh_urls" && data.refreshes < MAX_URL_REFRESHES) {
-    const fresh = await context.client.getTaskResult(data.taskId);
-    const now = context.now();
-    context.logger.warn(
-      { batchId: data.batchId, customId: data.customId, jobId: job.id, taskId: data.taskId },
-      "result URL expired: read the task again for fresh URLs",
-    );
-    const refreshed: DownloadJobData = {
-      ...data,
-      refreshes: data.refreshes + 1,
-      outputs: fresh.videos.map((video, index) => ({
-        index,
-        url: video.url,
-        type: video.type,
-        expiresAt:
-          video.ttlSeconds === undefined ? undefined : now + toRealMs(context, video.ttlSeconds),
-      })),
-    };
-    await job.updateData(refreshed);
-    return refreshed;
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  if (decision === "refresh_urls" || decision === "fail" || isLastAttempt(job)) {
-    await recordItemFailure(context, {
-      ...failure,
-      errorKind: itemErrorKindOf(error),
-      errorMessage: message,
-      submitJobId: data.submitJobId,
-    });
-    if (decision !== "retry") throw new UnrecoverableError(message);
-  }
-  throw error instanceof Error ? error : new Error(message);
 }

@@ -26,10 +26,11 @@ export function decideSubmitFailure(kind: ProviderErrorKind): SubmitDecision {
     case "unauthorized":
     case "payment_required":
       return "credentials_stop";
+    // A 2xx whose body we cannot read probably created (and billed) a task we cannot see.
     case "ambiguous":
+    case "malformed_response":
       return "retry_possible_duplicate";
     case "transient":
-    case "malformed_response":
     case "not_found":
     case "url_expired":
       return "retry";

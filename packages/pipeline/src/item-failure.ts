@@ -2,7 +2,7 @@ import { isProviderError } from "@veoq/provider-client";
 import type { Job } from "bullmq";
 import { loadItemMetadata } from "./item-metadata.ts";
 import type { ItemErrorKind, ItemResult } from "./item-result.ts";
-import type { ItemTrace } from "./job-data.ts";
+import type { ItemTrace, SavedFile } from "./job-data.ts";
 import type { PipelineContext } from "./pipeline-context.ts";
 
 /** Whether this run of the job is its last allowed try. */
@@ -27,6 +27,8 @@ export interface FailItemInput {
   jobId: string;
   errorKind: ItemErrorKind;
   errorMessage: string;
+  /** Outputs already saved before the failure (downloads). */
+  files?: SavedFile[];
   /** The manifest's metadata; read from the submit job when not given. */
   metadata?: Record<string, unknown> | undefined;
   submitJobId?: string;
@@ -43,7 +45,7 @@ export async function recordItemFailure(
     model: input.model,
     status: "failed",
     taskIds: input.trace.taskIds,
-    files: [],
+    files: input.files ?? [],
     errorKind: input.errorKind,
     errorMessage: input.errorMessage,
     failedStage: input.stage,

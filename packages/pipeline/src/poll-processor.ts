@@ -1,6 +1,7 @@
 import type { TaskResult } from "@veoq/contract";
 import { isProviderError } from "@veoq/provider-client";
 import { DelayedError, type Job, UnrecoverableError } from "bullmq";
+import { durationProfileFor, recordTaskDuration } from "./duration-history.ts";
 import { decidePollFailure, reasonLooksTransient } from "./failure-policy.ts";
 import { recordItemFailure } from "./item-failure.ts";
 import {
@@ -11,7 +12,6 @@ import {
 } from "./job-data.ts";
 import { downloadJobId, submitJobId } from "./job-ids.ts";
 import { type PipelineContext, toProviderSeconds, toRealMs } from "./pipeline-context.ts";
-import { durationProfileFor, recordTaskDuration } from "./duration-history.ts";
 import { isPastDeadline, nextPollDelaySeconds, pollErrorDelaySeconds } from "./poll-policy.ts";
 import { slotHolder } from "./slot-reconciler.ts";
 
@@ -62,9 +62,8 @@ export function createPollProcessor(context: PipelineContext) {
         { errorKind: error.kind, pollErrors },
         `poll failed, next in ${waitSeconds.toFixed(1)}s: ${error.message}`,
       );
-      if (isPastDeadline(elapsedSeconds, context.settings.pollDeadlineSeconds)) {
-        return failTimedOut(context, job, data, elapsedSeconds);
-      }
+      // No deadline here: an outage or a credentials problem must not fail paid tasks that may
+      // well be done; the deadline applies once an answer says the task is still running.
       await job.updateData({ ...data, pollErrors });
       await job.moveToDelayed(context.now() + toRealMs(context, waitSeconds), token);
       throw new DelayedError();
@@ -79,8 +78,10 @@ export function createPollProcessor(context: PipelineContext) {
         polls: taskPolls,
       });
       if (result.status === "SUCCEED") await recordTaskDuration(context, data, elapsedSeconds);
-      await context.slots.release(slotHolder(data.batchId, data.customId, data.submission));
-      await context.slots.grow();
+      // Only the run that frees the slot grows the cap: a re-run after a stall must not count twice.
+      if (await context.slots.release(slotHolder(data.batchId, data.customId, data.submission))) {
+        await context.slots.grow();
+      }
     }
     switch (result.status) {
       case "SUCCEED":
@@ -104,8 +105,11 @@ export function createPollProcessor(context: PipelineContext) {
           context.random,
           await durationProfileFor(context, data),
         );
+        // Never sleep past the deadline: the last poll lands on it.
+        const untilDeadline = context.settings.pollDeadlineSeconds - elapsedSeconds;
+        const delaySeconds = Math.max(0, Math.min(waitSeconds, untilDeadline));
         await job.updateData({ ...data, trace, taskPolls, lastStatus: result.status });
-        await job.moveToDelayed(context.now() + toRealMs(context, waitSeconds), token);
+        await job.moveToDelayed(context.now() + toRealMs(context, delaySeconds), token);
         throw new DelayedError();
       }
     }
@@ -190,13 +194,14 @@ async function handleFailedTask(
     if (submitData.success) {
       const submission = data.submission + 1;
       const id = submitJobId(data.batchId, data.customId, submission);
+      const alreadyResubmitted = (await context.queues.submit.getJob(id)) !== undefined;
       const { taskId: _taskId, createdAt: _createdAt, ...request } = submitData.data;
       await context.queues.submit.add(
         "submit",
         { ...request, submission, trace: data.trace },
         { jobId: id, attempts: context.settings.submitAttempts, backoff: { type: "veoq" } },
       );
-      await context.store.incrementCounter(data.batchId, "resubmits");
+      if (!alreadyResubmitted) await context.store.incrementCounter(data.batchId, "resubmits");
       log.warn(
         { reason: message, submission },
         "task failed with a transient-looking reason: submitting a new task",

@@ -45,7 +45,7 @@ return 0
 
 /** Multiplicative decrease, at most once per second. KEYS: cap hash. ARGV: now, max. Returns the cap. */
 const DECREASE = `
-local cap = tonumber(redis.call('HGET', KEYS[1], 'cap') or ARGV[2])
+local cap = math.min(tonumber(redis.call('HGET', KEYS[1], 'cap') or ARGV[2]), tonumber(ARGV[2]))
 local last = tonumber(redis.call('HGET', KEYS[1], 'lastDecreaseAt') or '0')
 if tonumber(ARGV[1]) - last >= 1000 then
   cap = math.max(1, math.floor(cap / 2))
@@ -99,8 +99,9 @@ export class ProviderSlots {
     return got === 1;
   }
 
-  async release(holder: string): Promise<void> {
-    await this.redis.zrem(this.keys.holders, holder);
+  /** True when this call freed the slot (false: it was not held). */
+  async release(holder: string): Promise<boolean> {
+    return (await this.redis.zrem(this.keys.holders, holder)) === 1;
   }
 
   /** The provider said "too many concurrent tasks": halve the cap. Returns the new cap. */

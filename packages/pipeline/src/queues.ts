@@ -12,17 +12,24 @@ export interface VeoqQueues {
 }
 
 /**
- * Completed jobs are kept for a day (results and Bull Board read them), failed ones for a week;
- * items' final records live in the batch store, so trimming jobs loses nothing.
+ * How long finished jobs stay in Redis (BullMQ's removeOnComplete / removeOnFail), so that
+ * memory does not grow without bound under noeviction. Item results live in the batch store
+ * and do not depend on them. Submit jobs are kept longer: they carry the request and metadata
+ * that a later re-submission or `veoq retry` reads. Failed jobs are kept for `veoq retry`.
  */
-export const KEEP_COMPLETED = { age: 24 * 3600, count: 200_000 };
-export const KEEP_FAILED = { age: 7 * 24 * 3600 };
+export const KEEP_COMPLETED_SUBMIT = { age: 14 * 24 * 3600 };
+export const KEEP_COMPLETED = { age: 24 * 3600, count: 100_000 };
+export const KEEP_FAILED = { age: 14 * 24 * 3600 };
 
 export function createQueues(connection: Redis, prefix: string): VeoqQueues {
-  const options = { connection, prefix };
-  const submit = new Queue<SubmitJobData>(QUEUE_NAMES.submit, options);
-  const poll = new Queue<PollJobData>(QUEUE_NAMES.poll, options);
-  const download = new Queue<DownloadJobData>(QUEUE_NAMES.download, options);
+  const options = (keepCompleted: { age: number; count?: number }) => ({
+    connection,
+    prefix,
+    defaultJobOptions: { removeOnComplete: keepCompleted, removeOnFail: KEEP_FAILED },
+  });
+  const submit = new Queue<SubmitJobData>(QUEUE_NAMES.submit, options(KEEP_COMPLETED_SUBMIT));
+  const poll = new Queue<PollJobData>(QUEUE_NAMES.poll, options(KEEP_COMPLETED));
+  const download = new Queue<DownloadJobData>(QUEUE_NAMES.download, options(KEEP_COMPLETED));
   return {
     submit,
     poll,

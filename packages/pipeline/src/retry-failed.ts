@@ -1,77 +1,114 @@
+import type { Job } from "bullmq";
 import type { BatchStore } from "./batch-store.ts";
-import { pollJobDataSchema, submitJobDataSchema } from "./job-data.ts";
+import type { ItemResult } from "./item-result.ts";
+import { downloadJobDataSchema, pollJobDataSchema, submitJobDataSchema } from "./job-data.ts";
 import { submitJobId } from "./job-ids.ts";
 import type { VeoqQueues } from "./queues.ts";
 
 export interface RetrySummary {
   retried: number;
-  /** Items whose failed job could no longer be found (trimmed): they cannot be retried. */
-  missing: string[];
+  /** Items that could not be retried, with why (their jobs were removed, or moved meanwhile). */
+  skipped: { customId: string; reason: string }[];
 }
 
+/** Fresh attempts: a retried job gets its whole retry budget again. */
+const RESET = { resetAttemptsMade: true, resetAttemptsStarted: true } as const;
+
 /**
- * Re-queues a batch's failed items. Failures at submit or download re-run the same job (a
- * download retry does not pay for a new task); failures at poll (the task failed or timed out)
- * need a new task, so the item is submitted again as a new submission.
+ * Re-queues a batch's failed items, each the cheapest way that can work:
+ * - failed at submit: the same submit job runs again (no task exists yet);
+ * - failed at download: the same download job, with its URL refreshes reset (the task is paid
+ *   for; its URLs are read again if they expired);
+ * - timed out at poll: the same task is polled again, with a new deadline (it may have finished);
+ * - task failed at the provider: a new submission (a new task).
  */
 export async function retryFailedItems(
   store: BatchStore,
   queues: VeoqQueues,
   batchId: string,
-  options: { submitAttempts: number },
+  options: { submitAttempts: number; now?: () => number },
 ): Promise<RetrySummary> {
-  const summary: RetrySummary = { retried: 0, missing: [] };
+  const now = options.now ?? Date.now;
+  const summary: RetrySummary = { retried: 0, skipped: [] };
   for await (const [customId, state] of store.scanItemStates(batchId)) {
     if (state !== "failed") continue;
     const result = await store.itemResult(batchId, customId);
-    const jobId = result?.failedJobId;
-    const queue =
-      result?.failedStage === "download"
-        ? queues.download
-        : result?.failedStage === "poll"
-          ? queues.poll
-          : queues.submit;
-    const job = jobId ? await queue.getJob(jobId) : undefined;
-    if (!result || !job) {
-      summary.missing.push(customId);
-      continue;
-    }
-    if (result.failedStage === "poll") {
-      const pollData = pollJobDataSchema.safeParse(job.data);
-      const original = pollData.success
-        ? await queues.submit.getJob(pollData.data.submitJobId)
-        : undefined;
-      const parsed = submitJobDataSchema.safeParse(original?.data);
-      if (!parsed.success) {
-        summary.missing.push(customId);
-        continue;
-      }
-      const submission = result.submission + 1;
-      const { taskId: _t, createdAt: _c, ...request } = parsed.data;
-      await store.transition(batchId, customId, "queued", { force: true });
-      await queues.submit.add(
-        "submit",
-        {
-          ...request,
-          submission,
-          trace: { ...parsed.data.trace, taskIds: result.taskIds, polls: result.polls },
-        },
-        {
-          jobId: submitJobId(batchId, customId, submission),
-          attempts: options.submitAttempts,
-          backoff: { type: "veoq" },
-        },
-      );
-    } else {
-      await store.transition(
-        batchId,
+    try {
+      const reason = result
+        ? await retryItem(store, queues, result, options.submitAttempts, now)
+        : "no failure record";
+      if (reason === undefined) summary.retried++;
+      else summary.skipped.push({ customId, reason });
+    } catch (error) {
+      summary.skipped.push({
         customId,
-        result.failedStage === "download" ? "downloading" : "queued",
-        { force: true },
-      );
-      await job.retry("failed");
+        reason: error instanceof Error ? error.message : String(error),
+      });
     }
-    summary.retried++;
   }
+  if (summary.retried > 0) await store.clearFinished(batchId);
   return summary;
+}
+
+/** Returns undefined when re-queued, else why not. */
+async function retryItem(
+  store: BatchStore,
+  queues: VeoqQueues,
+  result: ItemResult,
+  submitAttempts: number,
+  now: () => number,
+): Promise<string | undefined> {
+  const { batchId, customId } = result;
+  const queue =
+    result.failedStage === "download"
+      ? queues.download
+      : result.failedStage === "poll"
+        ? queues.poll
+        : queues.submit;
+  const job: Job | undefined = result.failedJobId
+    ? await queue.getJob(result.failedJobId)
+    : undefined;
+  if (!job)
+    return `its ${result.failedStage ?? "submit"} job ${result.failedJobId ?? "?"} no longer exists`;
+  if (!(await job.isFailed())) return `its job ${job.id} is not in the failed state`;
+
+  if (result.failedStage === "poll" && result.errorKind === "timeout") {
+    const data = pollJobDataSchema.parse(job.data);
+    await job.updateData({ ...data, createdAt: now(), pollErrors: 0 });
+    await store.transition(batchId, customId, "processing", { force: true });
+    await job.retry("failed", RESET);
+    return undefined;
+  }
+  if (result.failedStage === "poll") {
+    const pollData = pollJobDataSchema.parse(job.data);
+    const original = await queues.submit.getJob(pollData.submitJobId);
+    const parsed = submitJobDataSchema.safeParse(original?.data);
+    if (!parsed.success) return `its submit job ${pollData.submitJobId} no longer exists`;
+    const submission = result.submission + 1;
+    const { taskId: _t, createdAt: _c, ...request } = parsed.data;
+    await store.transition(batchId, customId, "queued", { force: true });
+    await queues.submit.add(
+      "submit",
+      {
+        ...request,
+        submission,
+        trace: { ...parsed.data.trace, taskIds: result.taskIds, polls: result.polls },
+      },
+      {
+        jobId: submitJobId(batchId, customId, submission),
+        attempts: submitAttempts,
+        backoff: { type: "veoq" },
+      },
+    );
+    return undefined;
+  }
+  if (result.failedStage === "download") {
+    const data = downloadJobDataSchema.parse(job.data);
+    await job.updateData({ ...data, refreshes: 0 });
+    await store.transition(batchId, customId, "downloading", { force: true });
+  } else {
+    await store.transition(batchId, customId, "queued", { force: true });
+  }
+  await job.retry("failed", RESET);
+  return undefined;
 }

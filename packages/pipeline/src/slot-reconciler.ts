@@ -15,6 +15,10 @@ const LIVE_STATES = new Set([
   "paused",
 ]);
 
+async function isLive(job: { getState(): Promise<string> } | undefined): Promise<boolean> {
+  return job !== undefined && LIVE_STATES.has(await job.getState());
+}
+
 /**
  * Releases slots leaked by crashes: a holder older than `graceMs` whose submission has neither a
  * live poll job (its task is still followed) nor a live submit job (its create may still be under
@@ -35,13 +39,16 @@ export async function reconcileProviderSlots(
       released++;
       continue;
     }
-    const [pollJob, submitJob] = await Promise.all([
-      context.queues.poll.getJob(pollJobId(batchId, customId, submission)),
-      context.queues.submit.getJob(submitJobId(batchId, customId, submission)),
-    ]);
-    const pollLive = pollJob ? LIVE_STATES.has(await pollJob.getState()) : false;
-    const submitLive = submitJob ? LIVE_STATES.has(await submitJob.getState()) : false;
-    if (!pollLive && !submitLive) {
+    // Submit first, then poll: a hand-off adds the poll job before the submit job completes,
+    // so a holder between the two steps is seen live by one of the reads.
+    if (
+      await isLive(await context.queues.submit.getJob(submitJobId(batchId, customId, submission)))
+    ) {
+      continue;
+    }
+    if (
+      !(await isLive(await context.queues.poll.getJob(pollJobId(batchId, customId, submission))))
+    ) {
       await context.slots.release(holder);
       released++;
       context.logger.warn(

@@ -12,6 +12,7 @@ import { createPollProcessor } from "./poll-processor.ts";
 import { ProviderSlots } from "./provider-slots.ts";
 import { QUEUE_NAMES, type QueueRole } from "./queue-names.ts";
 import { createQueues } from "./queues.ts";
+import { recordingFinalFailures } from "./record-final-failure.ts";
 import { createRedisConnection } from "./redis-connection.ts";
 import { checkRedisDurability } from "./redis-durability.ts";
 import { reconcileProviderSlots } from "./slot-reconciler.ts";
@@ -112,9 +113,9 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     download: options.concurrency?.download ?? config.downloadConcurrency,
   };
   const processors = {
-    submit: createSubmitProcessor(context),
-    poll: createPollProcessor(context),
-    download: createDownloadProcessor(context),
+    submit: recordingFinalFailures(context, "submit", createSubmitProcessor(context)),
+    poll: recordingFinalFailures(context, "poll", createPollProcessor(context)),
+    download: recordingFinalFailures(context, "download", createDownloadProcessor(context)),
   };
   // While Redis is away every reconnect attempt is an error event: log the first one of an
   // outage loudly, then one summary line per interval instead of one line per attempt.
@@ -153,8 +154,11 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     });
     worker.on("error", (error) => reportWorkerError(role, error));
     worker.on("failed", (job, error) => {
-      if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
-        logger.debug({ jobId: job.id, queue: role, err: error }, "job failed for good");
+      if (job && (job.finishedOn !== undefined || job.attemptsMade >= (job.opts.attempts ?? 1))) {
+        logger.error(
+          { jobId: job.id, queue: role, errorMessage: error.message },
+          "job failed for good",
+        );
       }
     });
     return worker;
@@ -193,6 +197,11 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
         "jobs still running at shutdown; leaving them to be recovered as stalled",
       );
       workersClosed.catch(() => {});
+      // Drop Redis first so the locks lapse at once; a download in progress is abandoned (its
+      // temp file stays as .part; the job is taken over as stalled and starts that file again).
+      for (const connection of connections) connection.disconnect();
+      void client.close().catch(() => {});
+      return;
     }
     await queues.close();
     await client.close();

@@ -2,12 +2,12 @@ import { type CreateRequest, durationSecondsOf, sampleCountOf } from "@veoq/cont
 import { ImageFileError, inlineLocalImages } from "@veoq/manifest";
 import { isProviderError } from "@veoq/provider-client";
 import { type Job, RateLimitError, UnrecoverableError } from "bullmq";
+import { durationProfileFor } from "./duration-history.ts";
 import { decideSubmitFailure } from "./failure-policy.ts";
 import { isLastAttempt, itemErrorKindOf, recordItemFailure } from "./item-failure.ts";
 import { type PollJobData, type SubmitJobData, submitJobDataSchema } from "./job-data.ts";
 import { pollJobId } from "./job-ids.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
-import { durationProfileFor } from "./duration-history.ts";
 import { initialPollDelaySeconds } from "./poll-policy.ts";
 import { retryDelayMs } from "./retry-delay.ts";
 import { slotHolder } from "./slot-reconciler.ts";
@@ -45,10 +45,18 @@ export function createSubmitProcessor(context: PipelineContext) {
     });
 
     if (data.taskId === undefined) {
+      // The slot first: while every slot is taken, images are not read over and over.
+      const holder = slotHolder(data.batchId, data.customId, data.submission);
+      if (!(await context.slots.acquire(holder))) {
+        // Every slot is taken: the whole submit queue waits a moment; no attempt is charged.
+        await context.queues.submit.rateLimit(Math.max(50, toRealMs(context, SLOT_WAIT_SECONDS)));
+        throw new RateLimitError();
+      }
       let body: Record<string, unknown>;
       try {
         body = await inlineLocalImages(data.model, data.input, data.localImages);
       } catch (error) {
+        await context.slots.release(holder);
         if (error instanceof ImageFileError) {
           await recordItemFailure(context, {
             ...failureBase(data, job),
@@ -58,12 +66,6 @@ export function createSubmitProcessor(context: PipelineContext) {
           throw new UnrecoverableError(error.message);
         }
         throw error;
-      }
-      const holder = slotHolder(data.batchId, data.customId, data.submission);
-      if (!(await context.slots.acquire(holder))) {
-        // Every slot is taken: the whole submit queue waits a moment; no attempt is charged.
-        await context.queues.submit.rateLimit(Math.max(50, toRealMs(context, SLOT_WAIT_SECONDS)));
-        throw new RateLimitError();
       }
       data = { ...data, trace: { ...data.trace, submitAttempts: data.trace.submitAttempts + 1 } };
       let taskId: string;

@@ -82,7 +82,7 @@ describe("failure policy", () => {
     expect(decideSubmitFailure("payment_required")).toBe("credentials_stop");
     expect(decideSubmitFailure("ambiguous")).toBe("retry_possible_duplicate");
     expect(decideSubmitFailure("transient")).toBe("retry");
-    expect(decideSubmitFailure("malformed_response")).toBe("retry");
+    expect(decideSubmitFailure("malformed_response")).toBe("retry_possible_duplicate");
   });
 
   it("re-submits only failures whose reason looks transient", () => {

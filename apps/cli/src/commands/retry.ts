@@ -21,12 +21,13 @@ export function registerRetryCommand(program: Command): void {
             submitAttempts: config.submitAttempts,
           });
           process.stdout.write(`batch ${batchId}: ${summary.retried} failed items re-queued\n`);
-          if (summary.missing.length > 0) {
-            process.stdout.write(
-              `${summary.missing.length} could not be retried (their jobs were trimmed): ${summary.missing.slice(0, 20).join(", ")}\n`,
-            );
+          for (const { customId, reason } of summary.skipped.slice(0, 50)) {
+            process.stdout.write(`could not retry ${customId}: ${reason}\n`);
           }
-          return summary.missing.length > 0 ? 1 : 0;
+          if (summary.skipped.length > 50) {
+            process.stdout.write(`... and ${summary.skipped.length - 50} more that could not be retried\n`);
+          }
+          return summary.skipped.length > 0 ? 1 : 0;
         } finally {
           await session.close();
         }

@@ -1,0 +1,91 @@
+import { rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { batchResults, type ResultLine, retryFailedItems } from "../src/index.ts";
+import { createHarness, type Harness, img2videoLine, liteLine } from "./pipeline-harness.ts";
+
+async function resultOf(h: Harness, customId: string): Promise<ResultLine | undefined> {
+  for await (const line of batchResults(h.store, "b1")) if (line.customId === customId) return line;
+  return undefined;
+}
+
+describe("veoq retry and final failures", () => {
+  let h: Harness;
+  afterEach(async () => h?.close());
+
+  it("records the failure of a job that fails for a reason no processor foresaw (output dir unusable)", async () => {
+    const notADir = path.join(tmpdir(), `veoq-not-a-dir-${process.pid}-${Date.now()}`);
+    await writeFile(notADir, "x");
+    h = await createHarness({ env: { VEOQ_DOWNLOAD_ATTEMPTS: "2", VEOQ_OUTPUT_DIR: notADir } });
+    await h.start();
+    await h.enqueue(await h.writeManifest([liteLine("a")]));
+    await h.waitForBatch("b1");
+    const result = await resultOf(h, "a");
+    expect(result?.status).toBe("failed");
+    if (result?.status === "failed") {
+      expect(result.failedStage).toBe("download");
+      expect(result.errorKind).toBe("internal");
+      expect(result.errorMessage).toMatch(/ENOTDIR|EEXIST/);
+    }
+    await rm(notADir);
+  });
+
+  it("retries a failed download with a fresh attempt budget and completes it", async () => {
+    h = await createHarness({
+      env: { VEOQ_DOWNLOAD_ATTEMPTS: "2" },
+      simulator: { htmlFileRate: 1 },
+    });
+    await h.start();
+    await h.enqueue(await h.writeManifest([liteLine("a", { sample_count: 2 })]));
+    await h.waitForBatch("b1");
+    expect((await resultOf(h, "a"))?.status).toBe("failed");
+    h.simulator.setFaults({ htmlFileRate: 0 });
+    const summary = await retryFailedItems(h.store, h.queues, "b1", { submitAttempts: 3 });
+    expect(summary).toEqual({ retried: 1, skipped: [] });
+    expect((await h.store.getBatch("b1"))?.finishedAt).toBeUndefined();
+    await h.waitForBatch("b1");
+    const result = await resultOf(h, "a");
+    expect(result?.status).toBe("completed");
+    if (result?.status === "completed") expect(result.files).toHaveLength(2);
+    expect(h.simulator.stats().creates.accepted).toBe(1); // the paid task was reused
+  });
+
+  it("polls a timed-out task again on retry instead of paying for a new one", async () => {
+    h = await createHarness({ env: { VEOQ_POLL_DEADLINE_SECONDS: "30" } });
+    await h.start();
+    await h.enqueue(
+      await h.writeManifest([liteLine("late", { prompt: "late [sim:duration=45]" })]),
+    );
+    await h.waitForBatch("b1");
+    const timedOut = await resultOf(h, "late");
+    expect(timedOut?.status).toBe("failed");
+    if (timedOut?.status === "failed") expect(timedOut.errorKind).toBe("timeout");
+    await new Promise((r) => setTimeout(r, 300)); // the task finishes at the provider meanwhile
+    expect((await retryFailedItems(h.store, h.queues, "b1", { submitAttempts: 3 })).retried).toBe(
+      1,
+    );
+    await h.waitForBatch("b1");
+    const done = await resultOf(h, "late");
+    expect(done?.status).toBe("completed");
+    if (done?.status === "completed") expect(done.taskIds).toHaveLength(1);
+    expect(h.simulator.stats().creates.accepted).toBe(1);
+  });
+
+  it("submits a new task on retry when the provider failed the task", async () => {
+    h = await createHarness({ env: { VEOQ_MAX_RESUBMITS: "0" } });
+    await h.start();
+    await h.enqueue(
+      await h.writeManifest([img2videoLine("flaky", { prompt: "flaky [sim:fail-once]" })]),
+    );
+    await h.waitForBatch("b1");
+    expect((await resultOf(h, "flaky"))?.status).toBe("failed");
+    expect((await retryFailedItems(h.store, h.queues, "b1", { submitAttempts: 3 })).retried).toBe(
+      1,
+    );
+    await h.waitForBatch("b1");
+    const done = await resultOf(h, "flaky");
+    expect(done?.status).toBe("completed");
+    if (done?.status === "completed") expect(done.taskIds).toHaveLength(2);
+  });
+});
