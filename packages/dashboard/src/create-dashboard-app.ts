@@ -232,7 +232,7 @@ function retryNotice(request: Request): string | undefined {
   if (!Number.isInteger(retried)) return undefined;
   const lost =
     Number.isInteger(missing) && missing > 0
-      ? `; ${missing} could not be retried (`pnpm veoq retry` says why)`
+      ? `; ${missing} could not be retried (pnpm veoq retry says why)`
       : "";
   return `${retried} failed item${retried === 1 ? "" : "s"} re-queued${lost}.`;
 }
