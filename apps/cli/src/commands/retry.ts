@@ -25,7 +25,9 @@ export function registerRetryCommand(program: Command): void {
             process.stdout.write(`could not retry ${customId}: ${reason}\n`);
           }
           if (summary.skipped.length > 50) {
-            process.stdout.write(`... and ${summary.skipped.length - 50} more that could not be retried\n`);
+            process.stdout.write(
+              `... and ${summary.skipped.length - 50} more that could not be retried\n`,
+            );
           }
           return summary.skipped.length > 0 ? 1 : 0;
         } finally {
