@@ -15,8 +15,15 @@ export interface TaskShape {
 }
 
 export interface DurationHistoryOptions {
-  /** Newest durations kept per task shape. Default 200. */
+  /** Durations kept per task shape (a uniform sample of the last `window`). Default 500. */
   maxSamples?: number;
+  /**
+   * Tasks the sample stands for: older ones fade out, so the history follows a provider that
+   * gets faster or slower. Default 5 000.
+   */
+  window?: number;
+  /** Random source of the sampling, [0, 1). Default `Math.random`. */
+  random?: () => number;
   /** How long a profile read from Redis is reused before it is read again (real ms). Default 10 000. */
   cacheMs?: number;
   /** Clock for the cache (ms). Default `Date.now`. */
@@ -29,22 +36,54 @@ export function durationHistoryKey(prefix: string, shape: TaskShape): string {
 }
 
 /**
- * Durations of past tasks per task shape, in Redis (a capped list per shape, shared by every
- * worker and kept across runs), so the poll policy can place polls where tasks like this one
- * usually finish. Profiles are cached per process for `cacheMs`.
+ * Reservoir sampling (algorithm R) over a count capped at the window. A plain "newest N" list
+ * would be biased: the last tasks of a batch to finish are its longest ones.
+ * KEYS: samples list, count. ARGV: duration, max samples, window, random in [0, 1).
+ */
+const RECORD_SCRIPT = `
+local seen = redis.call('INCR', KEYS[2])
+local window = tonumber(ARGV[3])
+if seen > window then
+  redis.call('SET', KEYS[2], window)
+  seen = window
+end
+local size = redis.call('LLEN', KEYS[1])
+if size < tonumber(ARGV[2]) then
+  redis.call('RPUSH', KEYS[1], ARGV[1])
+  return 1
+end
+local slot = math.floor(tonumber(ARGV[4]) * seen)
+if slot < size then
+  redis.call('LSET', KEYS[1], slot, ARGV[1])
+  return 1
+end
+return 0
+`;
+
+/**
+ * Durations of past tasks per task shape, in Redis (a bounded uniform sample per shape, shared
+ * by every worker and kept across runs), so the poll policy can place polls where tasks like
+ * this one usually finish. Profiles are cached per process for `cacheMs`.
  */
 export class DurationHistory {
   readonly #redis: Redis;
   readonly #prefix: string;
   readonly #maxSamples: number;
+  readonly #window: number;
+  readonly #random: () => number;
   readonly #cacheMs: number;
   readonly #now: () => number;
-  readonly #cache = new Map<string, { at: number; profile: Promise<DurationProfile | undefined> }>();
+  readonly #cache = new Map<
+    string,
+    { at: number; profile: Promise<DurationProfile | undefined> }
+  >();
 
   constructor(redis: Redis, prefix: string, options: DurationHistoryOptions = {}) {
     this.#redis = redis;
     this.#prefix = prefix;
-    this.#maxSamples = options.maxSamples ?? 200;
+    this.#maxSamples = options.maxSamples ?? 500;
+    this.#window = Math.max(this.#maxSamples, options.window ?? 5_000);
+    this.#random = options.random ?? Math.random;
     this.#cacheMs = options.cacheMs ?? 10_000;
     this.#now = options.now ?? Date.now;
   }
@@ -53,11 +92,16 @@ export class DurationHistory {
   async record(shape: TaskShape, seconds: number): Promise<void> {
     if (!Number.isFinite(seconds) || seconds < 0) return;
     const key = durationHistoryKey(this.#prefix, shape);
-    await this.#redis
-      .multi()
-      .lpush(key, seconds.toFixed(2))
-      .ltrim(key, 0, this.#maxSamples - 1)
-      .exec();
+    await this.#redis.eval(
+      RECORD_SCRIPT,
+      2,
+      key,
+      `${key}:seen`,
+      seconds.toFixed(2),
+      this.#maxSamples,
+      this.#window,
+      this.#random(),
+    );
   }
 
   /** Profile of the past durations of this shape; undefined when there are none. */

@@ -4,6 +4,12 @@ export { batchResults, type ResultLine } from "./batch-results.ts";
 export { type BatchRecord, BatchStore } from "./batch-store.ts";
 export { credentialsStopReason, resumeSubmissions } from "./credentials-stop.ts";
 export {
+  DurationHistory,
+  type DurationHistoryOptions,
+  durationHistoryKey,
+  type TaskShape,
+} from "./duration-history.ts";
+export {
   defaultBatchId,
   EnqueueError,
   type EnqueueManifestOptions,
@@ -21,9 +27,12 @@ export type { PipelineContext, PipelineHooks, PipelineSettings } from "./pipelin
 export type { PipelineObserver } from "./pipeline-observer.ts";
 export {
   DEFAULT_POLL_POLICY,
+  type DurationProfile,
+  durationProfileOf,
   initialPollDelaySeconds,
   nextPollDelaySeconds,
   type PollPolicySettings,
+  PROFILE_LOW_QUANTILE,
   pollErrorDelaySeconds,
 } from "./poll-policy.ts";
 export { expiryPriority } from "./poll-processor.ts";

@@ -5,10 +5,10 @@ import type { EndpointSlug } from "@veoq/contract";
  * real milliseconds with the time scale. Regimes:
  *
  * 1. First poll: with a duration profile (durations of past tasks of the same model and
- *    settings, see duration-history.ts), half a lag target after the shortest typical duration;
+ *    settings, see duration-history.ts), 3/4 of a lag target after the shortest typical duration;
  *    without one, after the shortest time such a task is expected to take (model, video length).
  * 2. Informed: when the provider gives `eta` (or progress, from which a remaining time follows),
- *    poll just after it should be done.
+ *    poll just after it should be done (up to `maxEtaIntervalSeconds` ahead).
  * 3. Blind with a profile: polls on a grid of `lagTargetSeconds` steps that starts at the first
  *    poll, up to the longest duration seen, so a task that ends within the known range is seen
  *    at most one step late. Past it, the blind rule below (never closer than the lag target).
@@ -23,6 +23,8 @@ export interface PollPolicySettings {
   minIntervalSeconds: number;
   /** Longest gap (s); also bounds the detection lag when the provider says nothing. Default 30. */
   maxIntervalSeconds: number;
+  /** Longest gap taken on the provider's word, i.e. from an eta or from progress (s). Default 300. */
+  maxEtaIntervalSeconds: number;
   /** Blind regime: next gap = this fraction of the time waited so far. Default 0.1. */
   blindGrowth: number;
   /** Added to an eta so the poll lands just after the task is done (s). Default 1. */
@@ -43,6 +45,7 @@ export interface PollPolicySettings {
 export const DEFAULT_POLL_POLICY: PollPolicySettings = {
   minIntervalSeconds: 2,
   maxIntervalSeconds: 30,
+  maxEtaIntervalSeconds: 300,
   blindGrowth: 0.1,
   etaMarginSeconds: 1,
   jitter: 0.1,
@@ -100,10 +103,17 @@ export function initialPollDelaySeconds(
   return Math.max(1, Math.round(base * (0.5 + (0.5 * videoSeconds) / 8)));
 }
 
-/** First poll of the profile grid: half a step after the shortest typical duration. */
+/**
+ * First poll of the profile grid: three quarters of a step after the shortest typical duration.
+ * Past durations are times of detection, a little late themselves, so a task done by then is
+ * still seen about one step late at most, like every later one.
+ */
 function firstGridPointOf(profile: DurationProfile, settings: PollPolicySettings): number {
-  return profile.lowSeconds + settings.lagTargetSeconds / 2;
+  return profile.lowSeconds + FIRST_POLL_STEPS * settings.lagTargetSeconds;
 }
+
+/** Steps between the shortest typical duration and the first poll. */
+const FIRST_POLL_STEPS = 0.75;
 
 export interface PollObservation {
   /** Seconds since the task was created. */
@@ -123,25 +133,34 @@ export function nextPollDelaySeconds(
 ): number {
   const { elapsedSeconds, etaSeconds, progressPercent } = observation;
   if (settings.fixedIntervalSeconds > 0) return settings.fixedIntervalSeconds;
-  let gap: number;
-  let jitter = settings.jitter;
   if (etaSeconds !== undefined && etaSeconds > 0) {
-    gap = etaSeconds + settings.etaMarginSeconds;
-    jitter = 0;
-  } else if (progressPercent !== undefined && progressPercent > 0 && progressPercent < 100) {
-    gap = (elapsedSeconds * (100 - progressPercent)) / progressPercent + settings.etaMarginSeconds;
-    jitter = 0;
-  } else if (profile !== undefined && profile.samples >= settings.minProfileSamples) {
+    return informedGapSeconds(etaSeconds, settings);
+  }
+  if (progressPercent !== undefined && progressPercent > 0 && progressPercent < 100) {
+    return informedGapSeconds(
+      (elapsedSeconds * (100 - progressPercent)) / progressPercent,
+      settings,
+    );
+  }
+  if (profile !== undefined && profile.samples >= settings.minProfileSamples) {
     return clamp(
       profileGapSeconds(elapsedSeconds, profile, settings),
       settings.minIntervalSeconds,
       settings.maxIntervalSeconds,
     );
-  } else {
-    gap = elapsedSeconds * settings.blindGrowth;
   }
-  const jittered = gap * (1 - jitter / 2 + random() * jitter);
+  const gap = elapsedSeconds * settings.blindGrowth;
+  const jittered = gap * (1 - settings.jitter / 2 + random() * settings.jitter);
   return clamp(jittered, settings.minIntervalSeconds, settings.maxIntervalSeconds);
+}
+
+/** Just after the time the provider says is left; no jitter, the provider already spreads tasks. */
+function informedGapSeconds(remainingSeconds: number, settings: PollPolicySettings): number {
+  return clamp(
+    remainingSeconds + settings.etaMarginSeconds,
+    settings.minIntervalSeconds,
+    Math.max(settings.maxIntervalSeconds, settings.maxEtaIntervalSeconds),
+  );
 }
 
 /**

@@ -1,0 +1,53 @@
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+
+/** The smallest valid PNG (1x1): the local-file image of every bench item. */
+export const TINY_PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+  "base64",
+);
+
+export interface BenchManifestOptions {
+  /** Folder the manifest and its image go to. */
+  dir: string;
+  /** File name of the manifest. */
+  name: string;
+  items: number;
+  /** Provider seconds item `i` runs (a `[sim:duration=N]` prompt marker); none when undefined. */
+  durationOf?: (index: number) => number;
+}
+
+/** One img2video line (8 s, 720p, local image) per item; returns the manifest's path. */
+export async function writeBenchManifest(options: BenchManifestOptions): Promise<string> {
+  await writeFile(path.join(options.dir, "frame.png"), TINY_PNG);
+  const lines: string[] = [];
+  for (let index = 0; index < options.items; index++) {
+    const marker =
+      options.durationOf === undefined ? "" : ` [sim:duration=${options.durationOf(index)}]`;
+    lines.push(
+      JSON.stringify({
+        custom_id: `item-${String(index).padStart(6, "0")}`,
+        model: "veo-3.1-generate-img2video",
+        input: {
+          prompt: `a lighthouse at dusk, slow dolly shot, take ${index}${marker}`,
+          image: "frame.png",
+          duration_seconds: 8,
+          resolution: "720p",
+          generate_audio: false,
+        },
+      }),
+    );
+  }
+  const file = path.join(options.dir, options.name);
+  await writeFile(file, `${lines.join("\n")}\n`);
+  return file;
+}
+
+/**
+ * Durations spread evenly over [min, max] in a scrambled order (golden-ratio steps), the same
+ * for every run, so both sides of a comparison face exactly the same tasks.
+ */
+export function spreadDuration(index: number, minSeconds: number, maxSeconds: number): number {
+  const fraction = (index * 0.618_033_988_75 + 0.5) % 1;
+  return Math.round(minSeconds + (maxSeconds - minSeconds) * fraction);
+}

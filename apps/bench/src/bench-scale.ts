@@ -1,0 +1,38 @@
+import type { RoleConcurrency } from "./run-veoq-batch.ts";
+
+/** How big each measurement is. */
+export interface BenchScale {
+  name: "full" | "quick";
+  pipelineItems: number;
+  /** Rounds per side of the pipeline comparison. */
+  pipelineRounds: number;
+  pollingTasks: number;
+  /** Real seconds per provider second in the polling runs. */
+  pollingTimeScale: number;
+  memoryJobs: number;
+  /** veoq's defaults (VEOQ_*_CONCURRENCY), used by both sides. */
+  concurrency: RoleConcurrency;
+}
+
+const CONCURRENCY: RoleConcurrency = { submit: 4, poll: 32, download: 4 };
+
+export const FULL_SCALE: BenchScale = {
+  name: "full",
+  pipelineItems: 5_000,
+  pipelineRounds: 2,
+  pollingTasks: 500,
+  // 180 provider seconds -> 45 real seconds: a polling run takes about a minute.
+  pollingTimeScale: 0.25,
+  memoryJobs: 100_000,
+  concurrency: CONCURRENCY,
+};
+
+export const QUICK_SCALE: BenchScale = {
+  name: "quick",
+  pipelineItems: 1_000,
+  pipelineRounds: 1,
+  pollingTasks: 150,
+  pollingTimeScale: 0.1,
+  memoryJobs: 100_000,
+  concurrency: CONCURRENCY,
+};

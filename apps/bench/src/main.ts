@@ -1,0 +1,24 @@
+import { Command } from "commander";
+import { FULL_SCALE, QUICK_SCALE } from "./bench-scale.ts";
+import { formatReport } from "./format-report.ts";
+import { runBenchmarks } from "./run-benchmarks.ts";
+
+const program = new Command()
+  .name("bench")
+  .description(
+    "veoq benchmarks: pipeline overhead vs bare BullMQ, polling cost vs a fixed interval, memory",
+  )
+  .option("--quick", "smaller runs (under five minutes)")
+  .option("--json", "print one JSON object with every figure instead of the table")
+  .action(async (flags: { quick?: boolean; json?: boolean }) => {
+    const scale = flags.quick ? QUICK_SCALE : FULL_SCALE;
+    const report = await runBenchmarks(scale, (line) => process.stderr.write(`${line}\n`));
+    process.stdout.write(
+      flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`,
+    );
+  });
+
+program.parseAsync().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exitCode = 1;
+});
