@@ -24,6 +24,29 @@ return 1
 `;
 
 /**
+ * Stores a final item's result, moves it to its final state (forced, counts kept exact) and
+ * sets or clears the batch's finish time, in one round trip.
+ * KEYS: results hash, states hash, batch hash. ARGV: custom id, result JSON, state, now.
+ */
+const FINISH_SCRIPT = `
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+local old = redis.call('HGET', KEYS[2], ARGV[1])
+if old ~= ARGV[3] then
+  redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+  if old then redis.call('HINCRBY', KEYS[3], 'state:' .. old, -1) end
+  redis.call('HINCRBY', KEYS[3], 'state:' .. ARGV[3], 1)
+end
+local done = tonumber(redis.call('HGET', KEYS[3], 'state:completed') or '0')
+  + tonumber(redis.call('HGET', KEYS[3], 'state:failed') or '0')
+if done >= redis.call('HLEN', KEYS[2]) then
+  redis.call('HSET', KEYS[3], 'finishedAt', ARGV[4])
+else
+  redis.call('HDEL', KEYS[3], 'finishedAt')
+end
+return 1
+`;
+
+/**
  * Registers items as queued, skipping those the batch already has (HSETNX), and returns which
  * were new. KEYS: states hash, batch hash. ARGV: custom ids.
  */
@@ -127,15 +150,19 @@ export class BatchStore {
     await this.redis.hincrby(this.keys.batch(batchId), counter, by);
   }
 
-  /** Stores a final item's result and moves it to its final state. */
+  /** Stores a final item's result, moves it to its final state and updates the finish time. */
   async finishItem(result: ItemResult): Promise<void> {
-    await this.redis.hset(
+    await this.redis.eval(
+      FINISH_SCRIPT,
+      3,
       this.keys.itemResults(result.batchId),
+      this.keys.itemStates(result.batchId),
+      this.keys.batch(result.batchId),
       result.customId,
       JSON.stringify(result),
+      result.status,
+      String(result.finishedAt ?? Date.now()),
     );
-    await this.transition(result.batchId, result.customId, result.status, { force: true });
-    await this.markFinishedIfDone(result.batchId, result.finishedAt ?? Date.now());
   }
 
   async itemResult(batchId: string, customId: string): Promise<ItemResult | undefined> {
@@ -146,15 +173,6 @@ export class BatchStore {
   /** The batch is not finished any more (items were re-queued). */
   async clearFinished(batchId: string): Promise<void> {
     await this.redis.hdel(this.keys.batch(batchId), "finishedAt");
-  }
-
-  private async markFinishedIfDone(batchId: string, now: number): Promise<void> {
-    const batch = await this.getBatch(batchId);
-    if (batch && batch.counts.completed + batch.counts.failed === batch.total) {
-      await this.redis.hset(this.keys.batch(batchId), "finishedAt", String(now));
-    } else {
-      await this.redis.hdel(this.keys.batch(batchId), "finishedAt");
-    }
   }
 
   async getBatch(batchId: string): Promise<BatchRecord | undefined> {

@@ -57,7 +57,8 @@ export function createDownloadProcessor(context: PipelineContext) {
         };
         data = { ...data, saved: [...data.saved, saved] };
         context.observer.downloadSaved?.({ model: data.model, bytes: downloaded.bytes });
-        await job.updateData(data);
+        // Progress for a retry; after the last file the item's final record follows at once.
+        if (data.saved.length < data.outputs.length) await job.updateData(data);
         log.info({ file: target.relative, bytes: downloaded.bytes }, "output saved");
       } catch (error) {
         await rm(temporary, { force: true });

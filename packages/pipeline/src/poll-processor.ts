@@ -155,14 +155,16 @@ async function handOffToDownload(
     refreshes: 0,
     trace,
   };
-  await job.updateProgress(100);
-  await context.queues.download.add("download", downloadData, {
-    jobId: id,
-    priority: expiryPriority(soonest, now),
-    attempts: context.settings.downloadAttempts,
-    backoff: { type: "veoq" },
-  });
-  await context.store.transition(data.batchId, data.customId, "downloading");
+  // States only move forward, so the two writes may land in either order.
+  await Promise.all([
+    context.queues.download.add("download", downloadData, {
+      jobId: id,
+      priority: expiryPriority(soonest, now),
+      attempts: context.settings.downloadAttempts,
+      backoff: { type: "veoq" },
+    }),
+    context.store.transition(data.batchId, data.customId, "downloading"),
+  ]);
   return { outcome: "succeeded", downloadJobId: id };
 }
 

@@ -88,8 +88,10 @@ export function createSubmitProcessor(context: PipelineContext) {
           submittedAt: data.trace.submittedAt ?? createdAt,
         },
       };
-      await job.updateData(data);
-      await context.store.indexTask(taskId, data.batchId, data.customId);
+      await Promise.all([
+        job.updateData(data),
+        context.store.indexTask(taskId, data.batchId, data.customId),
+      ]);
       log.info({ taskId }, "task created");
     } else {
       log.info({ taskId: data.taskId }, "task already created by an earlier try; handing off");
@@ -123,13 +125,16 @@ export function createSubmitProcessor(context: PipelineContext) {
     );
     const sinceCreate = context.now() - pollData.createdAt;
     const delay = Math.max(0, toRealMs(context, firstPollSeconds) - sinceCreate);
-    await context.queues.poll.add("poll", pollData, {
-      jobId: pollId,
-      delay,
-      attempts: 5,
-      backoff: { type: "veoq" },
-    });
-    await context.store.transition(data.batchId, data.customId, "processing");
+    // States only move forward, so the two writes may land in either order.
+    await Promise.all([
+      context.queues.poll.add("poll", pollData, {
+        jobId: pollId,
+        delay,
+        attempts: 5,
+        backoff: { type: "veoq" },
+      }),
+      context.store.transition(data.batchId, data.customId, "processing"),
+    ]);
     return { taskId, pollJobId: pollId };
   };
 }
