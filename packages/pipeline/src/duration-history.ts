@@ -104,15 +104,29 @@ export class DurationHistory {
     );
   }
 
+  /**
+   * Remembers whether the provider sends `eta` for this shape (the latest answer wins, for a
+   * day). Callers write only when it differs from the profile they hold.
+   */
+  async recordEtaReported(shape: TaskShape, reported: boolean): Promise<void> {
+    const key = `${durationHistoryKey(this.#prefix, shape)}:eta`;
+    await this.#redis.set(key, reported ? "1" : "0", "EX", 24 * 3600);
+    this.#cache.delete(durationHistoryKey(this.#prefix, shape));
+  }
+
   /** Profile of the past durations of this shape; undefined when there are none. */
   profile(shape: TaskShape): Promise<DurationProfile | undefined> {
     const key = durationHistoryKey(this.#prefix, shape);
     const now = this.#now();
     const cached = this.#cache.get(key);
     if (cached !== undefined && now - cached.at < this.#cacheMs) return cached.profile;
-    const profile = this.#redis
-      .lrange(key, 0, this.#maxSamples - 1)
-      .then((values) => durationProfileOf(values.map(Number)));
+    const profile = Promise.all([
+      this.#redis.lrange(key, 0, this.#maxSamples - 1),
+      this.#redis.get(`${key}:eta`),
+    ]).then(([values, eta]) => {
+      const summary = durationProfileOf(values.map(Number));
+      return summary === undefined ? undefined : { ...summary, etaReported: eta === "1" };
+    });
     // A failed read is not cached: the next call asks Redis again.
     profile.catch(() => this.#cache.delete(key));
     this.#cache.set(key, { at: now, profile });
@@ -140,7 +154,6 @@ export async function durationProfileFor(
   context: PipelineContext,
   shape: TaskShape,
 ): Promise<DurationProfile | undefined> {
-  if (context.settings.pollPolicy.fixedIntervalSeconds > 0) return undefined;
   try {
     return await durationHistoryOf(context).profile(shape);
   } catch (error) {
@@ -159,5 +172,18 @@ export async function recordTaskDuration(
     await durationHistoryOf(context).record(shape, seconds);
   } catch (error) {
     context.logger.warn({ err: error }, "could not record the task duration");
+  }
+}
+
+/** Remembers whether the provider sends `eta` for this shape; a failed write only costs a guess. */
+export async function recordEtaReported(
+  context: PipelineContext,
+  shape: TaskShape,
+  reported: boolean,
+): Promise<void> {
+  try {
+    await durationHistoryOf(context).recordEtaReported(shape, reported);
+  } catch (error) {
+    context.logger.warn({ err: error }, "could not record whether the provider sends eta");
   }
 }

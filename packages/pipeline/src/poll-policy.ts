@@ -65,6 +65,11 @@ export interface DurationProfile {
   lowSeconds: number;
   /** Longest duration seen (s). */
   highSeconds: number;
+  /**
+   * Whether the provider lately sent `eta` for tasks of this shape. Then the first poll can land
+   * right at the shortest typical duration: the answer says when to come back.
+   */
+  etaReported?: boolean;
 }
 
 /** Quantile of past durations used as the shortest typical duration. */
@@ -109,6 +114,7 @@ export function initialPollDelaySeconds(
  * still seen about one step late at most, like every later one.
  */
 function firstGridPointOf(profile: DurationProfile, settings: PollPolicySettings): number {
+  if (profile.etaReported) return profile.lowSeconds;
   return profile.lowSeconds + FIRST_POLL_STEPS * settings.lagTargetSeconds;
 }
 

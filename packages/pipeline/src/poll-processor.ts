@@ -1,7 +1,7 @@
 import type { TaskResult } from "@veoq/contract";
 import { isProviderError } from "@veoq/provider-client";
 import { DelayedError, type Job, UnrecoverableError } from "bullmq";
-import { durationProfileFor, recordTaskDuration } from "./duration-history.ts";
+import { durationProfileFor, recordEtaReported, recordTaskDuration } from "./duration-history.ts";
 import { decidePollFailure, reasonLooksTransient } from "./failure-policy.ts";
 import { recordItemFailure } from "./item-failure.ts";
 import {
@@ -95,6 +95,11 @@ export function createPollProcessor(context: PipelineContext) {
         if (result.progressPercent !== undefined) {
           await job.updateProgress(Math.max(0, Math.min(100, result.progressPercent)));
         }
+        const profile = await durationProfileFor(context, data);
+        const etaReported = result.etaSeconds !== undefined;
+        if (profile !== undefined && (profile.etaReported ?? false) !== etaReported) {
+          await recordEtaReported(context, data, etaReported);
+        }
         const waitSeconds = nextPollDelaySeconds(
           {
             elapsedSeconds,
@@ -103,7 +108,7 @@ export function createPollProcessor(context: PipelineContext) {
           },
           context.settings.pollPolicy,
           context.random,
-          await durationProfileFor(context, data),
+          profile,
         );
         // Never sleep past the deadline: the last poll lands on it.
         const untilDeadline = context.settings.pollDeadlineSeconds - elapsedSeconds;

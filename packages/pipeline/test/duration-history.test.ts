@@ -131,8 +131,24 @@ describe("DurationHistory", () => {
     for (const seconds of [10, 50, 40, 30]) await history.record(shape, seconds);
     await history.record(shape, -5);
     expect(await redis.llen(durationHistoryKey(prefix, shape))).toBe(3);
-    expect(await history.profile(shape)).toEqual({ samples: 3, lowSeconds: 10, highSeconds: 50 });
+    expect(await history.profile(shape)).toEqual({
+      samples: 3,
+      lowSeconds: 10,
+      highSeconds: 50,
+      etaReported: false,
+    });
     expect(await history.profile({ ...shape, durationSeconds: 4 })).toBeUndefined();
+  });
+
+  it("remembers whether the provider sends eta for a shape, and drops its cached profile", async () => {
+    const history = new DurationHistory(redis, prefix, { cacheMs: 60_000 });
+    const eta = { ...shape, durationSeconds: 6 };
+    await history.record(eta, 40);
+    expect((await history.profile(eta))?.etaReported).toBe(false);
+    await history.recordEtaReported(eta, true);
+    expect((await history.profile(eta))?.etaReported).toBe(true);
+    await history.recordEtaReported(eta, false);
+    expect((await history.profile(eta))?.etaReported).toBe(false);
   });
 
   it("does not let the last (longest) tasks of a batch push out the earlier ones", async () => {

@@ -36,6 +36,22 @@ describe("poll policy", () => {
     expect(i2v8).toBeGreaterThan(lite8);
   });
 
+  it("polls first at the shortest typical duration when the provider is known to send eta", () => {
+    const profile = { samples: 100, lowSeconds: 40, highSeconds: 180 };
+    const blind = initialPollDelaySeconds(
+      "veo-3.1-generate-img2video",
+      8,
+      DEFAULT_POLL_POLICY,
+      profile,
+    );
+    const informed = initialPollDelaySeconds("veo-3.1-generate-img2video", 8, DEFAULT_POLL_POLICY, {
+      ...profile,
+      etaReported: true,
+    });
+    expect(informed).toBe(40);
+    expect(blind).toBeGreaterThan(informed);
+  });
+
   it("polls just after the provider's eta", () => {
     const delay = nextPollDelaySeconds(
       { elapsedSeconds: 40, etaSeconds: 12, progressPercent: undefined },
