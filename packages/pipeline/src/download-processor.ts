@@ -3,7 +3,12 @@ import path from "node:path";
 import { isProviderError } from "@veoq/provider-client";
 import { type Job, UnrecoverableError } from "bullmq";
 import { decideDownloadFailure } from "./failure-policy.ts";
-import { isLastAttempt, itemErrorKindOf, recordItemFailure } from "./item-failure.ts";
+import {
+  failureContextOf,
+  isLastAttempt,
+  itemErrorKindOf,
+  recordItemFailure,
+} from "./item-failure.ts";
 import { loadItemMetadata } from "./item-metadata.ts";
 import type { ItemResult } from "./item-result.ts";
 import { type DownloadJobData, downloadJobDataSchema, type SavedFile } from "./job-data.ts";
@@ -108,7 +113,7 @@ async function handleDownloadFailure(
   const message = error instanceof Error ? error.message : String(error);
   if (decision === "refresh_urls" || decision === "fail" || isLastAttempt(job)) {
     await recordItemFailure(context, {
-      ...downloadFailureBase(data, job),
+      ...failureContextOf("download", data, job),
       errorKind: itemErrorKindOf(error),
       errorMessage: message,
     });
@@ -134,7 +139,7 @@ async function refreshUrls(
   if (fresh.status !== "SUCCEED" || fresh.videos.length < data.outputs.length) {
     const message = `result URLs of task ${data.taskId} expired and the provider no longer offers them (status ${fresh.status}, ${fresh.videos.length} of ${data.outputs.length} videos)`;
     await recordItemFailure(context, {
-      ...downloadFailureBase(data, job),
+      ...failureContextOf("download", data, job),
       errorKind: "url_expired",
       errorMessage: message,
     });
@@ -154,18 +159,4 @@ async function refreshUrls(
   };
   await job.updateData(refreshed);
   return refreshed;
-}
-
-function downloadFailureBase(data: DownloadJobData, job: Job) {
-  return {
-    batchId: data.batchId,
-    customId: data.customId,
-    model: data.model,
-    submission: data.submission,
-    trace: data.trace,
-    stage: "download" as const,
-    jobId: String(job.id),
-    submitJobId: data.submitJobId,
-    files: data.saved,
-  };
 }

@@ -34,6 +34,38 @@ export interface FailItemInput {
   submitJobId?: string;
 }
 
+/** What a job's data says about its item, as every job payload carries it. */
+interface ItemJobData {
+  batchId: string;
+  customId: string;
+  model: string;
+  submission: number;
+  trace: ItemTrace;
+  submitJobId?: string;
+  metadata?: Record<string, unknown> | undefined;
+  saved?: SavedFile[];
+}
+
+/** The part of a failure record that comes from the job: everything but the error. */
+export function failureContextOf(
+  stage: FailItemInput["stage"],
+  data: ItemJobData,
+  job: Job,
+): Omit<FailItemInput, "errorKind" | "errorMessage"> {
+  return {
+    batchId: data.batchId,
+    customId: data.customId,
+    model: data.model,
+    submission: data.submission,
+    trace: data.trace,
+    stage,
+    jobId: String(job.id),
+    ...(data.submitJobId === undefined ? {} : { submitJobId: data.submitJobId }),
+    ...(data.metadata === undefined ? {} : { metadata: data.metadata }),
+    ...(data.saved === undefined ? {} : { files: data.saved }),
+  };
+}
+
 /** Records the final failure of an item (result + state) before the job itself fails. */
 export async function recordItemFailure(
   context: PipelineContext,

@@ -3,7 +3,7 @@ import { isProviderError } from "@veoq/provider-client";
 import { DelayedError, type Job, UnrecoverableError } from "bullmq";
 import { durationProfileFor, recordEtaReported, recordTaskDuration } from "./duration-history.ts";
 import { decidePollFailure, reasonLooksTransient } from "./failure-policy.ts";
-import { recordItemFailure } from "./item-failure.ts";
+import { failureContextOf, recordItemFailure } from "./item-failure.ts";
 import {
   type DownloadJobData,
   type PollJobData,
@@ -131,7 +131,7 @@ async function handOffToDownload(
   const trace = { ...data.trace, finishedAt: now };
   if (result.videos.length === 0) {
     await recordItemFailure(context, {
-      ...pollFailureBase(data, job),
+      ...failureContextOf("poll", data, job),
       trace,
       errorKind: "malformed_response",
       errorMessage: `task ${data.taskId} succeeded without any video URL`,
@@ -221,7 +221,7 @@ async function handleFailedTask(
     );
   }
   await recordItemFailure(context, {
-    ...pollFailureBase(data, job),
+    ...failureContextOf("poll", data, job),
     errorKind: "task_failed",
     errorMessage: message,
   });
@@ -237,22 +237,9 @@ async function failTimedOut(
   await context.slots.release(slotHolder(data.batchId, data.customId, data.submission));
   const message = `task ${data.taskId} not final after ${Math.round(elapsedSeconds)}s (deadline ${context.settings.pollDeadlineSeconds}s)`;
   await recordItemFailure(context, {
-    ...pollFailureBase(data, job),
+    ...failureContextOf("poll", data, job),
     errorKind: "timeout",
     errorMessage: message,
   });
   throw new UnrecoverableError(message);
-}
-
-function pollFailureBase(data: PollJobData, job: Job) {
-  return {
-    batchId: data.batchId,
-    customId: data.customId,
-    model: data.model,
-    submission: data.submission,
-    trace: data.trace,
-    stage: "poll" as const,
-    jobId: String(job.id),
-    submitJobId: data.submitJobId,
-  };
 }

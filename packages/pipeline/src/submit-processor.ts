@@ -4,7 +4,12 @@ import { isProviderError } from "@veoq/provider-client";
 import { type Job, RateLimitError, UnrecoverableError } from "bullmq";
 import { durationProfileFor } from "./duration-history.ts";
 import { decideSubmitFailure } from "./failure-policy.ts";
-import { isLastAttempt, itemErrorKindOf, recordItemFailure } from "./item-failure.ts";
+import {
+  failureContextOf,
+  isLastAttempt,
+  itemErrorKindOf,
+  recordItemFailure,
+} from "./item-failure.ts";
 import { type PollJobData, type SubmitJobData, submitJobDataSchema } from "./job-data.ts";
 import { pollJobId } from "./job-ids.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
@@ -59,7 +64,7 @@ export function createSubmitProcessor(context: PipelineContext) {
         await context.slots.release(holder);
         if (error instanceof ImageFileError) {
           await recordItemFailure(context, {
-            ...failureBase(data, job),
+            ...failureContextOf("submit", data, job),
             errorKind: "invalid_input",
             errorMessage: error.message,
           });
@@ -139,19 +144,6 @@ export function createSubmitProcessor(context: PipelineContext) {
   };
 }
 
-function failureBase(data: SubmitJobData, job: Job) {
-  return {
-    batchId: data.batchId,
-    customId: data.customId,
-    model: data.model,
-    submission: data.submission,
-    trace: data.trace,
-    stage: "submit" as const,
-    jobId: String(job.id),
-    metadata: data.metadata,
-  };
-}
-
 /** Turns a failed create into the BullMQ signal its kind calls for; returns the error to throw. */
 async function handleCreateFailure(
   context: PipelineContext,
@@ -167,7 +159,7 @@ async function handleCreateFailure(
   if (!isProviderError(error)) {
     if (isLastAttempt(job)) {
       await recordItemFailure(context, {
-        ...failureBase(data, job),
+        ...failureContextOf("submit", data, job),
         errorKind: itemErrorKindOf(error),
         errorMessage: error instanceof Error ? error.message : String(error),
       });
@@ -177,7 +169,7 @@ async function handleCreateFailure(
   switch (decideSubmitFailure(error.kind)) {
     case "fail":
       await recordItemFailure(context, {
-        ...failureBase(data, job),
+        ...failureContextOf("submit", data, job),
         errorKind: error.kind,
         errorMessage: error.providerMessage ?? error.message,
       });
@@ -221,7 +213,7 @@ async function handleCreateFailure(
   }
   if (isLastAttempt(job)) {
     await recordItemFailure(context, {
-      ...failureBase(data, job),
+      ...failureContextOf("submit", data, job),
       errorKind: error.kind,
       errorMessage: error.message,
     });
