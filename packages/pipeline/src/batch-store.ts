@@ -54,10 +54,10 @@ const REGISTER_SCRIPT = `
 local added = {}
 for i = 1, #ARGV do
   if redis.call('HSETNX', KEYS[1], ARGV[i], 'queued') == 1 then
-    redis.call('HINCRBY', KEYS[2], 'state:queued', 1)
     added[#added + 1] = ARGV[i]
   end
 end
+if #added > 0 then redis.call('HINCRBY', KEYS[2], 'state:queued', #added) end
 return added
 `;
 
