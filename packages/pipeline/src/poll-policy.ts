@@ -33,7 +33,8 @@ export interface PollPolicySettings {
   jitter: number;
   /**
    * Blind regime with a duration profile: the step of the poll grid, i.e. the longest detection
-   * lag of a task that ends within the known range of durations (s). Default 10.
+   * lag of a task that ends within the known range of durations (s). Default 9.5: half a
+   * second under a 10 s lag bound leaves room for queue latency.
    */
   lagTargetSeconds: number;
   /** Past durations a profile needs before the policy uses it. Default 20. */
@@ -49,7 +50,7 @@ export const DEFAULT_POLL_POLICY: PollPolicySettings = {
   blindGrowth: 0.1,
   etaMarginSeconds: 1,
   jitter: 0.1,
-  lagTargetSeconds: 10,
+  lagTargetSeconds: 9.5,
   minProfileSamples: 20,
   fixedIntervalSeconds: 0,
 };

@@ -13,7 +13,12 @@ import {
 } from "../src/index.ts";
 
 const middle = () => 0.5;
-const policy: PollPolicySettings = { ...DEFAULT_POLL_POLICY, minProfileSamples: 3 };
+// A 10 s grid step keeps the expected numbers below readable.
+const policy: PollPolicySettings = {
+  ...DEFAULT_POLL_POLICY,
+  minProfileSamples: 3,
+  lagTargetSeconds: 10,
+};
 /** Past tasks took 30 to 180 s. */
 const profile = durationProfileOf([30, 60, 90, 120, 150, 180]);
 
