@@ -92,6 +92,7 @@ export function createDownloadProcessor(context: PipelineContext) {
       finishedAt: context.now(),
       metadata: await loadItemMetadata(context, data.submitJobId),
     };
+    await job.log(`saved ${result.files.map((f) => `${f.path} (${f.bytes} bytes)`).join(", ")}`);
     await context.store.finishItem(result);
     context.observer.itemFinished?.(result);
     log.info({ files: result.files.length }, "item completed");

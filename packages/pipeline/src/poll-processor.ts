@@ -64,6 +64,9 @@ export function createPollProcessor(context: PipelineContext) {
       );
       // No deadline here: an outage or a credentials problem must not fail paid tasks that may
       // well be done; the deadline applies once an answer says the task is still running.
+      await job.log(
+        `poll failed (${error.kind}), next in ${waitSeconds.toFixed(1)} s: ${error.message}`,
+      );
       await job.updateData({ ...data, pollErrors });
       await job.moveToDelayed(context.now() + toRealMs(context, waitSeconds), token);
       throw new DelayedError();
@@ -113,6 +116,9 @@ export function createPollProcessor(context: PipelineContext) {
         // Never sleep past the deadline: the last poll lands on it.
         const untilDeadline = context.settings.pollDeadlineSeconds - elapsedSeconds;
         const delaySeconds = Math.max(0, Math.min(waitSeconds, untilDeadline));
+        if (data.lastStatus !== result.status) {
+          await job.log(`task ${data.taskId} is ${result.status}`);
+        }
         await job.updateData({ ...data, trace, taskPolls, lastStatus: result.status });
         await job.moveToDelayed(context.now() + toRealMs(context, delaySeconds), token);
         throw new DelayedError();
@@ -160,6 +166,7 @@ async function handOffToDownload(
     refreshes: 0,
     trace,
   };
+  await job.log(`task ${data.taskId} SUCCEED with ${outputs.length} video(s); download job ${id}`);
   // States only move forward, so the two writes may land in either order.
   await Promise.all([
     context.queues.download.add("download", downloadData, {
@@ -213,6 +220,7 @@ async function handleFailedTask(
         { reason: message, submission },
         "task failed with a transient-looking reason: submitting a new task",
       );
+      await job.log(`task ${data.taskId} failed (${message}); new submission ${id}`);
       return { outcome: "resubmitted", submitJobId: id };
     }
     log.error(

@@ -98,6 +98,7 @@ export function createSubmitProcessor(context: PipelineContext) {
         context.store.indexTask(taskId, data.batchId, data.customId),
       ]);
       log.info({ taskId }, "task created");
+      await job.log(`task ${taskId} created at the provider`);
     } else {
       log.info({ taskId: data.taskId }, "task already created by an earlier try; handing off");
     }
