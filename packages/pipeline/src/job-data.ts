@@ -23,18 +23,26 @@ export const itemTraceSchema = z.object({
 });
 export type ItemTrace = z.infer<typeof itemTraceSchema>;
 
-export const submitJobDataSchema = z.object({
+/**
+ * Fields every job of an item carries: which item (batch, custom id, model), which submission
+ * of it, and its trace. `v` versions the payload shape.
+ */
+const itemJobFields = {
   v: z.literal(1),
   batchId: id,
   customId: id,
   model: z.enum(ENDPOINT_SLUGS),
+  /** 0 for the manifest's request, n for the n-th re-submission after a failed task. */
+  submission: z.number().int().nonnegative(),
+  trace: itemTraceSchema,
+};
+
+export const submitJobDataSchema = z.object({
+  ...itemJobFields,
   input: z.record(z.string(), z.unknown()),
   /** Paths in `input` (e.g. "reference_images[0].image") whose value is a local file to inline. */
   localImages: z.array(z.string()),
   metadata: z.record(z.string(), z.unknown()).optional(),
-  /** 0 for the manifest's request, n for the n-th re-submission after a failed task. */
-  submission: z.number().int().nonnegative(),
-  trace: itemTraceSchema,
   /** Set right after the provider answered, before anything else: a retry never re-creates it. */
   taskId: z.string().optional(),
   createdAt: z.number().optional(),
@@ -42,11 +50,7 @@ export const submitJobDataSchema = z.object({
 export type SubmitJobData = z.infer<typeof submitJobDataSchema>;
 
 export const pollJobDataSchema = z.object({
-  v: z.literal(1),
-  batchId: id,
-  customId: id,
-  model: z.enum(ENDPOINT_SLUGS),
-  submission: z.number().int().nonnegative(),
+  ...itemJobFields,
   submitJobId: id,
   taskId: z.string().min(1),
   /** When the task was created (ms since epoch). */
@@ -59,7 +63,6 @@ export const pollJobDataSchema = z.object({
   /** Poll errors (429, 5xx, network) so far; they delay the next poll, never fail the task. */
   pollErrors: z.number().int().nonnegative(),
   lastStatus: z.string().optional(),
-  trace: itemTraceSchema,
 });
 export type PollJobData = z.infer<typeof pollJobDataSchema>;
 
@@ -82,11 +85,7 @@ export const savedFileSchema = z.object({
 export type SavedFile = z.infer<typeof savedFileSchema>;
 
 export const downloadJobDataSchema = z.object({
-  v: z.literal(1),
-  batchId: id,
-  customId: id,
-  model: z.enum(ENDPOINT_SLUGS),
-  submission: z.number().int().nonnegative(),
+  ...itemJobFields,
   submitJobId: id,
   taskId: z.string().min(1),
   outputs: z.array(downloadOutputSchema).min(1),
@@ -94,6 +93,5 @@ export const downloadJobDataSchema = z.object({
   saved: z.array(savedFileSchema),
   /** Times the URLs were refreshed by a new task-result read after they expired. */
   refreshes: z.number().int().nonnegative(),
-  trace: itemTraceSchema,
 });
 export type DownloadJobData = z.infer<typeof downloadJobDataSchema>;
