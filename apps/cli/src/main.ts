@@ -1,31 +1,37 @@
-import { Command, CommanderError } from "commander";
-import { registerDashboardCommand } from "./commands/dashboard.ts";
-import { registerDemoCommand } from "./commands/demo.ts";
-import { registerEnqueueCommand } from "./commands/enqueue.ts";
-import { registerMockCommand } from "./commands/mock.ts";
-import { registerResultsCommand } from "./commands/results.ts";
-import { registerResumeCommand } from "./commands/resume.ts";
-import { registerRetryCommand } from "./commands/retry.ts";
-import { registerStatusCommand } from "./commands/status.ts";
-import { registerValidateCommand } from "./commands/validate.ts";
-import { registerWorkerCommand } from "./commands/worker.ts";
+import { Command, CommanderError, type Command as CommandType } from "commander";
 import { EXIT_USAGE } from "./run-action.ts";
+
+type Register = (program: CommandType) => void;
+
+/**
+ * Every command, in help order, loaded on demand: `veoq enqueue` does not load the dashboard,
+ * the simulator or the metrics code, which keeps start-up time and memory down.
+ */
+const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
+  validate: async () => (await import("./commands/validate.ts")).registerValidateCommand,
+  enqueue: async () => (await import("./commands/enqueue.ts")).registerEnqueueCommand,
+  worker: async () => (await import("./commands/worker.ts")).registerWorkerCommand,
+  status: async () => (await import("./commands/status.ts")).registerStatusCommand,
+  results: async () => (await import("./commands/results.ts")).registerResultsCommand,
+  retry: async () => (await import("./commands/retry.ts")).registerRetryCommand,
+  resume: async () => (await import("./commands/resume.ts")).registerResumeCommand,
+  demo: async () => (await import("./commands/demo.ts")).registerDemoCommand,
+  dashboard: async () => (await import("./commands/dashboard.ts")).registerDashboardCommand,
+  mock: async () => (await import("./commands/mock.ts")).registerMockCommand,
+};
 
 const program = new Command("veoq")
   .description("Durable bulk rendering of AI videos through the jiekou.ai Veo 3.1 API")
   .showHelpAfterError()
   .exitOverride();
 
-registerValidateCommand(program);
-registerEnqueueCommand(program);
-registerWorkerCommand(program);
-registerStatusCommand(program);
-registerResultsCommand(program);
-registerRetryCommand(program);
-registerResumeCommand(program);
-registerDemoCommand(program);
-registerDashboardCommand(program);
-registerMockCommand(program);
+// The named command alone when there is one; all of them for help and for usage errors.
+const named = process.argv[2];
+const loaders =
+  named !== undefined && Object.hasOwn(COMMANDS, named)
+    ? [COMMANDS[named] as () => Promise<Register>]
+    : Object.values(COMMANDS);
+for (const register of await Promise.all(loaders.map((load) => load()))) register(program);
 
 try {
   await program.parseAsync(process.argv);
