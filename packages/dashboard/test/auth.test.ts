@@ -31,6 +31,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close();
   await queues.close();
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
   redis.disconnect();
 });
 

@@ -9,8 +9,9 @@ const redis = createRedisConnection(REDIS_URL, "producer");
 const queues = createQueues(redis, prefix);
 
 afterAll(async () => {
-  await queues.poll.obliterate({ force: true });
   await queues.close();
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
   redis.disconnect();
 });
 
