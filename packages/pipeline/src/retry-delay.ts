@@ -20,3 +20,15 @@ export function retryDelayMs(
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(exponent, 30));
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
+
+/**
+ * The BullMQ backoff strategy "veoq" (jobs say `backoff: { type: "veoq" }`), shared by every
+ * queue: `retryDelayMs` with the configured base and ceiling.
+ */
+export function veoqBackoffStrategy(
+  settings: { retryBaseMs: number; retryMaxMs: number },
+  random: () => number = Math.random,
+): (attemptsMade: number) => number {
+  return (attemptsMade) =>
+    retryDelayMs(attemptsMade, settings.retryBaseMs, settings.retryMaxMs, random);
+}

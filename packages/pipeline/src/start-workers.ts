@@ -15,8 +15,9 @@ import { createQueues } from "./queues.ts";
 import { recordingFinalFailures } from "./record-final-failure.ts";
 import { createRedisConnection } from "./redis-connection.ts";
 import { checkRedisDurability } from "./redis-durability.ts";
+import { veoqBackoffStrategy } from "./retry-delay.ts";
 import { reconcileProviderSlots } from "./slot-reconciler.ts";
-import { createSubmitProcessor, veoqBackoffStrategy } from "./submit-processor.ts";
+import { createSubmitProcessor } from "./submit-processor.ts";
 
 export interface StartWorkersOptions {
   config: VeoqConfig;
@@ -146,7 +147,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       stalledInterval: options.stalledIntervalMs ?? config.stalledIntervalMs,
       // A job whose worker died is recovered, however often that happens; it never fails for it.
       maxStalledCount: MAX_STALLED_COUNT,
-      settings: { backoffStrategy: veoqBackoffStrategy(context) },
+      settings: { backoffStrategy: veoqBackoffStrategy(context.settings, context.random) },
       // The limiter is what makes a provider 429 pause the whole submit queue (queue.rateLimit).
       ...(role === "submit"
         ? { limiter: { max: options.submitRatePerSecond ?? 1_000_000, duration: 1000 } }

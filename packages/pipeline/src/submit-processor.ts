@@ -14,7 +14,6 @@ import { type PollJobData, type SubmitJobData, submitJobDataSchema } from "./job
 import { pollJobId } from "./job-ids.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
 import { initialPollDelaySeconds } from "./poll-policy.ts";
-import { retryDelayMs } from "./retry-delay.ts";
 import { slotHolder } from "./slot-reconciler.ts";
 
 /** How long the submit queue waits when every provider slot is taken (provider seconds). */
@@ -220,15 +219,4 @@ async function handleCreateFailure(
     });
   }
   return error;
-}
-
-/** BullMQ backoff strategy "veoq": exponential with jitter, shared by every queue. */
-export function veoqBackoffStrategy(context: PipelineContext) {
-  return (attemptsMade: number) =>
-    retryDelayMs(
-      attemptsMade,
-      context.settings.retryBaseMs,
-      context.settings.retryMaxMs,
-      context.random,
-    );
 }
