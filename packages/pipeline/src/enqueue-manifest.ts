@@ -28,6 +28,8 @@ export interface EnqueueManifestOptions {
   submitAttempts: number;
   /** Jobs added per round trip; default 250 (larger chunks raise peak memory more than they save time). */
   chunkSize?: number;
+  /** Chunks being sent at once; default 3. */
+  chunksInFlight?: number;
   now?: () => number;
   onProgress?: (progress: EnqueueProgress) => void;
   /** Called for every invalid line, in order. */
@@ -147,9 +149,17 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
     options.onProgress?.(progress);
   };
 
-  // One chunk is sent while the next is read and validated, so this process and Redis work at
-  // the same time; chunks still reach Redis one after the other, in manifest order.
-  let sending: Promise<void> = Promise.resolve();
+  // Up to `chunksInFlight` chunks are being sent while the next is read and validated, so this
+  // process encodes one chunk while Redis runs the scripts of the one before. Each chunk's
+  // commands are issued on one connection after the previous chunk's, so jobs keep manifest order.
+  const chunksInFlight = Math.max(1, options.chunksInFlight ?? 3);
+  const sending: Promise<void>[] = [];
+  const send = async (entries: ManifestEntry[]) => {
+    if (sending.length >= chunksInFlight) await sending.shift();
+    const flushed = flush(entries);
+    flushed.catch(() => {}); // handled: awaited (and thrown) in turn or at the end
+    sending.push(flushed);
+  };
   try {
     for await (const report of validateManifest(options.manifestPath, {
       checkFiles: options.skipInvalid === true,
@@ -162,17 +172,15 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
       }
       chunk.push(report.entry);
       if (chunk.length >= chunkSize) {
-        await sending;
-        sending = flush(chunk);
-        sending.catch(() => {}); // handled: awaited (and thrown) before the next chunk or the end
+        await send(chunk);
         chunk = [];
       }
     }
-    await sending;
-    if (chunk.length > 0) await flush(chunk);
+    if (chunk.length > 0) await send(chunk);
+    while (sending.length > 0) await sending.shift();
   } catch (error) {
     // Never return (or let the caller close the connection) with a chunk still being sent.
-    await sending.catch(() => {});
+    await Promise.allSettled(sending);
     throw error;
   }
   options.onProgress?.(progress);
