@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import type { ItemResult } from "./item-result.ts";
 import { ITEM_STATE_RANK, ITEM_STATES, type ItemState } from "./item-state.ts";
 import { JOB_ID_SEPARATOR } from "./job-ids.ts";
+import { LuaScript } from "./lua-script.ts";
 import { type RecordKeys, recordKeys } from "./record-keys.ts";
 
 /**
@@ -10,7 +11,7 @@ import { type RecordKeys, recordKeys } from "./record-keys.ts";
  * no-op. Without FORCE a transition never lowers the rank (see item-state.ts).
  * KEYS: states hash, batch hash. ARGV: custom id, new state, new rank, force ("1"/"0"), ranks JSON.
  */
-const TRANSITION_SCRIPT = `
+const TRANSITION_SCRIPT = new LuaScript(`
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 if old == ARGV[2] then return 0 end
 if old and ARGV[4] ~= '1' then
@@ -21,14 +22,14 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 if old then redis.call('HINCRBY', KEYS[2], 'state:' .. old, -1) end
 redis.call('HINCRBY', KEYS[2], 'state:' .. ARGV[2], 1)
 return 1
-`;
+`);
 
 /**
  * Stores a final item's result, moves it to its final state (forced, counts kept exact) and
  * sets or clears the batch's finish time, in one round trip.
  * KEYS: results hash, states hash, batch hash. ARGV: custom id, result JSON, state, now.
  */
-const FINISH_SCRIPT = `
+const FINISH_SCRIPT = new LuaScript(`
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 local old = redis.call('HGET', KEYS[2], ARGV[1])
 if old ~= ARGV[3] then
@@ -44,13 +45,13 @@ else
   redis.call('HDEL', KEYS[3], 'finishedAt')
 end
 return 1
-`;
+`);
 
 /**
  * Registers items as queued, skipping those the batch already has (HSETNX), and returns which
  * were new. KEYS: states hash, batch hash. ARGV: custom ids.
  */
-const REGISTER_SCRIPT = `
+const REGISTER_SCRIPT = new LuaScript(`
 local added = {}
 for i = 1, #ARGV do
   if redis.call('HSETNX', KEYS[1], ARGV[i], 'queued') == 1 then
@@ -59,7 +60,9 @@ for i = 1, #ARGV do
 end
 if #added > 0 then redis.call('HINCRBY', KEYS[2], 'state:queued', #added) end
 return added
-`;
+`);
+
+const RANKS_JSON = JSON.stringify(ITEM_STATE_RANK);
 
 export interface BatchRecord {
   id: string;
@@ -107,12 +110,10 @@ export class BatchStore {
   /** Marks items queued unless present; returns the custom ids that were new. */
   async registerItems(batchId: string, customIds: readonly string[]): Promise<string[]> {
     if (customIds.length === 0) return [];
-    return (await this.redis.eval(
-      REGISTER_SCRIPT,
-      2,
-      this.keys.itemStates(batchId),
-      this.keys.batch(batchId),
-      ...customIds,
+    return (await REGISTER_SCRIPT.run(
+      this.redis,
+      [this.keys.itemStates(batchId), this.keys.batch(batchId)],
+      customIds,
     )) as string[];
   }
 
@@ -123,16 +124,10 @@ export class BatchStore {
     state: ItemState,
     options: { force?: boolean } = {},
   ): Promise<boolean> {
-    const changed = await this.redis.eval(
-      TRANSITION_SCRIPT,
-      2,
-      this.keys.itemStates(batchId),
-      this.keys.batch(batchId),
-      customId,
-      state,
-      String(ITEM_STATE_RANK[state]),
-      options.force ? "1" : "0",
-      JSON.stringify(ITEM_STATE_RANK),
+    const changed = await TRANSITION_SCRIPT.run(
+      this.redis,
+      [this.keys.itemStates(batchId), this.keys.batch(batchId)],
+      [customId, state, ITEM_STATE_RANK[state], options.force ? "1" : "0", RANKS_JSON],
     );
     return changed === 1;
   }
@@ -152,16 +147,14 @@ export class BatchStore {
 
   /** Stores a final item's result, moves it to its final state and updates the finish time. */
   async finishItem(result: ItemResult): Promise<void> {
-    await this.redis.eval(
-      FINISH_SCRIPT,
-      3,
-      this.keys.itemResults(result.batchId),
-      this.keys.itemStates(result.batchId),
-      this.keys.batch(result.batchId),
-      result.customId,
-      JSON.stringify(result),
-      result.status,
-      String(result.finishedAt ?? Date.now()),
+    await FINISH_SCRIPT.run(
+      this.redis,
+      [
+        this.keys.itemResults(result.batchId),
+        this.keys.itemStates(result.batchId),
+        this.keys.batch(result.batchId),
+      ],
+      [result.customId, JSON.stringify(result), result.status, result.finishedAt ?? Date.now()],
     );
   }
 

@@ -90,9 +90,9 @@ export function createDownloadProcessor(context: PipelineContext) {
       enqueuedAt: data.trace.enqueuedAt,
       submittedAt: data.trace.submittedAt,
       finishedAt: context.now(),
-      metadata: await loadItemMetadata(context, data.submitJobId),
+      metadata:
+        data.hasMetadata === false ? undefined : await loadItemMetadata(context, data.submitJobId),
     };
-    await job.log(`saved ${result.files.map((f) => `${f.path} (${f.bytes} bytes)`).join(", ")}`);
     await context.store.finishItem(result);
     context.observer.itemFinished?.(result);
     log.info({ files: result.files.length }, "item completed");

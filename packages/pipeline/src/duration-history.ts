@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { LuaScript } from "./lua-script.ts";
 import type { PipelineContext } from "./pipeline-context.ts";
 import { type DurationProfile, durationProfileOf } from "./poll-policy.ts";
 
@@ -40,7 +41,7 @@ export function durationHistoryKey(prefix: string, shape: TaskShape): string {
  * would be biased: the last tasks of a batch to finish are its longest ones.
  * KEYS: samples list, count. ARGV: duration, max samples, window, random in [0, 1).
  */
-const RECORD_SCRIPT = `
+const RECORD_SCRIPT = new LuaScript(`
 local seen = redis.call('INCR', KEYS[2])
 local window = tonumber(ARGV[3])
 if seen > window then
@@ -58,7 +59,7 @@ if slot < size then
   return 1
 end
 return 0
-`;
+`);
 
 /**
  * Durations of past tasks per task shape, in Redis (a bounded uniform sample per shape, shared
@@ -92,15 +93,10 @@ export class DurationHistory {
   async record(shape: TaskShape, seconds: number): Promise<void> {
     if (!Number.isFinite(seconds) || seconds < 0) return;
     const key = durationHistoryKey(this.#prefix, shape);
-    await this.#redis.eval(
-      RECORD_SCRIPT,
-      2,
-      key,
-      `${key}:seen`,
-      seconds.toFixed(2),
-      this.#maxSamples,
-      this.#window,
-      this.#random(),
+    await RECORD_SCRIPT.run(
+      this.#redis,
+      [key, `${key}:seen`],
+      [seconds.toFixed(2), this.#maxSamples, this.#window, this.#random()],
     );
   }
 

@@ -63,6 +63,8 @@ export const pollJobDataSchema = z.object({
   /** Poll errors (429, 5xx, network) so far; they delay the next poll, never fail the task. */
   pollErrors: z.number().int().nonnegative(),
   lastStatus: z.string().optional(),
+  /** False when the manifest line had no metadata: the item's final record need not read it. */
+  hasMetadata: z.boolean().optional(),
 });
 export type PollJobData = z.infer<typeof pollJobDataSchema>;
 
@@ -93,5 +95,7 @@ export const downloadJobDataSchema = z.object({
   saved: z.array(savedFileSchema),
   /** Times the URLs were refreshed by a new task-result read after they expired. */
   refreshes: z.number().int().nonnegative(),
+  /** False when the manifest line had no metadata: the item's final record need not read it. */
+  hasMetadata: z.boolean().optional(),
 });
 export type DownloadJobData = z.infer<typeof downloadJobDataSchema>;

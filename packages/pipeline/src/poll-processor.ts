@@ -80,11 +80,11 @@ export function createPollProcessor(context: PipelineContext) {
         status: result.status,
         polls: taskPolls,
       });
-      if (result.status === "SUCCEED") await recordTaskDuration(context, data, elapsedSeconds);
       // Only the run that frees the slot grows the cap: a re-run after a stall must not count twice.
-      if (await context.slots.release(slotHolder(data.batchId, data.customId, data.submission))) {
-        await context.slots.grow();
-      }
+      await Promise.all([
+        result.status === "SUCCEED" ? recordTaskDuration(context, data, elapsedSeconds) : undefined,
+        context.slots.releaseFinished(slotHolder(data.batchId, data.customId, data.submission)),
+      ]);
     }
     switch (result.status) {
       case "SUCCEED":
@@ -165,8 +165,8 @@ async function handOffToDownload(
     saved: [],
     refreshes: 0,
     trace,
+    ...(data.hasMetadata === undefined ? {} : { hasMetadata: data.hasMetadata }),
   };
-  await job.log(`task ${data.taskId} SUCCEED with ${outputs.length} video(s); download job ${id}`);
   // States only move forward, so the two writes may land in either order.
   await Promise.all([
     context.queues.download.add("download", downloadData, {

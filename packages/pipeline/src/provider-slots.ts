@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
+import { LuaScript } from "./lua-script.ts";
 
 /**
  * At most K tasks in flight at the provider per API key, across every worker process.
@@ -31,7 +32,7 @@ export interface SlotUsage {
 }
 
 /** Takes a slot if one is free (idempotent per holder). KEYS: holders zset, cap hash. ARGV: holder, now, max. */
-const ACQUIRE = `
+const ACQUIRE = new LuaScript(`
 redis.call('HSET', KEYS[2], 'max', ARGV[3])
 if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 1 end
 local cap = tonumber(redis.call('HGET', KEYS[2], 'cap') or ARGV[3])
@@ -41,10 +42,10 @@ if redis.call('ZCARD', KEYS[1]) < math.max(1, math.floor(cap)) then
   return 1
 end
 return 0
-`;
+`);
 
 /** Multiplicative decrease, at most once per second. KEYS: cap hash. ARGV: now, max. Returns the cap. */
-const DECREASE = `
+const DECREASE = new LuaScript(`
 local cap = math.min(tonumber(redis.call('HGET', KEYS[1], 'cap') or ARGV[2]), tonumber(ARGV[2]))
 local last = tonumber(redis.call('HGET', KEYS[1], 'lastDecreaseAt') or '0')
 if tonumber(ARGV[1]) - last >= 1000 then
@@ -52,17 +53,32 @@ if tonumber(ARGV[1]) - last >= 1000 then
   redis.call('HSET', KEYS[1], 'cap', tostring(cap), 'lastDecreaseAt', ARGV[1])
 end
 return tostring(cap)
-`;
+`);
+
+/**
+ * Frees a finished task's slot and, if this call freed it, grows the cap by 1/cap (additive
+ * increase); a re-run after a stall finds the slot gone and does not count twice.
+ * KEYS: holders zset, cap hash. ARGV: holder, max. Returns 1 when the slot was freed here.
+ */
+const RELEASE_FINISHED = new LuaScript(`
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
+local cap = tonumber(redis.call('HGET', KEYS[2], 'cap') or ARGV[2])
+if cap < tonumber(ARGV[2]) then
+  cap = math.min(tonumber(ARGV[2]), cap + 1 / math.max(1, cap))
+  redis.call('HSET', KEYS[2], 'cap', tostring(cap))
+end
+return 1
+`);
 
 /** Additive increase (1/cap per finished task). KEYS: cap hash. ARGV: max. */
-const INCREASE = `
+const INCREASE = new LuaScript(`
 local cap = tonumber(redis.call('HGET', KEYS[1], 'cap') or ARGV[1])
 if cap < tonumber(ARGV[1]) then
   cap = math.min(tonumber(ARGV[1]), cap + 1 / math.max(1, cap))
   redis.call('HSET', KEYS[1], 'cap', tostring(cap))
 end
 return tostring(cap)
-`;
+`);
 
 export function slotKeys(prefix: string, apiKey: string) {
   const account = createHash("sha256").update(apiKey).digest("hex").slice(0, 12);
@@ -87,14 +103,10 @@ export class ProviderSlots {
 
   /** True when the holder has (or now took) a slot. */
   async acquire(holder: string): Promise<boolean> {
-    const got = await this.redis.eval(
-      ACQUIRE,
-      2,
-      this.keys.holders,
-      this.keys.cap,
-      holder,
-      String(this.now()),
-      String(this.max),
+    const got = await ACQUIRE.run(
+      this.redis,
+      [this.keys.holders, this.keys.cap],
+      [holder, this.now(), this.max],
     );
     return got === 1;
   }
@@ -104,16 +116,27 @@ export class ProviderSlots {
     return (await this.redis.zrem(this.keys.holders, holder)) === 1;
   }
 
+  /**
+   * The holder's task is final: frees its slot and, when this call freed it, lets the cap grow
+   * back a little. True when the slot was freed here.
+   */
+  async releaseFinished(holder: string): Promise<boolean> {
+    const freed = await RELEASE_FINISHED.run(
+      this.redis,
+      [this.keys.holders, this.keys.cap],
+      [holder, this.max],
+    );
+    return freed === 1;
+  }
+
   /** The provider said "too many concurrent tasks": halve the cap. Returns the new cap. */
   async shrink(): Promise<number> {
-    return Number(
-      await this.redis.eval(DECREASE, 1, this.keys.cap, String(this.now()), String(this.max)),
-    );
+    return Number(await DECREASE.run(this.redis, [this.keys.cap], [this.now(), this.max]));
   }
 
   /** A task finished: let the cap grow back a little. */
   async grow(): Promise<number> {
-    return Number(await this.redis.eval(INCREASE, 1, this.keys.cap, String(this.max)));
+    return Number(await INCREASE.run(this.redis, [this.keys.cap], [this.max]));
   }
 
   async usage(): Promise<SlotUsage> {

@@ -97,7 +97,6 @@ export function createSubmitProcessor(context: PipelineContext) {
         context.store.indexTask(taskId, data.batchId, data.customId),
       ]);
       log.info({ taskId }, "task created");
-      await job.log(`task ${taskId} created at the provider`);
     } else {
       log.info({ taskId: data.taskId }, "task already created by an earlier try; handing off");
     }
@@ -121,6 +120,7 @@ export function createSubmitProcessor(context: PipelineContext) {
       taskPolls: 0,
       pollErrors: 0,
       trace: data.trace,
+      hasMetadata: data.metadata !== undefined,
     };
     const firstPollSeconds = initialPollDelaySeconds(
       data.model,

@@ -39,6 +39,7 @@ describe("pipeline end to end", () => {
     ]);
     expect(lite.files).toHaveLength(3);
     expect(i2v.metadata).toEqual({ shot: 1 });
+    expect(lite.metadata).toBeUndefined();
     expect(i2v.taskIds).toHaveLength(1);
     expect(i2v.polls).toBeGreaterThanOrEqual(1);
 

@@ -69,6 +69,25 @@ describe("provider concurrency cap", () => {
     expect((await slots.usage()).cap).toBeLessThanOrEqual(8);
   });
 
+  it("frees a finished task's slot and grows the cap once, even when the release runs twice", async () => {
+    h = await createHarness();
+    const slots = new ProviderSlots({
+      redis: h.redis,
+      prefix: h.config.prefix,
+      apiKey: "k",
+      maxInFlight: 8,
+    });
+    expect(await slots.shrink()).toBe(4);
+    expect(await slots.acquire("b1~a~0")).toBe(true);
+    expect(await slots.releaseFinished("b1~a~0")).toBe(true);
+    const grown = await slots.usage();
+    expect(grown.inUse).toBe(0);
+    expect(grown.cap).toBeCloseTo(4.25, 5);
+    // A re-run after a stall: the slot is gone, the cap does not grow again.
+    expect(await slots.releaseFinished("b1~a~0")).toBe(false);
+    expect((await slots.usage()).cap).toBeCloseTo(4.25, 5);
+  });
+
   it("releases slots leaked by a crash (no live job behind them)", async () => {
     h = await createHarness();
     let now = 1_000_000;
