@@ -1,8 +1,10 @@
+import type { Stats } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { checkImageBytes, type EndpointSlug, imageValuesOf, MAX_IMAGE_BYTES } from "@veoq/contract";
 import { describeFileError } from "./describe-file-error.ts";
 import { describeOversize } from "./describe-oversize.ts";
 import { readImageField, replaceImageField } from "./image-field-path.ts";
+import type { ImageFileCache } from "./image-file-cache.ts";
 import { ImageFileError } from "./image-file-error.ts";
 
 /**
@@ -10,12 +12,14 @@ import { ImageFileError } from "./image-file-error.ts";
  * `localImages`, values absolute file paths as `validateManifest` left them) is replaced by its
  * bytes in base64. Every file is checked again, since it may have been deleted or changed since
  * the entry was enqueued: size from `stat` before reading, then format from the bytes read.
- * Throws `ImageFileError` naming the field and the file. `input` itself is not modified.
+ * Throws `ImageFileError` naming the field and the file. `input` itself is not modified. With a
+ * `cache`, a file that `stat` shows unchanged since it was last read and checked is not read again.
  */
 export async function inlineLocalImages(
   model: EndpointSlug,
   input: Record<string, unknown>,
   localImages: readonly string[],
+  cache?: ImageFileCache,
 ): Promise<Record<string, unknown>> {
   if (localImages.length === 0) return input;
   const formatRules = new Map<string, boolean>();
@@ -31,7 +35,7 @@ export async function inlineLocalImages(
     const key = `${jpegPngOnly ? 1 : 0}:${file}`;
     let base64 = encoded.get(key);
     if (base64 === undefined) {
-      base64 = (await readImageFile(field, file, jpegPngOnly)).toString("base64");
+      base64 = await readImageFile(field, file, jpegPngOnly, key, cache);
       encoded.set(key, base64);
     }
     body = replaceImageField(body, field, base64);
@@ -39,14 +43,24 @@ export async function inlineLocalImages(
   return body;
 }
 
-async function readImageFile(field: string, file: string, jpegPngOnly: boolean): Promise<Buffer> {
+/** The file's bytes in base64, after the checks; `cacheKey` names the file and its format rule. */
+async function readImageFile(
+  field: string,
+  file: string,
+  jpegPngOnly: boolean,
+  cacheKey: string,
+  cache: ImageFileCache | undefined,
+): Promise<string> {
+  let stats: Stats;
   let bytes: Buffer;
   try {
-    const stats = await stat(file);
+    stats = await stat(file);
     if (!stats.isFile()) throw new ImageFileError(field, file, "is not a regular file");
     if (stats.size > MAX_IMAGE_BYTES) {
       throw new ImageFileError(field, file, describeOversize(stats.size));
     }
+    const cached = cache?.get(cacheKey, stats);
+    if (cached !== undefined) return cached;
     bytes = await readFile(file);
   } catch (error) {
     if (error instanceof ImageFileError) throw error;
@@ -55,5 +69,7 @@ async function readImageFile(field: string, file: string, jpegPngOnly: boolean):
   if (bytes.length === 0) throw new ImageFileError(field, file, "is empty");
   const problem = checkImageBytes(bytes, { jpegPngOnly });
   if (problem !== undefined) throw new ImageFileError(field, file, problem);
-  return bytes;
+  const base64 = bytes.toString("base64");
+  cache?.set(cacheKey, stats, base64);
+  return base64;
 }

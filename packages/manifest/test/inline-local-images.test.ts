@@ -1,8 +1,9 @@
-import { readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, type Stats, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { MAX_IMAGE_BYTES } from "@veoq/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  ImageFileCache,
   ImageFileError,
   inlineLocalImages,
   type ManifestEntry,
@@ -119,5 +120,52 @@ describe("inlineLocalImages", () => {
     await expect(inlineLocalImages(entry.model, entry.input, entry.localImages)).rejects.toThrow(
       /at most 20 MB is allowed$/,
     );
+  });
+});
+
+describe("inlineLocalImages with an ImageFileCache", () => {
+  it("reuses a file's base64 while the file is unchanged and reads it again once it changes", async () => {
+    const file = join(folder.dir, "cached.png");
+    writeFileSync(file, png);
+    const entry = entryOf(IMG2VIDEO, img2videoInput({ image: "cached.png" }));
+    const cache = new ImageFileCache();
+    const inline = () => inlineLocalImages(entry.model, entry.input, entry.localImages, cache);
+
+    expect((await inline()).image).toBe(png.toString("base64"));
+    expect(cache.size).toEqual({ files: 1, bytes: png.toString("base64").length });
+    expect((await inline()).image).toBe(png.toString("base64"));
+
+    // Rewritten with other bytes (another size, a newer mtime): read and checked again.
+    writeFileSync(file, jpeg);
+    expect((await inline()).image).toBe(jpeg.toString("base64"));
+    writeFileSync(file, "no longer an image");
+    await expect(inline()).rejects.toThrow(ImageFileError);
+  });
+
+  it("still fails an image deleted after it was cached", async () => {
+    const file = join(folder.dir, "cached-then-deleted.png");
+    writeFileSync(file, png);
+    const entry = entryOf(IMG2VIDEO, img2videoInput({ image: "cached-then-deleted.png" }));
+    const cache = new ImageFileCache();
+    await inlineLocalImages(entry.model, entry.input, entry.localImages, cache);
+    rmSync(file);
+    await expect(
+      inlineLocalImages(entry.model, entry.input, entry.localImages, cache),
+    ).rejects.toThrow(`image: file ${file} does not exist`);
+  });
+
+  it("keeps at most its byte bound, dropping the least recently used file first", () => {
+    const cache = new ImageFileCache(10);
+    const stats = (ino: number) => ({ dev: 1, ino, size: 4, mtimeMs: 1, ctimeMs: 1 }) as Stats;
+    cache.set("a", stats(1), "aaaa");
+    cache.set("b", stats(2), "bbbb");
+    expect(cache.get("a", stats(1))).toBe("aaaa"); // a is now the most recent
+    cache.set("c", stats(3), "cccc");
+    expect(cache.size).toEqual({ files: 2, bytes: 8 });
+    expect(cache.get("b", stats(2))).toBeUndefined();
+    expect(cache.get("a", stats(1))).toBe("aaaa");
+    expect(cache.get("a", stats(9))).toBeUndefined(); // another file under the same path
+    cache.set("huge", stats(4), "x".repeat(11));
+    expect(cache.get("huge", stats(4))).toBeUndefined();
   });
 });

@@ -1,4 +1,5 @@
 import type { Logger } from "@veoq/logging";
+import type { ImageFileCache } from "@veoq/manifest";
 import type { ProviderClient } from "@veoq/provider-client";
 import type { BatchStore } from "./batch-store.ts";
 import type { PipelineObserver } from "./pipeline-observer.ts";
@@ -39,6 +40,8 @@ export interface PipelineContext {
   observer: PipelineObserver;
   /** Tasks in flight at the provider, capped per API key across processes. */
   slots: ProviderSlots;
+  /** Local images already read by this process, reused while unchanged. */
+  imageCache: ImageFileCache;
 }
 
 /** Provider seconds -> real milliseconds. */

@@ -1,5 +1,6 @@
 import type { VeoqConfig } from "@veoq/config";
 import type { Logger } from "@veoq/logging";
+import { ImageFileCache } from "@veoq/manifest";
 import { createProviderClient, type ProviderClient } from "@veoq/provider-client";
 import { Worker } from "bullmq";
 import type { Redis } from "ioredis";
@@ -107,6 +108,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       maxInFlight: config.maxInFlight,
       now: options.now ?? Date.now,
     }),
+    imageCache: new ImageFileCache(),
   };
   const concurrency: Record<QueueRole, number> = {
     submit: options.concurrency?.submit ?? config.submitConcurrency,

@@ -58,7 +58,12 @@ export function createSubmitProcessor(context: PipelineContext) {
       }
       let body: Record<string, unknown>;
       try {
-        body = await inlineLocalImages(data.model, data.input, data.localImages);
+        body = await inlineLocalImages(
+          data.model,
+          data.input,
+          data.localImages,
+          context.imageCache,
+        );
       } catch (error) {
         await context.slots.release(holder);
         if (error instanceof ImageFileError) {

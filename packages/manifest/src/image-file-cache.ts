@@ -1,0 +1,61 @@
+import type { Stats } from "node:fs";
+
+/** Default bound of an `ImageFileCache`: the base64 text it holds, in bytes. */
+export const DEFAULT_IMAGE_CACHE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Base64 of local images already read and checked at submit time, kept per file while `stat`
+ * reports it unchanged (same device, inode, size, modification and change times), so lines that
+ * share an image cost one `stat` each instead of a full read. Bounded by the total length of the
+ * base64 it holds; the least recently used files go first. One per worker process.
+ */
+export class ImageFileCache {
+  readonly #maxBytes: number;
+  readonly #entries = new Map<string, { signature: string; base64: string }>();
+  #bytes = 0;
+
+  constructor(maxBytes = DEFAULT_IMAGE_CACHE_BYTES) {
+    this.#maxBytes = maxBytes;
+  }
+
+  /** The cached base64 of `key` when the file is still the one that was read. */
+  get(key: string, stats: Stats): string | undefined {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.signature !== signatureOf(stats)) {
+      this.#delete(key);
+      return undefined;
+    }
+    // Most recently used last.
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
+    return entry.base64;
+  }
+
+  set(key: string, stats: Stats, base64: string): void {
+    this.#delete(key);
+    if (base64.length > this.#maxBytes) return;
+    this.#entries.set(key, { signature: signatureOf(stats), base64 });
+    this.#bytes += base64.length;
+    for (const oldest of this.#entries.keys()) {
+      if (this.#bytes <= this.#maxBytes) break;
+      this.#delete(oldest);
+    }
+  }
+
+  /** Files cached and the base64 bytes they take. */
+  get size(): { files: number; bytes: number } {
+    return { files: this.#entries.size, bytes: this.#bytes };
+  }
+
+  #delete(key: string): void {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return;
+    this.#entries.delete(key);
+    this.#bytes -= entry.base64.length;
+  }
+}
+
+function signatureOf(stats: Stats): string {
+  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
+}
