@@ -27,6 +27,11 @@ export interface TaskResult {
   videos: TaskResultOutput[];
   images: TaskResultOutput[];
   audios: TaskResultOutput[];
+  /**
+   * Milliseconds from submission to completion by the provider's own clock
+   * (`extra.debug_info.complete_time_ms - submit_time_ms`), when a final answer carries both.
+   */
+  providerDurationMs: number | undefined;
 }
 
 /** A number, or a string holding one (`"3600"`); anything else becomes `undefined`. */
@@ -77,6 +82,15 @@ export const taskResultResponseSchema = z.looseObject({
   videos: outputListSchema("video"),
   images: outputListSchema("image"),
   audios: outputListSchema("audio"),
+  extra: z
+    .looseObject({
+      debug_info: z
+        .looseObject({ submit_time_ms: numberish, complete_time_ms: numberish })
+        .nullish()
+        .catch(undefined),
+    })
+    .nullish()
+    .catch(undefined),
 });
 
 const STATUS_PATTERN = /^(?:TASK_STATUS_)?(QUEUED|PROCESSING|SUCCEED|FAILED)$/;
@@ -120,7 +134,9 @@ export function parseTaskResult(json: unknown): ValidationResult<TaskResult> {
     }));
     return { ok: false, issues };
   }
-  const { task, videos, images, audios } = parsed.data;
+  const { task, videos, images, audios, extra } = parsed.data;
+  const submittedAtMs = extra?.debug_info?.submit_time_ms;
+  const completedAtMs = extra?.debug_info?.complete_time_ms;
   const reason = task.reason ?? undefined;
   return {
     ok: true,
@@ -134,6 +150,10 @@ export function parseTaskResult(json: unknown): ValidationResult<TaskResult> {
       videos: toOutputs("video", videos),
       images: toOutputs("image", images),
       audios: toOutputs("audio", audios),
+      providerDurationMs:
+        submittedAtMs !== undefined && completedAtMs !== undefined && completedAtMs >= submittedAtMs
+          ? completedAtMs - submittedAtMs
+          : undefined,
     },
   };
 }

@@ -35,6 +35,7 @@ describe("parseTaskResult", () => {
         ],
         images: [{ url: "https://cdn/a.png", ttlSeconds: 3600, type: "png" }],
         audios: [{ url: "https://cdn/a.wav", ttlSeconds: 3600, type: "wav" }],
+        providerDurationMs: undefined,
       },
     });
   });
@@ -67,8 +68,28 @@ describe("parseTaskResult", () => {
         videos: [],
         images: [],
         audios: [],
+        providerDurationMs: undefined,
       },
     });
+  });
+
+  it("reads the provider's own render time from debug_info when both timestamps are there", () => {
+    const done = parseTaskResult({
+      task: { status: "TASK_STATUS_SUCCEED" },
+      extra: { debug_info: { submit_time_ms: "1000", complete_time_ms: 62_500 } },
+    });
+    expect(done.ok && done.value.providerDurationMs).toBe(61_500);
+    for (const debugInfo of [
+      { submit_time_ms: "1000" },
+      { submit_time_ms: "2000", complete_time_ms: "1000" },
+      { submit_time_ms: "x", complete_time_ms: "1000" },
+      "junk",
+    ]) {
+      const result = parseTaskResult({ task: {}, extra: { debug_info: debugInfo } });
+      expect(result.ok && result.value.providerDurationMs).toBeUndefined();
+    }
+    const junkExtra = parseTaskResult({ task: { task_id: "t" }, extra: 7 });
+    expect(junkExtra.ok && junkExtra.value.taskId).toBe("t");
   });
 
   it("reads eta and progress given as strings of numbers, drops garbage", () => {

@@ -31,6 +31,24 @@ export interface DurationHistoryOptions {
   now?: () => number;
 }
 
+/**
+ * How long a task that just succeeded took (provider seconds), as recorded in the history: the
+ * provider's own timestamps when the answer carries them; otherwise the middle of the last gap
+ * between polls (it finished after the previous poll and before this one), or the time of this
+ * poll when it was the first. Detection times alone run late by up to a poll gap, which would
+ * push the first poll of later tasks too late.
+ */
+export function finishedTaskSeconds(observed: {
+  providerSeconds: number | undefined;
+  elapsedSeconds: number;
+  lastPollSeconds: number | undefined;
+}): number {
+  const { providerSeconds, elapsedSeconds, lastPollSeconds } = observed;
+  if (providerSeconds !== undefined && providerSeconds >= 0) return providerSeconds;
+  if (lastPollSeconds === undefined || lastPollSeconds > elapsedSeconds) return elapsedSeconds;
+  return (lastPollSeconds + elapsedSeconds) / 2;
+}
+
 /** Key of the list of past durations of one task shape. */
 export function durationHistoryKey(prefix: string, shape: TaskShape): string {
   return `${prefix}:duration-history:${shape.model}:${shape.durationSeconds}s:x${shape.sampleCount}`;

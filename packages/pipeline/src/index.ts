@@ -7,6 +7,7 @@ export {
   DurationHistory,
   type DurationHistoryOptions,
   durationHistoryKey,
+  finishedTaskSeconds,
   type TaskShape,
 } from "./duration-history.ts";
 export {

@@ -63,6 +63,10 @@ export const pollJobDataSchema = z.object({
   /** Poll errors (429, 5xx, network) so far; they delay the next poll, never fail the task. */
   pollErrors: z.number().int().nonnegative(),
   lastStatus: z.string().optional(),
+  /** Seconds from creation to the last answered poll that found the task not final yet. */
+  lastPollSeconds: z.number().optional(),
+  /** The task's first poll (s from creation): where its blind poll grid starts. */
+  gridStartSeconds: z.number().optional(),
   /** False when the manifest line had no metadata: the item's final record need not read it. */
   hasMetadata: z.boolean().optional(),
 });

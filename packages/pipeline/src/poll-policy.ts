@@ -5,7 +5,7 @@ import type { EndpointSlug } from "@veoq/contract";
  * real milliseconds with the time scale. Regimes:
  *
  * 1. First poll: with a duration profile (durations of past tasks of the same model and
- *    settings, see duration-history.ts), 3/4 of a lag target after the shortest typical duration;
+ *    settings, see duration-history.ts), one lag target after the shortest typical duration;
  *    without one, after the shortest time such a task is expected to take (model, video length).
  * 2. Informed: when the provider gives `eta` (or progress, from which a remaining time follows),
  *    poll just after it should be done (up to `maxEtaIntervalSeconds` ahead).
@@ -33,7 +33,7 @@ export interface PollPolicySettings {
   jitter: number;
   /**
    * Blind regime with a duration profile: the step of the poll grid, i.e. the longest detection
-   * lag of a task that ends within the known range of durations (s). Default 9.5: half a
+   * lag of a task that ends within the known range of durations (s). Default 9.25: 3/4 of a
    * second under a 10 s lag bound leaves room for queue latency.
    */
   lagTargetSeconds: number;
@@ -50,14 +50,15 @@ export const DEFAULT_POLL_POLICY: PollPolicySettings = {
   blindGrowth: 0.1,
   etaMarginSeconds: 1,
   jitter: 0.1,
-  lagTargetSeconds: 9.5,
+  lagTargetSeconds: 9.25,
   minProfileSamples: 20,
   fixedIntervalSeconds: 0,
 };
 
 /**
- * What past tasks of one model and settings took (provider seconds, as first seen final by a
- * poll, so a little longer than they really took). Built by `durationProfileOf`.
+ * What past tasks of one model and settings took (provider seconds: by the provider's own
+ * timestamps, else estimated from the polls, see `finishedTaskSeconds`). Built by
+ * `durationProfileOf`.
  */
 export interface DurationProfile {
   /** Past durations behind the profile. */
@@ -73,8 +74,13 @@ export interface DurationProfile {
   etaReported?: boolean;
 }
 
-/** Quantile of past durations used as the shortest typical duration. */
-export const PROFILE_LOW_QUANTILE = 0.02;
+/**
+ * Quantile of past durations used as the shortest typical duration. Tasks shorter than it
+ * (3.5 %) are seen more than a step late: a p95 lag bound allows 5 %, and every task pays for
+ * the polls before the first one it can end by, so the early polls are the dearest. Not 5 %:
+ * the quantile of a 500-sample history is itself uncertain by about 1 %.
+ */
+export const PROFILE_LOW_QUANTILE = 0.035;
 
 /** Summarises past durations; undefined when there are none. */
 export function durationProfileOf(durations: readonly number[]): DurationProfile | undefined {
@@ -110,9 +116,8 @@ export function initialPollDelaySeconds(
 }
 
 /**
- * First poll of the profile grid: three quarters of a step after the shortest typical duration.
- * Past durations are times of detection, a little late themselves, so a task done by then is
- * still seen about one step late at most, like every later one.
+ * First poll of the profile grid: one step after the shortest typical duration, so a task that
+ * ends there is seen one step late at most, like every later one.
  */
 function firstGridPointOf(profile: DurationProfile, settings: PollPolicySettings): number {
   if (profile.etaReported) return profile.lowSeconds;
@@ -120,7 +125,7 @@ function firstGridPointOf(profile: DurationProfile, settings: PollPolicySettings
 }
 
 /** Steps between the shortest typical duration and the first poll. */
-const FIRST_POLL_STEPS = 0.75;
+const FIRST_POLL_STEPS = 1;
 
 export interface PollObservation {
   /** Seconds since the task was created. */
@@ -129,6 +134,12 @@ export interface PollObservation {
   etaSeconds: number | undefined;
   /** Provider's progress 0-100, if given. */
   progressPercent: number | undefined;
+  /**
+   * Where this task's poll grid starts (its first poll, s): fixed when the task was handed to
+   * the poll queue, so the grid does not shift under the task as the history takes in new
+   * durations. Without it, the grid starts where the profile puts it now.
+   */
+  gridStartSeconds?: number | undefined;
 }
 
 /** Seconds until the next poll of a task that is not final yet. */
@@ -151,7 +162,12 @@ export function nextPollDelaySeconds(
   }
   if (profile !== undefined && profile.samples >= settings.minProfileSamples) {
     return clamp(
-      profileGapSeconds(elapsedSeconds, profile, settings),
+      profileGapSeconds(
+        elapsedSeconds,
+        observation.gridStartSeconds ?? firstGridPointOf(profile, settings),
+        profile,
+        settings,
+      ),
       settings.minIntervalSeconds,
       settings.maxIntervalSeconds,
     );
@@ -171,25 +187,31 @@ function informedGapSeconds(remainingSeconds: number, settings: PollPolicySettin
 }
 
 /**
- * Blind with a profile: the time to the next point of the grid (first point, then every
+ * Blind with a profile: the time to the next point of the grid (`first`, then every
  * `lagTargetSeconds`) while within the durations seen; past the longest one, the growth rule but
  * never closer than a grid step. Aligning to the grid (rather than adding a step to `elapsed`)
  * keeps queue latency from adding up over the polls of one task.
  */
 function profileGapSeconds(
   elapsedSeconds: number,
+  first: number,
   profile: DurationProfile,
   settings: PollPolicySettings,
 ): number {
   const step = settings.lagTargetSeconds;
-  const first = firstGridPointOf(profile, settings);
-  if (elapsedSeconds < first) return first - elapsedSeconds;
+  // A poll that lands a moment before its grid point (a delayed job may run a millisecond
+  // early) is that point's poll: aiming at the same point again would cost a poll for nothing.
+  const at = elapsedSeconds + GRID_TOLERANCE_SECONDS;
+  if (at < first) return first - elapsedSeconds;
   if (elapsedSeconds < profile.highSeconds) {
-    const next = first + (Math.floor((elapsedSeconds - first) / step) + 1) * step;
+    const next = first + (Math.floor((at - first) / step) + 1) * step;
     return next - elapsedSeconds;
   }
   return Math.max(step, elapsedSeconds * settings.blindGrowth);
 }
+
+/** How early a poll may land and still count as the poll of its grid point (s). */
+const GRID_TOLERANCE_SECONDS = 0.5;
 
 /** Delay before the next try after a failed poll (429, 5xx, network): never sooner than Retry-After. */
 export function pollErrorDelaySeconds(

@@ -1,7 +1,12 @@
 import type { TaskResult } from "@veoq/contract";
 import { isProviderError } from "@veoq/provider-client";
 import { DelayedError, type Job, UnrecoverableError } from "bullmq";
-import { durationProfileFor, recordEtaReported, recordTaskDuration } from "./duration-history.ts";
+import {
+  durationProfileFor,
+  finishedTaskSeconds,
+  recordEtaReported,
+  recordTaskDuration,
+} from "./duration-history.ts";
 import { decidePollFailure, reasonLooksTransient } from "./failure-policy.ts";
 import { failureContextOf, recordItemFailure } from "./item-failure.ts";
 import {
@@ -82,7 +87,20 @@ export function createPollProcessor(context: PipelineContext) {
       });
       // Only the run that frees the slot grows the cap: a re-run after a stall must not count twice.
       await Promise.all([
-        result.status === "SUCCEED" ? recordTaskDuration(context, data, elapsedSeconds) : undefined,
+        result.status === "SUCCEED"
+          ? recordTaskDuration(
+              context,
+              data,
+              finishedTaskSeconds({
+                providerSeconds:
+                  result.providerDurationMs === undefined
+                    ? undefined
+                    : toProviderSeconds(context, result.providerDurationMs),
+                elapsedSeconds,
+                lastPollSeconds: data.lastPollSeconds,
+              }),
+            )
+          : undefined,
         context.slots.releaseFinished(slotHolder(data.batchId, data.customId, data.submission)),
       ]);
     }
@@ -108,6 +126,7 @@ export function createPollProcessor(context: PipelineContext) {
             elapsedSeconds,
             etaSeconds: result.etaSeconds,
             progressPercent: result.progressPercent,
+            gridStartSeconds: data.gridStartSeconds,
           },
           context.settings.pollPolicy,
           context.random,
@@ -119,7 +138,13 @@ export function createPollProcessor(context: PipelineContext) {
         if (data.lastStatus !== result.status) {
           await job.log(`task ${data.taskId} is ${result.status}`);
         }
-        await job.updateData({ ...data, trace, taskPolls, lastStatus: result.status });
+        await job.updateData({
+          ...data,
+          trace,
+          taskPolls,
+          lastStatus: result.status,
+          lastPollSeconds: elapsedSeconds,
+        });
         await job.moveToDelayed(context.now() + toRealMs(context, delaySeconds), token);
         throw new DelayedError();
       }

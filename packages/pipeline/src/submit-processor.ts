@@ -133,6 +133,7 @@ export function createSubmitProcessor(context: PipelineContext) {
       context.settings.pollPolicy,
       await durationProfileFor(context, pollData),
     );
+    pollData.gridStartSeconds = firstPollSeconds;
     const sinceCreate = context.now() - pollData.createdAt;
     const delay = Math.max(0, toRealMs(context, firstPollSeconds) - sinceCreate);
     // States only move forward, so the two writes may land in either order.

@@ -7,6 +7,7 @@ import {
   type DurationProfile,
   durationHistoryKey,
   durationProfileOf,
+  finishedTaskSeconds,
   initialPollDelaySeconds,
   nextPollDelaySeconds,
   type PollPolicySettings,
@@ -46,9 +47,9 @@ describe("durationProfileOf", () => {
 });
 
 describe("poll policy with a duration profile", () => {
-  it("polls first 3/4 of a lag target after the shortest typical duration", () => {
+  it("polls first one lag target after the shortest typical duration", () => {
     expect(initialPollDelaySeconds("veo-3.1-generate-img2video", 8, policy, profile)).toBe(
-      30 + 0.75 * policy.lagTargetSeconds,
+      30 + policy.lagTargetSeconds,
     );
   });
 
@@ -66,10 +67,26 @@ describe("poll policy with a duration profile", () => {
   });
 
   it("polls on a grid of lag-target steps within the known range, without drift", () => {
-    // Grid: 37.5, 47.5, 57.5, ... A poll that ran 0.3 s late still aims at the next grid point.
-    expect(blind(37.5)).toBeCloseTo(10);
-    expect(blind(47.8)).toBeCloseTo(9.7);
-    expect(blind(20)).toBeCloseTo(17.5);
+    // Grid: 40, 50, 60, ... A poll that ran 0.3 s late still aims at the next grid point.
+    expect(blind(40)).toBeCloseTo(10);
+    expect(blind(50.3)).toBeCloseTo(9.7);
+    expect(blind(20)).toBeCloseTo(20);
+    // A poll that ran a moment early counts as its grid point's poll: no extra poll 2 s later.
+    expect(blind(39.998)).toBeCloseTo(10.002);
+    expect(blind(59.99)).toBeCloseTo(10.01);
+  });
+
+  it("keeps a task's grid where it started when the profile moves", () => {
+    const gap = (elapsedSeconds: number, gridStartSeconds: number | undefined) =>
+      nextPollDelaySeconds(
+        { elapsedSeconds, etaSeconds: undefined, progressPercent: undefined, gridStartSeconds },
+        policy,
+        middle,
+        profile,
+      );
+    // The profile now puts the grid at 40, 50, ...; this task's grid started at 41.5.
+    expect(gap(51.5, 41.5)).toBeCloseTo(10);
+    expect(gap(51.5, undefined)).toBeCloseTo(8.5);
   });
 
   it("falls back to growing gaps (at least one step) past the longest duration seen", () => {
@@ -110,6 +127,27 @@ describe("poll policy with a duration profile", () => {
         profile,
       ),
     ).toBe(5);
+  });
+});
+
+describe("finishedTaskSeconds", () => {
+  it("takes the provider's own render time when the answer carries it", () => {
+    expect(
+      finishedTaskSeconds({ providerSeconds: 61.5, elapsedSeconds: 70, lastPollSeconds: 60 }),
+    ).toBe(61.5);
+  });
+
+  it("otherwise takes the middle of the last gap between polls, or the first poll's time", () => {
+    expect(
+      finishedTaskSeconds({ providerSeconds: undefined, elapsedSeconds: 70, lastPollSeconds: 60 }),
+    ).toBe(65);
+    expect(
+      finishedTaskSeconds({
+        providerSeconds: undefined,
+        elapsedSeconds: 70,
+        lastPollSeconds: undefined,
+      }),
+    ).toBe(70);
   });
 });
 

@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { simulatedFileBytes } from "@veoq/simulator";
 import { afterEach, describe, expect, it } from "vitest";
-import { batchResults, type ResultLine } from "../src/index.ts";
+import { batchResults, durationHistoryKey, type ResultLine } from "../src/index.ts";
 import { createHarness, type Harness, img2videoLine, liteLine } from "./pipeline-harness.ts";
 
 async function collectResults(h: Harness, batchId: string): Promise<Map<string, ResultLine>> {
@@ -59,6 +59,20 @@ describe("pipeline end to end", () => {
     });
     const batch = await h.store.getBatch("b1");
     expect(batch?.counts).toMatchObject({ completed: 2, failed: 0, queued: 0, processing: 0 });
+
+    // The duration history holds the provider's own render time, not the (later) detection time.
+    const task = h.simulator.tasks().find((t) => t.taskId === i2v.taskIds[0]);
+    const history = await h.redis.lrange(
+      durationHistoryKey(h.config.prefix, {
+        model: "veo-3.1-generate-img2video",
+        durationSeconds: 8,
+        sampleCount: 2,
+      }),
+      0,
+      -1,
+    );
+    expect(history).toHaveLength(1);
+    expect(Number(history[0])).toBeCloseTo(task?.durationSeconds ?? -1, 0);
   });
 
   it("adds nothing when the same manifest is enqueued again", async () => {
