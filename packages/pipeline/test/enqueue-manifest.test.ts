@@ -1,0 +1,60 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { BatchStore, enqueueManifest } from "../src/index.ts";
+import { createHarness, type Harness, img2videoLine } from "./pipeline-harness.ts";
+
+/** A real BatchStore whose n-th `hasItems` call fails, as when Redis drops mid-enqueue. */
+class FailingStore extends BatchStore {
+  calls = 0;
+  readonly failOnCall: number;
+  constructor(store: BatchStore, prefix: string, failOnCall: number) {
+    super(store.redis, prefix);
+    this.failOnCall = failOnCall;
+  }
+  override async hasItems(batchId: string, customIds: readonly string[]): Promise<boolean[]> {
+    this.calls++;
+    if (this.calls === this.failOnCall) throw new Error("connection lost");
+    return super.hasItems(batchId, customIds);
+  }
+}
+
+describe("enqueueManifest", () => {
+  let h: Harness;
+  afterEach(async () => h?.close());
+
+  it("adds every line in manifest order with several chunks in flight", async () => {
+    h = await createHarness();
+    const lines = Array.from({ length: 23 }, (_, i) => img2videoLine(`item-${i}`));
+    const summary = await enqueueManifest({
+      manifestPath: await h.writeManifest(lines),
+      batchId: "b1",
+      queues: h.queues,
+      store: h.store,
+      submitAttempts: 1,
+      chunkSize: 2,
+      chunksInFlight: 3,
+    });
+    expect(summary).toMatchObject({ added: 23, alreadyPresent: 0, enqueued: true });
+    const waiting = await h.queues.submit.getWaiting(0, -1);
+    expect(waiting.map((job) => job.data.customId)).toEqual(lines.map((line) => line.custom_id));
+    expect((await h.store.getBatch("b1"))?.counts.queued).toBe(23);
+  });
+
+  it("adds no job after a chunk failed, even from chunks already under way", async () => {
+    h = await createHarness();
+    const lines = Array.from({ length: 10 }, (_, i) => img2videoLine(`item-${i}`));
+    const store = new FailingStore(h.store, h.queues.prefix, 2);
+    await expect(
+      enqueueManifest({
+        manifestPath: await h.writeManifest(lines),
+        batchId: "b1",
+        queues: h.queues,
+        store,
+        submitAttempts: 1,
+        chunkSize: 2,
+        chunksInFlight: 3,
+      }),
+    ).rejects.toThrow("connection lost");
+    const jobs = await h.queues.submit.getWaiting(0, -1);
+    expect(jobs.map((job) => job.data.customId).sort()).toEqual(["item-0", "item-1"]);
+  });
+});
