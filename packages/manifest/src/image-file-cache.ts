@@ -4,18 +4,39 @@ import type { Stats } from "node:fs";
 export const DEFAULT_IMAGE_CACHE_BYTES = 64 * 1024 * 1024;
 
 /**
+ * Files changed this recently (ms) are not cached: a rewrite of the same size within one tick of
+ * the file system's timestamps would leave every field `stat` reports unchanged ("racily clean",
+ * as git calls it). Ticks are 1-2 s on some file systems and network mounts.
+ */
+export const RACY_WINDOW_MS = 3_000;
+
+export interface ImageFileCacheOptions {
+  /** Bound on the base64 text held, in bytes. Default `DEFAULT_IMAGE_CACHE_BYTES`. */
+  maxBytes?: number;
+  /** Files changed less than this long ago are not cached (ms). Default `RACY_WINDOW_MS`. */
+  racyWindowMs?: number;
+  /** Clock (ms). Default `Date.now`. */
+  now?: () => number;
+}
+
+/**
  * Base64 of local images already read and checked at submit time, kept per file while `stat`
  * reports it unchanged (same device, inode, size, modification and change times), so lines that
- * share an image cost one `stat` each instead of a full read. Bounded by the total length of the
- * base64 it holds; the least recently used files go first. One per worker process.
+ * share an image cost one `stat` each instead of a full read. A file changed in the last few
+ * seconds is not cached (see `RACY_WINDOW_MS`). Bounded by the total length of the base64 it
+ * holds; the least recently used files go first. One per worker process.
  */
 export class ImageFileCache {
   readonly #maxBytes: number;
+  readonly #racyWindowMs: number;
+  readonly #now: () => number;
   readonly #entries = new Map<string, { signature: string; base64: string }>();
   #bytes = 0;
 
-  constructor(maxBytes = DEFAULT_IMAGE_CACHE_BYTES) {
-    this.#maxBytes = maxBytes;
+  constructor(options: ImageFileCacheOptions = {}) {
+    this.#maxBytes = options.maxBytes ?? DEFAULT_IMAGE_CACHE_BYTES;
+    this.#racyWindowMs = options.racyWindowMs ?? RACY_WINDOW_MS;
+    this.#now = options.now ?? Date.now;
   }
 
   /** The cached base64 of `key` when the file is still the one that was read. */
@@ -32,9 +53,11 @@ export class ImageFileCache {
     return entry.base64;
   }
 
+  /** Caches `base64` as the content of the file `stats` describes (unless it changed just now). */
   set(key: string, stats: Stats, base64: string): void {
     this.#delete(key);
     if (base64.length > this.#maxBytes) return;
+    if (this.#now() - Math.max(stats.mtimeMs, stats.ctimeMs) < this.#racyWindowMs) return;
     this.#entries.set(key, { signature: signatureOf(stats), base64 });
     this.#bytes += base64.length;
     for (const oldest of this.#entries.keys()) {

@@ -1,7 +1,7 @@
 import { readFileSync, rmSync, type Stats, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { MAX_IMAGE_BYTES } from "@veoq/contract";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   ImageFileCache,
   ImageFileError,
@@ -20,6 +20,19 @@ import {
   type ManifestFolder,
   manifestLine,
 } from "./manifest-fixture.ts";
+
+// Counts file reads, to tell a cache hit from a second read of the same bytes.
+const reads = vi.hoisted(() => ({ count: 0 }));
+vi.mock("node:fs/promises", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("node:fs/promises")>();
+  return {
+    ...actual,
+    readFile: ((...args: Parameters<typeof actual.readFile>) => {
+      reads.count++;
+      return actual.readFile(...args);
+    }) as typeof actual.readFile,
+  };
+});
 
 let folder: ManifestFolder;
 const png = readFileSync(join(FIXTURES_DIR, "red.png"));
@@ -128,12 +141,14 @@ describe("inlineLocalImages with an ImageFileCache", () => {
     const file = join(folder.dir, "cached.png");
     writeFileSync(file, png);
     const entry = entryOf(IMG2VIDEO, img2videoInput({ image: "cached.png" }));
-    const cache = new ImageFileCache();
+    const cache = new ImageFileCache({ racyWindowMs: 0 });
     const inline = () => inlineLocalImages(entry.model, entry.input, entry.localImages, cache);
 
+    const before = reads.count;
     expect((await inline()).image).toBe(png.toString("base64"));
     expect(cache.size).toEqual({ files: 1, bytes: png.toString("base64").length });
     expect((await inline()).image).toBe(png.toString("base64"));
+    expect(reads.count - before).toBe(1);
 
     // Rewritten with other bytes (another size, a newer mtime): read and checked again.
     writeFileSync(file, jpeg);
@@ -146,7 +161,7 @@ describe("inlineLocalImages with an ImageFileCache", () => {
     const file = join(folder.dir, "cached-then-deleted.png");
     writeFileSync(file, png);
     const entry = entryOf(IMG2VIDEO, img2videoInput({ image: "cached-then-deleted.png" }));
-    const cache = new ImageFileCache();
+    const cache = new ImageFileCache({ racyWindowMs: 0 });
     await inlineLocalImages(entry.model, entry.input, entry.localImages, cache);
     rmSync(file);
     await expect(
@@ -154,8 +169,20 @@ describe("inlineLocalImages with an ImageFileCache", () => {
     ).rejects.toThrow(`image: file ${file} does not exist`);
   });
 
+  it("does not cache a file changed in the last few seconds (a same-size rewrite may not show)", async () => {
+    const file = join(folder.dir, "just-written.png");
+    writeFileSync(file, png);
+    const entry = entryOf(IMG2VIDEO, img2videoInput({ image: "just-written.png" }));
+    const cache = new ImageFileCache();
+    const before = reads.count;
+    await inlineLocalImages(entry.model, entry.input, entry.localImages, cache);
+    await inlineLocalImages(entry.model, entry.input, entry.localImages, cache);
+    expect(reads.count - before).toBe(2);
+    expect(cache.size.files).toBe(0);
+  });
+
   it("keeps at most its byte bound, dropping the least recently used file first", () => {
-    const cache = new ImageFileCache(10);
+    const cache = new ImageFileCache({ maxBytes: 10 });
     const stats = (ino: number) => ({ dev: 1, ino, size: 4, mtimeMs: 1, ctimeMs: 1 }) as Stats;
     cache.set("a", stats(1), "aaaa");
     cache.set("b", stats(2), "bbbb");
