@@ -44,14 +44,33 @@ export function finishedTaskSeconds(observed: {
   lastPollSeconds: number | undefined;
 }): number {
   const { providerSeconds, elapsedSeconds, lastPollSeconds } = observed;
-  if (providerSeconds !== undefined && providerSeconds >= 0) return providerSeconds;
-  if (lastPollSeconds === undefined || lastPollSeconds > elapsedSeconds) return elapsedSeconds;
-  return (lastPollSeconds + elapsedSeconds) / 2;
+  const earliest =
+    lastPollSeconds !== undefined && lastPollSeconds <= elapsedSeconds
+      ? lastPollSeconds
+      : undefined;
+  // The provider's figure must fit what the polls saw: not done at the last poll, done by this
+  // one (with slack for the create's own latency); a clock or unit glitch is not recorded.
+  const slack = Math.max(PROVIDER_TIME_SLACK_SECONDS, 0.1 * elapsedSeconds);
+  if (
+    providerSeconds !== undefined &&
+    providerSeconds >= (earliest ?? 0) - slack &&
+    providerSeconds <= elapsedSeconds + slack
+  ) {
+    return Math.max(0, providerSeconds);
+  }
+  return earliest === undefined ? elapsedSeconds : (earliest + elapsedSeconds) / 2;
 }
 
-/** Key of the list of past durations of one task shape. */
+/** Least slack allowed between the provider's render time and what the polls saw (s). */
+const PROVIDER_TIME_SLACK_SECONDS = 5;
+
+/**
+ * Key of the list of past durations of one task shape. "v2": render times (provider timestamps
+ * or estimates, see `finishedTaskSeconds`); v1 lists held detection times, which run late, and
+ * are left to expire unread.
+ */
 export function durationHistoryKey(prefix: string, shape: TaskShape): string {
-  return `${prefix}:duration-history:${shape.model}:${shape.durationSeconds}s:x${shape.sampleCount}`;
+  return `${prefix}:duration-history:v2:${shape.model}:${shape.durationSeconds}s:x${shape.sampleCount}`;
 }
 
 /**

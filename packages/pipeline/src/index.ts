@@ -30,6 +30,7 @@ export {
   DEFAULT_POLL_POLICY,
   type DurationProfile,
   durationProfileOf,
+  gridStartSeconds,
   initialPollDelaySeconds,
   nextPollDelaySeconds,
   type PollPolicySettings,

@@ -34,7 +34,9 @@ export interface PollPolicySettings {
   /**
    * Blind regime with a duration profile: the step of the poll grid, i.e. the longest detection
    * lag of a task that ends within the known range of durations (s). Default 9.25: 3/4 of a
-   * second under a 10 s lag bound leaves room for queue latency.
+   * second under a 10 s lag bound leaves room for queue latency (a poll up to 0.5 s early still
+   * counts as its grid point's, which can add up to that much more; in practice they run about a
+   * millisecond early).
    */
   lagTargetSeconds: number;
   /** Past durations a profile needs before the policy uses it. Default 20. */
@@ -108,11 +110,24 @@ export function initialPollDelaySeconds(
   profile?: DurationProfile,
 ): number {
   if (settings.fixedIntervalSeconds > 0) return settings.fixedIntervalSeconds;
-  if (profile !== undefined && profile.samples >= settings.minProfileSamples) {
-    return Math.max(settings.minIntervalSeconds, firstGridPointOf(profile, settings));
-  }
+  const gridStart = gridStartSeconds(settings, profile);
+  if (gridStart !== undefined) return gridStart;
   const base = EXPECTED_MIN_SECONDS[model];
   return Math.max(1, Math.round(base * (0.5 + (0.5 * videoSeconds) / 8)));
+}
+
+/**
+ * Where a task's poll grid starts (its first poll, s after creation) when the duration profile
+ * decides it; undefined when there is no usable profile (or a fixed interval is set). Stored on
+ * the poll job so the task keeps its grid while the history changes.
+ */
+export function gridStartSeconds(
+  settings: PollPolicySettings,
+  profile: DurationProfile | undefined,
+): number | undefined {
+  if (settings.fixedIntervalSeconds > 0) return undefined;
+  if (profile === undefined || profile.samples < settings.minProfileSamples) return undefined;
+  return Math.max(settings.minIntervalSeconds, firstGridPointOf(profile, settings));
 }
 
 /**

@@ -70,16 +70,6 @@ end
 return 1
 `);
 
-/** Additive increase (1/cap per finished task). KEYS: cap hash. ARGV: max. */
-const INCREASE = new LuaScript(`
-local cap = tonumber(redis.call('HGET', KEYS[1], 'cap') or ARGV[1])
-if cap < tonumber(ARGV[1]) then
-  cap = math.min(tonumber(ARGV[1]), cap + 1 / math.max(1, cap))
-  redis.call('HSET', KEYS[1], 'cap', tostring(cap))
-end
-return tostring(cap)
-`);
-
 export function slotKeys(prefix: string, apiKey: string) {
   const account = createHash("sha256").update(apiKey).digest("hex").slice(0, 12);
   return {
@@ -132,11 +122,6 @@ export class ProviderSlots {
   /** The provider said "too many concurrent tasks": halve the cap. Returns the new cap. */
   async shrink(): Promise<number> {
     return Number(await DECREASE.run(this.redis, [this.keys.cap], [this.now(), this.max]));
-  }
-
-  /** A task finished: let the cap grow back a little. */
-  async grow(): Promise<number> {
-    return Number(await INCREASE.run(this.redis, [this.keys.cap], [this.max]));
   }
 
   async usage(): Promise<SlotUsage> {

@@ -74,7 +74,9 @@ async function retryItem(
 
   if (result.failedStage === "poll" && result.errorKind === "timeout") {
     const data = pollJobDataSchema.parse(job.data);
-    await job.updateData({ ...data, createdAt: now(), pollErrors: 0 });
+    // Its clock starts again: the poll fields measured on the old one no longer apply.
+    const { lastPollSeconds: _l, gridStartSeconds: _g, ...rest } = data;
+    await job.updateData({ ...rest, createdAt: now(), pollErrors: 0 });
     await store.transition(batchId, customId, "processing", { force: true });
     await job.retry("failed", RESET);
     return undefined;

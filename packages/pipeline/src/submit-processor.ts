@@ -13,7 +13,7 @@ import {
 import { type PollJobData, type SubmitJobData, submitJobDataSchema } from "./job-data.ts";
 import { pollJobId } from "./job-ids.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
-import { initialPollDelaySeconds } from "./poll-policy.ts";
+import { gridStartSeconds, initialPollDelaySeconds } from "./poll-policy.ts";
 import { slotHolder } from "./slot-reconciler.ts";
 
 /** How long the submit queue waits when every provider slot is taken (provider seconds). */
@@ -127,13 +127,14 @@ export function createSubmitProcessor(context: PipelineContext) {
       trace: data.trace,
       hasMetadata: data.metadata !== undefined,
     };
+    const profile = await durationProfileFor(context, pollData);
     const firstPollSeconds = initialPollDelaySeconds(
       data.model,
       videoSeconds,
       context.settings.pollPolicy,
-      await durationProfileFor(context, pollData),
+      profile,
     );
-    pollData.gridStartSeconds = firstPollSeconds;
+    pollData.gridStartSeconds = gridStartSeconds(context.settings.pollPolicy, profile);
     const sinceCreate = context.now() - pollData.createdAt;
     const delay = Math.max(0, toRealMs(context, firstPollSeconds) - sinceCreate);
     // States only move forward, so the two writes may land in either order.

@@ -8,6 +8,7 @@ import {
   durationHistoryKey,
   durationProfileOf,
   finishedTaskSeconds,
+  gridStartSeconds,
   initialPollDelaySeconds,
   nextPollDelaySeconds,
   type PollPolicySettings,
@@ -51,6 +52,13 @@ describe("poll policy with a duration profile", () => {
     expect(initialPollDelaySeconds("veo-3.1-generate-img2video", 8, policy, profile)).toBe(
       30 + policy.lagTargetSeconds,
     );
+  });
+
+  it("fixes a grid start only when the profile decides the first poll", () => {
+    expect(gridStartSeconds(policy, profile)).toBe(30 + policy.lagTargetSeconds);
+    expect(gridStartSeconds(policy, durationProfileOf([30, 40]))).toBeUndefined();
+    expect(gridStartSeconds(policy, undefined)).toBeUndefined();
+    expect(gridStartSeconds({ ...policy, fixedIntervalSeconds: 5 }, profile)).toBeUndefined();
   });
 
   it("ignores a profile with too few samples", () => {
@@ -135,6 +143,20 @@ describe("finishedTaskSeconds", () => {
     expect(
       finishedTaskSeconds({ providerSeconds: 61.5, elapsedSeconds: 70, lastPollSeconds: 60 }),
     ).toBe(61.5);
+  });
+
+  it("ignores a provider time that does not fit what the polls saw", () => {
+    // 61.5 ms read as seconds, or a clock far off: the middle of the last gap instead.
+    expect(
+      finishedTaskSeconds({ providerSeconds: 0.0615, elapsedSeconds: 70, lastPollSeconds: 60 }),
+    ).toBe(65);
+    expect(
+      finishedTaskSeconds({ providerSeconds: 4000, elapsedSeconds: 70, lastPollSeconds: 60 }),
+    ).toBe(65);
+    // A little past this poll is the create's own latency: kept.
+    expect(
+      finishedTaskSeconds({ providerSeconds: 71, elapsedSeconds: 70, lastPollSeconds: 60 }),
+    ).toBe(71);
   });
 
   it("otherwise takes the middle of the last gap between polls, or the first poll's time", () => {
