@@ -65,7 +65,7 @@ export function formatReport(report: BenchReport): string {
       met: memory.redis_bytes_per_job <= 1536,
     },
     {
-      figure: `veoq enqueue lines/s (${memory.jobs} lines, wall)`,
+      figure: `veoq enqueue lines/s (${memory.jobs} lines, wall, median of ${memory.enqueue_runs.length})`,
       veoq: f(memory.enqueue_lines_per_s, 0),
       baseline: `${f(memory.enqueue_lines_per_s_after_startup, 0)} without start-up`,
       ratio: "",
@@ -73,7 +73,7 @@ export function formatReport(report: BenchReport): string {
       met: memory.enqueue_lines_per_s >= 20_000,
     },
     {
-      figure: "veoq enqueue peak RSS (MB)",
+      figure: `veoq enqueue peak RSS (MB, highest of ${memory.enqueue_runs.length})`,
       veoq: f(memory.enqueue_peak_rss_mb, 0),
       baseline: "",
       ratio: "",

@@ -13,20 +13,31 @@ export interface MemoryCostOptions {
   redisUrl: string;
   /** Jobs queued for the Redis figure, and lines of the CLI's manifest. */
   jobs: number;
+  /** Runs of `veoq enqueue`; speed is their median, RSS their highest. Default 3. */
+  enqueueRuns?: number;
+}
+
+export interface EnqueueRun {
+  wall_s: number;
+  lines_per_s: number;
+  peak_rss_mb: number;
 }
 
 export interface MemoryCost {
   jobs: number;
   /** (used_memory after - before) / jobs, with no workers running. */
   redis_bytes_per_job: number;
-  /** Lines / wall time of `veoq enqueue` as a child process (start-up included). */
+  /** Lines / wall time of `veoq enqueue` as a child process (start-up included), median run. */
   enqueue_lines_per_s: number;
-  /** Same, with the wall time of `veoq --help` (node + tsx start-up) taken off. */
+  /** Same, with the start-up (`startup_s`) taken off. */
   enqueue_lines_per_s_after_startup: number;
+  /** Wall time of the median run. */
   enqueue_wall_s: number;
+  /** Wall time of `veoq enqueue` on a one-line manifest: node, tsx, module loading, Redis. */
   startup_s: number;
-  /** Peak resident set size of the `veoq enqueue` process (MB = 2^20 bytes). */
+  /** Highest peak resident set size of the `veoq enqueue` runs (MB = 2^20 bytes). */
   enqueue_peak_rss_mb: number;
+  enqueue_runs: EnqueueRun[];
   /** How the peak was read: "/usr/bin/time -v" or "/proc VmHWM". */
   rss_source: string;
   /** Lines/s of `enqueueManifest` called in this process (no start-up, no CLI). */
@@ -72,44 +83,68 @@ export async function measureMemoryCost(options: MemoryCostOptions): Promise<Mem
       redis.disconnect();
     }
 
-    await flushBenchRedis(options.redisUrl);
     const env = childEnvironment({
       REDIS_URL: options.redisUrl,
       VEOQ_PREFIX: "{bench-cli}",
       LOG_LEVEL: "warn",
     });
-    const startup = await runMeasured([CLI, "--help"], env);
-    const enqueue = await runMeasured(
-      [CLI, "enqueue", manifestPath, "--json", "--batch", "memory-cli"],
-      env,
-    );
-    if (enqueue.exitCode !== 0) {
-      throw new Error(
-        `veoq enqueue exited with ${enqueue.exitCode}: ${enqueue.stderr.slice(0, 1500)}`,
-      );
-    }
-    const summary = JSON.parse(enqueue.stdout.trim().split("\n").pop() ?? "{}") as {
-      added?: number;
-    };
-    if (summary.added !== options.jobs) {
-      throw new Error(`veoq enqueue added ${summary.added} of ${options.jobs} lines`);
+    const oneLine = await writeBenchManifest({ dir, name: "one-line.jsonl", items: 1 });
+    await flushBenchRedis(options.redisUrl);
+    const startup = await runEnqueue(oneLine, 1, env);
+    const runs: (EnqueueRun & { rssSource: string })[] = [];
+    for (let run = 0; run < Math.max(1, options.enqueueRuns ?? 3); run++) {
+      await flushBenchRedis(options.redisUrl);
+      const measured = await runEnqueue(manifestPath, options.jobs, env);
+      runs.push({
+        wall_s: measured.wallSeconds,
+        lines_per_s: options.jobs / measured.wallSeconds,
+        peak_rss_mb: measured.peakRssKb / 1024,
+        rssSource: measured.rssSource,
+      });
     }
     await flushBenchRedis(options.redisUrl);
+    const median = [...runs].sort((a, b) => a.wall_s - b.wall_s)[Math.floor(runs.length / 2)];
+    if (median === undefined) throw new Error("no enqueue run");
     return {
       jobs: options.jobs,
       redis_bytes_per_job: bytesPerJob,
-      enqueue_lines_per_s: options.jobs / enqueue.wallSeconds,
+      enqueue_lines_per_s: median.lines_per_s,
       enqueue_lines_per_s_after_startup:
-        options.jobs / Math.max(0.001, enqueue.wallSeconds - startup.wallSeconds),
-      enqueue_wall_s: enqueue.wallSeconds,
+        options.jobs / Math.max(0.001, median.wall_s - startup.wallSeconds),
+      enqueue_wall_s: median.wall_s,
       startup_s: startup.wallSeconds,
-      enqueue_peak_rss_mb: enqueue.peakRssKb / 1024,
-      rss_source: enqueue.rssSource,
+      enqueue_peak_rss_mb: Math.max(...runs.map((r) => r.peak_rss_mb)),
+      enqueue_runs: runs.map(({ rssSource: _source, ...run }) => run),
+      rss_source: median.rssSource,
       in_process_lines_per_s: inProcessRate,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Runs the real `veoq enqueue` on a manifest and checks that every line was added. */
+async function runEnqueue(
+  manifestPath: string,
+  lines: number,
+  env: NodeJS.ProcessEnv,
+): Promise<MeasuredRun> {
+  const enqueue = await runMeasured(
+    [CLI, "enqueue", manifestPath, "--json", "--batch", "memory-cli"],
+    env,
+  );
+  if (enqueue.exitCode !== 0) {
+    throw new Error(
+      `veoq enqueue exited with ${enqueue.exitCode}: ${enqueue.stderr.slice(0, 1500)}`,
+    );
+  }
+  const summary = JSON.parse(enqueue.stdout.trim().split("\n").pop() ?? "{}") as {
+    added?: number;
+  };
+  if (summary.added !== lines) {
+    throw new Error(`veoq enqueue added ${summary.added} of ${lines} lines`);
+  }
+  return enqueue;
 }
 
 interface MeasuredRun {

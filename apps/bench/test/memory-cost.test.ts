@@ -1,0 +1,36 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { type LocalRedis, startLocalRedis } from "@veoq/local-redis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { measureMemoryCost } from "../src/memory-cost.ts";
+
+describe("memory harness (smoke)", () => {
+  let redis: LocalRedis;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    // A private Redis: the harness empties it between runs.
+    dataDir = await mkdtemp(path.join(tmpdir(), "veoq-bench-memory-test-"));
+    redis = await startLocalRedis({ dataDir });
+  });
+
+  afterAll(async () => {
+    await redis?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("runs the real veoq enqueue several times and reports the median speed and the highest RSS", async () => {
+    const result = await measureMemoryCost({ redisUrl: redis.url, jobs: 300, enqueueRuns: 3 });
+    expect(result.redis_bytes_per_job).toBeGreaterThan(100);
+    expect(result.enqueue_runs).toHaveLength(3);
+    const walls = result.enqueue_runs.map((run) => run.wall_s).sort((a, b) => a - b);
+    expect(result.enqueue_wall_s).toBe(walls[1]);
+    expect(result.enqueue_lines_per_s).toBeCloseTo(300 / (walls[1] ?? 1), 6);
+    expect(result.enqueue_peak_rss_mb).toBe(
+      Math.max(...result.enqueue_runs.map((run) => run.peak_rss_mb)),
+    );
+    expect(result.enqueue_peak_rss_mb).toBeGreaterThan(10);
+    expect(result.startup_s).toBeGreaterThan(0);
+  }, 60_000);
+});
