@@ -1,24 +1,9 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { type LocalRedis, startLocalRedis } from "@veoq/local-redis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { measureMemoryCost } from "../src/memory-cost.ts";
+import { usePrivateRedis } from "./private-redis.ts";
 
 describe("memory harness (smoke)", () => {
-  let redis: LocalRedis;
-  let dataDir: string;
-
-  beforeAll(async () => {
-    // A private Redis: the harness empties it between runs.
-    dataDir = await mkdtemp(path.join(tmpdir(), "veoq-bench-memory-test-"));
-    redis = await startLocalRedis({ dataDir });
-  });
-
-  afterAll(async () => {
-    await redis?.stop();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  const redis = usePrivateRedis();
 
   it("runs the real veoq enqueue several times and reports the median speed and the highest RSS", async () => {
     const result = await measureMemoryCost({ redisUrl: redis.url, jobs: 300, enqueueRuns: 3 });

@@ -1,26 +1,11 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { type LocalRedis, startLocalRedis } from "@veoq/local-redis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { spreadDuration } from "../src/bench-manifest.ts";
 import { mean, percentile } from "../src/percentile.ts";
 import { measurePipelineOverhead } from "../src/pipeline-overhead.ts";
+import { usePrivateRedis } from "./private-redis.ts";
 
 describe("pipeline overhead harness (smoke)", () => {
-  let redis: LocalRedis;
-  let dataDir: string;
-
-  beforeAll(async () => {
-    // A private Redis: the harness empties it between rounds.
-    dataDir = await mkdtemp(path.join(tmpdir(), "veoq-bench-test-"));
-    redis = await startLocalRedis({ dataDir });
-  });
-
-  afterAll(async () => {
-    await redis?.stop();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  const redis = usePrivateRedis();
 
   it("measures both sides on a few items and reports every key", async () => {
     const result = await measurePipelineOverhead({

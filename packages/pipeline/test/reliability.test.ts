@@ -54,7 +54,8 @@ describe("provider concurrency cap", () => {
     expect(usage.inUse).toBe(0);
   });
 
-  it("grows the cap back additively after finished tasks", async () => {
+  /** Slots with a cap of 8, halved to 4 as after a "too many concurrent tasks" answer. */
+  async function halvedSlots(): Promise<ProviderSlots> {
     h = await createHarness();
     const slots = new ProviderSlots({
       redis: h.redis,
@@ -63,6 +64,11 @@ describe("provider concurrency cap", () => {
       maxInFlight: 8,
     });
     expect(await slots.shrink()).toBe(4);
+    return slots;
+  }
+
+  it("grows the cap back additively after finished tasks", async () => {
+    const slots = await halvedSlots();
     for (let i = 0; i < 4; i++) {
       expect(await slots.acquire(`b1~item-${i}~0`)).toBe(true);
       expect(await slots.releaseFinished(`b1~item-${i}~0`)).toBe(true);
@@ -72,14 +78,7 @@ describe("provider concurrency cap", () => {
   });
 
   it("frees a finished task's slot and grows the cap once, even when the release runs twice", async () => {
-    h = await createHarness();
-    const slots = new ProviderSlots({
-      redis: h.redis,
-      prefix: h.config.prefix,
-      apiKey: "k",
-      maxInFlight: 8,
-    });
-    expect(await slots.shrink()).toBe(4);
+    const slots = await halvedSlots();
     expect(await slots.acquire("b1~a~0")).toBe(true);
     expect(await slots.releaseFinished("b1~a~0")).toBe(true);
     const grown = await slots.usage();
