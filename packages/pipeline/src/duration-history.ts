@@ -51,9 +51,12 @@ export function finishedTaskSeconds(observed: {
   // The provider's figure must fit what the polls saw: not done at the last poll, done by this
   // one (with slack for the create's own latency); a clock or unit glitch is not recorded.
   const slack = Math.max(PROVIDER_TIME_SLACK_SECONDS, 0.1 * elapsedSeconds);
+  // Without an earlier poll, a render shorter than a tenth of the wait to this one is not
+  // believed either (e.g. milliseconds read as seconds).
+  const lowest = earliest === undefined ? 0.1 * elapsedSeconds : earliest - slack;
   if (
     providerSeconds !== undefined &&
-    providerSeconds >= (earliest ?? 0) - slack &&
+    providerSeconds >= lowest &&
     providerSeconds <= elapsedSeconds + slack
   ) {
     return Math.max(0, providerSeconds);

@@ -87,7 +87,7 @@ export function createPollProcessor(context: PipelineContext) {
       });
       // Only the run that frees the slot grows the cap: a re-run after a stall must not count twice.
       await Promise.all([
-        result.status === "SUCCEED"
+        result.status === "SUCCEED" && data.clockReset !== true
           ? recordTaskDuration(
               context,
               data,

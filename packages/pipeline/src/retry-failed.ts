@@ -76,7 +76,7 @@ async function retryItem(
     const data = pollJobDataSchema.parse(job.data);
     // Its clock starts again: the poll fields measured on the old one no longer apply.
     const { lastPollSeconds: _l, gridStartSeconds: _g, ...rest } = data;
-    await job.updateData({ ...rest, createdAt: now(), pollErrors: 0 });
+    await job.updateData({ ...rest, createdAt: now(), pollErrors: 0, clockReset: true });
     await store.transition(batchId, customId, "processing", { force: true });
     await job.retry("failed", RESET);
     return undefined;

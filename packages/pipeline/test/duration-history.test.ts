@@ -157,6 +157,17 @@ describe("finishedTaskSeconds", () => {
     expect(
       finishedTaskSeconds({ providerSeconds: 71, elapsedSeconds: 70, lastPollSeconds: 60 }),
     ).toBe(71);
+    // Done at the first poll: a render far shorter than the wait is not believed.
+    expect(
+      finishedTaskSeconds({
+        providerSeconds: 0.06,
+        elapsedSeconds: 45,
+        lastPollSeconds: undefined,
+      }),
+    ).toBe(45);
+    expect(
+      finishedTaskSeconds({ providerSeconds: 38, elapsedSeconds: 45, lastPollSeconds: undefined }),
+    ).toBe(38);
   });
 
   it("otherwise takes the middle of the last gap between polls, or the first poll's time", () => {

@@ -70,6 +70,9 @@ describe("veoq retry and final failures", () => {
     expect(done?.status).toBe("completed");
     if (done?.status === "completed") expect(done.taskIds).toHaveLength(1);
     expect(h.simulator.stats().creates.accepted).toBe(1);
+    // The retry restarted the task's clock: its duration is unknown and stays out of the history.
+    const histories = await h.redis.keys(`${h.config.prefix}:duration-history:*`);
+    expect(histories.filter((key) => !key.endsWith(":eta"))).toEqual([]);
   });
 
   it("submits a new task on retry when the provider failed the task", async () => {
