@@ -118,25 +118,12 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
   progress.lines = 0;
   progress.invalid = 0;
   let chunk: ManifestEntry[] = [];
-  /** Index of the first chunk that failed: later chunks that have not sent their jobs yet, don't. */
-  let firstFailed = Number.POSITIVE_INFINITY;
-  let chunks = 0;
   /** Adds one chunk: drops items the batch already has, adds the others' jobs, registers them. */
   const flush = async (entries: ManifestEntry[]) => {
-    const index = chunks++;
-    try {
-      await addChunk(entries, index);
-    } catch (error) {
-      firstFailed = Math.min(firstFailed, index);
-      throw error;
-    }
-  };
-  const addChunk = async (entries: ManifestEntry[], index: number) => {
     const present = await options.store.hasItems(
       batchId,
       entries.map((e) => e.customId),
     );
-    if (index > firstFailed) return;
     const fresh = entries.filter((_, i) => !present[i]);
     progress.alreadyPresent += entries.length - fresh.length;
     if (fresh.length > 0) {
@@ -165,7 +152,9 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
   // Up to `chunksInFlight` chunks are being sent while the next is read and validated, so this
   // process encodes one chunk while Redis runs the scripts of the one before. Replies come back
   // in order on the one connection, so each chunk's jobs are added after the previous chunk's:
-  // jobs keep manifest order. Once a chunk fails, later chunks send no more jobs.
+  // jobs keep manifest order. When a chunk fails (Redis lost), the chunks already under way may
+  // still land, so the batch can miss a run of items in the middle; the enqueue throws, and
+  // running it again adds exactly what is missing (job ids and the item registry make it safe).
   const chunksInFlight = Math.max(1, options.chunksInFlight ?? 3);
   const sending: Promise<void>[] = [];
   const send = async (entries: ManifestEntry[]) => {

@@ -39,22 +39,31 @@ describe("enqueueManifest", () => {
     expect((await h.store.getBatch("b1"))?.counts.queued).toBe(23);
   });
 
-  it("adds no job after a chunk failed, even from chunks already under way", async () => {
+  it("throws when a chunk fails, and a second run adds exactly what is missing", async () => {
     h = await createHarness();
     const lines = Array.from({ length: 10 }, (_, i) => img2videoLine(`item-${i}`));
-    const store = new FailingStore(h.store, h.queues.prefix, 2);
+    const manifestPath = await h.writeManifest(lines);
+    const options = {
+      manifestPath,
+      batchId: "b1",
+      queues: h.queues,
+      submitAttempts: 1,
+      chunkSize: 2,
+      chunksInFlight: 3,
+    };
     await expect(
-      enqueueManifest({
-        manifestPath: await h.writeManifest(lines),
-        batchId: "b1",
-        queues: h.queues,
-        store,
-        submitAttempts: 1,
-        chunkSize: 2,
-        chunksInFlight: 3,
-      }),
+      enqueueManifest({ ...options, store: new FailingStore(h.store, h.queues.prefix, 2) }),
     ).rejects.toThrow("connection lost");
+    const partial = await h.queues.submit.getWaiting(0, -1);
+    expect(partial.length).toBeLessThan(10);
+
+    const second = await enqueueManifest({ ...options, store: h.store });
+    expect(second.added + second.alreadyPresent).toBe(10);
+    expect(second.added).toBe(10 - partial.length);
     const jobs = await h.queues.submit.getWaiting(0, -1);
-    expect(jobs.map((job) => job.data.customId).sort()).toEqual(["item-0", "item-1"]);
+    expect(jobs.map((job) => job.data.customId).sort()).toEqual(
+      lines.map((line) => line.custom_id).sort(),
+    );
+    expect((await h.store.getBatch("b1"))?.counts.queued).toBe(10);
   });
 });
