@@ -30,7 +30,11 @@ export async function guardApiRequest(
   const latencyMs = latencyMsOf(prng, ctx.faults);
   if (latencyMs > 0) {
     await sleep(latencyMs);
-    if (res.destroyed) return undefined;
+    if (res.destroyed) {
+      // The client went away (a killed worker) before the request was looked at: no task.
+      onRefused("client-gone");
+      return undefined;
+    }
   }
   const fault = decideRequestFault(prng, ctx.faults);
   if (fault.kind === "drop") {

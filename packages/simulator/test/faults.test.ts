@@ -5,6 +5,7 @@ import {
   getTaskResult,
   IMG2VIDEO,
   img2videoBody,
+  KEY,
   manualClock,
   postCreate,
   postJson,
@@ -123,6 +124,25 @@ describe("injected failures", () => {
   it("latency still answers correctly", async () => {
     const sim = await startTestSimulator({ latencyMs: { min: 1, max: 5 } });
     expect((await postCreate(sim, IMG2VIDEO, img2videoBody())).status).toBe(200);
+  });
+
+  it("counts a create whose client left during the latency as refused, so the counts add up", async () => {
+    const sim = await startTestSimulator({ latencyMs: { min: 300, max: 300 } });
+    await expect(
+      fetch(`${sim.url}/v3/async/${IMG2VIDEO}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
+        body: JSON.stringify(img2videoBody()),
+        signal: AbortSignal.timeout(50),
+      }),
+    ).rejects.toThrow();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(sim.tasks()).toEqual([]);
+    expect(sim.stats().creates).toMatchObject({
+      total: 1,
+      accepted: 0,
+      rejected: { "client-gone": 1 },
+    });
   });
 });
 
