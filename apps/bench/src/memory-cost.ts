@@ -27,11 +27,11 @@ export interface MemoryCost {
   jobs: number;
   /** (used_memory after - before) / jobs, with no workers running. */
   redis_bytes_per_job: number;
-  /** Lines / wall time of `veoq enqueue` as a child process (start-up included), median run. */
+  /** Lines / median wall time of `veoq enqueue` as a child process (start-up included). */
   enqueue_lines_per_s: number;
   /** Same, with the start-up (`startup_s`) taken off. */
   enqueue_lines_per_s_after_startup: number;
-  /** Wall time of the median run. */
+  /** Median wall time of the runs. */
   enqueue_wall_s: number;
   /** Wall time of `veoq enqueue` on a one-line manifest: node, tsx, module loading, Redis. */
   startup_s: number;
@@ -92,7 +92,8 @@ export async function measureMemoryCost(options: MemoryCostOptions): Promise<Mem
     await flushBenchRedis(options.redisUrl);
     const startup = await runEnqueue(oneLine, 1, env);
     const runs: (EnqueueRun & { rssSource: string })[] = [];
-    for (let run = 0; run < Math.max(1, options.enqueueRuns ?? 3); run++) {
+    const runCount = Math.max(1, Math.floor(options.enqueueRuns ?? 3) || 3);
+    for (let run = 0; run < runCount; run++) {
       await flushBenchRedis(options.redisUrl);
       const measured = await runEnqueue(manifestPath, options.jobs, env);
       runs.push({
@@ -103,24 +104,31 @@ export async function measureMemoryCost(options: MemoryCostOptions): Promise<Mem
       });
     }
     await flushBenchRedis(options.redisUrl);
-    const median = [...runs].sort((a, b) => a.wall_s - b.wall_s)[Math.floor(runs.length / 2)];
-    if (median === undefined) throw new Error("no enqueue run");
+    const medianWall = medianOf(runs.map((run) => run.wall_s));
     return {
       jobs: options.jobs,
       redis_bytes_per_job: bytesPerJob,
-      enqueue_lines_per_s: median.lines_per_s,
+      enqueue_lines_per_s: options.jobs / medianWall,
       enqueue_lines_per_s_after_startup:
-        options.jobs / Math.max(0.001, median.wall_s - startup.wallSeconds),
-      enqueue_wall_s: median.wall_s,
+        options.jobs / Math.max(0.001, medianWall - startup.wallSeconds),
+      enqueue_wall_s: medianWall,
       startup_s: startup.wallSeconds,
       enqueue_peak_rss_mb: Math.max(...runs.map((r) => r.peak_rss_mb)),
       enqueue_runs: runs.map(({ rssSource: _source, ...run }) => run),
-      rss_source: median.rssSource,
+      rss_source: runs[0]?.rssSource ?? "",
       in_process_lines_per_s: inProcessRate,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The middle value (the mean of the two middle ones for an even count). */
+function medianOf(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  if (sorted.length % 2 === 1) return sorted[middle] ?? Number.NaN;
+  return ((sorted[middle - 1] ?? Number.NaN) + (sorted[middle] ?? Number.NaN)) / 2;
 }
 
 /** Runs the real `veoq enqueue` on a manifest and checks that every line was added. */
@@ -138,9 +146,12 @@ async function runEnqueue(
       `veoq enqueue exited with ${enqueue.exitCode}: ${enqueue.stderr.slice(0, 1500)}`,
     );
   }
-  const summary = JSON.parse(enqueue.stdout.trim().split("\n").pop() ?? "{}") as {
-    added?: number;
-  };
+  let summary: { added?: number };
+  try {
+    summary = JSON.parse(enqueue.stdout.trim().split("\n").pop() ?? "{}") as { added?: number };
+  } catch {
+    throw new Error(`veoq enqueue printed no JSON summary: ${enqueue.stdout.slice(-500)}`);
+  }
   if (summary.added !== lines) {
     throw new Error(`veoq enqueue added ${summary.added} of ${lines} lines`);
   }

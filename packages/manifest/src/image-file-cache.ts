@@ -6,7 +6,9 @@ export const DEFAULT_IMAGE_CACHE_BYTES = 64 * 1024 * 1024;
 /**
  * Files changed this recently (ms) are not cached: a rewrite of the same size within one tick of
  * the file system's timestamps would leave every field `stat` reports unchanged ("racily clean",
- * as git calls it). Ticks are 1-2 s on some file systems and network mounts.
+ * as git calls it). Ticks are 1-2 s on some file systems and network mounts. The times are
+ * compared with this machine's clock: on a network mount whose server clock runs more than the
+ * window behind, a just-written file can still be cached.
  */
 export const RACY_WINDOW_MS = 3_000;
 
