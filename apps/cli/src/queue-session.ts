@@ -13,6 +13,25 @@ export class RedisUnreachableError extends Error {
   override name = "RedisUnreachableError";
 }
 
+const CONNECTION_ERROR_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE"]);
+
+/**
+ * True for the errors ioredis gives a producer connection once Redis has gone away mid-command
+ * (it retries a few times, then gives up: see createRedisConnection's "producer" options).
+ */
+export function isRedisConnectionError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as NodeJS.ErrnoException).code;
+  return (
+    error.name === "MaxRetriesPerRequestError" ||
+    error.message === "Connection is closed." ||
+    // Commands still pending (e.g. a MULTI of an addBulk) when the connection closed.
+    (error.name === "AbortError" &&
+      error.message.startsWith("Command aborted due to connection close")) ||
+    (code !== undefined && CONNECTION_ERROR_CODES.has(code))
+  );
+}
+
 export interface QueueSession {
   redis: Redis;
   queues: VeoqQueues;

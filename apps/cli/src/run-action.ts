@@ -1,7 +1,7 @@
 import { ConfigError } from "@veoq/config";
 import { ManifestFileError } from "@veoq/manifest";
 import { EnqueueError } from "@veoq/pipeline";
-import { RedisUnreachableError } from "./queue-session.ts";
+import { isRedisConnectionError, RedisUnreachableError } from "./queue-session.ts";
 
 /** Exit codes shared by every command: 0 ok, 1 the work found a problem, 2 the call itself was wrong. */
 export const EXIT_OK = 0;
@@ -34,6 +34,11 @@ export function runAction<A extends unknown[]>(
         process.exitCode = EXIT_USAGE;
       } else if (error instanceof RedisUnreachableError || error instanceof EnqueueError) {
         process.stderr.write(`veoq: ${error.message}\n`);
+        process.exitCode = EXIT_PROBLEM;
+      } else if (isRedisConnectionError(error)) {
+        process.stderr.write(
+          `veoq: lost the connection to Redis (REDIS_URL): ${(error as Error).message}\n`,
+        );
         process.exitCode = EXIT_PROBLEM;
       } else {
         process.stderr.write(

@@ -1,10 +1,14 @@
 import path from "node:path";
 import { formatLineReport, type LineReport } from "@veoq/manifest";
-import { enqueueManifest } from "@veoq/pipeline";
+import { describeRedisUrl, enqueueManifest } from "@veoq/pipeline";
 import type { Command } from "commander";
 import { loadConfig } from "../env.ts";
 import { createProgressDisplay } from "../progress-display.ts";
-import { openQueueSession } from "../queue-session.ts";
+import {
+  isRedisConnectionError,
+  openQueueSession,
+  RedisUnreachableError,
+} from "../queue-session.ts";
 import { EXIT_OK, EXIT_PROBLEM, runAction } from "../run-action.ts";
 
 /** Invalid lines kept for the --json summary; the rest are only counted. */
@@ -34,6 +38,7 @@ export function registerEnqueueCommand(program: Command): void {
         const invalidLines: LineReport[] = [];
         let invalidCount = 0;
         const label = manifest;
+        let added = 0;
         try {
           let started = false;
           const summary = await enqueueManifest({
@@ -52,6 +57,7 @@ export function registerEnqueueCommand(program: Command): void {
               }
             },
             onProgress: (p) => {
+              added = p.added;
               if (p.phase === "enqueue" && p.totalLines !== undefined) {
                 if (!started) {
                   progress.start(p.totalLines, "enqueue");
@@ -62,6 +68,11 @@ export function registerEnqueueCommand(program: Command): void {
                 });
               }
             },
+          }).catch((error: unknown) => {
+            if (!isRedisConnectionError(error)) throw error;
+            throw new RedisUnreachableError(
+              `lost the connection to Redis at ${describeRedisUrl(config.redisUrl)} (REDIS_URL) during the enqueue, with at least ${added} new items added: ${(error as Error).message.replace(/\.$/, "")}. What was added stays; run the same enqueue again to add the rest (nothing is added twice).`,
+            );
           });
           progress.stop();
           if (flags.json) {

@@ -1,0 +1,96 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type LocalRedis, startLocalRedis } from "@veoq/local-redis";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const CLI = join(REPO_ROOT, "apps", "cli", "bin", "veoq.js");
+const PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+  "base64",
+);
+const LINES = 20_000;
+
+describe("veoq enqueue when Redis goes away mid-way", () => {
+  // A private Redis (AOF on): this test kills it.
+  const dir = mkdtempSync(join(tmpdir(), "veoq-cli-redis-loss-"));
+  const manifest = join(dir, "big.jsonl");
+  let redis: LocalRedis;
+
+  beforeAll(async () => {
+    redis = await startLocalRedis({ dataDir: join(dir, "redis") });
+    writeFileSync(join(dir, "frame.png"), PNG);
+    const lines: string[] = [];
+    for (let i = 0; i < LINES; i++) {
+      lines.push(
+        JSON.stringify({
+          custom_id: `item-${i}`,
+          model: "veo-3.1-generate-img2video",
+          input: {
+            prompt: `shot ${i}`,
+            image: "frame.png",
+            duration_seconds: 8,
+            resolution: "720p",
+            generate_audio: false,
+          },
+        }),
+      );
+    }
+    writeFileSync(manifest, `${lines.join("\n")}\n`);
+  });
+
+  afterAll(async () => {
+    await redis?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const enqueue = (): Promise<{ code: number; stdout: string; stderr: string }> =>
+    new Promise((resolve) => {
+      execFile(
+        process.execPath,
+        [CLI, "enqueue", manifest, "--batch", "big"],
+        {
+          cwd: REPO_ROOT,
+          env: { ...process.env, REDIS_URL: redis.url, VEOQ_PREFIX: "{veoq}", LOG_LEVEL: "warn" },
+        },
+        (error, stdout, stderr) => {
+          const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
+          resolve({ code, stdout, stderr });
+        },
+      );
+    });
+
+  it("stops with one line naming REDIS_URL, and a second run adds exactly the rest", async () => {
+    const probe = new Redis(redis.url, { maxRetriesPerRequest: 1, retryStrategy: () => null });
+    probe.on("error", () => {});
+    const first = enqueue();
+    // Kill Redis as soon as the first jobs have landed.
+    for (let i = 0; i < 500 && (await probe.llen("{veoq}:submit:wait").catch(() => 0)) === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    probe.disconnect();
+    await redis.kill();
+    const failed = await first;
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(
+      /^veoq: lost the connection to Redis at redis:\/\/127\.0\.0\.1:\d+\/? \(REDIS_URL\) during the enqueue/,
+    );
+    expect(failed.stderr).toContain("run the same enqueue again");
+    expect(failed.stderr).not.toContain("    at "); // no stack trace
+
+    await redis.restart();
+    const second = await enqueue();
+    expect(second.code).toBe(0);
+    const check = new Redis(redis.url);
+    try {
+      expect(await check.llen("{veoq}:submit:wait")).toBe(LINES);
+      expect(await check.hlen("{veoq}:batch:big:states")).toBe(LINES);
+    } finally {
+      check.disconnect();
+    }
+  }, 60_000);
+});
