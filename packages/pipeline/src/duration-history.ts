@@ -33,39 +33,44 @@ export interface DurationHistoryOptions {
 
 /**
  * How long a task that just succeeded took (provider seconds), as recorded in the history: the
- * provider's own timestamps when the answer carries them; otherwise the middle of the last gap
- * between polls (it finished after the previous poll and before this one), or the time of this
- * poll when it was the first. Detection times alone run late by up to a poll gap, which would
- * push the first poll of later tasks too late.
+ * provider's own timestamps when the answer carries plausible ones; otherwise the middle of the
+ * last gap between polls (it finished after the previous poll and before this one), or the time
+ * of this poll when it was the first. Detection times alone run late by up to a poll gap, which
+ * would push the first poll of later tasks too late. Undefined when nothing reliable is known:
+ * after `veoq retry` restarted the task's clock (`clockReset`), only the provider can say.
  */
 export function finishedTaskSeconds(observed: {
   providerSeconds: number | undefined;
   elapsedSeconds: number;
   lastPollSeconds: number | undefined;
-}): number {
+  clockReset?: boolean | undefined;
+}): number | undefined {
   const { providerSeconds, elapsedSeconds, lastPollSeconds } = observed;
+  // Shorter than this is a unit slip (seconds read as milliseconds), not a render.
+  const believable = providerSeconds !== undefined && providerSeconds >= MIN_PROVIDER_SECONDS;
+  if (observed.clockReset) return believable ? providerSeconds : undefined;
   const earliest =
     lastPollSeconds !== undefined && lastPollSeconds <= elapsedSeconds
       ? lastPollSeconds
       : undefined;
-  // The provider's figure must fit what the polls saw: not done at the last poll, done by this
-  // one (with slack for the create's own latency); a clock or unit glitch is not recorded.
+  // The provider's figure must also fit what the polls saw: not done at the last poll, done by
+  // this one (with slack for the create's own latency).
   const slack = Math.max(PROVIDER_TIME_SLACK_SECONDS, 0.1 * elapsedSeconds);
-  // Without an earlier poll, a render shorter than a tenth of the wait to this one is not
-  // believed either (e.g. milliseconds read as seconds).
-  const lowest = earliest === undefined ? 0.1 * elapsedSeconds : earliest - slack;
   if (
-    providerSeconds !== undefined &&
-    providerSeconds >= lowest &&
+    believable &&
+    providerSeconds >= (earliest ?? 0) - slack &&
     providerSeconds <= elapsedSeconds + slack
   ) {
-    return Math.max(0, providerSeconds);
+    return providerSeconds;
   }
   return earliest === undefined ? elapsedSeconds : (earliest + elapsedSeconds) / 2;
 }
 
 /** Least slack allowed between the provider's render time and what the polls saw (s). */
 const PROVIDER_TIME_SLACK_SECONDS = 5;
+
+/** Shortest render time taken from the provider's timestamps (s). */
+const MIN_PROVIDER_SECONDS = 1;
 
 /**
  * Key of the list of past durations of one task shape. "v2": render times (provider timestamps

@@ -68,8 +68,8 @@ export const pollJobDataSchema = z.object({
   /** The task's first poll (s from creation): where its blind poll grid starts. */
   gridStartSeconds: z.number().optional(),
   /**
-   * `veoq retry` restarted this task's clock (`createdAt`) after a timeout: how long the task
-   * took is unknown here, so it is not recorded in the duration history.
+   * `veoq retry` restarted this task's clock (`createdAt`) after a timeout: only the provider's
+   * own timestamps can say how long the task took (see `finishedTaskSeconds`).
    */
   clockReset: z.boolean().optional(),
   /** False when the manifest line had no metadata: the item's final record need not read it. */

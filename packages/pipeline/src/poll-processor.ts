@@ -87,19 +87,8 @@ export function createPollProcessor(context: PipelineContext) {
       });
       // Only the run that frees the slot grows the cap: a re-run after a stall must not count twice.
       await Promise.all([
-        result.status === "SUCCEED" && data.clockReset !== true
-          ? recordTaskDuration(
-              context,
-              data,
-              finishedTaskSeconds({
-                providerSeconds:
-                  result.providerDurationMs === undefined
-                    ? undefined
-                    : toProviderSeconds(context, result.providerDurationMs),
-                elapsedSeconds,
-                lastPollSeconds: data.lastPollSeconds,
-              }),
-            )
+        result.status === "SUCCEED"
+          ? recordFinishedTask(context, data, result, elapsedSeconds)
           : undefined,
         context.slots.releaseFinished(slotHolder(data.batchId, data.customId, data.submission)),
       ]);
@@ -150,6 +139,25 @@ export function createPollProcessor(context: PipelineContext) {
       }
     }
   };
+}
+
+/** Adds a succeeded task's render time to the duration history, when one is known. */
+async function recordFinishedTask(
+  context: PipelineContext,
+  data: PollJobData,
+  result: TaskResult,
+  elapsedSeconds: number,
+): Promise<void> {
+  const seconds = finishedTaskSeconds({
+    providerSeconds:
+      result.providerDurationMs === undefined
+        ? undefined
+        : toProviderSeconds(context, result.providerDurationMs),
+    elapsedSeconds,
+    lastPollSeconds: data.lastPollSeconds,
+    clockReset: data.clockReset,
+  });
+  if (seconds !== undefined) await recordTaskDuration(context, data, seconds);
 }
 
 async function handOffToDownload(

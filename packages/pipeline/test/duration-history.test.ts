@@ -157,7 +157,8 @@ describe("finishedTaskSeconds", () => {
     expect(
       finishedTaskSeconds({ providerSeconds: 71, elapsedSeconds: 70, lastPollSeconds: 60 }),
     ).toBe(71);
-    // Done at the first poll: a render far shorter than the wait is not believed.
+    // Done at the first poll: a sub-second "render" is a unit slip; a short one after a long
+    // wait (workers were down) is believed.
     expect(
       finishedTaskSeconds({
         providerSeconds: 0.06,
@@ -166,8 +167,15 @@ describe("finishedTaskSeconds", () => {
       }),
     ).toBe(45);
     expect(
-      finishedTaskSeconds({ providerSeconds: 38, elapsedSeconds: 45, lastPollSeconds: undefined }),
-    ).toBe(38);
+      finishedTaskSeconds({ providerSeconds: 50, elapsedSeconds: 600, lastPollSeconds: undefined }),
+    ).toBe(50);
+  });
+
+  it("after a retry restarted the task's clock, records only the provider's own time", () => {
+    const retried = { elapsedSeconds: 0.05, lastPollSeconds: undefined, clockReset: true };
+    expect(finishedTaskSeconds({ ...retried, providerSeconds: 1900 })).toBe(1900);
+    expect(finishedTaskSeconds({ ...retried, providerSeconds: undefined })).toBeUndefined();
+    expect(finishedTaskSeconds({ ...retried, providerSeconds: 0.2 })).toBeUndefined();
   });
 
   it("otherwise takes the middle of the last gap between polls, or the first poll's time", () => {

@@ -70,9 +70,14 @@ describe("veoq retry and final failures", () => {
     expect(done?.status).toBe("completed");
     if (done?.status === "completed") expect(done.taskIds).toHaveLength(1);
     expect(h.simulator.stats().creates.accepted).toBe(1);
-    // The retry restarted the task's clock: its duration is unknown and stays out of the history.
-    const histories = await h.redis.keys(`${h.config.prefix}:duration-history:*`);
-    expect(histories.filter((key) => !key.endsWith(":eta"))).toEqual([]);
+    // The retry restarted the task's clock: only the provider's own render time (45 s) may be
+    // recorded, never a time measured on the restarted clock (about 0 s).
+    const [history] = (await h.redis.keys(`${h.config.prefix}:duration-history:*`)).filter(
+      (key) => !key.endsWith(":eta") && !key.endsWith(":seen"),
+    );
+    expect((await h.redis.lrange(history ?? "none", 0, -1)).map(Number)).toEqual([
+      expect.closeTo(45, 0),
+    ]);
   });
 
   it("submits a new task on retry when the provider failed the task", async () => {
