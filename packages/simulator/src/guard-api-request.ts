@@ -5,7 +5,7 @@ import { dropConnection, sendError } from "./http-answers.ts";
 import type { SimulatorContext } from "./simulator-context.ts";
 import { takeToken } from "./token-bucket.ts";
 
-/** Told how a request was refused: its status code as text, or "dropped". */
+/** Told how a request was refused: its status code as text, "dropped" or "client-gone". */
 export type RefusalListener = (answer: string) => void;
 
 /** The key from `Authorization: Bearer <key>`, if the header has that form. */
@@ -16,8 +16,9 @@ export function bearerKeyOf(header: string | undefined): string | undefined {
 }
 
 /**
- * Everything an API request goes through before its route looks at it, in order: added latency,
- * dropped connection, injected 5xx, key check (401/402), per-key rate limit (429).
+ * Everything an API request goes through before its route looks at it, in order: added latency
+ * (after which a client that has gone away is refused as "client-gone"), dropped connection,
+ * injected 5xx, key check (401/402), per-key rate limit (429).
  * Answers the request itself when refusing it; returns the API key when the request may proceed.
  */
 export async function guardApiRequest(

@@ -13,7 +13,8 @@ export interface SimulatorStats {
     duplicateBodies: number;
     /**
      * Creates that made no task, by how they were answered: the HTTP status ("400", "401", "429",
-     * "503"...), "dropped" (socket destroyed), "invalid-json" or "missing-task-id" (malformed 200).
+     * "503"...), "dropped" (socket destroyed), "client-gone" (the client left during the injected
+     * latency), "invalid-json" or "missing-task-id" (malformed 200).
      */
     rejected: Record<string, number>;
   };

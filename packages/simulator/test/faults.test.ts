@@ -128,14 +128,17 @@ describe("injected failures", () => {
 
   it("counts a create whose client left during the latency as refused, so the counts add up", async () => {
     const sim = await startTestSimulator({ latencyMs: { min: 300, max: 300 } });
-    await expect(
-      fetch(`${sim.url}/v3/async/${IMG2VIDEO}`, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
-        body: JSON.stringify(img2videoBody()),
-        signal: AbortSignal.timeout(50),
-      }),
-    ).rejects.toThrow();
+    const abort = new AbortController();
+    const request = fetch(`${sim.url}/v3/async/${IMG2VIDEO}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
+      body: JSON.stringify(img2videoBody()),
+      signal: abort.signal,
+    });
+    // Leave once the simulator holds the request (it is in its injected latency).
+    while (sim.stats().creates.total === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    abort.abort();
+    await expect(request).rejects.toThrow();
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(sim.tasks()).toEqual([]);
     expect(sim.stats().creates).toMatchObject({
