@@ -20,7 +20,8 @@ const CONNECTION_ERROR_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT
  * (it retries a few times, then gives up: see createRedisConnection's "producer" options).
  */
 export function isRedisConnectionError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
+  // File-system errors (a manifest on a flaky mount) carry a path and the same codes.
+  if (!(error instanceof Error) || "path" in error) return false;
   const code = (error as NodeJS.ErrnoException).code;
   return (
     error.name === "MaxRetriesPerRequestError" ||

@@ -68,10 +68,14 @@ describe("veoq enqueue when Redis goes away mid-way", () => {
     const probe = new Redis(redis.url, { maxRetriesPerRequest: 1, retryStrategy: () => null });
     probe.on("error", () => {});
     const first = enqueue();
-    // Kill Redis as soon as the first jobs have landed.
-    for (let i = 0; i < 500 && (await probe.llen("{veoq}:submit:wait").catch(() => 0)) === 0; i++) {
+    // Once the first jobs have landed, hold every write (so the enqueue cannot finish first,
+    // however slow this machine is), then kill Redis.
+    const deadline = Date.now() + 30_000;
+    while ((await probe.llen("{veoq}:submit:wait")) === 0) {
+      if (Date.now() > deadline) throw new Error("no job landed within 30 s");
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
+    await probe.call("CLIENT", "PAUSE", "30000", "WRITE");
     probe.disconnect();
     await redis.kill();
     const failed = await first;

@@ -71,7 +71,7 @@ export function registerEnqueueCommand(program: Command): void {
           }).catch((error: unknown) => {
             if (!isRedisConnectionError(error)) throw error;
             throw new RedisUnreachableError(
-              `lost the connection to Redis at ${describeRedisUrl(config.redisUrl)} (REDIS_URL) during the enqueue, with at least ${added} new items added: ${(error as Error).message.replace(/\.$/, "")}. What was added stays; run the same enqueue again to add the rest (nothing is added twice).`,
+              `lost the connection to Redis at ${describeRedisUrl(config.redisUrl)} (REDIS_URL) during the enqueue, with at least ${added} new items added: ${(error as Error).message.replace(/\.$/, "")}. What was added stays; run the same enqueue again to add the rest (no job is added twice).`,
             );
           });
           progress.stop();
