@@ -92,7 +92,8 @@ export async function measureMemoryCost(options: MemoryCostOptions): Promise<Mem
     await flushBenchRedis(options.redisUrl);
     const startup = await runEnqueue(oneLine, 1, env);
     const runs: (EnqueueRun & { rssSource: string })[] = [];
-    const runCount = Math.max(1, Math.floor(options.enqueueRuns ?? 3) || 3);
+    const requested = Math.floor(options.enqueueRuns ?? 3);
+    const runCount = requested >= 1 ? requested : 3;
     for (let run = 0; run < runCount; run++) {
       await flushBenchRedis(options.redisUrl);
       const measured = await runEnqueue(manifestPath, options.jobs, env);
