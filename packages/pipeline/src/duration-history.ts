@@ -74,8 +74,9 @@ const MIN_PROVIDER_SECONDS = 1;
 
 /**
  * Key of the list of past durations of one task shape. "v2": render times (provider timestamps
- * or estimates, see `finishedTaskSeconds`); v1 lists held detection times, which run late, and
- * are left to expire unread.
+ * or estimates, see `finishedTaskSeconds`); v1 lists held detection times, which run late. They
+ * are left in place unread (at most 500 numbers per task shape); delete
+ * `<prefix>:duration-history:veo-*` keys to reclaim them.
  */
 export function durationHistoryKey(prefix: string, shape: TaskShape): string {
   return `${prefix}:duration-history:v2:${shape.model}:${shape.durationSeconds}s:x${shape.sampleCount}`;
