@@ -1,5 +1,6 @@
 import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
+import type { TaskResultOutput } from "@veoq/contract";
 import { isProviderError } from "@veoq/provider-client";
 import { type Job, UnrecoverableError } from "bullmq";
 import { decideDownloadFailure } from "./failure-policy.ts";
@@ -11,7 +12,12 @@ import {
 } from "./item-failure.ts";
 import { loadItemMetadata } from "./item-metadata.ts";
 import type { ItemResult } from "./item-result.ts";
-import { type DownloadJobData, downloadJobDataSchema, type SavedFile } from "./job-data.ts";
+import {
+  type DownloadJobData,
+  type DownloadOutput,
+  downloadJobDataSchema,
+  type SavedFile,
+} from "./job-data.ts";
 import { outputFilePath } from "./output-paths.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
 
@@ -90,14 +96,28 @@ export function createDownloadProcessor(context: PipelineContext) {
       enqueuedAt: data.trace.enqueuedAt,
       submittedAt: data.trace.submittedAt,
       finishedAt: context.now(),
-      metadata:
-        data.hasMetadata === false ? undefined : await loadItemMetadata(context, data.submitJobId),
+      metadata: await loadItemMetadata(context, data),
     };
     await context.store.finishItem(result);
     context.observer.itemFinished?.(result);
     log.info({ files: result.files.length }, "item completed");
     return result;
   };
+}
+
+/** The outputs of a finished task as the download job keeps them: URL, type, when it expires. */
+export function downloadOutputsOf(
+  context: PipelineContext,
+  videos: readonly TaskResultOutput[],
+  now: number,
+): DownloadOutput[] {
+  return videos.map((video, index) => ({
+    index,
+    url: video.url,
+    type: video.type,
+    expiresAt:
+      video.ttlSeconds === undefined ? undefined : now + toRealMs(context, video.ttlSeconds),
+  }));
 }
 
 /** Returns data with fresh URLs when the failure was an expired URL and a refresh is left; throws otherwise. */
@@ -150,13 +170,7 @@ async function refreshUrls(
   const refreshed: DownloadJobData = {
     ...data,
     refreshes: data.refreshes + 1,
-    outputs: fresh.videos.map((video, index) => ({
-      index,
-      url: video.url,
-      type: video.type,
-      expiresAt:
-        video.ttlSeconds === undefined ? undefined : now + toRealMs(context, video.ttlSeconds),
-    })),
+    outputs: downloadOutputsOf(context, fresh.videos, now),
   };
   await job.updateData(refreshed);
   return refreshed;

@@ -32,6 +32,8 @@ export interface FailItemInput {
   /** The manifest's metadata; read from the submit job when not given. */
   metadata?: Record<string, unknown> | undefined;
   submitJobId?: string;
+  /** False when the item has no metadata to read (see loadItemMetadata). */
+  hasMetadata?: boolean | undefined;
 }
 
 /** What a job's data says about its item, as every job payload carries it. */
@@ -43,6 +45,7 @@ interface ItemJobData {
   trace: ItemTrace;
   submitJobId?: string;
   metadata?: Record<string, unknown> | undefined;
+  hasMetadata?: boolean | undefined;
   saved?: SavedFile[];
 }
 
@@ -62,6 +65,7 @@ export function failureContextOf(
     jobId: String(job.id),
     ...(data.submitJobId === undefined ? {} : { submitJobId: data.submitJobId }),
     ...(data.metadata === undefined ? {} : { metadata: data.metadata }),
+    ...(data.hasMetadata === undefined ? {} : { hasMetadata: data.hasMetadata }),
     ...(data.saved === undefined ? {} : { files: data.saved }),
   };
 }
@@ -92,7 +96,10 @@ export async function recordItemFailure(
       input.metadata ??
       (input.submitJobId === undefined
         ? undefined
-        : await loadItemMetadata(context, input.submitJobId)),
+        : await loadItemMetadata(context, {
+            submitJobId: input.submitJobId,
+            hasMetadata: input.hasMetadata,
+          })),
   };
   await context.store.finishItem(result);
   context.observer.itemFinished?.(result);
