@@ -1,6 +1,7 @@
 import type { TaskResult } from "@veoq/contract";
 import { isProviderError } from "@veoq/provider-client";
 import { DelayedError, type Job, UnrecoverableError } from "bullmq";
+import { downloadOutputsOf } from "./download-processor.ts";
 import {
   durationProfileFor,
   finishedTaskSeconds,
@@ -69,10 +70,12 @@ export function createPollProcessor(context: PipelineContext) {
       );
       // No deadline here: an outage or a credentials problem must not fail paid tasks that may
       // well be done; the deadline applies once an answer says the task is still running.
-      await job.log(
-        `poll failed (${error.kind}), next in ${waitSeconds.toFixed(1)} s: ${error.message}`,
-      );
-      await job.updateData({ ...data, pollErrors });
+      await Promise.all([
+        job.log(
+          `poll failed (${error.kind}), next in ${waitSeconds.toFixed(1)} s: ${error.message}`,
+        ),
+        job.updateData({ ...data, pollErrors }),
+      ]);
       await job.moveToDelayed(context.now() + toRealMs(context, waitSeconds), token);
       throw new DelayedError();
     }
@@ -102,14 +105,8 @@ export function createPollProcessor(context: PipelineContext) {
         if (isPastDeadline(elapsedSeconds, context.settings.pollDeadlineSeconds)) {
           return failTimedOut(context, job, { ...data, trace }, elapsedSeconds);
         }
-        if (result.progressPercent !== undefined) {
-          await job.updateProgress(Math.max(0, Math.min(100, result.progressPercent)));
-        }
         const profile = await durationProfileFor(context, data);
         const etaReported = result.etaSeconds !== undefined;
-        if (profile !== undefined && (profile.etaReported ?? false) !== etaReported) {
-          await recordEtaReported(context, data, etaReported);
-        }
         const waitSeconds = nextPollDelaySeconds(
           {
             elapsedSeconds,
@@ -124,16 +121,25 @@ export function createPollProcessor(context: PipelineContext) {
         // Never sleep past the deadline: the last poll lands on it.
         const untilDeadline = context.settings.pollDeadlineSeconds - elapsedSeconds;
         const delaySeconds = Math.max(0, Math.min(waitSeconds, untilDeadline));
-        if (data.lastStatus !== result.status) {
-          await job.log(`task ${data.taskId} is ${result.status}`);
-        }
-        await job.updateData({
-          ...data,
-          trace,
-          taskPolls,
-          lastStatus: result.status,
-          lastPollSeconds: elapsedSeconds,
-        });
+        // Independent writes, sent together; the re-delay comes after them.
+        await Promise.all([
+          result.progressPercent === undefined
+            ? undefined
+            : job.updateProgress(Math.max(0, Math.min(100, result.progressPercent))),
+          profile !== undefined && (profile.etaReported ?? false) !== etaReported
+            ? recordEtaReported(context, data, etaReported)
+            : undefined,
+          data.lastStatus === result.status
+            ? undefined
+            : job.log(`task ${data.taskId} is ${result.status}`),
+          job.updateData({
+            ...data,
+            trace,
+            taskPolls,
+            lastStatus: result.status,
+            lastPollSeconds: elapsedSeconds,
+          }),
+        ]);
         await job.moveToDelayed(context.now() + toRealMs(context, delaySeconds), token);
         throw new DelayedError();
       }
@@ -177,13 +183,7 @@ async function handOffToDownload(
     });
     throw new UnrecoverableError(`task ${data.taskId} succeeded without any video URL`);
   }
-  const outputs = result.videos.map((video, index) => ({
-    index,
-    url: video.url,
-    type: video.type,
-    expiresAt:
-      video.ttlSeconds === undefined ? undefined : now + toRealMs(context, video.ttlSeconds),
-  }));
+  const outputs = downloadOutputsOf(context, result.videos, now);
   const soonest = Math.min(...outputs.map((o) => o.expiresAt ?? Number.POSITIVE_INFINITY));
   const id = downloadJobId(data.batchId, data.customId, data.submission);
   const downloadData: DownloadJobData = {
