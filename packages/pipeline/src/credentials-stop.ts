@@ -1,6 +1,16 @@
 import type { BatchStore } from "./batch-store.ts";
 import type { VeoqQueues } from "./queues.ts";
 
+/** Pauses submissions because the provider refused the credentials, and says why. */
+export async function stopSubmissions(
+  store: BatchStore,
+  queues: VeoqQueues,
+  reason: string,
+): Promise<void> {
+  await queues.submit.pause();
+  await store.redis.set(store.keys.credentialsStop, reason);
+}
+
 /** Why the submit queue is paused by a credentials stop, or undefined when it is not. */
 export async function credentialsStopReason(store: BatchStore): Promise<string | undefined> {
   return (await store.redis.get(store.keys.credentialsStop)) ?? undefined;

@@ -2,6 +2,7 @@ import { type CreateRequest, durationSecondsOf, sampleCountOf } from "@veoq/cont
 import { ImageFileError, inlineLocalImages } from "@veoq/manifest";
 import { isProviderError } from "@veoq/provider-client";
 import { type Job, RateLimitError, UnrecoverableError } from "bullmq";
+import { stopSubmissions } from "./credentials-stop.ts";
 import { durationProfileFor } from "./duration-history.ts";
 import { decideSubmitFailure } from "./failure-policy.ts";
 import {
@@ -192,11 +193,7 @@ async function handleCreateFailure(
       return new RateLimitError();
     }
     case "credentials_stop": {
-      await context.queues.submit.pause();
-      await context.store.redis.set(
-        context.store.keys.credentialsStop,
-        `${error.kind}: ${error.message}`,
-      );
+      await stopSubmissions(context.store, context.queues, `${error.kind}: ${error.message}`);
       log.error(
         { errorKind: error.kind },
         `CREDENTIALS STOP: the provider answered ${error.status ?? ""} (${error.kind}); the submit queue is paused and no job was failed. Fix JIEKOU_API_KEY or the account balance, then run \`pnpm veoq resume\`.`,
