@@ -56,8 +56,14 @@ export function sniffImageFormat(bytes: Uint8Array): ImageFormat | undefined {
   return sniffFtyp(bytes);
 }
 
-function formatMegabytes(bytes: number): string {
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+const MIB = 1024 * 1024;
+
+/**
+ * "is 20.0 MB (20971521 bytes); at most 20 MB is allowed": the message of an image over the
+ * limit, also for files whose size is known from `stat` without reading them.
+ */
+export function describeOversize(size: number): string {
+  return `is ${(size / MIB).toFixed(1)} MB (${size} bytes); at most ${MAX_IMAGE_BYTES / MIB} MB is allowed`;
 }
 
 /**
@@ -72,9 +78,7 @@ export function checkImageBytes(
   },
 ): string | undefined {
   if (bytes.length === 0) return "is empty";
-  if (bytes.length > MAX_IMAGE_BYTES) {
-    return `is ${formatMegabytes(bytes.length)} (${bytes.length} bytes); at most ${MAX_IMAGE_BYTES / (1024 * 1024)} MB is allowed`;
-  }
+  if (bytes.length > MAX_IMAGE_BYTES) return describeOversize(bytes.length);
   const format = sniffImageFormat(bytes);
   if (format === undefined) {
     return opts.jpegPngOnly

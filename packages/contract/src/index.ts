@@ -20,6 +20,7 @@ export {
   checkImageBytes,
   classifyInlineImage,
   decodeBase64Strict,
+  describeOversize,
   type ImageFormat,
   type InlineImage,
   MAX_IMAGE_BYTES,

@@ -1,7 +1,6 @@
 import { closeSync, openSync, readSync, statSync } from "node:fs";
-import { checkImageBytes, MAX_IMAGE_BYTES } from "@veoq/contract";
+import { checkImageBytes, describeOversize, MAX_IMAGE_BYTES } from "@veoq/contract";
 import { describeFileError } from "./describe-file-error.ts";
-import { describeOversize } from "./describe-oversize.ts";
 
 /** How many leading bytes are read to recognise an image format. */
 export const IMAGE_HEADER_BYTES = 64;

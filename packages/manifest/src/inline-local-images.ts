@@ -1,8 +1,13 @@
 import type { Stats } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
-import { checkImageBytes, type EndpointSlug, imageValuesOf, MAX_IMAGE_BYTES } from "@veoq/contract";
+import {
+  checkImageBytes,
+  describeOversize,
+  type EndpointSlug,
+  imageValuesOf,
+  MAX_IMAGE_BYTES,
+} from "@veoq/contract";
 import { describeFileError } from "./describe-file-error.ts";
-import { describeOversize } from "./describe-oversize.ts";
 import { readImageField, replaceImageField } from "./image-field-path.ts";
 import type { ImageFileCache } from "./image-file-cache.ts";
 import { ImageFileError } from "./image-file-error.ts";
