@@ -7,7 +7,7 @@ import {
 } from "./options.ts";
 import type { SimulatedTask } from "./simulated-task.ts";
 import { createSimulatorContext } from "./simulator-context.ts";
-import { statsOf, tasksOf } from "./simulator-reports.ts";
+import { resetStatsOf, statsOf, tasksOf } from "./simulator-reports.ts";
 import { createSimulatorServer } from "./simulator-server.ts";
 import type { SimulatorStats } from "./simulator-stats.ts";
 
@@ -61,7 +61,7 @@ export async function startSimulator(overrides: SimulatorOverrides = {}): Promis
     setFaults: (partial) => {
       ctx.faults = mergeFaultOptions(ctx.faults, partial);
     },
-    resetStats: () => ctx.stats.reset(ctx.store.inFlightTotal(options.clock())),
+    resetStats: () => resetStatsOf(ctx),
     close: () => {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

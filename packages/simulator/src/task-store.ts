@@ -35,16 +35,8 @@ export class TaskStore {
     return this.#tasks.get(taskId);
   }
 
-  has(taskId: string): boolean {
-    return this.#tasks.has(taskId);
-  }
-
   all(): IterableIterator<TaskRecord> {
     return this.#tasks.values();
-  }
-
-  get size(): number {
-    return this.#tasks.size;
   }
 
   /** How many creates with this canonical body hash were accepted before. */
