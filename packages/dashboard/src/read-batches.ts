@@ -65,8 +65,10 @@ export async function readDashboardSnapshot(
   source: DashboardSource,
   options: ReadOptions & { batchLimit: number },
 ): Promise<DashboardSnapshot> {
-  const ids = await source.store.listBatchIds(options.batchLimit);
-  const stuck = await readStuckItems(source, options.now);
+  const [ids, stuck] = await Promise.all([
+    source.store.listBatchIds(options.batchLimit),
+    readStuckItems(source, options.now),
+  ]);
   const [batches, counts, submitPaused, stop] = await Promise.all([
     Promise.all(ids.map((id) => readBatchView(source, id, options, stuck))),
     Promise.all(QUEUE_ROLES.map((role) => source.queues[role].getJobCounts())),
@@ -95,8 +97,11 @@ export async function readBatchView(
   const allStuck = stuck ?? (await readStuckItems(source, options.now));
   return {
     ...overviewOf(batch, options.now),
+    // The batch's exact failed count lets the scan stop once it has found them all.
     failedItems:
-      batch.counts.failed > 0 ? await readFailedItems(source, batchId, options.failedLimit) : [],
+      batch.counts.failed > 0
+        ? await readFailedItems(source, batchId, Math.min(options.failedLimit, batch.counts.failed))
+        : [],
     stuckItems: allStuck.filter((item) => item.batchId === batchId),
   };
 }
