@@ -16,8 +16,7 @@ async function collect(session: QueueSession, batchId: string | undefined) {
   const ids = batchId === undefined ? await session.store.listBatchIds(50) : [batchId];
   const now = Date.now();
   const batches: BatchOverview[] = [];
-  for (const id of ids) {
-    const batch = await session.store.getBatch(id);
+  for (const batch of await Promise.all(ids.map((id) => session.store.getBatch(id)))) {
     if (batch) batches.push(overviewOf(batch, now));
   }
   if (batchId !== undefined && batches.length === 0) {
