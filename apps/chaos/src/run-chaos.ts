@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseConfig, type VeoqConfig } from "@veoq/config";
 import { type LocalRedis, startLocalRedis } from "@veoq/local-redis";
-import * as pipeline from "@veoq/pipeline";
 import {
   BatchStore,
   batchResults,
@@ -12,6 +11,7 @@ import {
   enqueueManifest,
   type Redis,
   type ResultLine,
+  readProviderSlots,
   type VeoqQueues,
 } from "@veoq/pipeline";
 import {
@@ -84,14 +84,6 @@ export interface ChaosReport {
   /** Provider slots at the end; undefined when the pipeline cannot report them. */
   slots: { inUse: number; cap: number } | undefined;
   findings: ChaosFindings | undefined;
-}
-
-type SlotReader = (redis: Redis, prefix: string) => Promise<{ inUse: number; cap: number }>;
-
-/** `readProviderSlots` from @veoq/pipeline when this version has it. */
-function slotReaderOf(module: object): SlotReader | undefined {
-  const candidate = (module as Record<string, unknown>).readProviderSlots;
-  return typeof candidate === "function" ? (candidate as SlotReader) : undefined;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -246,21 +238,18 @@ export async function runChaos(overrides: Partial<ChaosOptions> = {}): Promise<C
     report.timings.finalSeconds = (Date.now() - enqueueStart) / 1000;
     report.interrupted = drive.interrupted;
 
-    const readSlots = slotReaderOf(pipeline);
-    if (readSlots !== undefined) {
-      const settleStart = Date.now();
-      const settleLimit = drive.interrupted ? 0 : options.slotSettleSeconds * 1000;
-      let slots = await readSlots(connection, PREFIX);
-      if (slots.inUse > 0 && settleLimit > 0) {
-        say(`waiting up to ${options.slotSettleSeconds} s for ${slots.inUse} provider slots`);
-      }
-      while (slots.inUse > 0 && Date.now() - settleStart < settleLimit) {
-        await sleep(1_000);
-        slots = await readSlots(connection, PREFIX);
-      }
-      report.timings.slotSettleSeconds = (Date.now() - settleStart) / 1000;
-      report.slots = { inUse: slots.inUse, cap: slots.cap };
+    const settleStart = Date.now();
+    const settleLimit = drive.interrupted ? 0 : options.slotSettleSeconds * 1000;
+    let slots = await readProviderSlots(connection, PREFIX);
+    if (slots.inUse > 0 && settleLimit > 0) {
+      say(`waiting up to ${options.slotSettleSeconds} s for ${slots.inUse} provider slots`);
     }
+    while (slots.inUse > 0 && Date.now() - settleStart < settleLimit) {
+      await sleep(1_000);
+      slots = await readProviderSlots(connection, PREFIX);
+    }
+    report.timings.slotSettleSeconds = (Date.now() - settleStart) / 1000;
+    report.slots = { inUse: slots.inUse, cap: slots.cap };
 
     await fleet.stopAll();
     const lines: ResultLine[] = [];
