@@ -4,6 +4,7 @@ import {
   createMetricsRegistry,
   type Registry,
   registerQueueDepthMetrics,
+  withTimeout,
 } from "@veoq/metrics";
 import { type BatchStore, retryFailedItems, type VeoqQueues } from "@veoq/pipeline";
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
@@ -20,7 +21,6 @@ import {
 import { sameOriginGuard } from "./same-origin-guard.ts";
 import { searchItems } from "./search-items.ts";
 import type { StuckRule } from "./stuck-items.ts";
-import { withTimeout } from "./with-timeout.ts";
 
 /** Where Bull Board is mounted. */
 export const BULL_BOARD_PATH = "/queues";

@@ -1,4 +1,5 @@
 import { type BatchStore, credentialsStopReason } from "@veoq/pipeline";
+import { withTimeout } from "./with-timeout.ts";
 
 export type Readiness = { ready: true } | { ready: false; reason: string };
 
@@ -31,20 +32,5 @@ export async function checkReadiness(
       ready: false,
       reason: `redis unreachable: ${error instanceof Error ? error.message : String(error)}`,
     };
-  }
-}
-
-async function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-  });
-  work.catch(() => {
-    // Settles after the timeout won the race: nothing is waiting for it any more.
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -25,4 +25,5 @@ export {
   type QueueDepthMetricsOptions,
   registerQueueDepthMetrics,
 } from "./queue-depth-metrics.ts";
+export { TimeoutError, withTimeout } from "./with-timeout.ts";
 export { runWorkerProcess, type WorkerProcessOptions } from "./worker-process.ts";

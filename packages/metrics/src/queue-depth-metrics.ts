@@ -1,5 +1,6 @@
 import { QUEUE_ROLES, type QueueRole, type VeoqQueues } from "@veoq/pipeline";
 import { Gauge, type Registry } from "prom-client";
+import { withTimeout } from "./with-timeout.ts";
 
 /** The BullMQ states reported per queue. */
 export const QUEUE_STATES = [
@@ -80,20 +81,10 @@ export function registerQueueDepthMetrics(
   });
 }
 
+/** The queue counts, or undefined when Redis fails or takes longer than `timeoutMs`. */
 async function readCounts(queues: VeoqQueues, timeoutMs: number): Promise<Counts | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), timeoutMs);
-  });
   const read = Promise.all(
     QUEUE_ROLES.map((role) => queues[role].getJobCounts(...QUEUE_STATES)),
-  ).then(
-    ([submit, poll, download]) => ({ submit, poll, download }) as Counts,
-    () => undefined,
-  );
-  try {
-    return await Promise.race([read, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  ).then(([submit, poll, download]) => ({ submit, poll, download }) as Counts);
+  return withTimeout(read, timeoutMs).catch(() => undefined);
 }
