@@ -5,11 +5,11 @@ import {
   isProviderError,
   type ProviderClient,
   type ProviderClientOptions,
-  type ProviderError,
   type ProviderRequestEvent,
 } from "../src/index.ts";
 import {
   findClosedPort,
+  providerErrorOf,
   rejectionOf,
   sendJson,
   startTestServer,
@@ -47,12 +47,6 @@ function makeClient(overrides: Partial<ProviderClientOptions> = {}): ProviderCli
     onRequest: (event) => events.push(event),
     ...overrides,
   });
-}
-
-async function providerErrorOf(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await rejectionOf(promise);
-  if (!isProviderError(error)) throw new Error(`expected a ProviderError, got ${String(error)}`);
-  return error;
 }
 
 beforeEach(async () => {

@@ -9,10 +9,9 @@ import {
   isProviderError,
   type ProviderClient,
   type ProviderClientOptions,
-  type ProviderError,
   type ProviderRequestEvent,
 } from "../src/index.ts";
-import { rejectionOf, startTestServer, type TestServer } from "./test-server.ts";
+import { providerErrorOf, rejectionOf, startTestServer, type TestServer } from "./test-server.ts";
 
 const KEY = "sk-live-DOWNLOAD-SECRET-7";
 const FILE = Buffer.from("\u0000\u0000\u0000\u0018ftypmp42 fake video bytes ".repeat(200));
@@ -43,12 +42,6 @@ function serveFile(server: TestServer, headers: Record<string, string> = {}): vo
     });
     res.end(FILE);
   });
-}
-
-async function providerErrorOf(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await rejectionOf(promise);
-  if (!isProviderError(error)) throw new Error(`expected a ProviderError, got ${String(error)}`);
-  return error;
 }
 
 beforeEach(async () => {

@@ -6,13 +6,8 @@ import { join } from "node:path";
 import type { CreateRequest } from "@veoq/contract";
 import { type Simulator, simulatedFileBytes, startSimulator } from "@veoq/simulator";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  createProviderClient,
-  isProviderError,
-  type ProviderClient,
-  type ProviderError,
-} from "../src/index.ts";
-import { rejectionOf } from "./test-server.ts";
+import { createProviderClient, type ProviderClient } from "../src/index.ts";
+import { providerErrorOf } from "./test-server.ts";
 
 const SIM_KEY = "sim-key";
 const SLUG = "veo-3.1-lite-firstlastframe";
@@ -29,12 +24,6 @@ let sim: Simulator;
 let client: ProviderClient;
 let nowMs: number;
 let dir: string;
-
-async function providerErrorOf(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await rejectionOf(promise);
-  if (!isProviderError(error)) throw new Error(`expected a ProviderError, got ${String(error)}`);
-  return error;
-}
 
 /** Creates a task, lets the simulated clock run past its end, and returns its first file URL. */
 async function finishedVideoUrl(): Promise<{ taskId: string; url: string }> {

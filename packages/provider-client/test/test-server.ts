@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { isProviderError, type ProviderError } from "../src/index.ts";
 
 /** One request as the test server saw it. */
 export interface RecordedRequest {
@@ -90,6 +91,13 @@ export function sendJson(
 }
 
 /** Resolves with the error a promise rejects with (fails the test if it resolves). */
+/** The ProviderError a promise rejects with (fails the test on anything else). */
+export async function providerErrorOf(promise: Promise<unknown>): Promise<ProviderError> {
+  const error = await rejectionOf(promise);
+  if (!isProviderError(error)) throw new Error(`expected a ProviderError, got ${String(error)}`);
+  return error;
+}
+
 export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   try {
     await promise;
