@@ -166,3 +166,10 @@ export function liteLine(customId: string, input: Record<string, unknown> = {}) 
     },
   };
 }
+
+/** Every item of an async iterable, in order (e.g. the lines of batchResults). */
+export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}

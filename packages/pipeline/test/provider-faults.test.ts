@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { batchResults, credentialsStopReason, resumeSubmissions } from "../src/index.ts";
-import { createHarness, type Harness, img2videoLine, liteLine } from "./pipeline-harness.ts";
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of items) out.push(item);
-  return out;
-}
+import {
+  collect,
+  createHarness,
+  type Harness,
+  img2videoLine,
+  liteLine,
+} from "./pipeline-harness.ts";
 
 describe("pipeline under provider faults", () => {
   let h: Harness;

@@ -13,13 +13,13 @@ import {
   readProviderSlots,
   reconcileProviderSlots,
 } from "../src/index.ts";
-import { createHarness, type Harness, img2videoLine, liteLine } from "./pipeline-harness.ts";
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of items) out.push(item);
-  return out;
-}
+import {
+  collect,
+  createHarness,
+  type Harness,
+  img2videoLine,
+  liteLine,
+} from "./pipeline-harness.ts";
 
 describe("provider concurrency cap", () => {
   let h: Harness;
