@@ -10,15 +10,11 @@ import {
 } from "./duration-history.ts";
 import { decidePollFailure, reasonLooksTransient } from "./failure-policy.ts";
 import { failureContextOf, recordItemFailure } from "./item-failure.ts";
-import {
-  type DownloadJobData,
-  type PollJobData,
-  pollJobDataSchema,
-  submitJobDataSchema,
-} from "./job-data.ts";
+import { type DownloadJobData, type PollJobData, pollJobDataSchema } from "./job-data.ts";
 import { downloadJobId, submitJobId } from "./job-ids.ts";
 import { type PipelineContext, toProviderSeconds, toRealMs } from "./pipeline-context.ts";
 import { isPastDeadline, nextPollDelaySeconds, pollErrorDelaySeconds } from "./poll-policy.ts";
+import { addSubmission, originalRequestOf } from "./resubmission.ts";
 import { slotHolder } from "./slot-reconciler.ts";
 
 export type PollOutcome =
@@ -236,17 +232,19 @@ async function handleFailedTask(
     taskId: data.taskId,
   });
   if (reasonLooksTransient(reason) && data.submission < context.settings.maxResubmits) {
-    const original = await context.queues.submit.getJob(data.submitJobId);
-    const submitData = submitJobDataSchema.safeParse(original?.data);
-    if (submitData.success) {
+    const request = await originalRequestOf(context.queues, data.submitJobId);
+    if (request !== undefined) {
       const submission = data.submission + 1;
-      const id = submitJobId(data.batchId, data.customId, submission);
-      const alreadyResubmitted = (await context.queues.submit.getJob(id)) !== undefined;
-      const { taskId: _taskId, createdAt: _createdAt, ...request } = submitData.data;
-      await context.queues.submit.add(
-        "submit",
-        { ...request, submission, trace: data.trace },
-        { jobId: id, attempts: context.settings.submitAttempts, backoff: { type: "veoq" } },
+      const alreadyResubmitted =
+        (await context.queues.submit.getJob(
+          submitJobId(data.batchId, data.customId, submission),
+        )) !== undefined;
+      const id = await addSubmission(
+        context.queues,
+        request,
+        submission,
+        data.trace,
+        context.settings.submitAttempts,
       );
       if (!alreadyResubmitted) await context.store.incrementCounter(data.batchId, "resubmits");
       log.warn(

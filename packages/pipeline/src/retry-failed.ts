@@ -1,9 +1,9 @@
 import type { Job } from "bullmq";
 import type { BatchStore } from "./batch-store.ts";
 import type { ItemResult } from "./item-result.ts";
-import { downloadJobDataSchema, pollJobDataSchema, submitJobDataSchema } from "./job-data.ts";
-import { submitJobId } from "./job-ids.ts";
+import { downloadJobDataSchema, pollJobDataSchema } from "./job-data.ts";
 import type { VeoqQueues } from "./queues.ts";
+import { addSubmission, originalRequestOf } from "./resubmission.ts";
 
 export interface RetrySummary {
   retried: number;
@@ -83,24 +83,15 @@ async function retryItem(
   }
   if (result.failedStage === "poll") {
     const pollData = pollJobDataSchema.parse(job.data);
-    const original = await queues.submit.getJob(pollData.submitJobId);
-    const parsed = submitJobDataSchema.safeParse(original?.data);
-    if (!parsed.success) return `its submit job ${pollData.submitJobId} no longer exists`;
-    const submission = result.submission + 1;
-    const { taskId: _t, createdAt: _c, ...request } = parsed.data;
+    const request = await originalRequestOf(queues, pollData.submitJobId);
+    if (request === undefined) return `its submit job ${pollData.submitJobId} no longer exists`;
     await store.transition(batchId, customId, "queued", { force: true });
-    await queues.submit.add(
-      "submit",
-      {
-        ...request,
-        submission,
-        trace: { ...parsed.data.trace, taskIds: result.taskIds, polls: result.polls },
-      },
-      {
-        jobId: submitJobId(batchId, customId, submission),
-        attempts: submitAttempts,
-        backoff: { type: "veoq" },
-      },
+    await addSubmission(
+      queues,
+      request,
+      result.submission + 1,
+      { ...request.trace, taskIds: result.taskIds, polls: result.polls },
+      submitAttempts,
     );
     return undefined;
   }
