@@ -21,8 +21,13 @@ export function extractProviderMessage(
   } catch {
     // Not JSON: keep the raw text.
   }
-  const line = redactSecret(message, secret).replace(/\s+/g, " ").trim();
-  if (line === "") return undefined;
+  const line = toMessageLine(redactSecret(message, secret));
+  return line === "" ? undefined : line;
+}
+
+/** Text as one line of at most `MAX_PROVIDER_MESSAGE_CHARS` (whitespace collapsed, "…" if cut). */
+export function toMessageLine(text: string): string {
+  const line = text.replace(/\s+/g, " ").trim();
   return line.length > MAX_PROVIDER_MESSAGE_CHARS
     ? `${line.slice(0, MAX_PROVIDER_MESSAGE_CHARS - 1)}…`
     : line;

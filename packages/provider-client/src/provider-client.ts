@@ -16,7 +16,7 @@ import {
   classifyNetworkError,
   describeNetworkError,
 } from "./classify-failure.ts";
-import { extractProviderMessage, MAX_PROVIDER_MESSAGE_CHARS } from "./extract-provider-message.ts";
+import { extractProviderMessage, toMessageLine } from "./extract-provider-message.ts";
 import { parseRetryAfter } from "./parse-retry-after.ts";
 import { PROVIDER_CLIENT_DEFAULTS, type ProviderClientOptions } from "./provider-client-options.ts";
 import {
@@ -239,7 +239,7 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
         operation,
         endpoint,
         status: response.statusCode,
-        detail: `response is not JSON: ${truncate(text)}`,
+        detail: `response is not JSON: ${toMessageLine(text)}`,
       });
     }
   };
@@ -437,16 +437,9 @@ function parseContentLength(value: string | undefined): number | undefined {
 }
 
 function describeIssues(issues: readonly { path: string; message: string }[]): string {
-  return truncate(
+  return toMessageLine(
     issues
       .map((issue) => `${issue.path === "" ? "(root)" : issue.path}: ${issue.message}`)
       .join("; "),
   );
-}
-
-function truncate(text: string): string {
-  const line = text.replace(/\s+/g, " ").trim();
-  return line.length > MAX_PROVIDER_MESSAGE_CHARS
-    ? `${line.slice(0, MAX_PROVIDER_MESSAGE_CHARS - 1)}…`
-    : line;
 }
