@@ -10,7 +10,7 @@ import {
   itemErrorKindOf,
   recordItemFailure,
 } from "./item-failure.ts";
-import { loadItemMetadata } from "./item-metadata.ts";
+import { recordItemOutcome } from "./item-outcome.ts";
 import type { ItemResult } from "./item-result.ts";
 import {
   type DownloadJobData,
@@ -79,27 +79,21 @@ export function createDownloadProcessor(context: PipelineContext) {
       }
     }
 
-    const result: ItemResult = {
+    const result = await recordItemOutcome(context, {
       batchId: data.batchId,
       customId: data.customId,
       model: data.model,
       status: "completed",
-      taskIds: data.trace.taskIds,
       files: [...data.saved].sort((a, b) => a.index - b.index),
       errorKind: undefined,
       errorMessage: undefined,
       failedStage: undefined,
       failedJobId: undefined,
       submission: data.submission,
-      submitAttempts: data.trace.submitAttempts,
-      polls: data.trace.polls,
-      enqueuedAt: data.trace.enqueuedAt,
-      submittedAt: data.trace.submittedAt,
-      finishedAt: context.now(),
-      metadata: await loadItemMetadata(context, data),
-    };
-    await context.store.finishItem(result);
-    context.observer.itemFinished?.(result);
+      trace: data.trace,
+      submitJobId: data.submitJobId,
+      hasMetadata: data.hasMetadata,
+    });
     log.info({ files: result.files.length }, "item completed");
     return result;
   };

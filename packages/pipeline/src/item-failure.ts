@@ -1,7 +1,7 @@
 import { isProviderError } from "@veoq/provider-client";
 import type { Job } from "bullmq";
-import { loadItemMetadata } from "./item-metadata.ts";
-import type { ItemErrorKind, ItemResult } from "./item-result.ts";
+import { recordItemOutcome } from "./item-outcome.ts";
+import type { ItemErrorKind } from "./item-result.ts";
 import type { ItemTrace, SavedFile } from "./job-data.ts";
 import type { PipelineContext } from "./pipeline-context.ts";
 
@@ -75,34 +75,22 @@ export async function recordItemFailure(
   context: PipelineContext,
   input: FailItemInput,
 ): Promise<void> {
-  const result: ItemResult = {
+  await recordItemOutcome(context, {
     batchId: input.batchId,
     customId: input.customId,
     model: input.model,
     status: "failed",
-    taskIds: input.trace.taskIds,
     files: input.files ?? [],
     errorKind: input.errorKind,
     errorMessage: input.errorMessage,
     failedStage: input.stage,
     failedJobId: input.jobId,
     submission: input.submission,
-    submitAttempts: input.trace.submitAttempts,
-    polls: input.trace.polls,
-    enqueuedAt: input.trace.enqueuedAt,
-    submittedAt: input.trace.submittedAt,
-    finishedAt: context.now(),
-    metadata:
-      input.metadata ??
-      (input.submitJobId === undefined
-        ? undefined
-        : await loadItemMetadata(context, {
-            submitJobId: input.submitJobId,
-            hasMetadata: input.hasMetadata,
-          })),
-  };
-  await context.store.finishItem(result);
-  context.observer.itemFinished?.(result);
+    trace: input.trace,
+    metadata: input.metadata,
+    submitJobId: input.submitJobId,
+    hasMetadata: input.hasMetadata,
+  });
   context.logger.warn(
     {
       batchId: input.batchId,
