@@ -17,6 +17,7 @@ export type {
   StuckItemView,
 } from "./read-batches.ts";
 export { redactJobData } from "./redact-job-data.ts";
+export { runDashboardProcess } from "./run-dashboard-process.ts";
 export { credentialsForBinding, DashboardStartError, isLoopbackHost } from "./safe-binding.ts";
 export { type SearchHit, searchItems } from "./search-items.ts";
 export {

@@ -1,6 +1,4 @@
-import { DashboardStartError, startDashboard } from "@veoq/dashboard";
-import { createLogger } from "@veoq/logging";
-import { shutdownOnSignal } from "@veoq/pipeline";
+import { DashboardStartError, runDashboardProcess } from "@veoq/dashboard";
 import type { Command } from "commander";
 import { loadConfig } from "../env.ts";
 import { runAction, UsageError } from "../run-action.ts";
@@ -21,25 +19,12 @@ export function registerDashboardCommand(program: Command): void {
     .option("--port <port>", "port to listen on (default: DASHBOARD_PORT, 3000)", parsePort)
     .action(
       runAction(async (flags: DashboardFlags) => {
-        const config = loadConfig();
-        const secrets = [config.apiKey, config.dashboardPassword].filter(
-          (s): s is string => s !== undefined,
-        );
-        const logger = createLogger({ name: "dashboard", level: config.logLevel, secrets });
-        let running: Awaited<ReturnType<typeof startDashboard>>;
         try {
-          running = await startDashboard({
-            config,
-            logger,
-            ...(flags.host === undefined ? {} : { host: flags.host }),
-            ...(flags.port === undefined ? {} : { port: flags.port }),
-          });
+          await runDashboardProcess(loadConfig(), flags);
         } catch (error) {
           if (error instanceof DashboardStartError) throw new UsageError(error.message);
           throw error;
         }
-        process.stdout.write(`dashboard  ${running.url}  (Bull Board: ${running.url}/queues)\n`);
-        await shutdownOnSignal(() => running.close(), logger);
         return 0;
       }),
     );

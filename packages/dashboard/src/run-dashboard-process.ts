@@ -1,0 +1,28 @@
+import type { VeoqConfig } from "@veoq/config";
+import { createLogger } from "@veoq/logging";
+import { shutdownOnSignal } from "@veoq/pipeline";
+import { startDashboard } from "./start-dashboard.ts";
+
+/**
+ * A dashboard process (`veoq dashboard` and apps/dashboard): a logger that redacts the API key
+ * and the dashboard password, the server, its URL on stdout, and a graceful stop on
+ * SIGINT/SIGTERM. Resolves once stopped; throws DashboardStartError for an unsafe binding.
+ */
+export async function runDashboardProcess(
+  config: VeoqConfig,
+  listen: { host?: string | undefined; port?: number | undefined } = {},
+): Promise<void> {
+  const logger = createLogger({
+    name: "dashboard",
+    level: config.logLevel,
+    secrets: [config.apiKey, config.dashboardPassword],
+  });
+  const running = await startDashboard({
+    config,
+    logger,
+    ...(listen.host === undefined ? {} : { host: listen.host }),
+    ...(listen.port === undefined ? {} : { port: listen.port }),
+  });
+  process.stdout.write(`dashboard  ${running.url}  (Bull Board: ${running.url}/queues)\n`);
+  await shutdownOnSignal(() => running.close(), logger);
+}
