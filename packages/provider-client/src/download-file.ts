@@ -1,0 +1,156 @@
+import { createHash } from "node:crypto";
+import { type FileHandle, open, rm } from "node:fs/promises";
+import type { IncomingHttpHeaders } from "node:http";
+import { type Dispatcher, request } from "undici";
+import { failureFromStatus, failureWithoutAnswer, providerFailure } from "./call-failure.ts";
+import { observeCall } from "./observe-call.ts";
+import type { ProviderCallContext } from "./provider-call-context.ts";
+import { discardBody, readBodyText } from "./read-body-text.ts";
+
+/** One result file to fetch, and where to write it. */
+export interface DownloadRequest {
+  /** The file's http(s) URL (a signed result URL). */
+  url: string;
+  /** Created or truncated; the caller picks temporary names and renames. */
+  destinationPath: string;
+  signal?: AbortSignal | undefined;
+  /** Byte count the file must have, when the caller knows it. */
+  expectedBytes?: number | undefined;
+}
+
+/** What `downloadFile` wrote. */
+export interface DownloadResult {
+  /** Bytes written to the destination. */
+  bytes: number;
+  /** Lower-case hex SHA-256 of those bytes. */
+  sha256: string;
+  /** The file's `Content-Type`, when it sent one. */
+  contentType: string | undefined;
+}
+
+const TARGET = { operation: "download", endpoint: "file" } as const;
+
+/**
+ * Streams a result file to disk, hashing as it goes. Only http(s) URLs; the key is sent to the
+ * API's own origin only, redirects are followed (Authorization dropped on a cross-origin hop).
+ * On any failure the partial file is removed; a local file-system error is rethrown as it is.
+ */
+export function downloadFile(
+  context: ProviderCallContext,
+  { url, destinationPath, signal, expectedBytes }: DownloadRequest,
+): Promise<DownloadResult> {
+  return observeCall(context, TARGET, async (state) => {
+    const target = parseHttpUrl(url);
+    if (target === undefined) {
+      throw providerFailure(context, {
+        kind: "invalid_request",
+        ...TARGET,
+        detail: "file URL must be an absolute http(s) URL",
+      });
+    }
+    const headers: Record<string, string> = {};
+    if (target.origin === context.origin) headers.authorization = `Bearer ${context.apiKey}`;
+
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await request(target, {
+        dispatcher: context.downloadDispatcher,
+        method: "GET",
+        headers,
+        signal,
+        bodyTimeout: context.settings.downloadBodyTimeoutMs,
+      });
+    } catch (error) {
+      throw failureWithoutAnswer(context, { ...TARGET, error, requestSent: true, signal });
+    }
+    state.status = response.statusCode;
+    if (response.statusCode < 200 || response.statusCode > 299) {
+      throw await failureFromStatus(context, TARGET, response);
+    }
+    const contentType = firstHeader(response.headers, "content-type");
+    if (contentType !== undefined && /^\s*text\/html\b/i.test(contentType)) {
+      await readBodyText(response.body, context.settings.maxErrorBodyBytes).catch(() => undefined);
+      throw providerFailure(context, {
+        kind: "malformed_response",
+        ...TARGET,
+        status: response.statusCode,
+        detail: `file URL answered ${contentType} instead of the file`,
+      });
+    }
+    const declaredBytes = parseContentLength(firstHeader(response.headers, "content-length"));
+
+    const hash = createHash("sha256");
+    let bytes = 0;
+    let file: FileHandle;
+    try {
+      file = await open(destinationPath, "w");
+    } catch (error) {
+      discardBody(response.body);
+      throw error; // A local problem (missing directory, permissions): not the provider's.
+    }
+    try {
+      // Reading and writing are separate steps so a broken stream (the provider's fault)
+      // and a failed write (disk full: ours) are told apart.
+      const chunks = response.body[Symbol.asyncIterator]();
+      for (;;) {
+        let next: IteratorResult<Buffer>;
+        try {
+          next = await chunks.next();
+        } catch (error) {
+          throw failureWithoutAnswer(context, {
+            ...TARGET,
+            error,
+            requestSent: true,
+            signal,
+            status: response.statusCode,
+          });
+        }
+        if (next.done === true) break;
+        hash.update(next.value);
+        bytes += next.value.length;
+        await file.write(next.value);
+      }
+      await file.close();
+    } catch (error) {
+      discardBody(response.body);
+      await file.close().catch(() => undefined);
+      await rm(destinationPath, { force: true });
+      throw error;
+    }
+    const mismatch =
+      declaredBytes !== undefined && declaredBytes !== bytes
+        ? `received ${bytes} bytes, Content-Length said ${declaredBytes}`
+        : expectedBytes !== undefined && expectedBytes !== bytes
+          ? `received ${bytes} bytes, expected ${expectedBytes}`
+          : undefined;
+    if (mismatch !== undefined) {
+      await rm(destinationPath, { force: true });
+      throw providerFailure(context, {
+        kind: "transient",
+        ...TARGET,
+        status: response.statusCode,
+        detail: mismatch,
+      });
+    }
+    return { bytes, sha256: hash.digest("hex"), contentType };
+  });
+}
+
+function parseHttpUrl(url: string): URL | undefined {
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function firstHeader(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function parseContentLength(value: string | undefined): number | undefined {
+  if (value === undefined || !/^\d+$/.test(value.trim())) return undefined;
+  return Number(value.trim());
+}
