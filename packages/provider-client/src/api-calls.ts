@@ -14,6 +14,7 @@ import { type CallState, observeCall } from "./observe-call.ts";
 import type { ProviderCallContext } from "./provider-call-context.ts";
 import type { ProviderOperation } from "./provider-error.ts";
 import { BodyTooLargeError, readBodyText } from "./read-body-text.ts";
+import { redactTaskResult } from "./redact-task-result.ts";
 import { RequestSentTracker } from "./request-sent-tracker.ts";
 
 /** `POST /v3/async/<slug>` with this body. */
@@ -77,7 +78,7 @@ export function createTask(
         detail: `create response breaks the contract: ${describeIssues(parsed.issues)}`,
       });
     }
-    return { taskId: parsed.value.taskId };
+    return { taskId: context.redact(parsed.value.taskId) };
   });
 }
 
@@ -115,7 +116,7 @@ export function getTaskResult(
         detail: `task result breaks the contract: ${describeIssues(parsed.issues)}`,
       });
     }
-    return parsed.value;
+    return redactTaskResult(parsed.value, context.redact);
   });
 }
 

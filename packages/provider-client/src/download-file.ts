@@ -67,7 +67,8 @@ export function downloadFile(
     if (response.statusCode < 200 || response.statusCode > 299) {
       throw await failureFromStatus(context, TARGET, response);
     }
-    const contentType = firstHeader(response.headers, "content-type");
+    const sentType = firstHeader(response.headers, "content-type");
+    const contentType = sentType === undefined ? undefined : context.redact(sentType);
     if (contentType !== undefined && /^\s*text\/html\b/i.test(contentType)) {
       await readBodyText(response.body, context.settings.maxErrorBodyBytes).catch(() => undefined);
       throw providerFailure(context, {
