@@ -86,6 +86,15 @@ export const CONFIG_FIELDS = {
     "Downloads in flight per worker process",
     positiveInt(1000),
   ),
+  // 512 MiB: a Veo video is at most 8 s of 1080p, a few tens of MB; the margin admits other
+  // encodings while a runaway or hostile body still stops long before it fills the disk.
+  // Same default as the client's PROVIDER_CLIENT_DEFAULTS.maxDownloadBytes.
+  maxDownloadBytes: field(
+    "VEOQ_MAX_DOWNLOAD_BYTES",
+    "536870912",
+    "Largest result file downloaded, in bytes (512 MiB: far above an 8 s 1080p video, a few tens of MB); a bigger one fails the item",
+    positiveInt(Number.MAX_SAFE_INTEGER),
+  ),
   submitAttempts: field(
     "VEOQ_SUBMIT_ATTEMPTS",
     "8",

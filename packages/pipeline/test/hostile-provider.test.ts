@@ -1,5 +1,7 @@
+import { readdir } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { batchResults, overviewOf } from "../src/index.ts";
 import { collect, createHarness, type Harness, img2videoLine } from "./pipeline-harness.ts";
@@ -131,5 +133,29 @@ describe("a provider that echoes the Authorization header", () => {
     ].join("\n");
     expect(everything).toContain("[redacted]");
     expect(everything).not.toContain(KEY);
+  });
+});
+
+describe("a result file over VEOQ_MAX_DOWNLOAD_BYTES", () => {
+  let h: Harness;
+  afterEach(async () => h?.close());
+
+  it("fails the item at once with a message naming the cap, and saves nothing", async () => {
+    h = await createHarness({
+      env: { VEOQ_MAX_DOWNLOAD_BYTES: "1000", VEOQ_DOWNLOAD_ATTEMPTS: "5" },
+      simulator: { fileSizeBytes: 4096 },
+    });
+    await h.start();
+    await h.enqueue(await h.writeManifest([img2videoLine("big")]));
+    await h.waitForBatch("b1");
+    const [result] = await collect(batchResults(h.store, "b1"));
+    expect(result).toMatchObject({ status: "failed", errorKind: "invalid_request" });
+    expect(JSON.stringify(result)).toContain(
+      "download cap of 1000 bytes (VEOQ_MAX_DOWNLOAD_BYTES)",
+    );
+    // Refused for good: one request for the file, not one per attempt.
+    expect(h.simulator.stats().downloads.total).toBe(1);
+    const itemDir = path.join(h.config.outputDir, "b1", "big");
+    expect(await readdir(itemDir).catch(() => [])).toEqual([]);
   });
 });

@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
 import { type FileHandle, open, rm } from "node:fs/promises";
 import type { IncomingHttpHeaders } from "node:http";
-import { type Dispatcher, request } from "undici";
 import { failureFromStatus, failureWithoutAnswer, providerFailure } from "./call-failure.ts";
+import { describeFileStart, MP4_SIGNATURE_BYTES, startsLikeMp4 } from "./mp4-signature.ts";
 import { observeCall } from "./observe-call.ts";
 import type { ProviderCallContext } from "./provider-call-context.ts";
 import { discardBody, readBodyText } from "./read-body-text.ts";
+import { requestFile } from "./request-file.ts";
 
 /** One result file to fetch, and where to write it. */
 export interface DownloadRequest {
@@ -31,9 +32,12 @@ export interface DownloadResult {
 const TARGET = { operation: "download", endpoint: "file" } as const;
 
 /**
- * Streams a result file to disk, hashing as it goes. Only http(s) URLs; the key is sent to the
- * API's own origin only, redirects are followed (Authorization dropped on a cross-origin hop).
- * On any failure the partial file is removed; a local file-system error is rethrown as it is.
+ * Streams a result file to disk, hashing as it goes. Only http(s) URLs and redirects
+ * (`request-file.ts`); the key is sent to the API's own origin only. Refused for good
+ * (`invalid_request`): a file over `maxDownloadBytes` (by Content-Length before reading, or as
+ * soon as the body grows past it) and bytes that do not start like an MP4 (`mp4-signature.ts`),
+ * whatever the Content-Type says. On any failure the partial file is removed; a local
+ * file-system error is rethrown as it is.
  */
 export function downloadFile(
   context: ProviderCallContext,
@@ -48,21 +52,7 @@ export function downloadFile(
         detail: "file URL must be an absolute http(s) URL",
       });
     }
-    const headers: Record<string, string> = {};
-    if (target.origin === context.origin) headers.authorization = `Bearer ${context.apiKey}`;
-
-    let response: Dispatcher.ResponseData;
-    try {
-      response = await request(target, {
-        dispatcher: context.downloadDispatcher,
-        method: "GET",
-        headers,
-        signal,
-        bodyTimeout: context.settings.downloadBodyTimeoutMs,
-      });
-    } catch (error) {
-      throw failureWithoutAnswer(context, { ...TARGET, error, requestSent: true, signal });
-    }
+    const response = await requestFile(context, { url: target, signal });
     state.status = response.statusCode;
     if (response.statusCode < 200 || response.statusCode > 299) {
       throw await failureFromStatus(context, TARGET, response);
@@ -78,7 +68,17 @@ export function downloadFile(
         detail: `file URL answered ${contentType} instead of the file`,
       });
     }
+    const limit = context.settings.maxDownloadBytes;
     const declaredBytes = parseContentLength(firstHeader(response.headers, "content-length"));
+    if (declaredBytes !== undefined && declaredBytes > limit) {
+      discardBody(response.body);
+      throw providerFailure(context, {
+        kind: "invalid_request",
+        ...TARGET,
+        status: response.statusCode,
+        detail: `file is ${declaredBytes} bytes (Content-Length), over ${describeLimit(limit)}`,
+      });
+    }
 
     const hash = createHash("sha256");
     let bytes = 0;
@@ -89,9 +89,18 @@ export function downloadFile(
       discardBody(response.body);
       throw error; // A local problem (missing directory, permissions): not the provider's.
     }
+    const refuse = (detail: string) =>
+      providerFailure(context, {
+        kind: "invalid_request",
+        ...TARGET,
+        status: response.statusCode,
+        detail,
+      });
     try {
       // Reading and writing are separate steps so a broken stream (the provider's fault)
-      // and a failed write (disk full: ours) are told apart.
+      // and a failed write (disk full: ours) are told apart. The first bytes are held back
+      // until they show an MP4, so a file that is not one is never written.
+      let head: Buffer | undefined = Buffer.alloc(0);
       const chunks = response.body[Symbol.asyncIterator]();
       for (;;) {
         let next: IteratorResult<Buffer>;
@@ -107,10 +116,20 @@ export function downloadFile(
           });
         }
         if (next.done === true) break;
-        hash.update(next.value);
         bytes += next.value.length;
-        await file.write(next.value);
+        if (bytes > limit) throw refuse(`file grew past ${describeLimit(limit)}; download aborted`);
+        hash.update(next.value);
+        if (head === undefined) {
+          await file.write(next.value);
+          continue;
+        }
+        head = Buffer.concat([head, next.value]);
+        if (head.length < MP4_SIGNATURE_BYTES) continue;
+        if (!startsLikeMp4(head)) throw refuse(notMp4(head, contentType));
+        await file.write(head);
+        head = undefined;
       }
+      if (head !== undefined) throw refuse(notMp4(head, contentType));
       await file.close();
     } catch (error) {
       discardBody(response.body);
@@ -149,6 +168,15 @@ function parseHttpUrl(url: string): URL | undefined {
 function firstHeader(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** Names the cap the way a veoq user sets it. */
+function describeLimit(limit: number): string {
+  return `the download cap of ${limit} bytes (VEOQ_MAX_DOWNLOAD_BYTES)`;
+}
+
+function notMp4(head: Buffer, contentType: string | undefined): string {
+  return `file is not an MP4 (no ftyp box at offset 4; ${describeFileStart(head)}, Content-Type ${contentType ?? "none"})`;
 }
 
 function parseContentLength(value: string | undefined): number | undefined {

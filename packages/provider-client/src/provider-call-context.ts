@@ -1,4 +1,4 @@
-import { Agent, type Dispatcher, interceptors } from "undici";
+import { Agent } from "undici";
 import {
   PROVIDER_CLIENT_DEFAULTS,
   type ProviderClientOptions,
@@ -23,10 +23,8 @@ export interface ProviderCallContext {
   origin: string;
   /** Path prefix of the API without a trailing slash (`""` when none). */
   basePath: string;
-  /** Keep-alive pool for API calls (no redirects). */
+  /** Keep-alive pool for every call (API calls are never redirected; files follow redirects hop by hop). */
   agent: Agent;
-  /** The same pool, following redirects: for files only. */
-  downloadDispatcher: Dispatcher;
   now: () => number;
   onRequest: ((event: ProviderRequestEvent) => void) | undefined;
   /** Removes the API key from a text that came from outside. */
@@ -54,10 +52,6 @@ export function createProviderCallContext(options: ProviderClientOptions): Provi
     origin: base.origin,
     basePath: base.pathname.replace(/\/+$/, ""),
     agent,
-    // Redirects are followed for files only; undici drops Authorization on a cross-origin hop.
-    downloadDispatcher: agent.compose(
-      interceptors.redirect({ maxRedirections: settings.maxDownloadRedirections }),
-    ),
     now: options.now ?? Date.now,
     onRequest: options.onRequest,
     redact: (text) => redactSecret(text, apiKey),

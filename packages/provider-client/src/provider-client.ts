@@ -14,7 +14,7 @@ export interface ProviderClient {
   ): Promise<{ taskId: string }>;
   /** `GET /v3/async/task-result?task_id=<id>`, checked against the contract. */
   getTaskResult(taskId: string, opts?: { signal?: AbortSignal }): Promise<TaskResult>;
-  /** Streams the file to destinationPath (creating/truncating it), hashing as it goes; verifies Content-Length when present. The caller picks temp names and renames. Only http(s) URLs (else invalid_request). No Authorization header is sent to file URLs on a different origin than baseUrl. Redirects are followed (Authorization dropped on a cross-origin hop). On any failure the partial file is removed; a local file-system error (missing directory, disk full) is rethrown as it is, not as a `ProviderError`. */
+  /** Streams the file to destinationPath (creating/truncating it), hashing as it goes; verifies Content-Length when present. The caller picks temp names and renames. Only http(s) URLs (else invalid_request). No Authorization header is sent to file URLs on a different origin than baseUrl. Redirects are followed hop by hop, to http(s) only (else invalid_request), the Authorization header dropped once a hop leaves the API origin. A file over maxDownloadBytes, or whose bytes do not start with an MP4 `ftyp` box, is refused as invalid_request. On any failure the partial file is removed; a local file-system error (missing directory, disk full) is rethrown as it is, not as a `ProviderError`. */
   downloadFile(
     url: string,
     destinationPath: string,
