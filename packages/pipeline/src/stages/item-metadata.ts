@@ -1,4 +1,4 @@
-import { submitJobDataSchema } from "./job-data.ts";
+import { submitJobDataSchema } from "../jobs/job-data.ts";
 import type { PipelineContext } from "./pipeline-context.ts";
 
 /**

@@ -1,21 +1,25 @@
 import type { TaskResult } from "@veoq/contract";
 import { isProviderError } from "@veoq/provider-client";
 import { DelayedError, type Job, UnrecoverableError } from "bullmq";
-import { downloadOutputsOf } from "./download-processor.ts";
+import { type DownloadJobData, type PollJobData, pollJobDataSchema } from "../jobs/job-data.ts";
+import { downloadJobId, submitJobId } from "../jobs/job-ids.ts";
+import { addSubmission, originalRequestOf } from "../jobs/resubmission.ts";
+import { decidePollFailure, reasonLooksTransient } from "../policy/failure-policy.ts";
+import {
+  isPastDeadline,
+  nextPollDelaySeconds,
+  pollErrorDelaySeconds,
+} from "../policy/poll-policy.ts";
 import {
   durationProfileFor,
   finishedTaskSeconds,
   recordEtaReported,
   recordTaskDuration,
-} from "./duration-history.ts";
-import { decidePollFailure, reasonLooksTransient } from "./failure-policy.ts";
+} from "../records/duration-history.ts";
+import { slotHolder } from "../records/slot-reconciler.ts";
+import { downloadOutputsOf } from "./download-processor.ts";
 import { failureContextOf, recordItemFailure } from "./item-failure.ts";
-import { type DownloadJobData, type PollJobData, pollJobDataSchema } from "./job-data.ts";
-import { downloadJobId, submitJobId } from "./job-ids.ts";
 import { type PipelineContext, toProviderSeconds, toRealMs } from "./pipeline-context.ts";
-import { isPastDeadline, nextPollDelaySeconds, pollErrorDelaySeconds } from "./poll-policy.ts";
-import { addSubmission, originalRequestOf } from "./resubmission.ts";
-import { slotHolder } from "./slot-reconciler.ts";
 
 export type PollOutcome =
   | { outcome: "succeeded"; downloadJobId: string }

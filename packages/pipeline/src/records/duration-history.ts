@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
-import { LuaScript } from "./lua-script.ts";
-import type { PipelineContext } from "./pipeline-context.ts";
-import { type DurationProfile, durationProfileOf } from "./poll-policy.ts";
+import { type DurationProfile, durationProfileOf } from "../policy/poll-policy.ts";
+import { LuaScript } from "../redis/lua-script.ts";
+import type { PipelineContext } from "../stages/pipeline-context.ts";
 
 /**
  * The settings that decide how long a task renders, as the poll job knows them. Tasks that share

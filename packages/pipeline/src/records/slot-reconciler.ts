@@ -1,5 +1,5 @@
-import { JOB_ID_SEPARATOR, pollJobId, submitJobId } from "./job-ids.ts";
-import type { PipelineContext } from "./pipeline-context.ts";
+import { JOB_ID_SEPARATOR, pollJobId, submitJobId } from "../jobs/job-ids.ts";
+import type { PipelineContext } from "../stages/pipeline-context.ts";
 
 /** A slot holder: the item's submission, "<batch>~<custom>~<n>". */
 export function slotHolder(batchId: string, customId: string, submission: number): string {

@@ -1,4 +1,4 @@
-import type { SavedFile } from "./job-data.ts";
+import type { SavedFile } from "../jobs/job-data.ts";
 
 /** What went wrong with an item, in words a worker switches on and a person can act on. */
 export type ItemErrorKind =

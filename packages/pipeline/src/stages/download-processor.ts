@@ -3,7 +3,15 @@ import path from "node:path";
 import type { TaskResultOutput } from "@veoq/contract";
 import { isProviderError } from "@veoq/provider-client";
 import { type Job, UnrecoverableError } from "bullmq";
-import { decideDownloadFailure } from "./failure-policy.ts";
+import {
+  type DownloadJobData,
+  type DownloadOutput,
+  downloadJobDataSchema,
+  type SavedFile,
+} from "../jobs/job-data.ts";
+import { decideDownloadFailure } from "../policy/failure-policy.ts";
+import { outputFilePath } from "../policy/output-paths.ts";
+import type { ItemResult } from "../records/item-result.ts";
 import {
   failureContextOf,
   isLastAttempt,
@@ -11,14 +19,6 @@ import {
   recordItemFailure,
 } from "./item-failure.ts";
 import { recordItemOutcome } from "./item-outcome.ts";
-import type { ItemResult } from "./item-result.ts";
-import {
-  type DownloadJobData,
-  type DownloadOutput,
-  downloadJobDataSchema,
-  type SavedFile,
-} from "./job-data.ts";
-import { outputFilePath } from "./output-paths.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
 
 /** Fresh task-result reads allowed per download job when URLs have expired. */

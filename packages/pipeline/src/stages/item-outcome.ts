@@ -1,6 +1,6 @@
+import type { ItemTrace } from "../jobs/job-data.ts";
+import type { ItemResult } from "../records/item-result.ts";
 import { loadItemMetadata } from "./item-metadata.ts";
-import type { ItemResult } from "./item-result.ts";
-import type { ItemTrace } from "./job-data.ts";
 import type { PipelineContext } from "./pipeline-context.ts";
 
 /** How an item ended, with what its jobs know of it; the rest of its result comes from the trace. */

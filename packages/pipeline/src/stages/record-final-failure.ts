@@ -5,9 +5,9 @@ import {
   UnrecoverableError,
   WaitingChildrenError,
 } from "bullmq";
+import { itemTraceSchema } from "../jobs/job-data.ts";
+import { isFinalState } from "../records/item-state.ts";
 import { isLastAttempt, itemErrorKindOf, recordItemFailure } from "./item-failure.ts";
-import { isFinalState } from "./item-state.ts";
-import { itemTraceSchema } from "./job-data.ts";
 import type { PipelineContext } from "./pipeline-context.ts";
 
 type Processor<R> = (job: Job, token?: string) => Promise<R>;

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
-import { LuaScript } from "./lua-script.ts";
+import { LuaScript } from "../redis/lua-script.ts";
 
 /**
  * At most K tasks in flight at the provider per API key, across every worker process.

@@ -2,20 +2,20 @@ import { type CreateRequest, durationSecondsOf, sampleCountOf } from "@veoq/cont
 import { ImageFileError, inlineLocalImages } from "@veoq/manifest";
 import { isProviderError } from "@veoq/provider-client";
 import { type Job, RateLimitError, UnrecoverableError } from "bullmq";
-import { stopSubmissions } from "./credentials-stop.ts";
-import { durationProfileFor } from "./duration-history.ts";
-import { decideSubmitFailure } from "./failure-policy.ts";
+import { type PollJobData, type SubmitJobData, submitJobDataSchema } from "../jobs/job-data.ts";
+import { pollJobId } from "../jobs/job-ids.ts";
+import { decideSubmitFailure } from "../policy/failure-policy.ts";
+import { gridStartSeconds, initialPollDelaySeconds } from "../policy/poll-policy.ts";
+import { stopSubmissions } from "../records/credentials-stop.ts";
+import { durationProfileFor } from "../records/duration-history.ts";
+import { slotHolder } from "../records/slot-reconciler.ts";
 import {
   failureContextOf,
   isLastAttempt,
   itemErrorKindOf,
   recordItemFailure,
 } from "./item-failure.ts";
-import { type PollJobData, type SubmitJobData, submitJobDataSchema } from "./job-data.ts";
-import { pollJobId } from "./job-ids.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
-import { gridStartSeconds, initialPollDelaySeconds } from "./poll-policy.ts";
-import { slotHolder } from "./slot-reconciler.ts";
 
 /** How long the submit queue waits when every provider slot is taken (provider seconds). */
 const SLOT_WAIT_SECONDS = 2;

@@ -1,8 +1,8 @@
 import { isProviderError } from "@veoq/provider-client";
 import type { Job } from "bullmq";
+import type { ItemTrace, SavedFile } from "../jobs/job-data.ts";
+import type { ItemErrorKind } from "../records/item-result.ts";
 import { recordItemOutcome } from "./item-outcome.ts";
-import type { ItemErrorKind } from "./item-result.ts";
-import type { ItemTrace, SavedFile } from "./job-data.ts";
 import type { PipelineContext } from "./pipeline-context.ts";
 
 /** Whether this run of the job is its last allowed try. */
