@@ -21,7 +21,6 @@ import type {
 } from "./stages/pipeline-context.ts";
 import type { PipelineObserver } from "./stages/pipeline-observer.ts";
 import { createPollProcessor } from "./stages/poll-processor.ts";
-import { recordingFinalFailures } from "./stages/record-final-failure.ts";
 import { createSubmitProcessor } from "./stages/submit-processor.ts";
 
 export interface StartWorkersOptions {
@@ -120,9 +119,9 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     download: options.concurrency?.download ?? config.downloadConcurrency,
   };
   const processors = {
-    submit: recordingFinalFailures(context, "submit", createSubmitProcessor(context)),
-    poll: recordingFinalFailures(context, "poll", createPollProcessor(context)),
-    download: recordingFinalFailures(context, "download", createDownloadProcessor(context)),
+    submit: createSubmitProcessor(context),
+    poll: createPollProcessor(context),
+    download: createDownloadProcessor(context),
   };
   // While Redis is away every reconnect attempt is an error event: log the first one of an
   // outage loudly, then one summary line per interval instead of one line per attempt.

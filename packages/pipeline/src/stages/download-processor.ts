@@ -1,8 +1,9 @@
 import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import type { TaskResultOutput } from "@veoq/contract";
+import type { Logger } from "@veoq/logging";
 import { isProviderError } from "@veoq/provider-client";
-import { type Job, UnrecoverableError } from "bullmq";
+import type { Job } from "bullmq";
 import {
   type DownloadJobData,
   type DownloadOutput,
@@ -13,13 +14,14 @@ import { decideDownloadFailure } from "../policy/failure-policy.ts";
 import { outputFilePath } from "../policy/output-paths.ts";
 import type { ItemResult } from "../records/item-result.ts";
 import {
-  failureContextOf,
+  completeItem,
+  failItem,
   isLastAttempt,
   itemErrorKindOf,
   recordItemFailure,
-} from "./item-failure.ts";
-import { recordItemOutcome } from "./item-outcome.ts";
+} from "./item-outcome.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
+import { type StageRun, stageProcessor } from "./stage-processor.ts";
 
 /** Fresh task-result reads allowed per download job when URLs have expired. */
 export const MAX_URL_REFRESHES = 3;
@@ -31,72 +33,53 @@ export const MAX_URL_REFRESHES = 3;
  * An expired URL leads to one fresh task-result read for new URLs before the job fails.
  */
 export function createDownloadProcessor(context: PipelineContext) {
-  return async function processDownload(job: Job): Promise<ItemResult> {
-    const parsed = downloadJobDataSchema.safeParse(job.data);
-    if (!parsed.success) {
-      throw new UnrecoverableError(
-        `download job ${job.id} has invalid data: ${parsed.error.message}`,
-      );
-    }
-    let data: DownloadJobData = parsed.data;
-    const log = context.logger.child({
-      batchId: data.batchId,
-      customId: data.customId,
-      jobId: job.id,
-      taskId: data.taskId,
-    });
+  return stageProcessor(context, "download", downloadJobDataSchema, (run) =>
+    saveOutputs(context, run),
+  );
+}
 
-    for (const output of data.outputs) {
-      if (data.saved.some((file) => file.index === output.index)) continue;
-      const target = outputFilePath(
-        context.settings.outputDir,
-        data.batchId,
-        data.customId,
-        output.index,
-        output.type ?? "mp4",
-      );
-      const temporary = `${target.absolute}.part-${process.pid}-${job.attemptsMade}`;
-      await mkdir(path.dirname(target.absolute), { recursive: true });
-      try {
-        const downloaded = await context.client.downloadFile(output.url, temporary);
-        await rename(temporary, target.absolute);
-        const saved: SavedFile = {
-          index: output.index,
-          path: target.relative,
-          bytes: downloaded.bytes,
-          sha256: downloaded.sha256,
-        };
-        data = { ...data, saved: [...data.saved, saved] };
-        context.observer.downloadSaved?.({ model: data.model, bytes: downloaded.bytes });
-        // Progress for a retry; after the last file the item's final record follows at once.
-        if (data.saved.length < data.outputs.length) await job.updateData(data);
-        log.info({ file: target.relative, bytes: downloaded.bytes }, "output saved");
-      } catch (error) {
-        await rm(temporary, { force: true });
-        data = await handleDownloadFailure(context, job, data, error);
-        // URLs were refreshed: start over with the new ones (saved files are skipped).
-        return processDownload(job);
-      }
+async function saveOutputs(
+  context: PipelineContext,
+  run: StageRun<DownloadJobData>,
+): Promise<ItemResult> {
+  const { job, log } = run;
+  let data = run.data;
+  for (const output of data.outputs) {
+    if (data.saved.some((file) => file.index === output.index)) continue;
+    const target = outputFilePath(
+      context.settings.outputDir,
+      data.batchId,
+      data.customId,
+      output.index,
+      output.type ?? "mp4",
+    );
+    const temporary = `${target.absolute}.part-${process.pid}-${job.attemptsMade}`;
+    await mkdir(path.dirname(target.absolute), { recursive: true });
+    try {
+      const downloaded = await context.client.downloadFile(output.url, temporary);
+      await rename(temporary, target.absolute);
+      const saved: SavedFile = {
+        index: output.index,
+        path: target.relative,
+        bytes: downloaded.bytes,
+        sha256: downloaded.sha256,
+      };
+      data = { ...data, saved: [...data.saved, saved] };
+      context.observer.downloadSaved?.({ model: data.model, bytes: downloaded.bytes });
+      // Progress for a retry; after the last file the item's final record follows at once.
+      if (data.saved.length < data.outputs.length) await job.updateData(data);
+      log.info({ file: target.relative, bytes: downloaded.bytes }, "output saved");
+    } catch (error) {
+      await rm(temporary, { force: true });
+      data = await handleDownloadFailure(context, job, data, log, error);
+      // URLs were refreshed: start over with the new ones (saved files are skipped).
+      return saveOutputs(context, { ...run, data });
     }
+  }
 
-    const result = await recordItemOutcome(context, {
-      batchId: data.batchId,
-      customId: data.customId,
-      model: data.model,
-      status: "completed",
-      files: [...data.saved].sort((a, b) => a.index - b.index),
-      errorKind: undefined,
-      errorMessage: undefined,
-      failedStage: undefined,
-      failedJobId: undefined,
-      submission: data.submission,
-      trace: data.trace,
-      submitJobId: data.submitJobId,
-      hasMetadata: data.hasMetadata,
-    });
-    log.info({ files: result.files.length }, "item completed");
-    return result;
-  };
+  const result = await completeItem(context, job, data);
+  log.info({ files: result.files.length }, "item completed");
+  return result;
 }
 
 /** The outputs of a finished task as the download job keeps them: URL, type, when it expires. */
@@ -119,20 +102,18 @@ async function handleDownloadFailure(
   context: PipelineContext,
   job: Job,
   data: DownloadJobData,
+  log: Logger,
   error: unknown,
 ): Promise<DownloadJobData> {
   const decision = isProviderError(error) ? decideDownloadFailure(error.kind) : "retry";
   if (decision === "refresh_urls" && data.refreshes < MAX_URL_REFRESHES) {
-    return refreshUrls(context, job, data);
+    return refreshUrls(context, job, data, log);
   }
   const message = error instanceof Error ? error.message : String(error);
   if (decision === "refresh_urls" || decision === "fail" || isLastAttempt(job)) {
-    await recordItemFailure(context, {
-      ...failureContextOf("download", data, job),
-      errorKind: itemErrorKindOf(error),
-      errorMessage: message,
-    });
-    if (decision !== "retry") throw new UnrecoverableError(message);
+    const failure = { stage: "download", kind: itemErrorKindOf(error), message } as const;
+    if (decision !== "retry") return failItem(context, job, data, failure);
+    await recordItemFailure(context, job, data, failure);
   }
   throw error instanceof Error ? error : new Error(message);
 }
@@ -145,20 +126,13 @@ async function refreshUrls(
   context: PipelineContext,
   job: Job,
   data: DownloadJobData,
+  log: Logger,
 ): Promise<DownloadJobData> {
-  context.logger.warn(
-    { batchId: data.batchId, customId: data.customId, jobId: job.id, taskId: data.taskId },
-    "result URL expired: reading the task again for fresh URLs",
-  );
+  log.warn("result URL expired: reading the task again for fresh URLs");
   const fresh = await context.client.getTaskResult(data.taskId);
   if (fresh.status !== "SUCCEED" || fresh.videos.length < data.outputs.length) {
     const message = `result URLs of task ${data.taskId} expired and the provider no longer offers them (status ${fresh.status}, ${fresh.videos.length} of ${data.outputs.length} videos)`;
-    await recordItemFailure(context, {
-      ...failureContextOf("download", data, job),
-      errorKind: "url_expired",
-      errorMessage: message,
-    });
-    throw new UnrecoverableError(message);
+    return failItem(context, job, data, { stage: "download", kind: "url_expired", message });
   }
   const now = context.now();
   const refreshed: DownloadJobData = {

@@ -1,6 +1,7 @@
 import type { TaskResult } from "@veoq/contract";
+import type { Logger } from "@veoq/logging";
 import { isProviderError } from "@veoq/provider-client";
-import { DelayedError, type Job, UnrecoverableError } from "bullmq";
+import { DelayedError, type Job } from "bullmq";
 import { type DownloadJobData, type PollJobData, pollJobDataSchema } from "../jobs/job-data.ts";
 import { downloadJobId, submitJobId } from "../jobs/job-ids.ts";
 import { addSubmission, originalRequestOf } from "../jobs/resubmission.ts";
@@ -18,8 +19,9 @@ import {
 } from "../records/duration-history.ts";
 import { slotHolder } from "../records/slot-reconciler.ts";
 import { downloadOutputsOf } from "./download-processor.ts";
-import { failureContextOf, recordItemFailure } from "./item-failure.ts";
+import { failItem } from "./item-outcome.ts";
 import { type PipelineContext, toProviderSeconds, toRealMs } from "./pipeline-context.ts";
+import { type StageRun, stageProcessor } from "./stage-processor.ts";
 
 export type PollOutcome =
   | { outcome: "succeeded"; downloadJobId: string }
@@ -34,117 +36,109 @@ const CREDENTIALS_POLL_DELAY_SECONDS = 60;
  * the deadline bounds them. Poll errors only push the next poll back.
  */
 export function createPollProcessor(context: PipelineContext) {
-  return async function processPoll(job: Job, token?: string): Promise<PollOutcome> {
-    const parsed = pollJobDataSchema.safeParse(job.data);
-    if (!parsed.success) {
-      throw new UnrecoverableError(`poll job ${job.id} has invalid data: ${parsed.error.message}`);
-    }
-    const data = parsed.data;
-    const log = context.logger.child({
-      batchId: data.batchId,
-      customId: data.customId,
-      jobId: job.id,
-      taskId: data.taskId,
-    });
-    const elapsedSeconds = toProviderSeconds(context, context.now() - data.createdAt);
+  return stageProcessor(context, "poll", pollJobDataSchema, (run) => poll(context, run));
+}
 
-    let result: TaskResult;
-    try {
-      result = await context.client.getTaskResult(data.taskId);
-    } catch (error) {
-      if (!isProviderError(error)) throw error;
-      const pollErrors = data.pollErrors + 1;
-      const waitSeconds =
-        decidePollFailure(error.kind) === "credentials_delay"
-          ? CREDENTIALS_POLL_DELAY_SECONDS
-          : pollErrorDelaySeconds(
-              pollErrors,
-              error.retryAfterMs === undefined
-                ? undefined
-                : toProviderSeconds(context, error.retryAfterMs),
-              context.settings.pollPolicy,
-            );
-      log.warn(
-        { errorKind: error.kind, pollErrors },
-        `poll failed, next in ${waitSeconds.toFixed(1)}s: ${error.message}`,
+async function poll(
+  context: PipelineContext,
+  { job, token, data, log }: StageRun<PollJobData>,
+): Promise<PollOutcome> {
+  const elapsedSeconds = toProviderSeconds(context, context.now() - data.createdAt);
+
+  let result: TaskResult;
+  try {
+    result = await context.client.getTaskResult(data.taskId);
+  } catch (error) {
+    if (!isProviderError(error)) throw error;
+    const pollErrors = data.pollErrors + 1;
+    const waitSeconds =
+      decidePollFailure(error.kind) === "credentials_delay"
+        ? CREDENTIALS_POLL_DELAY_SECONDS
+        : pollErrorDelaySeconds(
+            pollErrors,
+            error.retryAfterMs === undefined
+              ? undefined
+              : toProviderSeconds(context, error.retryAfterMs),
+            context.settings.pollPolicy,
+          );
+    log.warn(
+      { errorKind: error.kind, pollErrors },
+      `poll failed, next in ${waitSeconds.toFixed(1)}s: ${error.message}`,
+    );
+    // No deadline here: an outage or a credentials problem must not fail paid tasks that may
+    // well be done; the deadline applies once an answer says the task is still running.
+    await Promise.all([
+      job.log(`poll failed (${error.kind}), next in ${waitSeconds.toFixed(1)} s: ${error.message}`),
+      job.updateData({ ...data, pollErrors }),
+    ]);
+    await job.moveToDelayed(context.now() + toRealMs(context, waitSeconds), token);
+    throw new DelayedError();
+  }
+
+  const trace = { ...data.trace, polls: data.trace.polls + 1 };
+  const taskPolls = data.taskPolls + 1;
+  if (result.status === "SUCCEED" || result.status === "FAILED") {
+    context.observer.taskFinished?.({
+      model: data.model,
+      status: result.status,
+      polls: taskPolls,
+    });
+    // Only the run that frees the slot grows the cap: a re-run after a stall must not count twice.
+    await Promise.all([
+      result.status === "SUCCEED"
+        ? recordFinishedTask(context, data, result, elapsedSeconds)
+        : undefined,
+      context.slots.releaseFinished(slotHolder(data.batchId, data.customId, data.submission)),
+    ]);
+  }
+  switch (result.status) {
+    case "SUCCEED":
+      return handOffToDownload(context, job, { ...data, trace }, result);
+    case "FAILED":
+      return handleFailedTask(context, job, { ...data, trace }, log, result.reason);
+    default: {
+      if (isPastDeadline(elapsedSeconds, context.settings.pollDeadlineSeconds)) {
+        return failTimedOut(context, job, { ...data, trace }, elapsedSeconds);
+      }
+      const profile = await durationProfileFor(context, data);
+      const etaReported = result.etaSeconds !== undefined;
+      const waitSeconds = nextPollDelaySeconds(
+        {
+          elapsedSeconds,
+          etaSeconds: result.etaSeconds,
+          progressPercent: result.progressPercent,
+          gridStartSeconds: data.gridStartSeconds,
+        },
+        context.settings.pollPolicy,
+        context.random,
+        profile,
       );
-      // No deadline here: an outage or a credentials problem must not fail paid tasks that may
-      // well be done; the deadline applies once an answer says the task is still running.
+      // Never sleep past the deadline: the last poll lands on it.
+      const untilDeadline = context.settings.pollDeadlineSeconds - elapsedSeconds;
+      const delaySeconds = Math.max(0, Math.min(waitSeconds, untilDeadline));
+      // Independent writes, sent together; the re-delay comes after them.
       await Promise.all([
-        job.log(
-          `poll failed (${error.kind}), next in ${waitSeconds.toFixed(1)} s: ${error.message}`,
-        ),
-        job.updateData({ ...data, pollErrors }),
+        result.progressPercent === undefined
+          ? undefined
+          : job.updateProgress(Math.max(0, Math.min(100, result.progressPercent))),
+        profile !== undefined && (profile.etaReported ?? false) !== etaReported
+          ? recordEtaReported(context, data, etaReported)
+          : undefined,
+        data.lastStatus === result.status
+          ? undefined
+          : job.log(`task ${data.taskId} is ${result.status}`),
+        job.updateData({
+          ...data,
+          trace,
+          taskPolls,
+          lastStatus: result.status,
+          lastPollSeconds: elapsedSeconds,
+        }),
       ]);
-      await job.moveToDelayed(context.now() + toRealMs(context, waitSeconds), token);
+      await job.moveToDelayed(context.now() + toRealMs(context, delaySeconds), token);
       throw new DelayedError();
     }
-
-    const trace = { ...data.trace, polls: data.trace.polls + 1 };
-    const taskPolls = data.taskPolls + 1;
-    if (result.status === "SUCCEED" || result.status === "FAILED") {
-      context.observer.taskFinished?.({
-        model: data.model,
-        status: result.status,
-        polls: taskPolls,
-      });
-      // Only the run that frees the slot grows the cap: a re-run after a stall must not count twice.
-      await Promise.all([
-        result.status === "SUCCEED"
-          ? recordFinishedTask(context, data, result, elapsedSeconds)
-          : undefined,
-        context.slots.releaseFinished(slotHolder(data.batchId, data.customId, data.submission)),
-      ]);
-    }
-    switch (result.status) {
-      case "SUCCEED":
-        return handOffToDownload(context, job, { ...data, trace }, result);
-      case "FAILED":
-        return handleFailedTask(context, job, { ...data, trace }, result.reason);
-      default: {
-        if (isPastDeadline(elapsedSeconds, context.settings.pollDeadlineSeconds)) {
-          return failTimedOut(context, job, { ...data, trace }, elapsedSeconds);
-        }
-        const profile = await durationProfileFor(context, data);
-        const etaReported = result.etaSeconds !== undefined;
-        const waitSeconds = nextPollDelaySeconds(
-          {
-            elapsedSeconds,
-            etaSeconds: result.etaSeconds,
-            progressPercent: result.progressPercent,
-            gridStartSeconds: data.gridStartSeconds,
-          },
-          context.settings.pollPolicy,
-          context.random,
-          profile,
-        );
-        // Never sleep past the deadline: the last poll lands on it.
-        const untilDeadline = context.settings.pollDeadlineSeconds - elapsedSeconds;
-        const delaySeconds = Math.max(0, Math.min(waitSeconds, untilDeadline));
-        // Independent writes, sent together; the re-delay comes after them.
-        await Promise.all([
-          result.progressPercent === undefined
-            ? undefined
-            : job.updateProgress(Math.max(0, Math.min(100, result.progressPercent))),
-          profile !== undefined && (profile.etaReported ?? false) !== etaReported
-            ? recordEtaReported(context, data, etaReported)
-            : undefined,
-          data.lastStatus === result.status
-            ? undefined
-            : job.log(`task ${data.taskId} is ${result.status}`),
-          job.updateData({
-            ...data,
-            trace,
-            taskPolls,
-            lastStatus: result.status,
-            lastPollSeconds: elapsedSeconds,
-          }),
-        ]);
-        await job.moveToDelayed(context.now() + toRealMs(context, delaySeconds), token);
-        throw new DelayedError();
-      }
-    }
-  };
+  }
 }
 
 /** Adds a succeeded task's render time to the duration history, when one is known. */
@@ -175,13 +169,16 @@ async function handOffToDownload(
   const now = context.now();
   const trace = { ...data.trace, finishedAt: now };
   if (result.videos.length === 0) {
-    await recordItemFailure(context, {
-      ...failureContextOf("poll", data, job),
-      trace,
-      errorKind: "malformed_response",
-      errorMessage: `task ${data.taskId} succeeded without any video URL`,
-    });
-    throw new UnrecoverableError(`task ${data.taskId} succeeded without any video URL`);
+    return failItem(
+      context,
+      job,
+      { ...data, trace },
+      {
+        stage: "poll",
+        kind: "malformed_response",
+        message: `task ${data.taskId} succeeded without any video URL`,
+      },
+    );
   }
   const outputs = downloadOutputsOf(context, result.videos, now);
   const soonest = Math.min(...outputs.map((o) => o.expiresAt ?? Number.POSITIVE_INFINITY));
@@ -226,15 +223,10 @@ async function handleFailedTask(
   context: PipelineContext,
   job: Job,
   data: PollJobData,
+  log: Logger,
   reason: string | undefined,
 ): Promise<PollOutcome> {
   const message = reason?.trim() || "the provider reported the task as failed without a reason";
-  const log = context.logger.child({
-    batchId: data.batchId,
-    customId: data.customId,
-    jobId: job.id,
-    taskId: data.taskId,
-  });
   if (reasonLooksTransient(reason) && data.submission < context.settings.maxResubmits) {
     const request = await originalRequestOf(context.queues, data.submitJobId);
     if (request !== undefined) {
@@ -263,12 +255,12 @@ async function handleFailedTask(
       "cannot re-submit: the original submit job is gone",
     );
   }
-  await recordItemFailure(context, {
-    ...failureContextOf("poll", data, job),
-    errorKind: "task_failed",
-    errorMessage: message,
+  return failItem(context, job, data, {
+    stage: "poll",
+    kind: "task_failed",
+    message,
+    jobMessage: `task ${data.taskId} failed: ${message}`,
   });
-  throw new UnrecoverableError(`task ${data.taskId} failed: ${message}`);
 }
 
 async function failTimedOut(
@@ -279,10 +271,5 @@ async function failTimedOut(
 ): Promise<never> {
   await context.slots.release(slotHolder(data.batchId, data.customId, data.submission));
   const message = `task ${data.taskId} not final after ${Math.round(elapsedSeconds)}s (deadline ${context.settings.pollDeadlineSeconds}s)`;
-  await recordItemFailure(context, {
-    ...failureContextOf("poll", data, job),
-    errorKind: "timeout",
-    errorMessage: message,
-  });
-  throw new UnrecoverableError(message);
+  return failItem(context, job, data, { stage: "poll", kind: "timeout", message });
 }

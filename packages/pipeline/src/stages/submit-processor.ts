@@ -1,7 +1,8 @@
 import { type CreateRequest, durationSecondsOf, sampleCountOf } from "@veoq/contract";
+import type { Logger } from "@veoq/logging";
 import { ImageFileError, inlineLocalImages } from "@veoq/manifest";
 import { isProviderError } from "@veoq/provider-client";
-import { type Job, RateLimitError, UnrecoverableError } from "bullmq";
+import { type Job, RateLimitError } from "bullmq";
 import { type PollJobData, type SubmitJobData, submitJobDataSchema } from "../jobs/job-data.ts";
 import { pollJobId } from "../jobs/job-ids.ts";
 import { decideSubmitFailure } from "../policy/failure-policy.ts";
@@ -9,13 +10,9 @@ import { gridStartSeconds, initialPollDelaySeconds } from "../policy/poll-policy
 import { stopSubmissions } from "../records/credentials-stop.ts";
 import { durationProfileFor } from "../records/duration-history.ts";
 import { slotHolder } from "../records/slot-reconciler.ts";
-import {
-  failureContextOf,
-  isLastAttempt,
-  itemErrorKindOf,
-  recordItemFailure,
-} from "./item-failure.ts";
+import { failItem, isLastAttempt, itemErrorKindOf, recordItemFailure } from "./item-outcome.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
+import { type StageRun, stageProcessor } from "./stage-processor.ts";
 
 /** How long the submit queue waits when every provider slot is taken (provider seconds). */
 const SLOT_WAIT_SECONDS = 2;
@@ -35,121 +32,109 @@ export interface SubmitResult {
  * answer and `updateData`, and ambiguous (sent, unanswered) creates are counted on the batch.
  */
 export function createSubmitProcessor(context: PipelineContext) {
-  return async function processSubmit(job: Job): Promise<SubmitResult> {
-    const parsed = submitJobDataSchema.safeParse(job.data);
-    if (!parsed.success) {
-      throw new UnrecoverableError(
-        `submit job ${job.id} has invalid data: ${parsed.error.message}`,
-      );
+  return stageProcessor(context, "submit", submitJobDataSchema, (run) => submit(context, run));
+}
+
+async function submit(
+  context: PipelineContext,
+  { job, data: parsed, log }: StageRun<SubmitJobData>,
+): Promise<SubmitResult> {
+  let data: SubmitJobData = parsed;
+  if (data.taskId === undefined) {
+    // The slot first: while every slot is taken, images are not read over and over.
+    const holder = slotHolder(data.batchId, data.customId, data.submission);
+    if (!(await context.slots.acquire(holder))) {
+      // Every slot is taken: the whole submit queue waits a moment; no attempt is charged.
+      await context.queues.submit.rateLimit(Math.max(50, toRealMs(context, SLOT_WAIT_SECONDS)));
+      throw new RateLimitError();
     }
-    let data: SubmitJobData = parsed.data;
-    const log = context.logger.child({
-      batchId: data.batchId,
-      customId: data.customId,
-      jobId: job.id,
-    });
-
-    if (data.taskId === undefined) {
-      // The slot first: while every slot is taken, images are not read over and over.
-      const holder = slotHolder(data.batchId, data.customId, data.submission);
-      if (!(await context.slots.acquire(holder))) {
-        // Every slot is taken: the whole submit queue waits a moment; no attempt is charged.
-        await context.queues.submit.rateLimit(Math.max(50, toRealMs(context, SLOT_WAIT_SECONDS)));
-        throw new RateLimitError();
+    let body: Record<string, unknown>;
+    try {
+      body = await inlineLocalImages(data.model, data.input, data.localImages, context.imageCache);
+    } catch (error) {
+      await context.slots.release(holder);
+      if (error instanceof ImageFileError) {
+        return failItem(context, job, data, {
+          stage: "submit",
+          kind: "invalid_input",
+          message: error.message,
+        });
       }
-      let body: Record<string, unknown>;
-      try {
-        body = await inlineLocalImages(
-          data.model,
-          data.input,
-          data.localImages,
-          context.imageCache,
-        );
-      } catch (error) {
-        await context.slots.release(holder);
-        if (error instanceof ImageFileError) {
-          await recordItemFailure(context, {
-            ...failureContextOf("submit", data, job),
-            errorKind: "invalid_input",
-            errorMessage: error.message,
-          });
-          throw new UnrecoverableError(error.message);
-        }
-        throw error;
-      }
-      data = { ...data, trace: { ...data.trace, submitAttempts: data.trace.submitAttempts + 1 } };
-      let taskId: string;
-      try {
-        ({ taskId } = await context.client.createTask(data.model, body as CreateRequest));
-      } catch (error) {
-        // No task was made (or, if ambiguous, it is not ours to track): the retry takes a slot again.
-        await context.slots.release(holder);
-        await job.updateData(data);
-        throw await handleCreateFailure(context, job, data, error);
-      }
-      const createdAt = context.now();
-      data = {
-        ...data,
-        taskId,
-        createdAt,
-        trace: {
-          ...data.trace,
-          taskIds: [...data.trace.taskIds, taskId],
-          submittedAt: data.trace.submittedAt ?? createdAt,
-        },
-      };
-      await Promise.all([
-        job.updateData(data),
-        context.store.indexTask(taskId, data.batchId, data.customId),
-      ]);
-      log.info({ taskId }, "task created");
-    } else {
-      log.info({ taskId: data.taskId }, "task already created by an earlier try; handing off");
+      throw error;
     }
-
-    const taskId = data.taskId as string;
-    await context.hooks.afterTaskRecorded?.(taskId);
-
-    const pollId = pollJobId(data.batchId, data.customId, data.submission);
-    const videoSeconds = durationSecondsOf(data.model, data.input as CreateRequest);
-    const pollData: PollJobData = {
-      v: 1,
-      batchId: data.batchId,
-      customId: data.customId,
-      model: data.model,
-      submission: data.submission,
-      submitJobId: String(job.id),
+    data = { ...data, trace: { ...data.trace, submitAttempts: data.trace.submitAttempts + 1 } };
+    let taskId: string;
+    try {
+      ({ taskId } = await context.client.createTask(data.model, body as CreateRequest));
+    } catch (error) {
+      // No task was made (or, if ambiguous, it is not ours to track): the retry takes a slot again.
+      await context.slots.release(holder);
+      await job.updateData(data);
+      throw await handleCreateFailure(context, job, data, log, error);
+    }
+    const createdAt = context.now();
+    data = {
+      ...data,
       taskId,
-      createdAt: data.createdAt ?? context.now(),
-      durationSeconds: videoSeconds,
-      sampleCount: sampleCountOf(data.model, data.input as CreateRequest),
-      taskPolls: 0,
-      pollErrors: 0,
-      trace: data.trace,
-      hasMetadata: data.metadata !== undefined,
+      createdAt,
+      trace: {
+        ...data.trace,
+        taskIds: [...data.trace.taskIds, taskId],
+        submittedAt: data.trace.submittedAt ?? createdAt,
+      },
     };
-    const profile = await durationProfileFor(context, pollData);
-    const firstPollSeconds = initialPollDelaySeconds(
-      data.model,
-      videoSeconds,
-      context.settings.pollPolicy,
-      profile,
-    );
-    pollData.gridStartSeconds = gridStartSeconds(context.settings.pollPolicy, profile);
-    const sinceCreate = context.now() - pollData.createdAt;
-    const delay = Math.max(0, toRealMs(context, firstPollSeconds) - sinceCreate);
-    // States only move forward, so the two writes may land in either order.
     await Promise.all([
-      context.queues.poll.add("poll", pollData, {
-        jobId: pollId,
-        delay,
-        attempts: 5,
-        backoff: { type: "veoq" },
-      }),
-      context.store.transition(data.batchId, data.customId, "processing"),
+      job.updateData(data),
+      context.store.indexTask(taskId, data.batchId, data.customId),
     ]);
-    return { taskId, pollJobId: pollId };
+    log.info({ taskId }, "task created");
+  } else {
+    // The child logger already names the task.
+    log.info("task already created by an earlier try; handing off");
+  }
+
+  const taskId = data.taskId as string;
+  await context.hooks.afterTaskRecorded?.(taskId);
+
+  const pollId = pollJobId(data.batchId, data.customId, data.submission);
+  const videoSeconds = durationSecondsOf(data.model, data.input as CreateRequest);
+  const pollData: PollJobData = {
+    v: 1,
+    batchId: data.batchId,
+    customId: data.customId,
+    model: data.model,
+    submission: data.submission,
+    submitJobId: String(job.id),
+    taskId,
+    createdAt: data.createdAt ?? context.now(),
+    durationSeconds: videoSeconds,
+    sampleCount: sampleCountOf(data.model, data.input as CreateRequest),
+    taskPolls: 0,
+    pollErrors: 0,
+    trace: data.trace,
+    hasMetadata: data.metadata !== undefined,
   };
+  const profile = await durationProfileFor(context, pollData);
+  const firstPollSeconds = initialPollDelaySeconds(
+    data.model,
+    videoSeconds,
+    context.settings.pollPolicy,
+    profile,
+  );
+  pollData.gridStartSeconds = gridStartSeconds(context.settings.pollPolicy, profile);
+  const sinceCreate = context.now() - pollData.createdAt;
+  const delay = Math.max(0, toRealMs(context, firstPollSeconds) - sinceCreate);
+  // States only move forward, so the two writes may land in either order.
+  await Promise.all([
+    context.queues.poll.add("poll", pollData, {
+      jobId: pollId,
+      delay,
+      attempts: 5,
+      backoff: { type: "veoq" },
+    }),
+    context.store.transition(data.batchId, data.customId, "processing"),
+  ]);
+  return { taskId, pollJobId: pollId };
 }
 
 /** Turns a failed create into the BullMQ signal its kind calls for; returns the error to throw. */
@@ -157,31 +142,27 @@ async function handleCreateFailure(
   context: PipelineContext,
   job: Job,
   data: SubmitJobData,
+  log: Logger,
   error: unknown,
 ): Promise<Error> {
-  const log = context.logger.child({
-    batchId: data.batchId,
-    customId: data.customId,
-    jobId: job.id,
-  });
   if (!isProviderError(error)) {
     if (isLastAttempt(job)) {
-      await recordItemFailure(context, {
-        ...failureContextOf("submit", data, job),
-        errorKind: itemErrorKindOf(error),
-        errorMessage: error instanceof Error ? error.message : String(error),
+      await recordItemFailure(context, job, data, {
+        stage: "submit",
+        kind: itemErrorKindOf(error),
+        message: error instanceof Error ? error.message : String(error),
       });
     }
     return error instanceof Error ? error : new Error(String(error));
   }
   switch (decideSubmitFailure(error.kind)) {
     case "fail":
-      await recordItemFailure(context, {
-        ...failureContextOf("submit", data, job),
-        errorKind: error.kind,
-        errorMessage: error.providerMessage ?? error.message,
+      return failItem(context, job, data, {
+        stage: "submit",
+        kind: error.kind,
+        message: error.providerMessage ?? error.message,
+        jobMessage: error.message,
       });
-      return new UnrecoverableError(error.message);
     case "rate_limit": {
       const waitMs = error.retryAfterMs ?? DEFAULT_RATE_LIMIT_WAIT_MS;
       if (error.limitScope === "concurrency") {
@@ -216,10 +197,10 @@ async function handleCreateFailure(
       break;
   }
   if (isLastAttempt(job)) {
-    await recordItemFailure(context, {
-      ...failureContextOf("submit", data, job),
-      errorKind: error.kind,
-      errorMessage: error.message,
+    await recordItemFailure(context, job, data, {
+      stage: "submit",
+      kind: error.kind,
+      message: error.message,
     });
   }
   return error;
