@@ -1,6 +1,13 @@
 export type { Redis } from "ioredis";
+export { expiryPriority } from "./jobs/download-outputs.ts";
 export * from "./jobs/job-data.ts";
-export { downloadJobId, isValidBatchId, pollJobId, submitJobId } from "./jobs/job-ids.ts";
+export {
+  downloadJobId,
+  isValidBatchId,
+  pollJobId,
+  slotHolder,
+  submitJobId,
+} from "./jobs/job-ids.ts";
 export { QUEUE_NAMES, QUEUE_ROLES, type QueueRole } from "./jobs/queue-names.ts";
 export { createQueues, type VeoqQueues } from "./jobs/queues.ts";
 export { type BatchOverview, overviewOf } from "./operations/batch-overview.ts";
@@ -33,7 +40,6 @@ export { credentialsStopReason, resumeSubmissions } from "./records/credentials-
 export {
   DurationHistory,
   type DurationHistoryOptions,
-  durationHistoryKey,
   finishedTaskSeconds,
   type TaskShape,
 } from "./records/duration-history.ts";
@@ -45,7 +51,8 @@ export {
   type SlotUsage,
   slotKeys,
 } from "./records/provider-slots.ts";
-export { reconcileProviderSlots, slotHolder } from "./records/slot-reconciler.ts";
+export { reconcileProviderSlots } from "./records/slot-reconciler.ts";
+export { durationHistoryKey } from "./redis/record-keys.ts";
 export { createRedisConnection, describeRedisUrl } from "./redis/redis-connection.ts";
 export { checkRedisDurability } from "./redis/redis-durability.ts";
 export { shutdownOnSignal } from "./shutdown-on-signal.ts";
@@ -55,7 +62,6 @@ export type {
   PipelineSettings,
 } from "./stages/pipeline-context.ts";
 export type { PipelineObserver } from "./stages/pipeline-observer.ts";
-export { expiryPriority } from "./stages/poll-processor.ts";
 export {
   pipelineSettingsFrom,
   type RunningWorkers,

@@ -9,6 +9,7 @@ import { createQueues } from "./jobs/queues.ts";
 import { DEFAULT_POLL_POLICY } from "./policy/poll-policy.ts";
 import { veoqBackoffStrategy } from "./policy/retry-delay.ts";
 import { BatchStore } from "./records/batch-store.ts";
+import { DurationHistory } from "./records/duration-history.ts";
 import { ProviderSlots } from "./records/provider-slots.ts";
 import { reconcileProviderSlots } from "./records/slot-reconciler.ts";
 import { createRedisConnection } from "./redis/redis-connection.ts";
@@ -112,6 +113,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       now: options.now ?? Date.now,
     }),
     imageCache: new ImageFileCache(),
+    durationHistory: new DurationHistory(commands, config.prefix),
   };
   const concurrency: Record<QueueRole, number> = {
     submit: options.concurrency?.submit ?? config.submitConcurrency,

@@ -1,15 +1,10 @@
 import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
-import type { TaskResultOutput } from "@veoq/contract";
 import type { Logger } from "@veoq/logging";
 import { isProviderError } from "@veoq/provider-client";
 import type { Job } from "bullmq";
-import {
-  type DownloadJobData,
-  type DownloadOutput,
-  downloadJobDataSchema,
-  type SavedFile,
-} from "../jobs/job-data.ts";
+import { downloadOutputsOf } from "../jobs/download-outputs.ts";
+import { type DownloadJobData, downloadJobDataSchema, type SavedFile } from "../jobs/job-data.ts";
 import { decideDownloadFailure } from "../policy/failure-policy.ts";
 import { outputFilePath } from "../policy/output-paths.ts";
 import type { ItemResult } from "../records/item-result.ts";
@@ -82,21 +77,6 @@ async function saveOutputs(
   return result;
 }
 
-/** The outputs of a finished task as the download job keeps them: URL, type, when it expires. */
-export function downloadOutputsOf(
-  context: PipelineContext,
-  videos: readonly TaskResultOutput[],
-  now: number,
-): DownloadOutput[] {
-  return videos.map((video, index) => ({
-    index,
-    url: video.url,
-    type: video.type,
-    expiresAt:
-      video.ttlSeconds === undefined ? undefined : now + toRealMs(context, video.ttlSeconds),
-  }));
-}
-
 /** Returns data with fresh URLs when the failure was an expired URL and a refresh is left; throws otherwise. */
 async function handleDownloadFailure(
   context: PipelineContext,
@@ -138,7 +118,7 @@ async function refreshUrls(
   const refreshed: DownloadJobData = {
     ...data,
     refreshes: data.refreshes + 1,
-    outputs: downloadOutputsOf(context, fresh.videos, now),
+    outputs: downloadOutputsOf(fresh.videos, now, (seconds) => toRealMs(context, seconds)),
   };
   await job.updateData(refreshed);
   return refreshed;

@@ -4,6 +4,7 @@ import type { ProviderClient } from "@veoq/provider-client";
 import type { VeoqQueues } from "../jobs/queues.ts";
 import type { PollPolicySettings } from "../policy/poll-policy.ts";
 import type { BatchStore } from "../records/batch-store.ts";
+import type { DurationHistory } from "../records/duration-history.ts";
 import type { ProviderSlots } from "../records/provider-slots.ts";
 import type { PipelineObserver } from "./pipeline-observer.ts";
 
@@ -42,6 +43,8 @@ export interface PipelineContext {
   slots: ProviderSlots;
   /** Local images already read by this process, reused while unchanged. */
   imageCache: ImageFileCache;
+  /** Past render times per task shape, shared by every worker through Redis. */
+  durationHistory: DurationHistory;
 }
 
 /** Provider seconds -> real milliseconds. */

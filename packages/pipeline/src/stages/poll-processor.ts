@@ -2,8 +2,9 @@ import type { TaskResult } from "@veoq/contract";
 import type { Logger } from "@veoq/logging";
 import { isProviderError } from "@veoq/provider-client";
 import { DelayedError, type Job } from "bullmq";
+import { downloadOutputsOf, expiryPriority } from "../jobs/download-outputs.ts";
 import { type DownloadJobData, type PollJobData, pollJobDataSchema } from "../jobs/job-data.ts";
-import { downloadJobId, submitJobId } from "../jobs/job-ids.ts";
+import { downloadJobId, slotHolder, submitJobId } from "../jobs/job-ids.ts";
 import { addSubmission, originalRequestOf } from "../jobs/resubmission.ts";
 import { decidePollFailure, reasonLooksTransient } from "../policy/failure-policy.ts";
 import {
@@ -11,14 +12,7 @@ import {
   nextPollDelaySeconds,
   pollErrorDelaySeconds,
 } from "../policy/poll-policy.ts";
-import {
-  durationProfileFor,
-  finishedTaskSeconds,
-  recordEtaReported,
-  recordTaskDuration,
-} from "../records/duration-history.ts";
-import { slotHolder } from "../records/slot-reconciler.ts";
-import { downloadOutputsOf } from "./download-processor.ts";
+import { bestEffort, finishedTaskSeconds } from "../records/duration-history.ts";
 import { failItem } from "./item-outcome.ts";
 import { type PipelineContext, toProviderSeconds, toRealMs } from "./pipeline-context.ts";
 import { type StageRun, stageProcessor } from "./stage-processor.ts";
@@ -100,7 +94,11 @@ async function poll(
       if (isPastDeadline(elapsedSeconds, context.settings.pollDeadlineSeconds)) {
         return failTimedOut(context, job, { ...data, trace }, elapsedSeconds);
       }
-      const profile = await durationProfileFor(context, data);
+      const profile = await bestEffort(
+        context.logger,
+        "duration history unavailable; polling without it",
+        () => context.durationHistory.profile(data),
+      );
       const etaReported = result.etaSeconds !== undefined;
       const waitSeconds = nextPollDelaySeconds(
         {
@@ -122,7 +120,9 @@ async function poll(
           ? undefined
           : job.updateProgress(Math.max(0, Math.min(100, result.progressPercent))),
         profile !== undefined && (profile.etaReported ?? false) !== etaReported
-          ? recordEtaReported(context, data, etaReported)
+          ? bestEffort(context.logger, "could not record whether the provider sends eta", () =>
+              context.durationHistory.recordEtaReported(data, etaReported),
+            )
           : undefined,
         data.lastStatus === result.status
           ? undefined
@@ -157,7 +157,10 @@ async function recordFinishedTask(
     lastPollSeconds: data.lastPollSeconds,
     clockReset: data.clockReset,
   });
-  if (seconds !== undefined) await recordTaskDuration(context, data, seconds);
+  if (seconds === undefined) return;
+  await bestEffort(context.logger, "could not record the task duration", () =>
+    context.durationHistory.record(data, seconds),
+  );
 }
 
 async function handOffToDownload(
@@ -180,7 +183,7 @@ async function handOffToDownload(
       },
     );
   }
-  const outputs = downloadOutputsOf(context, result.videos, now);
+  const outputs = downloadOutputsOf(result.videos, now, (seconds) => toRealMs(context, seconds));
   const soonest = Math.min(...outputs.map((o) => o.expiresAt ?? Number.POSITIVE_INFINITY));
   const id = downloadJobId(data.batchId, data.customId, data.submission);
   const downloadData: DownloadJobData = {
@@ -208,15 +211,6 @@ async function handOffToDownload(
     context.store.transition(data.batchId, data.customId, "downloading"),
   ]);
   return { outcome: "succeeded", downloadJobId: id };
-}
-
-/**
- * BullMQ priority (1 = first) from the time left before the soonest URL expires, in seconds:
- * downloads whose URLs expire soonest go first. Unknown expiry goes last.
- */
-export function expiryPriority(expiresAt: number, now: number): number {
-  if (!Number.isFinite(expiresAt)) return 2_000_000;
-  return Math.max(1, Math.min(2_000_000, Math.round((expiresAt - now) / 1000)));
 }
 
 async function handleFailedTask(

@@ -4,12 +4,11 @@ import { ImageFileError, inlineLocalImages } from "@veoq/manifest";
 import { isProviderError } from "@veoq/provider-client";
 import { type Job, RateLimitError } from "bullmq";
 import { type PollJobData, type SubmitJobData, submitJobDataSchema } from "../jobs/job-data.ts";
-import { pollJobId } from "../jobs/job-ids.ts";
+import { pollJobId, slotHolder } from "../jobs/job-ids.ts";
 import { decideSubmitFailure } from "../policy/failure-policy.ts";
 import { gridStartSeconds, initialPollDelaySeconds } from "../policy/poll-policy.ts";
 import { stopSubmissions } from "../records/credentials-stop.ts";
-import { durationProfileFor } from "../records/duration-history.ts";
-import { slotHolder } from "../records/slot-reconciler.ts";
+import { bestEffort } from "../records/duration-history.ts";
 import { failItem, isLastAttempt, itemErrorKindOf, recordItemFailure } from "./item-outcome.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
 import { type StageRun, stageProcessor } from "./stage-processor.ts";
@@ -114,7 +113,11 @@ async function submit(
     trace: data.trace,
     hasMetadata: data.metadata !== undefined,
   };
-  const profile = await durationProfileFor(context, pollData);
+  const profile = await bestEffort(
+    context.logger,
+    "duration history unavailable; polling without it",
+    () => context.durationHistory.profile(pollData),
+  );
   const firstPollSeconds = initialPollDelaySeconds(
     data.model,
     videoSeconds,
