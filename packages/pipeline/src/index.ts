@@ -46,7 +46,11 @@ export {
 } from "./provider-slots.ts";
 export { QUEUE_NAMES, QUEUE_ROLES, type QueueRole } from "./queue-names.ts";
 export { createQueues, type VeoqQueues } from "./queues.ts";
-export { createRedisConnection, describeRedisUrl } from "./redis-connection.ts";
+export {
+  createRedisConnection,
+  describeRedisUrl,
+  PRODUCER_COMMAND_TIMEOUT_MS,
+} from "./redis-connection.ts";
 export { checkRedisDurability } from "./redis-durability.ts";
 export { retryDelayMs } from "./retry-delay.ts";
 export { type RetrySummary, retryFailedItems } from "./retry-failed.ts";
