@@ -42,7 +42,8 @@ describe("producer commands when Redis takes the connection but never answers (S
     rmSync(dir, { recursive: true, force: true });
   });
 
-  // Killed after 40 s: a command still running then has hung (code null).
+  // Killed after 100 s (ten times the command timeout, for a loaded machine): a command still
+  // running then has hung (code null).
   const run = (args: readonly string[]): Promise<CliResult> =>
     new Promise((resolve) => {
       execFile(
@@ -50,7 +51,7 @@ describe("producer commands when Redis takes the connection but never answers (S
         [CLI, ...args],
         {
           cwd: REPO_ROOT,
-          timeout: 40_000,
+          timeout: 100_000,
           killSignal: "SIGKILL",
           env: { ...process.env, REDIS_URL: redis.url, VEOQ_PREFIX: "{veoq}", LOG_LEVEL: "warn" },
         },
@@ -80,5 +81,5 @@ describe("producer commands when Redis takes the connection but never answers (S
       });
       expect(result.stderr).toContain(`127.0.0.1:${redis.port}`);
     }
-  }, 60_000);
+  }, 150_000);
 });
