@@ -19,7 +19,11 @@ export async function observeCall<T>(
   try {
     return await run(state);
   } catch (error) {
-    errorKind = isProviderError(error) ? error.kind : undefined;
+    if (isProviderError(error)) {
+      errorKind = error.kind;
+      // A refused redirect fails before the call could record the answer it did get.
+      state.status ??= error.status;
+    }
     throw error;
   } finally {
     try {

@@ -271,6 +271,9 @@ describe("downloadFile", () => {
       expect(error).toMatchObject({ kind: "invalid_request", operation: "download", status: 302 });
       expect(error.message).toContain(`a ${new URL(location).protocol} URL`);
       expect(existsSync(dest)).toBe(false);
+      expect(events).toEqual([
+        expect.objectContaining({ status: 302, errorKind: "invalid_request" }),
+      ]);
     },
   );
 
