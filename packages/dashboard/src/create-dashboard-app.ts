@@ -4,13 +4,14 @@ import {
   createMetricsRegistry,
   type Registry,
   registerQueueDepthMetrics,
-  withTimeout,
 } from "@veoq/metrics";
-import { type BatchStore, retryFailedItems, type VeoqQueues } from "@veoq/pipeline";
+import type { BatchStore, VeoqQueues } from "@veoq/pipeline";
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
 import { type DashboardCredentials, requireBasicAuth } from "./basic-auth.ts";
 import { createBullBoardRouter } from "./bull-board-router.ts";
-import { type DashboardSource, readBatchView, readDashboardSnapshot } from "./read-batches.ts";
+import { createDashboardEndpoints } from "./dashboard-endpoints.ts";
+import { htmlRoute, jsonRoute } from "./endpoint-renderers.ts";
+import type { DashboardSource } from "./read-batches.ts";
 import {
   type PageContext,
   renderBatchPage,
@@ -19,7 +20,6 @@ import {
   renderSearchPage,
 } from "./render-pages.ts";
 import { sameOriginGuard } from "./same-origin-guard.ts";
-import { searchItems } from "./search-items.ts";
 import type { StuckRule } from "./stuck-items.ts";
 
 /** Where Bull Board is mounted. */
@@ -76,23 +76,19 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
     bullBoardPath: BULL_BOARD_PATH,
     refreshSeconds: options.refreshSeconds ?? 30,
   };
-  const read = <T>(work: Promise<T>) => withTimeout(work, redisTimeoutMs, "redis");
-  const snapshot = () =>
-    read(
-      readDashboardSnapshot(source, {
-        now: now(),
-        batchLimit: options.batchLimit ?? 50,
-        failedLimit: options.failedLimit ?? 10,
-      }),
-    );
-  const batchView = (id: string) =>
-    read(readBatchView(source, id, { now: now(), failedLimit: DETAIL_FAILED_LIMIT }));
-  const retry = async (id: string) => {
-    if ((await read(options.store.getBatch(id))) === undefined) return undefined;
-    return retryFailedItems(options.store, options.queues, id, {
-      submitAttempts: options.submitAttempts ?? 8,
-    });
-  };
+  const endpoints = createDashboardEndpoints({
+    source,
+    store: options.store,
+    queues: options.queues,
+    readOnly,
+    submitAttempts: options.submitAttempts ?? 8,
+    batchLimit: options.batchLimit ?? 50,
+    failedLimit: options.failedLimit ?? 10,
+    detailFailedLimit: DETAIL_FAILED_LIMIT,
+    redisTimeoutMs,
+    now,
+    logger: options.logger,
+  });
 
   const app = express();
   app.disable("x-powered-by");
@@ -123,82 +119,41 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
     createBullBoardRouter(options.queues, { basePath: BULL_BOARD_PATH, readOnly }),
   );
 
-  app.get("/", async (request, response) => {
-    response.type("html").send(renderOverviewPage(await snapshot(), page, retryNotice(request)));
-  });
-  app.get("/batches/:id", async (request, response) => {
-    const batch = await batchView(request.params.id);
-    if (!batch) {
-      response
-        .status(404)
-        .type("html")
-        .send(renderMessagePage("No such batch", `No batch ${request.params.id}.`, page));
-      return;
-    }
-    response.type("html").send(renderBatchPage(batch, page, retryNotice(request)));
-  });
-  app.post("/batches/:id/retry", async (request, response) => {
-    const id = request.params.id;
-    if (readOnly) {
-      response
-        .status(403)
-        .type("html")
-        .send(
-          renderMessagePage(
-            "Read-only",
-            "This dashboard is read-only (DASHBOARD_READ_ONLY).",
-            page,
-          ),
-        );
-      return;
-    }
-    const summary = await retry(id);
-    if (!summary) {
-      response
-        .status(404)
-        .type("html")
-        .send(renderMessagePage("No such batch", `No batch ${id}.`, page));
-      return;
-    }
-    options.logger?.info({ batchId: id, ...summary }, "dashboard: failed items re-queued");
-    response.redirect(
-      303,
-      `/batches/${encodeURIComponent(id)}?retried=${summary.retried}&missing=${summary.skipped.length}`,
-    );
-  });
-  app.get("/search", async (request, response) => {
-    const query = typeof request.query.q === "string" ? request.query.q : "";
-    const hits = await read(searchItems(source, query));
-    response.type("html").send(renderSearchPage(query, hits, page));
-  });
+  app.get(
+    "/",
+    htmlRoute(
+      endpoints.overview,
+      (snapshot, request) => renderOverviewPage(snapshot, page, retryNotice(request)),
+      page,
+    ),
+  );
+  app.get(
+    "/batches/:id",
+    htmlRoute(
+      endpoints.batch,
+      (batch, request) => renderBatchPage(batch, page, retryNotice(request)),
+      page,
+    ),
+  );
+  app.post(
+    "/batches/:id/retry",
+    htmlRoute(
+      endpoints.retry,
+      (summary, request) => ({
+        redirect: `/batches/${encodeURIComponent(String(request.params.id))}?retried=${summary.retried}&missing=${summary.skipped.length}`,
+      }),
+      page,
+    ),
+  );
+  app.get(
+    "/search",
+    htmlRoute(endpoints.search, ({ query, hits }) => renderSearchPage(query, hits, page), page),
+  );
 
-  app.get("/api/batches", async (_request, response) => {
-    response.json(await snapshot());
-  });
-  app.get("/api/batches/:id", async (request, response) => {
-    const batch = await batchView(request.params.id);
-    if (!batch) {
-      response.status(404).json({ error: `no batch ${request.params.id}` });
-      return;
-    }
-    response.json(batch);
-  });
-  app.post("/api/batches/:id/retry", async (request, response) => {
-    if (readOnly) {
-      response.status(403).json({ error: "read-only dashboard" });
-      return;
-    }
-    const summary = await retry(request.params.id);
-    if (!summary) {
-      response.status(404).json({ error: `no batch ${request.params.id}` });
-      return;
-    }
-    response.json(summary);
-  });
-  app.get("/api/search", async (request, response) => {
-    const query = typeof request.query.q === "string" ? request.query.q : "";
-    response.json({ query, hits: await read(searchItems(source, query)) });
-  });
+  app.get("/api/batches", jsonRoute(endpoints.overview));
+  app.get("/api/batches/:id", jsonRoute(endpoints.batch));
+  app.post("/api/batches/:id/retry", jsonRoute(endpoints.retry));
+  app.get("/api/search", jsonRoute(endpoints.search));
 
   app.use((error: unknown, request: Request, response: Response, next: NextFunction) => {
     if (response.headersSent) {
