@@ -3,15 +3,18 @@ import {
   checkReadiness,
   createMetricsRegistry,
   type Registry,
+  readinessText,
   registerQueueDepthMetrics,
 } from "@veoq/metrics";
 import type { BatchStore, VeoqQueues } from "@veoq/pipeline";
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
+import { type AllowedHosts, allowedHostsFor, requireAllowedHost } from "./allowed-hosts.ts";
 import { type DashboardCredentials, requireBasicAuth } from "./basic-auth.ts";
 import { createBullBoardRouter } from "./bull-board-router.ts";
 import { createDashboardEndpoints } from "./dashboard-endpoints.ts";
 import { htmlRoute, jsonRoute } from "./endpoint-renderers.ts";
 import type { DashboardSource } from "./read-batches.ts";
+import type { RedisOutageLog } from "./redis-outage-log.ts";
 import {
   type PageContext,
   renderBatchPage,
@@ -20,6 +23,7 @@ import {
   renderSearchPage,
 } from "./render-pages.ts";
 import { sameOriginGuard } from "./same-origin-guard.ts";
+import { securityHeaders } from "./security-headers.ts";
 import type { StuckRule } from "./stuck-items.ts";
 
 /** Where Bull Board is mounted. */
@@ -28,10 +32,15 @@ export const BULL_BOARD_PATH = "/queues";
 export interface DashboardAppOptions {
   queues: VeoqQueues;
   store: BatchStore;
-  /** HTTP basic auth on every route but /healthz. Default none (startDashboard allows that only on loopback). */
+  /** HTTP basic auth on every route but /healthz and /readyz. Default none (startDashboard allows that only on loopback). */
   credentials?: DashboardCredentials | undefined;
   /** Hide and refuse the retry button and Bull Board's actions (DASHBOARD_READ_ONLY). Default false. */
   readOnly?: boolean;
+  /**
+   * The Host names requests may carry (DNS rebinding); others get 421. Default loopback names
+   * only (startDashboard adds DASHBOARD_HOST and DASHBOARD_ALLOWED_HOSTS).
+   */
+  allowedHosts?: AllowedHosts;
   /** Tries per create request given to re-submitted items (VEOQ_SUBMIT_ATTEMPTS). Default 8. */
   submitAttempts?: number;
   /** When a task counts as stuck. Default poll deadline 1800 s, time scale 1. */
@@ -42,6 +51,12 @@ export interface DashboardAppOptions {
    */
   registry?: Registry;
   logger?: Logger;
+  /**
+   * Told of every Redis failure and success of a request, so an outage is logged once and at a
+   * bounded rate (startDashboard passes the one its connection events feed too). Default none:
+   * each failed request is logged.
+   */
+  redisOutage?: RedisOutageLog;
   /** Newest batches on the overview. Default 50. */
   batchLimit?: number;
   /** Failed items listed per batch on the overview. Default 10 (the batch page lists up to 500). */
@@ -65,6 +80,7 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
   const now = options.now ?? Date.now;
   const redisTimeoutMs = options.redisTimeoutMs ?? 10_000;
   const registry = options.registry ?? defaultRegistry(options.queues);
+  const allowedHosts = options.allowedHosts ?? allowedHostsFor("localhost");
   const source: DashboardSource = {
     store: options.store,
     queues: options.queues,
@@ -88,35 +104,47 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
     redisTimeoutMs,
     now,
     logger: options.logger,
+    redisOutage: options.redisOutage,
   });
 
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
 
+  // Every response, refusals included, forbids framing and sniffing.
+  app.use(securityHeaders(BULL_BOARD_PATH));
+  // Probes (orchestrators, load balancers) need neither credentials nor a known Host (they
+  // often use the pod's address); both answers are terse and name no host.
   app.get("/healthz", (_request, response) => {
     response.type("text/plain").send("ok\n");
   });
-  if (options.credentials) app.use(requireBasicAuth(options.credentials));
-  app.use(sameOriginGuard());
-  app.use((_request, response, next) => {
-    response.set("Cache-Control", "no-store");
-    next();
-  });
-
   app.get("/readyz", async (_request, response) => {
     const state = await checkReadiness(options.store);
     response
       .status(state.ready ? 200 : 503)
       .type("text/plain")
-      .send(state.ready ? "ready\n" : `not ready: ${state.reason}\n`);
+      .send(readinessText(state));
   });
+  app.use(requireAllowedHost(allowedHosts));
+  if (options.credentials) app.use(requireBasicAuth(options.credentials));
+  app.use(sameOriginGuard(allowedHosts));
+  app.use((_request, response, next) => {
+    response.set("Cache-Control", "no-store");
+    next();
+  });
+
   app.get("/metrics", async (_request, response) => {
     response.type(registry.contentType).send(await registry.metrics());
   });
   app.use(
     BULL_BOARD_PATH,
-    createBullBoardRouter(options.queues, { basePath: BULL_BOARD_PATH, readOnly }),
+    createBullBoardRouter(options.queues, {
+      basePath: BULL_BOARD_PATH,
+      readOnly,
+      redisTimeoutMs,
+      redisAnswers: () => options.store.redis.ping(),
+      redisOutage: options.redisOutage,
+    }),
   );
 
   app.get(
@@ -161,8 +189,10 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
       return;
     }
     const message = error instanceof Error ? error.message : String(error);
-    options.logger?.error({ err: error, path: request.path }, "dashboard request failed");
     const status = /redis|ECONNREFUSED|Connection is closed|no answer/i.test(message) ? 503 : 500;
+    // A 503 is Redis being away: one outage, logged at a bounded rate, not one line per page.
+    if (status === 503 && options.redisOutage) options.redisOutage.error(error);
+    else options.logger?.error({ err: error, path: request.path }, "dashboard request failed");
     if (request.path.startsWith("/api/")) {
       response.status(status).json({ error: message });
     } else {

@@ -14,6 +14,7 @@ import {
   readBatchView,
   readDashboardSnapshot,
 } from "./read-batches.ts";
+import type { RedisOutageLog } from "./redis-outage-log.ts";
 import { type SearchHit, searchItems } from "./search-items.ts";
 
 /**
@@ -54,6 +55,8 @@ export interface DashboardEndpointsOptions {
   redisTimeoutMs: number;
   now: () => number;
   logger?: Logger | undefined;
+  /** Told when a read succeeds (ends a logged outage). */
+  redisOutage?: RedisOutageLog | undefined;
 }
 
 const data = <T>(value: T): EndpointOutcome<T> => ({ kind: "data", data: value });
@@ -61,7 +64,11 @@ const noBatch = (id: string): EndpointOutcome<never> => ({ kind: "not-found", wh
 
 /** The dashboard's endpoints, each once; the HTML pages and the JSON API both call these. */
 export function createDashboardEndpoints(options: DashboardEndpointsOptions): DashboardEndpoints {
-  const read = <T>(work: Promise<T>) => withTimeout(work, options.redisTimeoutMs, "redis");
+  const read = async <T>(work: Promise<T>) => {
+    const value = await withTimeout(work, options.redisTimeoutMs, "redis");
+    options.redisOutage?.ready();
+    return value;
+  };
   const batchId = (request: Request) => String(request.params.id);
   return {
     overview: async () =>
