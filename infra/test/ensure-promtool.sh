@@ -7,17 +7,8 @@ set -euo pipefail
 for existing in /usr/local/bin/promtool /usr/bin/promtool; do
   [ -x "$existing" ] && exit 0
 done
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "veoq tests: promtool is missing and apt-get is not available; put promtool (from Prometheus) at /usr/local/bin/promtool" >&2
-  exit 1
-fi
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  if sudo -n true 2>/dev/null; then SUDO="sudo"; else
-    echo "veoq tests: promtool is missing; run: sudo bash infra/test/ensure-promtool.sh" >&2
-    exit 1
-  fi
-fi
+source "$(dirname "$0")/apt-access.sh"
+apt_access "promtool" "sudo bash infra/test/ensure-promtool.sh"
 echo "veoq tests: taking promtool from Debian's prometheus package for the metrics lint test" >&2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -6,8 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDashboardApp } from "../src/index.ts";
-import { listen, type SmallRun, startSmallRun } from "./small-run.ts";
+import { listenOnRun, type SmallRun, startFinishedRun } from "./small-run.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = fileURLToPath(new URL("../../../test-artifacts/", import.meta.url));
@@ -29,19 +28,11 @@ beforeAll(async () => {
       `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)`,
     );
   }
-  run = await startSmallRun("browser");
-  await run.runBatch();
-  // Workers stop so the re-queued item stays visible as queued after the retry.
-  await run.stopWorkers();
-  dashboard = await listen(
-    createDashboardApp({
-      queues: run.queues,
-      store: run.store,
-      credentials: { user: CREDENTIALS.username, password: CREDENTIALS.password },
-      stuckRule: { pollDeadlineSeconds: 1800, timeScale: 0.01 },
-      refreshSeconds: 0,
-    }),
-  );
+  run = await startFinishedRun("browser");
+  dashboard = await listenOnRun(run, {
+    credentials: { user: CREDENTIALS.username, password: CREDENTIALS.password },
+    stuckRule: { pollDeadlineSeconds: 1800, timeScale: 0.01 },
+  });
   attacker = createServer((_request, response) => {
     response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
     response.end(

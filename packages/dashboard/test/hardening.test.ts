@@ -1,26 +1,19 @@
 import { request as httpRequest } from "node:http";
 import { checkWithPromtool } from "@veoq/metrics";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allowedHostsFor, createDashboardApp } from "../src/index.ts";
-import { basicAuth, listen, type SmallRun, startSmallRun } from "./small-run.ts";
+import { allowedHostsFor } from "../src/index.ts";
+import { basicAuth, listenOnRun, type SmallRun, startFinishedRun } from "./small-run.ts";
 
 const AUTH = basicAuth("ops", "hardening-pass");
 let run: SmallRun;
 let dashboard: { url: string; close(): Promise<void> };
 
 beforeAll(async () => {
-  run = await startSmallRun("hardening");
-  await run.runBatch();
-  await run.stopWorkers();
-  dashboard = await listen(
-    createDashboardApp({
-      queues: run.queues,
-      store: run.store,
-      credentials: { user: "ops", password: "hardening-pass" },
-      allowedHosts: allowedHostsFor("127.0.0.1", ["dash.example"]),
-      refreshSeconds: 0,
-    }),
-  );
+  run = await startFinishedRun("hardening");
+  dashboard = await listenOnRun(run, {
+    credentials: { user: "ops", password: "hardening-pass" },
+    allowedHosts: allowedHostsFor("127.0.0.1", ["dash.example"]),
+  });
 }, 60_000);
 
 afterAll(async () => {
