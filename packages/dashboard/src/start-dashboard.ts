@@ -79,7 +79,13 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
         : address.address;
   const url = `http://${shown.includes(":") ? `[${shown}]` : shown}:${address.port}`;
   logger.info(
-    { url, host, auth: credentials !== undefined, readOnly: config.dashboardReadOnly },
+    {
+      url,
+      host,
+      auth: credentials !== undefined,
+      readOnly: config.dashboardReadOnly,
+      allowedHosts: config.dashboardAllowedHosts,
+    },
     "dashboard listening",
   );
   return {
