@@ -6,6 +6,7 @@ import { Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { QUEUE_NAMES, type QueueRole } from "./jobs/queue-names.ts";
 import { createQueues } from "./jobs/queues.ts";
+import { PIPELINE_DEFAULTS } from "./policy/pipeline-defaults.ts";
 import { DEFAULT_POLL_POLICY } from "./policy/poll-policy.ts";
 import { veoqBackoffStrategy } from "./policy/retry-delay.ts";
 import { BatchStore } from "./records/batch-store.ts";
@@ -55,21 +56,13 @@ export interface RunningWorkers {
   close(timeoutMs?: number): Promise<void>;
 }
 
-/** Stalls tolerated per job before BullMQ would fail it; high, because a stall is a crash, not the job's fault. */
-const MAX_STALLED_COUNT = 1000;
-/** How often leaked provider slots are looked for, and how old a slot must be to be checked. */
-const SLOT_RECONCILE_INTERVAL_MS = 30_000;
-const SLOT_RECONCILE_GRACE_MS = 60_000;
-/** At most one "worker error" line per queue per this interval. */
-const WORKER_ERROR_LOG_INTERVAL_MS = 10_000;
-
 export function pipelineSettingsFrom(config: VeoqConfig): PipelineSettings {
   return {
     outputDir: config.outputDir,
     submitAttempts: config.submitAttempts,
     downloadAttempts: config.downloadAttempts,
     retryBaseMs: config.retryBaseMs,
-    retryMaxMs: Math.max(config.retryBaseMs, 60_000),
+    retryMaxMs: Math.max(config.retryBaseMs, PIPELINE_DEFAULTS.retryMaxMs),
     maxResubmits: config.maxResubmits,
     pollDeadlineSeconds: config.pollDeadlineSeconds,
     timeScale: config.timeScale,
@@ -131,7 +124,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   const reportWorkerError = (role: QueueRole, error: Error) => {
     const now = Date.now();
     const entry = errorLog.get(role);
-    if (entry && now - entry.lastAt < WORKER_ERROR_LOG_INTERVAL_MS) {
+    if (entry && now - entry.lastAt < PIPELINE_DEFAULTS.workerErrorLogIntervalMs) {
       entry.suppressed++;
       return;
     }
@@ -153,11 +146,16 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       lockDuration: options.lockDurationMs ?? config.lockDurationMs,
       stalledInterval: options.stalledIntervalMs ?? config.stalledIntervalMs,
       // A job whose worker died is recovered, however often that happens; it never fails for it.
-      maxStalledCount: MAX_STALLED_COUNT,
+      maxStalledCount: PIPELINE_DEFAULTS.maxStalledCount,
       settings: { backoffStrategy: veoqBackoffStrategy(context.settings, context.random) },
       // The limiter is what makes a provider 429 pause the whole submit queue (queue.rateLimit).
       ...(role === "submit"
-        ? { limiter: { max: options.submitRatePerSecond ?? 1_000_000, duration: 1000 } }
+        ? {
+            limiter: {
+              max: options.submitRatePerSecond ?? PIPELINE_DEFAULTS.submitRatePerSecond,
+              duration: 1000,
+            },
+          }
         : {}),
     });
     worker.on("error", (error) => reportWorkerError(role, error));
@@ -179,10 +177,10 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   }
   const reconciler = roles.includes("poll")
     ? setInterval(() => {
-        reconcileProviderSlots(context, SLOT_RECONCILE_GRACE_MS).catch((error: unknown) =>
-          logger.warn({ err: error }, "provider slot reconciliation failed"),
+        reconcileProviderSlots(context, PIPELINE_DEFAULTS.slotReconcileGraceMs).catch(
+          (error: unknown) => logger.warn({ err: error }, "provider slot reconciliation failed"),
         );
-      }, SLOT_RECONCILE_INTERVAL_MS)
+      }, PIPELINE_DEFAULTS.slotReconcileIntervalMs)
     : undefined;
   reconciler?.unref();
   logger.info({ roles, concurrency }, "workers started");

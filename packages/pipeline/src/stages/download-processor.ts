@@ -7,6 +7,7 @@ import { downloadOutputsOf } from "../jobs/download-outputs.ts";
 import { type DownloadJobData, downloadJobDataSchema, type SavedFile } from "../jobs/job-data.ts";
 import { decideDownloadFailure } from "../policy/failure-policy.ts";
 import { outputFilePath } from "../policy/output-paths.ts";
+import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
 import type { ItemResult } from "../records/item-result.ts";
 import {
   completeItem,
@@ -17,9 +18,6 @@ import {
 } from "./item-outcome.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
 import { type StageRun, stageProcessor } from "./stage-processor.ts";
-
-/** Fresh task-result reads allowed per download job when URLs have expired. */
-export const MAX_URL_REFRESHES = 3;
 
 /**
  * Saves every output of a finished task to `<output>/<batch>/<custom_id>/<n>.<ext>`: streams to
@@ -86,7 +84,7 @@ async function handleDownloadFailure(
   error: unknown,
 ): Promise<DownloadJobData> {
   const decision = isProviderError(error) ? decideDownloadFailure(error.kind) : "retry";
-  if (decision === "refresh_urls" && data.refreshes < MAX_URL_REFRESHES) {
+  if (decision === "refresh_urls" && data.refreshes < PIPELINE_DEFAULTS.maxUrlRefreshes) {
     return refreshUrls(context, job, data, log);
   }
   const message = error instanceof Error ? error.message : String(error);
