@@ -4,7 +4,7 @@ import { ImageFileCache } from "@veoq/manifest";
 import { createProviderClient, type ProviderClient } from "@veoq/provider-client";
 import { Worker } from "bullmq";
 import type { Redis } from "ioredis";
-import { QUEUE_NAMES, type QueueRole } from "./jobs/queue-names.ts";
+import { QUEUE_NAMES, QUEUE_ROLES, type QueueRole } from "./jobs/queue-names.ts";
 import { createQueues } from "./jobs/queues.ts";
 import { PIPELINE_DEFAULTS } from "./policy/pipeline-defaults.ts";
 import { DEFAULT_POLL_POLICY } from "./policy/poll-policy.ts";
@@ -23,6 +23,7 @@ import type {
 } from "./stages/pipeline-context.ts";
 import type { PipelineObserver } from "./stages/pipeline-observer.ts";
 import { createPollProcessor } from "./stages/poll-processor.ts";
+import type { Processor } from "./stages/stage-processor.ts";
 import { createSubmitProcessor } from "./stages/submit-processor.ts";
 
 export interface StartWorkersOptions {
@@ -56,6 +57,22 @@ export interface RunningWorkers {
   close(timeoutMs?: number): Promise<void>;
 }
 
+/**
+ * The pipeline's stages, in the order an item passes through them: one BullMQ worker each, whose
+ * processor is built by stageProcessor (stages/stage-processor.ts).
+ */
+const STAGES: Record<
+  QueueRole,
+  {
+    processor: (context: PipelineContext) => Processor<unknown>;
+    concurrency: (config: VeoqConfig) => number;
+  }
+> = {
+  submit: { processor: createSubmitProcessor, concurrency: (c) => c.submitConcurrency },
+  poll: { processor: createPollProcessor, concurrency: (c) => c.pollConcurrency },
+  download: { processor: createDownloadProcessor, concurrency: (c) => c.downloadConcurrency },
+};
+
 export function pipelineSettingsFrom(config: VeoqConfig): PipelineSettings {
   return {
     outputDir: config.outputDir,
@@ -77,7 +94,7 @@ export function pipelineSettingsFrom(config: VeoqConfig): PipelineSettings {
 /** Starts the BullMQ workers of the given roles in this process. */
 export async function startWorkers(options: StartWorkersOptions): Promise<RunningWorkers> {
   const { config, logger } = options;
-  const roles = options.roles ?? (["submit", "poll", "download"] as const);
+  const roles = options.roles ?? QUEUE_ROLES;
   const commands: Redis = createRedisConnection(config.redisUrl, "worker");
   const queues = createQueues(commands, config.prefix);
   const observer = options.observer ?? {};
@@ -108,16 +125,12 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     imageCache: new ImageFileCache(),
     durationHistory: new DurationHistory(commands, config.prefix),
   };
-  const concurrency: Record<QueueRole, number> = {
-    submit: options.concurrency?.submit ?? config.submitConcurrency,
-    poll: options.concurrency?.poll ?? config.pollConcurrency,
-    download: options.concurrency?.download ?? config.downloadConcurrency,
-  };
-  const processors = {
-    submit: createSubmitProcessor(context),
-    poll: createPollProcessor(context),
-    download: createDownloadProcessor(context),
-  };
+  const concurrency = Object.fromEntries(
+    QUEUE_ROLES.map((role) => [
+      role,
+      options.concurrency?.[role] ?? STAGES[role].concurrency(config),
+    ]),
+  ) as Record<QueueRole, number>;
   // While Redis is away every reconnect attempt is an error event: log the first one of an
   // outage loudly, then one summary line per interval instead of one line per attempt.
   const errorLog = new Map<QueueRole, { lastAt: number; suppressed: number }>();
@@ -139,7 +152,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   const workers = roles.map((role) => {
     const connection = createRedisConnection(config.redisUrl, "worker");
     connections.push(connection);
-    const worker = new Worker(QUEUE_NAMES[role], processors[role], {
+    const worker = new Worker(QUEUE_NAMES[role], STAGES[role].processor(context), {
       connection,
       prefix: config.prefix,
       concurrency: concurrency[role],
