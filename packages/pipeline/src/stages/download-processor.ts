@@ -23,7 +23,8 @@ import { type StageRun, stageProcessor } from "./stage-processor.ts";
  * Saves every output of a finished task to `<output>/<batch>/<custom_id>/<n>.<ext>`: streams to
  * a temporary name in the same folder, checks the byte count, hashes, then renames, so a file
  * under its final name is always complete. Files saved by an earlier try are not fetched again.
- * An expired URL leads to one fresh task-result read for new URLs before the job fails.
+ * An expired URL (401/403/404/410) leads to a fresh task-result read for new URLs, up to
+ * PIPELINE_DEFAULTS.maxUrlRefreshes times per job, before the item fails.
  */
 export function createDownloadProcessor(context: PipelineContext) {
   return stageProcessor(context, "download", downloadJobDataSchema, (run) =>
