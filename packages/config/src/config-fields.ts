@@ -199,6 +199,26 @@ export const CONFIG_FIELDS = {
     "Interface `veoq dashboard` listens on",
     z.string().min(1).max(255),
   ),
+  dashboardAllowedHosts: field(
+    "DASHBOARD_ALLOWED_HOSTS",
+    undefined,
+    "Comma-separated extra names the dashboard answers to in the Host header (behind a proxy, a LAN name); loopback and DASHBOARD_HOST always are",
+    z
+      .string()
+      .max(2000)
+      .optional()
+      .transform((v) =>
+        (v ?? "")
+          .split(",")
+          .map((name) => name.trim())
+          .filter((name) => name !== ""),
+      )
+      .refine(
+        (names) =>
+          names.every((name) => /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+|[0-9a-fA-F:]+)$/.test(name)),
+        "must be host names separated by commas (no scheme, port or path)",
+      ),
+  ),
   dashboardPort: field(
     "DASHBOARD_PORT",
     "3000",
