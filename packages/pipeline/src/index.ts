@@ -44,6 +44,7 @@ export {
   reasonLooksTransient,
 } from "./policy/failure-policy.ts";
 export { OutputPathError, outputFilePath } from "./policy/output-paths.ts";
+export { PIPELINE_DEFAULTS } from "./policy/pipeline-defaults.ts";
 export {
   DEFAULT_POLL_POLICY,
   type DurationProfile,
