@@ -54,7 +54,7 @@ export const BATCH_PAGE_SCRIPT = `"use strict";
     td([item.model || ""]);
     const length = [item.duration_seconds === null ? "" : item.duration_seconds + " s", item.resolution || ""];
     td([length.filter((part) => part !== "").join(" · ")]);
-    td([item.submit_attempts === null ? "" : item.submit_attempts + " create · " + (item.polls || 0) + " polls"]);
+    td([item.attempts === null ? "" : item.attempts + " create · " + (item.polls || 0) + " polls"]);
     td(lines(item.task_ids), "muted");
     td([time(item.enqueued_at)]);
     td([time(item.finished_at)]);

@@ -39,7 +39,7 @@ export function htmlRoute<T>(
  */
 export function jsonRoute<T>(
   endpoint: Endpoint<T>,
-  toJson: (data: T) => unknown = (data) => data,
+  toJson: (data: T, request: Request) => unknown = (data) => data,
 ): RequestHandler {
   return async (request, response) => {
     const outcome = await endpoint(request);
@@ -52,7 +52,7 @@ export function jsonRoute<T>(
       response.status(refusal.status).json({ error: refusal.error, ...plan });
       return;
     }
-    response.json(toJson(outcome.data));
+    response.json(toJson(outcome.data, request));
   };
 }
 

@@ -15,7 +15,8 @@ export function itemJson(row: ItemRow): Record<string, unknown> {
     prompt: row.prompt ?? null,
     duration_seconds: row.durationSeconds ?? null,
     resolution: row.resolution ?? null,
-    submit_attempts: row.submitAttempts ?? null,
+    /** Create requests sent (all submissions, all tries), as in `veoq results`. */
+    attempts: row.submitAttempts ?? null,
     polls: row.polls ?? null,
     task_ids: row.taskIds,
     enqueued_at: isoTime(row.enqueuedAt),

@@ -163,7 +163,7 @@ describe("items and retry plan JSON", () => {
     model: string;
     prompt: string;
     duration_seconds: number;
-    submit_attempts: number;
+    attempts: number;
     task_ids: string[];
     finished_at: string | null;
     files: { index: number; path: string; bytes: number; url: string }[];
@@ -191,7 +191,7 @@ describe("items and retry plan JSON", () => {
       model: MODEL,
       prompt: "a lighthouse at dusk",
       duration_seconds: 4,
-      submit_attempts: 1,
+      attempts: 1,
       url: `/batches/${run.batchId}/items/ok-1`,
     });
     expect(ok?.task_ids).toHaveLength(1);
