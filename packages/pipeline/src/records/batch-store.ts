@@ -385,24 +385,21 @@ export class BatchStore {
     const key = this.keys.batch(batchId);
     if ((await this.redis.hget(key, STATE_SETS_FIELD)) !== null) return false;
     if ((await this.redis.hexists(key, "createdAt")) === 0) return false;
-    let cursor = "0";
-    do {
-      const [next, flat] = await this.redis.hscan(
-        this.keys.itemStates(batchId),
-        cursor,
-        "COUNT",
-        1000,
+    const place = (ids: string[]) =>
+      INDEX_SCRIPT.run(
+        this.redis,
+        [this.keys.itemStates(batchId), ...this.stateSetKeys(batchId)],
+        [STATE_NAMES_JSON, ...ids],
       );
-      cursor = next;
-      const ids = flat.filter((_value, i) => i % 2 === 0);
-      if (ids.length > 0) {
-        await INDEX_SCRIPT.run(
-          this.redis,
-          [this.keys.itemStates(batchId), ...this.stateSetKeys(batchId)],
-          [STATE_NAMES_JSON, ...ids],
-        );
+    let chunk: string[] = [];
+    for await (const [customId] of this.scanItemStates(batchId)) {
+      chunk.push(customId);
+      if (chunk.length >= 1000) {
+        await place(chunk);
+        chunk = [];
       }
-    } while (cursor !== "0");
+    }
+    if (chunk.length > 0) await place(chunk);
     await this.redis.hset(key, STATE_SETS_FIELD, "1");
     return true;
   }
