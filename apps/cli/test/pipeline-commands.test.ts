@@ -69,13 +69,13 @@ describe("pipeline commands (enqueue, worker, status, results, retry, resume)", 
     expect(first.code).toBe(0);
     expect(JSON.parse(first.stdout)).toMatchObject({
       batch_id: "cli1",
-      added: 12,
+      added: 13,
       already_present: 0,
       enqueued: true,
     });
     const again = await run(["enqueue", DEMO_MANIFEST, "--batch", "cli1"]);
     expect(again.code).toBe(0);
-    expect(again.stdout).toContain("batch cli1: 0 added, 12 already enqueued");
+    expect(again.stdout).toContain("batch cli1: 0 added, 13 already enqueued");
 
     worker = spawn(process.execPath, [CLI, "worker", "--concurrency", "8"], {
       cwd: REPO_ROOT,
@@ -89,18 +89,19 @@ describe("pipeline commands (enqueue, worker, status, results, retry, resume)", 
       .split("\n")
       .map((l) => JSON.parse(l));
     const last = snapshots.at(-1);
-    expect(last.batches[0]).toMatchObject({ id: "cli1", total: 12, finished: true });
-    expect(last.batches[0].counts.completed).toBe(12);
+    // The one line that carries `[sim:fail]` (i2v-07) fails for good; the rest complete.
+    expect(last.batches[0]).toMatchObject({ batch_id: "cli1", total: 13, finished: true });
+    expect(last.batches[0].counts).toMatchObject({ completed: 12, failed: 1 });
 
     const human = await run(["status", "cli1"]);
-    expect(human.stdout).toMatch(/cli1 +\[#+\] 100% {2}12\/12 final/);
+    expect(human.stdout).toMatch(/cli1 +\[#+\] +100% {2}13\/13 final/);
 
     const results = await run(["results", "cli1"]);
     const rows = results.stdout
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l));
-    expect(rows).toHaveLength(12);
+    expect(rows).toHaveLength(13);
     const multi = rows.find((r) => r.custom_id === "i2v-05");
     expect(multi).toMatchObject({
       status: "completed",
@@ -114,7 +115,7 @@ describe("pipeline commands (enqueue, worker, status, results, retry, resume)", 
 
     const retry = await run(["retry", "cli1"]);
     expect(retry.code).toBe(0);
-    expect(retry.stdout).toContain("0 failed items re-queued");
+    expect(retry.stdout).toContain("1 failed item re-queued");
 
     const resume = await run(["resume"]);
     expect(resume.stdout).toContain("submit queue was not paused");
