@@ -1,8 +1,16 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, type Command as CommandType } from "commander";
-import { EXIT_USAGE } from "./run-action.ts";
+import { EXIT_OK, EXIT_USAGE } from "./run-action.ts";
 
 type Register = (program: CommandType) => void;
+
+// A reader that went away (`veoq results B | head`) ends the command quietly: exit 0, no stack.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(EXIT_OK);
+    throw error;
+  });
+}
 
 /**
  * Every command, in help order, loaded on demand: `veoq enqueue` does not load the dashboard,

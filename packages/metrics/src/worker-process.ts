@@ -22,6 +22,8 @@ export interface WorkerProcessOptions {
   /** Serve /metrics, /healthz and /readyz here; no server when undefined. */
   metrics?: { host: string; port: number };
   logger: Logger;
+  /** Called once the workers (and the metrics server) are up. */
+  onStarted?: (started: { metricsUrl: string | undefined }) => void;
 }
 
 /**
@@ -44,16 +46,25 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<v
     const { queues, store } = running.context;
     registerQueueDepthMetrics(registry, queues);
     registerProviderSlotMetrics(registry, store.redis, config.prefix);
-    metricsServer = await startMetricsServer({
-      registry,
-      readiness: () => checkReadiness(store),
-      host: options.metrics.host,
-      port: options.metrics.port,
-    });
+    try {
+      metricsServer = await startMetricsServer({
+        registry,
+        readiness: () => checkReadiness(store),
+        host: options.metrics.host,
+        port: options.metrics.port,
+      });
+    } catch (error) {
+      // No half-started process: a busy metrics port stops the workers too.
+      await running.close();
+      throw error;
+    }
     logger.info({ url: metricsServer.url }, "metrics server listening");
   }
-  await shutdownOnSignal(async () => {
+  const stopped = shutdownOnSignal(async () => {
     await running.close();
     await metricsServer?.close();
   }, logger);
+  // After the signal handlers are in place: whoever waits for this may stop the process at once.
+  options.onStarted?.({ metricsUrl: metricsServer?.url });
+  await stopped;
 }
