@@ -106,7 +106,13 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       say(
         `enqueued   ${summary.added} jobs from ${path.relative(process.cwd(), manifest)} as batch ${batchId}`,
       );
-      const finished = await watchBatch(session.store, batchId, summary.added, options.timeoutMs);
+      const finished = await watchBatch(
+        session.store,
+        batchId,
+        summary.added,
+        options.timeoutMs,
+        say,
+      );
       const batch = await session.store.getBatch(batchId);
       if (!batch) throw new Error(`batch ${batchId} vanished`);
       const overview = toBatchJson(overviewOf(batch, Date.now()));
@@ -225,6 +231,7 @@ async function watchBatch(
   batchId: string,
   total: number,
   timeoutMs: number,
+  say: (line: string) => void,
 ): Promise<boolean> {
   const display = createProgressDisplay(
     "{label} [{bar}] {percentage}% | {value}/{total} final | {detail}",
@@ -242,7 +249,7 @@ async function watchBatch(
         const detail = `queued ${c.queued} processing ${c.processing} downloading ${c.downloading} completed ${c.completed} failed ${c.failed}`;
         display.update(o.done, { detail });
         if (!process.stderr.isTTY && detail !== lastLine && Date.now() - lastPrinted > 2000) {
-          process.stdout.write(`progress   ${o.done}/${o.total} final: ${detail}\n`);
+          say(`progress   ${o.done}/${o.total} final: ${detail}`);
           lastLine = detail;
           lastPrinted = Date.now();
         }
