@@ -9,6 +9,7 @@ import {
 import type { BatchStore, VeoqQueues } from "@veoq/pipeline";
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
 import { type AllowedHosts, allowedHostsFor, requireAllowedHost } from "./allowed-hosts.ts";
+import { toBatchViewJson, toOverviewJson, toRetryApiJson, toSearchJson } from "./api-json.ts";
 import { type DashboardCredentials, requireBasicAuth } from "./basic-auth.ts";
 import { createBullBoardRouter } from "./bull-board-router.ts";
 import { createDashboardEndpoints } from "./dashboard-endpoints.ts";
@@ -178,10 +179,15 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
     htmlRoute(endpoints.search, ({ query, hits }) => renderSearchPage(query, hits, page), page),
   );
 
-  app.get("/api/batches", jsonRoute(endpoints.overview));
-  app.get("/api/batches/:id", jsonRoute(endpoints.batch));
-  app.post("/api/batches/:id/retry", jsonRoute(endpoints.retry));
-  app.get("/api/search", jsonRoute(endpoints.search));
+  app.get("/api/batches", jsonRoute(endpoints.overview, toOverviewJson));
+  app.get("/api/batches/:id", jsonRoute(endpoints.batch, toBatchViewJson));
+  app.post(
+    "/api/batches/:id/retry",
+    jsonRoute(endpoints.retry, (summary, request) =>
+      toRetryApiJson(summary, String(request.params.id)),
+    ),
+  );
+  app.get("/api/search", jsonRoute(endpoints.search, toSearchJson));
 
   app.use((error: unknown, request: Request, response: Response, next: NextFunction) => {
     if (response.headersSent) {

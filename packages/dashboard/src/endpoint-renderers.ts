@@ -27,8 +27,11 @@ export function htmlRoute<T>(
   };
 }
 
-/** An endpoint as JSON: the data as is, a refusal as `{ error }`. */
-export function jsonRoute<T>(endpoint: Endpoint<T>): RequestHandler {
+/** An endpoint as JSON: the data through `toJson` (the shared schema), a refusal as `{ error }`. */
+export function jsonRoute<T>(
+  endpoint: Endpoint<T>,
+  toJson: (data: T, request: Request) => unknown = (data) => data,
+): RequestHandler {
   return async (request, response) => {
     const outcome = await endpoint(request);
     if (outcome.kind !== "data") {
@@ -36,7 +39,7 @@ export function jsonRoute<T>(endpoint: Endpoint<T>): RequestHandler {
       response.status(refusal.status).json({ error: refusal.error });
       return;
     }
-    response.json(outcome.data);
+    response.json(toJson(outcome.data, request));
   };
 }
 
