@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { type Simulator, startSimulator } from "@veoq/simulator";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { simulatorTestEnv } from "./run-cli.ts";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const CLI = join(REPO_ROOT, "apps", "cli", "bin", "veoq.js");
@@ -41,17 +42,7 @@ describe("pipeline commands (enqueue, worker, status, results, retry, resume)", 
 
   beforeAll(async () => {
     simulator = await startSimulator({ timeScale: 0.01 });
-    env = {
-      ...process.env,
-      REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
-      VEOQ_PREFIX: prefix,
-      JIEKOU_BASE_URL: simulator.url,
-      JIEKOU_API_KEY: "sim-key",
-      VEOQ_TIME_SCALE: "0.01",
-      VEOQ_RETRY_BASE_MS: "50",
-      VEOQ_OUTPUT_DIR: join(dir, "out"),
-      LOG_LEVEL: "warn",
-    };
+    env = simulatorTestEnv(prefix, simulator.url, dir);
   });
 
   afterAll(async () => {

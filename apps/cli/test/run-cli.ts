@@ -40,3 +40,22 @@ export function runCli(args: readonly string[], options: RunOptions = {}): Promi
     child.stdin.end(options.stdin ?? "");
   });
 }
+
+/** The environment of a CLI test against the shared Redis (under `prefix`) and a fast simulator. */
+export function simulatorTestEnv(
+  prefix: string,
+  simulatorUrl: string,
+  dir: string,
+): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+    VEOQ_PREFIX: prefix,
+    JIEKOU_BASE_URL: simulatorUrl,
+    JIEKOU_API_KEY: "sim-key",
+    VEOQ_TIME_SCALE: "0.01",
+    VEOQ_RETRY_BASE_MS: "50",
+    VEOQ_OUTPUT_DIR: join(dir, "out"),
+    LOG_LEVEL: "warn",
+  };
+}

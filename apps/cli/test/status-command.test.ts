@@ -7,7 +7,7 @@ import { batchJson, statusJson } from "@veoq/report";
 import { type Simulator, startSimulator } from "@veoq/simulator";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI, DEMO_DIR, REPO_ROOT, runCli } from "./run-cli.ts";
+import { CLI, DEMO_DIR, REPO_ROOT, runCli, simulatorTestEnv } from "./run-cli.ts";
 
 const MANIFEST = join(DEMO_DIR, "manifest.jsonl");
 const prefix = `{veoq-status-${randomBytes(4).toString("hex")}}`;
@@ -31,17 +31,7 @@ function watchOnTerminal(): Promise<string> {
 
 beforeAll(async () => {
   simulator = await startSimulator({ timeScale: 0.01 });
-  env = {
-    ...process.env,
-    REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
-    VEOQ_PREFIX: prefix,
-    JIEKOU_BASE_URL: simulator.url,
-    JIEKOU_API_KEY: "sim-key",
-    VEOQ_TIME_SCALE: "0.01",
-    VEOQ_RETRY_BASE_MS: "50",
-    VEOQ_OUTPUT_DIR: join(dir, "out"),
-    LOG_LEVEL: "warn",
-  };
+  env = simulatorTestEnv(prefix, simulator.url, dir);
   expect((await runCli(["enqueue", MANIFEST, "--batch", "s1"], { env })).code).toBe(0);
   expect((await runCli(["enqueue", MANIFEST, "--batch", "other"], { env })).code).toBe(0);
   const watching = watchOnTerminal();
