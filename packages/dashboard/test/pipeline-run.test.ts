@@ -277,9 +277,11 @@ describe("items and retry plan JSON", () => {
 
   it("search matches the start of custom ids and links each item's view", async () => {
     const hits = (
-      (await (await fetch(`${dashboard.url}/api/search?q=ok-`)).json()) as { hits: SearchHit[] }
+      (await (await fetch(`${dashboard.url}/api/search?q=ok-`)).json()) as {
+        hits: { custom_id: string; matched_by: string }[];
+      }
     ).hits;
-    expect(hits.map((hit) => `${hit.customId}:${hit.matchedBy}`).sort()).toEqual([
+    expect(hits.map((hit) => `${hit.custom_id}:${hit.matched_by}`).sort()).toEqual([
       "ok-1:custom_id_prefix",
       "ok-2:custom_id_prefix",
     ]);
