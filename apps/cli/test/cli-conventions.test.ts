@@ -83,8 +83,10 @@ describe("veoq conventions", () => {
     expect(retry.code).toBe(0);
     expect(retryJson.parse(JSON.parse(retry.stdout))).toEqual({
       batch_id: "conv-stdin",
+      outcome: "nothing_to_retry",
       retried: 0,
       skipped: [],
+      plan: expect.objectContaining({ batch_id: "conv-stdin", failed: 0, resubmit: 0 }),
     });
     const resume = await runCli(["resume", "--json"], { env });
     expect(resumeJson.parse(JSON.parse(resume.stdout))).toEqual({

@@ -104,9 +104,14 @@ describe("pipeline commands (enqueue, worker, status, results, retry, resume)", 
     const flaky = rows.find((r) => r.custom_id === "i2v-03");
     expect(flaky.task_ids).toHaveLength(2);
 
+    // i2v-07's content-policy failure would fail again: retry leaves it alone unless asked.
     const retry = await run(["retry", "cli1"]);
     expect(retry.code).toBe(0);
-    expect(retry.stdout).toContain("1 failed item re-queued");
+    expect(retry.stdout).toContain("i2v-07  will fail again  task_failed: ");
+    expect(retry.stdout).toContain("nothing to retry");
+    const included = await run(["retry", "cli1", "--include-permanent", "--yes"]);
+    expect(included.code).toBe(0);
+    expect(included.stdout).toContain("1 failed item re-queued");
 
     const resume = await run(["resume"]);
     expect(resume.stdout).toContain("submit queue was not paused");

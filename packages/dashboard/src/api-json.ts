@@ -1,12 +1,9 @@
-import type { RetrySummary } from "@veoq/pipeline";
 import {
   type BatchViewJson,
   type OverviewJson,
   type ResultJson,
-  type RetryJson,
   toBatchJson,
   toResultJson,
-  toRetryJson,
 } from "@veoq/report";
 import type { BatchView, DashboardSnapshot } from "./read-batches.ts";
 import type { SearchHit } from "./search-items.ts";
@@ -51,10 +48,6 @@ export function toOverviewJson(snapshot: DashboardSnapshot): OverviewJson {
     submit_paused: snapshot.submitPaused,
     credentials_stop: snapshot.credentialsStop,
   };
-}
-
-export function toRetryApiJson(summary: RetrySummary, batchId: string): RetryJson {
-  return toRetryJson(batchId, summary);
 }
 
 /** GET /api/search: hits with their result line in the shape of `veoq results`. */

@@ -8,15 +8,16 @@ import {
   registerQueueDepthMetrics,
 } from "@veoq/metrics";
 import type { BatchStore, RetryPlan, VeoqQueues } from "@veoq/pipeline";
+import { toRetryJson, toRetryPlanJson } from "@veoq/report";
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
 import { type AllowedHosts, allowedHostsFor, requireAllowedHost } from "./allowed-hosts.ts";
-import { toBatchViewJson, toOverviewJson, toRetryApiJson, toSearchJson } from "./api-json.ts";
+import { toBatchViewJson, toOverviewJson, toSearchJson } from "./api-json.ts";
 import { type DashboardCredentials, requireBasicAuth } from "./basic-auth.ts";
 import { BATCH_PAGE_SCRIPT } from "./batch-page-script.ts";
 import { createBullBoardRouter } from "./bull-board-router.ts";
 import { createDashboardEndpoints } from "./dashboard-endpoints.ts";
 import { htmlRoute, jsonRoute } from "./endpoint-renderers.ts";
-import { itemDetailJson, itemPageJson, retryPlanJson, retrySummaryJson } from "./item-json.ts";
+import { itemDetailJson, itemPageJson } from "./item-json.ts";
 import type { DashboardSource } from "./read-batches.ts";
 import type { RedisOutageLog } from "./redis-outage-log.ts";
 import { BATCH_PAGE_SCRIPT_PATH, renderBatchPage } from "./render-batch-page.ts";
@@ -255,15 +256,12 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
   app.get("/api/batches/:id/items/:customId", jsonRoute(endpoints.item, itemDetailJson));
   app.get(
     "/api/batches/:id/retry-plan",
-    jsonRoute(endpoints.retryPlan, (view) => retryPlanJson(view.plan, view.estimatedCostUsd)),
+    jsonRoute(endpoints.retryPlan, (view) => toRetryPlanJson(view.plan, view.estimatedCostUsd)),
   );
   app.post(
     "/api/batches/:id/retry",
     ...retryBody,
-    jsonRoute(endpoints.retry, (summary, request) => ({
-      ...toRetryApiJson(summary, String(request.params.id)),
-      plan: retryPlanJson(summary.plan),
-    })),
+    jsonRoute(endpoints.retry, (summary) => toRetryJson(summary)),
   );
   app.get("/api/search", jsonRoute(endpoints.search, toSearchJson));
 

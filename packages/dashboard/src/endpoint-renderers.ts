@@ -1,6 +1,6 @@
+import { toRetryPlanJson } from "@veoq/report";
 import type { Request, RequestHandler } from "express";
 import type { Endpoint, EndpointOutcome } from "./dashboard-endpoints.ts";
-import { retryPlanJson } from "./item-json.ts";
 import { type PageContext, renderMessagePage } from "./render-pages.ts";
 
 /** How an HTML route shows an endpoint's data: a page, or a redirect (after a form post). */
@@ -47,7 +47,7 @@ export function jsonRoute<T>(
       const refusal = refusalOf(outcome);
       const plan =
         outcome.kind === "conflict" && outcome.retryPlan
-          ? { plan: retryPlanJson(outcome.retryPlan) }
+          ? { plan: toRetryPlanJson(outcome.retryPlan) }
           : {};
       response.status(refusal.status).json({ error: refusal.error, ...plan });
       return;

@@ -1,9 +1,8 @@
-import type { RetryPlan, RetrySummary } from "@veoq/pipeline";
 import type { ItemPage, ItemRow } from "./read-items.ts";
 import type { JobLink } from "./search-items.ts";
 
 /**
- * The JSON of the item endpoints and the retry plan, in the snake_case of `veoq results`
+ * The JSON of the item endpoints, in the snake_case of `veoq results`
  * (custom_id, task_ids, ...): one schema for a script whether it reads the CLI or the API.
  */
 export function itemJson(row: ItemRow): Record<string, unknown> {
@@ -54,35 +53,6 @@ export function itemDetailJson(detail: { row: ItemRow; jobs: JobLink[] }): Recor
       state: job.state,
       url: job.url,
     })),
-  };
-}
-
-export function retryPlanJson(plan: RetryPlan, estimatedCostUsd?: number): Record<string, unknown> {
-  return {
-    batch_id: plan.batchId,
-    failed: plan.failed,
-    resubmit: plan.counts.resubmit,
-    repoll: plan.counts.repoll,
-    redownload: plan.counts.redownload,
-    resubmits_by_model: plan.resubmitsByModel,
-    estimated_cost_usd: estimatedCostUsd ?? null,
-    permanent: plan.permanent,
-    include_permanent: plan.includePermanent,
-    skipped_total: plan.skippedTotal,
-    skipped: plan.skipped.map((item) => ({
-      custom_id: item.customId,
-      skip: item.skip,
-      error_kind: item.errorKind ?? null,
-      reason: item.reason ?? null,
-    })),
-  };
-}
-
-export function retrySummaryJson(summary: RetrySummary): Record<string, unknown> {
-  return {
-    retried: summary.retried,
-    skipped: summary.skipped.map((item) => ({ custom_id: item.customId, reason: item.reason })),
-    plan: retryPlanJson(summary.plan),
   };
 }
 

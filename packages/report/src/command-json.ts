@@ -1,22 +1,5 @@
-import type { RetrySummary } from "@veoq/pipeline";
 import { z } from "zod";
 import { batchJson } from "./batch-json.ts";
-
-/** `veoq retry --json` (and the dashboard's POST /api/batches/:id/retry). */
-export const retryJson = z.object({
-  batch_id: z.string(),
-  retried: z.number().int(),
-  skipped: z.array(z.object({ custom_id: z.string(), reason: z.string() })),
-});
-export type RetryJson = z.infer<typeof retryJson>;
-
-export function toRetryJson(batchId: string, summary: RetrySummary): RetryJson {
-  return {
-    batch_id: batchId,
-    retried: summary.retried,
-    skipped: summary.skipped.map((s) => ({ custom_id: s.customId, reason: s.reason })),
-  };
-}
 
 /** `veoq resume --json`. */
 export const resumeJson = z.object({

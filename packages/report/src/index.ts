@@ -1,12 +1,9 @@
 export { type BatchJson, batchJson, remainingSeconds, toBatchJson } from "./batch-json.ts";
 export {
   type ResumeJson,
-  type RetryJson,
   resumeJson,
-  retryJson,
   type StatusJson,
   statusJson,
-  toRetryJson,
   type WorkerStartedJson,
   workerStartedJson,
 } from "./command-json.ts";
@@ -23,3 +20,12 @@ export {
 } from "./dashboard-json.ts";
 export { formatDuration, formatThroughput } from "./duration-text.ts";
 export { RESULT_STATES, type ResultJson, resultJson, toResultJson } from "./result-json.ts";
+export {
+  type RetryJson,
+  type RetryPlanJson,
+  retryJson,
+  retryPlanJson,
+  toRetryJson,
+  toRetryNotRunJson,
+  toRetryPlanJson,
+} from "./retry-json.ts";

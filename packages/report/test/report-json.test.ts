@@ -1,4 +1,4 @@
-import { overviewOf } from "@veoq/pipeline";
+import { overviewOf, planRetryOf } from "@veoq/pipeline";
 import { describe, expect, it } from "vitest";
 import {
   batchJson,
@@ -6,8 +6,10 @@ import {
   formatDuration,
   remainingSeconds,
   resultJson,
+  retryPlanJson,
   toBatchJson,
   toResultJson,
+  toRetryPlanJson,
 } from "../src/index.ts";
 
 const counts = { queued: 0, processing: 2, downloading: 0, completed: 6, failed: 2 };
@@ -63,5 +65,57 @@ describe("the shared report schema", () => {
     expect(countOf(3, "valid line")).toBe("3 valid lines");
     expect(formatDuration(42)).toBe("42 s");
     expect(formatDuration(185)).toBe("3 min 5 s");
+  });
+
+  it("writes a retry plan in snake_case: paid and free counts, what is left alone and why", () => {
+    const failed = (
+      customId: string,
+      errorKind: string,
+      failedStage: string,
+      errorMessage: string,
+    ) => ({
+      customId,
+      result: {
+        batchId: "b",
+        customId,
+        model: "veo-3.1-lite",
+        status: "failed" as const,
+        taskIds: [],
+        files: [],
+        errorKind,
+        errorMessage,
+        failedStage,
+        failedJobId: "1",
+        submission: 0,
+        submitAttempts: 1,
+        polls: 0,
+        enqueuedAt: 0,
+        submittedAt: undefined,
+        finishedAt: 1,
+        metadata: undefined,
+      } as never,
+    });
+    const plan = planRetryOf("b", [
+      failed("a", "task_failed", "poll", "internal error, please retry"),
+      failed("b", "timeout", "poll", "timed out"),
+      failed("c", "task_failed", "poll", "content policy violation"),
+      { customId: "d", result: undefined },
+    ]);
+    const json = toRetryPlanJson(plan);
+    expect(retryPlanJson.parse(json)).toEqual(json);
+    expect(json).toMatchObject({
+      failed: 4,
+      resubmit: 1,
+      repoll: 1,
+      redownload: 0,
+      resubmits_by_model: { "veo-3.1-lite": 1 },
+      estimated_cost_usd: null,
+      permanent: 1,
+      skipped_total: 2,
+      skipped: [
+        { custom_id: "c", skip: "permanent", error_kind: "task_failed" },
+        { custom_id: "d", skip: "no_record", error_kind: null, reason: null },
+      ],
+    });
   });
 });

@@ -1,46 +1,114 @@
-import { retryFailedItems } from "@veoq/pipeline";
-import { countOf, toRetryJson } from "@veoq/report";
+import { planRetry, type RetryPlan, RetryPlanChangedError, retryFailedItems } from "@veoq/pipeline";
+import {
+  countOf,
+  type RetryJson,
+  toRetryJson,
+  toRetryNotRunJson,
+  toRetryPlanJson,
+} from "@veoq/report";
 import type { Command } from "commander";
+import { confirmOnTerminal } from "../confirm-prompt.ts";
 import { loadConfig } from "../env.ts";
 import { openQueueSession } from "../queue-session.ts";
-import { runAction, UsageError } from "../run-action.ts";
+import { formatRetryPlan, queuedBy } from "../retry-plan-text.ts";
+import { EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, runAction, UsageError } from "../run-action.ts";
 
-/** Skipped items listed one per line; the rest are counted. */
+/** Items that could not be re-queued listed one per line; the rest are counted. */
 const MAX_LISTED_SKIPPED = 50;
+
+interface RetryFlags {
+  json?: boolean;
+  yes?: boolean;
+  includePermanent?: boolean;
+}
+
+/**
+ * The estimated cost (USD) of a plan's re-submissions. The seam for a price table: none is
+ * available to the CLI yet, so the plan says `estimated_cost_usd: null` ("cost not estimated").
+ */
+async function priceRetry(_plan: RetryPlan): Promise<number | undefined> {
+  return undefined;
+}
 
 export function registerRetryCommand(program: Command): void {
   program
     .command("retry")
-    .description("re-queue the failed items of a batch")
+    .description(
+      "re-queue the failed items of a batch: says what it will do (paid re-submissions, free re-polls and re-downloads) and asks first",
+    )
     .argument("<batch>", "batch id")
-    .option("--json", "print one JSON summary object")
+    .option("-y, --yes", "agree without asking (needed to pay for re-submissions off a terminal)")
+    .option(
+      "--include-permanent",
+      "re-submit failures that will fail again too (invalid request, content policy)",
+    )
+    .option("--json", "print the plan and the outcome as one JSON object")
     .action(
-      runAction(async (batchId: string, flags: { json?: boolean }) => {
+      runAction(async (batchId: string, flags: RetryFlags) => {
         const config = loadConfig();
         const session = await openQueueSession(config);
+        const json = flags.json === true;
+        // With --json, stdout carries the one JSON object: the summary and prompt go to stderr.
+        const say = (line: string) => (json ? process.stderr : process.stdout).write(`${line}\n`);
+        const printJson = (value: RetryJson) => process.stdout.write(`${JSON.stringify(value)}\n`);
         try {
           if ((await session.store.getBatch(batchId)) === undefined) {
             throw new UsageError(`no batch ${JSON.stringify(batchId)} (see \`veoq status\`)`);
           }
+          const includePermanent = flags.includePermanent === true;
+          const plan = await planRetry(session.store, batchId, { includePermanent });
+          const cost = await priceRetry(plan);
+          const planJson = toRetryPlanJson(plan, cost);
+          for (const line of formatRetryPlan(planJson)) say(line);
+
+          const queued = queuedBy(planJson);
+          if (queued === 0) {
+            say("nothing to retry");
+            if (json) printJson(toRetryNotRunJson(plan, "nothing_to_retry", cost));
+            return EXIT_OK;
+          }
+          const question = `re-queue ${countOf(queued, "item")}${plan.counts.resubmit > 0 ? ` (${plan.counts.resubmit} paid)` : ""}?`;
+          if (flags.yes !== true) {
+            if (process.stdin.isTTY) {
+              if (!(await confirmOnTerminal(question, json ? process.stderr : process.stdout))) {
+                say("nothing re-queued");
+                if (json) printJson(toRetryNotRunJson(plan, "not_confirmed", cost));
+                return EXIT_OK;
+              }
+            } else if (plan.counts.resubmit > 0) {
+              // Free re-polls and re-downloads may go ahead unasked; paying needs a yes.
+              if (json) printJson(toRetryNotRunJson(plan, "not_confirmed", cost));
+              process.stderr.write(
+                `veoq: retry would re-submit ${countOf(plan.counts.resubmit, "item")} (paid) and there is no terminal to confirm on: run it again with --yes to agree; nothing was re-queued\n`,
+              );
+              return EXIT_USAGE;
+            }
+          }
+
           const summary = await retryFailedItems(session.store, session.queues, batchId, {
             submitAttempts: config.submitAttempts,
+            includePermanent,
+            // What was shown and agreed to: a batch whose failures changed meanwhile pays no more.
+            maxResubmits: plan.counts.resubmit,
+          }).catch((error: unknown) => {
+            if (!(error instanceof RetryPlanChangedError)) throw error;
+            process.stderr.write(
+              `veoq: ${error.message}: the batch's failures changed since its summary; nothing was re-queued, run \`veoq retry ${batchId}\` again\n`,
+            );
+            return undefined;
           });
-          if (flags.json) {
-            process.stdout.write(`${JSON.stringify(toRetryJson(batchId, summary))}\n`);
-            return summary.skipped.length > 0 ? 1 : 0;
-          }
-          process.stdout.write(
-            `batch ${batchId}: ${countOf(summary.retried, "failed item")} re-queued\n`,
-          );
+          if (summary === undefined) return EXIT_PROBLEM;
+          if (json) printJson(toRetryJson(summary, cost));
+          say(`batch ${batchId}: ${countOf(summary.retried, "failed item")} re-queued`);
           for (const { customId, reason } of summary.skipped.slice(0, MAX_LISTED_SKIPPED)) {
-            process.stdout.write(`could not retry ${customId}: ${reason}\n`);
+            say(`could not retry ${customId}: ${reason}`);
           }
           if (summary.skipped.length > MAX_LISTED_SKIPPED) {
-            process.stdout.write(
-              `... and ${summary.skipped.length - MAX_LISTED_SKIPPED} more that could not be retried\n`,
+            say(
+              `... and ${summary.skipped.length - MAX_LISTED_SKIPPED} more that could not be retried`,
             );
           }
-          return summary.skipped.length > 0 ? 1 : 0;
+          return summary.skipped.length > 0 ? EXIT_PROBLEM : EXIT_OK;
         } finally {
           await session.close();
         }

@@ -1,0 +1,202 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { retryJson, statusJson } from "@veoq/report";
+import { type Simulator, startSimulator } from "@veoq/simulator";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLI, DEMO_DIR, REPO_ROOT, runCli, simulatorTestEnv } from "./run-cli.ts";
+
+const prefix = `{veoq-retry-${randomBytes(4).toString("hex")}}`;
+const dir = mkdtempSync(join(tmpdir(), "veoq-retry-"));
+let simulator: Simulator;
+let env: NodeJS.ProcessEnv;
+let worker: ChildProcess | undefined;
+
+const MODEL = "veo-3.1-generate-img2video";
+const line = (customId: string, prompt: string) =>
+  JSON.stringify({
+    custom_id: customId,
+    model: MODEL,
+    input: {
+      prompt,
+      image: join(DEMO_DIR, "images", "scene.jpg"),
+      generate_audio: false,
+      duration_seconds: 4,
+    },
+  });
+
+/**
+ * One failure of each kind a retry treats differently: a transient task failure (re-submitted:
+ * paid), a timed-out poll (polled again: free), a content-policy failure (left alone).
+ */
+const MANIFEST = [
+  line("ok", "a calm lake [sim:duration=1]"),
+  line("flaky", "a fox in the snow [sim:fail-once] [sim:duration=1]"),
+  line("slow", "a very long shot [sim:duration=100000]"),
+  line("banned", "a doomed shot [sim:fail] [sim:duration=1]"),
+].join("\n");
+
+/** Runs `veoq retry ARGS` on a pseudo-terminal (through `script`), typing `answer` at its prompt. */
+function retryOnTerminal(args: string, answer: string): Promise<{ code: number; out: string }> {
+  const child = spawn(
+    "script",
+    ["-qfec", `exec ${process.execPath} ${CLI} retry ${args}`, "/dev/null"],
+    {
+      cwd: REPO_ROOT,
+      env,
+    },
+  );
+  let out = "";
+  let answered = false;
+  child.stdout.on("data", (chunk) => {
+    out += chunk;
+    if (!answered && out.includes("[y/N]")) {
+      answered = true;
+      child.stdin.write(`${answer}\r`);
+    }
+  });
+  return new Promise((resolve) =>
+    child.on("close", (code) => resolve({ code: code ?? -1, out: out.replaceAll("\r", "") })),
+  );
+}
+
+async function batchCounts() {
+  const status = statusJson.parse(
+    JSON.parse((await runCli(["status", "r1", "--json"], { env })).stdout),
+  );
+  return status.batches[0]?.counts;
+}
+
+beforeAll(async () => {
+  simulator = await startSimulator({ timeScale: 0.01 });
+  env = {
+    ...simulatorTestEnv(prefix, simulator.url, dir),
+    // No automatic re-submission, so the transient failure stays failed for `retry` to plan.
+    VEOQ_MAX_RESUBMITS: "0",
+    VEOQ_POLL_DEADLINE_SECONDS: "60",
+  };
+  const manifest = join(dir, "retry.jsonl");
+  writeFileSync(manifest, `${MANIFEST}\n`);
+  expect((await runCli(["enqueue", manifest, "--batch", "r1"], { env })).code).toBe(0);
+  worker = spawn(process.execPath, [CLI, "worker", "--concurrency", "4"], { env, stdio: "ignore" });
+  expect((await runCli(["status", "r1", "--watch", "--json"], { env })).code).toBe(0);
+  worker.kill("SIGTERM");
+  await once(worker, "exit");
+  worker = undefined;
+  expect(await batchCounts()).toMatchObject({ completed: 1, failed: 3 });
+}, 120_000);
+
+afterAll(async () => {
+  worker?.kill("SIGKILL");
+  await simulator?.close();
+  const redis = new Redis(env.REDIS_URL as string);
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("veoq retry", () => {
+  it("off a terminal without --yes: prints the plan, refuses to pay (exit 2), re-queues nothing", async () => {
+    const result = await runCli(["retry", "r1"], { env });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toContain("batch r1: 3 failed items; retry will");
+    expect(result.stdout).toMatch(
+      /re-submit +1 +paid: a new provider task each \(veo-3\.1-generate-img2video × 1; cost not estimated\)/,
+    );
+    expect(result.stdout).toMatch(/poll again +1 +free/);
+    expect(result.stdout).toMatch(/download again +0 +free/);
+    expect(result.stdout).toMatch(/leave alone +1\n +banned {2}will fail again {2}task_failed: /);
+    expect(result.stdout).toContain("--include-permanent re-submits it (paid)");
+    expect(result.stderr).toBe(
+      "veoq: retry would re-submit 1 item (paid) and there is no terminal to confirm on: run it again with --yes to agree; nothing was re-queued\n",
+    );
+    expect(await batchCounts()).toMatchObject({ failed: 3 });
+  });
+
+  it("--json prints the plan and the outcome in the shared schema (stdout holds only the JSON)", async () => {
+    const result = await runCli(["retry", "r1", "--json"], { env });
+    expect(result.code).toBe(2);
+    const json = retryJson.parse(JSON.parse(result.stdout));
+    expect(json).toEqual({
+      batch_id: "r1",
+      outcome: "not_confirmed",
+      retried: 0,
+      skipped: [],
+      plan: {
+        batch_id: "r1",
+        failed: 3,
+        resubmit: 1,
+        repoll: 1,
+        redownload: 0,
+        resubmits_by_model: { [MODEL]: 1 },
+        estimated_cost_usd: null,
+        permanent: 1,
+        include_permanent: false,
+        skipped_total: 1,
+        skipped: [
+          {
+            custom_id: "banned",
+            skip: "permanent",
+            error_kind: "task_failed",
+            reason: expect.any(String),
+          },
+        ],
+      },
+    });
+    const included = retryJson.parse(
+      JSON.parse((await runCli(["retry", "r1", "--json", "--include-permanent"], { env })).stdout),
+    );
+    expect(included.plan).toMatchObject({ resubmit: 2, skipped_total: 0, include_permanent: true });
+  });
+
+  it("on a terminal asks first: a no re-queues nothing", async () => {
+    const declined = await retryOnTerminal("r1", "n");
+    expect(declined.out).toContain("re-queue 2 items (1 paid)? [y/N]");
+    expect(declined.out).toContain("nothing re-queued");
+    expect(declined.code).toBe(0);
+    expect(await batchCounts()).toMatchObject({ failed: 3 });
+  });
+
+  it("on a terminal, a yes re-queues the planned items and leaves the permanent failure alone", async () => {
+    const agreed = await retryOnTerminal("r1", "y");
+    expect(agreed.out).toContain("batch r1: 2 failed items re-queued");
+    expect(agreed.code).toBe(0);
+    expect(await batchCounts()).toMatchObject({ failed: 1, queued: 1, processing: 1 });
+  });
+
+  it("without a terminal, free re-polls go ahead unasked; paying needs --yes", async () => {
+    // The re-submission completes, the re-polled task times out again, `banned` stays failed.
+    worker = spawn(process.execPath, [CLI, "worker", "--concurrency", "4"], {
+      env,
+      stdio: "ignore",
+    });
+    expect((await runCli(["status", "r1", "--watch", "--json"], { env })).code).toBe(0);
+    worker.kill("SIGTERM");
+    await once(worker, "exit");
+    worker = undefined;
+    expect(await batchCounts()).toMatchObject({ completed: 2, failed: 2 });
+
+    const free = await runCli(["retry", "r1"], { env });
+    expect(free.code).toBe(0);
+    expect(free.stdout).toMatch(/re-submit +0/);
+    expect(free.stdout).toContain("batch r1: 1 failed item re-queued");
+    expect(await batchCounts()).toMatchObject({ failed: 1, processing: 1 });
+
+    const refused = await runCli(["retry", "r1", "--include-permanent"], { env });
+    expect(refused.code).toBe(2);
+    expect(await batchCounts()).toMatchObject({ failed: 1 });
+    const paid = await runCli(["retry", "r1", "--include-permanent", "--yes", "--json"], { env });
+    expect(paid.code).toBe(0);
+    expect(retryJson.parse(JSON.parse(paid.stdout))).toMatchObject({
+      outcome: "retried",
+      retried: 1,
+      plan: { resubmit: 1, include_permanent: true },
+    });
+    expect(await batchCounts()).toMatchObject({ failed: 0, queued: 1 });
+  });
+});

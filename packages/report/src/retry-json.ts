@@ -1,0 +1,100 @@
+import type { RetryPlan, RetrySummary } from "@veoq/pipeline";
+import { z } from "zod";
+
+/**
+ * What a retry of a batch would do, before it does it: `veoq retry` (its summary and `--json`)
+ * and the dashboard's GET /api/batches/:id/retry-plan print this.
+ */
+export const retryPlanJson = z.object({
+  batch_id: z.string(),
+  /** Failed items of the batch. */
+  failed: z.number().int(),
+  /** Re-submitted: a new provider task each (paid). */
+  resubmit: z.number().int(),
+  /** Polled again with a new deadline (timed out: free). */
+  repoll: z.number().int(),
+  /** Downloaded again (the task is paid for: free). */
+  redownload: z.number().int(),
+  resubmits_by_model: z.record(z.string(), z.number().int()),
+  /** The re-submissions' estimated cost; null when no price table was given to price them. */
+  estimated_cost_usd: z.number().nullable(),
+  /** Failures that will fail again (invalid request or input, a content-policy reason). */
+  permanent: z.number().int(),
+  include_permanent: z.boolean(),
+  /** Items left alone in all (`skipped` lists up to 50). */
+  skipped_total: z.number().int(),
+  skipped: z.array(
+    z.object({
+      custom_id: z.string(),
+      skip: z.enum(["permanent", "no_record"]),
+      error_kind: z.string().nullable(),
+      reason: z.string().nullable(),
+    }),
+  ),
+});
+export type RetryPlanJson = z.infer<typeof retryPlanJson>;
+
+export function toRetryPlanJson(plan: RetryPlan, estimatedCostUsd?: number): RetryPlanJson {
+  return {
+    batch_id: plan.batchId,
+    failed: plan.failed,
+    resubmit: plan.counts.resubmit,
+    repoll: plan.counts.repoll,
+    redownload: plan.counts.redownload,
+    resubmits_by_model: { ...plan.resubmitsByModel },
+    estimated_cost_usd: estimatedCostUsd ?? null,
+    permanent: plan.permanent,
+    include_permanent: plan.includePermanent,
+    skipped_total: plan.skippedTotal,
+    skipped: plan.skipped.map((item) => ({
+      custom_id: item.customId,
+      skip: item.skip,
+      error_kind: item.errorKind ?? null,
+      reason: item.reason ?? null,
+    })),
+  };
+}
+
+/**
+ * What became of a retry: `veoq retry --json` and the dashboard's POST /api/batches/:id/retry.
+ * `outcome` says whether anything was re-queued: `retried`; `nothing_to_retry` (every failure
+ * was left alone); `not_confirmed` (declined at the prompt, or paid re-submissions without a
+ * terminal to confirm on and no `--yes`).
+ */
+export const retryJson = z.object({
+  batch_id: z.string(),
+  outcome: z.enum(["retried", "nothing_to_retry", "not_confirmed"]),
+  /** Items re-queued. */
+  retried: z.number().int(),
+  /** Planned items that could not be re-queued, with why (their jobs were removed meanwhile). */
+  skipped: z.array(z.object({ custom_id: z.string(), reason: z.string() })),
+  plan: retryPlanJson,
+});
+export type RetryJson = z.infer<typeof retryJson>;
+
+/** A retry that ran (see retryFailedItems). */
+export function toRetryJson(summary: RetrySummary, estimatedCostUsd?: number): RetryJson {
+  const planned = summary.plan.retries.length;
+  return {
+    batch_id: summary.plan.batchId,
+    outcome: planned === 0 ? "nothing_to_retry" : "retried",
+    retried: summary.retried,
+    skipped: summary.skipped.map((s) => ({ custom_id: s.customId, reason: s.reason })),
+    plan: toRetryPlanJson(summary.plan, estimatedCostUsd),
+  };
+}
+
+/** A retry that did not run (nothing to retry, or not confirmed): nothing was re-queued. */
+export function toRetryNotRunJson(
+  plan: RetryPlan,
+  outcome: "nothing_to_retry" | "not_confirmed",
+  estimatedCostUsd?: number,
+): RetryJson {
+  return {
+    batch_id: plan.batchId,
+    outcome,
+    retried: 0,
+    skipped: [],
+    plan: toRetryPlanJson(plan, estimatedCostUsd),
+  };
+}
