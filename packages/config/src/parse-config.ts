@@ -42,7 +42,7 @@ export function requireApiKey(config: VeoqConfig): string {
       {
         env: "JIEKOU_API_KEY",
         message:
-          "is required to talk to the provider (for the simulator: start `pnpm veoq mock` and set JIEKOU_API_KEY=sim-key JIEKOU_BASE_URL=http://127.0.0.1:4010)",
+          "is required to talk to the provider (for the simulator: start `veoq mock` and set JIEKOU_API_KEY=sim-key JIEKOU_BASE_URL=http://127.0.0.1:4010)",
       },
     ]);
   }

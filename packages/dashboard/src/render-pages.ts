@@ -144,10 +144,10 @@ function queueTable(snapshot: DashboardSnapshot, page: PageContext): string {
 
 function stopBanner(snapshot: DashboardSnapshot): string {
   if (snapshot.credentialsStop) {
-    return `<div class="banner"><b>Submissions stopped:</b> ${e(snapshot.credentialsStop)}. Fix the key or balance, then run <code>pnpm veoq resume</code>.</div>`;
+    return `<div class="banner"><b>Submissions stopped:</b> ${e(snapshot.credentialsStop)}. Fix the key or balance, then run <code>veoq resume</code>.</div>`;
   }
   if (snapshot.submitPaused) {
-    return `<div class="banner">The submit queue is paused (<code>pnpm veoq resume</code> resumes it).</div>`;
+    return `<div class="banner">The submit queue is paused (<code>veoq resume</code> resumes it).</div>`;
   }
   return "";
 }
@@ -159,7 +159,7 @@ export function renderOverviewPage(
 ): string {
   const batches =
     snapshot.batches.length === 0
-      ? `<section class="box">No batches yet (<code>pnpm veoq enqueue &lt;manifest&gt;</code>).</section>`
+      ? `<section class="box">No batches yet (<code>veoq enqueue &lt;manifest&gt;</code>).</section>`
       : snapshot.batches.map((batch) => batchSection(batch, page, false)).join("");
   const flash = notice ? `<div class="notice">${e(notice)}</div>` : "";
   return layout(

@@ -16,6 +16,7 @@ import { reconcileProviderSlots } from "./records/slot-reconciler.ts";
 import { createRedisConnection } from "./redis/redis-connection.ts";
 import { checkRedisDurability } from "./redis/redis-durability.ts";
 import { createDownloadProcessor } from "./stages/download-processor.ts";
+import { failureLogged } from "./stages/item-outcome.ts";
 import type {
   PipelineContext,
   PipelineHooks,
@@ -174,6 +175,8 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     });
     worker.on("error", (error) => reportWorkerError(role, error));
     worker.on("failed", (job, error) => {
+      // A processor that failed the item already logged it (one failure, one line).
+      if (job && failureLogged(job)) return;
       if (job && (job.finishedOn !== undefined || job.attemptsMade >= (job.opts.attempts ?? 1))) {
         logger.error(
           { jobId: job.id, queue: role, errorMessage: error.message },

@@ -1,3 +1,4 @@
+import { createLogger } from "@veoq/logging";
 import { afterEach, describe, expect, it } from "vitest";
 import { batchResults, credentialsStopReason, resumeSubmissions } from "../src/index.ts";
 import {
@@ -52,7 +53,8 @@ describe("pipeline under provider faults", () => {
 
   it("pauses submissions on 401 (wrong key) and fails no job", async () => {
     h = await createHarness({ env: { JIEKOU_API_KEY: "wrong-key" } });
-    await h.start();
+    const lines: string[] = [];
+    await h.start({ logger: capturingLogger(lines) });
     await h.enqueue(await h.writeManifest([img2videoLine("a")]));
     await h.waitFor(
       async () => (await credentialsStopReason(h.store)) !== undefined,
@@ -62,6 +64,29 @@ describe("pipeline under provider faults", () => {
     expect(await h.queues.submit.isPaused()).toBe(true);
     expect(await h.queues.submit.getFailedCount()).toBe(0);
     expect(await credentialsStopReason(h.store)).not.toContain("wrong-key");
+    // The command as people run it (an installed `veoq`), not the checkout's `pnpm veoq`.
+    const stop = lines.find((line) => line.includes("CREDENTIALS STOP"));
+    expect(stop).toContain("then run `veoq resume`");
+    expect(stop).not.toContain("pnpm");
+  });
+
+  it("logs an item that fails for good once, in one line naming it and why", async () => {
+    h = await createHarness();
+    const lines: string[] = [];
+    await h.start({ logger: capturingLogger(lines) });
+    await h.enqueue(
+      await h.writeManifest([
+        img2videoLine("fine"),
+        img2videoLine("doomed", { prompt: "x [sim:fail]" }),
+      ]),
+    );
+    await h.waitForBatch("b1");
+    const failures = lines
+      .map((line) => JSON.parse(line) as { level: number; msg: string; customId?: string })
+      .filter((line) => line.level >= 40 && (line.customId === "doomed" || /fail/.test(line.msg)));
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({ level: 50, customId: "doomed" });
+    expect(failures[0]?.msg).toMatch(/^item failed at poll: /);
   });
 
   it("retries transient errors and dropped connections until every item completes", async () => {
@@ -140,3 +165,11 @@ describe("pipeline under provider faults", () => {
     expect(h.simulator.stats().downloads.expired).toBeGreaterThanOrEqual(1);
   });
 });
+
+/** A JSON logger at warn level whose lines land in `lines`. */
+function capturingLogger(lines: string[]) {
+  return createLogger({
+    level: "warn",
+    destination: { write: (line: string) => void lines.push(line) },
+  });
+}

@@ -89,6 +89,18 @@ export async function failItem(
   throw new UnrecoverableError(failure.jobMessage ?? failure.message);
 }
 
+/**
+ * Jobs whose failure for good was already logged with its item (one failure, one log line): the
+ * worker's "failed" event logs only the others (see failureLogged). Job objects are those the
+ * processor was given; BullMQ emits "failed" with the same object, and drops it afterwards.
+ */
+const loggedFailures = new WeakSet<Job>();
+
+/** Whether this job's failure for good was already logged, with its item, by a processor. */
+export function failureLogged(job: Job): boolean {
+  return loggedFailures.has(job);
+}
+
 /** Records the item's failure (result + state) before the job itself fails; does not throw. */
 export async function recordItemFailure(
   context: PipelineContext,
@@ -101,7 +113,8 @@ export async function recordItemFailure(
     files: data.saved ?? [],
     failure,
   });
-  context.logger.warn(
+  // The one line of an item's failure for good, at the level its job's failure had.
+  context.logger.error(
     {
       batchId: data.batchId,
       customId: data.customId,
@@ -111,6 +124,7 @@ export async function recordItemFailure(
     },
     `item failed at ${failure.stage}: ${failure.message}`,
   );
+  loggedFailures.add(job);
 }
 
 /**
@@ -127,6 +141,7 @@ export async function recordFinalFailure(
   const { batchId, customId } = data;
   if (typeof batchId !== "string" || typeof customId !== "string") {
     context.logger.error({ jobId: job.id, queue: stage }, "job failed for good and names no item");
+    loggedFailures.add(job);
     return;
   }
   const state = await context.store.itemState(batchId, customId);

@@ -180,7 +180,7 @@ async function handleCreateFailure(
       await stopSubmissions(context.store, context.queues, `${error.kind}: ${error.message}`);
       log.error(
         { errorKind: error.kind },
-        `CREDENTIALS STOP: the provider answered ${error.status ?? ""} (${error.kind}); the submit queue is paused and no job was failed. Fix JIEKOU_API_KEY or the account balance, then run \`pnpm veoq resume\`.`,
+        `CREDENTIALS STOP: the provider answered ${error.status ?? ""} (${error.kind}); the submit queue is paused and no job was failed. Fix JIEKOU_API_KEY or the account balance, then run \`veoq resume\`.`,
       );
       // Back to the (now paused) wait list without charging an attempt.
       return new RateLimitError();
