@@ -1,12 +1,22 @@
 import {
   type BatchViewJson,
+  type ItemDetailJson,
+  type ItemJson,
+  type ItemPageJson,
+  type JobLinkJson,
   type OverviewJson,
-  type ResultJson,
+  type SearchJson,
   toBatchJson,
   toResultJson,
 } from "@veoq/report";
 import type { BatchView, DashboardSnapshot } from "./read-batches.ts";
-import type { SearchHit } from "./search-items.ts";
+import type { ItemPage, ItemRow } from "./read-items.ts";
+import type { JobLink, SearchHit } from "./search-items.ts";
+
+/*
+ * The dashboard's read models in the shared snake_case schemas of @veoq/report (the schemas, and
+ * the to…Json of what the CLI prints too, live there; these inputs carry the dashboard's URLs).
+ */
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
@@ -51,17 +61,7 @@ export function toOverviewJson(snapshot: DashboardSnapshot): OverviewJson {
 }
 
 /** GET /api/search: hits with their result line in the shape of `veoq results`. */
-export function toSearchJson(found: { query: string; hits: SearchHit[] }): {
-  query: string;
-  hits: {
-    batch_id: string;
-    custom_id: string;
-    state: string | null;
-    matched_by: SearchHit["matchedBy"];
-    result: ResultJson | null;
-    jobs: { queue: string; job_id: string; state: string; url: string }[];
-  }[];
-} {
+export function toSearchJson(found: { query: string; hits: SearchHit[] }): SearchJson {
   return {
     query: found.query,
     hits: found.hits.map((hit) => ({
@@ -70,12 +70,53 @@ export function toSearchJson(found: { query: string; hits: SearchHit[] }): {
       state: hit.state ?? null,
       matched_by: hit.matchedBy,
       result: hit.result === undefined ? null : toResultJson(hit.result),
-      jobs: hit.jobs.map((job) => ({
-        queue: job.queue,
-        job_id: job.jobId,
-        state: job.state,
-        url: job.url,
-      })),
+      jobs: hit.jobs.map(toJobLinkJson),
     })),
   };
+}
+
+export function toItemJson(row: ItemRow): ItemJson {
+  return {
+    custom_id: row.customId,
+    state: row.state,
+    url: row.url,
+    model: row.model ?? null,
+    prompt: row.prompt ?? null,
+    duration_seconds: row.durationSeconds ?? null,
+    resolution: row.resolution ?? null,
+    attempts: row.submitAttempts ?? null,
+    polls: row.polls ?? null,
+    task_ids: row.taskIds,
+    enqueued_at: iso(row.enqueuedAt),
+    submitted_at: iso(row.submittedAt),
+    finished_at: iso(row.finishedAt),
+    files: row.files.map((file) => ({
+      index: file.index,
+      path: file.path,
+      bytes: file.bytes,
+      url: file.url,
+    })),
+    error_kind: row.errorKind ?? null,
+    error_message: row.errorMessage ?? null,
+    failed_stage: row.failedStage ?? null,
+  };
+}
+
+export function toItemPageJson(page: ItemPage): ItemPageJson {
+  return {
+    batch_id: page.batchId,
+    state: page.state ?? null,
+    offset: page.offset,
+    limit: page.limit,
+    total: page.total,
+    items: page.items.map(toItemJson),
+  };
+}
+
+export function toItemDetailJson(detail: { row: ItemRow; jobs: JobLink[] }): ItemDetailJson {
+  return { ...toItemJson(detail.row), jobs: detail.jobs.map(toJobLinkJson) };
+}
+
+function toJobLinkJson(job: JobLink): JobLinkJson {
+  return { queue: job.queue, job_id: job.jobId, state: job.state, url: job.url };
 }

@@ -11,13 +11,18 @@ import type { BatchStore, RetryPlan, VeoqQueues } from "@veoq/pipeline";
 import { toRetryJson, toRetryPlanJson } from "@veoq/report";
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
 import { type AllowedHosts, allowedHostsFor, requireAllowedHost } from "./allowed-hosts.ts";
-import { toBatchViewJson, toOverviewJson, toSearchJson } from "./api-json.ts";
+import {
+  toBatchViewJson,
+  toItemDetailJson,
+  toItemPageJson,
+  toOverviewJson,
+  toSearchJson,
+} from "./api-json.ts";
 import { type DashboardCredentials, requireBasicAuth } from "./basic-auth.ts";
 import { BATCH_PAGE_SCRIPT } from "./batch-page-script.ts";
 import { createBullBoardRouter } from "./bull-board-router.ts";
 import { createDashboardEndpoints } from "./dashboard-endpoints.ts";
 import { htmlRoute, jsonRoute } from "./endpoint-renderers.ts";
-import { itemDetailJson, itemPageJson } from "./item-json.ts";
 import type { DashboardSource } from "./read-batches.ts";
 import type { RedisOutageLog } from "./redis-outage-log.ts";
 import { BATCH_PAGE_SCRIPT_PATH, renderBatchPage } from "./render-batch-page.ts";
@@ -252,8 +257,8 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
 
   app.get("/api/batches", jsonRoute(endpoints.overview, toOverviewJson));
   app.get("/api/batches/:id", jsonRoute(endpoints.batch, toBatchViewJson));
-  app.get("/api/batches/:id/items", jsonRoute(endpoints.items, itemPageJson));
-  app.get("/api/batches/:id/items/:customId", jsonRoute(endpoints.item, itemDetailJson));
+  app.get("/api/batches/:id/items", jsonRoute(endpoints.items, toItemPageJson));
+  app.get("/api/batches/:id/items/:customId", jsonRoute(endpoints.item, toItemDetailJson));
   app.get(
     "/api/batches/:id/retry-plan",
     jsonRoute(endpoints.retryPlan, (view) => toRetryPlanJson(view.plan, view.estimatedCostUsd)),

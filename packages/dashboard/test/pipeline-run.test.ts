@@ -1,5 +1,13 @@
 import { type PrometheusSample, parsePrometheusText } from "@veoq/metrics";
-import { batchViewJson, overviewJson } from "@veoq/report";
+import {
+  batchViewJson,
+  itemDetailJson,
+  itemPageJson,
+  overviewJson,
+  retryJson,
+  retryPlanJson,
+  searchJson,
+} from "@veoq/report";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDashboardApp } from "../src/index.ts";
 import { listen, MODEL, type SmallRun, startSmallRun } from "./small-run.ts";
@@ -113,16 +121,10 @@ describe("Bull Board", () => {
 });
 
 describe("search", () => {
+  // Every answer is held by the shared schema (@veoq/report).
   const search = async (q: string) =>
-    (
-      (await (await fetch(`${dashboard.url}/api/search?q=${encodeURIComponent(q)}`)).json()) as {
-        hits: {
-          batch_id: string;
-          custom_id: string;
-          matched_by: string;
-          jobs: { queue: string; state: string }[];
-        }[];
-      }
+    searchJson.parse(
+      await (await fetch(`${dashboard.url}/api/search?q=${encodeURIComponent(q)}`)).json(),
     ).hits;
 
   it("finds an item by custom_id across batches, with links to its jobs", async () => {
@@ -184,6 +186,8 @@ describe("items and retry plan JSON", () => {
       `/api/batches/${run.batchId}/items`,
     );
     expect(all.status).toBe(200);
+    // The shared schema (@veoq/report) holds the whole answer, field for field.
+    expect(itemPageJson.parse(all.body)).toEqual(all.body);
     expect(all.body.total).toBe(3);
     // Grouped by state (completed before failed), by custom id within a state.
     expect(all.body.items.map((item) => `${item.custom_id}:${item.state}`)).toEqual([
@@ -219,6 +223,7 @@ describe("items and retry plan JSON", () => {
     const item = await getJson<ItemJson & { jobs: { queue: string; url: string }[] }>(
       `/api/batches/${run.batchId}/items/ok-1`,
     );
+    expect(itemDetailJson.parse(item.body)).toEqual(item.body);
     expect(item.body.jobs.map((job) => job.queue)).toContain("download");
     const file = item.body.files[0];
     if (!file) throw new Error("no file");
@@ -242,6 +247,7 @@ describe("items and retry plan JSON", () => {
 
   it("/api/batches/:id/retry-plan says what a retry would do and touches nothing; the retry keeps to the agreed paid count", async () => {
     const plan = await getJson<Record<string, unknown>>(`/api/batches/${run.batchId}/retry-plan`);
+    expect(retryPlanJson.parse(plan.body)).toEqual(plan.body);
     expect(plan.body).toMatchObject({
       batch_id: run.batchId,
       failed: 1,
@@ -271,7 +277,8 @@ describe("items and retry plan JSON", () => {
       body: JSON.stringify({ max_resubmits: 0 }),
     });
     expect(skipped.status).toBe(200);
-    expect(await skipped.json()).toMatchObject({ retried: 0, plan: { permanent: 1 } });
+    const summary = retryJson.parse(await skipped.json());
+    expect(summary).toMatchObject({ retried: 0, plan: { permanent: 1 } });
     expect(await run.store.itemState(run.batchId, "bad-1")).toBe("failed");
   });
 

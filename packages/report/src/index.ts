@@ -19,6 +19,18 @@ export {
   stuckItemJson,
 } from "./dashboard-json.ts";
 export { formatDuration, formatThroughput } from "./duration-text.ts";
+export {
+  type ItemDetailJson,
+  type ItemJson,
+  type ItemPageJson,
+  itemDetailJson,
+  itemJson,
+  itemPageJson,
+  type JobLinkJson,
+  jobLinkJson,
+  type SearchJson,
+  searchJson,
+} from "./item-json.ts";
 export { RESULT_STATES, type ResultJson, resultJson, toResultJson } from "./result-json.ts";
 export {
   type RetryJson,
