@@ -104,9 +104,14 @@ describe("pipeline commands (enqueue, worker, status, results, retry, resume)", 
     const flaky = rows.find((r) => r.custom_id === "i2v-03");
     expect(flaky.task_ids).toHaveLength(2);
 
+    // i2v-07's failure will fail again: left alone unless asked for.
     const retry = await run(["retry", "cli1"]);
     expect(retry.code).toBe(0);
-    expect(retry.stdout).toContain("1 failed item re-queued");
+    expect(retry.stdout).toContain("0 failed items re-queued");
+    expect(retry.stdout).toContain("1 failure that will fail again");
+    const paidRetry = await run(["retry", "cli1", "--include-permanent"]);
+    expect(paidRetry.code).toBe(0);
+    expect(paidRetry.stdout).toContain("1 failed item re-queued");
 
     const resume = await run(["resume"]);
     expect(resume.stdout).toContain("submit queue was not paused");
