@@ -18,6 +18,7 @@ import {
   downloadJobDataSchema,
   type SavedFile,
 } from "./job-data.ts";
+import { checkOutput, OutputRejectedError } from "./output-check.ts";
 import { outputFilePath } from "./output-paths.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
 
@@ -59,17 +60,24 @@ export function createDownloadProcessor(context: PipelineContext) {
       await mkdir(path.dirname(target.absolute), { recursive: true });
       try {
         const downloaded = await context.client.downloadFile(output.url, temporary);
+        const facts = await checkOutput(context.settings.verifyOutputs, temporary, data.video, {
+          label: target.relative,
+          triesLeft: !isLastAttempt(job),
+        });
         await rename(temporary, target.absolute);
         const saved: SavedFile = {
           index: output.index,
           path: target.relative,
           bytes: downloaded.bytes,
           sha256: downloaded.sha256,
+          ...facts,
         };
         data = { ...data, saved: [...data.saved, saved] };
         context.observer.downloadSaved?.({ model: data.model, bytes: downloaded.bytes });
         // Progress for a retry; after the last file the item's final record follows at once.
         if (data.saved.length < data.outputs.length) await job.updateData(data);
+        if (facts.flagged)
+          log.warn({ file: target.relative, flagged: facts.flagged }, "output flagged");
         log.info({ file: target.relative, bytes: downloaded.bytes }, "output saved");
       } catch (error) {
         await rm(temporary, { force: true });
@@ -121,7 +129,11 @@ async function handleDownloadFailure(
   data: DownloadJobData,
   error: unknown,
 ): Promise<DownloadJobData> {
-  const decision = isProviderError(error) ? decideDownloadFailure(error.kind) : "retry";
+  const decision = isProviderError(error)
+    ? decideDownloadFailure(error.kind)
+    : error instanceof OutputRejectedError && !error.retryable
+      ? "fail"
+      : "retry";
   if (decision === "refresh_urls" && data.refreshes < MAX_URL_REFRESHES) {
     return refreshUrls(context, job, data);
   }

@@ -3,6 +3,7 @@ import type { Job } from "bullmq";
 import { recordItemOutcome } from "./item-outcome.ts";
 import type { ItemErrorKind } from "./item-result.ts";
 import type { ItemTrace, SavedFile } from "./job-data.ts";
+import { OutputRejectedError } from "./output-check.ts";
 import type { PipelineContext } from "./pipeline-context.ts";
 
 /** Whether this run of the job is its last allowed try. */
@@ -14,6 +15,7 @@ export function isLastAttempt(job: Job): boolean {
 /** The error kind an item ends with, from any thrown value. */
 export function itemErrorKindOf(error: unknown): ItemErrorKind {
   if (isProviderError(error)) return error.kind;
+  if (error instanceof OutputRejectedError) return error.kind;
   return "internal";
 }
 

@@ -7,6 +7,8 @@ export type ItemErrorKind =
   | "task_failed"
   | "timeout"
   | "url_expired"
+  | "output_invalid"
+  | "output_mismatch"
   | "transient"
   | "ambiguous"
   | "malformed_response"

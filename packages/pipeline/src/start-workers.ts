@@ -64,6 +64,7 @@ export function pipelineSettingsFrom(config: VeoqConfig): PipelineSettings {
     outputDir: config.outputDir,
     submitAttempts: config.submitAttempts,
     downloadAttempts: config.downloadAttempts,
+    verifyOutputs: config.verifyOutputs,
     retryBaseMs: config.retryBaseMs,
     retryMaxMs: Math.max(config.retryBaseMs, 60_000),
     maxResubmits: config.maxResubmits,

@@ -1,4 +1,9 @@
-import { type CreateRequest, durationSecondsOf, sampleCountOf } from "@veoq/contract";
+import {
+  type CreateRequest,
+  durationSecondsOf,
+  requestedVideoOf,
+  sampleCountOf,
+} from "@veoq/contract";
 import { ImageFileError, inlineLocalImages } from "@veoq/manifest";
 import { isProviderError } from "@veoq/provider-client";
 import { type Job, RateLimitError, UnrecoverableError } from "bullmq";
@@ -123,6 +128,7 @@ export function createSubmitProcessor(context: PipelineContext) {
       createdAt: data.createdAt ?? context.now(),
       durationSeconds: videoSeconds,
       sampleCount: sampleCountOf(data.model, data.input as CreateRequest),
+      video: requestedVideoOf(data.model, data.input as CreateRequest),
       taskPolls: 0,
       pollErrors: 0,
       trace: data.trace,
