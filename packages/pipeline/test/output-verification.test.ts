@@ -3,9 +3,17 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { simulatedFileBytes } from "@veoq/simulator";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { batchResults } from "../src/index.ts";
-import { checkOutput, OutputRejectedError } from "../src/output-check.ts";
+import { batchResults, type ItemResult, type ResultLine } from "../src/index.ts";
+import { checkOutput, OutputRejectedError } from "../src/stages/output-check.ts";
 import { collect, createHarness, type Harness, img2videoLine } from "./pipeline-harness.ts";
+
+/** The line's final record; fails the test when the item is not final. */
+function finalOf(line: ResultLine | undefined): ItemResult {
+  if (line?.status !== "completed" && line?.status !== "failed") {
+    throw new Error(`not final: ${JSON.stringify(line)}`);
+  }
+  return line;
+}
 
 const WITH_AUDIO = { generate_audio: true, duration_seconds: 6, resolution: "1080p" };
 
@@ -26,24 +34,24 @@ describe("every saved video is checked against its request (VEOQ_VERIFY_OUTPUTS)
     const results = new Map(
       (await collect(batchResults(h.store, "b1"))).map((line) => [line.customId, line]),
     );
-    const good = results.get("good");
-    expect(good?.status).toBe("completed");
-    expect(good?.files[0]).toMatchObject({
+    const good = finalOf(results.get("good"));
+    expect(good.status).toBe("completed");
+    expect(good.files[0]).toMatchObject({
       durationSeconds: 6,
       width: 1920,
       height: 1080,
       codecs: [expect.stringMatching(/^avc1\./), "mp4a.40.2"],
       audio: true,
     });
-    expect(good?.files[0]?.flagged).toBeUndefined();
-    const wrong = results.get("wrong");
+    expect(good.files[0]?.flagged).toBeUndefined();
+    const wrong = finalOf(results.get("wrong"));
     expect(wrong).toMatchObject({
       status: "failed",
       errorKind: "output_mismatch",
       failedStage: "download",
       files: [],
     });
-    expect(wrong?.errorMessage).toBe(
+    expect(wrong.errorMessage).toBe(
       `${path.join("b1", "wrong", "0.mp4")} is not the video asked for: duration 4 s, asked 6 s; no audio track, asked generate_audio`,
     );
   });
@@ -57,9 +65,9 @@ describe("every saved video is checked against its request (VEOQ_VERIFY_OUTPUTS)
       ]),
     );
     await h.waitForBatch("b1");
-    const [wrong] = await collect(batchResults(h.store, "b1"));
-    expect(wrong?.status).toBe("completed");
-    expect(wrong?.files[0]).toMatchObject({
+    const wrong = finalOf((await collect(batchResults(h.store, "b1")))[0]);
+    expect(wrong.status).toBe("completed");
+    expect(wrong.files[0]).toMatchObject({
       durationSeconds: 4,
       audio: false,
       flagged: ["duration 4 s, asked 6 s", "no audio track, asked generate_audio"],
@@ -75,10 +83,10 @@ describe("every saved video is checked against its request (VEOQ_VERIFY_OUTPUTS)
       ]),
     );
     await h.waitForBatch("b1");
-    const [wrong] = await collect(batchResults(h.store, "b1"));
-    expect(wrong?.status).toBe("completed");
-    expect(wrong?.files[0]?.durationSeconds).toBeUndefined();
-    expect(wrong?.files[0]?.flagged).toBeUndefined();
+    const wrong = finalOf((await collect(batchResults(h.store, "b1")))[0]);
+    expect(wrong.status).toBe("completed");
+    expect(wrong.files[0]?.durationSeconds).toBeUndefined();
+    expect(wrong.files[0]?.flagged).toBeUndefined();
   });
 });
 

@@ -1,6 +1,6 @@
 import type { RequestedVideo } from "@veoq/contract";
 import { type VideoFacts, verifyVideo } from "@veoq/video-check";
-import type { SavedFile } from "./job-data.ts";
+import type { SavedFile } from "../jobs/job-data.ts";
 import type { PipelineSettings } from "./pipeline-context.ts";
 
 /** A downloaded file that is not the video the request asked for (VEOQ_VERIFY_OUTPUTS=fail). */
