@@ -72,6 +72,12 @@ describe("every saved video is checked against its request (VEOQ_VERIFY_OUTPUTS)
       audio: false,
       flagged: ["duration 4 s, asked 6 s", "no audio track, asked generate_audio"],
     });
+    // The batch counts flagged files once, however often the item is finished.
+    expect((await h.store.getBatch("b1"))?.flaggedFiles).toBe(1);
+    await h.store.finishItem(wrong);
+    expect((await h.store.getBatch("b1"))?.flaggedFiles).toBe(1);
+    await h.store.finishItem({ ...wrong, files: [] });
+    expect((await h.store.getBatch("b1"))?.flaggedFiles).toBe(0);
   });
 
   it("off: files are saved unchecked", async () => {

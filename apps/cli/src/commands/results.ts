@@ -17,7 +17,17 @@ export function toResultJson(line: ResultLine): Record<string, unknown> {
     status: line.status,
     model: line.model,
     task_ids: line.taskIds,
-    files: line.files.map((f) => ({ path: f.path, bytes: f.bytes, sha256: f.sha256 })),
+    files: line.files.map((f) => ({
+      path: f.path,
+      bytes: f.bytes,
+      sha256: f.sha256,
+      duration_seconds: f.durationSeconds ?? null,
+      width: f.width ?? null,
+      height: f.height ?? null,
+      codecs: f.codecs ?? null,
+      audio: f.audio ?? null,
+      flagged: f.flagged ?? null,
+    })),
     error_kind: line.errorKind ?? null,
     error_message: line.errorMessage ?? null,
     attempts: line.submitAttempts,
@@ -47,14 +57,23 @@ export function registerResultsCommand(program: Command): void {
           }
           const out = flags.out ? createWriteStream(flags.out) : process.stdout;
           let count = 0;
+          let flagged = 0;
           for await (const line of batchResults(session.store, batchId)) {
             if (!out.write(`${JSON.stringify(toResultJson(line))}\n`)) await once(out, "drain");
             count++;
+            if (line.status === "completed" || line.status === "failed") {
+              flagged += line.files.filter((file) => file.flagged !== undefined).length;
+            }
           }
           if (flags.out && out !== process.stdout) {
             out.end();
             await once(out, "finish");
             process.stderr.write(`wrote ${count} results to ${flags.out}\n`);
+          }
+          if (flagged > 0) {
+            process.stderr.write(
+              `${flagged} saved files are flagged (see each file's "flagged")\n`,
+            );
           }
           return 0;
         } finally {

@@ -26,11 +26,19 @@ return 1
 
 /**
  * Stores a final item's result, moves it to its final state (forced, counts kept exact) and
- * sets or clears the batch's finish time, in one round trip.
- * KEYS: results hash, states hash, batch hash. ARGV: custom id, result JSON, state, now.
+ * sets or clears the batch's finish time, and keeps the batch's count of flagged files exact (an
+ * item finished again replaces its old count), in one round trip.
+ * KEYS: results hash, states hash, batch hash, flagged-files hash.
+ * ARGV: custom id, result JSON, state, now, flagged files of this result.
  */
 const FINISH_SCRIPT = new LuaScript(`
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+local flagged = tonumber(ARGV[5])
+local wasFlagged = tonumber(redis.call('HGET', KEYS[4], ARGV[1]) or '0')
+if flagged ~= wasFlagged then
+  if flagged > 0 then redis.call('HSET', KEYS[4], ARGV[1], flagged) else redis.call('HDEL', KEYS[4], ARGV[1]) end
+  redis.call('HINCRBY', KEYS[3], 'flaggedFiles', flagged - wasFlagged)
+end
 local old = redis.call('HGET', KEYS[2], ARGV[1])
 if old ~= ARGV[3] then
   redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
@@ -74,6 +82,8 @@ export interface BatchRecord {
   possibleDuplicates: number;
   /** New tasks created after a task failed with a transient-looking reason. */
   resubmits: number;
+  /** Saved files flagged by VEOQ_VERIFY_OUTPUTS=warn (broken, or not what was asked). */
+  flaggedFiles: number;
   /** When the last item became final (ms), if every item is final. */
   finishedAt: number | undefined;
 }
@@ -153,8 +163,15 @@ export class BatchStore {
         this.keys.itemResults(result.batchId),
         this.keys.itemStates(result.batchId),
         this.keys.batch(result.batchId),
+        this.keys.itemFlaggedFiles(result.batchId),
       ],
-      [result.customId, JSON.stringify(result), result.status, result.finishedAt ?? Date.now()],
+      [
+        result.customId,
+        JSON.stringify(result),
+        result.status,
+        result.finishedAt ?? Date.now(),
+        result.files.filter((file) => file.flagged !== undefined).length,
+      ],
     );
   }
 
@@ -185,6 +202,7 @@ export class BatchStore {
       counts,
       possibleDuplicates: Number(fields.possibleDuplicates ?? 0),
       resubmits: Number(fields.resubmits ?? 0),
+      flaggedFiles: Number(fields.flaggedFiles ?? 0),
       finishedAt: fields.finishedAt === undefined ? undefined : Number(fields.finishedAt),
     };
   }

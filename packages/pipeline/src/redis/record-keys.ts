@@ -13,6 +13,8 @@ export interface RecordKeys {
   itemStates(batchId: string): string;
   /** Hash: custom id -> JSON result of a final item. */
   itemResults(batchId: string): string;
+  /** Hash custom id → files flagged by VEOQ_VERIFY_OUTPUTS=warn, so the batch's count stays exact. */
+  itemFlaggedFiles(batchId: string): string;
   /** Hash: provider task id -> "<batch>~<custom id>", for search by task id. */
   taskIndex: string;
   /** String: set while the submit queue is paused by a credentials stop; holds the reason. */
@@ -49,6 +51,7 @@ export function recordKeys(prefix: string): RecordKeys {
     batch: (id) => `${prefix}:batch:${id}`,
     itemStates: (id) => `${prefix}:batch:${id}:states`,
     itemResults: (id) => `${prefix}:batch:${id}:results`,
+    itemFlaggedFiles: (id) => `${prefix}:batch:${id}:flagged`,
     credentialsStop: `${prefix}:credentials-stop`,
     taskIndex: `${prefix}:task-index`,
     providerSlots: (account) => `${prefix}:provider-slots:${account}`,
