@@ -21,6 +21,19 @@ describe("every saved video is checked against its request (VEOQ_VERIFY_OUTPUTS)
   let h: Harness;
   afterEach(async () => h?.close());
 
+  /** Renders one item whose task serves the wrong video, in this mode; its final record. */
+  async function renderWrongVideo(mode: "warn" | "off"): Promise<ItemResult> {
+    h = await createHarness({ env: { VEOQ_VERIFY_OUTPUTS: mode } });
+    await h.start();
+    await h.enqueue(
+      await h.writeManifest([
+        img2videoLine("wrong", { ...WITH_AUDIO, prompt: "[sim:wrong-video]" }),
+      ]),
+    );
+    await h.waitForBatch("b1");
+    return finalOf((await collect(batchResults(h.store, "b1")))[0]);
+  }
+
   it("fail (default): a matching video is saved with what it is; a wrong one fails the item as output_mismatch", async () => {
     h = await createHarness();
     await h.start();
@@ -57,15 +70,7 @@ describe("every saved video is checked against its request (VEOQ_VERIFY_OUTPUTS)
   });
 
   it("warn: a wrong video is saved, completed and flagged with what differs", async () => {
-    h = await createHarness({ env: { VEOQ_VERIFY_OUTPUTS: "warn" } });
-    await h.start();
-    await h.enqueue(
-      await h.writeManifest([
-        img2videoLine("wrong", { ...WITH_AUDIO, prompt: "[sim:wrong-video]" }),
-      ]),
-    );
-    await h.waitForBatch("b1");
-    const wrong = finalOf((await collect(batchResults(h.store, "b1")))[0]);
+    const wrong = await renderWrongVideo("warn");
     expect(wrong.status).toBe("completed");
     expect(wrong.files[0]).toMatchObject({
       durationSeconds: 4,
@@ -81,15 +86,7 @@ describe("every saved video is checked against its request (VEOQ_VERIFY_OUTPUTS)
   });
 
   it("off: files are saved unchecked", async () => {
-    h = await createHarness({ env: { VEOQ_VERIFY_OUTPUTS: "off" } });
-    await h.start();
-    await h.enqueue(
-      await h.writeManifest([
-        img2videoLine("wrong", { ...WITH_AUDIO, prompt: "[sim:wrong-video]" }),
-      ]),
-    );
-    await h.waitForBatch("b1");
-    const wrong = finalOf((await collect(batchResults(h.store, "b1")))[0]);
+    const wrong = await renderWrongVideo("off");
     expect(wrong.status).toBe("completed");
     expect(wrong.files[0]?.durationSeconds).toBeUndefined();
     expect(wrong.files[0]?.flagged).toBeUndefined();
