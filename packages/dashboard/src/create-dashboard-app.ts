@@ -5,6 +5,7 @@ import {
   type Registry,
   readinessText,
   registerQueueDepthMetrics,
+  withTimeout,
 } from "@veoq/metrics";
 import type { BatchStore, VeoqQueues } from "@veoq/pipeline";
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
@@ -18,11 +19,13 @@ import type { RedisOutageLog } from "./redis-outage-log.ts";
 import {
   type PageContext,
   renderBatchPage,
+  renderItemPage,
   renderMessagePage,
   renderOverviewPage,
   renderSearchPage,
 } from "./render-pages.ts";
 import { sameOriginGuard } from "./same-origin-guard.ts";
+import { createSavedVideoHandler } from "./saved-video-route.ts";
 import { securityHeaders } from "./security-headers.ts";
 import type { StuckRule } from "./stuck-items.ts";
 
@@ -41,6 +44,8 @@ export interface DashboardAppOptions {
    * only (startDashboard adds DASHBOARD_HOST and DASHBOARD_ALLOWED_HOSTS).
    */
   allowedHosts?: AllowedHosts;
+  /** Where the workers save videos (VEOQ_OUTPUT_DIR), to play them. Default none: no videos. */
+  outputDir?: string | undefined;
   /** Tries per create request given to re-submitted items (VEOQ_SUBMIT_ATTEMPTS). Default 8. */
   submitAttempts?: number;
   /** When a task counts as stuck. Default poll deadline 1800 s, time scale 1. */
@@ -70,6 +75,8 @@ export interface DashboardAppOptions {
 
 /** Failed items listed on a batch's own page. */
 const DETAIL_FAILED_LIMIT = 500;
+/** Completed items whose videos a batch's page plays. */
+const VIDEO_LIMIT = 12;
 
 /**
  * The dashboard as an express app (it does not listen; see startDashboard): the batch overview
@@ -101,6 +108,7 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
     batchLimit: options.batchLimit ?? 50,
     failedLimit: options.failedLimit ?? 10,
     detailFailedLimit: DETAIL_FAILED_LIMIT,
+    videoLimit: VIDEO_LIMIT,
     redisTimeoutMs,
     now,
     logger: options.logger,
@@ -163,6 +171,16 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
       page,
     ),
   );
+  app.get(
+    "/batches/:id/items/:customId",
+    htmlRoute(endpoints.item, (item) => renderItemPage(item, page), page),
+  );
+  app.get(
+    "/videos/:batch/:customId/:index",
+    createSavedVideoHandler(options.store, options.outputDir, (work) =>
+      withTimeout(work, redisTimeoutMs, "redis"),
+    ),
+  );
   app.post(
     "/batches/:id/retry",
     htmlRoute(
@@ -180,6 +198,7 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
 
   app.get("/api/batches", jsonRoute(endpoints.overview));
   app.get("/api/batches/:id", jsonRoute(endpoints.batch));
+  app.get("/api/batches/:id/items/:customId", jsonRoute(endpoints.item));
   app.post("/api/batches/:id/retry", jsonRoute(endpoints.retry));
   app.get("/api/search", jsonRoute(endpoints.search));
 

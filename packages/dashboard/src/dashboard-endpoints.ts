@@ -2,6 +2,8 @@ import type { Logger } from "@veoq/logging";
 import { withTimeout } from "@veoq/metrics";
 import {
   type BatchStore,
+  type ItemResult,
+  type ItemState,
   type RetrySummary,
   retryFailedItems,
   type VeoqQueues,
@@ -14,6 +16,7 @@ import {
   readBatchView,
   readDashboardSnapshot,
 } from "./read-batches.ts";
+import { readCompletedItems } from "./read-completed-items.ts";
 import type { RedisOutageLog } from "./redis-outage-log.ts";
 import { type SearchHit, searchItems } from "./search-items.ts";
 
@@ -34,9 +37,23 @@ export interface SearchResult {
   hits: SearchHit[];
 }
 
+/** A batch's own page: its view and the completed items whose videos it plays. */
+export interface BatchPage extends BatchView {
+  completedItems: ItemResult[];
+}
+
+/** One item: its state and, once final, its result (files and what each video is). */
+export interface ItemView {
+  batchId: string;
+  customId: string;
+  state: ItemState;
+  result: ItemResult | undefined;
+}
+
 export interface DashboardEndpoints {
   overview: Endpoint<DashboardSnapshot>;
-  batch: Endpoint<BatchView>;
+  batch: Endpoint<BatchPage>;
+  item: Endpoint<ItemView>;
   /** Re-queues a batch's failed items (refused on a read-only dashboard). */
   retry: Endpoint<RetrySummary>;
   search: Endpoint<SearchResult>;
@@ -52,6 +69,8 @@ export interface DashboardEndpointsOptions {
   failedLimit: number;
   /** Failed items listed on a batch's own page. */
   detailFailedLimit: number;
+  /** Completed items whose videos a batch's page plays. */
+  videoLimit: number;
   redisTimeoutMs: number;
   now: () => number;
   logger?: Logger | undefined;
@@ -89,7 +108,22 @@ export function createDashboardEndpoints(options: DashboardEndpointsOptions): Da
           failedLimit: options.detailFailedLimit,
         }),
       );
-      return batch ? data(batch) : noBatch(id);
+      if (!batch) return noBatch(id);
+      const limit = Math.min(options.videoLimit, batch.counts.completed);
+      const completedItems = await read(readCompletedItems(options.store, id, limit));
+      return data({ ...batch, completedItems });
+    },
+    item: async (request) => {
+      const id = batchId(request);
+      const customId = String(request.params.customId);
+      const [state, result] = await read(
+        Promise.all([
+          options.store.itemState(id, customId),
+          options.store.itemResult(id, customId),
+        ]),
+      );
+      if (state === undefined) return { kind: "not-found", what: "item", id: `${id}/${customId}` };
+      return data({ batchId: id, customId, state, result });
     },
     retry: async (request) => {
       if (options.readOnly) return { kind: "read-only" };

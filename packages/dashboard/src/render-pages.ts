@@ -1,6 +1,8 @@
 import { ITEM_STATES, QUEUE_ROLES } from "@veoq/pipeline";
+import type { BatchPage, ItemView } from "./dashboard-endpoints.ts";
 import { escapeHtml as e, formatDuration, formatThroughput } from "./html-text.ts";
 import type { BatchView, DashboardSnapshot, FailedItem, StuckItemView } from "./read-batches.ts";
+import { renderSavedVideo, renderVideosSection } from "./render-saved-video.ts";
 import type { SearchHit } from "./search-items.ts";
 
 /** What every page needs to know about the app it belongs to. */
@@ -27,6 +29,8 @@ td,th{padding:.2rem .6rem;text-align:left;border-bottom:1px solid #eceef2;vertic
 .notice{background:#e7f4ec;border:1px solid #2e9d5b;padding:.6rem 1rem;margin-bottom:1rem;border-radius:6px}
 .stuck{color:#a15c00;font-weight:600}.muted{color:#6b7280}.kind{font-family:monospace}
 button{padding:.3rem .8rem;cursor:pointer}
+.video-grid{display:flex;flex-wrap:wrap;gap:1rem}figure.video{margin:0;width:20rem}
+figure.video video{width:100%;background:#000;border-radius:4px}.flagged{color:#a15c00;font-weight:600}
 `;
 
 function layout(title: string, body: string, page: PageContext, refresh = false): string {
@@ -104,6 +108,7 @@ ${stateBar(batch)}
 <table><tr>${counts}<td>total <b>${batch.total}</b></td></tr></table>
 <p>${batch.percent}% final · elapsed ${e(formatDuration(batch.elapsedSeconds))} · ${e(formatThroughput(batch.itemsPerSecond))}
 · possible duplicates <b data-possible-duplicates>${batch.possibleDuplicates}</b> · re-submits ${batch.resubmits}
+${batch.flaggedFiles > 0 ? `· <span class="flagged">flagged files <b data-flagged-files>${batch.flaggedFiles}</b></span>` : ""}
 ${batch.stuckItems.length > 0 ? `· <span class="stuck">${batch.stuckItems.length} stuck</span>` : ""}</p>
 <p class="muted">${e(batch.source)}</p>
 ${retry}${failed}${stuck}</section>`;
@@ -150,9 +155,27 @@ export function renderOverviewPage(
   );
 }
 
-export function renderBatchPage(batch: BatchView, page: PageContext, notice?: string): string {
+export function renderBatchPage(batch: BatchPage, page: PageContext, notice?: string): string {
   const flash = notice ? `<div class="notice">${e(notice)}</div>` : "";
-  return layout(batch.id, `${flash}${batchSection(batch, page, true)}`, page, true);
+  const videos = renderVideosSection(batch.id, batch.completedItems);
+  return layout(batch.id, `${flash}${batchSection(batch, page, true)}${videos}`, page, true);
+}
+
+export function renderItemPage(item: ItemView, page: PageContext): string {
+  const result = item.result;
+  const failure =
+    result?.status === "failed"
+      ? `<p><span class="kind">${e(result.errorKind ?? "")}</span> <span class="reason">${e(result.errorMessage ?? "")}</span></p>`
+      : "";
+  const videos = (result?.files ?? [])
+    .map((file) => renderSavedVideo(item.batchId, item.customId, file))
+    .join("\n");
+  return layout(
+    item.customId,
+    `<section class="box item" data-custom-id="${e(item.customId)}"><h2>${e(item.customId)} <span class="muted">in <a href="/batches/${encodeURIComponent(item.batchId)}">${e(item.batchId)}</a> · <span data-item-state>${e(item.state)}</span></span></h2>
+<p class="muted">${e(result?.taskIds.join(", ") ?? "")}</p>${failure}<div class="video-grid">${videos}</div></section>`,
+    page,
+  );
 }
 
 export function renderSearchPage(query: string, hits: SearchHit[], page: PageContext): string {
@@ -161,7 +184,7 @@ export function renderSearchPage(query: string, hits: SearchHit[], page: PageCon
       (
         hit,
       ) => `<tr data-custom-id="${e(hit.customId)}"><td><a href="/batches/${encodeURIComponent(hit.batchId)}">${e(hit.batchId)}</a></td>
-<td>${e(hit.customId)}</td><td data-item-state>${e(hit.state ?? "unknown")}</td><td class="muted">by ${e(hit.matchedBy)}</td>
+<td><a href="/batches/${encodeURIComponent(hit.batchId)}/items/${encodeURIComponent(hit.customId)}">${e(hit.customId)}</a></td><td data-item-state>${e(hit.state ?? "unknown")}</td><td class="muted">by ${e(hit.matchedBy)}</td>
 <td>${e(hit.result?.taskIds.join(", ") ?? "")}</td>
 <td>${hit.result?.status === "failed" ? `<span class="kind">${e(hit.result.errorKind ?? "")}</span> <span class="reason">${e(hit.result.errorMessage ?? "")}</span>` : e(hit.result?.files.map((f) => f.path).join(", ") ?? "")}</td>
 <td>${hit.jobs.map((job) => `<a href="${e(job.url)}">${e(job.queue)} ${e(job.jobId)}</a> (${e(job.state)})`).join("<br>")}</td></tr>`,

@@ -2,12 +2,14 @@ import type { RequestHandler } from "express";
 
 /**
  * The dashboard's own pages: no scripts at all, inline styles (one <style> block and the
- * state bar's widths), forms posting only back here.
+ * state bar's widths), videos from /videos/, forms posting only back here.
  */
 export const DASHBOARD_CSP = [
   "default-src 'none'",
   "style-src 'unsafe-inline'",
   "img-src 'self'",
+  // The batch and item pages play saved videos from /videos/.
+  "media-src 'self'",
   "form-action 'self'",
   "base-uri 'none'",
   "frame-ancestors 'none'",

@@ -56,6 +56,7 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
     readOnly: config.dashboardReadOnly,
     allowedHosts: allowedHostsFor(host, config.dashboardAllowedHosts),
     submitAttempts: config.submitAttempts,
+    outputDir: config.outputDir,
     stuckRule: { pollDeadlineSeconds: config.pollDeadlineSeconds, timeScale: config.timeScale },
     logger,
     redisOutage: outage,
