@@ -1,11 +1,11 @@
-import type { ItemResult, SavedFile } from "@veoq/pipeline";
 import { escapeHtml as e } from "./html-text.ts";
-import { savedVideoUrl } from "./saved-video-route.ts";
+import type { ItemFileView } from "./read-items.ts";
 
 /** What the file is, in a line: "8 s · 1280×720 · avc1.640028, mp4a.40.2 · audio". */
-function factsLine(file: SavedFile): string {
-  if (file.durationSeconds === undefined) return "not checked";
+function factsLine(file: ItemFileView): string {
+  if (file.durationSeconds === undefined) return `${file.bytes} B · not checked`;
   return [
+    `${file.bytes} B`,
     `${file.durationSeconds} s`,
     `${file.width}×${file.height}`,
     (file.codecs ?? []).join(", "),
@@ -13,22 +13,12 @@ function factsLine(file: SavedFile): string {
   ].join(" · ");
 }
 
-/** A player for one saved video of a completed item, with what it is and any flag. */
-export function renderSavedVideo(batchId: string, customId: string, file: SavedFile): string {
+/** A player for one saved video, with what it is, a download link and any flag. */
+export function renderSavedVideo(file: ItemFileView): string {
   const flag = file.flagged
     ? `<div class="flagged" data-flagged>⚠ ${e(file.flagged.join("; "))}</div>`
     : "";
-  return `<figure class="video${file.flagged ? " is-flagged" : ""}" data-custom-id="${e(customId)}" data-index="${file.index}">
-<video controls preload="metadata" src="${e(savedVideoUrl(batchId, customId, file.index))}"></video>
-<figcaption>${e(file.path)} <span class="muted">${e(factsLine(file))}</span>${flag}</figcaption></figure>`;
-}
-
-/** The batch page's players: every saved video of the given completed items. */
-export function renderVideosSection(batchId: string, items: readonly ItemResult[]): string {
-  if (items.length === 0) return "";
-  const figures = items
-    .flatMap((item) => item.files.map((file) => renderSavedVideo(batchId, item.customId, file)))
-    .join("\n");
-  return `<section class="box videos"><h2>Videos of ${items.length} completed item${items.length === 1 ? "" : "s"}</h2>
-<div class="video-grid">${figures}</div></section>`;
+  return `<figure class="file video${file.flagged ? " is-flagged" : ""}" data-file-index="${file.index}">
+<video controls preload="metadata" src="${e(file.url)}"></video>
+<figcaption><a class="file-link" href="${e(file.url)}" download>${e(file.path)}</a> <span class="muted">${e(factsLine(file))}</span>${flag}</figcaption></figure>`;
 }

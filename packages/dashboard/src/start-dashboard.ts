@@ -17,7 +17,10 @@ export interface StartDashboardOptions {
   port?: number;
   /** Passed through to createDashboardApp (e.g. refreshSeconds). */
   app?: Partial<
-    Pick<DashboardAppOptions, "refreshSeconds" | "batchLimit" | "failedLimit" | "redisTimeoutMs">
+    Pick<
+      DashboardAppOptions,
+      "refreshSeconds" | "liveSeconds" | "batchLimit" | "failedLimit" | "redisTimeoutMs"
+    >
   >;
 }
 

@@ -15,6 +15,11 @@ export interface RecordKeys {
   itemResults(batchId: string): string;
   /** Hash custom id → files flagged by VEOQ_VERIFY_OUTPUTS=warn, so the batch's count stays exact. */
   itemFlaggedFiles(batchId: string): string;
+  /**
+   * Sorted set (all scores 0, so ordered by custom id): the batch's items in one state. Kept
+   * with the states hash by the same scripts; pages and prefix search read it by range.
+   */
+  itemsInState(batchId: string, state: string): string;
   /** Hash: provider task id -> "<batch>~<custom id>", for search by task id. */
   taskIndex: string;
   /** String: set while the submit queue is paused by a credentials stop; holds the reason. */
@@ -52,6 +57,7 @@ export function recordKeys(prefix: string): RecordKeys {
     itemStates: (id) => `${prefix}:batch:${id}:states`,
     itemResults: (id) => `${prefix}:batch:${id}:results`,
     itemFlaggedFiles: (id) => `${prefix}:batch:${id}:flagged`,
+    itemsInState: (id, state) => `${prefix}:batch:${id}:in:${state}`,
     credentialsStop: `${prefix}:credentials-stop`,
     taskIndex: `${prefix}:task-index`,
     providerSlots: (account) => `${prefix}:provider-slots:${account}`,
