@@ -52,6 +52,9 @@ export {
   sampleCountOf,
 } from "./request-values.ts";
 export {
+  MAX_OUTPUT_URL_CHARS,
+  MAX_STATUS_CHARS,
+  MAX_TASK_ID_CHARS,
   parseTaskResult,
   type TaskResult,
   type TaskResultOutput,

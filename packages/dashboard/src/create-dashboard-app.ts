@@ -10,6 +10,7 @@ import {
 import type { BatchStore, RetryPlan, VeoqQueues } from "@veoq/pipeline";
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
 import { type AllowedHosts, allowedHostsFor, requireAllowedHost } from "./allowed-hosts.ts";
+import { toBatchViewJson, toOverviewJson, toRetryApiJson, toSearchJson } from "./api-json.ts";
 import { type DashboardCredentials, requireBasicAuth } from "./basic-auth.ts";
 import { BATCH_PAGE_SCRIPT } from "./batch-page-script.ts";
 import { createBullBoardRouter } from "./bull-board-router.ts";
@@ -248,16 +249,23 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
     htmlRoute(endpoints.search, ({ query, hits }) => renderSearchPage(query, hits, page), page),
   );
 
-  app.get("/api/batches", jsonRoute(endpoints.overview));
-  app.get("/api/batches/:id", jsonRoute(endpoints.batch));
+  app.get("/api/batches", jsonRoute(endpoints.overview, toOverviewJson));
+  app.get("/api/batches/:id", jsonRoute(endpoints.batch, toBatchViewJson));
   app.get("/api/batches/:id/items", jsonRoute(endpoints.items, itemPageJson));
   app.get("/api/batches/:id/items/:customId", jsonRoute(endpoints.item, itemDetailJson));
   app.get(
     "/api/batches/:id/retry-plan",
     jsonRoute(endpoints.retryPlan, (view) => retryPlanJson(view.plan, view.estimatedCostUsd)),
   );
-  app.post("/api/batches/:id/retry", ...retryBody, jsonRoute(endpoints.retry, retrySummaryJson));
-  app.get("/api/search", jsonRoute(endpoints.search));
+  app.post(
+    "/api/batches/:id/retry",
+    ...retryBody,
+    jsonRoute(endpoints.retry, (summary, request) => ({
+      ...toRetryApiJson(summary, String(request.params.id)),
+      plan: retryPlanJson(summary.plan),
+    })),
+  );
+  app.get("/api/search", jsonRoute(endpoints.search, toSearchJson));
 
   app.use((error: unknown, request: Request, response: Response, next: NextFunction) => {
     if (response.headersSent) {

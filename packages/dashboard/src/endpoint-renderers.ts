@@ -34,7 +34,7 @@ export function htmlRoute<T>(
 }
 
 /**
- * An endpoint as JSON: the data as is (or as `toJson` shapes it), a refusal as `{ error }` (a
+ * An endpoint as JSON: the data through `toJson` (the shared schema), a refusal as `{ error }` (a
  * conflicting retry also with the new `plan`).
  */
 export function jsonRoute<T>(

@@ -1,6 +1,7 @@
 import { type PrometheusSample, parsePrometheusText } from "@veoq/metrics";
+import { batchViewJson, overviewJson } from "@veoq/report";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDashboardApp, type DashboardSnapshot, type SearchHit } from "../src/index.ts";
+import { createDashboardApp } from "../src/index.ts";
 import { listen, MODEL, type SmallRun, startSmallRun } from "./small-run.ts";
 
 let run: SmallRun;
@@ -73,30 +74,29 @@ describe("metrics of a real run", () => {
 
 describe("batch overview JSON", () => {
   it("/api/batches lists the batch with counts, duplicates and its failed item with the provider's reason", async () => {
-    const snapshot = (await (
-      await fetch(`${dashboard.url}/api/batches`)
-    ).json()) as DashboardSnapshot;
-    const batch = snapshot.batches.find((b) => b.id === run.batchId);
+    // The shared snake_case schema of @veoq/report, as `veoq status --json` prints batches.
+    const snapshot = overviewJson.parse(await (await fetch(`${dashboard.url}/api/batches`)).json());
+    const batch = snapshot.batches.find((b) => b.batch_id === run.batchId);
     expect(batch?.counts).toMatchObject({ completed: 2, failed: 1, queued: 0 });
     expect(batch?.total).toBe(3);
     expect(batch?.percent).toBe(100);
-    expect(batch?.possibleDuplicates).toBe(0);
-    expect(batch?.failedItems).toHaveLength(1);
-    const failed = batch?.failedItems[0];
-    expect(failed?.customId).toBe("bad-1");
-    expect(failed?.errorKind).toBe("task_failed");
-    expect(failed?.errorMessage).toMatch(/content policy|invalid input image/);
-    expect(failed?.jobUrl).toBe(
+    expect(batch?.possible_duplicates).toBe(0);
+    expect(batch?.failed_items).toHaveLength(1);
+    const failed = batch?.failed_items[0];
+    expect(failed?.custom_id).toBe("bad-1");
+    expect(failed?.error_kind).toBe("task_failed");
+    expect(failed?.error_message).toMatch(/content policy|invalid input image/);
+    expect(failed?.job_url).toBe(
       `/queues/queue/poll/${encodeURIComponent(`${run.batchId}~bad-1~p0`)}`,
     );
-    expect(snapshot.queues.submit.completed).toBe(3);
-    expect(snapshot.credentialsStop).toBeNull();
+    expect(snapshot.queues.submit?.completed).toBe(3);
+    expect(snapshot.credentials_stop).toBeNull();
   });
 
   it("/api/batches/:id answers one batch, and 404 for an unknown one", async () => {
     const response = await fetch(`${dashboard.url}/api/batches/${run.batchId}`);
     expect(response.status).toBe(200);
-    expect(((await response.json()) as { id: string }).id).toBe(run.batchId);
+    expect(batchViewJson.parse(await response.json()).batch_id).toBe(run.batchId);
     expect((await fetch(`${dashboard.url}/api/batches/nope`)).status).toBe(404);
   });
 });
@@ -116,7 +116,12 @@ describe("search", () => {
   const search = async (q: string) =>
     (
       (await (await fetch(`${dashboard.url}/api/search?q=${encodeURIComponent(q)}`)).json()) as {
-        hits: SearchHit[];
+        hits: {
+          batch_id: string;
+          custom_id: string;
+          matched_by: string;
+          jobs: { queue: string; state: string }[];
+        }[];
       }
     ).hits;
 
@@ -124,10 +129,10 @@ describe("search", () => {
     const hits = await search("bad-1");
     expect(hits).toHaveLength(1);
     expect(hits[0]).toMatchObject({
-      batchId: run.batchId,
-      customId: "bad-1",
+      batch_id: run.batchId,
+      custom_id: "bad-1",
       state: "failed",
-      matchedBy: "custom_id",
+      matched_by: "custom_id",
     });
     expect(hits[0]?.jobs.map((j) => `${j.queue}:${j.state}`)).toEqual([
       "submit:completed",
@@ -140,7 +145,7 @@ describe("search", () => {
     const taskId = result?.taskIds[0] ?? "";
     expect(taskId).not.toBe("");
     const hits = await search(taskId);
-    expect(hits.map((h) => [h.customId, h.matchedBy])).toEqual([["ok-2", "task_id"]]);
+    expect(hits.map((h) => [h.custom_id, h.matched_by])).toEqual([["ok-2", "task_id"]]);
     const html = await (
       await fetch(`${dashboard.url}/search?q=${encodeURIComponent(taskId)}`)
     ).text();
@@ -272,9 +277,11 @@ describe("items and retry plan JSON", () => {
 
   it("search matches the start of custom ids and links each item's view", async () => {
     const hits = (
-      (await (await fetch(`${dashboard.url}/api/search?q=ok-`)).json()) as { hits: SearchHit[] }
+      (await (await fetch(`${dashboard.url}/api/search?q=ok-`)).json()) as {
+        hits: { custom_id: string; matched_by: string }[];
+      }
     ).hits;
-    expect(hits.map((hit) => `${hit.customId}:${hit.matchedBy}`).sort()).toEqual([
+    expect(hits.map((hit) => `${hit.custom_id}:${hit.matched_by}`).sort()).toEqual([
       "ok-1:custom_id_prefix",
       "ok-2:custom_id_prefix",
     ]);

@@ -18,6 +18,10 @@ export interface EnqueueProgress {
 
 export interface EnqueueManifestOptions {
   manifestPath: string;
+  /** Folder that relative image paths resolve against (default: the manifest's folder). */
+  imageDir?: string;
+  /** What the batch record names as its source (default: the manifest's absolute path). */
+  source?: string;
   /** Default: the manifest's file name plus a short hash of its absolute path (stable across runs). */
   batchId?: string;
   /** Enqueue the valid lines even when some are invalid (default false: enqueue nothing then). */
@@ -90,7 +94,7 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
   };
 
   if (!options.skipInvalid) {
-    for await (const report of validateManifest(options.manifestPath)) {
+    for await (const report of validateManifest(options.manifestPath, imageDirOption(options))) {
       progress.lines++;
       if (!report.ok) {
         progress.invalid++;
@@ -113,7 +117,11 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
     progress.totalLines = progress.lines;
   }
 
-  await options.store.ensureBatch(batchId, path.resolve(options.manifestPath), now());
+  await options.store.ensureBatch(
+    batchId,
+    options.source ?? path.resolve(options.manifestPath),
+    now(),
+  );
   progress.phase = "enqueue";
   progress.lines = 0;
   progress.invalid = 0;
@@ -165,6 +173,7 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
   };
   try {
     for await (const report of validateManifest(options.manifestPath, {
+      ...imageDirOption(options),
       checkFiles: options.skipInvalid === true,
     })) {
       progress.lines++;
@@ -210,4 +219,8 @@ function submitJobData(batchId: string, entry: ManifestEntry, enqueuedAt: number
     submission: 0,
     trace: { enqueuedAt, taskIds: [], submitAttempts: 0, polls: 0 },
   };
+}
+
+function imageDirOption(options: EnqueueManifestOptions): { imageDir?: string } {
+  return options.imageDir === undefined ? {} : { imageDir: options.imageDir };
 }
