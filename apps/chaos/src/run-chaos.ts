@@ -15,7 +15,6 @@ import {
   type VeoqQueues,
 } from "@veoq/pipeline";
 import {
-  DEFAULT_SIMULATOR_OPTIONS,
   type FaultOverrides,
   type Simulator,
   type SimulatorStats,
@@ -274,7 +273,6 @@ export async function runChaos(overrides: Partial<ChaosOptions> = {}): Promise<C
       lines,
       simulatorTasks: simulator.tasks(),
       acceptedCreates: stats.creates.accepted,
-      fileSizeBytes: DEFAULT_SIMULATOR_OPTIONS.fileSizeBytes,
       outputDir,
       maxResubmits: config.maxResubmits,
       submitConcurrency: config.submitConcurrency,

@@ -107,6 +107,12 @@ export const CONFIG_FIELDS = {
     "Tries of a download on transient errors before the item fails",
     positiveInt(100),
   ),
+  verifyOutputs: field(
+    "VEOQ_VERIFY_OUTPUTS",
+    "fail",
+    "Check each saved video (complete MP4, duration, size, audio): fail fails the item, warn keeps and flags it, off",
+    z.enum(["fail", "warn", "off"], { error: "must be fail, warn or off" }),
+  ),
   retryBaseMs: field(
     "VEOQ_RETRY_BASE_MS",
     "1000",

@@ -47,6 +47,8 @@ export {
   durationSecondsOf,
   type ImageValue,
   imageValuesOf,
+  type RequestedVideo,
+  requestedVideoOf,
   sampleCountOf,
 } from "./request-values.ts";
 export {

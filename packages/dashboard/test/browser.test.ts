@@ -19,6 +19,14 @@ let userDataDir: string;
 /** Another site: serves a page that frames the dashboard. */
 let attacker: Server;
 let attackerUrl: string;
+/** The parts of a `<video>` element the tests read (the DOM types are not in this project). */
+interface MediaElement {
+  readyState: number;
+  duration: number;
+  videoWidth: number;
+  videoHeight: number;
+  error: { message: string } | null;
+}
 /** A name resolved to 127.0.0.1 by the browser, like a DNS rebinding attack does. */
 const REBOUND = "attacker.example";
 
@@ -126,6 +134,35 @@ describe("dashboard in a browser", () => {
     expect(await after.locator('[data-state="failed"] b').textContent()).toBe("0");
     expect(await after.locator('[data-state="queued"] b').textContent()).toBe("1");
     expect(await run.store.itemState(run.batchId, "bad-1")).toBe("queued");
+  }, 60_000);
+
+  it("plays a completed item's video on its item page, with what it is", async () => {
+    const page = await browser.newPage();
+    /** The player's reading of the file once its metadata loaded (the manifest asks for 4 s). */
+    const metadataOf = async (selector: string) => {
+      const video = page.locator(selector).first();
+      await video.waitFor();
+      await expect
+        .poll(() => video.evaluate((v: MediaElement) => v.readyState), { timeout: 15_000 })
+        .toBeGreaterThanOrEqual(1);
+      return video.evaluate((v: MediaElement) => ({
+        duration: v.duration,
+        width: v.videoWidth,
+        height: v.videoHeight,
+        error: v.error?.message ?? null,
+      }));
+    };
+    const expected = { duration: 4, width: 1280, height: 720, error: null };
+
+    for (const customId of ["ok-1", "ok-2"]) {
+      await page.goto(`${dashboard.url}/batches/${run.batchId}/items/${customId}`);
+      expect(await metadataOf("figure.video video")).toEqual(expected);
+      expect(await page.locator("figure.video figcaption").textContent()).toContain(
+        "4 s · 1280×720",
+      );
+    }
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, "dashboard-item.png"), fullPage: true });
   }, 60_000);
 
   it("Bull Board works under its CSP and nothing is requested from another host", async () => {

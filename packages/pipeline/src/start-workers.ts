@@ -78,6 +78,7 @@ export function pipelineSettingsFrom(config: VeoqConfig): PipelineSettings {
     outputDir: config.outputDir,
     submitAttempts: config.submitAttempts,
     downloadAttempts: config.downloadAttempts,
+    verifyOutputs: config.verifyOutputs,
     retryBaseMs: config.retryBaseMs,
     retryMaxMs: Math.max(config.retryBaseMs, PIPELINE_DEFAULTS.retryMaxMs),
     maxResubmits: config.maxResubmits,

@@ -42,12 +42,19 @@ return 1
 
 /**
  * Stores a final item's result, moves it to its final state (forced, counts kept exact) and
- * sets or clears the batch's finish time, in one round trip.
- * KEYS: results hash, states hash, batch hash, state sets. ARGV: custom id, result JSON, state,
- * now, state names JSON.
+ * sets or clears the batch's finish time, and keeps the batch's count of flagged files exact (an
+ * item finished again replaces its old count), in one round trip.
+ * KEYS: results hash, states hash, batch hash, flagged-files hash, state sets.
+ * ARGV: custom id, result JSON, state, now, flagged files of this result, state names JSON.
  */
-const FINISH_SCRIPT = new LuaScript(`${stateSetsLua(4, 5)}
+const FINISH_SCRIPT = new LuaScript(`${stateSetsLua(5, 6)}
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+local flagged = tonumber(ARGV[5])
+local wasFlagged = tonumber(redis.call('HGET', KEYS[4], ARGV[1]) or '0')
+if flagged ~= wasFlagged then
+  if flagged > 0 then redis.call('HSET', KEYS[4], ARGV[1], flagged) else redis.call('HDEL', KEYS[4], ARGV[1]) end
+  redis.call('HINCRBY', KEYS[3], 'flaggedFiles', flagged - wasFlagged)
+end
 local old = redis.call('HGET', KEYS[2], ARGV[1])
 if old ~= ARGV[3] then
   redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
@@ -114,6 +121,8 @@ export interface BatchRecord {
   possibleDuplicates: number;
   /** New tasks created after a task failed with a transient-looking reason. */
   resubmits: number;
+  /** Saved files flagged by VEOQ_VERIFY_OUTPUTS=warn (broken, or not what was asked). */
+  flaggedFiles: number;
   /** When the last item became final (ms), if every item is final. */
   finishedAt: number | undefined;
 }
@@ -200,6 +209,7 @@ export class BatchStore {
         this.keys.itemResults(result.batchId),
         this.keys.itemStates(result.batchId),
         this.keys.batch(result.batchId),
+        this.keys.itemFlaggedFiles(result.batchId),
         ...this.stateSetKeys(result.batchId),
       ],
       [
@@ -207,6 +217,7 @@ export class BatchStore {
         JSON.stringify(result),
         result.status,
         result.finishedAt ?? Date.now(),
+        result.files.filter((file) => file.flagged !== undefined).length,
         STATE_NAMES_JSON,
       ],
     );
@@ -239,6 +250,7 @@ export class BatchStore {
       counts,
       possibleDuplicates: Number(fields.possibleDuplicates ?? 0),
       resubmits: Number(fields.resubmits ?? 0),
+      flaggedFiles: Number(fields.flaggedFiles ?? 0),
       finishedAt: fields.finishedAt === undefined ? undefined : Number(fields.finishedAt),
     };
   }

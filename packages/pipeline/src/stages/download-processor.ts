@@ -16,6 +16,7 @@ import {
   itemErrorKindOf,
   recordItemFailure,
 } from "./item-outcome.ts";
+import { checkOutput, OutputRejectedError } from "./output-check.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
 import { type StageRun, stageProcessor } from "./stage-processor.ts";
 
@@ -51,17 +52,24 @@ async function saveOutputs(
     await mkdir(path.dirname(target.absolute), { recursive: true });
     try {
       const downloaded = await context.client.downloadFile(output.url, temporary);
+      const facts = await checkOutput(context.settings.verifyOutputs, temporary, data.video, {
+        label: target.relative,
+        triesLeft: !isLastAttempt(job),
+      });
       await rename(temporary, target.absolute);
       const saved: SavedFile = {
         index: output.index,
         path: target.relative,
         bytes: downloaded.bytes,
         sha256: downloaded.sha256,
+        ...facts,
       };
       data = { ...data, saved: [...data.saved, saved] };
       context.observer.downloadSaved?.({ model: data.model, bytes: downloaded.bytes });
       // Progress for a retry; after the last file the item's final record follows at once.
       if (data.saved.length < data.outputs.length) await job.updateData(data);
+      if (facts.flagged)
+        log.warn({ file: target.relative, flagged: facts.flagged }, "output flagged");
       log.info({ file: target.relative, bytes: downloaded.bytes }, "output saved");
     } catch (error) {
       await rm(temporary, { force: true });
@@ -84,7 +92,11 @@ async function handleDownloadFailure(
   log: Logger,
   error: unknown,
 ): Promise<DownloadJobData> {
-  const decision = isProviderError(error) ? decideDownloadFailure(error.kind) : "retry";
+  const decision = isProviderError(error)
+    ? decideDownloadFailure(error.kind)
+    : error instanceof OutputRejectedError && !error.retryable
+      ? "fail"
+      : "retry";
   if (decision === "refresh_urls" && data.refreshes < PIPELINE_DEFAULTS.maxUrlRefreshes) {
     return refreshUrls(context, job, data, log);
   }

@@ -13,6 +13,8 @@ export interface PipelineSettings {
   outputDir: string;
   submitAttempts: number;
   downloadAttempts: number;
+  /** What a saved video that is broken or differs from its request does to the item. */
+  verifyOutputs: "fail" | "warn" | "off";
   retryBaseMs: number;
   retryMaxMs: number;
   maxResubmits: number;

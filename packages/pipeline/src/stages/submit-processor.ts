@@ -1,4 +1,9 @@
-import { type CreateRequest, durationSecondsOf, sampleCountOf } from "@veoq/contract";
+import {
+  type CreateRequest,
+  durationSecondsOf,
+  requestedVideoOf,
+  sampleCountOf,
+} from "@veoq/contract";
 import type { Logger } from "@veoq/logging";
 import { ImageFileError, inlineLocalImages } from "@veoq/manifest";
 import { isProviderError } from "@veoq/provider-client";
@@ -108,6 +113,7 @@ async function submit(
     createdAt: data.createdAt ?? context.now(),
     durationSeconds: videoSeconds,
     sampleCount: sampleCountOf(data.model, data.input as CreateRequest),
+    video: requestedVideoOf(data.model, data.input as CreateRequest),
     taskPolls: 0,
     pollErrors: 0,
     trace: data.trace,
