@@ -28,7 +28,7 @@ td,th{padding:.2rem .6rem;text-align:left;border-bottom:1px solid #eceef2;vertic
 .notice{background:#e7f4ec;border:1px solid #2e9d5b;padding:.6rem 1rem;margin-bottom:1rem;border-radius:6px}
 .stuck{color:#a15c00;font-weight:600}.muted{color:#6b7280}.kind{font-family:monospace}
 button{padding:.3rem .8rem;cursor:pointer}
-figure.video video{width:20rem;max-width:100%;background:#000;border-radius:4px}.flagged{color:#a15c00;font-weight:600}
+figure.video video{width:20rem;max-width:100%;background:#000;border-radius:4px}video.thumb{width:10rem;background:#000;border-radius:3px}.flagged{color:#a15c00;font-weight:600}
 `;
 
 /** What a page adds to the layout. */

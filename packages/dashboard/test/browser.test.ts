@@ -250,6 +250,17 @@ describe("dashboard in a browser", () => {
     expect(await ok1.locator("td").nth(3).textContent()).toBe("veo-3.1-generate-img2video");
     expect(await ok1.locator("td").nth(4).textContent()).toBe("4 s");
     expect(await ok1.locator("a.file-link").first().getAttribute("download")).toBe("");
+    // The row plays its video too (loaded only when asked: 50 rows, 50 players).
+    const thumb = ok1.locator("video.thumb").first();
+    expect(await thumb.getAttribute("preload")).toBe("none");
+    await thumb.evaluate((v: MediaElement & { preload: string; load(): void }) => {
+      v.preload = "metadata";
+      v.load();
+    });
+    await expect
+      .poll(() => thumb.evaluate((v: MediaElement) => v.readyState), { timeout: 15_000 })
+      .toBeGreaterThanOrEqual(1);
+    expect(await thumb.evaluate((v: MediaElement) => v.duration)).toBe(4);
     await page.screenshot({ path: path.join(ARTIFACTS, "batch-page.png"), fullPage: true });
 
     await page.getByRole("link", { name: "next ›" }).click();
@@ -266,6 +277,13 @@ describe("dashboard in a browser", () => {
     await page.evaluate(() => {
       (globalThis as unknown as { notReloaded: boolean }).notReloaded = true;
     });
+    // A row that did not change is kept as it is, so a video playing in it plays on.
+    await ok1
+      .locator("video.thumb")
+      .first()
+      .evaluate((v: { dataset: Record<string, string> }) => {
+        v.dataset.kept = "yes";
+      });
     const bad1State = page.locator('table.items tr[data-custom-id="bad-1"] [data-item-state]');
     expect(await bad1State.textContent()).toBe("queued");
     await run.store.transition(run.batchId, "bad-1", "processing");
@@ -279,6 +297,7 @@ describe("dashboard in a browser", () => {
     expect(Number(await page.locator("table.items").getAttribute("data-updates"))).toBeGreaterThan(
       0,
     );
+    expect(await ok1.locator("video.thumb").first().getAttribute("data-kept")).toBe("yes");
 
     // A custom id opens the item's view (not Bull Board), whose file downloads from the dashboard.
     await ok1.locator("a.item-link").click();
