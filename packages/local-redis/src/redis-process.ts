@@ -1,7 +1,24 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { copyFileSync, mkdirSync } from "node:fs";
 import { createConnection } from "node:net";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** infra/redis/redis.conf: the settings veoq wants (AOF everysec, noeviction). */
+export const REDIS_CONF_PATH = fileURLToPath(
+  new URL("../../../infra/redis/redis.conf", import.meta.url),
+);
+
+/**
+ * A private copy of veoq's redis.conf in dir, for servers that others may reconfigure: a
+ * sentinel's CONFIG REWRITE must never touch infra/redis/redis.conf.
+ */
+export function copyRedisConfig(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const copy = path.join(dir, "redis.conf");
+  copyFileSync(REDIS_CONF_PATH, copy);
+  return copy;
+}
 
 /** One redis-server (or sentinel) child process on a fixed port and data dir. */
 export interface RedisProcess {

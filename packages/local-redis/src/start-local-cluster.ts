@@ -2,16 +2,13 @@ import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import path from "node:path";
 import {
+  copyRedisConfig,
   type RedisProcess,
   sendRedisCommand,
   spawnRedisProcess,
   waitUntil,
 } from "./redis-process.ts";
-import {
-  isRedisServerInstalled,
-  REDIS_CONF_PATH,
-  RedisServerNotFoundError,
-} from "./start-local-redis.ts";
+import { isRedisServerInstalled, RedisServerNotFoundError } from "./start-local-redis.ts";
 
 export interface LocalClusterOptions {
   /** Parent folder; each node gets `<dataDir>/node-<port>`. */
@@ -38,8 +35,8 @@ export interface LocalCluster {
   slotOwnerPorts(): Promise<number[]>;
   /** Waits until every running node reports cluster_state:ok and each slot has a running master. */
   waitHealthy(timeoutMs?: number): Promise<void>;
-  /** SIGKILLs a master and waits until its replica has taken over its slots. */
-  killMaster(port: number): Promise<void>;
+  /** SIGKILLs a master, waits until its replica has taken over its slots; returns the replica's port. */
+  killMaster(port: number): Promise<number>;
   /** Asks a replica of the given master to take over (CLUSTER FAILOVER) and waits for it. */
   failover(masterPort: number): Promise<number>;
   /** Stops every node. */
@@ -118,7 +115,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
         port,
         dataDir: path.join(options.dataDir, `node-${port}`),
         args: [
-          REDIS_CONF_PATH,
+          copyRedisConfig(path.join(options.dataDir, `node-${port}`)),
           "--cluster-enabled",
           "yes",
           "--cluster-config-file",
@@ -219,6 +216,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
         `replica ${replica.port} to take over from ${port}`,
       );
       await waitHealthy();
+      return replica.port;
     },
     failover: async (masterPort) => {
       const replica = await replicaOf(masterPort);

@@ -1,13 +1,9 @@
 import { spawnSync } from "node:child_process";
 import { createServer } from "node:net";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { spawnRedisProcess } from "./redis-process.ts";
+import { REDIS_CONF_PATH, spawnRedisProcess } from "./redis-process.ts";
 
-/** infra/redis/redis.conf: the settings veoq wants (AOF everysec, noeviction). */
-export const REDIS_CONF_PATH = fileURLToPath(
-  new URL("../../../infra/redis/redis.conf", import.meta.url),
-);
+export { REDIS_CONF_PATH };
 
 export class RedisServerNotFoundError extends Error {
   override name = "RedisServerNotFoundError";

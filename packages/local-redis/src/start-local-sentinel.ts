@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import {
+  copyRedisConfig,
   type RedisProcess,
   sendRedisCommand,
   spawnRedisProcess,
@@ -9,7 +10,6 @@ import {
 import {
   findFreePort,
   isRedisServerInstalled,
-  REDIS_CONF_PATH,
   RedisServerNotFoundError,
 } from "./start-local-redis.ts";
 
@@ -62,7 +62,7 @@ export async function startLocalSentinel(
       await spawnRedisProcess({
         port: masterPort,
         dataDir: path.join(options.dataDir, `server-${masterPort}`),
-        args: [REDIS_CONF_PATH],
+        args: [copyRedisConfig(path.join(options.dataDir, `server-${masterPort}`))],
         startTimeoutMs,
       }),
     );
@@ -72,7 +72,12 @@ export async function startLocalSentinel(
         await spawnRedisProcess({
           port,
           dataDir: path.join(options.dataDir, `server-${port}`),
-          args: [REDIS_CONF_PATH, "--replicaof", "127.0.0.1", String(masterPort)],
+          args: [
+            copyRedisConfig(path.join(options.dataDir, `server-${port}`)),
+            "--replicaof",
+            "127.0.0.1",
+            String(masterPort),
+          ],
           startTimeoutMs,
         }),
       );

@@ -24,12 +24,15 @@ describe("startLocalCluster", () => {
     expect(await sendRedisCommand(first?.port ?? 0, "CONFIG GET appendonly")).toContain("yes");
 
     const victim = owners[0] as number;
-    await cluster.killMaster(victim);
+    const successor = await cluster.killMaster(victim);
     const after = await cluster.slotOwnerPorts();
     expect(after).toHaveLength(3);
     expect(after).not.toContain(victim);
+    expect(after).toContain(successor);
 
-    const promoted = await cluster.failover(after[0] as number);
+    const other = after.find((p) => p !== successor) as number;
+    const promoted = await cluster.failover(other);
+    expect(promoted).not.toBe(other);
     expect(await cluster.slotOwnerPorts()).toContain(promoted);
   }, 60_000);
 });
