@@ -88,16 +88,22 @@ export class BatchStore {
     this.keys = recordKeys(prefix);
   }
 
-  /** Creates the batch record if it does not exist yet. */
+  /**
+   * Registers the batch record and its place in the batch list in one MULTI, each part
+   * idempotent (HSETNX, ZADD NX): a run that failed half way, or an old half-registered batch,
+   * is completed by running the same enqueue again, and the creation time never changes.
+   */
   async ensureBatch(batchId: string, source: string, now: number): Promise<void> {
     const key = this.keys.batch(batchId);
-    const created = await this.redis.hsetnx(key, "createdAt", String(now));
-    if (created === 1) {
-      await this.redis
-        .multi()
-        .hset(key, "source", source)
-        .zadd(this.keys.batches, now, batchId)
-        .exec();
+    const replies = await this.redis
+      .multi()
+      .hsetnx(key, "createdAt", String(now))
+      .hsetnx(key, "source", source)
+      .zadd(this.keys.batches, "NX", now, batchId)
+      .exec();
+    const failed = replies?.find(([error]) => error !== null)?.[0];
+    if (replies === null || failed) {
+      throw failed ?? new Error(`registering batch ${batchId} was aborted`);
     }
   }
 
