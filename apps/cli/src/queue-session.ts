@@ -1,10 +1,11 @@
-import type { VeoqConfig } from "@veoq/config";
-import type { Redis } from "@veoq/pipeline";
+import { describeRedisTarget, type VeoqConfig } from "@veoq/config";
 import {
   BatchStore,
+  checkRedisSetup,
   createQueues,
   createRedisConnection,
-  describeRedisUrl,
+  type RedisConnection,
+  RedisSetupError,
   type VeoqQueues,
 } from "@veoq/pipeline";
 
@@ -34,7 +35,7 @@ export function isRedisConnectionError(error: unknown): boolean {
 }
 
 export interface QueueSession {
-  redis: Redis;
+  redis: RedisConnection;
   queues: VeoqQueues;
   store: BatchStore;
   close(): Promise<void>;
@@ -45,7 +46,13 @@ export interface QueueSession {
  * resume). Fails fast with a clear message when Redis is not reachable, instead of hanging.
  */
 export async function openQueueSession(config: VeoqConfig): Promise<QueueSession> {
-  const redis = createRedisConnection(config.redisUrl, "producer");
+  try {
+    await checkRedisSetup(config.redis, config.prefix);
+  } catch (error) {
+    if (error instanceof RedisSetupError) throw error;
+    // Unreachable: reported below with the ping's reason.
+  }
+  const redis = createRedisConnection(config.redis, "producer");
   redis.on("error", () => {
     // Reported once below by the ping; ioredis would otherwise print every retry.
   });
@@ -55,7 +62,7 @@ export async function openQueueSession(config: VeoqConfig): Promise<QueueSession
     redis.disconnect();
     const reason = error instanceof Error ? error.message : String(error);
     throw new RedisUnreachableError(
-      `cannot reach Redis at ${describeRedisUrl(config.redisUrl)} (REDIS_URL): ${reason}`,
+      `cannot reach Redis at ${describeRedisTarget(config.redis)} (${config.redis.env}): ${reason}`,
     );
   }
   const queues = createQueues(redis, config.prefix);

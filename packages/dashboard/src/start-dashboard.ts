@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import type { VeoqConfig } from "@veoq/config";
 import type { Logger } from "@veoq/logging";
-import { BatchStore, createQueues, createRedisConnection } from "@veoq/pipeline";
+import { BatchStore, checkRedisSetup, createQueues, createRedisConnection } from "@veoq/pipeline";
 import { createDashboardApp, type DashboardAppOptions } from "./create-dashboard-app.ts";
 import { credentialsForBinding } from "./safe-binding.ts";
 
@@ -36,7 +36,8 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
   const port = options.port ?? config.dashboardPort;
   const credentials = credentialsForBinding(host, config.dashboardUser, config.dashboardPassword);
 
-  const redis = createRedisConnection(config.redisUrl, "worker");
+  await checkRedisSetup(config.redis, config.prefix);
+  const redis = createRedisConnection(config.redis, "worker");
   redis.on("error", (error) => logger.warn({ err: error }, "dashboard: redis connection error"));
   const queues = createQueues(redis, config.prefix);
   for (const queue of [queues.submit, queues.poll, queues.download]) {

@@ -52,8 +52,14 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<v
     });
     logger.info({ url: metricsServer.url }, "metrics server listening");
   }
-  await shutdownOnSignal(async () => {
+  const stopped = shutdownOnSignal(async () => {
     await running.close();
     await metricsServer?.close();
   }, logger);
+  const outcome = await Promise.race([stopped.then(() => undefined), running.fatal]);
+  if (outcome !== undefined) {
+    // Redis is set up unlike the configuration: stop instead of retrying forever.
+    await metricsServer?.close();
+    throw outcome;
+  }
 }

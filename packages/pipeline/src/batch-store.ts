@@ -1,9 +1,9 @@
-import type { Redis } from "ioredis";
 import type { ItemResult } from "./item-result.ts";
 import { ITEM_STATE_RANK, ITEM_STATES, type ItemState } from "./item-state.ts";
 import { JOB_ID_SEPARATOR } from "./job-ids.ts";
 import { LuaScript } from "./lua-script.ts";
 import { type RecordKeys, recordKeys } from "./record-keys.ts";
+import type { RedisConnection } from "./redis-connection.ts";
 
 /**
  * Moves one item to a new state and keeps the batch's per-state counts exact: the count of the
@@ -81,9 +81,9 @@ export interface BatchRecord {
 /** Batch records and item states in Redis. Stateless apart from the connection. */
 export class BatchStore {
   readonly keys: RecordKeys;
-  readonly redis: Redis;
+  readonly redis: RedisConnection;
 
-  constructor(redis: Redis, prefix: string) {
+  constructor(redis: RedisConnection, prefix: string) {
     this.redis = redis;
     this.keys = recordKeys(prefix);
   }

@@ -1,7 +1,7 @@
-import type { Redis } from "ioredis";
 import { LuaScript } from "./lua-script.ts";
 import type { PipelineContext } from "./pipeline-context.ts";
 import { type DurationProfile, durationProfileOf } from "./poll-policy.ts";
+import type { RedisConnection } from "./redis-connection.ts";
 
 /**
  * The settings that decide how long a task renders, as the poll job knows them. Tasks that share
@@ -113,7 +113,7 @@ return 0
  * this one usually finish. Profiles are cached per process for `cacheMs`.
  */
 export class DurationHistory {
-  readonly #redis: Redis;
+  readonly #redis: RedisConnection;
   readonly #prefix: string;
   readonly #maxSamples: number;
   readonly #window: number;
@@ -125,7 +125,7 @@ export class DurationHistory {
     { at: number; profile: Promise<DurationProfile | undefined> }
   >();
 
-  constructor(redis: Redis, prefix: string, options: DurationHistoryOptions = {}) {
+  constructor(redis: RedisConnection, prefix: string, options: DurationHistoryOptions = {}) {
     this.#redis = redis;
     this.#prefix = prefix;
     this.#maxSamples = options.maxSamples ?? 500;

@@ -46,8 +46,15 @@ export {
 } from "./provider-slots.ts";
 export { QUEUE_NAMES, QUEUE_ROLES, type QueueRole } from "./queue-names.ts";
 export { createQueues, type VeoqQueues } from "./queues.ts";
-export { createRedisConnection, describeRedisUrl } from "./redis-connection.ts";
+export {
+  createRedisConnection,
+  describeRedisUrl,
+  eachMaster,
+  type RedisConnection,
+  scanEveryMaster,
+} from "./redis-connection.ts";
 export { checkRedisDurability } from "./redis-durability.ts";
+export { checkRedisSetup, RedisSetupError, redisSetupProblem } from "./redis-setup-check.ts";
 export { retryDelayMs } from "./retry-delay.ts";
 export { type RetrySummary, retryFailedItems } from "./retry-failed.ts";
 export { shutdownOnSignal } from "./shutdown-on-signal.ts";

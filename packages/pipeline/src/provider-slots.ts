@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import type { Redis } from "ioredis";
 import { LuaScript } from "./lua-script.ts";
+import { type RedisConnection, scanEveryMaster } from "./redis-connection.ts";
 
 /**
  * At most K tasks in flight at the provider per API key, across every worker process.
@@ -15,7 +15,7 @@ import { LuaScript } from "./lua-script.ts";
  * Keys hold a short hash of the API key, never the key itself.
  */
 export interface ProviderSlotsOptions {
-  redis: Redis;
+  redis: RedisConnection;
   prefix: string;
   apiKey: string;
   /** Configured maximum (VEOQ_MAX_IN_FLIGHT). */
@@ -80,7 +80,7 @@ export function slotKeys(prefix: string, apiKey: string) {
 
 export class ProviderSlots {
   readonly keys: { holders: string; cap: string };
-  private readonly redis: Redis;
+  private readonly redis: RedisConnection;
   private readonly max: number;
   private readonly now: () => number;
 
@@ -143,32 +143,21 @@ export class ProviderSlots {
  * without knowing the API keys. `cap` and `max` are summed over accounts.
  */
 export async function readProviderSlots(
-  redis: Redis,
+  redis: RedisConnection,
   prefix: string,
 ): Promise<SlotUsage & { accounts: number }> {
   const usage = { inUse: 0, cap: 0, max: 0, accounts: 0 };
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(
-      cursor,
-      "MATCH",
-      `${prefix}:provider-cap:*`,
-      "COUNT",
-      1000,
-    );
-    cursor = next;
-    for (const capKey of keys) {
-      const account = capKey.slice(capKey.lastIndexOf(":") + 1);
-      const [inUse, fields] = await Promise.all([
-        redis.zcard(`${prefix}:provider-slots:${account}`),
-        redis.hgetall(capKey),
-      ]);
-      const max = Number(fields.max ?? 0);
-      usage.inUse += inUse;
-      usage.max += max;
-      usage.cap += Math.min(max, Number(fields.cap ?? max));
-      usage.accounts += 1;
-    }
-  } while (cursor !== "0");
+  for await (const capKey of scanEveryMaster(redis, `${prefix}:provider-cap:*`)) {
+    const account = capKey.slice(capKey.lastIndexOf(":") + 1);
+    const [inUse, fields] = await Promise.all([
+      redis.zcard(`${prefix}:provider-slots:${account}`),
+      redis.hgetall(capKey),
+    ]);
+    const max = Number(fields.max ?? 0);
+    usage.inUse += inUse;
+    usage.max += max;
+    usage.cap += Math.min(max, Number(fields.cap ?? max));
+    usage.accounts += 1;
+  }
   return usage;
 }

@@ -3,7 +3,6 @@ import type { Logger } from "@veoq/logging";
 import { ImageFileCache } from "@veoq/manifest";
 import { createProviderClient, type ProviderClient } from "@veoq/provider-client";
 import { Worker } from "bullmq";
-import type { Redis } from "ioredis";
 import { BatchStore } from "./batch-store.ts";
 import { createDownloadProcessor } from "./download-processor.ts";
 import type { PipelineContext, PipelineHooks, PipelineSettings } from "./pipeline-context.ts";
@@ -14,8 +13,9 @@ import { ProviderSlots } from "./provider-slots.ts";
 import { QUEUE_NAMES, type QueueRole } from "./queue-names.ts";
 import { createQueues } from "./queues.ts";
 import { recordingFinalFailures } from "./record-final-failure.ts";
-import { createRedisConnection } from "./redis-connection.ts";
+import { createRedisConnection, type RedisConnection } from "./redis-connection.ts";
 import { checkRedisDurability } from "./redis-durability.ts";
+import { checkRedisSetup, RedisSetupError, redisSetupProblem } from "./redis-setup-check.ts";
 import { veoqBackoffStrategy } from "./retry-delay.ts";
 import { reconcileProviderSlots } from "./slot-reconciler.ts";
 import { createSubmitProcessor } from "./submit-processor.ts";
@@ -47,6 +47,12 @@ export interface StartWorkersOptions {
 export interface RunningWorkers {
   workers: Worker[];
   context: PipelineContext;
+  /**
+   * Settles when Redis turned out to be set up unlike the configuration while running (MOVED,
+   * CROSSSLOT, READONLY that no retry can fix): the workers are closed by then, and the process
+   * should exit with the error's one line instead of retrying forever.
+   */
+  fatal: Promise<RedisSetupError>;
   /** Graceful: lets jobs in progress finish (up to timeoutMs), then closes connections. */
   close(timeoutMs?: number): Promise<void>;
 }
@@ -81,7 +87,8 @@ export function pipelineSettingsFrom(config: VeoqConfig): PipelineSettings {
 export async function startWorkers(options: StartWorkersOptions): Promise<RunningWorkers> {
   const { config, logger } = options;
   const roles = options.roles ?? (["submit", "poll", "download"] as const);
-  const commands: Redis = createRedisConnection(config.redisUrl, "worker");
+  await checkRedisSetup(config.redis, config.prefix);
+  const commands: RedisConnection = createRedisConnection(config.redis, "worker");
   const queues = createQueues(commands, config.prefix);
   const observer = options.observer ?? {};
   const client =
@@ -123,7 +130,16 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   // While Redis is away every reconnect attempt is an error event: log the first one of an
   // outage loudly, then one summary line per interval instead of one line per attempt.
   const errorLog = new Map<QueueRole, { lastAt: number; suppressed: number }>();
+  let reportFatal: (error: RedisSetupError) => void = () => {};
+  const fatal = new Promise<RedisSetupError>((resolve) => {
+    reportFatal = resolve;
+  });
   const reportWorkerError = (role: QueueRole, error: Error) => {
+    const problem = redisSetupProblem(error, config.redis);
+    if (problem !== undefined) {
+      reportFatal(new RedisSetupError(problem));
+      return;
+    }
     const now = Date.now();
     const entry = errorLog.get(role);
     if (entry && now - entry.lastAt < WORKER_ERROR_LOG_INTERVAL_MS) {
@@ -137,9 +153,9 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     errorLog.set(role, { lastAt: now, suppressed: 0 });
   };
   // BullMQ leaves connections it was handed open on close; we close them ourselves.
-  const connections: Redis[] = [commands];
+  const connections: RedisConnection[] = [commands];
   const workers = roles.map((role) => {
-    const connection = createRedisConnection(config.redisUrl, "worker");
+    const connection = createRedisConnection(config.redis, "worker");
     connections.push(connection);
     const worker = new Worker(QUEUE_NAMES[role], processors[role], {
       connection,
@@ -157,6 +173,8 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     });
     worker.on("error", (error) => reportWorkerError(role, error));
     worker.on("failed", (job, error) => {
+      const problem = redisSetupProblem(error, config.redis);
+      if (problem !== undefined) reportFatal(new RedisSetupError(problem));
       if (job && (job.finishedOn !== undefined || job.attemptsMade >= (job.opts.attempts ?? 1))) {
         logger.error(
           { jobId: job.id, queue: role, errorMessage: error.message },
@@ -210,9 +228,16 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     await client.close();
     for (const connection of connections) connection.disconnect();
   };
+  const closeOnFatal = fatal.then(async (error) => {
+    logger.fatal({ err: error }, error.message);
+    closing ??= closeOnce(5_000);
+    await closing;
+    return error;
+  });
   return {
     workers,
     context,
+    fatal: closeOnFatal,
     close(timeoutMs = 30_000) {
       closing ??= closeOnce(timeoutMs);
       return closing;

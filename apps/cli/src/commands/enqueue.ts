@@ -1,6 +1,7 @@
 import path from "node:path";
+import { describeRedisTarget } from "@veoq/config";
 import { formatLineReport, type LineReport } from "@veoq/manifest";
-import { describeRedisUrl, enqueueManifest } from "@veoq/pipeline";
+import { enqueueManifest } from "@veoq/pipeline";
 import type { Command } from "commander";
 import { loadConfig } from "../env.ts";
 import { createProgressDisplay } from "../progress-display.ts";
@@ -71,7 +72,7 @@ export function registerEnqueueCommand(program: Command): void {
           }).catch((error: unknown) => {
             if (!isRedisConnectionError(error)) throw error;
             throw new RedisUnreachableError(
-              `lost the connection to Redis at ${describeRedisUrl(config.redisUrl)} (REDIS_URL) during the enqueue, with at least ${added} new items added: ${(error as Error).message.replace(/\.$/, "")}. What was added stays; run the same enqueue again to add the rest (no job is added twice).`,
+              `lost the connection to Redis at ${describeRedisTarget(config.redis)} (${config.redis.env}) during the enqueue, with at least ${added} new items added: ${(error as Error).message.replace(/\.$/, "")}. What was added stays; run the same enqueue again to add the rest (no job is added twice).`,
             );
           });
           progress.stop();
