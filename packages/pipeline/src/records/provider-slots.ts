@@ -1,6 +1,6 @@
-import { createHash } from "node:crypto";
-import { LuaScript } from "./lua-script.ts";
-import { type RedisConnection, scanEveryMaster } from "./redis-connection.ts";
+import { LuaScript } from "../redis/lua-script.ts";
+import { accountOfSlotKey, providerAccountOf, recordKeys } from "../redis/record-keys.ts";
+import { type RedisConnection, scanEveryMaster } from "../redis/redis-connection.ts";
 
 /**
  * At most K tasks in flight at the provider per API key, across every worker process.
@@ -70,12 +70,11 @@ end
 return 1
 `);
 
+/** The two keys of one API key's slots (built in record-keys.ts). */
 export function slotKeys(prefix: string, apiKey: string) {
-  const account = createHash("sha256").update(apiKey).digest("hex").slice(0, 12);
-  return {
-    holders: `${prefix}:provider-slots:${account}`,
-    cap: `${prefix}:provider-cap:${account}`,
-  };
+  const keys = recordKeys(prefix);
+  const account = providerAccountOf(apiKey);
+  return { holders: keys.providerSlots(account), cap: keys.providerCap(account) };
 }
 
 export class ProviderSlots {
@@ -146,11 +145,11 @@ export async function readProviderSlots(
   redis: RedisConnection,
   prefix: string,
 ): Promise<SlotUsage & { accounts: number }> {
+  const keys = recordKeys(prefix);
   const usage = { inUse: 0, cap: 0, max: 0, accounts: 0 };
-  for await (const capKey of scanEveryMaster(redis, `${prefix}:provider-cap:*`)) {
-    const account = capKey.slice(capKey.lastIndexOf(":") + 1);
+  for await (const capKey of scanEveryMaster(redis, keys.providerCapPattern)) {
     const [inUse, fields] = await Promise.all([
-      redis.zcard(`${prefix}:provider-slots:${account}`),
+      redis.zcard(keys.providerSlots(accountOfSlotKey(capKey))),
       redis.hgetall(capKey),
     ]);
     const max = Number(fields.max ?? 0);

@@ -1,0 +1,43 @@
+import type { ProviderErrorKind } from "@veoq/provider-client";
+import type { SavedFile } from "../jobs/job-data.ts";
+import type { QueueRole } from "../jobs/queue-names.ts";
+
+/**
+ * What went wrong with an item, in words a worker switches on and a person can act on: a provider
+ * failure's kind, or one of the pipeline's own kinds.
+ */
+export type ItemErrorKind =
+  | ProviderErrorKind
+  /** A local image of the manifest line could not be read. */
+  | "invalid_input"
+  /** The provider reported the task as failed. */
+  | "task_failed"
+  /** The task was not final by the poll deadline. */
+  | "timeout"
+  /** An error no processor foresaw (a bug, a full disk, an unusable output dir). */
+  | "internal";
+
+/** The stage (queue) an item failed at. */
+export type ItemStage = QueueRole;
+
+/** One line of `veoq results`: the final record of an item. */
+export interface ItemResult {
+  batchId: string;
+  customId: string;
+  model: string;
+  status: "completed" | "failed";
+  taskIds: string[];
+  files: SavedFile[];
+  errorKind: ItemErrorKind | undefined;
+  errorMessage: string | undefined;
+  /** Where the item failed, so `veoq retry` knows what to re-run. */
+  failedStage: ItemStage | undefined;
+  failedJobId: string | undefined;
+  submission: number;
+  submitAttempts: number;
+  polls: number;
+  enqueuedAt: number;
+  submittedAt: number | undefined;
+  finishedAt: number | undefined;
+  metadata: Record<string, unknown> | undefined;
+}
