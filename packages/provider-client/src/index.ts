@@ -4,6 +4,7 @@ export {
   detectLimitScope,
   type StatusClassification,
 } from "./classify-failure.ts";
+export { type DownloadSink, openFileSink } from "./download-sink.ts";
 export { parseRetryAfter } from "./parse-retry-after.ts";
 export {
   createProviderClient,

@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { type FileHandle, open, rm } from "node:fs/promises";
 import type { IncomingHttpHeaders } from "node:http";
 import {
   type CreateRequest,
@@ -16,6 +15,7 @@ import {
   classifyNetworkError,
   describeNetworkError,
 } from "./classify-failure.ts";
+import { type DownloadSink, openFileSink } from "./download-sink.ts";
 import { extractProviderMessage, toMessageLine } from "./extract-provider-message.ts";
 import { parseRetryAfter } from "./parse-retry-after.ts";
 import { PROVIDER_CLIENT_DEFAULTS, type ProviderClientOptions } from "./provider-client-options.ts";
@@ -54,6 +54,16 @@ export interface ProviderClient {
   downloadFile(
     url: string,
     destinationPath: string,
+    opts?: { signal?: AbortSignal; expectedBytes?: number },
+  ): Promise<DownloadResult>;
+  /**
+   * The same download as `downloadFile`, into any sink (e.g. a multipart upload to an object
+   * store): `openSink` is called once the provider answered 2xx with a file; the sink is
+   * committed only after the byte count checked out, and discarded on any failure.
+   */
+  downloadTo(
+    url: string,
+    openSink: () => Promise<DownloadSink>,
     opts?: { signal?: AbortSignal; expectedBytes?: number },
   ): Promise<DownloadResult>;
   /** Waits for running requests, then closes every pooled socket. */
@@ -310,7 +320,7 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
       return parsed.value;
     });
 
-  const downloadFile: ProviderClient["downloadFile"] = (url, destinationPath, opts) =>
+  const downloadTo: ProviderClient["downloadTo"] = (url, openSink, opts) =>
     observe("download", "file", async (state) => {
       const signal = opts?.signal;
       const target = parseHttpUrl(url);
@@ -356,9 +366,9 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
 
       const hash = createHash("sha256");
       let bytes = 0;
-      let file: FileHandle;
+      let sink: DownloadSink;
       try {
-        file = await open(destinationPath, "w");
+        sink = await openSink();
       } catch (error) {
         discardBody(response.body);
         throw error; // A local problem (missing directory, permissions): not the provider's.
@@ -377,13 +387,11 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
           if (next.done === true) break;
           hash.update(next.value);
           bytes += next.value.length;
-          await file.write(next.value);
+          await sink.write(next.value);
         }
-        await file.close();
       } catch (error) {
         discardBody(response.body);
-        await file.close().catch(() => undefined);
-        await rm(destinationPath, { force: true });
+        await sink.discard();
         throw error;
       }
       const mismatch =
@@ -393,7 +401,7 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
             ? `received ${bytes} bytes, expected ${opts.expectedBytes}`
             : undefined;
       if (mismatch !== undefined) {
-        await rm(destinationPath, { force: true });
+        await sink.discard();
         throw fail({
           kind: "transient",
           operation: "download",
@@ -402,13 +410,23 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
           detail: mismatch,
         });
       }
+      try {
+        await sink.commit();
+      } catch (error) {
+        await sink.discard();
+        throw error;
+      }
       return { bytes, sha256: hash.digest("hex"), contentType };
     });
+
+  const downloadFile: ProviderClient["downloadFile"] = (url, destinationPath, opts) =>
+    downloadTo(url, () => openFileSink(destinationPath), opts);
 
   return {
     createTask,
     getTaskResult,
     downloadFile,
+    downloadTo,
     close: () => agent.close(),
   };
 }
