@@ -1,5 +1,6 @@
 export { CUSTOM_ID_PATTERN, checkCustomId, MAX_CUSTOM_ID_LENGTH } from "./custom-id.ts";
 export { formatLineReport } from "./format-line-report.ts";
+export { readImageField, replaceImageField } from "./image-field-path.ts";
 export { DEFAULT_IMAGE_CACHE_BYTES, ImageFileCache } from "./image-file-cache.ts";
 export { ImageFileError } from "./image-file-error.ts";
 export { inlineLocalImages } from "./inline-local-images.ts";

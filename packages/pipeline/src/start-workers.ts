@@ -1,6 +1,7 @@
 import type { VeoqConfig } from "@veoq/config";
 import type { Logger } from "@veoq/logging";
 import { ImageFileCache } from "@veoq/manifest";
+import { objectStoreFromConfig } from "@veoq/object-store";
 import { createProviderClient, type ProviderClient } from "@veoq/provider-client";
 import { Worker } from "bullmq";
 import { QUEUE_NAMES, type QueueRole } from "./jobs/queue-names.ts";
@@ -93,6 +94,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   const roles = options.roles ?? (["submit", "poll", "download"] as const);
   await checkRedisSetup(config.redis, config.prefix);
   const commands: RedisConnection = createRedisConnection(config.redis, "worker");
+  const objectStore = objectStoreFromConfig(config);
   const queues = createQueues(commands, config.prefix);
   const observer = options.observer ?? {};
   const client =
@@ -120,6 +122,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       now: options.now ?? Date.now,
     }),
     imageCache: new ImageFileCache(),
+    objectStore,
     durationHistory: new DurationHistory(commands, config.prefix),
   };
   const concurrency: Record<QueueRole, number> = {
@@ -231,6 +234,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     }
     await queues.close();
     await client.close();
+    objectStore?.close();
     for (const connection of connections) connection.disconnect();
   };
   const closeOnFatal = fatal.then(async (error) => {

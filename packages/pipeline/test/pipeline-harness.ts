@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseConfig, type VeoqConfig } from "@veoq/config";
 import { createLogger } from "@veoq/logging";
+import { objectStoreFromConfig } from "@veoq/object-store";
 import { type Simulator, type SimulatorOptions, startSimulator } from "@veoq/simulator";
 import {
   BatchStore,
@@ -65,6 +66,7 @@ export async function createHarness(
     ...options.env,
   });
   const redis = createRedisConnection(config.redis, "worker");
+  const objectStore = objectStoreFromConfig(config);
   const queues = createQueues(redis, prefix);
   const store = new BatchStore(redis, prefix);
   const logger = createLogger({ level: "silent" });
@@ -102,6 +104,7 @@ export async function createHarness(
         queues,
         store,
         submitAttempts: config.submitAttempts,
+        ...(objectStore === undefined ? {} : { objectStore }),
       });
     },
     async waitFor(check, what, timeoutMs = 20_000) {
@@ -132,6 +135,7 @@ export async function createHarness(
       // One DEL per key: on a cluster the keys of one DEL must share a slot.
       await Promise.all(keys.map((key) => redis.del(key)));
       redis.disconnect();
+      objectStore?.close();
       await simulator.close();
       await rm(dir, { recursive: true, force: true });
     },

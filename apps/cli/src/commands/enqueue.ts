@@ -1,6 +1,7 @@
 import path from "node:path";
 import { describeRedisTarget } from "@veoq/config";
 import { formatLineReport, type LineReport } from "@veoq/manifest";
+import { objectStoreFromConfig } from "@veoq/object-store";
 import { enqueueManifest } from "@veoq/pipeline";
 import type { Command } from "commander";
 import { loadConfig } from "../env.ts";
@@ -35,6 +36,7 @@ export function registerEnqueueCommand(program: Command): void {
       runAction(async (manifest: string, flags: EnqueueFlags) => {
         const config = loadConfig();
         const session = await openQueueSession(config);
+        const objectStore = objectStoreFromConfig(config);
         const progress = createProgressDisplay();
         const invalidLines: LineReport[] = [];
         let invalidCount = 0;
@@ -49,6 +51,7 @@ export function registerEnqueueCommand(program: Command): void {
             queues: session.queues,
             store: session.store,
             submitAttempts: config.submitAttempts,
+            ...(objectStore === undefined ? {} : { objectStore }),
             onInvalidLine: (report) => {
               invalidCount++;
               if (invalidLines.length < MAX_REPORTED_INVALID) invalidLines.push(report);
@@ -108,6 +111,7 @@ export function registerEnqueueCommand(program: Command): void {
           return summary.enqueued ? (summary.invalid > 0 ? EXIT_PROBLEM : EXIT_OK) : EXIT_PROBLEM;
         } finally {
           progress.stop();
+          objectStore?.close();
           await session.close();
         }
       }),

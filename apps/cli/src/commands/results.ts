@@ -17,7 +17,12 @@ export function toResultJson(line: ResultLine): Record<string, unknown> {
     status: line.status,
     model: line.model,
     task_ids: line.taskIds,
-    files: line.files.map((f) => ({ path: f.path, bytes: f.bytes, sha256: f.sha256 })),
+    files: line.files.map((f) => ({
+      path: f.path,
+      bytes: f.bytes,
+      sha256: f.sha256,
+      ...(f.uri === undefined ? {} : { uri: f.uri }),
+    })),
     error_kind: line.errorKind ?? null,
     error_message: line.errorMessage ?? null,
     attempts: line.submitAttempts,

@@ -88,10 +88,12 @@ export type DownloadOutput = z.infer<typeof downloadOutputSchema>;
 
 export const savedFileSchema = z.object({
   index: z.number().int().nonnegative(),
-  /** Relative to the output dir. */
+  /** Relative to the output dir (or to the bucket prefix). */
   path: z.string(),
   bytes: z.number().int().nonnegative(),
   sha256: z.string(),
+  /** Where the file is: `s3://bucket/key` or `file:///abs/path`. Absent in files saved by older code. */
+  uri: z.string().max(2048).optional(),
 });
 export type SavedFile = z.infer<typeof savedFileSchema>;
 

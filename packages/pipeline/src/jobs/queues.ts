@@ -1,7 +1,7 @@
 import { Queue } from "bullmq";
+import type { RedisConnection } from "../redis/redis-connection.ts";
 import type { DownloadJobData, PollJobData, SubmitJobData } from "./job-data.ts";
 import { QUEUE_NAMES } from "./queue-names.ts";
-import type { RedisConnection } from "../redis/redis-connection.ts";
 
 export interface VeoqQueues {
   submit: Queue<SubmitJobData>;

@@ -1,5 +1,6 @@
 import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import type { Logger } from "@veoq/logging";
 import { isProviderError } from "@veoq/provider-client";
 import type { Job } from "bullmq";
@@ -24,7 +25,9 @@ export const MAX_URL_REFRESHES = 3;
 /**
  * Saves every output of a finished task to `<output>/<batch>/<custom_id>/<n>.<ext>`: streams to
  * a temporary name in the same folder, checks the byte count, hashes, then renames, so a file
- * under its final name is always complete. Files saved by an earlier try are not fetched again.
+ * under its final name is always complete. With VEOQ_OUTPUT_URL the same relative path is an
+ * object key under the bucket prefix, written by a multipart upload straight from the provider
+ * URL (nothing on local disk). Files saved by an earlier try are not fetched again.
  * An expired URL leads to one fresh task-result read for new URLs before the job fails.
  */
 export function createDownloadProcessor(context: PipelineContext) {
@@ -49,15 +52,25 @@ async function saveOutputs(
       output.type ?? "mp4",
     );
     const temporary = `${target.absolute}.part-${process.pid}-${job.attemptsMade}`;
-    await mkdir(path.dirname(target.absolute), { recursive: true });
+    const bucket = context.objectStore;
+    const key = target.relative.split(path.sep).join("/");
+    if (bucket === undefined) await mkdir(path.dirname(target.absolute), { recursive: true });
     try {
-      const downloaded = await context.client.downloadFile(output.url, temporary);
-      await rename(temporary, target.absolute);
+      // To the bucket: straight from the provider URL into a multipart upload of the same key
+      // (a retry overwrites it). To disk: a temporary name, renamed once complete.
+      const downloaded =
+        bucket === undefined
+          ? await context.client.downloadFile(output.url, temporary)
+          : await context.client.downloadTo(output.url, async () =>
+              bucket.openUpload(key, `video/${path.extname(key).slice(1)}`),
+            );
+      if (bucket === undefined) await rename(temporary, target.absolute);
       const saved: SavedFile = {
         index: output.index,
         path: target.relative,
         bytes: downloaded.bytes,
         sha256: downloaded.sha256,
+        uri: bucket === undefined ? pathToFileURL(target.absolute).href : bucket.uriOf(key),
       };
       data = { ...data, saved: [...data.saved, saved] };
       context.observer.downloadSaved?.({ model: data.model, bytes: downloaded.bytes });
@@ -65,7 +78,7 @@ async function saveOutputs(
       if (data.saved.length < data.outputs.length) await job.updateData(data);
       log.info({ file: target.relative, bytes: downloaded.bytes }, "output saved");
     } catch (error) {
-      await rm(temporary, { force: true });
+      if (bucket === undefined) await rm(temporary, { force: true });
       data = await handleDownloadFailure(context, job, data, log, error);
       // URLs were refreshed: start over with the new ones (saved files are skipped).
       return saveOutputs(context, { ...run, data });
