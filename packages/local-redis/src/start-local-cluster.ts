@@ -39,6 +39,8 @@ export interface LocalCluster {
   killMaster(port: number): Promise<number>;
   /** Asks a replica of the given master to take over (CLUSTER FAILOVER) and waits for it. */
   failover(masterPort: number): Promise<number>;
+  /** Port of the master that owns key's slot now. */
+  ownerOfKey(key: string): Promise<number>;
   /** Stops every node. */
   stop(): Promise<void>;
 }
@@ -228,6 +230,26 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       );
       await waitHealthy();
       return replica.port;
+    },
+    ownerOfKey: async (key) => {
+      const node = running()[0];
+      if (node === undefined) throw new Error("no node running");
+      const slot = Number(
+        /:(\d+)/.exec(await sendRedisCommand(node.port, `CLUSTER KEYSLOT ${key}`))?.[1],
+      );
+      const reply = await sendRedisCommand(node.port, "CLUSTER NODES");
+      for (const line of reply.split("\n")) {
+        const fields = line.trim().split(" ");
+        const flags = fields[2]?.split(",") ?? [];
+        if (!flags.includes("master") || flags.some((f) => f.startsWith("fail"))) continue;
+        for (const range of fields.slice(8)) {
+          const [from, to] = range.split("-").map(Number);
+          if (from !== undefined && slot >= from && slot <= (to ?? from)) {
+            return Number(/:(\d+)@/.exec(fields[1] ?? "")?.[1]);
+          }
+        }
+      }
+      throw new Error(`no master owns slot ${slot}`);
     },
     stop: async () => {
       await Promise.all(nodes.map((n) => n.stop()));

@@ -34,6 +34,8 @@ export interface LocalSentinelGroup {
   servers: RedisProcess[];
   /** Port of the current master, as the first running sentinel says. */
   masterPort(): Promise<number>;
+  /** Waits until the sentinels name a master other than `oldPort` and it answers as master. */
+  waitForNewMaster(oldPort: number): Promise<number>;
   /** SENTINEL FAILOVER, then waits until a replica is master and the sentinels agree. */
   failover(): Promise<number>;
   stop(): Promise<void>;
@@ -145,6 +147,20 @@ export async function startLocalSentinel(
     sentinelProcesses,
     servers,
     masterPort,
+    waitForNewMaster: async (oldPort) => {
+      let after = oldPort;
+      await waitUntil(
+        async () => {
+          after = await masterPort();
+          if (after === oldPort) return false;
+          const info = await sendRedisCommand(after, "INFO replication");
+          return infoField(info, "role") === "master";
+        },
+        30_000,
+        "the sentinels to promote a replica",
+      );
+      return after;
+    },
     failover: async () => {
       const before = await masterPort();
       const sentinel = sentinelProcesses.find((s) => s.isRunning());
