@@ -30,6 +30,10 @@ export interface RedisProcess {
   stop(): Promise<void>;
   /** Starts it again with the same arguments (after kill or stop; stops it first if running). */
   restart(): Promise<void>;
+  /** SIGSTOP: the port still accepts connections but nothing answers, until `thaw`. */
+  freeze(): void;
+  /** SIGCONT after `freeze`. */
+  thaw(): void;
   /** Whether the child is running. */
   isRunning(): boolean;
 }
@@ -58,6 +62,11 @@ export function sendRedisCommand(port: number, line: string, timeoutMs = 2_000):
       }, 20);
     });
   });
+}
+
+/** One `name:value` field of an INFO reply. */
+export function infoField(info: string, name: string): string | undefined {
+  return new RegExp(`${name}:(\\S+)`).exec(info)?.[1];
 }
 
 async function answersPing(port: number): Promise<boolean> {
@@ -148,6 +157,12 @@ export async function spawnRedisProcess(options: {
     restart: async () => {
       await terminate("SIGTERM");
       await launch();
+    },
+    freeze: () => {
+      child?.kill("SIGSTOP");
+    },
+    thaw: () => {
+      child?.kill("SIGCONT");
     },
     isRunning: () => child !== undefined && child.exitCode === null && child.signalCode === null,
   };

@@ -3,6 +3,7 @@ import { createServer } from "node:net";
 import path from "node:path";
 import {
   copyRedisConfig,
+  infoField,
   type RedisProcess,
   sendRedisCommand,
   spawnRedisProcess,
@@ -60,10 +61,6 @@ async function findFreeClusterPort(taken: Set<number>): Promise<number> {
     if ((await isFree(port)) && (await isFree(port + 10_000))) return port;
   }
   throw new Error("no free port pair for a cluster node");
-}
-
-function infoField(info: string, name: string): string | undefined {
-  return new RegExp(`${name}:(\\S+)`).exec(info)?.[1];
 }
 
 function runRedisCli(args: readonly string[]): Promise<string> {

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import {
   copyRedisConfig,
+  infoField,
   type RedisProcess,
   sendRedisCommand,
   spawnRedisProcess,
@@ -39,10 +40,6 @@ export interface LocalSentinelGroup {
   /** SENTINEL FAILOVER, then waits until a replica is master and the sentinels agree. */
   failover(): Promise<number>;
   stop(): Promise<void>;
-}
-
-function infoField(info: string, name: string): string | undefined {
-  return new RegExp(`${name}:(\\S+)`).exec(info)?.[1];
 }
 
 /**
@@ -141,43 +138,34 @@ export async function startLocalSentinel(
     throw new Error("no sentinel answers");
   };
 
+  const waitForNewMaster = async (oldPort: number) => {
+    let after = oldPort;
+    await waitUntil(
+      async () => {
+        after = await masterPort();
+        if (after === oldPort) return false;
+        const info = await sendRedisCommand(after, "INFO replication");
+        return infoField(info, "role") === "master";
+      },
+      30_000,
+      "the sentinels to promote a replica",
+    );
+    return after;
+  };
+
   return {
     masterName,
     sentinels: sentinelProcesses.map((s) => `127.0.0.1:${s.port}`).join(","),
     sentinelProcesses,
     servers,
     masterPort,
-    waitForNewMaster: async (oldPort) => {
-      let after = oldPort;
-      await waitUntil(
-        async () => {
-          after = await masterPort();
-          if (after === oldPort) return false;
-          const info = await sendRedisCommand(after, "INFO replication");
-          return infoField(info, "role") === "master";
-        },
-        30_000,
-        "the sentinels to promote a replica",
-      );
-      return after;
-    },
+    waitForNewMaster,
     failover: async () => {
       const before = await masterPort();
       const sentinel = sentinelProcesses.find((s) => s.isRunning());
       if (!sentinel) throw new Error("no sentinel running");
       await sendRedisCommand(sentinel.port, `SENTINEL FAILOVER ${masterName}`);
-      let after = before;
-      await waitUntil(
-        async () => {
-          after = await masterPort();
-          if (after === before) return false;
-          const info = await sendRedisCommand(after, "INFO replication");
-          return infoField(info, "role") === "master";
-        },
-        30_000,
-        "the sentinel failover",
-      );
-      return after;
+      return waitForNewMaster(before);
     },
     stop: async () => {
       await stopAll();

@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
-import { createServer, request } from "node:http";
+import { request } from "node:http";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { findFreePort } from "@veoq/local-redis";
 
 /** Credentials s3rver accepts (it signs-checks against this one fixed key pair). */
 export const LOCAL_S3_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;
@@ -24,19 +25,6 @@ export interface LocalS3 {
   /** The AWS_* variables a veoq process needs to use this server. */
   env: Record<string, string>;
   stop(): Promise<void>;
-}
-
-function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function answers(port: number): Promise<boolean> {

@@ -57,6 +57,7 @@ export {
   createRedisConnection,
   describeRedisUrl,
   eachMaster,
+  PRODUCER_COMMAND_TIMEOUT_MS,
   type RedisConnection,
   scanEveryMaster,
 } from "./redis/redis-connection.ts";

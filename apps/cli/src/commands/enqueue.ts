@@ -1,6 +1,6 @@
 import path from "node:path";
 import { describeRedisTarget } from "@veoq/config";
-import { formatLineReport, type LineReport } from "@veoq/manifest";
+import { escapeControlCharacters, formatLineReport, type LineReport } from "@veoq/manifest";
 import { objectStoreFromConfig } from "@veoq/object-store";
 import { enqueueManifest } from "@veoq/pipeline";
 import type { Command } from "commander";
@@ -80,22 +80,25 @@ export function registerEnqueueCommand(program: Command): void {
           });
           progress.stop();
           if (flags.json) {
+            // JSON.stringify escapes C0 controls but not DEL, C1 or bidi controls a line may carry.
             process.stdout.write(
-              `${JSON.stringify({
-                batch_id: summary.batchId,
-                manifest: path.resolve(manifest),
-                enqueued: summary.enqueued,
-                lines: summary.lines,
-                valid: summary.valid,
-                invalid: summary.invalid,
-                added: summary.added,
-                already_present: summary.alreadyPresent,
-                invalid_lines: invalidLines.map((r) => ({
-                  line: r.line,
-                  custom_id: r.customId,
-                  errors: r.errors,
-                })),
-              })}\n`,
+              `${escapeControlCharacters(
+                JSON.stringify({
+                  batch_id: summary.batchId,
+                  manifest: path.resolve(manifest),
+                  enqueued: summary.enqueued,
+                  lines: summary.lines,
+                  valid: summary.valid,
+                  invalid: summary.invalid,
+                  added: summary.added,
+                  already_present: summary.alreadyPresent,
+                  invalid_lines: invalidLines.map((r) => ({
+                    line: r.line,
+                    custom_id: r.customId,
+                    errors: r.errors,
+                  })),
+                }),
+              )}\n`,
             );
           } else if (!summary.enqueued) {
             process.stdout.write(

@@ -9,6 +9,13 @@ export type RedisConnection = Redis | Cluster;
 /** Replies that mean the command went to a node that cannot take it now: after a failover. */
 const SWITCHED_NODE_REPLY = /^(READONLY|LOADING|MASTERDOWN)\b/;
 
+/**
+ * How long a producer waits for Redis to answer one command (ms). A Redis that accepts the
+ * connection but never answers (stopped, overloaded, a dead proxy) would otherwise hold
+ * `status`, `enqueue` and the other producer commands forever.
+ */
+export const PRODUCER_COMMAND_TIMEOUT_MS = 10_000;
+
 function roleOptions(role: ConnectionRole): RedisOptions {
   return role === "worker"
     ? { maxRetriesPerRequest: null, enableReadyCheck: true }
@@ -16,6 +23,7 @@ function roleOptions(role: ConnectionRole): RedisOptions {
         maxRetriesPerRequest: 1,
         enableOfflineQueue: true,
         connectTimeout: 5_000,
+        commandTimeout: PRODUCER_COMMAND_TIMEOUT_MS,
         retryStrategy: (times) => (times > 3 ? null : Math.min(times * 200, 1_000)),
       };
 }
