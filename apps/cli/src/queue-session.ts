@@ -6,7 +6,6 @@ import {
   createRedisConnection,
   PRODUCER_COMMAND_TIMEOUT_MS,
   type RedisConnection,
-  RedisSetupError,
   type VeoqQueues,
 } from "@veoq/pipeline";
 
@@ -49,12 +48,6 @@ export interface QueueSession {
  * resume). Fails fast with a clear message when Redis is not reachable, instead of hanging.
  */
 export async function openQueueSession(config: VeoqConfig): Promise<QueueSession> {
-  try {
-    await checkRedisSetup(config.redis, config.prefix);
-  } catch (error) {
-    if (error instanceof RedisSetupError) throw error;
-    // Unreachable: reported below with the ping's reason.
-  }
   const redis = createRedisConnection(config.redis, "producer");
   redis.on("error", () => {
     // Reported once below by the ping; ioredis would otherwise print every retry.
@@ -72,6 +65,13 @@ export async function openQueueSession(config: VeoqConfig): Promise<QueueSession
     throw new RedisUnreachableError(
       `cannot reach Redis at ${describeRedisTarget(config.redis)} (${config.redis.env}): ${reason}`,
     );
+  }
+  try {
+    // Reachable: now check it is the Redis the configuration says (one clear line if not).
+    await checkRedisSetup(config.redis, config.prefix, redis);
+  } catch (error) {
+    redis.disconnect();
+    throw error;
   }
   const queues = createQueues(redis, config.prefix);
   return {

@@ -45,14 +45,19 @@ export function redisSetupProblem(error: unknown, target: RedisTarget): string |
  * hold a hash tag (BullMQ keeps each queue in one slot). Throws a RedisSetupError naming the
  * variable to change; a Redis that is simply down is left to the caller's own error.
  */
-export async function checkRedisSetup(target: RedisTarget, prefix: string): Promise<void> {
+export async function checkRedisSetup(
+  target: RedisTarget,
+  prefix: string,
+  /** A producer connection already open (and answering) to use instead of a new one. */
+  existing?: RedisConnection,
+): Promise<void> {
   if (target.kind === "cluster" && !/\{[^{}]+\}/.test(prefix)) {
     throw new RedisSetupError(
       `VEOQ_PREFIX ${JSON.stringify(prefix)} has no hash tag: on a Redis Cluster it must hold one in braces, such as {veoq}`,
     );
   }
-  const probe: RedisConnection = createRedisConnection(target, "producer");
-  probe.on("error", () => {});
+  const probe: RedisConnection = existing ?? createRedisConnection(target, "producer");
+  if (existing === undefined) probe.on("error", () => {});
   const where = describeRedisTarget(target);
   try {
     let info: string;
@@ -85,7 +90,7 @@ export async function checkRedisSetup(target: RedisTarget, prefix: string): Prom
       );
     }
   } finally {
-    probe.disconnect();
+    if (existing === undefined) probe.disconnect();
   }
 }
 
