@@ -1,6 +1,7 @@
 import { ConfigError } from "@veoq/config";
 import { ManifestFileError } from "@veoq/manifest";
 import { EnqueueError, RedisSetupError } from "@veoq/pipeline";
+import { ListenError } from "./listen-error.ts";
 import { isRedisConnectionError, RedisUnreachableError } from "./queue-session.ts";
 
 /** Exit codes shared by every command: 0 ok, 1 the work found a problem, 2 the call itself was wrong. */
@@ -35,6 +36,7 @@ export function runAction<A extends unknown[]>(
       } else if (
         error instanceof RedisUnreachableError ||
         error instanceof EnqueueError ||
+        error instanceof ListenError ||
         error instanceof RedisSetupError
       ) {
         process.stderr.write(`veoq: ${error.message}\n`);

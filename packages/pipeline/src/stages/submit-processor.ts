@@ -6,18 +6,13 @@ import { type Job, RateLimitError } from "bullmq";
 import { type PollJobData, type SubmitJobData, submitJobDataSchema } from "../jobs/job-data.ts";
 import { pollJobId, slotHolder } from "../jobs/job-ids.ts";
 import { decideSubmitFailure } from "../policy/failure-policy.ts";
+import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
 import { gridStartSeconds, initialPollDelaySeconds } from "../policy/poll-policy.ts";
 import { stopSubmissions } from "../records/credentials-stop.ts";
 import { bestEffort } from "../records/duration-history.ts";
 import { failItem, isLastAttempt, itemErrorKindOf, recordItemFailure } from "./item-outcome.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
 import { type StageRun, stageProcessor } from "./stage-processor.ts";
-
-/** How long the submit queue waits when every provider slot is taken (provider seconds). */
-const SLOT_WAIT_SECONDS = 2;
-
-/** How long the submit queue waits after a 429 without Retry-After. */
-export const DEFAULT_RATE_LIMIT_WAIT_MS = 5_000;
 
 export interface SubmitResult {
   taskId: string;
@@ -44,7 +39,12 @@ async function submit(
     const holder = slotHolder(data.batchId, data.customId, data.submission);
     if (!(await context.slots.acquire(holder))) {
       // Every slot is taken: the whole submit queue waits a moment; no attempt is charged.
-      await context.queues.submit.rateLimit(Math.max(50, toRealMs(context, SLOT_WAIT_SECONDS)));
+      await context.queues.submit.rateLimit(
+        Math.max(
+          PIPELINE_DEFAULTS.minSlotWaitMs,
+          toRealMs(context, PIPELINE_DEFAULTS.slotWaitSeconds),
+        ),
+      );
       throw new RateLimitError();
     }
     let body: Record<string, unknown>;
@@ -139,7 +139,7 @@ async function submit(
     context.queues.poll.add("poll", pollData, {
       jobId: pollId,
       delay,
-      attempts: 5,
+      attempts: PIPELINE_DEFAULTS.pollJobAttempts,
       backoff: { type: "veoq" },
     }),
     context.store.transition(data.batchId, data.customId, "processing"),
@@ -174,7 +174,7 @@ async function handleCreateFailure(
         jobMessage: error.message,
       });
     case "rate_limit": {
-      const waitMs = error.retryAfterMs ?? DEFAULT_RATE_LIMIT_WAIT_MS;
+      const waitMs = error.retryAfterMs ?? PIPELINE_DEFAULTS.rateLimitWaitMs;
       if (error.limitScope === "concurrency") {
         const cap = await context.slots.shrink();
         log.warn({ cap }, "provider cap on concurrent tasks reached: in-flight cap lowered");
