@@ -16,6 +16,8 @@ export interface ChaosEvidence {
   acceptedCreates: number;
   /** The workers' VEOQ_OUTPUT_DIR. */
   outputDir: string;
+  /** Reads a saved file back (from the bucket with VEOQ_OUTPUT_URL); default: from outputDir. */
+  readSavedFile?: (saved: { path: string; uri?: string | undefined }) => Promise<Buffer>;
   /** The workers' VEOQ_MAX_RESUBMITS: new tasks allowed after a transient task failure. */
   maxResubmits: number;
   /** The workers' VEOQ_SUBMIT_CONCURRENCY: creates one worker process may have in flight. */
@@ -300,7 +302,8 @@ async function checkCompletedItem(
     const expected = served.sha256;
     let onDisk: Buffer;
     try {
-      onDisk = await readFile(path.join(evidence.outputDir, saved.path));
+      onDisk = await (evidence.readSavedFile?.(saved) ??
+        readFile(path.join(evidence.outputDir, saved.path)));
     } catch (error) {
       fail(`${saved.path}: cannot read (${(error as NodeJS.ErrnoException).code ?? error})`);
       continue;

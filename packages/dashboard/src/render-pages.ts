@@ -185,7 +185,7 @@ export function renderSearchPage(query: string, hits: SearchHit[], page: PageCon
       ) => `<tr data-custom-id="${e(hit.customId)}"><td><a href="/batches/${encodeURIComponent(hit.batchId)}">${e(hit.batchId)}</a></td>
 <td><a class="item-link" href="${e(itemUrl(hit.batchId, hit.customId))}">${e(hit.customId)}</a></td><td data-item-state>${e(hit.state ?? "unknown")}</td><td class="muted">by ${e(hit.matchedBy)}</td>
 <td>${e(hit.result?.taskIds.join(", ") ?? "")}</td>
-<td>${hit.result?.status === "failed" ? `<span class="kind">${e(hit.result.errorKind ?? "")}</span> <span class="reason">${e(hit.result.errorMessage ?? "")}</span>` : e(hit.result?.files.map((f) => f.path).join(", ") ?? "")}</td>
+<td>${hit.result?.status === "failed" ? `<span class="kind">${e(hit.result.errorKind ?? "")}</span> <span class="reason">${e(hit.result.errorMessage ?? "")}</span>` : e(hit.result?.files.map((f) => f.uri ?? f.path).join(", ") ?? "")}</td>
 <td>${hit.jobs.map((job) => `<a href="${e(job.url)}">${e(job.queue)} ${e(job.jobId)}</a> (${e(job.state)})`).join("<br>")}</td></tr>`,
     )
     .join("");

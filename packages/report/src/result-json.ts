@@ -26,6 +26,8 @@ const finalResultJson = z.object({
       audio: z.boolean().nullable(),
       /** With VEOQ_VERIFY_OUTPUTS=warn: how the file differs from the request, or null. */
       flagged: z.array(z.string()).nullable(),
+      /** `s3://bucket/key` or `file://...`; absent for files saved by older code. */
+      uri: z.string().optional(),
     }),
   ),
   error_kind: z.string().nullable(),
@@ -69,6 +71,7 @@ export function toResultJson(line: ResultLine): ResultJson {
       codecs: f.codecs ?? null,
       audio: f.audio ?? null,
       flagged: f.flagged ?? null,
+      ...(f.uri === undefined ? {} : { uri: f.uri }),
     })),
     error_kind: line.errorKind ?? null,
     error_message: line.errorMessage ?? null,

@@ -98,7 +98,7 @@ export type DownloadOutput = z.infer<typeof downloadOutputSchema>;
 
 export const savedFileSchema = z.object({
   index: z.number().int().nonnegative(),
-  /** Relative to the output dir. */
+  /** Relative to the output dir (or to the bucket prefix). */
   path: z.string(),
   bytes: z.number().int().nonnegative(),
   sha256: z.string(),
@@ -110,6 +110,8 @@ export const savedFileSchema = z.object({
   audio: z.boolean().optional(),
   /** With VEOQ_VERIFY_OUTPUTS=warn: how the saved file differs from the request, or why it is broken. */
   flagged: z.array(z.string()).optional(),
+  /** Where the file is: `s3://bucket/key` or `file:///abs/path`. Absent in files saved by older code. */
+  uri: z.string().max(2048).optional(),
 });
 export type SavedFile = z.infer<typeof savedFileSchema>;
 

@@ -1,7 +1,7 @@
-import type { Redis } from "ioredis";
 import { JOB_ID_SEPARATOR } from "../jobs/job-ids.ts";
 import { LuaScript } from "../redis/lua-script.ts";
 import { type RecordKeys, recordKeys } from "../redis/record-keys.ts";
+import type { RedisConnection } from "../redis/redis-connection.ts";
 import type { ItemResult } from "./item-result.ts";
 import { ITEM_STATE_RANK, ITEM_STATES, type ItemState } from "./item-state.ts";
 
@@ -104,6 +104,16 @@ return 1
 /** The batch field that says its state sets are complete (set at creation, or by indexItemStates). */
 const STATE_SETS_FIELD = "stateSets";
 
+/** KEYS: batch record, batch list. ARGV: now, source, state-sets field, batch id. */
+const ENSURE_BATCH_SCRIPT = new LuaScript(`
+if redis.call('HSETNX', KEYS[1], 'createdAt', ARGV[1]) == 1 then
+  redis.call('HSET', KEYS[1], ARGV[3], '1')
+end
+redis.call('HSETNX', KEYS[1], 'source', ARGV[2])
+redis.call('ZADD', KEYS[2], 'NX', ARGV[1], ARGV[4])
+return 1
+`);
+
 const STATE_NAMES_JSON = JSON.stringify(ITEM_STATES);
 
 /** Custom ids (and so prefixes of them) use only these characters, all below "{" in byte order. */
@@ -130,24 +140,26 @@ export interface BatchRecord {
 /** Batch records and item states in Redis. Stateless apart from the connection. */
 export class BatchStore {
   readonly keys: RecordKeys;
-  readonly redis: Redis;
+  readonly redis: RedisConnection;
 
-  constructor(redis: Redis, prefix: string) {
+  constructor(redis: RedisConnection, prefix: string) {
     this.redis = redis;
     this.keys = recordKeys(prefix);
   }
 
-  /** Creates the batch record if it does not exist yet. */
+  /**
+   * Registers the batch record and its place in the batch list in one script, each part
+   * idempotent (HSETNX, ZADD NX): an old half-registered batch is completed by running the same
+   * enqueue again, and the creation time never changes. Only a new batch is marked as keeping
+   * state sets (an old one gets them from indexItemStates).
+   */
   async ensureBatch(batchId: string, source: string, now: number): Promise<void> {
     const key = this.keys.batch(batchId);
-    const created = await this.redis.hsetnx(key, "createdAt", String(now));
-    if (created === 1) {
-      await this.redis
-        .multi()
-        .hset(key, "source", source, STATE_SETS_FIELD, "1")
-        .zadd(this.keys.batches, now, batchId)
-        .exec();
-    }
+    await ENSURE_BATCH_SCRIPT.run(
+      this.redis,
+      [key, this.keys.batches],
+      [String(now), source, STATE_SETS_FIELD, batchId],
+    );
   }
 
   async hasItems(batchId: string, customIds: readonly string[]): Promise<boolean[]> {

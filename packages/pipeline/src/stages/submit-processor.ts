@@ -54,7 +54,14 @@ async function submit(
     }
     let body: Record<string, unknown>;
     try {
-      body = await inlineLocalImages(data.model, data.input, data.localImages, context.imageCache);
+      const bucket = context.objectStore;
+      body = await inlineLocalImages(
+        data.model,
+        data.input,
+        data.localImages,
+        context.imageCache,
+        bucket === undefined ? undefined : (uri) => bucket.read(uri),
+      );
     } catch (error) {
       await context.slots.release(holder);
       if (error instanceof ImageFileError) {
