@@ -95,6 +95,7 @@ export function toItemJson(row: ItemRow): ItemJson {
       path: file.path,
       bytes: file.bytes,
       url: file.url,
+      flagged: file.flagged ?? null,
     })),
     error_kind: row.errorKind ?? null,
     error_message: row.errorMessage ?? null,

@@ -1,9 +1,9 @@
 import type { VeoqConfig } from "@veoq/config";
 import type { Logger } from "@veoq/logging";
 import { ImageFileCache } from "@veoq/manifest";
+import { objectStoreFromConfig } from "@veoq/object-store";
 import { createProviderClient, type ProviderClient } from "@veoq/provider-client";
 import { Worker } from "bullmq";
-import type { Redis } from "ioredis";
 import { QUEUE_NAMES, QUEUE_ROLES, type QueueRole } from "./jobs/queue-names.ts";
 import { createQueues } from "./jobs/queues.ts";
 import { PIPELINE_DEFAULTS } from "./policy/pipeline-defaults.ts";
@@ -13,8 +13,9 @@ import { BatchStore } from "./records/batch-store.ts";
 import { DurationHistory } from "./records/duration-history.ts";
 import { ProviderSlots } from "./records/provider-slots.ts";
 import { reconcileProviderSlots } from "./records/slot-reconciler.ts";
-import { createRedisConnection } from "./redis/redis-connection.ts";
+import { createRedisConnection, type RedisConnection } from "./redis/redis-connection.ts";
 import { checkRedisDurability } from "./redis/redis-durability.ts";
+import { checkRedisSetup, RedisSetupError, redisSetupProblem } from "./redis/redis-setup-check.ts";
 import { createDownloadProcessor } from "./stages/download-processor.ts";
 import { failureLogged } from "./stages/item-outcome.ts";
 import type {
@@ -54,6 +55,12 @@ export interface StartWorkersOptions {
 export interface RunningWorkers {
   workers: Worker[];
   context: PipelineContext;
+  /**
+   * Settles when Redis turned out to be set up unlike the configuration while running (MOVED,
+   * CROSSSLOT, READONLY that no retry can fix): the workers are closed by then, and the process
+   * should exit with the error's one line instead of retrying forever.
+   */
+  fatal: Promise<RedisSetupError>;
   /** Graceful: lets jobs in progress finish (up to timeoutMs), then closes connections. */
   close(timeoutMs?: number): Promise<void>;
 }
@@ -79,6 +86,7 @@ export function pipelineSettingsFrom(config: VeoqConfig): PipelineSettings {
     outputDir: config.outputDir,
     submitAttempts: config.submitAttempts,
     downloadAttempts: config.downloadAttempts,
+    verifyOutputs: config.verifyOutputs,
     retryBaseMs: config.retryBaseMs,
     retryMaxMs: Math.max(config.retryBaseMs, PIPELINE_DEFAULTS.retryMaxMs),
     maxResubmits: config.maxResubmits,
@@ -96,7 +104,9 @@ export function pipelineSettingsFrom(config: VeoqConfig): PipelineSettings {
 export async function startWorkers(options: StartWorkersOptions): Promise<RunningWorkers> {
   const { config, logger } = options;
   const roles = options.roles ?? QUEUE_ROLES;
-  const commands: Redis = createRedisConnection(config.redisUrl, "worker");
+  await checkRedisSetup(config.redis, config.prefix);
+  const commands: RedisConnection = createRedisConnection(config.redis, "worker");
+  const objectStore = objectStoreFromConfig(config);
   const queues = createQueues(commands, config.prefix);
   const observer = options.observer ?? {};
   const client =
@@ -125,6 +135,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       now: options.now ?? Date.now,
     }),
     imageCache: new ImageFileCache(),
+    objectStore,
     durationHistory: new DurationHistory(commands, config.prefix),
   };
   const concurrency = Object.fromEntries(
@@ -136,7 +147,16 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   // While Redis is away every reconnect attempt is an error event: log the first one of an
   // outage loudly, then one summary line per interval instead of one line per attempt.
   const errorLog = new Map<QueueRole, { lastAt: number; suppressed: number }>();
+  let reportFatal: (error: RedisSetupError) => void = () => {};
+  const fatal = new Promise<RedisSetupError>((resolve) => {
+    reportFatal = resolve;
+  });
   const reportWorkerError = (role: QueueRole, error: Error) => {
+    const problem = redisSetupProblem(error, config.redis);
+    if (problem !== undefined) {
+      reportFatal(new RedisSetupError(problem));
+      return;
+    }
     const now = Date.now();
     const entry = errorLog.get(role);
     if (entry && now - entry.lastAt < PIPELINE_DEFAULTS.workerErrorLogIntervalMs) {
@@ -150,9 +170,9 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     errorLog.set(role, { lastAt: now, suppressed: 0 });
   };
   // BullMQ leaves connections it was handed open on close; we close them ourselves.
-  const connections: Redis[] = [commands];
+  const connections: RedisConnection[] = [commands];
   const workers = roles.map((role) => {
-    const connection = createRedisConnection(config.redisUrl, "worker");
+    const connection = createRedisConnection(config.redis, "worker");
     connections.push(connection);
     const worker = new Worker(QUEUE_NAMES[role], STAGES[role].processor(context), {
       connection,
@@ -175,6 +195,8 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     });
     worker.on("error", (error) => reportWorkerError(role, error));
     worker.on("failed", (job, error) => {
+      const problem = redisSetupProblem(error, config.redis);
+      if (problem !== undefined) reportFatal(new RedisSetupError(problem));
       // A processor that failed the item already logged it (one failure, one line).
       if (job && failureLogged(job)) return;
       if (job && (job.finishedOn !== undefined || job.attemptsMade >= (job.opts.attempts ?? 1))) {
@@ -228,11 +250,19 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     }
     await queues.close();
     await client.close();
+    objectStore?.close();
     for (const connection of connections) connection.disconnect();
   };
+  const closeOnFatal = fatal.then(async (error) => {
+    logger.fatal({ err: error }, error.message);
+    closing ??= closeOnce(5_000);
+    await closing;
+    return error;
+  });
   return {
     workers,
     context,
+    fatal: closeOnFatal,
     close(timeoutMs = 30_000) {
       closing ??= closeOnce(timeoutMs);
       return closing;

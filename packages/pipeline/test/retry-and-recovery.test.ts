@@ -37,6 +37,25 @@ describe("veoq retry and final failures", () => {
     await rm(notADir);
   });
 
+  it("fails an item for good, once, when its job's data does not parse", async () => {
+    h = await createHarness();
+    await h.enqueue(await h.writeManifest([liteLine("a")]));
+    // Data written by other (older) code: the item still names itself, the rest is wrong.
+    const [job] = await h.queues.submit.getJobs(["waiting"]);
+    await job?.updateData({ ...job.data, submission: "zero" as unknown as number });
+    await h.start();
+    await h.waitForBatch("b1");
+    const result = await resultOf(h, "a");
+    expect(result).toMatchObject({
+      status: "failed",
+      failedStage: "submit",
+      errorKind: "internal",
+    });
+    if (result?.status === "failed") expect(result.errorMessage).toMatch(/has invalid data/);
+    expect(h.simulator.stats().creates.total).toBe(0);
+    expect((await h.queues.submit.getJob(String(job?.id)))?.attemptsMade).toBe(1);
+  });
+
   it("retries a failed download with a fresh attempt budget and completes it", async () => {
     h = await createHarness({
       env: { VEOQ_DOWNLOAD_ATTEMPTS: "2" },

@@ -29,6 +29,8 @@ export const batchJson = z.object({
   eta_seconds: z.number().nullable(),
   possible_duplicates: z.number().int(),
   resubmits: z.number().int(),
+  /** Saved files flagged by VEOQ_VERIFY_OUTPUTS=warn (broken, or not what was asked). */
+  flagged_files: z.number().int(),
 });
 export type BatchJson = z.infer<typeof batchJson>;
 
@@ -64,5 +66,6 @@ export function toBatchJson(batch: BatchOverview): BatchJson {
     eta_seconds: eta ?? null,
     possible_duplicates: batch.possibleDuplicates,
     resubmits: batch.resubmits,
+    flagged_files: batch.flaggedFiles,
   };
 }

@@ -31,6 +31,8 @@ export const itemJson = z.object({
       path: z.string(),
       bytes: z.number().int(),
       url: z.string(),
+      /** Why VEOQ_VERIFY_OUTPUTS=warn flagged the file (as in `veoq results`), or null. */
+      flagged: z.array(z.string()).nullable(),
     }),
   ),
   error_kind: z.string().nullable(),
