@@ -9,6 +9,7 @@ type Register = (program: CommandType) => void;
  */
 const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   validate: async () => (await import("./commands/validate.ts")).registerValidateCommand,
+  estimate: async () => (await import("./commands/estimate.ts")).registerEstimateCommand,
   enqueue: async () => (await import("./commands/enqueue.ts")).registerEnqueueCommand,
   worker: async () => (await import("./commands/worker.ts")).registerWorkerCommand,
   status: async () => (await import("./commands/status.ts")).registerStatusCommand,

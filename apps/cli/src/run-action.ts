@@ -1,6 +1,7 @@
 import { ConfigError } from "@veoq/config";
 import { ManifestFileError } from "@veoq/manifest";
 import { EnqueueError } from "@veoq/pipeline";
+import { PriceTableError } from "@veoq/pricing";
 import { isRedisConnectionError, RedisUnreachableError } from "./queue-session.ts";
 
 /** Exit codes shared by every command: 0 ok, 1 the work found a problem, 2 the call itself was wrong. */
@@ -28,7 +29,8 @@ export function runAction<A extends unknown[]>(
       if (
         error instanceof UsageError ||
         error instanceof ConfigError ||
-        error instanceof ManifestFileError
+        error instanceof ManifestFileError ||
+        error instanceof PriceTableError
       ) {
         process.stderr.write(`veoq: ${error.message}\n`);
         process.exitCode = EXIT_USAGE;
