@@ -39,6 +39,7 @@ if old ~= ARGV[3] then
 end
 local done = tonumber(redis.call('HGET', KEYS[3], 'state:completed') or '0')
   + tonumber(redis.call('HGET', KEYS[3], 'state:failed') or '0')
+  + tonumber(redis.call('HGET', KEYS[3], 'state:cancelled') or '0')
 if done >= redis.call('HLEN', KEYS[2]) then
   redis.call('HSET', KEYS[3], 'finishedAt', ARGV[4])
 else

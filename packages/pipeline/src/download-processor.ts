@@ -4,6 +4,7 @@ import type { TaskResultOutput } from "@veoq/contract";
 import { isProviderError } from "@veoq/provider-client";
 import { type Job, UnrecoverableError } from "bullmq";
 import { decideDownloadFailure } from "./failure-policy.ts";
+import { stopIfDropped } from "./in-flight-drop.ts";
 import {
   failureContextOf,
   isLastAttempt,
@@ -39,6 +40,8 @@ export function createDownloadProcessor(context: PipelineContext) {
       );
     }
     let data: DownloadJobData = parsed.data;
+    const dropped = await stopIfDropped(context, job, data, "download");
+    if (dropped) return dropped;
     const log = context.logger.child({
       batchId: data.batchId,
       customId: data.customId,

@@ -1,4 +1,19 @@
 export type { Redis } from "ioredis";
+export {
+  BatchControl,
+  type BatchControlState,
+  PAUSE_REASONS,
+  type PauseReason,
+} from "./batch-control.ts";
+export {
+  type CancelSummary,
+  cancelBatch,
+  type LifecycleContext,
+  pauseBatch,
+  resumeBatch,
+  setBatchBudget,
+  UnknownBatchError,
+} from "./batch-lifecycle.ts";
 export { type BatchOverview, overviewOf } from "./batch-overview.ts";
 export { batchResults, type ResultLine } from "./batch-results.ts";
 export { type BatchRecord, BatchStore } from "./batch-store.ts";
@@ -52,6 +67,7 @@ export { retryDelayMs } from "./retry-delay.ts";
 export { type RetrySummary, retryFailedItems } from "./retry-failed.ts";
 export { shutdownOnSignal } from "./shutdown-on-signal.ts";
 export { reconcileProviderSlots, slotHolder } from "./slot-reconciler.ts";
+export { type BatchSpend, type GateDecision, SpendLedger, utcDay } from "./spend-ledger.ts";
 export {
   pipelineSettingsFrom,
   type RunningWorkers,

@@ -14,14 +14,16 @@ export type ItemErrorKind =
   | "unauthorized"
   | "payment_required"
   | "rate_limited"
-  | "internal";
+  | "internal"
+  /** `veoq cancel` ended the item before its task was created (or stopped following it). */
+  | "cancelled";
 
 /** One line of `veoq results`: the final record of an item. */
 export interface ItemResult {
   batchId: string;
   customId: string;
   model: string;
-  status: "completed" | "failed";
+  status: "completed" | "failed" | "cancelled";
   taskIds: string[];
   files: SavedFile[];
   errorKind: ItemErrorKind | undefined;

@@ -1,11 +1,14 @@
 import type { Logger } from "@veoq/logging";
 import type { ImageFileCache } from "@veoq/manifest";
+import type { PriceTable } from "@veoq/pricing";
 import type { ProviderClient } from "@veoq/provider-client";
+import type { BatchControl } from "./batch-control.ts";
 import type { BatchStore } from "./batch-store.ts";
 import type { PipelineObserver } from "./pipeline-observer.ts";
 import type { PollPolicySettings } from "./poll-policy.ts";
 import type { ProviderSlots } from "./provider-slots.ts";
 import type { VeoqQueues } from "./queues.ts";
+import type { SpendLedger } from "./spend-ledger.ts";
 
 /** Tunables of the processors, from the config; every field documented in @veoq/config. */
 export interface PipelineSettings {
@@ -19,6 +22,8 @@ export interface PipelineSettings {
   /** Real seconds per provider second (1 in production; e.g. 0.01 against a fast simulator). */
   timeScale: number;
   pollPolicy: PollPolicySettings;
+  /** VEOQ_DAILY_BUDGET in micro-units; undefined: no daily cap. */
+  dailyBudgetMicros: number | undefined;
 }
 
 /** Test seams: points where a test can stop a step to simulate a crash. */
@@ -40,6 +45,12 @@ export interface PipelineContext {
   observer: PipelineObserver;
   /** Tasks in flight at the provider, capped per API key across processes. */
   slots: ProviderSlots;
+  /** Pause, resume and cancel of batches. */
+  control: BatchControl;
+  /** Estimates, budgets and the reservation before each create. */
+  spend: SpendLedger;
+  /** The price table (VEOQ_PRICES or the shipped one), checked at start. */
+  prices: PriceTable;
   /** Local images already read by this process, reused while unchanged. */
   imageCache: ImageFileCache;
 }

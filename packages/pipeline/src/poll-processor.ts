@@ -9,6 +9,7 @@ import {
   recordTaskDuration,
 } from "./duration-history.ts";
 import { decidePollFailure, reasonLooksTransient } from "./failure-policy.ts";
+import { stopIfDropped } from "./in-flight-drop.ts";
 import { failureContextOf, recordItemFailure } from "./item-failure.ts";
 import { type DownloadJobData, type PollJobData, pollJobDataSchema } from "./job-data.ts";
 import { downloadJobId, submitJobId } from "./job-ids.ts";
@@ -19,6 +20,7 @@ import { slotHolder } from "./slot-reconciler.ts";
 
 export type PollOutcome =
   | { outcome: "succeeded"; downloadJobId: string }
+  | { outcome: "dropped" }
   | { outcome: "resubmitted"; submitJobId: string };
 
 /** Longest wait after a credentials error on a poll: long enough to be quiet, short enough to notice a fix. */
@@ -42,6 +44,7 @@ export function createPollProcessor(context: PipelineContext) {
       jobId: job.id,
       taskId: data.taskId,
     });
+    if (await stopIfDropped(context, job, data, "poll")) return { outcome: "dropped" };
     const elapsedSeconds = toProviderSeconds(context, context.now() - data.createdAt);
 
     let result: TaskResult;

@@ -10,6 +10,16 @@ export interface RecordKeys {
   itemResults(batchId: string): string;
   /** Hash: provider task id -> "<batch>~<custom id>", for search by task id. */
   taskIndex: string;
+  /** Hash: a batch's pause or cancel (state, reason, at); absent while it runs. */
+  batchControl(batchId: string): string;
+  /** Hash: a batch's money: estimate, budget, spent and reserved (micro-units, see spend-ledger.ts). */
+  batchSpend(batchId: string): string;
+  /** Hash: money spent and reserved on one UTC day (YYYY-MM-DD) across batches; expires after a week. */
+  dailySpend(day: string): string;
+  /** Hash: reservation holder ("<batch>~<custom>~<n>") -> "<day>|<micros>". */
+  spendReservations: string;
+  /** Sorted set: reservation holder by the time it was taken (ms), for reconciliation. */
+  spendReservationTimes: string;
   /** String: set while the submit queue is paused by a credentials stop; holds the reason. */
   credentialsStop: string;
 }
@@ -20,6 +30,11 @@ export function recordKeys(prefix: string): RecordKeys {
     batch: (id) => `${prefix}:batch:${id}`,
     itemStates: (id) => `${prefix}:batch:${id}:states`,
     itemResults: (id) => `${prefix}:batch:${id}:results`,
+    batchControl: (id) => `${prefix}:batch:${id}:control`,
+    batchSpend: (id) => `${prefix}:batch:${id}:spend`,
+    dailySpend: (day) => `${prefix}:daily-spend:${day}`,
+    spendReservations: `${prefix}:spend-reservations`,
+    spendReservationTimes: `${prefix}:spend-reservation-times`,
     credentialsStop: `${prefix}:credentials-stop`,
     taskIndex: `${prefix}:task-index`,
   };

@@ -1,9 +1,11 @@
 import type { VeoqConfig } from "@veoq/config";
 import type { Logger } from "@veoq/logging";
 import { ImageFileCache } from "@veoq/manifest";
+import { loadPriceTable, toMicros } from "@veoq/pricing";
 import { createProviderClient, type ProviderClient } from "@veoq/provider-client";
 import { Worker } from "bullmq";
 import type { Redis } from "ioredis";
+import { BatchControl } from "./batch-control.ts";
 import { BatchStore } from "./batch-store.ts";
 import { createDownloadProcessor } from "./download-processor.ts";
 import type { PipelineContext, PipelineHooks, PipelineSettings } from "./pipeline-context.ts";
@@ -18,6 +20,7 @@ import { createRedisConnection } from "./redis-connection.ts";
 import { checkRedisDurability } from "./redis-durability.ts";
 import { veoqBackoffStrategy } from "./retry-delay.ts";
 import { reconcileProviderSlots } from "./slot-reconciler.ts";
+import { SpendLedger } from "./spend-ledger.ts";
 import { createSubmitProcessor } from "./submit-processor.ts";
 
 export interface StartWorkersOptions {
@@ -74,12 +77,15 @@ export function pipelineSettingsFrom(config: VeoqConfig): PipelineSettings {
       minIntervalSeconds: config.pollMinIntervalSeconds,
       maxIntervalSeconds: config.pollMaxIntervalSeconds,
     },
+    dailyBudgetMicros: config.dailyBudget === undefined ? undefined : toMicros(config.dailyBudget),
   };
 }
 
 /** Starts the BullMQ workers of the given roles in this process. */
 export async function startWorkers(options: StartWorkersOptions): Promise<RunningWorkers> {
   const { config, logger } = options;
+  // Checked before anything connects: a bad VEOQ_PRICES stops the start with one clear error.
+  const prices = loadPriceTable(config.prices);
   const roles = options.roles ?? (["submit", "poll", "download"] as const);
   const commands: Redis = createRedisConnection(config.redisUrl, "worker");
   const queues = createQueues(commands, config.prefix);
@@ -109,6 +115,9 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       now: options.now ?? Date.now,
     }),
     imageCache: new ImageFileCache(),
+    control: new BatchControl(commands, config.prefix),
+    spend: new SpendLedger(commands, config.prefix),
+    prices,
   };
   const concurrency: Record<QueueRole, number> = {
     submit: options.concurrency?.submit ?? config.submitConcurrency,

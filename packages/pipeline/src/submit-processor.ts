@@ -16,6 +16,8 @@ import { pollJobId } from "./job-ids.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
 import { gridStartSeconds, initialPollDelaySeconds } from "./poll-policy.ts";
 import { slotHolder } from "./slot-reconciler.ts";
+import { createCertainlyNotMade } from "./spend-policy.ts";
+import { passSubmitGate } from "./submit-gate.ts";
 
 /** How long the submit queue waits when every provider slot is taken (provider seconds). */
 const SLOT_WAIT_SECONDS = 2;
@@ -23,10 +25,7 @@ const SLOT_WAIT_SECONDS = 2;
 /** How long the submit queue waits after a 429 without Retry-After. */
 export const DEFAULT_RATE_LIMIT_WAIT_MS = 5_000;
 
-export interface SubmitResult {
-  taskId: string;
-  pollJobId: string;
-}
+export type SubmitResult = { taskId: string; pollJobId: string } | { cancelled: true };
 
 /**
  * Creates the provider task for one item, records its id on the job before anything else, then
@@ -35,7 +34,7 @@ export interface SubmitResult {
  * answer and `updateData`, and ambiguous (sent, unanswered) creates are counted on the batch.
  */
 export function createSubmitProcessor(context: PipelineContext) {
-  return async function processSubmit(job: Job): Promise<SubmitResult> {
+  return async function processSubmit(job: Job, token?: string): Promise<SubmitResult> {
     const parsed = submitJobDataSchema.safeParse(job.data);
     if (!parsed.success) {
       throw new UnrecoverableError(
@@ -77,6 +76,10 @@ export function createSubmitProcessor(context: PipelineContext) {
         }
         throw error;
       }
+      // Pause, cancel and budgets, checked atomically right before the create.
+      if ((await passSubmitGate(context, job, token, data, holder)) === "cancelled") {
+        return { cancelled: true };
+      }
       data = { ...data, trace: { ...data.trace, submitAttempts: data.trace.submitAttempts + 1 } };
       let taskId: string;
       try {
@@ -84,6 +87,8 @@ export function createSubmitProcessor(context: PipelineContext) {
       } catch (error) {
         // No task was made (or, if ambiguous, it is not ours to track): the retry takes a slot again.
         await context.slots.release(holder);
+        const spentAs = createCertainlyNotMade(error) ? "released" : "spent";
+        await context.spend.settle(data.batchId, holder, spentAs);
         await job.updateData(data);
         throw await handleCreateFailure(context, job, data, error);
       }
@@ -101,9 +106,16 @@ export function createSubmitProcessor(context: PipelineContext) {
       await Promise.all([
         job.updateData(data),
         context.store.indexTask(taskId, data.batchId, data.customId),
+        context.spend.settle(data.batchId, holder, "spent"),
       ]);
       log.info({ taskId }, "task created");
     } else {
+      // A crash may have come between the create and settling its reservation.
+      await context.spend.settle(
+        data.batchId,
+        slotHolder(data.batchId, data.customId, data.submission),
+        "spent",
+      );
       log.info({ taskId: data.taskId }, "task already created by an earlier try; handing off");
     }
 
