@@ -1,10 +1,15 @@
 export type { Redis } from "ioredis";
+export { expiryPriority } from "./jobs/download-outputs.ts";
+export * from "./jobs/job-data.ts";
 export {
-  BatchControl,
-  type BatchControlState,
-  PAUSE_REASONS,
-  type PauseReason,
-} from "./batch-control.ts";
+  downloadJobId,
+  isValidBatchId,
+  pollJobId,
+  slotHolder,
+  submitJobId,
+} from "./jobs/job-ids.ts";
+export { QUEUE_NAMES, QUEUE_ROLES, type QueueRole } from "./jobs/queue-names.ts";
+export { createQueues, type VeoqQueues } from "./jobs/queues.ts";
 export {
   type CancelSummary,
   cancelBatch,
@@ -13,18 +18,9 @@ export {
   resumeBatch,
   setBatchBudget,
   UnknownBatchError,
-} from "./batch-lifecycle.ts";
-export { type BatchOverview, overviewOf } from "./batch-overview.ts";
-export { batchResults, type ResultLine } from "./batch-results.ts";
-export { type BatchRecord, BatchStore } from "./batch-store.ts";
-export { credentialsStopReason, resumeSubmissions } from "./credentials-stop.ts";
-export {
-  DurationHistory,
-  type DurationHistoryOptions,
-  durationHistoryKey,
-  finishedTaskSeconds,
-  type TaskShape,
-} from "./duration-history.ts";
+} from "./operations/batch-lifecycle.ts";
+export { type BatchOverview, overviewOf } from "./operations/batch-overview.ts";
+export { batchResults, type ResultLine } from "./operations/batch-results.ts";
 export {
   defaultBatchId,
   EnqueueError,
@@ -32,15 +28,10 @@ export {
   type EnqueueProgress,
   type EnqueueSummary,
   enqueueManifest,
-} from "./enqueue-manifest.ts";
-export { decideSubmitFailure, reasonLooksTransient } from "./failure-policy.ts";
-export type { ItemErrorKind, ItemResult } from "./item-result.ts";
-export { ITEM_STATES, type ItemState, isFinalState } from "./item-state.ts";
-export * from "./job-data.ts";
-export { downloadJobId, isValidBatchId, pollJobId, submitJobId } from "./job-ids.ts";
-export { OutputPathError, outputFilePath } from "./output-paths.ts";
-export type { PipelineContext, PipelineHooks, PipelineSettings } from "./pipeline-context.ts";
-export type { PipelineObserver } from "./pipeline-observer.ts";
+} from "./operations/enqueue-manifest.ts";
+export { type RetrySummary, retryFailedItems } from "./operations/retry-failed.ts";
+export { decideSubmitFailure, reasonLooksTransient } from "./policy/failure-policy.ts";
+export { OutputPathError, outputFilePath } from "./policy/output-paths.ts";
 export {
   DEFAULT_POLL_POLICY,
   type DurationProfile,
@@ -51,23 +42,42 @@ export {
   type PollPolicySettings,
   PROFILE_LOW_QUANTILE,
   pollErrorDelaySeconds,
-} from "./poll-policy.ts";
-export { expiryPriority } from "./poll-processor.ts";
+} from "./policy/poll-policy.ts";
+export { retryDelayMs } from "./policy/retry-delay.ts";
+export {
+  BatchControl,
+  type BatchControlState,
+  PAUSE_REASONS,
+  type PauseReason,
+} from "./records/batch-control.ts";
+export { type BatchRecord, BatchStore } from "./records/batch-store.ts";
+export { credentialsStopReason, resumeSubmissions } from "./records/credentials-stop.ts";
+export {
+  DurationHistory,
+  type DurationHistoryOptions,
+  finishedTaskSeconds,
+  type TaskShape,
+} from "./records/duration-history.ts";
+export type { ItemErrorKind, ItemResult } from "./records/item-result.ts";
+export { ITEM_STATES, type ItemState, isFinalState } from "./records/item-state.ts";
 export {
   ProviderSlots,
   readProviderSlots,
   type SlotUsage,
   slotKeys,
-} from "./provider-slots.ts";
-export { QUEUE_NAMES, QUEUE_ROLES, type QueueRole } from "./queue-names.ts";
-export { createQueues, type VeoqQueues } from "./queues.ts";
-export { createRedisConnection, describeRedisUrl } from "./redis-connection.ts";
-export { checkRedisDurability } from "./redis-durability.ts";
-export { retryDelayMs } from "./retry-delay.ts";
-export { type RetrySummary, retryFailedItems } from "./retry-failed.ts";
+} from "./records/provider-slots.ts";
+export { reconcileProviderSlots } from "./records/slot-reconciler.ts";
+export { type BatchSpend, type GateDecision, SpendLedger, utcDay } from "./records/spend-ledger.ts";
+export { durationHistoryKey } from "./redis/record-keys.ts";
+export { createRedisConnection, describeRedisUrl } from "./redis/redis-connection.ts";
+export { checkRedisDurability } from "./redis/redis-durability.ts";
 export { shutdownOnSignal } from "./shutdown-on-signal.ts";
-export { reconcileProviderSlots, slotHolder } from "./slot-reconciler.ts";
-export { type BatchSpend, type GateDecision, SpendLedger, utcDay } from "./spend-ledger.ts";
+export type {
+  PipelineContext,
+  PipelineHooks,
+  PipelineSettings,
+} from "./stages/pipeline-context.ts";
+export type { PipelineObserver } from "./stages/pipeline-observer.ts";
 export {
   pipelineSettingsFrom,
   type RunningWorkers,

@@ -5,23 +5,27 @@ import { loadPriceTable, toMicros } from "@veoq/pricing";
 import { createProviderClient, type ProviderClient } from "@veoq/provider-client";
 import { Worker } from "bullmq";
 import type { Redis } from "ioredis";
-import { BatchControl } from "./batch-control.ts";
-import { BatchStore } from "./batch-store.ts";
-import { createDownloadProcessor } from "./download-processor.ts";
-import type { PipelineContext, PipelineHooks, PipelineSettings } from "./pipeline-context.ts";
-import type { PipelineObserver } from "./pipeline-observer.ts";
-import { DEFAULT_POLL_POLICY } from "./poll-policy.ts";
-import { createPollProcessor } from "./poll-processor.ts";
-import { ProviderSlots } from "./provider-slots.ts";
-import { QUEUE_NAMES, type QueueRole } from "./queue-names.ts";
-import { createQueues } from "./queues.ts";
-import { recordingFinalFailures } from "./record-final-failure.ts";
-import { createRedisConnection } from "./redis-connection.ts";
-import { checkRedisDurability } from "./redis-durability.ts";
-import { veoqBackoffStrategy } from "./retry-delay.ts";
-import { reconcileProviderSlots } from "./slot-reconciler.ts";
-import { SpendLedger } from "./spend-ledger.ts";
-import { createSubmitProcessor } from "./submit-processor.ts";
+import { QUEUE_NAMES, type QueueRole } from "./jobs/queue-names.ts";
+import { createQueues } from "./jobs/queues.ts";
+import { DEFAULT_POLL_POLICY } from "./policy/poll-policy.ts";
+import { veoqBackoffStrategy } from "./policy/retry-delay.ts";
+import { BatchControl } from "./records/batch-control.ts";
+import { BatchStore } from "./records/batch-store.ts";
+import { DurationHistory } from "./records/duration-history.ts";
+import { ProviderSlots } from "./records/provider-slots.ts";
+import { reconcileProviderSlots } from "./records/slot-reconciler.ts";
+import { SpendLedger } from "./records/spend-ledger.ts";
+import { createRedisConnection } from "./redis/redis-connection.ts";
+import { checkRedisDurability } from "./redis/redis-durability.ts";
+import { createDownloadProcessor } from "./stages/download-processor.ts";
+import type {
+  PipelineContext,
+  PipelineHooks,
+  PipelineSettings,
+} from "./stages/pipeline-context.ts";
+import type { PipelineObserver } from "./stages/pipeline-observer.ts";
+import { createPollProcessor } from "./stages/poll-processor.ts";
+import { createSubmitProcessor } from "./stages/submit-processor.ts";
 
 export interface StartWorkersOptions {
   config: VeoqConfig;
@@ -115,6 +119,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       now: options.now ?? Date.now,
     }),
     imageCache: new ImageFileCache(),
+    durationHistory: new DurationHistory(commands, config.prefix),
     control: new BatchControl(commands, config.prefix),
     spend: new SpendLedger(commands, config.prefix),
     prices,
@@ -125,9 +130,9 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     download: options.concurrency?.download ?? config.downloadConcurrency,
   };
   const processors = {
-    submit: recordingFinalFailures(context, "submit", createSubmitProcessor(context)),
-    poll: recordingFinalFailures(context, "poll", createPollProcessor(context)),
-    download: recordingFinalFailures(context, "download", createDownloadProcessor(context)),
+    submit: createSubmitProcessor(context),
+    poll: createPollProcessor(context),
+    download: createDownloadProcessor(context),
   };
   // While Redis is away every reconnect attempt is an error event: log the first one of an
   // outage loudly, then one summary line per interval instead of one line per attempt.

@@ -13,7 +13,7 @@ import {
   retryDelayMs,
   submitJobId,
 } from "../src/index.ts";
-import { DEFAULT_POLL_POLICY } from "../src/poll-policy.ts";
+import { DEFAULT_POLL_POLICY } from "../src/policy/poll-policy.ts";
 
 const middle = () => 0.5;
 

@@ -1,7 +1,7 @@
 import type { CostEstimate } from "@veoq/pricing";
 import type { Redis } from "ioredis";
-import { LuaScript } from "./lua-script.ts";
-import { type RecordKeys, recordKeys } from "./record-keys.ts";
+import { LuaScript } from "../redis/lua-script.ts";
+import { type RecordKeys, recordKeys } from "../redis/record-keys.ts";
 
 /** Daily spend records outlive their day by a week (status shows today's; older ones only help debugging). */
 const DAILY_TTL_SECONDS = 8 * 24 * 3600;

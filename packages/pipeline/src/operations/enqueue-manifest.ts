@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
 import { type LineReport, type ManifestEntry, validateManifest } from "@veoq/manifest";
-import type { BatchStore } from "./batch-store.ts";
-import type { SubmitJobData } from "./job-data.ts";
-import { isValidBatchId, submitJobId } from "./job-ids.ts";
-import type { VeoqQueues } from "./queues.ts";
+import type { SubmitJobData } from "../jobs/job-data.ts";
+import { isValidBatchId, submitJobId } from "../jobs/job-ids.ts";
+import type { VeoqQueues } from "../jobs/queues.ts";
+import type { BatchStore } from "../records/batch-store.ts";
 
 export interface EnqueueProgress {
   phase: "validate" | "enqueue";

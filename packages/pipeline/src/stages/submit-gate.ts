@@ -1,7 +1,7 @@
 import { requestCost } from "@veoq/pricing";
 import { DelayedError, type Job } from "bullmq";
-import { recordItemOutcome } from "./item-outcome.ts";
-import type { SubmitJobData } from "./job-data.ts";
+import type { SubmitJobData } from "../jobs/job-data.ts";
+import { cancelItem } from "./item-outcome.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
 
 /**
@@ -41,21 +41,10 @@ export async function passSubmitGate(
     jobId: job.id,
   });
   if (decision === "cancelled") {
-    await recordItemOutcome(context, {
-      batchId: data.batchId,
-      customId: data.customId,
-      model: data.model,
-      status: "cancelled",
-      files: [],
-      errorKind: "cancelled",
-      errorMessage: "the batch was cancelled before this item's task was created",
-      failedStage: "submit",
-      failedJobId: String(job.id),
-      submission: data.submission,
-      trace: data.trace,
-      metadata: data.metadata,
+    await cancelItem(context, job, data, {
+      stage: "submit",
+      message: "the batch was cancelled before this item's task was created",
     });
-    log.info("item cancelled before its create");
     return "cancelled";
   }
   if (decision === "budget") {

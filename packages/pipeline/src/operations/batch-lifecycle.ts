@@ -1,11 +1,11 @@
 import type { Job } from "bullmq";
-import type { BatchControl } from "./batch-control.ts";
-import type { BatchStore } from "./batch-store.ts";
-import type { ItemResult } from "./item-result.ts";
-import { submitJobId } from "./job-ids.ts";
-import { LuaScript } from "./lua-script.ts";
-import type { VeoqQueues } from "./queues.ts";
-import type { SpendLedger } from "./spend-ledger.ts";
+import { submitJobId } from "../jobs/job-ids.ts";
+import type { VeoqQueues } from "../jobs/queues.ts";
+import type { BatchControl } from "../records/batch-control.ts";
+import type { BatchStore } from "../records/batch-store.ts";
+import type { ItemResult } from "../records/item-result.ts";
+import type { SpendLedger } from "../records/spend-ledger.ts";
+import { LuaScript } from "../redis/lua-script.ts";
 
 /**
  * Ends an item as cancelled only while it is still `queued` (a worker may have created its task

@@ -1,5 +1,5 @@
 import type { ProviderErrorKind } from "@veoq/provider-client";
-import type { ItemResult } from "./item-result.ts";
+import type { ItemResult } from "../records/item-result.ts";
 
 /**
  * What the pipeline reports as it works, for metrics. The core knows nothing of Prometheus: a

@@ -1,6 +1,6 @@
-import type { BatchStore } from "./batch-store.ts";
-import type { ItemResult } from "./item-result.ts";
-import { type ItemState, isFinalState } from "./item-state.ts";
+import type { BatchStore } from "../records/batch-store.ts";
+import type { ItemResult } from "../records/item-result.ts";
+import { type ItemState, isFinalState } from "../records/item-state.ts";
 
 /** One line of `veoq results`: a final item's record, or the state of an item still in progress. */
 export type ResultLine =

@@ -1,10 +1,5 @@
-import { JOB_ID_SEPARATOR, pollJobId, submitJobId } from "./job-ids.ts";
-import type { PipelineContext } from "./pipeline-context.ts";
-
-/** A slot holder: the item's submission, "<batch>~<custom>~<n>". */
-export function slotHolder(batchId: string, customId: string, submission: number): string {
-  return `${batchId}${JOB_ID_SEPARATOR}${customId}${JOB_ID_SEPARATOR}${submission}`;
-}
+import { pollJobId, submissionOfSlotHolder, submitJobId } from "../jobs/job-ids.ts";
+import type { PipelineContext } from "../stages/pipeline-context.ts";
 
 const LIVE_STATES = new Set([
   "active",
@@ -31,14 +26,13 @@ export async function reconcileProviderSlots(
   const holders = await context.slots.holdersBefore(context.now() - graceMs);
   let released = 0;
   for (const holder of holders) {
-    const parts = holder.split(JOB_ID_SEPARATOR);
-    const [batchId, customId, submissionText] = parts;
-    const submission = Number(submissionText);
-    if (parts.length !== 3 || !batchId || !customId || !Number.isInteger(submission)) {
+    const parsed = submissionOfSlotHolder(holder);
+    if (parsed === undefined) {
       await context.slots.release(holder);
       released++;
       continue;
     }
+    const { batchId, customId, submission } = parsed;
     // Submit first, then poll: a hand-off adds the poll job before the submit job completes,
     // so a holder between the two steps is seen live by one of the reads.
     if (

@@ -1,22 +1,26 @@
-import type { SavedFile } from "./job-data.ts";
+import type { ProviderErrorKind } from "@veoq/provider-client";
+import type { SavedFile } from "../jobs/job-data.ts";
+import type { QueueRole } from "../jobs/queue-names.ts";
 
-/** What went wrong with an item, in words a worker switches on and a person can act on. */
+/**
+ * What went wrong with an item, in words a worker switches on and a person can act on: a provider
+ * failure's kind, or one of the pipeline's own kinds.
+ */
 export type ItemErrorKind =
-  | "invalid_request"
+  | ProviderErrorKind
+  /** A local image of the manifest line could not be read. */
   | "invalid_input"
+  /** The provider reported the task as failed. */
   | "task_failed"
+  /** The task was not final by the poll deadline. */
   | "timeout"
-  | "url_expired"
-  | "transient"
-  | "ambiguous"
-  | "malformed_response"
-  | "not_found"
-  | "unauthorized"
-  | "payment_required"
-  | "rate_limited"
+  /** An error no processor foresaw (a bug, a full disk, an unusable output dir). */
   | "internal"
   /** `veoq cancel` ended the item before its task was created (or stopped following it). */
   | "cancelled";
+
+/** The stage (queue) an item failed at. */
+export type ItemStage = QueueRole;
 
 /** One line of `veoq results`: the final record of an item. */
 export interface ItemResult {
@@ -29,7 +33,7 @@ export interface ItemResult {
   errorKind: ItemErrorKind | undefined;
   errorMessage: string | undefined;
   /** Where the item failed, so `veoq retry` knows what to re-run. */
-  failedStage: "submit" | "poll" | "download" | undefined;
+  failedStage: ItemStage | undefined;
   failedJobId: string | undefined;
   submission: number;
   submitAttempts: number;

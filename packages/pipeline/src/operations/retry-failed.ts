@@ -1,9 +1,9 @@
 import type { Job } from "bullmq";
-import type { BatchStore } from "./batch-store.ts";
-import type { ItemResult } from "./item-result.ts";
-import { downloadJobDataSchema, pollJobDataSchema } from "./job-data.ts";
-import type { VeoqQueues } from "./queues.ts";
-import { addSubmission, originalRequestOf } from "./resubmission.ts";
+import { downloadJobDataSchema, pollJobDataSchema } from "../jobs/job-data.ts";
+import type { VeoqQueues } from "../jobs/queues.ts";
+import { addSubmission, originalRequestOf } from "../jobs/resubmission.ts";
+import type { BatchStore } from "../records/batch-store.ts";
+import type { ItemResult } from "../records/item-result.ts";
 
 export interface RetrySummary {
   retried: number;

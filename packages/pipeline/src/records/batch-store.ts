@@ -1,9 +1,9 @@
 import type { Redis } from "ioredis";
+import { JOB_ID_SEPARATOR } from "../jobs/job-ids.ts";
+import { LuaScript } from "../redis/lua-script.ts";
+import { type RecordKeys, recordKeys } from "../redis/record-keys.ts";
 import type { ItemResult } from "./item-result.ts";
 import { ITEM_STATE_RANK, ITEM_STATES, type ItemState } from "./item-state.ts";
-import { JOB_ID_SEPARATOR } from "./job-ids.ts";
-import { LuaScript } from "./lua-script.ts";
-import { type RecordKeys, recordKeys } from "./record-keys.ts";
 
 /**
  * Moves one item to a new state and keeps the batch's per-state counts exact: the count of the

@@ -2,13 +2,14 @@ import type { Logger } from "@veoq/logging";
 import type { ImageFileCache } from "@veoq/manifest";
 import type { PriceTable } from "@veoq/pricing";
 import type { ProviderClient } from "@veoq/provider-client";
-import type { BatchControl } from "./batch-control.ts";
-import type { BatchStore } from "./batch-store.ts";
+import type { VeoqQueues } from "../jobs/queues.ts";
+import type { PollPolicySettings } from "../policy/poll-policy.ts";
+import type { BatchControl } from "../records/batch-control.ts";
+import type { BatchStore } from "../records/batch-store.ts";
+import type { DurationHistory } from "../records/duration-history.ts";
+import type { ProviderSlots } from "../records/provider-slots.ts";
+import type { SpendLedger } from "../records/spend-ledger.ts";
 import type { PipelineObserver } from "./pipeline-observer.ts";
-import type { PollPolicySettings } from "./poll-policy.ts";
-import type { ProviderSlots } from "./provider-slots.ts";
-import type { VeoqQueues } from "./queues.ts";
-import type { SpendLedger } from "./spend-ledger.ts";
 
 /** Tunables of the processors, from the config; every field documented in @veoq/config. */
 export interface PipelineSettings {
@@ -53,6 +54,8 @@ export interface PipelineContext {
   prices: PriceTable;
   /** Local images already read by this process, reused while unchanged. */
   imageCache: ImageFileCache;
+  /** Past render times per task shape, shared by every worker through Redis. */
+  durationHistory: DurationHistory;
 }
 
 /** Provider seconds -> real milliseconds. */

@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
-import { LuaScript } from "./lua-script.ts";
-import { type RecordKeys, recordKeys } from "./record-keys.ts";
+import { LuaScript } from "../redis/lua-script.ts";
+import { type RecordKeys, recordKeys } from "../redis/record-keys.ts";
 
 /** Why a batch is paused: by a person (`veoq pause`) or because its next item did not fit its budget. */
 export const PAUSE_REASONS = ["user", "budget", "daily_budget"] as const;

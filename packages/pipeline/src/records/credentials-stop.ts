@@ -1,5 +1,5 @@
+import type { VeoqQueues } from "../jobs/queues.ts";
 import type { BatchStore } from "./batch-store.ts";
-import type { VeoqQueues } from "./queues.ts";
 
 /** Pauses submissions because the provider refused the credentials, and says why. */
 export async function stopSubmissions(

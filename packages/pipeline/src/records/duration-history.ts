@@ -1,7 +1,8 @@
+import type { Logger } from "@veoq/logging";
 import type { Redis } from "ioredis";
-import { LuaScript } from "./lua-script.ts";
-import type { PipelineContext } from "./pipeline-context.ts";
-import { type DurationProfile, durationProfileOf } from "./poll-policy.ts";
+import { type DurationProfile, durationProfileOf } from "../policy/poll-policy.ts";
+import { LuaScript } from "../redis/lua-script.ts";
+import { type RecordKeys, recordKeys } from "../redis/record-keys.ts";
 
 /**
  * The settings that decide how long a task renders, as the poll job knows them. Tasks that share
@@ -73,16 +74,6 @@ const PROVIDER_TIME_SLACK_SECONDS = 5;
 const MIN_PROVIDER_SECONDS = 1;
 
 /**
- * Key of the list of past durations of one task shape. "v2": render times (provider timestamps
- * or estimates, see `finishedTaskSeconds`); v1 lists held detection times, which run late. They
- * are left in place unread (at most 500 numbers per task shape); delete
- * `<prefix>:duration-history:veo-*` keys to reclaim them.
- */
-export function durationHistoryKey(prefix: string, shape: TaskShape): string {
-  return `${prefix}:duration-history:v2:${shape.model}:${shape.durationSeconds}s:x${shape.sampleCount}`;
-}
-
-/**
  * Reservoir sampling (algorithm R) over a count capped at the window. A plain "newest N" list
  * would be biased: the last tasks of a batch to finish are its longest ones.
  * KEYS: samples list, count. ARGV: duration, max samples, window, random in [0, 1).
@@ -114,7 +105,7 @@ return 0
  */
 export class DurationHistory {
   readonly #redis: Redis;
-  readonly #prefix: string;
+  readonly #keys: RecordKeys;
   readonly #maxSamples: number;
   readonly #window: number;
   readonly #random: () => number;
@@ -127,7 +118,7 @@ export class DurationHistory {
 
   constructor(redis: Redis, prefix: string, options: DurationHistoryOptions = {}) {
     this.#redis = redis;
-    this.#prefix = prefix;
+    this.#keys = recordKeys(prefix);
     this.#maxSamples = options.maxSamples ?? 500;
     this.#window = Math.max(this.#maxSamples, options.window ?? 5_000);
     this.#random = options.random ?? Math.random;
@@ -138,10 +129,10 @@ export class DurationHistory {
   /** Adds the duration (provider seconds) of a task that just finished. */
   async record(shape: TaskShape, seconds: number): Promise<void> {
     if (!Number.isFinite(seconds) || seconds < 0) return;
-    const key = durationHistoryKey(this.#prefix, shape);
+    const keys = this.#keys.durationHistory(shape);
     await RECORD_SCRIPT.run(
       this.#redis,
-      [key, `${key}:seen`],
+      [keys.samples, keys.seen],
       [seconds.toFixed(2), this.#maxSamples, this.#window, this.#random()],
     );
   }
@@ -151,20 +142,21 @@ export class DurationHistory {
    * day). Callers write only when it differs from the profile they hold.
    */
   async recordEtaReported(shape: TaskShape, reported: boolean): Promise<void> {
-    const key = `${durationHistoryKey(this.#prefix, shape)}:eta`;
-    await this.#redis.set(key, reported ? "1" : "0", "EX", 24 * 3600);
-    this.#cache.delete(durationHistoryKey(this.#prefix, shape));
+    const keys = this.#keys.durationHistory(shape);
+    await this.#redis.set(keys.eta, reported ? "1" : "0", "EX", 24 * 3600);
+    this.#cache.delete(keys.samples);
   }
 
   /** Profile of the past durations of this shape; undefined when there are none. */
   profile(shape: TaskShape): Promise<DurationProfile | undefined> {
-    const key = durationHistoryKey(this.#prefix, shape);
+    const keys = this.#keys.durationHistory(shape);
+    const key = keys.samples;
     const now = this.#now();
     const cached = this.#cache.get(key);
     if (cached !== undefined && now - cached.at < this.#cacheMs) return cached.profile;
     const profile = Promise.all([
       this.#redis.lrange(key, 0, this.#maxSamples - 1),
-      this.#redis.get(`${key}:eta`),
+      this.#redis.get(keys.eta),
     ]).then(([values, eta]) => {
       const summary = durationProfileOf(values.map(Number));
       return summary === undefined ? undefined : { ...summary, etaReported: eta === "1" };
@@ -176,56 +168,19 @@ export class DurationHistory {
   }
 }
 
-const historiesByContext = new WeakMap<PipelineContext, DurationHistory>();
-
-/** The duration history of a worker process, made on first use from its Redis connection. */
-export function durationHistoryOf(context: PipelineContext): DurationHistory {
-  let history = historiesByContext.get(context);
-  if (history === undefined) {
-    history = new DurationHistory(context.store.redis, context.queues.prefix);
-    historiesByContext.set(context, history);
-  }
-  return history;
-}
-
 /**
- * The poll policy's profile for a task, or undefined when it cannot be had: a history read that
- * fails only costs the policy its best guess, never the poll.
+ * Runs a duration-history call that must never cost a poll: the history only sharpens the poll
+ * policy's guess, so a failure is logged and reads as undefined.
  */
-export async function durationProfileFor(
-  context: PipelineContext,
-  shape: TaskShape,
-): Promise<DurationProfile | undefined> {
+export async function bestEffort<T>(
+  logger: Logger,
+  message: string,
+  call: () => Promise<T>,
+): Promise<T | undefined> {
   try {
-    return await durationHistoryOf(context).profile(shape);
+    return await call();
   } catch (error) {
-    context.logger.warn({ err: error }, "duration history unavailable; polling without it");
+    logger.warn({ err: error }, message);
     return undefined;
-  }
-}
-
-/** Records a finished task's duration; a failed write is logged, never thrown. */
-export async function recordTaskDuration(
-  context: PipelineContext,
-  shape: TaskShape,
-  seconds: number,
-): Promise<void> {
-  try {
-    await durationHistoryOf(context).record(shape, seconds);
-  } catch (error) {
-    context.logger.warn({ err: error }, "could not record the task duration");
-  }
-}
-
-/** Remembers whether the provider sends `eta` for this shape; a failed write only costs a guess. */
-export async function recordEtaReported(
-  context: PipelineContext,
-  shape: TaskShape,
-  reported: boolean,
-): Promise<void> {
-  try {
-    await durationHistoryOf(context).recordEtaReported(shape, reported);
-  } catch (error) {
-    context.logger.warn({ err: error }, "could not record whether the provider sends eta");
   }
 }

@@ -1,6 +1,6 @@
-import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
-import { LuaScript } from "./lua-script.ts";
+import { LuaScript } from "../redis/lua-script.ts";
+import { accountOfSlotKey, providerAccountOf, recordKeys } from "../redis/record-keys.ts";
 
 /**
  * At most K tasks in flight at the provider per API key, across every worker process.
@@ -70,12 +70,11 @@ end
 return 1
 `);
 
+/** The two keys of one API key's slots (built in record-keys.ts). */
 export function slotKeys(prefix: string, apiKey: string) {
-  const account = createHash("sha256").update(apiKey).digest("hex").slice(0, 12);
-  return {
-    holders: `${prefix}:provider-slots:${account}`,
-    cap: `${prefix}:provider-cap:${account}`,
-  };
+  const keys = recordKeys(prefix);
+  const account = providerAccountOf(apiKey);
+  return { holders: keys.providerSlots(account), cap: keys.providerCap(account) };
 }
 
 export class ProviderSlots {
@@ -146,21 +145,21 @@ export async function readProviderSlots(
   redis: Redis,
   prefix: string,
 ): Promise<SlotUsage & { accounts: number }> {
+  const keys = recordKeys(prefix);
   const usage = { inUse: 0, cap: 0, max: 0, accounts: 0 };
   let cursor = "0";
   do {
-    const [next, keys] = await redis.scan(
+    const [next, capKeys] = await redis.scan(
       cursor,
       "MATCH",
-      `${prefix}:provider-cap:*`,
+      keys.providerCapPattern,
       "COUNT",
       1000,
     );
     cursor = next;
-    for (const capKey of keys) {
-      const account = capKey.slice(capKey.lastIndexOf(":") + 1);
+    for (const capKey of capKeys) {
       const [inUse, fields] = await Promise.all([
-        redis.zcard(`${prefix}:provider-slots:${account}`),
+        redis.zcard(keys.providerSlots(accountOfSlotKey(capKey))),
         redis.hgetall(capKey),
       ]);
       const max = Number(fields.max ?? 0);

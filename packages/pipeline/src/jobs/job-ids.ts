@@ -21,6 +21,24 @@ export function downloadJobId(batchId: string, customId: string, submission: num
   return `${batchId}${JOB_ID_SEPARATOR}${customId}${JOB_ID_SEPARATOR}d${submission}`;
 }
 
+/** A provider slot holder (records/provider-slots.ts): the item's submission, "<batch>~<custom>~<n>". */
+export function slotHolder(batchId: string, customId: string, submission: number): string {
+  return `${batchId}${JOB_ID_SEPARATOR}${customId}${JOB_ID_SEPARATOR}${submission}`;
+}
+
+/** The submission a slot holder names; undefined when it is not one of ours. */
+export function submissionOfSlotHolder(
+  holder: string,
+): { batchId: string; customId: string; submission: number } | undefined {
+  const parts = holder.split(JOB_ID_SEPARATOR);
+  const [batchId, customId, submissionText] = parts;
+  const submission = Number(submissionText);
+  if (parts.length !== 3 || !batchId || !customId || !Number.isInteger(submission)) {
+    return undefined;
+  }
+  return { batchId, customId, submission };
+}
+
 /** Batch ids share the custom id alphabet: they name folders in the output dir. */
 export const BATCH_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 

@@ -1,0 +1,97 @@
+import { createHash } from "node:crypto";
+
+/**
+ * Every Redis key of veoq's own records, under the same prefix (hash tag) as the queues. BullMQ
+ * builds the queues' keys itself.
+ */
+export interface RecordKeys {
+  /** Sorted set: batch id by creation time (ms). */
+  batches: string;
+  /** Hash: the batch record (createdAt, source, counters, `state:<s>` counts). */
+  batch(batchId: string): string;
+  /** Hash: custom id -> item state. Its length is the batch total. */
+  itemStates(batchId: string): string;
+  /** Hash: custom id -> JSON result of a final item. */
+  itemResults(batchId: string): string;
+  /** Hash: provider task id -> "<batch>~<custom id>", for search by task id. */
+  taskIndex: string;
+  /** String: set while the submit queue is paused by a credentials stop; holds the reason. */
+  credentialsStop: string;
+  /** Hash: a batch's pause or cancel (state, reason, at); absent while it runs. */
+  batchControl(batchId: string): string;
+  /** Hash: a batch's money: estimate, budget, spent and reserved (micro-units, see spend-ledger.ts). */
+  batchSpend(batchId: string): string;
+  /** Hash: money spent and reserved on one UTC day (YYYY-MM-DD) across batches; expires after a week. */
+  dailySpend(day: string): string;
+  /** Hash: reservation holder ("<batch>~<custom>~<n>") -> "<day>|<micros>". */
+  spendReservations: string;
+  /** Sorted set: reservation holder by the time it was taken (ms), for reconciliation. */
+  spendReservationTimes: string;
+  /** Sorted set: slot holder -> when it took the slot (ms), of one provider account. */
+  providerSlots(account: string): string;
+  /** Hash: `cap` (effective, after AIMD), `max` and the last decrease, of one provider account. */
+  providerCap(account: string): string;
+  /** SCAN pattern matching the cap hash of every account. */
+  providerCapPattern: string;
+  /** The duration history of one task shape (see records/duration-history.ts). */
+  durationHistory(shape: TaskShapeKey): DurationHistoryKeys;
+}
+
+/** The settings a duration history is kept per (records/duration-history.ts `TaskShape`). */
+export interface TaskShapeKey {
+  model: string;
+  durationSeconds: number;
+  sampleCount: number;
+}
+
+export interface DurationHistoryKeys {
+  /** List: sampled render times (provider seconds). */
+  samples: string;
+  /** String: how many tasks the sample stands for (capped at the window). */
+  seen: string;
+  /** String "1"/"0", for a day: whether the provider sends `eta` for this shape. */
+  eta: string;
+}
+
+export function recordKeys(prefix: string): RecordKeys {
+  return {
+    batches: `${prefix}:batches`,
+    batch: (id) => `${prefix}:batch:${id}`,
+    itemStates: (id) => `${prefix}:batch:${id}:states`,
+    itemResults: (id) => `${prefix}:batch:${id}:results`,
+    credentialsStop: `${prefix}:credentials-stop`,
+    batchControl: (id) => `${prefix}:batch:${id}:control`,
+    batchSpend: (id) => `${prefix}:batch:${id}:spend`,
+    dailySpend: (day) => `${prefix}:daily-spend:${day}`,
+    spendReservations: `${prefix}:spend-reservations`,
+    spendReservationTimes: `${prefix}:spend-reservation-times`,
+    taskIndex: `${prefix}:task-index`,
+    providerSlots: (account) => `${prefix}:provider-slots:${account}`,
+    providerCap: (account) => `${prefix}:provider-cap:${account}`,
+    providerCapPattern: `${prefix}:provider-cap:*`,
+    durationHistory: (shape) => {
+      const samples = durationHistoryKey(prefix, shape);
+      return { samples, seen: `${samples}:seen`, eta: `${samples}:eta` };
+    },
+  };
+}
+
+/** The account part of the provider slot keys: a short hash of the API key, never the key itself. */
+export function providerAccountOf(apiKey: string): string {
+  return createHash("sha256").update(apiKey).digest("hex").slice(0, 12);
+}
+
+/** The account a provider slot key belongs to (its last segment). */
+export function accountOfSlotKey(key: string): string {
+  return key.slice(key.lastIndexOf(":") + 1);
+}
+
+/**
+ * Key of the list of past durations of one task shape. "v2": render times (provider timestamps
+ * or estimates, see `finishedTaskSeconds`); v1 lists held detection times, which run late. They
+ * are left in place unread (at most 500 numbers per task shape); delete
+ * `<prefix>:duration-history:veo-*` keys to reclaim them.
+ */
+export function durationHistoryKey(prefix: string, shape: TaskShapeKey): string {
+  return `${prefix}:duration-history:v2:${shape.model}:${shape.durationSeconds}s:x${shape.sampleCount}`;
+}

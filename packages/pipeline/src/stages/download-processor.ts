@@ -1,0 +1,128 @@
+import { mkdir, rename, rm } from "node:fs/promises";
+import path from "node:path";
+import type { Logger } from "@veoq/logging";
+import { isProviderError } from "@veoq/provider-client";
+import type { Job } from "bullmq";
+import { downloadOutputsOf } from "../jobs/download-outputs.ts";
+import { type DownloadJobData, downloadJobDataSchema, type SavedFile } from "../jobs/job-data.ts";
+import { decideDownloadFailure } from "../policy/failure-policy.ts";
+import { outputFilePath } from "../policy/output-paths.ts";
+import type { ItemResult } from "../records/item-result.ts";
+import { stopIfDropped } from "./in-flight-drop.ts";
+import {
+  completeItem,
+  failItem,
+  isLastAttempt,
+  itemErrorKindOf,
+  recordItemFailure,
+} from "./item-outcome.ts";
+import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
+import { type StageRun, stageProcessor } from "./stage-processor.ts";
+
+/** Fresh task-result reads allowed per download job when URLs have expired. */
+export const MAX_URL_REFRESHES = 3;
+
+/**
+ * Saves every output of a finished task to `<output>/<batch>/<custom_id>/<n>.<ext>`: streams to
+ * a temporary name in the same folder, checks the byte count, hashes, then renames, so a file
+ * under its final name is always complete. Files saved by an earlier try are not fetched again.
+ * An expired URL leads to one fresh task-result read for new URLs before the job fails.
+ */
+export function createDownloadProcessor(context: PipelineContext) {
+  return stageProcessor(context, "download", downloadJobDataSchema, (run) =>
+    saveOutputs(context, run),
+  );
+}
+
+async function saveOutputs(
+  context: PipelineContext,
+  run: StageRun<DownloadJobData>,
+): Promise<ItemResult> {
+  const { job, log } = run;
+  let data = run.data;
+  const dropped = await stopIfDropped(context, job, data, "download");
+  if (dropped) return dropped;
+  for (const output of data.outputs) {
+    if (data.saved.some((file) => file.index === output.index)) continue;
+    const target = outputFilePath(
+      context.settings.outputDir,
+      data.batchId,
+      data.customId,
+      output.index,
+      output.type ?? "mp4",
+    );
+    const temporary = `${target.absolute}.part-${process.pid}-${job.attemptsMade}`;
+    await mkdir(path.dirname(target.absolute), { recursive: true });
+    try {
+      const downloaded = await context.client.downloadFile(output.url, temporary);
+      await rename(temporary, target.absolute);
+      const saved: SavedFile = {
+        index: output.index,
+        path: target.relative,
+        bytes: downloaded.bytes,
+        sha256: downloaded.sha256,
+      };
+      data = { ...data, saved: [...data.saved, saved] };
+      context.observer.downloadSaved?.({ model: data.model, bytes: downloaded.bytes });
+      // Progress for a retry; after the last file the item's final record follows at once.
+      if (data.saved.length < data.outputs.length) await job.updateData(data);
+      log.info({ file: target.relative, bytes: downloaded.bytes }, "output saved");
+    } catch (error) {
+      await rm(temporary, { force: true });
+      data = await handleDownloadFailure(context, job, data, log, error);
+      // URLs were refreshed: start over with the new ones (saved files are skipped).
+      return saveOutputs(context, { ...run, data });
+    }
+  }
+
+  const result = await completeItem(context, job, data);
+  log.info({ files: result.files.length }, "item completed");
+  return result;
+}
+
+/** Returns data with fresh URLs when the failure was an expired URL and a refresh is left; throws otherwise. */
+async function handleDownloadFailure(
+  context: PipelineContext,
+  job: Job,
+  data: DownloadJobData,
+  log: Logger,
+  error: unknown,
+): Promise<DownloadJobData> {
+  const decision = isProviderError(error) ? decideDownloadFailure(error.kind) : "retry";
+  if (decision === "refresh_urls" && data.refreshes < MAX_URL_REFRESHES) {
+    return refreshUrls(context, job, data, log);
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  if (decision === "refresh_urls" || decision === "fail" || isLastAttempt(job)) {
+    const failure = { stage: "download", kind: itemErrorKindOf(error), message } as const;
+    if (decision !== "retry") return failItem(context, job, data, failure);
+    await recordItemFailure(context, job, data, failure);
+  }
+  throw error instanceof Error ? error : new Error(message);
+}
+
+/**
+ * Reads the task again for fresh URLs. The answer must still be a success with at least as many
+ * videos as before; anything else fails the item (a partial set of files is never "completed").
+ */
+async function refreshUrls(
+  context: PipelineContext,
+  job: Job,
+  data: DownloadJobData,
+  log: Logger,
+): Promise<DownloadJobData> {
+  log.warn("result URL expired: reading the task again for fresh URLs");
+  const fresh = await context.client.getTaskResult(data.taskId);
+  if (fresh.status !== "SUCCEED" || fresh.videos.length < data.outputs.length) {
+    const message = `result URLs of task ${data.taskId} expired and the provider no longer offers them (status ${fresh.status}, ${fresh.videos.length} of ${data.outputs.length} videos)`;
+    return failItem(context, job, data, { stage: "download", kind: "url_expired", message });
+  }
+  const now = context.now();
+  const refreshed: DownloadJobData = {
+    ...data,
+    refreshes: data.refreshes + 1,
+    outputs: downloadOutputsOf(fresh.videos, now, (seconds) => toRealMs(context, seconds)),
+  };
+  await job.updateData(refreshed);
+  return refreshed;
+}

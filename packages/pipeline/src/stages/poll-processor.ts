@@ -1,0 +1,272 @@
+import type { TaskResult } from "@veoq/contract";
+import type { Logger } from "@veoq/logging";
+import { isProviderError } from "@veoq/provider-client";
+import { DelayedError, type Job } from "bullmq";
+import { downloadOutputsOf, expiryPriority } from "../jobs/download-outputs.ts";
+import { type DownloadJobData, type PollJobData, pollJobDataSchema } from "../jobs/job-data.ts";
+import { downloadJobId, slotHolder, submitJobId } from "../jobs/job-ids.ts";
+import { addSubmission, originalRequestOf } from "../jobs/resubmission.ts";
+import { decidePollFailure, reasonLooksTransient } from "../policy/failure-policy.ts";
+import {
+  isPastDeadline,
+  nextPollDelaySeconds,
+  pollErrorDelaySeconds,
+} from "../policy/poll-policy.ts";
+import { bestEffort, finishedTaskSeconds } from "../records/duration-history.ts";
+import { stopIfDropped } from "./in-flight-drop.ts";
+import { failItem } from "./item-outcome.ts";
+import { type PipelineContext, toProviderSeconds, toRealMs } from "./pipeline-context.ts";
+import { type StageRun, stageProcessor } from "./stage-processor.ts";
+
+export type PollOutcome =
+  | { outcome: "succeeded"; downloadJobId: string }
+  | { outcome: "dropped" }
+  | { outcome: "resubmitted"; submitJobId: string };
+
+/** Longest wait after a credentials error on a poll: long enough to be quiet, short enough to notice a fix. */
+const CREDENTIALS_POLL_DELAY_SECONDS = 60;
+
+/**
+ * A step job: reads the task's result and, while it is not final, re-delays ITSELF (same job id,
+ * moveToDelayed + DelayedError) for the time the poll policy says. Re-delays are not attempts;
+ * the deadline bounds them. Poll errors only push the next poll back.
+ */
+export function createPollProcessor(context: PipelineContext) {
+  return stageProcessor(context, "poll", pollJobDataSchema, (run) => poll(context, run));
+}
+
+async function poll(
+  context: PipelineContext,
+  { job, token, data, log }: StageRun<PollJobData>,
+): Promise<PollOutcome> {
+  if (await stopIfDropped(context, job, data, "poll")) return { outcome: "dropped" };
+  const elapsedSeconds = toProviderSeconds(context, context.now() - data.createdAt);
+
+  let result: TaskResult;
+  try {
+    result = await context.client.getTaskResult(data.taskId);
+  } catch (error) {
+    if (!isProviderError(error)) throw error;
+    const pollErrors = data.pollErrors + 1;
+    const waitSeconds =
+      decidePollFailure(error.kind) === "credentials_delay"
+        ? CREDENTIALS_POLL_DELAY_SECONDS
+        : pollErrorDelaySeconds(
+            pollErrors,
+            error.retryAfterMs === undefined
+              ? undefined
+              : toProviderSeconds(context, error.retryAfterMs),
+            context.settings.pollPolicy,
+          );
+    log.warn(
+      { errorKind: error.kind, pollErrors },
+      `poll failed, next in ${waitSeconds.toFixed(1)}s: ${error.message}`,
+    );
+    // No deadline here: an outage or a credentials problem must not fail paid tasks that may
+    // well be done; the deadline applies once an answer says the task is still running.
+    await Promise.all([
+      job.log(`poll failed (${error.kind}), next in ${waitSeconds.toFixed(1)} s: ${error.message}`),
+      job.updateData({ ...data, pollErrors }),
+    ]);
+    await job.moveToDelayed(context.now() + toRealMs(context, waitSeconds), token);
+    throw new DelayedError();
+  }
+
+  const trace = { ...data.trace, polls: data.trace.polls + 1 };
+  const taskPolls = data.taskPolls + 1;
+  if (result.status === "SUCCEED" || result.status === "FAILED") {
+    context.observer.taskFinished?.({
+      model: data.model,
+      status: result.status,
+      polls: taskPolls,
+    });
+    // Only the run that frees the slot grows the cap: a re-run after a stall must not count twice.
+    await Promise.all([
+      result.status === "SUCCEED"
+        ? recordFinishedTask(context, data, result, elapsedSeconds)
+        : undefined,
+      context.slots.releaseFinished(slotHolder(data.batchId, data.customId, data.submission)),
+    ]);
+  }
+  switch (result.status) {
+    case "SUCCEED":
+      return handOffToDownload(context, job, { ...data, trace }, result);
+    case "FAILED":
+      return handleFailedTask(context, job, { ...data, trace }, log, result.reason);
+    default: {
+      if (isPastDeadline(elapsedSeconds, context.settings.pollDeadlineSeconds)) {
+        return failTimedOut(context, job, { ...data, trace }, elapsedSeconds);
+      }
+      const profile = await bestEffort(
+        context.logger,
+        "duration history unavailable; polling without it",
+        () => context.durationHistory.profile(data),
+      );
+      const etaReported = result.etaSeconds !== undefined;
+      const waitSeconds = nextPollDelaySeconds(
+        {
+          elapsedSeconds,
+          etaSeconds: result.etaSeconds,
+          progressPercent: result.progressPercent,
+          gridStartSeconds: data.gridStartSeconds,
+        },
+        context.settings.pollPolicy,
+        context.random,
+        profile,
+      );
+      // Never sleep past the deadline: the last poll lands on it.
+      const untilDeadline = context.settings.pollDeadlineSeconds - elapsedSeconds;
+      const delaySeconds = Math.max(0, Math.min(waitSeconds, untilDeadline));
+      // Independent writes, sent together; the re-delay comes after them.
+      await Promise.all([
+        result.progressPercent === undefined
+          ? undefined
+          : job.updateProgress(Math.max(0, Math.min(100, result.progressPercent))),
+        profile !== undefined && (profile.etaReported ?? false) !== etaReported
+          ? bestEffort(context.logger, "could not record whether the provider sends eta", () =>
+              context.durationHistory.recordEtaReported(data, etaReported),
+            )
+          : undefined,
+        data.lastStatus === result.status
+          ? undefined
+          : job.log(`task ${data.taskId} is ${result.status}`),
+        job.updateData({
+          ...data,
+          trace,
+          taskPolls,
+          lastStatus: result.status,
+          lastPollSeconds: elapsedSeconds,
+        }),
+      ]);
+      await job.moveToDelayed(context.now() + toRealMs(context, delaySeconds), token);
+      throw new DelayedError();
+    }
+  }
+}
+
+/** Adds a succeeded task's render time to the duration history, when one is known. */
+async function recordFinishedTask(
+  context: PipelineContext,
+  data: PollJobData,
+  result: TaskResult,
+  elapsedSeconds: number,
+): Promise<void> {
+  const seconds = finishedTaskSeconds({
+    providerSeconds:
+      result.providerDurationMs === undefined
+        ? undefined
+        : toProviderSeconds(context, result.providerDurationMs),
+    elapsedSeconds,
+    lastPollSeconds: data.lastPollSeconds,
+    clockReset: data.clockReset,
+  });
+  if (seconds === undefined) return;
+  await bestEffort(context.logger, "could not record the task duration", () =>
+    context.durationHistory.record(data, seconds),
+  );
+}
+
+async function handOffToDownload(
+  context: PipelineContext,
+  job: Job,
+  data: PollJobData,
+  result: TaskResult,
+): Promise<PollOutcome> {
+  const now = context.now();
+  const trace = { ...data.trace, finishedAt: now };
+  if (result.videos.length === 0) {
+    return failItem(
+      context,
+      job,
+      { ...data, trace },
+      {
+        stage: "poll",
+        kind: "malformed_response",
+        message: `task ${data.taskId} succeeded without any video URL`,
+      },
+    );
+  }
+  const outputs = downloadOutputsOf(result.videos, now, (seconds) => toRealMs(context, seconds));
+  const soonest = Math.min(...outputs.map((o) => o.expiresAt ?? Number.POSITIVE_INFINITY));
+  const id = downloadJobId(data.batchId, data.customId, data.submission);
+  const downloadData: DownloadJobData = {
+    v: 1,
+    batchId: data.batchId,
+    customId: data.customId,
+    model: data.model,
+    submission: data.submission,
+    submitJobId: data.submitJobId,
+    taskId: data.taskId,
+    outputs,
+    saved: [],
+    refreshes: 0,
+    trace,
+    ...(data.hasMetadata === undefined ? {} : { hasMetadata: data.hasMetadata }),
+  };
+  // States only move forward, so the two writes may land in either order.
+  await Promise.all([
+    context.queues.download.add("download", downloadData, {
+      jobId: id,
+      priority: expiryPriority(soonest, now),
+      attempts: context.settings.downloadAttempts,
+      backoff: { type: "veoq" },
+    }),
+    context.store.transition(data.batchId, data.customId, "downloading"),
+  ]);
+  return { outcome: "succeeded", downloadJobId: id };
+}
+
+async function handleFailedTask(
+  context: PipelineContext,
+  job: Job,
+  data: PollJobData,
+  log: Logger,
+  reason: string | undefined,
+): Promise<PollOutcome> {
+  const message = reason?.trim() || "the provider reported the task as failed without a reason";
+  if (reasonLooksTransient(reason) && data.submission < context.settings.maxResubmits) {
+    const request = await originalRequestOf(context.queues, data.submitJobId);
+    if (request !== undefined) {
+      const submission = data.submission + 1;
+      const alreadyResubmitted =
+        (await context.queues.submit.getJob(
+          submitJobId(data.batchId, data.customId, submission),
+        )) !== undefined;
+      const id = await addSubmission(
+        context.queues,
+        request,
+        submission,
+        data.trace,
+        context.settings.submitAttempts,
+      );
+      if (!alreadyResubmitted) await context.store.incrementCounter(data.batchId, "resubmits");
+      log.warn(
+        { reason: message, submission },
+        "task failed with a transient-looking reason: submitting a new task",
+      );
+      await job.log(`task ${data.taskId} failed (${message}); new submission ${id}`);
+      return { outcome: "resubmitted", submitJobId: id };
+    }
+    log.error(
+      { submitJobId: data.submitJobId },
+      "cannot re-submit: the original submit job is gone",
+    );
+  }
+  return failItem(context, job, data, {
+    stage: "poll",
+    kind: "task_failed",
+    message,
+    jobMessage: `task ${data.taskId} failed: ${message}`,
+  });
+}
+
+async function failTimedOut(
+  context: PipelineContext,
+  job: Job,
+  data: PollJobData,
+  elapsedSeconds: number,
+): Promise<never> {
+  await context.slots.release(slotHolder(data.batchId, data.customId, data.submission));
+  const message = `task ${data.taskId} not final after ${Math.round(elapsedSeconds)}s (deadline ${context.settings.pollDeadlineSeconds}s)`;
+  return failItem(context, job, data, { stage: "poll", kind: "timeout", message });
+}

@@ -1,0 +1,222 @@
+import { type CreateRequest, durationSecondsOf, sampleCountOf } from "@veoq/contract";
+import type { Logger } from "@veoq/logging";
+import { ImageFileError, inlineLocalImages } from "@veoq/manifest";
+import { isProviderError } from "@veoq/provider-client";
+import { type Job, RateLimitError } from "bullmq";
+import { type PollJobData, type SubmitJobData, submitJobDataSchema } from "../jobs/job-data.ts";
+import { pollJobId, slotHolder } from "../jobs/job-ids.ts";
+import { decideSubmitFailure } from "../policy/failure-policy.ts";
+import { gridStartSeconds, initialPollDelaySeconds } from "../policy/poll-policy.ts";
+import { createCertainlyNotMade } from "../policy/spend-policy.ts";
+import { stopSubmissions } from "../records/credentials-stop.ts";
+import { bestEffort } from "../records/duration-history.ts";
+import { failItem, isLastAttempt, itemErrorKindOf, recordItemFailure } from "./item-outcome.ts";
+import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
+import { type StageRun, stageProcessor } from "./stage-processor.ts";
+import { passSubmitGate } from "./submit-gate.ts";
+
+/** How long the submit queue waits when every provider slot is taken (provider seconds). */
+const SLOT_WAIT_SECONDS = 2;
+
+/** How long the submit queue waits after a 429 without Retry-After. */
+export const DEFAULT_RATE_LIMIT_WAIT_MS = 5_000;
+
+export type SubmitResult = { taskId: string; pollJobId: string } | { cancelled: true };
+
+/**
+ * Creates the provider task for one item, records its id on the job before anything else, then
+ * hands the item to the poll queue under a deterministic id. A retry that finds a task id on the
+ * job skips the create: the only window in which a crash can pay twice is between the provider's
+ * answer and `updateData`, and ambiguous (sent, unanswered) creates are counted on the batch.
+ */
+export function createSubmitProcessor(context: PipelineContext) {
+  return stageProcessor(context, "submit", submitJobDataSchema, (run) => submit(context, run));
+}
+
+async function submit(
+  context: PipelineContext,
+  { job, token, data: parsed, log }: StageRun<SubmitJobData>,
+): Promise<SubmitResult> {
+  let data: SubmitJobData = parsed;
+  if (data.taskId === undefined) {
+    // The slot first: while every slot is taken, images are not read over and over.
+    const holder = slotHolder(data.batchId, data.customId, data.submission);
+    if (!(await context.slots.acquire(holder))) {
+      // Every slot is taken: the whole submit queue waits a moment; no attempt is charged.
+      await context.queues.submit.rateLimit(Math.max(50, toRealMs(context, SLOT_WAIT_SECONDS)));
+      throw new RateLimitError();
+    }
+    let body: Record<string, unknown>;
+    try {
+      body = await inlineLocalImages(data.model, data.input, data.localImages, context.imageCache);
+    } catch (error) {
+      await context.slots.release(holder);
+      if (error instanceof ImageFileError) {
+        return failItem(context, job, data, {
+          stage: "submit",
+          kind: "invalid_input",
+          message: error.message,
+        });
+      }
+      throw error;
+    }
+    // Pause, cancel and budgets, checked atomically right before the create.
+    if ((await passSubmitGate(context, job, token, data, holder)) === "cancelled") {
+      return { cancelled: true };
+    }
+    data = { ...data, trace: { ...data.trace, submitAttempts: data.trace.submitAttempts + 1 } };
+    let taskId: string;
+    try {
+      ({ taskId } = await context.client.createTask(data.model, body as CreateRequest));
+    } catch (error) {
+      // No task was made (or, if ambiguous, it is not ours to track): the retry takes a slot again.
+      await context.slots.release(holder);
+      const spentAs = createCertainlyNotMade(error) ? "released" : "spent";
+      await context.spend.settle(data.batchId, holder, spentAs);
+      await job.updateData(data);
+      throw await handleCreateFailure(context, job, data, log, error);
+    }
+    const createdAt = context.now();
+    data = {
+      ...data,
+      taskId,
+      createdAt,
+      trace: {
+        ...data.trace,
+        taskIds: [...data.trace.taskIds, taskId],
+        submittedAt: data.trace.submittedAt ?? createdAt,
+      },
+    };
+    await Promise.all([
+      job.updateData(data),
+      context.store.indexTask(taskId, data.batchId, data.customId),
+      context.spend.settle(data.batchId, holder, "spent"),
+    ]);
+    log.info({ taskId }, "task created");
+  } else {
+    // The child logger already names the task. A crash may have come between the create and
+    // settling its reservation.
+    log.info("task already created by an earlier try; handing off");
+    await context.spend.settle(
+      data.batchId,
+      slotHolder(data.batchId, data.customId, data.submission),
+      "spent",
+    );
+  }
+
+  const taskId = data.taskId as string;
+  await context.hooks.afterTaskRecorded?.(taskId);
+
+  const pollId = pollJobId(data.batchId, data.customId, data.submission);
+  const videoSeconds = durationSecondsOf(data.model, data.input as CreateRequest);
+  const pollData: PollJobData = {
+    v: 1,
+    batchId: data.batchId,
+    customId: data.customId,
+    model: data.model,
+    submission: data.submission,
+    submitJobId: String(job.id),
+    taskId,
+    createdAt: data.createdAt ?? context.now(),
+    durationSeconds: videoSeconds,
+    sampleCount: sampleCountOf(data.model, data.input as CreateRequest),
+    taskPolls: 0,
+    pollErrors: 0,
+    trace: data.trace,
+    hasMetadata: data.metadata !== undefined,
+  };
+  const profile = await bestEffort(
+    context.logger,
+    "duration history unavailable; polling without it",
+    () => context.durationHistory.profile(pollData),
+  );
+  const firstPollSeconds = initialPollDelaySeconds(
+    data.model,
+    videoSeconds,
+    context.settings.pollPolicy,
+    profile,
+  );
+  pollData.gridStartSeconds = gridStartSeconds(context.settings.pollPolicy, profile);
+  const sinceCreate = context.now() - pollData.createdAt;
+  const delay = Math.max(0, toRealMs(context, firstPollSeconds) - sinceCreate);
+  // States only move forward, so the two writes may land in either order.
+  await Promise.all([
+    context.queues.poll.add("poll", pollData, {
+      jobId: pollId,
+      delay,
+      attempts: 5,
+      backoff: { type: "veoq" },
+    }),
+    context.store.transition(data.batchId, data.customId, "processing"),
+  ]);
+  return { taskId, pollJobId: pollId };
+}
+
+/** Turns a failed create into the BullMQ signal its kind calls for; returns the error to throw. */
+async function handleCreateFailure(
+  context: PipelineContext,
+  job: Job,
+  data: SubmitJobData,
+  log: Logger,
+  error: unknown,
+): Promise<Error> {
+  if (!isProviderError(error)) {
+    if (isLastAttempt(job)) {
+      await recordItemFailure(context, job, data, {
+        stage: "submit",
+        kind: itemErrorKindOf(error),
+        message: error instanceof Error ? error.message : String(error),
+      });
+    }
+    return error instanceof Error ? error : new Error(String(error));
+  }
+  switch (decideSubmitFailure(error.kind)) {
+    case "fail":
+      return failItem(context, job, data, {
+        stage: "submit",
+        kind: error.kind,
+        message: error.providerMessage ?? error.message,
+        jobMessage: error.message,
+      });
+    case "rate_limit": {
+      const waitMs = error.retryAfterMs ?? DEFAULT_RATE_LIMIT_WAIT_MS;
+      if (error.limitScope === "concurrency") {
+        const cap = await context.slots.shrink();
+        log.warn({ cap }, "provider cap on concurrent tasks reached: in-flight cap lowered");
+      }
+      log.warn({ waitMs, limitScope: error.limitScope }, "provider rate limit: submit queue waits");
+      await context.queues.submit.rateLimit(waitMs);
+      return new RateLimitError();
+    }
+    case "credentials_stop": {
+      await stopSubmissions(context.store, context.queues, `${error.kind}: ${error.message}`);
+      log.error(
+        { errorKind: error.kind },
+        `CREDENTIALS STOP: the provider answered ${error.status ?? ""} (${error.kind}); the submit queue is paused and no job was failed. Fix JIEKOU_API_KEY or the account balance, then run \`pnpm veoq resume\`.`,
+      );
+      // Back to the (now paused) wait list without charging an attempt.
+      return new RateLimitError();
+    }
+    case "retry_possible_duplicate":
+      await context.store.incrementCounter(data.batchId, "possibleDuplicates");
+      log.warn(
+        { errorKind: error.kind },
+        "create sent but unanswered: retrying, the task may exist twice",
+      );
+      break;
+    case "retry":
+      log.warn(
+        { errorKind: error.kind, attempt: job.attemptsMade + 1 },
+        `create failed: ${error.message}`,
+      );
+      break;
+  }
+  if (isLastAttempt(job)) {
+    await recordItemFailure(context, job, data, {
+      stage: "submit",
+      kind: error.kind,
+      message: error.message,
+    });
+  }
+  return error;
+}
