@@ -68,6 +68,7 @@ export {
 } from "./records/provider-slots.ts";
 export { reconcileProviderSlots } from "./records/slot-reconciler.ts";
 export { type BatchSpend, type GateDecision, SpendLedger, utcDay } from "./records/spend-ledger.ts";
+export { reconcileSpendReservations } from "./records/spend-reconciler.ts";
 export { durationHistoryKey } from "./redis/record-keys.ts";
 export { createRedisConnection, describeRedisUrl } from "./redis/redis-connection.ts";
 export { checkRedisDurability } from "./redis/redis-durability.ts";

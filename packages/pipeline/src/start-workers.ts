@@ -15,6 +15,7 @@ import { DurationHistory } from "./records/duration-history.ts";
 import { ProviderSlots } from "./records/provider-slots.ts";
 import { reconcileProviderSlots } from "./records/slot-reconciler.ts";
 import { SpendLedger } from "./records/spend-ledger.ts";
+import { reconcileSpendReservations } from "./records/spend-reconciler.ts";
 import { createRedisConnection } from "./redis/redis-connection.ts";
 import { checkRedisDurability } from "./redis/redis-durability.ts";
 import { createDownloadProcessor } from "./stages/download-processor.ts";
@@ -190,6 +191,9 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     ? setInterval(() => {
         reconcileProviderSlots(context, SLOT_RECONCILE_GRACE_MS).catch((error: unknown) =>
           logger.warn({ err: error }, "provider slot reconciliation failed"),
+        );
+        reconcileSpendReservations(context, SLOT_RECONCILE_GRACE_MS).catch((error: unknown) =>
+          logger.warn({ err: error }, "spend reservation reconciliation failed"),
         );
       }, SLOT_RECONCILE_INTERVAL_MS)
     : undefined;

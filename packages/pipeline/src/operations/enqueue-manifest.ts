@@ -1,10 +1,12 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
 import { type LineReport, type ManifestEntry, validateManifest } from "@veoq/manifest";
+import { type CostEstimate, CostTally, type PriceTable, requestCost } from "@veoq/pricing";
 import type { SubmitJobData } from "../jobs/job-data.ts";
 import { isValidBatchId, submitJobId } from "../jobs/job-ids.ts";
 import type { VeoqQueues } from "../jobs/queues.ts";
 import type { BatchStore } from "../records/batch-store.ts";
+import type { SpendLedger } from "../records/spend-ledger.ts";
 
 export interface EnqueueProgress {
   phase: "validate" | "enqueue";
@@ -34,6 +36,11 @@ export interface EnqueueManifestOptions {
   onProgress?: (progress: EnqueueProgress) => void;
   /** Called for every invalid line, in order. */
   onInvalidLine?: (report: LineReport) => void;
+  /**
+   * Prices the manifest: the summary carries its estimate, and each added item's cost is added
+   * to the batch's stored estimate. `budgetMicros` sets the batch budget before any job is added.
+   */
+  spend?: { prices: PriceTable; ledger: SpendLedger; budgetMicros?: number | undefined };
 }
 
 export interface EnqueueSummary {
@@ -45,6 +52,8 @@ export interface EnqueueSummary {
   added: number;
   /** Valid lines whose custom_id the batch already had: no new work. */
   alreadyPresent: number;
+  /** What the manifest's valid lines cost (with `spend`); undefined when nothing was enqueued. */
+  estimate?: CostEstimate;
   /** False when invalid lines stopped the enqueue (nothing was added). */
   enqueued: boolean;
 }
@@ -114,6 +123,11 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
   }
 
   await options.store.ensureBatch(batchId, path.resolve(options.manifestPath), now());
+  const { spend } = options;
+  if (spend?.budgetMicros !== undefined) {
+    await spend.ledger.setBudget(batchId, spend.budgetMicros);
+  }
+  const manifestCost = spend === undefined ? undefined : new CostTally(spend.prices.currency);
   progress.phase = "enqueue";
   progress.lines = 0;
   progress.invalid = 0;
@@ -144,6 +158,16 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
         fresh.map((e) => e.customId),
       );
       progress.added += added.length;
+      if (spend !== undefined && added.length > 0) {
+        const addedIds = new Set(added);
+        const addedCost = new CostTally(spend.prices.currency);
+        for (const entry of fresh) {
+          if (addedIds.has(entry.customId)) {
+            addedCost.add(requestCost(spend.prices, entry.model, entry.input));
+          }
+        }
+        await spend.ledger.addEstimate(batchId, addedCost.estimate());
+      }
       progress.alreadyPresent += fresh.length - added.length;
     }
     options.onProgress?.(progress);
@@ -174,6 +198,9 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
         continue;
       }
       chunk.push(report.entry);
+      if (spend !== undefined) {
+        manifestCost?.add(requestCost(spend.prices, report.entry.model, report.entry.input));
+      }
       if (chunk.length >= chunkSize) {
         await send(chunk);
         chunk = [];
@@ -194,6 +221,7 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
     invalid: progress.invalid,
     added: progress.added,
     alreadyPresent: progress.alreadyPresent,
+    ...(manifestCost === undefined ? {} : { estimate: manifestCost.estimate() }),
     enqueued: true,
   };
 }
