@@ -19,6 +19,7 @@ export function formatBatch(batch: BatchOverview): string[] {
   return [
     `${batch.id}  ${textBar(batch.percent)}  ${batch.done}/${batch.total} final  ${formatDuration(batch.elapsedSeconds)}  ${batch.itemsPerSecond.toFixed(2)} items/s${batch.finished ? "  (finished)" : ""}`,
     `  queued ${c.queued}  processing ${c.processing}  downloading ${c.downloading}  completed ${c.completed}  failed ${c.failed}` +
+      (c.cancelled > 0 ? `  cancelled ${c.cancelled}` : "") +
       (batch.possibleDuplicates > 0 ? `  possible duplicates ${batch.possibleDuplicates}` : "") +
       (batch.resubmits > 0 ? `  resubmits ${batch.resubmits}` : ""),
   ];

@@ -1,6 +1,6 @@
 import { ConfigError } from "@veoq/config";
 import { ManifestFileError } from "@veoq/manifest";
-import { EnqueueError } from "@veoq/pipeline";
+import { EnqueueError, UnknownBatchError } from "@veoq/pipeline";
 import { PriceTableError } from "@veoq/pricing";
 import { isRedisConnectionError, RedisUnreachableError } from "./queue-session.ts";
 
@@ -30,7 +30,8 @@ export function runAction<A extends unknown[]>(
         error instanceof UsageError ||
         error instanceof ConfigError ||
         error instanceof ManifestFileError ||
-        error instanceof PriceTableError
+        error instanceof PriceTableError ||
+        error instanceof UnknownBatchError
       ) {
         process.stderr.write(`veoq: ${error.message}\n`);
         process.exitCode = EXIT_USAGE;

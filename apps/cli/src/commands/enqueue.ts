@@ -1,6 +1,13 @@
 import path from "node:path";
 import { formatLineReport, type LineReport } from "@veoq/manifest";
-import { describeRedisUrl, enqueueManifest } from "@veoq/pipeline";
+import { describeRedisUrl, enqueueManifest, SpendLedger } from "@veoq/pipeline";
+import {
+  describeEstimate,
+  estimateToJson,
+  formatMoney,
+  loadPriceTable,
+  parseAmount,
+} from "@veoq/pricing";
 import type { Command } from "commander";
 import { loadConfig } from "../env.ts";
 import { createProgressDisplay } from "../progress-display.ts";
@@ -9,13 +16,14 @@ import {
   openQueueSession,
   RedisUnreachableError,
 } from "../queue-session.ts";
-import { EXIT_OK, EXIT_PROBLEM, runAction } from "../run-action.ts";
+import { EXIT_OK, EXIT_PROBLEM, runAction, UsageError } from "../run-action.ts";
 
 /** Invalid lines kept for the --json summary; the rest are only counted. */
 const MAX_REPORTED_INVALID = 1000;
 
 interface EnqueueFlags {
   batch?: string;
+  budget?: string;
   json?: boolean;
   skipInvalid?: boolean;
 }
@@ -29,10 +37,21 @@ export function registerEnqueueCommand(program: Command): void {
     .argument("<manifest>", "JSONL manifest")
     .option("--batch <id>", "batch id (default: manifest name + hash of its path)")
     .option("--skip-invalid", "enqueue the valid lines even if some lines are invalid")
+    .option(
+      "--budget <amount>",
+      "most money the batch may spend on creates (price table currency); past it the batch pauses",
+    )
     .option("--json", "print one JSON summary object")
     .action(
       runAction(async (manifest: string, flags: EnqueueFlags) => {
+        const budgetMicros = flags.budget === undefined ? undefined : parseAmount(flags.budget);
+        if (flags.budget !== undefined && budgetMicros === undefined) {
+          throw new UsageError(
+            `--budget ${JSON.stringify(flags.budget)} must be an amount such as 250 or 12.50`,
+          );
+        }
         const config = loadConfig();
+        const prices = loadPriceTable(config.prices);
         const session = await openQueueSession(config);
         const progress = createProgressDisplay();
         const invalidLines: LineReport[] = [];
@@ -48,6 +67,11 @@ export function registerEnqueueCommand(program: Command): void {
             queues: session.queues,
             store: session.store,
             submitAttempts: config.submitAttempts,
+            spend: {
+              prices,
+              ledger: new SpendLedger(session.redis, config.prefix),
+              budgetMicros,
+            },
             onInvalidLine: (report) => {
               invalidCount++;
               if (invalidLines.length < MAX_REPORTED_INVALID) invalidLines.push(report);
@@ -86,6 +110,10 @@ export function registerEnqueueCommand(program: Command): void {
                 invalid: summary.invalid,
                 added: summary.added,
                 already_present: summary.alreadyPresent,
+                ...(summary.estimate === undefined
+                  ? {}
+                  : { estimate: estimateToJson(summary.estimate) }),
+                budget: budgetMicros === undefined ? null : budgetMicros / 1_000_000,
                 invalid_lines: invalidLines.map((r) => ({
                   line: r.line,
                   custom_id: r.customId,
@@ -103,6 +131,14 @@ export function registerEnqueueCommand(program: Command): void {
                 (summary.invalid > 0 ? `, ${summary.invalid} invalid lines skipped` : "") +
                 `\n`,
             );
+            if (summary.estimate !== undefined) {
+              process.stdout.write(
+                `estimate: ${describeEstimate(summary.estimate).join("\n")}\n` +
+                  (budgetMicros === undefined
+                    ? ""
+                    : `budget: ${formatMoney(budgetMicros, prices.currency)}\n`),
+              );
+            }
           }
           return summary.enqueued ? (summary.invalid > 0 ? EXIT_PROBLEM : EXIT_OK) : EXIT_PROBLEM;
         } finally {
