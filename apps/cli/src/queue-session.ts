@@ -5,6 +5,7 @@ import {
   createQueues,
   createRedisConnection,
   describeRedisUrl,
+  PRODUCER_COMMAND_TIMEOUT_MS,
   type VeoqQueues,
 } from "@veoq/pipeline";
 
@@ -26,6 +27,8 @@ export function isRedisConnectionError(error: unknown): boolean {
   return (
     error.name === "MaxRetriesPerRequestError" ||
     error.message === "Connection is closed." ||
+    // Redis took the connection but did not answer (see PRODUCER_COMMAND_TIMEOUT_MS).
+    error.message === "Command timed out" ||
     // Commands still pending (e.g. a MULTI of an addBulk) when the connection closed.
     (error.name === "AbortError" &&
       error.message.startsWith("Command aborted due to connection close")) ||
@@ -53,7 +56,12 @@ export async function openQueueSession(config: VeoqConfig): Promise<QueueSession
     await redis.ping();
   } catch (error) {
     redis.disconnect();
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason =
+      error instanceof Error && error.message === "Command timed out"
+        ? `no answer within ${PRODUCER_COMMAND_TIMEOUT_MS / 1000} s`
+        : error instanceof Error
+          ? error.message
+          : String(error);
     throw new RedisUnreachableError(
       `cannot reach Redis at ${describeRedisUrl(config.redisUrl)} (REDIS_URL): ${reason}`,
     );

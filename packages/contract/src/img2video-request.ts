@@ -10,6 +10,7 @@ import {
   intRangeField,
   MAX_SAMPLE_COUNT,
   mustBe,
+  promptTextField,
   RESOLUTIONS,
   seedField,
   textField,
@@ -82,7 +83,7 @@ export const img2videoRequestSchema = z
         })
         .optional(),
       generate_audio: booleanField(),
-      negative_prompt: z.string({ error: mustBe("a string") }).optional(),
+      negative_prompt: promptTextField().optional(),
       person_generation: enumField(["allow_adult", "dont_allow", "allow_all"]).optional(),
       resolution: enumField(RESOLUTIONS).optional(),
       sample_count: intRangeField(1, MAX_SAMPLE_COUNT).optional(),

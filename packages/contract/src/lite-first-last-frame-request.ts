@@ -11,6 +11,7 @@ import {
   listValues,
   MAX_SAMPLE_COUNT,
   mustBe,
+  promptTextField,
   RESOLUTIONS,
   seedField,
   textField,
@@ -30,7 +31,7 @@ export const liteFirstLastFrameRequestSchema = z.strictObject(
     sample_count: intRangeField(1, MAX_SAMPLE_COUNT).optional(),
     enhance_prompt: booleanField().optional(),
     generate_audio: booleanField().optional(),
-    negative_prompt: z.string({ error: mustBe("a string") }).optional(),
+    negative_prompt: promptTextField().optional(),
     person_generation: z
       .enum(LITE_PERSON_GENERATION, {
         error: (issue) => {

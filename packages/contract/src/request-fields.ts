@@ -29,9 +29,23 @@ export function listValues(values: readonly (string | number)[]): string {
     .join(", ");
 }
 
-/** A required, non-empty string such as `prompt`. */
+/**
+ * Longest `prompt` or `negative_prompt`, in characters. The API documents no limit; this one is
+ * far above any real prompt and keeps a runaway value (a file pasted in) out of Redis.
+ */
+export const MAX_PROMPT_CHARS = 20_000;
+
+/** A prompt text: a string of at most `MAX_PROMPT_CHARS`. */
+export function promptTextField(): z.ZodString {
+  return z.string({ error: mustBe("a string") }).max(MAX_PROMPT_CHARS, {
+    error: (issue) =>
+      `is ${(issue.input as string).length} characters, more than the prompt limit of ${MAX_PROMPT_CHARS} characters (MAX_PROMPT_CHARS)`,
+  });
+}
+
+/** A required, non-empty prompt text such as `prompt`. */
 export function textField(): z.ZodString {
-  return z.string({ error: mustBe("a string") }).min(1, { error: "must not be empty" });
+  return promptTextField().min(1, { error: "must not be empty" });
 }
 
 /**

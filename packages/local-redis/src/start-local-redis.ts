@@ -37,8 +37,12 @@ export interface LocalRedis {
   kill(): Promise<void>;
   /** Starts it again on the same port and data dir (after kill or stop). */
   restart(): Promise<void>;
-  /** Graceful SHUTDOWN via SIGTERM. */
+  /** Graceful SHUTDOWN via SIGTERM (after a `freeze`, `thaw` first). */
   stop(): Promise<void>;
+  /** SIGSTOP: the port still accepts connections but nothing answers, until `thaw`. */
+  freeze(): void;
+  /** SIGCONT after `freeze`. */
+  thaw(): void;
 }
 
 export function isRedisServerInstalled(): boolean {
@@ -146,6 +150,8 @@ export async function startLocalRedis(options: LocalRedisOptions): Promise<Local
     dataDir,
     kill: () => terminate("SIGKILL"),
     stop: () => terminate("SIGTERM"),
+    freeze: () => child?.kill("SIGSTOP"),
+    thaw: () => child?.kill("SIGCONT"),
     restart: async () => {
       await terminate("SIGTERM");
       await launch();

@@ -2,9 +2,7 @@ import { isAbsolute, resolve } from "node:path";
 import { checkImageBytes, classifyInlineImage } from "@veoq/contract";
 import { checkLocalImageFile } from "./check-local-image-file.ts";
 import type { ManifestContext } from "./manifest-context.ts";
-
-/** Longer values cannot be file paths (PATH_MAX on Linux is 4096). */
-const MAX_PATH_CHARS = 4096;
+import { MAX_PATH_CHARS } from "./manifest-limits.ts";
 
 /** What an image field's value turned out to be, and whether it is usable. */
 export type ImageValueCheck =

@@ -1,7 +1,5 @@
 import { describeJsonType } from "./describe-json-type.ts";
-
-/** Longest allowed `custom_id`. */
-export const MAX_CUSTOM_ID_LENGTH = 128;
+import { MAX_CUSTOM_ID_LENGTH } from "./manifest-limits.ts";
 
 /** Characters allowed in a `custom_id`: it names output files, so nothing a file system treats specially. */
 export const CUSTOM_ID_PATTERN = /^[A-Za-z0-9._-]+$/;

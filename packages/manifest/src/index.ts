@@ -1,4 +1,5 @@
-export { CUSTOM_ID_PATTERN, checkCustomId, MAX_CUSTOM_ID_LENGTH } from "./custom-id.ts";
+export { CUSTOM_ID_PATTERN, checkCustomId } from "./custom-id.ts";
+export { escapeControlCharacters } from "./escape-control-characters.ts";
 export { formatLineReport } from "./format-line-report.ts";
 export { DEFAULT_IMAGE_CACHE_BYTES, ImageFileCache } from "./image-file-cache.ts";
 export { ImageFileError } from "./image-file-error.ts";
@@ -11,6 +12,14 @@ export {
 } from "./manifest-context.ts";
 export type { LineIssue, LineReport, ManifestEntry } from "./manifest-entry.ts";
 export { ManifestFileError } from "./manifest-file-error.ts";
-export { MANIFEST_LINE_FIELDS, MAX_METADATA_BYTES } from "./manifest-line-fields.ts";
+export {
+  MAX_CUSTOM_ID_LENGTH,
+  MAX_IMAGE_BYTES,
+  MAX_LINE_BYTES,
+  MAX_METADATA_BYTES,
+  MAX_PATH_CHARS,
+  MAX_PROMPT_CHARS,
+} from "./manifest-limits.ts";
+export { MANIFEST_LINE_FIELDS } from "./manifest-line-fields.ts";
 export { type ValidateManifestOptions, validateManifest } from "./validate-manifest.ts";
 export { validateManifestLine, validateManifestLineSync } from "./validate-manifest-line.ts";

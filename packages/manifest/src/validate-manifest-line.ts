@@ -7,12 +7,14 @@ import {
   validateCreateRequest,
 } from "@veoq/contract";
 import { checkImageValue } from "./check-image-value.ts";
-import { checkCustomId, MAX_CUSTOM_ID_LENGTH } from "./custom-id.ts";
+import { checkCustomId } from "./custom-id.ts";
 import { describeJsonType, isJsonObject } from "./describe-json-type.ts";
+import { findDuplicateKey } from "./find-duplicate-key.ts";
 import { replaceImageField } from "./image-field-path.ts";
 import type { ManifestContext } from "./manifest-context.ts";
 import type { LineIssue, LineReport } from "./manifest-entry.ts";
-import { MANIFEST_LINE_FIELDS, MAX_METADATA_BYTES } from "./manifest-line-fields.ts";
+import { MAX_CUSTOM_ID_LENGTH, MAX_LINE_BYTES, MAX_METADATA_BYTES } from "./manifest-limits.ts";
+import { MANIFEST_LINE_FIELDS } from "./manifest-line-fields.ts";
 
 const BYTE_ORDER_MARK = 0xfeff;
 
@@ -28,6 +30,11 @@ export function validateManifestLineSync(
   ctx: ManifestContext,
 ): LineReport {
   const source = text.charCodeAt(0) === BYTE_ORDER_MARK ? text.slice(1) : text;
+  if (source.length > MAX_LINE_BYTES) {
+    // A caller's own line (validateManifest stops longer ones while they stream past).
+    const message = `is ${source.length} characters long, more than the line limit of ${MAX_LINE_BYTES} bytes (MAX_LINE_BYTES)`;
+    return failed(lineNumber, null, [{ path: "", message }]);
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(source);
@@ -41,6 +48,14 @@ export function validateManifestLineSync(
   }
 
   const errors: LineIssue[] = [];
+  const duplicate = findDuplicateKey(source);
+  if (duplicate !== undefined) {
+    const path = duplicate.path === "" ? duplicate.key : `${duplicate.path}.${duplicate.key}`;
+    errors.push({
+      path,
+      message: `duplicate key ${JSON.stringify(duplicate.key)} in one object; write each key once (JSON would silently keep the last value)`,
+    });
+  }
   for (const key of Object.keys(parsed)) {
     if ((MANIFEST_LINE_FIELDS as readonly string[]).includes(key)) continue;
     const suggestion = suggestField(key, MANIFEST_LINE_FIELDS);

@@ -1,11 +1,12 @@
 import type { FileHandle } from "node:fs/promises";
-import { open } from "node:fs/promises";
+import { constants, open } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { createInterface } from "node:readline";
 import { describeFileError } from "./describe-file-error.ts";
 import { createManifestContext } from "./manifest-context.ts";
 import type { LineReport } from "./manifest-entry.ts";
 import { ManifestFileError } from "./manifest-file-error.ts";
+import { MAX_LINE_BYTES } from "./manifest-limits.ts";
+import { readManifestLines } from "./read-manifest-lines.ts";
 import { validateManifestLineSync } from "./validate-manifest-line.ts";
 
 /** Options of `validateManifest`. */
@@ -23,10 +24,12 @@ export interface ValidateManifestOptions {
 const BLANK_LINE = /^\s*$/;
 
 /**
- * Streams the manifest (readline over a file stream; the file is never read whole) and yields
- * one report per non-blank line, in order. Only `custom_id` -> line number and one verdict per
- * distinct local image file are kept in memory. Throws `ManifestFileError` (on the first
- * `next()`) when the manifest cannot be opened or is not a regular file.
+ * Streams the manifest (lines split from a file stream; the file is never read whole, and a
+ * line over `MAX_LINE_BYTES` is never held whole) and yields one report per non-blank line, in
+ * order. Only `custom_id` -> line number and one verdict per distinct local image file are kept
+ * in memory. Throws `ManifestFileError` (on the first `next()`) when the manifest cannot be
+ * opened or is not a regular file (a FIFO, a device or a folder: checked before any read, so
+ * none can block).
  */
 export async function* validateManifest(
   manifestPath: string,
@@ -34,23 +37,29 @@ export async function* validateManifest(
 ): AsyncGenerator<LineReport> {
   const absolutePath = resolve(manifestPath);
   const { handle, size } = await openManifest(manifestPath, absolutePath);
-  const stream = handle.createReadStream({ encoding: "utf8", highWaterMark: 64 * 1024 });
-  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+  const stream = handle.createReadStream({ highWaterMark: 64 * 1024 });
   const ctx = createManifestContext({
     manifestDir: dirname(absolutePath),
     checkFiles: options.checkFiles ?? true,
   });
   const { onProgress } = options;
-  let lineNumber = 0;
   try {
-    for await (const text of lines) {
-      lineNumber++;
-      if (BLANK_LINE.test(text)) continue;
-      yield validateManifestLineSync(text, lineNumber, ctx);
+    for await (const line of readManifestLines(stream, MAX_LINE_BYTES)) {
+      if (line.problem !== undefined) {
+        yield {
+          line: line.number,
+          customId: null,
+          ok: false,
+          errors: [{ path: "", message: line.problem }],
+          entry: undefined,
+        };
+      } else {
+        if (BLANK_LINE.test(line.text)) continue;
+        yield validateManifestLineSync(line.text, line.number, ctx);
+      }
       onProgress?.(stream.bytesRead, size);
     }
   } finally {
-    lines.close();
     stream.destroy();
   }
 }
@@ -61,7 +70,9 @@ async function openManifest(
 ): Promise<{ handle: FileHandle; size: number }> {
   let handle: FileHandle;
   try {
-    handle = await open(absolutePath, "r");
+    // O_NONBLOCK: opening a FIFO with no writer would otherwise wait forever, before the type
+    // check below could refuse it. It changes nothing for a regular file.
+    handle = await open(absolutePath, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     throw new ManifestFileError(manifestPath, describeFileError(error), { cause: error });
   }

@@ -70,7 +70,11 @@ export { reconcileProviderSlots } from "./records/slot-reconciler.ts";
 export { type BatchSpend, type GateDecision, SpendLedger, utcDay } from "./records/spend-ledger.ts";
 export { reconcileSpendReservations } from "./records/spend-reconciler.ts";
 export { durationHistoryKey } from "./redis/record-keys.ts";
-export { createRedisConnection, describeRedisUrl } from "./redis/redis-connection.ts";
+export {
+  createRedisConnection,
+  describeRedisUrl,
+  PRODUCER_COMMAND_TIMEOUT_MS,
+} from "./redis/redis-connection.ts";
 export { checkRedisDurability } from "./redis/redis-durability.ts";
 export { shutdownOnSignal } from "./shutdown-on-signal.ts";
 export type {

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { formatLineReport, type LineReport } from "@veoq/manifest";
+import { escapeControlCharacters, formatLineReport, type LineReport } from "@veoq/manifest";
 import { describeRedisUrl, enqueueManifest, SpendLedger } from "@veoq/pipeline";
 import {
   describeEstimate,
@@ -100,26 +100,29 @@ export function registerEnqueueCommand(program: Command): void {
           });
           progress.stop();
           if (flags.json) {
+            // JSON.stringify escapes C0 controls but not DEL, C1 or bidi controls a line may carry.
             process.stdout.write(
-              `${JSON.stringify({
-                batch_id: summary.batchId,
-                manifest: path.resolve(manifest),
-                enqueued: summary.enqueued,
-                lines: summary.lines,
-                valid: summary.valid,
-                invalid: summary.invalid,
-                added: summary.added,
-                already_present: summary.alreadyPresent,
-                ...(summary.estimate === undefined
-                  ? {}
-                  : { estimate: estimateToJson(summary.estimate) }),
-                budget: budgetMicros === undefined ? null : budgetMicros / 1_000_000,
-                invalid_lines: invalidLines.map((r) => ({
-                  line: r.line,
-                  custom_id: r.customId,
-                  errors: r.errors,
-                })),
-              })}\n`,
+              `${escapeControlCharacters(
+                JSON.stringify({
+                  batch_id: summary.batchId,
+                  manifest: path.resolve(manifest),
+                  enqueued: summary.enqueued,
+                  lines: summary.lines,
+                  valid: summary.valid,
+                  invalid: summary.invalid,
+                  added: summary.added,
+                  already_present: summary.alreadyPresent,
+                  ...(summary.estimate === undefined
+                    ? {}
+                    : { estimate: estimateToJson(summary.estimate) }),
+                  budget: budgetMicros === undefined ? null : budgetMicros / 1_000_000,
+                  invalid_lines: invalidLines.map((r) => ({
+                    line: r.line,
+                    custom_id: r.customId,
+                    errors: r.errors,
+                  })),
+                }),
+              )}\n`,
             );
           } else if (!summary.enqueued) {
             process.stdout.write(

@@ -1,4 +1,5 @@
 import {
+  escapeControlCharacters,
   formatLineReport,
   type LineReport,
   ManifestFileError,
@@ -92,13 +93,16 @@ function writeReport(
   json: boolean,
 ): void {
   if (json) {
+    // JSON.stringify escapes C0 controls but not DEL, C1 or bidi controls a line may carry.
     out.writeLine(
-      JSON.stringify({
-        line: report.line,
-        custom_id: report.customId,
-        ok: report.ok,
-        errors: report.errors,
-      }),
+      escapeControlCharacters(
+        JSON.stringify({
+          line: report.line,
+          custom_id: report.customId,
+          ok: report.ok,
+          errors: report.errors,
+        }),
+      ),
     );
     return;
   }
