@@ -16,6 +16,7 @@ export {
   type LifecycleContext,
   pauseBatch,
   resumeBatch,
+  retryCancelledItems,
   setBatchBudget,
   UnknownBatchError,
 } from "./operations/batch-lifecycle.ts";

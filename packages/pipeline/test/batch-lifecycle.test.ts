@@ -6,6 +6,7 @@ import {
   type LifecycleContext,
   pauseBatch,
   resumeBatch,
+  retryCancelledItems,
   SpendLedger,
 } from "../src/index.ts";
 import { collect, createHarness, type Harness, liteLine } from "./pipeline-harness.ts";
@@ -96,6 +97,14 @@ describe("pause, resume, cancel", () => {
       errorKind: "cancelled",
       model: "veo-3.1-lite-firstlastframe",
     });
+
+    // `veoq retry --cancelled` lifts the cancel and renders the rest.
+    const createdBefore = accepted(h);
+    const retried = await retryCancelledItems(life, "b1");
+    expect(retried).toMatchObject({ retried: 40 - createdBefore, skipped: [] });
+    await h.waitForBatch("b1", 30_000);
+    expect((await h.store.getBatch("b1"))?.counts.completed).toBe(40);
+    expect(accepted(h)).toBe(40);
   });
 
   it("cancel --drop-in-flight stops following paid tasks and says how many", async () => {

@@ -1,6 +1,7 @@
-import { retryFailedItems } from "@veoq/pipeline";
+import { retryCancelledItems, retryFailedItems } from "@veoq/pipeline";
 import type { Command } from "commander";
 import { loadConfig } from "../env.ts";
+import { lifecycleOf } from "../lifecycle-of.ts";
 import { openQueueSession } from "../queue-session.ts";
 import { runAction, UsageError } from "../run-action.ts";
 
@@ -9,18 +10,24 @@ export function registerRetryCommand(program: Command): void {
     .command("retry")
     .description("re-queue the failed items of a batch")
     .argument("<batch>", "batch id")
+    .option("--cancelled", "re-queue the cancelled items instead (lifts `veoq cancel`)")
     .action(
-      runAction(async (batchId: string) => {
+      runAction(async (batchId: string, flags: { cancelled?: boolean }) => {
         const config = loadConfig();
         const session = await openQueueSession(config);
         try {
           if ((await session.store.getBatch(batchId)) === undefined) {
             throw new UsageError(`no batch ${JSON.stringify(batchId)} (see \`pnpm veoq status\`)`);
           }
-          const summary = await retryFailedItems(session.store, session.queues, batchId, {
-            submitAttempts: config.submitAttempts,
-          });
-          process.stdout.write(`batch ${batchId}: ${summary.retried} failed items re-queued\n`);
+          const cancelled = flags.cancelled === true;
+          const summary = cancelled
+            ? await retryCancelledItems(lifecycleOf(session, config), batchId)
+            : await retryFailedItems(session.store, session.queues, batchId, {
+                submitAttempts: config.submitAttempts,
+              });
+          process.stdout.write(
+            `batch ${batchId}: ${summary.retried} ${cancelled ? "cancelled" : "failed"} items re-queued\n`,
+          );
           for (const { customId, reason } of summary.skipped.slice(0, 50)) {
             process.stdout.write(`could not retry ${customId}: ${reason}\n`);
           }

@@ -164,3 +164,40 @@ export async function cancelBatch(
   }
   return summary;
 }
+
+/** Fresh attempts: a retried job gets its whole retry budget again. */
+const RESET = { resetAttemptsMade: true, resetAttemptsStarted: true } as const;
+
+/**
+ * `veoq retry --cancelled`: lifts the cancel and re-queues every cancelled item: its submit job
+ * runs (again), or, for a task dropped by --drop-in-flight, its poll or download job follows the
+ * paid task again. Returns how many were re-queued and which could not be, with why.
+ */
+export async function retryCancelledItems(
+  context: LifecycleContext,
+  batchId: string,
+): Promise<{ retried: number; skipped: { customId: string; reason: string }[] }> {
+  await requireBatch(context, batchId);
+  await context.control.reopen(batchId);
+  const { store, queues } = context;
+  const summary = { retried: 0, skipped: [] as { customId: string; reason: string }[] };
+  for await (const [customId, state] of store.scanItemStates(batchId)) {
+    if (state !== "cancelled") continue;
+    const result = await store.itemResult(batchId, customId);
+    const stage = result?.failedStage ?? "submit";
+    const queue = queues[stage];
+    const job = result?.failedJobId ? await queue.getJob(result.failedJobId) : undefined;
+    if (job === undefined) {
+      summary.skipped.push({ customId, reason: `its ${stage} job no longer exists` });
+      continue;
+    }
+    const jobState = await job.getState();
+    const itemState =
+      stage === "submit" ? "queued" : stage === "poll" ? "processing" : "downloading";
+    await store.transition(batchId, customId, itemState, { force: true });
+    if (jobState === "completed" || jobState === "failed") await job.retry(jobState, RESET);
+    summary.retried++;
+  }
+  if (summary.retried > 0) await store.clearFinished(batchId);
+  return summary;
+}

@@ -53,6 +53,13 @@ redis.call('HSET', KEYS[1], 'state', 'cancelled', 'dropInFlight', ARGV[1], 'at',
 return 1
 `);
 
+/** Lifts a cancel (for `veoq retry --cancelled`). KEYS: control hash. Returns 1 when it was cancelled. */
+const REOPEN = new LuaScript(`
+if redis.call('HGET', KEYS[1], 'state') ~= 'cancelled' then return 0 end
+redis.call('DEL', KEYS[1])
+return 1
+`);
+
 /** Parses a control hash as read from Redis (it may come from older code: anything odd runs). */
 export function parseBatchControl(fields: Record<string, string>): BatchControlState {
   const at = Number(fields.at ?? 0);
@@ -118,5 +125,10 @@ export class BatchControl {
         [dropInFlight ? "1" : "0", now],
       )) === 1
     );
+  }
+
+  /** Lifts a cancel so its items can run again; true when the batch was cancelled. */
+  async reopen(batchId: string): Promise<boolean> {
+    return (await REOPEN.run(this.redis, [this.keys.batchControl(batchId)], [])) === 1;
   }
 }
