@@ -40,5 +40,6 @@ export {
   type QueueDepthMetricsOptions,
   registerQueueDepthMetrics,
 } from "./queue-depth-metrics.ts";
+export { registerSpendMetrics } from "./spend-metrics.ts";
 export { TimeoutError, withTimeout } from "./with-timeout.ts";
 export { runWorkerProcess, type WorkerProcessOptions } from "./worker-process.ts";

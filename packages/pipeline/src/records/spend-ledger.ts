@@ -157,10 +157,14 @@ export class SpendLedger {
     )) as GateDecision;
   }
 
-  /** Ends `holder`'s reservation, if it has one; true when this call settled it. */
-  async settle(batchId: string, holder: string, as: "spent" | "released"): Promise<boolean> {
+  /** Ends `holder`'s reservation, if it has one; its cost when this call settled it. */
+  async settle(
+    batchId: string,
+    holder: string,
+    as: "spent" | "released",
+  ): Promise<number | undefined> {
     const value = await this.redis.hget(this.keys.spendReservations, holder);
-    if (value === null) return false;
+    if (value === null) return undefined;
     const day = value.slice(0, value.indexOf("|"));
     const settled = await SETTLE.run(
       this.redis,
@@ -172,7 +176,7 @@ export class SpendLedger {
       ],
       [holder, as, value],
     );
-    return settled === 1;
+    return settled === 1 ? Number(value.slice(value.indexOf("|") + 1)) : undefined;
   }
 
   /** Adds newly enqueued items' estimate to the batch (call once per item added). */
@@ -213,6 +217,12 @@ export class SpendLedger {
       spentMicros: Number(fields.spentMicros ?? 0),
       reservedMicros: Number(fields.reservedMicros ?? 0),
     };
+  }
+
+  /** Money reserved by creates under way, across batches (one read of the reservations). */
+  async reservedTotal(): Promise<number> {
+    const values = await this.redis.hvals(this.keys.spendReservations);
+    return values.reduce((sum, v) => sum + (Number(v.slice(v.indexOf("|") + 1)) || 0), 0);
   }
 
   /** Reservation holders taken before `olderThan` (ms), oldest first. */

@@ -26,7 +26,9 @@ export async function reconcileSpendReservations(
     const created =
       typeof (submitJob?.data as { taskId?: unknown } | undefined)?.taskId === "string" ||
       (await context.queues.poll.getJob(pollJobId(batchId, customId, submission))) !== undefined;
-    if (await context.spend.settle(batchId, holder, created ? "spent" : "released")) {
+    if (
+      (await context.spend.settle(batchId, holder, created ? "spent" : "released")) !== undefined
+    ) {
       settled++;
       context.logger.warn(
         { batchId, customId, submission, settledAs: created ? "spent" : "released" },

@@ -61,3 +61,19 @@ export async function passSubmitGate(
   await job.moveToDelayed(context.now() + toRealMs(context, PAUSED_RECHECK_SECONDS), token);
   throw new DelayedError();
 }
+
+/**
+ * Ends the reservation of `holder`'s create: spent (created, or maybe) or released (certainly
+ * not created), and reports spent money to the observer (metrics).
+ */
+export async function settleCreate(
+  context: PipelineContext,
+  data: Pick<SubmitJobData, "batchId" | "model">,
+  holder: string,
+  as: "spent" | "released",
+): Promise<void> {
+  const costMicros = await context.spend.settle(data.batchId, holder, as);
+  if (as === "spent" && costMicros !== undefined) {
+    context.observer.createSpent?.({ model: data.model, costMicros });
+  }
+}

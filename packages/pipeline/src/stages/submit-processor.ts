@@ -13,7 +13,7 @@ import { bestEffort } from "../records/duration-history.ts";
 import { failItem, isLastAttempt, itemErrorKindOf, recordItemFailure } from "./item-outcome.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
 import { type StageRun, stageProcessor } from "./stage-processor.ts";
-import { passSubmitGate } from "./submit-gate.ts";
+import { passSubmitGate, settleCreate } from "./submit-gate.ts";
 
 /** How long the submit queue waits when every provider slot is taken (provider seconds). */
 const SLOT_WAIT_SECONDS = 2;
@@ -72,7 +72,7 @@ async function submit(
       // No task was made (or, if ambiguous, it is not ours to track): the retry takes a slot again.
       await context.slots.release(holder);
       const spentAs = createCertainlyNotMade(error) ? "released" : "spent";
-      await context.spend.settle(data.batchId, holder, spentAs);
+      await settleCreate(context, data, holder, spentAs);
       await job.updateData(data);
       throw await handleCreateFailure(context, job, data, log, error);
     }
@@ -90,15 +90,16 @@ async function submit(
     await Promise.all([
       job.updateData(data),
       context.store.indexTask(taskId, data.batchId, data.customId),
-      context.spend.settle(data.batchId, holder, "spent"),
+      settleCreate(context, data, holder, "spent"),
     ]);
     log.info({ taskId }, "task created");
   } else {
     // The child logger already names the task. A crash may have come between the create and
     // settling its reservation.
     log.info("task already created by an earlier try; handing off");
-    await context.spend.settle(
-      data.batchId,
+    await settleCreate(
+      context,
+      data,
       slotHolder(data.batchId, data.customId, data.submission),
       "spent",
     );
