@@ -11,7 +11,11 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import { type AllowedHosts, allowedHostsFor, requireAllowedHost } from "./allowed-hosts.ts";
 import { type DashboardCredentials, requireBasicAuth } from "./basic-auth.ts";
 import { createBullBoardRouter } from "./bull-board-router.ts";
-import { createDashboardEndpoints } from "./dashboard-endpoints.ts";
+import {
+  createDashboardEndpoints,
+  LIFECYCLE_ACTIONS,
+  type LifecycleAction,
+} from "./dashboard-endpoints.ts";
 import { htmlRoute, jsonRoute } from "./endpoint-renderers.ts";
 import type { DashboardSource } from "./read-batches.ts";
 import type { RedisOutageLog } from "./redis-outage-log.ts";
@@ -173,6 +177,22 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
       page,
     ),
   );
+  for (const action of LIFECYCLE_ACTIONS) {
+    app.post(
+      `/batches/:id/${action}`,
+      htmlRoute(
+        (request) => endpoints.lifecycle(withAction(request, action)),
+        (_result, request) => ({
+          redirect: `/batches/${encodeURIComponent(String(request.params.id))}`,
+        }),
+        page,
+      ),
+    );
+    app.post(
+      `/api/batches/:id/${action}`,
+      jsonRoute((request) => endpoints.lifecycle(withAction(request, action))),
+    );
+  }
   app.get(
     "/search",
     htmlRoute(endpoints.search, ({ query, hits }) => renderSearchPage(query, hits, page), page),
@@ -220,4 +240,10 @@ function retryNotice(request: Request): string | undefined {
       ? `; ${missing} could not be retried (pnpm veoq retry says why)`
       : "";
   return `${retried} failed item${retried === 1 ? "" : "s"} re-queued${lost}.`;
+}
+
+/** The request with the lifecycle action its route names (the routes are one per action). */
+function withAction(request: Request, action: LifecycleAction): Request {
+  request.params = { ...request.params, action };
+  return request;
 }

@@ -1,9 +1,14 @@
 import type { Logger } from "@veoq/logging";
 import { withTimeout } from "@veoq/metrics";
 import {
+  BatchControl,
   type BatchStore,
+  cancelBatch,
+  pauseBatch,
   type RetrySummary,
+  resumeBatch,
   retryFailedItems,
+  SpendLedger,
   type VeoqQueues,
 } from "@veoq/pipeline";
 import type { Request } from "express";
@@ -39,6 +44,8 @@ export interface DashboardEndpoints {
   batch: Endpoint<BatchView>;
   /** Re-queues a batch's failed items (refused on a read-only dashboard). */
   retry: Endpoint<RetrySummary>;
+  /** Pauses, resumes or cancels a batch (refused on a read-only dashboard, like retry). */
+  lifecycle: Endpoint<{ action: LifecycleAction; changed: boolean }>;
   search: Endpoint<SearchResult>;
 }
 
@@ -58,6 +65,10 @@ export interface DashboardEndpointsOptions {
   /** Told when a read succeeds (ends a logged outage). */
   redisOutage?: RedisOutageLog | undefined;
 }
+
+/** What the dashboard's batch buttons do (`/batches/:id/<action>`). */
+export const LIFECYCLE_ACTIONS = ["pause", "resume", "cancel"] as const;
+export type LifecycleAction = (typeof LIFECYCLE_ACTIONS)[number];
 
 const data = <T>(value: T): EndpointOutcome<T> => ({ kind: "data", data: value });
 const noBatch = (id: string): EndpointOutcome<never> => ({ kind: "not-found", what: "batch", id });
@@ -100,6 +111,29 @@ export function createDashboardEndpoints(options: DashboardEndpointsOptions): Da
       });
       options.logger?.info({ batchId: id, ...summary }, "dashboard: failed items re-queued");
       return data(summary);
+    },
+    lifecycle: async (request) => {
+      if (options.readOnly) return { kind: "read-only" };
+      const id = batchId(request);
+      const action = String(request.params.action) as LifecycleAction;
+      if (!LIFECYCLE_ACTIONS.includes(action))
+        return { kind: "not-found", what: "action", id: action };
+      if ((await read(options.store.getBatch(id))) === undefined) return noBatch(id);
+      const { redis, prefix } = options.store;
+      const life = {
+        store: options.store,
+        queues: options.queues,
+        control: new BatchControl(redis, prefix),
+        spend: new SpendLedger(redis, prefix),
+      };
+      const changed =
+        action === "pause"
+          ? await pauseBatch(life, id)
+          : action === "resume"
+            ? await resumeBatch(life, id)
+            : (await cancelBatch(life, id, { dropInFlight: false })).changed;
+      options.logger?.info({ batchId: id, action, changed }, `dashboard: batch ${action}`);
+      return data({ action, changed });
     },
     search: async (request) => {
       const query = typeof request.query.q === "string" ? request.query.q : "";

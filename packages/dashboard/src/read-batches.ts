@@ -1,11 +1,15 @@
 import {
+  BatchControl,
+  type BatchControlState,
   type BatchOverview,
+  type BatchSpend,
   type BatchStore,
   credentialsStopReason,
   type ItemErrorKind,
   overviewOf,
   QUEUE_ROLES,
   type QueueRole,
+  SpendLedger,
   type VeoqQueues,
 } from "@veoq/pipeline";
 import { bullBoardJobUrl } from "./bull-board-router.ts";
@@ -43,6 +47,10 @@ export interface BatchView extends BatchOverview {
   failedItems: FailedItem[];
   /** Items polled far past the usual time (see stuck-items.ts). */
   stuckItems: StuckItemView[];
+  /** Paused (and why), cancelled, or running. */
+  control: BatchControlState;
+  /** Estimate, budget, spent and reserved, in micro-units. */
+  spend: BatchSpend;
 }
 
 export interface DashboardSnapshot {
@@ -95,6 +103,11 @@ export async function readBatchView(
   const batch = await source.store.getBatch(batchId);
   if (!batch) return undefined;
   const allStuck = stuck ?? (await readStuckItems(source, options.now));
+  const { redis, prefix } = source.store;
+  const [control, spend] = await Promise.all([
+    new BatchControl(redis, prefix).read(batchId),
+    new SpendLedger(redis, prefix).read(batchId),
+  ]);
   return {
     ...overviewOf(batch, options.now),
     // The batch's exact failed count lets the scan stop once it has found them all.
@@ -103,6 +116,8 @@ export async function readBatchView(
         ? await readFailedItems(source, batchId, Math.min(options.failedLimit, batch.counts.failed))
         : [],
     stuckItems: allStuck.filter((item) => item.batchId === batchId),
+    control,
+    spend,
   };
 }
 

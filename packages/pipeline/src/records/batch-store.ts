@@ -83,9 +83,12 @@ export interface BatchRecord {
 export class BatchStore {
   readonly keys: RecordKeys;
   readonly redis: Redis;
+  /** The key prefix, for the other records of the same deployment (batch control, spend). */
+  readonly prefix: string;
 
   constructor(redis: Redis, prefix: string) {
     this.redis = redis;
+    this.prefix = prefix;
     this.keys = recordKeys(prefix);
   }
 
