@@ -1,3 +1,4 @@
+import { parseConfig } from "@veoq/config";
 import type { Logger } from "@veoq/logging";
 import {
   checkReadiness,
@@ -45,9 +46,9 @@ export interface DashboardAppOptions {
    * only (startDashboard adds DASHBOARD_HOST and DASHBOARD_ALLOWED_HOSTS).
    */
   allowedHosts?: AllowedHosts;
-  /** Tries per create request given to re-submitted items (VEOQ_SUBMIT_ATTEMPTS). Default 8. */
+  /** Tries per create request given to re-submitted items (VEOQ_SUBMIT_ATTEMPTS). Default: the config's. */
   submitAttempts?: number;
-  /** When a task counts as stuck. Default poll deadline 1800 s, time scale 1. */
+  /** When a task counts as stuck. Default: the config's poll deadline and time scale. */
   stuckRule?: StuckRule;
   /**
    * Registry behind /metrics. Default: a new one with process metrics and queue depth. A
@@ -72,6 +73,9 @@ export interface DashboardAppOptions {
   now?: () => number;
 }
 
+/** The config's defaults (no environment), for options not given. */
+const CONFIG_DEFAULTS = parseConfig({});
+
 /** Failed items listed on a batch's own page. */
 const DETAIL_FAILED_LIMIT = 500;
 
@@ -88,7 +92,10 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
   const source: DashboardSource = {
     store: options.store,
     queues: options.queues,
-    stuckRule: options.stuckRule ?? { pollDeadlineSeconds: 1800, timeScale: 1 },
+    stuckRule: options.stuckRule ?? {
+      pollDeadlineSeconds: CONFIG_DEFAULTS.pollDeadlineSeconds,
+      timeScale: CONFIG_DEFAULTS.timeScale,
+    },
     bullBoardPath: BULL_BOARD_PATH,
   };
   const page: PageContext = {
@@ -101,7 +108,7 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
     store: options.store,
     queues: options.queues,
     readOnly,
-    submitAttempts: options.submitAttempts ?? 8,
+    submitAttempts: options.submitAttempts ?? CONFIG_DEFAULTS.submitAttempts,
     batchLimit: options.batchLimit ?? 50,
     failedLimit: options.failedLimit ?? 10,
     detailFailedLimit: DETAIL_FAILED_LIMIT,

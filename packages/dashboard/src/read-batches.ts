@@ -30,7 +30,7 @@ export interface FailedItem {
   errorKind: ItemErrorKind | undefined;
   /** The provider's message (or ours), as recorded when the item failed. */
   errorMessage: string | undefined;
-  failedStage: "submit" | "poll" | "download" | undefined;
+  failedStage: QueueRole | undefined;
   failedJobId: string | undefined;
   /** Bull Board's page of the failed job, when known. */
   jobUrl: string | undefined;

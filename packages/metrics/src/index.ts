@@ -42,4 +42,10 @@ export {
 } from "./queue-depth-metrics.ts";
 export { registerSpendMetrics } from "./spend-metrics.ts";
 export { TimeoutError, withTimeout } from "./with-timeout.ts";
-export { runWorkerProcess, type WorkerProcessOptions } from "./worker-process.ts";
+export {
+  parsePort,
+  parseWorkerRoles,
+  runWorkerProcess,
+  WORKER_ROLES_RULE,
+  type WorkerProcessOptions,
+} from "./worker-process.ts";

@@ -1,6 +1,7 @@
 import type { VeoqConfig } from "@veoq/config";
 import type { Logger } from "@veoq/logging";
 import {
+  QUEUE_ROLES,
   type QueueRole,
   type RunningWorkers,
   shutdownOnSignal,
@@ -23,6 +24,29 @@ export interface WorkerProcessOptions {
   /** Serve /metrics, /healthz and /readyz here; no server when undefined. */
   metrics?: { host: string; port: number };
   logger: Logger;
+}
+
+/** What a list of worker roles must be, completing "<option> must be ...". */
+export const WORKER_ROLES_RULE = `a comma-separated list of ${QUEUE_ROLES.join(", ")}`;
+
+/**
+ * The roles of a worker process from "submit,poll" (blanks ignored), for `veoq worker --roles`
+ * and VEOQ_WORKER_ROLES alike; undefined when the list names no role or an unknown one.
+ */
+export function parseWorkerRoles(list: string): QueueRole[] | undefined {
+  const roles = list
+    .split(",")
+    .map((r) => r.trim())
+    .filter((r) => r.length > 0);
+  const isRole = (r: string): r is QueueRole => (QUEUE_ROLES as readonly string[]).includes(r);
+  if (roles.length === 0 || !roles.every(isRole)) return undefined;
+  return roles;
+}
+
+/** A TCP port 0-65535 (the metrics server's, the dashboard's); undefined when it is not one. */
+export function parsePort(text: string): number | undefined {
+  const n = Number(text);
+  return Number.isInteger(n) && n >= 0 && n <= 65_535 ? n : undefined;
 }
 
 /**

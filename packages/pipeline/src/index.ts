@@ -33,6 +33,7 @@ export {
 export { type RetrySummary, retryFailedItems } from "./operations/retry-failed.ts";
 export { decideSubmitFailure, reasonLooksTransient } from "./policy/failure-policy.ts";
 export { OutputPathError, outputFilePath } from "./policy/output-paths.ts";
+export { PIPELINE_DEFAULTS } from "./policy/pipeline-defaults.ts";
 export {
   DEFAULT_POLL_POLICY,
   type DurationProfile,

@@ -1,23 +1,20 @@
 import { requireApiKey } from "@veoq/config";
 import { createLogger } from "@veoq/logging";
-import { runWorkerProcess } from "@veoq/metrics";
+import {
+  parsePort as parseSharedPort,
+  parseWorkerRoles,
+  runWorkerProcess,
+  WORKER_ROLES_RULE,
+} from "@veoq/metrics";
 import { QUEUE_ROLES, type QueueRole } from "@veoq/pipeline";
 import { type Command, InvalidArgumentError } from "commander";
 import { loadConfig } from "../env.ts";
 import { runAction } from "../run-action.ts";
 
 export function parseRoles(value: string): QueueRole[] {
-  const roles = value
-    .split(",")
-    .map((r) => r.trim())
-    .filter((r) => r.length > 0);
-  const unknown = roles.filter((r) => !(QUEUE_ROLES as readonly string[]).includes(r));
-  if (roles.length === 0 || unknown.length > 0) {
-    throw new InvalidArgumentError(
-      `roles must be a comma-separated list of ${QUEUE_ROLES.join(", ")}`,
-    );
-  }
-  return roles as QueueRole[];
+  const roles = parseWorkerRoles(value);
+  if (roles === undefined) throw new InvalidArgumentError(`roles must be ${WORKER_ROLES_RULE}`);
+  return roles;
 }
 
 export function parsePositiveInt(value: string): number {
@@ -27,11 +24,9 @@ export function parsePositiveInt(value: string): number {
 }
 
 export function parsePort(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65_535) {
-    throw new InvalidArgumentError("must be a port number 0-65535");
-  }
-  return n;
+  const port = parseSharedPort(value);
+  if (port === undefined) throw new InvalidArgumentError("must be a port number 0-65535");
+  return port;
 }
 
 interface WorkerFlags {

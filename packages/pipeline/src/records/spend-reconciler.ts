@@ -1,6 +1,16 @@
+import type { Logger } from "@veoq/logging";
 import { pollJobId, submissionOfSlotHolder, submitJobId } from "../jobs/job-ids.ts";
-import type { PipelineContext } from "../stages/pipeline-context.ts";
+import type { VeoqQueues } from "../jobs/queues.ts";
 import { isLive } from "./slot-reconciler.ts";
+import type { SpendLedger } from "./spend-ledger.ts";
+
+/** What the reconciler reads (a PipelineContext has it all). */
+export interface SpendReconcilerContext {
+  spend: SpendLedger;
+  queues: VeoqQueues;
+  logger: Logger;
+  now: () => number;
+}
 
 /**
  * Settles reservations leaked by crashes, like provider slots: a reservation older than
@@ -10,7 +20,7 @@ import { isLive } from "./slot-reconciler.ts";
  * Returns how many were settled.
  */
 export async function reconcileSpendReservations(
-  context: PipelineContext,
+  context: SpendReconcilerContext,
   graceMs: number,
 ): Promise<number> {
   const holders = await context.spend.holdersBefore(context.now() - graceMs);

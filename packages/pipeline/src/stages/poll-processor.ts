@@ -7,6 +7,7 @@ import { type DownloadJobData, type PollJobData, pollJobDataSchema } from "../jo
 import { downloadJobId, slotHolder, submitJobId } from "../jobs/job-ids.ts";
 import { addSubmission, originalRequestOf } from "../jobs/resubmission.ts";
 import { decidePollFailure, reasonLooksTransient } from "../policy/failure-policy.ts";
+import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
 import {
   isPastDeadline,
   nextPollDelaySeconds,
@@ -22,9 +23,6 @@ export type PollOutcome =
   | { outcome: "succeeded"; downloadJobId: string }
   | { outcome: "dropped" }
   | { outcome: "resubmitted"; submitJobId: string };
-
-/** Longest wait after a credentials error on a poll: long enough to be quiet, short enough to notice a fix. */
-const CREDENTIALS_POLL_DELAY_SECONDS = 60;
 
 /**
  * A step job: reads the task's result and, while it is not final, re-delays ITSELF (same job id,
@@ -50,7 +48,7 @@ async function poll(
     const pollErrors = data.pollErrors + 1;
     const waitSeconds =
       decidePollFailure(error.kind) === "credentials_delay"
-        ? CREDENTIALS_POLL_DELAY_SECONDS
+        ? PIPELINE_DEFAULTS.credentialsPollDelaySeconds
         : pollErrorDelaySeconds(
             pollErrors,
             error.retryAfterMs === undefined

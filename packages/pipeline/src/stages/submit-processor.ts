@@ -6,6 +6,7 @@ import { type Job, RateLimitError } from "bullmq";
 import { type PollJobData, type SubmitJobData, submitJobDataSchema } from "../jobs/job-data.ts";
 import { pollJobId, slotHolder } from "../jobs/job-ids.ts";
 import { decideSubmitFailure } from "../policy/failure-policy.ts";
+import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
 import { gridStartSeconds, initialPollDelaySeconds } from "../policy/poll-policy.ts";
 import { createCertainlyNotMade } from "../policy/spend-policy.ts";
 import { stopSubmissions } from "../records/credentials-stop.ts";
@@ -14,12 +15,6 @@ import { failItem, isLastAttempt, itemErrorKindOf, recordItemFailure } from "./i
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
 import { type StageRun, stageProcessor } from "./stage-processor.ts";
 import { passSubmitGate, settleCreate } from "./submit-gate.ts";
-
-/** How long the submit queue waits when every provider slot is taken (provider seconds). */
-const SLOT_WAIT_SECONDS = 2;
-
-/** How long the submit queue waits after a 429 without Retry-After. */
-export const DEFAULT_RATE_LIMIT_WAIT_MS = 5_000;
 
 export type SubmitResult = { taskId: string; pollJobId: string } | { cancelled: true };
 
@@ -43,7 +38,12 @@ async function submit(
     const holder = slotHolder(data.batchId, data.customId, data.submission);
     if (!(await context.slots.acquire(holder))) {
       // Every slot is taken: the whole submit queue waits a moment; no attempt is charged.
-      await context.queues.submit.rateLimit(Math.max(50, toRealMs(context, SLOT_WAIT_SECONDS)));
+      await context.queues.submit.rateLimit(
+        Math.max(
+          PIPELINE_DEFAULTS.minSlotWaitMs,
+          toRealMs(context, PIPELINE_DEFAULTS.slotWaitSeconds),
+        ),
+      );
       throw new RateLimitError();
     }
     let body: Record<string, unknown>;
@@ -145,7 +145,7 @@ async function submit(
     context.queues.poll.add("poll", pollData, {
       jobId: pollId,
       delay,
-      attempts: 5,
+      attempts: PIPELINE_DEFAULTS.pollJobAttempts,
       backoff: { type: "veoq" },
     }),
     context.store.transition(data.batchId, data.customId, "processing"),
@@ -180,7 +180,7 @@ async function handleCreateFailure(
         jobMessage: error.message,
       });
     case "rate_limit": {
-      const waitMs = error.retryAfterMs ?? DEFAULT_RATE_LIMIT_WAIT_MS;
+      const waitMs = error.retryAfterMs ?? PIPELINE_DEFAULTS.rateLimitWaitMs;
       if (error.limitScope === "concurrency") {
         const cap = await context.slots.shrink();
         log.warn({ cap }, "provider cap on concurrent tasks reached: in-flight cap lowered");
