@@ -23,18 +23,25 @@ function lifecycleOf(h: Harness): LifecycleContext {
 /** Creates that made a task at the simulator. */
 const accepted = (h: Harness) => h.simulator.stats().creates.accepted;
 
+/** Submit creates in flight per worker process in the racing tests. */
+const perWorker = 2;
+
+/** 40 items, two worker processes racing, and the first creates made. */
+async function startRacingBatch(h: Harness): Promise<LifecycleContext> {
+  await h.start({ concurrency: { submit: perWorker } });
+  await h.start({ concurrency: { submit: perWorker } });
+  await h.enqueue(await h.writeManifest(Array.from({ length: 40 }, (_, i) => liteLine(`i${i}`))));
+  await h.waitFor(async () => accepted(h) >= 2, "the first creates");
+  return lifecycleOf(h);
+}
+
 describe("pause, resume, cancel", () => {
   let h: Harness;
   afterEach(async () => h?.close());
 
   it("pause lets no create through after it returns (beyond one in flight per worker); resume finishes the batch", async () => {
     h = await createHarness({ simulator: { latencyMs: { min: 10, max: 30 } } });
-    const perWorker = 2;
-    await h.start({ concurrency: { submit: perWorker } });
-    await h.start({ concurrency: { submit: perWorker } });
-    await h.enqueue(await h.writeManifest(Array.from({ length: 40 }, (_, i) => liteLine(`i${i}`))));
-    const life = lifecycleOf(h);
-    await h.waitFor(async () => accepted(h) >= 2, "the first creates");
+    const life = await startRacingBatch(h);
     expect(await pauseBatch(life, "b1")).toBe(true);
     expect(await pauseBatch(life, "b1")).toBe(false); // idempotent
     const atPause = accepted(h);
@@ -61,12 +68,7 @@ describe("pause, resume, cancel", () => {
 
   it("cancel leaves no item short of a final state and creates nothing new", async () => {
     h = await createHarness({ simulator: { latencyMs: { min: 10, max: 30 } } });
-    const perWorker = 2;
-    await h.start({ concurrency: { submit: perWorker } });
-    await h.start({ concurrency: { submit: perWorker } });
-    await h.enqueue(await h.writeManifest(Array.from({ length: 40 }, (_, i) => liteLine(`i${i}`))));
-    const life = lifecycleOf(h);
-    await h.waitFor(async () => accepted(h) >= 2, "the first creates");
+    const life = await startRacingBatch(h);
     const summary = await cancelBatch(life, "b1", { dropInFlight: false });
     const atCancel = accepted(h);
     expect(summary.changed).toBe(true);
