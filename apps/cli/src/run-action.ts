@@ -1,7 +1,8 @@
 import { ConfigError } from "@veoq/config";
 import { ManifestFileError } from "@veoq/manifest";
-import { EnqueueError, UnknownBatchError } from "@veoq/pipeline";
+import { EnqueueError, RedisSetupError, UnknownBatchError } from "@veoq/pipeline";
 import { PriceTableError } from "@veoq/pricing";
+import { ListenError } from "./listen-error.ts";
 import { isRedisConnectionError, RedisUnreachableError } from "./queue-session.ts";
 
 /** Exit codes shared by every command: 0 ok, 1 the work found a problem, 2 the call itself was wrong. */
@@ -35,7 +36,12 @@ export function runAction<A extends unknown[]>(
       ) {
         process.stderr.write(`veoq: ${error.message}\n`);
         process.exitCode = EXIT_USAGE;
-      } else if (error instanceof RedisUnreachableError || error instanceof EnqueueError) {
+      } else if (
+        error instanceof RedisUnreachableError ||
+        error instanceof EnqueueError ||
+        error instanceof ListenError ||
+        error instanceof RedisSetupError
+      ) {
         process.stderr.write(`veoq: ${error.message}\n`);
         process.exitCode = EXIT_PROBLEM;
       } else if (isRedisConnectionError(error)) {

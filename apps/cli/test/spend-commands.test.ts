@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
@@ -8,6 +9,10 @@ import { afterAll, describe, expect, it } from "vitest";
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const CLI = join(REPO_ROOT, "apps", "cli", "bin", "veoq.js");
 const DEMO_MANIFEST = join(REPO_ROOT, "examples", "demo", "manifest.jsonl");
+/** One task per line of the demo manifest (it grows as the demo shows more). */
+const DEMO_ITEMS = readFileSync(DEMO_MANIFEST, "utf8")
+  .split("\n")
+  .filter((line) => line.trim() !== "").length;
 
 describe("estimate on enqueue, budget, pause, resume and cancel commands", () => {
   const prefix = `{veoq-cli-spend-${randomBytes(4).toString("hex")}}`;
@@ -52,7 +57,7 @@ describe("estimate on enqueue, budget, pause, resume and cancel commands", () =>
     };
     const enqueued = await run(["enqueue", DEMO_MANIFEST, "--batch", "s1", "--budget", "5"]);
     expect(enqueued.code).toBe(0);
-    expect(enqueued.stdout).toContain("estimate: 12 tasks");
+    expect(enqueued.stdout).toContain(`estimate: ${DEMO_ITEMS} tasks`);
     expect(enqueued.stdout).toContain("budget: 5.00 USD");
     expect((await status()).spend).toMatchObject({ estimate: estimate.cost, budget: 5, spent: 0 });
 
@@ -69,12 +74,22 @@ describe("estimate on enqueue, budget, pause, resume and cancel commands", () =>
     expect((await run(["budget", "s1", "-3"])).code).toBe(2);
 
     const cancel = await run(["cancel", "s1"]);
-    expect(cancel.stdout).toContain("12 queued items cancelled now");
+    expect(cancel.stdout).toContain(`${DEMO_ITEMS} queued items cancelled now`);
     expect((await run(["cancel", "s1"])).stdout).toContain("was already cancelled");
     const after = await status();
     expect(after.control.state).toBe("cancelled");
-    expect(after.counts.cancelled).toBe(12);
+    expect(after.counts.cancelled).toBe(DEMO_ITEMS);
     expect(after.finished).toBe(true);
+
+    // Cancelled items never failed: --include-permanent (about failures) does not apply to them.
+    const mixed = await run(["retry", "s1", "--cancelled", "--include-permanent"]);
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toContain("--include-permanent is about failed items");
+    const reopened = await run(["retry", "s1", "--cancelled", "--json"]);
+    expect(JSON.parse(reopened.stdout)).toMatchObject({ retried: DEMO_ITEMS, skipped: [] });
+    const reopenedStatus = await status();
+    expect(reopenedStatus.control.state).toBe("running");
+    expect(reopenedStatus.counts).toMatchObject({ cancelled: 0, queued: DEMO_ITEMS });
 
     const unknown = await run(["pause", "nope"]);
     expect(unknown.code).toBe(2);

@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import type { VeoqConfig } from "@veoq/config";
 import type { Logger } from "@veoq/logging";
-import { BatchStore, createQueues, createRedisConnection } from "@veoq/pipeline";
+import { BatchStore, checkRedisSetup, createQueues, createRedisConnection } from "@veoq/pipeline";
 import { allowedHostsFor } from "./allowed-hosts.ts";
 import { createDashboardApp, type DashboardAppOptions } from "./create-dashboard-app.ts";
 import { RedisOutageLog } from "./redis-outage-log.ts";
@@ -17,7 +17,10 @@ export interface StartDashboardOptions {
   port?: number;
   /** Passed through to createDashboardApp (e.g. refreshSeconds). */
   app?: Partial<
-    Pick<DashboardAppOptions, "refreshSeconds" | "batchLimit" | "failedLimit" | "redisTimeoutMs">
+    Pick<
+      DashboardAppOptions,
+      "refreshSeconds" | "liveSeconds" | "batchLimit" | "failedLimit" | "redisTimeoutMs"
+    >
   >;
 }
 
@@ -40,7 +43,8 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
   const port = options.port ?? config.dashboardPort;
   const credentials = credentialsForBinding(host, config.dashboardUser, config.dashboardPassword);
 
-  const redis = createRedisConnection(config.redisUrl, "worker");
+  await checkRedisSetup(config.redis, config.prefix);
+  const redis = createRedisConnection(config.redis, "worker");
   const outage = new RedisOutageLog({ logger });
   redis.on("error", (error) => outage.error(error));
   redis.on("ready", () => outage.ready());
@@ -56,6 +60,7 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
     readOnly: config.dashboardReadOnly,
     allowedHosts: allowedHostsFor(host, config.dashboardAllowedHosts),
     submitAttempts: config.submitAttempts,
+    outputDir: config.outputDir,
     stuckRule: { pollDeadlineSeconds: config.pollDeadlineSeconds, timeScale: config.timeScale },
     logger,
     redisOutage: outage,

@@ -1,4 +1,10 @@
-import { BatchControl, BatchStore, PAUSE_REASONS, type Redis, SpendLedger } from "@veoq/pipeline";
+import {
+  BatchControl,
+  BatchStore,
+  PAUSE_REASONS,
+  type RedisConnection,
+  SpendLedger,
+} from "@veoq/pipeline";
 import { Gauge, type Registry } from "prom-client";
 import { withTimeout } from "./with-timeout.ts";
 
@@ -13,7 +19,7 @@ const MAX_BATCHES = 1000;
  */
 export function registerSpendMetrics(
   registry: Registry,
-  redis: Redis,
+  redis: RedisConnection,
   prefix: string,
   options: { timeoutMs?: number } = {},
 ): void {

@@ -24,6 +24,8 @@ export interface WorkerProcessOptions {
   /** Serve /metrics, /healthz and /readyz here; no server when undefined. */
   metrics?: { host: string; port: number };
   logger: Logger;
+  /** Called once the workers (and the metrics server) are up. */
+  onStarted?: (started: { metricsUrl: string | undefined }) => void;
 }
 
 /** What a list of worker roles must be, completing "<option> must be ...". */
@@ -70,16 +72,30 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<v
     registerQueueDepthMetrics(registry, queues);
     registerProviderSlotMetrics(registry, store.redis, config.prefix);
     registerSpendMetrics(registry, store.redis, config.prefix);
-    metricsServer = await startMetricsServer({
-      registry,
-      readiness: () => checkReadiness(store),
-      host: options.metrics.host,
-      port: options.metrics.port,
-    });
+    try {
+      metricsServer = await startMetricsServer({
+        registry,
+        readiness: () => checkReadiness(store),
+        host: options.metrics.host,
+        port: options.metrics.port,
+      });
+    } catch (error) {
+      // No half-started process: a busy metrics port stops the workers too.
+      await running.close();
+      throw error;
+    }
     logger.info({ url: metricsServer.url }, "metrics server listening");
   }
-  await shutdownOnSignal(async () => {
+  const stopped = shutdownOnSignal(async () => {
     await running.close();
     await metricsServer?.close();
   }, logger);
+  // After the signal handlers are in place: whoever waits for this may stop the process at once.
+  options.onStarted?.({ metricsUrl: metricsServer?.url });
+  const outcome = await Promise.race([stopped.then(() => undefined), running.fatal]);
+  if (outcome !== undefined) {
+    // Redis is set up unlike the configuration: stop instead of retrying forever.
+    await metricsServer?.close();
+    throw outcome;
+  }
 }

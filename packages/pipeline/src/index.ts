@@ -30,8 +30,29 @@ export {
   type EnqueueSummary,
   enqueueManifest,
 } from "./operations/enqueue-manifest.ts";
-export { type RetrySummary, retryFailedItems } from "./operations/retry-failed.ts";
-export { decideSubmitFailure, reasonLooksTransient } from "./policy/failure-policy.ts";
+export {
+  failureWillRepeat,
+  type PlannedRetry,
+  type PlanRetryOptions,
+  planRetry,
+  planRetryOf,
+  type RetryAction,
+  type RetryPlan,
+  type RetrySkip,
+  retryActionOf,
+  type SkippedRetry,
+} from "./operations/plan-retry.ts";
+export {
+  type RetryFailedOptions,
+  RetryPlanChangedError,
+  type RetrySummary,
+  retryFailedItems,
+} from "./operations/retry-failed.ts";
+export {
+  decideSubmitFailure,
+  reasonLooksPermanent,
+  reasonLooksTransient,
+} from "./policy/failure-policy.ts";
 export { OutputPathError, outputFilePath } from "./policy/output-paths.ts";
 export { PIPELINE_DEFAULTS } from "./policy/pipeline-defaults.ts";
 export {
@@ -60,7 +81,7 @@ export {
   finishedTaskSeconds,
   type TaskShape,
 } from "./records/duration-history.ts";
-export type { ItemErrorKind, ItemResult } from "./records/item-result.ts";
+export type { ItemErrorKind, ItemResult, ItemStage } from "./records/item-result.ts";
 export { ITEM_STATES, type ItemState, isFinalState } from "./records/item-state.ts";
 export {
   ProviderSlots,
@@ -75,9 +96,13 @@ export { durationHistoryKey } from "./redis/record-keys.ts";
 export {
   createRedisConnection,
   describeRedisUrl,
+  eachMaster,
   PRODUCER_COMMAND_TIMEOUT_MS,
+  type RedisConnection,
+  scanEveryMaster,
 } from "./redis/redis-connection.ts";
 export { checkRedisDurability } from "./redis/redis-durability.ts";
+export { checkRedisSetup, RedisSetupError, redisSetupProblem } from "./redis/redis-setup-check.ts";
 export { shutdownOnSignal } from "./shutdown-on-signal.ts";
 export type {
   PipelineContext,

@@ -82,6 +82,11 @@ describe("pause, resume, cancel", () => {
     expect(b?.counts.completed).toBe(accepted(h));
     expect(b?.counts.cancelled).toBe(40 - accepted(h));
     expect(b?.finishedAt).toBeDefined();
+    // The per-state sets (item pages, retry plans) agree with the counts.
+    const page = async (state: "queued" | "cancelled" | "completed") =>
+      (await h.store.listItems("b1", { state, offset: 0, limit: 100 })).total;
+    expect(await page("queued")).toBe(0);
+    expect(await page("cancelled")).toBe(40 - accepted(h));
     // No job of the batch is left to run.
     const counts = await h.queues.submit.getJobCounts("waiting", "delayed", "active");
     await h.waitFor(
@@ -107,6 +112,8 @@ describe("pause, resume, cancel", () => {
     await h.waitForBatch("b1", 30_000);
     expect((await h.store.getBatch("b1"))?.counts.completed).toBe(40);
     expect(accepted(h)).toBe(40);
+    expect(await page("cancelled")).toBe(0);
+    expect(await page("completed")).toBe(40);
   });
 
   it("cancel --drop-in-flight stops following paid tasks and says how many", async () => {

@@ -1,6 +1,8 @@
 import path from "node:path";
+import { describeRedisTarget } from "@veoq/config";
 import { escapeControlCharacters, formatLineReport, type LineReport } from "@veoq/manifest";
-import { describeRedisUrl, enqueueManifest, SpendLedger } from "@veoq/pipeline";
+import { objectStoreFromConfig } from "@veoq/object-store";
+import { enqueueManifest, SpendLedger } from "@veoq/pipeline";
 import {
   describeEstimate,
   estimateToJson,
@@ -8,8 +10,10 @@ import {
   loadPriceTable,
   parseAmount,
 } from "@veoq/pricing";
+import { countOf } from "@veoq/report";
 import type { Command } from "commander";
 import { loadConfig } from "../env.ts";
+import { type ManifestInput, STDIN_ARGUMENT, withManifestInput } from "../manifest-input.ts";
 import { createProgressDisplay } from "../progress-display.ts";
 import {
   isRedisConnectionError,
@@ -34,7 +38,7 @@ export function registerEnqueueCommand(program: Command): void {
     .description(
       "validate a manifest and add its lines as jobs (idempotent per batch and custom_id)",
     )
-    .argument("<manifest>", "JSONL manifest")
+    .argument("<manifest>", "JSONL manifest; - reads stdin (then --batch is required)")
     .option("--batch <id>", "batch id (default: manifest name + hash of its path)")
     .option("--skip-invalid", "enqueue the valid lines even if some lines are invalid")
     .option(
@@ -44,110 +48,119 @@ export function registerEnqueueCommand(program: Command): void {
     .option("--json", "print one JSON summary object")
     .action(
       runAction(async (manifest: string, flags: EnqueueFlags) => {
-        const budgetMicros = flags.budget === undefined ? undefined : parseAmount(flags.budget);
-        if (flags.budget !== undefined && budgetMicros === undefined) {
+        if (manifest === STDIN_ARGUMENT && flags.batch === undefined) {
           throw new UsageError(
-            `--budget ${JSON.stringify(flags.budget)} must be an amount such as 250 or 12.50`,
+            "a manifest read from stdin needs --batch ID, so that enqueueing the same input again adds nothing",
           );
         }
-        const config = loadConfig();
-        const prices = loadPriceTable(config.prices);
-        const session = await openQueueSession(config);
-        const progress = createProgressDisplay();
-        const invalidLines: LineReport[] = [];
-        let invalidCount = 0;
-        const label = manifest;
-        let added = 0;
-        try {
-          let started = false;
-          const summary = await enqueueManifest({
-            manifestPath: manifest,
-            ...(flags.batch === undefined ? {} : { batchId: flags.batch }),
-            skipInvalid: flags.skipInvalid === true,
-            queues: session.queues,
-            store: session.store,
-            submitAttempts: config.submitAttempts,
-            spend: {
-              prices,
-              ledger: new SpendLedger(session.redis, config.prefix),
-              budgetMicros,
-            },
-            onInvalidLine: (report) => {
-              invalidCount++;
-              if (invalidLines.length < MAX_REPORTED_INVALID) invalidLines.push(report);
-              if (!flags.json) {
-                for (const line of formatLineReport(label, report))
-                  process.stdout.write(`${line}\n`);
-              }
-            },
-            onProgress: (p) => {
-              added = p.added;
-              if (p.phase === "enqueue" && p.totalLines !== undefined) {
-                if (!started) {
-                  progress.start(p.totalLines, "enqueue");
-                  started = true;
-                }
-                progress.update(p.lines, {
-                  detail: `added ${p.added}, already there ${p.alreadyPresent}`,
-                });
-              }
-            },
-          }).catch((error: unknown) => {
-            if (!isRedisConnectionError(error)) throw error;
-            throw new RedisUnreachableError(
-              `lost the connection to Redis at ${describeRedisUrl(config.redisUrl)} (REDIS_URL) during the enqueue, with at least ${added} new items added: ${(error as Error).message.replace(/\.$/, "")}. What was added stays; run the same enqueue again to add the rest (no job is added twice).`,
-            );
-          });
-          progress.stop();
-          if (flags.json) {
-            // JSON.stringify escapes C0 controls but not DEL, C1 or bidi controls a line may carry.
-            process.stdout.write(
-              `${escapeControlCharacters(
-                JSON.stringify({
-                  batch_id: summary.batchId,
-                  manifest: path.resolve(manifest),
-                  enqueued: summary.enqueued,
-                  lines: summary.lines,
-                  valid: summary.valid,
-                  invalid: summary.invalid,
-                  added: summary.added,
-                  already_present: summary.alreadyPresent,
-                  ...(summary.estimate === undefined
-                    ? {}
-                    : { estimate: estimateToJson(summary.estimate) }),
-                  budget: budgetMicros === undefined ? null : budgetMicros / 1_000_000,
-                  invalid_lines: invalidLines.map((r) => ({
-                    line: r.line,
-                    custom_id: r.customId,
-                    errors: r.errors,
-                  })),
-                }),
-              )}\n`,
-            );
-          } else if (!summary.enqueued) {
-            process.stdout.write(
-              `nothing enqueued: ${invalidCount} of ${summary.lines} lines are invalid (fix them, or pass --skip-invalid to enqueue the ${summary.valid} valid lines)\n`,
-            );
-          } else {
-            process.stdout.write(
-              `batch ${summary.batchId}: ${summary.added} added, ${summary.alreadyPresent} already enqueued` +
-                (summary.invalid > 0 ? `, ${summary.invalid} invalid lines skipped` : "") +
-                `\n`,
-            );
-            if (summary.estimate !== undefined) {
-              process.stdout.write(
-                `estimate: ${describeEstimate(summary.estimate).join("\n")}\n` +
-                  (budgetMicros === undefined
-                    ? ""
-                    : `budget: ${formatMoney(budgetMicros, prices.currency)}\n`),
-              );
-            }
-          }
-          return summary.enqueued ? (summary.invalid > 0 ? EXIT_PROBLEM : EXIT_OK) : EXIT_PROBLEM;
-        } finally {
-          progress.stop();
-          await session.close();
-        }
+        return withManifestInput(manifest, (input) => runEnqueue(input, flags));
       }),
     );
+}
+
+async function runEnqueue(input: ManifestInput, flags: EnqueueFlags): Promise<number> {
+  const budgetMicros = flags.budget === undefined ? undefined : parseAmount(flags.budget);
+  if (flags.budget !== undefined && budgetMicros === undefined) {
+    throw new UsageError(
+      `--budget ${JSON.stringify(flags.budget)} must be an amount such as 250 or 12.50`,
+    );
+  }
+  const config = loadConfig();
+  const prices = loadPriceTable(config.prices);
+  const session = await openQueueSession(config);
+  const objectStore = objectStoreFromConfig(config);
+  const progress = createProgressDisplay();
+  const invalidLines: LineReport[] = [];
+  let invalidCount = 0;
+  const label = input.label;
+  let added = 0;
+  try {
+    let started = false;
+    const summary = await enqueueManifest({
+      manifestPath: input.path,
+      ...(input.imageDir === undefined ? {} : { imageDir: input.imageDir }),
+      ...(input.fromStdin ? { source: "stdin" } : {}),
+      ...(flags.batch === undefined ? {} : { batchId: flags.batch }),
+      skipInvalid: flags.skipInvalid === true,
+      queues: session.queues,
+      store: session.store,
+      submitAttempts: config.submitAttempts,
+      spend: { prices, ledger: new SpendLedger(session.redis, config.prefix), budgetMicros },
+      ...(objectStore === undefined ? {} : { objectStore }),
+      onInvalidLine: (report) => {
+        invalidCount++;
+        if (invalidLines.length < MAX_REPORTED_INVALID) invalidLines.push(report);
+        if (!flags.json) {
+          for (const line of formatLineReport(label, report)) process.stdout.write(`${line}\n`);
+        }
+      },
+      onProgress: (p) => {
+        added = p.added;
+        if (p.phase === "enqueue" && p.totalLines !== undefined) {
+          if (!started) {
+            progress.start(p.totalLines, "enqueue");
+            started = true;
+          }
+          progress.update(p.lines, {
+            detail: `added ${p.added}, already there ${p.alreadyPresent}`,
+          });
+        }
+      },
+    }).catch((error: unknown) => {
+      if (!isRedisConnectionError(error)) throw error;
+      throw new RedisUnreachableError(
+        `lost the connection to Redis at ${describeRedisTarget(config.redis)} (${config.redis.env}) during the enqueue, with at least ${added} new items added: ${(error as Error).message.replace(/\.$/, "")}. What was added stays; run the same enqueue again to add the rest (no job is added twice).`,
+      );
+    });
+    progress.stop();
+    if (flags.json) {
+      // JSON.stringify escapes C0 controls but not DEL, C1 or bidi controls a line may carry.
+      process.stdout.write(
+        `${escapeControlCharacters(
+          JSON.stringify({
+            batch_id: summary.batchId,
+            manifest: input.fromStdin ? "-" : path.resolve(input.path),
+            enqueued: summary.enqueued,
+            lines: summary.lines,
+            valid: summary.valid,
+            invalid: summary.invalid,
+            added: summary.added,
+            already_present: summary.alreadyPresent,
+            ...(summary.estimate === undefined
+              ? {}
+              : { estimate: estimateToJson(summary.estimate) }),
+            budget: budgetMicros === undefined ? null : budgetMicros / 1_000_000,
+            invalid_lines: invalidLines.map((r) => ({
+              line: r.line,
+              custom_id: r.customId,
+              errors: r.errors,
+            })),
+          }),
+        )}\n`,
+      );
+    } else if (!summary.enqueued) {
+      process.stdout.write(
+        `nothing enqueued: ${invalidCount} of ${countOf(summary.lines, "line")} ${invalidCount === 1 ? "is" : "are"} invalid (fix ${invalidCount === 1 ? "it" : "them"}, or pass --skip-invalid to enqueue the ${countOf(summary.valid, "valid line")})\n`,
+      );
+    } else {
+      process.stdout.write(
+        `batch ${summary.batchId}: ${summary.added} added, ${summary.alreadyPresent} already enqueued` +
+          (summary.invalid > 0 ? `, ${countOf(summary.invalid, "invalid line")} skipped` : "") +
+          `\n`,
+      );
+      if (summary.estimate !== undefined) {
+        process.stdout.write(
+          `estimate: ${describeEstimate(summary.estimate).join("\n")}\n` +
+            (budgetMicros === undefined
+              ? ""
+              : `budget: ${formatMoney(budgetMicros, prices.currency)}\n`),
+        );
+      }
+    }
+    return summary.enqueued ? (summary.invalid > 0 ? EXIT_PROBLEM : EXIT_OK) : EXIT_PROBLEM;
+  } finally {
+    progress.stop();
+    objectStore?.close();
+    await session.close();
+  }
 }

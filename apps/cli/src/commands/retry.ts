@@ -1,45 +1,96 @@
 import { retryCancelledItems, retryFailedItems } from "@veoq/pipeline";
+import { countOf, toRetryJson } from "@veoq/report";
 import type { Command } from "commander";
 import { loadConfig } from "../env.ts";
 import { lifecycleOf } from "../lifecycle-of.ts";
 import { openQueueSession } from "../queue-session.ts";
 import { runAction, UsageError } from "../run-action.ts";
 
+/** Skipped items listed one per line; the rest are counted. */
+const MAX_LISTED_SKIPPED = 50;
+
+interface RetryFlags {
+  cancelled?: boolean;
+  includePermanent?: boolean;
+  json?: boolean;
+}
+
 export function registerRetryCommand(program: Command): void {
   program
     .command("retry")
     .description("re-queue the failed items of a batch")
     .argument("<batch>", "batch id")
+    .option("--include-permanent", "also re-submit failures that will fail again (paid)")
     .option("--cancelled", "re-queue the cancelled items instead (lifts `veoq cancel`)")
+    .option("--json", "print one JSON summary object")
     .action(
-      runAction(async (batchId: string, flags: { cancelled?: boolean }) => {
+      runAction(async (batchId: string, flags: RetryFlags) => {
+        if (flags.cancelled && flags.includePermanent) {
+          // Cancelled items never failed: there is nothing "permanent" among them to include.
+          throw new UsageError(
+            "--include-permanent is about failed items and --cancelled re-queues cancelled ones: run them one at a time",
+          );
+        }
         const config = loadConfig();
         const session = await openQueueSession(config);
         try {
           if ((await session.store.getBatch(batchId)) === undefined) {
-            throw new UsageError(`no batch ${JSON.stringify(batchId)} (see \`pnpm veoq status\`)`);
+            throw new UsageError(`no batch ${JSON.stringify(batchId)} (see \`veoq status\`)`);
           }
-          const cancelled = flags.cancelled === true;
-          const summary = cancelled
-            ? await retryCancelledItems(lifecycleOf(session, config), batchId)
-            : await retryFailedItems(session.store, session.queues, batchId, {
-                submitAttempts: config.submitAttempts,
-              });
+          if (flags.cancelled) {
+            const summary = await retryCancelledItems(lifecycleOf(session, config), batchId);
+            if (flags.json) {
+              process.stdout.write(
+                `${JSON.stringify({
+                  batch_id: batchId,
+                  retried: summary.retried,
+                  skipped: summary.skipped.map((s) => ({
+                    custom_id: s.customId,
+                    reason: s.reason,
+                  })),
+                })}\n`,
+              );
+            } else {
+              process.stdout.write(
+                `batch ${batchId}: ${countOf(summary.retried, "cancelled item")} re-queued\n`,
+              );
+              writeSkipped(summary.skipped);
+            }
+            return summary.skipped.length > 0 ? 1 : 0;
+          }
+          const summary = await retryFailedItems(session.store, session.queues, batchId, {
+            submitAttempts: config.submitAttempts,
+            includePermanent: flags.includePermanent === true,
+          });
+          const leftAlone = summary.plan.includePermanent ? 0 : summary.plan.permanent;
+          if (flags.json) {
+            process.stdout.write(`${JSON.stringify(toRetryJson(batchId, summary))}\n`);
+            return summary.skipped.length > 0 ? 1 : 0;
+          }
           process.stdout.write(
-            `batch ${batchId}: ${summary.retried} ${cancelled ? "cancelled" : "failed"} items re-queued\n`,
+            `batch ${batchId}: ${countOf(summary.retried, "failed item")} re-queued\n`,
           );
-          for (const { customId, reason } of summary.skipped.slice(0, 50)) {
-            process.stdout.write(`could not retry ${customId}: ${reason}\n`);
-          }
-          if (summary.skipped.length > 50) {
+          if (leftAlone > 0) {
             process.stdout.write(
-              `... and ${summary.skipped.length - 50} more that could not be retried\n`,
+              `${countOf(leftAlone, "failure")} that will fail again (invalid request, content policy) left alone; \`veoq retry ${batchId} --include-permanent\` pays for ${leftAlone === 1 ? "it" : "them"} again\n`,
             );
           }
+          writeSkipped(summary.skipped);
           return summary.skipped.length > 0 ? 1 : 0;
         } finally {
           await session.close();
         }
       }),
     );
+}
+
+function writeSkipped(skipped: readonly { customId: string; reason: string }[]): void {
+  for (const { customId, reason } of skipped.slice(0, MAX_LISTED_SKIPPED)) {
+    process.stdout.write(`could not retry ${customId}: ${reason}\n`);
+  }
+  if (skipped.length > MAX_LISTED_SKIPPED) {
+    process.stdout.write(
+      `... and ${skipped.length - MAX_LISTED_SKIPPED} more that could not be retried\n`,
+    );
+  }
 }

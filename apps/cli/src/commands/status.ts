@@ -1,16 +1,18 @@
 import {
   BatchControl,
-  type BatchOverview,
+  type BatchControlState,
   type BatchSpend,
   credentialsStopReason,
   overviewOf,
   SpendLedger,
 } from "@veoq/pipeline";
 import { loadPriceTable } from "@veoq/pricing";
+import { type BatchJson, remainingSeconds, type StatusJson, toBatchJson } from "@veoq/report";
 import type { Command } from "commander";
 import { batchSpendToJson, formatBatchSpend } from "../batch-spend-text.ts";
-import { formatBatch } from "../batch-text.ts";
-import { loadConfig } from "../env.ts";
+import { fitToWidth, formatBatch, nextStep } from "../batch-text.ts";
+import { loadConfig, terminalColumns } from "../env.ts";
+import { ObservedRate } from "../observed-rate.ts";
 import { openQueueSession, type QueueSession } from "../queue-session.ts";
 import { runAction, UsageError } from "../run-action.ts";
 
@@ -21,80 +23,94 @@ interface StatusFlags {
 
 const WATCH_INTERVAL_MS = 1000;
 
-async function collect(session: QueueSession, prefix: string, batchId: string | undefined) {
+/** Each batch's pause/cancel and money, by batch id, read beside the snapshot. */
+type Lifecycles = Map<string, { control: BatchControlState; spend: BatchSpend }>;
+
+async function readLifecycles(
+  session: QueueSession,
+  prefix: string,
+  snapshot: StatusJson,
+): Promise<Lifecycles> {
+  const ids = snapshot.batches.map((b) => b.batch_id);
+  const [controls, spends] = await Promise.all([
+    new BatchControl(session.redis, prefix).readMany(ids),
+    new SpendLedger(session.redis, prefix).readMany(ids),
+  ]);
+  return new Map(
+    ids.flatMap((id, i) => {
+      const control = controls[i];
+      const spend = spends[i];
+      return control && spend ? [[id, { control, spend }] as const] : [];
+    }),
+  );
+}
+
+/** `--json`: each batch with its `control` and `spend` (money in the currency). */
+function withLifecycles(snapshot: StatusJson, lifecycles: Lifecycles, currency: string) {
+  return {
+    ...snapshot,
+    batches: snapshot.batches.map((batch) => {
+      const life = lifecycles.get(batch.batch_id);
+      return life ? { ...batch, ...batchSpendToJson(life.control, life.spend, currency) } : batch;
+    }),
+  };
+}
+
+/** One batch's numbers when `batchId` is given; the newest batches and queue totals otherwise. */
+async function collect(session: QueueSession, batchId: string | undefined): Promise<StatusJson> {
   const ids = batchId === undefined ? await session.store.listBatchIds(50) : [batchId];
   const now = Date.now();
-  const batches: BatchOverview[] = [];
+  const batches: BatchJson[] = [];
   for (const batch of await Promise.all(ids.map((id) => session.store.getBatch(id)))) {
-    if (batch) batches.push(overviewOf(batch, now));
+    if (batch) batches.push(toBatchJson(overviewOf(batch, now)));
   }
   if (batchId !== undefined && batches.length === 0) {
     throw new UsageError(
-      `no batch ${JSON.stringify(batchId)} (run \`pnpm veoq status\` to list batches)`,
+      `no batch ${JSON.stringify(batchId)} (run \`veoq status\` to list batches)`,
     );
   }
-  const [controls, spends] = await Promise.all([
-    new BatchControl(session.redis, prefix).readMany(batches.map((b) => b.id)),
-    new SpendLedger(session.redis, prefix).readMany(batches.map((b) => b.id)),
-  ]);
-  const [submit, poll, download, submitPaused, stopReason] = await Promise.all([
-    session.queues.submit.getJobCounts(),
-    session.queues.poll.getJobCounts(),
-    session.queues.download.getJobCounts(),
+  const [submitPaused, stopReason] = await Promise.all([
     session.queues.submit.isPaused(),
     credentialsStopReason(session.store),
   ]);
-  return {
-    batches: batches.map((batch, i) => ({
-      ...batch,
-      control: controls[i] ?? ({ state: "running" } as const),
-      spend: spends[i] ?? emptySpend(),
-    })),
-    queues: { submit, poll, download },
-    submitPaused,
-    credentialsStop: stopReason ?? null,
+  const snapshot: StatusJson = {
+    batches,
+    submit_paused: submitPaused,
+    credentials_stop: stopReason ?? null,
   };
+  if (batchId === undefined) {
+    const [submit, poll, download] = await Promise.all([
+      session.queues.submit.getJobCounts(),
+      session.queues.poll.getJobCounts(),
+      session.queues.download.getJobCounts(),
+    ]);
+    snapshot.queues = { submit, poll, download };
+  }
+  return snapshot;
 }
 
-type Snapshot = Awaited<ReturnType<typeof collect>>;
-
-function emptySpend(): BatchSpend {
-  return {
-    currency: undefined,
-    estimateMicros: 0,
-    estimateTasks: 0,
-    estimateSeconds: 0,
-    budgetMicros: undefined,
-    spentMicros: 0,
-    reservedMicros: 0,
-  };
-}
-
-/** The snapshot as `--json` prints it: money in the currency, not micro-units. */
-function toJson(snapshot: Snapshot, currency: string) {
-  return {
-    ...snapshot,
-    batches: snapshot.batches.map((batch) => ({
-      ...batch,
-      ...batchSpendToJson(batch.control, batch.spend, currency),
-    })),
-  };
-}
-
-function render(snapshot: Snapshot, currency: string): string {
+function render(
+  snapshot: StatusJson,
+  width: number,
+  lifecycles: Lifecycles,
+  currency: string,
+): string[] {
   const lines: string[] = [];
-  if (snapshot.credentialsStop) {
-    lines.push(`!! submissions stopped: ${snapshot.credentialsStop}`);
-    lines.push("!! fix the credentials or balance, then run `pnpm veoq resume`");
-  } else if (snapshot.submitPaused) {
-    lines.push("!! the submit queue is paused (`pnpm veoq resume` resumes it)");
+  if (snapshot.credentials_stop) {
+    lines.push(`!! submissions stopped: ${snapshot.credentials_stop}`);
+    lines.push("!! fix the credentials or balance, then run `veoq resume`");
+  } else if (snapshot.submit_paused) {
+    lines.push("!! the submit queue is paused (`veoq resume` resumes it)");
   }
-  if (snapshot.batches.length === 0) lines.push("no batches yet (`pnpm veoq enqueue <manifest>`)");
+  if (snapshot.batches.length === 0) lines.push("no batches yet (`veoq enqueue <manifest>`)");
   for (const batch of snapshot.batches) {
-    lines.push(...formatBatch(batch));
-    lines.push(...formatBatchSpend(batch.id, batch.control, batch.spend, currency));
+    lines.push(...formatBatch(batch, { width }));
+    const life = lifecycles.get(batch.batch_id);
+    if (life) lines.push(...formatBatchSpend(batch.batch_id, life.control, life.spend, currency));
+    const next = nextStep(batch);
+    if (next !== undefined) lines.push(`  ${next}`);
   }
-  for (const [name, counts] of Object.entries(snapshot.queues)) {
+  for (const [name, counts] of Object.entries(snapshot.queues ?? {})) {
     lines.push(
       `queue ${name.padEnd(8)} ${
         Object.entries(counts)
@@ -104,7 +120,13 @@ function render(snapshot: Snapshot, currency: string): string {
       }`,
     );
   }
-  return `${lines.join("\n")}\n`;
+  return lines.map((line) => fitToWidth(line, width));
+}
+
+/** Cursor up over the previous frame, then each line cleared and rewritten: no screen clear. */
+function redraw(previousLines: number, lines: readonly string[]): string {
+  const up = previousLines > 0 ? `\x1b[${previousLines}A` : "";
+  return `${up}${lines.map((line) => `\r\x1b[2K${line}\n`).join("")}`;
 }
 
 export function registerStatusCommand(program: Command): void {
@@ -112,20 +134,43 @@ export function registerStatusCommand(program: Command): void {
     .command("status")
     .description("counts per state and progress of one batch, or of every batch")
     .argument("[batch]", "batch id")
-    .option("--json", "print JSON")
+    .option("--json", "print JSON (one object per refresh with --watch)")
     .option("--watch", "refresh every second until the batch is final (Ctrl-C to stop)")
     .action(
       runAction(async (batchId: string | undefined, flags: StatusFlags) => {
         const config = loadConfig();
         const { currency } = loadPriceTable(config.prices);
         const session = await openQueueSession(config);
+        const inPlace = flags.watch === true && flags.json !== true && process.stdout.isTTY;
+        const rate = new ObservedRate();
+        let drawn = 0;
+        let lastFrame = "";
         try {
           for (;;) {
-            const snapshot = await collect(session, config.prefix, batchId);
-            if (flags.json) process.stdout.write(`${JSON.stringify(toJson(snapshot, currency))}\n`);
-            else {
-              if (flags.watch && process.stdout.isTTY) process.stdout.write("\x1b[2J\x1b[H");
-              process.stdout.write(render(snapshot, currency));
+            const snapshot = await collect(session, batchId);
+            const lifecycles = await readLifecycles(session, config.prefix, snapshot);
+            if (flags.watch) {
+              const now = Date.now();
+              for (const batch of snapshot.batches) {
+                const observed = rate.observe(batch.batch_id, now, batch.done);
+                if (!batch.finished && observed !== undefined) {
+                  batch.eta_seconds = remainingSeconds(batch.total - batch.done, observed) ?? null;
+                }
+              }
+            }
+            if (flags.json) {
+              const json = withLifecycles(snapshot, lifecycles, currency);
+              process.stdout.write(`${JSON.stringify(json)}\n`);
+            } else {
+              const lines = render(snapshot, terminalColumns(), lifecycles, currency);
+              const frame = lines.join("\n");
+              if (inPlace) {
+                process.stdout.write(redraw(drawn, lines));
+                drawn = lines.length;
+              } else if (frame !== lastFrame) {
+                process.stdout.write(`${frame}\n`);
+              }
+              lastFrame = frame;
             }
             const allFinal =
               snapshot.batches.length > 0 && snapshot.batches.every((b) => b.finished);

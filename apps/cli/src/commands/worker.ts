@@ -7,8 +7,10 @@ import {
   WORKER_ROLES_RULE,
 } from "@veoq/metrics";
 import { QUEUE_ROLES, type QueueRole } from "@veoq/pipeline";
+import type { WorkerStartedJson } from "@veoq/report";
 import { type Command, InvalidArgumentError } from "commander";
 import { loadConfig } from "../env.ts";
+import { naming } from "../listen-error.ts";
 import { runAction } from "../run-action.ts";
 
 export function parseRoles(value: string): QueueRole[] {
@@ -34,6 +36,7 @@ interface WorkerFlags {
   concurrency?: number;
   metricsPort?: number;
   metricsHost: string;
+  json?: boolean;
 }
 
 export function registerWorkerCommand(program: Command): void {
@@ -54,25 +57,48 @@ export function registerWorkerCommand(program: Command): void {
       parsePort,
     )
     .option("--metrics-host <host>", "interface of the metrics server", "127.0.0.1")
+    .option(
+      "--json",
+      "JSON log lines even on a terminal, and one worker_started line once the workers are up",
+    )
     .action(
       runAction(async (flags: WorkerFlags) => {
         const config = loadConfig();
         const apiKey = requireApiKey(config);
-        const logger = createLogger({ name: "worker", level: config.logLevel, secrets: [apiKey] });
+        const logger = createLogger({
+          name: "worker",
+          level: config.logLevel,
+          secrets: [apiKey],
+          // Readable lines for a person at a terminal; JSON for log collectors and --json.
+          pretty: process.stdout.isTTY === true && flags.json !== true,
+        });
         const concurrency =
           flags.concurrency === undefined
             ? undefined
             : Object.fromEntries(flags.roles.map((r) => [r, flags.concurrency]));
-        await runWorkerProcess({
-          config,
-          apiKey,
-          roles: flags.roles,
-          ...(concurrency === undefined ? {} : { concurrency }),
-          ...(flags.metricsPort === undefined
-            ? {}
-            : { metrics: { host: flags.metricsHost, port: flags.metricsPort } }),
-          logger,
-        });
+        const onStarted = ({ metricsUrl }: { metricsUrl: string | undefined }) => {
+          if (!flags.json) return;
+          const started: WorkerStartedJson = {
+            event: "worker_started",
+            pid: process.pid,
+            roles: [...flags.roles],
+            metrics_url: metricsUrl ?? null,
+          };
+          process.stdout.write(`${JSON.stringify(started)}\n`);
+        };
+        await naming("the worker's metrics server", "--metrics-port", () =>
+          runWorkerProcess({
+            onStarted,
+            config,
+            apiKey,
+            roles: flags.roles,
+            ...(concurrency === undefined ? {} : { concurrency }),
+            ...(flags.metricsPort === undefined
+              ? {}
+              : { metrics: { host: flags.metricsHost, port: flags.metricsPort } }),
+            logger,
+          }),
+        );
         return 0;
       }),
     );

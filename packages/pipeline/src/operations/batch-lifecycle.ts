@@ -5,25 +5,6 @@ import type { BatchControl } from "../records/batch-control.ts";
 import type { BatchStore } from "../records/batch-store.ts";
 import type { ItemResult } from "../records/item-result.ts";
 import type { SpendLedger } from "../records/spend-ledger.ts";
-import { LuaScript } from "../redis/lua-script.ts";
-
-/**
- * Ends an item as cancelled only while it is still `queued` (a worker may have created its task
- * meanwhile: then it finishes normally), with its result, exact counts and the batch's finish
- * time. KEYS: results, states, batch. ARGV: custom id, result JSON, now. Returns 1 when cancelled.
- */
-const CANCEL_QUEUED = new LuaScript(`
-if redis.call('HGET', KEYS[2], ARGV[1]) ~= 'queued' then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('HSET', KEYS[2], ARGV[1], 'cancelled')
-redis.call('HINCRBY', KEYS[3], 'state:queued', -1)
-redis.call('HINCRBY', KEYS[3], 'state:cancelled', 1)
-local done = tonumber(redis.call('HGET', KEYS[3], 'state:completed') or '0')
-  + tonumber(redis.call('HGET', KEYS[3], 'state:failed') or '0')
-  + tonumber(redis.call('HGET', KEYS[3], 'state:cancelled') or '0')
-if done >= redis.call('HLEN', KEYS[2]) then redis.call('HSET', KEYS[3], 'finishedAt', ARGV[3]) end
-return 1
-`);
 
 /** What the lifecycle commands need: the records, the queues and the batch's control. */
 export interface LifecycleContext {
@@ -155,12 +136,7 @@ export async function cancelBatch(
       const trace = data.trace as { enqueuedAt?: unknown } | undefined;
       if (typeof trace?.enqueuedAt === "number") result.enqueuedAt = trace.enqueuedAt;
     }
-    const done = await CANCEL_QUEUED.run(
-      store.redis,
-      [store.keys.itemResults(batchId), store.keys.itemStates(batchId), store.keys.batch(batchId)],
-      [customId, JSON.stringify(result), now],
-    );
-    if (done === 1) summary.cancelled++;
+    if (await store.finishQueuedItem(result)) summary.cancelled++;
   }
   return summary;
 }

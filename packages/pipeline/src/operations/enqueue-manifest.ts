@@ -1,12 +1,15 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
 import { type LineReport, type ManifestEntry, validateManifest } from "@veoq/manifest";
+import type { S3ObjectStore } from "@veoq/object-store";
 import { type CostEstimate, CostTally, type PriceTable, requestCost } from "@veoq/pricing";
 import type { SubmitJobData } from "../jobs/job-data.ts";
 import { isValidBatchId, submitJobId } from "../jobs/job-ids.ts";
 import type { VeoqQueues } from "../jobs/queues.ts";
 import type { BatchStore } from "../records/batch-store.ts";
 import type { SpendLedger } from "../records/spend-ledger.ts";
+import { EnqueueError } from "./enqueue-error.ts";
+import { storeInputImages } from "./store-input-images.ts";
 
 export interface EnqueueProgress {
   phase: "validate" | "enqueue";
@@ -20,6 +23,10 @@ export interface EnqueueProgress {
 
 export interface EnqueueManifestOptions {
   manifestPath: string;
+  /** Folder that relative image paths resolve against (default: the manifest's folder). */
+  imageDir?: string;
+  /** What the batch record names as its source (default: the manifest's absolute path). */
+  source?: string;
   /** Default: the manifest's file name plus a short hash of its absolute path (stable across runs). */
   batchId?: string;
   /** Enqueue the valid lines even when some are invalid (default false: enqueue nothing then). */
@@ -41,6 +48,11 @@ export interface EnqueueManifestOptions {
    * to the batch's stored estimate. `budgetMicros` sets the batch budget before any job is added.
    */
   spend?: { prices: PriceTable; ledger: SpendLedger; budgetMicros?: number | undefined };
+  /**
+   * The bucket of VEOQ_OUTPUT_URL: local images are stored there once (content-addressed) and
+   * jobs reference the objects, so workers on other machines can read them.
+   */
+  objectStore?: S3ObjectStore;
 }
 
 export interface EnqueueSummary {
@@ -58,9 +70,7 @@ export interface EnqueueSummary {
   enqueued: boolean;
 }
 
-export class EnqueueError extends Error {
-  override name = "EnqueueError";
-}
+export { EnqueueError };
 
 /** The batch id used when none is given: readable, and the same for the same manifest file. */
 export function defaultBatchId(manifestPath: string): string {
@@ -99,7 +109,7 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
   };
 
   if (!options.skipInvalid) {
-    for await (const report of validateManifest(options.manifestPath)) {
+    for await (const report of validateManifest(options.manifestPath, imageDirOption(options))) {
       progress.lines++;
       if (!report.ok) {
         progress.invalid++;
@@ -122,7 +132,11 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
     progress.totalLines = progress.lines;
   }
 
-  await options.store.ensureBatch(batchId, path.resolve(options.manifestPath), now());
+  await options.store.ensureBatch(
+    batchId,
+    options.source ?? path.resolve(options.manifestPath),
+    now(),
+  );
   const { spend } = options;
   if (spend?.budgetMicros !== undefined) {
     await spend.ledger.setBudget(batchId, spend.budgetMicros);
@@ -132,13 +146,20 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
   progress.lines = 0;
   progress.invalid = 0;
   let chunk: ManifestEntry[] = [];
+  const storedImages = new Map<string, Promise<string>>();
   /** Adds one chunk: drops items the batch already has, adds the others' jobs, registers them. */
   const flush = async (entries: ManifestEntry[]) => {
     const present = await options.store.hasItems(
       batchId,
       entries.map((e) => e.customId),
     );
-    const fresh = entries.filter((_, i) => !present[i]);
+    let fresh = entries.filter((_, i) => !present[i]);
+    const bucket = options.objectStore;
+    if (bucket !== undefined) {
+      fresh = await Promise.all(
+        fresh.map((entry) => storeInputImages(entry, bucket, storedImages)),
+      );
+    }
     progress.alreadyPresent += entries.length - fresh.length;
     if (fresh.length > 0) {
       const enqueuedAt = now();
@@ -189,6 +210,7 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
   };
   try {
     for await (const report of validateManifest(options.manifestPath, {
+      ...imageDirOption(options),
       checkFiles: options.skipInvalid === true,
     })) {
       progress.lines++;
@@ -238,4 +260,8 @@ function submitJobData(batchId: string, entry: ManifestEntry, enqueuedAt: number
     submission: 0,
     trace: { enqueuedAt, taskIds: [], submitAttempts: 0, polls: 0 },
   };
+}
+
+function imageDirOption(options: EnqueueManifestOptions): { imageDir?: string } {
+  return options.imageDir === undefined ? {} : { imageDir: options.imageDir };
 }

@@ -1,6 +1,6 @@
-import type { Redis } from "ioredis";
 import { LuaScript } from "../redis/lua-script.ts";
 import { type RecordKeys, recordKeys } from "../redis/record-keys.ts";
+import type { RedisConnection } from "../redis/redis-connection.ts";
 
 /** Why a batch is paused: by a person (`veoq pause`) or because its next item did not fit its budget. */
 export const PAUSE_REASONS = ["user", "budget", "daily_budget"] as const;
@@ -82,9 +82,9 @@ export function parseBatchControl(fields: Record<string, string>): BatchControlS
  */
 export class BatchControl {
   readonly keys: RecordKeys;
-  private readonly redis: Redis;
+  private readonly redis: RedisConnection;
 
-  constructor(redis: Redis, prefix: string) {
+  constructor(redis: RedisConnection, prefix: string) {
     this.redis = redis;
     this.keys = recordKeys(prefix);
   }

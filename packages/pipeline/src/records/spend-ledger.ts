@@ -1,7 +1,7 @@
 import type { CostEstimate } from "@veoq/pricing";
-import type { Redis } from "ioredis";
 import { LuaScript } from "../redis/lua-script.ts";
 import { type RecordKeys, recordKeys } from "../redis/record-keys.ts";
+import type { RedisConnection } from "../redis/redis-connection.ts";
 
 /** Daily spend records outlive their day by a week (status shows today's; older ones only help debugging). */
 const DAILY_TTL_SECONDS = 8 * 24 * 3600;
@@ -127,9 +127,9 @@ function parseBatchSpend(fields: Record<string, string>): BatchSpend {
  */
 export class SpendLedger {
   readonly keys: RecordKeys;
-  private readonly redis: Redis;
+  private readonly redis: RedisConnection;
 
-  constructor(redis: Redis, prefix: string) {
+  constructor(redis: RedisConnection, prefix: string) {
     this.redis = redis;
     this.keys = recordKeys(prefix);
   }

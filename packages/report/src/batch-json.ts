@@ -1,0 +1,74 @@
+import type { BatchOverview } from "@veoq/pipeline";
+import { z } from "zod";
+
+const countsJson = z.object({
+  queued: z.number().int(),
+  processing: z.number().int(),
+  downloading: z.number().int(),
+  completed: z.number().int(),
+  failed: z.number().int(),
+  /** `veoq cancel`: never created, or no longer followed (--drop-in-flight). */
+  cancelled: z.number().int(),
+});
+
+/** One batch as `veoq status --json`, `veoq demo --json` and the dashboard's /api print it. */
+export const batchJson = z.object({
+  batch_id: z.string(),
+  source: z.string(),
+  total: z.number().int(),
+  counts: countsJson,
+  done: z.number().int(),
+  percent: z.number(),
+  finished: z.boolean(),
+  created_at: z.iso.datetime(),
+  /** When the last item became final; null while items are open. */
+  finished_at: z.iso.datetime().nullable(),
+  /** Up to finished_at once the batch is final, so it stops growing. */
+  elapsed_seconds: z.number(),
+  /** Final items per second over elapsed_seconds. */
+  items_per_second: z.number(),
+  /** Seconds left at the observed rate; null when finished or nothing finished yet. */
+  eta_seconds: z.number().nullable(),
+  possible_duplicates: z.number().int(),
+  resubmits: z.number().int(),
+  /** Saved files flagged by VEOQ_VERIFY_OUTPUTS=warn (broken, or not what was asked). */
+  flagged_files: z.number().int(),
+});
+export type BatchJson = z.infer<typeof batchJson>;
+
+/** Seconds until `remaining` items are final at `itemsPerSecond`; undefined when unknown. */
+export function remainingSeconds(remaining: number, itemsPerSecond: number): number | undefined {
+  if (remaining <= 0) return 0;
+  if (!(itemsPerSecond > 0)) return undefined;
+  return remaining / itemsPerSecond;
+}
+
+export function toBatchJson(batch: BatchOverview): BatchJson {
+  const eta = batch.finished
+    ? undefined
+    : remainingSeconds(batch.total - batch.done, batch.itemsPerSecond);
+  return {
+    batch_id: batch.id,
+    source: batch.source,
+    total: batch.total,
+    counts: {
+      queued: batch.counts.queued,
+      processing: batch.counts.processing,
+      downloading: batch.counts.downloading,
+      completed: batch.counts.completed,
+      failed: batch.counts.failed,
+      cancelled: batch.counts.cancelled,
+    },
+    done: batch.done,
+    percent: batch.percent,
+    finished: batch.finished,
+    created_at: new Date(batch.createdAt).toISOString(),
+    finished_at: batch.finishedAt === undefined ? null : new Date(batch.finishedAt).toISOString(),
+    elapsed_seconds: batch.elapsedSeconds,
+    items_per_second: batch.itemsPerSecond,
+    eta_seconds: eta ?? null,
+    possible_duplicates: batch.possibleDuplicates,
+    resubmits: batch.resubmits,
+    flagged_files: batch.flaggedFiles,
+  };
+}
