@@ -103,7 +103,17 @@ export function pipelineSettingsFrom(config: VeoqConfig): PipelineSettings {
 export async function startWorkers(options: StartWorkersOptions): Promise<RunningWorkers> {
   const { config, logger } = options;
   const roles = options.roles ?? QUEUE_ROLES;
-  await checkRedisSetup(config.redis, config.prefix);
+  try {
+    await checkRedisSetup(config.redis, config.prefix);
+  } catch (error) {
+    if (error instanceof RedisSetupError) throw error;
+    // Redis is down (a restart, a failover): workers wait for it as they always did, and a
+    // wrong setup is still caught by the first MOVED/READONLY the workers meet.
+    logger.warn(
+      { err: error },
+      "could not check the Redis setup (Redis unreachable); workers wait for it",
+    );
+  }
   const commands: RedisConnection = createRedisConnection(config.redis, "worker");
   const objectStore = objectStoreFromConfig(config);
   const queues = createQueues(commands, config.prefix);
