@@ -1,4 +1,5 @@
 import type { RoleConcurrency } from "./run-veoq-batch.ts";
+import type { SchedulingScenario } from "./scheduling-cost.ts";
 
 /** How big each measurement is. */
 export interface BenchScale {
@@ -10,6 +11,8 @@ export interface BenchScale {
   /** Real seconds per provider second in the polling runs. */
   pollingTimeScale: number;
   memoryJobs: number;
+  /** Batches run against a simulator with a cap on concurrent tasks veoq is not told. */
+  scheduling: readonly SchedulingScenario[];
   /** veoq's defaults (VEOQ_*_CONCURRENCY), used by both sides. */
   concurrency: RoleConcurrency;
 }
@@ -24,6 +27,13 @@ export const FULL_SCALE: BenchScale = {
   // 180 provider seconds -> 45 real seconds: a polling run takes about a minute.
   pollingTimeScale: 0.25,
   memoryJobs: 100_000,
+  scheduling: [
+    { model: "veo-3.1-generate-img2video", items: 200, maxConcurrent: 20, timeScale: 0.05 },
+    { model: "veo-3.1-lite-firstlastframe", items: 200, maxConcurrent: 20, timeScale: 0.05 },
+    { model: "veo-3.1-generate-img2video", items: 100, maxConcurrent: 5, timeScale: 0.05 },
+    { model: "veo-3.1-lite-firstlastframe", items: 500, maxConcurrent: 50, timeScale: 0.05 },
+    { model: "veo-3.1-lite-firstlastframe", items: 100, maxConcurrent: 20, timeScale: 0.25 },
+  ],
   concurrency: CONCURRENCY,
 };
 
@@ -34,5 +44,9 @@ export const QUICK_SCALE: BenchScale = {
   pollingTasks: 150,
   pollingTimeScale: 0.1,
   memoryJobs: 100_000,
+  scheduling: [
+    { model: "veo-3.1-generate-img2video", items: 60, maxConcurrent: 10, timeScale: 0.05 },
+    { model: "veo-3.1-lite-firstlastframe", items: 60, maxConcurrent: 10, timeScale: 0.05 },
+  ],
   concurrency: CONCURRENCY,
 };

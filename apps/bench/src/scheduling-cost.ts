@@ -1,0 +1,147 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { type SimulatedTask, startSimulator } from "@veoq/simulator";
+import { spreadDuration, writeBenchManifest } from "./bench-manifest.ts";
+import { flushBenchRedis } from "./bench-redis.ts";
+import { type RoleConcurrency, runVeoqBatch } from "./run-veoq-batch.ts";
+
+/** One batch run against a simulator that caps concurrent tasks at `maxConcurrent`. */
+export interface SchedulingScenario {
+  model: "veo-3.1-generate-img2video" | "veo-3.1-lite-firstlastframe";
+  items: number;
+  /** The simulator's cap on concurrent tasks (veoq is not told it). */
+  maxConcurrent: number;
+  /** Real seconds per provider second. */
+  timeScale: number;
+}
+
+/** Makespan of one run against its lower bound, from the simulator's own per-task records. */
+export interface SchedulingRun extends SchedulingScenario {
+  /** Provider seconds from the first create to the last task seen final. */
+  makespan_s: number;
+  /** max(sum of task durations / K, longest task), provider seconds. */
+  bound_s: number;
+  makespan_ratio: number;
+  /** Creates answered 429 (concurrency or rate) per accepted create. */
+  create_429_fraction: number;
+  polls_per_task: number;
+  /** Mean provider seconds between a task finishing and a poll seeing it. */
+  lag_mean_s: number;
+  /** Real seconds the run took. */
+  seconds: number;
+}
+
+export interface SchedulingCost {
+  runs: SchedulingRun[];
+  /** Highest makespan ratio over the runs. */
+  makespan_ratio_max: number;
+}
+
+export interface SchedulingCostOptions {
+  redisUrl: string;
+  scenarios: readonly SchedulingScenario[];
+  concurrency: RoleConcurrency;
+  onRun?: (run: SchedulingRun) => void;
+}
+
+/** Durations per endpoint (provider seconds), as the simulator's defaults. */
+const DURATIONS = {
+  "veo-3.1-generate-img2video": [60, 180],
+  "veo-3.1-lite-firstlastframe": [30, 90],
+} as const;
+
+/**
+ * The best makespan any scheduler can reach with K slots: the work spread evenly over the slots,
+ * or the longest task if that is longer.
+ */
+export function makespanBoundSeconds(durations: readonly number[], k: number): number {
+  const sum = durations.reduce((a, b) => a + b, 0);
+  return Math.max(sum / k, ...durations);
+}
+
+/** Makespan, bound and traffic of one finished run from the simulator's task records. */
+export function schedulingFigures(
+  tasks: readonly SimulatedTask[],
+  k: number,
+  timeScale: number,
+): Pick<
+  SchedulingRun,
+  "makespan_s" | "bound_s" | "makespan_ratio" | "polls_per_task" | "lag_mean_s"
+> {
+  const first = Math.min(...tasks.map((t) => t.createdAtMs));
+  const last = Math.max(...tasks.map((t) => t.finalObservedAtMs ?? t.finishedAtMs ?? first));
+  const makespan = (last - first) / 1000 / timeScale;
+  const bound = makespanBoundSeconds(
+    tasks.map((t) => t.durationSeconds),
+    k,
+  );
+  const lags = tasks.flatMap((t) =>
+    t.detectionLagSeconds === null ? [] : [t.detectionLagSeconds],
+  );
+  return {
+    makespan_s: makespan,
+    bound_s: bound,
+    makespan_ratio: makespan / bound,
+    polls_per_task: tasks.reduce((a, t) => a + t.polls, 0) / Math.max(1, tasks.length),
+    lag_mean_s: lags.reduce((a, b) => a + b, 0) / Math.max(1, lags.length),
+  };
+}
+
+const PREFIX = "{bench-scheduling}";
+
+/** veoq against a simulator whose cap on concurrent tasks it does not know. */
+export async function measureSchedulingCost(
+  options: SchedulingCostOptions,
+): Promise<SchedulingCost> {
+  const dir = await mkdtemp(path.join(tmpdir(), "veoq-bench-scheduling-"));
+  const runs: SchedulingRun[] = [];
+  try {
+    for (const [index, scenario] of options.scenarios.entries()) {
+      await flushBenchRedis(options.redisUrl);
+      const [min, max] = DURATIONS[scenario.model];
+      const manifestPath = await writeBenchManifest({
+        dir,
+        name: `scheduling-${index}.jsonl`,
+        items: scenario.items,
+        model: scenario.model,
+        durationOf: (i) => spreadDuration(i, min, max),
+      });
+      const simulator = await startSimulator({
+        timeScale: scenario.timeScale,
+        maxConcurrentTasks: scenario.maxConcurrent,
+        fileSizeBytes: 512,
+        seed: index + 1,
+      });
+      try {
+        const batch = await runVeoqBatch({
+          redisUrl: options.redisUrl,
+          prefix: PREFIX,
+          baseUrl: simulator.url,
+          manifestPath,
+          batchId: `scheduling-${index}`,
+          outputDir: path.join(dir, "output"),
+          timeScale: scenario.timeScale,
+          concurrency: options.concurrency,
+          timeoutMs: 30 * 60_000,
+        });
+        const stats = simulator.stats();
+        const run: SchedulingRun = {
+          ...scenario,
+          ...schedulingFigures(simulator.tasks(), scenario.maxConcurrent, scenario.timeScale),
+          create_429_fraction: (stats.creates.rejected["429"] ?? 0) / stats.creates.accepted,
+          seconds: batch.seconds,
+        };
+        runs.push(run);
+        options.onRun?.(run);
+      } finally {
+        await simulator.close();
+        await rm(path.join(dir, "output"), { recursive: true, force: true });
+      }
+    }
+    return { runs, makespan_ratio_max: Math.max(...runs.map((r) => r.makespan_ratio)) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+    await flushBenchRedis(options.redisUrl);
+  }
+}
