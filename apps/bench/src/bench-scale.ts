@@ -45,8 +45,8 @@ export const QUICK_SCALE: BenchScale = {
   pollingTimeScale: 0.1,
   memoryJobs: 100_000,
   scheduling: [
-    { model: "veo-3.1-generate-img2video", items: 60, maxConcurrent: 10, timeScale: 0.05 },
-    { model: "veo-3.1-lite-firstlastframe", items: 60, maxConcurrent: 10, timeScale: 0.05 },
+    { model: "veo-3.1-generate-img2video", items: 100, maxConcurrent: 10, timeScale: 0.05 },
+    { model: "veo-3.1-lite-firstlastframe", items: 100, maxConcurrent: 10, timeScale: 0.05 },
   ],
   concurrency: CONCURRENCY,
 };

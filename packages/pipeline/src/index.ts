@@ -46,8 +46,10 @@ export {
 export type { ItemErrorKind, ItemResult } from "./records/item-result.ts";
 export { ITEM_STATES, type ItemState, isFinalState } from "./records/item-state.ts";
 export {
+  PROBE_ROUNDS,
   ProviderSlots,
   readProviderSlots,
+  SLOT_WAIT_MARKER,
   type SlotUsage,
   slotKeys,
 } from "./records/provider-slots.ts";

@@ -8,6 +8,7 @@ import { QUEUE_NAMES, type QueueRole } from "./jobs/queue-names.ts";
 import { createQueues } from "./jobs/queues.ts";
 import { DEFAULT_POLL_POLICY } from "./policy/poll-policy.ts";
 import { veoqBackoffStrategy } from "./policy/retry-delay.ts";
+import { slotWakeCheckMs } from "./policy/slot-wait.ts";
 import { BatchStore } from "./records/batch-store.ts";
 import { DurationHistory } from "./records/duration-history.ts";
 import { ProviderSlots } from "./records/provider-slots.ts";
@@ -110,6 +111,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       prefix: config.prefix,
       apiKey: options.apiKey,
       maxInFlight: config.maxInFlight,
+      wakeKey: queues.submit.keys.limiter,
       now: options.now ?? Date.now,
     }),
     imageCache: new ImageFileCache(),
@@ -156,8 +158,12 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       maxStalledCount: MAX_STALLED_COUNT,
       settings: { backoffStrategy: veoqBackoffStrategy(context.settings, context.random) },
       // The limiter is what makes a provider 429 pause the whole submit queue (queue.rateLimit).
+      // A freed slot lifts the limit in Redis; workers see that at their next look.
       ...(role === "submit"
-        ? { limiter: { max: options.submitRatePerSecond ?? 1_000_000, duration: 1000 } }
+        ? {
+            limiter: { max: options.submitRatePerSecond ?? 1_000_000, duration: 1000 },
+            maximumRateLimitDelay: slotWakeCheckMs(config.timeScale),
+          }
         : {}),
     });
     worker.on("error", (error) => reportWorkerError(role, error));

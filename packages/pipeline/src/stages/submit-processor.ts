@@ -7,14 +7,12 @@ import { type PollJobData, type SubmitJobData, submitJobDataSchema } from "../jo
 import { pollJobId, slotHolder } from "../jobs/job-ids.ts";
 import { decideSubmitFailure } from "../policy/failure-policy.ts";
 import { gridStartSeconds, initialPollDelaySeconds } from "../policy/poll-policy.ts";
+import { SLOT_WAIT } from "../policy/slot-wait.ts";
 import { stopSubmissions } from "../records/credentials-stop.ts";
 import { bestEffort } from "../records/duration-history.ts";
 import { failItem, isLastAttempt, itemErrorKindOf, recordItemFailure } from "./item-outcome.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
 import { type StageRun, stageProcessor } from "./stage-processor.ts";
-
-/** How long the submit queue waits when every provider slot is taken (provider seconds). */
-const SLOT_WAIT_SECONDS = 2;
 
 /** How long the submit queue waits after a 429 without Retry-After. */
 export const DEFAULT_RATE_LIMIT_WAIT_MS = 5_000;
@@ -42,9 +40,9 @@ async function submit(
   if (data.taskId === undefined) {
     // The slot first: while every slot is taken, images are not read over and over.
     const holder = slotHolder(data.batchId, data.customId, data.submission);
-    if (!(await context.slots.acquire(holder))) {
-      // Every slot is taken: the whole submit queue waits a moment; no attempt is charged.
-      await context.queues.submit.rateLimit(Math.max(50, toRealMs(context, SLOT_WAIT_SECONDS)));
+    if (!(await context.slots.acquire(holder, toRealMs(context, SLOT_WAIT.maxWaitSeconds)))) {
+      // Every slot is taken: the whole submit queue waits (the acquire set the wait) until a
+      // release frees one; no attempt is charged.
       throw new RateLimitError();
     }
     let body: Record<string, unknown>;
@@ -169,8 +167,10 @@ async function handleCreateFailure(
     case "rate_limit": {
       const waitMs = error.retryAfterMs ?? DEFAULT_RATE_LIMIT_WAIT_MS;
       if (error.limitScope === "concurrency") {
-        const cap = await context.slots.shrink();
-        log.warn({ cap }, "provider cap on concurrent tasks reached: in-flight cap lowered");
+        // The cap was found: wait for a release (or Retry-After), not for a timer alone.
+        const cap = await context.slots.settle(waitMs);
+        log.warn({ cap, waitMs }, "provider cap on concurrent tasks reached: in-flight cap set");
+        return new RateLimitError();
       }
       log.warn({ waitMs, limitScope: error.limitScope }, "provider rate limit: submit queue waits");
       await context.queues.submit.rateLimit(waitMs);
