@@ -86,6 +86,15 @@ export const CONFIG_FIELDS = {
     "Downloads in flight per worker process",
     positiveInt(1000),
   ),
+  // 512 MiB: a Veo video is at most 8 s of 1080p, a few tens of MB; the margin admits other
+  // encodings while a runaway or hostile body still stops long before it fills the disk.
+  // Same default as the client's PROVIDER_CLIENT_DEFAULTS.maxDownloadBytes.
+  maxDownloadBytes: field(
+    "VEOQ_MAX_DOWNLOAD_BYTES",
+    "536870912",
+    "Largest result file downloaded, in bytes (512 MiB: far above an 8 s 1080p video, a few tens of MB); a bigger one fails the item",
+    positiveInt(Number.MAX_SAFE_INTEGER),
+  ),
   submitAttempts: field(
     "VEOQ_SUBMIT_ATTEMPTS",
     "8",
@@ -189,6 +198,26 @@ export const CONFIG_FIELDS = {
     "127.0.0.1",
     "Interface `veoq dashboard` listens on",
     z.string().min(1).max(255),
+  ),
+  dashboardAllowedHosts: field(
+    "DASHBOARD_ALLOWED_HOSTS",
+    undefined,
+    "Comma-separated extra names the dashboard answers to in the Host header (behind a proxy, a LAN name); loopback and DASHBOARD_HOST always are",
+    z
+      .string()
+      .max(2000)
+      .optional()
+      .transform((v) =>
+        (v ?? "")
+          .split(",")
+          .map((name) => name.trim())
+          .filter((name) => name !== ""),
+      )
+      .refine(
+        (names) =>
+          names.every((name) => /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+|[0-9a-fA-F:]+)$/.test(name)),
+        "must be host names separated by commas (no scheme, port or path)",
+      ),
   ),
   dashboardPort: field(
     "DASHBOARD_PORT",

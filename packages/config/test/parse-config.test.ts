@@ -28,6 +28,17 @@ describe("parseConfig", () => {
     expect(requireApiKey(config)).toBe("k");
   });
 
+  it("reads DASHBOARD_ALLOWED_HOSTS as a list of names, and refuses URLs in it", () => {
+    expect(parseConfig({}).dashboardAllowedHosts).toEqual([]);
+    expect(
+      parseConfig({ DASHBOARD_ALLOWED_HOSTS: " dash.example, 10.0.0.5 ,[::1]," })
+        .dashboardAllowedHosts,
+    ).toEqual(["dash.example", "10.0.0.5", "[::1]"]);
+    expect(() => parseConfig({ DASHBOARD_ALLOWED_HOSTS: "https://dash.example" })).toThrow(
+      /DASHBOARD_ALLOWED_HOSTS must be host names separated by commas/,
+    );
+  });
+
   it("names every invalid variable in one message without echoing values", () => {
     let error: unknown;
     try {

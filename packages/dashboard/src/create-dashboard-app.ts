@@ -3,14 +3,18 @@ import {
   checkReadiness,
   createMetricsRegistry,
   type Registry,
+  readinessText,
   registerQueueDepthMetrics,
-  withTimeout,
 } from "@veoq/metrics";
-import { type BatchStore, retryFailedItems, type VeoqQueues } from "@veoq/pipeline";
+import type { BatchStore, VeoqQueues } from "@veoq/pipeline";
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
+import { type AllowedHosts, allowedHostsFor, requireAllowedHost } from "./allowed-hosts.ts";
 import { type DashboardCredentials, requireBasicAuth } from "./basic-auth.ts";
 import { createBullBoardRouter } from "./bull-board-router.ts";
-import { type DashboardSource, readBatchView, readDashboardSnapshot } from "./read-batches.ts";
+import { createDashboardEndpoints } from "./dashboard-endpoints.ts";
+import { htmlRoute, jsonRoute } from "./endpoint-renderers.ts";
+import type { DashboardSource } from "./read-batches.ts";
+import type { RedisOutageLog } from "./redis-outage-log.ts";
 import {
   type PageContext,
   renderBatchPage,
@@ -19,7 +23,7 @@ import {
   renderSearchPage,
 } from "./render-pages.ts";
 import { sameOriginGuard } from "./same-origin-guard.ts";
-import { searchItems } from "./search-items.ts";
+import { securityHeaders } from "./security-headers.ts";
 import type { StuckRule } from "./stuck-items.ts";
 
 /** Where Bull Board is mounted. */
@@ -28,10 +32,15 @@ export const BULL_BOARD_PATH = "/queues";
 export interface DashboardAppOptions {
   queues: VeoqQueues;
   store: BatchStore;
-  /** HTTP basic auth on every route but /healthz. Default none (startDashboard allows that only on loopback). */
+  /** HTTP basic auth on every route but /healthz and /readyz. Default none (startDashboard allows that only on loopback). */
   credentials?: DashboardCredentials | undefined;
   /** Hide and refuse the retry button and Bull Board's actions (DASHBOARD_READ_ONLY). Default false. */
   readOnly?: boolean;
+  /**
+   * The Host names requests may carry (DNS rebinding); others get 421. Default loopback names
+   * only (startDashboard adds DASHBOARD_HOST and DASHBOARD_ALLOWED_HOSTS).
+   */
+  allowedHosts?: AllowedHosts;
   /** Tries per create request given to re-submitted items (VEOQ_SUBMIT_ATTEMPTS). Default 8. */
   submitAttempts?: number;
   /** When a task counts as stuck. Default poll deadline 1800 s, time scale 1. */
@@ -42,6 +51,12 @@ export interface DashboardAppOptions {
    */
   registry?: Registry;
   logger?: Logger;
+  /**
+   * Told of every Redis failure and success of a request, so an outage is logged once and at a
+   * bounded rate (startDashboard passes the one its connection events feed too). Default none:
+   * each failed request is logged.
+   */
+  redisOutage?: RedisOutageLog;
   /** Newest batches on the overview. Default 50. */
   batchLimit?: number;
   /** Failed items listed per batch on the overview. Default 10 (the batch page lists up to 500). */
@@ -65,6 +80,7 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
   const now = options.now ?? Date.now;
   const redisTimeoutMs = options.redisTimeoutMs ?? 10_000;
   const registry = options.registry ?? defaultRegistry(options.queues);
+  const allowedHosts = options.allowedHosts ?? allowedHostsFor("localhost");
   const source: DashboardSource = {
     store: options.store,
     queues: options.queues,
@@ -76,129 +92,96 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
     bullBoardPath: BULL_BOARD_PATH,
     refreshSeconds: options.refreshSeconds ?? 30,
   };
-  const read = <T>(work: Promise<T>) => withTimeout(work, redisTimeoutMs, "redis");
-  const snapshot = () =>
-    read(
-      readDashboardSnapshot(source, {
-        now: now(),
-        batchLimit: options.batchLimit ?? 50,
-        failedLimit: options.failedLimit ?? 10,
-      }),
-    );
-  const batchView = (id: string) =>
-    read(readBatchView(source, id, { now: now(), failedLimit: DETAIL_FAILED_LIMIT }));
-  const retry = async (id: string) => {
-    if ((await read(options.store.getBatch(id))) === undefined) return undefined;
-    return retryFailedItems(options.store, options.queues, id, {
-      submitAttempts: options.submitAttempts ?? 8,
-    });
-  };
+  const endpoints = createDashboardEndpoints({
+    source,
+    store: options.store,
+    queues: options.queues,
+    readOnly,
+    submitAttempts: options.submitAttempts ?? 8,
+    batchLimit: options.batchLimit ?? 50,
+    failedLimit: options.failedLimit ?? 10,
+    detailFailedLimit: DETAIL_FAILED_LIMIT,
+    redisTimeoutMs,
+    now,
+    logger: options.logger,
+    redisOutage: options.redisOutage,
+  });
 
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
 
+  // Every response, refusals included, forbids framing and sniffing.
+  app.use(securityHeaders(BULL_BOARD_PATH));
+  // Probes (orchestrators, load balancers) need neither credentials nor a known Host (they
+  // often use the pod's address); both answers are terse and name no host.
   app.get("/healthz", (_request, response) => {
     response.type("text/plain").send("ok\n");
   });
-  if (options.credentials) app.use(requireBasicAuth(options.credentials));
-  app.use(sameOriginGuard());
-  app.use((_request, response, next) => {
-    response.set("Cache-Control", "no-store");
-    next();
-  });
-
   app.get("/readyz", async (_request, response) => {
     const state = await checkReadiness(options.store);
     response
       .status(state.ready ? 200 : 503)
       .type("text/plain")
-      .send(state.ready ? "ready\n" : `not ready: ${state.reason}\n`);
+      .send(readinessText(state));
   });
+  app.use(requireAllowedHost(allowedHosts));
+  if (options.credentials) app.use(requireBasicAuth(options.credentials));
+  app.use(sameOriginGuard(allowedHosts));
+  app.use((_request, response, next) => {
+    response.set("Cache-Control", "no-store");
+    next();
+  });
+
   app.get("/metrics", async (_request, response) => {
     response.type(registry.contentType).send(await registry.metrics());
   });
   app.use(
     BULL_BOARD_PATH,
-    createBullBoardRouter(options.queues, { basePath: BULL_BOARD_PATH, readOnly }),
+    createBullBoardRouter(options.queues, {
+      basePath: BULL_BOARD_PATH,
+      readOnly,
+      redisTimeoutMs,
+      redisAnswers: () => options.store.redis.ping(),
+      redisOutage: options.redisOutage,
+    }),
   );
 
-  app.get("/", async (request, response) => {
-    response.type("html").send(renderOverviewPage(await snapshot(), page, retryNotice(request)));
-  });
-  app.get("/batches/:id", async (request, response) => {
-    const batch = await batchView(request.params.id);
-    if (!batch) {
-      response
-        .status(404)
-        .type("html")
-        .send(renderMessagePage("No such batch", `No batch ${request.params.id}.`, page));
-      return;
-    }
-    response.type("html").send(renderBatchPage(batch, page, retryNotice(request)));
-  });
-  app.post("/batches/:id/retry", async (request, response) => {
-    const id = request.params.id;
-    if (readOnly) {
-      response
-        .status(403)
-        .type("html")
-        .send(
-          renderMessagePage(
-            "Read-only",
-            "This dashboard is read-only (DASHBOARD_READ_ONLY).",
-            page,
-          ),
-        );
-      return;
-    }
-    const summary = await retry(id);
-    if (!summary) {
-      response
-        .status(404)
-        .type("html")
-        .send(renderMessagePage("No such batch", `No batch ${id}.`, page));
-      return;
-    }
-    options.logger?.info({ batchId: id, ...summary }, "dashboard: failed items re-queued");
-    response.redirect(
-      303,
-      `/batches/${encodeURIComponent(id)}?retried=${summary.retried}&missing=${summary.skipped.length}`,
-    );
-  });
-  app.get("/search", async (request, response) => {
-    const query = typeof request.query.q === "string" ? request.query.q : "";
-    const hits = await read(searchItems(source, query));
-    response.type("html").send(renderSearchPage(query, hits, page));
-  });
+  app.get(
+    "/",
+    htmlRoute(
+      endpoints.overview,
+      (snapshot, request) => renderOverviewPage(snapshot, page, retryNotice(request)),
+      page,
+    ),
+  );
+  app.get(
+    "/batches/:id",
+    htmlRoute(
+      endpoints.batch,
+      (batch, request) => renderBatchPage(batch, page, retryNotice(request)),
+      page,
+    ),
+  );
+  app.post(
+    "/batches/:id/retry",
+    htmlRoute(
+      endpoints.retry,
+      (summary, request) => ({
+        redirect: `/batches/${encodeURIComponent(String(request.params.id))}?retried=${summary.retried}&missing=${summary.skipped.length}`,
+      }),
+      page,
+    ),
+  );
+  app.get(
+    "/search",
+    htmlRoute(endpoints.search, ({ query, hits }) => renderSearchPage(query, hits, page), page),
+  );
 
-  app.get("/api/batches", async (_request, response) => {
-    response.json(await snapshot());
-  });
-  app.get("/api/batches/:id", async (request, response) => {
-    const batch = await batchView(request.params.id);
-    if (!batch) {
-      response.status(404).json({ error: `no batch ${request.params.id}` });
-      return;
-    }
-    response.json(batch);
-  });
-  app.post("/api/batches/:id/retry", async (request, response) => {
-    if (readOnly) {
-      response.status(403).json({ error: "read-only dashboard" });
-      return;
-    }
-    const summary = await retry(request.params.id);
-    if (!summary) {
-      response.status(404).json({ error: `no batch ${request.params.id}` });
-      return;
-    }
-    response.json(summary);
-  });
-  app.get("/api/search", async (request, response) => {
-    const query = typeof request.query.q === "string" ? request.query.q : "";
-    response.json({ query, hits: await read(searchItems(source, query)) });
-  });
+  app.get("/api/batches", jsonRoute(endpoints.overview));
+  app.get("/api/batches/:id", jsonRoute(endpoints.batch));
+  app.post("/api/batches/:id/retry", jsonRoute(endpoints.retry));
+  app.get("/api/search", jsonRoute(endpoints.search));
 
   app.use((error: unknown, request: Request, response: Response, next: NextFunction) => {
     if (response.headersSent) {
@@ -206,8 +189,10 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
       return;
     }
     const message = error instanceof Error ? error.message : String(error);
-    options.logger?.error({ err: error, path: request.path }, "dashboard request failed");
     const status = /redis|ECONNREFUSED|Connection is closed|no answer/i.test(message) ? 503 : 500;
+    // A 503 is Redis being away: one outage, logged at a bounded rate, not one line per page.
+    if (status === 503 && options.redisOutage) options.redisOutage.error(error);
+    else options.logger?.error({ err: error, path: request.path }, "dashboard request failed");
     if (request.path.startsWith("/api/")) {
       response.status(status).json({ error: message });
     } else {

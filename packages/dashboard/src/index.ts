@@ -1,3 +1,9 @@
+export {
+  type AllowedHosts,
+  allowedHostsFor,
+  hostnameOf,
+  requireAllowedHost,
+} from "./allowed-hosts.ts";
 export { credentialsMatch, type DashboardCredentials, requireBasicAuth } from "./basic-auth.ts";
 export {
   type BullBoardRouterOptions,
@@ -17,9 +23,11 @@ export type {
   StuckItemView,
 } from "./read-batches.ts";
 export { redactJobData } from "./redact-job-data.ts";
+export { RedisOutageLog, type RedisOutageLogOptions } from "./redis-outage-log.ts";
 export { runDashboardProcess } from "./run-dashboard-process.ts";
 export { credentialsForBinding, DashboardStartError, isLoopbackHost } from "./safe-binding.ts";
 export { type SearchHit, searchItems } from "./search-items.ts";
+export { BULL_BOARD_CSP, DASHBOARD_CSP, securityHeaders } from "./security-headers.ts";
 export {
   type RunningDashboard,
   type StartDashboardOptions,

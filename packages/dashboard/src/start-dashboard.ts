@@ -2,7 +2,9 @@ import type { AddressInfo } from "node:net";
 import type { VeoqConfig } from "@veoq/config";
 import type { Logger } from "@veoq/logging";
 import { BatchStore, createQueues, createRedisConnection } from "@veoq/pipeline";
+import { allowedHostsFor } from "./allowed-hosts.ts";
 import { createDashboardApp, type DashboardAppOptions } from "./create-dashboard-app.ts";
+import { RedisOutageLog } from "./redis-outage-log.ts";
 import { credentialsForBinding } from "./safe-binding.ts";
 
 export interface StartDashboardOptions {
@@ -14,7 +16,9 @@ export interface StartDashboardOptions {
   /** Port (0 = any free one). Default config.dashboardPort (DASHBOARD_PORT, 3000). */
   port?: number;
   /** Passed through to createDashboardApp (e.g. refreshSeconds). */
-  app?: Partial<Pick<DashboardAppOptions, "refreshSeconds" | "batchLimit" | "failedLimit">>;
+  app?: Partial<
+    Pick<DashboardAppOptions, "refreshSeconds" | "batchLimit" | "failedLimit" | "redisTimeoutMs">
+  >;
 }
 
 export interface RunningDashboard {
@@ -37,12 +41,12 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
   const credentials = credentialsForBinding(host, config.dashboardUser, config.dashboardPassword);
 
   const redis = createRedisConnection(config.redisUrl, "worker");
-  redis.on("error", (error) => logger.warn({ err: error }, "dashboard: redis connection error"));
+  const outage = new RedisOutageLog({ logger });
+  redis.on("error", (error) => outage.error(error));
+  redis.on("ready", () => outage.ready());
   const queues = createQueues(redis, config.prefix);
   for (const queue of [queues.submit, queues.poll, queues.download]) {
-    queue.on("error", (error) =>
-      logger.warn({ err: error, queue: queue.name }, "dashboard: queue error"),
-    );
+    queue.on("error", (error) => outage.related(error, { queue: queue.name }));
   }
   const app = createDashboardApp({
     ...options.app,
@@ -50,9 +54,11 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
     store: new BatchStore(redis, config.prefix),
     credentials,
     readOnly: config.dashboardReadOnly,
+    allowedHosts: allowedHostsFor(host, config.dashboardAllowedHosts),
     submitAttempts: config.submitAttempts,
     stuckRule: { pollDeadlineSeconds: config.pollDeadlineSeconds, timeScale: config.timeScale },
     logger,
+    redisOutage: outage,
   });
   const server = await new Promise<import("node:http").Server>((resolve, reject) => {
     const listening = app.listen(port, host, (error?: Error) =>
@@ -73,7 +79,13 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
         : address.address;
   const url = `http://${shown.includes(":") ? `[${shown}]` : shown}:${address.port}`;
   logger.info(
-    { url, host, auth: credentials !== undefined, readOnly: config.dashboardReadOnly },
+    {
+      url,
+      host,
+      auth: credentials !== undefined,
+      readOnly: config.dashboardReadOnly,
+      allowedHosts: config.dashboardAllowedHosts,
+    },
     "dashboard listening",
   );
   return {

@@ -37,7 +37,7 @@ afterAll(async () => {
 });
 
 describe("basic auth", () => {
-  const paths = ["/", "/api/batches", "/metrics", "/readyz", "/queues", "/search?q=x"];
+  const paths = ["/", "/api/batches", "/metrics", "/queues", "/search?q=x"];
 
   it("refuses every page without credentials, with a Basic challenge", async () => {
     for (const path of paths) {
@@ -72,6 +72,16 @@ describe("basic auth", () => {
   it("leaves /healthz open (process up, says nothing about the data)", async () => {
     const response = await fetch(`${server.url}/healthz`);
     expect(response.status).toBe(200);
+  });
+
+  it("leaves /readyz open too, with a terse body (probes carry no secrets)", async () => {
+    const response = await fetch(`${server.url}/readyz`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe("ready\n");
+    const withAuth = await fetch(`${server.url}/readyz`, {
+      headers: { authorization: basicAuth("ops", "s3cret-pass") },
+    });
+    expect(withAuth.status).toBe(200);
   });
 
   it("compares user and password exactly", () => {

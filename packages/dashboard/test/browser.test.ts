@@ -1,12 +1,12 @@
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDashboardApp } from "../src/index.ts";
-import { listen, type SmallRun, startSmallRun } from "./small-run.ts";
+import { listenOnRun, type SmallRun, startFinishedRun } from "./small-run.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = fileURLToPath(new URL("../../../test-artifacts/", import.meta.url));
@@ -16,6 +16,11 @@ let run: SmallRun;
 let dashboard: { url: string; close(): Promise<void> };
 let browser: BrowserContext;
 let userDataDir: string;
+/** Another site: serves a page that frames the dashboard. */
+let attacker: Server;
+let attackerUrl: string;
+/** A name resolved to 127.0.0.1 by the browser, like a DNS rebinding attack does. */
+const REBOUND = "attacker.example";
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
@@ -23,19 +28,20 @@ beforeAll(async () => {
       `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)`,
     );
   }
-  run = await startSmallRun("browser");
-  await run.runBatch();
-  // Workers stop so the re-queued item stays visible as queued after the retry.
-  await run.stopWorkers();
-  dashboard = await listen(
-    createDashboardApp({
-      queues: run.queues,
-      store: run.store,
-      credentials: { user: CREDENTIALS.username, password: CREDENTIALS.password },
-      stuckRule: { pollDeadlineSeconds: 1800, timeScale: 0.01 },
-      refreshSeconds: 0,
-    }),
-  );
+  run = await startFinishedRun("browser");
+  dashboard = await listenOnRun(run, {
+    credentials: { user: CREDENTIALS.username, password: CREDENTIALS.password },
+    stuckRule: { pollDeadlineSeconds: 1800, timeScale: 0.01 },
+  });
+  attacker = createServer((_request, response) => {
+    response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+    response.end(
+      `<!doctype html><title>attacker</title><iframe id="overview" src="${dashboard.url}/"></iframe><iframe id="board" src="${dashboard.url}/queues"></iframe>`,
+    );
+  });
+  await new Promise<void>((resolve) => attacker.listen(0, "127.0.0.1", resolve));
+  const attackerPort = (attacker.address() as import("node:net").AddressInfo).port;
+  attackerUrl = `http://${REBOUND}:${attackerPort}/`;
   userDataDir = await mkdtemp(path.join(tmpdir(), "veoq-chromium-"));
   browser = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
@@ -48,6 +54,10 @@ beforeAll(async () => {
       "--disable-component-update",
       "--disable-sync",
       "--no-first-run",
+      `--host-resolver-rules=MAP ${REBOUND} 127.0.0.1`,
+      // Chromium's Local Network Access checks would stop the rebinding test's page on their
+      // own; other browsers have none, so the test proves the dashboard's own defence.
+      "--disable-features=BlockInsecurePrivateNetworkRequests,PrivateNetworkAccessSendPreflights,LocalNetworkAccessChecks",
     ],
     httpCredentials: CREDENTIALS,
     viewport: { width: 1280, height: 900 },
@@ -57,6 +67,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await dashboard?.close();
+  await new Promise((resolve) => attacker?.close(resolve));
   await run?.close();
   if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
 });
@@ -101,5 +112,68 @@ describe("dashboard in a browser", () => {
     expect(await after.locator('[data-state="failed"] b').textContent()).toBe("0");
     expect(await after.locator('[data-state="queued"] b').textContent()).toBe("1");
     expect(await run.store.itemState(run.batchId, "bad-1")).toBe("queued");
+  }, 60_000);
+
+  it("Bull Board works under its CSP and nothing is requested from another host", async () => {
+    const page = await browser.newPage();
+    const requested: string[] = [];
+    const violations: string[] = [];
+    page.on("request", (request) => requested.push(request.url()));
+    page.on("console", (message) => {
+      if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+    });
+    await page.goto(`${dashboard.url}/queues`);
+    for (const queue of ["submit", "poll", "download"]) {
+      await page.getByText(queue, { exact: true }).first().waitFor({ timeout: 15_000 });
+    }
+    await page.waitForLoadState("networkidle");
+    await page.goto(`${dashboard.url}/`);
+    await page.waitForLoadState("networkidle");
+    expect(requested.length).toBeGreaterThan(3);
+    expect(requested.filter((url) => !url.startsWith(`${dashboard.url}/`))).toEqual([]);
+    expect(violations).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it("another site cannot frame the dashboard or Bull Board", async () => {
+    const page = await browser.newPage();
+    await page.goto(attackerUrl);
+    for (const id of ["overview", "board"]) {
+      const frame = await (await page.locator(`iframe#${id}`).elementHandle())?.contentFrame();
+      expect(frame, id).toBeTruthy();
+      // A refused frame shows Chromium's error page instead of the dashboard.
+      expect(frame?.url(), id).not.toMatch(new RegExp(`^${dashboard.url}`));
+      expect(await frame?.locator("section.batch, #root").count(), id).toBe(0);
+    }
+    await page.close();
+  }, 60_000);
+
+  it("a page on a rebound name (attacker.example → 127.0.0.1) can neither read nor retry", async () => {
+    const page = await browser.newPage();
+    const port = new URL(dashboard.url).port;
+    const landing = await page.goto(`http://${REBOUND}:${port}/api/batches`);
+    expect(landing?.status()).toBe(421);
+    // The attack: the page first comes from the attacker's server, then the name resolves to
+    // 127.0.0.1 and the page's own same-origin requests reach the dashboard with Host: attacker.example.
+    await page.route(`http://${REBOUND}:${port}/`, (route) =>
+      route.fulfill({ contentType: "text/html", body: "<!doctype html><title>attacker</title>" }),
+    );
+    await page.goto(`http://${REBOUND}:${port}/`);
+    const answers = await page.evaluate(async (batchId) => {
+      const read = await fetch("/api/batches");
+      const board = await fetch("/queues/api/queues");
+      const retry = await fetch(`/api/batches/${encodeURIComponent(batchId)}/retry`, {
+        method: "POST",
+      });
+      return {
+        read: read.status,
+        readBody: await read.text(),
+        board: board.status,
+        retry: retry.status,
+      };
+    }, run.batchId);
+    expect(answers).toMatchObject({ read: 421, board: 421, retry: 421 });
+    expect(answers.readBody).not.toContain(run.batchId);
+    await page.close();
   }, 60_000);
 });

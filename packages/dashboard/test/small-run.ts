@@ -16,6 +16,7 @@ import {
   type VeoqQueues,
 } from "@veoq/pipeline";
 import { type Simulator, startSimulator } from "@veoq/simulator";
+import { createDashboardApp, type DashboardAppOptions } from "../src/index.ts";
 
 /** A 1×1 PNG. */
 const TINY_PNG = Buffer.from(
@@ -168,4 +169,23 @@ export async function listen(
         server.closeAllConnections();
       }),
   };
+}
+
+/** A small run whose batch is final (2 completed, 1 failed) and whose workers have stopped. */
+export async function startFinishedRun(name: string): Promise<SmallRun> {
+  const run = await startSmallRun(name);
+  await run.runBatch();
+  // Workers stop so an item re-queued by a test stays visible as queued.
+  await run.stopWorkers();
+  return run;
+}
+
+/** The dashboard over a run's queues and store (no auto-reload), listening on 127.0.0.1. */
+export function listenOnRun(
+  run: SmallRun,
+  options: Partial<DashboardAppOptions> = {},
+): ReturnType<typeof listen> {
+  return listen(
+    createDashboardApp({ queues: run.queues, store: run.store, refreshSeconds: 0, ...options }),
+  );
 }

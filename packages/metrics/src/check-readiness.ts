@@ -34,3 +34,14 @@ export async function checkReadiness(
     };
   }
 }
+
+/**
+ * The body of `/readyz`: "ready", or "not ready: " and the reason's summary (the part before
+ * its first colon: "redis unreachable", "submissions stopped"). Probes need no credentials, so
+ * the details (Redis address, the provider's message) stay out; the dashboard shows them.
+ */
+export function readinessText(state: Readiness): string {
+  if (state.ready) return "ready\n";
+  const summary = state.reason.split(":")[0]?.trim() || "unknown";
+  return `not ready: ${summary}\n`;
+}

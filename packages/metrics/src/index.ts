@@ -1,5 +1,16 @@
 export type { Registry } from "prom-client";
-export { type CheckReadinessOptions, checkReadiness, type Readiness } from "./check-readiness.ts";
+export {
+  type CheckReadinessOptions,
+  checkReadiness,
+  type Readiness,
+  readinessText,
+} from "./check-readiness.ts";
+export {
+  checkWithPromtool,
+  PROMTOOL_PATHS,
+  type PromtoolVerdict,
+  promtoolPath,
+} from "./check-with-promtool.ts";
 export {
   endpointLabel,
   errorKindLabel,
@@ -7,7 +18,11 @@ export {
   OTHER_LABEL,
   statusLabel,
 } from "./metric-labels.ts";
-export { createMetricsRegistry, type MetricsRegistryOptions } from "./metrics-registry.ts";
+export {
+  createMetricsRegistry,
+  DROPPED_DEFAULT_METRICS,
+  type MetricsRegistryOptions,
+} from "./metrics-registry.ts";
 export {
   type MetricsServer,
   type MetricsServerOptions,

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
-import type { Readiness } from "./check-readiness.ts";
+import { type Readiness, readinessText } from "./check-readiness.ts";
 
 export interface MetricsServerOptions {
   registry: Registry;
@@ -75,7 +75,7 @@ async function handle(
     const state = await readiness();
     response
       .writeHead(state.ready ? 200 : 503, { "content-type": "text/plain; charset=utf-8" })
-      .end(state.ready ? "ready\n" : `not ready: ${state.reason}\n`);
+      .end(readinessText(state));
   } else {
     response.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end("not found\n");
   }

@@ -47,7 +47,10 @@ describe("startMetricsServer", () => {
     ready = false;
     const notReady = await fetch(`${server.url}/readyz`);
     expect(notReady.status).toBe(503);
-    expect(await notReady.text()).toContain("redis unreachable");
+    const notReadyBody = await notReady.text();
+    expect(notReadyBody).toContain("redis unreachable");
+    // Probes need no credentials: the summary only, never the address in the detail.
+    expect(notReadyBody).toBe("not ready: redis unreachable\n");
     expect((await fetch(`${server.url}/nope`)).status).toBe(404);
     expect((await fetch(`${server.url}/metrics`, { method: "POST" })).status).toBe(405);
   });

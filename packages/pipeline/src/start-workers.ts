@@ -94,6 +94,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     createProviderClient({
       baseUrl: config.baseUrl,
       apiKey: options.apiKey,
+      maxDownloadBytes: config.maxDownloadBytes,
       onRequest: (event) => observer.providerRequest?.(event),
     });
   const context: PipelineContext = {

@@ -4,12 +4,9 @@ export {
   detectLimitScope,
   type StatusClassification,
 } from "./classify-failure.ts";
+export type { DownloadResult } from "./download-file.ts";
 export { parseRetryAfter } from "./parse-retry-after.ts";
-export {
-  createProviderClient,
-  type DownloadResult,
-  type ProviderClient,
-} from "./provider-client.ts";
+export { createProviderClient, type ProviderClient } from "./provider-client.ts";
 export {
   PROVIDER_CLIENT_DEFAULTS,
   type ProviderClientOptions,

@@ -32,6 +32,8 @@ export interface ProviderClientOptions {
   keepAliveTimeoutMs?: number;
   /** Redirects followed when downloading a file (never on API calls). Default 5. */
   maxDownloadRedirections?: number;
+  /** Largest file downloaded, in bytes; a bigger one is refused as `invalid_request`. Default 512 MiB. */
+  maxDownloadBytes?: number;
   /** Clock used to turn a `Retry-After` date into a delay. Default `Date.now`. */
   now?: () => number;
   /** Called once per call, success or failure. Exceptions it throws are ignored. Default: none. */
@@ -47,6 +49,11 @@ export const PROVIDER_CLIENT_DEFAULTS = {
   connections: 64,
   keepAliveTimeoutMs: 30_000,
   maxDownloadRedirections: 5,
+  /**
+   * A Veo video is at most 8 s of 1080p (a few tens of MB); 512 MiB leaves a wide margin for
+   * other encodings and still stops a runaway or hostile body before it fills the disk.
+   */
+  maxDownloadBytes: 512 * 1024 * 1024,
   /** Largest API response body read, in bytes; a bigger 2xx body is `malformed_response`. */
   maxApiBodyBytes: 8 * 1024 * 1024,
   /** Largest error body read for its message, in bytes; the rest is discarded. */

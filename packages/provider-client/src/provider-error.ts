@@ -3,7 +3,11 @@
  * client is one of these; `classify-failure.ts` is the one place statuses and error codes map here.
  */
 export type ProviderErrorKind =
-  /** 400/422 (or another unexpected 4xx): this request will never succeed as is. */
+  /**
+   * 400/422 (or another unexpected 4xx): this request will never succeed as is. Also a file
+   * download that asking again cannot fix: a non-http(s) URL or redirect, a file over the size
+   * cap, bytes that are not an MP4.
+   */
   | "invalid_request"
   /** 401/403 on API calls: the key is wrong or revoked; stop submitting. */
   | "unauthorized"

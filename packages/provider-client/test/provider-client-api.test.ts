@@ -341,6 +341,46 @@ describe("secrets", () => {
     expect(error.message).not.toContain("\n");
   });
 
+  it("redacts an echoed Authorization header in every string of a task result", async () => {
+    server.handle((req, res) =>
+      sendJson(res, 200, {
+        task: {
+          task_id: `t-${KEY}`,
+          status: "TASK_STATUS_FAILED",
+          reason: `upstream refused\nAuthorization: ${req.headers.authorization} (proxy token: Bearer px.9f~Q+/a==)`,
+        },
+        videos: [{ video_url: `https://cdn.example.com/v.mp4?k=${KEY}`, video_type: KEY }],
+      }),
+    );
+    const result = await client.getTaskResult("t-1");
+    expect(result.reason).toBe(
+      "upstream refused Authorization: Bearer [redacted] (proxy token: Bearer [redacted])",
+    );
+    expect(JSON.stringify(result)).not.toContain(KEY);
+    expect(JSON.stringify(result)).not.toContain("px.9f");
+    expect(result.videos[0]?.url).toBe("https://cdn.example.com/v.mp4?k=[redacted]");
+  });
+
+  it("bounds a task's failure reason to one message line", async () => {
+    server.handle((_req, res) =>
+      sendJson(res, 200, {
+        task: { task_id: "t-1", status: "TASK_STATUS_FAILED", reason: `a\n${"r".repeat(5000)}` },
+      }),
+    );
+    const result = await client.getTaskResult("t-1");
+    expect(result.reason?.length).toBeLessThanOrEqual(300);
+    expect(result.reason).not.toContain("\n");
+  });
+
+  it("redacts a foreign Bearer token echoed in an error body", async () => {
+    server.handle((_req, res) =>
+      sendJson(res, 400, { message: "rejected Authorization: Bearer eyJhbGciOi.other-hop_token" }),
+    );
+    const error = await providerErrorOf(client.createTask(SLUG, BODY));
+    expect(error.providerMessage).toBe("rejected Authorization: Bearer [redacted]");
+    expect(error.message).not.toContain("eyJhbGciOi");
+  });
+
   it("never puts the key in a network error", async () => {
     server.handle((req) => {
       req.socket.destroy();

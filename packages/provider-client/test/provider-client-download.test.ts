@@ -44,6 +44,10 @@ function serveFile(server: TestServer, headers: Record<string, string> = {}): vo
   });
 }
 
+async function waitUntil(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
 beforeEach(async () => {
   events = [];
   api = await startTestServer();
@@ -244,6 +248,112 @@ describe("downloadFile", () => {
     );
     expect(error).toBe(reason);
     expect(existsSync(dest)).toBe(false);
+  });
+
+  it("sends no Authorization header when a foreign file URL redirects to the API origin", async () => {
+    cdn.handle((_req, res) => {
+      res.writeHead(302, { location: `${api.url}/files/v.mp4`, "content-length": "0" });
+      res.end();
+    });
+    serveFile(api);
+    await client.downloadFile(`${cdn.url}/v.mp4`, dest);
+    expect(api.requests[0]?.headers.authorization).toBeUndefined();
+  });
+
+  it.each(["file:///etc/passwd", "ftp://example.com/v.mp4", "gopher://example.com/v"])(
+    "refuses a redirect to %s as invalid_request (permanent)",
+    async (location) => {
+      cdn.handle((_req, res) => {
+        res.writeHead(302, { location, "content-length": "0" });
+        res.end();
+      });
+      const error = await providerErrorOf(client.downloadFile(`${cdn.url}/v.mp4`, dest));
+      expect(error).toMatchObject({ kind: "invalid_request", operation: "download", status: 302 });
+      expect(error.message).toContain(`a ${new URL(location).protocol} URL`);
+      expect(existsSync(dest)).toBe(false);
+      expect(events).toEqual([
+        expect.objectContaining({ status: 302, errorKind: "invalid_request" }),
+      ]);
+    },
+  );
+
+  it("refuses a Content-Length over maxDownloadBytes before reading the body", async () => {
+    await client.close();
+    client = makeClient({ maxDownloadBytes: 1000 });
+    cdn.handle((_req, res) => {
+      // Ten gigabytes announced, a hundred bytes sent, never finished: reading it would stall.
+      res.writeHead(200, {
+        "content-type": "video/mp4",
+        "content-length": String(10 * 1024 ** 3),
+      });
+      res.write(FILE.subarray(0, 100));
+    });
+    const error = await providerErrorOf(client.downloadFile(`${cdn.url}/v.mp4`, dest));
+    expect(error).toMatchObject({ kind: "invalid_request", status: 200 });
+    expect(error.message).toContain(
+      "over the download cap of 1000 bytes (VEOQ_MAX_DOWNLOAD_BYTES)",
+    );
+    expect(existsSync(dest)).toBe(false);
+  });
+
+  it("aborts a body that grows past maxDownloadBytes and leaves no partial file", async () => {
+    await client.close();
+    client = makeClient({ maxDownloadBytes: 1000 });
+    let closed = false;
+    cdn.handle((_req, res) => {
+      res.writeHead(200, { "content-type": "video/mp4" }); // chunked: no length to check first
+      res.on("close", () => {
+        closed = true;
+      });
+      const timer = setInterval(() => res.write(FILE.subarray(0, 400)), 5);
+      res.on("close", () => clearInterval(timer));
+    });
+    const error = await providerErrorOf(client.downloadFile(`${cdn.url}/v.mp4`, dest));
+    expect(error).toMatchObject({ kind: "invalid_request", status: 200 });
+    expect(error.message).toContain("grew past the download cap of 1000 bytes");
+    expect(existsSync(dest)).toBe(false);
+    await waitUntil(() => closed);
+  });
+
+  it("refuses HTML served as application/octet-stream: no ftyp box, no file", async () => {
+    const page = Buffer.from("<!DOCTYPE html><html><body>Access denied</body></html>");
+    cdn.handle((_req, res) => {
+      res.writeHead(200, {
+        "content-type": "application/octet-stream",
+        "content-length": String(page.length),
+      });
+      res.end(page);
+    });
+    const error = await providerErrorOf(client.downloadFile(`${cdn.url}/v.mp4`, dest));
+    expect(error).toMatchObject({ kind: "invalid_request", status: 200 });
+    expect(error.message).toContain("not an MP4");
+    expect(error.message).toContain(page.subarray(0, 8).toString("hex"));
+    expect(existsSync(dest)).toBe(false);
+  });
+
+  it("refuses an empty or too short body as not an MP4", async () => {
+    for (const body of [Buffer.alloc(0), FILE.subarray(0, 6)]) {
+      cdn.handle((_req, res) => {
+        res.writeHead(200, { "content-type": "video/mp4", "content-length": String(body.length) });
+        res.end(body);
+      });
+      const error = await providerErrorOf(client.downloadFile(`${cdn.url}/v.mp4`, dest));
+      expect(error).toMatchObject({ kind: "invalid_request" });
+      expect(error.message).toContain("not an MP4");
+      expect(existsSync(dest)).toBe(false);
+    }
+  });
+
+  it("accepts an MP4 whose ftyp box arrives split across chunks", async () => {
+    cdn.handle((_req, res) => {
+      res.writeHead(200, { "content-type": "application/octet-stream" });
+      res.write(FILE.subarray(0, 3), () =>
+        setTimeout(() => res.write(FILE.subarray(3, 6), () => res.end(FILE.subarray(6))), 10),
+      );
+    });
+    const result = await client.downloadFile(`${cdn.url}/v.mp4`, dest);
+    expect(result.sha256).toBe(FILE_SHA256);
+    expect(await readFile(dest)).toEqual(FILE);
   });
 
   it("keeps signed URL queries and the key out of error messages", async () => {

@@ -1,0 +1,51 @@
+import { randomUUID } from "node:crypto";
+import { createQueues, createRedisConnection } from "@veoq/pipeline";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  checkWithPromtool,
+  createMetricsRegistry,
+  createPrometheusObserver,
+  registerProviderSlotMetrics,
+  registerQueueDepthMetrics,
+  startMetricsServer,
+} from "../src/index.ts";
+
+const REDIS_URL = "redis://127.0.0.1:6379";
+const prefix = `{veoq-promtool-${randomUUID().slice(0, 8)}}`;
+const redis = createRedisConnection(REDIS_URL, "producer");
+const queues = createQueues(redis, prefix);
+
+afterAll(async () => {
+  await queues.close();
+  redis.disconnect();
+});
+
+describe("a worker's /metrics", () => {
+  it("passes promtool check metrics, process metrics and every veoq series included", async () => {
+    // The registry a worker process builds (runWorkerProcess), with a sample in every family.
+    const registry = createMetricsRegistry();
+    const observer = createPrometheusObserver(registry);
+    registerQueueDepthMetrics(registry, queues);
+    registerProviderSlotMetrics(registry, redis, prefix);
+    observer.providerRequest?.({
+      operation: "create",
+      endpoint: "/v3/async/veo-3.1-generate-img2video",
+      status: 200,
+      errorKind: undefined,
+      durationMs: 120,
+    });
+    observer.taskFinished?.({ model: "veo-3.1-generate-img2video", status: "SUCCEED", polls: 4 });
+    observer.downloadSaved?.({ model: "veo-3.1-generate-img2video", bytes: 4096 });
+    const server = await startMetricsServer({ registry });
+    try {
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      expect(text).toContain("nodejs_active_handles{");
+      expect(text).toContain("veoq_queue_jobs{");
+      const verdict = await checkWithPromtool(text);
+      expect(verdict.problems).toBe("");
+      expect(verdict.ok).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+});
