@@ -1,5 +1,5 @@
 import type { RoleConcurrency } from "./run-veoq-batch.ts";
-import type { SchedulingScenario } from "./scheduling-cost.ts";
+import type { RateScenario, SchedulingScenario } from "./scheduling-cost.ts";
 
 /** How big each measurement is. */
 export interface BenchScale {
@@ -13,6 +13,8 @@ export interface BenchScale {
   memoryJobs: number;
   /** Batches run against a simulator with a cap on concurrent tasks veoq is not told. */
   scheduling: readonly SchedulingScenario[];
+  /** A batch under the provider's create rate (real minutes, as the provider counts). */
+  rate: RateScenario;
   /** veoq's defaults (VEOQ_*_CONCURRENCY), used by both sides. */
   concurrency: RoleConcurrency;
 }
@@ -34,6 +36,7 @@ export const FULL_SCALE: BenchScale = {
     { model: "veo-3.1-lite-firstlastframe", items: 500, maxConcurrent: 50, timeScale: 0.05 },
     { model: "veo-3.1-lite-firstlastframe", items: 100, maxConcurrent: 20, timeScale: 0.25 },
   ],
+  rate: { items: 100, rpm: 50, timeScale: 0.05 },
   concurrency: CONCURRENCY,
 };
 
@@ -48,5 +51,6 @@ export const QUICK_SCALE: BenchScale = {
     { model: "veo-3.1-generate-img2video", items: 100, maxConcurrent: 10, timeScale: 0.05 },
     { model: "veo-3.1-lite-firstlastframe", items: 100, maxConcurrent: 10, timeScale: 0.05 },
   ],
+  rate: { items: 30, rpm: 50, timeScale: 0.05 },
   concurrency: CONCURRENCY,
 };

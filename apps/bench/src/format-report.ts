@@ -74,6 +74,17 @@ export function formatReport(report: BenchReport): string {
       });
     }
   }
+  if (scheduling?.rate !== undefined) {
+    const rate = scheduling.rate;
+    rows.push({
+      figure: `scheduling.rate_429_fraction (${rate.items} creates, simulator limit ${rate.rpm} RPM)`,
+      veoq: `${f(100 * rate.rate_429_fraction, 2)} % (${rate.creates_429}/${rate.creates}), ${f(rate.creates_per_minute)} creates/min`,
+      baseline: "",
+      ratio: "",
+      goal: "< 1 %",
+      met: rate.rate_429_fraction < 0.01,
+    });
+  }
   if (memory !== undefined) {
     rows.push(
       {

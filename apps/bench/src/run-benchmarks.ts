@@ -73,6 +73,11 @@ export async function runBenchmarks(
       report.scheduling = await measureSchedulingCost({
         redisUrl: redis.url,
         scenarios: scale.scheduling,
+        rate: scale.rate,
+        onRate: (run) =>
+          log(
+            `  rate: ${run.items} creates at ${run.rpm} RPM: ${run.creates_429} of ${run.creates} create requests got 429 (${(100 * run.rate_429_fraction).toFixed(2)} %), ${run.creates_per_minute.toFixed(1)} creates/min (${run.seconds.toFixed(0)} s)`,
+          ),
         concurrency: scale.concurrency,
         onRun: (run) =>
           log(

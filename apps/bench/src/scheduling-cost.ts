@@ -38,15 +38,35 @@ export interface SchedulingRun extends SchedulingScenario {
   seconds: number;
 }
 
+/** A batch against a simulator limiting creates to `rpm` per real minute, veoq paced at the same rpm. */
+export interface RateScenario {
+  items: number;
+  rpm: number;
+  timeScale: number;
+}
+
+export interface RateRun extends RateScenario {
+  creates: number;
+  creates_429: number;
+  /** Creates answered 429 per create request. */
+  rate_429_fraction: number;
+  /** Accepted creates per real minute over the run. */
+  creates_per_minute: number;
+  seconds: number;
+}
+
 export interface SchedulingCost {
   runs: SchedulingRun[];
   /** Highest makespan ratio over the runs. */
   makespan_ratio_max: number;
+  rate?: RateRun;
 }
 
 export interface SchedulingCostOptions {
   redisUrl: string;
   scenarios: readonly SchedulingScenario[];
+  rate?: RateScenario;
+  onRate?: (run: RateRun) => void;
   concurrency: RoleConcurrency;
   onRun?: (run: SchedulingRun) => void;
 }
@@ -172,9 +192,72 @@ export async function measureSchedulingCost(
         await rm(path.join(dir, "output"), { recursive: true, force: true });
       }
     }
-    return { runs, makespan_ratio_max: Math.max(...runs.map((r) => r.makespan_ratio)) };
+    const cost: SchedulingCost = {
+      runs,
+      makespan_ratio_max: Math.max(...runs.map((r) => r.makespan_ratio)),
+    };
+    if (options.rate !== undefined) {
+      cost.rate = await measureRate(options, options.rate, dir);
+      options.onRate?.(cost.rate);
+    }
+    return cost;
   } finally {
     await rm(dir, { recursive: true, force: true });
     await flushBenchRedis(options.redisUrl);
+  }
+}
+
+/**
+ * The simulator counts its limit on real time (its clock is not scaled), and so does veoq's
+ * VEOQ_PROVIDER_RPM: both sides use the same real-minute rate, whatever the time scale.
+ */
+async function measureRate(
+  options: SchedulingCostOptions,
+  scenario: RateScenario,
+  dir: string,
+): Promise<RateRun> {
+  await flushBenchRedis(options.redisUrl);
+  const manifestPath = await writeBenchManifest({
+    dir,
+    name: "rate.jsonl",
+    items: scenario.items,
+    model: "veo-3.1-lite-firstlastframe",
+    durationOf: (i) => spreadDuration(i, 30, 90),
+  });
+  const simulator = await startSimulator({
+    timeScale: scenario.timeScale,
+    rateLimit: { requestsPerSecond: scenario.rpm / 60, burst: 1, scope: "creates" },
+    fileSizeBytes: 512,
+    seed: 99,
+  });
+  try {
+    const batch = await runVeoqBatch({
+      redisUrl: options.redisUrl,
+      prefix: PREFIX,
+      baseUrl: simulator.url,
+      manifestPath,
+      batchId: "rate",
+      outputDir: path.join(dir, "output"),
+      timeScale: scenario.timeScale,
+      concurrency: options.concurrency,
+      timeoutMs: 30 * 60_000,
+      providerRpm: scenario.rpm,
+    });
+    const stats = simulator.stats();
+    const tasks = simulator.tasks();
+    const first = Math.min(...tasks.map((t) => t.createdAtMs));
+    const last = Math.max(...tasks.map((t) => t.createdAtMs));
+    const rejected = stats.creates.rejected["429"] ?? 0;
+    return {
+      ...scenario,
+      creates: stats.creates.total,
+      creates_429: rejected,
+      rate_429_fraction: rejected / Math.max(1, stats.creates.total),
+      creates_per_minute: ((tasks.length - 1) * 60_000) / Math.max(1, last - first),
+      seconds: batch.seconds,
+    };
+  } finally {
+    await simulator.close();
+    await rm(path.join(dir, "output"), { recursive: true, force: true });
   }
 }

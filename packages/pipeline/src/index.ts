@@ -45,6 +45,7 @@ export {
 } from "./records/duration-history.ts";
 export type { ItemErrorKind, ItemResult } from "./records/item-result.ts";
 export { ITEM_STATES, type ItemState, isFinalState } from "./records/item-state.ts";
+export { ProviderRate, RATE_MARGIN } from "./records/provider-rate.ts";
 export {
   PROBE_ROUNDS,
   ProviderSlots,

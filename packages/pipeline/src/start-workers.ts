@@ -11,6 +11,7 @@ import { veoqBackoffStrategy } from "./policy/retry-delay.ts";
 import { slotWakeCheckMs } from "./policy/slot-wait.ts";
 import { BatchStore } from "./records/batch-store.ts";
 import { DurationHistory } from "./records/duration-history.ts";
+import { ProviderRate } from "./records/provider-rate.ts";
 import { ProviderSlots } from "./records/provider-slots.ts";
 import { reconcileProviderSlots } from "./records/slot-reconciler.ts";
 import { createRedisConnection } from "./redis/redis-connection.ts";
@@ -113,6 +114,13 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       apiKey: options.apiKey,
       maxInFlight: config.maxInFlight,
       wakeKey: queues.submit.keys.limiter,
+      now: options.now ?? Date.now,
+    }),
+    rate: new ProviderRate({
+      redis: commands,
+      prefix: config.prefix,
+      apiKey: options.apiKey,
+      rpm: config.providerRpm,
       now: options.now ?? Date.now,
     }),
     imageCache: new ImageFileCache(),

@@ -10,7 +10,9 @@ import {
   batchResults,
   checkRedisDurability,
   PROBE_ROUNDS,
+  ProviderRate,
   ProviderSlots,
+  RATE_MARGIN,
   readProviderSlots,
   reconcileProviderSlots,
   SLOT_WAIT_MARKER,
@@ -154,6 +156,61 @@ describe("provider concurrency cap", () => {
     now += 120_000;
     expect(await reconcileProviderSlots(running.context, 60_000)).toBe(1);
     expect((await slots.usage()).inUse).toBe(0);
+  });
+});
+
+describe("provider rate pacing (VEOQ_PROVIDER_RPM)", () => {
+  let h: Harness;
+  afterEach(async () => h?.close());
+
+  it("spaces creates by 60 000 / rpm ms (plus the margin) per account, with an injected clock", async () => {
+    h = await createHarness();
+    let now = 1_000_000;
+    const rate = (apiKey: string) =>
+      new ProviderRate({
+        redis: h.redis,
+        prefix: h.config.prefix,
+        apiKey,
+        rpm: 60,
+        now: () => now,
+      });
+    const a = rate("a");
+    const interval = 1000 * (1 + RATE_MARGIN);
+    expect(await a.take()).toBe(0);
+    expect(await a.take()).toBe(Math.ceil(interval));
+    // A second process of the same account shares the pace; another account does not.
+    expect(await rate("a").take()).toBe(Math.ceil(interval));
+    expect(await rate("b").take()).toBe(0);
+    now += interval;
+    expect(await a.take()).toBe(0);
+    // A 429 with Retry-After pushes the pace back for every process.
+    await a.defer(now + 30_000);
+    expect(await rate("a").take()).toBe(30_000);
+    expect(
+      await new ProviderRate({
+        redis: h.redis,
+        prefix: h.config.prefix,
+        apiKey: "a",
+        rpm: 0,
+      }).take(),
+    ).toBe(0);
+  });
+
+  it("keeps three worker processes under the provider's create rate: no create gets a 429", async () => {
+    h = await createHarness({
+      env: { VEOQ_PROVIDER_RPM: "240" },
+      simulator: {
+        rateLimit: { requestsPerSecond: 4, burst: 2, retryAfterSeconds: 1, scope: "creates" },
+      },
+    });
+    await h.start();
+    await h.start();
+    await h.start();
+    const lines = Array.from({ length: 12 }, (_, i) => liteLine(`item-${i}`));
+    await h.enqueue(await h.writeManifest(lines));
+    await h.waitForBatch("b1", 60_000);
+    expect((await h.store.getBatch("b1"))?.counts.completed).toBe(12);
+    expect(h.simulator.stats().creates.rejected["429"] ?? 0).toBe(0);
   });
 });
 

@@ -5,6 +5,7 @@ import type { VeoqQueues } from "../jobs/queues.ts";
 import type { PollPolicySettings } from "../policy/poll-policy.ts";
 import type { BatchStore } from "../records/batch-store.ts";
 import type { DurationHistory } from "../records/duration-history.ts";
+import type { ProviderRate } from "../records/provider-rate.ts";
 import type { ProviderSlots } from "../records/provider-slots.ts";
 import type { PipelineObserver } from "./pipeline-observer.ts";
 
@@ -41,6 +42,8 @@ export interface PipelineContext {
   observer: PipelineObserver;
   /** Tasks in flight at the provider, capped per API key across processes. */
   slots: ProviderSlots;
+  /** Creates per minute per API key, paced across processes (VEOQ_PROVIDER_RPM). */
+  rate: ProviderRate;
   /** Local images already read by this process, reused while unchanged. */
   imageCache: ImageFileCache;
   /** Past render times per task shape, shared by every worker through Redis. */

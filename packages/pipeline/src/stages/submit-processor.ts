@@ -59,6 +59,13 @@ async function submit(
       }
       throw error;
     }
+    // Paced last, right before the request, so the spacing holds where the provider counts it.
+    const rateWaitMs = await context.rate.take();
+    if (rateWaitMs > 0) {
+      await context.slots.release(holder);
+      await context.queues.submit.rateLimit(rateWaitMs);
+      throw new RateLimitError();
+    }
     data = { ...data, trace: { ...data.trace, submitAttempts: data.trace.submitAttempts + 1 } };
     let taskId: string;
     try {
@@ -173,6 +180,7 @@ async function handleCreateFailure(
         return new RateLimitError();
       }
       log.warn({ waitMs, limitScope: error.limitScope }, "provider rate limit: submit queue waits");
+      await context.rate.defer(context.now() + waitMs);
       await context.queues.submit.rateLimit(waitMs);
       return new RateLimitError();
     }
