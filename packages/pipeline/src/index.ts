@@ -1,5 +1,14 @@
 export type { Redis } from "ioredis";
 export { expiryPriority } from "./jobs/download-outputs.ts";
+export {
+  FairShare,
+  fairPriority,
+  isPriorityLevel,
+  LEVEL_OFFSET,
+  MAX_JOB_PRIORITY,
+  PRIORITY_LEVELS,
+  type PriorityLevel,
+} from "./jobs/fair-share.ts";
 export * from "./jobs/job-data.ts";
 export {
   downloadJobId,
@@ -12,6 +21,7 @@ export { QUEUE_NAMES, QUEUE_ROLES, type QueueRole } from "./jobs/queue-names.ts"
 export { createQueues, type VeoqQueues } from "./jobs/queues.ts";
 export { type BatchOverview, overviewOf } from "./operations/batch-overview.ts";
 export { batchResults, type ResultLine } from "./operations/batch-results.ts";
+export { changeBatchPriority, type PriorityChange } from "./operations/change-priority.ts";
 export {
   defaultBatchId,
   EnqueueError,

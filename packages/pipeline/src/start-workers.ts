@@ -4,6 +4,7 @@ import { ImageFileCache } from "@veoq/manifest";
 import { createProviderClient, type ProviderClient } from "@veoq/provider-client";
 import { Worker } from "bullmq";
 import type { Redis } from "ioredis";
+import { FairShare } from "./jobs/fair-share.ts";
 import { QUEUE_NAMES, type QueueRole } from "./jobs/queue-names.ts";
 import { createQueues } from "./jobs/queues.ts";
 import { DEFAULT_POLL_POLICY } from "./policy/poll-policy.ts";
@@ -123,6 +124,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       rpm: config.providerRpm,
       now: options.now ?? Date.now,
     }),
+    fairShare: new FairShare(commands, config.prefix),
     imageCache: new ImageFileCache(),
     durationHistory: new DurationHistory(commands, config.prefix),
   };

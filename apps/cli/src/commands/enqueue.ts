@@ -1,6 +1,6 @@
 import path from "node:path";
 import { escapeControlCharacters, formatLineReport, type LineReport } from "@veoq/manifest";
-import { describeRedisUrl, enqueueManifest } from "@veoq/pipeline";
+import { describeRedisUrl, enqueueManifest, type PriorityLevel } from "@veoq/pipeline";
 import type { Command } from "commander";
 import { loadConfig } from "../env.ts";
 import { createProgressDisplay } from "../progress-display.ts";
@@ -10,6 +10,7 @@ import {
   RedisUnreachableError,
 } from "../queue-session.ts";
 import { EXIT_OK, EXIT_PROBLEM, runAction } from "../run-action.ts";
+import { parsePriorityLevel } from "./priority.ts";
 
 /** Invalid lines kept for the --json summary; the rest are only counted. */
 const MAX_REPORTED_INVALID = 1000;
@@ -18,6 +19,7 @@ interface EnqueueFlags {
   batch?: string;
   json?: boolean;
   skipInvalid?: boolean;
+  priority?: PriorityLevel;
 }
 
 export function registerEnqueueCommand(program: Command): void {
@@ -29,6 +31,11 @@ export function registerEnqueueCommand(program: Command): void {
     .argument("<manifest>", "JSONL manifest")
     .option("--batch <id>", "batch id (default: manifest name + hash of its path)")
     .option("--skip-invalid", "enqueue the valid lines even if some lines are invalid")
+    .option(
+      "--priority <level>",
+      "share of the provider's slots: high, normal (default) or low; batches of one level take turns",
+      parsePriorityLevel,
+    )
     .option("--json", "print one JSON summary object")
     .action(
       runAction(async (manifest: string, flags: EnqueueFlags) => {
@@ -45,6 +52,7 @@ export function registerEnqueueCommand(program: Command): void {
             manifestPath: manifest,
             ...(flags.batch === undefined ? {} : { batchId: flags.batch }),
             skipInvalid: flags.skipInvalid === true,
+            ...(flags.priority === undefined ? {} : { priority: flags.priority }),
             queues: session.queues,
             store: session.store,
             submitAttempts: config.submitAttempts,

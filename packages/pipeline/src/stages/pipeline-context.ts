@@ -1,6 +1,7 @@
 import type { Logger } from "@veoq/logging";
 import type { ImageFileCache } from "@veoq/manifest";
 import type { ProviderClient } from "@veoq/provider-client";
+import type { FairShare } from "../jobs/fair-share.ts";
 import type { VeoqQueues } from "../jobs/queues.ts";
 import type { PollPolicySettings } from "../policy/poll-policy.ts";
 import type { BatchStore } from "../records/batch-store.ts";
@@ -44,6 +45,8 @@ export interface PipelineContext {
   slots: ProviderSlots;
   /** Creates per minute per API key, paced across processes (VEOQ_PROVIDER_RPM). */
   rate: ProviderRate;
+  /** The virtual clock of the fair share of slots between batches. */
+  fairShare: FairShare;
   /** Local images already read by this process, reused while unchanged. */
   imageCache: ImageFileCache;
   /** Past render times per task shape, shared by every worker through Redis. */

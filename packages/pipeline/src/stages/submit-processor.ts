@@ -59,6 +59,8 @@ async function submit(
       }
       throw error;
     }
+    // The item's turn has come: batches enqueued from now on start level with it.
+    if (data.turn !== undefined) await context.fairShare.advance(data.turn);
     // Paced last, right before the request, so the spacing holds where the provider counts it.
     const rateWaitMs = await context.rate.take();
     if (rateWaitMs > 0) {
