@@ -21,6 +21,7 @@ export { QUEUE_NAMES, QUEUE_ROLES, type QueueRole } from "./jobs/queue-names.ts"
 export { createQueues, type VeoqQueues } from "./jobs/queues.ts";
 export { type BatchOverview, overviewOf } from "./operations/batch-overview.ts";
 export { batchResults, type ResultLine } from "./operations/batch-results.ts";
+export { type BatchScheduling, batchSchedulingOf } from "./operations/batch-scheduling.ts";
 export { changeBatchPriority, type PriorityChange } from "./operations/change-priority.ts";
 export {
   defaultBatchId,

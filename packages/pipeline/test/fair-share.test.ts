@@ -2,6 +2,7 @@ import { Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import {
+  batchSchedulingOf,
   changeBatchPriority,
   enqueueManifest,
   FairShare,
@@ -9,6 +10,7 @@ import {
   LEVEL_OFFSET,
   MAX_JOB_PRIORITY,
   type PriorityLevel,
+  ProviderSlots,
   QUEUE_NAMES,
 } from "../src/index.ts";
 import { createHarness, type Harness, liteLine } from "./pipeline-harness.ts";
@@ -91,6 +93,22 @@ describe("fair share of slots between batches (real Redis)", () => {
     expect(new Set(taken.slice(0, 6))).toEqual(new Set(["high", "later"]));
     expect(taken.slice(6, 16).every((b) => b === "normal")).toBe(true);
     expect(taken.slice(16)).toEqual(["low", "low", "low"]);
+  });
+
+  it("reports each batch's priority and its share of the slots held", async () => {
+    h = await createHarness();
+    await enqueue("a", 1, "high");
+    const slots = new ProviderSlots({
+      redis: h.redis,
+      prefix: h.config.prefix,
+      apiKey: "k",
+      maxInFlight: 8,
+    });
+    for (const holder of ["a~x~0", "a~y~0", "a~z~0", "b~x~0"]) await slots.acquire(holder);
+    const scheduling = await batchSchedulingOf(h.store, h.queues, ["a", "b", "c"]);
+    expect(scheduling.get("a")).toEqual({ priority: "high", slots: 3, slotShare: 0.75 });
+    expect(scheduling.get("b")).toEqual({ priority: "normal", slots: 1, slotShare: 0.25 });
+    expect(scheduling.get("c")).toEqual({ priority: "normal", slots: 0, slotShare: 0 });
   });
 
   it("restarts the virtual clock when the submit queue is empty at an enqueue", async () => {

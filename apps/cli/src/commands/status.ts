@@ -1,4 +1,10 @@
-import { type BatchOverview, credentialsStopReason, overviewOf } from "@veoq/pipeline";
+import {
+  type BatchOverview,
+  type BatchScheduling,
+  batchSchedulingOf,
+  credentialsStopReason,
+  overviewOf,
+} from "@veoq/pipeline";
 import type { Command } from "commander";
 import { formatBatch } from "../batch-text.ts";
 import { loadConfig } from "../env.ts";
@@ -15,9 +21,18 @@ const WATCH_INTERVAL_MS = 1000;
 async function collect(session: QueueSession, batchId: string | undefined) {
   const ids = batchId === undefined ? await session.store.listBatchIds(50) : [batchId];
   const now = Date.now();
-  const batches: BatchOverview[] = [];
+  const batches: (BatchOverview & { scheduling?: BatchScheduling })[] = [];
   for (const batch of await Promise.all(ids.map((id) => session.store.getBatch(id)))) {
     if (batch) batches.push(overviewOf(batch, now));
+  }
+  const scheduling = await batchSchedulingOf(
+    session.store,
+    session.queues,
+    batches.map((b) => b.id),
+  );
+  for (const batch of batches) {
+    const entry = scheduling.get(batch.id);
+    if (entry !== undefined) batch.scheduling = entry;
   }
   if (batchId !== undefined && batches.length === 0) {
     throw new UsageError(
@@ -48,7 +63,15 @@ function render(snapshot: Awaited<ReturnType<typeof collect>>): string {
     lines.push("!! the submit queue is paused (`pnpm veoq resume` resumes it)");
   }
   if (snapshot.batches.length === 0) lines.push("no batches yet (`pnpm veoq enqueue <manifest>`)");
-  for (const batch of snapshot.batches) lines.push(...formatBatch(batch));
+  for (const batch of snapshot.batches) {
+    lines.push(...formatBatch(batch));
+    const s = batch.scheduling;
+    if (s !== undefined && !batch.finished) {
+      lines.push(
+        `  priority ${s.priority}, ${s.slots} provider slot(s) held (${Math.round(100 * s.slotShare)} % of those in use)`,
+      );
+    }
+  }
   for (const [name, counts] of Object.entries(snapshot.queues)) {
     lines.push(
       `queue ${name.padEnd(8)} ${
