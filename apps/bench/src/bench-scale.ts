@@ -1,3 +1,4 @@
+import type { FairShareScenario } from "./fair-share-cost.ts";
 import type { RoleConcurrency } from "./run-veoq-batch.ts";
 import type { RateScenario, SchedulingScenario } from "./scheduling-cost.ts";
 
@@ -15,6 +16,8 @@ export interface BenchScale {
   scheduling: readonly SchedulingScenario[];
   /** A batch under the provider's create rate (real minutes, as the provider counts). */
   rate: RateScenario;
+  /** A small batch behind a big one, and alone. */
+  fairShare: FairShareScenario;
   /** veoq's defaults (VEOQ_*_CONCURRENCY), used by both sides. */
   concurrency: RoleConcurrency;
 }
@@ -32,11 +35,12 @@ export const FULL_SCALE: BenchScale = {
   scheduling: [
     { model: "veo-3.1-generate-img2video", items: 200, maxConcurrent: 20, timeScale: 0.05 },
     { model: "veo-3.1-lite-firstlastframe", items: 200, maxConcurrent: 20, timeScale: 0.05 },
-    { model: "veo-3.1-generate-img2video", items: 100, maxConcurrent: 5, timeScale: 0.05 },
+    { model: "veo-3.1-lite-firstlastframe", items: 100, maxConcurrent: 5, timeScale: 0.05 },
     { model: "veo-3.1-lite-firstlastframe", items: 500, maxConcurrent: 50, timeScale: 0.05 },
     { model: "veo-3.1-lite-firstlastframe", items: 100, maxConcurrent: 20, timeScale: 0.25 },
   ],
-  rate: { items: 100, rpm: 50, timeScale: 0.05 },
+  rate: { items: 60, rpm: 50, timeScale: 0.05 },
+  fairShare: { bigItems: 400, smallItems: 10, maxConcurrent: 20, timeScale: 0.05 },
   concurrency: CONCURRENCY,
 };
 
@@ -52,5 +56,6 @@ export const QUICK_SCALE: BenchScale = {
     { model: "veo-3.1-lite-firstlastframe", items: 100, maxConcurrent: 10, timeScale: 0.05 },
   ],
   rate: { items: 30, rpm: 50, timeScale: 0.05 },
+  fairShare: { bigItems: 200, smallItems: 10, maxConcurrent: 10, timeScale: 0.05 },
   concurrency: CONCURRENCY,
 };

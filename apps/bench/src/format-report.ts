@@ -13,7 +13,7 @@ const f = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed
 
 /** The report as a plain-text (and Markdown) table. */
 export function formatReport(report: BenchReport): string {
-  const { pipeline, polling, memory, scheduling } = report;
+  const { pipeline, polling, memory, scheduling, fairShare } = report;
   const rows: Row[] = [];
   if (pipeline !== undefined) {
     rows.push({
@@ -67,8 +67,11 @@ export function formatReport(report: BenchReport): string {
       rows.push({
         figure: `scheduling.makespan_ratio (${run.model.replace("veo-3.1-", "")}, N=${run.items}, K=${run.maxConcurrent}, scale ${run.timeScale})`,
         veoq: `${f(run.makespan_ratio, 3)} (${f(run.makespan_s, 0)} s / ${f(run.bound_s, 0)} s)`,
-        baseline: "",
-        ratio: "",
+        baseline:
+          run.baseline === undefined
+            ? ""
+            : `${f(run.baseline.makespan_ratio, 3)} (static K, 5 s polls)`,
+        ratio: run.baseline === undefined ? "" : f(run.makespan_s / run.baseline.makespan_s, 2),
         goal: "<= 1.10",
         met: run.makespan_ratio <= 1.1,
       });
@@ -83,6 +86,16 @@ export function formatReport(report: BenchReport): string {
       ratio: "",
       goal: "< 1 %",
       met: rate.rate_429_fraction < 0.01,
+    });
+  }
+  if (fairShare !== undefined) {
+    rows.push({
+      figure: `scheduling.small_batch_wait_s (${fairShare.smallItems} items behind ${fairShare.bigItems}, K=${fairShare.maxConcurrent})`,
+      veoq: f(fairShare.small_batch_wait_s, 0),
+      baseline: `${f(fairShare.small_batch_alone_wait_s, 0)} alone`,
+      ratio: "",
+      goal: `<= ~${2 * fairShare.round_s} s (a round or two of turnover)`,
+      met: fairShare.small_batch_wait_s <= 2 * fairShare.round_s,
     });
   }
   if (memory !== undefined) {

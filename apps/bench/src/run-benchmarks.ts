@@ -4,6 +4,7 @@ import path from "node:path";
 import { startLocalRedis } from "@veoq/local-redis";
 import type { BenchScale } from "./bench-scale.ts";
 import { describeMachine, type Machine } from "./describe-machine.ts";
+import { type FairShareCost, measureFairShare } from "./fair-share-cost.ts";
 import { type MemoryCost, measureMemoryCost } from "./memory-cost.ts";
 import { measurePipelineOverhead, type PipelineOverhead } from "./pipeline-overhead.ts";
 import { measurePollingCost, type PollingCost } from "./polling-cost.ts";
@@ -22,6 +23,7 @@ export interface BenchReport {
   polling?: PollingCost;
   memory?: MemoryCost;
   scheduling?: SchedulingCost;
+  fairShare?: FairShareCost;
 }
 
 /** Runs every measurement against a private Redis on a free port; `log` gets progress lines. */
@@ -74,6 +76,7 @@ export async function runBenchmarks(
         redisUrl: redis.url,
         scenarios: scale.scheduling,
         rate: scale.rate,
+        baselinePollSeconds: 5,
         onRate: (run) =>
           log(
             `  rate: ${run.items} creates at ${run.rpm} RPM: ${run.creates_429} of ${run.creates} create requests got 429 (${(100 * run.rate_429_fraction).toFixed(2)} %), ${run.creates_per_minute.toFixed(1)} creates/min (${run.seconds.toFixed(0)} s)`,
@@ -81,9 +84,21 @@ export async function runBenchmarks(
         concurrency: scale.concurrency,
         onRun: (run) =>
           log(
-            `  ${run.model} N=${run.items} K=${run.maxConcurrent} scale ${run.timeScale}: makespan ${run.makespan_s.toFixed(0)} s / bound ${run.bound_s.toFixed(0)} s = ${run.makespan_ratio.toFixed(3)}, idle while waiting ${run.idle_while_waiting_s.toFixed(0)} s/slot; 429s/create ${run.create_429_fraction.toFixed(3)}, ${run.polls_per_task.toFixed(2)} polls/task, lag ${run.lag_mean_s.toFixed(1)} s (${run.seconds.toFixed(0)} s)`,
+            `  ${run.model} N=${run.items}${run.baseline === undefined ? "" : ` [static baseline ${run.baseline.makespan_ratio.toFixed(3)}, ${run.baseline.polls_per_task.toFixed(2)} polls/task]`} K=${run.maxConcurrent} scale ${run.timeScale}: makespan ${run.makespan_s.toFixed(0)} s / bound ${run.bound_s.toFixed(0)} s = ${run.makespan_ratio.toFixed(3)}, idle while waiting ${run.idle_while_waiting_s.toFixed(0)} s/slot; 429s/create ${run.create_429_fraction.toFixed(3)}, ${run.polls_per_task.toFixed(2)} polls/task, lag ${run.lag_mean_s.toFixed(1)} s (${run.seconds.toFixed(0)} s)`,
           ),
       });
+    }
+    if (sections.includes("scheduling")) {
+      const fair = scale.fairShare;
+      log(`fair share: ${fair.smallItems} items behind ${fair.bigItems}, K=${fair.maxConcurrent}`);
+      report.fairShare = await measureFairShare({
+        redisUrl: redis.url,
+        scenario: fair,
+        concurrency: scale.concurrency,
+      });
+      log(
+        `  small batch created within ${report.fairShare.small_batch_wait_s.toFixed(0)} s behind the big batch, ${report.fairShare.small_batch_alone_wait_s.toFixed(0)} s alone (a round of slot turnover is about ${report.fairShare.round_s} s)`,
+      );
     }
     if (sections.includes("memory")) {
       log(`memory: ${scale.memoryJobs} jobs`);

@@ -4,6 +4,7 @@ import path from "node:path";
 import { type SimulatedTask, startSimulator } from "@veoq/simulator";
 import { spreadDuration, writeBenchManifest } from "./bench-manifest.ts";
 import { flushBenchRedis } from "./bench-redis.ts";
+import { runStaticBatch } from "./run-static-batch.ts";
 import { type RoleConcurrency, runVeoqBatch } from "./run-veoq-batch.ts";
 
 /** One batch run against a simulator that caps concurrent tasks at `maxConcurrent`. */
@@ -36,6 +37,15 @@ export interface SchedulingRun extends SchedulingScenario {
   lag_mean_s: number;
   /** Real seconds the run took. */
   seconds: number;
+  /** The static BullMQ baseline told K, polling every 5 s, on the same tasks (run next). */
+  baseline?: SchedulingBaselineRun;
+}
+
+export interface SchedulingBaselineRun {
+  makespan_s: number;
+  makespan_ratio: number;
+  polls_per_task: number;
+  seconds: number;
 }
 
 /** A batch against a simulator limiting creates to `rpm` per real minute, veoq paced at the same rpm. */
@@ -67,6 +77,8 @@ export interface SchedulingCostOptions {
   scenarios: readonly SchedulingScenario[];
   rate?: RateScenario;
   onRate?: (run: RateRun) => void;
+  /** Poll interval of the static baseline (provider s); 0 skips the baseline. */
+  baselinePollSeconds: number;
   concurrency: RoleConcurrency;
   onRun?: (run: SchedulingRun) => void;
 }
@@ -186,11 +198,15 @@ export async function measureSchedulingCost(
           seconds: batch.seconds,
         };
         runs.push(run);
-        options.onRun?.(run);
       } finally {
         await simulator.close();
         await rm(path.join(dir, "output"), { recursive: true, force: true });
       }
+      const run = runs[runs.length - 1] as SchedulingRun;
+      if (options.baselinePollSeconds > 0) {
+        run.baseline = await measureBaseline(options, scenario, manifestPath, index);
+      }
+      options.onRun?.(run);
     }
     const cost: SchedulingCost = {
       runs,
@@ -204,6 +220,48 @@ export async function measureSchedulingCost(
   } finally {
     await rm(dir, { recursive: true, force: true });
     await flushBenchRedis(options.redisUrl);
+  }
+}
+
+/** The static-concurrency BullMQ baseline on the same manifest and simulator settings. */
+async function measureBaseline(
+  options: SchedulingCostOptions,
+  scenario: SchedulingScenario,
+  manifestPath: string,
+  index: number,
+): Promise<SchedulingBaselineRun> {
+  await flushBenchRedis(options.redisUrl);
+  const simulator = await startSimulator({
+    timeScale: scenario.timeScale,
+    maxConcurrentTasks: scenario.maxConcurrent,
+    fileSizeBytes: 512,
+    seed: index + 1,
+  });
+  try {
+    const batch = await runStaticBatch({
+      redisUrl: options.redisUrl,
+      prefix: "{bench-static}",
+      baseUrl: simulator.url,
+      apiKey: "sim-key",
+      manifestPath,
+      concurrency: scenario.maxConcurrent,
+      pollSeconds: options.baselinePollSeconds,
+      timeScale: scenario.timeScale,
+      timeoutMs: 30 * 60_000,
+    });
+    const figures = schedulingFigures(
+      simulator.tasks(),
+      scenario.maxConcurrent,
+      scenario.timeScale,
+    );
+    return {
+      makespan_s: figures.makespan_s,
+      makespan_ratio: figures.makespan_ratio,
+      polls_per_task: figures.polls_per_task,
+      seconds: batch.seconds,
+    };
+  } finally {
+    await simulator.close();
   }
 }
 
