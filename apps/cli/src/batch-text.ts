@@ -1,25 +1,87 @@
-import type { BatchOverview } from "@veoq/pipeline";
+import { type BatchJson, countOf, formatDuration, formatThroughput } from "@veoq/report";
 
-/** A fixed-width text progress bar: `[#######.............] 35%`. */
-export function textBar(percent: number, width = 24): string {
+/** A text progress bar: `[#######.............]`. */
+export function textBar(percent: number, width: number): string {
   const filled = Math.round((Math.max(0, Math.min(100, percent)) / 100) * width);
-  return `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${String(percent).padStart(3)}%`;
+  return `[${"#".repeat(filled)}${".".repeat(width - filled)}]`;
 }
 
-export function formatDuration(seconds: number): string {
-  const s = Math.round(seconds);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+/** Cuts a line to `width` columns, marking the cut with "…". */
+export function fitToWidth(line: string, width: number): string {
+  return line.length <= width ? line : `${line.slice(0, Math.max(0, width - 1))}…`;
 }
 
-/** The lines `veoq status` prints for one batch. */
-export function formatBatch(batch: BatchOverview): string[] {
+export interface BatchTextOptions {
+  /** Terminal columns; lines are cut to fit. Default 100. */
+  width?: number;
+}
+
+const BAR_MIN = 10;
+const BAR_MAX = 30;
+
+/** The lines `veoq status` and the demo print for one batch, each at most `width` columns. */
+export function formatBatch(batch: BatchJson, options: BatchTextOptions = {}): string[] {
+  const width = options.width ?? 100;
   const c = batch.counts;
-  return [
-    `${batch.id}  ${textBar(batch.percent)}  ${batch.done}/${batch.total} final  ${formatDuration(batch.elapsedSeconds)}  ${batch.itemsPerSecond.toFixed(2)} items/s${batch.finished ? "  (finished)" : ""}`,
+  const timing = [
+    `${batch.done}/${batch.total} final`,
+    `elapsed ${formatDuration(batch.elapsed_seconds)}`,
+    formatThroughput(batch.items_per_second),
+    batch.finished
+      ? "finished"
+      : batch.eta_seconds === null
+        ? "ETA –"
+        : `ETA ${formatDuration(batch.eta_seconds)}`,
+  ].join("  ");
+  const percent = `${String(batch.percent).padStart(3)}%`;
+  const fixed = `${batch.batch_id}  []  ${percent}  ${timing}`.length;
+  const barWidth = Math.max(BAR_MIN, Math.min(BAR_MAX, width - fixed));
+  const lines = [
+    `${batch.batch_id}  ${textBar(batch.percent, barWidth)} ${percent}  ${timing}`,
     `  queued ${c.queued}  processing ${c.processing}  downloading ${c.downloading}  completed ${c.completed}  failed ${c.failed}` +
-      (batch.possibleDuplicates > 0 ? `  possible duplicates ${batch.possibleDuplicates}` : "") +
+      (batch.possible_duplicates > 0 ? `  possible duplicates ${batch.possible_duplicates}` : "") +
       (batch.resubmits > 0 ? `  resubmits ${batch.resubmits}` : ""),
   ];
+  return lines.map((line) => fitToWidth(line, width));
+}
+
+/** What to run next for a batch: look at and retry its failures, or collect its results. */
+export function nextStep(batch: BatchJson): string | undefined {
+  const id = batch.batch_id;
+  if (batch.counts.failed > 0) {
+    return `${batch.counts.failed} failed: \`veoq results ${id} --status failed\`, \`veoq retry ${id}\``;
+  }
+  if (batch.finished) {
+    return `all ${countOf(batch.total, "item")} completed: \`veoq results ${id} --out results.jsonl\``;
+  }
+  return undefined;
+}
+
+/** A failed item as the demo lists it. */
+export interface FailedItemLine {
+  custom_id: string;
+  error_kind: string | null;
+  error_message: string | null;
+  /** The manifest asked for this failure (a `[sim:fail]` prompt marker). */
+  planned: boolean;
+}
+
+/** A small table of failed items: custom_id, error kind, reason. */
+export function formatFailedItems(items: readonly FailedItemLine[], width = 100): string[] {
+  if (items.length === 0) return [];
+  const rows = items.map((item) => [
+    item.custom_id,
+    item.error_kind ?? "–",
+    `${item.error_message ?? "–"}${item.planned ? "  (planned: [sim:fail] marker)" : ""}`,
+  ]);
+  const header = ["custom_id", "kind", "reason"];
+  const widths = [0, 1].map((i) =>
+    Math.max(header[i]?.length ?? 0, ...rows.map((r) => r[i]?.length ?? 0)),
+  );
+  const row = (cells: string[]) =>
+    fitToWidth(
+      `  ${(cells[0] ?? "").padEnd(widths[0] ?? 0)}  ${(cells[1] ?? "").padEnd(widths[1] ?? 0)}  ${cells[2] ?? ""}`,
+      width,
+    );
+  return [`failed     ${countOf(items.length, "item")}:`, row(header), ...rows.map(row)];
 }

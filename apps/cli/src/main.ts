@@ -1,7 +1,16 @@
+import { readFileSync } from "node:fs";
 import { Command, CommanderError, type Command as CommandType } from "commander";
-import { EXIT_USAGE } from "./run-action.ts";
+import { EXIT_OK, EXIT_USAGE } from "./run-action.ts";
 
 type Register = (program: CommandType) => void;
+
+// A reader that went away (`veoq results B | head`) ends the command quietly: exit 0, no stack.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(EXIT_OK);
+    throw error;
+  });
+}
 
 /**
  * Every command, in help order, loaded on demand: `veoq enqueue` does not load the dashboard,
@@ -21,10 +30,25 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   mock: async () => (await import("./commands/mock.ts")).registerMockCommand,
 };
 
+/** package.json sits one folder up from both src/main.ts and the bundled dist/veoq.js. */
+const { version } = JSON.parse(
+  readFileSync(new URL("../package.json", import.meta.url), "utf8"),
+) as { version: string };
+
 const program = new Command("veoq")
   .description("Durable bulk rendering of AI videos through the jiekou.ai Veo 3.1 API")
+  .version(version, "-V, --version", "print the version")
   .showHelpAfterError()
   .exitOverride();
+
+// Bare `veoq` is a usage error: the help goes to stderr and the exit code is 2.
+if (process.argv.length <= 2) {
+  for (const register of await Promise.all(Object.values(COMMANDS).map((load) => load()))) {
+    register(program);
+  }
+  process.stderr.write(program.helpInformation());
+  process.exit(EXIT_USAGE);
+}
 
 // The named command alone when there is one; all of them for help and for usage errors.
 const named = process.argv[2];

@@ -1,6 +1,7 @@
 import { ConfigError } from "@veoq/config";
 import { ManifestFileError } from "@veoq/manifest";
 import { EnqueueError } from "@veoq/pipeline";
+import { ListenError } from "./listen-error.ts";
 import { isRedisConnectionError, RedisUnreachableError } from "./queue-session.ts";
 
 /** Exit codes shared by every command: 0 ok, 1 the work found a problem, 2 the call itself was wrong. */
@@ -32,7 +33,11 @@ export function runAction<A extends unknown[]>(
       ) {
         process.stderr.write(`veoq: ${error.message}\n`);
         process.exitCode = EXIT_USAGE;
-      } else if (error instanceof RedisUnreachableError || error instanceof EnqueueError) {
+      } else if (
+        error instanceof RedisUnreachableError ||
+        error instanceof EnqueueError ||
+        error instanceof ListenError
+      ) {
         process.stderr.write(`veoq: ${error.message}\n`);
         process.exitCode = EXIT_PROBLEM;
       } else if (isRedisConnectionError(error)) {

@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { type Simulator, startSimulator } from "@veoq/simulator";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { simulatorTestEnv } from "./run-cli.ts";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const CLI = join(REPO_ROOT, "apps", "cli", "bin", "veoq.js");
@@ -41,19 +42,7 @@ describe("pipeline commands (enqueue, worker, status, results, retry, resume)", 
 
   beforeAll(async () => {
     simulator = await startSimulator({ timeScale: 0.01 });
-    env = {
-      ...process.env,
-      REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
-      VEOQ_PREFIX: prefix,
-      JIEKOU_BASE_URL: simulator.url,
-      JIEKOU_API_KEY: "sim-key",
-      VEOQ_TIME_SCALE: "0.01",
-      // The simulator limits no rate unless told; real-minute pacing would only slow this run.
-      VEOQ_PROVIDER_RPM: "0",
-      VEOQ_RETRY_BASE_MS: "50",
-      VEOQ_OUTPUT_DIR: join(dir, "out"),
-      LOG_LEVEL: "warn",
-    };
+    env = simulatorTestEnv(prefix, simulator.url, dir);
   });
 
   afterAll(async () => {
@@ -71,13 +60,13 @@ describe("pipeline commands (enqueue, worker, status, results, retry, resume)", 
     expect(first.code).toBe(0);
     expect(JSON.parse(first.stdout)).toMatchObject({
       batch_id: "cli1",
-      added: 12,
+      added: 13,
       already_present: 0,
       enqueued: true,
     });
     const again = await run(["enqueue", DEMO_MANIFEST, "--batch", "cli1"]);
     expect(again.code).toBe(0);
-    expect(again.stdout).toContain("batch cli1: 0 added, 12 already enqueued");
+    expect(again.stdout).toContain("batch cli1: 0 added, 13 already enqueued");
 
     worker = spawn(process.execPath, [CLI, "worker", "--concurrency", "8"], {
       cwd: REPO_ROOT,
@@ -91,18 +80,19 @@ describe("pipeline commands (enqueue, worker, status, results, retry, resume)", 
       .split("\n")
       .map((l) => JSON.parse(l));
     const last = snapshots.at(-1);
-    expect(last.batches[0]).toMatchObject({ id: "cli1", total: 12, finished: true });
-    expect(last.batches[0].counts.completed).toBe(12);
+    // The one line that carries `[sim:fail]` (i2v-07) fails for good; the rest complete.
+    expect(last.batches[0]).toMatchObject({ batch_id: "cli1", total: 13, finished: true });
+    expect(last.batches[0].counts).toMatchObject({ completed: 12, failed: 1 });
 
     const human = await run(["status", "cli1"]);
-    expect(human.stdout).toMatch(/cli1 +\[#+\] 100% {2}12\/12 final/);
+    expect(human.stdout).toMatch(/cli1 +\[#+\] +100% {2}13\/13 final/);
 
     const results = await run(["results", "cli1"]);
     const rows = results.stdout
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l));
-    expect(rows).toHaveLength(12);
+    expect(rows).toHaveLength(13);
     const multi = rows.find((r) => r.custom_id === "i2v-05");
     expect(multi).toMatchObject({
       status: "completed",
@@ -116,7 +106,7 @@ describe("pipeline commands (enqueue, worker, status, results, retry, resume)", 
 
     const retry = await run(["retry", "cli1"]);
     expect(retry.code).toBe(0);
-    expect(retry.stdout).toContain("0 failed items re-queued");
+    expect(retry.stdout).toContain("1 failed item re-queued");
 
     const resume = await run(["resume"]);
     expect(resume.stdout).toContain("submit queue was not paused");

@@ -1,4 +1,5 @@
 import { parseConfig, type VeoqConfig } from "@veoq/config";
+import { parsePort, parseWorkerRoles, WORKER_ROLES_RULE } from "@veoq/metrics";
 import { QUEUE_ROLES, type QueueRole } from "@veoq/pipeline";
 
 /** The standalone worker's settings: the shared config plus the process's own variables. */
@@ -21,23 +22,18 @@ export class WorkerEnvironmentError extends Error {
 export function loadWorkerEnvironment(env: NodeJS.ProcessEnv = process.env): WorkerEnvironment {
   const config = parseConfig(env);
   const rolesRaw = env.VEOQ_WORKER_ROLES?.trim() || QUEUE_ROLES.join(",");
-  const roles = rolesRaw.split(",").map((r) => r.trim());
-  if (roles.some((r) => !(QUEUE_ROLES as readonly string[]).includes(r))) {
-    throw new WorkerEnvironmentError(
-      `VEOQ_WORKER_ROLES must be a comma-separated list of ${QUEUE_ROLES.join(", ")}`,
-    );
+  const roles = parseWorkerRoles(rolesRaw);
+  if (roles === undefined) {
+    throw new WorkerEnvironmentError(`VEOQ_WORKER_ROLES must be ${WORKER_ROLES_RULE}`);
   }
   const portRaw = env.VEOQ_METRICS_PORT?.trim();
-  const metricsPort = portRaw ? Number(portRaw) : undefined;
-  if (
-    metricsPort !== undefined &&
-    !(Number.isInteger(metricsPort) && metricsPort >= 0 && metricsPort <= 65_535)
-  ) {
+  const metricsPort = portRaw ? parsePort(portRaw) : undefined;
+  if (portRaw && metricsPort === undefined) {
     throw new WorkerEnvironmentError("VEOQ_METRICS_PORT must be a port number 0-65535");
   }
   return {
     config,
-    roles: roles as QueueRole[],
+    roles,
     metricsPort,
     metricsHost: env.VEOQ_METRICS_HOST?.trim() || "127.0.0.1",
   };

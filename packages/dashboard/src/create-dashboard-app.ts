@@ -1,3 +1,4 @@
+import { parseConfig } from "@veoq/config";
 import type { Logger } from "@veoq/logging";
 import {
   checkReadiness,
@@ -6,24 +7,30 @@ import {
   readinessText,
   registerQueueDepthMetrics,
 } from "@veoq/metrics";
-import type { BatchStore, VeoqQueues } from "@veoq/pipeline";
+import type { BatchStore, RetryPlan, VeoqQueues } from "@veoq/pipeline";
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
 import { type AllowedHosts, allowedHostsFor, requireAllowedHost } from "./allowed-hosts.ts";
+import { toBatchViewJson, toOverviewJson, toRetryApiJson, toSearchJson } from "./api-json.ts";
 import { type DashboardCredentials, requireBasicAuth } from "./basic-auth.ts";
+import { BATCH_PAGE_SCRIPT } from "./batch-page-script.ts";
 import { createBullBoardRouter } from "./bull-board-router.ts";
 import { createDashboardEndpoints } from "./dashboard-endpoints.ts";
 import { htmlRoute, jsonRoute } from "./endpoint-renderers.ts";
+import { itemDetailJson, itemPageJson, retryPlanJson, retrySummaryJson } from "./item-json.ts";
 import type { DashboardSource } from "./read-batches.ts";
 import type { RedisOutageLog } from "./redis-outage-log.ts";
+import { BATCH_PAGE_SCRIPT_PATH, renderBatchPage } from "./render-batch-page.ts";
+import { renderItemPage } from "./render-item-page.ts";
 import {
   type PageContext,
-  renderBatchPage,
   renderMessagePage,
   renderOverviewPage,
   renderSearchPage,
 } from "./render-pages.ts";
+import { renderRetryPage } from "./render-retry-page.ts";
 import { sameOriginGuard } from "./same-origin-guard.ts";
 import { securityHeaders } from "./security-headers.ts";
+import { serveItemFile } from "./serve-item-file.ts";
 import type { StuckRule } from "./stuck-items.ts";
 
 /** Where Bull Board is mounted. */
@@ -41,9 +48,9 @@ export interface DashboardAppOptions {
    * only (startDashboard adds DASHBOARD_HOST and DASHBOARD_ALLOWED_HOSTS).
    */
   allowedHosts?: AllowedHosts;
-  /** Tries per create request given to re-submitted items (VEOQ_SUBMIT_ATTEMPTS). Default 8. */
+  /** Tries per create request given to re-submitted items (VEOQ_SUBMIT_ATTEMPTS). Default: the config's. */
   submitAttempts?: number;
-  /** When a task counts as stuck. Default poll deadline 1800 s, time scale 1. */
+  /** When a task counts as stuck. Default: the config's poll deadline and time scale. */
   stuckRule?: StuckRule;
   /**
    * Registry behind /metrics. Default: a new one with process metrics and queue depth. A
@@ -61,12 +68,27 @@ export interface DashboardAppOptions {
   batchLimit?: number;
   /** Failed items listed per batch on the overview. Default 10 (the batch page lists up to 500). */
   failedLimit?: number;
-  /** Seconds between automatic reloads of the overview and batch pages (0 = never). Default 30. */
+  /** Seconds between automatic reloads of the overview (0 = never). Default 30. */
   refreshSeconds?: number;
+  /**
+   * Seconds between the batch page's live updates of its item table and counts, read from the
+   * JSON API by a script, without reloading the page (0 = none). Default 5.
+   */
+  liveSeconds?: number;
+  /** Where items' files are saved (VEOQ_OUTPUT_DIR): the dashboard serves them. Default none (not served). */
+  outputDir?: string | undefined;
+  /**
+   * Estimated cost (USD) of a retry plan's re-submissions, shown before the retry pays. Default
+   * none: the summary says the cost is not estimated (a seam for the price table).
+   */
+  priceRetry?: (plan: RetryPlan) => Promise<number | undefined>;
   /** Longest wait for Redis per request (ms); then 503. Default 10000 (readiness: 2000). */
   redisTimeoutMs?: number;
   now?: () => number;
 }
+
+/** The config's defaults (no environment), for options not given. */
+const CONFIG_DEFAULTS = parseConfig({});
 
 /** Failed items listed on a batch's own page. */
 const DETAIL_FAILED_LIMIT = 500;
@@ -84,7 +106,10 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
   const source: DashboardSource = {
     store: options.store,
     queues: options.queues,
-    stuckRule: options.stuckRule ?? { pollDeadlineSeconds: 1800, timeScale: 1 },
+    stuckRule: options.stuckRule ?? {
+      pollDeadlineSeconds: CONFIG_DEFAULTS.pollDeadlineSeconds,
+      timeScale: CONFIG_DEFAULTS.timeScale,
+    },
     bullBoardPath: BULL_BOARD_PATH,
   };
   const page: PageContext = {
@@ -97,15 +122,17 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
     store: options.store,
     queues: options.queues,
     readOnly,
-    submitAttempts: options.submitAttempts ?? 8,
+    submitAttempts: options.submitAttempts ?? CONFIG_DEFAULTS.submitAttempts,
     batchLimit: options.batchLimit ?? 50,
     failedLimit: options.failedLimit ?? 10,
     detailFailedLimit: DETAIL_FAILED_LIMIT,
     redisTimeoutMs,
     now,
     logger: options.logger,
+    priceRetry: options.priceRetry,
     redisOutage: options.redisOutage,
   });
+  const liveSeconds = options.liveSeconds ?? 5;
 
   const app = express();
   app.disable("x-powered-by");
@@ -155,16 +182,60 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
       page,
     ),
   );
+  app.get(BATCH_PAGE_SCRIPT_PATH, (_request, response) => {
+    response.type("text/javascript").send(BATCH_PAGE_SCRIPT);
+  });
   app.get(
     "/batches/:id",
     htmlRoute(
-      endpoints.batch,
-      (batch, request) => renderBatchPage(batch, page, retryNotice(request)),
+      async (request) => {
+        const [batch, items] = await Promise.all([
+          endpoints.batch(request),
+          endpoints.items(request),
+        ]);
+        if (batch.kind !== "data") return batch;
+        if (items.kind !== "data") return items;
+        return { kind: "data", data: { batch: batch.data, items: items.data } };
+      },
+      ({ batch, items }, request) =>
+        renderBatchPage(batch, items, page, { notice: retryNotice(request), liveSeconds }),
       page,
     ),
   );
+  app.get(
+    "/batches/:id/items/:customId",
+    htmlRoute(endpoints.item, (detail) => renderItemPage(detail, page), page),
+  );
+  app.get(
+    "/batches/:id/items/:customId/files/:index",
+    serveItemFile(options.store, options.outputDir),
+  );
+  // The retry's summary page asks before paying; read-only dashboards refuse it like the post.
+  app.get(
+    "/batches/:id/retry",
+    htmlRoute(
+      async (request) => (readOnly ? { kind: "read-only" } : endpoints.retryPlan(request)),
+      (view) => renderRetryPage(view, page),
+      page,
+    ),
+  );
+  const retryBody = [
+    express.urlencoded({ extended: false, limit: "2kb" }),
+    express.json({ limit: "2kb" }),
+  ];
   app.post(
     "/batches/:id/retry",
+    ...retryBody,
+    (request, response, next) => {
+      // A post without the summary's agreed paid count (an old form, a hand-made post) is shown
+      // the summary first; nothing is re-queued.
+      const body = request.body as Record<string, unknown> | undefined;
+      if (!readOnly && body?.max_resubmits === undefined) {
+        response.redirect(303, `/batches/${encodeURIComponent(String(request.params.id))}/retry`);
+        return;
+      }
+      next();
+    },
     htmlRoute(
       endpoints.retry,
       (summary, request) => ({
@@ -178,10 +249,23 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
     htmlRoute(endpoints.search, ({ query, hits }) => renderSearchPage(query, hits, page), page),
   );
 
-  app.get("/api/batches", jsonRoute(endpoints.overview));
-  app.get("/api/batches/:id", jsonRoute(endpoints.batch));
-  app.post("/api/batches/:id/retry", jsonRoute(endpoints.retry));
-  app.get("/api/search", jsonRoute(endpoints.search));
+  app.get("/api/batches", jsonRoute(endpoints.overview, toOverviewJson));
+  app.get("/api/batches/:id", jsonRoute(endpoints.batch, toBatchViewJson));
+  app.get("/api/batches/:id/items", jsonRoute(endpoints.items, itemPageJson));
+  app.get("/api/batches/:id/items/:customId", jsonRoute(endpoints.item, itemDetailJson));
+  app.get(
+    "/api/batches/:id/retry-plan",
+    jsonRoute(endpoints.retryPlan, (view) => retryPlanJson(view.plan, view.estimatedCostUsd)),
+  );
+  app.post(
+    "/api/batches/:id/retry",
+    ...retryBody,
+    jsonRoute(endpoints.retry, (summary, request) => ({
+      ...toRetryApiJson(summary, String(request.params.id)),
+      plan: retryPlanJson(summary.plan),
+    })),
+  );
+  app.get("/api/search", jsonRoute(endpoints.search, toSearchJson));
 
   app.use((error: unknown, request: Request, response: Response, next: NextFunction) => {
     if (response.headersSent) {
@@ -217,7 +301,7 @@ function retryNotice(request: Request): string | undefined {
   if (!Number.isInteger(retried)) return undefined;
   const lost =
     Number.isInteger(missing) && missing > 0
-      ? `; ${missing} could not be retried (pnpm veoq retry says why)`
+      ? `; ${missing} could not be retried (veoq retry says why)`
       : "";
   return `${retried} failed item${retried === 1 ? "" : "s"} re-queued${lost}.`;
 }

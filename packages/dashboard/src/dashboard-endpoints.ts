@@ -2,6 +2,9 @@ import type { Logger } from "@veoq/logging";
 import { withTimeout } from "@veoq/metrics";
 import {
   type BatchStore,
+  planRetry,
+  type RetryPlan,
+  RetryPlanChangedError,
   type RetrySummary,
   retryFailedItems,
   type VeoqQueues,
@@ -14,8 +17,15 @@ import {
   readBatchView,
   readDashboardSnapshot,
 } from "./read-batches.ts";
+import {
+  type ItemPage,
+  type ItemRow,
+  itemPageQuery,
+  readItemPage,
+  readItemRow,
+} from "./read-items.ts";
 import type { RedisOutageLog } from "./redis-outage-log.ts";
-import { type SearchHit, searchItems } from "./search-items.ts";
+import { type JobLink, readJobLinks, type SearchHit, searchItems } from "./search-items.ts";
 
 /**
  * What an endpoint found, before it is rendered as HTML or JSON: the data, or one of the two
@@ -24,7 +34,9 @@ import { type SearchHit, searchItems } from "./search-items.ts";
 export type EndpointOutcome<T> =
   | { kind: "data"; data: T }
   | { kind: "not-found"; what: string; id: string }
-  | { kind: "read-only" };
+  | { kind: "read-only" }
+  /** The request no longer fits what is there (a retry would pay for more than agreed). */
+  | { kind: "conflict"; message: string; retryPlan?: RetryPlan };
 
 /** One endpoint's data, whatever the format it is shown in. */
 export type Endpoint<T> = (request: Request) => Promise<EndpointOutcome<T>>;
@@ -34,10 +46,32 @@ export interface SearchResult {
   hits: SearchHit[];
 }
 
+/** One item with its jobs still in the queues. */
+export interface ItemDetail {
+  batchId: string;
+  row: ItemRow;
+  jobs: JobLink[];
+}
+
+/** What a retry of a batch would do, and the choices that plan was made with. */
+export interface RetryPlanView {
+  plan: RetryPlan;
+  /** The re-submissions' estimated cost, when the dashboard has a price table (see priceRetry). */
+  estimatedCostUsd: number | undefined;
+}
+
 export interface DashboardEndpoints {
   overview: Endpoint<DashboardSnapshot>;
   batch: Endpoint<BatchView>;
-  /** Re-queues a batch's failed items (refused on a read-only dashboard). */
+  /** One page of a batch's items (`state`, `offset`, `limit`). */
+  items: Endpoint<ItemPage>;
+  item: Endpoint<ItemDetail>;
+  /** What a retry would do (`include_permanent`); touches nothing. */
+  retryPlan: Endpoint<RetryPlanView>;
+  /**
+   * Re-queues a batch's failed items as planned (`include_permanent`; `max_resubmits` refuses,
+   * with a conflict, a plan that now pays for more). Refused on a read-only dashboard.
+   */
   retry: Endpoint<RetrySummary>;
   search: Endpoint<SearchResult>;
 }
@@ -55,6 +89,8 @@ export interface DashboardEndpointsOptions {
   redisTimeoutMs: number;
   now: () => number;
   logger?: Logger | undefined;
+  /** Estimated cost (USD) of a retry plan's re-submissions; undefined: not estimated. */
+  priceRetry?: ((plan: RetryPlan) => Promise<number | undefined>) | undefined;
   /** Told when a read succeeds (ends a logged outage). */
   redisOutage?: RedisOutageLog | undefined;
 }
@@ -91,19 +127,82 @@ export function createDashboardEndpoints(options: DashboardEndpointsOptions): Da
       );
       return batch ? data(batch) : noBatch(id);
     },
+    items: async (request) => {
+      const id = batchId(request);
+      if ((await read(options.store.getBatch(id))) === undefined) return noBatch(id);
+      const query = itemPageQuery(request.query as Record<string, unknown>);
+      return data(await read(readItemPage(options.store, options.queues, id, query)));
+    },
+    item: async (request) => {
+      const id = batchId(request);
+      const customId = String(request.params.customId);
+      const row = await read(readItemRow(options.store, options.queues, id, customId));
+      if (!row) return { kind: "not-found", what: "item", id: `${id}/${customId}` };
+      const jobs = await read(readJobLinks(options.source, id, customId));
+      return data({ batchId: id, row, jobs });
+    },
+    retryPlan: async (request) => {
+      const id = batchId(request);
+      if ((await read(options.store.getBatch(id))) === undefined) return noBatch(id);
+      const plan = await read(
+        planRetry(options.store, id, { includePermanent: includePermanentOf(request) }),
+      );
+      return data({ plan, estimatedCostUsd: await options.priceRetry?.(plan) });
+    },
     retry: async (request) => {
       if (options.readOnly) return { kind: "read-only" };
       const id = batchId(request);
       if ((await read(options.store.getBatch(id))) === undefined) return noBatch(id);
-      const summary = await retryFailedItems(options.store, options.queues, id, {
-        submitAttempts: options.submitAttempts,
-      });
-      options.logger?.info({ batchId: id, ...summary }, "dashboard: failed items re-queued");
-      return data(summary);
+      try {
+        const summary = await retryFailedItems(options.store, options.queues, id, {
+          submitAttempts: options.submitAttempts,
+          includePermanent: includePermanentOf(request),
+          maxResubmits: maxResubmitsOf(request),
+        });
+        options.logger?.info(
+          {
+            batchId: id,
+            retried: summary.retried,
+            skipped: summary.skipped.length,
+            ...summary.plan.counts,
+            permanent: summary.plan.permanent,
+            includePermanent: summary.plan.includePermanent,
+          },
+          "dashboard: failed items re-queued",
+        );
+        return data(summary);
+      } catch (error) {
+        if (!(error instanceof RetryPlanChangedError)) throw error;
+        return { kind: "conflict", message: error.message, retryPlan: error.plan };
+      }
     },
     search: async (request) => {
       const query = typeof request.query.q === "string" ? request.query.q : "";
       return data({ query, hits: await read(searchItems(options.source, query)) });
     },
   };
+}
+
+/** A request's field from its form or JSON body, else its query string. */
+function fieldOf(request: Request, name: string): unknown {
+  const body: unknown = request.body;
+  if (body && typeof body === "object" && name in body) {
+    return (body as Record<string, unknown>)[name];
+  }
+  return request.query[name];
+}
+
+/** `include_permanent`: "1"/"true"/"on" (a checked box) or true. */
+function includePermanentOf(request: Request): boolean {
+  const value = fieldOf(request, "include_permanent");
+  return value === true || value === "1" || value === "true" || value === "on";
+}
+
+/** `max_resubmits`: the paid re-submissions agreed to, a whole number; undefined when absent. */
+function maxResubmitsOf(request: Request): number | undefined {
+  const value = fieldOf(request, "max_resubmits");
+  if (value === undefined || value === "") return undefined;
+  const n = typeof value === "number" ? value : Number(value);
+  // Anything else agrees to nothing: a malformed limit must not pay without one.
+  return Number.isSafeInteger(n) && n >= 0 ? n : 0;
 }

@@ -1,5 +1,6 @@
 import type { Request, RequestHandler } from "express";
 import type { Endpoint, EndpointOutcome } from "./dashboard-endpoints.ts";
+import { retryPlanJson } from "./item-json.ts";
 import { type PageContext, renderMessagePage } from "./render-pages.ts";
 
 /** How an HTML route shows an endpoint's data: a page, or a redirect (after a form post). */
@@ -15,10 +16,15 @@ export function htmlRoute<T>(
     const outcome = await endpoint(request);
     if (outcome.kind !== "data") {
       const refusal = refusalOf(outcome);
+      // A conflicting form post is shown again as a GET of the same path (its summary page).
+      const next =
+        outcome.kind === "conflict"
+          ? { href: request.originalUrl, text: "Review the new summary" }
+          : undefined;
       response
         .status(refusal.status)
         .type("html")
-        .send(renderMessagePage(refusal.title, refusal.message, page));
+        .send(renderMessagePage(refusal.title, refusal.message, page, next));
       return;
     }
     const shown = view(outcome.data, request);
@@ -27,16 +33,26 @@ export function htmlRoute<T>(
   };
 }
 
-/** An endpoint as JSON: the data as is, a refusal as `{ error }`. */
-export function jsonRoute<T>(endpoint: Endpoint<T>): RequestHandler {
+/**
+ * An endpoint as JSON: the data through `toJson` (the shared schema), a refusal as `{ error }` (a
+ * conflicting retry also with the new `plan`).
+ */
+export function jsonRoute<T>(
+  endpoint: Endpoint<T>,
+  toJson: (data: T, request: Request) => unknown = (data) => data,
+): RequestHandler {
   return async (request, response) => {
     const outcome = await endpoint(request);
     if (outcome.kind !== "data") {
       const refusal = refusalOf(outcome);
-      response.status(refusal.status).json({ error: refusal.error });
+      const plan =
+        outcome.kind === "conflict" && outcome.retryPlan
+          ? { plan: retryPlanJson(outcome.retryPlan) }
+          : {};
+      response.status(refusal.status).json({ error: refusal.error, ...plan });
       return;
     }
-    response.json(outcome.data);
+    response.json(toJson(outcome.data, request));
   };
 }
 
@@ -57,6 +73,14 @@ function refusalOf(outcome: Exclude<EndpointOutcome<unknown>, { kind: "data" }>)
       title: "Read-only",
       message: "This dashboard is read-only (DASHBOARD_READ_ONLY).",
       error: "read-only dashboard",
+    };
+  }
+  if (outcome.kind === "conflict") {
+    return {
+      status: 409,
+      title: "Nothing was retried",
+      message: `${outcome.message}: the batch's failures changed since its summary.`,
+      error: outcome.message,
     };
   }
   return {

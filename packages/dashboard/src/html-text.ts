@@ -8,17 +8,5 @@ export function escapeHtml(value: unknown): string {
     .replace(/'/g, "&#39;");
 }
 
-/** "42 s", "3 min 5 s", "2 h 10 min". */
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
-  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
-}
-
-/** Final items per minute, readable at any rate. */
-export function formatThroughput(itemsPerSecond: number): string {
-  const perMinute = itemsPerSecond * 60;
-  if (perMinute === 0) return "–";
-  return `${perMinute >= 10 ? Math.round(perMinute) : perMinute.toFixed(1)} items/min`;
-}
+/** Durations and rates are written one way everywhere: the CLI and the pages share them. */
+export { formatDuration, formatThroughput } from "@veoq/report";

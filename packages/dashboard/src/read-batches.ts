@@ -28,7 +28,7 @@ export interface FailedItem {
   errorKind: ItemErrorKind | undefined;
   /** The provider's message (or ours), as recorded when the item failed. */
   errorMessage: string | undefined;
-  failedStage: "submit" | "poll" | "download" | undefined;
+  failedStage: QueueRole | undefined;
   failedJobId: string | undefined;
   /** Bull Board's page of the failed job, when known. */
   jobUrl: string | undefined;
@@ -105,7 +105,6 @@ export async function readBatchView(
   return {
     ...overviewOf(batch, options.now),
     scheduling: scheduling.get(batchId) ?? { priority: "normal", slots: 0, slotShare: 0 },
-    // The batch's exact failed count lets the scan stop once it has found them all.
     failedItems:
       batch.counts.failed > 0
         ? await readFailedItems(source, batchId, Math.min(options.failedLimit, batch.counts.failed))
@@ -122,18 +121,15 @@ async function readStuckItems(source: DashboardSource, now: number): Promise<Stu
   }));
 }
 
-/** Scans the batch's item states for failed ones and reads their results, up to `limit`. */
+/** The batch's first failed items (by custom id, from its failed set) with their results. */
 async function readFailedItems(
   source: DashboardSource,
   batchId: string,
   limit: number,
 ): Promise<FailedItem[]> {
-  const ids: string[] = [];
-  for await (const [customId, state] of source.store.scanItemStates(batchId)) {
-    if (state === "failed") ids.push(customId);
-    if (ids.length >= limit) break;
-  }
-  ids.sort();
+  await source.store.indexItemStates(batchId);
+  const page = await source.store.listItems(batchId, { state: "failed", offset: 0, limit });
+  const ids = page.items.map((item) => item.customId);
   const results = await source.store.itemResults(batchId, ids);
   return ids.map((customId, i) => {
     const result = results[i];

@@ -1,6 +1,7 @@
 import { ITEM_STATES, QUEUE_ROLES } from "@veoq/pipeline";
 import { escapeHtml as e, formatDuration, formatThroughput } from "./html-text.ts";
 import type { BatchView, DashboardSnapshot, FailedItem, StuckItemView } from "./read-batches.ts";
+import { itemUrl } from "./read-items.ts";
 import type { SearchHit } from "./search-items.ts";
 
 /** What every page needs to know about the app it belongs to. */
@@ -29,16 +30,34 @@ td,th{padding:.2rem .6rem;text-align:left;border-bottom:1px solid #eceef2;vertic
 button{padding:.3rem .8rem;cursor:pointer}
 `;
 
-function layout(title: string, body: string, page: PageContext, refresh = false): string {
+/** What a page adds to the layout. */
+export interface LayoutOptions {
+  /** Reload the whole page every refreshSeconds (pages without live updates). */
+  refresh?: boolean;
+  /** Where the header's JSON link points (default /api/batches). */
+  jsonHref?: string;
+  /** Scripts served by the dashboard itself (the CSP allows no inline ones). */
+  scripts?: string[];
+}
+
+export function layout(
+  title: string,
+  body: string,
+  page: PageContext,
+  options: LayoutOptions = {},
+): string {
   const reload =
-    refresh && page.refreshSeconds > 0
+    options.refresh && page.refreshSeconds > 0
       ? `<meta http-equiv="refresh" content="${page.refreshSeconds}">`
       : "";
+  const scripts = (options.scripts ?? [])
+    .map((src) => `<script defer src="${e(src)}"></script>`)
+    .join("");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-${reload}<title>${e(title)} · veoq</title><style>${STYLE}</style></head>
+${reload}<title>${e(title)} · veoq</title><style>${STYLE}</style>${scripts}</head>
 <body><header><h1>veoq</h1><a href="/">Batches</a><a href="${e(page.bullBoardPath)}">Queues (Bull Board)</a>
-<a href="/metrics">Metrics</a><a href="/api/batches">JSON</a>${page.readOnly ? '<span class="muted">read-only</span>' : ""}
+<a href="/metrics">Metrics</a><a href="${e(options.jsonHref ?? "/api/batches")}">JSON</a>${page.readOnly ? '<span class="muted">read-only</span>' : ""}
 <form method="get" action="/search" role="search"><input type="search" name="q" placeholder="custom_id, task_id or job id" aria-label="Search items"> <button type="submit">Search</button></form>
 </header><main>${body}</main></body></html>`;
 }
@@ -56,13 +75,14 @@ function stateBar(batch: BatchView): string {
   return `<div class="bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow="${batch.percent}">${spans}</div>`;
 }
 
-function failedRows(items: FailedItem[]): string {
+function failedRows(batchId: string, items: FailedItem[]): string {
   return items
     .map(
       (item) => `<tr data-custom-id="${e(item.customId)}">
-<td>${item.jobUrl ? `<a href="${e(item.jobUrl)}">${e(item.customId)}</a>` : e(item.customId)}</td>
+<td><a class="item-link" href="${e(itemUrl(batchId, item.customId))}">${e(item.customId)}</a></td>
 <td class="kind">${e(item.errorKind ?? "unknown")}</td><td>${e(item.failedStage ?? "")}</td>
-<td class="reason">${e(item.errorMessage ?? "")}</td><td class="muted">${e(item.taskIds.at(-1) ?? "")}</td></tr>`,
+<td class="reason">${e(item.errorMessage ?? "")}</td><td class="muted">${e(item.taskIds.at(-1) ?? "")}</td>
+<td>${item.jobUrl ? `<a class="job-link" href="${e(item.jobUrl)}">job in Bull Board</a>` : ""}</td></tr>`,
     )
     .join("");
 }
@@ -71,7 +91,7 @@ function stuckRows(items: StuckItemView[]): string {
   return items
     .map(
       (item) => `<tr data-custom-id="${e(item.customId)}">
-<td><a href="${e(item.jobUrl)}">${e(item.customId)}</a></td><td class="stuck">stuck ${e(formatDuration(item.ageSeconds))}</td>
+<td><a class="item-link" href="${e(itemUrl(item.batchId, item.customId))}">${e(item.customId)}</a> <a class="job-link muted" href="${e(item.jobUrl)}">job</a></td><td class="stuck">stuck ${e(formatDuration(item.ageSeconds))}</td>
 <td>usual ≤ ${e(formatDuration(item.thresholdSeconds))}</td><td>${e(item.lastStatus ?? "not polled yet")}${item.progress === undefined ? "" : ` ${e(item.progress)}%`}</td>
 <td class="muted">${e(item.taskId)}</td></tr>`,
     )
@@ -84,7 +104,7 @@ function batchSection(batch: BatchView, page: PageContext, detail: boolean): str
   ).join("");
   const retry =
     !page.readOnly && batch.counts.failed > 0
-      ? `<form method="post" action="/batches/${encodeURIComponent(batch.id)}/retry"><button type="submit">Retry ${batch.counts.failed} failed</button></form>`
+      ? `<form method="get" action="/batches/${encodeURIComponent(batch.id)}/retry"><button type="submit">Retry ${batch.counts.failed} failed…</button></form>`
       : "";
   const more =
     !detail && batch.counts.failed > batch.failedItems.length
@@ -92,7 +112,7 @@ function batchSection(batch: BatchView, page: PageContext, detail: boolean): str
       : "";
   const failed =
     batch.failedItems.length > 0
-      ? `<h3>Failed items</h3><table class="failed"><tr><th>custom_id</th><th>error kind</th><th>stage</th><th>reason</th><th>last task</th></tr>${failedRows(batch.failedItems)}</table>${more}`
+      ? `<h3>Failed items</h3><table class="failed"><tr><th>custom_id</th><th>error kind</th><th>stage</th><th>reason</th><th>last task</th><th></th></tr>${failedRows(batch.id, batch.failedItems)}</table>${more}`
       : "";
   const stuck =
     batch.stuckItems.length > 0
@@ -147,13 +167,13 @@ export function renderOverviewPage(
     "batches",
     `${flash}${stopBanner(snapshot)}${queueTable(snapshot, page)}${batches}`,
     page,
-    true,
+    { refresh: true },
   );
 }
 
-export function renderBatchPage(batch: BatchView, page: PageContext, notice?: string): string {
-  const flash = notice ? `<div class="notice">${e(notice)}</div>` : "";
-  return layout(batch.id, `${flash}${batchSection(batch, page, true)}`, page, true);
+/** The batch's section (counts, failed and stuck items), as the overview shows it. */
+export function renderBatchSection(batch: BatchView, page: PageContext): string {
+  return batchSection(batch, page, true);
 }
 
 export function renderSearchPage(query: string, hits: SearchHit[], page: PageContext): string {
@@ -162,7 +182,7 @@ export function renderSearchPage(query: string, hits: SearchHit[], page: PageCon
       (
         hit,
       ) => `<tr data-custom-id="${e(hit.customId)}"><td><a href="/batches/${encodeURIComponent(hit.batchId)}">${e(hit.batchId)}</a></td>
-<td>${e(hit.customId)}</td><td data-item-state>${e(hit.state ?? "unknown")}</td><td class="muted">by ${e(hit.matchedBy)}</td>
+<td><a class="item-link" href="${e(itemUrl(hit.batchId, hit.customId))}">${e(hit.customId)}</a></td><td data-item-state>${e(hit.state ?? "unknown")}</td><td class="muted">by ${e(hit.matchedBy)}</td>
 <td>${e(hit.result?.taskIds.join(", ") ?? "")}</td>
 <td>${hit.result?.status === "failed" ? `<span class="kind">${e(hit.result.errorKind ?? "")}</span> <span class="reason">${e(hit.result.errorMessage ?? "")}</span>` : e(hit.result?.files.map((f) => f.path).join(", ") ?? "")}</td>
 <td>${hit.jobs.map((job) => `<a href="${e(job.url)}">${e(job.queue)} ${e(job.jobId)}</a> (${e(job.state)})`).join("<br>")}</td></tr>`,
@@ -176,10 +196,16 @@ export function renderSearchPage(query: string, hits: SearchHit[], page: PageCon
   return layout(`search ${query}`, body, page);
 }
 
-export function renderMessagePage(title: string, message: string, page: PageContext): string {
+export function renderMessagePage(
+  title: string,
+  message: string,
+  page: PageContext,
+  next?: { href: string; text: string },
+): string {
+  const link = next ? `<p><a href="${e(next.href)}">${e(next.text)}</a></p>` : "";
   return layout(
     title,
-    `<section class="box"><h2>${e(title)}</h2><p>${e(message)}</p></section>`,
+    `<section class="box"><h2>${e(title)}</h2><p>${e(message)}</p>${link}</section>`,
     page,
   );
 }

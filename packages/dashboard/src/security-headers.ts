@@ -1,11 +1,15 @@
 import type { RequestHandler } from "express";
 
 /**
- * The dashboard's own pages: no scripts at all, inline styles (one <style> block and the
- * state bar's widths), forms posting only back here.
+ * The dashboard's own pages: scripts only as files from this origin (the batch page's live
+ * updates, never inline ones), reads of its own JSON API, its own files in <video>, inline styles
+ * (one <style> block and the state bar's widths), forms posting only back here.
  */
 export const DASHBOARD_CSP = [
   "default-src 'none'",
+  "script-src 'self'",
+  "connect-src 'self'",
+  "media-src 'self'",
   "style-src 'unsafe-inline'",
   "img-src 'self'",
   "form-action 'self'",

@@ -17,7 +17,10 @@ export interface StartDashboardOptions {
   port?: number;
   /** Passed through to createDashboardApp (e.g. refreshSeconds). */
   app?: Partial<
-    Pick<DashboardAppOptions, "refreshSeconds" | "batchLimit" | "failedLimit" | "redisTimeoutMs">
+    Pick<
+      DashboardAppOptions,
+      "refreshSeconds" | "liveSeconds" | "batchLimit" | "failedLimit" | "redisTimeoutMs"
+    >
   >;
 }
 
@@ -56,6 +59,7 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
     readOnly: config.dashboardReadOnly,
     allowedHosts: allowedHostsFor(host, config.dashboardAllowedHosts),
     submitAttempts: config.submitAttempts,
+    outputDir: config.outputDir,
     stuckRule: { pollDeadlineSeconds: config.pollDeadlineSeconds, timeScale: config.timeScale },
     logger,
     redisOutage: outage,

@@ -32,6 +32,8 @@ beforeAll(async () => {
   dashboard = await listenOnRun(run, {
     credentials: { user: CREDENTIALS.username, password: CREDENTIALS.password },
     stuckRule: { pollDeadlineSeconds: 1800, timeScale: 0.01 },
+    outputDir: run.config.outputDir,
+    liveSeconds: 0.2,
   });
   attacker = createServer((_request, response) => {
     response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
@@ -92,8 +94,8 @@ describe("dashboard in a browser", () => {
     await mkdir(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, "dashboard.png"), fullPage: true });
 
-    // The failed item links to its job in Bull Board, which renders the three queues.
-    await failedRow.locator("a").first().click();
+    // The failed item's job links to Bull Board, which renders the three queues.
+    await failedRow.locator("a.job-link").click();
     await page.waitForURL(/\/queues\/queue\/poll\//);
     await page.getByText(`${run.batchId}~bad-1~p0`).first().waitFor({ timeout: 15_000 });
     await page.goto(`${dashboard.url}/queues`);
@@ -103,9 +105,21 @@ describe("dashboard in a browser", () => {
     await page.waitForLoadState("networkidle");
     await page.screenshot({ path: path.join(ARTIFACTS, "bull-board.png"), fullPage: true });
 
-    // Retry from the overview: the item leaves "failed".
+    // Retry from the overview asks first: bad-1 will fail again (content policy), so nothing
+    // is re-queued unless it is included, and then the confirm button names the paid count.
     await page.goto(`${dashboard.url}/`);
-    await page.getByRole("button", { name: "Retry 1 failed" }).click();
+    await page.getByRole("button", { name: "Retry 1 failed…" }).click();
+    await page.waitForURL(/\/batches\/[^/]+\/retry\??$/);
+    expect(await page.locator(".retry-plan").textContent()).toContain("Nothing to retry");
+    expect(await page.locator(".bull-board-note").textContent()).toContain(
+      "Bull Board's own Retry button re-runs one job's stage",
+    );
+    expect(await run.store.itemState(run.batchId, "bad-1")).toBe("failed");
+    await page.locator("a[data-include-permanent]").click();
+    await page.waitForURL(/include_permanent=1/);
+    expect(await page.locator('tr[data-plan="resubmit"] b').textContent()).toBe("1");
+    await page.screenshot({ path: path.join(ARTIFACTS, "retry-summary.png"), fullPage: true });
+    await page.getByRole("button", { name: "Re-queue 1 item (1 paid)" }).click();
     await page.waitForURL(/\/batches\/.+\?retried=1/);
     expect(await page.locator(".notice").textContent()).toContain("1 failed item re-queued");
     const after = page.locator(`section.batch[data-batch="${run.batchId}"]`);
@@ -174,6 +188,73 @@ describe("dashboard in a browser", () => {
     }, run.batchId);
     expect(answers).toMatchObject({ read: 421, board: 421, retry: 421 });
     expect(answers.readBody).not.toContain(run.batchId);
+    await page.close();
+  }, 60_000);
+
+  it("the batch page lists its items with a state filter and pages, updates them live, and links each item's view", async () => {
+    const page = await browser.newPage();
+    const violations: string[] = [];
+    page.on("console", (message) => {
+      if (/Content Security Policy|error/i.test(message.text())) violations.push(message.text());
+    });
+    await page.goto(`${dashboard.url}/batches/${run.batchId}?limit=2`);
+    expect(await page.locator("header a", { hasText: "JSON" }).getAttribute("href")).toBe(
+      `/api/batches/${run.batchId}`,
+    );
+    const rows = page.locator("table.items tbody tr");
+    const ids = () => rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-custom-id")));
+    // After the first test's retry: bad-1 queued, ok-1 and ok-2 completed; two a page.
+    expect(await ids()).toEqual(["bad-1", "ok-1"]);
+    // Re-queued, bad-1 no longer shows its old failure.
+    expect(await page.locator('table.items tr[data-custom-id="bad-1"] .kind').count()).toBe(0);
+    expect(await page.locator("[data-items-total]").textContent()).toBe("3");
+    const ok1 = page.locator('table.items tr[data-custom-id="ok-1"]');
+    expect(await ok1.locator(".prompt").textContent()).toBe("a lighthouse at dusk");
+    expect(await ok1.locator("td").nth(3).textContent()).toBe("veo-3.1-generate-img2video");
+    expect(await ok1.locator("td").nth(4).textContent()).toBe("4 s");
+    expect(await ok1.locator("a.file-link").first().getAttribute("download")).toBe("");
+    await page.screenshot({ path: path.join(ARTIFACTS, "batch-page.png"), fullPage: true });
+
+    await page.getByRole("link", { name: "next ›" }).click();
+    await page.waitForURL(/offset=2/);
+    expect(await ids()).toEqual(["ok-2"]);
+
+    await page.locator('nav.filter a[data-filter="completed"]').click();
+    await page.waitForURL(/state=completed/);
+    expect(await ids()).toEqual(["ok-1", "ok-2"]);
+    await page.locator('nav.filter a[data-filter="all"]').click();
+    await page.waitForURL((url) => !url.search.includes("state="));
+
+    // Live: the item moves on in Redis and the table and counts follow, without a reload.
+    await page.evaluate(() => {
+      (globalThis as unknown as { notReloaded: boolean }).notReloaded = true;
+    });
+    const bad1State = page.locator('table.items tr[data-custom-id="bad-1"] [data-item-state]');
+    expect(await bad1State.textContent()).toBe("queued");
+    await run.store.transition(run.batchId, "bad-1", "processing");
+    await expect.poll(() => bad1State.textContent(), { timeout: 15_000 }).toBe("processing");
+    await expect
+      .poll(() => page.locator('[data-state="processing"] b').textContent(), { timeout: 15_000 })
+      .toBe("1");
+    expect(
+      await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded),
+    ).toBe(true);
+    expect(Number(await page.locator("table.items").getAttribute("data-updates"))).toBeGreaterThan(
+      0,
+    );
+
+    // A custom id opens the item's view (not Bull Board), whose file downloads from the dashboard.
+    await ok1.locator("a.item-link").click();
+    await page.waitForURL(new RegExp(`/batches/${run.batchId}/items/ok-1$`));
+    expect(await page.locator("section.item h2").textContent()).toBe("ok-1");
+    expect(await page.locator("section.item .prompt").textContent()).toBe("a lighthouse at dusk");
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.locator("figure.file a.file-link").first().click(),
+    ]);
+    expect(await download.failure()).toBeNull();
+    await page.screenshot({ path: path.join(ARTIFACTS, "item-page.png"), fullPage: true });
+    expect(violations).toEqual([]);
     await page.close();
   }, 60_000);
 });

@@ -78,10 +78,18 @@ describe("every response forbids framing and sniffing", () => {
     expect(responses.find(([what]) => what === "/queues/api/queues")?.[1].status).toBe(200);
   });
 
-  it("gives the dashboard's pages a CSP without scripts", async () => {
+  it("gives the dashboard's pages a CSP with scripts from this origin only, none inline", async () => {
     const page = await send("/", local());
-    expect(page.headers["content-security-policy"]).toContain("default-src 'none'");
-    expect(page.headers["content-security-policy"]).not.toContain("script-src");
+    const csp = String(page.headers["content-security-policy"] ?? "");
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self';");
+    expect(csp).not.toMatch(/script-src[^;]*(unsafe-inline|unsafe-eval|\*)/);
+    const batch = await send(`/batches/${run.batchId}`, local());
+    expect(batch.body).toContain('<script defer src="/assets/batch-page.js"></script>');
+    expect(batch.body).not.toMatch(/<script(?![^>]*\bsrc=)/);
+    const script = await send("/assets/batch-page.js", local());
+    expect(script.status).toBe(200);
+    expect(script.headers["content-type"]).toMatch(/^text\/javascript/);
   });
 });
 

@@ -1,4 +1,5 @@
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from "pino";
+import { prettyLogLine } from "./pretty-line.ts";
 
 export type { Logger } from "pino";
 
@@ -27,6 +28,11 @@ export interface CreateLoggerOptions {
   secrets?: readonly (string | undefined)[];
   /** Where lines go; default stdout. Tests pass a stream to capture output. */
   destination?: DestinationStream;
+  /**
+   * Write lines for a person (`18:57:10 INFO  workers started  roles=submit,poll`) instead of
+   * JSON; default false. The CLI turns it on when stdout is a terminal.
+   */
+  pretty?: boolean;
 }
 
 /** A scrubber for one set of secrets: replaces each occurrence with "[REDACTED]". */
@@ -56,7 +62,8 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
   };
   const destination: DestinationStream = {
     write(line: string) {
-      (options.destination ?? process.stdout).write(scrub(line));
+      const clean = scrub(line);
+      (options.destination ?? process.stdout).write(options.pretty ? prettyLogLine(clean) : clean);
     },
   };
   return pino(pinoOptions, destination);

@@ -5,3 +5,4 @@ export {
   type Logger,
   REDACTED_PATHS,
 } from "./create-logger.ts";
+export { prettyLogLine } from "./pretty-line.ts";

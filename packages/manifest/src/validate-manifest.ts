@@ -13,6 +13,8 @@ import { validateManifestLineSync } from "./validate-manifest-line.ts";
 export interface ValidateManifestOptions {
   /** Check local image files' existence, size and format (default `true`). */
   checkFiles?: boolean;
+  /** Folder that relative image paths resolve against (default: the manifest's folder). */
+  imageDir?: string;
   /**
    * Called after each reported line with the bytes read from the file so far and the file's
    * size, for progress displays (default: none). `bytesRead` runs ahead of the reported
@@ -39,7 +41,7 @@ export async function* validateManifest(
   const { handle, size } = await openManifest(manifestPath, absolutePath);
   const stream = handle.createReadStream({ highWaterMark: 64 * 1024 });
   const ctx = createManifestContext({
-    manifestDir: dirname(absolutePath),
+    manifestDir: options.imageDir === undefined ? dirname(absolutePath) : resolve(options.imageDir),
     checkFiles: options.checkFiles ?? true,
   });
   const { onProgress } = options;

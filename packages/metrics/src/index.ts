@@ -41,4 +41,10 @@ export {
   registerQueueDepthMetrics,
 } from "./queue-depth-metrics.ts";
 export { TimeoutError, withTimeout } from "./with-timeout.ts";
-export { runWorkerProcess, type WorkerProcessOptions } from "./worker-process.ts";
+export {
+  parsePort,
+  parseWorkerRoles,
+  runWorkerProcess,
+  WORKER_ROLES_RULE,
+  type WorkerProcessOptions,
+} from "./worker-process.ts";

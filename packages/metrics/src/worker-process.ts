@@ -1,6 +1,7 @@
 import type { VeoqConfig } from "@veoq/config";
 import type { Logger } from "@veoq/logging";
 import {
+  QUEUE_ROLES,
   type QueueRole,
   type RunningWorkers,
   shutdownOnSignal,
@@ -22,6 +23,31 @@ export interface WorkerProcessOptions {
   /** Serve /metrics, /healthz and /readyz here; no server when undefined. */
   metrics?: { host: string; port: number };
   logger: Logger;
+  /** Called once the workers (and the metrics server) are up. */
+  onStarted?: (started: { metricsUrl: string | undefined }) => void;
+}
+
+/** What a list of worker roles must be, completing "<option> must be ...". */
+export const WORKER_ROLES_RULE = `a comma-separated list of ${QUEUE_ROLES.join(", ")}`;
+
+/**
+ * The roles of a worker process from "submit,poll" (blanks ignored), for `veoq worker --roles`
+ * and VEOQ_WORKER_ROLES alike; undefined when the list names no role or an unknown one.
+ */
+export function parseWorkerRoles(list: string): QueueRole[] | undefined {
+  const roles = list
+    .split(",")
+    .map((r) => r.trim())
+    .filter((r) => r.length > 0);
+  const isRole = (r: string): r is QueueRole => (QUEUE_ROLES as readonly string[]).includes(r);
+  if (roles.length === 0 || !roles.every(isRole)) return undefined;
+  return roles;
+}
+
+/** A TCP port 0-65535 (the metrics server's, the dashboard's); undefined when it is not one. */
+export function parsePort(text: string): number | undefined {
+  const n = Number(text);
+  return Number.isInteger(n) && n >= 0 && n <= 65_535 ? n : undefined;
 }
 
 /**
@@ -44,16 +70,25 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<v
     const { queues, store } = running.context;
     registerQueueDepthMetrics(registry, queues);
     registerProviderSlotMetrics(registry, store.redis, config.prefix);
-    metricsServer = await startMetricsServer({
-      registry,
-      readiness: () => checkReadiness(store),
-      host: options.metrics.host,
-      port: options.metrics.port,
-    });
+    try {
+      metricsServer = await startMetricsServer({
+        registry,
+        readiness: () => checkReadiness(store),
+        host: options.metrics.host,
+        port: options.metrics.port,
+      });
+    } catch (error) {
+      // No half-started process: a busy metrics port stops the workers too.
+      await running.close();
+      throw error;
+    }
     logger.info({ url: metricsServer.url }, "metrics server listening");
   }
-  await shutdownOnSignal(async () => {
+  const stopped = shutdownOnSignal(async () => {
     await running.close();
     await metricsServer?.close();
   }, logger);
+  // After the signal handlers are in place: whoever waits for this may stop the process at once.
+  options.onStarted?.({ metricsUrl: metricsServer?.url });
+  await stopped;
 }

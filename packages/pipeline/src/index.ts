@@ -31,9 +31,31 @@ export {
   type EnqueueSummary,
   enqueueManifest,
 } from "./operations/enqueue-manifest.ts";
-export { type RetrySummary, retryFailedItems } from "./operations/retry-failed.ts";
-export { decideSubmitFailure, reasonLooksTransient } from "./policy/failure-policy.ts";
+export {
+  failureWillRepeat,
+  type PlannedRetry,
+  type PlanRetryOptions,
+  planRetry,
+  planRetryOf,
+  type RetryAction,
+  type RetryPlan,
+  type RetrySkip,
+  retryActionOf,
+  type SkippedRetry,
+} from "./operations/plan-retry.ts";
+export {
+  type RetryFailedOptions,
+  RetryPlanChangedError,
+  type RetrySummary,
+  retryFailedItems,
+} from "./operations/retry-failed.ts";
+export {
+  decideSubmitFailure,
+  reasonLooksPermanent,
+  reasonLooksTransient,
+} from "./policy/failure-policy.ts";
 export { OutputPathError, outputFilePath } from "./policy/output-paths.ts";
+export { PIPELINE_DEFAULTS } from "./policy/pipeline-defaults.ts";
 export {
   DEFAULT_POLL_POLICY,
   type DurationProfile,
@@ -54,7 +76,7 @@ export {
   finishedTaskSeconds,
   type TaskShape,
 } from "./records/duration-history.ts";
-export type { ItemErrorKind, ItemResult } from "./records/item-result.ts";
+export type { ItemErrorKind, ItemResult, ItemStage } from "./records/item-result.ts";
 export { ITEM_STATES, type ItemState, isFinalState } from "./records/item-state.ts";
 export { ProviderRate, RATE_MARGIN } from "./records/provider-rate.ts";
 export {

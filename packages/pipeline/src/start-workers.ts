@@ -5,8 +5,9 @@ import { createProviderClient, type ProviderClient } from "@veoq/provider-client
 import { Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { FairShare } from "./jobs/fair-share.ts";
-import { QUEUE_NAMES, type QueueRole } from "./jobs/queue-names.ts";
+import { QUEUE_NAMES, QUEUE_ROLES, type QueueRole } from "./jobs/queue-names.ts";
 import { createQueues } from "./jobs/queues.ts";
+import { PIPELINE_DEFAULTS } from "./policy/pipeline-defaults.ts";
 import { DEFAULT_POLL_POLICY } from "./policy/poll-policy.ts";
 import { veoqBackoffStrategy } from "./policy/retry-delay.ts";
 import { slotWakeCheckMs } from "./policy/slot-wait.ts";
@@ -25,6 +26,7 @@ import type {
 } from "./stages/pipeline-context.ts";
 import type { PipelineObserver } from "./stages/pipeline-observer.ts";
 import { createPollProcessor } from "./stages/poll-processor.ts";
+import type { Processor } from "./stages/stage-processor.ts";
 import { createSubmitProcessor } from "./stages/submit-processor.ts";
 
 export interface StartWorkersOptions {
@@ -58,13 +60,21 @@ export interface RunningWorkers {
   close(timeoutMs?: number): Promise<void>;
 }
 
-/** Stalls tolerated per job before BullMQ would fail it; high, because a stall is a crash, not the job's fault. */
-const MAX_STALLED_COUNT = 1000;
-/** How often leaked provider slots are looked for, and how old a slot must be to be checked. */
-const SLOT_RECONCILE_INTERVAL_MS = 30_000;
-const SLOT_RECONCILE_GRACE_MS = 60_000;
-/** At most one "worker error" line per queue per this interval. */
-const WORKER_ERROR_LOG_INTERVAL_MS = 10_000;
+/**
+ * The pipeline's stages, in the order an item passes through them: one BullMQ worker each, whose
+ * processor is built by stageProcessor (stages/stage-processor.ts).
+ */
+const STAGES: Record<
+  QueueRole,
+  {
+    processor: (context: PipelineContext) => Processor<unknown>;
+    concurrency: (config: VeoqConfig) => number;
+  }
+> = {
+  submit: { processor: createSubmitProcessor, concurrency: (c) => c.submitConcurrency },
+  poll: { processor: createPollProcessor, concurrency: (c) => c.pollConcurrency },
+  download: { processor: createDownloadProcessor, concurrency: (c) => c.downloadConcurrency },
+};
 
 export function pipelineSettingsFrom(config: VeoqConfig): PipelineSettings {
   return {
@@ -72,7 +82,7 @@ export function pipelineSettingsFrom(config: VeoqConfig): PipelineSettings {
     submitAttempts: config.submitAttempts,
     downloadAttempts: config.downloadAttempts,
     retryBaseMs: config.retryBaseMs,
-    retryMaxMs: Math.max(config.retryBaseMs, 60_000),
+    retryMaxMs: Math.max(config.retryBaseMs, PIPELINE_DEFAULTS.retryMaxMs),
     maxResubmits: config.maxResubmits,
     pollDeadlineSeconds: config.pollDeadlineSeconds,
     timeScale: config.timeScale,
@@ -87,7 +97,7 @@ export function pipelineSettingsFrom(config: VeoqConfig): PipelineSettings {
 /** Starts the BullMQ workers of the given roles in this process. */
 export async function startWorkers(options: StartWorkersOptions): Promise<RunningWorkers> {
   const { config, logger } = options;
-  const roles = options.roles ?? (["submit", "poll", "download"] as const);
+  const roles = options.roles ?? QUEUE_ROLES;
   const commands: Redis = createRedisConnection(config.redisUrl, "worker");
   const queues = createQueues(commands, config.prefix);
   const observer = options.observer ?? {};
@@ -128,23 +138,19 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     imageCache: new ImageFileCache(),
     durationHistory: new DurationHistory(commands, config.prefix),
   };
-  const concurrency: Record<QueueRole, number> = {
-    submit: options.concurrency?.submit ?? config.submitConcurrency,
-    poll: options.concurrency?.poll ?? config.pollConcurrency,
-    download: options.concurrency?.download ?? config.downloadConcurrency,
-  };
-  const processors = {
-    submit: createSubmitProcessor(context),
-    poll: createPollProcessor(context),
-    download: createDownloadProcessor(context),
-  };
+  const concurrency = Object.fromEntries(
+    QUEUE_ROLES.map((role) => [
+      role,
+      options.concurrency?.[role] ?? STAGES[role].concurrency(config),
+    ]),
+  ) as Record<QueueRole, number>;
   // While Redis is away every reconnect attempt is an error event: log the first one of an
   // outage loudly, then one summary line per interval instead of one line per attempt.
   const errorLog = new Map<QueueRole, { lastAt: number; suppressed: number }>();
   const reportWorkerError = (role: QueueRole, error: Error) => {
     const now = Date.now();
     const entry = errorLog.get(role);
-    if (entry && now - entry.lastAt < WORKER_ERROR_LOG_INTERVAL_MS) {
+    if (entry && now - entry.lastAt < PIPELINE_DEFAULTS.workerErrorLogIntervalMs) {
       entry.suppressed++;
       return;
     }
@@ -159,20 +165,23 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   const workers = roles.map((role) => {
     const connection = createRedisConnection(config.redisUrl, "worker");
     connections.push(connection);
-    const worker = new Worker(QUEUE_NAMES[role], processors[role], {
+    const worker = new Worker(QUEUE_NAMES[role], STAGES[role].processor(context), {
       connection,
       prefix: config.prefix,
       concurrency: concurrency[role],
       lockDuration: options.lockDurationMs ?? config.lockDurationMs,
       stalledInterval: options.stalledIntervalMs ?? config.stalledIntervalMs,
       // A job whose worker died is recovered, however often that happens; it never fails for it.
-      maxStalledCount: MAX_STALLED_COUNT,
+      maxStalledCount: PIPELINE_DEFAULTS.maxStalledCount,
       settings: { backoffStrategy: veoqBackoffStrategy(context.settings, context.random) },
       // The limiter is what makes a provider 429 pause the whole submit queue (queue.rateLimit).
       // A freed slot lifts the limit in Redis; workers see that at their next look.
       ...(role === "submit"
         ? {
-            limiter: { max: options.submitRatePerSecond ?? 1_000_000, duration: 1000 },
+            limiter: {
+              max: options.submitRatePerSecond ?? PIPELINE_DEFAULTS.submitRatePerSecond,
+              duration: 1000,
+            },
             maximumRateLimitDelay: slotWakeCheckMs(config.timeScale),
           }
         : {}),
@@ -196,10 +205,10 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   }
   const reconciler = roles.includes("poll")
     ? setInterval(() => {
-        reconcileProviderSlots(context, SLOT_RECONCILE_GRACE_MS).catch((error: unknown) =>
-          logger.warn({ err: error }, "provider slot reconciliation failed"),
+        reconcileProviderSlots(context, PIPELINE_DEFAULTS.slotReconcileGraceMs).catch(
+          (error: unknown) => logger.warn({ err: error }, "provider slot reconciliation failed"),
         );
-      }, SLOT_RECONCILE_INTERVAL_MS)
+      }, PIPELINE_DEFAULTS.slotReconcileIntervalMs)
     : undefined;
   reconciler?.unref();
   logger.info({ roles, concurrency }, "workers started");

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { BatchStore } from "../src/index.ts";
+import { BatchStore, type ItemResult } from "../src/index.ts";
 
 describe("BatchStore", () => {
   const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
@@ -50,4 +50,84 @@ describe("BatchStore", () => {
     expect(await store.findTask("nope")).toBeUndefined();
     expect((await store.findCustomId("shot")).map((r) => r.batchId).sort()).toEqual(["b", "b2"]);
   });
+
+  it("pages a batch's items by state from its state sets, following every transition", async () => {
+    await store.registerItems("b", ["c", "a", "e", "b", "d"]);
+    await store.transition("b", "b", "processing");
+    await store.transition("b", "d", "downloading");
+    await store.finishItem(finalResult("b", "e", "failed"));
+    await store.finishItem(finalResult("b", "d", "completed"));
+    await store.transition("b", "e", "queued", { force: true }); // a retry
+    const ids = (page: { items: { customId: string; state: string }[] }) =>
+      page.items.map((item) => `${item.customId}:${item.state}`);
+    const all = await store.listItems("b", { offset: 0, limit: 10 });
+    expect(all.total).toBe(5);
+    // Grouped by state in ITEM_STATES order, by custom id within a state.
+    expect(ids(all)).toEqual(["a:queued", "c:queued", "e:queued", "b:processing", "d:completed"]);
+    expect(ids(await store.listItems("b", { offset: 2, limit: 2 }))).toEqual([
+      "e:queued",
+      "b:processing",
+    ]);
+    const queued = await store.listItems("b", { state: "queued", offset: 1, limit: 10 });
+    expect(queued.total).toBe(3);
+    expect(ids(queued)).toEqual(["c:queued", "e:queued"]);
+    expect((await store.listItems("b", { state: "failed", offset: 0, limit: 10 })).total).toBe(0);
+  });
+
+  it("finds custom ids by prefix across batches", async () => {
+    await store.ensureBatch("b2", "/n.jsonl", 2000);
+    await store.registerItems("b", ["shot-1", "shot-2", "shoe", "take-1"]);
+    await store.registerItems("b2", ["shot-3"]);
+    await store.transition("b", "shot-2", "processing");
+    const found = await store.findCustomIdPrefix("shot", { batchLimit: 10, limit: 10 });
+    expect(found.map((hit) => `${hit.batchId}/${hit.customId}/${hit.state}`).sort()).toEqual([
+      "b/shot-1/queued",
+      "b/shot-2/processing",
+      "b2/shot-3/queued",
+    ]);
+    expect(await store.findCustomIdPrefix("sho", { batchLimit: 10, limit: 1 })).toHaveLength(2);
+    expect(await store.findCustomIdPrefix("sh*", { batchLimit: 10, limit: 10 })).toEqual([]);
+  });
+
+  it("fills the state sets of a batch written before they existed", async () => {
+    const legacy = `${store.keys.batch("old")}`;
+    await redis.hset(legacy, "createdAt", "1", "state:queued", "1", "state:failed", "1");
+    await redis.zadd(store.keys.batches, 1, "old");
+    await redis.hset(store.keys.itemStates("old"), "x", "queued", "y", "failed");
+    expect((await store.listItems("old", { offset: 0, limit: 10 })).total).toBe(0);
+    expect(await store.indexItemStates("old")).toBe(true);
+    expect(await store.indexItemStates("old")).toBe(false);
+    expect(await store.indexItemStates("b")).toBe(false); // created with its sets
+    const page = await store.listItems("old", { offset: 0, limit: 10 });
+    expect(page.items).toEqual([
+      { customId: "x", state: "queued" },
+      { customId: "y", state: "failed" },
+    ]);
+  });
 });
+
+function finalResult(
+  batchId: string,
+  customId: string,
+  status: "completed" | "failed",
+): ItemResult {
+  return {
+    batchId,
+    customId,
+    model: "veo-3.1-generate-img2video",
+    status,
+    taskIds: [],
+    files: [],
+    errorKind: undefined,
+    errorMessage: undefined,
+    failedStage: undefined,
+    failedJobId: undefined,
+    submission: 0,
+    submitAttempts: 1,
+    polls: 1,
+    enqueuedAt: 1,
+    submittedAt: 2,
+    finishedAt: 3,
+    metadata: undefined,
+  };
+}

@@ -2,7 +2,13 @@ import { rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { batchResults, type ResultLine, retryFailedItems } from "../src/index.ts";
+import {
+  batchResults,
+  planRetry,
+  type ResultLine,
+  RetryPlanChangedError,
+  retryFailedItems,
+} from "../src/index.ts";
 import { createHarness, type Harness, img2videoLine, liteLine } from "./pipeline-harness.ts";
 
 async function resultOf(h: Harness, customId: string): Promise<ResultLine | undefined> {
@@ -31,6 +37,25 @@ describe("veoq retry and final failures", () => {
     await rm(notADir);
   });
 
+  it("fails an item for good, once, when its job's data does not parse", async () => {
+    h = await createHarness();
+    await h.enqueue(await h.writeManifest([liteLine("a")]));
+    // Data written by other (older) code: the item still names itself, the rest is wrong.
+    const [job] = await h.queues.submit.getJobs(["waiting"]);
+    await job?.updateData({ ...job.data, submission: "zero" as unknown as number });
+    await h.start();
+    await h.waitForBatch("b1");
+    const result = await resultOf(h, "a");
+    expect(result).toMatchObject({
+      status: "failed",
+      failedStage: "submit",
+      errorKind: "internal",
+    });
+    if (result?.status === "failed") expect(result.errorMessage).toMatch(/has invalid data/);
+    expect(h.simulator.stats().creates.total).toBe(0);
+    expect((await h.queues.submit.getJob(String(job?.id)))?.attemptsMade).toBe(1);
+  });
+
   it("retries a failed download with a fresh attempt budget and completes it", async () => {
     h = await createHarness({
       env: { VEOQ_DOWNLOAD_ATTEMPTS: "2" },
@@ -42,7 +67,8 @@ describe("veoq retry and final failures", () => {
     expect((await resultOf(h, "a"))?.status).toBe("failed");
     h.simulator.setFaults({ htmlFileRate: 0 });
     const summary = await retryFailedItems(h.store, h.queues, "b1", { submitAttempts: 3 });
-    expect(summary).toEqual({ retried: 1, skipped: [] });
+    expect(summary).toMatchObject({ retried: 1, skipped: [] });
+    expect(summary.plan.counts).toEqual({ resubmit: 0, repoll: 0, redownload: 1 });
     expect((await h.store.getBatch("b1"))?.finishedAt).toBeUndefined();
     await h.waitForBatch("b1");
     const result = await resultOf(h, "a");
@@ -95,5 +121,40 @@ describe("veoq retry and final failures", () => {
     const done = await resultOf(h, "flaky");
     expect(done?.status).toBe("completed");
     if (done?.status === "completed") expect(done.taskIds).toHaveLength(2);
+  });
+
+  it("leaves failures that will repeat alone unless asked, and pays for no more than agreed", async () => {
+    h = await createHarness({ env: { VEOQ_MAX_RESUBMITS: "0" } });
+    await h.start();
+    await h.enqueue(
+      await h.writeManifest([
+        img2videoLine("flaky", { prompt: "flaky [sim:fail-once]" }),
+        img2videoLine("banned", { prompt: "banned [sim:fail]" }),
+      ]),
+    );
+    await h.waitForBatch("b1");
+    const plan = await planRetry(h.store, "b1");
+    expect(plan).toMatchObject({ failed: 2, permanent: 1, counts: { resubmit: 1 } });
+    expect(plan.skipped.map((s) => s.customId)).toEqual(["banned"]);
+    // Nothing was touched by planning.
+    expect((await h.store.getBatch("b1"))?.counts.failed).toBe(2);
+    await expect(
+      retryFailedItems(h.store, h.queues, "b1", { submitAttempts: 3, maxResubmits: 0 }),
+    ).rejects.toBeInstanceOf(RetryPlanChangedError);
+    expect((await h.store.getBatch("b1"))?.counts.failed).toBe(2);
+
+    const summary = await retryFailedItems(h.store, h.queues, "b1", { submitAttempts: 3 });
+    expect(summary.retried).toBe(1);
+    await h.waitForBatch("b1");
+    expect((await resultOf(h, "flaky"))?.status).toBe("completed");
+    expect(await h.store.itemState("b1", "banned")).toBe("failed");
+
+    const forced = await retryFailedItems(h.store, h.queues, "b1", {
+      submitAttempts: 3,
+      includePermanent: true,
+    });
+    expect(forced).toMatchObject({ retried: 1, plan: { counts: { resubmit: 1 } } });
+    await h.waitForBatch("b1");
+    expect(h.simulator.stats().creates.accepted).toBe(4);
   });
 });

@@ -9,7 +9,6 @@ import {
 } from "@veoq/contract";
 import { type Dispatcher, request } from "undici";
 import { failureFromStatus, failureWithoutAnswer, providerFailure } from "./call-failure.ts";
-import { toMessageLine } from "./extract-provider-message.ts";
 import { type CallState, observeCall } from "./observe-call.ts";
 import type { ProviderCallContext } from "./provider-call-context.ts";
 import type { ProviderOperation } from "./provider-error.ts";
@@ -184,15 +183,13 @@ async function callApi(
       operation,
       endpoint,
       status: response.statusCode,
-      detail: `response is not JSON: ${toMessageLine(text)}`,
+      detail: `response is not JSON: ${text}`,
     });
   }
 }
 
 function describeIssues(issues: readonly { path: string; message: string }[]): string {
-  return toMessageLine(
-    issues
-      .map((issue) => `${issue.path === "" ? "(root)" : issue.path}: ${issue.message}`)
-      .join("; "),
-  );
+  return issues
+    .map((issue) => `${issue.path === "" ? "(root)" : issue.path}: ${issue.message}`)
+    .join("; ");
 }

@@ -4,7 +4,7 @@ import {
   classifyNetworkError,
   describeNetworkError,
 } from "./classify-failure.ts";
-import { extractProviderMessage } from "./extract-provider-message.ts";
+import { extractProviderMessage, toMessageLine } from "./extract-provider-message.ts";
 import { parseRetryAfter } from "./parse-retry-after.ts";
 import type { ProviderCallContext } from "./provider-call-context.ts";
 import {
@@ -22,14 +22,17 @@ export interface CallTarget {
   endpoint: string;
 }
 
-/** A `ProviderError` whose detail is redacted. */
+/**
+ * A `ProviderError` whose detail is redacted, then bounded to one message line: in this order,
+ * so a cut never leaves part of the key behind. Callers pass details uncut.
+ */
 export function providerFailure(
   context: ProviderCallContext,
   init: ProviderErrorInit,
 ): ProviderError {
   return new ProviderError({
     ...init,
-    detail: init.detail === undefined ? undefined : context.redact(init.detail),
+    detail: init.detail === undefined ? undefined : toMessageLine(context.redact(init.detail)),
   });
 }
 

@@ -2,8 +2,8 @@ import type { LimitScope, ProviderErrorKind, ProviderOperation } from "./provide
 
 /**
  * The one place HTTP statuses and network error codes become `ProviderErrorKind`s.
- * The provider documents no status codes; the mapping follows the decisions in
- * `/work/shared/provider-api.md` ("Decisions where the documents are silent").
+ * The provider documents no status codes; the mapping below is veoq's own decision for each
+ * status, as the README's "What happens when things go wrong" describes it.
  */
 
 export interface StatusClassification {

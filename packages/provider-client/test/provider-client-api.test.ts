@@ -381,6 +381,27 @@ describe("secrets", () => {
     expect(error.message).not.toContain("eyJhbGciOi");
   });
 
+  it("redacts the key before cutting a long detail, so no part of it is left", async () => {
+    // 280 characters then the key: cut first at ~300, the key's first 19 characters would stay.
+    server.handle((_req, res) => {
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.end(`${"x".repeat(280)}${KEY}`);
+    });
+    const error = await providerErrorOf(client.createTask(SLUG, BODY));
+    expect(error.kind).toBe("malformed_response");
+    expect(error.message).not.toContain(KEY.slice(0, 15));
+  });
+
+  it("bounds a file URL's Content-Type in the error to one message line", async () => {
+    server.handle((_req, res) => {
+      res.writeHead(200, { "content-type": `text/html; x=${"y".repeat(5000)}` });
+      res.end("<html></html>");
+    });
+    const error = await providerErrorOf(client.downloadFile(`${server.url}/v.mp4`, "/dev/null"));
+    expect(error.kind).toBe("malformed_response");
+    expect(error.message.length).toBeLessThan(400);
+  });
+
   it("never puts the key in a network error", async () => {
     server.handle((req) => {
       req.socket.destroy();

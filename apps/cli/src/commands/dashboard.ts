@@ -1,6 +1,7 @@
 import { DashboardStartError, runDashboardProcess } from "@veoq/dashboard";
 import type { Command } from "commander";
 import { loadConfig } from "../env.ts";
+import { naming } from "../listen-error.ts";
 import { runAction, UsageError } from "../run-action.ts";
 import { parsePort } from "./worker.ts";
 
@@ -20,7 +21,8 @@ export function registerDashboardCommand(program: Command): void {
     .action(
       runAction(async (flags: DashboardFlags) => {
         try {
-          await runDashboardProcess(loadConfig(), flags);
+          const config = loadConfig();
+          await naming("the dashboard", "--port", () => runDashboardProcess(config, flags));
         } catch (error) {
           if (error instanceof DashboardStartError) throw new UsageError(error.message);
           throw error;

@@ -10,6 +10,7 @@ interface DemoFlags {
   keep?: boolean;
   timeScale: number;
   timeout: number;
+  json?: boolean;
 }
 
 function parseTimeScale(value: string): number {
@@ -24,13 +25,14 @@ export function registerDemoCommand(program: Command): void {
     .description("run the whole system on this machine: Redis, simulator, workers, sample manifest")
     .option(
       "--jobs <n>",
-      "number of jobs (default: the 12 lines of examples/demo/manifest.jsonl)",
+      "number of jobs (default: every line of examples/demo/manifest.jsonl)",
       parsePositiveInt,
     )
     .option("--out <dir>", "where videos are saved", "demo-output")
     .option("--keep", "leave workers, simulator and Redis running after the batch is final")
     .option("--time-scale <x>", "simulator real seconds per provider second", parseTimeScale, 0.02)
     .option("--timeout <seconds>", "give up after this long", parsePositiveInt, 300)
+    .option("--json", "print one JSON summary on stdout (the commentary goes to stderr)")
     .action(
       runAction(async (flags: DemoFlags) =>
         runDemo({
@@ -40,6 +42,7 @@ export function registerDemoCommand(program: Command): void {
           timeScale: flags.timeScale,
           timeoutMs: flags.timeout * 1000,
           redisUrl: processEnvironment().REDIS_URL || undefined,
+          json: flags.json === true,
         }),
       ),
     );

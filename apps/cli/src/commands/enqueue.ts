@@ -1,15 +1,17 @@
 import path from "node:path";
 import { escapeControlCharacters, formatLineReport, type LineReport } from "@veoq/manifest";
 import { describeRedisUrl, enqueueManifest, type PriorityLevel } from "@veoq/pipeline";
+import { countOf } from "@veoq/report";
 import type { Command } from "commander";
 import { loadConfig } from "../env.ts";
+import { type ManifestInput, STDIN_ARGUMENT, withManifestInput } from "../manifest-input.ts";
 import { createProgressDisplay } from "../progress-display.ts";
 import {
   isRedisConnectionError,
   openQueueSession,
   RedisUnreachableError,
 } from "../queue-session.ts";
-import { EXIT_OK, EXIT_PROBLEM, runAction } from "../run-action.ts";
+import { EXIT_OK, EXIT_PROBLEM, runAction, UsageError } from "../run-action.ts";
 import { parsePriorityLevel } from "./priority.ts";
 
 /** Invalid lines kept for the --json summary; the rest are only counted. */
@@ -28,7 +30,7 @@ export function registerEnqueueCommand(program: Command): void {
     .description(
       "validate a manifest and add its lines as jobs (idempotent per batch and custom_id)",
     )
-    .argument("<manifest>", "JSONL manifest")
+    .argument("<manifest>", "JSONL manifest; - reads stdin (then --batch is required)")
     .option("--batch <id>", "batch id (default: manifest name + hash of its path)")
     .option("--skip-invalid", "enqueue the valid lines even if some lines are invalid")
     .option(
@@ -39,87 +41,97 @@ export function registerEnqueueCommand(program: Command): void {
     .option("--json", "print one JSON summary object")
     .action(
       runAction(async (manifest: string, flags: EnqueueFlags) => {
-        const config = loadConfig();
-        const session = await openQueueSession(config);
-        const progress = createProgressDisplay();
-        const invalidLines: LineReport[] = [];
-        let invalidCount = 0;
-        const label = manifest;
-        let added = 0;
-        try {
-          let started = false;
-          const summary = await enqueueManifest({
-            manifestPath: manifest,
-            ...(flags.batch === undefined ? {} : { batchId: flags.batch }),
-            skipInvalid: flags.skipInvalid === true,
-            ...(flags.priority === undefined ? {} : { priority: flags.priority }),
-            queues: session.queues,
-            store: session.store,
-            submitAttempts: config.submitAttempts,
-            onInvalidLine: (report) => {
-              invalidCount++;
-              if (invalidLines.length < MAX_REPORTED_INVALID) invalidLines.push(report);
-              if (!flags.json) {
-                for (const line of formatLineReport(label, report))
-                  process.stdout.write(`${line}\n`);
-              }
-            },
-            onProgress: (p) => {
-              added = p.added;
-              if (p.phase === "enqueue" && p.totalLines !== undefined) {
-                if (!started) {
-                  progress.start(p.totalLines, "enqueue");
-                  started = true;
-                }
-                progress.update(p.lines, {
-                  detail: `added ${p.added}, already there ${p.alreadyPresent}`,
-                });
-              }
-            },
-          }).catch((error: unknown) => {
-            if (!isRedisConnectionError(error)) throw error;
-            throw new RedisUnreachableError(
-              `lost the connection to Redis at ${describeRedisUrl(config.redisUrl)} (REDIS_URL) during the enqueue, with at least ${added} new items added: ${(error as Error).message.replace(/\.$/, "")}. What was added stays; run the same enqueue again to add the rest (no job is added twice).`,
-            );
-          });
-          progress.stop();
-          if (flags.json) {
-            // JSON.stringify escapes C0 controls but not DEL, C1 or bidi controls a line may carry.
-            process.stdout.write(
-              `${escapeControlCharacters(
-                JSON.stringify({
-                  batch_id: summary.batchId,
-                  manifest: path.resolve(manifest),
-                  enqueued: summary.enqueued,
-                  lines: summary.lines,
-                  valid: summary.valid,
-                  invalid: summary.invalid,
-                  added: summary.added,
-                  already_present: summary.alreadyPresent,
-                  invalid_lines: invalidLines.map((r) => ({
-                    line: r.line,
-                    custom_id: r.customId,
-                    errors: r.errors,
-                  })),
-                }),
-              )}\n`,
-            );
-          } else if (!summary.enqueued) {
-            process.stdout.write(
-              `nothing enqueued: ${invalidCount} of ${summary.lines} lines are invalid (fix them, or pass --skip-invalid to enqueue the ${summary.valid} valid lines)\n`,
-            );
-          } else {
-            process.stdout.write(
-              `batch ${summary.batchId}: ${summary.added} added, ${summary.alreadyPresent} already enqueued` +
-                (summary.invalid > 0 ? `, ${summary.invalid} invalid lines skipped` : "") +
-                `\n`,
-            );
-          }
-          return summary.enqueued ? (summary.invalid > 0 ? EXIT_PROBLEM : EXIT_OK) : EXIT_PROBLEM;
-        } finally {
-          progress.stop();
-          await session.close();
+        if (manifest === STDIN_ARGUMENT && flags.batch === undefined) {
+          throw new UsageError(
+            "a manifest read from stdin needs --batch ID, so that enqueueing the same input again adds nothing",
+          );
         }
+        return withManifestInput(manifest, (input) => runEnqueue(input, flags));
       }),
     );
+}
+
+async function runEnqueue(input: ManifestInput, flags: EnqueueFlags): Promise<number> {
+  const config = loadConfig();
+  const session = await openQueueSession(config);
+  const progress = createProgressDisplay();
+  const invalidLines: LineReport[] = [];
+  let invalidCount = 0;
+  const label = input.label;
+  let added = 0;
+  try {
+    let started = false;
+    const summary = await enqueueManifest({
+      manifestPath: input.path,
+      ...(input.imageDir === undefined ? {} : { imageDir: input.imageDir }),
+      ...(input.fromStdin ? { source: "stdin" } : {}),
+      ...(flags.batch === undefined ? {} : { batchId: flags.batch }),
+      skipInvalid: flags.skipInvalid === true,
+      ...(flags.priority === undefined ? {} : { priority: flags.priority }),
+      queues: session.queues,
+      store: session.store,
+      submitAttempts: config.submitAttempts,
+      onInvalidLine: (report) => {
+        invalidCount++;
+        if (invalidLines.length < MAX_REPORTED_INVALID) invalidLines.push(report);
+        if (!flags.json) {
+          for (const line of formatLineReport(label, report)) process.stdout.write(`${line}\n`);
+        }
+      },
+      onProgress: (p) => {
+        added = p.added;
+        if (p.phase === "enqueue" && p.totalLines !== undefined) {
+          if (!started) {
+            progress.start(p.totalLines, "enqueue");
+            started = true;
+          }
+          progress.update(p.lines, {
+            detail: `added ${p.added}, already there ${p.alreadyPresent}`,
+          });
+        }
+      },
+    }).catch((error: unknown) => {
+      if (!isRedisConnectionError(error)) throw error;
+      throw new RedisUnreachableError(
+        `lost the connection to Redis at ${describeRedisUrl(config.redisUrl)} (REDIS_URL) during the enqueue, with at least ${added} new items added: ${(error as Error).message.replace(/\.$/, "")}. What was added stays; run the same enqueue again to add the rest (no job is added twice).`,
+      );
+    });
+    progress.stop();
+    if (flags.json) {
+      // JSON.stringify escapes C0 controls but not DEL, C1 or bidi controls a line may carry.
+      process.stdout.write(
+        `${escapeControlCharacters(
+          JSON.stringify({
+            batch_id: summary.batchId,
+            manifest: input.fromStdin ? "-" : path.resolve(input.path),
+            enqueued: summary.enqueued,
+            lines: summary.lines,
+            valid: summary.valid,
+            invalid: summary.invalid,
+            added: summary.added,
+            already_present: summary.alreadyPresent,
+            invalid_lines: invalidLines.map((r) => ({
+              line: r.line,
+              custom_id: r.customId,
+              errors: r.errors,
+            })),
+          }),
+        )}\n`,
+      );
+    } else if (!summary.enqueued) {
+      process.stdout.write(
+        `nothing enqueued: ${invalidCount} of ${countOf(summary.lines, "line")} ${invalidCount === 1 ? "is" : "are"} invalid (fix ${invalidCount === 1 ? "it" : "them"}, or pass --skip-invalid to enqueue the ${countOf(summary.valid, "valid line")})\n`,
+      );
+    } else {
+      process.stdout.write(
+        `batch ${summary.batchId}: ${summary.added} added, ${summary.alreadyPresent} already enqueued` +
+          (summary.invalid > 0 ? `, ${countOf(summary.invalid, "invalid line")} skipped` : "") +
+          `\n`,
+      );
+    }
+    return summary.enqueued ? (summary.invalid > 0 ? EXIT_PROBLEM : EXIT_OK) : EXIT_PROBLEM;
+  } finally {
+    progress.stop();
+    await session.close();
+  }
 }

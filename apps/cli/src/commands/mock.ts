@@ -4,6 +4,7 @@ import {
   startSimulator,
 } from "@veoq/simulator";
 import { type Command, InvalidArgumentError } from "commander";
+import { describeListenError } from "../listen-error.ts";
 
 /** Port `veoq mock` listens on unless told otherwise. */
 export const DEFAULT_MOCK_PORT = 4010;
@@ -84,12 +85,8 @@ async function runMock(options: MockCommandOptions): Promise<void> {
   try {
     simulator = await startSimulator(simulatorOptionsOf(options));
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason =
-      code === "EADDRINUSE"
-        ? `port ${options.port} on ${options.host} is already in use (try --port 0 for a free one)`
-        : (error as Error).message;
-    process.stderr.write(`veoq mock: cannot start the simulator: ${reason}\n`);
+    const line = describeListenError(error, "the simulator", "--port") ?? (error as Error).message;
+    process.stderr.write(`veoq mock: ${line}\n`);
     process.exitCode = 1;
     return;
   }

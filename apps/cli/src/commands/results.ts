@@ -1,33 +1,18 @@
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
-import { batchResults, type ResultLine } from "@veoq/pipeline";
-import type { Command } from "commander";
+import { batchResults, type ItemState } from "@veoq/pipeline";
+import { RESULT_STATES, toResultJson } from "@veoq/report";
+import { type Command, InvalidArgumentError } from "commander";
 import { loadConfig } from "../env.ts";
 import { openQueueSession } from "../queue-session.ts";
 import { runAction, UsageError } from "../run-action.ts";
 
-/** The JSONL shape of one result line: snake_case, stable field order. */
-export function toResultJson(line: ResultLine): Record<string, unknown> {
-  if (line.status !== "completed" && line.status !== "failed") {
-    return { batch_id: line.batchId, custom_id: line.customId, status: line.status };
+function parseState(value: string): ItemState {
+  const state = RESULT_STATES.find((s) => s === value);
+  if (state === undefined) {
+    throw new InvalidArgumentError(`must be one of ${RESULT_STATES.join(", ")}`);
   }
-  return {
-    batch_id: line.batchId,
-    custom_id: line.customId,
-    status: line.status,
-    model: line.model,
-    task_ids: line.taskIds,
-    files: line.files.map((f) => ({ path: f.path, bytes: f.bytes, sha256: f.sha256 })),
-    error_kind: line.errorKind ?? null,
-    error_message: line.errorMessage ?? null,
-    attempts: line.submitAttempts,
-    submissions: line.submission + 1,
-    polls: line.polls,
-    enqueued_at: new Date(line.enqueuedAt).toISOString(),
-    submitted_at: line.submittedAt === undefined ? null : new Date(line.submittedAt).toISOString(),
-    finished_at: line.finishedAt === undefined ? null : new Date(line.finishedAt).toISOString(),
-    metadata: line.metadata ?? null,
-  };
+  return state;
 }
 
 export function registerResultsCommand(program: Command): void {
@@ -36,18 +21,20 @@ export function registerResultsCommand(program: Command): void {
     .description("JSONL of a batch: one line per custom_id with status, task ids, files and errors")
     .argument("<batch>", "batch id")
     .option("--out <file>", "write to a file instead of stdout")
+    .option("--status <state>", `only items in this state: ${RESULT_STATES.join(", ")}`, parseState)
     .action(
-      runAction(async (batchId: string, flags: { out?: string }) => {
+      runAction(async (batchId: string, flags: { out?: string; status?: ItemState }) => {
         const session = await openQueueSession(loadConfig());
         try {
           if ((await session.store.getBatch(batchId)) === undefined) {
             throw new UsageError(
-              `no batch ${JSON.stringify(batchId)} (run \`pnpm veoq status\` to list batches)`,
+              `no batch ${JSON.stringify(batchId)} (run \`veoq status\` to list batches)`,
             );
           }
           const out = flags.out ? createWriteStream(flags.out) : process.stdout;
           let count = 0;
           for await (const line of batchResults(session.store, batchId)) {
+            if (flags.status !== undefined && line.status !== flags.status) continue;
             if (!out.write(`${JSON.stringify(toResultJson(line))}\n`)) await once(out, "drain");
             count++;
           }

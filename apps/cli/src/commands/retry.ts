@@ -1,32 +1,43 @@
 import { retryFailedItems } from "@veoq/pipeline";
+import { countOf, toRetryJson } from "@veoq/report";
 import type { Command } from "commander";
 import { loadConfig } from "../env.ts";
 import { openQueueSession } from "../queue-session.ts";
 import { runAction, UsageError } from "../run-action.ts";
+
+/** Skipped items listed one per line; the rest are counted. */
+const MAX_LISTED_SKIPPED = 50;
 
 export function registerRetryCommand(program: Command): void {
   program
     .command("retry")
     .description("re-queue the failed items of a batch")
     .argument("<batch>", "batch id")
+    .option("--json", "print one JSON summary object")
     .action(
-      runAction(async (batchId: string) => {
+      runAction(async (batchId: string, flags: { json?: boolean }) => {
         const config = loadConfig();
         const session = await openQueueSession(config);
         try {
           if ((await session.store.getBatch(batchId)) === undefined) {
-            throw new UsageError(`no batch ${JSON.stringify(batchId)} (see \`pnpm veoq status\`)`);
+            throw new UsageError(`no batch ${JSON.stringify(batchId)} (see \`veoq status\`)`);
           }
           const summary = await retryFailedItems(session.store, session.queues, batchId, {
             submitAttempts: config.submitAttempts,
           });
-          process.stdout.write(`batch ${batchId}: ${summary.retried} failed items re-queued\n`);
-          for (const { customId, reason } of summary.skipped.slice(0, 50)) {
+          if (flags.json) {
+            process.stdout.write(`${JSON.stringify(toRetryJson(batchId, summary))}\n`);
+            return summary.skipped.length > 0 ? 1 : 0;
+          }
+          process.stdout.write(
+            `batch ${batchId}: ${countOf(summary.retried, "failed item")} re-queued\n`,
+          );
+          for (const { customId, reason } of summary.skipped.slice(0, MAX_LISTED_SKIPPED)) {
             process.stdout.write(`could not retry ${customId}: ${reason}\n`);
           }
-          if (summary.skipped.length > 50) {
+          if (summary.skipped.length > MAX_LISTED_SKIPPED) {
             process.stdout.write(
-              `... and ${summary.skipped.length - 50} more that could not be retried\n`,
+              `... and ${summary.skipped.length - MAX_LISTED_SKIPPED} more that could not be retried\n`,
             );
           }
           return summary.skipped.length > 0 ? 1 : 0;

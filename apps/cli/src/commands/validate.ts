@@ -5,7 +5,10 @@ import {
   ManifestFileError,
   validateManifest,
 } from "@veoq/manifest";
+import { countOf } from "@veoq/report";
 import type { Command } from "commander";
+import { type ManifestInput, withManifestInput } from "../manifest-input.ts";
+import { runAction } from "../run-action.ts";
 import { BufferedLineWriter } from "./validate/buffered-line-writer.ts";
 import { ValidateProgress } from "./validate/validate-progress.ts";
 
@@ -30,16 +33,18 @@ export function registerValidateCommand(program: Command): void {
         "uniqueness and local image files. Exit code 0 when all lines are valid, 1 when any " +
         "is not, 2 when the manifest cannot be read.",
     )
-    .argument("<manifest>", "the manifest file (JSONL, one request per line)")
+    .argument("<manifest>", "the manifest file (JSONL, one request per line); - reads stdin")
     .option("--json", "print one JSON object per line on stdout; the summary goes to stderr", false)
-    .action(async (manifest: string, options: ValidateCommandOptions) => {
-      process.exitCode = await runValidate(manifest, options);
-    });
+    .action(
+      runAction((manifest: string, options: ValidateCommandOptions) =>
+        withManifestInput(manifest, (input) => runValidate(input, options)),
+      ),
+    );
 }
 
-/** Validates `manifest`, prints the reports, and returns the exit code. */
+/** Validates the manifest, prints the reports, and returns the exit code. */
 export async function runValidate(
-  manifest: string,
+  input: ManifestInput,
   options: ValidateCommandOptions,
 ): Promise<number> {
   const { stdout, stderr } = process;
@@ -50,13 +55,14 @@ export async function runValidate(
   let valid = 0;
   let invalid = 0;
   try {
-    const reports = validateManifest(manifest, {
+    const reports = validateManifest(input.path, {
+      ...(input.imageDir === undefined ? {} : { imageDir: input.imageDir }),
       onProgress: (bytesRead, totalBytes) => progress.update(bytesRead, totalBytes),
     });
     for await (const report of reports) {
       if (report.ok) valid++;
       else invalid++;
-      writeReport(out, manifest, report, options.json);
+      writeReport(out, input.label, report, options.json);
       if (out.needsFlush) {
         progress.clear();
         await out.flush();
@@ -111,6 +117,5 @@ function writeReport(
 
 /** "3 lines: 2 valid, 1 invalid" */
 function formatSummary(valid: number, invalid: number): string {
-  const total = valid + invalid;
-  return `${total} ${total === 1 ? "line" : "lines"}: ${valid} valid, ${invalid} invalid`;
+  return `${countOf(valid + invalid, "line")}: ${valid} valid, ${invalid} invalid`;
 }

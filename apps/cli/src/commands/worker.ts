@@ -1,23 +1,22 @@
 import { requireApiKey } from "@veoq/config";
 import { createLogger } from "@veoq/logging";
-import { runWorkerProcess } from "@veoq/metrics";
+import {
+  parsePort as parseSharedPort,
+  parseWorkerRoles,
+  runWorkerProcess,
+  WORKER_ROLES_RULE,
+} from "@veoq/metrics";
 import { QUEUE_ROLES, type QueueRole } from "@veoq/pipeline";
+import type { WorkerStartedJson } from "@veoq/report";
 import { type Command, InvalidArgumentError } from "commander";
 import { loadConfig } from "../env.ts";
+import { naming } from "../listen-error.ts";
 import { runAction } from "../run-action.ts";
 
 export function parseRoles(value: string): QueueRole[] {
-  const roles = value
-    .split(",")
-    .map((r) => r.trim())
-    .filter((r) => r.length > 0);
-  const unknown = roles.filter((r) => !(QUEUE_ROLES as readonly string[]).includes(r));
-  if (roles.length === 0 || unknown.length > 0) {
-    throw new InvalidArgumentError(
-      `roles must be a comma-separated list of ${QUEUE_ROLES.join(", ")}`,
-    );
-  }
-  return roles as QueueRole[];
+  const roles = parseWorkerRoles(value);
+  if (roles === undefined) throw new InvalidArgumentError(`roles must be ${WORKER_ROLES_RULE}`);
+  return roles;
 }
 
 export function parsePositiveInt(value: string): number {
@@ -27,11 +26,9 @@ export function parsePositiveInt(value: string): number {
 }
 
 export function parsePort(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65_535) {
-    throw new InvalidArgumentError("must be a port number 0-65535");
-  }
-  return n;
+  const port = parseSharedPort(value);
+  if (port === undefined) throw new InvalidArgumentError("must be a port number 0-65535");
+  return port;
 }
 
 interface WorkerFlags {
@@ -39,6 +36,7 @@ interface WorkerFlags {
   concurrency?: number;
   metricsPort?: number;
   metricsHost: string;
+  json?: boolean;
 }
 
 export function registerWorkerCommand(program: Command): void {
@@ -59,25 +57,48 @@ export function registerWorkerCommand(program: Command): void {
       parsePort,
     )
     .option("--metrics-host <host>", "interface of the metrics server", "127.0.0.1")
+    .option(
+      "--json",
+      "JSON log lines even on a terminal, and one worker_started line once the workers are up",
+    )
     .action(
       runAction(async (flags: WorkerFlags) => {
         const config = loadConfig();
         const apiKey = requireApiKey(config);
-        const logger = createLogger({ name: "worker", level: config.logLevel, secrets: [apiKey] });
+        const logger = createLogger({
+          name: "worker",
+          level: config.logLevel,
+          secrets: [apiKey],
+          // Readable lines for a person at a terminal; JSON for log collectors and --json.
+          pretty: process.stdout.isTTY === true && flags.json !== true,
+        });
         const concurrency =
           flags.concurrency === undefined
             ? undefined
             : Object.fromEntries(flags.roles.map((r) => [r, flags.concurrency]));
-        await runWorkerProcess({
-          config,
-          apiKey,
-          roles: flags.roles,
-          ...(concurrency === undefined ? {} : { concurrency }),
-          ...(flags.metricsPort === undefined
-            ? {}
-            : { metrics: { host: flags.metricsHost, port: flags.metricsPort } }),
-          logger,
-        });
+        const onStarted = ({ metricsUrl }: { metricsUrl: string | undefined }) => {
+          if (!flags.json) return;
+          const started: WorkerStartedJson = {
+            event: "worker_started",
+            pid: process.pid,
+            roles: [...flags.roles],
+            metrics_url: metricsUrl ?? null,
+          };
+          process.stdout.write(`${JSON.stringify(started)}\n`);
+        };
+        await naming("the worker's metrics server", "--metrics-port", () =>
+          runWorkerProcess({
+            onStarted,
+            config,
+            apiKey,
+            roles: flags.roles,
+            ...(concurrency === undefined ? {} : { concurrency }),
+            ...(flags.metricsPort === undefined
+              ? {}
+              : { metrics: { host: flags.metricsHost, port: flags.metricsPort } }),
+            logger,
+          }),
+        );
         return 0;
       }),
     );

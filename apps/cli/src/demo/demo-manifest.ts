@@ -3,28 +3,30 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
+import { readPromptMarkers } from "@veoq/simulator";
+import { DEMO_SAMPLE_DIR } from "../asset-paths.ts";
 
-/** The sample manifest shipped in the repo: both endpoints, local images, multi-sample, fail-once. */
-export const SAMPLE_MANIFEST_PATH = fileURLToPath(
-  new URL("../../../../examples/demo/manifest.jsonl", import.meta.url),
-);
+/**
+ * The sample manifest shipped with veoq: both endpoints, local images, multi-sample, items that
+ * fail once and one that fails for good (docs/simulator.md lists the prompt markers).
+ */
+export const SAMPLE_MANIFEST_PATH = path.join(DEMO_SAMPLE_DIR, "manifest.jsonl");
 
 const IMAGE_FIELDS = ["image", "last_image", "last_frame_image"] as const;
 
 /**
  * A manifest of exactly `jobs` lines: the sample's lines in order, repeated with a `-rN` suffix
  * on custom_id when more are asked for. Local image paths are made absolute so the file can live
- * anywhere. Returns the sample itself when `jobs` equals its length.
+ * anywhere. Returns the sample itself when `jobs` is unset or equals its length.
  */
-export async function writeDemoManifest(jobs: number, folder: string): Promise<string> {
+export async function writeDemoManifest(jobs: number | undefined, folder: string): Promise<string> {
   const sample: Record<string, unknown>[] = [];
   const lines = createInterface({
     input: createReadStream(SAMPLE_MANIFEST_PATH),
     crlfDelay: Infinity,
   });
   for await (const line of lines) if (line.trim()) sample.push(JSON.parse(line));
-  if (jobs === sample.length) return SAMPLE_MANIFEST_PATH;
+  if (jobs === undefined || jobs === sample.length) return SAMPLE_MANIFEST_PATH;
   const sampleDir = path.dirname(SAMPLE_MANIFEST_PATH);
   const absolutize = (value: unknown) =>
     typeof value === "string" && value.startsWith("images/") ? path.join(sampleDir, value) : value;
@@ -50,4 +52,18 @@ export async function writeDemoManifest(jobs: number, folder: string): Promise<s
   out.end();
   await once(out, "finish");
   return target;
+}
+
+/** custom_ids whose prompt asks the simulator to fail for good (`[sim:fail]`). */
+export async function plannedFailures(manifest: string): Promise<Set<string>> {
+  const ids = new Set<string>();
+  const lines = createInterface({ input: createReadStream(manifest), crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (!line.trim()) continue;
+    const item = JSON.parse(line) as { custom_id?: unknown; input?: { prompt?: unknown } };
+    if (typeof item.custom_id === "string" && readPromptMarkers(item.input?.prompt).fail) {
+      ids.add(item.custom_id);
+    }
+  }
+  return ids;
 }

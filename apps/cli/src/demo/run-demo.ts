@@ -1,7 +1,9 @@
+import { randomBytes } from "node:crypto";
+import { once } from "node:events";
 import { createWriteStream } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { VeoqConfig } from "@veoq/config";
 import { startDashboard } from "@veoq/dashboard";
 import { type LocalRedis, startLocalRedis } from "@veoq/local-redis";
@@ -13,16 +15,14 @@ import {
   type RunningWorkers,
   startWorkers,
 } from "@veoq/pipeline";
+import { countOf, formatDuration, toBatchJson, toResultJson } from "@veoq/report";
 import { type Simulator, startSimulator } from "@veoq/simulator";
-import { formatBatch, formatDuration } from "../batch-text.ts";
-import { toResultJson } from "../commands/results.ts";
-import { loadConfig } from "../env.ts";
+import { REDIS_CONF_PATH } from "../asset-paths.ts";
+import { type FailedItemLine, formatBatch, formatFailedItems, nextStep } from "../batch-text.ts";
+import { loadConfig, terminalColumns } from "../env.ts";
 import { createProgressDisplay } from "../progress-display.ts";
 import { openQueueSession } from "../queue-session.ts";
-import { writeDemoManifest } from "./demo-manifest.ts";
-
-/** The repo's root, where the demo keeps its private Redis data and logs (`.veoq/`). */
-const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
+import { plannedFailures, writeDemoManifest } from "./demo-manifest.ts";
 
 export interface DemoOptions {
   jobs: number | undefined;
@@ -34,6 +34,8 @@ export interface DemoOptions {
   timeoutMs: number;
   /** Whether REDIS_URL was set (use it) or a private redis-server should be started. */
   redisUrl: string | undefined;
+  /** Print one JSON summary on stdout; the running commentary goes to stderr. */
+  json: boolean;
 }
 
 const SIM_KEY = "sim-key";
@@ -43,21 +45,27 @@ const SIM_KEY = "sim-key";
  * simulator, workers in this process, the sample manifest; waits until every item is final.
  */
 export async function runDemo(options: DemoOptions): Promise<number> {
-  const stateDir = path.join(REPO_ROOT, ".veoq", "demo");
-  await mkdir(stateDir, { recursive: true });
   const outDir = path.resolve(options.outDir);
-  const logPath = path.join(stateDir, "worker.log");
-  const say = (line: string) => process.stdout.write(`${line}\n`);
+  // One folder per run (videos, results, log): concurrent demos never share files.
+  const batchId = `demo-${new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "")}-${randomBytes(2).toString("hex")}`;
+  const runDir = path.join(outDir, batchId);
+  await mkdir(runDir, { recursive: true });
+  const logPath = path.join(runDir, "worker.log");
+  const commentary = options.json ? process.stderr : process.stdout;
+  const say = (line: string) => commentary.write(`${line}\n`);
 
   let redis: LocalRedis | undefined;
+  let redisDataDir: string | undefined;
   let simulator: Simulator | undefined;
   let workers: RunningWorkers | undefined;
   try {
     let redisUrl = options.redisUrl;
     if (redisUrl === undefined) {
-      redis = await startLocalRedis({ dataDir: path.join(REPO_ROOT, ".veoq", "redis-demo") });
+      // A private, throwaway data folder per run: two demos at once never share an AOF.
+      redisDataDir = await mkdtemp(path.join(tmpdir(), "veoq-demo-redis-"));
+      redis = await startLocalRedis({ dataDir: redisDataDir, configFile: REDIS_CONF_PATH });
       redisUrl = redis.url;
-      say(`redis      private redis-server on ${redisUrl} (AOF on, data in .veoq/redis-demo)`);
+      say(`redis      private redis-server on ${redisUrl} (AOF on, data in ${redisDataDir})`);
     } else {
       say(`redis      using REDIS_URL`);
     }
@@ -87,9 +95,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       `workers    submit, poll and download in this process (log: ${path.relative(process.cwd(), logPath)})`,
     );
 
-    const manifest = await writeDemoManifest(options.jobs ?? 12, stateDir);
+    const manifest = await writeDemoManifest(options.jobs, runDir);
     const session = await openQueueSession(config);
-    const batchId = `demo-${new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "")}`;
     try {
       const summary = await enqueueManifest({
         manifestPath: manifest,
@@ -101,16 +108,23 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       say(
         `enqueued   ${summary.added} jobs from ${path.relative(process.cwd(), manifest)} as batch ${batchId}`,
       );
-      const finished = await watchBatch(session.store, batchId, summary.added, options.timeoutMs);
+      const finished = await watchBatch(
+        session.store,
+        batchId,
+        summary.added,
+        options.timeoutMs,
+        say,
+      );
       const batch = await session.store.getBatch(batchId);
       if (!batch) throw new Error(`batch ${batchId} vanished`);
-      const overview = overviewOf(batch, Date.now());
+      const overview = toBatchJson(overviewOf(batch, Date.now()));
       say("");
-      for (const line of formatBatch(overview)) say(line);
+      for (const line of formatBatch(overview, { width: terminalColumns() })) say(line);
 
-      const resultsPath = path.join(outDir, batchId, "results.jsonl");
-      await mkdir(path.dirname(resultsPath), { recursive: true });
+      const resultsPath = path.join(runDir, "results.jsonl");
       const results = createWriteStream(resultsPath);
+      const planned = await plannedFailures(manifest);
+      const failedItems: FailedItemLine[] = [];
       let files = 0;
       let recordedTasks = 0;
       let bytes = 0;
@@ -122,20 +136,64 @@ export async function runDemo(options: DemoOptions): Promise<number> {
           bytes += line.files.reduce((sum, f) => sum + f.bytes, 0);
         } else if (line.status === "failed") {
           recordedTasks += line.taskIds.length;
-          say(`  failed ${line.customId}: ${line.errorKind} ${line.errorMessage ?? ""}`);
+          failedItems.push({
+            custom_id: line.customId,
+            error_kind: line.errorKind ?? null,
+            error_message: line.errorMessage ?? null,
+            planned: planned.has(line.customId),
+          });
         }
       }
       results.end();
+      await once(results, "finish");
+      for (const line of formatFailedItems(failedItems, terminalColumns())) say(line);
+      const unplanned = failedItems.filter((item) => !item.planned).length;
+      const plannedCount = failedItems.length - unplanned;
+      if (plannedCount > 0) {
+        say(
+          `expected   ${countOf(plannedCount, "item")} failed on purpose: the sample asks the simulator for a permanent failure ([sim:fail], docs/simulator.md), so you can see the reason and the retry flow`,
+        );
+      }
+      if (unplanned > 0) {
+        say(`unexpected ${countOf(unplanned, "item")} failed that the sample did not ask to fail`);
+      }
       const stats = simulator.stats();
+      const paidTwice = stats.creates.accepted - recordedTasks;
       say(
-        `provider   ${stats.creates.accepted} tasks created (${batch.resubmits} re-submitted after a failed task, ${stats.creates.accepted - recordedTasks} paid twice), ${stats.polls.total} polls, ${stats.downloads.total} downloads`,
+        `provider   ${countOf(stats.creates.accepted, "task")} created (${batch.resubmits} re-submitted after a failed task, ${paidTwice} paid twice), ${countOf(stats.polls.total, "poll")}, ${countOf(stats.downloads.total, "download")}`,
       );
-      say(`files      ${files} videos (${bytes} bytes) in ${path.join(outDir, batchId)}`);
+      say(`files      ${countOf(files, "video")} (${bytes} bytes) in ${runDir}`);
       say(`results    ${resultsPath}`);
+      const next = nextStep(overview);
+      if (failedItems.length > 0 && next !== undefined) {
+        say(options.keep ? `next       ${next}` : `next       ${next}, with \`veoq demo --keep\``);
+      }
+      if (options.json) {
+        process.stdout.write(
+          `${JSON.stringify({
+            batch: overview,
+            failed_items: failedItems,
+            provider: {
+              tasks_created: stats.creates.accepted,
+              resubmits: batch.resubmits,
+              paid_twice: paidTwice,
+              polls: stats.polls.total,
+              downloads: stats.downloads.total,
+            },
+            files,
+            bytes,
+            output_dir: runDir,
+            results_path: resultsPath,
+            log_path: logPath,
+            finished,
+          })}\n`,
+        );
+      }
       if (!finished) {
         say(`demo did not finish within ${formatDuration(options.timeoutMs / 1000)}`);
         return 1;
       }
+      if (unplanned > 0) return 1;
       if (options.keep) {
         const dashboard = await startDashboard({ config, logger }).catch((error: unknown) => {
           say(`dashboard  not started: ${error instanceof Error ? error.message : String(error)}`);
@@ -143,7 +201,12 @@ export async function runDemo(options: DemoOptions): Promise<number> {
         });
         say("");
         say("--keep: workers, simulator and Redis keep running. In another terminal:");
-        say(`  REDIS_URL=${redisUrl} pnpm veoq status ${batchId}`);
+        say(`  export REDIS_URL=${redisUrl}`);
+        say(`  veoq status ${batchId}`);
+        if (failedItems.length > 0) {
+          say(`  veoq results ${batchId} --status failed`);
+          say(`  veoq retry ${batchId}`);
+        }
         if (dashboard) say(`dashboard  ${dashboard.url}/  (Bull Board: ${dashboard.url}/queues)`);
         say("Press Ctrl-C to stop.");
         await new Promise<void>((resolve) => {
@@ -160,6 +223,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     await workers?.close(10_000);
     await simulator?.close();
     await redis?.stop();
+    if (redisDataDir !== undefined) await rm(redisDataDir, { recursive: true, force: true });
   }
 }
 
@@ -169,6 +233,7 @@ async function watchBatch(
   batchId: string,
   total: number,
   timeoutMs: number,
+  say: (line: string) => void,
 ): Promise<boolean> {
   const display = createProgressDisplay(
     "{label} [{bar}] {percentage}% | {value}/{total} final | {detail}",
@@ -186,7 +251,7 @@ async function watchBatch(
         const detail = `queued ${c.queued} processing ${c.processing} downloading ${c.downloading} completed ${c.completed} failed ${c.failed}`;
         display.update(o.done, { detail });
         if (!process.stderr.isTTY && detail !== lastLine && Date.now() - lastPrinted > 2000) {
-          process.stdout.write(`progress   ${o.done}/${o.total} final: ${detail}\n`);
+          say(`progress   ${o.done}/${o.total} final: ${detail}`);
           lastLine = detail;
           lastPrinted = Date.now();
         }

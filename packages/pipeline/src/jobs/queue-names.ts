@@ -6,4 +6,4 @@ export const QUEUE_NAMES = {
 } as const;
 
 export type QueueRole = keyof typeof QUEUE_NAMES;
-export const QUEUE_ROLES: readonly QueueRole[] = ["submit", "poll", "download"];
+export const QUEUE_ROLES = Object.keys(QUEUE_NAMES) as readonly QueueRole[];

@@ -19,6 +19,10 @@ export interface EnqueueProgress {
 
 export interface EnqueueManifestOptions {
   manifestPath: string;
+  /** Folder that relative image paths resolve against (default: the manifest's folder). */
+  imageDir?: string;
+  /** What the batch record names as its source (default: the manifest's absolute path). */
+  source?: string;
   /** Default: the manifest's file name plus a short hash of its absolute path (stable across runs). */
   batchId?: string;
   /** Enqueue the valid lines even when some are invalid (default false: enqueue nothing then). */
@@ -93,7 +97,7 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
   };
 
   if (!options.skipInvalid) {
-    for await (const report of validateManifest(options.manifestPath)) {
+    for await (const report of validateManifest(options.manifestPath, imageDirOption(options))) {
       progress.lines++;
       if (!report.ok) {
         progress.invalid++;
@@ -116,7 +120,11 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
     progress.totalLines = progress.lines;
   }
 
-  await options.store.ensureBatch(batchId, path.resolve(options.manifestPath), now());
+  await options.store.ensureBatch(
+    batchId,
+    options.source ?? path.resolve(options.manifestPath),
+    now(),
+  );
   const fairShare = new FairShare(options.store.redis, options.queues.submit.opts.prefix ?? "bull");
   if (options.priority !== undefined) await fairShare.setLevel(batchId, options.priority);
   const level = options.priority ?? (await fairShare.levelOf(batchId));
@@ -178,6 +186,7 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
   };
   try {
     for await (const report of validateManifest(options.manifestPath, {
+      ...imageDirOption(options),
       checkFiles: options.skipInvalid === true,
     })) {
       progress.lines++;
@@ -223,4 +232,8 @@ function submitJobData(batchId: string, entry: ManifestEntry, enqueuedAt: number
     submission: 0,
     trace: { enqueuedAt, taskIds: [], submitAttempts: 0, polls: 0 },
   };
+}
+
+function imageDirOption(options: EnqueueManifestOptions): { imageDir?: string } {
+  return options.imageDir === undefined ? {} : { imageDir: options.imageDir };
 }

@@ -4,18 +4,46 @@ import type { VeoqQueues } from "../jobs/queues.ts";
 import { addSubmission, originalRequestOf } from "../jobs/resubmission.ts";
 import type { BatchStore } from "../records/batch-store.ts";
 import type { ItemResult } from "../records/item-result.ts";
+import { planRetry, type RetryPlan } from "./plan-retry.ts";
 
 export interface RetrySummary {
   retried: number;
   /** Items that could not be retried, with why (their jobs were removed, or moved meanwhile). */
   skipped: { customId: string; reason: string }[];
+  /** What was planned (see planRetry): counts by action, failures left alone as permanent. */
+  plan: RetryPlan;
+}
+
+export interface RetryFailedOptions {
+  submitAttempts: number;
+  /** Re-queue failures that will fail again too (invalid request, content policy). Default false. */
+  includePermanent?: boolean;
+  /**
+   * The most re-submissions (paid) the caller agreed to, e.g. from the summary it showed: a
+   * plan that would pay for more re-queues nothing and throws RetryPlanChangedError. Default: no limit.
+   */
+  maxResubmits?: number;
+  now?: () => number;
+}
+
+/** The batch's failures changed since the caller's summary: more would be paid for than agreed. */
+export class RetryPlanChangedError extends Error {
+  readonly plan: RetryPlan;
+  constructor(plan: RetryPlan, agreed: number) {
+    super(
+      `retry would now re-submit ${plan.counts.resubmit} items (paid), more than the ${agreed} agreed to`,
+    );
+    this.name = "RetryPlanChangedError";
+    this.plan = plan;
+  }
 }
 
 /** Fresh attempts: a retried job gets its whole retry budget again. */
 const RESET = { resetAttemptsMade: true, resetAttemptsStarted: true } as const;
 
 /**
- * Re-queues a batch's failed items, each the cheapest way that can work:
+ * Re-queues a batch's failed items as planRetry plans them (failures that will fail again are
+ * left alone unless `includePermanent`), each the cheapest way that can work:
  * - failed at submit: the same submit job runs again (no task exists yet);
  * - failed at download: the same download job, with its URL refreshes reset (the task is paid
  *   for; its URLs are read again if they expired);
@@ -26,12 +54,17 @@ export async function retryFailedItems(
   store: BatchStore,
   queues: VeoqQueues,
   batchId: string,
-  options: { submitAttempts: number; now?: () => number },
+  options: RetryFailedOptions,
 ): Promise<RetrySummary> {
   const now = options.now ?? Date.now;
-  const summary: RetrySummary = { retried: 0, skipped: [] };
-  for await (const [customId, state] of store.scanItemStates(batchId)) {
-    if (state !== "failed") continue;
+  const plan = await planRetry(store, batchId, {
+    includePermanent: options.includePermanent ?? false,
+  });
+  if (options.maxResubmits !== undefined && plan.counts.resubmit > options.maxResubmits) {
+    throw new RetryPlanChangedError(plan, options.maxResubmits);
+  }
+  const summary: RetrySummary = { retried: 0, skipped: [], plan };
+  for (const { customId } of plan.retries) {
     const result = await store.itemResult(batchId, customId);
     try {
       const reason = result

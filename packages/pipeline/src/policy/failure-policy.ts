@@ -67,3 +67,8 @@ export function reasonLooksTransient(reason: string | undefined): boolean {
   if (!reason) return true;
   return TRANSIENT_REASON.test(reason) && !PERMANENT_REASON.test(reason);
 }
+
+/** Whether a FAILED task's reason says the same request will fail again (policy, invalid input). */
+export function reasonLooksPermanent(reason: string | undefined): boolean {
+  return reason !== undefined && PERMANENT_REASON.test(reason);
+}

@@ -6,12 +6,27 @@ import type { ItemResult } from "./item-result.ts";
 import { ITEM_STATE_RANK, ITEM_STATES, type ItemState } from "./item-state.ts";
 
 /**
- * Moves one item to a new state and keeps the batch's per-state counts exact: the count of the
- * old state goes down and the new one up in the same atomic step, and a repeated transition is a
- * no-op. Without FORCE a transition never lowers the rank (see item-state.ts).
- * KEYS: states hash, batch hash. ARGV: custom id, new state, new rank, force ("1"/"0"), ranks JSON.
+ * Lua prelude: `inState[state]` is the key of the sorted set of items in that state (see
+ * RecordKeys.itemsInState), taken from KEYS[first..] in ITEM_STATES order, whose names are ARGV[namesArg].
  */
-const TRANSITION_SCRIPT = new LuaScript(`
+function stateSetsLua(first: number, namesArg: number): string {
+  return `
+local inState = {}
+for i, name in ipairs(cjson.decode(ARGV[${namesArg}])) do inState[name] = KEYS[${first} + i - 1] end
+local function move(id, old, new)
+  if old and inState[old] then redis.call('ZREM', inState[old], id) end
+  redis.call('ZADD', inState[new], 0, id)
+end`;
+}
+
+/**
+ * Moves one item to a new state and keeps the batch's per-state counts and sets exact: the count
+ * of the old state goes down and the new one up in the same atomic step, and a repeated transition
+ * is a no-op. Without FORCE a transition never lowers the rank (see item-state.ts).
+ * KEYS: states hash, batch hash, state sets. ARGV: custom id, new state, new rank, force ("1"/"0"),
+ * ranks JSON, state names JSON.
+ */
+const TRANSITION_SCRIPT = new LuaScript(`${stateSetsLua(3, 6)}
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 if old == ARGV[2] then return 0 end
 if old and ARGV[4] ~= '1' then
@@ -21,21 +36,24 @@ end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 if old then redis.call('HINCRBY', KEYS[2], 'state:' .. old, -1) end
 redis.call('HINCRBY', KEYS[2], 'state:' .. ARGV[2], 1)
+move(ARGV[1], old, ARGV[2])
 return 1
 `);
 
 /**
  * Stores a final item's result, moves it to its final state (forced, counts kept exact) and
  * sets or clears the batch's finish time, in one round trip.
- * KEYS: results hash, states hash, batch hash. ARGV: custom id, result JSON, state, now.
+ * KEYS: results hash, states hash, batch hash, state sets. ARGV: custom id, result JSON, state,
+ * now, state names JSON.
  */
-const FINISH_SCRIPT = new LuaScript(`
+const FINISH_SCRIPT = new LuaScript(`${stateSetsLua(4, 5)}
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 local old = redis.call('HGET', KEYS[2], ARGV[1])
 if old ~= ARGV[3] then
   redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
   if old then redis.call('HINCRBY', KEYS[3], 'state:' .. old, -1) end
   redis.call('HINCRBY', KEYS[3], 'state:' .. ARGV[3], 1)
+  move(ARGV[1], old, ARGV[3])
 end
 local done = tonumber(redis.call('HGET', KEYS[3], 'state:completed') or '0')
   + tonumber(redis.call('HGET', KEYS[3], 'state:failed') or '0')
@@ -49,18 +67,40 @@ return 1
 
 /**
  * Registers items as queued, skipping those the batch already has (HSETNX), and returns which
- * were new. KEYS: states hash, batch hash. ARGV: custom ids.
+ * were new. KEYS: states hash, batch hash, state sets. ARGV: state names JSON, custom ids.
  */
-const REGISTER_SCRIPT = new LuaScript(`
+const REGISTER_SCRIPT = new LuaScript(`${stateSetsLua(3, 1)}
 local added = {}
-for i = 1, #ARGV do
+for i = 2, #ARGV do
   if redis.call('HSETNX', KEYS[1], ARGV[i], 'queued') == 1 then
     added[#added + 1] = ARGV[i]
+    move(ARGV[i], nil, 'queued')
   end
 end
 if #added > 0 then redis.call('HINCRBY', KEYS[2], 'state:queued', #added) end
 return added
 `);
+
+/**
+ * Adds items of a batch written before the state sets existed to the set of their current state
+ * (read here, atomically, so a transition meanwhile cannot leave one in two sets).
+ * KEYS: states hash, state sets. ARGV: state names JSON, custom ids.
+ */
+const INDEX_SCRIPT = new LuaScript(`${stateSetsLua(2, 1)}
+for i = 2, #ARGV do
+  local state = redis.call('HGET', KEYS[1], ARGV[i])
+  if state and inState[state] then redis.call('ZADD', inState[state], 0, ARGV[i]) end
+end
+return 1
+`);
+
+/** The batch field that says its state sets are complete (set at creation, or by indexItemStates). */
+const STATE_SETS_FIELD = "stateSets";
+
+const STATE_NAMES_JSON = JSON.stringify(ITEM_STATES);
+
+/** Custom ids (and so prefixes of them) use only these characters, all below "{" in byte order. */
+const CUSTOM_ID_PREFIX = /^[A-Za-z0-9._-]{1,200}$/;
 
 const RANKS_JSON = JSON.stringify(ITEM_STATE_RANK);
 
@@ -95,7 +135,7 @@ export class BatchStore {
     if (created === 1) {
       await this.redis
         .multi()
-        .hset(key, "source", source)
+        .hset(key, "source", source, STATE_SETS_FIELD, "1")
         .zadd(this.keys.batches, now, batchId)
         .exec();
     }
@@ -112,8 +152,8 @@ export class BatchStore {
     if (customIds.length === 0) return [];
     return (await REGISTER_SCRIPT.run(
       this.redis,
-      [this.keys.itemStates(batchId), this.keys.batch(batchId)],
-      customIds,
+      [this.keys.itemStates(batchId), this.keys.batch(batchId), ...this.stateSetKeys(batchId)],
+      [STATE_NAMES_JSON, ...customIds],
     )) as string[];
   }
 
@@ -126,8 +166,15 @@ export class BatchStore {
   ): Promise<boolean> {
     const changed = await TRANSITION_SCRIPT.run(
       this.redis,
-      [this.keys.itemStates(batchId), this.keys.batch(batchId)],
-      [customId, state, ITEM_STATE_RANK[state], options.force ? "1" : "0", RANKS_JSON],
+      [this.keys.itemStates(batchId), this.keys.batch(batchId), ...this.stateSetKeys(batchId)],
+      [
+        customId,
+        state,
+        ITEM_STATE_RANK[state],
+        options.force ? "1" : "0",
+        RANKS_JSON,
+        STATE_NAMES_JSON,
+      ],
     );
     return changed === 1;
   }
@@ -153,8 +200,15 @@ export class BatchStore {
         this.keys.itemResults(result.batchId),
         this.keys.itemStates(result.batchId),
         this.keys.batch(result.batchId),
+        ...this.stateSetKeys(result.batchId),
       ],
-      [result.customId, JSON.stringify(result), result.status, result.finishedAt ?? Date.now()],
+      [
+        result.customId,
+        JSON.stringify(result),
+        result.status,
+        result.finishedAt ?? Date.now(),
+        STATE_NAMES_JSON,
+      ],
     );
   }
 
@@ -247,5 +301,110 @@ export class BatchStore {
     if (customIds.length === 0) return [];
     const raws = await this.redis.hmget(this.keys.itemResults(batchId), ...customIds);
     return raws.map((raw) => (raw === null ? undefined : (JSON.parse(raw) as ItemResult)));
+  }
+
+  /**
+   * One page of a batch's items, read by rank from the state sets (never the whole batch): those
+   * in `state`, or all of them grouped by state in ITEM_STATES order; by custom id within a state.
+   */
+  async listItems(
+    batchId: string,
+    options: { state?: ItemState | undefined; offset: number; limit: number },
+  ): Promise<{ total: number; items: { customId: string; state: ItemState }[] }> {
+    const states = options.state ? [options.state] : [...ITEM_STATES];
+    const sizes = await Promise.all(
+      states.map((state) => this.redis.zcard(this.keys.itemsInState(batchId, state))),
+    );
+    const total = sizes.reduce((sum, size) => sum + size, 0);
+    const reads: { state: ItemState; start: number; stop: number }[] = [];
+    let skip = Math.max(0, options.offset);
+    let wanted = Math.max(0, options.limit);
+    states.forEach((state, i) => {
+      const size = sizes[i] ?? 0;
+      if (wanted === 0 || skip >= size) {
+        skip = Math.max(0, skip - size);
+        return;
+      }
+      const take = Math.min(wanted, size - skip);
+      reads.push({ state, start: skip, stop: skip + take - 1 });
+      wanted -= take;
+      skip = 0;
+    });
+    const pages = await Promise.all(
+      reads.map(({ state, start, stop }) =>
+        this.redis.zrange(this.keys.itemsInState(batchId, state), start, stop),
+      ),
+    );
+    const items = reads.flatMap(({ state }, i) =>
+      (pages[i] ?? []).map((customId) => ({ customId, state })),
+    );
+    return { total, items };
+  }
+
+  /**
+   * Items of the newest `batchLimit` batches whose custom id starts with `prefix`, up to `limit`
+   * per batch (by custom id). A prefix with characters no custom id has finds nothing.
+   */
+  async findCustomIdPrefix(
+    prefix: string,
+    options: { batchLimit: number; limit: number },
+  ): Promise<{ batchId: string; customId: string; state: ItemState }[]> {
+    if (!CUSTOM_ID_PREFIX.test(prefix)) return [];
+    const ids = await this.listBatchIds(options.batchLimit);
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) {
+      for (const state of ITEM_STATES) {
+        pipeline.zrangebylex(
+          this.keys.itemsInState(id, state),
+          `[${prefix}`,
+          `(${prefix}{`,
+          "LIMIT",
+          0,
+          options.limit,
+        );
+      }
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    return ids.flatMap((batchId, b) =>
+      ITEM_STATES.flatMap((state, s) => {
+        const found = replies[b * ITEM_STATES.length + s]?.[1];
+        return Array.isArray(found)
+          ? (found as string[]).map((customId) => ({ batchId, customId, state }))
+          : [];
+      })
+        .sort((x, y) => (x.customId < y.customId ? -1 : x.customId > y.customId ? 1 : 0))
+        .slice(0, options.limit),
+    );
+  }
+
+  /**
+   * Fills the state sets of a batch created before they existed (a no-op for newer batches):
+   * one HSCAN pass, each chunk placed atomically. Returns true when it had work to do.
+   */
+  async indexItemStates(batchId: string): Promise<boolean> {
+    const key = this.keys.batch(batchId);
+    if ((await this.redis.hget(key, STATE_SETS_FIELD)) !== null) return false;
+    if ((await this.redis.hexists(key, "createdAt")) === 0) return false;
+    const place = (ids: string[]) =>
+      INDEX_SCRIPT.run(
+        this.redis,
+        [this.keys.itemStates(batchId), ...this.stateSetKeys(batchId)],
+        [STATE_NAMES_JSON, ...ids],
+      );
+    let chunk: string[] = [];
+    for await (const [customId] of this.scanItemStates(batchId)) {
+      chunk.push(customId);
+      if (chunk.length >= 1000) {
+        await place(chunk);
+        chunk = [];
+      }
+    }
+    if (chunk.length > 0) await place(chunk);
+    await this.redis.hset(key, STATE_SETS_FIELD, "1");
+    return true;
+  }
+
+  private stateSetKeys(batchId: string): string[] {
+    return ITEM_STATES.map((state) => this.keys.itemsInState(batchId, state));
   }
 }

@@ -1,5 +1,15 @@
+import type { Logger } from "@veoq/logging";
 import { pollJobId, submissionOfSlotHolder, submitJobId } from "../jobs/job-ids.ts";
-import type { PipelineContext } from "../stages/pipeline-context.ts";
+import type { VeoqQueues } from "../jobs/queues.ts";
+import type { ProviderSlots } from "./provider-slots.ts";
+
+/** What the reconciler reads (a PipelineContext has it all). */
+export interface SlotReconcilerContext {
+  slots: ProviderSlots;
+  queues: VeoqQueues;
+  logger: Logger;
+  now: () => number;
+}
 
 const LIVE_STATES = new Set([
   "active",
@@ -20,7 +30,7 @@ async function isLive(job: { getState(): Promise<string> } | undefined): Promise
  * way) holds a slot nobody will release. Returns how many were released.
  */
 export async function reconcileProviderSlots(
-  context: PipelineContext,
+  context: SlotReconcilerContext,
   graceMs: number,
 ): Promise<number> {
   const holders = await context.slots.holdersBefore(context.now() - graceMs);

@@ -13,6 +13,11 @@ export interface RecordKeys {
   itemStates(batchId: string): string;
   /** Hash: custom id -> JSON result of a final item. */
   itemResults(batchId: string): string;
+  /**
+   * Sorted set (all scores 0, so ordered by custom id): the batch's items in one state. Kept
+   * with the states hash by the same scripts; pages and prefix search read it by range.
+   */
+  itemsInState(batchId: string, state: string): string;
   /** Hash: provider task id -> "<batch>~<custom id>", for search by task id. */
   taskIndex: string;
   /** String: set while the submit queue is paused by a credentials stop; holds the reason. */
@@ -49,6 +54,7 @@ export function recordKeys(prefix: string): RecordKeys {
     batch: (id) => `${prefix}:batch:${id}`,
     itemStates: (id) => `${prefix}:batch:${id}:states`,
     itemResults: (id) => `${prefix}:batch:${id}:results`,
+    itemsInState: (id, state) => `${prefix}:batch:${id}:in:${state}`,
     credentialsStop: `${prefix}:credentials-stop`,
     taskIndex: `${prefix}:task-index`,
     providerSlots: (account) => `${prefix}:provider-slots:${account}`,

@@ -7,6 +7,7 @@ import { downloadOutputsOf } from "../jobs/download-outputs.ts";
 import { type DownloadJobData, downloadJobDataSchema, type SavedFile } from "../jobs/job-data.ts";
 import { decideDownloadFailure } from "../policy/failure-policy.ts";
 import { outputFilePath } from "../policy/output-paths.ts";
+import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
 import type { ItemResult } from "../records/item-result.ts";
 import {
   completeItem,
@@ -18,14 +19,12 @@ import {
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
 import { type StageRun, stageProcessor } from "./stage-processor.ts";
 
-/** Fresh task-result reads allowed per download job when URLs have expired. */
-export const MAX_URL_REFRESHES = 3;
-
 /**
  * Saves every output of a finished task to `<output>/<batch>/<custom_id>/<n>.<ext>`: streams to
  * a temporary name in the same folder, checks the byte count, hashes, then renames, so a file
  * under its final name is always complete. Files saved by an earlier try are not fetched again.
- * An expired URL leads to one fresh task-result read for new URLs before the job fails.
+ * An expired URL (401/403/404/410) leads to a fresh task-result read for new URLs, up to
+ * PIPELINE_DEFAULTS.maxUrlRefreshes times per job, before the item fails.
  */
 export function createDownloadProcessor(context: PipelineContext) {
   return stageProcessor(context, "download", downloadJobDataSchema, (run) =>
@@ -86,7 +85,7 @@ async function handleDownloadFailure(
   error: unknown,
 ): Promise<DownloadJobData> {
   const decision = isProviderError(error) ? decideDownloadFailure(error.kind) : "retry";
-  if (decision === "refresh_urls" && data.refreshes < MAX_URL_REFRESHES) {
+  if (decision === "refresh_urls" && data.refreshes < PIPELINE_DEFAULTS.maxUrlRefreshes) {
     return refreshUrls(context, job, data, log);
   }
   const message = error instanceof Error ? error.message : String(error);

@@ -1,4 +1,4 @@
-import type { ProviderErrorKind } from "@veoq/provider-client";
+import type { ProviderRequestEvent } from "@veoq/provider-client";
 import type { ItemResult } from "../records/item-result.ts";
 
 /**
@@ -7,13 +7,7 @@ import type { ItemResult } from "../records/item-result.ts";
  */
 export interface PipelineObserver {
   /** Every provider HTTP request (create, task-result, file download). */
-  providerRequest?(event: {
-    operation: "create" | "task-result" | "download";
-    endpoint: string;
-    status: number | undefined;
-    errorKind: ProviderErrorKind | undefined;
-    durationMs: number;
-  }): void;
+  providerRequest?(event: ProviderRequestEvent): void;
   /** An item reached its final state. */
   itemFinished?(result: ItemResult): void;
   /** A task reached a final status after this many answered polls. */

@@ -7,6 +7,7 @@ import { type DownloadJobData, type PollJobData, pollJobDataSchema } from "../jo
 import { downloadJobId, slotHolder, submitJobId } from "../jobs/job-ids.ts";
 import { addSubmission, originalRequestOf } from "../jobs/resubmission.ts";
 import { decidePollFailure, reasonLooksTransient } from "../policy/failure-policy.ts";
+import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
 import {
   isPastDeadline,
   nextPollDelaySeconds,
@@ -20,9 +21,6 @@ import { type StageRun, stageProcessor } from "./stage-processor.ts";
 export type PollOutcome =
   | { outcome: "succeeded"; downloadJobId: string }
   | { outcome: "resubmitted"; submitJobId: string };
-
-/** Longest wait after a credentials error on a poll: long enough to be quiet, short enough to notice a fix. */
-const CREDENTIALS_POLL_DELAY_SECONDS = 60;
 
 /**
  * A step job: reads the task's result and, while it is not final, re-delays ITSELF (same job id,
@@ -47,7 +45,7 @@ async function poll(
     const pollErrors = data.pollErrors + 1;
     const waitSeconds =
       decidePollFailure(error.kind) === "credentials_delay"
-        ? CREDENTIALS_POLL_DELAY_SECONDS
+        ? PIPELINE_DEFAULTS.credentialsPollDelaySeconds
         : pollErrorDelaySeconds(
             pollErrors,
             error.retryAfterMs === undefined

@@ -6,16 +6,13 @@ import { type Job, RateLimitError } from "bullmq";
 import { type PollJobData, type SubmitJobData, submitJobDataSchema } from "../jobs/job-data.ts";
 import { pollJobId, slotHolder } from "../jobs/job-ids.ts";
 import { decideSubmitFailure } from "../policy/failure-policy.ts";
+import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
 import { gridStartSeconds, initialPollDelaySeconds } from "../policy/poll-policy.ts";
-import { SLOT_WAIT } from "../policy/slot-wait.ts";
 import { stopSubmissions } from "../records/credentials-stop.ts";
 import { bestEffort } from "../records/duration-history.ts";
 import { failItem, isLastAttempt, itemErrorKindOf, recordItemFailure } from "./item-outcome.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
 import { type StageRun, stageProcessor } from "./stage-processor.ts";
-
-/** How long the submit queue waits after a 429 without Retry-After. */
-export const DEFAULT_RATE_LIMIT_WAIT_MS = 5_000;
 
 export interface SubmitResult {
   taskId: string;
@@ -40,7 +37,11 @@ async function submit(
   if (data.taskId === undefined) {
     // The slot first: while every slot is taken, images are not read over and over.
     const holder = slotHolder(data.batchId, data.customId, data.submission);
-    if (!(await context.slots.acquire(holder, toRealMs(context, SLOT_WAIT.maxWaitSeconds)))) {
+    const slotWaitMs = Math.max(
+      PIPELINE_DEFAULTS.minSlotWaitMs,
+      toRealMs(context, PIPELINE_DEFAULTS.slotWaitSeconds),
+    );
+    if (!(await context.slots.acquire(holder, slotWaitMs))) {
       // Every slot is taken: the whole submit queue waits (the acquire set the wait) until a
       // release frees one; no attempt is charged.
       throw new RateLimitError();
@@ -139,7 +140,7 @@ async function submit(
     context.queues.poll.add("poll", pollData, {
       jobId: pollId,
       delay,
-      attempts: 5,
+      attempts: PIPELINE_DEFAULTS.pollJobAttempts,
       backoff: { type: "veoq" },
     }),
     context.store.transition(data.batchId, data.customId, "processing"),
@@ -174,7 +175,7 @@ async function handleCreateFailure(
         jobMessage: error.message,
       });
     case "rate_limit": {
-      const waitMs = error.retryAfterMs ?? DEFAULT_RATE_LIMIT_WAIT_MS;
+      const waitMs = error.retryAfterMs ?? PIPELINE_DEFAULTS.rateLimitWaitMs;
       if (error.limitScope === "concurrency") {
         // The cap was found: wait for a release (or Retry-After), not for a timer alone.
         const cap = await context.slots.settle(waitMs);

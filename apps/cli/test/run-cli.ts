@@ -1,0 +1,63 @@
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+export const CLI = join(REPO_ROOT, "apps", "cli", "bin", "veoq.js");
+export const DEMO_DIR = join(REPO_ROOT, "examples", "demo");
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Written to stdin, then stdin is closed. */
+  stdin?: string;
+}
+
+/** Runs the real `veoq` (bin/veoq.js) to its end. */
+export function runCli(args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: options.cwd ?? REPO_ROOT,
+      env: { NO_COLOR: "1", ...(options.env ?? process.env) },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.stdin ?? "");
+  });
+}
+
+/** The environment of a CLI test against the shared Redis (under `prefix`) and a fast simulator. */
+export function simulatorTestEnv(
+  prefix: string,
+  simulatorUrl: string,
+  dir: string,
+): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+    VEOQ_PREFIX: prefix,
+    JIEKOU_BASE_URL: simulatorUrl,
+    JIEKOU_API_KEY: "sim-key",
+    VEOQ_TIME_SCALE: "0.01",
+    // The simulator limits no rate unless told; real-minute pacing would only slow this run.
+    VEOQ_PROVIDER_RPM: "0",
+    VEOQ_RETRY_BASE_MS: "50",
+    VEOQ_OUTPUT_DIR: join(dir, "out"),
+    LOG_LEVEL: "warn",
+  };
+}

@@ -1,0 +1,108 @@
+import { ITEM_STATES } from "@veoq/pipeline";
+import { escapeHtml as e } from "./html-text.ts";
+import type { BatchView } from "./read-batches.ts";
+import type { ItemPage, ItemRow } from "./read-items.ts";
+import { layout, type PageContext, renderBatchSection } from "./render-pages.ts";
+import { BULL_BOARD_RETRY_NOTE } from "./render-retry-page.ts";
+
+/** Where the batch page's live-update script is served (see batch-page-script.ts). */
+export const BATCH_PAGE_SCRIPT_PATH = "/assets/batch-page.js";
+
+/** A time as the item table shows it (UTC, to the second); the script formats it the same way. */
+export function itemTime(ms: number | undefined): string {
+  return ms === undefined ? "" : new Date(ms).toISOString().replace("T", " ").slice(0, 19);
+}
+
+/** One row of the item table; batch-page-script.ts builds the same cells from the JSON. */
+export function itemRowHtml(row: ItemRow): string {
+  const length = [
+    row.durationSeconds === undefined ? "" : `${row.durationSeconds} s`,
+    row.resolution ?? "",
+  ]
+    .filter((part) => part !== "")
+    .join(" · ");
+  const attempts =
+    row.submitAttempts === undefined
+      ? ""
+      : `${row.submitAttempts} create · ${row.polls ?? 0} polls`;
+  const kind = row.errorKind
+    ? `<br><span class="kind" title="${e(row.errorMessage ?? "")}">${e(row.errorKind)}</span>`
+    : "";
+  const files = row.files
+    .map(
+      (file) =>
+        `<a class="file-link" href="${e(file.url)}" download>#${file.index}</a> <span class="muted">${e(file.bytes)} B</span>`,
+    )
+    .join("<br>");
+  return `<tr data-custom-id="${e(row.customId)}"><td><a class="item-link" href="${e(row.url)}">${e(row.customId)}</a></td>
+<td class="state"><span data-item-state>${e(row.state)}</span>${kind}</td><td class="prompt">${e(row.prompt ?? "")}</td>
+<td>${e(row.model ?? "")}</td><td>${e(length)}</td><td>${e(attempts)}</td>
+<td class="muted">${row.taskIds.map((id) => e(id)).join("<br>")}</td>
+<td>${e(itemTime(row.enqueuedAt))}</td><td>${e(itemTime(row.finishedAt))}</td><td class="files">${files}</td></tr>`;
+}
+
+export const ITEM_TABLE_HEAD =
+  "<tr><th>custom_id</th><th>state</th><th>prompt</th><th>model</th><th>length</th><th>attempts</th><th>tasks</th><th>enqueued (UTC)</th><th>finished (UTC)</th><th>files</th></tr>";
+
+function pageHref(batchId: string, state: string | undefined, offset: number, limit: number) {
+  const query = new URLSearchParams();
+  if (state) query.set("state", state);
+  if (offset > 0) query.set("offset", String(offset));
+  if (limit !== 50) query.set("limit", String(limit));
+  const text = query.toString();
+  return `/batches/${encodeURIComponent(batchId)}${text ? `?${text}` : ""}`;
+}
+
+function stateFilter(batch: BatchView, items: ItemPage): string {
+  const link = (state: string | undefined, label: string, count: number) => {
+    const current = items.state === state;
+    return `<a href="${e(pageHref(batch.id, state, 0, items.limit))}" data-filter="${state ?? "all"}"${current ? ' aria-current="page" class="current"' : ""}>${label} <span data-filter-count="${state ?? "all"}">${count}</span></a>`;
+  };
+  return `<nav class="filter" aria-label="Filter items by state">${[
+    link(undefined, "all", batch.total),
+    ...ITEM_STATES.map((state) => link(state, state, batch.counts[state])),
+  ].join(" · ")}</nav>`;
+}
+
+function pager(batch: BatchView, items: ItemPage): string {
+  const from = items.total === 0 ? 0 : items.offset + 1;
+  const to = Math.min(items.total, items.offset + items.items.length);
+  const previous =
+    items.offset > 0
+      ? `<a rel="prev" href="${e(pageHref(batch.id, items.state, Math.max(0, items.offset - items.limit), items.limit))}">‹ previous</a>`
+      : "";
+  const next =
+    items.offset + items.limit < items.total
+      ? `<a rel="next" href="${e(pageHref(batch.id, items.state, items.offset + items.limit, items.limit))}">next ›</a>`
+      : "";
+  return `<p class="pager">${previous} <span data-items-range>${from}–${to}</span> of <span data-items-total>${items.total}</span> ${next}</p>`;
+}
+
+/**
+ * A batch's own page: its section as on the overview, then its items, a page at a time, with a
+ * state filter. With `liveSeconds` > 0 the script re-reads the page's items and counts from the
+ * JSON API that often and redraws them in place (no full-page reload).
+ */
+export function renderBatchPage(
+  batch: BatchView,
+  items: ItemPage,
+  page: PageContext,
+  options: { notice?: string | undefined; liveSeconds: number },
+): string {
+  const flash = options.notice ? `<div class="notice">${e(options.notice)}</div>` : "";
+  const api = new URLSearchParams();
+  if (items.state) api.set("state", items.state);
+  api.set("offset", String(items.offset));
+  api.set("limit", String(items.limit));
+  const id = encodeURIComponent(batch.id);
+  const rows = items.items.map(itemRowHtml).join("");
+  const table = `<section class="box"><h2>Items</h2>${stateFilter(batch, items)}${pager(batch, items)}
+<table class="items" data-items-api="/api/batches/${id}/items?${e(api.toString())}" data-batch-api="/api/batches/${id}" data-live-seconds="${options.liveSeconds}">
+<thead>${ITEM_TABLE_HEAD}</thead><tbody>${rows}</tbody></table>
+<p class="muted" data-live-status>${options.liveSeconds > 0 ? `live: updated every ${options.liveSeconds} s` : ""}</p>
+<p class="muted bull-board-note">${e(BULL_BOARD_RETRY_NOTE)}</p></section>`;
+  return layout(batch.id, `${flash}${renderBatchSection(batch, page)}${table}`, page, {
+    jsonHref: `/api/batches/${id}`,
+    scripts: options.liveSeconds > 0 ? [BATCH_PAGE_SCRIPT_PATH] : [],
+  });
+}

@@ -1,0 +1,56 @@
+/**
+ * Every fixed tunable of the pipeline, in one place, with its meaning (like the provider client's
+ * PROVIDER_CLIENT_DEFAULTS). What an operator sets is in @veoq/config (VEOQ_* variables); what is
+ * here is not configurable, either because no deployment needs another value or because a test
+ * seam (StartWorkersOptions) covers it. The poll policy's own shape is DEFAULT_POLL_POLICY
+ * (poll-policy.ts). "Provider seconds" are scaled to real time by VEOQ_TIME_SCALE.
+ */
+export const PIPELINE_DEFAULTS = {
+  /**
+   * Attempts of a poll job. Re-delays are not attempts (the poll deadline bounds them); attempts
+   * are only spent by errors no poll decision foresaw (e.g. Redis away mid-step).
+   */
+  pollJobAttempts: 5,
+  /** Ceiling of the retry delay of submits and downloads (ms); at least VEOQ_RETRY_BASE_MS. */
+  retryMaxMs: 60_000,
+  /**
+   * Longest wait of the submit queue for a slot without a release (provider seconds). A freed
+   * slot wakes the queue at once (provider-slots.ts), so this is only a safety net: a release by
+   * a process that died before it could wake the queue, or a slot freed by the reconciler.
+   */
+  slotWaitSeconds: 30,
+  /** Shortest wait of the submit queue for a slot (real ms), however fast the time scale. */
+  minSlotWaitMs: 50,
+  /**
+   * How often a rate-limited submit worker looks whether the wait was lifted (provider seconds;
+   * BullMQ's maximumRateLimitDelay): workers sleep out a rate limit locally, so a deleted
+   * limiter key is seen at the next look. Half a provider second keeps a freed slot's idle time
+   * well under a second.
+   */
+  slotWakeCheckSeconds: 0.5,
+  /** Bounds of that look (real ms): not busier than 50 a second, not rarer than once a second. */
+  slotWakeCheckMinMs: 20,
+  slotWakeCheckMaxMs: 1_000,
+  /** How long the submit queue waits after a 429 without Retry-After (real ms). */
+  rateLimitWaitMs: 5_000,
+  /**
+   * Wait before the next poll after a credentials error (401/403/402) on a poll (provider
+   * seconds): long enough to be quiet, short enough to notice a fix.
+   */
+  credentialsPollDelaySeconds: 60,
+  /** Fresh task-result reads per download job when result URLs have expired (401/403/404/410). */
+  maxUrlRefreshes: 3,
+  /**
+   * Stalls tolerated per job before BullMQ would fail it: high, because a stall is a crashed
+   * worker, not the job's fault, and the job is recovered however often that happens.
+   */
+  maxStalledCount: 1000,
+  /** How often leaked provider slots are looked for (real ms). */
+  slotReconcileIntervalMs: 30_000,
+  /** How old a slot must be before the reconciler checks its holder (real ms). */
+  slotReconcileGraceMs: 60_000,
+  /** At most one "worker error" log line per queue per this interval (real ms). */
+  workerErrorLogIntervalMs: 10_000,
+  /** Submit queue cap (jobs per second across all processes) when none is given: effectively none. */
+  submitRatePerSecond: 1_000_000,
+} as const;

@@ -1,0 +1,73 @@
+import type { BatchOverview } from "@veoq/pipeline";
+import { z } from "zod";
+
+const countsJson = z.object({
+  queued: z.number().int(),
+  processing: z.number().int(),
+  downloading: z.number().int(),
+  completed: z.number().int(),
+  failed: z.number().int(),
+});
+
+/** One batch as `veoq status --json`, `veoq demo --json` and the dashboard's /api print it. */
+export const batchJson = z.object({
+  batch_id: z.string(),
+  source: z.string(),
+  total: z.number().int(),
+  counts: countsJson,
+  done: z.number().int(),
+  percent: z.number(),
+  finished: z.boolean(),
+  created_at: z.iso.datetime(),
+  /** When the last item became final; null while items are open. */
+  finished_at: z.iso.datetime().nullable(),
+  /** Up to finished_at once the batch is final, so it stops growing. */
+  elapsed_seconds: z.number(),
+  /** Final items per second over elapsed_seconds. */
+  items_per_second: z.number(),
+  /** Seconds left at the observed rate; null when finished or nothing finished yet. */
+  eta_seconds: z.number().nullable(),
+  possible_duplicates: z.number().int(),
+  resubmits: z.number().int(),
+  /** high, normal or low: the batch's share of the provider slots (where known). */
+  priority: z.enum(["high", "normal", "low"]).optional(),
+  /** Provider slots its tasks hold now, and their part of all slots held (0-1). */
+  provider_slots: z.number().int().optional(),
+  slot_share: z.number().optional(),
+});
+export type BatchJson = z.infer<typeof batchJson>;
+
+/** Seconds until `remaining` items are final at `itemsPerSecond`; undefined when unknown. */
+export function remainingSeconds(remaining: number, itemsPerSecond: number): number | undefined {
+  if (remaining <= 0) return 0;
+  if (!(itemsPerSecond > 0)) return undefined;
+  return remaining / itemsPerSecond;
+}
+
+export function toBatchJson(batch: BatchOverview): BatchJson {
+  const eta = batch.finished
+    ? undefined
+    : remainingSeconds(batch.total - batch.done, batch.itemsPerSecond);
+  return {
+    batch_id: batch.id,
+    source: batch.source,
+    total: batch.total,
+    counts: {
+      queued: batch.counts.queued,
+      processing: batch.counts.processing,
+      downloading: batch.counts.downloading,
+      completed: batch.counts.completed,
+      failed: batch.counts.failed,
+    },
+    done: batch.done,
+    percent: batch.percent,
+    finished: batch.finished,
+    created_at: new Date(batch.createdAt).toISOString(),
+    finished_at: batch.finishedAt === undefined ? null : new Date(batch.finishedAt).toISOString(),
+    elapsed_seconds: batch.elapsedSeconds,
+    items_per_second: batch.itemsPerSecond,
+    eta_seconds: eta ?? null,
+    possible_duplicates: batch.possibleDuplicates,
+    resubmits: batch.resubmits,
+  };
+}

@@ -1,0 +1,48 @@
+import type { RetrySummary } from "@veoq/pipeline";
+import { z } from "zod";
+import { batchJson } from "./batch-json.ts";
+
+/** `veoq retry --json` (and the dashboard's POST /api/batches/:id/retry). */
+export const retryJson = z.object({
+  batch_id: z.string(),
+  retried: z.number().int(),
+  skipped: z.array(z.object({ custom_id: z.string(), reason: z.string() })),
+});
+export type RetryJson = z.infer<typeof retryJson>;
+
+export function toRetryJson(batchId: string, summary: RetrySummary): RetryJson {
+  return {
+    batch_id: batchId,
+    retried: summary.retried,
+    skipped: summary.skipped.map((s) => ({ custom_id: s.customId, reason: s.reason })),
+  };
+}
+
+/** `veoq resume --json`. */
+export const resumeJson = z.object({
+  /** Whether the submit queue was paused before this call. */
+  was_paused: z.boolean(),
+  /** The credentials stop (401/402) that paused it, if any. */
+  stopped_by: z.string().nullable(),
+});
+export type ResumeJson = z.infer<typeof resumeJson>;
+
+/** The line `veoq worker --json` prints once its workers (and metrics server) are up. */
+export const workerStartedJson = z.object({
+  event: z.literal("worker_started"),
+  pid: z.number().int(),
+  roles: z.array(z.string()),
+  /** null when `--metrics-port` was not given. */
+  metrics_url: z.string().nullable(),
+});
+export type WorkerStartedJson = z.infer<typeof workerStartedJson>;
+
+/** `veoq status --json`: the batches asked for; queue totals only when no batch was named. */
+export const statusJson = z.object({
+  batches: z.array(batchJson),
+  queues: z.record(z.string(), z.record(z.string(), z.number())).optional(),
+  submit_paused: z.boolean(),
+  /** Why submissions are stopped (401/402 from the provider), or null. */
+  credentials_stop: z.string().nullable(),
+});
+export type StatusJson = z.infer<typeof statusJson>;

@@ -1,0 +1,59 @@
+import { ITEM_STATES, type ResultLine } from "@veoq/pipeline";
+import { z } from "zod";
+
+const openResultJson = z.object({
+  batch_id: z.string(),
+  custom_id: z.string(),
+  status: z.enum(["queued", "processing", "downloading"]),
+});
+
+const finalResultJson = z.object({
+  batch_id: z.string(),
+  custom_id: z.string(),
+  status: z.enum(["completed", "failed"]),
+  model: z.string(),
+  task_ids: z.array(z.string()),
+  files: z.array(z.object({ path: z.string(), bytes: z.number().int(), sha256: z.string() })),
+  error_kind: z.string().nullable(),
+  error_message: z.string().nullable(),
+  attempts: z.number().int(),
+  submissions: z.number().int(),
+  polls: z.number().int(),
+  enqueued_at: z.iso.datetime(),
+  submitted_at: z.iso.datetime().nullable(),
+  finished_at: z.iso.datetime().nullable(),
+  metadata: z.record(z.string(), z.unknown()).nullable(),
+});
+
+/** One line of `veoq results` (JSONL) and of the demo's results.jsonl. */
+export const resultJson = z.union([finalResultJson, openResultJson]);
+export type ResultJson = z.infer<typeof resultJson>;
+
+/** The states `results --status` accepts. */
+export const RESULT_STATES = ITEM_STATES;
+
+const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+
+/** A result line in the shared snake_case shape, with a stable field order. */
+export function toResultJson(line: ResultLine): ResultJson {
+  if (line.status !== "completed" && line.status !== "failed") {
+    return { batch_id: line.batchId, custom_id: line.customId, status: line.status };
+  }
+  return {
+    batch_id: line.batchId,
+    custom_id: line.customId,
+    status: line.status,
+    model: line.model,
+    task_ids: line.taskIds,
+    files: line.files.map((f) => ({ path: f.path, bytes: f.bytes, sha256: f.sha256 })),
+    error_kind: line.errorKind ?? null,
+    error_message: line.errorMessage ?? null,
+    attempts: line.submitAttempts,
+    submissions: line.submission + 1,
+    polls: line.polls,
+    enqueued_at: new Date(line.enqueuedAt).toISOString(),
+    submitted_at: iso(line.submittedAt),
+    finished_at: iso(line.finishedAt),
+    metadata: line.metadata ?? null,
+  };
+}
