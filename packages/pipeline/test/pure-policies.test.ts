@@ -103,10 +103,10 @@ describe("poll policy", () => {
         middle,
       ),
     ).toBe(DEFAULT_POLL_POLICY.waitingLagTargetSeconds);
-    // The provider's word stands: an eta is not polled before.
+    // The provider's word stands (an eta is not polled before), followed more closely.
     expect(
       next({ elapsedSeconds: 80, etaSeconds: 30, progressPercent: 40, itemsWaiting: true }),
-    ).toBe(30 + DEFAULT_POLL_POLICY.etaMarginSeconds);
+    ).toBe(30 + DEFAULT_POLL_POLICY.waitingEtaMarginSeconds);
   });
 
   it("never polls sooner than Retry-After after an error, and backs off", () => {

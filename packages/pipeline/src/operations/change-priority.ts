@@ -27,25 +27,15 @@ export async function changeBatchPriority(
   const fairShare = new FairShare(store.redis, queues.submit.opts.prefix ?? "bull");
   await fairShare.setLevel(batchId, level);
   let changed = 0;
-  let cursor = "0";
-  do {
-    const [next, flat] = await store.redis.hscan(
-      store.keys.itemStates(batchId),
-      cursor,
-      "COUNT",
-      500,
-    );
-    cursor = next;
-    for (let i = 0; i < flat.length; i += 2) {
-      if (flat[i + 1] !== "queued") continue;
-      const job = await queues.submit.getJob(submitJobId(batchId, flat[i] as string, 0));
-      if (job === undefined) continue;
-      const data = submitJobDataSchema.safeParse(job.data);
-      if (!data.success || data.data.turn === undefined) continue;
-      if (!WAITING_STATES.has(await job.getState())) continue;
-      await job.changePriority({ priority: fairPriority(data.data.turn, level) });
-      changed++;
-    }
-  } while (cursor !== "0");
+  for await (const [customId, state] of store.scanItemStates(batchId)) {
+    if (state !== "queued") continue;
+    const job = await queues.submit.getJob(submitJobId(batchId, customId, 0));
+    if (job === undefined) continue;
+    const data = submitJobDataSchema.safeParse(job.data);
+    if (!data.success || data.data.turn === undefined) continue;
+    if (!WAITING_STATES.has(await job.getState())) continue;
+    await job.changePriority({ priority: fairPriority(data.data.turn, level) });
+    changed++;
+  }
   return { batchId, level, changed };
 }

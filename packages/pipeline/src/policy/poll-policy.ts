@@ -18,7 +18,8 @@ import type { EndpointSlug } from "@veoq/contract";
  *
  * While items wait for a provider slot, a task seen done a step sooner frees its slot a step
  * sooner, which is worth far more than a poll: the blind regimes then step by
- * `waitingLagTargetSeconds` instead (and never wait longer than it).
+ * `waitingLagTargetSeconds` instead (and never wait longer than it), and an eta is followed
+ * within `waitingEtaMarginSeconds`.
  *
  * `fixedIntervalSeconds` replaces all of this with a plain fixed interval (a benchmark baseline).
  */
@@ -45,6 +46,11 @@ export interface PollPolicySettings {
   lagTargetSeconds: number;
   /** The blind step while items wait for a provider slot (s). Default 3. */
   waitingLagTargetSeconds: number;
+  /**
+   * The eta margin while items wait for a provider slot (s). Default 0.25: the provider's eta
+   * is whole seconds rounded up, so a poll a quarter second after it still lands after the end.
+   */
+  waitingEtaMarginSeconds: number;
   /** Past durations a profile needs before the policy uses it. Default 20. */
   minProfileSamples: number;
   /** When > 0: poll every this many seconds from creation, ignoring eta, progress and profile. Default 0 (off). */
@@ -60,6 +66,7 @@ export const DEFAULT_POLL_POLICY: PollPolicySettings = {
   jitter: 0.1,
   lagTargetSeconds: 9.25,
   waitingLagTargetSeconds: 3,
+  waitingEtaMarginSeconds: 0.25,
   minProfileSamples: 20,
   fixedIntervalSeconds: 0,
 };
@@ -215,6 +222,7 @@ function waitingSettingsOf(settings: PollPolicySettings): PollPolicySettings {
   return {
     ...settings,
     lagTargetSeconds: step,
+    etaMarginSeconds: Math.min(settings.etaMarginSeconds, settings.waitingEtaMarginSeconds),
     maxIntervalSeconds: Math.max(
       settings.minIntervalSeconds,
       Math.min(settings.maxIntervalSeconds, step),
