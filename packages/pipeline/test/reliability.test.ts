@@ -86,6 +86,11 @@ describe("provider concurrency cap", () => {
     // Seven held when the refusal came: the account's cap is measured, not halved (8).
     expect(await slots.settle()).toBe(7);
     expect(await slots.acquire("b1~item-7~0")).toBe(false);
+    // Counted when the refused create was sent: a task that finished since does not pull the
+    // cap under the account's limit (7 others held then: cap 7, not the 6 held now).
+    await slots.release("b1~item-0~0");
+    expect(await slots.settle(0, 8)).toBe(7);
+    expect(await slots.acquire("b1~item-0~0")).toBe(true);
     // A later 429 with fewer held lowers it; one with more never raises it.
     await slots.release("b1~item-6~0");
     await slots.release("b1~item-5~0");

@@ -9,8 +9,8 @@ import { accountOfSlotKey, providerAccountOf, recordKeys } from "../redis/record
  * released when that task is final (or the create definitely failed). The effective cap adapts:
  * a 429 "too many concurrent tasks" measures the account's limit, because every task in flight
  * at the provider holds a slot here (a task finished but not yet seen still does, and so may a
- * create under way), so the slots held once the refused create gave its slot back are at least
- * the provider's count. The cap settles there (never above its current value) instead of
+ * create under way), so the other slots held when the refused create was sent are at least the
+ * provider's count then. The cap settles there (never above its current value) instead of
  * halving. Each task that finishes then adds 1/(PROBE_ROUNDS x cap), so the cap probes one slot
  * higher about every PROBE_ROUNDS rounds of slot turnover, up to the configured maximum: a cap
  * the provider raised is found again, and a failed probe costs one 429. veoq thereby finds the
@@ -82,28 +82,33 @@ end
 /**
  * Takes a slot if one is free (idempotent per holder); else makes the submit queue wait.
  * KEYS: holders zset, cap hash, [limiter]. ARGV: holder, now, max, marker, waitMs.
+ * Returns the slots held with this one, or 0 when none was free.
  */
 const ACQUIRE = new LuaScript(`${WAIT_FOR_SLOT_LUA}
 redis.call('HSET', KEYS[2], 'max', ARGV[3])
-if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 1 end
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return redis.call('ZCARD', KEYS[1]) end
 local cap = tonumber(redis.call('HGET', KEYS[2], 'cap') or ARGV[3])
 if cap > tonumber(ARGV[3]) then cap = tonumber(ARGV[3]) end
-if redis.call('ZCARD', KEYS[1]) < math.max(1, math.floor(cap)) then
+local held = redis.call('ZCARD', KEYS[1])
+if held < math.max(1, math.floor(cap)) then
   redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-  return 1
+  return held + 1
 end
 waitForSlot()
 return 0
 `);
 
 /**
- * A concurrency 429: the cap settles at the slots held now (at least 1, never above the current
- * cap), and the submit queue waits for a release. KEYS: holders zset, cap hash, [limiter].
- * ARGV: unused, now, max, marker, waitMs. Returns the cap.
+ * A concurrency 429: the cap settles at the other slots held when the refused create was sent
+ * (ARGV[1]; else at the slots held now), at least 1 and never above the current cap, and the
+ * submit queue waits for a release. KEYS: holders zset, cap hash, [limiter].
+ * ARGV: held at the create or "", now, max, marker, waitMs. Returns the cap.
  */
 const SETTLE = new LuaScript(`${WAIT_FOR_SLOT_LUA}
 local cap = math.min(tonumber(redis.call('HGET', KEYS[2], 'cap') or ARGV[3]), tonumber(ARGV[3]))
-cap = math.max(1, math.min(cap, redis.call('ZCARD', KEYS[1])))
+local measured = redis.call('ZCARD', KEYS[1])
+if ARGV[1] ~= '' then measured = tonumber(ARGV[1]) - 1 end
+cap = math.max(1, math.min(cap, measured))
 redis.call('HSET', KEYS[2], 'cap', tostring(cap), 'settledAt', ARGV[2])
 waitForSlot()
 return tostring(cap)
@@ -170,14 +175,20 @@ export class ProviderSlots {
    * `wakeKey`) waits up to `waitMs` real ms, or until a release frees one.
    */
   async acquire(holder: string, waitMs = 0): Promise<boolean> {
-    const got = await ACQUIRE.run(this.redis, this.scriptKeys(), [
-      holder,
-      this.now(),
-      this.max,
-      SLOT_WAIT_MARKER,
-      Math.round(waitMs),
-    ]);
-    return got === 1;
+    return (await this.take(holder, waitMs)) > 0;
+  }
+
+  /** Like `acquire`, but returns the slots held with this one (0: none was free). */
+  async take(holder: string, waitMs = 0): Promise<number> {
+    return Number(
+      await ACQUIRE.run(this.redis, this.scriptKeys(), [
+        holder,
+        this.now(),
+        this.max,
+        SLOT_WAIT_MARKER,
+        Math.round(waitMs),
+      ]),
+    );
   }
 
   /** True when this call freed the slot (false: it was not held). */
@@ -201,13 +212,15 @@ export class ProviderSlots {
 
   /**
    * The provider said "too many concurrent tasks" (the refused create's slot already given
-   * back): the cap settles at the slots held now, and the submit queue waits up to `waitMs` real
-   * ms or until a release. Returns the new cap.
+   * back): the cap settles at the other slots held when that create was sent (`heldAtCreate`,
+   * what `take` returned, minus the refused one), else at the slots held now; the submit queue
+   * waits up to `waitMs` real ms or until a release. Counting at the send, not now, keeps a task
+   * that finished in between from pulling the cap under the account's limit. Returns the cap.
    */
-  async settle(waitMs = 0): Promise<number> {
+  async settle(waitMs = 0, heldAtCreate?: number): Promise<number> {
     return Number(
       await SETTLE.run(this.redis, this.scriptKeys(), [
-        "",
+        heldAtCreate === undefined ? "" : heldAtCreate,
         this.now(),
         this.max,
         SLOT_WAIT_MARKER,

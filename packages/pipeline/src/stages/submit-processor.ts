@@ -41,7 +41,8 @@ async function submit(
       PIPELINE_DEFAULTS.minSlotWaitMs,
       toRealMs(context, PIPELINE_DEFAULTS.slotWaitSeconds),
     );
-    if (!(await context.slots.acquire(holder, slotWaitMs))) {
+    const heldAtCreate = await context.slots.take(holder, slotWaitMs);
+    if (heldAtCreate === 0) {
       // Every slot is taken: the whole submit queue waits (the acquire set the wait) until a
       // release frees one; no attempt is charged.
       throw new RateLimitError();
@@ -77,7 +78,7 @@ async function submit(
       // No task was made (or, if ambiguous, it is not ours to track): the retry takes a slot again.
       await context.slots.release(holder);
       await job.updateData(data);
-      throw await handleCreateFailure(context, job, data, log, error);
+      throw await handleCreateFailure(context, job, data, log, error, heldAtCreate);
     }
     const createdAt = context.now();
     data = {
@@ -155,6 +156,7 @@ async function handleCreateFailure(
   data: SubmitJobData,
   log: Logger,
   error: unknown,
+  heldAtCreate: number,
 ): Promise<Error> {
   if (!isProviderError(error)) {
     if (isLastAttempt(job)) {
@@ -178,7 +180,7 @@ async function handleCreateFailure(
       const waitMs = error.retryAfterMs ?? PIPELINE_DEFAULTS.rateLimitWaitMs;
       if (error.limitScope === "concurrency") {
         // The cap was found: wait for a release (or Retry-After), not for a timer alone.
-        const cap = await context.slots.settle(waitMs);
+        const cap = await context.slots.settle(waitMs, heldAtCreate);
         log.warn({ cap, waitMs }, "provider cap on concurrent tasks reached: in-flight cap set");
         return new RateLimitError();
       }
