@@ -66,7 +66,7 @@ export function formatReport(report: BenchReport): string {
     for (const run of scheduling.runs) {
       rows.push({
         figure: `scheduling.makespan_ratio (${run.model.replace("veo-3.1-", "")}, N=${run.items}, K=${run.maxConcurrent}, scale ${run.timeScale})`,
-        veoq: `${f(run.makespan_ratio, 3)} (${f(run.makespan_s, 0)} s / ${f(run.bound_s, 0)} s)`,
+        veoq: `${f(run.makespan_ratio, 3)} (${f(run.makespan_s, 0)} s / ${f(run.bound_s, 0)} s; ideal FIFO ${f(run.ideal_fifo_ratio, 3)})`,
         baseline:
           run.baseline === undefined
             ? ""

@@ -84,7 +84,7 @@ export async function runBenchmarks(
         concurrency: scale.concurrency,
         onRun: (run) =>
           log(
-            `  ${run.model} N=${run.items}${run.baseline === undefined ? "" : ` [static baseline ${run.baseline.makespan_ratio.toFixed(3)}, ${run.baseline.polls_per_task.toFixed(2)} polls/task]`} K=${run.maxConcurrent} scale ${run.timeScale}: makespan ${run.makespan_s.toFixed(0)} s / bound ${run.bound_s.toFixed(0)} s = ${run.makespan_ratio.toFixed(3)}, idle while waiting ${run.idle_while_waiting_s.toFixed(0)} s/slot; 429s/create ${run.create_429_fraction.toFixed(3)}, ${run.polls_per_task.toFixed(2)} polls/task, lag ${run.lag_mean_s.toFixed(1)} s (${run.seconds.toFixed(0)} s)`,
+            `  ${run.model} N=${run.items}${run.baseline === undefined ? "" : ` [static baseline ${run.baseline.makespan_ratio.toFixed(3)}, ${run.baseline.polls_per_task.toFixed(2)} polls/task]`} K=${run.maxConcurrent} scale ${run.timeScale}: makespan ${run.makespan_s.toFixed(0)} s / bound ${run.bound_s.toFixed(0)} s = ${run.makespan_ratio.toFixed(3)} (ideal FIFO ${run.ideal_fifo_ratio.toFixed(3)}), idle while waiting ${run.idle_while_waiting_s.toFixed(0)} s/slot; 429s/create ${run.create_429_fraction.toFixed(3)}, ${run.polls_per_task.toFixed(2)} polls/task, lag ${run.lag_mean_s.toFixed(1)} s (${run.seconds.toFixed(0)} s)`,
           ),
       });
     }

@@ -25,6 +25,11 @@ export interface SchedulingRun extends SchedulingScenario {
   bound_s: number;
   makespan_ratio: number;
   /**
+   * The ratio an ideal first-come scheduler would reach on these tasks (every slot refilled the
+   * instant it frees, no lag, no 429): what the tail alone costs.
+   */
+  ideal_fifo_ratio: number;
+  /**
    * Provider seconds per slot that stood idle while items still waited (from the first create
    * to the last): what the scheduler lost, as opposed to the tail after the last create that
    * no scheduler blind to durations avoids.
@@ -108,6 +113,7 @@ export function schedulingFigures(
   | "makespan_s"
   | "bound_s"
   | "makespan_ratio"
+  | "ideal_fifo_ratio"
   | "idle_while_waiting_s"
   | "polls_per_task"
   | "lag_mean_s"
@@ -126,10 +132,23 @@ export function schedulingFigures(
     makespan_s: makespan,
     bound_s: bound,
     makespan_ratio: makespan / bound,
+    ideal_fifo_ratio: idealFifoMakespan(tasks, k) / bound,
     idle_while_waiting_s: idleWhileWaitingMs(tasks, k) / 1000 / timeScale,
     polls_per_task: tasks.reduce((a, t) => a + t.polls, 0) / Math.max(1, tasks.length),
     lag_mean_s: lags.reduce((a, b) => a + b, 0) / Math.max(1, lags.length),
   };
+}
+
+/** List scheduling in creation order with K slots and no overhead (provider seconds). */
+function idealFifoMakespan(tasks: readonly SimulatedTask[], k: number): number {
+  const ordered = [...tasks].sort((a, b) => a.createdAtMs - b.createdAtMs);
+  const slots: number[] = Array.from({ length: k }, () => 0);
+  for (const task of ordered) {
+    let soonest = 0;
+    for (let i = 1; i < slots.length; i++) if ((slots[i] ?? 0) < (slots[soonest] ?? 0)) soonest = i;
+    slots[soonest] = (slots[soonest] ?? 0) + task.durationSeconds;
+  }
+  return Math.max(...slots);
 }
 
 /** Slot-ms idle between the first and the last create, divided by K. */
