@@ -1,4 +1,5 @@
 import type { FaultOverrides } from "@veoq/simulator";
+import type { ChaosRedisKind } from "./chaos-redis.ts";
 
 /** Everything a chaos run can be told; `resolveChaosOptions` fills in the defaults. */
 export interface ChaosOptions {
@@ -26,6 +27,14 @@ export interface ChaosOptions {
   redisKillAtFraction: number;
   /** How long Redis stays down before it is started again (ms). Default 2000. */
   redisDownMs: number;
+  /**
+   * The Redis to run on: one server, a 3-master + 3-replica cluster (the disruption SIGKILLs the
+   * master holding the batch), or a Sentinel group (the disruption SIGKILLs the master). Default
+   * "standalone".
+   */
+  redis: ChaosRedisKind;
+  /** Where outputs go: the work folder, or a local S3 server (s3rver) bucket. Default "disk". */
+  output: "disk" | "s3";
   /** Simulator time scale: real seconds per provider second. Default 0.01. */
   timeScale: number;
   /** Provider faults, on top of `DEFAULT_CHAOS_FAULTS`. */
@@ -73,6 +82,8 @@ export const DEFAULT_CHAOS_OPTIONS: ChaosOptions = {
   workerDownMs: 500,
   redisKillAtFraction: 0.3,
   redisDownMs: 2000,
+  redis: "standalone",
+  output: "disk",
   timeScale: 0.01,
   faults: {},
   slotSettleSeconds: 120,

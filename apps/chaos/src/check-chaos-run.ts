@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { ItemResult, ResultLine } from "@veoq/pipeline";
-import { PERMANENT_FAILURE_REASONS, type SimulatedTask, simulatedFileBytes } from "@veoq/simulator";
+import { PERMANENT_FAILURE_REASONS, type SimulatedTask } from "@veoq/simulator";
 
 /** What the checks look at, gathered once every item is final (or the time limit passed). */
 export interface ChaosEvidence {
@@ -14,10 +14,10 @@ export interface ChaosEvidence {
   simulatorTasks: readonly SimulatedTask[];
   /** Creates the simulator accepted (made a task), including those whose answer was dropped. */
   acceptedCreates: number;
-  /** Size of every simulated video (the simulator's `fileSizeBytes`). */
-  fileSizeBytes: number;
   /** The workers' VEOQ_OUTPUT_DIR. */
   outputDir: string;
+  /** Reads a saved file back (from the bucket with VEOQ_OUTPUT_URL); default: from outputDir. */
+  readSavedFile?: (saved: { path: string; uri?: string | undefined }) => Promise<Buffer>;
   /** The workers' VEOQ_MAX_RESUBMITS: new tasks allowed after a transient task failure. */
   maxResubmits: number;
   /** The workers' VEOQ_SUBMIT_CONCURRENCY: creates one worker process may have in flight. */
@@ -299,10 +299,11 @@ async function checkCompletedItem(
       fail(`video ${served.index} of task ${lastId} not saved`);
       continue;
     }
-    const expected = sha256Of(simulatedFileBytes(lastId, served.index, evidence.fileSizeBytes));
+    const expected = served.sha256;
     let onDisk: Buffer;
     try {
-      onDisk = await readFile(path.join(evidence.outputDir, saved.path));
+      onDisk = await (evidence.readSavedFile?.(saved) ??
+        readFile(path.join(evidence.outputDir, saved.path)));
     } catch (error) {
       fail(`${saved.path}: cannot read (${(error as NodeJS.ErrnoException).code ?? error})`);
       continue;

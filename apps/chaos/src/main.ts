@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from "commander";
 import { DEFAULT_CHAOS_OPTIONS } from "./chaos-options.ts";
+import type { ChaosRedisKind } from "./chaos-redis.ts";
 import { formatChaosReport } from "./format-chaos-report.ts";
 import { runChaos } from "./run-chaos.ts";
 
@@ -28,6 +29,18 @@ interface ChaosFlags {
   timeScale: number;
   json?: boolean;
   keep?: boolean;
+  redis: ChaosRedisKind;
+  output: "disk" | "s3";
+}
+
+function redisKind(value: string): ChaosRedisKind {
+  if (value === "standalone" || value === "cluster" || value === "sentinel") return value;
+  throw new InvalidArgumentError("must be standalone, cluster or sentinel");
+}
+
+function outputKind(value: string): "disk" | "s3" {
+  if (value === "disk" || value === "s3") return value;
+  throw new InvalidArgumentError("must be disk or s3");
 }
 
 const program = new Command("chaos")
@@ -55,6 +68,18 @@ const program = new Command("chaos")
     positiveNumber,
     DEFAULT_CHAOS_OPTIONS.timeScale,
   )
+  .option(
+    "--redis <kind>",
+    "standalone, cluster (3 masters + 3 replicas; the master holding the batch is SIGKILLed) or sentinel (the master is SIGKILLed)",
+    redisKind,
+    DEFAULT_CHAOS_OPTIONS.redis,
+  )
+  .option(
+    "--output <where>",
+    "disk, or s3 (a local s3rver bucket)",
+    outputKind,
+    DEFAULT_CHAOS_OPTIONS.output,
+  )
   .option("--json", "print one JSON object with every figure instead of the table")
   .option("--keep", "keep the work folder (Redis data, files, logs) even when the run passes")
   .action(async (flags: ChaosFlags) => {
@@ -69,6 +94,8 @@ const program = new Command("chaos")
       workers: flags.workers,
       killEverySeconds: flags.killEvery,
       timeScale: flags.timeScale,
+      redis: flags.redis,
+      output: flags.output,
       keep: flags.keep === true,
       signal: abort.signal,
       onProgress: (line) => process.stderr.write(`chaos  ${line}\n`),

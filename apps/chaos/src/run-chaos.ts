@@ -2,26 +2,27 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseConfig, type VeoqConfig } from "@veoq/config";
-import { type LocalRedis, startLocalRedis } from "@veoq/local-redis";
+import { type LocalS3, startLocalS3 } from "@veoq/local-s3";
+import { objectStoreFromConfig, type S3ObjectStore } from "@veoq/object-store";
 import {
   BatchStore,
   batchResults,
   createQueues,
   createRedisConnection,
   enqueueManifest,
-  type Redis,
+  type RedisConnection,
   type ResultLine,
   readProviderSlots,
   type VeoqQueues,
 } from "@veoq/pipeline";
 import {
-  DEFAULT_SIMULATOR_OPTIONS,
   type FaultOverrides,
   type Simulator,
   type SimulatorStats,
   startSimulator,
 } from "@veoq/simulator";
 import { type ChaosOptions, DEFAULT_CHAOS_FAULTS, resolveChaosOptions } from "./chaos-options.ts";
+import { type ChaosRedis, chaosRedisDataDir, startChaosRedis } from "./chaos-redis.ts";
 import { type ChaosFindings, checkChaosRun } from "./check-chaos-run.ts";
 import { workerBaseEnvironment } from "./env.ts";
 import { seededRandom } from "./seeded-random.ts";
@@ -31,6 +32,7 @@ import { writeChaosManifest } from "./write-chaos-manifest.ts";
 const SIM_KEY = "sim-key";
 const PREFIX = "{chaos}";
 const BATCH_ID = "chaos";
+const CHAOS_BUCKET = "veoq-chaos";
 const TICK_MS = 250;
 const PROGRESS_EVERY_MS = 5_000;
 
@@ -162,25 +164,31 @@ export async function runChaos(overrides: Partial<ChaosOptions> = {}): Promise<C
     findings: undefined,
   };
 
-  let redis: LocalRedis | undefined;
+  let redis: ChaosRedis | undefined;
+  let s3: LocalS3 | undefined;
+  let objectStore: S3ObjectStore | undefined;
   let simulator: Simulator | undefined;
   let fleet: WorkerFleet | undefined;
-  let connection: Redis | undefined;
+  let connection: RedisConnection | undefined;
   let queues: VeoqQueues | undefined;
   const killOnExit = () => fleet?.killAllNow();
   process.once("exit", killOnExit);
   try {
-    redis = await startLocalRedis({ dataDir: path.join(workDir, "redis") });
+    redis = await startChaosRedis(options.redis, chaosRedisDataDir(workDir));
+    if (options.output === "s3") {
+      s3 = await startLocalS3({ dataDir: path.join(workDir, "s3"), buckets: [CHAOS_BUCKET] });
+    }
     simulator = await startSimulator({
       ...faults,
       seed: options.seed,
       timeScale: options.timeScale,
       apiKeys: [SIM_KEY],
     });
-    say(`redis ${redis.url} (AOF, ${redis.dataDir}); simulator ${simulator.url}`);
+    say(`${redis.description}; simulator ${simulator.url}${s3 ? `; s3 ${s3.endpoint}` : ""}`);
 
     const veoqSettings: Record<string, string> = {
-      REDIS_URL: redis.url,
+      ...redis.env,
+      ...(s3 === undefined ? {} : { ...s3.env, VEOQ_OUTPUT_URL: `s3://${CHAOS_BUCKET}/chaos` }),
       VEOQ_PREFIX: PREFIX,
       JIEKOU_BASE_URL: simulator.url,
       VEOQ_OUTPUT_DIR: outputDir,
@@ -209,7 +217,8 @@ export async function runChaos(overrides: Partial<ChaosOptions> = {}): Promise<C
       logDir: path.join(workDir, "logs"),
     });
     fleet.startAll();
-    connection = createRedisConnection(redis.url, "worker");
+    connection = createRedisConnection(config.redis, "worker");
+    objectStore = objectStoreFromConfig(config);
     queues = createQueues(connection, PREFIX);
     const store = new BatchStore(connection, PREFIX);
     const enqueueStart = Date.now();
@@ -219,6 +228,7 @@ export async function runChaos(overrides: Partial<ChaosOptions> = {}): Promise<C
       queues,
       store,
       submitAttempts: config.submitAttempts,
+      ...(objectStore === undefined ? {} : { objectStore }),
     });
     if (!summary.enqueued || summary.added !== options.jobs) {
       throw new Error(
@@ -276,8 +286,13 @@ export async function runChaos(overrides: Partial<ChaosOptions> = {}): Promise<C
       lines,
       simulatorTasks: simulator.tasks(),
       acceptedCreates: stats.creates.accepted,
-      fileSizeBytes: DEFAULT_SIMULATOR_OPTIONS.fileSizeBytes,
       outputDir,
+      ...(objectStore === undefined
+        ? {}
+        : {
+            readSavedFile: (saved: { path: string; uri?: string | undefined }) =>
+              (objectStore as S3ObjectStore).read(saved.uri ?? ""),
+          }),
       maxResubmits: config.maxResubmits,
       submitConcurrency: config.submitConcurrency,
       workers: options.workers,
@@ -299,6 +314,8 @@ export async function runChaos(overrides: Partial<ChaosOptions> = {}): Promise<C
     await queues?.close().catch(() => {});
     connection?.disconnect();
     await simulator?.close().catch(() => {});
+    objectStore?.close();
+    await s3?.stop().catch(() => {});
     await redis?.stop().catch(() => {});
     process.off("exit", killOnExit);
     if (report.ok && !options.keep) {
@@ -314,7 +331,7 @@ interface DriveInput {
   options: ChaosOptions;
   store: BatchStore;
   fleet: WorkerFleet;
-  redis: LocalRedis;
+  redis: ChaosRedis;
   /** When the enqueue started: the time limit and the kill times count from here. */
   startedAt: number;
   report: ChaosReport;
@@ -364,13 +381,11 @@ async function driveChaos(input: DriveInput): Promise<{ timedOut: boolean; inter
       pending.push(
         (async () => {
           const killedAt = Date.now();
-          await redis.kill();
           report.disruptions.redisKills++;
-          await sleep(options.redisDownMs);
-          await redis.restart();
+          const what = await redis.disrupt(store.keys.batch(BATCH_ID), options.redisDownMs);
           const downSeconds = (Date.now() - killedAt) / 1000;
           report.disruptions.redisKill = { atSeconds, itemsFinal: final, downSeconds };
-          say(`redis back after ${downSeconds.toFixed(1)} s`);
+          say(`${what}; back after ${downSeconds.toFixed(1)} s`);
         })(),
       );
     }

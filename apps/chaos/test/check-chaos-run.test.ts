@@ -13,6 +13,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type ChaosEvidence, checkChaosRun } from "../src/check-chaos-run.ts";
 
 const SIZE = 1024;
+const VIDEO = { durationSeconds: 8, width: 1280, height: 720, audio: false };
 const PERMANENT = PERMANENT_FAILURE_REASONS[0] as string;
 const TRANSIENT = TRANSIENT_FAILURE_REASONS[0] as string;
 
@@ -35,7 +36,7 @@ function task(taskId: string, status: SimulatedTask["status"], reason = "", samp
     files:
       status === "SUCCEED"
         ? Array.from({ length: samples }, (_, index) => {
-            const bytes = simulatedFileBytes(taskId, index, SIZE);
+            const bytes = simulatedFileBytes(taskId, index, VIDEO, SIZE);
             return { index, sha256: sha(bytes), bytes: bytes.length };
           })
         : [],
@@ -69,7 +70,7 @@ let outputDir: string;
 
 /** Saves the provider's bytes of `taskId` video `index` as the item's file; returns its record. */
 async function save(customId: string, taskId: string, index: number, corrupt = false) {
-  const bytes = simulatedFileBytes(taskId, index, SIZE);
+  const bytes = simulatedFileBytes(taskId, index, VIDEO, SIZE);
   const relative = path.join("chaos", customId, `${index}.mp4`);
   await mkdir(path.join(outputDir, "chaos", customId), { recursive: true });
   const written = corrupt ? Buffer.concat([bytes.subarray(0, -1), Buffer.from([0])]) : bytes;
@@ -108,7 +109,6 @@ async function healthyEvidence(): Promise<ChaosEvidence> {
     lines,
     simulatorTasks: tasks,
     acceptedCreates: tasks.length,
-    fileSizeBytes: SIZE,
     outputDir,
     maxResubmits: 2,
     submitConcurrency: 4,

@@ -40,7 +40,8 @@ export function formatBatch(batch: BatchJson, options: BatchTextOptions = {}): s
     `${batch.batch_id}  ${textBar(batch.percent, barWidth)} ${percent}  ${timing}`,
     `  queued ${c.queued}  processing ${c.processing}  downloading ${c.downloading}  completed ${c.completed}  failed ${c.failed}` +
       (batch.possible_duplicates > 0 ? `  possible duplicates ${batch.possible_duplicates}` : "") +
-      (batch.resubmits > 0 ? `  resubmits ${batch.resubmits}` : ""),
+      (batch.resubmits > 0 ? `  resubmits ${batch.resubmits}` : "") +
+      (batch.flagged_files > 0 ? `  flagged files ${batch.flagged_files}` : ""),
   ];
   return lines.map((line) => fitToWidth(line, width));
 }

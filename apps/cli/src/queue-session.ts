@@ -1,11 +1,11 @@
-import type { VeoqConfig } from "@veoq/config";
-import type { Redis } from "@veoq/pipeline";
+import { describeRedisTarget, type VeoqConfig } from "@veoq/config";
 import {
   BatchStore,
+  checkRedisSetup,
   createQueues,
   createRedisConnection,
-  describeRedisUrl,
   PRODUCER_COMMAND_TIMEOUT_MS,
+  type RedisConnection,
   type VeoqQueues,
 } from "@veoq/pipeline";
 
@@ -37,7 +37,7 @@ export function isRedisConnectionError(error: unknown): boolean {
 }
 
 export interface QueueSession {
-  redis: Redis;
+  redis: RedisConnection;
   queues: VeoqQueues;
   store: BatchStore;
   close(): Promise<void>;
@@ -48,7 +48,7 @@ export interface QueueSession {
  * resume). Fails fast with a clear message when Redis is not reachable, instead of hanging.
  */
 export async function openQueueSession(config: VeoqConfig): Promise<QueueSession> {
-  const redis = createRedisConnection(config.redisUrl, "producer");
+  const redis = createRedisConnection(config.redis, "producer");
   redis.on("error", () => {
     // Reported once below by the ping; ioredis would otherwise print every retry.
   });
@@ -63,8 +63,15 @@ export async function openQueueSession(config: VeoqConfig): Promise<QueueSession
           ? error.message
           : String(error);
     throw new RedisUnreachableError(
-      `cannot reach Redis at ${describeRedisUrl(config.redisUrl)} (REDIS_URL): ${reason}`,
+      `cannot reach Redis at ${describeRedisTarget(config.redis)} (${config.redis.env}): ${reason}`,
     );
+  }
+  try {
+    // Reachable: now check it is the Redis the configuration says (one clear line if not).
+    await checkRedisSetup(config.redis, config.prefix, redis);
+  } catch (error) {
+    redis.disconnect();
+    throw error;
   }
   const queues = createQueues(redis, config.prefix);
   return {

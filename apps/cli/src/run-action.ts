@@ -1,6 +1,6 @@
 import { ConfigError } from "@veoq/config";
 import { ManifestFileError } from "@veoq/manifest";
-import { EnqueueError } from "@veoq/pipeline";
+import { EnqueueError, RedisSetupError } from "@veoq/pipeline";
 import { ListenError } from "./listen-error.ts";
 import { isRedisConnectionError, RedisUnreachableError } from "./queue-session.ts";
 
@@ -36,7 +36,8 @@ export function runAction<A extends unknown[]>(
       } else if (
         error instanceof RedisUnreachableError ||
         error instanceof EnqueueError ||
-        error instanceof ListenError
+        error instanceof ListenError ||
+        error instanceof RedisSetupError
       ) {
         process.stderr.write(`veoq: ${error.message}\n`);
         process.exitCode = EXIT_PROBLEM;

@@ -1,7 +1,7 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,6 +13,30 @@ import { simulatorTestEnv } from "./run-cli.ts";
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const CLI = join(REPO_ROOT, "apps", "cli", "bin", "veoq.js");
 const DEMO_MANIFEST = join(REPO_ROOT, "examples", "demo", "manifest.jsonl");
+
+/** ffprobe's reading of a saved video: an independent check (infra/test/ensure-ffmpeg.sh). */
+function ffprobe(file: string) {
+  const json = execFileSync("ffprobe", [
+    "-v",
+    "error",
+    "-show_streams",
+    "-show_format",
+    "-of",
+    "json",
+    file,
+  ]);
+  const probed = JSON.parse(json.toString("utf8")) as {
+    streams: { codec_type: string; width?: number; height?: number }[];
+    format: { duration: string };
+  };
+  const video = probed.streams.find((stream) => stream.codec_type === "video");
+  return {
+    durationSeconds: Number(probed.format.duration),
+    width: video?.width,
+    height: video?.height,
+    audio: probed.streams.some((stream) => stream.codec_type === "audio"),
+  };
+}
 
 interface CliResult {
   code: number;
@@ -101,12 +125,48 @@ describe("pipeline commands (enqueue, worker, status, results, retry, resume)", 
     });
     expect(multi.files).toHaveLength(4);
     expect(multi.files[0].sha256).toMatch(/^[0-9a-f]{64}$/);
+    // Every saved video is what its manifest line asked for, read by ffprobe, not by veoq, and
+    // agrees with what results says about it.
+    const manifest = new Map(
+      readFileSync(DEMO_MANIFEST, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { custom_id: string; input: Record<string, unknown> })
+        .map((l) => [l.custom_id, l.input]),
+    );
+    for (const row of rows) {
+      const input = manifest.get(row.custom_id) ?? {};
+      const portrait = input.aspect_ratio === "9:16";
+      const [long, short] = input.resolution === "1080p" ? [1920, 1080] : [1280, 720];
+      const asked = {
+        durationSeconds: Number(input.duration_seconds ?? input.duration ?? 8),
+        width: portrait ? short : long,
+        height: portrait ? long : short,
+        audio: input.generate_audio === true,
+      };
+      for (const file of row.files) {
+        const probed = ffprobe(join(dir, "out", file.path));
+        expect({ file: file.path, ...probed }).toEqual({ file: file.path, ...asked });
+        expect(file).toMatchObject({
+          duration_seconds: asked.durationSeconds,
+          width: asked.width,
+          height: asked.height,
+          audio: asked.audio,
+          flagged: null,
+        });
+      }
+    }
     const flaky = rows.find((r) => r.custom_id === "i2v-03");
     expect(flaky.task_ids).toHaveLength(2);
 
+    // i2v-07's failure will fail again: left alone unless asked for.
     const retry = await run(["retry", "cli1"]);
     expect(retry.code).toBe(0);
-    expect(retry.stdout).toContain("1 failed item re-queued");
+    expect(retry.stdout).toContain("0 failed items re-queued");
+    expect(retry.stdout).toContain("1 failure that will fail again");
+    const paidRetry = await run(["retry", "cli1", "--include-permanent"]);
+    expect(paidRetry.code).toBe(0);
+    expect(paidRetry.stdout).toContain("1 failed item re-queued");
 
     const resume = await run(["resume"]);
     expect(resume.stdout).toContain("submit queue was not paused");

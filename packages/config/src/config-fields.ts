@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { RedisTarget } from "./redis-target.ts";
 
 /**
  * Every environment variable veoq reads, with its default and meaning. This table is the single
@@ -42,8 +43,103 @@ const redisUrl = z
   .string()
   .refine((v) => /^rediss?:\/\//.test(v), "must start with redis:// or rediss://");
 
+/** `s3://bucket/prefix` as bucket and prefix (no leading or trailing slash; may be ""). */
+const s3Url = z
+  .string()
+  .refine((v) => /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9._/-]{0,512})?$/.test(v), {
+    message:
+      "must be s3://bucket or s3://bucket/prefix (bucket: lower-case letters, digits, dots, dashes)",
+  })
+  .transform((v) => {
+    const rest = v.slice("s3://".length);
+    const slash = rest.indexOf("/");
+    const bucket = slash < 0 ? rest : rest.slice(0, slash);
+    const prefix =
+      slash < 0
+        ? ""
+        : rest
+            .slice(slash + 1)
+            .replace(/^\/+|\/+$/g, "")
+            .replace(/\/{2,}/g, "/");
+    return { bucket, prefix };
+  })
+  .refine(
+    (v) => !v.prefix.split("/").some((s) => s === "." || s === ".."),
+    "prefix cannot hold . or .. segments",
+  );
+
+/** `host:port,host:port`: seeds of a cluster or the sentinels of a Sentinel group. */
+const hostPortList = z
+  .string()
+  .transform((v) => v.split(",").map((entry) => entry.trim()))
+  .refine((list) => list.length <= 64, "lists at most 64 host:port entries")
+  .refine(
+    (list) =>
+      list.every((entry) => {
+        const match = /^([A-Za-z0-9._-]{1,253}|\[[0-9A-Fa-f:]+\]):(\d{1,5})$/.exec(entry);
+        return match !== null && Number(match[2]) >= 1 && Number(match[2]) <= 65_535;
+      }),
+    "must be comma-separated host:port entries",
+  )
+  .transform((list) =>
+    list.map((entry) => {
+      const at = entry.lastIndexOf(":");
+      return {
+        host: entry.slice(0, at).replace(/^\[|\]$/g, ""),
+        port: Number(entry.slice(at + 1)),
+      };
+    }),
+  );
+
 export const CONFIG_FIELDS = {
-  redisUrl: field("REDIS_URL", "redis://127.0.0.1:6379", "Redis connection URL", redisUrl),
+  redisUrl: field(
+    "REDIS_URL",
+    "redis://127.0.0.1:6379",
+    "Redis connection URL of a standalone Redis (set exactly one of REDIS_URL, REDIS_CLUSTER_NODES, REDIS_SENTINELS)",
+    redisUrl,
+  ),
+  redisClusterNodes: field(
+    "REDIS_CLUSTER_NODES",
+    undefined,
+    "Redis Cluster seed nodes, comma-separated host:port (any few nodes of the cluster)",
+    hostPortList.optional(),
+  ),
+  redisSentinels: field(
+    "REDIS_SENTINELS",
+    undefined,
+    "Redis Sentinel addresses, comma-separated host:port; needs REDIS_SENTINEL_NAME",
+    hostPortList.optional(),
+  ),
+  redisSentinelName: field(
+    "REDIS_SENTINEL_NAME",
+    undefined,
+    "Name of the master the sentinels watch (`sentinel monitor <name> ...`)",
+    z.string().min(1).max(200).optional(),
+  ),
+  redisUsername: field(
+    "REDIS_USERNAME",
+    undefined,
+    "Redis ACL user for cluster or sentinel-managed nodes (with REDIS_URL, put it in the URL)",
+    z.string().min(1).max(200).optional(),
+  ),
+  redisPassword: field(
+    "REDIS_PASSWORD",
+    undefined,
+    "Password of the Redis nodes for REDIS_CLUSTER_NODES or REDIS_SENTINELS (never logged)",
+    z.string().min(1).max(1000).optional(),
+  ),
+  redisSentinelPassword: field(
+    "REDIS_SENTINEL_PASSWORD",
+    undefined,
+    "Password of the sentinels themselves, when they have one (never logged)",
+    z.string().min(1).max(1000).optional(),
+  ),
+  redisTls: field(
+    "REDIS_TLS",
+    "0",
+    "1 connects to cluster nodes, sentinels and the master over TLS (with REDIS_URL use rediss://)",
+    flag,
+  ),
   prefix: field(
     "VEOQ_PREFIX",
     "{veoq}",
@@ -67,6 +163,37 @@ export const CONFIG_FIELDS = {
     "./output",
     "Where videos are saved, as <dir>/<batch>/<custom_id>/<n>.mp4",
     z.string().min(1),
+  ),
+  outputUrl: field(
+    "VEOQ_OUTPUT_URL",
+    undefined,
+    "s3://bucket/prefix: store outputs (and input images) in an S3-compatible bucket instead of VEOQ_OUTPUT_DIR",
+    s3Url.optional(),
+  ),
+  awsEndpointUrl: field(
+    "AWS_ENDPOINT_URL",
+    undefined,
+    "Endpoint of an S3-compatible store (unset: AWS S3 of AWS_REGION)",
+    httpUrl.optional(),
+  ),
+  awsRegion: field("AWS_REGION", "us-east-1", "Region of the bucket", z.string().min(1).max(64)),
+  awsAccessKeyId: field(
+    "AWS_ACCESS_KEY_ID",
+    undefined,
+    "Access key of the bucket (unset: the AWS SDK's default credential chain)",
+    z.string().min(1).max(256).optional(),
+  ),
+  awsSecretAccessKey: field(
+    "AWS_SECRET_ACCESS_KEY",
+    undefined,
+    "Secret key of the bucket (never logged)",
+    z.string().min(1).max(1024).optional(),
+  ),
+  s3ForcePathStyle: field(
+    "VEOQ_S3_FORCE_PATH_STYLE",
+    "0",
+    "1 addresses the bucket as <endpoint>/<bucket> (S3-compatible servers addressed by IP or localhost)",
+    flag,
   ),
   submitConcurrency: field(
     "VEOQ_SUBMIT_CONCURRENCY",
@@ -106,6 +233,12 @@ export const CONFIG_FIELDS = {
     "8",
     "Tries of a download on transient errors before the item fails",
     positiveInt(100),
+  ),
+  verifyOutputs: field(
+    "VEOQ_VERIFY_OUTPUTS",
+    "fail",
+    "Check each saved video (complete MP4, duration, size, audio): fail fails the item, warn keeps and flags it, off",
+    z.enum(["fail", "warn", "off"], { error: "must be fail, warn or off" }),
   ),
   retryBaseMs: field(
     "VEOQ_RETRY_BASE_MS",
@@ -236,4 +369,7 @@ export const CONFIG_FIELDS = {
 export type ConfigFields = typeof CONFIG_FIELDS;
 export type VeoqConfig = {
   [K in keyof ConfigFields]: ConfigFields[K] extends ConfigField<infer T> ? T : never;
+} & {
+  /** Where Redis is, chosen from REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS. */
+  redis: RedisTarget;
 };

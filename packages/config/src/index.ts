@@ -6,3 +6,10 @@ export {
   parseConfig,
   requireApiKey,
 } from "./parse-config.ts";
+export {
+  chooseRedisTarget,
+  describeRedisTarget,
+  type HostPort,
+  type RedisAuth,
+  type RedisTarget,
+} from "./redis-target.ts";

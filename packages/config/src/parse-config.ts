@@ -1,4 +1,5 @@
 import { CONFIG_FIELDS, type ConfigField, type VeoqConfig } from "./config-fields.ts";
+import { chooseRedisTarget, type RedisTargetFields } from "./redis-target.ts";
 
 /** Raised once at start with every invalid variable named in one readable message. */
 export class ConfigError extends Error {
@@ -32,7 +33,17 @@ export function parseConfig(env: Environment): VeoqConfig {
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return config as VeoqConfig;
+  if ((config.awsAccessKeyId === undefined) !== (config.awsSecretAccessKey === undefined)) {
+    throw new ConfigError([
+      {
+        env: config.awsAccessKeyId === undefined ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
+        message: "is required with the other of AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY",
+      },
+    ]);
+  }
+  const chosen = chooseRedisTarget(config as unknown as RedisTargetFields, env);
+  if ("problems" in chosen) throw new ConfigError(chosen.problems);
+  return { ...config, redis: chosen.target } as VeoqConfig;
 }
 
 /** The API key, or a ConfigError naming JIEKOU_API_KEY: for processes that talk to the provider. */

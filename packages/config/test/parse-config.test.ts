@@ -75,3 +75,70 @@ describe("parseConfig", () => {
     expect(rows.every((r) => r.description.length > 0)).toBe(true);
   });
 });
+
+describe("parseConfig: where Redis is", () => {
+  it("is the standalone REDIS_URL by default", () => {
+    expect(parseConfig({}).redis).toMatchObject({ kind: "standalone", env: "REDIS_URL" });
+  });
+
+  it("reads cluster seeds and sentinel addresses with their credentials", () => {
+    const cluster = parseConfig({
+      REDIS_CLUSTER_NODES: "10.0.0.1:7000, redis-b:7001",
+      REDIS_PASSWORD: "pw",
+      REDIS_TLS: "1",
+    }).redis;
+    expect(cluster).toEqual({
+      kind: "cluster",
+      env: "REDIS_CLUSTER_NODES",
+      nodes: [
+        { host: "10.0.0.1", port: 7000 },
+        { host: "redis-b", port: 7001 },
+      ],
+      auth: { username: undefined, password: "pw", sentinelPassword: undefined, tls: true },
+    });
+    const sentinel = parseConfig({
+      REDIS_SENTINELS: "s1:26379",
+      REDIS_SENTINEL_NAME: "veoq",
+    }).redis;
+    expect(sentinel).toMatchObject({
+      kind: "sentinel",
+      name: "veoq",
+      sentinels: [{ host: "s1", port: 26379 }],
+    });
+  });
+
+  it("refuses two ways at once, a sentinel group without a name and malformed lists", () => {
+    expect(() =>
+      parseConfig({ REDIS_URL: "redis://h:6379", REDIS_CLUSTER_NODES: "h:7000" }),
+    ).toThrow(/REDIS_URL, REDIS_CLUSTER_NODES are all set: set exactly one of/);
+    expect(() => parseConfig({ REDIS_SENTINELS: "s1:26379" })).toThrow(
+      /REDIS_SENTINEL_NAME is required with REDIS_SENTINELS/,
+    );
+    expect(() => parseConfig({ REDIS_CLUSTER_NODES: "h:70000" })).toThrow(
+      /REDIS_CLUSTER_NODES must be comma-separated host:port entries/,
+    );
+  });
+});
+
+describe("parseConfig: object storage", () => {
+  it("splits VEOQ_OUTPUT_URL into bucket and prefix", () => {
+    expect(parseConfig({ VEOQ_OUTPUT_URL: "s3://videos/runs/2026/" }).outputUrl).toEqual({
+      bucket: "videos",
+      prefix: "runs/2026",
+    });
+    expect(parseConfig({ VEOQ_OUTPUT_URL: "s3://videos" }).outputUrl).toEqual({
+      bucket: "videos",
+      prefix: "",
+    });
+  });
+
+  it("refuses a bad URL and half a key pair", () => {
+    expect(() => parseConfig({ VEOQ_OUTPUT_URL: "s3://Bad_Bucket/x" })).toThrow(
+      /VEOQ_OUTPUT_URL must be s3:/,
+    );
+    expect(() => parseConfig({ VEOQ_OUTPUT_URL: "s3://videos/a/../b" })).toThrow(/VEOQ_OUTPUT_URL/);
+    expect(() => parseConfig({ AWS_ACCESS_KEY_ID: "k" })).toThrow(
+      /AWS_SECRET_ACCESS_KEY is required/,
+    );
+  });
+});

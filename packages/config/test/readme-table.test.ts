@@ -6,7 +6,7 @@ const README = readFileSync(new URL("../../../README.md", import.meta.url), "utf
 
 describe("README configuration table", () => {
   it("lists every variable with its default, and nothing the code does not read", () => {
-    const rows = [...README.matchAll(/^\| *`([A-Z_]+)` *\| *(.+?) *\| .+\|$/gm)].map((m) => ({
+    const rows = [...README.matchAll(/^\| *`([A-Z0-9_]+)` *\| *(.+?) *\| .+\|$/gm)].map((m) => ({
       env: m[1],
       default: (m[2] ?? "").replace(/`/g, ""),
     }));

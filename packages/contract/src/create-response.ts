@@ -1,5 +1,6 @@
 import type { ValidationResult } from "./contract-issue.ts";
 import { describeValue } from "./describe-value.ts";
+import { MAX_TASK_ID_CHARS } from "./task-result.ts";
 
 /**
  * Parses the answer to `POST /v3/async/<endpoint>`: `{"task_id": "..."}`. A 2xx answer without a
@@ -25,6 +26,17 @@ export function parseCreateResponse(json: unknown): ValidationResult<{ taskId: s
             taskId === undefined
               ? "is missing from the create response"
               : `must be a non-empty string (got ${describeValue(taskId)})`,
+        },
+      ],
+    };
+  }
+  if (taskId.length > MAX_TASK_ID_CHARS || /\p{Cc}/u.test(taskId)) {
+    return {
+      ok: false,
+      issues: [
+        {
+          path: "task_id",
+          message: `must be at most ${MAX_TASK_ID_CHARS} printable characters (got ${taskId.length} characters)`,
         },
       ],
     };

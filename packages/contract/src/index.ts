@@ -47,9 +47,14 @@ export {
   durationSecondsOf,
   type ImageValue,
   imageValuesOf,
+  type RequestedVideo,
+  requestedVideoOf,
   sampleCountOf,
 } from "./request-values.ts";
 export {
+  MAX_OUTPUT_URL_CHARS,
+  MAX_STATUS_CHARS,
+  MAX_TASK_ID_CHARS,
   parseTaskResult,
   type TaskResult,
   type TaskResultOutput,

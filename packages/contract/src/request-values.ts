@@ -57,3 +57,31 @@ export function imageValuesOf(slug: EndpointSlug, body: Record<string, unknown>)
   }
   return out;
 }
+
+/** The video a (valid) request asks for: what a saved file is checked against. */
+export interface RequestedVideo {
+  durationSeconds: number;
+  /** Pixels: 720p is 1280 × 720, 1080p is 1920 × 1080; `9:16` swaps width and height. */
+  width: number;
+  height: number;
+  /** Whether the video has an audio track (`generate_audio`, default false). */
+  audio: boolean;
+}
+
+const FRAME_SIZES: Readonly<Record<string, { long: number; short: number }>> = {
+  "720p": { long: 1280, short: 720 },
+  "1080p": { long: 1920, short: 1080 },
+};
+
+/** The duration, frame size and audio a (valid) request asks for, with the provider's defaults. */
+export function requestedVideoOf(slug: EndpointSlug, body: CreateRequest): RequestedVideo {
+  const fields = body as Record<string, unknown>;
+  const frame = FRAME_SIZES[String(fields.resolution ?? "720p")] ?? { long: 1280, short: 720 };
+  const portrait = fields.aspect_ratio === "9:16";
+  return {
+    durationSeconds: durationSecondsOf(slug, body),
+    width: portrait ? frame.short : frame.long,
+    height: portrait ? frame.long : frame.short,
+    audio: fields.generate_audio === true,
+  };
+}

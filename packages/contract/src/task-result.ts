@@ -45,13 +45,22 @@ const numberish = z
   .optional()
   .catch(undefined);
 
-const optionalString = z.string().optional().catch(undefined);
+/**
+ * Longest task id, status and output URL accepted from the provider. Anything longer is not a
+ * plausible answer (ids are UUID-sized, signed URLs a few KiB) and is dropped here, at the
+ * boundary, before it can reach job data, the task index or a page.
+ */
+export const MAX_TASK_ID_CHARS = 200;
+export const MAX_STATUS_CHARS = 64;
+export const MAX_OUTPUT_URL_CHARS = 16_384;
+
+const boundedString = (max: number) => z.string().max(max).optional().catch(undefined);
 
 function outputListSchema(kind: "video" | "image" | "audio") {
   const entrySchema = z.looseObject({
-    [`${kind}_url`]: optionalString,
+    [`${kind}_url`]: boundedString(MAX_OUTPUT_URL_CHARS),
     [`${kind}_url_ttl`]: numberish,
-    [`${kind}_type`]: optionalString,
+    [`${kind}_type`]: boundedString(MAX_STATUS_CHARS),
   } as Record<string, z.ZodType>);
   return z
     .array(z.unknown())
@@ -72,9 +81,9 @@ function outputListSchema(kind: "video" | "image" | "audio") {
  */
 export const taskResultResponseSchema = z.looseObject({
   task: z.looseObject({
-    task_id: optionalString,
-    task_type: optionalString,
-    status: optionalString,
+    task_id: boundedString(MAX_TASK_ID_CHARS),
+    task_type: boundedString(MAX_STATUS_CHARS),
+    status: boundedString(MAX_STATUS_CHARS),
     reason: z.string().nullish().catch(undefined),
     eta: numberish,
     progress_percent: numberish,

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { parseCreateResponse, parseTaskResult, taskResultResponseSchema } from "../src/index.ts";
+import {
+  MAX_OUTPUT_URL_CHARS,
+  MAX_TASK_ID_CHARS,
+  parseCreateResponse,
+  parseTaskResult,
+  taskResultResponseSchema,
+} from "../src/index.ts";
 
 describe("parseTaskResult", () => {
   it("parses the documented shape", () => {
@@ -148,6 +154,35 @@ describe("parseTaskResult", () => {
         ],
       }).success,
     ).toBe(true);
+  });
+});
+
+describe("provider strings are bounded at the boundary", () => {
+  it("drops an over-long task id, status and output URL from a task result", () => {
+    const result = parseTaskResult({
+      task: { task_id: "t".repeat(MAX_TASK_ID_CHARS + 1), status: `TASK_STATUS_${"X".repeat(80)}` },
+      videos: [
+        { video_url: `https://cdn/${"a".repeat(MAX_OUTPUT_URL_CHARS)}.mp4` },
+        { video_url: "https://cdn/ok.mp4" },
+      ],
+    });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.value.taskId).toBeUndefined();
+    expect(result.value.rawStatus).toBeUndefined();
+    expect(result.value.status).toBe("UNKNOWN");
+    expect(result.value.videos.map((video) => video.url)).toEqual(["https://cdn/ok.mp4"]);
+  });
+
+  it("refuses a create response whose task id is over-long or holds control characters", () => {
+    for (const taskId of ["t".repeat(MAX_TASK_ID_CHARS + 1), "t-1\u001b]0;x\u0007"]) {
+      const result = parseCreateResponse({ task_id: taskId });
+      expect(result.ok).toBe(false);
+      if (result.ok) continue;
+      expect(result.issues[0]?.path).toBe("task_id");
+      expect(result.issues[0]?.message).toContain(`at most ${MAX_TASK_ID_CHARS}`);
+    }
+    expect(parseCreateResponse({ task_id: "t".repeat(MAX_TASK_ID_CHARS) }).ok).toBe(true);
   });
 });
 

@@ -2,7 +2,8 @@
  * The batch page's live updates, served as a script file (the dashboard's CSP allows scripts
  * from its own origin only, never inline ones). Every `data-live-seconds` it reads the page's
  * items (`data-items-api`) and the batch's counts (`data-batch-api`) and redraws the item table
- * and the counts in place, with the same cells as render-batch-page.ts `itemRowHtml`. Text goes
+ * and the counts in place, with the same cells as render-batch-page.ts `itemRowHtml`; a row whose
+ * signature (`itemRowSignature`) did not change is kept as it is, so a playing video plays on. Text goes
  * in through textContent only. It stops while the tab is hidden and says when a read fails.
  */
 export const BATCH_PAGE_SCRIPT = `"use strict";
@@ -33,9 +34,12 @@ export const BATCH_PAGE_SCRIPT = `"use strict";
     });
     return nodes;
   };
+  const signature = (item) =>
+    [item.state, item.task_ids.join(","), item.files.length, item.polls || 0].join("|");
   const row = (item) => {
     const tr = el("tr");
     tr.dataset.customId = item.custom_id;
+    tr.dataset.sig = signature(item);
     const td = (children, className) => {
       const cell = el("td", undefined, className);
       cell.append(...children);
@@ -62,9 +66,18 @@ export const BATCH_PAGE_SCRIPT = `"use strict";
       lines(
         item.files.map((file) => {
           const span = el("span");
+          const video = el("video", undefined, "thumb");
+          video.controls = true;
+          video.preload = "none";
+          video.src = file.url;
           const a = link(file.url, "#" + file.index, "file-link");
           a.setAttribute("download", "");
-          span.append(a, " ", el("span", file.bytes + " B", "muted"));
+          span.append(video, el("br"), a, " ", el("span", file.bytes + " B", "muted"));
+          if (file.flagged) {
+            const flag = el("span", "⚠ flagged", "flagged");
+            flag.setAttribute("data-flagged", "");
+            span.append(" ", flag);
+          }
           return span;
         }),
       ),
@@ -88,7 +101,13 @@ export const BATCH_PAGE_SCRIPT = `"use strict";
           readJson(table.dataset.itemsApi),
           readJson(table.dataset.batchApi),
         ]);
-        body.replaceChildren(...page.items.map(row));
+        const shown = new Map([...body.rows].map((tr) => [tr.dataset.customId, tr]));
+        body.replaceChildren(
+          ...page.items.map((item) => {
+            const old = shown.get(item.custom_id);
+            return old && old.dataset.sig === signature(item) ? old : row(item);
+          }),
+        );
         for (const [state, count] of Object.entries(batch.counts)) {
           setAll('[data-state="' + state + '"] b', count);
           setAll('[data-filter-count="' + state + '"]', count);

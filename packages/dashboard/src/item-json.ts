@@ -27,6 +27,7 @@ export function itemJson(row: ItemRow): Record<string, unknown> {
       path: file.path,
       bytes: file.bytes,
       url: file.url,
+      flagged: file.flagged ?? null,
     })),
     error_kind: row.errorKind ?? null,
     error_message: row.errorMessage ?? null,

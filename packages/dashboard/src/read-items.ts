@@ -6,6 +6,7 @@ import {
   type ItemStage,
   type ItemState,
   isFinalState,
+  type SavedFile,
   submitJobDataSchema,
   submitJobId,
   type VeoqQueues,
@@ -20,11 +21,8 @@ export const PROMPT_EXCERPT_CHARS = 80;
 const PROMPT_SHOWN_CHARS = 4000;
 
 /** A saved file of an item, with where the dashboard serves it. */
-export interface ItemFileView {
-  index: number;
-  /** Relative to the output dir. */
-  path: string;
-  bytes: number;
+/** A saved file (with what the video is, when checked) and where the dashboard serves it. */
+export interface ItemFileView extends SavedFile {
   /** The file, served by the dashboard (behind its auth). */
   url: string;
 }
@@ -205,9 +203,7 @@ function itemRowOf(
     submittedAt: stored?.submittedAt ?? request?.submittedAt,
     finishedAt: result?.finishedAt,
     files: (result?.files ?? []).map((file) => ({
-      index: file.index,
-      path: file.path,
-      bytes: file.bytes,
+      ...file,
       url: itemFileUrl(batchId, customId, file.index),
     })),
     errorKind: result?.errorKind,

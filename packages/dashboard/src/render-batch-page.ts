@@ -13,6 +13,20 @@ export function itemTime(ms: number | undefined): string {
   return ms === undefined ? "" : new Date(ms).toISOString().replace("T", " ").slice(0, 19);
 }
 
+/**
+ * What a row shows that can change while the page is open; the live update keeps a row whose
+ * signature did not change (so a video playing in it keeps playing). batch-page-script.ts builds
+ * the same string from the JSON.
+ */
+export function itemRowSignature(
+  state: string,
+  taskIds: readonly string[],
+  files: number,
+  polls: number,
+): string {
+  return [state, taskIds.join(","), files, polls].join("|");
+}
+
 /** One row of the item table; batch-page-script.ts builds the same cells from the JSON. */
 export function itemRowHtml(row: ItemRow): string {
   const length = [
@@ -31,10 +45,10 @@ export function itemRowHtml(row: ItemRow): string {
   const files = row.files
     .map(
       (file) =>
-        `<a class="file-link" href="${e(file.url)}" download>#${file.index}</a> <span class="muted">${e(file.bytes)} B</span>`,
+        `<video class="thumb" controls preload="none" src="${e(file.url)}"></video><br><a class="file-link" href="${e(file.url)}" download>#${file.index}</a> <span class="muted">${e(file.bytes)} B</span>${file.flagged ? ' <span class="flagged" data-flagged>⚠ flagged</span>' : ""}`,
     )
     .join("<br>");
-  return `<tr data-custom-id="${e(row.customId)}"><td><a class="item-link" href="${e(row.url)}">${e(row.customId)}</a></td>
+  return `<tr data-custom-id="${e(row.customId)}" data-sig="${e(itemRowSignature(row.state, row.taskIds, row.files.length, row.polls ?? 0))}"><td><a class="item-link" href="${e(row.url)}">${e(row.customId)}</a></td>
 <td class="state"><span data-item-state>${e(row.state)}</span>${kind}</td><td class="prompt">${e(row.prompt ?? "")}</td>
 <td>${e(row.model ?? "")}</td><td>${e(length)}</td><td>${e(attempts)}</td>
 <td class="muted">${row.taskIds.map((id) => e(id)).join("<br>")}</td>

@@ -2,6 +2,7 @@ import type { ItemDetail } from "./dashboard-endpoints.ts";
 import { escapeHtml as e } from "./html-text.ts";
 import { itemTime } from "./render-batch-page.ts";
 import { layout, type PageContext } from "./render-pages.ts";
+import { renderSavedVideo } from "./render-saved-video.ts";
 
 /**
  * One item: its request, attempts, tasks, times, error, files (served by the dashboard; each in
@@ -39,12 +40,7 @@ export function renderItemPage(detail: ItemDetail, page: PageContext): string {
   const files =
     row.files.length === 0
       ? `<p class="muted">No files${row.state === "completed" ? "" : " yet"}.</p>`
-      : row.files
-          .map(
-            (file) => `<figure class="file" data-file-index="${file.index}">
-<figcaption><a class="file-link" href="${e(file.url)}" download>${e(file.path)}</a> <span class="muted">${e(file.bytes)} B</span></figcaption></figure>`,
-          )
-          .join("");
+      : row.files.map((file) => renderSavedVideo(file)).join("");
   const jobs =
     detail.jobs.length === 0
       ? `<p class="muted">No jobs left in the queues.</p>`

@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import type { VeoqConfig } from "@veoq/config";
 import type { Logger } from "@veoq/logging";
-import { BatchStore, createQueues, createRedisConnection } from "@veoq/pipeline";
+import { BatchStore, checkRedisSetup, createQueues, createRedisConnection } from "@veoq/pipeline";
 import { allowedHostsFor } from "./allowed-hosts.ts";
 import { createDashboardApp, type DashboardAppOptions } from "./create-dashboard-app.ts";
 import { RedisOutageLog } from "./redis-outage-log.ts";
@@ -43,7 +43,8 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
   const port = options.port ?? config.dashboardPort;
   const credentials = credentialsForBinding(host, config.dashboardUser, config.dashboardPassword);
 
-  const redis = createRedisConnection(config.redisUrl, "worker");
+  await checkRedisSetup(config.redis, config.prefix);
+  const redis = createRedisConnection(config.redis, "worker");
   const outage = new RedisOutageLog({ logger });
   redis.on("error", (error) => outage.error(error));
   redis.on("ready", () => outage.ready());

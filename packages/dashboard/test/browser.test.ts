@@ -19,6 +19,14 @@ let userDataDir: string;
 /** Another site: serves a page that frames the dashboard. */
 let attacker: Server;
 let attackerUrl: string;
+/** The parts of a `<video>` element the tests read (the DOM types are not in this project). */
+interface MediaElement {
+  readyState: number;
+  duration: number;
+  videoWidth: number;
+  videoHeight: number;
+  error: { message: string } | null;
+}
 /** A name resolved to 127.0.0.1 by the browser, like a DNS rebinding attack does. */
 const REBOUND = "attacker.example";
 
@@ -128,6 +136,35 @@ describe("dashboard in a browser", () => {
     expect(await run.store.itemState(run.batchId, "bad-1")).toBe("queued");
   }, 60_000);
 
+  it("plays a completed item's video on its item page, with what it is", async () => {
+    const page = await browser.newPage();
+    /** The player's reading of the file once its metadata loaded (the manifest asks for 4 s). */
+    const metadataOf = async (selector: string) => {
+      const video = page.locator(selector).first();
+      await video.waitFor();
+      await expect
+        .poll(() => video.evaluate((v: MediaElement) => v.readyState), { timeout: 15_000 })
+        .toBeGreaterThanOrEqual(1);
+      return video.evaluate((v: MediaElement) => ({
+        duration: v.duration,
+        width: v.videoWidth,
+        height: v.videoHeight,
+        error: v.error?.message ?? null,
+      }));
+    };
+    const expected = { duration: 4, width: 1280, height: 720, error: null };
+
+    for (const customId of ["ok-1", "ok-2"]) {
+      await page.goto(`${dashboard.url}/batches/${run.batchId}/items/${customId}`);
+      expect(await metadataOf("figure.video video")).toEqual(expected);
+      expect(await page.locator("figure.video figcaption").textContent()).toContain(
+        "4 s · 1280×720",
+      );
+    }
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, "dashboard-item.png"), fullPage: true });
+  }, 60_000);
+
   it("Bull Board works under its CSP and nothing is requested from another host", async () => {
     const page = await browser.newPage();
     const requested: string[] = [];
@@ -213,6 +250,17 @@ describe("dashboard in a browser", () => {
     expect(await ok1.locator("td").nth(3).textContent()).toBe("veo-3.1-generate-img2video");
     expect(await ok1.locator("td").nth(4).textContent()).toBe("4 s");
     expect(await ok1.locator("a.file-link").first().getAttribute("download")).toBe("");
+    // The row plays its video too (loaded only when asked: 50 rows, 50 players).
+    const thumb = ok1.locator("video.thumb").first();
+    expect(await thumb.getAttribute("preload")).toBe("none");
+    await thumb.evaluate((v: MediaElement & { preload: string; load(): void }) => {
+      v.preload = "metadata";
+      v.load();
+    });
+    await expect
+      .poll(() => thumb.evaluate((v: MediaElement) => v.readyState), { timeout: 15_000 })
+      .toBeGreaterThanOrEqual(1);
+    expect(await thumb.evaluate((v: MediaElement) => v.duration)).toBe(4);
     await page.screenshot({ path: path.join(ARTIFACTS, "batch-page.png"), fullPage: true });
 
     await page.getByRole("link", { name: "next ›" }).click();
@@ -229,6 +277,13 @@ describe("dashboard in a browser", () => {
     await page.evaluate(() => {
       (globalThis as unknown as { notReloaded: boolean }).notReloaded = true;
     });
+    // A row that did not change is kept as it is, so a video playing in it plays on.
+    await ok1
+      .locator("video.thumb")
+      .first()
+      .evaluate((v: { dataset: Record<string, string> }) => {
+        v.dataset.kept = "yes";
+      });
     const bad1State = page.locator('table.items tr[data-custom-id="bad-1"] [data-item-state]');
     expect(await bad1State.textContent()).toBe("queued");
     await run.store.transition(run.batchId, "bad-1", "processing");
@@ -242,6 +297,7 @@ describe("dashboard in a browser", () => {
     expect(Number(await page.locator("table.items").getAttribute("data-updates"))).toBeGreaterThan(
       0,
     );
+    expect(await ok1.locator("video.thumb").first().getAttribute("data-kept")).toBe("yes");
 
     // A custom id opens the item's view (not Bull Board), whose file downloads from the dashboard.
     await ok1.locator("a.item-link").click();

@@ -182,12 +182,18 @@ export async function startFinishedRun(name: string): Promise<SmallRun> {
   return run;
 }
 
-/** The dashboard over a run's queues and store (no auto-reload), listening on 127.0.0.1. */
+/** The dashboard over a run's queues, store and saved videos (no auto-reload), on 127.0.0.1. */
 export function listenOnRun(
   run: SmallRun,
   options: Partial<DashboardAppOptions> = {},
 ): ReturnType<typeof listen> {
   return listen(
-    createDashboardApp({ queues: run.queues, store: run.store, refreshSeconds: 0, ...options }),
+    createDashboardApp({
+      queues: run.queues,
+      store: run.store,
+      refreshSeconds: 0,
+      outputDir: run.config.outputDir,
+      ...options,
+    }),
   );
 }

@@ -1,3 +1,10 @@
+export type { RedisProcess } from "./redis-process.ts";
+export {
+  type LocalCluster,
+  type LocalClusterNode,
+  type LocalClusterOptions,
+  startLocalCluster,
+} from "./start-local-cluster.ts";
 export {
   findFreePort,
   isRedisServerInstalled,
@@ -7,3 +14,8 @@ export {
   RedisServerNotFoundError,
   startLocalRedis,
 } from "./start-local-redis.ts";
+export {
+  type LocalSentinelGroup,
+  type LocalSentinelOptions,
+  startLocalSentinel,
+} from "./start-local-sentinel.ts";

@@ -1,13 +1,9 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
-import { createConnection, createServer } from "node:net";
+import { spawnSync } from "node:child_process";
+import { createServer } from "node:net";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { REDIS_CONF_PATH, spawnRedisProcess } from "./redis-process.ts";
 
-/** infra/redis/redis.conf: the settings veoq wants (AOF everysec, noeviction). */
-export const REDIS_CONF_PATH = fileURLToPath(
-  new URL("../../../infra/redis/redis.conf", import.meta.url),
-);
+export { REDIS_CONF_PATH };
 
 export class RedisServerNotFoundError extends Error {
   override name = "RedisServerNotFoundError";
@@ -64,97 +60,25 @@ export function findFreePort(): Promise<number> {
   });
 }
 
-function ping(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: "127.0.0.1", port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.on("error", () => done(false));
-    socket.on("connect", () => socket.write("PING\r\n"));
-    socket.on("data", (data) => done(data.toString().startsWith("+PONG")));
-  });
-}
-
-async function waitFor(
-  check: () => Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
-
 /** Starts a private redis-server with AOF on, for the demo, tests, chaos runs and benchmarks. */
 export async function startLocalRedis(options: LocalRedisOptions): Promise<LocalRedis> {
   if (!isRedisServerInstalled()) throw new RedisServerNotFoundError();
   const port = options.port ?? (await findFreePort());
   const dataDir = path.resolve(options.dataDir);
-  mkdirSync(dataDir, { recursive: true });
-  const configFile = options.configFile ?? REDIS_CONF_PATH;
-  const timeoutMs = options.startTimeoutMs ?? 10_000;
-  let child: ChildProcess | undefined;
-
-  const launch = async () => {
-    const proc = spawn(
-      "redis-server",
-      [
-        configFile,
-        "--port",
-        String(port),
-        "--dir",
-        dataDir,
-        "--daemonize",
-        "no",
-        "--logfile",
-        "redis.log",
-      ],
-      { stdio: "ignore", cwd: dataDir },
-    );
-    child = proc;
-    const exited = new Promise<never>((_, reject) => {
-      proc.once("exit", (code) =>
-        reject(
-          new Error(
-            `redis-server exited with code ${code} (see ${path.join(dataDir, "redis.log")})`,
-          ),
-        ),
-      );
-    });
-    exited.catch(() => {});
-    await Promise.race([
-      waitFor(() => ping(port), timeoutMs, `redis-server on port ${port}`),
-      exited,
-    ]);
-  };
-
-  const terminate = async (signal: NodeJS.Signals) => {
-    const proc = child;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
-    proc.kill(signal);
-    await exited;
-    child = undefined;
-  };
-
-  await launch();
+  const server = await spawnRedisProcess({
+    port,
+    dataDir,
+    args: [options.configFile ?? REDIS_CONF_PATH],
+    startTimeoutMs: options.startTimeoutMs ?? 10_000,
+  });
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
     dataDir,
-    kill: () => terminate("SIGKILL"),
-    stop: () => terminate("SIGTERM"),
-    freeze: () => child?.kill("SIGSTOP"),
-    thaw: () => child?.kill("SIGCONT"),
-    restart: async () => {
-      await terminate("SIGTERM");
-      await launch();
-    },
+    kill: server.kill,
+    stop: server.stop,
+    freeze: server.freeze,
+    thaw: server.thaw,
+    restart: server.restart,
   };
 }

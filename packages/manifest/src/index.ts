@@ -1,6 +1,7 @@
 export { CUSTOM_ID_PATTERN, checkCustomId } from "./custom-id.ts";
 export { escapeControlCharacters } from "./escape-control-characters.ts";
 export { formatLineReport } from "./format-line-report.ts";
+export { readImageField, replaceImageField } from "./image-field-path.ts";
 export { DEFAULT_IMAGE_CACHE_BYTES, ImageFileCache } from "./image-file-cache.ts";
 export { ImageFileError } from "./image-file-error.ts";
 export { inlineLocalImages } from "./inline-local-images.ts";

@@ -19,12 +19,15 @@ import { ImageFileError } from "./image-file-error.ts";
  * the entry was enqueued: size from `stat` before reading, then format from the bytes read.
  * Throws `ImageFileError` naming the field and the file. `input` itself is not modified. With a
  * `cache`, a file that `stat` shows unchanged since it was last read and checked is not read again.
+ * A value that is an object-store URI (`s3://...`, put there by an enqueue with VEOQ_OUTPUT_URL)
+ * is read with `readStored` and passes the same byte checks.
  */
 export async function inlineLocalImages(
   model: EndpointSlug,
   input: Record<string, unknown>,
   localImages: readonly string[],
   cache?: ImageFileCache,
+  readStored?: (uri: string) => Promise<Buffer>,
 ): Promise<Record<string, unknown>> {
   if (localImages.length === 0) return input;
   const formatRules = new Map<string, boolean>();
@@ -40,7 +43,9 @@ export async function inlineLocalImages(
     const key = `${jpegPngOnly ? 1 : 0}:${file}`;
     let base64 = encoded.get(key);
     if (base64 === undefined) {
-      base64 = await readImageFile(field, file, jpegPngOnly, key, cache);
+      base64 = file.startsWith("s3://")
+        ? await readStoredImage(field, file, jpegPngOnly, readStored)
+        : await readImageFile(field, file, jpegPngOnly, key, cache);
       encoded.set(key, base64);
     }
     body = replaceImageField(body, field, base64);
@@ -77,4 +82,39 @@ async function readImageFile(
   const base64 = bytes.toString("base64");
   cache?.set(cacheKey, stats, base64);
   return base64;
+}
+
+/** An image stored by the enqueue in the object store, in base64, after the same checks. */
+async function readStoredImage(
+  field: string,
+  uri: string,
+  jpegPngOnly: boolean,
+  readStored: ((uri: string) => Promise<Buffer>) | undefined,
+): Promise<string> {
+  if (readStored === undefined) {
+    throw new ImageFileError(
+      field,
+      uri,
+      "is in an object store, but VEOQ_OUTPUT_URL is not set on this worker",
+    );
+  }
+  let bytes: Buffer;
+  try {
+    bytes = await readStored(uri);
+  } catch (error) {
+    throw new ImageFileError(
+      field,
+      uri,
+      `cannot be read from the object store: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  if (bytes.length > MAX_IMAGE_BYTES)
+    throw new ImageFileError(field, uri, describeOversize(bytes.length));
+  if (bytes.length === 0) throw new ImageFileError(field, uri, "is empty");
+  const problem = checkImageBytes(bytes, { jpegPngOnly });
+  if (problem !== undefined) throw new ImageFileError(field, uri, problem);
+  return bytes.toString("base64");
 }

@@ -14,6 +14,8 @@ const ERROR_KINDS: Readonly<Record<ItemErrorKind, true>> = {
   task_failed: true,
   timeout: true,
   url_expired: true,
+  output_invalid: true,
+  output_mismatch: true,
   transient: true,
   ambiguous: true,
   malformed_response: true,

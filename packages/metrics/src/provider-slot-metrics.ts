@@ -1,4 +1,4 @@
-import { type Redis, readProviderSlots } from "@veoq/pipeline";
+import { type RedisConnection, readProviderSlots } from "@veoq/pipeline";
 import { Gauge, type Registry } from "prom-client";
 
 /**
@@ -8,7 +8,7 @@ import { Gauge, type Registry } from "prom-client";
  */
 export function registerProviderSlotMetrics(
   registry: Registry,
-  redis: Redis,
+  redis: RedisConnection,
   prefix: string,
 ): void {
   let pending: ReturnType<typeof readProviderSlots> | undefined;

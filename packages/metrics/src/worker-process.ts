@@ -90,5 +90,10 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<v
   }, logger);
   // After the signal handlers are in place: whoever waits for this may stop the process at once.
   options.onStarted?.({ metricsUrl: metricsServer?.url });
-  await stopped;
+  const outcome = await Promise.race([stopped.then(() => undefined), running.fatal]);
+  if (outcome !== undefined) {
+    // Redis is set up unlike the configuration: stop instead of retrying forever.
+    await metricsServer?.close();
+    throw outcome;
+  }
 }

@@ -92,9 +92,13 @@ export { durationHistoryKey } from "./redis/record-keys.ts";
 export {
   createRedisConnection,
   describeRedisUrl,
+  eachMaster,
   PRODUCER_COMMAND_TIMEOUT_MS,
+  type RedisConnection,
+  scanEveryMaster,
 } from "./redis/redis-connection.ts";
 export { checkRedisDurability } from "./redis/redis-durability.ts";
+export { checkRedisSetup, RedisSetupError, redisSetupProblem } from "./redis/redis-setup-check.ts";
 export { shutdownOnSignal } from "./shutdown-on-signal.ts";
 export type {
   PipelineContext,

@@ -1,9 +1,9 @@
 import type { VeoqConfig } from "@veoq/config";
 import type { Logger } from "@veoq/logging";
 import { ImageFileCache } from "@veoq/manifest";
+import { objectStoreFromConfig } from "@veoq/object-store";
 import { createProviderClient, type ProviderClient } from "@veoq/provider-client";
 import { Worker } from "bullmq";
-import type { Redis } from "ioredis";
 import { FairShare } from "./jobs/fair-share.ts";
 import { QUEUE_NAMES, QUEUE_ROLES, type QueueRole } from "./jobs/queue-names.ts";
 import { createQueues } from "./jobs/queues.ts";
@@ -16,8 +16,9 @@ import { DurationHistory } from "./records/duration-history.ts";
 import { ProviderRate } from "./records/provider-rate.ts";
 import { ProviderSlots } from "./records/provider-slots.ts";
 import { reconcileProviderSlots } from "./records/slot-reconciler.ts";
-import { createRedisConnection } from "./redis/redis-connection.ts";
+import { createRedisConnection, type RedisConnection } from "./redis/redis-connection.ts";
 import { checkRedisDurability } from "./redis/redis-durability.ts";
+import { checkRedisSetup, RedisSetupError, redisSetupProblem } from "./redis/redis-setup-check.ts";
 import { createDownloadProcessor } from "./stages/download-processor.ts";
 import type {
   PipelineContext,
@@ -56,6 +57,12 @@ export interface StartWorkersOptions {
 export interface RunningWorkers {
   workers: Worker[];
   context: PipelineContext;
+  /**
+   * Settles when Redis turned out to be set up unlike the configuration while running (MOVED,
+   * CROSSSLOT, READONLY that no retry can fix): the workers are closed by then, and the process
+   * should exit with the error's one line instead of retrying forever.
+   */
+  fatal: Promise<RedisSetupError>;
   /** Graceful: lets jobs in progress finish (up to timeoutMs), then closes connections. */
   close(timeoutMs?: number): Promise<void>;
 }
@@ -81,6 +88,7 @@ export function pipelineSettingsFrom(config: VeoqConfig): PipelineSettings {
     outputDir: config.outputDir,
     submitAttempts: config.submitAttempts,
     downloadAttempts: config.downloadAttempts,
+    verifyOutputs: config.verifyOutputs,
     retryBaseMs: config.retryBaseMs,
     retryMaxMs: Math.max(config.retryBaseMs, PIPELINE_DEFAULTS.retryMaxMs),
     maxResubmits: config.maxResubmits,
@@ -98,7 +106,9 @@ export function pipelineSettingsFrom(config: VeoqConfig): PipelineSettings {
 export async function startWorkers(options: StartWorkersOptions): Promise<RunningWorkers> {
   const { config, logger } = options;
   const roles = options.roles ?? QUEUE_ROLES;
-  const commands: Redis = createRedisConnection(config.redisUrl, "worker");
+  await checkRedisSetup(config.redis, config.prefix);
+  const commands: RedisConnection = createRedisConnection(config.redis, "worker");
+  const objectStore = objectStoreFromConfig(config);
   const queues = createQueues(commands, config.prefix);
   const observer = options.observer ?? {};
   const client =
@@ -136,6 +146,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     }),
     fairShare: new FairShare(commands, config.prefix),
     imageCache: new ImageFileCache(),
+    objectStore,
     durationHistory: new DurationHistory(commands, config.prefix),
   };
   const concurrency = Object.fromEntries(
@@ -147,7 +158,16 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   // While Redis is away every reconnect attempt is an error event: log the first one of an
   // outage loudly, then one summary line per interval instead of one line per attempt.
   const errorLog = new Map<QueueRole, { lastAt: number; suppressed: number }>();
+  let reportFatal: (error: RedisSetupError) => void = () => {};
+  const fatal = new Promise<RedisSetupError>((resolve) => {
+    reportFatal = resolve;
+  });
   const reportWorkerError = (role: QueueRole, error: Error) => {
+    const problem = redisSetupProblem(error, config.redis);
+    if (problem !== undefined) {
+      reportFatal(new RedisSetupError(problem));
+      return;
+    }
     const now = Date.now();
     const entry = errorLog.get(role);
     if (entry && now - entry.lastAt < PIPELINE_DEFAULTS.workerErrorLogIntervalMs) {
@@ -161,9 +181,9 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     errorLog.set(role, { lastAt: now, suppressed: 0 });
   };
   // BullMQ leaves connections it was handed open on close; we close them ourselves.
-  const connections: Redis[] = [commands];
+  const connections: RedisConnection[] = [commands];
   const workers = roles.map((role) => {
-    const connection = createRedisConnection(config.redisUrl, "worker");
+    const connection = createRedisConnection(config.redis, "worker");
     connections.push(connection);
     const worker = new Worker(QUEUE_NAMES[role], STAGES[role].processor(context), {
       connection,
@@ -188,6 +208,8 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     });
     worker.on("error", (error) => reportWorkerError(role, error));
     worker.on("failed", (job, error) => {
+      const problem = redisSetupProblem(error, config.redis);
+      if (problem !== undefined) reportFatal(new RedisSetupError(problem));
       if (job && (job.finishedOn !== undefined || job.attemptsMade >= (job.opts.attempts ?? 1))) {
         logger.error(
           { jobId: job.id, queue: role, errorMessage: error.message },
@@ -239,11 +261,19 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     }
     await queues.close();
     await client.close();
+    objectStore?.close();
     for (const connection of connections) connection.disconnect();
   };
+  const closeOnFatal = fatal.then(async (error) => {
+    logger.fatal({ err: error }, error.message);
+    closing ??= closeOnce(5_000);
+    await closing;
+    return error;
+  });
   return {
     workers,
     context,
+    fatal: closeOnFatal,
     close(timeoutMs = 30_000) {
       closing ??= closeOnce(timeoutMs);
       return closing;

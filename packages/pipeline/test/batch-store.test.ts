@@ -21,6 +21,15 @@ describe("BatchStore", () => {
     redis.disconnect();
   });
 
+  it("completes a half-registered batch (record without list entry) on the next enqueue", async () => {
+    await store.ensureBatch("half", "/h.jsonl", 2000);
+    await redis.zrem(store.keys.batches, "half"); // as an interrupted older enqueue left it
+    expect(await store.listBatchIds()).not.toContain("half");
+    await store.ensureBatch("half", "/h.jsonl", 3000);
+    expect(await store.listBatchIds()).toContain("half");
+    expect(await redis.hget(store.keys.batch("half"), "createdAt")).toBe("2000");
+  });
+
   it("registers each custom id once and derives the total", async () => {
     expect(await store.registerItems("b", ["a", "b"])).toEqual(["a", "b"]);
     expect(await store.registerItems("b", ["b", "c"])).toEqual(["c"]);

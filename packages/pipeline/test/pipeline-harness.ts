@@ -4,15 +4,18 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseConfig, type VeoqConfig } from "@veoq/config";
 import { createLogger } from "@veoq/logging";
+import { objectStoreFromConfig } from "@veoq/object-store";
 import { type Simulator, type SimulatorOptions, startSimulator } from "@veoq/simulator";
-import { Redis } from "ioredis";
 import {
   BatchStore,
   createQueues,
+  createRedisConnection,
   type EnqueueSummary,
   enqueueManifest,
+  type RedisConnection,
   type RunningWorkers,
   type StartWorkersOptions,
+  scanEveryMaster,
   startWorkers,
   type VeoqQueues,
 } from "../src/index.ts";
@@ -32,7 +35,7 @@ export const TIME_SCALE = 0.01;
 export interface Harness {
   config: VeoqConfig;
   simulator: Simulator;
-  redis: Redis;
+  redis: RedisConnection;
   queues: VeoqQueues;
   store: BatchStore;
   dir: string;
@@ -64,7 +67,8 @@ export async function createHarness(
     VEOQ_RETRY_BASE_MS: "20",
     ...options.env,
   });
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  const redis = createRedisConnection(config.redis, "worker");
+  const objectStore = objectStoreFromConfig(config);
   const queues = createQueues(redis, prefix);
   const store = new BatchStore(redis, prefix);
   const logger = createLogger({ level: "silent" });
@@ -102,6 +106,7 @@ export async function createHarness(
         queues,
         store,
         submitAttempts: config.submitAttempts,
+        ...(objectStore === undefined ? {} : { objectStore }),
       });
     },
     async waitFor(check, what, timeoutMs = 20_000) {
@@ -127,13 +132,12 @@ export async function createHarness(
     async close() {
       await Promise.all(workers.map((w) => w.close(2_000)));
       await queues.close();
-      let cursor = "0";
-      do {
-        const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.del(...keys);
-      } while (cursor !== "0");
+      const keys: string[] = [];
+      for await (const key of scanEveryMaster(redis, `${prefix}*`)) keys.push(key);
+      // One DEL per key: on a cluster the keys of one DEL must share a slot.
+      await Promise.all(keys.map((key) => redis.del(key)));
       redis.disconnect();
+      objectStore?.close();
       await simulator.close();
       await rm(dir, { recursive: true, force: true });
     },

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { type FileHandle, open, rm } from "node:fs/promises";
 import type { IncomingHttpHeaders } from "node:http";
 import { failureFromStatus, failureWithoutAnswer, providerFailure } from "./call-failure.ts";
+import { type DownloadSink, openFileSink } from "./download-sink.ts";
 import { describeFileStart, MP4_SIGNATURE_BYTES, startsLikeMp4 } from "./mp4-signature.ts";
 import { observeCall } from "./observe-call.ts";
 import type { ProviderCallContext } from "./provider-call-context.ts";
@@ -12,8 +12,11 @@ import { requestFile } from "./request-file.ts";
 export interface DownloadRequest {
   /** The file's http(s) URL (a signed result URL). */
   url: string;
-  /** Created or truncated; the caller picks temporary names and renames. */
-  destinationPath: string;
+  /**
+   * Opens where the bytes go, once the provider answered with a file: a local file (see
+   * `downloadFile`) or e.g. a multipart upload. Committed only when every check passed.
+   */
+  openSink: () => Promise<DownloadSink>;
   signal?: AbortSignal | undefined;
   /** Byte count the file must have, when the caller knows it. */
   expectedBytes?: number | undefined;
@@ -36,12 +39,12 @@ const TARGET = { operation: "download", endpoint: "file" } as const;
  * (`request-file.ts`); the key is sent to the API's own origin only. Refused for good
  * (`invalid_request`): a file over `maxDownloadBytes` (by Content-Length before reading, or as
  * soon as the body grows past it) and bytes that do not start like an MP4 (`mp4-signature.ts`),
- * whatever the Content-Type says. On any failure the partial file is removed; a local
- * file-system error is rethrown as it is.
+ * whatever the Content-Type says. On any failure the sink is discarded (a partial file removed,
+ * an upload aborted); a sink's own error (disk full, the bucket refusing) is rethrown as it is.
  */
-export function downloadFile(
+export function downloadTo(
   context: ProviderCallContext,
-  { url, destinationPath, signal, expectedBytes }: DownloadRequest,
+  { url, openSink, signal, expectedBytes }: DownloadRequest,
 ): Promise<DownloadResult> {
   return observeCall(context, TARGET, async (state) => {
     const target = parseHttpUrl(url);
@@ -82,9 +85,9 @@ export function downloadFile(
 
     const hash = createHash("sha256");
     let bytes = 0;
-    let file: FileHandle;
+    let file: DownloadSink;
     try {
-      file = await open(destinationPath, "w");
+      file = await openSink();
     } catch (error) {
       discardBody(response.body);
       throw error; // A local problem (missing directory, permissions): not the provider's.
@@ -130,11 +133,9 @@ export function downloadFile(
         head = undefined;
       }
       if (head !== undefined) throw refuse(notMp4(head, contentType));
-      await file.close();
     } catch (error) {
       discardBody(response.body);
-      await file.close().catch(() => undefined);
-      await rm(destinationPath, { force: true });
+      await file.discard();
       throw error;
     }
     const mismatch =
@@ -144,7 +145,7 @@ export function downloadFile(
           ? `received ${bytes} bytes, expected ${expectedBytes}`
           : undefined;
     if (mismatch !== undefined) {
-      await rm(destinationPath, { force: true });
+      await file.discard();
       throw providerFailure(context, {
         kind: "transient",
         ...TARGET,
@@ -152,8 +153,23 @@ export function downloadFile(
         detail: mismatch,
       });
     }
+    try {
+      await file.commit();
+    } catch (error) {
+      await file.discard();
+      throw error;
+    }
     return { bytes, sha256: hash.digest("hex"), contentType };
   });
+}
+
+/** `downloadTo` into a local file (created or truncated); the caller picks temporary names and renames. */
+export function downloadFile(
+  context: ProviderCallContext,
+  request: Omit<DownloadRequest, "openSink"> & { destinationPath: string },
+): Promise<DownloadResult> {
+  const { destinationPath, ...rest } = request;
+  return downloadTo(context, { ...rest, openSink: () => openFileSink(destinationPath) });
 }
 
 function parseHttpUrl(url: string): URL | undefined {

@@ -5,6 +5,7 @@ export {
   type StatusClassification,
 } from "./classify-failure.ts";
 export type { DownloadResult } from "./download-file.ts";
+export { type DownloadSink, openFileSink } from "./download-sink.ts";
 export { parseRetryAfter } from "./parse-retry-after.ts";
 export { createProviderClient, type ProviderClient } from "./provider-client.ts";
 export {

@@ -1,6 +1,7 @@
 import type { CreateRequest, EndpointSlug, TaskResult } from "@veoq/contract";
 import { createTask, getTaskResult } from "./api-calls.ts";
-import { type DownloadResult, downloadFile } from "./download-file.ts";
+import { type DownloadResult, downloadFile, downloadTo } from "./download-file.ts";
+import type { DownloadSink } from "./download-sink.ts";
 import { createProviderCallContext } from "./provider-call-context.ts";
 import type { ProviderClientOptions } from "./provider-client-options.ts";
 
@@ -20,6 +21,16 @@ export interface ProviderClient {
     destinationPath: string,
     opts?: { signal?: AbortSignal; expectedBytes?: number },
   ): Promise<DownloadResult>;
+  /**
+   * The same download as `downloadFile`, into any sink (e.g. a multipart upload to an object
+   * store): `openSink` is called once the provider answered 2xx with a file; the sink is
+   * committed only after every check passed, and discarded on any failure.
+   */
+  downloadTo(
+    url: string,
+    openSink: () => Promise<DownloadSink>,
+    opts?: { signal?: AbortSignal; expectedBytes?: number },
+  ): Promise<DownloadResult>;
   /** Waits for running requests, then closes every pooled socket. */
   close(): Promise<void>;
 }
@@ -37,6 +48,13 @@ export function createProviderClient(options: ProviderClientOptions): ProviderCl
       downloadFile(context, {
         url,
         destinationPath,
+        signal: opts?.signal,
+        expectedBytes: opts?.expectedBytes,
+      }),
+    downloadTo: (url, openSink, opts) =>
+      downloadTo(context, {
+        url,
+        openSink,
         signal: opts?.signal,
         expectedBytes: opts?.expectedBytes,
       }),

@@ -370,3 +370,66 @@ describe("downloadFile", () => {
     expect(error.providerMessage).toBe("forbidden for [redacted]");
   });
 });
+
+describe("downloadTo", () => {
+  function recordingSink() {
+    const chunks: Buffer[] = [];
+    const calls: string[] = [];
+    return {
+      chunks,
+      calls,
+      open: async () => ({
+        write: async (chunk: Buffer) => {
+          chunks.push(chunk);
+        },
+        commit: async () => {
+          calls.push("commit");
+        },
+        discard: async () => {
+          calls.push("discard");
+        },
+      }),
+    };
+  }
+
+  it("streams every byte into the sink and commits once, after the checks", async () => {
+    serveFile(cdn);
+    const sink = recordingSink();
+    const result = await client.downloadTo(`${cdn.url}/v.mp4`, sink.open);
+    expect(Buffer.concat(sink.chunks).equals(FILE)).toBe(true);
+    expect(sink.calls).toEqual(["commit"]);
+    expect(result).toMatchObject({ bytes: FILE.length, sha256: FILE_SHA256 });
+  });
+
+  it("discards, never commits, a body shorter than promised", async () => {
+    serveFile(cdn);
+    const sink = recordingSink();
+    const error = await providerErrorOf(
+      client.downloadTo(`${cdn.url}/v.mp4`, sink.open, { expectedBytes: FILE.length + 1 }),
+    );
+    expect(error.kind).toBe("transient");
+    expect(sink.calls).toEqual(["discard"]);
+  });
+
+  it("rethrows a sink's own failure as it is and discards", async () => {
+    serveFile(cdn);
+    const calls: string[] = [];
+    const refused = new Error("bucket refused the part");
+    const error = await rejectionOf(
+      client.downloadTo(`${cdn.url}/v.mp4`, async () => ({
+        write: async () => {
+          throw refused;
+        },
+        commit: async () => {
+          calls.push("commit");
+        },
+        discard: async () => {
+          calls.push("discard");
+        },
+      })),
+    );
+    expect(error).toBe(refused);
+    expect(isProviderError(error)).toBe(false);
+    expect(calls).toEqual(["discard"]);
+  });
+});

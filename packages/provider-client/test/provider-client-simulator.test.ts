@@ -16,6 +16,8 @@ const BODY = {
   image: "https://example.com/first.png",
   last_frame_image: "https://example.com/last.png",
 } as CreateRequest;
+/** What BODY asks for: the provider's defaults. */
+const BODY_VIDEO = { durationSeconds: 8, width: 1280, height: 720, audio: false };
 const FILE_SIZE = 4096;
 /** Longer than any lite task (30-90 provider seconds at timeScale 1). */
 const TASK_DONE_MS = 120_000;
@@ -54,7 +56,7 @@ describe("against @veoq/simulator", () => {
     const { taskId, url } = await finishedVideoUrl();
     const dest = join(dir, "v.mp4");
     const result = await client.downloadFile(url, dest, { expectedBytes: FILE_SIZE });
-    const expected = simulatedFileBytes(taskId, 0, FILE_SIZE);
+    const expected = simulatedFileBytes(taskId, 0, BODY_VIDEO, FILE_SIZE);
     expect(result).toEqual({
       bytes: FILE_SIZE,
       sha256: createHash("sha256").update(expected).digest("hex"),

@@ -29,6 +29,8 @@ export const batchJson = z.object({
   eta_seconds: z.number().nullable(),
   possible_duplicates: z.number().int(),
   resubmits: z.number().int(),
+  /** Saved files flagged by VEOQ_VERIFY_OUTPUTS=warn (broken, or not what was asked). */
+  flagged_files: z.number().int(),
   /** high, normal or low: the batch's share of the provider slots (where known). */
   priority: z.enum(["high", "normal", "low"]).optional(),
   /** Provider slots its tasks hold now, and their part of all slots held (0-1). */
@@ -69,5 +71,6 @@ export function toBatchJson(batch: BatchOverview): BatchJson {
     eta_seconds: eta ?? null,
     possible_duplicates: batch.possibleDuplicates,
     resubmits: batch.resubmits,
+    flagged_files: batch.flaggedFiles,
   };
 }

@@ -23,6 +23,7 @@ describe("the shared report schema", () => {
       counts: { ...counts, processing: 0, completed: 8 },
       possibleDuplicates: 0,
       resubmits: 1,
+      flaggedFiles: 0,
       finishedAt: createdAt + 40_000,
     };
     const json = toBatchJson(overviewOf(record, createdAt + 3_600_000));
@@ -47,6 +48,7 @@ describe("the shared report schema", () => {
       counts,
       possibleDuplicates: 0,
       resubmits: 0,
+      flaggedFiles: 0,
       finishedAt: undefined,
     };
     expect(toBatchJson(overviewOf(record, 80_000)).eta_seconds).toBe(20);

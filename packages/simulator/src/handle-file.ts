@@ -50,6 +50,6 @@ export function handleFile(ctx: SimulatorContext, url: URL, res: ServerResponse)
     sendText(res, 200, html, "text/html; charset=utf-8", stats);
     return;
   }
-  const bytes = simulatedFileBytes(taskId, index, ctx.options.fileSizeBytes);
+  const bytes = simulatedFileBytes(taskId, index, task.video, ctx.options.fileSizeBytes);
   sendText(res, 200, bytes, "video/mp4", stats);
 }

@@ -81,7 +81,7 @@ export interface SimulatorOptions extends FaultOptions {
   durations: Record<EndpointSlug, DurationRange>;
   /** Fraction of a task's duration spent QUEUED before PROCESSING. Default 0.1. */
   queuedFraction: number;
-  /** Size in bytes of each served MP4 (at least the boxes' own size, ~200 bytes). Default 8192. */
+  /** Size in bytes of each served MP4: its base video (2-4 KB) padded up to this size. Default 8192. */
   fileSizeBytes: number;
   /** Largest accepted request body; larger ones get 413. Default 64 MiB. */
   maxBodyBytes: number;

@@ -1,4 +1,10 @@
-import { type CreateRequest, type EndpointSlug, sampleCountOf } from "@veoq/contract";
+import {
+  type CreateRequest,
+  type EndpointSlug,
+  type RequestedVideo,
+  requestedVideoOf,
+  sampleCountOf,
+} from "@veoq/contract";
 import {
   FAILURE_REASONS,
   PERMANENT_FAILURE_REASONS,
@@ -12,6 +18,11 @@ import type { TaskRecord } from "./task-store.ts";
 
 function pickOf(prng: Prng, items: readonly string[]): string {
   return items[prng.int(items.length)] ?? "internal error, please retry";
+}
+
+/** The video a `[sim:wrong-video]` task serves instead: another duration, and no audio. */
+function wrongVideoOf(asked: RequestedVideo): RequestedVideo {
+  return { ...asked, durationSeconds: asked.durationSeconds === 4 ? 8 : 4, audio: false };
 }
 
 function hex8Of(value: number): string {
@@ -67,6 +78,9 @@ export function planTask(ctx: SimulatorContext, request: TaskRequest): TaskRecor
     fails: reason !== "",
     reason,
     sampleCount: sampleCountOf(endpoint, body),
+    video: markers.wrongVideo
+      ? wrongVideoOf(requestedVideoOf(endpoint, body))
+      : requestedVideoOf(endpoint, body),
     seed,
     polls: 0,
     finalObservedAtMs: undefined,

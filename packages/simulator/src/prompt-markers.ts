@@ -6,18 +6,21 @@ export interface PromptMarkers {
   failOnce: boolean;
   /** `[sim:fail]`: every task fails with a permanent reason. */
   fail: boolean;
+  /** `[sim:wrong-video]`: the task serves a video of another duration, without audio. */
+  wrongVideo: boolean;
 }
 
 const DURATION_MARKER = /\[sim:duration=(\d+(?:\.\d+)?)\]/;
 
 export function readPromptMarkers(prompt: unknown): PromptMarkers {
   if (typeof prompt !== "string") {
-    return { durationSeconds: undefined, failOnce: false, fail: false };
+    return { durationSeconds: undefined, failOnce: false, fail: false, wrongVideo: false };
   }
   const duration = DURATION_MARKER.exec(prompt)?.[1];
   return {
     durationSeconds: duration === undefined ? undefined : Number(duration),
     failOnce: prompt.includes("[sim:fail-once]"),
     fail: prompt.includes("[sim:fail]"),
+    wrongVideo: prompt.includes("[sim:wrong-video]"),
   };
 }

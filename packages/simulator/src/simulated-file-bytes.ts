@@ -1,11 +1,25 @@
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { endianness } from "node:os";
+import type { RequestedVideo } from "@veoq/contract";
 
 const IS_BIG_ENDIAN = endianness() === "BE";
 
-/** Duration written into the `mvhd` box: 8 s at a 1000 Hz time scale. */
-const MOVIE_TIMESCALE = 1000;
-const MOVIE_DURATION = 8000;
+/** Where fixtures/make-videos.sh leaves the base videos, one per shape. */
+const VIDEOS_DIR = new URL("../fixtures/videos/", import.meta.url);
+
+const baseVideos = new Map<string, Buffer>();
+
+/** The committed base video of this shape (read once, then kept: 24 files of ~3 KB). */
+export function baseVideoOf(video: RequestedVideo): Buffer {
+  const name = `${video.width}x${video.height}-${video.durationSeconds}s-${video.audio ? "audio" : "mute"}.mp4`;
+  let bytes = baseVideos.get(name);
+  if (bytes === undefined) {
+    bytes = readFileSync(new URL(name, VIDEOS_DIR));
+    baseVideos.set(name, bytes);
+  }
+  return bytes;
+}
 
 function boxOf(type: string, payload: Buffer): Buffer {
   const header = Buffer.alloc(8);
@@ -13,36 +27,6 @@ function boxOf(type: string, payload: Buffer): Buffer {
   header.write(type, 4, "latin1");
   return Buffer.concat([header, payload]);
 }
-
-function ftypBox(): Buffer {
-  const payload = Buffer.alloc(16);
-  payload.write("isom", 0, "latin1");
-  payload.writeUInt32BE(0x200, 4);
-  payload.write("isom", 8, "latin1");
-  payload.write("mp41", 12, "latin1");
-  return boxOf("ftyp", payload);
-}
-
-function moovBox(): Buffer {
-  // mvhd version 0: flags, times, timescale, duration, rate, volume, reserved, matrix, pre_defined, next_track_ID.
-  const mvhd = Buffer.alloc(100);
-  mvhd.writeUInt32BE(0, 0); // version + flags
-  mvhd.writeUInt32BE(0, 4); // creation_time
-  mvhd.writeUInt32BE(0, 8); // modification_time
-  mvhd.writeUInt32BE(MOVIE_TIMESCALE, 12);
-  mvhd.writeUInt32BE(MOVIE_DURATION, 16);
-  mvhd.writeUInt32BE(0x00010000, 20); // rate 1.0
-  mvhd.writeUInt16BE(0x0100, 24); // volume 1.0
-  const matrix = [0x00010000, 0, 0, 0, 0x00010000, 0, 0, 0, 0x40000000];
-  matrix.forEach((value, i) => {
-    mvhd.writeUInt32BE(value, 36 + i * 4);
-  });
-  mvhd.writeUInt32BE(2, 96); // next_track_ID
-  return boxOf("moov", boxOf("mvhd", mvhd));
-}
-
-/** The boxes every simulated file starts with (they do not depend on the task). */
-const FTYP_AND_MOOV = Buffer.concat([ftypBox(), moovBox()]);
 
 /** Deterministic filler bytes (xorshift32 seeded from a hash of the task id and index). */
 function fillerOf(seedBytes: Buffer, length: number): Buffer {
@@ -61,16 +45,21 @@ function fillerOf(seedBytes: Buffer, length: number): Buffer {
 }
 
 /**
- * The bytes served for video `index` of task `taskId`: a small valid MP4 (ftyp, moov/mvhd, a `free`
- * box naming the task and index, and an `mdat` of deterministic pseudo-random bytes). A pure
- * function of its arguments; `sizeBytes` is the total size, or the boxes' minimum if larger.
+ * The bytes served for video `index` of task `taskId`: the committed base video of the requested
+ * shape (H.264, AAC when `video.audio`; see fixtures/make-videos.sh) followed by a top-level
+ * `free` box that names the task and index, padded with deterministic bytes up to `sizeBytes`.
+ * Players and parsers skip `free` boxes, so the file stays valid while its bytes differ per task
+ * and sample. A pure function of its arguments, and cheap: no encoding at request time.
  */
-export function simulatedFileBytes(taskId: string, index: number, sizeBytes: number): Buffer {
+export function simulatedFileBytes(
+  taskId: string,
+  index: number,
+  video: RequestedVideo,
+  sizeBytes: number,
+): Buffer {
+  const base = baseVideoOf(video);
+  const label = Buffer.from(`veoq-simulator task=${taskId} index=${index}\n`, "utf8");
+  const padding = Math.max(0, sizeBytes - base.length - 8 - label.length);
   const seed = createHash("sha256").update(`${taskId}\n${index}`).digest();
-  const head = Buffer.concat([
-    FTYP_AND_MOOV,
-    boxOf("free", Buffer.from(`veoq-simulator task=${taskId} index=${index}`, "utf8")),
-  ]);
-  const payloadLength = Math.max(0, sizeBytes - head.length - 8);
-  return Buffer.concat([head, boxOf("mdat", fillerOf(seed, payloadLength))]);
+  return Buffer.concat([base, boxOf("free", Buffer.concat([label, fillerOf(seed, padding)]))]);
 }

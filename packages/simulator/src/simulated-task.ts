@@ -47,7 +47,7 @@ function filesOf(task: TaskRecord, fileSizeBytes: number): SimulatedFile[] {
   if (cached !== undefined) return cached;
   const files: SimulatedFile[] = [];
   for (let index = 0; index < task.sampleCount; index += 1) {
-    const bytes = simulatedFileBytes(task.taskId, index, fileSizeBytes);
+    const bytes = simulatedFileBytes(task.taskId, index, task.video, fileSizeBytes);
     files.push({
       index,
       sha256: createHash("sha256").update(bytes).digest("hex"),

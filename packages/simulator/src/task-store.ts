@@ -1,4 +1,4 @@
-import type { EndpointSlug } from "@veoq/contract";
+import type { EndpointSlug, RequestedVideo } from "@veoq/contract";
 import { InFlightTracker } from "./in-flight-tracker.ts";
 import { finishedAtMsOf, type TaskTimeline } from "./task-timeline.ts";
 
@@ -12,6 +12,8 @@ export interface TaskRecord extends TaskTimeline {
   reason: string;
   /** Number of videos the task produces. */
   sampleCount: number;
+  /** Duration, frame size and audio of the videos it serves (the request's, unless a marker says otherwise). */
+  video: RequestedVideo;
   /** Seed reported in `extra.seed`. */
   seed: number;
   /** Task-result requests seen for this task. */

@@ -12,6 +12,8 @@ import {
 } from "./simulator-harness.ts";
 
 const sha256Of = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+/** What `img2videoBody()` asks for: the provider's defaults, no audio. */
+const LANDSCAPE_8S_MUTE = { durationSeconds: 8, width: 1280, height: 720, audio: false };
 
 describe("task lifecycle (injected clock, time scale 0.01)", () => {
   it("goes QUEUED -> PROCESSING -> SUCCEED with eta and progress, then serves the video", async () => {
@@ -62,7 +64,7 @@ describe("task lifecycle (injected clock, time scale 0.01)", () => {
     const bytes = new Uint8Array(await file.arrayBuffer());
     expect(file.headers.get("content-length")).toBe(String(bytes.length));
     expect(Buffer.from(bytes.subarray(4, 8)).toString("latin1")).toBe("ftyp");
-    expect(sha256Of(bytes)).toBe(sha256Of(simulatedFileBytes(taskId, 0, 8192)));
+    expect(sha256Of(bytes)).toBe(sha256Of(simulatedFileBytes(taskId, 0, LANDSCAPE_8S_MUTE, 8192)));
 
     const [task] = sim.tasks();
     expect(task).toMatchObject({
@@ -93,7 +95,7 @@ describe("task lifecycle (injected clock, time scale 0.01)", () => {
     const sim = await startTestSimulator({
       clock: time.clock,
       timeScale: 0.01,
-      fileSizeBytes: 1000,
+      fileSizeBytes: 5000,
     });
     const taskId = await createTask(
       sim,
@@ -112,7 +114,7 @@ describe("task lifecycle (injected clock, time scale 0.01)", () => {
         Buffer.from(await (await fetch(video.video_url)).arrayBuffer()),
       ),
     );
-    expect(bodies[0]?.length).toBe(1000);
+    expect(bodies[0]?.length).toBe(5000);
     expect(bodies[0]?.equals(bodies[1] as Buffer)).toBe(false);
     expect(sim.tasks()[0]?.files.map((file) => file.index)).toEqual([0, 1]);
   });

@@ -2,12 +2,14 @@ import { describe, expect, it } from "vitest";
 import { readPromptMarkers } from "../src/prompt-markers.ts";
 
 describe("readPromptMarkers", () => {
-  it("reads duration, fail-once and fail markers", () => {
+  it("reads duration, fail-once, fail and wrong-video markers", () => {
     expect(readPromptMarkers("a cat [sim:duration=12] [sim:fail-once]")).toEqual({
       durationSeconds: 12,
       failOnce: true,
       fail: false,
+      wrongVideo: false,
     });
+    expect(readPromptMarkers("a cat [sim:wrong-video]").wrongVideo).toBe(true);
     expect(readPromptMarkers("[sim:fail]").fail).toBe(true);
   });
 
@@ -16,6 +18,7 @@ describe("readPromptMarkers", () => {
       durationSeconds: undefined,
       failOnce: false,
       fail: false,
+      wrongVideo: false,
     });
     expect(readPromptMarkers(42).fail).toBe(false);
   });

@@ -1,6 +1,8 @@
 import path from "node:path";
+import { describeRedisTarget } from "@veoq/config";
 import { escapeControlCharacters, formatLineReport, type LineReport } from "@veoq/manifest";
-import { describeRedisUrl, enqueueManifest, type PriorityLevel } from "@veoq/pipeline";
+import { objectStoreFromConfig } from "@veoq/object-store";
+import { enqueueManifest, type PriorityLevel } from "@veoq/pipeline";
 import { countOf } from "@veoq/report";
 import type { Command } from "commander";
 import { loadConfig } from "../env.ts";
@@ -54,6 +56,7 @@ export function registerEnqueueCommand(program: Command): void {
 async function runEnqueue(input: ManifestInput, flags: EnqueueFlags): Promise<number> {
   const config = loadConfig();
   const session = await openQueueSession(config);
+  const objectStore = objectStoreFromConfig(config);
   const progress = createProgressDisplay();
   const invalidLines: LineReport[] = [];
   let invalidCount = 0;
@@ -71,6 +74,7 @@ async function runEnqueue(input: ManifestInput, flags: EnqueueFlags): Promise<nu
       queues: session.queues,
       store: session.store,
       submitAttempts: config.submitAttempts,
+      ...(objectStore === undefined ? {} : { objectStore }),
       onInvalidLine: (report) => {
         invalidCount++;
         if (invalidLines.length < MAX_REPORTED_INVALID) invalidLines.push(report);
@@ -93,7 +97,7 @@ async function runEnqueue(input: ManifestInput, flags: EnqueueFlags): Promise<nu
     }).catch((error: unknown) => {
       if (!isRedisConnectionError(error)) throw error;
       throw new RedisUnreachableError(
-        `lost the connection to Redis at ${describeRedisUrl(config.redisUrl)} (REDIS_URL) during the enqueue, with at least ${added} new items added: ${(error as Error).message.replace(/\.$/, "")}. What was added stays; run the same enqueue again to add the rest (no job is added twice).`,
+        `lost the connection to Redis at ${describeRedisTarget(config.redis)} (${config.redis.env}) during the enqueue, with at least ${added} new items added: ${(error as Error).message.replace(/\.$/, "")}. What was added stays; run the same enqueue again to add the rest (no job is added twice).`,
       );
     });
     progress.stop();
@@ -132,6 +136,7 @@ async function runEnqueue(input: ManifestInput, flags: EnqueueFlags): Promise<nu
     return summary.enqueued ? (summary.invalid > 0 ? EXIT_PROBLEM : EXIT_OK) : EXIT_PROBLEM;
   } finally {
     progress.stop();
+    objectStore?.close();
     await session.close();
   }
 }

@@ -1,6 +1,6 @@
 import type { Queue } from "bullmq";
-import type { Redis } from "ioredis";
 import { LuaScript } from "../redis/lua-script.ts";
+import type { RedisConnection } from "../redis/redis-connection.ts";
 
 /**
  * Fair share of the provider's slots between batches, and batch priority, with plain BullMQ
@@ -57,10 +57,10 @@ export class FairShare {
   private readonly clockKey: string;
   private readonly levelsKey: string;
 
-  private readonly redis: Redis;
+  private readonly redis: RedisConnection;
 
   /** `prefix`: the queues' key prefix (VEOQ_PREFIX). */
-  constructor(redis: Redis, prefix: string) {
+  constructor(redis: RedisConnection, prefix: string) {
     this.redis = redis;
     this.clockKey = `${prefix}:fair-clock`;
     this.levelsKey = `${prefix}:batch-priority`;

@@ -51,6 +51,14 @@ export const submitJobDataSchema = z.object({
 });
 export type SubmitJobData = z.infer<typeof submitJobDataSchema>;
 
+/** The video the request asks for (`requestedVideoOf`): what each saved file is checked against. */
+const requestedVideoSchema = z.object({
+  durationSeconds: z.number(),
+  width: z.number().int(),
+  height: z.number().int(),
+  audio: z.boolean(),
+});
+
 export const pollJobDataSchema = z.object({
   ...itemJobFields,
   submitJobId: id,
@@ -60,6 +68,8 @@ export const pollJobDataSchema = z.object({
   /** Requested video length: the policy's first guess of how long the task takes. */
   durationSeconds: z.number(),
   sampleCount: z.number().int().min(1).max(4),
+  /** Absent in jobs queued by older code: their files are saved unchecked. */
+  video: requestedVideoSchema.optional(),
   /** Answered polls of this task (the trace counts those of every task of the item). */
   taskPolls: z.number().int().nonnegative(),
   /** Poll errors (429, 5xx, network) so far; they delay the next poll, never fail the task. */
@@ -90,10 +100,20 @@ export type DownloadOutput = z.infer<typeof downloadOutputSchema>;
 
 export const savedFileSchema = z.object({
   index: z.number().int().nonnegative(),
-  /** Relative to the output dir. */
+  /** Relative to the output dir (or to the bucket prefix). */
   path: z.string(),
   bytes: z.number().int().nonnegative(),
   sha256: z.string(),
+  /** What the file is, read from its container (absent when VEOQ_VERIFY_OUTPUTS=off). */
+  durationSeconds: z.number().optional(),
+  width: z.number().int().optional(),
+  height: z.number().int().optional(),
+  codecs: z.array(z.string()).optional(),
+  audio: z.boolean().optional(),
+  /** With VEOQ_VERIFY_OUTPUTS=warn: how the saved file differs from the request, or why it is broken. */
+  flagged: z.array(z.string()).optional(),
+  /** Where the file is: `s3://bucket/key` or `file:///abs/path`. Absent in files saved by older code. */
+  uri: z.string().max(2048).optional(),
 });
 export type SavedFile = z.infer<typeof savedFileSchema>;
 
@@ -102,6 +122,8 @@ export const downloadJobDataSchema = z.object({
   submitJobId: id,
   taskId: z.string().min(1),
   outputs: z.array(downloadOutputSchema).min(1),
+  /** Absent in jobs queued by older code: their files are saved unchecked. */
+  video: requestedVideoSchema.optional(),
   /** Files already saved by an earlier try: a retry does not fetch them again. */
   saved: z.array(savedFileSchema),
   /** Times the URLs were refreshed by a new task-result read after they expired. */

@@ -1,5 +1,5 @@
 import { Queue } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../redis/redis-connection.ts";
 import type { DownloadJobData, PollJobData, SubmitJobData } from "./job-data.ts";
 import { QUEUE_NAMES } from "./queue-names.ts";
 
@@ -21,7 +21,7 @@ export const KEEP_COMPLETED_SUBMIT = { age: 14 * 24 * 3600 };
 export const KEEP_COMPLETED = { age: 24 * 3600, count: 100_000 };
 export const KEEP_FAILED = { age: 14 * 24 * 3600 };
 
-export function createQueues(connection: Redis, prefix: string): VeoqQueues {
+export function createQueues(connection: RedisConnection, prefix: string): VeoqQueues {
   const options = (keepCompleted: { age: number; count?: number }) => ({
     connection,
     prefix,

@@ -3,6 +3,7 @@ import { submissionOfSlotHolder } from "../jobs/job-ids.ts";
 import type { VeoqQueues } from "../jobs/queues.ts";
 import type { BatchStore } from "../records/batch-store.ts";
 import { accountOfSlotKey } from "../redis/record-keys.ts";
+import { scanEveryMaster } from "../redis/redis-connection.ts";
 
 /** A batch's place in the scheduling of provider slots, for `veoq status` and the dashboard. */
 export interface BatchScheduling {
@@ -40,27 +41,16 @@ export async function batchSchedulingOf(
 /** Slot holders per batch over every account (a holder names its batch). */
 async function slotsHeldPerBatch(store: BatchStore): Promise<Map<string, number>> {
   const held = new Map<string, number>();
-  let cursor = "0";
-  do {
-    const [next, capKeys] = await store.redis.scan(
-      cursor,
-      "MATCH",
-      store.keys.providerCapPattern,
-      "COUNT",
-      1000,
+  for await (const capKey of scanEveryMaster(store.redis, store.keys.providerCapPattern)) {
+    const holders = await store.redis.zrange(
+      store.keys.providerSlots(accountOfSlotKey(capKey)),
+      0,
+      -1,
     );
-    cursor = next;
-    for (const capKey of capKeys) {
-      const holders = await store.redis.zrange(
-        store.keys.providerSlots(accountOfSlotKey(capKey)),
-        0,
-        -1,
-      );
-      for (const holder of holders) {
-        const batchId = submissionOfSlotHolder(holder)?.batchId;
-        if (batchId !== undefined) held.set(batchId, (held.get(batchId) ?? 0) + 1);
-      }
+    for (const holder of holders) {
+      const batchId = submissionOfSlotHolder(holder)?.batchId;
+      if (batchId !== undefined) held.set(batchId, (held.get(batchId) ?? 0) + 1);
     }
-  } while (cursor !== "0");
+  }
   return held;
 }

@@ -1,11 +1,14 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
 import { type LineReport, type ManifestEntry, validateManifest } from "@veoq/manifest";
+import type { S3ObjectStore } from "@veoq/object-store";
 import { FairShare, fairPriority, type PriorityLevel } from "../jobs/fair-share.ts";
 import type { SubmitJobData } from "../jobs/job-data.ts";
 import { isValidBatchId, submitJobId } from "../jobs/job-ids.ts";
 import type { VeoqQueues } from "../jobs/queues.ts";
 import type { BatchStore } from "../records/batch-store.ts";
+import { EnqueueError } from "./enqueue-error.ts";
+import { storeInputImages } from "./store-input-images.ts";
 
 export interface EnqueueProgress {
   phase: "validate" | "enqueue";
@@ -41,6 +44,11 @@ export interface EnqueueManifestOptions {
   onProgress?: (progress: EnqueueProgress) => void;
   /** Called for every invalid line, in order. */
   onInvalidLine?: (report: LineReport) => void;
+  /**
+   * The bucket of VEOQ_OUTPUT_URL: local images are stored there once (content-addressed) and
+   * jobs reference the objects, so workers on other machines can read them.
+   */
+  objectStore?: S3ObjectStore;
 }
 
 export interface EnqueueSummary {
@@ -56,9 +64,7 @@ export interface EnqueueSummary {
   enqueued: boolean;
 }
 
-export class EnqueueError extends Error {
-  override name = "EnqueueError";
-}
+export { EnqueueError };
 
 /** The batch id used when none is given: readable, and the same for the same manifest file. */
 export function defaultBatchId(manifestPath: string): string {
@@ -135,15 +141,25 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
   progress.lines = 0;
   progress.invalid = 0;
   let chunk: ManifestEntry[] = [];
+  const storedImages = new Map<string, Promise<string>>();
   /** Adds one chunk: drops items the batch already has, adds the others' jobs, registers them. */
   const flush = async (entries: ManifestEntry[], firstIndex: number) => {
     const present = await options.store.hasItems(
       batchId,
       entries.map((e) => e.customId),
     );
-    const fresh = entries.flatMap((entry, i) =>
+    let fresh = entries.flatMap((entry, i) =>
       present[i] ? [] : [{ entry, turn: arrival + firstIndex + i }],
     );
+    const bucket = options.objectStore;
+    if (bucket !== undefined) {
+      fresh = await Promise.all(
+        fresh.map(async ({ entry, turn }) => ({
+          entry: await storeInputImages(entry, bucket, storedImages),
+          turn,
+        })),
+      );
+    }
     progress.alreadyPresent += entries.length - fresh.length;
     if (fresh.length > 0) {
       const enqueuedAt = now();

@@ -1,7 +1,7 @@
-import type { Redis } from "ioredis";
 import { JOB_ID_SEPARATOR } from "../jobs/job-ids.ts";
 import { LuaScript } from "../redis/lua-script.ts";
 import { type RecordKeys, recordKeys } from "../redis/record-keys.ts";
+import type { RedisConnection } from "../redis/redis-connection.ts";
 import type { ItemResult } from "./item-result.ts";
 import { ITEM_STATE_RANK, ITEM_STATES, type ItemState } from "./item-state.ts";
 
@@ -42,12 +42,19 @@ return 1
 
 /**
  * Stores a final item's result, moves it to its final state (forced, counts kept exact) and
- * sets or clears the batch's finish time, in one round trip.
- * KEYS: results hash, states hash, batch hash, state sets. ARGV: custom id, result JSON, state,
- * now, state names JSON.
+ * sets or clears the batch's finish time, and keeps the batch's count of flagged files exact (an
+ * item finished again replaces its old count), in one round trip.
+ * KEYS: results hash, states hash, batch hash, flagged-files hash, state sets.
+ * ARGV: custom id, result JSON, state, now, flagged files of this result, state names JSON.
  */
-const FINISH_SCRIPT = new LuaScript(`${stateSetsLua(4, 5)}
+const FINISH_SCRIPT = new LuaScript(`${stateSetsLua(5, 6)}
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+local flagged = tonumber(ARGV[5])
+local wasFlagged = tonumber(redis.call('HGET', KEYS[4], ARGV[1]) or '0')
+if flagged ~= wasFlagged then
+  if flagged > 0 then redis.call('HSET', KEYS[4], ARGV[1], flagged) else redis.call('HDEL', KEYS[4], ARGV[1]) end
+  redis.call('HINCRBY', KEYS[3], 'flaggedFiles', flagged - wasFlagged)
+end
 local old = redis.call('HGET', KEYS[2], ARGV[1])
 if old ~= ARGV[3] then
   redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
@@ -97,6 +104,16 @@ return 1
 /** The batch field that says its state sets are complete (set at creation, or by indexItemStates). */
 const STATE_SETS_FIELD = "stateSets";
 
+/** KEYS: batch record, batch list. ARGV: now, source, state-sets field, batch id. */
+const ENSURE_BATCH_SCRIPT = new LuaScript(`
+if redis.call('HSETNX', KEYS[1], 'createdAt', ARGV[1]) == 1 then
+  redis.call('HSET', KEYS[1], ARGV[3], '1')
+end
+redis.call('HSETNX', KEYS[1], 'source', ARGV[2])
+redis.call('ZADD', KEYS[2], 'NX', ARGV[1], ARGV[4])
+return 1
+`);
+
 const STATE_NAMES_JSON = JSON.stringify(ITEM_STATES);
 
 /** Custom ids (and so prefixes of them) use only these characters, all below "{" in byte order. */
@@ -114,6 +131,8 @@ export interface BatchRecord {
   possibleDuplicates: number;
   /** New tasks created after a task failed with a transient-looking reason. */
   resubmits: number;
+  /** Saved files flagged by VEOQ_VERIFY_OUTPUTS=warn (broken, or not what was asked). */
+  flaggedFiles: number;
   /** When the last item became final (ms), if every item is final. */
   finishedAt: number | undefined;
 }
@@ -121,24 +140,26 @@ export interface BatchRecord {
 /** Batch records and item states in Redis. Stateless apart from the connection. */
 export class BatchStore {
   readonly keys: RecordKeys;
-  readonly redis: Redis;
+  readonly redis: RedisConnection;
 
-  constructor(redis: Redis, prefix: string) {
+  constructor(redis: RedisConnection, prefix: string) {
     this.redis = redis;
     this.keys = recordKeys(prefix);
   }
 
-  /** Creates the batch record if it does not exist yet. */
+  /**
+   * Registers the batch record and its place in the batch list in one script, each part
+   * idempotent (HSETNX, ZADD NX): an old half-registered batch is completed by running the same
+   * enqueue again, and the creation time never changes. Only a new batch is marked as keeping
+   * state sets (an old one gets them from indexItemStates).
+   */
   async ensureBatch(batchId: string, source: string, now: number): Promise<void> {
     const key = this.keys.batch(batchId);
-    const created = await this.redis.hsetnx(key, "createdAt", String(now));
-    if (created === 1) {
-      await this.redis
-        .multi()
-        .hset(key, "source", source, STATE_SETS_FIELD, "1")
-        .zadd(this.keys.batches, now, batchId)
-        .exec();
-    }
+    await ENSURE_BATCH_SCRIPT.run(
+      this.redis,
+      [key, this.keys.batches],
+      [String(now), source, STATE_SETS_FIELD, batchId],
+    );
   }
 
   async hasItems(batchId: string, customIds: readonly string[]): Promise<boolean[]> {
@@ -200,6 +221,7 @@ export class BatchStore {
         this.keys.itemResults(result.batchId),
         this.keys.itemStates(result.batchId),
         this.keys.batch(result.batchId),
+        this.keys.itemFlaggedFiles(result.batchId),
         ...this.stateSetKeys(result.batchId),
       ],
       [
@@ -207,6 +229,7 @@ export class BatchStore {
         JSON.stringify(result),
         result.status,
         result.finishedAt ?? Date.now(),
+        result.files.filter((file) => file.flagged !== undefined).length,
         STATE_NAMES_JSON,
       ],
     );
@@ -239,6 +262,7 @@ export class BatchStore {
       counts,
       possibleDuplicates: Number(fields.possibleDuplicates ?? 0),
       resubmits: Number(fields.resubmits ?? 0),
+      flaggedFiles: Number(fields.flaggedFiles ?? 0),
       finishedAt: fields.finishedAt === undefined ? undefined : Number(fields.finishedAt),
     };
   }

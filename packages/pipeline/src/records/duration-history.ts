@@ -1,8 +1,8 @@
 import type { Logger } from "@veoq/logging";
-import type { Redis } from "ioredis";
 import { type DurationProfile, durationProfileOf } from "../policy/poll-policy.ts";
 import { LuaScript } from "../redis/lua-script.ts";
 import { type RecordKeys, recordKeys } from "../redis/record-keys.ts";
+import type { RedisConnection } from "../redis/redis-connection.ts";
 
 /**
  * The settings that decide how long a task renders, as the poll job knows them. Tasks that share
@@ -104,7 +104,7 @@ return 0
  * this one usually finish. Profiles are cached per process for `cacheMs`.
  */
 export class DurationHistory {
-  readonly #redis: Redis;
+  readonly #redis: RedisConnection;
   readonly #keys: RecordKeys;
   readonly #maxSamples: number;
   readonly #window: number;
@@ -116,7 +116,7 @@ export class DurationHistory {
     { at: number; profile: Promise<DurationProfile | undefined> }
   >();
 
-  constructor(redis: Redis, prefix: string, options: DurationHistoryOptions = {}) {
+  constructor(redis: RedisConnection, prefix: string, options: DurationHistoryOptions = {}) {
     this.#redis = redis;
     this.#keys = recordKeys(prefix);
     this.#maxSamples = options.maxSamples ?? 500;

@@ -14,6 +14,10 @@ export type ItemErrorKind =
   | "task_failed"
   /** The task was not final by the poll deadline. */
   | "timeout"
+  /** A saved file is not a complete video (cut off, or not an MP4): VEOQ_VERIFY_OUTPUTS. */
+  | "output_invalid"
+  /** A saved video's duration, size or audio is not what the request asked. */
+  | "output_mismatch"
   /** An error no processor foresaw (a bug, a full disk, an unusable output dir). */
   | "internal";
 

@@ -1,5 +1,5 @@
-import type { Redis } from "ioredis";
 import { LuaScript } from "../redis/lua-script.ts";
+import type { RedisConnection } from "../redis/redis-connection.ts";
 import { slotKeys } from "./provider-slots.ts";
 
 /**
@@ -21,7 +21,7 @@ import { slotKeys } from "./provider-slots.ts";
 export const RATE_MARGIN = 0.05;
 
 export interface ProviderRateOptions {
-  redis: Redis;
+  redis: RedisConnection;
   prefix: string;
   apiKey: string;
   /** Creates per minute (VEOQ_PROVIDER_RPM); 0 turns pacing off. */
@@ -53,7 +53,7 @@ return 1
 `);
 
 export class ProviderRate {
-  private readonly redis: Redis;
+  private readonly redis: RedisConnection;
   private readonly key: string;
   private readonly intervalMs: number;
   private readonly toleranceMs: number;

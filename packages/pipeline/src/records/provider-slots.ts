@@ -1,6 +1,6 @@
-import type { Redis } from "ioredis";
 import { LuaScript } from "../redis/lua-script.ts";
 import { accountOfSlotKey, providerAccountOf, recordKeys } from "../redis/record-keys.ts";
+import { type RedisConnection, scanEveryMaster } from "../redis/redis-connection.ts";
 
 /**
  * At most K tasks in flight at the provider per API key, across every worker process.
@@ -26,7 +26,7 @@ import { accountOfSlotKey, providerAccountOf, recordKeys } from "../redis/record
  * Keys hold a short hash of the API key, never the key itself.
  */
 export interface ProviderSlotsOptions {
-  redis: Redis;
+  redis: RedisConnection;
   prefix: string;
   apiKey: string;
   /** Configured maximum (VEOQ_MAX_IN_FLIGHT). */
@@ -151,7 +151,7 @@ export function slotKeys(prefix: string, apiKey: string) {
 
 export class ProviderSlots {
   readonly keys: { holders: string; cap: string };
-  private readonly redis: Redis;
+  private readonly redis: RedisConnection;
   private readonly max: number;
   private readonly now: () => number;
   private readonly wakeKey: string | undefined;
@@ -253,32 +253,21 @@ export class ProviderSlots {
  * without knowing the API keys. `cap` and `max` are summed over accounts.
  */
 export async function readProviderSlots(
-  redis: Redis,
+  redis: RedisConnection,
   prefix: string,
 ): Promise<SlotUsage & { accounts: number }> {
   const keys = recordKeys(prefix);
   const usage = { inUse: 0, cap: 0, max: 0, accounts: 0 };
-  let cursor = "0";
-  do {
-    const [next, capKeys] = await redis.scan(
-      cursor,
-      "MATCH",
-      keys.providerCapPattern,
-      "COUNT",
-      1000,
-    );
-    cursor = next;
-    for (const capKey of capKeys) {
-      const [inUse, fields] = await Promise.all([
-        redis.zcard(keys.providerSlots(accountOfSlotKey(capKey))),
-        redis.hgetall(capKey),
-      ]);
-      const max = Number(fields.max ?? 0);
-      usage.inUse += inUse;
-      usage.max += max;
-      usage.cap += Math.min(max, Number(fields.cap ?? max));
-      usage.accounts += 1;
-    }
-  } while (cursor !== "0");
+  for await (const capKey of scanEveryMaster(redis, keys.providerCapPattern)) {
+    const [inUse, fields] = await Promise.all([
+      redis.zcard(keys.providerSlots(accountOfSlotKey(capKey))),
+      redis.hgetall(capKey),
+    ]);
+    const max = Number(fields.max ?? 0);
+    usage.inUse += inUse;
+    usage.max += max;
+    usage.cap += Math.min(max, Number(fields.cap ?? max));
+    usage.accounts += 1;
+  }
   return usage;
 }

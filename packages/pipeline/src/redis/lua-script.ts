@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "./redis-connection.ts";
 
 /**
  * A Lua script sent by its SHA1 (EVALSHA), so the hot path does not ship the script's text with
@@ -16,7 +16,7 @@ export class LuaScript {
   }
 
   async run(
-    redis: Redis,
+    redis: RedisConnection,
     keys: readonly string[],
     args: readonly (string | number)[],
   ): Promise<unknown> {

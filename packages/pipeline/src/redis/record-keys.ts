@@ -13,6 +13,8 @@ export interface RecordKeys {
   itemStates(batchId: string): string;
   /** Hash: custom id -> JSON result of a final item. */
   itemResults(batchId: string): string;
+  /** Hash custom id → files flagged by VEOQ_VERIFY_OUTPUTS=warn, so the batch's count stays exact. */
+  itemFlaggedFiles(batchId: string): string;
   /**
    * Sorted set (all scores 0, so ordered by custom id): the batch's items in one state. Kept
    * with the states hash by the same scripts; pages and prefix search read it by range.
@@ -54,6 +56,7 @@ export function recordKeys(prefix: string): RecordKeys {
     batch: (id) => `${prefix}:batch:${id}`,
     itemStates: (id) => `${prefix}:batch:${id}:states`,
     itemResults: (id) => `${prefix}:batch:${id}:results`,
+    itemFlaggedFiles: (id) => `${prefix}:batch:${id}:flagged`,
     itemsInState: (id, state) => `${prefix}:batch:${id}:in:${state}`,
     credentialsStop: `${prefix}:credentials-stop`,
     taskIndex: `${prefix}:task-index`,

@@ -1,11 +1,24 @@
 import type { Redis } from "ioredis";
+import { eachMaster, type RedisConnection } from "./redis-connection.ts";
 
 /**
  * What about this Redis could lose jobs: an eviction policy other than noeviction (evicted jobs
  * vanish silently) and persistence off (a restart loses everything). Reads CONFIG GET and falls
- * back to INFO where CONFIG is disabled (managed Redis). Returns one readable warning per risk.
+ * back to INFO where CONFIG is disabled (managed Redis). Returns one readable warning per risk,
+ * per master of a cluster (each master keeps its own part of the jobs).
  */
-export async function checkRedisDurability(redis: Redis): Promise<string[]> {
+export async function checkRedisDurability(redis: RedisConnection): Promise<string[]> {
+  const masters = await eachMaster(redis);
+  const warnings: string[] = [];
+  for (const node of masters) {
+    const found = await checkNodeDurability(node);
+    const where = masters.length > 1 ? `${node.options.host}:${node.options.port}: ` : "";
+    warnings.push(...found.map((w) => `${where}${w}`));
+  }
+  return warnings;
+}
+
+async function checkNodeDurability(redis: Redis): Promise<string[]> {
   const warnings: string[] = [];
   let policy: string | undefined;
   let aof: string | undefined;

@@ -1,5 +1,6 @@
 import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import type { Logger } from "@veoq/logging";
 import { isProviderError } from "@veoq/provider-client";
 import type { Job } from "bullmq";
@@ -16,13 +17,16 @@ import {
   itemErrorKindOf,
   recordItemFailure,
 } from "./item-outcome.ts";
+import { checkOutput, OutputRejectedError } from "./output-check.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
 import { type StageRun, stageProcessor } from "./stage-processor.ts";
 
 /**
  * Saves every output of a finished task to `<output>/<batch>/<custom_id>/<n>.<ext>`: streams to
  * a temporary name in the same folder, checks the byte count, hashes, then renames, so a file
- * under its final name is always complete. Files saved by an earlier try are not fetched again.
+ * under its final name is always complete. With VEOQ_OUTPUT_URL the same relative path is an
+ * object key under the bucket prefix, written by a multipart upload straight from the provider
+ * URL (nothing on local disk). Files saved by an earlier try are not fetched again.
  * An expired URL (401/403/404/410) leads to a fresh task-result read for new URLs, up to
  * PIPELINE_DEFAULTS.maxUrlRefreshes times per job, before the item fails.
  */
@@ -48,23 +52,45 @@ async function saveOutputs(
       output.type ?? "mp4",
     );
     const temporary = `${target.absolute}.part-${process.pid}-${job.attemptsMade}`;
-    await mkdir(path.dirname(target.absolute), { recursive: true });
+    const bucket = context.objectStore;
+    const key = target.relative.split(path.sep).join("/");
+    if (bucket === undefined) await mkdir(path.dirname(target.absolute), { recursive: true });
     try {
-      const downloaded = await context.client.downloadFile(output.url, temporary);
-      await rename(temporary, target.absolute);
+      // To the bucket: straight from the provider URL into a multipart upload of the same key
+      // (a retry overwrites it). To disk: a temporary name, checked, then renamed once complete.
+      const downloaded =
+        bucket === undefined
+          ? await context.client.downloadFile(output.url, temporary)
+          : await context.client.downloadTo(output.url, async () =>
+              bucket.openUpload(key, `video/${path.extname(key).slice(1)}`),
+            );
+      // A bucket upload has no local copy to read: only its MP4 signature is checked (at the
+      // client); the container check runs on files saved to disk.
+      const facts =
+        bucket === undefined
+          ? await checkOutput(context.settings.verifyOutputs, temporary, data.video, {
+              label: target.relative,
+              triesLeft: !isLastAttempt(job),
+            })
+          : {};
+      if (bucket === undefined) await rename(temporary, target.absolute);
       const saved: SavedFile = {
         index: output.index,
         path: target.relative,
         bytes: downloaded.bytes,
         sha256: downloaded.sha256,
+        uri: bucket === undefined ? pathToFileURL(target.absolute).href : bucket.uriOf(key),
+        ...facts,
       };
       data = { ...data, saved: [...data.saved, saved] };
       context.observer.downloadSaved?.({ model: data.model, bytes: downloaded.bytes });
       // Progress for a retry; after the last file the item's final record follows at once.
       if (data.saved.length < data.outputs.length) await job.updateData(data);
+      if (facts.flagged)
+        log.warn({ file: target.relative, flagged: facts.flagged }, "output flagged");
       log.info({ file: target.relative, bytes: downloaded.bytes }, "output saved");
     } catch (error) {
-      await rm(temporary, { force: true });
+      if (bucket === undefined) await rm(temporary, { force: true });
       data = await handleDownloadFailure(context, job, data, log, error);
       // URLs were refreshed: start over with the new ones (saved files are skipped).
       return saveOutputs(context, { ...run, data });
@@ -84,7 +110,11 @@ async function handleDownloadFailure(
   log: Logger,
   error: unknown,
 ): Promise<DownloadJobData> {
-  const decision = isProviderError(error) ? decideDownloadFailure(error.kind) : "retry";
+  const decision = isProviderError(error)
+    ? decideDownloadFailure(error.kind)
+    : error instanceof OutputRejectedError && !error.retryable
+      ? "fail"
+      : "retry";
   if (decision === "refresh_urls" && data.refreshes < PIPELINE_DEFAULTS.maxUrlRefreshes) {
     return refreshUrls(context, job, data, log);
   }

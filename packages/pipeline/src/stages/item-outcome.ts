@@ -8,6 +8,7 @@ import {
 } from "../jobs/job-data.ts";
 import type { ItemErrorKind, ItemResult, ItemStage } from "../records/item-result.ts";
 import { isFinalState } from "../records/item-state.ts";
+import { OutputRejectedError } from "./output-check.ts";
 import type { PipelineContext } from "./pipeline-context.ts";
 
 /**
@@ -65,6 +66,7 @@ export function isLastAttempt(job: Job): boolean {
 /** The error kind an item ends with, from any thrown value. */
 export function itemErrorKindOf(error: unknown): ItemErrorKind {
   if (isProviderError(error)) return error.kind;
+  if (error instanceof OutputRejectedError) return error.kind;
   return "internal";
 }
 

@@ -1,5 +1,6 @@
 import type { Logger } from "@veoq/logging";
 import type { ImageFileCache } from "@veoq/manifest";
+import type { S3ObjectStore } from "@veoq/object-store";
 import type { ProviderClient } from "@veoq/provider-client";
 import type { FairShare } from "../jobs/fair-share.ts";
 import type { VeoqQueues } from "../jobs/queues.ts";
@@ -15,6 +16,8 @@ export interface PipelineSettings {
   outputDir: string;
   submitAttempts: number;
   downloadAttempts: number;
+  /** What a saved video that is broken or differs from its request does to the item. */
+  verifyOutputs: "fail" | "warn" | "off";
   retryBaseMs: number;
   retryMaxMs: number;
   maxResubmits: number;
@@ -51,6 +54,8 @@ export interface PipelineContext {
   imageCache: ImageFileCache;
   /** Past render times per task shape, shared by every worker through Redis. */
   durationHistory: DurationHistory;
+  /** The bucket of VEOQ_OUTPUT_URL: outputs go there, and input images are read from it. */
+  objectStore: S3ObjectStore | undefined;
 }
 
 /** Provider seconds -> real milliseconds. */

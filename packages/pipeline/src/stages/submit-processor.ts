@@ -1,4 +1,9 @@
-import { type CreateRequest, durationSecondsOf, sampleCountOf } from "@veoq/contract";
+import {
+  type CreateRequest,
+  durationSecondsOf,
+  requestedVideoOf,
+  sampleCountOf,
+} from "@veoq/contract";
 import type { Logger } from "@veoq/logging";
 import { ImageFileError, inlineLocalImages } from "@veoq/manifest";
 import { isProviderError } from "@veoq/provider-client";
@@ -49,7 +54,14 @@ async function submit(
     }
     let body: Record<string, unknown>;
     try {
-      body = await inlineLocalImages(data.model, data.input, data.localImages, context.imageCache);
+      const bucket = context.objectStore;
+      body = await inlineLocalImages(
+        data.model,
+        data.input,
+        data.localImages,
+        context.imageCache,
+        bucket === undefined ? undefined : (uri) => bucket.read(uri),
+      );
     } catch (error) {
       await context.slots.release(holder);
       if (error instanceof ImageFileError) {
@@ -117,6 +129,7 @@ async function submit(
     createdAt: data.createdAt ?? context.now(),
     durationSeconds: videoSeconds,
     sampleCount: sampleCountOf(data.model, data.input as CreateRequest),
+    video: requestedVideoOf(data.model, data.input as CreateRequest),
     taskPolls: 0,
     pollErrors: 0,
     trace: data.trace,

@@ -1,0 +1,8 @@
+export { objectStoreFromConfig } from "./object-store-from-config.ts";
+export {
+  MAX_INPUT_OBJECT_BYTES,
+  type ObjectSink,
+  ObjectStoreError,
+  S3ObjectStore,
+  type S3ObjectStoreOptions,
+} from "./s3-object-store.ts";

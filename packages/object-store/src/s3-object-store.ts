@@ -1,0 +1,179 @@
+import { PassThrough } from "node:stream";
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
+
+/** Where a stream of bytes goes (same shape as @veoq/provider-client's DownloadSink). */
+export interface ObjectSink {
+  write(chunk: Buffer): Promise<void>;
+  commit(): Promise<void>;
+  discard(): Promise<void>;
+}
+
+export interface S3ObjectStoreOptions {
+  bucket: string;
+  /** Key prefix without leading or trailing slash; may be "". */
+  prefix: string;
+  /** S3-compatible endpoint (AWS_ENDPOINT_URL); unset for AWS S3. */
+  endpoint: string | undefined;
+  region: string;
+  /** Unset: the AWS SDK's default credential chain (instance role, profile). */
+  credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+  /** Address the bucket as <endpoint>/<bucket> (servers addressed by IP or localhost). */
+  forcePathStyle: boolean;
+  /** Multipart part size in bytes (S3's minimum, 5 MiB, by default); memory held per upload is about twice this. */
+  partSize?: number;
+}
+
+/** Largest input object read back into memory (the provider's own request limit is far lower). */
+export const MAX_INPUT_OBJECT_BYTES = 64 * 1024 * 1024;
+
+/** Raised when a store URI is not one this store can read (other bucket, not s3://, too big). */
+export class ObjectStoreError extends Error {
+  override name = "ObjectStoreError";
+}
+
+/**
+ * One bucket and prefix of an S3-compatible store: outputs stream in as multipart uploads
+ * (nothing whole on disk or in memory; an upload that fails is aborted so no parts are left
+ * behind, where the server implements AbortMultipartUpload), and input images are stored once,
+ * content-addressed.
+ */
+export class S3ObjectStore {
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly #client: S3Client;
+  readonly #partSize: number;
+
+  constructor(options: S3ObjectStoreOptions) {
+    this.bucket = options.bucket;
+    this.prefix = options.prefix;
+    this.#partSize = options.partSize ?? 5 * 1024 * 1024;
+    const config: S3ClientConfig = {
+      region: options.region,
+      forcePathStyle: options.forcePathStyle,
+      ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+      ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+    };
+    this.#client = new S3Client(config);
+  }
+
+  /** The object key of a path under the prefix. */
+  keyOf(relative: string): string {
+    return this.prefix === "" ? relative : `${this.prefix}/${relative}`;
+  }
+
+  /** `s3://bucket/key` of a path under the prefix. */
+  uriOf(relative: string): string {
+    return `s3://${this.bucket}/${this.keyOf(relative)}`;
+  }
+
+  /**
+   * A sink that streams into a multipart upload of `relative` (replacing what is there, so a
+   * retry overwrites the same key). Nothing is visible under the key until commit; discard
+   * aborts the upload.
+   */
+  openUpload(relative: string, contentType: string | undefined): ObjectSink {
+    const body = new PassThrough({ highWaterMark: 1024 * 1024 });
+    const upload = new Upload({
+      client: this.#client,
+      params: {
+        Bucket: this.bucket,
+        Key: this.keyOf(relative),
+        Body: body,
+        ...(contentType === undefined ? {} : { ContentType: contentType }),
+      },
+      partSize: this.#partSize,
+      queueSize: 1,
+      leavePartsOnError: false,
+    });
+    const done = upload.done();
+    let failure: unknown;
+    done.catch((error: unknown) => {
+      failure = error;
+      body.destroy();
+    });
+    let discarded = false;
+    return {
+      write: async (chunk) => {
+        if (failure !== undefined) throw failure;
+        if (body.write(chunk)) return;
+        // Wait for the upload to take more, or for it to fail (then it stops reading).
+        await new Promise<void>((resolve, reject) => {
+          const onDrain = () => {
+            body.off("close", onClose);
+            resolve();
+          };
+          const onClose = () => {
+            body.off("drain", onDrain);
+            reject(failure ?? new Error("the upload stopped taking bytes"));
+          };
+          body.once("drain", onDrain);
+          body.once("close", onClose);
+        });
+      },
+      commit: async () => {
+        body.end();
+        await done;
+      },
+      discard: async () => {
+        if (discarded) return;
+        discarded = true;
+        body.destroy();
+        await upload.abort().catch(() => undefined);
+        await done.catch(() => undefined);
+      },
+    };
+  }
+
+  /** Stores bytes under `relative` unless an object is there already; returns its URI. */
+  async putIfAbsent(relative: string, bytes: Buffer, contentType: string): Promise<string> {
+    const key = this.keyOf(relative);
+    const exists = await this.#client
+      .send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }))
+      .then(
+        () => true,
+        (error: { name?: string; $metadata?: { httpStatusCode?: number } }) => {
+          if (error.name === "NotFound" || error.$metadata?.httpStatusCode === 404) return false;
+          throw error;
+        },
+      );
+    if (!exists) {
+      await this.#client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: bytes,
+          ContentType: contentType,
+        }),
+      );
+    }
+    return `s3://${this.bucket}/${key}`;
+  }
+
+  /** Reads an object of this bucket by its `s3://` URI, at most MAX_INPUT_OBJECT_BYTES. */
+  async read(uri: string): Promise<Buffer> {
+    const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+    if (match === null || match[1] !== this.bucket) {
+      throw new ObjectStoreError(`${uri} is not an object of bucket ${this.bucket}`);
+    }
+    const answer = await this.#client.send(
+      new GetObjectCommand({ Bucket: this.bucket, Key: match[2] }),
+    );
+    if ((answer.ContentLength ?? 0) > MAX_INPUT_OBJECT_BYTES) {
+      throw new ObjectStoreError(`${uri} is larger than ${MAX_INPUT_OBJECT_BYTES} bytes`);
+    }
+    const bytes = await answer.Body?.transformToByteArray();
+    if (bytes === undefined) throw new ObjectStoreError(`${uri} has no body`);
+    return Buffer.from(bytes);
+  }
+
+  close(): void {
+    this.#client.destroy();
+  }
+}

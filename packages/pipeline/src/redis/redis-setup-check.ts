@@ -1,0 +1,123 @@
+import { describeRedisTarget, type RedisTarget } from "@veoq/config";
+import { Cluster, Redis } from "ioredis";
+import { createRedisConnection, type RedisConnection } from "./redis-connection.ts";
+
+/**
+ * Redis is reachable but set up unlike what the configuration says (a cluster node given as
+ * REDIS_URL, a replica, a sentinel's port, a cluster without hash tags). Retrying cannot help:
+ * the process says so in one line naming the variable and stops.
+ */
+export class RedisSetupError extends Error {
+  override name = "RedisSetupError";
+}
+
+function infoField(info: string, name: string): string | undefined {
+  return new RegExp(`^${name}:(\\S+)`, "m").exec(info)?.[1];
+}
+
+/**
+ * The one-line explanation of a Redis reply that means the setup is wrong (MOVED, ASK,
+ * CROSSSLOT, READONLY on a connection that cannot follow it), or undefined for any other error.
+ */
+export function redisSetupProblem(error: unknown, target: RedisTarget): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const reply = error.message;
+  const where = describeRedisTarget(target);
+  if (/^(MOVED|ASK) /.test(reply) && target.kind !== "cluster") {
+    return `${target.env} (${where}) names one node of a Redis Cluster, which answered ${reply.split(" ")[0]}: set REDIS_CLUSTER_NODES=host:port,host:port to a few of its nodes instead of ${target.env}`;
+  }
+  if (/^CROSSSLOT /.test(reply)) {
+    return "Redis Cluster refused a command whose keys are on different slots (CROSSSLOT): VEOQ_PREFIX must hold a hash tag in braces, such as {veoq}";
+  }
+  if (/^READONLY /.test(reply) && target.kind === "standalone") {
+    return `REDIS_URL (${where}) names a read-only replica: point REDIS_URL at the master, or use REDIS_SENTINELS with REDIS_SENTINEL_NAME so veoq follows failovers`;
+  }
+  if (/cluster support disabled/i.test(reply) && target.kind === "cluster") {
+    return `REDIS_CLUSTER_NODES (${where}) names a Redis that is not in cluster mode: use REDIS_URL for a standalone Redis`;
+  }
+  return undefined;
+}
+
+/**
+ * Checks at start that Redis is what the configuration says, over a short-lived connection that
+ * gives up quickly: a standalone REDIS_URL must be a master in standalone mode (not a cluster
+ * node, not a replica, not a sentinel); cluster seeds must be cluster nodes and VEOQ_PREFIX must
+ * hold a hash tag (BullMQ keeps each queue in one slot). Throws a RedisSetupError naming the
+ * variable to change; a Redis that is simply down is left to the caller's own error.
+ */
+export async function checkRedisSetup(
+  target: RedisTarget,
+  prefix: string,
+  /** A producer connection already open (and answering) to use instead of a new one. */
+  existing?: RedisConnection,
+): Promise<void> {
+  if (target.kind === "cluster" && !/\{[^{}]+\}/.test(prefix)) {
+    throw new RedisSetupError(
+      `VEOQ_PREFIX ${JSON.stringify(prefix)} has no hash tag: on a Redis Cluster it must hold one in braces, such as {veoq}`,
+    );
+  }
+  const probe: RedisConnection = existing ?? createRedisConnection(target, "producer");
+  if (existing === undefined) probe.on("error", () => {});
+  const where = describeRedisTarget(target);
+  try {
+    let info: string;
+    try {
+      info = await probe.info();
+    } catch (error) {
+      const problem = redisSetupProblem(error, target);
+      if (problem !== undefined) throw new RedisSetupError(problem);
+      if (target.kind === "cluster" && probe instanceof Cluster) {
+        // ioredis hides the node's answer behind "Failed to refresh slots cache".
+        const first = target.nodes[0];
+        if (first !== undefined) await checkIsClusterNode(first, target);
+      }
+      throw error;
+    }
+    const mode = infoField(info, "redis_mode");
+    if (target.kind === "standalone" && mode === "cluster") {
+      throw new RedisSetupError(
+        `REDIS_URL (${where}) names a node of a Redis Cluster: set REDIS_CLUSTER_NODES=host:port,host:port to a few of its nodes instead of REDIS_URL`,
+      );
+    }
+    if (mode === "sentinel") {
+      throw new RedisSetupError(
+        `${target.env} (${where}) is a Redis Sentinel, not a Redis server: set REDIS_SENTINELS to the sentinels and REDIS_SENTINEL_NAME to the master's name instead`,
+      );
+    }
+    if (target.kind === "standalone" && infoField(info, "role") === "slave") {
+      throw new RedisSetupError(
+        `REDIS_URL (${where}) names a read-only replica: point REDIS_URL at the master, or use REDIS_SENTINELS with REDIS_SENTINEL_NAME so veoq follows failovers`,
+      );
+    }
+  } finally {
+    if (existing === undefined) probe.disconnect();
+  }
+}
+
+async function checkIsClusterNode(
+  node: { host: string; port: number },
+  target: RedisTarget,
+): Promise<void> {
+  const single = new Redis({
+    host: node.host,
+    port: node.port,
+    ...(target.auth.username === undefined ? {} : { username: target.auth.username }),
+    ...(target.auth.password === undefined ? {} : { password: target.auth.password }),
+    ...(target.auth.tls ? { tls: {} } : {}),
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+    connectTimeout: 3_000,
+  });
+  single.on("error", () => {});
+  try {
+    const info = await single.info("server").catch(() => undefined);
+    const mode = info === undefined ? undefined : infoField(info, "redis_mode");
+    if (mode !== undefined && mode !== "cluster") {
+      throw new RedisSetupError(
+        `REDIS_CLUSTER_NODES (${describeRedisTarget(target)}) names a Redis in ${mode} mode, not a cluster node: ${mode === "sentinel" ? "use REDIS_SENTINELS with REDIS_SENTINEL_NAME" : "use REDIS_URL"} instead`,
+      );
+    }
+  } finally {
+    single.disconnect();
+  }
+}

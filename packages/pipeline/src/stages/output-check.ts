@@ -1,0 +1,57 @@
+import type { RequestedVideo } from "@veoq/contract";
+import { type VideoFacts, verifyVideo } from "@veoq/video-check";
+import type { SavedFile } from "../jobs/job-data.ts";
+import type { PipelineSettings } from "./pipeline-context.ts";
+
+/** A downloaded file that is not the video the request asked for (VEOQ_VERIFY_OUTPUTS=fail). */
+export class OutputRejectedError extends Error {
+  readonly kind: "output_invalid" | "output_mismatch";
+  /** A truncated file: a new transfer may bring the whole file. */
+  readonly retryable: boolean;
+
+  constructor(kind: OutputRejectedError["kind"], message: string, retryable: boolean) {
+    super(message);
+    this.name = "OutputRejectedError";
+    this.kind = kind;
+    this.retryable = retryable;
+  }
+}
+
+/** What a saved file's record says about the video in it. */
+export type OutputFacts = Pick<
+  SavedFile,
+  "durationSeconds" | "width" | "height" | "codecs" | "audio" | "flagged"
+>;
+
+function factsOf(facts: VideoFacts): OutputFacts {
+  return { ...facts, codecs: [...facts.codecs] };
+}
+
+/**
+ * Checks a downloaded file (still under its temporary name) against the request: returns what to
+ * record with it, or throws `OutputRejectedError` in `fail` mode. In `warn` mode a bad file is
+ * kept and flagged; a truncated one is still fetched again while tries are left, in both modes.
+ * Jobs queued by older code carry no request (`asked` undefined): their files are not checked.
+ */
+export async function checkOutput(
+  mode: PipelineSettings["verifyOutputs"],
+  filePath: string,
+  asked: RequestedVideo | undefined,
+  what: { label: string; triesLeft: boolean },
+): Promise<OutputFacts> {
+  if (mode === "off" || asked === undefined) return {};
+  const verdict = await verifyVideo(filePath, asked);
+  if (verdict.status === "ok") return factsOf(verdict.facts);
+  if (verdict.status === "invalid") {
+    const message = `${what.label} is not a complete video: ${verdict.problem}`;
+    if (mode === "fail" || (verdict.truncated && what.triesLeft)) {
+      throw new OutputRejectedError("output_invalid", message, verdict.truncated);
+    }
+    return { flagged: [verdict.problem] };
+  }
+  if (mode === "fail") {
+    const message = `${what.label} is not the video asked for: ${verdict.differences.join("; ")}`;
+    throw new OutputRejectedError("output_mismatch", message, false);
+  }
+  return { ...factsOf(verdict.facts), flagged: verdict.differences };
+}

@@ -1,0 +1,115 @@
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { type CreateRequest, requestedVideoOf } from "@veoq/contract";
+import { type LocalS3, startLocalS3 } from "@veoq/local-s3";
+import { objectStoreFromConfig } from "@veoq/object-store";
+import { simulatedFileBytes } from "@veoq/simulator";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { batchResults, type SubmitJobData } from "../src/index.ts";
+import {
+  collect,
+  createHarness,
+  type Harness,
+  img2videoLine,
+  liteLine,
+} from "./pipeline-harness.ts";
+
+/**
+ * VEOQ_OUTPUT_URL=s3://bucket/prefix against s3rver: outputs go to the bucket (nothing in
+ * VEOQ_OUTPUT_DIR), results carry `uri`, and input images are stored once at enqueue so a worker
+ * that cannot read the manifest's folder still renders the batch.
+ */
+const dir = mkdtempSync(path.join(tmpdir(), "veoq-object-storage-"));
+let s3: LocalS3;
+beforeAll(async () => {
+  s3 = await startLocalS3({ dataDir: dir, buckets: ["veoq-out"] });
+});
+afterAll(async () => {
+  await s3?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("outputs and inputs in an S3 bucket", () => {
+  let h: Harness;
+  afterEach(async () => h?.close());
+
+  it("renders a batch whose images the worker cannot read, saving every file to the bucket", async () => {
+    h = await createHarness({ env: { ...s3.env, VEOQ_OUTPUT_URL: "s3://veoq-out/runs/r1" } });
+    const manifest = await h.writeManifest([
+      img2videoLine("i2v", { sample_count: 2 }),
+      liteLine("lite"),
+      img2videoLine("same-image"),
+    ]);
+    expect((await h.enqueue(manifest)).added).toBe(3);
+
+    // Jobs name the stored object, not the local path: one object for the one distinct image.
+    const jobs = await h.queues.submit.getJobs(["waiting"]);
+    const images = new Set(
+      jobs.flatMap((job) => {
+        const data = job.data as SubmitJobData;
+        return [data.input.image, data.input.last_frame_image].filter((v) => v !== undefined);
+      }),
+    );
+    const askedOf = new Map(
+      jobs.map((job) => {
+        const data = job.data as SubmitJobData;
+        return [data.customId, requestedVideoOf(data.model, data.input as CreateRequest)];
+      }),
+    );
+    expect([...images]).toEqual([
+      expect.stringMatching(/^s3:\/\/veoq-out\/runs\/r1\/inputs\/[0-9a-f]{64}$/),
+    ]);
+
+    // The worker's machine has no access to the manifest's folder.
+    await rm(path.join(h.dir, "frame.png"));
+    await h.start();
+    await h.waitForBatch("b1");
+
+    const lines = await collect(batchResults(h.store, "b1"));
+    expect(lines.map((l) => l.status)).toEqual(["completed", "completed", "completed"]);
+    const store = objectStoreFromConfig(h.config);
+    if (store === undefined) throw new Error("no store");
+    try {
+      for (const line of lines) {
+        if (line.status !== "completed") continue;
+        for (const file of line.files) {
+          expect(file.uri).toBe(`s3://veoq-out/runs/r1/b1/${line.customId}/${file.index}.mp4`);
+          const bytes = await store.read(file.uri as string);
+          const asked = askedOf.get(line.customId);
+          if (asked === undefined) throw new Error(`no submit job for ${line.customId}`);
+          const expected = simulatedFileBytes(
+            line.taskIds[0] as string,
+            file.index,
+            asked,
+            bytes.length,
+          );
+          expect(bytes.equals(expected)).toBe(true);
+          expect(file.sha256).toBe(createHash("sha256").update(bytes).digest("hex"));
+          expect(file.bytes).toBe(bytes.length);
+        }
+      }
+    } finally {
+      store.close();
+    }
+    const i2v = lines.find((l) => l.customId === "i2v");
+    expect(i2v?.status === "completed" ? i2v.files : []).toHaveLength(2);
+    // Nothing went to local disk.
+    expect(existsSync(h.config.outputDir)).toBe(false);
+  }, 60_000);
+
+  it("gives local files a file:// uri when no bucket is set", async () => {
+    h = await createHarness();
+    await h.start();
+    await h.enqueue(await h.writeManifest([img2videoLine("local")]));
+    await h.waitForBatch("b1");
+    const [line] = await collect(batchResults(h.store, "b1"));
+    expect(line?.status).toBe("completed");
+    if (line?.status !== "completed") return;
+    expect(line.files[0]?.uri).toBe(
+      `file://${path.join(h.config.outputDir, "b1", "local", "0.mp4")}`,
+    );
+  }, 30_000);
+});
