@@ -24,6 +24,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   results: async () => (await import("./commands/results.ts")).registerResultsCommand,
   retry: async () => (await import("./commands/retry.ts")).registerRetryCommand,
   resume: async () => (await import("./commands/resume.ts")).registerResumeCommand,
+  priority: async () => (await import("./commands/priority.ts")).registerPriorityCommand,
   demo: async () => (await import("./commands/demo.ts")).registerDemoCommand,
   dashboard: async () => (await import("./commands/dashboard.ts")).registerDashboardCommand,
   mock: async () => (await import("./commands/mock.ts")).registerMockCommand,

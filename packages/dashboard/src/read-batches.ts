@@ -1,6 +1,8 @@
 import {
   type BatchOverview,
+  type BatchScheduling,
   type BatchStore,
+  batchSchedulingOf,
   credentialsStopReason,
   type ItemErrorKind,
   overviewOf,
@@ -43,6 +45,8 @@ export interface BatchView extends BatchOverview {
   failedItems: FailedItem[];
   /** Items polled far past the usual time (see stuck-items.ts). */
   stuckItems: StuckItemView[];
+  /** Priority and share of the provider slots held now. */
+  scheduling: BatchScheduling;
 }
 
 export interface DashboardSnapshot {
@@ -94,9 +98,13 @@ export async function readBatchView(
 ): Promise<BatchView | undefined> {
   const batch = await source.store.getBatch(batchId);
   if (!batch) return undefined;
-  const allStuck = stuck ?? (await readStuckItems(source, options.now));
+  const [allStuck, scheduling] = await Promise.all([
+    stuck ?? readStuckItems(source, options.now),
+    batchSchedulingOf(source.store, source.queues, [batchId]),
+  ]);
   return {
     ...overviewOf(batch, options.now),
+    scheduling: scheduling.get(batchId) ?? { priority: "normal", slots: 0, slotShare: 0 },
     failedItems:
       batch.counts.failed > 0
         ? await readFailedItems(source, batchId, Math.min(options.failedLimit, batch.counts.failed))

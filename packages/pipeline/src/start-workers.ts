@@ -4,13 +4,16 @@ import { ImageFileCache } from "@veoq/manifest";
 import { objectStoreFromConfig } from "@veoq/object-store";
 import { createProviderClient, type ProviderClient } from "@veoq/provider-client";
 import { Worker } from "bullmq";
+import { FairShare } from "./jobs/fair-share.ts";
 import { QUEUE_NAMES, QUEUE_ROLES, type QueueRole } from "./jobs/queue-names.ts";
 import { createQueues } from "./jobs/queues.ts";
 import { PIPELINE_DEFAULTS } from "./policy/pipeline-defaults.ts";
 import { DEFAULT_POLL_POLICY } from "./policy/poll-policy.ts";
 import { veoqBackoffStrategy } from "./policy/retry-delay.ts";
+import { slotWakeCheckMs } from "./policy/slot-wait.ts";
 import { BatchStore } from "./records/batch-store.ts";
 import { DurationHistory } from "./records/duration-history.ts";
+import { ProviderRate } from "./records/provider-rate.ts";
 import { ProviderSlots } from "./records/provider-slots.ts";
 import { reconcileProviderSlots } from "./records/slot-reconciler.ts";
 import { createRedisConnection, type RedisConnection } from "./redis/redis-connection.ts";
@@ -141,8 +144,17 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       prefix: config.prefix,
       apiKey: options.apiKey,
       maxInFlight: config.maxInFlight,
+      wakeKey: queues.submit.keys.limiter,
       now: options.now ?? Date.now,
     }),
+    rate: new ProviderRate({
+      redis: commands,
+      prefix: config.prefix,
+      apiKey: options.apiKey,
+      rpm: config.providerRpm,
+      now: options.now ?? Date.now,
+    }),
+    fairShare: new FairShare(commands, config.prefix),
     imageCache: new ImageFileCache(),
     objectStore,
     durationHistory: new DurationHistory(commands, config.prefix),
@@ -193,12 +205,14 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       maxStalledCount: PIPELINE_DEFAULTS.maxStalledCount,
       settings: { backoffStrategy: veoqBackoffStrategy(context.settings, context.random) },
       // The limiter is what makes a provider 429 pause the whole submit queue (queue.rateLimit).
+      // A freed slot lifts the limit in Redis; workers see that at their next look.
       ...(role === "submit"
         ? {
             limiter: {
               max: options.submitRatePerSecond ?? PIPELINE_DEFAULTS.submitRatePerSecond,
               duration: 1000,
             },
+            maximumRateLimitDelay: slotWakeCheckMs(config.timeScale),
           }
         : {}),
     });

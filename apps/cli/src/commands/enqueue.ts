@@ -2,7 +2,7 @@ import path from "node:path";
 import { describeRedisTarget } from "@veoq/config";
 import { escapeControlCharacters, formatLineReport, type LineReport } from "@veoq/manifest";
 import { objectStoreFromConfig } from "@veoq/object-store";
-import { enqueueManifest } from "@veoq/pipeline";
+import { enqueueManifest, type PriorityLevel } from "@veoq/pipeline";
 import { countOf } from "@veoq/report";
 import type { Command } from "commander";
 import { loadConfig } from "../env.ts";
@@ -14,6 +14,7 @@ import {
   RedisUnreachableError,
 } from "../queue-session.ts";
 import { EXIT_OK, EXIT_PROBLEM, runAction, UsageError } from "../run-action.ts";
+import { parsePriorityLevel } from "./priority.ts";
 
 /** Invalid lines kept for the --json summary; the rest are only counted. */
 const MAX_REPORTED_INVALID = 1000;
@@ -22,6 +23,7 @@ interface EnqueueFlags {
   batch?: string;
   json?: boolean;
   skipInvalid?: boolean;
+  priority?: PriorityLevel;
 }
 
 export function registerEnqueueCommand(program: Command): void {
@@ -33,6 +35,11 @@ export function registerEnqueueCommand(program: Command): void {
     .argument("<manifest>", "JSONL manifest; - reads stdin (then --batch is required)")
     .option("--batch <id>", "batch id (default: manifest name + hash of its path)")
     .option("--skip-invalid", "enqueue the valid lines even if some lines are invalid")
+    .option(
+      "--priority <level>",
+      "share of the provider's slots: high, normal (default) or low; batches of one level take turns",
+      parsePriorityLevel,
+    )
     .option("--json", "print one JSON summary object")
     .action(
       runAction(async (manifest: string, flags: EnqueueFlags) => {
@@ -63,6 +70,7 @@ async function runEnqueue(input: ManifestInput, flags: EnqueueFlags): Promise<nu
       ...(input.fromStdin ? { source: "stdin" } : {}),
       ...(flags.batch === undefined ? {} : { batchId: flags.batch }),
       skipInvalid: flags.skipInvalid === true,
+      ...(flags.priority === undefined ? {} : { priority: flags.priority }),
       queues: session.queues,
       store: session.store,
       submitAttempts: config.submitAttempts,

@@ -1,4 +1,4 @@
-import { credentialsStopReason, overviewOf } from "@veoq/pipeline";
+import { batchSchedulingOf, credentialsStopReason, overviewOf } from "@veoq/pipeline";
 import { type BatchJson, remainingSeconds, type StatusJson, toBatchJson } from "@veoq/report";
 import type { Command } from "commander";
 import { fitToWidth, formatBatch, nextStep } from "../batch-text.ts";
@@ -21,6 +21,18 @@ async function collect(session: QueueSession, batchId: string | undefined): Prom
   const batches: BatchJson[] = [];
   for (const batch of await Promise.all(ids.map((id) => session.store.getBatch(id)))) {
     if (batch) batches.push(toBatchJson(overviewOf(batch, now)));
+  }
+  const scheduling = await batchSchedulingOf(
+    session.store,
+    session.queues,
+    batches.map((b) => b.batch_id),
+  );
+  for (const batch of batches) {
+    const entry = scheduling.get(batch.batch_id);
+    if (entry === undefined) continue;
+    batch.priority = entry.priority;
+    batch.provider_slots = entry.slots;
+    batch.slot_share = entry.slotShare;
   }
   if (batchId !== undefined && batches.length === 0) {
     throw new UsageError(
@@ -58,6 +70,11 @@ function render(snapshot: StatusJson, width: number): string[] {
   if (snapshot.batches.length === 0) lines.push("no batches yet (`veoq enqueue <manifest>`)");
   for (const batch of snapshot.batches) {
     lines.push(...formatBatch(batch, { width }));
+    if (batch.priority !== undefined && !batch.finished) {
+      lines.push(
+        `  priority ${batch.priority}, ${batch.provider_slots ?? 0} provider slot(s) held (${Math.round(100 * (batch.slot_share ?? 0))} % of those in use)`,
+      );
+    }
     const next = nextStep(batch);
     if (next !== undefined) lines.push(`  ${next}`);
   }

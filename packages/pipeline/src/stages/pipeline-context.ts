@@ -2,10 +2,12 @@ import type { Logger } from "@veoq/logging";
 import type { ImageFileCache } from "@veoq/manifest";
 import type { S3ObjectStore } from "@veoq/object-store";
 import type { ProviderClient } from "@veoq/provider-client";
+import type { FairShare } from "../jobs/fair-share.ts";
 import type { VeoqQueues } from "../jobs/queues.ts";
 import type { PollPolicySettings } from "../policy/poll-policy.ts";
 import type { BatchStore } from "../records/batch-store.ts";
 import type { DurationHistory } from "../records/duration-history.ts";
+import type { ProviderRate } from "../records/provider-rate.ts";
 import type { ProviderSlots } from "../records/provider-slots.ts";
 import type { PipelineObserver } from "./pipeline-observer.ts";
 
@@ -44,6 +46,10 @@ export interface PipelineContext {
   observer: PipelineObserver;
   /** Tasks in flight at the provider, capped per API key across processes. */
   slots: ProviderSlots;
+  /** Creates per minute per API key, paced across processes (VEOQ_PROVIDER_RPM). */
+  rate: ProviderRate;
+  /** The virtual clock of the fair share of slots between batches. */
+  fairShare: FairShare;
   /** Local images already read by this process, reused while unchanged. */
   imageCache: ImageFileCache;
   /** Past render times per task shape, shared by every worker through Redis. */
