@@ -28,6 +28,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   pause: async () => (await import("./commands/pause.ts")).registerPauseCommand,
   cancel: async () => (await import("./commands/cancel.ts")).registerCancelCommand,
   budget: async () => (await import("./commands/budget.ts")).registerBudgetCommand,
+  priority: async () => (await import("./commands/priority.ts")).registerPriorityCommand,
   demo: async () => (await import("./commands/demo.ts")).registerDemoCommand,
   dashboard: async () => (await import("./commands/dashboard.ts")).registerDashboardCommand,
   mock: async () => (await import("./commands/mock.ts")).registerMockCommand,

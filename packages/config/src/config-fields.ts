@@ -279,7 +279,7 @@ export const CONFIG_FIELDS = {
   maxInFlight: field(
     "VEOQ_MAX_IN_FLIGHT",
     "50",
-    "Most tasks in flight at the provider per API key, across all workers; lowered at once on a concurrency 429, grown back slowly",
+    "Most tasks in flight at the provider per API key, across all workers; set to the measured limit on a concurrency 429, probed upward slowly",
     positiveInt(100_000),
   ),
   prices: field(
@@ -297,6 +297,12 @@ export const CONFIG_FIELDS = {
       .regex(/^\d{1,12}(\.\d{1,6})?$/, "must be an amount such as 500 or 12.50")
       .transform(Number)
       .optional(),
+  ),
+  providerRpm: field(
+    "VEOQ_PROVIDER_RPM",
+    "50",
+    "Most creates per real wall-clock minute per API key, across all workers (0 = no pacing); a 429 with Retry-After still wins",
+    nonNegativeInt(100_000),
   ),
   lockDurationMs: field(
     "VEOQ_LOCK_DURATION_MS",

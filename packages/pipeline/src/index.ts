@@ -1,5 +1,14 @@
 export type { Redis } from "ioredis";
 export { expiryPriority } from "./jobs/download-outputs.ts";
+export {
+  FairShare,
+  fairPriority,
+  isPriorityLevel,
+  LEVEL_OFFSET,
+  MAX_JOB_PRIORITY,
+  PRIORITY_LEVELS,
+  type PriorityLevel,
+} from "./jobs/fair-share.ts";
 export * from "./jobs/job-data.ts";
 export {
   downloadJobId,
@@ -22,6 +31,8 @@ export {
 } from "./operations/batch-lifecycle.ts";
 export { type BatchOverview, overviewOf } from "./operations/batch-overview.ts";
 export { batchResults, type ResultLine } from "./operations/batch-results.ts";
+export { type BatchScheduling, batchSchedulingOf } from "./operations/batch-scheduling.ts";
+export { changeBatchPriority, type PriorityChange } from "./operations/change-priority.ts";
 export {
   defaultBatchId,
   EnqueueError,
@@ -83,9 +94,12 @@ export {
 } from "./records/duration-history.ts";
 export type { ItemErrorKind, ItemResult, ItemStage } from "./records/item-result.ts";
 export { ITEM_STATES, type ItemState, isFinalState } from "./records/item-state.ts";
+export { ProviderRate, RATE_MARGIN } from "./records/provider-rate.ts";
 export {
+  PROBE_ROUNDS,
   ProviderSlots,
   readProviderSlots,
+  SLOT_WAIT_MARKER,
   type SlotUsage,
   slotKeys,
 } from "./records/provider-slots.ts";

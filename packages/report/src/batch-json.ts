@@ -33,6 +33,11 @@ export const batchJson = z.object({
   resubmits: z.number().int(),
   /** Saved files flagged by VEOQ_VERIFY_OUTPUTS=warn (broken, or not what was asked). */
   flagged_files: z.number().int(),
+  /** high, normal or low: the batch's share of the provider slots (where known). */
+  priority: z.enum(["high", "normal", "low"]).optional(),
+  /** Provider slots its tasks hold now, and their part of all slots held (0-1). */
+  provider_slots: z.number().int().optional(),
+  slot_share: z.number().optional(),
 });
 export type BatchJson = z.infer<typeof batchJson>;
 

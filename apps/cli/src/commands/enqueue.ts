@@ -2,7 +2,7 @@ import path from "node:path";
 import { describeRedisTarget } from "@veoq/config";
 import { escapeControlCharacters, formatLineReport, type LineReport } from "@veoq/manifest";
 import { objectStoreFromConfig } from "@veoq/object-store";
-import { enqueueManifest, SpendLedger } from "@veoq/pipeline";
+import { enqueueManifest, type PriorityLevel, SpendLedger } from "@veoq/pipeline";
 import {
   describeEstimate,
   estimateToJson,
@@ -21,6 +21,7 @@ import {
   RedisUnreachableError,
 } from "../queue-session.ts";
 import { EXIT_OK, EXIT_PROBLEM, runAction, UsageError } from "../run-action.ts";
+import { parsePriorityLevel } from "./priority.ts";
 
 /** Invalid lines kept for the --json summary; the rest are only counted. */
 const MAX_REPORTED_INVALID = 1000;
@@ -30,6 +31,7 @@ interface EnqueueFlags {
   budget?: string;
   json?: boolean;
   skipInvalid?: boolean;
+  priority?: PriorityLevel;
 }
 
 export function registerEnqueueCommand(program: Command): void {
@@ -44,6 +46,11 @@ export function registerEnqueueCommand(program: Command): void {
     .option(
       "--budget <amount>",
       "most money the batch may spend on creates (price table currency); past it the batch pauses",
+    )
+    .option(
+      "--priority <level>",
+      "share of the provider's slots: high, normal (default) or low; batches of one level take turns",
+      parsePriorityLevel,
     )
     .option("--json", "print one JSON summary object")
     .action(
@@ -82,6 +89,7 @@ async function runEnqueue(input: ManifestInput, flags: EnqueueFlags): Promise<nu
       ...(input.fromStdin ? { source: "stdin" } : {}),
       ...(flags.batch === undefined ? {} : { batchId: flags.batch }),
       skipInvalid: flags.skipInvalid === true,
+      ...(flags.priority === undefined ? {} : { priority: flags.priority }),
       queues: session.queues,
       store: session.store,
       submitAttempts: config.submitAttempts,

@@ -2,6 +2,7 @@ import {
   BatchControl,
   type BatchControlState,
   type BatchSpend,
+  batchSchedulingOf,
   credentialsStopReason,
   overviewOf,
   SpendLedger,
@@ -64,6 +65,18 @@ async function collect(session: QueueSession, batchId: string | undefined): Prom
   for (const batch of await Promise.all(ids.map((id) => session.store.getBatch(id)))) {
     if (batch) batches.push(toBatchJson(overviewOf(batch, now)));
   }
+  const scheduling = await batchSchedulingOf(
+    session.store,
+    session.queues,
+    batches.map((b) => b.batch_id),
+  );
+  for (const batch of batches) {
+    const entry = scheduling.get(batch.batch_id);
+    if (entry === undefined) continue;
+    batch.priority = entry.priority;
+    batch.provider_slots = entry.slots;
+    batch.slot_share = entry.slotShare;
+  }
   if (batchId !== undefined && batches.length === 0) {
     throw new UsageError(
       `no batch ${JSON.stringify(batchId)} (run \`veoq status\` to list batches)`,
@@ -105,6 +118,11 @@ function render(
   if (snapshot.batches.length === 0) lines.push("no batches yet (`veoq enqueue <manifest>`)");
   for (const batch of snapshot.batches) {
     lines.push(...formatBatch(batch, { width }));
+    if (batch.priority !== undefined && !batch.finished) {
+      lines.push(
+        `  priority ${batch.priority}, ${batch.provider_slots ?? 0} provider slot(s) held (${Math.round(100 * (batch.slot_share ?? 0))} % of those in use)`,
+      );
+    }
     const life = lifecycles.get(batch.batch_id);
     if (life) lines.push(...formatBatchSpend(batch.batch_id, life.control, life.spend, currency));
     const next = nextStep(batch);

@@ -3,11 +3,13 @@ import type { ImageFileCache } from "@veoq/manifest";
 import type { S3ObjectStore } from "@veoq/object-store";
 import type { PriceTable } from "@veoq/pricing";
 import type { ProviderClient } from "@veoq/provider-client";
+import type { FairShare } from "../jobs/fair-share.ts";
 import type { VeoqQueues } from "../jobs/queues.ts";
 import type { PollPolicySettings } from "../policy/poll-policy.ts";
 import type { BatchControl } from "../records/batch-control.ts";
 import type { BatchStore } from "../records/batch-store.ts";
 import type { DurationHistory } from "../records/duration-history.ts";
+import type { ProviderRate } from "../records/provider-rate.ts";
 import type { ProviderSlots } from "../records/provider-slots.ts";
 import type { SpendLedger } from "../records/spend-ledger.ts";
 import type { PipelineObserver } from "./pipeline-observer.ts";
@@ -55,6 +57,10 @@ export interface PipelineContext {
   spend: SpendLedger;
   /** The price table (VEOQ_PRICES or the shipped one), checked at start. */
   prices: PriceTable;
+  /** Creates per minute per API key, paced across processes (VEOQ_PROVIDER_RPM). */
+  rate: ProviderRate;
+  /** The virtual clock of the fair share of slots between batches. */
+  fairShare: FairShare;
   /** Local images already read by this process, reused while unchanged. */
   imageCache: ImageFileCache;
   /** Past render times per task shape, shared by every worker through Redis. */

@@ -95,11 +95,14 @@ async function poll(
       if (isPastDeadline(elapsedSeconds, context.settings.pollDeadlineSeconds)) {
         return failTimedOut(context, job, { ...data, trace }, elapsedSeconds);
       }
-      const profile = await bestEffort(
-        context.logger,
-        "duration history unavailable; polling without it",
-        () => context.durationHistory.profile(data),
-      );
+      const [profile, itemsWaiting] = await Promise.all([
+        bestEffort(context.logger, "duration history unavailable; polling without it", () =>
+          context.durationHistory.profile(data),
+        ),
+        bestEffort(context.logger, "slot wait unknown; polling as if none", () =>
+          context.slots.itemsWaiting(),
+        ),
+      ]);
       const etaReported = result.etaSeconds !== undefined;
       const waitSeconds = nextPollDelaySeconds(
         {
@@ -107,6 +110,7 @@ async function poll(
           etaSeconds: result.etaSeconds,
           progressPercent: result.progressPercent,
           gridStartSeconds: data.gridStartSeconds,
+          itemsWaiting: itemsWaiting ?? false,
         },
         context.settings.pollPolicy,
         context.random,

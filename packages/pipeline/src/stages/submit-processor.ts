@@ -41,14 +41,14 @@ async function submit(
   if (data.taskId === undefined) {
     // The slot first: while every slot is taken, images are not read over and over.
     const holder = slotHolder(data.batchId, data.customId, data.submission);
-    if (!(await context.slots.acquire(holder))) {
-      // Every slot is taken: the whole submit queue waits a moment; no attempt is charged.
-      await context.queues.submit.rateLimit(
-        Math.max(
-          PIPELINE_DEFAULTS.minSlotWaitMs,
-          toRealMs(context, PIPELINE_DEFAULTS.slotWaitSeconds),
-        ),
-      );
+    const slotWaitMs = Math.max(
+      PIPELINE_DEFAULTS.minSlotWaitMs,
+      toRealMs(context, PIPELINE_DEFAULTS.slotWaitSeconds),
+    );
+    const heldAtCreate = await context.slots.take(holder, slotWaitMs);
+    if (heldAtCreate === 0) {
+      // Every slot is taken: the whole submit queue waits (the acquire set the wait) until a
+      // release frees one; no attempt is charged.
       throw new RateLimitError();
     }
     let body: Record<string, unknown>;
@@ -76,6 +76,17 @@ async function submit(
     if ((await passSubmitGate(context, job, token, data, holder)) === "cancelled") {
       return { cancelled: true };
     }
+    // The item's turn has come: batches enqueued from now on start level with it.
+    if (data.turn !== undefined) await context.fairShare.advance(data.turn);
+    // Paced last, right before the request, so the spacing holds where the provider counts it.
+    const rateWaitMs = await context.rate.take();
+    if (rateWaitMs > 0) {
+      // Not created: its reservation goes back (the gate reserves again when the job returns).
+      await settleCreate(context, data, holder, "released");
+      await context.slots.release(holder);
+      await context.queues.submit.rateLimit(rateWaitMs);
+      throw new RateLimitError();
+    }
     data = { ...data, trace: { ...data.trace, submitAttempts: data.trace.submitAttempts + 1 } };
     let taskId: string;
     try {
@@ -86,7 +97,7 @@ async function submit(
       const spentAs = createCertainlyNotMade(error) ? "released" : "spent";
       await settleCreate(context, data, holder, spentAs);
       await job.updateData(data);
-      throw await handleCreateFailure(context, job, data, log, error);
+      throw await handleCreateFailure(context, job, data, log, error, heldAtCreate);
     }
     const createdAt = context.now();
     data = {
@@ -173,6 +184,7 @@ async function handleCreateFailure(
   data: SubmitJobData,
   log: Logger,
   error: unknown,
+  heldAtCreate: number,
 ): Promise<Error> {
   if (!isProviderError(error)) {
     if (isLastAttempt(job)) {
@@ -195,10 +207,13 @@ async function handleCreateFailure(
     case "rate_limit": {
       const waitMs = error.retryAfterMs ?? PIPELINE_DEFAULTS.rateLimitWaitMs;
       if (error.limitScope === "concurrency") {
-        const cap = await context.slots.shrink();
-        log.warn({ cap }, "provider cap on concurrent tasks reached: in-flight cap lowered");
+        // The cap was found: wait for a release (or Retry-After), not for a timer alone.
+        const cap = await context.slots.settle(waitMs, heldAtCreate);
+        log.warn({ cap, waitMs }, "provider cap on concurrent tasks reached: in-flight cap set");
+        return new RateLimitError();
       }
       log.warn({ waitMs, limitScope: error.limitScope }, "provider rate limit: submit queue waits");
+      await context.rate.defer(context.now() + waitMs);
       await context.queues.submit.rateLimit(waitMs);
       return new RateLimitError();
     }
