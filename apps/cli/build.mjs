@@ -6,8 +6,9 @@
 // already in the tree (tsx runs on it); tsup would only wrap the same esbuild call. Third-party
 // packages stay external: they are listed in this package's dependencies, so installing the
 // tarball installs them (Bull Board's UI and pino read files next to their own code).
-import { builtinModules } from "node:module";
+
 import { cp, mkdir, readFile, rm } from "node:fs/promises";
+import { builtinModules } from "node:module";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
@@ -19,7 +20,10 @@ const declared = new Set(Object.keys(manifest.dependencies ?? {}));
 const builtins = new Set(builtinModules);
 /** The package a bare import names: "@aws-sdk/client-s3/x" → "@aws-sdk/client-s3". */
 const packageOf = (specifier) =>
-  specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/");
+  specifier
+    .split("/")
+    .slice(0, specifier.startsWith("@") ? 2 : 1)
+    .join("/");
 const undeclared = new Set();
 
 await rm(dist, { recursive: true, force: true });
