@@ -15,27 +15,41 @@ export interface BenchManifestOptions {
   items: number;
   /** Provider seconds item `i` runs (a `[sim:duration=N]` prompt marker); none when undefined. */
   durationOf?: (index: number) => number;
+  /** Endpoint of every line. Default img2video. */
+  model?: "veo-3.1-generate-img2video" | "veo-3.1-lite-firstlastframe";
+  /** Prefix of every custom_id. Default "item". */
+  idPrefix?: string;
 }
 
-/** One img2video line (8 s, 720p, local image) per item; returns the manifest's path. */
+/** One line (8 s video, local image) per item, img2video by default; returns the manifest's path. */
 export async function writeBenchManifest(options: BenchManifestOptions): Promise<string> {
   await writeFile(path.join(options.dir, "frame.png"), TINY_PNG);
   const lines: string[] = [];
   for (let index = 0; index < options.items; index++) {
     const marker =
       options.durationOf === undefined ? "" : ` [sim:duration=${options.durationOf(index)}]`;
+    const prompt = `a lighthouse at dusk, slow dolly shot, take ${index}${marker}`;
+    const customId = `${options.idPrefix ?? "item"}-${String(index).padStart(6, "0")}`;
     lines.push(
-      JSON.stringify({
-        custom_id: `item-${String(index).padStart(6, "0")}`,
-        model: "veo-3.1-generate-img2video",
-        input: {
-          prompt: `a lighthouse at dusk, slow dolly shot, take ${index}${marker}`,
-          image: "frame.png",
-          duration_seconds: 8,
-          resolution: "720p",
-          generate_audio: false,
-        },
-      }),
+      JSON.stringify(
+        options.model === "veo-3.1-lite-firstlastframe"
+          ? {
+              custom_id: customId,
+              model: options.model,
+              input: { prompt, image: "frame.png", last_frame_image: "frame.png", duration: 8 },
+            }
+          : {
+              custom_id: customId,
+              model: "veo-3.1-generate-img2video",
+              input: {
+                prompt,
+                image: "frame.png",
+                duration_seconds: 8,
+                resolution: "720p",
+                generate_audio: false,
+              },
+            },
+      ),
     );
   }
   const file = path.join(options.dir, options.name);

@@ -1,4 +1,6 @@
+import type { FairShareScenario } from "./fair-share-cost.ts";
 import type { RoleConcurrency } from "./run-veoq-batch.ts";
+import type { RateScenario, SchedulingScenario } from "./scheduling-cost.ts";
 
 /** How big each measurement is. */
 export interface BenchScale {
@@ -10,6 +12,12 @@ export interface BenchScale {
   /** Real seconds per provider second in the polling runs. */
   pollingTimeScale: number;
   memoryJobs: number;
+  /** Batches run against a simulator with a cap on concurrent tasks veoq is not told. */
+  scheduling: readonly SchedulingScenario[];
+  /** A batch under the provider's create rate (real minutes, as the provider counts). */
+  rate: RateScenario;
+  /** A small batch behind a big one, and alone. */
+  fairShare: FairShareScenario;
   /** veoq's defaults (VEOQ_*_CONCURRENCY), used by both sides. */
   concurrency: RoleConcurrency;
 }
@@ -24,6 +32,15 @@ export const FULL_SCALE: BenchScale = {
   // 180 provider seconds -> 45 real seconds: a polling run takes about a minute.
   pollingTimeScale: 0.25,
   memoryJobs: 100_000,
+  scheduling: [
+    { model: "veo-3.1-generate-img2video", items: 200, maxConcurrent: 20, timeScale: 0.05 },
+    { model: "veo-3.1-lite-firstlastframe", items: 200, maxConcurrent: 20, timeScale: 0.05 },
+    { model: "veo-3.1-lite-firstlastframe", items: 100, maxConcurrent: 5, timeScale: 0.05 },
+    { model: "veo-3.1-lite-firstlastframe", items: 500, maxConcurrent: 50, timeScale: 0.05 },
+    { model: "veo-3.1-lite-firstlastframe", items: 100, maxConcurrent: 20, timeScale: 0.25 },
+  ],
+  rate: { items: 60, rpm: 50, timeScale: 0.05 },
+  fairShare: { bigItems: 400, smallItems: 10, maxConcurrent: 20, timeScale: 0.05 },
   concurrency: CONCURRENCY,
 };
 
@@ -34,5 +51,11 @@ export const QUICK_SCALE: BenchScale = {
   pollingTasks: 150,
   pollingTimeScale: 0.1,
   memoryJobs: 100_000,
+  scheduling: [
+    { model: "veo-3.1-generate-img2video", items: 100, maxConcurrent: 10, timeScale: 0.05 },
+    { model: "veo-3.1-lite-firstlastframe", items: 100, maxConcurrent: 10, timeScale: 0.05 },
+  ],
+  rate: { items: 30, rpm: 50, timeScale: 0.05 },
+  fairShare: { bigItems: 200, smallItems: 10, maxConcurrent: 10, timeScale: 0.05 },
   concurrency: CONCURRENCY,
 };

@@ -13,74 +13,119 @@ const f = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed
 
 /** The report as a plain-text (and Markdown) table. */
 export function formatReport(report: BenchReport): string {
-  const { pipeline, polling, memory } = report;
-  const { blind, informed } = polling;
-  const rows: Row[] = [
-    {
+  const { pipeline, polling, memory, scheduling, fairShare } = report;
+  const rows: Row[] = [];
+  if (pipeline !== undefined) {
+    rows.push({
       figure: `pipeline items/s (${pipeline.items} items, zero task time)`,
       veoq: f(pipeline.veoq_items_per_s, 0),
       baseline: `${f(pipeline.bare_items_per_s, 0)} (bare BullMQ)`,
       ratio: f(pipeline.ratio, 2),
       goal: "ratio >= 0.5",
       met: pipeline.ratio >= 0.5,
-    },
-    {
-      figure: "blind: polls per task",
-      veoq: f(blind.veoq_polls_per_task, 2),
-      baseline: `${f(blind.fixed_polls_per_task, 2)} (fixed ${polling.fixed_interval_s} s)`,
-      ratio: f(blind.polls_ratio, 2),
-      goal: "ratio <= 0.40",
-      met: blind.polls_ratio <= 0.4,
-    },
-    {
-      figure: "blind: detection lag p50 / p95 (s)",
-      veoq: `${f(blind.veoq_lag_p50_s)} / ${f(blind.veoq_lag_p95_s)}`,
-      baseline: `${f(blind.fixed_lag_p50_s)} / ${f(blind.fixed_lag_p95_s)}`,
-      ratio: "",
-      goal: "p95 <= 10 s",
-      met: blind.veoq_lag_p95_s <= 10,
-    },
-    {
-      figure: "eta+progress: polls per task",
-      veoq: f(informed.veoq_polls_per_task, 2),
-      baseline: `${f(informed.fixed_polls_per_task, 2)} (fixed ${polling.fixed_interval_s} s)`,
-      ratio: f(informed.polls_ratio, 2),
-      goal: "<= 3",
-      met: informed.veoq_polls_per_task <= 3,
-    },
-    {
-      figure: "eta+progress: detection lag p50 / p95 (s)",
-      veoq: `${f(informed.veoq_lag_p50_s)} / ${f(informed.veoq_lag_p95_s)}`,
-      baseline: `${f(informed.fixed_lag_p50_s)} / ${f(informed.fixed_lag_p95_s)}`,
-      ratio: "",
-      goal: "p95 <= 5 s",
-      met: informed.veoq_lag_p95_s <= 5,
-    },
-    {
-      figure: `Redis bytes per queued job (${memory.jobs} jobs)`,
-      veoq: f(memory.redis_bytes_per_job, 0),
+    });
+  }
+  if (polling !== undefined) {
+    const { blind, informed } = polling;
+    rows.push(
+      {
+        figure: "blind: polls per task",
+        veoq: f(blind.veoq_polls_per_task, 2),
+        baseline: `${f(blind.fixed_polls_per_task, 2)} (fixed ${polling.fixed_interval_s} s)`,
+        ratio: f(blind.polls_ratio, 2),
+        goal: "ratio <= 0.40",
+        met: blind.polls_ratio <= 0.4,
+      },
+      {
+        figure: "blind: detection lag p50 / p95 (s)",
+        veoq: `${f(blind.veoq_lag_p50_s)} / ${f(blind.veoq_lag_p95_s)}`,
+        baseline: `${f(blind.fixed_lag_p50_s)} / ${f(blind.fixed_lag_p95_s)}`,
+        ratio: "",
+        goal: "p95 <= 10 s",
+        met: blind.veoq_lag_p95_s <= 10,
+      },
+      {
+        figure: "eta+progress: polls per task",
+        veoq: f(informed.veoq_polls_per_task, 2),
+        baseline: `${f(informed.fixed_polls_per_task, 2)} (fixed ${polling.fixed_interval_s} s)`,
+        ratio: f(informed.polls_ratio, 2),
+        goal: "<= 3",
+        met: informed.veoq_polls_per_task <= 3,
+      },
+      {
+        figure: "eta+progress: detection lag p50 / p95 (s)",
+        veoq: `${f(informed.veoq_lag_p50_s)} / ${f(informed.veoq_lag_p95_s)}`,
+        baseline: `${f(informed.fixed_lag_p50_s)} / ${f(informed.fixed_lag_p95_s)}`,
+        ratio: "",
+        goal: "p95 <= 5 s",
+        met: informed.veoq_lag_p95_s <= 5,
+      },
+    );
+  }
+  if (scheduling !== undefined) {
+    for (const run of scheduling.runs) {
+      rows.push({
+        figure: `scheduling.makespan_ratio (${run.model.replace("veo-3.1-", "")}, N=${run.items}, K=${run.maxConcurrent}, scale ${run.timeScale})`,
+        veoq: `${f(run.makespan_ratio, 3)} (${f(run.makespan_s, 0)} s / ${f(run.bound_s, 0)} s; ideal FIFO ${f(run.ideal_fifo_ratio, 3)})`,
+        baseline:
+          run.baseline === undefined
+            ? ""
+            : `${f(run.baseline.makespan_ratio, 3)} (static K, 5 s polls)`,
+        ratio: run.baseline === undefined ? "" : f(run.makespan_s / run.baseline.makespan_s, 2),
+        goal: "<= 1.10",
+        met: run.makespan_ratio <= 1.1,
+      });
+    }
+  }
+  if (scheduling?.rate !== undefined) {
+    const rate = scheduling.rate;
+    rows.push({
+      figure: `scheduling.rate_429_fraction (${rate.items} creates, simulator limit ${rate.rpm} RPM)`,
+      veoq: `${f(100 * rate.rate_429_fraction, 2)} % (${rate.creates_429}/${rate.creates}), ${f(rate.creates_per_minute)} creates/min`,
       baseline: "",
       ratio: "",
-      goal: "<= 1536",
-      met: memory.redis_bytes_per_job <= 1536,
-    },
-    {
-      figure: `veoq enqueue lines/s (${memory.jobs} lines, wall, median of ${memory.enqueue_runs.length})`,
-      veoq: f(memory.enqueue_lines_per_s, 0),
-      baseline: `${f(memory.enqueue_lines_per_s_after_startup, 0)} without start-up`,
+      goal: "< 1 %",
+      met: rate.rate_429_fraction < 0.01,
+    });
+  }
+  if (fairShare !== undefined) {
+    rows.push({
+      figure: `scheduling.small_batch_wait_s (${fairShare.smallItems} items behind ${fairShare.bigItems}, K=${fairShare.maxConcurrent})`,
+      veoq: f(fairShare.small_batch_wait_s, 0),
+      baseline: `${f(fairShare.small_batch_alone_wait_s, 0)} alone`,
       ratio: "",
-      goal: ">= 20000",
-      met: memory.enqueue_lines_per_s >= 20_000,
-    },
-    {
-      figure: `veoq enqueue peak RSS (MB, highest of ${memory.enqueue_runs.length})`,
-      veoq: f(memory.enqueue_peak_rss_mb, 0),
-      baseline: "",
-      ratio: "",
-      goal: "<= 250",
-      met: memory.enqueue_peak_rss_mb <= 250,
-    },
-  ];
+      goal: `<= ~${2 * fairShare.round_s} s (a round or two of turnover)`,
+      met: fairShare.small_batch_wait_s <= 2 * fairShare.round_s,
+    });
+  }
+  if (memory !== undefined) {
+    rows.push(
+      {
+        figure: `Redis bytes per queued job (${memory.jobs} jobs)`,
+        veoq: f(memory.redis_bytes_per_job, 0),
+        baseline: "",
+        ratio: "",
+        goal: "<= 1536",
+        met: memory.redis_bytes_per_job <= 1536,
+      },
+      {
+        figure: `veoq enqueue lines/s (${memory.jobs} lines, wall, median of ${memory.enqueue_runs.length})`,
+        veoq: f(memory.enqueue_lines_per_s, 0),
+        baseline: `${f(memory.enqueue_lines_per_s_after_startup, 0)} without start-up`,
+        ratio: "",
+        goal: ">= 20000",
+        met: memory.enqueue_lines_per_s >= 20_000,
+      },
+      {
+        figure: `veoq enqueue peak RSS (MB, highest of ${memory.enqueue_runs.length})`,
+        veoq: f(memory.enqueue_peak_rss_mb, 0),
+        baseline: "",
+        ratio: "",
+        goal: "<= 250",
+        met: memory.enqueue_peak_rss_mb <= 250,
+      },
+    );
+  }
   const header = ["figure", "veoq", "baseline", "ratio", "goal", "met"];
   const cells = rows.map((r) => [
     r.figure,

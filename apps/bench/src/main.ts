@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { FULL_SCALE, QUICK_SCALE } from "./bench-scale.ts";
 import { formatReport } from "./format-report.ts";
-import { runBenchmarks } from "./run-benchmarks.ts";
+import { BENCH_SECTIONS, type BenchSection, runBenchmarks } from "./run-benchmarks.ts";
 
 const program = new Command()
   .name("bench")
@@ -10,9 +10,17 @@ const program = new Command()
   )
   .option("--quick", "smaller runs (under five minutes)")
   .option("--json", "print one JSON object with every figure instead of the table")
-  .action(async (flags: { quick?: boolean; json?: boolean }) => {
+  .option("--only <sections>", `comma-separated parts to run (${BENCH_SECTIONS.join(", ")})`)
+  .action(async (flags: { quick?: boolean; json?: boolean; only?: string }) => {
     const scale = flags.quick ? QUICK_SCALE : FULL_SCALE;
-    const report = await runBenchmarks(scale, (line) => process.stderr.write(`${line}\n`));
+    const sections = flags.only === undefined ? [...BENCH_SECTIONS] : flags.only.split(",");
+    const unknown = sections.filter((s) => !(BENCH_SECTIONS as readonly string[]).includes(s));
+    if (unknown.length > 0) throw new Error(`--only: unknown section(s) ${unknown.join(", ")}`);
+    const report = await runBenchmarks(
+      scale,
+      (line) => process.stderr.write(`${line}\n`),
+      sections as BenchSection[],
+    );
     process.stdout.write(
       flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`,
     );

@@ -4,24 +4,33 @@ import path from "node:path";
 import { startLocalRedis } from "@veoq/local-redis";
 import type { BenchScale } from "./bench-scale.ts";
 import { describeMachine, type Machine } from "./describe-machine.ts";
+import { type FairShareCost, measureFairShare } from "./fair-share-cost.ts";
 import { type MemoryCost, measureMemoryCost } from "./memory-cost.ts";
 import { measurePipelineOverhead, type PipelineOverhead } from "./pipeline-overhead.ts";
 import { measurePollingCost, type PollingCost } from "./polling-cost.ts";
+import { measureSchedulingCost, type SchedulingCost } from "./scheduling-cost.ts";
+
+/** Parts of the bench; `--only` picks some. */
+export const BENCH_SECTIONS = ["pipeline", "polling", "memory", "scheduling"] as const;
+export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
 /** Everything one `pnpm bench` measured (the `--json` object). */
 export interface BenchReport {
   scale: BenchScale["name"];
   machine: Machine;
   seconds: number;
-  pipeline: PipelineOverhead;
-  polling: PollingCost;
-  memory: MemoryCost;
+  pipeline?: PipelineOverhead;
+  polling?: PollingCost;
+  memory?: MemoryCost;
+  scheduling?: SchedulingCost;
+  fairShare?: FairShareCost;
 }
 
 /** Runs every measurement against a private Redis on a free port; `log` gets progress lines. */
 export async function runBenchmarks(
   scale: BenchScale,
   log: (line: string) => void,
+  sections: readonly BenchSection[] = BENCH_SECTIONS,
 ): Promise<BenchReport> {
   const started = performance.now();
   const dataDir = await mkdtemp(path.join(tmpdir(), "veoq-bench-redis-"));
@@ -30,43 +39,73 @@ export async function runBenchmarks(
     const machine = await describeMachine(redis.url);
     log(`redis ${machine.redis} on ${redis.url}; node ${machine.node}; ${machine.cpus} cpus`);
 
-    log(
-      `pipeline overhead: ${scale.pipelineItems} items, ${scale.pipelineRounds} round(s) per side`,
-    );
-    const pipeline = await measurePipelineOverhead({
-      redisUrl: redis.url,
-      items: scale.pipelineItems,
-      rounds: scale.pipelineRounds,
-      concurrency: scale.concurrency,
-      onRound: (side, round, rate) => log(`  ${side} round ${round}: ${rate.toFixed(0)} items/s`),
-    });
-
-    log(`polling cost: ${scale.pollingTasks} tasks, time scale ${scale.pollingTimeScale}`);
-    const polling = await measurePollingCost({
-      redisUrl: redis.url,
-      tasks: scale.pollingTasks,
-      timeScale: scale.pollingTimeScale,
-      minSeconds: 30,
-      maxSeconds: 180,
-      fixedIntervalSeconds: 5,
-      concurrency: scale.concurrency,
-      onRun: (label, run) =>
-        log(
-          `  ${label}: ${run.polls_per_task.toFixed(2)} polls/task, lag p50 ${run.lag_p50_s.toFixed(1)} s, p95 ${run.lag_p95_s.toFixed(1)} s (${run.seconds.toFixed(0)} s)`,
-        ),
-    });
-
-    log(`memory: ${scale.memoryJobs} jobs`);
-    const memory = await measureMemoryCost({ redisUrl: redis.url, jobs: scale.memoryJobs });
-
-    return {
-      scale: scale.name,
-      machine,
-      seconds: (performance.now() - started) / 1000,
-      pipeline,
-      polling,
-      memory,
-    };
+    const report: BenchReport = { scale: scale.name, machine, seconds: 0 };
+    if (sections.includes("pipeline")) {
+      log(
+        `pipeline overhead: ${scale.pipelineItems} items, ${scale.pipelineRounds} round(s) per side`,
+      );
+      report.pipeline = await measurePipelineOverhead({
+        redisUrl: redis.url,
+        items: scale.pipelineItems,
+        rounds: scale.pipelineRounds,
+        concurrency: scale.concurrency,
+        onRound: (side, round, rate) => log(`  ${side} round ${round}: ${rate.toFixed(0)} items/s`),
+      });
+    }
+    if (sections.includes("polling")) {
+      log(`polling cost: ${scale.pollingTasks} tasks, time scale ${scale.pollingTimeScale}`);
+      report.polling = await measurePollingCost({
+        redisUrl: redis.url,
+        tasks: scale.pollingTasks,
+        timeScale: scale.pollingTimeScale,
+        minSeconds: 30,
+        maxSeconds: 180,
+        fixedIntervalSeconds: 5,
+        concurrency: scale.concurrency,
+        onRun: (label, run) =>
+          log(
+            `  ${label}: ${run.polls_per_task.toFixed(2)} polls/task, lag p50 ${run.lag_p50_s.toFixed(1)} s, p95 ${run.lag_p95_s.toFixed(1)} s (${run.seconds.toFixed(0)} s)`,
+          ),
+      });
+    }
+    if (sections.includes("scheduling")) {
+      log(
+        `scheduling: ${scale.scheduling.length} batches against an unknown cap on concurrent tasks`,
+      );
+      report.scheduling = await measureSchedulingCost({
+        redisUrl: redis.url,
+        scenarios: scale.scheduling,
+        rate: scale.rate,
+        baselinePollSeconds: 5,
+        onRate: (run) =>
+          log(
+            `  rate: ${run.items} creates at ${run.rpm} RPM: ${run.creates_429} of ${run.creates} create requests got 429 (${(100 * run.rate_429_fraction).toFixed(2)} %), ${run.creates_per_minute.toFixed(1)} creates/min (${run.seconds.toFixed(0)} s)`,
+          ),
+        concurrency: scale.concurrency,
+        onRun: (run) =>
+          log(
+            `  ${run.model} N=${run.items}${run.baseline === undefined ? "" : ` [static baseline ${run.baseline.makespan_ratio.toFixed(3)}, ${run.baseline.polls_per_task.toFixed(2)} polls/task]`} K=${run.maxConcurrent} scale ${run.timeScale}: makespan ${run.makespan_s.toFixed(0)} s / bound ${run.bound_s.toFixed(0)} s = ${run.makespan_ratio.toFixed(3)} (ideal FIFO ${run.ideal_fifo_ratio.toFixed(3)}), idle while waiting ${run.idle_while_waiting_s.toFixed(0)} s/slot; 429s/create ${run.create_429_fraction.toFixed(3)}, ${run.polls_per_task.toFixed(2)} polls/task, lag ${run.lag_mean_s.toFixed(1)} s (${run.seconds.toFixed(0)} s)`,
+          ),
+      });
+    }
+    if (sections.includes("scheduling")) {
+      const fair = scale.fairShare;
+      log(`fair share: ${fair.smallItems} items behind ${fair.bigItems}, K=${fair.maxConcurrent}`);
+      report.fairShare = await measureFairShare({
+        redisUrl: redis.url,
+        scenario: fair,
+        concurrency: scale.concurrency,
+      });
+      log(
+        `  small batch created within ${report.fairShare.small_batch_wait_s.toFixed(0)} s behind the big batch, ${report.fairShare.small_batch_alone_wait_s.toFixed(0)} s alone (a round of slot turnover is about ${report.fairShare.round_s} s)`,
+      );
+    }
+    if (sections.includes("memory")) {
+      log(`memory: ${scale.memoryJobs} jobs`);
+      report.memory = await measureMemoryCost({ redisUrl: redis.url, jobs: scale.memoryJobs });
+    }
+    report.seconds = (performance.now() - started) / 1000;
+    return report;
   } finally {
     await redis.stop();
     await rm(dataDir, { recursive: true, force: true });

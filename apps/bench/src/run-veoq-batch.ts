@@ -32,6 +32,8 @@ export interface VeoqBatchOptions {
   fixedIntervalSeconds?: number;
   /** Give up after this long (real ms). */
   timeoutMs: number;
+  /** Creates per real minute (VEOQ_PROVIDER_RPM); default 0, off, as the simulator limits no rate unless told. */
+  providerRpm?: number;
 }
 
 export interface VeoqBatchRun {
@@ -52,6 +54,7 @@ export async function runVeoqBatch(options: VeoqBatchOptions): Promise<VeoqBatch
     VEOQ_OUTPUT_DIR: options.outputDir,
     VEOQ_TIME_SCALE: String(options.timeScale),
     VEOQ_MAX_IN_FLIGHT: "100000",
+    VEOQ_PROVIDER_RPM: String(options.providerRpm ?? 0),
     VEOQ_CHECK_REDIS_DURABILITY: "0",
     LOG_LEVEL: "silent",
   });

@@ -193,6 +193,8 @@ export async function runChaos(overrides: Partial<ChaosOptions> = {}): Promise<C
       JIEKOU_BASE_URL: simulator.url,
       VEOQ_OUTPUT_DIR: outputDir,
       VEOQ_TIME_SCALE: String(options.timeScale),
+      // The simulator limits no rate unless told; real-minute pacing would only slow this run.
+      VEOQ_PROVIDER_RPM: "0",
       VEOQ_RETRY_BASE_MS: "200",
       // The deadline is in provider seconds; worker kills stall jobs for real seconds, so keep it
       // far beyond the run's own limit: a timeout here would be an artefact of the time scale.

@@ -39,6 +39,7 @@ export function formatBatch(batch: BatchJson, options: BatchTextOptions = {}): s
   const lines = [
     `${batch.batch_id}  ${textBar(batch.percent, barWidth)} ${percent}  ${timing}`,
     `  queued ${c.queued}  processing ${c.processing}  downloading ${c.downloading}  completed ${c.completed}  failed ${c.failed}` +
+      (c.cancelled > 0 ? `  cancelled ${c.cancelled}` : "") +
       (batch.possible_duplicates > 0 ? `  possible duplicates ${batch.possible_duplicates}` : "") +
       (batch.resubmits > 0 ? `  resubmits ${batch.resubmits}` : "") +
       (batch.flagged_files > 0 ? `  flagged files ${batch.flagged_files}` : ""),

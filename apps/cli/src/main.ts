@@ -18,12 +18,17 @@ for (const stream of [process.stdout, process.stderr]) {
  */
 const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   validate: async () => (await import("./commands/validate.ts")).registerValidateCommand,
+  estimate: async () => (await import("./commands/estimate.ts")).registerEstimateCommand,
   enqueue: async () => (await import("./commands/enqueue.ts")).registerEnqueueCommand,
   worker: async () => (await import("./commands/worker.ts")).registerWorkerCommand,
   status: async () => (await import("./commands/status.ts")).registerStatusCommand,
   results: async () => (await import("./commands/results.ts")).registerResultsCommand,
   retry: async () => (await import("./commands/retry.ts")).registerRetryCommand,
   resume: async () => (await import("./commands/resume.ts")).registerResumeCommand,
+  pause: async () => (await import("./commands/pause.ts")).registerPauseCommand,
+  cancel: async () => (await import("./commands/cancel.ts")).registerCancelCommand,
+  budget: async () => (await import("./commands/budget.ts")).registerBudgetCommand,
+  priority: async () => (await import("./commands/priority.ts")).registerPriorityCommand,
   demo: async () => (await import("./commands/demo.ts")).registerDemoCommand,
   dashboard: async () => (await import("./commands/dashboard.ts")).registerDashboardCommand,
   mock: async () => (await import("./commands/mock.ts")).registerMockCommand,

@@ -1,6 +1,7 @@
 import { ConfigError } from "@veoq/config";
 import { ManifestFileError } from "@veoq/manifest";
-import { EnqueueError, RedisSetupError } from "@veoq/pipeline";
+import { EnqueueError, RedisSetupError, UnknownBatchError } from "@veoq/pipeline";
+import { PriceTableError } from "@veoq/pricing";
 import { ListenError } from "./listen-error.ts";
 import { isRedisConnectionError, RedisUnreachableError } from "./queue-session.ts";
 
@@ -29,7 +30,9 @@ export function runAction<A extends unknown[]>(
       if (
         error instanceof UsageError ||
         error instanceof ConfigError ||
-        error instanceof ManifestFileError
+        error instanceof ManifestFileError ||
+        error instanceof PriceTableError ||
+        error instanceof UnknownBatchError
       ) {
         process.stderr.write(`veoq: ${error.message}\n`);
         process.exitCode = EXIT_USAGE;

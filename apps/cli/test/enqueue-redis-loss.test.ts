@@ -71,7 +71,8 @@ describe("veoq enqueue when Redis goes away mid-way", () => {
     // Once the first jobs have landed, hold every write (so the enqueue cannot finish first,
     // however slow this machine is), then kill Redis.
     const deadline = Date.now() + 30_000;
-    while ((await probe.llen("{veoq}:submit:wait")) === 0) {
+    // Submit jobs are prioritised by their fair-share turn: they land in the prioritized set.
+    while ((await probe.zcard("{veoq}:submit:prioritized")) === 0) {
       if (Date.now() > deadline) throw new Error("no job landed within 30 s");
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
@@ -91,7 +92,7 @@ describe("veoq enqueue when Redis goes away mid-way", () => {
     expect(second.code).toBe(0);
     const check = new Redis(redis.url);
     try {
-      expect(await check.llen("{veoq}:submit:wait")).toBe(LINES);
+      expect(await check.zcard("{veoq}:submit:prioritized")).toBe(LINES);
       expect(await check.hlen("{veoq}:batch:big:states")).toBe(LINES);
     } finally {
       check.disconnect();

@@ -4,6 +4,7 @@ import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fromMicros, loadPriceTable, requestCost } from "@veoq/pricing";
 import { retryJson, statusJson } from "@veoq/report";
 import { type Simulator, startSimulator } from "@veoq/simulator";
 import { Redis } from "ioredis";
@@ -28,6 +29,15 @@ const line = (customId: string, prompt: string) =>
       duration_seconds: 4,
     },
   });
+
+/** What re-submitting "flaky" costs by the shipped price table (720p, no audio, 4 s). */
+const RESUBMIT_COST = fromMicros(
+  requestCost(loadPriceTable(undefined), MODEL, {
+    prompt: "p",
+    generate_audio: false,
+    duration_seconds: 4,
+  }).costMicros,
+);
 
 /**
  * One failure of each kind a retry treats differently: a transient task failure (re-submitted:
@@ -106,7 +116,9 @@ describe("veoq retry", () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toContain("batch r1: 3 failed items; retry will");
     expect(result.stdout).toMatch(
-      /re-submit +1 +paid: a new provider task each \(veo-3\.1-generate-img2video × 1; cost not estimated\)/,
+      new RegExp(
+        `re-submit +1 +paid: a new provider task each \\(veo-3\\.1-generate-img2video × 1; estimated \\$${RESUBMIT_COST.toFixed(2)}\\)`,
+      ),
     );
     expect(result.stdout).toMatch(/poll again +1 +free/);
     expect(result.stdout).toMatch(/download again +0 +free/);
@@ -134,7 +146,7 @@ describe("veoq retry", () => {
         repoll: 1,
         redownload: 0,
         resubmits_by_model: { [MODEL]: 1 },
-        estimated_cost_usd: null,
+        estimated_cost_usd: RESUBMIT_COST,
         permanent: 1,
         include_permanent: false,
         skipped_total: 1,

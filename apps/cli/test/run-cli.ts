@@ -54,6 +54,8 @@ export function simulatorTestEnv(
     JIEKOU_BASE_URL: simulatorUrl,
     JIEKOU_API_KEY: "sim-key",
     VEOQ_TIME_SCALE: "0.01",
+    // The simulator limits no rate unless told; real-minute pacing would only slow this run.
+    VEOQ_PROVIDER_RPM: "0",
     VEOQ_RETRY_BASE_MS: "50",
     VEOQ_OUTPUT_DIR: join(dir, "out"),
     LOG_LEVEL: "warn",

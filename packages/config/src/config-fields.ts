@@ -279,8 +279,30 @@ export const CONFIG_FIELDS = {
   maxInFlight: field(
     "VEOQ_MAX_IN_FLIGHT",
     "50",
-    "Most tasks in flight at the provider per API key, across all workers; lowered at once on a concurrency 429, grown back slowly",
+    "Most tasks in flight at the provider per API key, across all workers; set to the measured limit on a concurrency 429, probed upward slowly",
     positiveInt(100_000),
+  ),
+  prices: field(
+    "VEOQ_PRICES",
+    undefined,
+    "Path of your price table (JSON, per second of video by model, resolution and audio); unset: the shipped, unverified list prices",
+    z.string().min(1).max(4096).optional(),
+  ),
+  dailyBudget: field(
+    "VEOQ_DAILY_BUDGET",
+    undefined,
+    "Most money spent on creates per UTC day across all batches, in the price table's currency; unset: no daily cap",
+    z
+      .string()
+      .regex(/^\d{1,12}(\.\d{1,6})?$/, "must be an amount such as 500 or 12.50")
+      .transform(Number)
+      .optional(),
+  ),
+  providerRpm: field(
+    "VEOQ_PROVIDER_RPM",
+    "50",
+    "Most creates per real wall-clock minute per API key, across all workers (0 = no pacing); a 429 with Retry-After still wins",
+    nonNegativeInt(100_000),
   ),
   lockDurationMs: field(
     "VEOQ_LOCK_DURATION_MS",

@@ -21,7 +21,11 @@ import {
 import { type DashboardCredentials, requireBasicAuth } from "./basic-auth.ts";
 import { BATCH_PAGE_SCRIPT } from "./batch-page-script.ts";
 import { createBullBoardRouter } from "./bull-board-router.ts";
-import { createDashboardEndpoints } from "./dashboard-endpoints.ts";
+import {
+  createDashboardEndpoints,
+  LIFECYCLE_ACTIONS,
+  type LifecycleAction,
+} from "./dashboard-endpoints.ts";
 import { htmlRoute, jsonRoute } from "./endpoint-renderers.ts";
 import type { DashboardSource } from "./read-batches.ts";
 import type { RedisOutageLog } from "./redis-outage-log.ts";
@@ -250,6 +254,22 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
       page,
     ),
   );
+  for (const action of LIFECYCLE_ACTIONS) {
+    app.post(
+      `/batches/:id/${action}`,
+      htmlRoute(
+        (request) => endpoints.lifecycle(withAction(request, action)),
+        (_result, request) => ({
+          redirect: `/batches/${encodeURIComponent(String(request.params.id))}`,
+        }),
+        page,
+      ),
+    );
+    app.post(
+      `/api/batches/:id/${action}`,
+      jsonRoute((request) => endpoints.lifecycle(withAction(request, action))),
+    );
+  }
   app.get(
     "/search",
     htmlRoute(endpoints.search, ({ query, hits }) => renderSearchPage(query, hits, page), page),
@@ -307,4 +327,10 @@ function retryNotice(request: Request): string | undefined {
       ? `; ${missing} could not be retried (veoq retry says why)`
       : "";
   return `${retried} failed item${retried === 1 ? "" : "s"} re-queued${lost}.`;
+}
+
+/** The request with the lifecycle action its route names (the routes are one per action). */
+function withAction(request: Request, action: LifecycleAction): Request {
+  request.params = { ...request.params, action };
+  return request;
 }

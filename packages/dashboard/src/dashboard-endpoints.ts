@@ -1,12 +1,17 @@
 import type { Logger } from "@veoq/logging";
 import { withTimeout } from "@veoq/metrics";
 import {
+  BatchControl,
   type BatchStore,
+  cancelBatch,
+  pauseBatch,
   planRetry,
   type RetryPlan,
   RetryPlanChangedError,
   type RetrySummary,
+  resumeBatch,
   retryFailedItems,
+  SpendLedger,
   type VeoqQueues,
 } from "@veoq/pipeline";
 import type { Request } from "express";
@@ -73,6 +78,8 @@ export interface DashboardEndpoints {
    * with a conflict, a plan that now pays for more). Refused on a read-only dashboard.
    */
   retry: Endpoint<RetrySummary>;
+  /** Pauses, resumes or cancels a batch (refused on a read-only dashboard, like retry). */
+  lifecycle: Endpoint<{ action: LifecycleAction; changed: boolean }>;
   search: Endpoint<SearchResult>;
 }
 
@@ -94,6 +101,10 @@ export interface DashboardEndpointsOptions {
   /** Told when a read succeeds (ends a logged outage). */
   redisOutage?: RedisOutageLog | undefined;
 }
+
+/** What the dashboard's batch buttons do (`/batches/:id/<action>`). */
+export const LIFECYCLE_ACTIONS = ["pause", "resume", "cancel"] as const;
+export type LifecycleAction = (typeof LIFECYCLE_ACTIONS)[number];
 
 const data = <T>(value: T): EndpointOutcome<T> => ({ kind: "data", data: value });
 const noBatch = (id: string): EndpointOutcome<never> => ({ kind: "not-found", what: "batch", id });
@@ -175,6 +186,29 @@ export function createDashboardEndpoints(options: DashboardEndpointsOptions): Da
         if (!(error instanceof RetryPlanChangedError)) throw error;
         return { kind: "conflict", message: error.message, retryPlan: error.plan };
       }
+    },
+    lifecycle: async (request) => {
+      if (options.readOnly) return { kind: "read-only" };
+      const id = batchId(request);
+      const action = String(request.params.action) as LifecycleAction;
+      if (!LIFECYCLE_ACTIONS.includes(action))
+        return { kind: "not-found", what: "action", id: action };
+      if ((await read(options.store.getBatch(id))) === undefined) return noBatch(id);
+      const { redis, prefix } = options.store;
+      const life = {
+        store: options.store,
+        queues: options.queues,
+        control: new BatchControl(redis, prefix),
+        spend: new SpendLedger(redis, prefix),
+      };
+      const changed =
+        action === "pause"
+          ? await pauseBatch(life, id)
+          : action === "resume"
+            ? await resumeBatch(life, id)
+            : (await cancelBatch(life, id, { dropInFlight: false })).changed;
+      options.logger?.info({ batchId: id, action, changed }, `dashboard: batch ${action}`);
+      return data({ action, changed });
     },
     search: async (request) => {
       const query = typeof request.query.q === "string" ? request.query.q : "";

@@ -1,11 +1,17 @@
 import {
+  BatchControl,
+  type BatchControlState,
   type BatchOverview,
+  type BatchScheduling,
+  type BatchSpend,
   type BatchStore,
+  batchSchedulingOf,
   credentialsStopReason,
   type ItemErrorKind,
   overviewOf,
   QUEUE_ROLES,
   type QueueRole,
+  SpendLedger,
   type VeoqQueues,
 } from "@veoq/pipeline";
 import { bullBoardJobUrl } from "./bull-board-router.ts";
@@ -43,6 +49,12 @@ export interface BatchView extends BatchOverview {
   failedItems: FailedItem[];
   /** Items polled far past the usual time (see stuck-items.ts). */
   stuckItems: StuckItemView[];
+  /** Paused (and why), cancelled, or running. */
+  control: BatchControlState;
+  /** Estimate, budget, spent and reserved, in micro-units. */
+  spend: BatchSpend;
+  /** Priority and share of the provider slots held now. */
+  scheduling: BatchScheduling;
 }
 
 export interface DashboardSnapshot {
@@ -94,14 +106,23 @@ export async function readBatchView(
 ): Promise<BatchView | undefined> {
   const batch = await source.store.getBatch(batchId);
   if (!batch) return undefined;
-  const allStuck = stuck ?? (await readStuckItems(source, options.now));
+  const { redis, prefix } = source.store;
+  const [allStuck, scheduling, control, spend] = await Promise.all([
+    stuck ?? readStuckItems(source, options.now),
+    batchSchedulingOf(source.store, source.queues, [batchId]),
+    new BatchControl(redis, prefix).read(batchId),
+    new SpendLedger(redis, prefix).read(batchId),
+  ]);
   return {
     ...overviewOf(batch, options.now),
+    scheduling: scheduling.get(batchId) ?? { priority: "normal", slots: 0, slotShare: 0 },
     failedItems:
       batch.counts.failed > 0
         ? await readFailedItems(source, batchId, Math.min(options.failedLimit, batch.counts.failed))
         : [],
     stuckItems: allStuck.filter((item) => item.batchId === batchId),
+    control,
+    spend,
   };
 }
 

@@ -1,4 +1,5 @@
 import { ITEM_STATES, QUEUE_ROLES } from "@veoq/pipeline";
+import { formatMoney } from "@veoq/pricing";
 import { escapeHtml as e, formatDuration, formatThroughput } from "./html-text.ts";
 import type { BatchView, DashboardSnapshot, FailedItem, StuckItemView } from "./read-batches.ts";
 import { itemUrl } from "./read-items.ts";
@@ -107,6 +108,7 @@ function batchSection(batch: BatchView, page: PageContext, detail: boolean): str
     !page.readOnly && batch.counts.failed > 0
       ? `<form method="get" action="/batches/${encodeURIComponent(batch.id)}/retry"><button type="submit">Retry ${batch.counts.failed} failed…</button></form>`
       : "";
+  const lifecycle = page.readOnly ? "" : lifecycleButtons(batch);
   const more =
     !detail && batch.counts.failed > batch.failedItems.length
       ? `<p><a href="/batches/${encodeURIComponent(batch.id)}">all ${batch.counts.failed} failed items →</a></p>`
@@ -125,10 +127,40 @@ ${stateBar(batch)}
 <table><tr>${counts}<td>total <b>${batch.total}</b></td></tr></table>
 <p>${batch.percent}% final · elapsed ${e(formatDuration(batch.elapsedSeconds))} · ${e(formatThroughput(batch.itemsPerSecond))}
 · possible duplicates <b data-possible-duplicates>${batch.possibleDuplicates}</b> · re-submits ${batch.resubmits}
+· priority <b data-priority>${e(batch.scheduling.priority)}</b> · provider slots <span data-slots>${batch.scheduling.slots}</span> (${Math.round(100 * batch.scheduling.slotShare)} %)
 ${batch.flaggedFiles > 0 ? `· <span class="flagged">flagged files <b data-flagged-files>${batch.flaggedFiles}</b></span>` : ""}
 ${batch.stuckItems.length > 0 ? `· <span class="stuck">${batch.stuckItems.length} stuck</span>` : ""}</p>
+<p data-spend>${spendLine(batch)}</p>
 <p class="muted">${e(batch.source)}</p>
-${retry}${failed}${stuck}</section>`;
+${lifecycle}${retry}${failed}${stuck}</section>`;
+}
+
+/** Estimate, spent, reserved and budget, and a loud line when the batch is paused or cancelled. */
+function spendLine(batch: BatchView): string {
+  const { spend, control } = batch;
+  const money = (micros: number) => e(formatMoney(micros, spend.currency ?? ""));
+  const state =
+    control.state === "paused"
+      ? `<b class="stuck" data-control="paused">paused (${e(control.reason)})</b> · `
+      : control.state === "cancelled"
+        ? `<b class="stuck" data-control="cancelled">cancelled</b> · `
+        : "";
+  return (
+    `${state}estimate <b data-estimate>${money(spend.estimateMicros)}</b> · spent <b data-spent>${money(spend.spentMicros)}</b>` +
+    (spend.reservedMicros > 0 ? ` · reserved ${money(spend.reservedMicros)}` : "") +
+    (spend.budgetMicros === undefined
+      ? ""
+      : ` · budget <b data-budget>${money(spend.budgetMicros)}</b>`)
+  );
+}
+
+/** Pause / resume / cancel buttons (never on a read-only dashboard, whose routes refuse them too). */
+function lifecycleButtons(batch: BatchView): string {
+  if (batch.control.state === "cancelled" || batch.finished) return "";
+  const action = batch.control.state === "paused" ? "resume" : "pause";
+  const form = (name: string, label: string) =>
+    `<form method="post" action="/batches/${encodeURIComponent(batch.id)}/${name}"><button type="submit" data-action="${name}">${label}</button></form>`;
+  return form(action, action === "pause" ? "Pause" : "Resume") + form("cancel", "Cancel batch");
 }
 
 function queueTable(snapshot: DashboardSnapshot, page: PageContext): string {

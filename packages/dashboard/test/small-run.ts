@@ -90,6 +90,8 @@ export async function startSmallRun(name: string): Promise<SmallRun> {
     JIEKOU_API_KEY: SIM_KEY,
     VEOQ_OUTPUT_DIR: path.join(dir, "out"),
     VEOQ_TIME_SCALE: "0.01",
+    // The simulator limits no rate unless told; real-minute pacing would only slow this run.
+    VEOQ_PROVIDER_RPM: "0",
     VEOQ_RETRY_BASE_MS: "50",
     LOG_LEVEL: "silent",
   });

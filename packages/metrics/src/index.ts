@@ -40,6 +40,7 @@ export {
   type QueueDepthMetricsOptions,
   registerQueueDepthMetrics,
 } from "./queue-depth-metrics.ts";
+export { registerSpendMetrics } from "./spend-metrics.ts";
 export { TimeoutError, withTimeout } from "./with-timeout.ts";
 export {
   parsePort,

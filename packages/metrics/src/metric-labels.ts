@@ -24,6 +24,7 @@ const ERROR_KINDS: Readonly<Record<ItemErrorKind, true>> = {
   payment_required: true,
   rate_limited: true,
   internal: true,
+  cancelled: true,
 };
 
 export const OTHER_LABEL = "other";

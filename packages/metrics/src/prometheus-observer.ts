@@ -15,6 +15,8 @@ export const POLLS_PER_TASK_BUCKETS = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 64];
  * - `veoq_provider_rate_limited_total{endpoint}` (429 answers)
  * - `veoq_task_polls{model,status}` (histogram: answered polls per task that reached a final status)
  * - `veoq_download_bytes_total{model}`
+ * - `veoq_items_cancelled_total{model}` and `veoq_spent_total{model}` (money counted as spent on
+ *   creates, in the price table's currency)
  *
  * Every method swallows its own errors: metrics must never break a job.
  */
@@ -59,6 +61,19 @@ export function createPrometheusObserver(registry: Registry): PipelineObserver {
     registers,
   });
 
+  const cancelled = new Counter({
+    name: "veoq_items_cancelled_total",
+    help: "Items ended as cancelled by veoq cancel",
+    labelNames: ["model"],
+    registers,
+  });
+  const spent = new Counter({
+    name: "veoq_spent_total",
+    help: "Money counted as spent on creates (created, or maybe created), in the price table's currency",
+    labelNames: ["model"],
+    registers,
+  });
+
   const guarded =
     <A extends unknown[]>(record: (...args: A) => void) =>
     (...args: A): void => {
@@ -81,7 +96,11 @@ export function createPrometheusObserver(registry: Registry): PipelineObserver {
     itemFinished: guarded((result) => {
       const model = modelLabel(result.model);
       if (result.status === "completed") completed.inc({ model });
+      else if (result.status === "cancelled") cancelled.inc({ model });
       else failed.inc({ model, error_kind: errorKindLabel(result.errorKind) });
+    }),
+    createSpent: guarded((event) => {
+      spent.inc({ model: modelLabel(event.model) }, event.costMicros / 1_000_000);
     }),
     taskFinished: guarded((event) => {
       pollsPerTask.observe(

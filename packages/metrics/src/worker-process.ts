@@ -13,6 +13,7 @@ import { type MetricsServer, startMetricsServer } from "./metrics-server.ts";
 import { createPrometheusObserver } from "./prometheus-observer.ts";
 import { registerProviderSlotMetrics } from "./provider-slot-metrics.ts";
 import { registerQueueDepthMetrics } from "./queue-depth-metrics.ts";
+import { registerSpendMetrics } from "./spend-metrics.ts";
 
 export interface WorkerProcessOptions {
   config: VeoqConfig;
@@ -70,6 +71,7 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<v
     const { queues, store } = running.context;
     registerQueueDepthMetrics(registry, queues);
     registerProviderSlotMetrics(registry, store.redis, config.prefix);
+    registerSpendMetrics(registry, store.redis, config.prefix);
     try {
       metricsServer = await startMetricsServer({
         registry,

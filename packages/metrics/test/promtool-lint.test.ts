@@ -7,6 +7,7 @@ import {
   createPrometheusObserver,
   registerProviderSlotMetrics,
   registerQueueDepthMetrics,
+  registerSpendMetrics,
   startMetricsServer,
 } from "../src/index.ts";
 
@@ -27,6 +28,7 @@ describe("a worker's /metrics", () => {
     const observer = createPrometheusObserver(registry);
     registerQueueDepthMetrics(registry, queues);
     registerProviderSlotMetrics(registry, redis, prefix);
+    registerSpendMetrics(registry, redis, prefix);
     observer.providerRequest?.({
       operation: "create",
       endpoint: "/v3/async/veo-3.1-generate-img2video",
@@ -36,6 +38,7 @@ describe("a worker's /metrics", () => {
     });
     observer.taskFinished?.({ model: "veo-3.1-generate-img2video", status: "SUCCEED", polls: 4 });
     observer.downloadSaved?.({ model: "veo-3.1-generate-img2video", bytes: 4096 });
+    observer.createSpent?.({ model: "veo-3.1-generate-img2video", costMicros: 3_200_000 });
     const server = await startMetricsServer({ registry });
     try {
       const text = await (await fetch(`${server.url}/metrics`)).text();

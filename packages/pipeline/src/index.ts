@@ -1,5 +1,14 @@
 export type { Redis } from "ioredis";
 export { expiryPriority } from "./jobs/download-outputs.ts";
+export {
+  FairShare,
+  fairPriority,
+  isPriorityLevel,
+  LEVEL_OFFSET,
+  MAX_JOB_PRIORITY,
+  PRIORITY_LEVELS,
+  type PriorityLevel,
+} from "./jobs/fair-share.ts";
 export * from "./jobs/job-data.ts";
 export {
   downloadJobId,
@@ -10,8 +19,21 @@ export {
 } from "./jobs/job-ids.ts";
 export { QUEUE_NAMES, QUEUE_ROLES, type QueueRole } from "./jobs/queue-names.ts";
 export { createQueues, type VeoqQueues } from "./jobs/queues.ts";
+export { originalRequestOf } from "./jobs/resubmission.ts";
+export {
+  type CancelSummary,
+  cancelBatch,
+  type LifecycleContext,
+  pauseBatch,
+  resumeBatch,
+  retryCancelledItems,
+  setBatchBudget,
+  UnknownBatchError,
+} from "./operations/batch-lifecycle.ts";
 export { type BatchOverview, overviewOf } from "./operations/batch-overview.ts";
 export { batchResults, type ResultLine } from "./operations/batch-results.ts";
+export { type BatchScheduling, batchSchedulingOf } from "./operations/batch-scheduling.ts";
+export { changeBatchPriority, type PriorityChange } from "./operations/change-priority.ts";
 export {
   defaultBatchId,
   EnqueueError,
@@ -57,6 +79,12 @@ export {
   pollErrorDelaySeconds,
 } from "./policy/poll-policy.ts";
 export { retryDelayMs } from "./policy/retry-delay.ts";
+export {
+  BatchControl,
+  type BatchControlState,
+  PAUSE_REASONS,
+  type PauseReason,
+} from "./records/batch-control.ts";
 export { type BatchRecord, BatchStore } from "./records/batch-store.ts";
 export { credentialsStopReason, resumeSubmissions } from "./records/credentials-stop.ts";
 export {
@@ -67,13 +95,18 @@ export {
 } from "./records/duration-history.ts";
 export type { ItemErrorKind, ItemResult, ItemStage } from "./records/item-result.ts";
 export { ITEM_STATES, type ItemState, isFinalState } from "./records/item-state.ts";
+export { ProviderRate, RATE_MARGIN } from "./records/provider-rate.ts";
 export {
+  PROBE_ROUNDS,
   ProviderSlots,
   readProviderSlots,
+  SLOT_WAIT_MARKER,
   type SlotUsage,
   slotKeys,
 } from "./records/provider-slots.ts";
 export { reconcileProviderSlots } from "./records/slot-reconciler.ts";
+export { type BatchSpend, type GateDecision, SpendLedger, utcDay } from "./records/spend-ledger.ts";
+export { reconcileSpendReservations } from "./records/spend-reconciler.ts";
 export { durationHistoryKey } from "./redis/record-keys.ts";
 export {
   createRedisConnection,

@@ -2,17 +2,24 @@ import type { VeoqConfig } from "@veoq/config";
 import type { Logger } from "@veoq/logging";
 import { ImageFileCache } from "@veoq/manifest";
 import { objectStoreFromConfig } from "@veoq/object-store";
+import { loadPriceTable, toMicros } from "@veoq/pricing";
 import { createProviderClient, type ProviderClient } from "@veoq/provider-client";
 import { Worker } from "bullmq";
+import { FairShare } from "./jobs/fair-share.ts";
 import { QUEUE_NAMES, QUEUE_ROLES, type QueueRole } from "./jobs/queue-names.ts";
 import { createQueues } from "./jobs/queues.ts";
 import { PIPELINE_DEFAULTS } from "./policy/pipeline-defaults.ts";
 import { DEFAULT_POLL_POLICY } from "./policy/poll-policy.ts";
 import { veoqBackoffStrategy } from "./policy/retry-delay.ts";
+import { slotWakeCheckMs } from "./policy/slot-wait.ts";
+import { BatchControl } from "./records/batch-control.ts";
 import { BatchStore } from "./records/batch-store.ts";
 import { DurationHistory } from "./records/duration-history.ts";
+import { ProviderRate } from "./records/provider-rate.ts";
 import { ProviderSlots } from "./records/provider-slots.ts";
 import { reconcileProviderSlots } from "./records/slot-reconciler.ts";
+import { SpendLedger } from "./records/spend-ledger.ts";
+import { reconcileSpendReservations } from "./records/spend-reconciler.ts";
 import { createRedisConnection, type RedisConnection } from "./redis/redis-connection.ts";
 import { checkRedisDurability } from "./redis/redis-durability.ts";
 import { checkRedisSetup, RedisSetupError, redisSetupProblem } from "./redis/redis-setup-check.ts";
@@ -97,14 +104,27 @@ export function pipelineSettingsFrom(config: VeoqConfig): PipelineSettings {
       minIntervalSeconds: config.pollMinIntervalSeconds,
       maxIntervalSeconds: config.pollMaxIntervalSeconds,
     },
+    dailyBudgetMicros: config.dailyBudget === undefined ? undefined : toMicros(config.dailyBudget),
   };
 }
 
 /** Starts the BullMQ workers of the given roles in this process. */
 export async function startWorkers(options: StartWorkersOptions): Promise<RunningWorkers> {
   const { config, logger } = options;
+  // Checked before anything connects: a bad VEOQ_PRICES stops the start with one clear error.
+  const prices = loadPriceTable(config.prices);
   const roles = options.roles ?? QUEUE_ROLES;
-  await checkRedisSetup(config.redis, config.prefix);
+  try {
+    await checkRedisSetup(config.redis, config.prefix);
+  } catch (error) {
+    if (error instanceof RedisSetupError) throw error;
+    // Redis is down (a restart, a failover): workers wait for it as they always did, and a
+    // wrong setup is still caught by the first MOVED/READONLY the workers meet.
+    logger.warn(
+      { err: error },
+      "could not check the Redis setup (Redis unreachable); workers wait for it",
+    );
+  }
   const commands: RedisConnection = createRedisConnection(config.redis, "worker");
   const objectStore = objectStoreFromConfig(config);
   const queues = createQueues(commands, config.prefix);
@@ -132,11 +152,23 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       prefix: config.prefix,
       apiKey: options.apiKey,
       maxInFlight: config.maxInFlight,
+      wakeKey: queues.submit.keys.limiter,
       now: options.now ?? Date.now,
     }),
+    rate: new ProviderRate({
+      redis: commands,
+      prefix: config.prefix,
+      apiKey: options.apiKey,
+      rpm: config.providerRpm,
+      now: options.now ?? Date.now,
+    }),
+    fairShare: new FairShare(commands, config.prefix),
     imageCache: new ImageFileCache(),
     objectStore,
     durationHistory: new DurationHistory(commands, config.prefix),
+    control: new BatchControl(commands, config.prefix),
+    spend: new SpendLedger(commands, config.prefix),
+    prices,
   };
   const concurrency = Object.fromEntries(
     QUEUE_ROLES.map((role) => [
@@ -184,12 +216,14 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       maxStalledCount: PIPELINE_DEFAULTS.maxStalledCount,
       settings: { backoffStrategy: veoqBackoffStrategy(context.settings, context.random) },
       // The limiter is what makes a provider 429 pause the whole submit queue (queue.rateLimit).
+      // A freed slot lifts the limit in Redis; workers see that at their next look.
       ...(role === "submit"
         ? {
             limiter: {
               max: options.submitRatePerSecond ?? PIPELINE_DEFAULTS.submitRatePerSecond,
               duration: 1000,
             },
+            maximumRateLimitDelay: slotWakeCheckMs(config.timeScale),
           }
         : {}),
     });
@@ -218,6 +252,10 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     ? setInterval(() => {
         reconcileProviderSlots(context, PIPELINE_DEFAULTS.slotReconcileGraceMs).catch(
           (error: unknown) => logger.warn({ err: error }, "provider slot reconciliation failed"),
+        );
+        reconcileSpendReservations(context, PIPELINE_DEFAULTS.slotReconcileGraceMs).catch(
+          (error: unknown) =>
+            logger.warn({ err: error }, "spend reservation reconciliation failed"),
         );
       }, PIPELINE_DEFAULTS.slotReconcileIntervalMs)
     : undefined;

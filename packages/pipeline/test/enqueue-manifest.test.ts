@@ -34,7 +34,10 @@ describe("enqueueManifest", () => {
       chunksInFlight: 3,
     });
     expect(summary).toMatchObject({ added: 23, alreadyPresent: 0, enqueued: true });
-    const waiting = await h.queues.submit.getWaiting(0, -1);
+    // Submit jobs are prioritised by their turn in the fair share (fair-share.ts): manifest order.
+    const waiting = (await h.queues.submit.getPrioritized(0, -1)).sort(
+      (a, b) => a.priority - b.priority,
+    );
     expect(waiting.map((job) => job.data.customId)).toEqual(lines.map((line) => line.custom_id));
     expect((await h.store.getBatch("b1"))?.counts.queued).toBe(23);
   });
@@ -54,13 +57,13 @@ describe("enqueueManifest", () => {
     await expect(
       enqueueManifest({ ...options, store: new FailingStore(h.store, h.queues.prefix, 2) }),
     ).rejects.toThrow("connection lost");
-    const partial = await h.queues.submit.getWaiting(0, -1);
+    const partial = await h.queues.submit.getPrioritized(0, -1);
     expect(partial.length).toBeLessThan(10);
 
     const second = await enqueueManifest({ ...options, store: h.store });
     expect(second.added + second.alreadyPresent).toBe(10);
     expect(second.added).toBe(10 - partial.length);
-    const jobs = await h.queues.submit.getWaiting(0, -1);
+    const jobs = await h.queues.submit.getPrioritized(0, -1);
     expect(jobs.map((job) => job.data.customId).sort()).toEqual(
       lines.map((line) => line.custom_id).sort(),
     );

@@ -45,8 +45,8 @@ describe("outputs and inputs in an S3 bucket", () => {
     ]);
     expect((await h.enqueue(manifest)).added).toBe(3);
 
-    // Jobs name the stored object, not the local path: one object for the one distinct image.
-    const jobs = await h.queues.submit.getJobs(["waiting"]);
+    // Jobs name the stored object, not the local path: one object for the one distinct image. Submit jobs wait as prioritized (fair-share turn).
+    const jobs = await h.queues.submit.getJobs(["prioritized"]);
     const images = new Set(
       jobs.flatMap((job) => {
         const data = job.data as SubmitJobData;

@@ -62,6 +62,8 @@ export async function createHarness(
     JIEKOU_API_KEY: "sim-key",
     VEOQ_OUTPUT_DIR: path.join(dir, "output"),
     VEOQ_TIME_SCALE: String(TIME_SCALE),
+    // The simulator limits no rate unless told; real-minute pacing would only slow this run.
+    VEOQ_PROVIDER_RPM: "0",
     VEOQ_RETRY_BASE_MS: "20",
     ...options.env,
   });

@@ -17,7 +17,9 @@ describe("pipeline under provider faults", () => {
     // One try per create: a 429 that cost an attempt would fail the item.
     h = await createHarness({
       env: { VEOQ_SUBMIT_ATTEMPTS: "1" },
-      simulator: { rateLimit: { requestsPerSecond: 5, burst: 2, retryAfterSeconds: 0.2 } },
+      simulator: {
+        rateLimit: { requestsPerSecond: 5, burst: 2, retryAfterSeconds: 0.2, scope: "all" },
+      },
     });
     await h.start();
     const lines = Array.from({ length: 8 }, (_, i) => liteLine(`item-${i}`));

@@ -83,6 +83,32 @@ describe("poll policy", () => {
     expect(blind(100_000)).toBe(DEFAULT_POLL_POLICY.maxIntervalSeconds);
   });
 
+  it("while items wait for a slot, steps the blind polls by the waiting lag target, not the eta", () => {
+    const profile = { samples: 100, lowSeconds: 60, highSeconds: 180 };
+    const next = (observation: Parameters<typeof nextPollDelaySeconds>[0]) =>
+      nextPollDelaySeconds(observation, DEFAULT_POLL_POLICY, middle, profile);
+    const blindGrid = { elapsedSeconds: 80, etaSeconds: undefined, progressPercent: undefined };
+    const grid = next({ ...blindGrid, gridStartSeconds: 70 });
+    const waitingGrid = next({ ...blindGrid, gridStartSeconds: 70, itemsWaiting: true });
+    expect(grid).toBeCloseTo(70 + 2 * DEFAULT_POLL_POLICY.lagTargetSeconds - 80, 5);
+    expect(waitingGrid).toBeCloseTo(70 + 4 * DEFAULT_POLL_POLICY.waitingLagTargetSeconds - 80, 5);
+    // Past the profile and without one: never more than a waiting step.
+    expect(next({ ...blindGrid, elapsedSeconds: 400, itemsWaiting: true })).toBe(
+      DEFAULT_POLL_POLICY.waitingLagTargetSeconds,
+    );
+    expect(
+      nextPollDelaySeconds(
+        { ...blindGrid, elapsedSeconds: 400, itemsWaiting: true },
+        DEFAULT_POLL_POLICY,
+        middle,
+      ),
+    ).toBe(DEFAULT_POLL_POLICY.waitingLagTargetSeconds);
+    // The provider's word stands (an eta is not polled before), followed more closely.
+    expect(
+      next({ elapsedSeconds: 80, etaSeconds: 30, progressPercent: 40, itemsWaiting: true }),
+    ).toBe(30 + DEFAULT_POLL_POLICY.waitingEtaMarginSeconds);
+  });
+
   it("never polls sooner than Retry-After after an error, and backs off", () => {
     expect(pollErrorDelaySeconds(1, 20)).toBe(20);
     expect(pollErrorDelaySeconds(1, undefined)).toBeLessThan(pollErrorDelaySeconds(3, undefined));

@@ -9,9 +9,13 @@ import { afterEach, describe, expect, it } from "vitest";
 import {
   batchResults,
   checkRedisDurability,
+  PROBE_ROUNDS,
+  ProviderRate,
   ProviderSlots,
+  RATE_MARGIN,
   readProviderSlots,
   reconcileProviderSlots,
+  SLOT_WAIT_MARKER,
 } from "../src/index.ts";
 import {
   collect,
@@ -37,7 +41,7 @@ describe("provider concurrency cap", () => {
     expect((await readProviderSlots(h.redis, h.config.prefix)).inUse).toBe(0);
   });
 
-  it("shrinks the cap at once when the provider says too many concurrent tasks, and finishes", async () => {
+  it("sets the cap at once when the provider says too many concurrent tasks, and finishes", async () => {
     h = await createHarness({
       env: { VEOQ_MAX_IN_FLIGHT: "16", VEOQ_SUBMIT_ATTEMPTS: "1" },
       simulator: { maxConcurrentTasks: 2, concurrencyRetryAfterSeconds: 0.05 },
@@ -54,39 +58,98 @@ describe("provider concurrency cap", () => {
     expect(usage.inUse).toBe(0);
   });
 
-  /** Slots with a cap of 8, halved to 4 as after a "too many concurrent tasks" answer. */
-  async function halvedSlots(): Promise<ProviderSlots> {
+  /** Slots with a maximum of 8 and a cap settled at 4, as after "too many concurrent tasks" with 4 held. */
+  async function settledSlots(wakeKey?: string): Promise<ProviderSlots> {
     h = await createHarness();
     const slots = new ProviderSlots({
       redis: h.redis,
       prefix: h.config.prefix,
       apiKey: "k",
       maxInFlight: 8,
+      ...(wakeKey === undefined ? {} : { wakeKey }),
     });
-    expect(await slots.shrink()).toBe(4);
+    for (let i = 0; i < 4; i++) expect(await slots.acquire(`b0~held-${i}~0`)).toBe(true);
+    expect(await slots.settle()).toBe(4);
+    for (let i = 0; i < 4; i++) expect(await slots.release(`b0~held-${i}~0`)).toBe(true);
     return slots;
   }
 
-  it("grows the cap back additively after finished tasks", async () => {
-    const slots = await halvedSlots();
+  it("settles the cap at the slots held when the provider says too many concurrent tasks", async () => {
+    h = await createHarness();
+    const slots = new ProviderSlots({
+      redis: h.redis,
+      prefix: h.config.prefix,
+      apiKey: "k",
+      maxInFlight: 16,
+    });
+    for (let i = 0; i < 7; i++) expect(await slots.acquire(`b1~item-${i}~0`)).toBe(true);
+    // Seven held when the refusal came: the account's cap is measured, not halved (8).
+    expect(await slots.settle()).toBe(7);
+    expect(await slots.acquire("b1~item-7~0")).toBe(false);
+    // Counted when the refused create was sent: a task that finished since does not pull the
+    // cap under the account's limit (7 others held then: cap 7, not the 6 held now).
+    await slots.release("b1~item-0~0");
+    expect(await slots.settle(0, 8)).toBe(7);
+    expect(await slots.acquire("b1~item-0~0")).toBe(true);
+    // A later 429 with fewer held lowers it; one with more never raises it.
+    await slots.release("b1~item-6~0");
+    await slots.release("b1~item-5~0");
+    expect(await slots.settle()).toBe(5);
+    expect(await slots.acquire("b1~item-5~0")).toBe(false);
+  });
+
+  it("probes upward slowly after a settle: one slot per PROBE_ROUNDS rounds of turnover", async () => {
+    const slots = await settledSlots();
     for (let i = 0; i < 4; i++) {
       expect(await slots.acquire(`b1~item-${i}~0`)).toBe(true);
       expect(await slots.releaseFinished(`b1~item-${i}~0`)).toBe(true);
     }
-    // 4 + 1/4 + 1/4.25 + ... : about one more slot per cap finished tasks.
-    expect((await slots.usage()).cap).toBeCloseTo(4.9, 1);
+    // 4 + 1/16 + 1/16.25 + ...: a quarter slot per round of 4 finished tasks.
+    expect((await slots.usage()).cap).toBeCloseTo(4 + 4 / (PROBE_ROUNDS * 4), 1);
   });
 
   it("frees a finished task's slot and grows the cap once, even when the release runs twice", async () => {
-    const slots = await halvedSlots();
+    const slots = await settledSlots();
     expect(await slots.acquire("b1~a~0")).toBe(true);
     expect(await slots.releaseFinished("b1~a~0")).toBe(true);
     const grown = await slots.usage();
     expect(grown.inUse).toBe(0);
-    expect(grown.cap).toBeCloseTo(4.25, 5);
+    expect(grown.cap).toBeCloseTo(4 + 1 / (PROBE_ROUNDS * 4), 5);
     // A re-run after a stall: the slot is gone, the cap does not grow again.
     expect(await slots.releaseFinished("b1~a~0")).toBe(false);
-    expect((await slots.usage()).cap).toBeCloseTo(4.25, 5);
+    expect((await slots.usage()).cap).toBeCloseTo(4 + 1 / (PROBE_ROUNDS * 4), 5);
+  });
+
+  it("a full account makes the submit queue wait until a release frees a slot, not on a timer", async () => {
+    const wakeKey = `${randomBytes(4).toString("hex")}:limiter`;
+    const slots = await settledSlots(wakeKey);
+    for (let i = 0; i < 4; i++) expect(await slots.acquire(`b1~item-${i}~0`, 60_000)).toBe(true);
+    expect(await slots.itemsWaiting()).toBe(false);
+    expect(await slots.acquire("b1~item-4~0", 60_000)).toBe(false);
+    expect(await h.redis.get(wakeKey)).toBe(SLOT_WAIT_MARKER);
+    expect(await h.redis.pttl(wakeKey)).toBeGreaterThan(50_000);
+    expect(await slots.itemsWaiting()).toBe(true);
+    expect(await slots.releaseFinished("b1~item-0~0")).toBe(true);
+    expect(await h.redis.exists(wakeKey)).toBe(0);
+    expect(await slots.itemsWaiting()).toBe(false);
+    // A concurrency 429 waits the same way.
+    await slots.settle(60_000);
+    expect(await h.redis.get(wakeKey)).toBe(SLOT_WAIT_MARKER);
+    await slots.release("b1~item-1~0");
+    expect(await h.redis.exists(wakeKey)).toBe(0);
+  });
+
+  it("a release never cuts short a provider rate limit (queue.rateLimit)", async () => {
+    const wakeKey = `${randomBytes(4).toString("hex")}:limiter`;
+    const slots = await settledSlots(wakeKey);
+    for (let i = 0; i < 4; i++) expect(await slots.acquire(`b1~item-${i}~0`)).toBe(true);
+    // What queue.rateLimit(ms) writes after a 429 with Retry-After.
+    await h.redis.set(wakeKey, String(Number.MAX_SAFE_INTEGER), "PX", 60_000);
+    expect(await slots.acquire("b1~item-4~0", 1_000)).toBe(false);
+    expect(await h.redis.get(wakeKey)).toBe(String(Number.MAX_SAFE_INTEGER));
+    expect(await h.redis.pttl(wakeKey)).toBeGreaterThan(50_000);
+    expect(await slots.releaseFinished("b1~item-0~0")).toBe(true);
+    expect(await h.redis.get(wakeKey)).toBe(String(Number.MAX_SAFE_INTEGER));
   });
 
   it("releases slots leaked by a crash (no live job behind them)", async () => {
@@ -98,6 +161,61 @@ describe("provider concurrency cap", () => {
     now += 120_000;
     expect(await reconcileProviderSlots(running.context, 60_000)).toBe(1);
     expect((await slots.usage()).inUse).toBe(0);
+  });
+});
+
+describe("provider rate pacing (VEOQ_PROVIDER_RPM)", () => {
+  let h: Harness;
+  afterEach(async () => h?.close());
+
+  it("spaces creates by 60 000 / rpm ms (plus the margin) per account, with an injected clock", async () => {
+    h = await createHarness();
+    let now = 1_000_000;
+    const rate = (apiKey: string) =>
+      new ProviderRate({
+        redis: h.redis,
+        prefix: h.config.prefix,
+        apiKey,
+        rpm: 60,
+        now: () => now,
+      });
+    const a = rate("a");
+    const interval = 1000 * (1 + RATE_MARGIN);
+    expect(await a.take()).toBe(0);
+    expect(await a.take()).toBe(Math.ceil(interval));
+    // A second process of the same account shares the pace; another account does not.
+    expect(await rate("a").take()).toBe(Math.ceil(interval));
+    expect(await rate("b").take()).toBe(0);
+    now += interval;
+    expect(await a.take()).toBe(0);
+    // A 429 with Retry-After pushes the pace back for every process.
+    await a.defer(now + 30_000);
+    expect(await rate("a").take()).toBe(30_000);
+    expect(
+      await new ProviderRate({
+        redis: h.redis,
+        prefix: h.config.prefix,
+        apiKey: "a",
+        rpm: 0,
+      }).take(),
+    ).toBe(0);
+  });
+
+  it("keeps three worker processes under the provider's create rate: no create gets a 429", async () => {
+    h = await createHarness({
+      env: { VEOQ_PROVIDER_RPM: "240" },
+      simulator: {
+        rateLimit: { requestsPerSecond: 4, burst: 2, retryAfterSeconds: 1, scope: "creates" },
+      },
+    });
+    await h.start();
+    await h.start();
+    await h.start();
+    const lines = Array.from({ length: 12 }, (_, i) => liteLine(`item-${i}`));
+    await h.enqueue(await h.writeManifest(lines));
+    await h.waitForBatch("b1", 60_000);
+    expect((await h.store.getBatch("b1"))?.counts.completed).toBe(12);
+    expect(h.simulator.stats().creates.rejected["429"] ?? 0).toBe(0);
   });
 });
 

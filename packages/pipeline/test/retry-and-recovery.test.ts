@@ -41,7 +41,8 @@ describe("veoq retry and final failures", () => {
     h = await createHarness();
     await h.enqueue(await h.writeManifest([liteLine("a")]));
     // Data written by other (older) code: the item still names itself, the rest is wrong.
-    const [job] = await h.queues.submit.getJobs(["waiting"]);
+    // Submit jobs wait in the prioritized set (their fair-share turn is their priority).
+    const [job] = await h.queues.submit.getJobs(["prioritized"]);
     await job?.updateData({ ...job.data, submission: "zero" as unknown as number });
     await h.start();
     await h.waitForBatch("b1");

@@ -7,6 +7,8 @@ const countsJson = z.object({
   downloading: z.number().int(),
   completed: z.number().int(),
   failed: z.number().int(),
+  /** `veoq cancel`: never created, or no longer followed (--drop-in-flight). */
+  cancelled: z.number().int(),
 });
 
 /** One batch as `veoq status --json`, `veoq demo --json` and the dashboard's /api print it. */
@@ -31,6 +33,11 @@ export const batchJson = z.object({
   resubmits: z.number().int(),
   /** Saved files flagged by VEOQ_VERIFY_OUTPUTS=warn (broken, or not what was asked). */
   flagged_files: z.number().int(),
+  /** high, normal or low: the batch's share of the provider slots (where known). */
+  priority: z.enum(["high", "normal", "low"]).optional(),
+  /** Provider slots its tasks hold now, and their part of all slots held (0-1). */
+  provider_slots: z.number().int().optional(),
+  slot_share: z.number().optional(),
 });
 export type BatchJson = z.infer<typeof batchJson>;
 
@@ -55,6 +62,7 @@ export function toBatchJson(batch: BatchOverview): BatchJson {
       downloading: batch.counts.downloading,
       completed: batch.counts.completed,
       failed: batch.counts.failed,
+      cancelled: batch.counts.cancelled,
     },
     done: batch.done,
     percent: batch.percent,

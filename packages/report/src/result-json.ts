@@ -10,7 +10,7 @@ const openResultJson = z.object({
 const finalResultJson = z.object({
   batch_id: z.string(),
   custom_id: z.string(),
-  status: z.enum(["completed", "failed"]),
+  status: z.enum(["completed", "failed", "cancelled"]),
   model: z.string(),
   task_ids: z.array(z.string()),
   files: z.array(
@@ -52,7 +52,7 @@ const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).
 
 /** A result line in the shared snake_case shape, with a stable field order. */
 export function toResultJson(line: ResultLine): ResultJson {
-  if (line.status !== "completed" && line.status !== "failed") {
+  if (line.status !== "completed" && line.status !== "failed" && line.status !== "cancelled") {
     return { batch_id: line.batchId, custom_id: line.customId, status: line.status };
   }
   return {

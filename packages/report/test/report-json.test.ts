@@ -12,7 +12,14 @@ import {
   toRetryPlanJson,
 } from "../src/index.ts";
 
-const counts = { queued: 0, processing: 2, downloading: 0, completed: 6, failed: 2 };
+const counts = {
+  queued: 0,
+  processing: 2,
+  downloading: 0,
+  completed: 6,
+  failed: 2,
+  cancelled: 0,
+};
 
 describe("the shared report schema", () => {
   it("writes a batch in snake_case, with elapsed time stopped at its finish", () => {

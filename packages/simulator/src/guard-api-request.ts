@@ -26,6 +26,7 @@ export async function guardApiRequest(
   req: IncomingMessage,
   res: ServerResponse,
   onRefused: RefusalListener = () => {},
+  route: "create" | "other" = "other",
 ): Promise<string | undefined> {
   const { stats, prng } = ctx;
   const latencyMs = latencyMsOf(prng, ctx.faults);
@@ -60,7 +61,7 @@ export async function guardApiRequest(
     return undefined;
   }
   const rateLimit = ctx.faults.rateLimit;
-  if (rateLimit.requestsPerSecond > 0) {
+  if (rateLimit.requestsPerSecond > 0 && (rateLimit.scope === "all" || route === "create")) {
     const take = takeToken(ctx.buckets.get(key), rateLimit, ctx.options.clock());
     ctx.buckets.set(key, take.state);
     if (!take.allowed) {

@@ -20,7 +20,7 @@ export async function handleCreate(
   const { stats, store } = ctx;
   stats.countCreate();
   const refuse = (answer: string): void => stats.countRejected(answer);
-  const key = await guardApiRequest(ctx, req, res, refuse);
+  const key = await guardApiRequest(ctx, req, res, refuse, "create");
   if (key === undefined) return;
 
   let body: unknown;

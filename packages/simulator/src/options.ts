@@ -17,6 +17,11 @@ export interface RateLimitOptions {
   burst: number;
   /** Value of the `Retry-After` header (real seconds) on a 429; 0 means "until the next token". Default 1. */
   retryAfterSeconds: number;
+  /**
+   * Which requests the limit counts: "all" API requests, or only "creates" (the provider's
+   * per-model RPM limit is on the model's endpoint). Default "all".
+   */
+  scope: "all" | "creates";
 }
 
 /** Extra latency added to every API request, uniform in [min, max] real milliseconds. */
@@ -107,7 +112,7 @@ export type FaultOverrides = Partial<Omit<FaultOptions, "rateLimit" | "latencyMs
 export const DEFAULT_FAULT_OPTIONS: FaultOptions = {
   exhaustedKeys: [],
   failureRate: 0,
-  rateLimit: { requestsPerSecond: 0, burst: 0, retryAfterSeconds: 1 },
+  rateLimit: { requestsPerSecond: 0, burst: 0, retryAfterSeconds: 1, scope: "all" },
   maxConcurrentTasks: 0,
   concurrencyRetryAfterSeconds: 1,
   serverErrorRate: 0,
@@ -156,6 +161,7 @@ const rateLimitSchema = z.strictObject({
   requestsPerSecond: nonNegative,
   burst: nonNegative,
   retryAfterSeconds: nonNegative,
+  scope: z.enum(["all", "creates"]),
 });
 
 const latencySchema = z

@@ -29,6 +29,19 @@ describe("rate limit", () => {
     expect((await getTaskResult(sim, taskId)).status).toBe(200);
   });
 
+  it("with scope creates, counts only creates: polls pass however many", async () => {
+    const time = manualClock();
+    const sim = await startTestSimulator({
+      clock: time.clock,
+      rateLimit: { requestsPerSecond: 1, burst: 1, scope: "creates" },
+    });
+    const taskId = await createTask(sim);
+    for (let i = 0; i < 3; i++) expect((await getTaskResult(sim, taskId)).status).toBe(200);
+    expect((await postCreate(sim, IMG2VIDEO, img2videoBody())).status).toBe(429);
+    time.advance(1000);
+    expect((await postCreate(sim, IMG2VIDEO, img2videoBody())).status).toBe(200);
+  });
+
   it("keeps one bucket per key", async () => {
     const time = manualClock();
     const sim = await startTestSimulator({
@@ -159,7 +172,7 @@ describe("runtime faults", () => {
     expect(changed.status).toBe(200);
     expect(changed.json).toMatchObject({
       serverErrorRate: 1,
-      rateLimit: { requestsPerSecond: 0, burst: 5, retryAfterSeconds: 1 },
+      rateLimit: { requestsPerSecond: 0, burst: 5, retryAfterSeconds: 1, scope: "all" },
     });
     expect((await postCreate(sim, IMG2VIDEO, img2videoBody())).status).toBeGreaterThanOrEqual(500);
     expect((await getJson(sim, "/__sim/faults")).json).toMatchObject({ serverErrorRate: 1 });

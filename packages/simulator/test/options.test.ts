@@ -14,7 +14,12 @@ describe("resolveSimulatorOptions", () => {
       durations: { "veo-3.1-lite-firstlastframe": { minSeconds: 1, maxSeconds: 2 } },
     });
     expect(options.port).toBe(0);
-    expect(options.rateLimit).toEqual({ requestsPerSecond: 5, burst: 0, retryAfterSeconds: 1 });
+    expect(options.rateLimit).toEqual({
+      requestsPerSecond: 5,
+      burst: 0,
+      retryAfterSeconds: 1,
+      scope: "all",
+    });
     expect(options.durations["veo-3.1-generate-img2video"]).toEqual(
       DEFAULT_SIMULATOR_OPTIONS.durations["veo-3.1-generate-img2video"],
     );

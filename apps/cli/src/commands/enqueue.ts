@@ -2,7 +2,14 @@ import path from "node:path";
 import { describeRedisTarget } from "@veoq/config";
 import { escapeControlCharacters, formatLineReport, type LineReport } from "@veoq/manifest";
 import { objectStoreFromConfig } from "@veoq/object-store";
-import { enqueueManifest } from "@veoq/pipeline";
+import { enqueueManifest, type PriorityLevel, SpendLedger } from "@veoq/pipeline";
+import {
+  describeEstimate,
+  estimateToJson,
+  formatMoney,
+  loadPriceTable,
+  parseAmount,
+} from "@veoq/pricing";
 import { countOf } from "@veoq/report";
 import type { Command } from "commander";
 import { loadConfig } from "../env.ts";
@@ -14,14 +21,17 @@ import {
   RedisUnreachableError,
 } from "../queue-session.ts";
 import { EXIT_OK, EXIT_PROBLEM, runAction, UsageError } from "../run-action.ts";
+import { parsePriorityLevel } from "./priority.ts";
 
 /** Invalid lines kept for the --json summary; the rest are only counted. */
 const MAX_REPORTED_INVALID = 1000;
 
 interface EnqueueFlags {
   batch?: string;
+  budget?: string;
   json?: boolean;
   skipInvalid?: boolean;
+  priority?: PriorityLevel;
 }
 
 export function registerEnqueueCommand(program: Command): void {
@@ -33,6 +43,15 @@ export function registerEnqueueCommand(program: Command): void {
     .argument("<manifest>", "JSONL manifest; - reads stdin (then --batch is required)")
     .option("--batch <id>", "batch id (default: manifest name + hash of its path)")
     .option("--skip-invalid", "enqueue the valid lines even if some lines are invalid")
+    .option(
+      "--budget <amount>",
+      "most money the batch may spend on creates (price table currency); past it the batch pauses",
+    )
+    .option(
+      "--priority <level>",
+      "share of the provider's slots: high, normal (default) or low; batches of one level take turns",
+      parsePriorityLevel,
+    )
     .option("--json", "print one JSON summary object")
     .action(
       runAction(async (manifest: string, flags: EnqueueFlags) => {
@@ -47,7 +66,14 @@ export function registerEnqueueCommand(program: Command): void {
 }
 
 async function runEnqueue(input: ManifestInput, flags: EnqueueFlags): Promise<number> {
+  const budgetMicros = flags.budget === undefined ? undefined : parseAmount(flags.budget);
+  if (flags.budget !== undefined && budgetMicros === undefined) {
+    throw new UsageError(
+      `--budget ${JSON.stringify(flags.budget)} must be an amount such as 250 or 12.50`,
+    );
+  }
   const config = loadConfig();
+  const prices = loadPriceTable(config.prices);
   const session = await openQueueSession(config);
   const objectStore = objectStoreFromConfig(config);
   const progress = createProgressDisplay();
@@ -63,9 +89,11 @@ async function runEnqueue(input: ManifestInput, flags: EnqueueFlags): Promise<nu
       ...(input.fromStdin ? { source: "stdin" } : {}),
       ...(flags.batch === undefined ? {} : { batchId: flags.batch }),
       skipInvalid: flags.skipInvalid === true,
+      ...(flags.priority === undefined ? {} : { priority: flags.priority }),
       queues: session.queues,
       store: session.store,
       submitAttempts: config.submitAttempts,
+      spend: { prices, ledger: new SpendLedger(session.redis, config.prefix), budgetMicros },
       ...(objectStore === undefined ? {} : { objectStore }),
       onInvalidLine: (report) => {
         invalidCount++;
@@ -106,6 +134,10 @@ async function runEnqueue(input: ManifestInput, flags: EnqueueFlags): Promise<nu
             invalid: summary.invalid,
             added: summary.added,
             already_present: summary.alreadyPresent,
+            ...(summary.estimate === undefined
+              ? {}
+              : { estimate: estimateToJson(summary.estimate) }),
+            budget: budgetMicros === undefined ? null : budgetMicros / 1_000_000,
             invalid_lines: invalidLines.map((r) => ({
               line: r.line,
               custom_id: r.customId,
@@ -124,6 +156,14 @@ async function runEnqueue(input: ManifestInput, flags: EnqueueFlags): Promise<nu
           (summary.invalid > 0 ? `, ${countOf(summary.invalid, "invalid line")} skipped` : "") +
           `\n`,
       );
+      if (summary.estimate !== undefined) {
+        process.stdout.write(
+          `estimate: ${describeEstimate(summary.estimate).join("\n")}\n` +
+            (budgetMicros === undefined
+              ? ""
+              : `budget: ${formatMoney(budgetMicros, prices.currency)}\n`),
+        );
+      }
     }
     return summary.enqueued ? (summary.invalid > 0 ? EXIT_PROBLEM : EXIT_OK) : EXIT_PROBLEM;
   } finally {

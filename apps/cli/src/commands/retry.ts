@@ -1,4 +1,14 @@
-import { planRetry, type RetryPlan, RetryPlanChangedError, retryFailedItems } from "@veoq/pipeline";
+import {
+  originalRequestOf,
+  planRetry,
+  type RetryPlan,
+  RetryPlanChangedError,
+  retryCancelledItems,
+  retryFailedItems,
+  submitJobId,
+  type VeoqQueues,
+} from "@veoq/pipeline";
+import { fromMicros, loadPriceTable, requestCost } from "@veoq/pricing";
 import {
   countOf,
   type RetryJson,
@@ -9,6 +19,7 @@ import {
 import type { Command } from "commander";
 import { confirmOnTerminal } from "../confirm-prompt.ts";
 import { loadConfig } from "../env.ts";
+import { lifecycleOf } from "../lifecycle-of.ts";
 import { openQueueSession } from "../queue-session.ts";
 import { formatRetryPlan, queuedBy } from "../retry-plan-text.ts";
 import { EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, runAction, UsageError } from "../run-action.ts";
@@ -20,14 +31,29 @@ interface RetryFlags {
   json?: boolean;
   yes?: boolean;
   includePermanent?: boolean;
+  cancelled?: boolean;
 }
 
 /**
- * The estimated cost (USD) of a plan's re-submissions. The seam for a price table: none is
- * available to the CLI yet, so the plan says `estimated_cost_usd: null` ("cost not estimated").
+ * The estimated cost of a plan's re-submissions from the price table (VEOQ_PRICES): each one is
+ * priced by its item's original request. Undefined ("cost not estimated") when the table is not
+ * in USD or an item's request can no longer be read.
  */
-async function priceRetry(_plan: RetryPlan): Promise<number | undefined> {
-  return undefined;
+async function priceRetry(
+  plan: RetryPlan,
+  queues: VeoqQueues,
+  pricesPath: string | undefined,
+): Promise<number | undefined> {
+  const table = loadPriceTable(pricesPath);
+  if (table.currency !== "USD") return undefined;
+  let micros = 0;
+  for (const retry of plan.retries) {
+    if (retry.action !== "resubmit") continue;
+    const request = await originalRequestOf(queues, submitJobId(plan.batchId, retry.customId, 0));
+    if (request === undefined) return undefined;
+    micros += requestCost(table, request.model, request.input).costMicros;
+  }
+  return fromMicros(micros);
 }
 
 export function registerRetryCommand(program: Command): void {
@@ -42,9 +68,16 @@ export function registerRetryCommand(program: Command): void {
       "--include-permanent",
       "re-submit failures that will fail again too (invalid request, content policy)",
     )
+    .option("--cancelled", "re-queue the cancelled items instead (lifts `veoq cancel`; free)")
     .option("--json", "print the plan and the outcome as one JSON object")
     .action(
       runAction(async (batchId: string, flags: RetryFlags) => {
+        if (flags.cancelled && flags.includePermanent) {
+          // Cancelled items never failed: there is nothing "permanent" among them to include.
+          throw new UsageError(
+            "--include-permanent is about failed items and --cancelled re-queues cancelled ones: run them one at a time",
+          );
+        }
         const config = loadConfig();
         const session = await openQueueSession(config);
         const json = flags.json === true;
@@ -55,9 +88,28 @@ export function registerRetryCommand(program: Command): void {
           if ((await session.store.getBatch(batchId)) === undefined) {
             throw new UsageError(`no batch ${JSON.stringify(batchId)} (see \`veoq status\`)`);
           }
+          if (flags.cancelled) {
+            // Cancelled items were never created: re-queueing them pays only when they run, as
+            // any queued item does (within the batch's budget).
+            const summary = await retryCancelledItems(lifecycleOf(session, config), batchId);
+            if (json) {
+              const skipped = summary.skipped.map((s) => ({
+                custom_id: s.customId,
+                reason: s.reason,
+              }));
+              process.stdout.write(
+                `${JSON.stringify({ batch_id: batchId, retried: summary.retried, skipped })}\n`,
+              );
+            }
+            say(`batch ${batchId}: ${countOf(summary.retried, "cancelled item")} re-queued`);
+            for (const { customId, reason } of summary.skipped.slice(0, MAX_LISTED_SKIPPED)) {
+              say(`could not retry ${customId}: ${reason}`);
+            }
+            return summary.skipped.length > 0 ? EXIT_PROBLEM : EXIT_OK;
+          }
           const includePermanent = flags.includePermanent === true;
           const plan = await planRetry(session.store, batchId, { includePermanent });
-          const cost = await priceRetry(plan);
+          const cost = await priceRetry(plan, session.queues, config.prices);
           const planJson = toRetryPlanJson(plan, cost);
           for (const line of formatRetryPlan(planJson)) say(line);
 

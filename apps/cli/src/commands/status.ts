@@ -1,6 +1,16 @@
-import { credentialsStopReason, overviewOf } from "@veoq/pipeline";
+import {
+  BatchControl,
+  type BatchControlState,
+  type BatchSpend,
+  batchSchedulingOf,
+  credentialsStopReason,
+  overviewOf,
+  SpendLedger,
+} from "@veoq/pipeline";
+import { loadPriceTable } from "@veoq/pricing";
 import { type BatchJson, remainingSeconds, type StatusJson, toBatchJson } from "@veoq/report";
 import type { Command } from "commander";
+import { batchSpendToJson, formatBatchSpend } from "../batch-spend-text.ts";
 import { fitToWidth, formatBatch, nextStep } from "../batch-text.ts";
 import { loadConfig, terminalColumns } from "../env.ts";
 import { ObservedRate } from "../observed-rate.ts";
@@ -14,6 +24,39 @@ interface StatusFlags {
 
 const WATCH_INTERVAL_MS = 1000;
 
+/** Each batch's pause/cancel and money, by batch id, read beside the snapshot. */
+type Lifecycles = Map<string, { control: BatchControlState; spend: BatchSpend }>;
+
+async function readLifecycles(
+  session: QueueSession,
+  prefix: string,
+  snapshot: StatusJson,
+): Promise<Lifecycles> {
+  const ids = snapshot.batches.map((b) => b.batch_id);
+  const [controls, spends] = await Promise.all([
+    new BatchControl(session.redis, prefix).readMany(ids),
+    new SpendLedger(session.redis, prefix).readMany(ids),
+  ]);
+  return new Map(
+    ids.flatMap((id, i) => {
+      const control = controls[i];
+      const spend = spends[i];
+      return control && spend ? [[id, { control, spend }] as const] : [];
+    }),
+  );
+}
+
+/** `--json`: each batch with its `control` and `spend` (money in the currency). */
+function withLifecycles(snapshot: StatusJson, lifecycles: Lifecycles, currency: string) {
+  return {
+    ...snapshot,
+    batches: snapshot.batches.map((batch) => {
+      const life = lifecycles.get(batch.batch_id);
+      return life ? { ...batch, ...batchSpendToJson(life.control, life.spend, currency) } : batch;
+    }),
+  };
+}
+
 /** One batch's numbers when `batchId` is given; the newest batches and queue totals otherwise. */
 async function collect(session: QueueSession, batchId: string | undefined): Promise<StatusJson> {
   const ids = batchId === undefined ? await session.store.listBatchIds(50) : [batchId];
@@ -21,6 +64,18 @@ async function collect(session: QueueSession, batchId: string | undefined): Prom
   const batches: BatchJson[] = [];
   for (const batch of await Promise.all(ids.map((id) => session.store.getBatch(id)))) {
     if (batch) batches.push(toBatchJson(overviewOf(batch, now)));
+  }
+  const scheduling = await batchSchedulingOf(
+    session.store,
+    session.queues,
+    batches.map((b) => b.batch_id),
+  );
+  for (const batch of batches) {
+    const entry = scheduling.get(batch.batch_id);
+    if (entry === undefined) continue;
+    batch.priority = entry.priority;
+    batch.provider_slots = entry.slots;
+    batch.slot_share = entry.slotShare;
   }
   if (batchId !== undefined && batches.length === 0) {
     throw new UsageError(
@@ -47,7 +102,12 @@ async function collect(session: QueueSession, batchId: string | undefined): Prom
   return snapshot;
 }
 
-function render(snapshot: StatusJson, width: number): string[] {
+function render(
+  snapshot: StatusJson,
+  width: number,
+  lifecycles: Lifecycles,
+  currency: string,
+): string[] {
   const lines: string[] = [];
   if (snapshot.credentials_stop) {
     lines.push(`!! submissions stopped: ${snapshot.credentials_stop}`);
@@ -58,6 +118,13 @@ function render(snapshot: StatusJson, width: number): string[] {
   if (snapshot.batches.length === 0) lines.push("no batches yet (`veoq enqueue <manifest>`)");
   for (const batch of snapshot.batches) {
     lines.push(...formatBatch(batch, { width }));
+    if (batch.priority !== undefined && !batch.finished) {
+      lines.push(
+        `  priority ${batch.priority}, ${batch.provider_slots ?? 0} provider slot(s) held (${Math.round(100 * (batch.slot_share ?? 0))} % of those in use)`,
+      );
+    }
+    const life = lifecycles.get(batch.batch_id);
+    if (life) lines.push(...formatBatchSpend(batch.batch_id, life.control, life.spend, currency));
     const next = nextStep(batch);
     if (next !== undefined) lines.push(`  ${next}`);
   }
@@ -89,7 +156,9 @@ export function registerStatusCommand(program: Command): void {
     .option("--watch", "refresh every second until the batch is final (Ctrl-C to stop)")
     .action(
       runAction(async (batchId: string | undefined, flags: StatusFlags) => {
-        const session = await openQueueSession(loadConfig());
+        const config = loadConfig();
+        const { currency } = loadPriceTable(config.prices);
+        const session = await openQueueSession(config);
         const inPlace = flags.watch === true && flags.json !== true && process.stdout.isTTY;
         const rate = new ObservedRate();
         let drawn = 0;
@@ -97,6 +166,7 @@ export function registerStatusCommand(program: Command): void {
         try {
           for (;;) {
             const snapshot = await collect(session, batchId);
+            const lifecycles = await readLifecycles(session, config.prefix, snapshot);
             if (flags.watch) {
               const now = Date.now();
               for (const batch of snapshot.batches) {
@@ -106,9 +176,11 @@ export function registerStatusCommand(program: Command): void {
                 }
               }
             }
-            if (flags.json) process.stdout.write(`${JSON.stringify(snapshot)}\n`);
-            else {
-              const lines = render(snapshot, terminalColumns());
+            if (flags.json) {
+              const json = withLifecycles(snapshot, lifecycles, currency);
+              process.stdout.write(`${JSON.stringify(json)}\n`);
+            } else {
+              const lines = render(snapshot, terminalColumns(), lifecycles, currency);
               const frame = lines.join("\n");
               if (inPlace) {
                 process.stdout.write(redraw(drawn, lines));

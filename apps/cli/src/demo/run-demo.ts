@@ -84,6 +84,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       JIEKOU_API_KEY: SIM_KEY,
       VEOQ_OUTPUT_DIR: outDir,
       VEOQ_TIME_SCALE: String(options.timeScale),
+      // The simulator limits no rate unless told; real-minute pacing would only slow this run.
+      VEOQ_PROVIDER_RPM: "0",
       VEOQ_RETRY_BASE_MS: "200",
     });
     const logFile = createWriteStream(logPath, { flags: "a" });

@@ -46,6 +46,8 @@ export const submitJobDataSchema = z.object({
   /** Set right after the provider answered, before anything else: a retry never re-creates it. */
   taskId: z.string().optional(),
   createdAt: z.number().optional(),
+  /** The item's turn in the fair share of slots (see fair-share.ts); absent on older jobs. */
+  turn: z.number().int().nonnegative().optional(),
 });
 export type SubmitJobData = z.infer<typeof submitJobDataSchema>;
 

@@ -11,7 +11,7 @@ export interface BatchOverview extends BatchRecord {
 }
 
 export function overviewOf(batch: BatchRecord, now: number): BatchOverview {
-  const done = batch.counts.completed + batch.counts.failed;
+  const done = batch.counts.completed + batch.counts.failed + batch.counts.cancelled;
   const end = batch.finishedAt ?? now;
   const elapsedSeconds = Math.max(0, (end - batch.createdAt) / 1000);
   return {

@@ -1,11 +1,15 @@
 import type { BatchStore } from "../records/batch-store.ts";
 import type { ItemResult } from "../records/item-result.ts";
-import type { ItemState } from "../records/item-state.ts";
+import { type ItemState, isFinalState } from "../records/item-state.ts";
 
 /** One line of `veoq results`: a final item's record, or the state of an item still in progress. */
 export type ResultLine =
-  | ({ status: "completed" | "failed" } & Omit<ItemResult, "status">)
-  | { batchId: string; customId: string; status: Exclude<ItemState, "completed" | "failed"> };
+  | ({ status: "completed" | "failed" | "cancelled" } & Omit<ItemResult, "status">)
+  | {
+      batchId: string;
+      customId: string;
+      status: Exclude<ItemState, "completed" | "failed" | "cancelled">;
+    };
 
 /** Streams a batch's results in pages, one line per custom_id, without loading the batch whole. */
 export async function* batchResults(
@@ -14,7 +18,7 @@ export async function* batchResults(
 ): AsyncGenerator<ResultLine> {
   let page: [string, ItemState][] = [];
   const flush = async function* (): AsyncGenerator<ResultLine> {
-    const finals = page.filter(([, state]) => state === "completed" || state === "failed");
+    const finals = page.filter(([, state]) => isFinalState(state));
     const records = await store.itemResults(
       batchId,
       finals.map(([id]) => id),
@@ -23,9 +27,13 @@ export async function* batchResults(
     for (const [customId, state] of page) {
       const record = byId.get(customId);
       if (record) yield record;
-      else if (state === "completed" || state === "failed")
-        yield { batchId, customId, status: "queued" };
-      else yield { batchId, customId, status: state };
+      else if (isFinalState(state)) yield { batchId, customId, status: "queued" };
+      else
+        yield {
+          batchId,
+          customId,
+          status: state as Exclude<ItemState, "completed" | "failed" | "cancelled">,
+        };
     }
     page = [];
   };

@@ -2,10 +2,13 @@ import { createHash } from "node:crypto";
 import path from "node:path";
 import { type LineReport, type ManifestEntry, validateManifest } from "@veoq/manifest";
 import type { S3ObjectStore } from "@veoq/object-store";
+import { type CostEstimate, CostTally, type PriceTable, requestCost } from "@veoq/pricing";
+import { FairShare, fairPriority, type PriorityLevel } from "../jobs/fair-share.ts";
 import type { SubmitJobData } from "../jobs/job-data.ts";
 import { isValidBatchId, submitJobId } from "../jobs/job-ids.ts";
 import type { VeoqQueues } from "../jobs/queues.ts";
 import type { BatchStore } from "../records/batch-store.ts";
+import type { SpendLedger } from "../records/spend-ledger.ts";
 import { EnqueueError } from "./enqueue-error.ts";
 import { storeInputImages } from "./store-input-images.ts";
 
@@ -33,6 +36,8 @@ export interface EnqueueManifestOptions {
   store: BatchStore;
   /** Tries per create request (VEOQ_SUBMIT_ATTEMPTS). */
   submitAttempts: number;
+  /** The batch's share of slots (fair-share.ts); default: the level it has, else normal. */
+  priority?: PriorityLevel;
   /** Jobs added per round trip; default 250 (larger chunks raise peak memory more than they save time). */
   chunkSize?: number;
   /** Chunks being sent at once; default 3. */
@@ -41,6 +46,11 @@ export interface EnqueueManifestOptions {
   onProgress?: (progress: EnqueueProgress) => void;
   /** Called for every invalid line, in order. */
   onInvalidLine?: (report: LineReport) => void;
+  /**
+   * Prices the manifest: the summary carries its estimate, and each added item's cost is added
+   * to the batch's stored estimate. `budgetMicros` sets the batch budget before any job is added.
+   */
+  spend?: { prices: PriceTable; ledger: SpendLedger; budgetMicros?: number | undefined };
   /**
    * The bucket of VEOQ_OUTPUT_URL: local images are stored there once (content-addressed) and
    * jobs reference the objects, so workers on other machines can read them.
@@ -57,6 +67,8 @@ export interface EnqueueSummary {
   added: number;
   /** Valid lines whose custom_id the batch already had: no new work. */
   alreadyPresent: number;
+  /** What the manifest's valid lines cost (with `spend`); undefined when nothing was enqueued. */
+  estimate?: CostEstimate;
   /** False when invalid lines stopped the enqueue (nothing was added). */
   enqueued: boolean;
 }
@@ -128,43 +140,70 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
     options.source ?? path.resolve(options.manifestPath),
     now(),
   );
+  const { spend } = options;
+  if (spend?.budgetMicros !== undefined) {
+    await spend.ledger.setBudget(batchId, spend.budgetMicros);
+  }
+  const manifestCost = spend === undefined ? undefined : new CostTally(spend.prices.currency);
+  const fairShare = new FairShare(options.store.redis, options.queues.submit.opts.prefix ?? "bull");
+  if (options.priority !== undefined) await fairShare.setLevel(batchId, options.priority);
+  const level = options.priority ?? (await fairShare.levelOf(batchId));
+  const arrival = await fairShare.arrival(options.queues.submit);
+  /** Index within the batch of the next line, in manifest order. */
+  let nextIndex = 0;
   progress.phase = "enqueue";
   progress.lines = 0;
   progress.invalid = 0;
   let chunk: ManifestEntry[] = [];
   const storedImages = new Map<string, Promise<string>>();
   /** Adds one chunk: drops items the batch already has, adds the others' jobs, registers them. */
-  const flush = async (entries: ManifestEntry[]) => {
+  const flush = async (entries: ManifestEntry[], firstIndex: number) => {
     const present = await options.store.hasItems(
       batchId,
       entries.map((e) => e.customId),
     );
-    let fresh = entries.filter((_, i) => !present[i]);
+    let fresh = entries.flatMap((entry, i) =>
+      present[i] ? [] : [{ entry, turn: arrival + firstIndex + i }],
+    );
     const bucket = options.objectStore;
     if (bucket !== undefined) {
       fresh = await Promise.all(
-        fresh.map((entry) => storeInputImages(entry, bucket, storedImages)),
+        fresh.map(async ({ entry, turn }) => ({
+          entry: await storeInputImages(entry, bucket, storedImages),
+          turn,
+        })),
       );
     }
     progress.alreadyPresent += entries.length - fresh.length;
     if (fresh.length > 0) {
       const enqueuedAt = now();
       await options.queues.submit.addBulk(
-        fresh.map((entry) => ({
+        fresh.map(({ entry, turn }) => ({
           name: "submit",
-          data: submitJobData(batchId, entry, enqueuedAt),
+          data: { ...submitJobData(batchId, entry, enqueuedAt), turn },
           opts: {
             jobId: submitJobId(batchId, entry.customId, 0),
             attempts: options.submitAttempts,
             backoff: { type: "veoq" },
+            priority: fairPriority(turn, level),
           },
         })),
       );
       const added = await options.store.registerItems(
         batchId,
-        fresh.map((e) => e.customId),
+        fresh.map((e) => e.entry.customId),
       );
       progress.added += added.length;
+      if (spend !== undefined && added.length > 0) {
+        const addedIds = new Set(added);
+        const addedCost = new CostTally(spend.prices.currency);
+        for (const { entry } of fresh) {
+          if (addedIds.has(entry.customId)) {
+            addedCost.add(requestCost(spend.prices, entry.model, entry.input));
+          }
+        }
+        await spend.ledger.addEstimate(batchId, addedCost.estimate());
+      }
       progress.alreadyPresent += fresh.length - added.length;
     }
     options.onProgress?.(progress);
@@ -180,7 +219,8 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
   const sending: Promise<void>[] = [];
   const send = async (entries: ManifestEntry[]) => {
     if (sending.length >= chunksInFlight) await sending.shift();
-    const flushed = flush(entries);
+    const flushed = flush(entries, nextIndex);
+    nextIndex += entries.length;
     flushed.catch(() => {}); // handled: awaited (and thrown) in turn or at the end
     sending.push(flushed);
   };
@@ -196,6 +236,9 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
         continue;
       }
       chunk.push(report.entry);
+      if (spend !== undefined) {
+        manifestCost?.add(requestCost(spend.prices, report.entry.model, report.entry.input));
+      }
       if (chunk.length >= chunkSize) {
         await send(chunk);
         chunk = [];
@@ -216,6 +259,7 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
     invalid: progress.invalid,
     added: progress.added,
     alreadyPresent: progress.alreadyPresent,
+    ...(manifestCost === undefined ? {} : { estimate: manifestCost.estimate() }),
     enqueued: true,
   };
 }

@@ -13,10 +13,24 @@ export const PIPELINE_DEFAULTS = {
   pollJobAttempts: 5,
   /** Ceiling of the retry delay of submits and downloads (ms); at least VEOQ_RETRY_BASE_MS. */
   retryMaxMs: 60_000,
-  /** How long the submit queue waits when every provider slot is taken (provider seconds). */
-  slotWaitSeconds: 2,
+  /**
+   * Longest wait of the submit queue for a slot without a release (provider seconds). A freed
+   * slot wakes the queue at once (provider-slots.ts), so this is only a safety net: a release by
+   * a process that died before it could wake the queue, or a slot freed by the reconciler.
+   */
+  slotWaitSeconds: 30,
   /** Shortest wait of the submit queue for a slot (real ms), however fast the time scale. */
   minSlotWaitMs: 50,
+  /**
+   * How often a rate-limited submit worker looks whether the wait was lifted (provider seconds;
+   * BullMQ's maximumRateLimitDelay): workers sleep out a rate limit locally, so a deleted
+   * limiter key is seen at the next look. Half a provider second keeps a freed slot's idle time
+   * well under a second.
+   */
+  slotWakeCheckSeconds: 0.5,
+  /** Bounds of that look (real ms): not busier than 50 a second, not rarer than once a second. */
+  slotWakeCheckMinMs: 20,
+  slotWakeCheckMaxMs: 1_000,
   /** How long the submit queue waits after a 429 without Retry-After (real ms). */
   rateLimitWaitMs: 5_000,
   /**

@@ -16,6 +16,11 @@ import type { EndpointSlug } from "@veoq/contract";
  *    it), between the minimum and maximum interval, with jitter so that tasks created together
  *    spread out.
  *
+ * While items wait for a provider slot, a task seen done a step sooner frees its slot a step
+ * sooner, which is worth far more than a poll: the blind regimes then step by
+ * `waitingLagTargetSeconds` instead (and never wait longer than it), and an eta is followed
+ * within `waitingEtaMarginSeconds`.
+ *
  * `fixedIntervalSeconds` replaces all of this with a plain fixed interval (a benchmark baseline).
  */
 export interface PollPolicySettings {
@@ -39,6 +44,13 @@ export interface PollPolicySettings {
    * millisecond early).
    */
   lagTargetSeconds: number;
+  /** The blind step while items wait for a provider slot (s). Default 3. */
+  waitingLagTargetSeconds: number;
+  /**
+   * The eta margin while items wait for a provider slot (s). Default 0.25: the provider's eta
+   * is whole seconds rounded up, so a poll a quarter second after it still lands after the end.
+   */
+  waitingEtaMarginSeconds: number;
   /** Past durations a profile needs before the policy uses it. Default 20. */
   minProfileSamples: number;
   /** When > 0: poll every this many seconds from creation, ignoring eta, progress and profile. Default 0 (off). */
@@ -53,6 +65,8 @@ export const DEFAULT_POLL_POLICY: PollPolicySettings = {
   etaMarginSeconds: 1,
   jitter: 0.1,
   lagTargetSeconds: 9.25,
+  waitingLagTargetSeconds: 3,
+  waitingEtaMarginSeconds: 0.25,
   minProfileSamples: 20,
   fixedIntervalSeconds: 0,
 };
@@ -155,6 +169,8 @@ export interface PollObservation {
    * durations. Without it, the grid starts where the profile puts it now.
    */
   gridStartSeconds?: number | undefined;
+  /** Whether items wait for a provider slot now (then a freed slot is worth more than a poll). */
+  itemsWaiting?: boolean;
 }
 
 /** Seconds until the next poll of a task that is not final yet. */
@@ -166,6 +182,14 @@ export function nextPollDelaySeconds(
 ): number {
   const { elapsedSeconds, etaSeconds, progressPercent } = observation;
   if (settings.fixedIntervalSeconds > 0) return settings.fixedIntervalSeconds;
+  if (observation.itemsWaiting === true) {
+    return nextPollDelaySeconds(
+      { ...observation, itemsWaiting: false },
+      waitingSettingsOf(settings),
+      random,
+      profile,
+    );
+  }
   if (etaSeconds !== undefined && etaSeconds > 0) {
     return informedGapSeconds(etaSeconds, settings);
   }
@@ -190,6 +214,20 @@ export function nextPollDelaySeconds(
   const gap = elapsedSeconds * settings.blindGrowth;
   const jittered = gap * (1 - settings.jitter / 2 + random() * settings.jitter);
   return clamp(jittered, settings.minIntervalSeconds, settings.maxIntervalSeconds);
+}
+
+/** The settings while items wait for a slot: the blind steps shrink to the waiting lag target. */
+function waitingSettingsOf(settings: PollPolicySettings): PollPolicySettings {
+  const step = Math.min(settings.lagTargetSeconds, settings.waitingLagTargetSeconds);
+  return {
+    ...settings,
+    lagTargetSeconds: step,
+    etaMarginSeconds: Math.min(settings.etaMarginSeconds, settings.waitingEtaMarginSeconds),
+    maxIntervalSeconds: Math.max(
+      settings.minIntervalSeconds,
+      Math.min(settings.maxIntervalSeconds, step),
+    ),
+  };
 }
 
 /** Just after the time the provider says is left; no jitter, the provider already spreads tasks. */

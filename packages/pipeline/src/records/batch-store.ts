@@ -64,11 +64,32 @@ if old ~= ARGV[3] then
 end
 local done = tonumber(redis.call('HGET', KEYS[3], 'state:completed') or '0')
   + tonumber(redis.call('HGET', KEYS[3], 'state:failed') or '0')
+  + tonumber(redis.call('HGET', KEYS[3], 'state:cancelled') or '0')
 if done >= redis.call('HLEN', KEYS[2]) then
   redis.call('HSET', KEYS[3], 'finishedAt', ARGV[4])
 else
   redis.call('HDEL', KEYS[3], 'finishedAt')
 end
+return 1
+`);
+
+/**
+ * Like FINISH_SCRIPT for an item that never got a task (no flagged files), but only while it is
+ * still `queued`: a worker may have taken it meanwhile, and then it finishes normally.
+ * KEYS: results hash, states hash, batch hash, state sets. ARGV: custom id, result JSON, state,
+ * now, state names JSON. Returns 1 when the item was ended.
+ */
+const FINISH_QUEUED_SCRIPT = new LuaScript(`${stateSetsLua(4, 5)}
+if redis.call('HGET', KEYS[2], ARGV[1]) ~= 'queued' then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+redis.call('HINCRBY', KEYS[3], 'state:queued', -1)
+redis.call('HINCRBY', KEYS[3], 'state:' .. ARGV[3], 1)
+move(ARGV[1], 'queued', ARGV[3])
+local done = tonumber(redis.call('HGET', KEYS[3], 'state:completed') or '0')
+  + tonumber(redis.call('HGET', KEYS[3], 'state:failed') or '0')
+  + tonumber(redis.call('HGET', KEYS[3], 'state:cancelled') or '0')
+if done >= redis.call('HLEN', KEYS[2]) then redis.call('HSET', KEYS[3], 'finishedAt', ARGV[4]) end
 return 1
 `);
 
@@ -141,9 +162,12 @@ export interface BatchRecord {
 export class BatchStore {
   readonly keys: RecordKeys;
   readonly redis: RedisConnection;
+  /** The key prefix, for the other records of the same deployment (batch control, spend). */
+  readonly prefix: string;
 
   constructor(redis: RedisConnection, prefix: string) {
     this.redis = redis;
+    this.prefix = prefix;
     this.keys = recordKeys(prefix);
   }
 
@@ -233,6 +257,30 @@ export class BatchStore {
         STATE_NAMES_JSON,
       ],
     );
+  }
+
+  /**
+   * Ends an item that is still `queued` with this final result (`veoq cancel`), state sets and
+   * counts kept exact; returns false when it had moved on (a worker took it).
+   */
+  async finishQueuedItem(result: ItemResult): Promise<boolean> {
+    const ended = await FINISH_QUEUED_SCRIPT.run(
+      this.redis,
+      [
+        this.keys.itemResults(result.batchId),
+        this.keys.itemStates(result.batchId),
+        this.keys.batch(result.batchId),
+        ...this.stateSetKeys(result.batchId),
+      ],
+      [
+        result.customId,
+        JSON.stringify(result),
+        result.status,
+        result.finishedAt ?? Date.now(),
+        STATE_NAMES_JSON,
+      ],
+    );
+    return ended === 1;
   }
 
   async itemResult(batchId: string, customId: string): Promise<ItemResult | undefined> {

@@ -19,7 +19,9 @@ export type ItemErrorKind =
   /** A saved video's duration, size or audio is not what the request asked. */
   | "output_mismatch"
   /** An error no processor foresaw (a bug, a full disk, an unusable output dir). */
-  | "internal";
+  | "internal"
+  /** `veoq cancel` ended the item before its task was created (or stopped following it). */
+  | "cancelled";
 
 /** The stage (queue) an item failed at. */
 export type ItemStage = QueueRole;
@@ -29,7 +31,7 @@ export interface ItemResult {
   batchId: string;
   customId: string;
   model: string;
-  status: "completed" | "failed";
+  status: "completed" | "failed" | "cancelled";
   taskIds: string[];
   files: SavedFile[];
   errorKind: ItemErrorKind | undefined;

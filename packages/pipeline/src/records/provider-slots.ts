@@ -6,11 +6,22 @@ import { type RedisConnection, scanEveryMaster } from "../redis/redis-connection
  * At most K tasks in flight at the provider per API key, across every worker process.
  *
  * A slot is taken (by the item's submission: "<batch>~<custom>~<n>") just before a create and
- * released when that task is final (or the create definitely failed). The effective cap adapts
- * like TCP's congestion window (AIMD): a 429 "too many concurrent tasks" halves it at once (at
- * most once per second, so one burst of 429s counts once); each task that finishes adds 1/cap,
- * so the cap grows back by about one per cap finished tasks, up to the configured maximum. veoq
- * thereby finds the account's real limit without configuration.
+ * released when that task is final (or the create definitely failed). The effective cap adapts:
+ * a 429 "too many concurrent tasks" measures the account's limit, because every task in flight
+ * at the provider holds a slot here (a task finished but not yet seen still does, and so may a
+ * create under way), so the other slots held when the refused create was sent are at least the
+ * provider's count then. The cap settles there (never above its current value) instead of
+ * halving. Each task that finishes then adds 1/(PROBE_ROUNDS x cap), so the cap probes one slot
+ * higher about every PROBE_ROUNDS rounds of slot turnover, up to the configured maximum: a cap
+ * the provider raised is found again, and a failed probe costs one 429. veoq thereby finds the
+ * account's real limit without configuration.
+ *
+ * Waiting for a slot: when every slot is taken (or the provider refused for concurrency), the
+ * submit queue is rate-limited through BullMQ's limiter key with a marker value; the release
+ * that frees a slot deletes the key if it still holds the marker, so the next waiting item is
+ * created at once rather than after a timer. A provider rate limit (queue.rateLimit, another
+ * value) is never cut short by a release. The check and the marker are set in one script, so a
+ * release cannot slip between "no slot" and "wait".
  *
  * Keys hold a short hash of the API key, never the key itself.
  */
@@ -20,6 +31,11 @@ export interface ProviderSlotsOptions {
   apiKey: string;
   /** Configured maximum (VEOQ_MAX_IN_FLIGHT). */
   maxInFlight: number;
+  /**
+   * The submit queue's BullMQ limiter key (`queue.keys.limiter`): set with a marker while items
+   * wait for a slot, deleted by the release that frees one. Without it, waits are the caller's.
+   */
+  wakeKey?: string;
   now?: () => number;
 }
 
@@ -31,42 +47,98 @@ export interface SlotUsage {
   max: number;
 }
 
-/** Takes a slot if one is free (idempotent per holder). KEYS: holders zset, cap hash. ARGV: holder, now, max. */
-const ACQUIRE = new LuaScript(`
+/**
+ * Value of the limiter key while items wait for a slot: a number (BullMQ reads it with tonumber
+ * and treats it as "limited" when it is at least the limiter's max) that queue.rateLimit, which
+ * writes Number.MAX_SAFE_INTEGER, never writes.
+ */
+export const SLOT_WAIT_MARKER = "9007199254740990";
+
+/** Growth after a concurrency 429: one slot per this many rounds of slot turnover. */
+export const PROBE_ROUNDS = 4;
+
+/**
+ * Lua: waits on the limiter key (KEYS[3]) for ARGV[5] ms, unless a provider rate limit holds it
+ * (then that one stands). Also notes when the wait began in the cap hash (KEYS[2]).
+ */
+const WAIT_FOR_SLOT_LUA = `
+local function waitForSlot()
+  redis.call('HSET', KEYS[2], 'waitingAt', ARGV[2])
+  if KEYS[3] == nil or tonumber(ARGV[5]) <= 0 then return end
+  local current = redis.call('GET', KEYS[3])
+  if current and current ~= ARGV[4] and redis.call('PTTL', KEYS[3]) > 0 then return end
+  redis.call('SET', KEYS[3], ARGV[4], 'PX', ARGV[5])
+end
+`;
+
+/** Lua: after a slot was freed, wakes the submit queue if it waits for slots (KEYS[3]). */
+const WAKE_LUA = `
+local function wake()
+  redis.call('HDEL', KEYS[2], 'waitingAt')
+  if KEYS[3] ~= nil and redis.call('GET', KEYS[3]) == ARGV[3] then redis.call('DEL', KEYS[3]) end
+end
+`;
+
+/**
+ * Takes a slot if one is free (idempotent per holder); else makes the submit queue wait.
+ * KEYS: holders zset, cap hash, [limiter]. ARGV: holder, now, max, marker, waitMs.
+ * Returns the slots held with this one, or 0 when none was free.
+ */
+const ACQUIRE = new LuaScript(`${WAIT_FOR_SLOT_LUA}
 redis.call('HSET', KEYS[2], 'max', ARGV[3])
-if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 1 end
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return redis.call('ZCARD', KEYS[1]) end
 local cap = tonumber(redis.call('HGET', KEYS[2], 'cap') or ARGV[3])
 if cap > tonumber(ARGV[3]) then cap = tonumber(ARGV[3]) end
-if redis.call('ZCARD', KEYS[1]) < math.max(1, math.floor(cap)) then
+local held = redis.call('ZCARD', KEYS[1])
+if held < math.max(1, math.floor(cap)) then
   redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-  return 1
+  return held + 1
 end
+waitForSlot()
 return 0
 `);
 
-/** Multiplicative decrease, at most once per second. KEYS: cap hash. ARGV: now, max. Returns the cap. */
-const DECREASE = new LuaScript(`
-local cap = math.min(tonumber(redis.call('HGET', KEYS[1], 'cap') or ARGV[2]), tonumber(ARGV[2]))
-local last = tonumber(redis.call('HGET', KEYS[1], 'lastDecreaseAt') or '0')
-if tonumber(ARGV[1]) - last >= 1000 then
-  cap = math.max(1, math.floor(cap / 2))
-  redis.call('HSET', KEYS[1], 'cap', tostring(cap), 'lastDecreaseAt', ARGV[1])
-end
+/**
+ * A concurrency 429: the cap settles at the other slots held when the refused create was sent
+ * (ARGV[1]; else at the slots held now), at least 1 and never above the current cap, and the
+ * submit queue waits for a release. KEYS: holders zset, cap hash, [limiter].
+ * ARGV: held at the create or "", now, max, marker, waitMs. Returns the cap.
+ */
+const SETTLE = new LuaScript(`${WAIT_FOR_SLOT_LUA}
+local cap = math.min(tonumber(redis.call('HGET', KEYS[2], 'cap') or ARGV[3]), tonumber(ARGV[3]))
+local measured = redis.call('ZCARD', KEYS[1])
+if ARGV[1] ~= '' then measured = tonumber(ARGV[1]) - 1 end
+cap = math.max(1, math.min(cap, measured))
+redis.call('HSET', KEYS[2], 'cap', tostring(cap), 'settledAt', ARGV[2])
+waitForSlot()
 return tostring(cap)
 `);
 
 /**
- * Frees a finished task's slot and, if this call freed it, grows the cap by 1/cap (additive
- * increase); a re-run after a stall finds the slot gone and does not count twice.
- * KEYS: holders zset, cap hash. ARGV: holder, max. Returns 1 when the slot was freed here.
+ * Frees a slot; when this call freed it, wakes a waiting submit queue.
+ * KEYS: holders zset, cap hash, [limiter]. ARGV: holder, unused, marker. Returns 1 when freed here.
  */
-const RELEASE_FINISHED = new LuaScript(`
+const RELEASE = new LuaScript(`${WAKE_LUA}
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
+wake()
+return 1
+`);
+
+/**
+ * Frees a finished task's slot and, if this call freed it, grows the cap by
+ * 1/(PROBE_ROUNDS x cap) and wakes a waiting submit queue; a re-run after a stall finds the slot
+ * gone and does not count twice.
+ * KEYS: holders zset, cap hash, [limiter]. ARGV: holder, max, marker, probe rounds.
+ * Returns 1 when the slot was freed here.
+ */
+const RELEASE_FINISHED = new LuaScript(`${WAKE_LUA}
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
 local cap = tonumber(redis.call('HGET', KEYS[2], 'cap') or ARGV[2])
 if cap < tonumber(ARGV[2]) then
-  cap = math.min(tonumber(ARGV[2]), cap + 1 / math.max(1, cap))
+  cap = math.min(tonumber(ARGV[2]), cap + 1 / (tonumber(ARGV[4]) * math.max(1, cap)))
   redis.call('HSET', KEYS[2], 'cap', tostring(cap))
 end
+wake()
 return 1
 `);
 
@@ -82,27 +154,46 @@ export class ProviderSlots {
   private readonly redis: RedisConnection;
   private readonly max: number;
   private readonly now: () => number;
+  private readonly wakeKey: string | undefined;
 
   constructor(options: ProviderSlotsOptions) {
     this.redis = options.redis;
     this.keys = slotKeys(options.prefix, options.apiKey);
     this.max = options.maxInFlight;
     this.now = options.now ?? Date.now;
+    this.wakeKey = options.wakeKey;
   }
 
-  /** True when the holder has (or now took) a slot. */
-  async acquire(holder: string): Promise<boolean> {
-    const got = await ACQUIRE.run(
-      this.redis,
-      [this.keys.holders, this.keys.cap],
-      [holder, this.now(), this.max],
+  private scriptKeys(): string[] {
+    const keys = [this.keys.holders, this.keys.cap];
+    if (this.wakeKey !== undefined) keys.push(this.wakeKey);
+    return keys;
+  }
+
+  /**
+   * True when the holder has (or now took) a slot. When none is free, the submit queue (see
+   * `wakeKey`) waits up to `waitMs` real ms, or until a release frees one.
+   */
+  async acquire(holder: string, waitMs = 0): Promise<boolean> {
+    return (await this.take(holder, waitMs)) > 0;
+  }
+
+  /** Like `acquire`, but returns the slots held with this one (0: none was free). */
+  async take(holder: string, waitMs = 0): Promise<number> {
+    return Number(
+      await ACQUIRE.run(this.redis, this.scriptKeys(), [
+        holder,
+        this.now(),
+        this.max,
+        SLOT_WAIT_MARKER,
+        Math.round(waitMs),
+      ]),
     );
-    return got === 1;
   }
 
   /** True when this call freed the slot (false: it was not held). */
   async release(holder: string): Promise<boolean> {
-    return (await this.redis.zrem(this.keys.holders, holder)) === 1;
+    return (await RELEASE.run(this.redis, this.scriptKeys(), [holder, 0, SLOT_WAIT_MARKER])) === 1;
   }
 
   /**
@@ -110,17 +201,37 @@ export class ProviderSlots {
    * back a little. True when the slot was freed here.
    */
   async releaseFinished(holder: string): Promise<boolean> {
-    const freed = await RELEASE_FINISHED.run(
-      this.redis,
-      [this.keys.holders, this.keys.cap],
-      [holder, this.max],
-    );
+    const freed = await RELEASE_FINISHED.run(this.redis, this.scriptKeys(), [
+      holder,
+      this.max,
+      SLOT_WAIT_MARKER,
+      PROBE_ROUNDS,
+    ]);
     return freed === 1;
   }
 
-  /** The provider said "too many concurrent tasks": halve the cap. Returns the new cap. */
-  async shrink(): Promise<number> {
-    return Number(await DECREASE.run(this.redis, [this.keys.cap], [this.now(), this.max]));
+  /**
+   * The provider said "too many concurrent tasks" (the refused create's slot already given
+   * back): the cap settles at the other slots held when that create was sent (`heldAtCreate`,
+   * what `take` returned, minus the refused one), else at the slots held now; the submit queue
+   * waits up to `waitMs` real ms or until a release. Counting at the send, not now, keeps a task
+   * that finished in between from pulling the cap under the account's limit. Returns the cap.
+   */
+  async settle(waitMs = 0, heldAtCreate?: number): Promise<number> {
+    return Number(
+      await SETTLE.run(this.redis, this.scriptKeys(), [
+        heldAtCreate === undefined ? "" : heldAtCreate,
+        this.now(),
+        this.max,
+        SLOT_WAIT_MARKER,
+        Math.round(waitMs),
+      ]),
+    );
+  }
+
+  /** True while some item waits for a slot (set when none was free, cleared by a release). */
+  async itemsWaiting(): Promise<boolean> {
+    return (await this.redis.hexists(this.keys.cap, "waitingAt")) === 1;
   }
 
   async usage(): Promise<SlotUsage> {

@@ -20,7 +20,8 @@ const LIVE_STATES = new Set([
   "paused",
 ]);
 
-async function isLive(job: { getState(): Promise<string> } | undefined): Promise<boolean> {
+/** Whether a job is still to run (or running): not completed, failed or gone. */
+export async function isLive(job: { getState(): Promise<string> } | undefined): Promise<boolean> {
   return job !== undefined && LIVE_STATES.has(await job.getState());
 }
 

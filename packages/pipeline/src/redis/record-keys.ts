@@ -24,6 +24,16 @@ export interface RecordKeys {
   taskIndex: string;
   /** String: set while the submit queue is paused by a credentials stop; holds the reason. */
   credentialsStop: string;
+  /** Hash: a batch's pause or cancel (state, reason, at); absent while it runs. */
+  batchControl(batchId: string): string;
+  /** Hash: a batch's money: estimate, budget, spent and reserved (micro-units, see spend-ledger.ts). */
+  batchSpend(batchId: string): string;
+  /** Hash: money spent and reserved on one UTC day (YYYY-MM-DD) across batches; expires after a week. */
+  dailySpend(day: string): string;
+  /** Hash: reservation holder ("<batch>~<custom>~<n>") -> "<day>|<micros>". */
+  spendReservations: string;
+  /** Sorted set: reservation holder by the time it was taken (ms), for reconciliation. */
+  spendReservationTimes: string;
   /** Sorted set: slot holder -> when it took the slot (ms), of one provider account. */
   providerSlots(account: string): string;
   /** Hash: `cap` (effective, after AIMD), `max` and the last decrease, of one provider account. */
@@ -59,6 +69,11 @@ export function recordKeys(prefix: string): RecordKeys {
     itemFlaggedFiles: (id) => `${prefix}:batch:${id}:flagged`,
     itemsInState: (id, state) => `${prefix}:batch:${id}:in:${state}`,
     credentialsStop: `${prefix}:credentials-stop`,
+    batchControl: (id) => `${prefix}:batch:${id}:control`,
+    batchSpend: (id) => `${prefix}:batch:${id}:spend`,
+    dailySpend: (day) => `${prefix}:daily-spend:${day}`,
+    spendReservations: `${prefix}:spend-reservations`,
+    spendReservationTimes: `${prefix}:spend-reservation-times`,
     taskIndex: `${prefix}:task-index`,
     providerSlots: (account) => `${prefix}:provider-slots:${account}`,
     providerCap: (account) => `${prefix}:provider-cap:${account}`,

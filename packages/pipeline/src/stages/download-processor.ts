@@ -10,6 +10,7 @@ import { decideDownloadFailure } from "../policy/failure-policy.ts";
 import { outputFilePath } from "../policy/output-paths.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
 import type { ItemResult } from "../records/item-result.ts";
+import { stopIfDropped } from "./in-flight-drop.ts";
 import {
   completeItem,
   failItem,
@@ -42,6 +43,8 @@ async function saveOutputs(
 ): Promise<ItemResult> {
   const { job, log } = run;
   let data = run.data;
+  const dropped = await stopIfDropped(context, job, data, "download");
+  if (dropped) return dropped;
   for (const output of data.outputs) {
     if (data.saved.some((file) => file.index === output.index)) continue;
     const target = outputFilePath(

@@ -12,9 +12,11 @@ import { OutputRejectedError } from "./output-check.ts";
 import type { PipelineContext } from "./pipeline-context.ts";
 
 /**
- * The end of an item, in one module. An item ends exactly once, in one of two ways:
+ * The end of an item, in one module. An item ends exactly once, in one of three ways:
  *
  * - `completeItem`: the download job saved every output.
+ * - `cancelItem`: `veoq cancel` reached the item before its create (or, with --drop-in-flight,
+ *   while its paid task was followed).
  * - `failItem`: a processor knows the item cannot succeed; it records the failure and throws the
  *   `UnrecoverableError` that fails the job for good. `recordItemFailure` records without
  *   throwing, for a job that fails on its last attempt with the error it already has.
@@ -29,7 +31,7 @@ import type { PipelineContext } from "./pipeline-context.ts";
 /** How an item ended. */
 export type ItemOutcome =
   | { status: "completed"; files: SavedFile[] }
-  | { status: "failed"; files: SavedFile[]; failure: ItemFailure };
+  | { status: "failed" | "cancelled"; files: SavedFile[]; failure: ItemFailure };
 
 /** Why an item failed, where. */
 export interface ItemFailure {
@@ -78,6 +80,25 @@ export async function completeItem(
 ): Promise<ItemResult> {
   const files = [...data.saved].sort((a, b) => a.index - b.index);
   return recordItemOutcome(context, job, data, { status: "completed", files });
+}
+
+/** Records a cancelled item (error kind `cancelled`, where and why); the job then ends normally. */
+export async function cancelItem(
+  context: PipelineContext,
+  job: Job,
+  data: ItemJobData,
+  cancel: { stage: ItemStage; message: string },
+): Promise<ItemResult> {
+  const result = await recordItemOutcome(context, job, data, {
+    status: "cancelled",
+    files: data.saved ?? [],
+    failure: { stage: cancel.stage, kind: "cancelled", message: cancel.message },
+  });
+  context.logger.info(
+    { batchId: data.batchId, customId: data.customId, jobId: String(job.id), stage: cancel.stage },
+    `item cancelled: ${cancel.message}`,
+  );
+  return result;
 }
 
 /** Records the item's failure and fails the job for good. */
@@ -177,7 +198,7 @@ async function recordItemOutcome(
   outcome: ItemOutcome,
 ): Promise<ItemResult> {
   const { trace } = data;
-  const failure = outcome.status === "failed" ? outcome.failure : undefined;
+  const failure = outcome.status === "completed" ? undefined : outcome.failure;
   const result: ItemResult = {
     batchId: data.batchId,
     customId: data.customId,

@@ -1,12 +1,17 @@
 import type { Logger } from "@veoq/logging";
 import type { ImageFileCache } from "@veoq/manifest";
 import type { S3ObjectStore } from "@veoq/object-store";
+import type { PriceTable } from "@veoq/pricing";
 import type { ProviderClient } from "@veoq/provider-client";
+import type { FairShare } from "../jobs/fair-share.ts";
 import type { VeoqQueues } from "../jobs/queues.ts";
 import type { PollPolicySettings } from "../policy/poll-policy.ts";
+import type { BatchControl } from "../records/batch-control.ts";
 import type { BatchStore } from "../records/batch-store.ts";
 import type { DurationHistory } from "../records/duration-history.ts";
+import type { ProviderRate } from "../records/provider-rate.ts";
 import type { ProviderSlots } from "../records/provider-slots.ts";
+import type { SpendLedger } from "../records/spend-ledger.ts";
 import type { PipelineObserver } from "./pipeline-observer.ts";
 
 /** Tunables of the processors, from the config; every field documented in @veoq/config. */
@@ -23,6 +28,8 @@ export interface PipelineSettings {
   /** Real seconds per provider second (1 in production; e.g. 0.01 against a fast simulator). */
   timeScale: number;
   pollPolicy: PollPolicySettings;
+  /** VEOQ_DAILY_BUDGET in micro-units; undefined: no daily cap. */
+  dailyBudgetMicros: number | undefined;
 }
 
 /** Test seams: points where a test can stop a step to simulate a crash. */
@@ -44,6 +51,16 @@ export interface PipelineContext {
   observer: PipelineObserver;
   /** Tasks in flight at the provider, capped per API key across processes. */
   slots: ProviderSlots;
+  /** Pause, resume and cancel of batches. */
+  control: BatchControl;
+  /** Estimates, budgets and the reservation before each create. */
+  spend: SpendLedger;
+  /** The price table (VEOQ_PRICES or the shipped one), checked at start. */
+  prices: PriceTable;
+  /** Creates per minute per API key, paced across processes (VEOQ_PROVIDER_RPM). */
+  rate: ProviderRate;
+  /** The virtual clock of the fair share of slots between batches. */
+  fairShare: FairShare;
   /** Local images already read by this process, reused while unchanged. */
   imageCache: ImageFileCache;
   /** Past render times per task shape, shared by every worker through Redis. */

@@ -10,6 +10,8 @@ export interface PipelineObserver {
   providerRequest?(event: ProviderRequestEvent): void;
   /** An item reached its final state. */
   itemFinished?(result: ItemResult): void;
+  /** A create's reserved cost counted as spent (it created a task, or may have). */
+  createSpent?(event: { model: string; costMicros: number }): void;
   /** A task reached a final status after this many answered polls. */
   taskFinished?(event: { model: string; status: "SUCCEED" | "FAILED"; polls: number }): void;
   /** Bytes of one saved output file. */

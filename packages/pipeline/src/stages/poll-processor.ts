@@ -14,12 +14,14 @@ import {
   pollErrorDelaySeconds,
 } from "../policy/poll-policy.ts";
 import { bestEffort, finishedTaskSeconds } from "../records/duration-history.ts";
+import { stopIfDropped } from "./in-flight-drop.ts";
 import { failItem } from "./item-outcome.ts";
 import { type PipelineContext, toProviderSeconds, toRealMs } from "./pipeline-context.ts";
 import { type StageRun, stageProcessor } from "./stage-processor.ts";
 
 export type PollOutcome =
   | { outcome: "succeeded"; downloadJobId: string }
+  | { outcome: "dropped" }
   | { outcome: "resubmitted"; submitJobId: string };
 
 /**
@@ -35,6 +37,7 @@ async function poll(
   context: PipelineContext,
   { job, token, data, log }: StageRun<PollJobData>,
 ): Promise<PollOutcome> {
+  if (await stopIfDropped(context, job, data, "poll")) return { outcome: "dropped" };
   const elapsedSeconds = toProviderSeconds(context, context.now() - data.createdAt);
 
   let result: TaskResult;
@@ -92,11 +95,14 @@ async function poll(
       if (isPastDeadline(elapsedSeconds, context.settings.pollDeadlineSeconds)) {
         return failTimedOut(context, job, { ...data, trace }, elapsedSeconds);
       }
-      const profile = await bestEffort(
-        context.logger,
-        "duration history unavailable; polling without it",
-        () => context.durationHistory.profile(data),
-      );
+      const [profile, itemsWaiting] = await Promise.all([
+        bestEffort(context.logger, "duration history unavailable; polling without it", () =>
+          context.durationHistory.profile(data),
+        ),
+        bestEffort(context.logger, "slot wait unknown; polling as if none", () =>
+          context.slots.itemsWaiting(),
+        ),
+      ]);
       const etaReported = result.etaSeconds !== undefined;
       const waitSeconds = nextPollDelaySeconds(
         {
@@ -104,6 +110,7 @@ async function poll(
           etaSeconds: result.etaSeconds,
           progressPercent: result.progressPercent,
           gridStartSeconds: data.gridStartSeconds,
+          itemsWaiting: itemsWaiting ?? false,
         },
         context.settings.pollPolicy,
         context.random,

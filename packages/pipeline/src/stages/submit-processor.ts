@@ -13,16 +13,15 @@ import { pollJobId, slotHolder } from "../jobs/job-ids.ts";
 import { decideSubmitFailure } from "../policy/failure-policy.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
 import { gridStartSeconds, initialPollDelaySeconds } from "../policy/poll-policy.ts";
+import { createCertainlyNotMade } from "../policy/spend-policy.ts";
 import { stopSubmissions } from "../records/credentials-stop.ts";
 import { bestEffort } from "../records/duration-history.ts";
 import { failItem, isLastAttempt, itemErrorKindOf, recordItemFailure } from "./item-outcome.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
 import { type StageRun, stageProcessor } from "./stage-processor.ts";
+import { passSubmitGate, settleCreate } from "./submit-gate.ts";
 
-export interface SubmitResult {
-  taskId: string;
-  pollJobId: string;
-}
+export type SubmitResult = { taskId: string; pollJobId: string } | { cancelled: true };
 
 /**
  * Creates the provider task for one item, records its id on the job before anything else, then
@@ -36,20 +35,20 @@ export function createSubmitProcessor(context: PipelineContext) {
 
 async function submit(
   context: PipelineContext,
-  { job, data: parsed, log }: StageRun<SubmitJobData>,
+  { job, token, data: parsed, log }: StageRun<SubmitJobData>,
 ): Promise<SubmitResult> {
   let data: SubmitJobData = parsed;
   if (data.taskId === undefined) {
     // The slot first: while every slot is taken, images are not read over and over.
     const holder = slotHolder(data.batchId, data.customId, data.submission);
-    if (!(await context.slots.acquire(holder))) {
-      // Every slot is taken: the whole submit queue waits a moment; no attempt is charged.
-      await context.queues.submit.rateLimit(
-        Math.max(
-          PIPELINE_DEFAULTS.minSlotWaitMs,
-          toRealMs(context, PIPELINE_DEFAULTS.slotWaitSeconds),
-        ),
-      );
+    const slotWaitMs = Math.max(
+      PIPELINE_DEFAULTS.minSlotWaitMs,
+      toRealMs(context, PIPELINE_DEFAULTS.slotWaitSeconds),
+    );
+    const heldAtCreate = await context.slots.take(holder, slotWaitMs);
+    if (heldAtCreate === 0) {
+      // Every slot is taken: the whole submit queue waits (the acquire set the wait) until a
+      // release frees one; no attempt is charged.
       throw new RateLimitError();
     }
     let body: Record<string, unknown>;
@@ -73,6 +72,21 @@ async function submit(
       }
       throw error;
     }
+    // Pause, cancel and budgets, checked atomically right before the create.
+    if ((await passSubmitGate(context, job, token, data, holder)) === "cancelled") {
+      return { cancelled: true };
+    }
+    // The item's turn has come: batches enqueued from now on start level with it.
+    if (data.turn !== undefined) await context.fairShare.advance(data.turn);
+    // Paced last, right before the request, so the spacing holds where the provider counts it.
+    const rateWaitMs = await context.rate.take();
+    if (rateWaitMs > 0) {
+      // Not created: its reservation goes back (the gate reserves again when the job returns).
+      await settleCreate(context, data, holder, "released");
+      await context.slots.release(holder);
+      await context.queues.submit.rateLimit(rateWaitMs);
+      throw new RateLimitError();
+    }
     data = { ...data, trace: { ...data.trace, submitAttempts: data.trace.submitAttempts + 1 } };
     let taskId: string;
     try {
@@ -80,8 +94,10 @@ async function submit(
     } catch (error) {
       // No task was made (or, if ambiguous, it is not ours to track): the retry takes a slot again.
       await context.slots.release(holder);
+      const spentAs = createCertainlyNotMade(error) ? "released" : "spent";
+      await settleCreate(context, data, holder, spentAs);
       await job.updateData(data);
-      throw await handleCreateFailure(context, job, data, log, error);
+      throw await handleCreateFailure(context, job, data, log, error, heldAtCreate);
     }
     const createdAt = context.now();
     data = {
@@ -97,11 +113,19 @@ async function submit(
     await Promise.all([
       job.updateData(data),
       context.store.indexTask(taskId, data.batchId, data.customId),
+      settleCreate(context, data, holder, "spent"),
     ]);
     log.info({ taskId }, "task created");
   } else {
-    // The child logger already names the task.
+    // The child logger already names the task. A crash may have come between the create and
+    // settling its reservation.
     log.info("task already created by an earlier try; handing off");
+    await settleCreate(
+      context,
+      data,
+      slotHolder(data.batchId, data.customId, data.submission),
+      "spent",
+    );
   }
 
   const taskId = data.taskId as string;
@@ -160,6 +184,7 @@ async function handleCreateFailure(
   data: SubmitJobData,
   log: Logger,
   error: unknown,
+  heldAtCreate: number,
 ): Promise<Error> {
   if (!isProviderError(error)) {
     if (isLastAttempt(job)) {
@@ -182,10 +207,13 @@ async function handleCreateFailure(
     case "rate_limit": {
       const waitMs = error.retryAfterMs ?? PIPELINE_DEFAULTS.rateLimitWaitMs;
       if (error.limitScope === "concurrency") {
-        const cap = await context.slots.shrink();
-        log.warn({ cap }, "provider cap on concurrent tasks reached: in-flight cap lowered");
+        // The cap was found: wait for a release (or Retry-After), not for a timer alone.
+        const cap = await context.slots.settle(waitMs, heldAtCreate);
+        log.warn({ cap, waitMs }, "provider cap on concurrent tasks reached: in-flight cap set");
+        return new RateLimitError();
       }
       log.warn({ waitMs, limitScope: error.limitScope }, "provider rate limit: submit queue waits");
+      await context.rate.defer(context.now() + waitMs);
       await context.queues.submit.rateLimit(waitMs);
       return new RateLimitError();
     }

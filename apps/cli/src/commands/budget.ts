@@ -1,0 +1,43 @@
+import { setBatchBudget } from "@veoq/pipeline";
+import { formatMoney, loadPriceTable, parseAmount } from "@veoq/pricing";
+import type { Command } from "commander";
+import { loadConfig } from "../env.ts";
+import { lifecycleOf } from "../lifecycle-of.ts";
+import { openQueueSession } from "../queue-session.ts";
+import { EXIT_OK, runAction, UsageError } from "../run-action.ts";
+
+export function registerBudgetCommand(program: Command): void {
+  program
+    .command("budget")
+    .description(
+      "set a batch's budget (in the price table's currency) and let a batch paused by its budget go on",
+    )
+    .argument("<batch>", "batch id")
+    .argument("<amount>", "the new budget, e.g. 250 or 12.50")
+    .action(
+      runAction(async (batchId: string, amount: string) => {
+        const micros = parseAmount(amount);
+        if (micros === undefined) {
+          throw new UsageError(
+            `budget ${JSON.stringify(amount)} must be an amount such as 250 or 12.50`,
+          );
+        }
+        const config = loadConfig();
+        const prices = loadPriceTable(config.prices);
+        const session = await openQueueSession(config);
+        try {
+          const life = lifecycleOf(session, config);
+          const { resumed } = await setBatchBudget(life, batchId, micros);
+          const spend = await life.spend.read(batchId);
+          const money = (m: number) => formatMoney(m, prices.currency);
+          process.stdout.write(
+            `batch ${batchId}: budget ${money(micros)}, spent ${money(spend.spentMicros)}` +
+              (resumed ? "; the budget pause is lifted\n" : "\n"),
+          );
+          return EXIT_OK;
+        } finally {
+          await session.close();
+        }
+      }),
+    );
+}

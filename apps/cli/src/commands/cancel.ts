@@ -1,0 +1,44 @@
+import { cancelBatch } from "@veoq/pipeline";
+import type { Command } from "commander";
+import { loadConfig } from "../env.ts";
+import { lifecycleOf } from "../lifecycle-of.ts";
+import { openQueueSession } from "../queue-session.ts";
+import { EXIT_OK, runAction } from "../run-action.ts";
+
+interface CancelFlags {
+  dropInFlight?: boolean;
+}
+
+export function registerCancelCommand(program: Command): void {
+  program
+    .command("cancel")
+    .description(
+      "end a batch's items not yet created as `cancelled` (no create is sent for them); items already created finish, since they are paid",
+    )
+    .argument("<batch>", "batch id")
+    .option(
+      "--drop-in-flight",
+      "also stop following tasks already created (they are paid; their videos are not saved)",
+    )
+    .action(
+      runAction(async (batchId: string, flags: CancelFlags) => {
+        const config = loadConfig();
+        const session = await openQueueSession(config);
+        try {
+          const dropInFlight = flags.dropInFlight === true;
+          const summary = await cancelBatch(lifecycleOf(session, config), batchId, {
+            dropInFlight,
+          });
+          process.stdout.write(
+            `batch ${batchId} ${summary.changed ? "cancelled" : "was already cancelled"}: ${summary.cancelled} queued items cancelled now (workers end the rest without a create); ${summary.inFlight} items already created ` +
+              (dropInFlight
+                ? `are no longer followed: ${summary.inFlight} paid tasks abandoned\n`
+                : "still finish (pass --drop-in-flight to abandon them)\n"),
+          );
+          return EXIT_OK;
+        } finally {
+          await session.close();
+        }
+      }),
+    );
+}

@@ -1,0 +1,32 @@
+import { pauseBatch } from "@veoq/pipeline";
+import type { Command } from "commander";
+import { loadConfig } from "../env.ts";
+import { lifecycleOf } from "../lifecycle-of.ts";
+import { openQueueSession } from "../queue-session.ts";
+import { EXIT_OK, runAction } from "../run-action.ts";
+
+export function registerPauseCommand(program: Command): void {
+  program
+    .command("pause")
+    .description(
+      "no new creates for a batch (within one create in flight per worker); tasks already at the provider are still followed and saved",
+    )
+    .argument("<batch>", "batch id")
+    .action(
+      runAction(async (batchId: string) => {
+        const config = loadConfig();
+        const session = await openQueueSession(config);
+        try {
+          const changed = await pauseBatch(lifecycleOf(session, config), batchId);
+          process.stdout.write(
+            changed
+              ? `batch ${batchId} paused: \`veoq resume ${batchId}\` to go on\n`
+              : `batch ${batchId} was already paused (or is cancelled)\n`,
+          );
+          return EXIT_OK;
+        } finally {
+          await session.close();
+        }
+      }),
+    );
+}

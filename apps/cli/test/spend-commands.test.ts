@@ -1,0 +1,98 @@
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Redis } from "ioredis";
+import { afterAll, describe, expect, it } from "vitest";
+
+const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const CLI = join(REPO_ROOT, "apps", "cli", "bin", "veoq.js");
+const DEMO_MANIFEST = join(REPO_ROOT, "examples", "demo", "manifest.jsonl");
+/** One task per line of the demo manifest (it grows as the demo shows more). */
+const DEMO_ITEMS = readFileSync(DEMO_MANIFEST, "utf8")
+  .split("\n")
+  .filter((line) => line.trim() !== "").length;
+
+describe("estimate on enqueue, budget, pause, resume and cancel commands", () => {
+  const prefix = `{veoq-cli-spend-${randomBytes(4).toString("hex")}}`;
+  const env = {
+    ...process.env,
+    REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+    VEOQ_PREFIX: prefix,
+    NO_COLOR: "1",
+  };
+  const run = (args: readonly string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [CLI, ...args],
+        { cwd: REPO_ROOT, env },
+        (error, stdout, stderr) => {
+          const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
+          resolve({ code, stdout, stderr });
+        },
+      );
+    });
+  const status = async () => {
+    const { stdout } = await run(["status", "s1", "--json"]);
+    return (JSON.parse(stdout) as { batches: Record<string, unknown>[] }).batches[0] as {
+      control: { state: string; reason?: string };
+      spend: { estimate: number; budget: number | null; spent: number };
+      counts: Record<string, number>;
+      finished: boolean;
+    };
+  };
+
+  afterAll(async () => {
+    const redis = new Redis(env.REDIS_URL);
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it("stores the estimate and budget, pauses, resumes and cancels idempotently", async () => {
+    const estimate = JSON.parse((await run(["estimate", DEMO_MANIFEST, "--json"])).stdout) as {
+      cost: number;
+    };
+    const enqueued = await run(["enqueue", DEMO_MANIFEST, "--batch", "s1", "--budget", "5"]);
+    expect(enqueued.code).toBe(0);
+    expect(enqueued.stdout).toContain(`estimate: ${DEMO_ITEMS} tasks`);
+    expect(enqueued.stdout).toContain("budget: 5.00 USD");
+    expect((await status()).spend).toMatchObject({ estimate: estimate.cost, budget: 5, spent: 0 });
+
+    expect((await run(["pause", "s1"])).stdout).toContain("batch s1 paused");
+    expect((await run(["pause", "s1"])).stdout).toContain("already paused");
+    expect((await status()).control).toMatchObject({ state: "paused", reason: "user" });
+    expect((await run(["status", "s1"])).stdout).toContain("PAUSED");
+    expect((await run(["resume", "s1"])).stdout).toContain("batch s1 resumed");
+    expect((await run(["resume", "s1"])).stdout).toContain("was not paused");
+    expect((await status()).control.state).toBe("running");
+
+    expect((await run(["budget", "s1", "20"])).stdout).toContain("budget 20.00 USD");
+    expect((await status()).spend.budget).toBe(20);
+    expect((await run(["budget", "s1", "-3"])).code).toBe(2);
+
+    const cancel = await run(["cancel", "s1"]);
+    expect(cancel.stdout).toContain(`${DEMO_ITEMS} queued items cancelled now`);
+    expect((await run(["cancel", "s1"])).stdout).toContain("was already cancelled");
+    const after = await status();
+    expect(after.control.state).toBe("cancelled");
+    expect(after.counts.cancelled).toBe(DEMO_ITEMS);
+    expect(after.finished).toBe(true);
+
+    // Cancelled items never failed: --include-permanent (about failures) does not apply to them.
+    const mixed = await run(["retry", "s1", "--cancelled", "--include-permanent"]);
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toContain("--include-permanent is about failed items");
+    const reopened = await run(["retry", "s1", "--cancelled", "--json"]);
+    expect(JSON.parse(reopened.stdout)).toMatchObject({ retried: DEMO_ITEMS, skipped: [] });
+    const reopenedStatus = await status();
+    expect(reopenedStatus.control.state).toBe("running");
+    expect(reopenedStatus.counts).toMatchObject({ cancelled: 0, queued: DEMO_ITEMS });
+
+    const unknown = await run(["pause", "nope"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('no batch "nope"');
+  });
+});

@@ -1,0 +1,179 @@
+import type { Job } from "bullmq";
+import { submitJobId } from "../jobs/job-ids.ts";
+import type { VeoqQueues } from "../jobs/queues.ts";
+import type { BatchControl } from "../records/batch-control.ts";
+import type { BatchStore } from "../records/batch-store.ts";
+import type { ItemResult } from "../records/item-result.ts";
+import type { SpendLedger } from "../records/spend-ledger.ts";
+
+/** What the lifecycle commands need: the records, the queues and the batch's control. */
+export interface LifecycleContext {
+  store: BatchStore;
+  queues: VeoqQueues;
+  control: BatchControl;
+  spend: SpendLedger;
+  now?: () => number;
+}
+
+export interface CancelSummary {
+  /** False when the batch was already cancelled (the call changed nothing). */
+  changed: boolean;
+  /** Queued items ended as cancelled by this call (workers end the rest as they reach them). */
+  cancelled: number;
+  /** Items whose task exists (paid): they finish, or with dropInFlight are no longer followed. */
+  inFlight: number;
+}
+
+/** Lets a batch's waiting submit jobs run at once instead of at their next pause re-check. */
+async function promoteWaitingSubmits(context: LifecycleContext, batchId: string): Promise<number> {
+  let promoted = 0;
+  let page: string[] = [];
+  const flush = async () => {
+    const jobs = await Promise.all(
+      page.map((customId) => context.queues.submit.getJob(submitJobId(batchId, customId, 0))),
+    );
+    for (const job of jobs) {
+      if (job === undefined || !(await job.isDelayed())) continue;
+      await job.promote().then(
+        () => promoted++,
+        () => {}, // moved meanwhile (a worker took it): nothing to promote
+      );
+    }
+    page = [];
+  };
+  for await (const [customId, state] of context.store.scanItemStates(batchId)) {
+    if (state !== "queued") continue;
+    page.push(customId);
+    if (page.length >= 200) await flush();
+  }
+  await flush();
+  return promoted;
+}
+
+async function requireBatch(context: LifecycleContext, batchId: string): Promise<void> {
+  if ((await context.store.getBatch(batchId)) === undefined) {
+    throw new UnknownBatchError(`no batch ${JSON.stringify(batchId)}`);
+  }
+}
+
+export class UnknownBatchError extends Error {
+  override name = "UnknownBatchError";
+}
+
+/** `veoq pause`: no new creates for the batch; its tasks at the provider are still followed. */
+export async function pauseBatch(context: LifecycleContext, batchId: string): Promise<boolean> {
+  await requireBatch(context, batchId);
+  return context.control.pause(batchId, "user", (context.now ?? Date.now)());
+}
+
+/** `veoq resume <batch>`: lifts a pause (any reason) and lets the waiting jobs go at once. */
+export async function resumeBatch(context: LifecycleContext, batchId: string): Promise<boolean> {
+  await requireBatch(context, batchId);
+  const resumed = await context.control.resume(batchId);
+  if (resumed) await promoteWaitingSubmits(context, batchId);
+  return resumed;
+}
+
+/** `veoq budget`: sets the batch budget and lifts a budget pause (the gate re-checks each item). */
+export async function setBatchBudget(
+  context: LifecycleContext,
+  batchId: string,
+  budgetMicros: number,
+): Promise<{ resumed: boolean }> {
+  await requireBatch(context, batchId);
+  await context.spend.setBudget(batchId, budgetMicros);
+  const resumed = await context.control.resume(batchId, "budget");
+  if (resumed) await promoteWaitingSubmits(context, batchId);
+  return { resumed };
+}
+
+/**
+ * `veoq cancel`: from now on the gate before every create ends the batch's items as cancelled;
+ * queued items whose submit job is not running are ended here at once (their jobs stay, and end
+ * without a create when a worker reaches them; a running one ends at its gate, or finishes if it
+ * passed the gate before the cancel). Items already created finish unless `dropInFlight`: then their poll or
+ * download job stops following them at its next run.
+ */
+export async function cancelBatch(
+  context: LifecycleContext,
+  batchId: string,
+  options: { dropInFlight: boolean },
+): Promise<CancelSummary> {
+  await requireBatch(context, batchId);
+  const now = (context.now ?? Date.now)();
+  const changed = await context.control.cancel(batchId, options.dropInFlight, now);
+  const { store } = context;
+  const summary: CancelSummary = { changed, cancelled: 0, inFlight: 0 };
+  for await (const [customId, state] of store.scanItemStates(batchId)) {
+    if (state === "processing" || state === "downloading") summary.inFlight++;
+    if (state !== "queued") continue;
+    const result: ItemResult = {
+      batchId,
+      customId,
+      model: "unknown",
+      status: "cancelled",
+      taskIds: [],
+      files: [],
+      errorKind: "cancelled",
+      errorMessage: "the batch was cancelled before this item's task was created",
+      failedStage: "submit",
+      failedJobId: submitJobId(batchId, customId, 0),
+      submission: 0,
+      submitAttempts: 0,
+      polls: 0,
+      enqueuedAt: now,
+      submittedAt: undefined,
+      finishedAt: now,
+      metadata: undefined,
+    };
+    const job: Job | undefined = await context.queues.submit.getJob(result.failedJobId as string);
+    // An active job may have passed the gate just before the cancel: its create is under way
+    // and the item will finish normally. Any other job meets the gate after the cancel.
+    if (job !== undefined && (await job.getState()) === "active") continue;
+    if (job !== undefined) {
+      const data = job.data as Record<string, unknown>;
+      if (typeof data.model === "string") result.model = data.model;
+      const trace = data.trace as { enqueuedAt?: unknown } | undefined;
+      if (typeof trace?.enqueuedAt === "number") result.enqueuedAt = trace.enqueuedAt;
+    }
+    if (await store.finishQueuedItem(result)) summary.cancelled++;
+  }
+  return summary;
+}
+
+/** Fresh attempts: a retried job gets its whole retry budget again. */
+const RESET = { resetAttemptsMade: true, resetAttemptsStarted: true } as const;
+
+/**
+ * `veoq retry --cancelled`: lifts the cancel and re-queues every cancelled item: its submit job
+ * runs (again), or, for a task dropped by --drop-in-flight, its poll or download job follows the
+ * paid task again. Returns how many were re-queued and which could not be, with why.
+ */
+export async function retryCancelledItems(
+  context: LifecycleContext,
+  batchId: string,
+): Promise<{ retried: number; skipped: { customId: string; reason: string }[] }> {
+  await requireBatch(context, batchId);
+  await context.control.reopen(batchId);
+  const { store, queues } = context;
+  const summary = { retried: 0, skipped: [] as { customId: string; reason: string }[] };
+  for await (const [customId, state] of store.scanItemStates(batchId)) {
+    if (state !== "cancelled") continue;
+    const result = await store.itemResult(batchId, customId);
+    const stage = result?.failedStage ?? "submit";
+    const queue = queues[stage];
+    const job = result?.failedJobId ? await queue.getJob(result.failedJobId) : undefined;
+    if (job === undefined) {
+      summary.skipped.push({ customId, reason: `its ${stage} job no longer exists` });
+      continue;
+    }
+    const jobState = await job.getState();
+    const itemState =
+      stage === "submit" ? "queued" : stage === "poll" ? "processing" : "downloading";
+    await store.transition(batchId, customId, itemState, { force: true });
+    if (jobState === "completed" || jobState === "failed") await job.retry(jobState, RESET);
+    summary.retried++;
+  }
+  if (summary.retried > 0) await store.clearFinished(batchId);
+  return summary;
+}

@@ -1,0 +1,56 @@
+import { FairShare, type PriorityLevel } from "../jobs/fair-share.ts";
+import { submissionOfSlotHolder } from "../jobs/job-ids.ts";
+import type { VeoqQueues } from "../jobs/queues.ts";
+import type { BatchStore } from "../records/batch-store.ts";
+import { accountOfSlotKey } from "../redis/record-keys.ts";
+import { scanEveryMaster } from "../redis/redis-connection.ts";
+
+/** A batch's place in the scheduling of provider slots, for `veoq status` and the dashboard. */
+export interface BatchScheduling {
+  priority: PriorityLevel;
+  /** Provider slots its tasks hold now (every account). */
+  slots: number;
+  /** Its part of all the slots held now, 0-1 (0 when none are held). */
+  slotShare: number;
+}
+
+/** Priority and slot share of each batch asked for. */
+export async function batchSchedulingOf(
+  store: BatchStore,
+  queues: VeoqQueues,
+  batchIds: readonly string[],
+): Promise<Map<string, BatchScheduling>> {
+  const fairShare = new FairShare(store.redis, queues.submit.opts.prefix ?? "bull");
+  const [levels, held] = await Promise.all([
+    fairShare.levelsOf(batchIds),
+    slotsHeldPerBatch(store),
+  ]);
+  const total = [...held.values()].reduce((a, b) => a + b, 0);
+  const scheduling = new Map<string, BatchScheduling>();
+  batchIds.forEach((batchId, i) => {
+    const slots = held.get(batchId) ?? 0;
+    scheduling.set(batchId, {
+      priority: levels[i] ?? "normal",
+      slots,
+      slotShare: total === 0 ? 0 : slots / total,
+    });
+  });
+  return scheduling;
+}
+
+/** Slot holders per batch over every account (a holder names its batch). */
+async function slotsHeldPerBatch(store: BatchStore): Promise<Map<string, number>> {
+  const held = new Map<string, number>();
+  for await (const capKey of scanEveryMaster(store.redis, store.keys.providerCapPattern)) {
+    const holders = await store.redis.zrange(
+      store.keys.providerSlots(accountOfSlotKey(capKey)),
+      0,
+      -1,
+    );
+    for (const holder of holders) {
+      const batchId = submissionOfSlotHolder(holder)?.batchId;
+      if (batchId !== undefined) held.set(batchId, (held.get(batchId) ?? 0) + 1);
+    }
+  }
+  return held;
+}

@@ -1,0 +1,83 @@
+import { LuaScript } from "../redis/lua-script.ts";
+import type { RedisConnection } from "../redis/redis-connection.ts";
+import { slotKeys } from "./provider-slots.ts";
+
+/**
+ * Paces creates to at most `rpm` per minute per API key across every worker process, before the
+ * provider has to answer 429 (it documents about 50 RPM for Veo 3.1).
+ *
+ * The limit counts real wall-clock minutes whatever VEOQ_TIME_SCALE says: the provider's (and
+ * the simulator's) rate limit is on real time, while the time scale only speeds up task
+ * durations. A generic cell rate algorithm (GCRA) in one Lua script: the account's
+ * "theoretical arrival time" (field `createTat` of its provider-cap hash) advances by
+ * 60 000 / rpm ms per create; a create may go when that time is at most `burst - 1` intervals
+ * ahead of now, else the answer is how long to wait. The interval carries a RATE_MARGIN so that
+ * the jitter between counting a create here and its arrival at the provider does not make two
+ * creates land closer than the provider's own spacing. A 429 with Retry-After still wins: it
+ * rate-limits the submit queue for its own time (see submit-processor.ts), and `defer` pushes
+ * the pace back so every process waits it out.
+ */
+/** Fraction by which creates are spaced wider than `rpm` strictly needs. */
+export const RATE_MARGIN = 0.05;
+
+export interface ProviderRateOptions {
+  redis: RedisConnection;
+  prefix: string;
+  apiKey: string;
+  /** Creates per minute (VEOQ_PROVIDER_RPM); 0 turns pacing off. */
+  rpm: number;
+  /** Creates allowed back to back after a quiet spell. Default 1 (none: even spacing). */
+  burst?: number;
+  now?: () => number;
+}
+
+/**
+ * KEYS: account's provider-cap hash. ARGV: now ms, interval ms, tolerance ms.
+ * Returns 0 when the create may go now (and counts it), else the ms to wait.
+ */
+const TAKE = new LuaScript(`
+local now = tonumber(ARGV[1])
+local tat = tonumber(redis.call('HGET', KEYS[1], 'createTat') or '0')
+if tat < now then tat = now end
+local wait = tat - tonumber(ARGV[3]) - now
+if wait > 0 then return math.ceil(wait) end
+redis.call('HSET', KEYS[1], 'createTat', tostring(tat + tonumber(ARGV[2])))
+return 0
+`);
+
+/** KEYS: provider-cap hash. ARGV: not before (ms). Pushes the pace back to at least then. */
+const DEFER = new LuaScript(`
+local tat = tonumber(redis.call('HGET', KEYS[1], 'createTat') or '0')
+if tat < tonumber(ARGV[1]) then redis.call('HSET', KEYS[1], 'createTat', ARGV[1]) end
+return 1
+`);
+
+export class ProviderRate {
+  private readonly redis: RedisConnection;
+  private readonly key: string;
+  private readonly intervalMs: number;
+  private readonly toleranceMs: number;
+  private readonly now: () => number;
+
+  constructor(options: ProviderRateOptions) {
+    this.redis = options.redis;
+    this.key = slotKeys(options.prefix, options.apiKey).cap;
+    this.intervalMs = options.rpm > 0 ? (60_000 / options.rpm) * (1 + RATE_MARGIN) : 0;
+    this.toleranceMs = this.intervalMs * (Math.max(1, options.burst ?? 1) - 1);
+    this.now = options.now ?? Date.now;
+  }
+
+  /** 0 when a create may go now (it is counted), else the real ms until one may. */
+  async take(): Promise<number> {
+    if (this.intervalMs === 0) return 0;
+    return Number(
+      await TAKE.run(this.redis, [this.key], [this.now(), this.intervalMs, this.toleranceMs]),
+    );
+  }
+
+  /** The provider answered a rate 429: no create before `untilMs` (ms since epoch), in any process. */
+  async defer(untilMs: number): Promise<void> {
+    if (this.intervalMs === 0) return;
+    await DEFER.run(this.redis, [this.key], [Math.round(untilMs)]);
+  }
+}

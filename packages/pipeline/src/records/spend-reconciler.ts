@@ -1,0 +1,50 @@
+import type { Logger } from "@veoq/logging";
+import { pollJobId, submissionOfSlotHolder, submitJobId } from "../jobs/job-ids.ts";
+import type { VeoqQueues } from "../jobs/queues.ts";
+import { isLive } from "./slot-reconciler.ts";
+import type { SpendLedger } from "./spend-ledger.ts";
+
+/** What the reconciler reads (a PipelineContext has it all). */
+export interface SpendReconcilerContext {
+  spend: SpendLedger;
+  queues: VeoqQueues;
+  logger: Logger;
+  now: () => number;
+}
+
+/**
+ * Settles reservations leaked by crashes, like provider slots: a reservation older than
+ * `graceMs` whose submit job is still live is kept (its retry goes on with the same reservation,
+ * never a second one). Otherwise the create happened if the submit job recorded a task id or a
+ * poll job exists: it counts as spent; if neither, nothing was created and it is released.
+ * Returns how many were settled.
+ */
+export async function reconcileSpendReservations(
+  context: SpendReconcilerContext,
+  graceMs: number,
+): Promise<number> {
+  const holders = await context.spend.holdersBefore(context.now() - graceMs);
+  let settled = 0;
+  for (const holder of holders) {
+    const parsed = submissionOfSlotHolder(holder);
+    if (parsed === undefined) continue;
+    const { batchId, customId, submission } = parsed;
+    const submitJob = await context.queues.submit.getJob(
+      submitJobId(batchId, customId, submission),
+    );
+    if (await isLive(submitJob)) continue;
+    const created =
+      typeof (submitJob?.data as { taskId?: unknown } | undefined)?.taskId === "string" ||
+      (await context.queues.poll.getJob(pollJobId(batchId, customId, submission))) !== undefined;
+    if (
+      (await context.spend.settle(batchId, holder, created ? "spent" : "released")) !== undefined
+    ) {
+      settled++;
+      context.logger.warn(
+        { batchId, customId, submission, settledAs: created ? "spent" : "released" },
+        "settled a spend reservation leaked by a crash",
+      );
+    }
+  }
+  return settled;
+}

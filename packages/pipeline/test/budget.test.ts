@@ -1,0 +1,122 @@
+import { loadPriceTable, requestCost } from "@veoq/pricing";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  BatchControl,
+  enqueueManifest,
+  reconcileSpendReservations,
+  SpendLedger,
+  setBatchBudget,
+  slotHolder,
+} from "../src/index.ts";
+import { createHarness, type Harness, liteLine } from "./pipeline-harness.ts";
+
+const prices = loadPriceTable(undefined);
+/** One 4 s Lite task at 720p without audio, from the shipped table. */
+const LINE_INPUT = { duration: 4 };
+const TASK_COST = requestCost(prices, "veo-3.1-lite-firstlastframe", {
+  ...liteLine("x", LINE_INPUT).input,
+}).costMicros;
+
+async function enqueueWithBudget(h: Harness, count: number, budgetMicros: number | undefined) {
+  const ledger = new SpendLedger(h.redis, h.config.prefix);
+  const manifest = await h.writeManifest(
+    Array.from({ length: count }, (_, i) => liteLine(`i${i}`, LINE_INPUT)),
+  );
+  const summary = await enqueueManifest({
+    manifestPath: manifest,
+    batchId: "b1",
+    queues: h.queues,
+    store: h.store,
+    submitAttempts: h.config.submitAttempts,
+    spend: { prices, ledger, budgetMicros },
+  });
+  return { ledger, summary };
+}
+
+describe("budgets", () => {
+  let h: Harness;
+  afterEach(async () => h?.close());
+
+  it("stops spend within one task's cost of the budget with several workers racing, then goes on after `veoq budget`", async () => {
+    h = await createHarness({ simulator: { latencyMs: { min: 5, max: 20 } } });
+    const budget = 7 * TASK_COST + TASK_COST / 2; // room for 7.5 tasks
+    const { ledger, summary } = await enqueueWithBudget(h, 30, budget);
+    expect(summary.estimate?.costMicros).toBe(30 * TASK_COST);
+    expect((await ledger.read("b1")).estimateMicros).toBe(30 * TASK_COST);
+    for (let i = 0; i < 3; i++) await h.start({ concurrency: { submit: 4 } });
+    const control = new BatchControl(h.redis, h.config.prefix);
+
+    await h.waitFor(async () => {
+      const [state, spend, batch] = await Promise.all([
+        control.read("b1"),
+        ledger.read("b1"),
+        h.store.getBatch("b1"),
+      ]);
+      return (
+        state.state === "paused" &&
+        state.reason === "budget" &&
+        spend.reservedMicros === 0 &&
+        batch !== undefined &&
+        batch.counts.processing + batch.counts.downloading === 0
+      );
+    }, "the budget stop");
+    const spend = await ledger.read("b1");
+    expect(spend.spentMicros).toBeLessThanOrEqual(budget);
+    expect(spend.spentMicros).toBeGreaterThan(budget - TASK_COST);
+    expect(h.simulator.stats().creates.accepted).toBe(spend.spentMicros / TASK_COST);
+    const batch = await h.store.getBatch("b1");
+    expect(batch?.counts.failed).toBe(0);
+    expect(batch?.counts.queued).toBe(30 - 7);
+
+    const { resumed } = await setBatchBudget(
+      { store: h.store, queues: h.queues, control, spend: ledger },
+      "b1",
+      100 * TASK_COST,
+    );
+    expect(resumed).toBe(true);
+    await h.waitForBatch("b1", 30_000);
+    expect((await h.store.getBatch("b1"))?.counts.completed).toBe(30);
+    expect((await ledger.read("b1")).spentMicros).toBe(30 * TASK_COST);
+  });
+
+  it("leaks nothing when a worker dies between reservation and create, after reconciliation", async () => {
+    h = await createHarness();
+    const { ledger } = await enqueueWithBudget(h, 1, 10 * TASK_COST);
+    // A worker reserved for item i0 and died before its create; another reserved for an item
+    // whose job is gone.
+    const now = Date.now();
+    expect(await ledger.gate("b1", slotHolder("b1", "i0", 0), TASK_COST, undefined, now)).toBe(
+      "go",
+    );
+    expect(await ledger.gate("b1", slotHolder("b1", "gone", 0), TASK_COST, undefined, now)).toBe(
+      "go",
+    );
+    expect((await ledger.read("b1")).reservedMicros).toBe(2 * TASK_COST);
+
+    const running = await h.start();
+    await h.waitForBatch("b1");
+    expect(await reconcileSpendReservations(running.context, 0)).toBe(1);
+    const spend = await ledger.read("b1");
+    expect(spend.reservedMicros).toBe(0);
+    // One task, paid once: the retried submit reused its reservation.
+    expect(spend.spentMicros).toBe(TASK_COST);
+    expect(h.simulator.stats().creates.accepted).toBe(1);
+    expect(await ledger.holdersBefore(Date.now() + 1)).toEqual([]);
+  });
+
+  it("releases the reservation of a create the provider refused (402)", async () => {
+    h = await createHarness({ simulator: { exhaustedKeys: ["sim-key"] } });
+    const { ledger } = await enqueueWithBudget(h, 1, 10 * TASK_COST);
+    await h.start();
+    await h.waitFor(
+      async () => (await h.redis.get(h.store.keys.credentialsStop)) !== null,
+      "the credentials stop",
+    );
+    await h.waitFor(
+      async () => (await ledger.read("b1")).reservedMicros === 0,
+      "the reservation to be released",
+    );
+    expect(await ledger.read("b1")).toMatchObject({ spentMicros: 0, reservedMicros: 0 });
+    expect((await h.store.getBatch("b1"))?.counts.queued).toBe(1);
+  });
+});

@@ -1,0 +1,13 @@
+export { type CostEstimate, type CostGroup, CostTally, type CostTotals } from "./cost-estimate.ts";
+export { describeEstimate, estimateToJson } from "./describe-estimate.ts";
+export { formatMoney, fromMicros, MICROS_PER_UNIT, parseAmount, toMicros } from "./money.ts";
+export {
+  DEFAULT_PRICE_TABLE_PATH,
+  loadPriceTable,
+  type PriceTable,
+  PriceTableError,
+  parsePriceTable,
+  priceKey,
+  type Resolution,
+} from "./price-table.ts";
+export { audioOf, type RequestCost, requestCost, resolutionOf } from "./request-cost.ts";
