@@ -1,7 +1,14 @@
 import type { AddressInfo } from "node:net";
 import type { VeoqConfig } from "@veoq/config";
 import type { Logger } from "@veoq/logging";
-import { BatchStore, checkRedisSetup, createQueues, createRedisConnection } from "@veoq/pipeline";
+import {
+  BatchStore,
+  checkRedisSetupUnlessDown,
+  createQueues,
+  createRedisConnection,
+  priceRetry,
+} from "@veoq/pipeline";
+import { loadPriceTable } from "@veoq/pricing";
 import { allowedHostsFor } from "./allowed-hosts.ts";
 import { createDashboardApp, type DashboardAppOptions } from "./create-dashboard-app.ts";
 import { RedisOutageLog } from "./redis-outage-log.ts";
@@ -43,8 +50,14 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
   const port = options.port ?? config.dashboardPort;
   const credentials = credentialsForBinding(host, config.dashboardUser, config.dashboardPassword);
 
-  await checkRedisSetup(config.redis, config.prefix);
+  await checkRedisSetupUnlessDown(config.redis, config.prefix, (error) =>
+    logger.warn(
+      { err: error },
+      "could not check the Redis setup (Redis unreachable); the dashboard answers 503 until it is up",
+    ),
+  );
   const redis = createRedisConnection(config.redis, "worker");
+  const prices = loadPriceTable(config.prices);
   const outage = new RedisOutageLog({ logger });
   redis.on("error", (error) => outage.error(error));
   redis.on("ready", () => outage.ready());
@@ -64,6 +77,7 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
     stuckRule: { pollDeadlineSeconds: config.pollDeadlineSeconds, timeScale: config.timeScale },
     logger,
     redisOutage: outage,
+    priceRetry: (plan) => priceRetry(plan, queues, prices),
   });
   const server = await new Promise<import("node:http").Server>((resolve, reject) => {
     const listening = app.listen(port, host, (error?: Error) =>

@@ -19,7 +19,6 @@ export {
 } from "./jobs/job-ids.ts";
 export { QUEUE_NAMES, QUEUE_ROLES, type QueueRole } from "./jobs/queue-names.ts";
 export { createQueues, type VeoqQueues } from "./jobs/queues.ts";
-export { originalRequestOf } from "./jobs/resubmission.ts";
 export {
   type CancelSummary,
   cancelBatch,
@@ -54,6 +53,7 @@ export {
   retryActionOf,
   type SkippedRetry,
 } from "./operations/plan-retry.ts";
+export { priceRetry } from "./operations/price-retry.ts";
 export {
   type RetryFailedOptions,
   RetryPlanChangedError,
@@ -117,7 +117,12 @@ export {
   scanEveryMaster,
 } from "./redis/redis-connection.ts";
 export { checkRedisDurability } from "./redis/redis-durability.ts";
-export { checkRedisSetup, RedisSetupError, redisSetupProblem } from "./redis/redis-setup-check.ts";
+export {
+  checkRedisSetup,
+  checkRedisSetupUnlessDown,
+  RedisSetupError,
+  redisSetupProblem,
+} from "./redis/redis-setup-check.ts";
 export { shutdownOnSignal } from "./shutdown-on-signal.ts";
 export type {
   PipelineContext,

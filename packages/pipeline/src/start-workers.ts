@@ -22,7 +22,11 @@ import { SpendLedger } from "./records/spend-ledger.ts";
 import { reconcileSpendReservations } from "./records/spend-reconciler.ts";
 import { createRedisConnection, type RedisConnection } from "./redis/redis-connection.ts";
 import { checkRedisDurability } from "./redis/redis-durability.ts";
-import { checkRedisSetup, RedisSetupError, redisSetupProblem } from "./redis/redis-setup-check.ts";
+import {
+  checkRedisSetupUnlessDown,
+  RedisSetupError,
+  redisSetupProblem,
+} from "./redis/redis-setup-check.ts";
 import { createDownloadProcessor } from "./stages/download-processor.ts";
 import { failureLogged } from "./stages/item-outcome.ts";
 import type {
@@ -114,17 +118,12 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   // Checked before anything connects: a bad VEOQ_PRICES stops the start with one clear error.
   const prices = loadPriceTable(config.prices);
   const roles = options.roles ?? QUEUE_ROLES;
-  try {
-    await checkRedisSetup(config.redis, config.prefix);
-  } catch (error) {
-    if (error instanceof RedisSetupError) throw error;
-    // Redis is down (a restart, a failover): workers wait for it as they always did, and a
-    // wrong setup is still caught by the first MOVED/READONLY the workers meet.
+  await checkRedisSetupUnlessDown(config.redis, config.prefix, (error) =>
     logger.warn(
       { err: error },
       "could not check the Redis setup (Redis unreachable); workers wait for it",
-    );
-  }
+    ),
+  );
   const commands: RedisConnection = createRedisConnection(config.redis, "worker");
   const objectStore = objectStoreFromConfig(config);
   const queues = createQueues(commands, config.prefix);

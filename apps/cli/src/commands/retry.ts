@@ -1,14 +1,12 @@
 import {
-  originalRequestOf,
   planRetry,
+  priceRetry,
   type RetryPlan,
   RetryPlanChangedError,
   retryCancelledItems,
   retryFailedItems,
-  submitJobId,
-  type VeoqQueues,
 } from "@veoq/pipeline";
-import { fromMicros, loadPriceTable, requestCost } from "@veoq/pricing";
+import { loadPriceTable } from "@veoq/pricing";
 import {
   countOf,
   type RetryJson,
@@ -32,28 +30,6 @@ interface RetryFlags {
   yes?: boolean;
   includePermanent?: boolean;
   cancelled?: boolean;
-}
-
-/**
- * The estimated cost of a plan's re-submissions from the price table (VEOQ_PRICES): each one is
- * priced by its item's original request. Undefined ("cost not estimated") when the table is not
- * in USD or an item's request can no longer be read.
- */
-async function priceRetry(
-  plan: RetryPlan,
-  queues: VeoqQueues,
-  pricesPath: string | undefined,
-): Promise<number | undefined> {
-  const table = loadPriceTable(pricesPath);
-  if (table.currency !== "USD") return undefined;
-  let micros = 0;
-  for (const retry of plan.retries) {
-    if (retry.action !== "resubmit") continue;
-    const request = await originalRequestOf(queues, submitJobId(plan.batchId, retry.customId, 0));
-    if (request === undefined) return undefined;
-    micros += requestCost(table, request.model, request.input).costMicros;
-  }
-  return fromMicros(micros);
 }
 
 export function registerRetryCommand(program: Command): void {
@@ -109,7 +85,7 @@ export function registerRetryCommand(program: Command): void {
           }
           const includePermanent = flags.includePermanent === true;
           const plan = await planRetry(session.store, batchId, { includePermanent });
-          const cost = await priceRetry(plan, session.queues, config.prices);
+          const cost = await priceRetry(plan, session.queues, loadPriceTable(config.prices));
           const planJson = toRetryPlanJson(plan, cost);
           for (const line of formatRetryPlan(planJson)) say(line);
 

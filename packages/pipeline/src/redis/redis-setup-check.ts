@@ -121,3 +121,22 @@ async function checkIsClusterNode(
     single.disconnect();
   }
 }
+
+/**
+ * `checkRedisSetup` for a long-running process (workers, the dashboard): a wrong setup still
+ * throws, but a Redis that is simply down (a restart, a failover) is reported to `unreachable`
+ * and left to the process's own connections, which wait for it; the first MOVED or READONLY
+ * they meet is still caught at run time.
+ */
+export async function checkRedisSetupUnlessDown(
+  target: RedisTarget,
+  prefix: string,
+  unreachable: (error: unknown) => void,
+): Promise<void> {
+  try {
+    await checkRedisSetup(target, prefix);
+  } catch (error) {
+    if (error instanceof RedisSetupError) throw error;
+    unreachable(error);
+  }
+}
