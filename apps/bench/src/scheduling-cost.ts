@@ -175,6 +175,19 @@ function idleWhileWaitingMs(tasks: readonly SimulatedTask[], k: number): number 
 const PREFIX = "{bench-scheduling}";
 
 /** veoq against a simulator whose cap on concurrent tasks it does not know. */
+/**
+ * The simulator a scenario runs against, capping concurrent tasks at its K; veoq and the static
+ * baseline each get one with the same seed, so both runs meet the same simulator.
+ */
+function startCappedSimulator(scenario: SchedulingScenario, index: number) {
+  return startSimulator({
+    timeScale: scenario.timeScale,
+    maxConcurrentTasks: scenario.maxConcurrent,
+    fileSizeBytes: 512,
+    seed: index + 1,
+  });
+}
+
 export async function measureSchedulingCost(
   options: SchedulingCostOptions,
 ): Promise<SchedulingCost> {
@@ -191,12 +204,7 @@ export async function measureSchedulingCost(
         model: scenario.model,
         durationOf: (i) => spreadDuration(i, min, max),
       });
-      const simulator = await startSimulator({
-        timeScale: scenario.timeScale,
-        maxConcurrentTasks: scenario.maxConcurrent,
-        fileSizeBytes: 512,
-        seed: index + 1,
-      });
+      const simulator = await startCappedSimulator(scenario, index);
       try {
         const batch = await runVeoqBatch({
           redisUrl: options.redisUrl,
@@ -250,12 +258,7 @@ async function measureBaseline(
   index: number,
 ): Promise<SchedulingBaselineRun> {
   await flushBenchRedis(options.redisUrl);
-  const simulator = await startSimulator({
-    timeScale: scenario.timeScale,
-    maxConcurrentTasks: scenario.maxConcurrent,
-    fileSizeBytes: 512,
-    seed: index + 1,
-  });
+  const simulator = await startCappedSimulator(scenario, index);
   try {
     const batch = await runStaticBatch({
       redisUrl: options.redisUrl,
