@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli as runCliWithStdin } from "./run-cli.ts";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const CLI = join(REPO_ROOT, "apps", "cli", "bin", "veoq.js");
@@ -99,6 +100,15 @@ describe("veoq estimate", () => {
     expect(json).toMatchObject({ tasks: 4, video_seconds: seconds, invalid_lines: 1 });
     expect(json.cost).toBeCloseTo(expected, 6);
     expect(json.by_model_resolution.reduce((sum, g) => sum + g.cost, 0)).toBeCloseTo(expected, 6);
+
+    // `-` reads the same manifest from stdin, and names its lines "stdin:N".
+    const piped = await runCliWithStdin(["estimate", "-", "--json"], {
+      cwd: dir,
+      stdin: readFileSync(manifest, "utf8"),
+    });
+    expect(piped.code).toBe(1);
+    expect(piped.stderr).toContain("stdin:5");
+    expect(JSON.parse(piped.stdout)).toMatchObject({ ...json, manifest: "-" });
   });
 
   it("refuses an invalid price table at start, naming the entry", async () => {

@@ -49,22 +49,27 @@ for (const durationSeconds of [4, 6, 8]) {
 }
 
 describe("simulatedFileBytes", () => {
-  it.each(SHAPES)("is a playable MP4 of the asked shape: %o", (video) => {
-    const bytes = simulatedFileBytes("task-1", 1, video, 0);
-    const probed = ffprobe(
-      bytes,
-      `${video.width}x${video.height}-${video.durationSeconds}-${video.audio}.mp4`,
-    );
-    expect(Number(probed.format.duration)).toBeCloseTo(video.durationSeconds, 1);
-    const videoStream = probed.streams.find((stream) => stream.codec_type === "video");
-    expect(videoStream).toMatchObject({
-      codec_name: "h264",
-      width: video.width,
-      height: video.height,
-    });
-    const audioStreams = probed.streams.filter((stream) => stream.codec_type === "audio");
-    expect(audioStreams.map((stream) => stream.codec_name)).toEqual(video.audio ? ["aac"] : []);
-  });
+  it.each(SHAPES)(
+    "is a playable MP4 of the asked shape: %o",
+    (video) => {
+      const bytes = simulatedFileBytes("task-1", 1, video, 0);
+      const probed = ffprobe(
+        bytes,
+        `${video.width}x${video.height}-${video.durationSeconds}-${video.audio}.mp4`,
+      );
+      expect(Number(probed.format.duration)).toBeCloseTo(video.durationSeconds, 1);
+      const videoStream = probed.streams.find((stream) => stream.codec_type === "video");
+      expect(videoStream).toMatchObject({
+        codec_name: "h264",
+        width: video.width,
+        height: video.height,
+      });
+      const audioStreams = probed.streams.filter((stream) => stream.codec_type === "audio");
+      expect(audioStreams.map((stream) => stream.codec_name)).toEqual(video.audio ? ["aac"] : []);
+      // ffprobe and a full ffmpeg decode per shape: seconds each on a loaded 2-core machine.
+    },
+    60_000,
+  );
 
   const video = SHAPES[0] as RequestedVideo;
 
