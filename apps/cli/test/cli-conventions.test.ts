@@ -6,9 +6,8 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { resumeJson, retryJson, workerStartedJson } from "@veoq/report";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI, DEMO_DIR, REPO_ROOT, runCli } from "./run-cli.ts";
+import { CLI, DEMO_DIR, REPO_ROOT, removeTestKeys, runCli } from "./run-cli.ts";
 
 const prefix = `{veoq-conv-${randomBytes(4).toString("hex")}}`;
 const dir = mkdtempSync(join(tmpdir(), "veoq-conventions-"));
@@ -34,10 +33,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   busy.close();
-  const redis = new Redis(env.REDIS_URL as string);
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
+  await removeTestKeys(env.REDIS_URL, prefix);
   rmSync(dir, { recursive: true, force: true });
 });
 

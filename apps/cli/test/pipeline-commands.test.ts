@@ -6,9 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Simulator, startSimulator } from "@veoq/simulator";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { simulatorTestEnv } from "./run-cli.ts";
+import { removeTestKeys, simulatorTestEnv } from "./run-cli.ts";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const CLI = join(REPO_ROOT, "apps", "cli", "bin", "veoq.js");
@@ -48,10 +47,7 @@ describe("pipeline commands (enqueue, worker, status, results, retry, resume)", 
   afterAll(async () => {
     worker?.kill("SIGKILL");
     await simulator.close();
-    const redis = new Redis(env.REDIS_URL as string);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
+    await removeTestKeys(env.REDIS_URL, prefix);
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -7,9 +7,8 @@ import { join } from "node:path";
 import { fromMicros, loadPriceTable, requestCost } from "@veoq/pricing";
 import { retryJson, statusJson } from "@veoq/report";
 import { type Simulator, startSimulator } from "@veoq/simulator";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI, DEMO_DIR, REPO_ROOT, runCli, simulatorTestEnv } from "./run-cli.ts";
+import { CLI, DEMO_DIR, REPO_ROOT, removeTestKeys, runCli, simulatorTestEnv } from "./run-cli.ts";
 
 const prefix = `{veoq-retry-${randomBytes(4).toString("hex")}}`;
 const dir = mkdtempSync(join(tmpdir(), "veoq-retry-"));
@@ -103,10 +102,7 @@ beforeAll(async () => {
 afterAll(async () => {
   worker?.kill("SIGKILL");
   await simulator?.close();
-  const redis = new Redis(env.REDIS_URL as string);
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
+  await removeTestKeys(env.REDIS_URL, prefix);
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Redis } from "ioredis";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 export const CLI = join(REPO_ROOT, "apps", "cli", "bin", "veoq.js");
@@ -60,4 +61,15 @@ export function simulatorTestEnv(
     VEOQ_OUTPUT_DIR: join(dir, "out"),
     LOG_LEVEL: "warn",
   };
+}
+
+/** Removes every key a test wrote under its prefix (each test file has its own). */
+export async function removeTestKeys(redisUrl: string | undefined, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl as string);
+  try {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+  } finally {
+    redis.disconnect();
+  }
 }

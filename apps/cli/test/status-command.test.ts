@@ -5,9 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { batchJson, statusJson } from "@veoq/report";
 import { type Simulator, startSimulator } from "@veoq/simulator";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI, DEMO_DIR, REPO_ROOT, runCli, simulatorTestEnv } from "./run-cli.ts";
+import { CLI, DEMO_DIR, REPO_ROOT, removeTestKeys, runCli, simulatorTestEnv } from "./run-cli.ts";
 
 const MANIFEST = join(DEMO_DIR, "manifest.jsonl");
 const prefix = `{veoq-status-${randomBytes(4).toString("hex")}}`;
@@ -47,10 +46,7 @@ beforeAll(async () => {
 afterAll(async () => {
   worker?.kill("SIGKILL");
   await simulator?.close();
-  const redis = new Redis(env.REDIS_URL as string);
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
+  await removeTestKeys(env.REDIS_URL, prefix);
   rmSync(dir, { recursive: true, force: true });
 });
 

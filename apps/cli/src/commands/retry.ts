@@ -1,7 +1,6 @@
 import {
   planRetry,
   priceRetry,
-  type RetryPlan,
   RetryPlanChangedError,
   retryCancelledItems,
   retryFailedItems,
