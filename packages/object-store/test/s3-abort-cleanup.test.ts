@@ -1,6 +1,10 @@
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { createServer, type Server } from "node:http";
+import { createServer, request, type Server } from "node:http";
+import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   CreateBucketCommand,
   CreateMultipartUploadCommand,
@@ -26,8 +30,9 @@ import { S3ObjectStore } from "../src/index.ts";
  * nothing). What it does implement, like S3, is refusing DeleteBucket with BucketNotEmpty while
  * any multipart upload of the bucket is in progress. So "DeleteBucket succeeds" is the check that
  * no upload (and no part) was left behind; the control test shows it fails when one is.
- * What this does not prove: the behaviour of AWS S3 itself, or cleanup after a worker SIGKILL
- * (nothing can abort then: a bucket lifecycle rule AbortIncompleteMultipartUpload does, see README).
+ * What this does not prove: the behaviour of AWS S3 itself. The SIGKILL test shows what a killed
+ * worker leaves (an upload in progress, nothing under the key) and that nothing in veoq cleans
+ * it: a bucket lifecycle rule AbortIncompleteMultipartUpload does that (README); not tested here.
  */
 
 const PART = 5 * 1024 * 1024;
@@ -170,5 +175,86 @@ describe("S3ObjectStore abort cleanup against fauxqs (implements AbortMultipartU
       store.close();
     }
     await expect(admin.send(new DeleteBucketCommand({ Bucket: bucket }))).resolves.toBeDefined();
+  }, 60_000);
+
+  it("a worker SIGKILLed mid-upload leaves an upload in progress (for a lifecycle rule), never an object", async () => {
+    const bucket = "abort-sigkill";
+    await admin.send(new CreateBucketCommand({ Bucket: bucket }));
+    // A proxy in front of fauxqs that records which S3 calls the child made and how they ended.
+    const calls: string[] = [];
+    const proxy = createServer((req, res) => {
+      const upstream = request(
+        {
+          host: "127.0.0.1",
+          port: s3.port,
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+        },
+        (answer) => {
+          const query = new URL(req.url ?? "/", "http://x").searchParams;
+          const call = query.has("uploads")
+            ? "create"
+            : query.has("partNumber")
+              ? "part"
+              : query.has("uploadId")
+                ? `${req.method}-upload`
+                : `${req.method}`;
+          calls.push(`${call} ${answer.statusCode}`);
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const tsx = createRequire(import.meta.url).resolve("tsx/cli");
+    const fixture = path.join(
+      path.dirname(fileURLToPath(import.meta.url)),
+      "fixtures/upload-then-hang.ts",
+    );
+    const child = spawn(process.execPath, [tsx, fixture, proxyUrl, bucket, "b/c/2.mp4"], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.once("exit", (_code, signal) => resolve(signal)),
+    );
+    try {
+      const deadline = Date.now() + 20_000;
+      while (!calls.includes("part 200")) {
+        if (Date.now() > deadline) throw new Error(`no part uploaded; calls: ${calls.join(", ")}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      child.kill("SIGKILL");
+      expect(await exited).toBe("SIGKILL");
+    } finally {
+      child.kill("SIGKILL");
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
+    expect(calls).toEqual(["create 200", "part 200"]);
+    // Nothing under the key; but the upload is still in progress (its part stored).
+    expect(await keysOf(bucket)).toEqual([]);
+    await expect(admin.send(new DeleteBucketCommand({ Bucket: bucket }))).rejects.toMatchObject({
+      name: "BucketNotEmpty",
+    });
+    // The retry (another worker) writes the same key with a new upload; the leftover stays until a
+    // lifecycle rule aborts it.
+    const store = storeFor(bucket);
+    try {
+      const sink = store.openUpload("b/c/2.mp4", "video/mp4");
+      await sink.write(Buffer.from("retried"));
+      await sink.commit();
+    } finally {
+      store.close();
+    }
+    const stored = await admin.send(
+      new GetObjectCommand({ Bucket: bucket, Key: "runs/b/c/2.mp4" }),
+    );
+    expect(await stored.Body?.transformToString()).toBe("retried");
+    await admin.send(new DeleteObjectCommand({ Bucket: bucket, Key: "runs/b/c/2.mp4" }));
+    await expect(admin.send(new DeleteBucketCommand({ Bucket: bucket }))).rejects.toMatchObject({
+      name: "BucketNotEmpty",
+    });
   }, 60_000);
 });
