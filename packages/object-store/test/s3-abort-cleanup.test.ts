@@ -23,11 +23,11 @@ import { S3ObjectStore } from "../src/index.ts";
 /*
  * Proves "aborted uploads are cleaned up" against a server that implements multipart uploads
  * including AbortMultipartUpload: fauxqs (npm registry; an in-process S3/SQS/SNS emulator). s3rver,
- * which the other tests use, answers AbortMultipartUpload with an error and keeps the parts.
+ * which the other tests use, does not implement AbortMultipartUpload (packages/local-s3).
  *
- * fauxqs does not implement ListMultipartUploads (GET ?uploads answers as a plain object listing,
- * so the SDK would read it as "no uploads" whatever is pending: asserting on it would prove
- * nothing). What it does implement, like S3, is refusing DeleteBucket with BucketNotEmpty while
+ * fauxqs does not implement ListMultipartUploads: with an upload pending, the SDK's
+ * ListMultipartUploadsCommand against fauxqs 1.9.2 returns no Uploads (checked by hand), so
+ * asserting on it would prove nothing. What it does implement, like S3, is refusing DeleteBucket with BucketNotEmpty while
  * any multipart upload of the bucket is in progress. So "DeleteBucket succeeds" is the check that
  * no upload (and no part) was left behind; the control test shows it fails when one is.
  * What this does not prove: the behaviour of AWS S3 itself. The SIGKILL test shows what a killed
