@@ -63,6 +63,10 @@ describe("pipeline commands (enqueue, worker, status, results, retry, resume)", 
     const again = await run(["enqueue", DEMO_MANIFEST, "--batch", "cli1"]);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain("batch cli1: 0 added, 13 already enqueued");
+    // The same requests under another batch id: reported, and (see below) reused, not paid.
+    const copy = await run(["enqueue", DEMO_MANIFEST, "--batch", "cli1-copy", "--json"]);
+    expect(copy.code).toBe(0);
+    expect(JSON.parse(copy.stdout)).toMatchObject({ added: 13, reused: { lines: 13 } });
 
     worker = spawn(process.execPath, [CLI, "worker", "--concurrency", "8"], {
       cwd: REPO_ROOT,
@@ -99,6 +103,29 @@ describe("pipeline commands (enqueue, worker, status, results, retry, resume)", 
     expect(multi.files[0].sha256).toMatch(/^[0-9a-f]{64}$/);
     const flaky = rows.find((r) => r.custom_id === "i2v-03");
     expect(flaky.task_ids).toHaveLength(2);
+    const copyStatus = await run(["status", "cli1-copy", "--watch", "--json"]);
+    expect(copyStatus.code).toBe(0);
+    const copied = (await run(["results", "cli1-copy"])).stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    const copiedMulti = copied.find((r) => r.custom_id === "i2v-05");
+    expect(copiedMulti.reused_from).toEqual({ batch_id: "cli1", custom_id: "i2v-05" });
+    expect(copiedMulti.task_ids).toEqual([]);
+    expect(copiedMulti.files.map((f: { sha256: string }) => f.sha256)).toEqual(
+      multi.files.map((f: { sha256: string }) => f.sha256),
+    );
+    // i2v-07 failed in cli1, so its copy renders itself; every other line reuses cli1's render.
+    for (const row of copied) {
+      if (row.custom_id === "i2v-07") {
+        expect(row.task_ids).toHaveLength(1);
+        expect(row.reused_from).toBeUndefined();
+      } else {
+        expect(row).toMatchObject({ status: "completed", task_ids: [] });
+      }
+    }
+    const cli1Tasks = rows.reduce((n, r) => n + r.task_ids.length, 0);
+    expect(simulator.stats().creates.accepted).toBe(cli1Tasks + 1);
 
     // i2v-07's content-policy failure would fail again: retry leaves it alone unless asked.
     const retry = await run(["retry", "cli1"]);

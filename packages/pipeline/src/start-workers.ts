@@ -17,6 +17,7 @@ import { BatchStore } from "./records/batch-store.ts";
 import { DurationHistory } from "./records/duration-history.ts";
 import { ProviderRate } from "./records/provider-rate.ts";
 import { ProviderSlots } from "./records/provider-slots.ts";
+import { RequestIndex } from "./records/request-index.ts";
 import { reconcileProviderSlots } from "./records/slot-reconciler.ts";
 import { SpendLedger } from "./records/spend-ledger.ts";
 import { reconcileSpendReservations } from "./records/spend-reconciler.ts";
@@ -162,6 +163,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       now: options.now ?? Date.now,
     }),
     fairShare: new FairShare(commands, config.prefix),
+    requests: new RequestIndex(commands, config.prefix),
     imageCache: new ImageFileCache(),
     objectStore,
     durationHistory: new DurationHistory(commands, config.prefix),

@@ -39,6 +39,8 @@ const finalResultJson = z.object({
   submitted_at: z.iso.datetime().nullable(),
   finished_at: z.iso.datetime().nullable(),
   metadata: z.record(z.string(), z.unknown()).nullable(),
+  /** The item whose render this one reused (same request enqueued again); absent otherwise. */
+  reused_from: z.object({ batch_id: z.string(), custom_id: z.string() }).optional(),
 });
 
 /** One line of `veoq results` (JSONL) and of the demo's results.jsonl. */
@@ -82,5 +84,13 @@ export function toResultJson(line: ResultLine): ResultJson {
     submitted_at: iso(line.submittedAt),
     finished_at: iso(line.finishedAt),
     metadata: line.metadata ?? null,
+    ...(line.reusedFrom === undefined
+      ? {}
+      : {
+          reused_from: {
+            batch_id: line.reusedFrom.batchId,
+            custom_id: line.reusedFrom.customId,
+          },
+        }),
   };
 }

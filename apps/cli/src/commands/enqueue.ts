@@ -32,6 +32,7 @@ interface EnqueueFlags {
   json?: boolean;
   skipInvalid?: boolean;
   priority?: PriorityLevel;
+  rerender?: boolean;
 }
 
 export function registerEnqueueCommand(program: Command): void {
@@ -51,6 +52,10 @@ export function registerEnqueueCommand(program: Command): void {
       "--priority <level>",
       "share of the provider's slots: high, normal (default) or low; batches of one level take turns",
       parsePriorityLevel,
+    )
+    .option(
+      "--rerender",
+      "pay for new renders of requests this deployment already rendered or is rendering (default: reuse their outputs)",
     )
     .option("--json", "print one JSON summary object")
     .action(
@@ -90,6 +95,7 @@ async function runEnqueue(input: ManifestInput, flags: EnqueueFlags): Promise<nu
       ...(flags.batch === undefined ? {} : { batchId: flags.batch }),
       skipInvalid: flags.skipInvalid === true,
       ...(flags.priority === undefined ? {} : { priority: flags.priority }),
+      rerender: flags.rerender === true,
       queues: session.queues,
       store: session.store,
       submitAttempts: config.submitAttempts,
@@ -138,6 +144,13 @@ async function runEnqueue(input: ManifestInput, flags: EnqueueFlags): Promise<nu
               ? {}
               : { estimate: estimateToJson(summary.estimate) }),
             budget: budgetMicros === undefined ? null : budgetMicros / 1_000_000,
+            reused: {
+              lines: summary.reused.lines,
+              estimate:
+                summary.reused.estimate === undefined
+                  ? null
+                  : estimateToJson(summary.reused.estimate),
+            },
             invalid_lines: invalidLines.map((r) => ({
               line: r.line,
               custom_id: r.customId,
@@ -162,6 +175,14 @@ async function runEnqueue(input: ManifestInput, flags: EnqueueFlags): Promise<nu
             (budgetMicros === undefined
               ? ""
               : `budget: ${formatMoney(budgetMicros, prices.currency)}\n`),
+        );
+      }
+      if (summary.reused.lines > 0) {
+        const saved = summary.reused.estimate;
+        process.stdout.write(
+          `${countOf(summary.reused.lines, "line")} ask for requests this deployment already rendered or is rendering` +
+            (saved === undefined ? "" : ` (${formatMoney(saved.costMicros, saved.currency)})`) +
+            `: ${summary.reused.lines === 1 ? "it reuses" : "they reuse"} those outputs and pay nothing; --rerender pays for new renders\n`,
         );
       }
     }

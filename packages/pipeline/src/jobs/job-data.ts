@@ -46,6 +46,16 @@ export const submitJobDataSchema = z.object({
   /** Set right after the provider answered, before anything else: a retry never re-creates it. */
   taskId: z.string().optional(),
   createdAt: z.number().optional(),
+  /**
+   * The request's fingerprint (operations/request-fingerprint.ts): an item whose request another
+   * item renders reuses that render (stages/request-reuse.ts). Absent on older jobs: they render.
+   */
+  request: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
+  /** `enqueue --rerender`: pay for a new render even when the request was rendered before. */
+  rerender: z.boolean().optional(),
   /** The item's turn in the fair share of slots (see fair-share.ts); absent on older jobs. */
   turn: z.number().int().nonnegative().optional(),
 });

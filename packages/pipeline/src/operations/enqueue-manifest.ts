@@ -8,8 +8,10 @@ import type { SubmitJobData } from "../jobs/job-data.ts";
 import { isValidBatchId, submitJobId } from "../jobs/job-ids.ts";
 import type { VeoqQueues } from "../jobs/queues.ts";
 import type { BatchStore } from "../records/batch-store.ts";
+import { RequestIndex, sameOwner } from "../records/request-index.ts";
 import type { SpendLedger } from "../records/spend-ledger.ts";
 import { EnqueueError } from "./enqueue-error.ts";
+import { RequestFingerprints } from "./request-fingerprint.ts";
 import { storeInputImages } from "./store-input-images.ts";
 
 export interface EnqueueProgress {
@@ -56,6 +58,11 @@ export interface EnqueueManifestOptions {
    * jobs reference the objects, so workers on other machines can read them.
    */
   objectStore?: S3ObjectStore;
+  /**
+   * Pay for new renders of requests this deployment already rendered or is rendering
+   * (`--rerender`). By default such lines reuse the earlier outputs (stages/request-reuse.ts).
+   */
+  rerender?: boolean;
 }
 
 export interface EnqueueSummary {
@@ -67,6 +74,12 @@ export interface EnqueueSummary {
   added: number;
   /** Valid lines whose custom_id the batch already had: no new work. */
   alreadyPresent: number;
+  /**
+   * Added lines whose request another batch of this deployment already rendered or is rendering:
+   * they reuse those outputs and pay nothing (unless `rerender`). `estimate` is what they would
+   * have cost (with `spend`).
+   */
+  reused: { lines: number; estimate?: CostEstimate };
   /** What the manifest's valid lines cost (with `spend`); undefined when nothing was enqueued. */
   estimate?: CostEstimate;
   /** False when invalid lines stopped the enqueue (nothing was added). */
@@ -129,6 +142,7 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
         invalid: progress.invalid,
         added: 0,
         alreadyPresent: 0,
+        reused: { lines: 0 },
         enqueued: false,
       };
     }
@@ -154,33 +168,50 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
   progress.phase = "enqueue";
   progress.lines = 0;
   progress.invalid = 0;
-  let chunk: ManifestEntry[] = [];
+  let chunk: RequestLine[] = [];
   const storedImages = new Map<string, Promise<string>>();
+  const requests = new RequestIndex(options.store.redis, options.store.prefix);
+  const fingerprints = new RequestFingerprints();
+  let reusedLines = 0;
+  const reusedCost = spend === undefined ? undefined : new CostTally(spend.prices.currency);
   /** Adds one chunk: drops items the batch already has, adds the others' jobs, registers them. */
-  const flush = async (entries: ManifestEntry[], firstIndex: number) => {
+  const flush = async (lines: RequestLine[], firstIndex: number) => {
     const present = await options.store.hasItems(
       batchId,
-      entries.map((e) => e.customId),
+      lines.map((l) => l.entry.customId),
     );
-    let fresh = entries.flatMap((entry, i) =>
-      present[i] ? [] : [{ entry, turn: arrival + firstIndex + i }],
+    let fresh = lines.flatMap((line, i) =>
+      present[i] ? [] : [{ ...line, turn: arrival + firstIndex + i }],
+    );
+    // Requests another batch already rendered or is rendering: reported, and reused at submit.
+    const reusable = await claimRequests(
+      options.store,
+      requests,
+      batchId,
+      fresh,
+      options.rerender === true,
     );
     const bucket = options.objectStore;
     if (bucket !== undefined) {
       fresh = await Promise.all(
-        fresh.map(async ({ entry, turn }) => ({
-          entry: await storeInputImages(entry, bucket, storedImages),
-          turn,
+        fresh.map(async (line) => ({
+          ...line,
+          entry: await storeInputImages(line.entry, bucket, storedImages),
         })),
       );
     }
-    progress.alreadyPresent += entries.length - fresh.length;
+    progress.alreadyPresent += lines.length - fresh.length;
     if (fresh.length > 0) {
       const enqueuedAt = now();
       await options.queues.submit.addBulk(
-        fresh.map(({ entry, turn }) => ({
+        fresh.map(({ entry, turn, request }) => ({
           name: "submit",
-          data: { ...submitJobData(batchId, entry, enqueuedAt), turn },
+          data: {
+            ...submitJobData(batchId, entry, enqueuedAt),
+            request,
+            ...(options.rerender ? { rerender: true } : {}),
+            turn,
+          },
           opts: {
             jobId: submitJobId(batchId, entry.customId, 0),
             attempts: options.submitAttempts,
@@ -194,14 +225,20 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
         fresh.map((e) => e.entry.customId),
       );
       progress.added += added.length;
-      if (spend !== undefined && added.length > 0) {
-        const addedIds = new Set(added);
-        const addedCost = new CostTally(spend.prices.currency);
-        for (const { entry } of fresh) {
-          if (addedIds.has(entry.customId)) {
-            addedCost.add(requestCost(spend.prices, entry.model, entry.input));
-          }
+      const addedIds = new Set(added);
+      const addedCost = spend === undefined ? undefined : new CostTally(spend.prices.currency);
+      for (const { entry, request } of fresh) {
+        if (!addedIds.has(entry.customId)) continue;
+        const cost =
+          spend === undefined ? undefined : requestCost(spend.prices, entry.model, entry.input);
+        if (reusable.has(request)) {
+          reusedLines++;
+          if (cost !== undefined) reusedCost?.add(cost);
+        } else if (cost !== undefined) {
+          addedCost?.add(cost);
         }
+      }
+      if (spend !== undefined && addedCost !== undefined && added.length > 0) {
         await spend.ledger.addEstimate(batchId, addedCost.estimate());
       }
       progress.alreadyPresent += fresh.length - added.length;
@@ -217,10 +254,10 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
   // running it again adds exactly what is missing (job ids and the item registry make it safe).
   const chunksInFlight = Math.max(1, options.chunksInFlight ?? 3);
   const sending: Promise<void>[] = [];
-  const send = async (entries: ManifestEntry[]) => {
+  const send = async (lines: RequestLine[]) => {
     if (sending.length >= chunksInFlight) await sending.shift();
-    const flushed = flush(entries, nextIndex);
-    nextIndex += entries.length;
+    const flushed = flush(lines, nextIndex);
+    nextIndex += lines.length;
     flushed.catch(() => {}); // handled: awaited (and thrown) in turn or at the end
     sending.push(flushed);
   };
@@ -235,7 +272,10 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
         if (options.skipInvalid) options.onInvalidLine?.(report);
         continue;
       }
-      chunk.push(report.entry);
+      chunk.push({
+        entry: report.entry,
+        request: await fingerprints.next(report.entry),
+      });
       if (spend !== undefined) {
         manifestCost?.add(requestCost(spend.prices, report.entry.model, report.entry.input));
       }
@@ -259,6 +299,10 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
     invalid: progress.invalid,
     added: progress.added,
     alreadyPresent: progress.alreadyPresent,
+    reused: {
+      lines: reusedLines,
+      ...(reusedCost === undefined ? {} : { estimate: reusedCost.estimate() }),
+    },
     ...(manifestCost === undefined ? {} : { estimate: manifestCost.estimate() }),
     enqueued: true,
   };
@@ -280,4 +324,39 @@ function submitJobData(batchId: string, entry: ManifestEntry, enqueuedAt: number
 
 function imageDirOption(options: EnqueueManifestOptions): { imageDir?: string } {
   return options.imageDir === undefined ? {} : { imageDir: options.imageDir };
+}
+
+/** A valid manifest line and its request key (request-fingerprint.ts). */
+interface RequestLine {
+  entry: ManifestEntry;
+  request: string;
+}
+
+/**
+ * Claims each line's request for its item in the request index, and returns the request keys
+ * that another item of this deployment already holds and has rendered or is rendering (not
+ * failed, cancelled or gone): those lines will reuse its outputs (stages/request-reuse.ts).
+ * With `rerender` every line takes its request over and none is reused.
+ */
+async function claimRequests(
+  store: BatchStore,
+  requests: RequestIndex,
+  batchId: string,
+  lines: readonly RequestLine[],
+  rerender: boolean,
+): Promise<Set<string>> {
+  const reusable = new Set<string>();
+  await Promise.all(
+    lines.map(async ({ entry, request }) => {
+      const me = { batchId, customId: entry.customId };
+      if (rerender) return requests.replace(request, me);
+      const owner = await requests.claim(request, me);
+      if (sameOwner(owner, me)) return;
+      const state = await store.itemState(owner.batchId, owner.customId);
+      if (state !== undefined && state !== "failed" && state !== "cancelled") {
+        reusable.add(request);
+      }
+    }),
+  );
+  return reusable;
 }

@@ -19,6 +19,18 @@ export const PIPELINE_DEFAULTS = {
    * a process that died before it could wake the queue, or a slot freed by the reconciler.
    */
   slotWaitSeconds: 30,
+  /**
+   * How long a submit job of a paused batch waits before it looks again (provider seconds).
+   * `veoq resume` and `veoq budget` promote the waiting jobs at once, so this only bounds how long
+   * a missed promotion (a crash during resume) delays them.
+   */
+  pausedRecheckSeconds: 60,
+  /**
+   * How long an item whose request another item is rendering waits before it looks again
+   * (provider seconds; stages/request-reuse.ts): about a poll interval of a running task, so a
+   * reused render completes soon after its owner does.
+   */
+  reuseRecheckSeconds: 10,
   /** Shortest wait of the submit queue for a slot (real ms), however fast the time scale. */
   minSlotWaitMs: 50,
   /**

@@ -46,4 +46,6 @@ export interface ItemResult {
   submittedAt: number | undefined;
   finishedAt: number | undefined;
   metadata: Record<string, unknown> | undefined;
+  /** The item whose render this one reused (same request, no task of its own); absent otherwise. */
+  reusedFrom?: { batchId: string; customId: string } | undefined;
 }

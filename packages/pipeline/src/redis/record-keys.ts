@@ -22,6 +22,12 @@ export interface RecordKeys {
   itemsInState(batchId: string, state: string): string;
   /** Hash: provider task id -> "<batch>~<custom id>", for search by task id. */
   taskIndex: string;
+  /**
+   * Hash: request fingerprint (operations/request-fingerprint.ts) -> "<batch>~<custom id>" of the
+   * item that renders it, so the same request enqueued again under another batch id reuses that
+   * render instead of paying twice (records/request-index.ts). One field per rendered request.
+   */
+  requestIndex: string;
   /** String: set while the submit queue is paused by a credentials stop; holds the reason. */
   credentialsStop: string;
   /** Hash: a batch's pause or cancel (state, reason, at); absent while it runs. */
@@ -75,6 +81,7 @@ export function recordKeys(prefix: string): RecordKeys {
     spendReservations: `${prefix}:spend-reservations`,
     spendReservationTimes: `${prefix}:spend-reservation-times`,
     taskIndex: `${prefix}:task-index`,
+    requestIndex: `${prefix}:request-index`,
     providerSlots: (account) => `${prefix}:provider-slots:${account}`,
     providerCap: (account) => `${prefix}:provider-cap:${account}`,
     providerCapPattern: `${prefix}:provider-cap:*`,

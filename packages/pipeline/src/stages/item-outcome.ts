@@ -12,9 +12,10 @@ import { OutputRejectedError } from "./output-check.ts";
 import type { PipelineContext } from "./pipeline-context.ts";
 
 /**
- * The end of an item, in one module. An item ends exactly once, in one of three ways:
+ * The end of an item, in one module. An item ends exactly once, in one of these ways:
  *
  * - `completeItem`: the download job saved every output.
+ * - `completeReusedItem`: another item had already rendered the same request (request-reuse.ts).
  * - `cancelItem`: `veoq cancel` reached the item before its create (or, with --drop-in-flight,
  *   while its paid task was followed).
  * - `failItem`: a processor knows the item cannot succeed; it records the failure and throws the
@@ -30,7 +31,7 @@ import type { PipelineContext } from "./pipeline-context.ts";
 
 /** How an item ended. */
 export type ItemOutcome =
-  | { status: "completed"; files: SavedFile[] }
+  | { status: "completed"; files: SavedFile[]; reusedFrom?: ItemResult["reusedFrom"] }
   | { status: "failed" | "cancelled"; files: SavedFile[]; failure: ItemFailure };
 
 /** Why an item failed, where. */
@@ -80,6 +81,23 @@ export async function completeItem(
 ): Promise<ItemResult> {
   const files = [...data.saved].sort((a, b) => a.index - b.index);
   return recordItemOutcome(context, job, data, { status: "completed", files });
+}
+
+/**
+ * Records an item completed by another item's render of the same request (request-reuse.ts):
+ * its files are the owner's, and the result names the owner in `reusedFrom`.
+ */
+export async function completeReusedItem(
+  context: PipelineContext,
+  job: Job,
+  data: ItemJobData,
+  owner: ItemResult,
+): Promise<ItemResult> {
+  return recordItemOutcome(context, job, data, {
+    status: "completed",
+    files: owner.files,
+    reusedFrom: { batchId: owner.batchId, customId: owner.customId },
+  });
 }
 
 /** Records a cancelled item (error kind `cancelled`, where and why); the job then ends normally. */
@@ -217,6 +235,9 @@ async function recordItemOutcome(
     submittedAt: trace.submittedAt,
     finishedAt: context.now(),
     metadata: data.metadata ?? (await loadItemMetadata(context, data)),
+    ...(outcome.status === "completed" && outcome.reusedFrom !== undefined
+      ? { reusedFrom: outcome.reusedFrom }
+      : {}),
   };
   await context.store.finishItem(result);
   context.observer.itemFinished?.(result);

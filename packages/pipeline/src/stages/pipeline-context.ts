@@ -11,6 +11,7 @@ import type { BatchStore } from "../records/batch-store.ts";
 import type { DurationHistory } from "../records/duration-history.ts";
 import type { ProviderRate } from "../records/provider-rate.ts";
 import type { ProviderSlots } from "../records/provider-slots.ts";
+import type { RequestIndex } from "../records/request-index.ts";
 import type { SpendLedger } from "../records/spend-ledger.ts";
 import type { PipelineObserver } from "./pipeline-observer.ts";
 
@@ -59,6 +60,8 @@ export interface PipelineContext {
   prices: PriceTable;
   /** Creates per minute per API key, paced across processes (VEOQ_PROVIDER_RPM). */
   rate: ProviderRate;
+  /** Which item renders each distinct request, so the same request is not paid for twice. */
+  requests: RequestIndex;
   /** The virtual clock of the fair share of slots between batches. */
   fairShare: FairShare;
   /** Local images already read by this process, reused while unchanged. */

@@ -1,15 +1,9 @@
 import { requestCost } from "@veoq/pricing";
 import { DelayedError, type Job } from "bullmq";
 import type { SubmitJobData } from "../jobs/job-data.ts";
+import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
 import { cancelItem } from "./item-outcome.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
-
-/**
- * How long a submit job of a paused batch waits before it looks again (provider seconds).
- * `veoq resume` and `veoq budget` promote the waiting jobs at once, so this only bounds how long
- * a missed promotion (a crash during resume) delays them.
- */
-export const PAUSED_RECHECK_SECONDS = 60;
 
 /**
  * The submit stage's check right before a create (spend-ledger.ts, one atomic script): a
@@ -58,7 +52,10 @@ export async function passSubmitGate(
       `DAILY BUDGET STOP: the next item of batch ${data.batchId} does not fit today's VEOQ_DAILY_BUDGET; the batch is paused until the UTC day ends (nothing failed).`,
     );
   }
-  await job.moveToDelayed(context.now() + toRealMs(context, PAUSED_RECHECK_SECONDS), token);
+  await job.moveToDelayed(
+    context.now() + toRealMs(context, PIPELINE_DEFAULTS.pausedRecheckSeconds),
+    token,
+  );
   throw new DelayedError();
 }
 

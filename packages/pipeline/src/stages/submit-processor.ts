@@ -18,10 +18,14 @@ import { stopSubmissions } from "../records/credentials-stop.ts";
 import { bestEffort } from "../records/duration-history.ts";
 import { failItem, isLastAttempt, itemErrorKindOf, recordItemFailure } from "./item-outcome.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
+import { resolveRequestReuse } from "./request-reuse.ts";
 import { type StageRun, stageProcessor } from "./stage-processor.ts";
 import { passSubmitGate, settleCreate } from "./submit-gate.ts";
 
-export type SubmitResult = { taskId: string; pollJobId: string } | { cancelled: true };
+export type SubmitResult =
+  | { taskId: string; pollJobId: string }
+  | { cancelled: true }
+  | { reused: true };
 
 /**
  * Creates the provider task for one item, records its id on the job before anything else, then
@@ -39,6 +43,9 @@ async function submit(
 ): Promise<SubmitResult> {
   let data: SubmitJobData = parsed;
   if (data.taskId === undefined) {
+    // The same request rendered (or being rendered) by another item: no create, no money.
+    if ((await resolveRequestReuse(context, job, token, data)) === "reused")
+      return { reused: true };
     // The slot first: while every slot is taken, images are not read over and over.
     const holder = slotHolder(data.batchId, data.customId, data.submission);
     const slotWaitMs = Math.max(

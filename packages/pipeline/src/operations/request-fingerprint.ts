@@ -1,0 +1,75 @@
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { type ManifestEntry, readImageField, replaceImageField } from "@veoq/manifest";
+import { EnqueueError } from "./enqueue-error.ts";
+
+/**
+ * What makes two manifest lines the same render, and so the same money (issue 13): the model and
+ * every input field, with each local image replaced by the sha256 of its bytes (so a copied
+ * manifest, or one naming the same picture by another path, matches), the seed included as the
+ * input field it is. custom_id and metadata are not part of it. A line without a seed matches
+ * another line without one: the provider would render the same request again.
+ *
+ * The fingerprint is the hex sha256 of that request as canonical JSON (keys sorted).
+ */
+export async function requestFingerprint(
+  entry: Pick<ManifestEntry, "model" | "input" | "localImages">,
+  imageHashes: Map<string, Promise<string>>,
+): Promise<string> {
+  let input = entry.input;
+  for (const field of entry.localImages) {
+    const file = readImageField(entry.input, field);
+    // An image already stored in the bucket is named by its content hash (inputs/<sha256>).
+    if (typeof file !== "string" || file.startsWith("s3://")) continue;
+    let hash = imageHashes.get(file);
+    if (hash === undefined) {
+      hash = hashImageFile(file);
+      imageHashes.set(file, hash);
+    }
+    input = replaceImageField(input, field, `sha256:${await hash}`);
+  }
+  return createHash("sha256")
+    .update(canonicalJson({ model: entry.model, input }))
+    .digest("hex");
+}
+
+async function hashImageFile(file: string): Promise<string> {
+  try {
+    return createHash("sha256")
+      .update(await readFile(file))
+      .digest("hex");
+  } catch (error) {
+    throw new EnqueueError(`cannot read image ${file}: ${(error as Error).message}`);
+  }
+}
+
+/** JSON with object keys sorted at every level, so equal requests give equal text. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+/**
+ * The request keys of one manifest, line by line in manifest order. The n-th line (from 0) with
+ * a given request gets key `sha256(fingerprint + "#" + n)` (the fingerprint itself for n = 0):
+ * identical lines in one manifest are meant as separate renders (variations without a seed), so
+ * each is its own request, and a copy of the manifest maps its k-th such line to the k-th render.
+ * Keeps one count per distinct request of the manifest (about 100 bytes each).
+ */
+export class RequestFingerprints {
+  private readonly seen = new Map<string, number>();
+  private readonly imageHashes = new Map<string, Promise<string>>();
+
+  async next(entry: Pick<ManifestEntry, "model" | "input" | "localImages">): Promise<string> {
+    const fingerprint = await requestFingerprint(entry, this.imageHashes);
+    const n = this.seen.get(fingerprint) ?? 0;
+    this.seen.set(fingerprint, n + 1);
+    return n === 0 ? fingerprint : createHash("sha256").update(`${fingerprint}#${n}`).digest("hex");
+  }
+}

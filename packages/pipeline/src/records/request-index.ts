@@ -1,0 +1,88 @@
+import { LuaScript } from "../redis/lua-script.ts";
+import { type RecordKeys, recordKeys } from "../redis/record-keys.ts";
+import type { RedisConnection } from "../redis/redis-connection.ts";
+
+/** The item that renders a request: its batch and custom id. */
+export interface RequestOwner {
+  batchId: string;
+  customId: string;
+}
+
+const SEPARATOR = "~";
+
+/** Takes the request for ARGV[2] unless another item has it; returns the owner now recorded. */
+const CLAIM_SCRIPT = new LuaScript(`
+redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
+return redis.call('HGET', KEYS[1], ARGV[1])
+`);
+
+/** Hands the request from ARGV[2] to ARGV[3], only if ARGV[2] still has it. */
+const TAKE_OVER_SCRIPT = new LuaScript(`
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+  return 1
+end
+return 0
+`);
+
+/**
+ * Which item renders each distinct request (fingerprint) in this deployment: the first item to
+ * reach its create claims it, and later items with the same request reuse that item's outputs
+ * (stages/request-reuse.ts). Claims are atomic, so two workers never both pay for one request.
+ */
+export class RequestIndex {
+  readonly redis: RedisConnection;
+  readonly keys: RecordKeys;
+
+  constructor(redis: RedisConnection, prefix: string) {
+    this.redis = redis;
+    this.keys = recordKeys(prefix);
+  }
+
+  /** Claims `fingerprint` for `owner` unless another item has it; returns the owner it has now. */
+  async claim(fingerprint: string, owner: RequestOwner): Promise<RequestOwner> {
+    const held = await CLAIM_SCRIPT.run(
+      this.redis,
+      [this.keys.requestIndex],
+      [fingerprint, encodeOwner(owner)],
+    );
+    return decodeOwner(String(held)) ?? owner;
+  }
+
+  /** Moves the request to `to` if `from` still owns it (its render failed or is gone). */
+  async takeOver(fingerprint: string, from: RequestOwner, to: RequestOwner): Promise<boolean> {
+    const moved = await TAKE_OVER_SCRIPT.run(
+      this.redis,
+      [this.keys.requestIndex],
+      [fingerprint, encodeOwner(from), encodeOwner(to)],
+    );
+    return moved === 1;
+  }
+
+  /** Makes `owner` the request's renderer whoever had it (`enqueue --rerender`). */
+  async replace(fingerprint: string, owner: RequestOwner): Promise<void> {
+    await this.redis.hset(this.keys.requestIndex, fingerprint, encodeOwner(owner));
+  }
+
+  /** The owners of these requests, undefined where none. */
+  async owners(fingerprints: readonly string[]): Promise<(RequestOwner | undefined)[]> {
+    if (fingerprints.length === 0) return [];
+    const raws = await this.redis.hmget(this.keys.requestIndex, ...fingerprints);
+    return raws.map((raw) => (raw === null ? undefined : decodeOwner(raw)));
+  }
+}
+
+export function sameOwner(a: RequestOwner, b: RequestOwner): boolean {
+  return a.batchId === b.batchId && a.customId === b.customId;
+}
+
+function encodeOwner(owner: RequestOwner): string {
+  return `${owner.batchId}${SEPARATOR}${owner.customId}`;
+}
+
+/** Batch ids cannot hold "~" (job-ids.ts), so the first one splits batch from custom id. */
+function decodeOwner(raw: string): RequestOwner | undefined {
+  const at = raw.indexOf(SEPARATOR);
+  if (at <= 0) return undefined;
+  return { batchId: raw.slice(0, at), customId: raw.slice(at + 1) };
+}

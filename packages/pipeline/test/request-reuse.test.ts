@@ -1,0 +1,136 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { batchResults, enqueueManifest, type ResultLine } from "../src/index.ts";
+import { collect, createHarness, type Harness, liteLine } from "./pipeline-harness.ts";
+
+/** The same requests, in another manifest file (another path, so another default batch id). */
+async function copyOf(h: Harness, lines: object[]): Promise<string> {
+  return h.writeManifest(lines);
+}
+
+function enqueue(h: Harness, manifestPath: string, batchId: string, rerender = false) {
+  return enqueueManifest({
+    manifestPath,
+    batchId,
+    queues: h.queues,
+    store: h.store,
+    submitAttempts: h.config.submitAttempts,
+    rerender,
+  });
+}
+
+async function resultsOf(h: Harness, batchId: string): Promise<Map<string, ResultLine>> {
+  const lines = await collect(batchResults(h.store, batchId));
+  return new Map(lines.map((l) => [l.customId, l]));
+}
+
+const creates = (h: Harness) => h.simulator.stats().creates.accepted;
+
+describe("same request, same money", () => {
+  let h: Harness;
+  afterEach(async () => h?.close());
+
+  const lines = [
+    liteLine("a", { seed: 1 }),
+    liteLine("b", { seed: 2 }),
+    liteLine("c", { seed: 3 }),
+  ];
+
+  it("reuses the outputs of a rendered request enqueued again under another batch id, and --rerender pays again", async () => {
+    h = await createHarness();
+    await h.start();
+    await enqueue(h, await h.writeManifest(lines), "first");
+    await h.waitForBatch("first");
+    expect(creates(h)).toBe(3);
+
+    // Same requests under other custom ids and another batch: nothing new is created.
+    const renamed = lines.map((l, i) => ({ ...l, custom_id: `copy-${i}` }));
+    const again = await enqueue(h, await copyOf(h, renamed), "second");
+    expect(again.added).toBe(3);
+    expect(again.reused.lines).toBe(3);
+    await h.waitForBatch("second");
+    expect(creates(h)).toBe(3);
+    const first = await resultsOf(h, "first");
+    const second = await resultsOf(h, "second");
+    for (const [i, id] of ["a", "b", "c"].entries()) {
+      const reused = second.get(`copy-${i}`);
+      const owner = first.get(id);
+      expect(reused?.status).toBe("completed");
+      if (reused?.status !== "completed" || owner?.status !== "completed") throw new Error();
+      expect(reused.reusedFrom).toEqual({ batchId: "first", customId: id });
+      expect(reused.taskIds).toEqual([]);
+      expect(reused.files.map((f) => f.sha256)).toEqual(owner.files.map((f) => f.sha256));
+      expect(owner.reusedFrom).toBeUndefined();
+    }
+
+    // A changed seed is another request.
+    const changed = await enqueue(h, await copyOf(h, [liteLine("a", { seed: 99 })]), "third");
+    expect(changed.reused.lines).toBe(0);
+    await h.waitForBatch("third");
+    expect(creates(h)).toBe(4);
+
+    const rerendered = await enqueue(h, await copyOf(h, lines), "fourth", true);
+    expect(rerendered.reused.lines).toBe(0);
+    await h.waitForBatch("fourth");
+    expect(creates(h)).toBe(7);
+    const fourth = await resultsOf(h, "fourth");
+    expect([...fourth.values()].every((l) => l.status === "completed" && !l.reusedFrom)).toBe(true);
+  });
+
+  it("waits for a request in flight in another batch instead of paying for it twice", async () => {
+    h = await createHarness();
+    const manifest = await h.writeManifest(lines);
+    await enqueue(h, manifest, "first");
+    const again = await enqueue(h, await copyOf(h, lines), "second");
+    expect(again.reused.lines).toBe(3);
+    for (let i = 0; i < 2; i++) await h.start({ concurrency: { submit: 4 } });
+    await h.waitForBatch("first");
+    await h.waitForBatch("second");
+    expect(creates(h)).toBe(3);
+    const second = await resultsOf(h, "second");
+    for (const id of ["a", "b", "c"]) {
+      const line = second.get(id);
+      expect(line?.status === "completed" && line.reusedFrom).toEqual({
+        batchId: "first",
+        customId: id,
+      });
+    }
+  });
+
+  it("renders a request itself when the item that had it failed", async () => {
+    h = await createHarness();
+    const failing = [liteLine("x", { prompt: "a doomed video [sim:fail]" })];
+    await enqueue(h, await h.writeManifest(failing), "first");
+    const again = await enqueue(h, await copyOf(h, failing), "second");
+    expect(again.reused.lines).toBe(1); // in flight when enqueued
+    await h.start();
+    await h.waitForBatch("first");
+    await h.waitForBatch("second");
+    const [first, second] = [await resultsOf(h, "first"), await resultsOf(h, "second")];
+    expect(first.get("x")?.status).toBe("failed");
+    const line = second.get("x");
+    expect(line?.status).toBe("failed");
+    if (line?.status !== "failed") throw new Error();
+    expect(line.reusedFrom).toBeUndefined();
+    expect(line.taskIds).toHaveLength(1); // its own task: nothing was lost behind the failure
+    expect(creates(h)).toBe(2);
+  });
+
+  it("keeps identical lines of one manifest as separate renders, and maps a copy's k-th to the k-th", async () => {
+    h = await createHarness();
+    const twins = [liteLine("one"), { ...liteLine("one"), custom_id: "two" }];
+    await h.start();
+    await enqueue(h, await h.writeManifest(twins), "first");
+    await h.waitForBatch("first");
+    expect(creates(h)).toBe(2);
+    const again = await enqueue(h, await copyOf(h, twins), "second");
+    expect(again.reused.lines).toBe(2);
+    await h.waitForBatch("second");
+    expect(creates(h)).toBe(2);
+    const second = await resultsOf(h, "second");
+    const owners = ["one", "two"].map((id) => {
+      const line = second.get(id);
+      return line?.status === "completed" ? line.reusedFrom?.customId : undefined;
+    });
+    expect(owners).toEqual(["one", "two"]);
+  });
+});
