@@ -60,7 +60,9 @@ export function canonicalJson(value: unknown): string {
  * a given request gets key `sha256(fingerprint + "#" + n)` (the fingerprint itself for n = 0):
  * identical lines in one manifest are meant as separate renders (variations without a seed), so
  * each is its own request, and a copy of the manifest maps its k-th such line to the k-th render.
- * Keeps one count per distinct request of the manifest (about 100 bytes each).
+ * Keeps one count per distinct request of the manifest, keyed by the fingerprint's first 16 hex
+ * digits (about 60 bytes each: 6 MB for 100,000 lines). Two requests sharing those 64 bits would
+ * only share their occurrence count: each line still gets a key of its own.
  */
 export class RequestFingerprints {
   private readonly seen = new Map<string, number>();
@@ -68,8 +70,9 @@ export class RequestFingerprints {
 
   async next(entry: Pick<ManifestEntry, "model" | "input" | "localImages">): Promise<string> {
     const fingerprint = await requestFingerprint(entry, this.imageHashes);
-    const n = this.seen.get(fingerprint) ?? 0;
-    this.seen.set(fingerprint, n + 1);
+    const counted = fingerprint.slice(0, 16);
+    const n = this.seen.get(counted) ?? 0;
+    this.seen.set(counted, n + 1);
     return n === 0 ? fingerprint : createHash("sha256").update(`${fingerprint}#${n}`).digest("hex");
   }
 }
