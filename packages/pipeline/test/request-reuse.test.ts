@@ -165,7 +165,7 @@ describe("request keys", () => {
       ];
       expect(first).toBe(base);
       expect(second).not.toBe(base);
-      expect(second).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      expect(second).toMatch(/^[A-Za-z0-9_-]{16}$/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

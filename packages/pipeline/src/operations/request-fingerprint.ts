@@ -10,8 +10,8 @@ import { EnqueueError } from "./enqueue-error.ts";
  * input field it is. custom_id and metadata are not part of it. A line without a seed matches
  * another line without one: the provider would render the same request again.
  *
- * The fingerprint is the sha256 of that request as canonical JSON (keys sorted), cut to 128 bits
- * and written in base64url (22 characters): it is stored on every submit job and in the request
+ * The fingerprint is the sha256 of that request as canonical JSON (keys sorted), cut to 96 bits
+ * and written in base64url (16 characters): it is stored on every submit job and in the request
  * index, so its length is Redis memory per job.
  */
 export async function requestFingerprint(
@@ -77,7 +77,7 @@ export class RequestFingerprints {
   }
 }
 
-/** 128 bits of sha256, base64url: 22 characters. */
+/** 96 bits of sha256, base64url: 16 characters. */
 function requestKeyOf(text: string): string {
-  return createHash("sha256").update(text).digest().subarray(0, 16).toString("base64url");
+  return createHash("sha256").update(text).digest().subarray(0, 12).toString("base64url");
 }
