@@ -5,7 +5,9 @@ import {
   createMetricsRegistry,
   type Registry,
   readinessText,
+  registerProviderSlotMetrics,
   registerQueueDepthMetrics,
+  registerSpendMetrics,
 } from "@veoq/metrics";
 import type { BatchStore, RetryPlan, VeoqQueues } from "@veoq/pipeline";
 import { toRetryJson, toRetryPlanJson } from "@veoq/report";
@@ -111,7 +113,7 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
   const readOnly = options.readOnly ?? false;
   const now = options.now ?? Date.now;
   const redisTimeoutMs = options.redisTimeoutMs ?? 10_000;
-  const registry = options.registry ?? defaultRegistry(options.queues);
+  const registry = options.registry ?? defaultRegistry(options.queues, options.store);
   const allowedHosts = options.allowedHosts ?? allowedHostsFor("localhost");
   const source: DashboardSource = {
     store: options.store,
@@ -312,9 +314,16 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
   return app;
 }
 
-function defaultRegistry(queues: VeoqQueues): Registry {
+/**
+ * The gauges a worker's /metrics reads from Redis (queue depth, provider slots, money reserved,
+ * batches paused by reason or cancelled), so the dashboard shows the same deployment-wide state.
+ * The counters (completed, spent by model, ...) are per worker process and stay there.
+ */
+function defaultRegistry(queues: VeoqQueues, store: BatchStore): Registry {
   const registry = createMetricsRegistry();
   registerQueueDepthMetrics(registry, queues);
+  registerProviderSlotMetrics(registry, store.redis, store.prefix);
+  registerSpendMetrics(registry, store.redis, store.prefix);
   return registry;
 }
 

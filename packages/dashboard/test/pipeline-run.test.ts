@@ -69,7 +69,7 @@ describe("metrics of a real run", () => {
     for (const id of ["ok-1", "bad-1", run.batchId]) expect(text).not.toContain(id);
   });
 
-  it("are served by the dashboard as Prometheus text, with queue depth read on scrape", async () => {
+  it("are served by the dashboard as Prometheus text, with queue depth and spend gauges read on scrape", async () => {
     const response = await fetch(`${dashboard.url}/metrics`);
     expect(response.status).toBe(200);
     const samples = parsePrometheusText(await response.text());
@@ -77,6 +77,17 @@ describe("metrics of a real run", () => {
     expect(value(samples, "veoq_queue_jobs", { queue: "download", state: "completed" })).toBe(2);
     expect(value(samples, "veoq_tasks_in_flight")).toBe(0);
     expect(value(samples, "veoq_redis_up")).toBe(1);
+    // The worker's deployment-wide gauges too: nothing reserved, no batch paused or cancelled.
+    // (`value` sums to 0 for an absent metric, so presence is checked on its own.)
+    const names = new Set(samples.map((s) => s.name));
+    for (const name of ["veoq_spend_reserved", "veoq_batches_paused", "veoq_batches_cancelled"]) {
+      expect(names.has(name), name).toBe(true);
+    }
+    expect(value(samples, "veoq_spend_reserved")).toBe(0);
+    for (const reason of ["user", "budget", "daily_budget"]) {
+      expect(value(samples, "veoq_batches_paused", { reason }), reason).toBe(0);
+    }
+    expect(value(samples, "veoq_batches_cancelled")).toBe(0);
   });
 });
 
