@@ -2,7 +2,14 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { batchResults, enqueueManifest, type ResultLine } from "../src/index.ts";
+import {
+  BatchControl,
+  batchResults,
+  cancelBatch,
+  enqueueManifest,
+  type ResultLine,
+  SpendLedger,
+} from "../src/index.ts";
 import { RequestFingerprints } from "../src/operations/request-fingerprint.ts";
 import { collect, createHarness, type Harness, liteLine } from "./pipeline-harness.ts";
 
@@ -117,6 +124,29 @@ describe("same request, same money", () => {
     expect(line.reusedFrom).toBeUndefined();
     expect(line.taskIds).toHaveLength(1); // its own task: nothing was lost behind the failure
     expect(creates(h)).toBe(2);
+  });
+
+  it("renders a request itself when the batch that had it was cancelled before rendering it", async () => {
+    h = await createHarness();
+    const one = [liteLine("y", { seed: 7 })];
+    await enqueue(h, await h.writeManifest(one), "first");
+    const again = await enqueue(h, await copyOf(h, one), "second");
+    expect(again.reused.lines).toBe(1); // in flight (queued) when enqueued
+    const life = {
+      store: h.store,
+      queues: h.queues,
+      control: new BatchControl(h.redis, h.config.prefix),
+      spend: new SpendLedger(h.redis, h.config.prefix),
+    };
+    expect((await cancelBatch(life, "first", { dropInFlight: true })).changed).toBe(true);
+    await h.start();
+    await h.waitForBatch("second");
+    const line = (await resultsOf(h, "second")).get("y");
+    expect(line?.status).toBe("completed");
+    if (line?.status !== "completed") throw new Error();
+    expect(line.reusedFrom).toBeUndefined();
+    expect(line.taskIds).toHaveLength(1); // its own render, not lost behind the cancelled owner
+    expect(creates(h)).toBe(1);
   });
 
   it("keeps identical lines of one manifest as separate renders, and maps a copy's k-th to the k-th", async () => {
