@@ -93,7 +93,7 @@ describe("veoq enqueue when Redis goes away mid-way", () => {
     const check = new Redis(redis.url);
     try {
       expect(await check.zcard("{veoq}:submit:prioritized")).toBe(LINES);
-      expect(await check.hlen("{veoq}:batch:big:states")).toBe(LINES);
+      expect(await check.hlen("{veoq:b:big}:states")).toBe(LINES);
     } finally {
       check.disconnect();
     }

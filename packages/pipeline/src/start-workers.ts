@@ -6,7 +6,7 @@ import { loadPriceTable, toMicros } from "@veoq/pricing";
 import { createProviderClient, type ProviderClient } from "@veoq/provider-client";
 import { Worker } from "bullmq";
 import { FairShare } from "./jobs/fair-share.ts";
-import { QUEUE_NAMES, QUEUE_ROLES, type QueueRole } from "./jobs/queue-names.ts";
+import { QUEUE_NAMES, QUEUE_ROLES, type QueueRole, queuePrefix } from "./jobs/queue-names.ts";
 import { createQueues } from "./jobs/queues.ts";
 import { PIPELINE_DEFAULTS } from "./policy/pipeline-defaults.ts";
 import { DEFAULT_POLL_POLICY } from "./policy/poll-policy.ts";
@@ -209,7 +209,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     connections.push(connection);
     const worker = new Worker(QUEUE_NAMES[role], STAGES[role].processor(context), {
       connection,
-      prefix: config.prefix,
+      prefix: queuePrefix(config.prefix, role),
       concurrency: concurrency[role],
       lockDuration: options.lockDurationMs ?? config.lockDurationMs,
       stalledInterval: options.stalledIntervalMs ?? config.stalledIntervalMs,

@@ -51,13 +51,13 @@ export interface Harness {
 export async function createHarness(
   options: { simulator?: Partial<SimulatorOptions>; env?: Record<string, string> } = {},
 ): Promise<Harness> {
-  const prefix = `{veoq-test-${randomBytes(4).toString("hex")}}`;
+  const randomPrefix = `{veoq-test-${randomBytes(4).toString("hex")}}`;
   const dir = await mkdtemp(path.join(tmpdir(), "veoq-pipeline-"));
   await writeFile(path.join(dir, "frame.png"), TINY_PNG);
   const simulator = await startSimulator({ timeScale: TIME_SCALE, seed: 7, ...options.simulator });
   const config = parseConfig({
     REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
-    VEOQ_PREFIX: prefix,
+    VEOQ_PREFIX: randomPrefix,
     JIEKOU_BASE_URL: simulator.url,
     JIEKOU_API_KEY: "sim-key",
     VEOQ_OUTPUT_DIR: path.join(dir, "output"),
@@ -67,6 +67,8 @@ export async function createHarness(
     VEOQ_RETRY_BASE_MS: "20",
     ...options.env,
   });
+  // A test may name its own prefix (env VEOQ_PREFIX), e.g. the default on a private cluster.
+  const prefix = config.prefix;
   const redis = createRedisConnection(config.redis, "worker");
   const objectStore = objectStoreFromConfig(config);
   const queues = createQueues(redis, prefix);
@@ -133,7 +135,9 @@ export async function createHarness(
       await Promise.all(workers.map((w) => w.close(2_000)));
       await queues.close();
       const keys: string[] = [];
+      // The prefix's own tag and the spread tags ({<bare>:b:<batch>}, {<bare>:poll}, ...).
       for await (const key of scanEveryMaster(redis, `${prefix}*`)) keys.push(key);
+      for await (const key of scanEveryMaster(redis, `{${prefix.slice(1, -1)}:*`)) keys.push(key);
       // One DEL per key: on a cluster the keys of one DEL must share a slot.
       await Promise.all(keys.map((key) => redis.del(key)));
       redis.disconnect();

@@ -1,7 +1,7 @@
 import { Queue } from "bullmq";
 import type { RedisConnection } from "../redis/redis-connection.ts";
 import type { DownloadJobData, PollJobData, SubmitJobData } from "./job-data.ts";
-import { QUEUE_NAMES } from "./queue-names.ts";
+import { QUEUE_NAMES, type QueueRole, queuePrefix } from "./queue-names.ts";
 
 export interface VeoqQueues {
   submit: Queue<SubmitJobData>;
@@ -22,14 +22,20 @@ export const KEEP_COMPLETED = { age: 24 * 3600, count: 100_000 };
 export const KEEP_FAILED = { age: 14 * 24 * 3600 };
 
 export function createQueues(connection: RedisConnection, prefix: string): VeoqQueues {
-  const options = (keepCompleted: { age: number; count?: number }) => ({
+  const options = (role: QueueRole, keepCompleted: { age: number; count?: number }) => ({
     connection,
-    prefix,
+    prefix: queuePrefix(prefix, role),
     defaultJobOptions: { removeOnComplete: keepCompleted, removeOnFail: KEEP_FAILED },
   });
-  const submit = new Queue<SubmitJobData>(QUEUE_NAMES.submit, options(KEEP_COMPLETED_SUBMIT));
-  const poll = new Queue<PollJobData>(QUEUE_NAMES.poll, options(KEEP_COMPLETED));
-  const download = new Queue<DownloadJobData>(QUEUE_NAMES.download, options(KEEP_COMPLETED));
+  const submit = new Queue<SubmitJobData>(
+    QUEUE_NAMES.submit,
+    options("submit", KEEP_COMPLETED_SUBMIT),
+  );
+  const poll = new Queue<PollJobData>(QUEUE_NAMES.poll, options("poll", KEEP_COMPLETED));
+  const download = new Queue<DownloadJobData>(
+    QUEUE_NAMES.download,
+    options("download", KEEP_COMPLETED),
+  );
   return {
     submit,
     poll,

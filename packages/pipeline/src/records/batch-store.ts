@@ -125,14 +125,16 @@ return 1
 /** The batch field that says its state sets are complete (set at creation, or by indexItemStates). */
 const STATE_SETS_FIELD = "stateSets";
 
-/** KEYS: batch record, batch list. ARGV: now, source, state-sets field, batch id. */
+/**
+ * KEYS: batch record. ARGV: now, source, state-sets field. Returns the creation time (ms), the
+ * first caller's. The batch list is another slot (account-wide), so it is written after this.
+ */
 const ENSURE_BATCH_SCRIPT = new LuaScript(`
 if redis.call('HSETNX', KEYS[1], 'createdAt', ARGV[1]) == 1 then
   redis.call('HSET', KEYS[1], ARGV[3], '1')
 end
 redis.call('HSETNX', KEYS[1], 'source', ARGV[2])
-redis.call('ZADD', KEYS[2], 'NX', ARGV[1], ARGV[4])
-return 1
+return redis.call('HGET', KEYS[1], 'createdAt')
 `);
 
 const STATE_NAMES_JSON = JSON.stringify(ITEM_STATES);
@@ -172,18 +174,21 @@ export class BatchStore {
   }
 
   /**
-   * Registers the batch record and its place in the batch list in one script, each part
-   * idempotent (HSETNX, ZADD NX): an old half-registered batch is completed by running the same
-   * enqueue again, and the creation time never changes. Only a new batch is marked as keeping
+   * Registers the batch record, then its place in the batch list: two steps, because the record
+   * lives under the batch's own hash tag and the list under the account-wide one (no script may
+   * span two cluster slots). Each step is idempotent (HSETNX, ZADD NX) and the list entry takes
+   * the record's own creation time, so a crash between them leaves a record that the same
+   * enqueue, run again, lists with the creation time it already had. Enqueue runs this before any
+   * item is written, so no listed batch lacks its record. Only a new batch is marked as keeping
    * state sets (an old one gets them from indexItemStates).
    */
   async ensureBatch(batchId: string, source: string, now: number): Promise<void> {
-    const key = this.keys.batch(batchId);
-    await ENSURE_BATCH_SCRIPT.run(
+    const createdAt = await ENSURE_BATCH_SCRIPT.run(
       this.redis,
-      [key, this.keys.batches],
-      [String(now), source, STATE_SETS_FIELD, batchId],
+      [this.keys.batch(batchId)],
+      [String(now), source, STATE_SETS_FIELD],
     );
+    await this.redis.zadd(this.keys.batches, "NX", String(createdAt ?? now), batchId);
   }
 
   async hasItems(batchId: string, customIds: readonly string[]): Promise<boolean[]> {
@@ -334,11 +339,12 @@ export class BatchStore {
     limit = 1000,
   ): Promise<{ batchId: string; state: ItemState }[]> {
     const ids = await this.listBatchIds(limit);
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hget(this.keys.itemStates(id), customId);
-    const replies = (await pipeline.exec()) ?? [];
+    // One command per batch, not a pipeline: each batch is its own cluster slot.
+    const replies = await Promise.all(
+      ids.map((id) => this.redis.hget(this.keys.itemStates(id), customId)),
+    );
     return ids.flatMap((batchId, i) => {
-      const state = replies[i]?.[1];
+      const state = replies[i];
       return typeof state === "string" ? [{ batchId, state: state as ItemState }] : [];
     });
   }
@@ -423,23 +429,26 @@ export class BatchStore {
   ): Promise<{ batchId: string; customId: string; state: ItemState }[]> {
     if (!CUSTOM_ID_PREFIX.test(prefix)) return [];
     const ids = await this.listBatchIds(options.batchLimit);
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) {
-      for (const state of ITEM_STATES) {
-        pipeline.zrangebylex(
-          this.keys.itemsInState(id, state),
-          `[${prefix}`,
-          `(${prefix}{`,
-          "LIMIT",
-          0,
-          options.limit,
-        );
-      }
-    }
-    const replies = (await pipeline.exec()) ?? [];
+    // One pipeline per batch: a batch's state sets share its hash tag, batches do not.
+    const perBatch = await Promise.all(
+      ids.map(async (id) => {
+        const pipeline = this.redis.pipeline();
+        for (const state of ITEM_STATES) {
+          pipeline.zrangebylex(
+            this.keys.itemsInState(id, state),
+            `[${prefix}`,
+            `(${prefix}{`,
+            "LIMIT",
+            0,
+            options.limit,
+          );
+        }
+        return (await pipeline.exec()) ?? [];
+      }),
+    );
     return ids.flatMap((batchId, b) =>
       ITEM_STATES.flatMap((state, s) => {
-        const found = replies[b * ITEM_STATES.length + s]?.[1];
+        const found = perBatch[b]?.[s]?.[1];
         return Array.isArray(found)
           ? (found as string[]).map((customId) => ({ batchId, customId, state }))
           : [];

@@ -1,8 +1,13 @@
 import { createHash } from "node:crypto";
 
 /**
- * Every Redis key of veoq's own records, under the same prefix (hash tag) as the queues. BullMQ
- * builds the queues' keys itself.
+ * Every Redis key of veoq's own records. The account-wide records (batch list, task and request
+ * index, credentials stop, provider slots and caps, spend reservations, daily spend, batch
+ * control and spend, duration history) live under `prefix` itself (one hash tag, shared with the
+ * submit queue, whose limiter key the provider-slot wake-up script joins). The item records of one
+ * batch (record, states, results, flagged files, state sets) live under their own tag
+ * `{<bare prefix>:b:<batch>}` (see `batchTag`), so a cluster spreads them over its masters. See
+ * docs/architecture.md "Redis key layout". BullMQ builds the queues' keys itself.
  */
 export interface RecordKeys {
   /** Sorted set: batch id by creation time (ms). */
@@ -66,14 +71,33 @@ export interface DurationHistoryKeys {
   eta: string;
 }
 
+/** The prefix without hash-tag braces: "{veoq}" -> "veoq". */
+export function barePrefix(prefix: string): string {
+  return prefix.replace(/[{}]/g, "");
+}
+
+/** The hash tag of one batch's item records: every key of it hashes to one cluster slot. */
+export function batchTag(prefix: string, batchId: string): string {
+  return `{${barePrefix(prefix)}:b:${batchId}}`;
+}
+
+/**
+ * The record key of one batch in the layout before keys were spread (`<prefix>:batch:<id>`).
+ * Only the start-up check reads it, to refuse a Redis that still holds that layout.
+ */
+export function previousLayoutBatchKey(prefix: string, batchId: string): string {
+  return `${prefix}:batch:${batchId}`;
+}
+
 export function recordKeys(prefix: string): RecordKeys {
+  const tag = (id: string) => batchTag(prefix, id);
   return {
     batches: `${prefix}:batches`,
-    batch: (id) => `${prefix}:batch:${id}`,
-    itemStates: (id) => `${prefix}:batch:${id}:states`,
-    itemResults: (id) => `${prefix}:batch:${id}:results`,
-    itemFlaggedFiles: (id) => `${prefix}:batch:${id}:flagged`,
-    itemsInState: (id, state) => `${prefix}:batch:${id}:in:${state}`,
+    batch: (id) => `${tag(id)}:batch`,
+    itemStates: (id) => `${tag(id)}:states`,
+    itemResults: (id) => `${tag(id)}:results`,
+    itemFlaggedFiles: (id) => `${tag(id)}:flagged`,
+    itemsInState: (id, state) => `${tag(id)}:in:${state}`,
     credentialsStop: `${prefix}:credentials-stop`,
     batchControl: (id) => `${prefix}:batch:${id}:control`,
     batchSpend: (id) => `${prefix}:batch:${id}:spend`,

@@ -1,5 +1,6 @@
 import { describeRedisTarget, type RedisTarget } from "@veoq/config";
 import { Cluster, Redis } from "ioredis";
+import { previousKeyLayoutProblem } from "./key-layout-check.ts";
 import { createRedisConnection, type RedisConnection } from "./redis-connection.ts";
 
 /**
@@ -42,7 +43,8 @@ export function redisSetupProblem(error: unknown, target: RedisTarget): string |
  * Checks at start that Redis is what the configuration says, over a short-lived connection that
  * gives up quickly: a standalone REDIS_URL must be a master in standalone mode (not a cluster
  * node, not a replica, not a sentinel); cluster seeds must be cluster nodes and VEOQ_PREFIX must
- * hold a hash tag (BullMQ keeps each queue in one slot). Throws a RedisSetupError naming the
+ * hold a hash tag (BullMQ keeps each queue in one slot); and Redis must not hold records of the
+ * previous key layout (key-layout-check.ts). Throws a RedisSetupError naming the
  * variable to change; a Redis that is simply down is left to the caller's own error.
  */
 export async function checkRedisSetup(
@@ -89,6 +91,8 @@ export async function checkRedisSetup(
         `REDIS_URL (${where}) names a read-only replica: point REDIS_URL at the master, or use REDIS_SENTINELS with REDIS_SENTINEL_NAME so veoq follows failovers`,
       );
     }
+    const layout = await previousKeyLayoutProblem(probe, prefix);
+    if (layout !== undefined) throw new RedisSetupError(layout);
   } finally {
     if (existing === undefined) probe.disconnect();
   }
