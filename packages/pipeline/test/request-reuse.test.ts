@@ -1,5 +1,9 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { batchResults, enqueueManifest, type ResultLine } from "../src/index.ts";
+import { RequestFingerprints } from "../src/operations/request-fingerprint.ts";
 import { collect, createHarness, type Harness, liteLine } from "./pipeline-harness.ts";
 
 /** The same requests, in another manifest file (another path, so another default batch id). */
@@ -132,5 +136,38 @@ describe("same request, same money", () => {
       return line?.status === "completed" ? line.reusedFrom?.customId : undefined;
     });
     expect(owners).toEqual(["one", "two"]);
+  });
+});
+
+describe("request keys", () => {
+  it("match the same request whatever the key order or image path, and differ by seed or image bytes", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "veoq-request-key-"));
+    try {
+      const [a, b, c] = ["a.png", "copy-of-a.png", "c.png"].map((f) => path.join(dir, f));
+      await writeFile(a as string, "same bytes");
+      await writeFile(b as string, "same bytes");
+      await writeFile(c as string, "other bytes");
+      const line = (image: string, seed: number, flip = false) => ({
+        model: "veo-3.1-generate-img2video" as const,
+        input: flip ? { seed, image, prompt: "p" } : { prompt: "p", image, seed },
+        localImages: ["image"],
+      });
+      const key = (l: ReturnType<typeof line>) => new RequestFingerprints().next(l);
+      const base = await key(line(a as string, 1));
+      expect(await key(line(b as string, 1, true))).toBe(base);
+      expect(await key(line(a as string, 2))).not.toBe(base);
+      expect(await key(line(c as string, 1))).not.toBe(base);
+      // The second identical line of one manifest is a request of its own.
+      const keys = new RequestFingerprints();
+      const [first, second] = [
+        await keys.next(line(a as string, 1)),
+        await keys.next(line(b as string, 1)),
+      ];
+      expect(first).toBe(base);
+      expect(second).not.toBe(base);
+      expect(second).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

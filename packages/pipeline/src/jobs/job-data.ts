@@ -52,7 +52,7 @@ export const submitJobDataSchema = z.object({
    */
   request: z
     .string()
-    .regex(/^[0-9a-f]{64}$/)
+    .regex(/^[A-Za-z0-9_-]{16}$/)
     .optional(),
   /** `enqueue --rerender`: pay for a new render even when the request was rendered before. */
   rerender: z.boolean().optional(),

@@ -8,7 +8,7 @@ import type { SubmitJobData } from "../jobs/job-data.ts";
 import { isValidBatchId, submitJobId } from "../jobs/job-ids.ts";
 import type { VeoqQueues } from "../jobs/queues.ts";
 import type { BatchStore } from "../records/batch-store.ts";
-import { RequestIndex, sameOwner } from "../records/request-index.ts";
+import { RequestIndex, type RequestOwner, sameOwner } from "../records/request-index.ts";
 import type { SpendLedger } from "../records/spend-ledger.ts";
 import { EnqueueError } from "./enqueue-error.ts";
 import { RequestFingerprints } from "./request-fingerprint.ts";
@@ -345,18 +345,26 @@ async function claimRequests(
   lines: readonly RequestLine[],
   rerender: boolean,
 ): Promise<Set<string>> {
-  const reusable = new Set<string>();
-  await Promise.all(
-    lines.map(async ({ entry, request }) => {
-      const me = { batchId, customId: entry.customId };
-      if (rerender) return requests.replace(request, me);
-      const owner = await requests.claim(request, me);
-      if (sameOwner(owner, me)) return;
-      const state = await store.itemState(owner.batchId, owner.customId);
-      if (state !== undefined && state !== "failed" && state !== "cancelled") {
-        reusable.add(request);
-      }
-    }),
+  const claims = lines.map(({ entry, request }) => ({
+    request,
+    owner: { batchId, customId: entry.customId },
+  }));
+  if (rerender) {
+    await requests.replaceMany(claims);
+    return new Set();
+  }
+  const owners = await requests.claimMany(claims);
+  const others = claims.flatMap((claim, i) => {
+    const owner = owners[i] as RequestOwner;
+    return sameOwner(owner, claim.owner) ? [] : [{ request: claim.request, owner }];
+  });
+  const states = await Promise.all(
+    others.map(({ owner }) => store.itemState(owner.batchId, owner.customId)),
   );
+  const reusable = new Set<string>();
+  others.forEach(({ request }, i) => {
+    const state = states[i];
+    if (state !== undefined && state !== "failed" && state !== "cancelled") reusable.add(request);
+  });
   return reusable;
 }

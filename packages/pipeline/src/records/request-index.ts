@@ -16,6 +16,16 @@ redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
 return redis.call('HGET', KEYS[1], ARGV[1])
 `);
 
+/** CLAIM_SCRIPT for many: ARGV is request, owner, request, owner, ...; returns the owners held. */
+const CLAIM_MANY_SCRIPT = new LuaScript(`
+local held = {}
+for i = 1, #ARGV, 2 do
+  redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1])
+  held[#held + 1] = redis.call('HGET', KEYS[1], ARGV[i])
+end
+return held
+`);
+
 /** Hands the request from ARGV[2] to ARGV[3], only if ARGV[2] still has it. */
 const TAKE_OVER_SCRIPT = new LuaScript(`
 if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
@@ -47,6 +57,28 @@ export class RequestIndex {
       [fingerprint, encodeOwner(owner)],
     );
     return decodeOwner(String(held)) ?? owner;
+  }
+
+  /** `claim` for many requests in one round trip (enqueue's chunks). */
+  async claimMany(
+    claims: readonly { request: string; owner: RequestOwner }[],
+  ): Promise<RequestOwner[]> {
+    if (claims.length === 0) return [];
+    const held = (await CLAIM_MANY_SCRIPT.run(
+      this.redis,
+      [this.keys.requestIndex],
+      claims.flatMap((c) => [c.request, encodeOwner(c.owner)]),
+    )) as string[];
+    return claims.map((c, i) => decodeOwner(String(held[i])) ?? c.owner);
+  }
+
+  /** `replace` for many requests in one command (`enqueue --rerender`). */
+  async replaceMany(claims: readonly { request: string; owner: RequestOwner }[]): Promise<void> {
+    if (claims.length === 0) return;
+    await this.redis.hset(
+      this.keys.requestIndex,
+      ...claims.flatMap((c) => [c.request, encodeOwner(c.owner)]),
+    );
   }
 
   /** Moves the request to `to` if `from` still owns it (its render failed or is gone). */
