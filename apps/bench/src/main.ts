@@ -11,7 +11,11 @@ const program = new Command()
   .option("--quick", "smaller runs (under five minutes)")
   .option("--json", "print one JSON object with every figure instead of the table")
   .option("--only <sections>", `comma-separated parts to run (${BENCH_SECTIONS.join(", ")})`)
-  .action(async (flags: { quick?: boolean; json?: boolean; only?: string }) => {
+  .option(
+    "--scenario <indices>",
+    "comma-separated scheduling scenarios (0-based, of the chosen scale) to run alone: no static baseline, rate or fair-share runs",
+  )
+  .action(async (flags: { quick?: boolean; json?: boolean; only?: string; scenario?: string }) => {
     const scale = flags.quick ? QUICK_SCALE : FULL_SCALE;
     const sections = flags.only === undefined ? [...BENCH_SECTIONS] : flags.only.split(",");
     const unknown = sections.filter((s) => !(BENCH_SECTIONS as readonly string[]).includes(s));
@@ -20,6 +24,7 @@ const program = new Command()
       scale,
       (line) => process.stderr.write(`${line}\n`),
       sections as BenchSection[],
+      flags.scenario?.split(",").map((s) => Number.parseInt(s, 10)),
     );
     process.stdout.write(
       flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`,

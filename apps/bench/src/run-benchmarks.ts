@@ -31,6 +31,8 @@ export async function runBenchmarks(
   scale: BenchScale,
   log: (line: string) => void,
   sections: readonly BenchSection[] = BENCH_SECTIONS,
+  /** Scheduling scenarios to run (indices into the scale's list); unset runs all, with the baseline, rate and fair share. */
+  scenarioIndices?: readonly number[],
 ): Promise<BenchReport> {
   const started = performance.now();
   const dataDir = await mkdtemp(path.join(tmpdir(), "veoq-bench-redis-"));
@@ -70,13 +72,17 @@ export async function runBenchmarks(
     }
     if (sections.includes("scheduling")) {
       log(
-        `scheduling: ${scale.scheduling.length} batches against an unknown cap on concurrent tasks`,
+        `scheduling: ${scenarioIndices?.length ?? scale.scheduling.length} batches against an unknown cap on concurrent tasks`,
       );
+      const single = scenarioIndices !== undefined;
+      const scenarios = single
+        ? scale.scheduling.filter((_, i) => scenarioIndices.includes(i))
+        : scale.scheduling;
       report.scheduling = await measureSchedulingCost({
         redisUrl: redis.url,
-        scenarios: scale.scheduling,
-        rate: scale.rate,
-        baselinePollSeconds: 5,
+        scenarios,
+        ...(single ? {} : { rate: scale.rate }),
+        baselinePollSeconds: single ? 0 : 5,
         onRate: (run) =>
           log(
             `  rate: ${run.items} creates at ${run.rpm} RPM: ${run.creates_429} of ${run.creates} create requests got 429 (${(100 * run.rate_429_fraction).toFixed(2)} %), ${run.creates_per_minute.toFixed(1)} creates/min (${run.seconds.toFixed(0)} s)`,
@@ -84,11 +90,11 @@ export async function runBenchmarks(
         concurrency: scale.concurrency,
         onRun: (run) =>
           log(
-            `  ${run.model} N=${run.items}${run.baseline === undefined ? "" : ` [static baseline ${run.baseline.makespan_ratio.toFixed(3)}, ${run.baseline.polls_per_task.toFixed(2)} polls/task]`} K=${run.maxConcurrent} scale ${run.timeScale}: makespan ${run.makespan_s.toFixed(0)} s / bound ${run.bound_s.toFixed(0)} s = ${run.makespan_ratio.toFixed(3)} (ideal FIFO ${run.ideal_fifo_ratio.toFixed(3)}), idle while waiting ${run.idle_while_waiting_s.toFixed(0)} s/slot; 429s/create ${run.create_429_fraction.toFixed(3)}, ${run.polls_per_task.toFixed(2)} polls/task, lag ${run.lag_mean_s.toFixed(1)} s (${run.seconds.toFixed(0)} s)`,
+            `  ${run.model} N=${run.items}${run.baseline === undefined ? "" : ` [static baseline ${run.baseline.makespan_ratio.toFixed(3)}, ${run.baseline.polls_per_task.toFixed(2)} polls/task]`} K=${run.maxConcurrent} scale ${run.timeScale}: makespan ${run.makespan_s.toFixed(0)} s / bound ${run.bound_s.toFixed(0)} s = ${run.makespan_ratio.toFixed(3)} (ideal FIFO ${run.ideal_fifo_ratio.toFixed(3)}), idle while waiting ${run.idle_while_waiting_s.toFixed(0)} s/slot (refill: detect ${run.refill_detect_s.toFixed(2)} s + to create ${run.refill_create_s.toFixed(2)} s per release); 429s/create ${run.create_429_fraction.toFixed(3)}, ${run.polls_per_task.toFixed(2)} polls/task, lag ${run.lag_mean_s.toFixed(1)} s (${run.seconds.toFixed(0)} s)`,
           ),
       });
     }
-    if (sections.includes("scheduling")) {
+    if (sections.includes("scheduling") && scenarioIndices === undefined) {
       const fair = scale.fairShare;
       log(`fair share: ${fair.smallItems} items behind ${fair.bigItems}, K=${fair.maxConcurrent}`);
       report.fairShare = await measureFairShare({

@@ -83,6 +83,9 @@ export async function runVeoqBatch(options: VeoqBatchOptions): Promise<VeoqBatch
       queues,
       store,
       submitAttempts: config.submitAttempts,
+      // Runs on the same manifest (polling: warm-up, blind, informed) must render, not reuse the
+      // earlier run's outputs (request-reuse.ts): a benchmark measures renders.
+      rerender: true,
     });
     let completed = 0;
     let failed = 0;

@@ -35,6 +35,13 @@ export interface SchedulingRun extends SchedulingScenario {
    * no scheduler blind to durations avoids.
    */
   idle_while_waiting_s: number;
+  /**
+   * Where a freed slot's refill time goes while items wait (provider s, mean per release): from
+   * the task finishing to a poll seeing it final, and from that poll to the create that took
+   * the slot (the i-th finish matched with the (K+i)-th create).
+   */
+  refill_detect_s: number;
+  refill_create_s: number;
   /** Creates answered 429 (concurrency or rate) per accepted create. */
   create_429_fraction: number;
   polls_per_task: number;
@@ -115,6 +122,8 @@ export function schedulingFigures(
   | "makespan_ratio"
   | "ideal_fifo_ratio"
   | "idle_while_waiting_s"
+  | "refill_detect_s"
+  | "refill_create_s"
   | "polls_per_task"
   | "lag_mean_s"
 > {
@@ -134,6 +143,7 @@ export function schedulingFigures(
     makespan_ratio: makespan / bound,
     ideal_fifo_ratio: idealFifoMakespan(tasks, k) / bound,
     idle_while_waiting_s: idleWhileWaitingMs(tasks, k) / 1000 / timeScale,
+    ...refillGaps(tasks, k, timeScale),
     polls_per_task: tasks.reduce((a, t) => a + t.polls, 0) / Math.max(1, tasks.length),
     lag_mean_s: lags.reduce((a, b) => a + b, 0) / Math.max(1, lags.length),
   };
@@ -149,6 +159,33 @@ function idealFifoMakespan(tasks: readonly SimulatedTask[], k: number): number {
     slots[soonest] = (slots[soonest] ?? 0) + task.durationSeconds;
   }
   return Math.max(...slots);
+}
+
+/** Mean detection and observed-to-create parts of a slot's refill while items wait. */
+function refillGaps(
+  tasks: readonly SimulatedTask[],
+  k: number,
+  timeScale: number,
+): { refill_detect_s: number; refill_create_s: number } {
+  const creates = tasks.map((t) => t.createdAtMs).sort((a, b) => a - b);
+  const finishes = tasks
+    .filter((t) => t.finishedAtMs !== null)
+    .sort((a, b) => (a.finishedAtMs ?? 0) - (b.finishedAtMs ?? 0));
+  let detect = 0;
+  let create = 0;
+  let n = 0;
+  for (const [i, task] of finishes.entries()) {
+    const next = creates[k + i];
+    if (next === undefined) break;
+    const finished = task.finishedAtMs ?? 0;
+    const seen = task.finalObservedAtMs ?? finished;
+    if (next < finished) continue;
+    detect += Math.min(seen, next) - finished;
+    create += Math.max(0, next - seen);
+    n += 1;
+  }
+  const perRelease = (ms: number) => ms / Math.max(1, n) / 1000 / timeScale;
+  return { refill_detect_s: perRelease(detect), refill_create_s: perRelease(create) };
 }
 
 /** Slot-ms idle between the first and the last create, divided by K. */

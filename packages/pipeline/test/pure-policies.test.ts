@@ -103,10 +103,21 @@ describe("poll policy", () => {
         middle,
       ),
     ).toBe(DEFAULT_POLL_POLICY.waitingLagTargetSeconds);
-    // The provider's word stands (an eta is not polled before), followed more closely.
+    // An eta (whole seconds, rounded up) is followed closely: a quarter second before it, when
+    // the task has ended three times in four.
     expect(
       next({ elapsedSeconds: 80, etaSeconds: 30, progressPercent: 40, itemsWaiting: true }),
-    ).toBe(30 + DEFAULT_POLL_POLICY.waitingEtaMarginSeconds);
+    ).toBe(29.75);
+    // Not done yet: the next eta is 1, polled again 0.75 s later (not held to the 2 s minimum).
+    expect(
+      next({ elapsedSeconds: 110, etaSeconds: 1, progressPercent: undefined, itemsWaiting: true }),
+    ).toBe(0.75);
+    // Nobody waits: an eta is polled after, with the full margin.
+    expect(next({ elapsedSeconds: 80, etaSeconds: 30, progressPercent: undefined })).toBe(31);
+    // A remaining time from progress is not rounded: never polled before it.
+    expect(
+      next({ elapsedSeconds: 60, etaSeconds: undefined, progressPercent: 50, itemsWaiting: true }),
+    ).toBe(60);
   });
 
   it("never polls sooner than Retry-After after an error, and backs off", () => {

@@ -47,10 +47,16 @@ export interface PollPolicySettings {
   /** The blind step while items wait for a provider slot (s). Default 3. */
   waitingLagTargetSeconds: number;
   /**
-   * The eta margin while items wait for a provider slot (s). Default 0.25: the provider's eta
-   * is whole seconds rounded up, so a poll a quarter second after it still lands after the end.
+   * The eta margin while items wait for a provider slot (s). Default -0.25: the provider's eta
+   * is whole seconds rounded up, so the task ends in the last second before it; a poll a quarter
+   * second before the eta sees it done three times in four (mean lag 0.375 s instead of 0.75 s
+   * at +0.25), and otherwise gets an eta of 1 and polls again 0.75 s later (at most one extra
+   * poll). Applies to an eta only; a remaining time from progress is not rounded and gets
+   * max(0, margin).
    */
   waitingEtaMarginSeconds: number;
+  /** The shortest gap taken on an eta while items wait for a provider slot (s). Default 0.5. */
+  waitingMinEtaIntervalSeconds: number;
   /** Past durations a profile needs before the policy uses it. Default 20. */
   minProfileSamples: number;
   /** When > 0: poll every this many seconds from creation, ignoring eta, progress and profile. Default 0 (off). */
@@ -66,7 +72,8 @@ export const DEFAULT_POLL_POLICY: PollPolicySettings = {
   jitter: 0.1,
   lagTargetSeconds: 9.25,
   waitingLagTargetSeconds: 3,
-  waitingEtaMarginSeconds: 0.25,
+  waitingEtaMarginSeconds: -0.25,
+  waitingMinEtaIntervalSeconds: 0.5,
   minProfileSamples: 20,
   fixedIntervalSeconds: 0,
 };
@@ -183,6 +190,13 @@ export function nextPollDelaySeconds(
   const { elapsedSeconds, etaSeconds, progressPercent } = observation;
   if (settings.fixedIntervalSeconds > 0) return settings.fixedIntervalSeconds;
   if (observation.itemsWaiting === true) {
+    if (etaSeconds !== undefined && etaSeconds > 0) {
+      return clamp(
+        etaSeconds + Math.min(settings.etaMarginSeconds, settings.waitingEtaMarginSeconds),
+        Math.min(settings.minIntervalSeconds, settings.waitingMinEtaIntervalSeconds),
+        Math.max(settings.maxIntervalSeconds, settings.maxEtaIntervalSeconds),
+      );
+    }
     return nextPollDelaySeconds(
       { ...observation, itemsWaiting: false },
       waitingSettingsOf(settings),
@@ -222,7 +236,10 @@ function waitingSettingsOf(settings: PollPolicySettings): PollPolicySettings {
   return {
     ...settings,
     lagTargetSeconds: step,
-    etaMarginSeconds: Math.min(settings.etaMarginSeconds, settings.waitingEtaMarginSeconds),
+    etaMarginSeconds: Math.max(
+      0,
+      Math.min(settings.etaMarginSeconds, settings.waitingEtaMarginSeconds),
+    ),
     maxIntervalSeconds: Math.max(
       settings.minIntervalSeconds,
       Math.min(settings.maxIntervalSeconds, step),
