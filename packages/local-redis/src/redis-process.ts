@@ -4,6 +4,9 @@ import { createConnection } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
+/** How long `stop` waits for a graceful SHUTDOWN before it kills the server (ms). */
+const GRACEFUL_STOP_MS = 5_000;
+
 /** infra/redis/redis.conf: the settings veoq wants (AOF everysec, noeviction). */
 export const REDIS_CONF_PATH = fileURLToPath(
   new URL("../../../infra/redis/redis.conf", import.meta.url),
@@ -143,8 +146,15 @@ export async function spawnRedisProcess(options: {
     const proc = child;
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+    // A frozen server (SIGSTOP) would hold SIGTERM pending for ever; a master's graceful
+    // shutdown waits up to shutdown-timeout (10 s) for replicas that may be stopping too. So
+    // wake it first, and kill it if it has not exited after GRACEFUL_STOP_MS.
+    if (signal === "SIGTERM") proc.kill("SIGCONT");
     proc.kill(signal);
+    const timer =
+      signal === "SIGTERM" ? setTimeout(() => proc.kill("SIGKILL"), GRACEFUL_STOP_MS) : undefined;
     await exited;
+    if (timer !== undefined) clearTimeout(timer);
     child = undefined;
   };
 
