@@ -8,7 +8,12 @@ import type { SubmitJobData } from "../jobs/job-data.ts";
 import { isValidBatchId, submitJobId } from "../jobs/job-ids.ts";
 import type { VeoqQueues } from "../jobs/queues.ts";
 import type { BatchStore } from "../records/batch-store.ts";
-import { RequestIndex, type RequestOwner, sameOwner } from "../records/request-index.ts";
+import {
+  RequestIndex,
+  type RequestOwner,
+  reuseDecision,
+  sameOwner,
+} from "../records/request-index.ts";
 import type { SpendLedger } from "../records/spend-ledger.ts";
 import { EnqueueError } from "./enqueue-error.ts";
 import { RequestFingerprints } from "./request-fingerprint.ts";
@@ -363,8 +368,7 @@ async function claimRequests(
   );
   const reusable = new Set<string>();
   others.forEach(({ request }, i) => {
-    const state = states[i];
-    if (state !== undefined && state !== "failed" && state !== "cancelled") reusable.add(request);
+    if (reuseDecision(states[i]) !== "render") reusable.add(request);
   });
   return reusable;
 }

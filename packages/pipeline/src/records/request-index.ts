@@ -1,6 +1,7 @@
 import { LuaScript } from "../redis/lua-script.ts";
 import { type RecordKeys, recordKeys } from "../redis/record-keys.ts";
 import type { RedisConnection } from "../redis/redis-connection.ts";
+import { type ItemState, isFinalState } from "./item-state.ts";
 
 /** The item that renders a request: its batch and custom id. */
 export interface RequestOwner {
@@ -10,14 +11,11 @@ export interface RequestOwner {
 
 const SEPARATOR = "~";
 
-/** Takes the request for ARGV[2] unless another item has it; returns the owner now recorded. */
+/**
+ * Takes each request for its owner unless another item has it. ARGV is request, owner, request,
+ * owner, ...; returns the owner each request has now.
+ */
 const CLAIM_SCRIPT = new LuaScript(`
-redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
-return redis.call('HGET', KEYS[1], ARGV[1])
-`);
-
-/** CLAIM_SCRIPT for many: ARGV is request, owner, request, owner, ...; returns the owners held. */
-const CLAIM_MANY_SCRIPT = new LuaScript(`
 local held = {}
 for i = 1, #ARGV, 2 do
   redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1])
@@ -51,12 +49,8 @@ export class RequestIndex {
 
   /** Claims `fingerprint` for `owner` unless another item has it; returns the owner it has now. */
   async claim(fingerprint: string, owner: RequestOwner): Promise<RequestOwner> {
-    const held = await CLAIM_SCRIPT.run(
-      this.redis,
-      [this.keys.requestIndex],
-      [fingerprint, encodeOwner(owner)],
-    );
-    return decodeOwner(String(held)) ?? owner;
+    const [held] = await this.claimMany([{ request: fingerprint, owner }]);
+    return held ?? owner;
   }
 
   /** `claim` for many requests in one round trip (enqueue's chunks). */
@@ -64,7 +58,7 @@ export class RequestIndex {
     claims: readonly { request: string; owner: RequestOwner }[],
   ): Promise<RequestOwner[]> {
     if (claims.length === 0) return [];
-    const held = (await CLAIM_MANY_SCRIPT.run(
+    const held = (await CLAIM_SCRIPT.run(
       this.redis,
       [this.keys.requestIndex],
       claims.flatMap((c) => [c.request, encodeOwner(c.owner)]),
@@ -93,15 +87,19 @@ export class RequestIndex {
 
   /** Makes `owner` the request's renderer whoever had it (`enqueue --rerender`). */
   async replace(fingerprint: string, owner: RequestOwner): Promise<void> {
-    await this.redis.hset(this.keys.requestIndex, fingerprint, encodeOwner(owner));
+    await this.replaceMany([{ request: fingerprint, owner }]);
   }
+}
 
-  /** The owners of these requests, undefined where none. */
-  async owners(fingerprints: readonly string[]): Promise<(RequestOwner | undefined)[]> {
-    if (fingerprints.length === 0) return [];
-    const raws = await this.redis.hmget(this.keys.requestIndex, ...fingerprints);
-    return raws.map((raw) => (raw === null ? undefined : decodeOwner(raw)));
-  }
+/**
+ * What an item does about a request another item owns, by the owner's state: reuse its files
+ * (completed), wait for it (queued or in flight), or render it itself (failed, cancelled, or
+ * gone: no state).
+ */
+export function reuseDecision(ownerState: ItemState | undefined): "reuse" | "wait" | "render" {
+  if (ownerState === "completed") return "reuse";
+  if (ownerState === undefined || isFinalState(ownerState)) return "render";
+  return "wait";
 }
 
 export function sameOwner(a: RequestOwner, b: RequestOwner): boolean {

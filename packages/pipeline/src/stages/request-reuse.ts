@@ -1,8 +1,7 @@
 import { DelayedError, type Job } from "bullmq";
 import type { SubmitJobData } from "../jobs/job-data.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
-import { isFinalState } from "../records/item-state.ts";
-import { type RequestOwner, sameOwner } from "../records/request-index.ts";
+import { type RequestOwner, reuseDecision, sameOwner } from "../records/request-index.ts";
 import { completeReusedItem } from "./item-outcome.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
 
@@ -40,8 +39,8 @@ export async function resolveRequestReuse(
   for (let tries = 0; tries < MAX_TAKE_OVER_TRIES; tries++) {
     const owner = await context.requests.claim(fingerprint, me);
     if (sameOwner(owner, me)) return "render";
-    const state = await context.store.itemState(owner.batchId, owner.customId);
-    if (state === "completed") {
+    const decision = reuseDecision(await context.store.itemState(owner.batchId, owner.customId));
+    if (decision === "reuse") {
       const result = await context.store.itemResult(owner.batchId, owner.customId);
       if (result?.status === "completed" && result.files.length > 0) {
         await completeReusedItem(context, job, data, result);
@@ -56,7 +55,7 @@ export async function resolveRequestReuse(
         );
         return "reused";
       }
-    } else if (state !== undefined && !isFinalState(state)) {
+    } else if (decision === "wait") {
       // A cancelled batch's items end at the submit gate instead of waiting.
       if ((await context.control.read(data.batchId)).state === "cancelled") return "render";
       await job.moveToDelayed(
