@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { createWriteStream } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -73,7 +74,12 @@ export async function createHarness(
   const objectStore = objectStoreFromConfig(config);
   const queues = createQueues(redis, prefix);
   const store = new BatchStore(redis, prefix);
-  const logger = createLogger({ level: "silent" });
+  // VEOQ_TEST_LOG=<file>: the workers' debug log, to trace a failing run.
+  const logFile = process.env.VEOQ_TEST_LOG;
+  const logger =
+    logFile === undefined
+      ? createLogger({ level: "silent" })
+      : createLogger({ level: "debug", destination: createWriteStream(logFile, { flags: "a" }) });
   const workers: RunningWorkers[] = [];
 
   const harness: Harness = {
@@ -120,16 +126,20 @@ export async function createHarness(
       throw new Error(`timed out waiting for ${what}`);
     },
     async waitForBatch(batchId, timeoutMs = 20_000) {
-      await harness.waitFor(
-        async () => {
-          const batch = await store.getBatch(batchId);
-          return (
-            batch !== undefined && batch.counts.completed + batch.counts.failed === batch.total
-          );
-        },
-        `batch ${batchId} to be final`,
-        timeoutMs,
-      );
+      await harness
+        .waitFor(
+          async () => {
+            const batch = await store.getBatch(batchId);
+            return (
+              batch !== undefined && batch.counts.completed + batch.counts.failed === batch.total
+            );
+          },
+          `batch ${batchId} to be final`,
+          timeoutMs,
+        )
+        .catch(async (error: unknown) => {
+          throw new Error(`${(error as Error).message}: ${await describeStuck(batchId)}`);
+        });
     },
     async close() {
       await Promise.all(workers.map((w) => w.close(2_000)));
@@ -146,6 +156,38 @@ export async function createHarness(
       await rm(dir, { recursive: true, force: true });
     },
   };
+  /** What a batch that never got final was doing: its item states and each queue's job counts. */
+  async function describeStuck(batchId: string): Promise<string> {
+    const states: Record<string, number> = {};
+    for await (const [, state] of store.scanItemStates(batchId)) {
+      states[state] = (states[state] ?? 0) + 1;
+    }
+    const queueCounts = await Promise.all(
+      (["submit", "poll", "download"] as const).map(
+        async (name) => `${name} ${JSON.stringify(await queues[name].getJobCounts())}`,
+      ),
+    );
+    const workerStates = await Promise.all(
+      workers
+        .flatMap((w) => w.workers)
+        .map(async (w) => {
+          const inner = w as unknown as Record<string, unknown> & {
+            blockingConnection: { client: Promise<RedisConnection> };
+          };
+          const bclient = await inner.blockingConnection.client;
+          const client = await w.client;
+          const nodes = (c: RedisConnection) =>
+            "nodes" in c
+              ? c
+                  .nodes()
+                  .map((n) => `${n.options.port}:${n.status}`)
+                  .join(",")
+              : "";
+          return `${w.name} running=${w.isRunning()} drained=${String(inner.drained)} waiting=${inner.waiting !== null} blockUntil=${String(inner.blockUntil)} limitUntil=${String(inner.limitUntil)} bclient=${bclient.status}[${nodes(bclient)}] client=${client.status}[${nodes(client as unknown as RedisConnection)}]`;
+        }),
+    );
+    return `items ${JSON.stringify(states)}; ${queueCounts.join("; ")}; workers ${workerStates.join(" | ")}; simulator ${JSON.stringify(simulator.stats().creates)}`;
+  }
   return harness;
 }
 
