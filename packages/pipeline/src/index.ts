@@ -123,6 +123,7 @@ export {
   RedisSetupError,
   redisSetupProblem,
 } from "./redis/redis-setup-check.ts";
+export { type UnreplicatedMaster, waitForReplicas } from "./redis/replica-ack.ts";
 export { shutdownOnSignal } from "./shutdown-on-signal.ts";
 export type {
   PipelineContext,

@@ -2,7 +2,12 @@ import path from "node:path";
 import { describeRedisTarget } from "@veoq/config";
 import { escapeControlCharacters, formatLineReport, type LineReport } from "@veoq/manifest";
 import { objectStoreFromConfig } from "@veoq/object-store";
-import { enqueueManifest, type PriorityLevel, SpendLedger } from "@veoq/pipeline";
+import {
+  enqueueManifest,
+  PIPELINE_DEFAULTS,
+  type PriorityLevel,
+  SpendLedger,
+} from "@veoq/pipeline";
 import {
   describeEstimate,
   estimateToJson,
@@ -151,6 +156,7 @@ async function runEnqueue(input: ManifestInput, flags: EnqueueFlags): Promise<nu
                   ? null
                   : estimateToJson(summary.reused.estimate),
             },
+            unreplicated: summary.unreplicated,
             invalid_lines: invalidLines.map((r) => ({
               line: r.line,
               custom_id: r.customId,
@@ -185,6 +191,12 @@ async function runEnqueue(input: ManifestInput, flags: EnqueueFlags): Promise<nu
             `: ${summary.reused.lines === 1 ? "it reuses" : "they reuse"} those outputs and pay nothing; --rerender pays for new renders\n`,
         );
       }
+    }
+    if (summary.unreplicated.length > 0) {
+      // Also with --json: stdout stays one JSON object, the warning goes to stderr.
+      process.stderr.write(
+        `warning: the replicas of ${summary.unreplicated.join(", ")} had not confirmed the enqueue within ${PIPELINE_DEFAULTS.replicaAckTimeoutMs / 1000} s: a failover now could lose lines written there; run the same enqueue again later to add whatever is missing\n`,
+      );
     }
     return summary.enqueued ? (summary.invalid > 0 ? EXIT_PROBLEM : EXIT_OK) : EXIT_PROBLEM;
   } finally {

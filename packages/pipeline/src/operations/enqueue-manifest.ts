@@ -7,6 +7,7 @@ import { FairShare, fairPriority, type PriorityLevel } from "../jobs/fair-share.
 import type { SubmitJobData } from "../jobs/job-data.ts";
 import { isValidBatchId, submitJobId } from "../jobs/job-ids.ts";
 import type { VeoqQueues } from "../jobs/queues.ts";
+import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
 import type { BatchStore } from "../records/batch-store.ts";
 import {
   RequestIndex,
@@ -15,6 +16,8 @@ import {
   sameOwner,
 } from "../records/request-index.ts";
 import type { SpendLedger } from "../records/spend-ledger.ts";
+import type { RedisConnection } from "../redis/redis-connection.ts";
+import { waitForReplicas } from "../redis/replica-ack.ts";
 import { EnqueueError } from "./enqueue-error.ts";
 import { RequestFingerprints } from "./request-fingerprint.ts";
 import { storeInputImages } from "./store-input-images.ts";
@@ -89,6 +92,13 @@ export interface EnqueueSummary {
   estimate?: CostEstimate;
   /** False when invalid lines stopped the enqueue (nothing was added). */
   enqueued: boolean;
+  /**
+   * Masters (host:port) whose replicas had not confirmed the enqueue's writes within
+   * PIPELINE_DEFAULTS.replicaAckTimeoutMs: a failover now could lose lines written there (run
+   * the same enqueue again later to add what is missing). Empty when every write is on a replica
+   * or Redis has no replicas.
+   */
+  unreplicated: string[];
 }
 
 export { EnqueueError };
@@ -149,6 +159,7 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
         alreadyPresent: 0,
         reused: { lines: 0 },
         enqueued: false,
+        unreplicated: [],
       };
     }
     progress.totalLines = progress.lines;
@@ -297,7 +308,18 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
     throw error;
   }
   options.onProgress?.(progress);
+  // Acknowledged means on a replica too, where there are replicas (the queue shares the store's
+  // connection in veoq's own callers; a separate one is waited on as well).
+  const connections = new Set([options.store.redis, await options.queues.submit.client]);
+  const unreplicated = (
+    await Promise.all(
+      [...connections].map((c) =>
+        waitForReplicas(c as RedisConnection, PIPELINE_DEFAULTS.replicaAckTimeoutMs),
+      ),
+    )
+  ).flatMap((masters) => masters.map((m) => m.node));
   return {
+    unreplicated: [...new Set(unreplicated)],
     batchId,
     lines: progress.lines,
     valid: progress.lines - progress.invalid,

@@ -31,6 +31,12 @@ export const PIPELINE_DEFAULTS = {
    * reused render completes soon after its owner does.
    */
   reuseRecheckSeconds: 10,
+  /**
+   * How long `enqueue` waits for a replica to hold the batch it wrote before it reports the batch
+   * acknowledged (real ms; redis/replica-ack.ts). Past it the enqueue still succeeds, and says
+   * which master's replicas had not caught up (a failover then could lose those lines).
+   */
+  replicaAckTimeoutMs: 2_000,
   /** Shortest wait of the submit queue for a slot (real ms), however fast the time scale. */
   minSlotWaitMs: 50,
   /**
