@@ -9,7 +9,13 @@ import {
   RetryPlanChangedError,
   retryFailedItems,
 } from "../src/index.ts";
-import { createHarness, type Harness, img2videoLine, liteLine } from "./pipeline-harness.ts";
+import {
+  createHarness,
+  type Harness,
+  img2videoLine,
+  liteLine,
+  TIME_SCALE,
+} from "./pipeline-harness.ts";
 
 async function resultOf(h: Harness, customId: string): Promise<ResultLine | undefined> {
   for await (const line of batchResults(h.store, "b1")) if (line.customId === customId) return line;
@@ -82,13 +88,18 @@ describe("veoq retry and final failures", () => {
     h = await createHarness({ env: { VEOQ_POLL_DEADLINE_SECONDS: "30" } });
     await h.start();
     await h.enqueue(
-      await h.writeManifest([liteLine("late", { prompt: "late [sim:duration=45]" })]),
+      // 300 provider s (3 real s) against a 30 s deadline: a loaded machine's first poll comes
+      // long before the task ends, so the deadline, not the render, decides the first outcome.
+      await h.writeManifest([liteLine("late", { prompt: "late [sim:duration=300]" })]),
     );
     await h.waitForBatch("b1");
     const timedOut = await resultOf(h, "late");
     expect(timedOut?.status).toBe("failed");
     if (timedOut?.status === "failed") expect(timedOut.errorKind).toBe("timeout");
-    await new Promise((r) => setTimeout(r, 300)); // the task finishes at the provider meanwhile
+    // The retry comes once the task has finished at the provider (its clock restarts on retry).
+    const [task] = h.simulator.tasks();
+    const endsAt = (task?.createdAtMs ?? Date.now()) + 300 * TIME_SCALE * 1000;
+    await new Promise((r) => setTimeout(r, Math.max(0, endsAt - Date.now()) + 100));
     expect((await retryFailedItems(h.store, h.queues, "b1", { submitAttempts: 3 })).retried).toBe(
       1,
     );
@@ -97,13 +108,13 @@ describe("veoq retry and final failures", () => {
     expect(done?.status).toBe("completed");
     if (done?.status === "completed") expect(done.taskIds).toHaveLength(1);
     expect(h.simulator.stats().creates.accepted).toBe(1);
-    // The retry restarted the task's clock: only the provider's own render time (45 s) may be
+    // The retry restarted the task's clock: only the provider's own render time (300 s) may be
     // recorded, never a time measured on the restarted clock (about 0 s).
     const [history] = (await h.redis.keys(`${h.config.prefix}:duration-history:*`)).filter(
       (key) => !key.endsWith(":eta") && !key.endsWith(":seen"),
     );
     expect((await h.redis.lrange(history ?? "none", 0, -1)).map(Number)).toEqual([
-      expect.closeTo(45, 0),
+      expect.closeTo(300, 0),
     ]);
   });
 
