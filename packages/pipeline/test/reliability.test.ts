@@ -152,6 +152,28 @@ describe("provider concurrency cap", () => {
     expect(await h.redis.get(wakeKey)).toBe(String(Number.MAX_SAFE_INTEGER));
   });
 
+  it("a release wakes a submit worker that went idle while its only item waited for a slot", async () => {
+    h = await createHarness({ env: { VEOQ_MAX_IN_FLIGHT: "1" } });
+    const running = await h.start({ roles: ["submit"] });
+    const slots = running.context.slots;
+    // The account is full: the one item is fetched, finds no slot and goes back to the queue,
+    // which BullMQ does without its wake-up marker; meanwhile the worker (concurrency above
+    // one) found nothing else to fetch and went into its idle wait.
+    expect(await slots.acquire("b0~held~0")).toBe(true);
+    await h.enqueue(await h.writeManifest([liteLine("item-0")]));
+    await h.waitFor(() => slots.itemsWaiting(), "the item to wait for a slot");
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(h.simulator.stats().creates.accepted).toBe(0);
+    expect(await slots.release("b0~held~0")).toBe(true);
+    // Created at the worker's next look (slotWakeCheckMs), not when BullMQ's default 5 s idle
+    // wait runs out: the wait is 2.5 s so that only the latter fails.
+    await h.waitFor(
+      async () => h.simulator.stats().creates.accepted === 1,
+      "the item to be created after the release",
+      2_500,
+    );
+  });
+
   it("releases slots leaked by a crash (no live job behind them)", async () => {
     h = await createHarness();
     let now = 1_000_000;
