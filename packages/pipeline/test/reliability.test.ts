@@ -139,6 +139,19 @@ describe("provider concurrency cap", () => {
     expect(await h.redis.exists(wakeKey)).toBe(0);
   });
 
+  it("the limiter's own job count does not keep the submit queue from waiting for a slot", async () => {
+    const wakeKey = `${randomBytes(4).toString("hex")}:limiter`;
+    const slots = await settledSlots(wakeKey);
+    for (let i = 0; i < 4; i++) expect(await slots.acquire(`b1~item-${i}~0`)).toBe(true);
+    // What BullMQ's limiter leaves while the queue is busy: jobs started in its window.
+    await h.redis.set(wakeKey, "27", "PX", 1_000);
+    expect(await slots.acquire("b1~item-4~0", 60_000)).toBe(false);
+    expect(await h.redis.get(wakeKey)).toBe(SLOT_WAIT_MARKER);
+    expect(await h.redis.pttl(wakeKey)).toBeGreaterThan(50_000);
+    expect(await slots.releaseFinished("b1~item-0~0")).toBe(true);
+    expect(await h.redis.exists(wakeKey)).toBe(0);
+  });
+
   it("a release never cuts short a provider rate limit (queue.rateLimit)", async () => {
     const wakeKey = `${randomBytes(4).toString("hex")}:limiter`;
     const slots = await settledSlots(wakeKey);
