@@ -48,46 +48,50 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function expectEveryItemCompletedOnce(h: Harness): Promise<void> {
+/**
+ * Every item completed with one task. Creates beyond one per item are bounded by the crash
+ * window of docs/reliability.md: a killed master's replica can miss the last writes (Redis
+ * replicates asynchronously), so a task id recorded just before the kill can be lost and its
+ * item created again, at most once per create in flight (one worker process here).
+ */
+async function expectEveryItemCompletedOnce(h: Harness, redisKills: number): Promise<void> {
   const lines = await collect(batchResults(h.store, "b1"));
   expect(lines).toHaveLength(ITEMS);
   expect(lines.filter((l) => l.status === "completed")).toHaveLength(ITEMS);
-  // No task created twice: each item has one task and the provider saw one create per item.
   for (const line of lines) if (line.status === "completed") expect(line.taskIds).toHaveLength(1);
-  expect(h.simulator.stats().creates.accepted).toBe(ITEMS);
+  const { accepted } = h.simulator.stats().creates;
+  expect(accepted).toBeGreaterThanOrEqual(ITEMS);
+  expect(accepted - ITEMS).toBeLessThanOrEqual(redisKills * h.config.submitConcurrency);
 }
 
 describe("on a Redis Cluster", () => {
   let h: Harness;
   afterEach(async () => h?.close());
 
-  // Skipped in the default suite, run by `pnpm test:failover` (VEOQ_FAILOVER_TESTS=1): it passes
-  // alone (about 8 s) but hung in the full suite of a fresh-clone CI run, with its batch never
-  // final after the kill. Issue 12 stays open until that hang is understood.
-  it.skipIf(process.env.VEOQ_FAILOVER_TESTS !== "1")(
-    "runs a batch end to end while the master holding its keys is SIGKILLed",
-    async () => {
-      h = await createHarness({
-        env: { REDIS_URL: "", REDIS_CLUSTER_NODES: cluster.seeds },
-        simulator: { durations: SLOW_RENDERS },
-      });
-      expect(h.redis).toBeInstanceOf(Cluster);
-      await h.start();
-      const manifest = await h.writeManifest(
-        Array.from({ length: ITEMS }, (_, i) => img2videoLine(`c-${i}`)),
-      );
-      expect((await h.enqueue(manifest)).added).toBe(ITEMS);
-      // Mid-run: some tasks created, none finished yet.
-      await h.waitFor(async () => h.simulator.stats().creates.accepted >= 3, "first creates");
-      const owner = await masterHolding(h, h.store.keys.batch("b1"));
-      await cluster.killMaster(owner);
-      await h.waitForBatch("b1", 90_000);
-      await expectEveryItemCompletedOnce(h);
-      expect((await readProviderSlots(h.redis, h.config.prefix)).inUse).toBe(0);
-      expect(await checkRedisDurability(h.redis)).toEqual([]);
-    },
-    150_000,
-  );
+  // This run used to hang in some loaded runs with the download stage stuck after the kill: the
+  // cluster ready check met `cluster_state:fail` and ioredis never settled the reconnect BullMQ
+  // was awaiting (see redis-connection.ts). The harness now names each worker's state when a
+  // batch never gets final.
+  it("runs a batch end to end while the master holding its keys is SIGKILLed", async () => {
+    h = await createHarness({
+      env: { REDIS_URL: "", REDIS_CLUSTER_NODES: cluster.seeds },
+      simulator: { durations: SLOW_RENDERS },
+    });
+    expect(h.redis).toBeInstanceOf(Cluster);
+    await h.start();
+    const manifest = await h.writeManifest(
+      Array.from({ length: ITEMS }, (_, i) => img2videoLine(`c-${i}`)),
+    );
+    expect((await h.enqueue(manifest)).added).toBe(ITEMS);
+    // Mid-run: some tasks created, none finished yet.
+    await h.waitFor(async () => h.simulator.stats().creates.accepted >= 3, "first creates");
+    const owner = await masterHolding(h, h.store.keys.batch("b1"));
+    await cluster.killMaster(owner);
+    await h.waitForBatch("b1", 90_000);
+    await expectEveryItemCompletedOnce(h, 1);
+    expect((await readProviderSlots(h.redis, h.config.prefix)).inUse).toBe(0);
+    expect(await checkRedisDurability(h.redis)).toEqual([]);
+  }, 150_000);
 });
 
 describe("on a Sentinel group", () => {
@@ -112,8 +116,36 @@ describe("on a Sentinel group", () => {
     const before = await sentinel.masterPort();
     expect(await sentinel.failover()).not.toBe(before);
     await h.waitForBatch("b1", 60_000);
-    await expectEveryItemCompletedOnce(h);
+    // SENTINEL FAILOVER waits for the replica to catch up: nothing is lost, nothing created twice.
+    await expectEveryItemCompletedOnce(h, 0);
   }, 90_000);
+
+  it("acknowledges an enqueue once a replica holds it, and says when none confirmed", async () => {
+    h = await createHarness({
+      env: {
+        REDIS_URL: "",
+        REDIS_SENTINELS: sentinel.sentinels,
+        REDIS_SENTINEL_NAME: sentinel.masterName,
+      },
+    });
+    const lines = (tag: string) =>
+      Array.from({ length: ITEMS }, (_, i) => img2videoLine(`${tag}-${i}`));
+    const replicated = await h.enqueue(await h.writeManifest(lines("r")), "acked");
+    expect(replicated.added).toBe(ITEMS);
+    expect(replicated.unreplicated).toEqual([]);
+    // Replicas that stopped answering cannot confirm: the enqueue still lands, and says so.
+    const master = await sentinel.masterPort();
+    const replicas = sentinel.servers.filter((s) => s.port !== master && s.isRunning());
+    expect(replicas.length).toBeGreaterThan(0);
+    for (const replica of replicas) replica.freeze();
+    try {
+      const unconfirmed = await h.enqueue(await h.writeManifest(lines("u")), "unacked");
+      expect(unconfirmed.added).toBe(ITEMS);
+      expect(unconfirmed.unreplicated).toEqual([`127.0.0.1:${master}`]);
+    } finally {
+      for (const replica of replicas) replica.thaw();
+    }
+  }, 30_000);
 });
 
 describe("a Redis set up unlike the configuration", () => {

@@ -75,7 +75,12 @@ export function createRedisConnection(
           ...nodeOptions,
           reconnectOnError: (error) => (SWITCHED_NODE_REPLY.test(error.message) ? 2 : false),
         },
-        enableReadyCheck: true,
+        // Not the cluster ready check: when it meets `cluster_state:fail` (a failover under way)
+        // ioredis 5.11 reconnects with a new connect() and never settles the pending one, so a
+        // BullMQ worker that reconnects its blocking connection then waits forever (a stuck
+        // stage after a master kill). Without it, commands sent while the cluster is down get
+        // CLUSTERDOWN and are retried (retryDelayOnClusterDown).
+        enableReadyCheck: false,
         scaleReads: "master",
         maxRedirections: 32,
         retryDelayOnFailover: 200,
