@@ -217,7 +217,11 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       maxStalledCount: PIPELINE_DEFAULTS.maxStalledCount,
       settings: { backoffStrategy: veoqBackoffStrategy(context.settings, context.random) },
       // The limiter is what makes a provider 429 pause the whole submit queue (queue.rateLimit).
-      // A freed slot lifts the limit in Redis; workers see that at their next look.
+      // A freed slot lifts the limit in Redis; workers see that at their next look. A job sent
+      // back to wait for a slot (RateLimitError) returns to the queue without BullMQ's wake-up
+      // marker, so a worker that found the queue empty meanwhile (its other jobs were the ones
+      // waiting) would sleep out its whole drain wait (5 s by default) before it looked again:
+      // the drain wait is the same look.
       ...(role === "submit"
         ? {
             limiter: {
@@ -225,6 +229,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
               duration: 1000,
             },
             maximumRateLimitDelay: slotWakeCheckMs(config.timeScale),
+            drainDelay: slotWakeCheckMs(config.timeScale) / 1000,
           }
         : {}),
     });

@@ -139,6 +139,19 @@ describe("provider concurrency cap", () => {
     expect(await h.redis.exists(wakeKey)).toBe(0);
   });
 
+  it("the limiter's own job count does not keep the submit queue from waiting for a slot", async () => {
+    const wakeKey = `${randomBytes(4).toString("hex")}:limiter`;
+    const slots = await settledSlots(wakeKey);
+    for (let i = 0; i < 4; i++) expect(await slots.acquire(`b1~item-${i}~0`)).toBe(true);
+    // What BullMQ's limiter leaves while the queue is busy: jobs started in its window.
+    await h.redis.set(wakeKey, "27", "PX", 1_000);
+    expect(await slots.acquire("b1~item-4~0", 60_000)).toBe(false);
+    expect(await h.redis.get(wakeKey)).toBe(SLOT_WAIT_MARKER);
+    expect(await h.redis.pttl(wakeKey)).toBeGreaterThan(50_000);
+    expect(await slots.releaseFinished("b1~item-0~0")).toBe(true);
+    expect(await h.redis.exists(wakeKey)).toBe(0);
+  });
+
   it("a release never cuts short a provider rate limit (queue.rateLimit)", async () => {
     const wakeKey = `${randomBytes(4).toString("hex")}:limiter`;
     const slots = await settledSlots(wakeKey);
@@ -150,6 +163,28 @@ describe("provider concurrency cap", () => {
     expect(await h.redis.pttl(wakeKey)).toBeGreaterThan(50_000);
     expect(await slots.releaseFinished("b1~item-0~0")).toBe(true);
     expect(await h.redis.get(wakeKey)).toBe(String(Number.MAX_SAFE_INTEGER));
+  });
+
+  it("a release wakes a submit worker that went idle while its only item waited for a slot", async () => {
+    h = await createHarness({ env: { VEOQ_MAX_IN_FLIGHT: "1" } });
+    const running = await h.start({ roles: ["submit"] });
+    const slots = running.context.slots;
+    // The account is full: the one item is fetched, finds no slot and goes back to the queue,
+    // which BullMQ does without its wake-up marker; meanwhile the worker (concurrency above
+    // one) found nothing else to fetch and went into its idle wait.
+    expect(await slots.acquire("b0~held~0")).toBe(true);
+    await h.enqueue(await h.writeManifest([liteLine("item-0")]));
+    await h.waitFor(() => slots.itemsWaiting(), "the item to wait for a slot");
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(h.simulator.stats().creates.accepted).toBe(0);
+    expect(await slots.release("b0~held~0")).toBe(true);
+    // Created at the worker's next look (slotWakeCheckMs), not when BullMQ's default 5 s idle
+    // wait runs out: the wait is 2.5 s so that only the latter fails.
+    await h.waitFor(
+      async () => h.simulator.stats().creates.accepted === 1,
+      "the item to be created after the release",
+      2_500,
+    );
   });
 
   it("releases slots leaked by a crash (no live job behind them)", async () => {

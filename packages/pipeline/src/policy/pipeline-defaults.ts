@@ -41,9 +41,10 @@ export const PIPELINE_DEFAULTS = {
   minSlotWaitMs: 50,
   /**
    * How often a rate-limited submit worker looks whether the wait was lifted (provider seconds;
-   * BullMQ's maximumRateLimitDelay): workers sleep out a rate limit locally, so a deleted
-   * limiter key is seen at the next look. Half a provider second keeps a freed slot's idle time
-   * well under a second.
+   * BullMQ's maximumRateLimitDelay, and its drainDelay: an idle worker's wait for new jobs, which
+   * a job sent back to wait for a slot does not cut short): workers sleep out a rate limit
+   * locally, so a deleted limiter key is seen at the next look. Half a provider second keeps a
+   * freed slot's idle time well under a second.
    */
   slotWakeCheckSeconds: 0.5,
   /** Bounds of that look (real ms): not busier than 50 a second, not rarer than once a second. */

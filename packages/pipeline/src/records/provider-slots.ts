@@ -59,14 +59,17 @@ export const PROBE_ROUNDS = 4;
 
 /**
  * Lua: waits on the limiter key (KEYS[3]) for ARGV[5] ms, unless a provider rate limit holds it
- * (then that one stands). Also notes when the wait began in the cap hash (KEYS[2]).
+ * (queue.rateLimit's value, above the marker: then that one stands). Also notes when the wait
+ * began in the cap hash (KEYS[2]). The limiter's own count (BullMQ adds one per job started, up
+ * to its max, which is effectively none here) is replaced: it holds the key most of the time
+ * the queue is busy, and left standing it would keep the queue from waiting for a release.
  */
 const WAIT_FOR_SLOT_LUA = `
 local function waitForSlot()
   redis.call('HSET', KEYS[2], 'waitingAt', ARGV[2])
   if KEYS[3] == nil or tonumber(ARGV[5]) <= 0 then return end
-  local current = redis.call('GET', KEYS[3])
-  if current and current ~= ARGV[4] and redis.call('PTTL', KEYS[3]) > 0 then return end
+  local current = tonumber(redis.call('GET', KEYS[3]) or '')
+  if current and current > tonumber(ARGV[4]) and redis.call('PTTL', KEYS[3]) > 0 then return end
   redis.call('SET', KEYS[3], ARGV[4], 'PX', ARGV[5])
 end
 `;
