@@ -175,15 +175,15 @@ describe("provider concurrency cap", () => {
     expect(await slots.acquire("b0~held~0")).toBe(true);
     await h.enqueue(await h.writeManifest([liteLine("item-0")]));
     await h.waitFor(() => slots.itemsWaiting(), "the item to wait for a slot");
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(h.simulator.stats().creates.accepted).toBe(0);
     expect(await slots.release("b0~held~0")).toBe(true);
-    // Created at the worker's next look (slotWakeCheckMs), not when BullMQ's default 5 s idle
-    // wait runs out: the wait is 2.5 s so that only the latter fails.
+    // Created at the worker's next look (slotWakeCheckMs, milliseconds here), not when BullMQ's
+    // default 5 s idle wait runs out (begun just before the release): 3.5 s leaves a loaded
+    // machine room for the one create and still fails on a 5 s wait.
     await h.waitFor(
       async () => h.simulator.stats().creates.accepted === 1,
       "the item to be created after the release",
-      2_500,
+      3_500,
     );
   });
 
