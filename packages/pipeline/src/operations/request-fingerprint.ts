@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { type ManifestEntry, readImageField, replaceImageField } from "@veoq/manifest";
+import { type ManifestEntry, replaceLocalImagePaths } from "@veoq/manifest";
 import { EnqueueError } from "./enqueue-error.ts";
 
 /**
@@ -18,18 +18,13 @@ export async function requestFingerprint(
   entry: Pick<ManifestEntry, "model" | "input" | "localImages">,
   imageHashes: Map<string, Promise<string>>,
 ): Promise<string> {
-  let input = entry.input;
-  for (const field of entry.localImages) {
-    const file = readImageField(entry.input, field);
-    // An image already stored in the bucket is named by its content hash (inputs/<sha256>).
-    if (typeof file !== "string" || file.startsWith("s3://")) continue;
-    let hash = imageHashes.get(file);
-    if (hash === undefined) {
-      hash = hashImageFile(file);
-      imageHashes.set(file, hash);
-    }
-    input = replaceImageField(input, field, `sha256:${await hash}`);
-  }
+  // An image already stored in the bucket is named by its content hash (inputs/<sha256>).
+  const input = await replaceLocalImagePaths(
+    entry.input,
+    entry.localImages,
+    imageHashes,
+    async (file) => `sha256:${await hashImageFile(file)}`,
+  );
   return requestKeyOf(canonicalJson({ model: entry.model, input }));
 }
 

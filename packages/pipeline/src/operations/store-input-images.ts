@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { MAX_IMAGE_BYTES } from "@veoq/contract";
-import { type ManifestEntry, readImageField, replaceImageField } from "@veoq/manifest";
+import { type ManifestEntry, replaceLocalImagePaths } from "@veoq/manifest";
 import type { S3ObjectStore } from "@veoq/object-store";
 import { EnqueueError } from "./enqueue-error.ts";
 
@@ -16,17 +16,9 @@ export async function storeInputImages(
   store: S3ObjectStore,
   stored: Map<string, Promise<string>>,
 ): Promise<ManifestEntry> {
-  let input = entry.input;
-  for (const field of entry.localImages) {
-    const file = readImageField(entry.input, field);
-    if (typeof file !== "string" || file.startsWith("s3://")) continue;
-    let uri = stored.get(file);
-    if (uri === undefined) {
-      uri = uploadImage(store, file);
-      stored.set(file, uri);
-    }
-    input = replaceImageField(input, field, await uri);
-  }
+  const input = await replaceLocalImagePaths(entry.input, entry.localImages, stored, (file) =>
+    uploadImage(store, file),
+  );
   return { ...entry, input };
 }
 
