@@ -98,15 +98,14 @@ describe("on a Sentinel group", () => {
   let h: Harness;
   afterEach(async () => h?.close());
 
+  const sentinelEnv = () => ({
+    REDIS_URL: "",
+    REDIS_SENTINELS: sentinel.sentinels,
+    REDIS_SENTINEL_NAME: sentinel.masterName,
+  });
+
   it("runs a batch end to end through a Sentinel failover", async () => {
-    h = await createHarness({
-      env: {
-        REDIS_URL: "",
-        REDIS_SENTINELS: sentinel.sentinels,
-        REDIS_SENTINEL_NAME: sentinel.masterName,
-      },
-      simulator: { durations: SLOW_RENDERS },
-    });
+    h = await createHarness({ env: sentinelEnv(), simulator: { durations: SLOW_RENDERS } });
     await h.start();
     const manifest = await h.writeManifest(
       Array.from({ length: ITEMS }, (_, i) => img2videoLine(`s-${i}`)),
@@ -121,13 +120,7 @@ describe("on a Sentinel group", () => {
   }, 90_000);
 
   it("acknowledges an enqueue once a replica holds it, and says when none confirmed", async () => {
-    h = await createHarness({
-      env: {
-        REDIS_URL: "",
-        REDIS_SENTINELS: sentinel.sentinels,
-        REDIS_SENTINEL_NAME: sentinel.masterName,
-      },
-    });
+    h = await createHarness({ env: sentinelEnv() });
     const lines = (tag: string) =>
       Array.from({ length: ITEMS }, (_, i) => img2videoLine(`${tag}-${i}`));
     const replicated = await h.enqueue(await h.writeManifest(lines("r")), "acked");
