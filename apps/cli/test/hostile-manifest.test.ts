@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MAX_LINE_BYTES, MAX_PROMPT_CHARS } from "@veoq/manifest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { removeTestKeys } from "./run-cli.ts";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const CLI = join(REPO_ROOT, "apps", "cli", "bin", "veoq.js");
@@ -69,7 +70,10 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "veoq-cli-hostile-"));
   writeFileSync(join(dir, "frame.png"), PNG);
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  await removeTestKeys(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", prefix);
+});
 
 describe("a manifest that is not a regular file", () => {
   it("a FIFO: validate and enqueue exit 2 at once instead of waiting for a writer", async () => {

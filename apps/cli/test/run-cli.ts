@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { removeKeysUnder } from "@veoq/local-redis";
 import { Redis } from "ioredis";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -67,8 +68,7 @@ export function simulatorTestEnv(
 export async function removeTestKeys(redisUrl: string | undefined, prefix: string): Promise<void> {
   const redis = new Redis(redisUrl as string);
   try {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await removeKeysUnder(redis, prefix);
   } finally {
     redis.disconnect();
   }

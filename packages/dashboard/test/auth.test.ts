@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { parseConfig } from "@veoq/config";
+import { removeKeysUnder } from "@veoq/local-redis";
 import { createLogger } from "@veoq/logging";
 import { BatchStore, createQueues, createRedisConnection } from "@veoq/pipeline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -31,8 +32,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close();
   await queues.close();
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
+  await removeKeysUnder(redis, prefix);
   redis.disconnect();
 });
 

@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseConfig, type VeoqConfig } from "@veoq/config";
+import { removeKeysUnder } from "@veoq/local-redis";
 import { createLogger } from "@veoq/logging";
 import { createMetricsRegistry, createPrometheusObserver, type Registry } from "@veoq/metrics";
 import {
@@ -138,8 +139,7 @@ export async function startSmallRun(name: string): Promise<SmallRun> {
     },
     async close() {
       await run.stopWorkers();
-      const keys = await redis.keys(`${config.prefix}*`);
-      if (keys.length > 0) await redis.del(...keys);
+      await removeKeysUnder(redis, config.prefix);
       await queues.close();
       redis.disconnect();
       await simulator.close();

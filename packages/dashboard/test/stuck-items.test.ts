@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { removeKeysUnder } from "@veoq/local-redis";
 import { createQueues, createRedisConnection, type PollJobData, pollJobId } from "@veoq/pipeline";
 import { afterAll, describe, expect, it } from "vitest";
 import { findStuckItems, stuckThresholdMs } from "../src/index.ts";
@@ -10,8 +11,7 @@ const queues = createQueues(redis, prefix);
 
 afterAll(async () => {
   await queues.close();
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
+  await removeKeysUnder(redis, prefix);
   redis.disconnect();
 });
 

@@ -1,5 +1,10 @@
 export type { RedisProcess } from "./redis-process.ts";
 export {
+  type KeyRemovingClient,
+  keyPatternsUnder,
+  removeKeysUnder,
+} from "./remove-keys-under.ts";
+export {
   type LocalCluster,
   type LocalClusterNode,
   type LocalClusterOptions,

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { removeKeysUnder } from "@veoq/local-redis";
 import { BatchStore, createQueues, createRedisConnection, type Redis } from "@veoq/pipeline";
 import { afterAll, describe, expect, it } from "vitest";
 import {
@@ -23,8 +24,7 @@ function connect(url: string): Redis {
 
 afterAll(async () => {
   const redis = connect(REDIS_URL);
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
+  await removeKeysUnder(redis, prefix);
   for (const item of opened.reverse()) await item.close();
 });
 

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { removeKeysUnder } from "@veoq/local-redis";
 import { createQueues, createRedisConnection } from "@veoq/pipeline";
 import { afterAll, describe, expect, it } from "vitest";
 import {
@@ -18,6 +19,7 @@ const queues = createQueues(redis, prefix);
 
 afterAll(async () => {
   await queues.close();
+  await removeKeysUnder(redis, prefix);
   redis.disconnect();
 });
 

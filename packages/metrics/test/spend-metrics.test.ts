@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { removeKeysUnder } from "@veoq/local-redis";
 import {
   BatchControl,
   BatchStore,
@@ -17,8 +18,7 @@ const prefix = `{veoq-spend-metrics-${randomUUID().slice(0, 8)}}`;
 const redis = createRedisConnection("redis://127.0.0.1:6379", "producer");
 
 afterAll(async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
+  await removeKeysUnder(redis, prefix);
   redis.disconnect();
 });
 

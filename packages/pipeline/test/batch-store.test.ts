@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { removeKeysUnder } from "@veoq/local-redis";
 import { Redis } from "ioredis";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { BatchStore, type ItemResult } from "../src/index.ts";
@@ -15,8 +16,7 @@ describe("BatchStore", () => {
   });
   afterAll(async () => {
     for (const prefix of prefixes) {
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length > 0) await redis.del(...keys);
+      await removeKeysUnder(redis, prefix);
     }
     redis.disconnect();
   });

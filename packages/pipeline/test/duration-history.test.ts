@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { removeKeysUnder } from "@veoq/local-redis";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import {
@@ -200,8 +201,7 @@ describe("DurationHistory", () => {
   const shape = { model: "veo-3.1-generate-img2video", durationSeconds: 8, sampleCount: 1 };
 
   afterAll(async () => {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await removeKeysUnder(redis, prefix);
     redis.disconnect();
   });
 
