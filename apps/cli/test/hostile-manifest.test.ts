@@ -8,7 +8,7 @@ import { MAX_LINE_BYTES, MAX_PROMPT_CHARS } from "@veoq/manifest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const CLI = join(REPO_ROOT, "apps", "cli", "bin", "veoq.js");
+const CLI = join(REPO_ROOT, "apps", "cli", "bin", "veoq-sources.js");
 /** A real 1x1 PNG. */
 const PNG = Buffer.from(
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-export const CLI = join(REPO_ROOT, "apps", "cli", "bin", "veoq.js");
+export const CLI = join(REPO_ROOT, "apps", "cli", "bin", "veoq-sources.js");
 export const DEMO_DIR = join(REPO_ROOT, "examples", "demo");
 
 export interface CliResult {
@@ -20,7 +20,7 @@ export interface RunOptions {
   stdin?: string;
 }
 
-/** Runs the real `veoq` (bin/veoq.js) to its end. */
+/** Runs the real `veoq` from its sources (bin/veoq-sources.js) to its end. */
 export function runCli(args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
