@@ -4,7 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The `veoq` command's entry point: workers are real `veoq worker` processes. */
-export const VEOQ_BIN = fileURLToPath(new URL("../../cli/bin/veoq.js", import.meta.url));
+export const VEOQ_BIN = fileURLToPath(new URL("../../cli/bin/veoq-sources.js", import.meta.url));
 
 export interface WorkerFleetOptions {
   /** Worker processes to keep running. */

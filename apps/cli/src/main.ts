@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
-import { Command, CommanderError, type Command as CommandType } from "commander";
-import { EXIT_OK, EXIT_USAGE } from "./run-action.ts";
+import type { Command as CommandType } from "commander";
+import { EXIT_OK, EXIT_USAGE } from "./exit-codes.ts";
 
 type Register = (program: CommandType) => void;
 
@@ -39,6 +39,13 @@ const { version } = JSON.parse(
   readFileSync(new URL("../package.json", import.meta.url), "utf8"),
 ) as { version: string };
 
+// `veoq --version` alone answers before anything else loads (scripts call it to probe the install).
+if (process.argv.length === 3 && (process.argv[2] === "-V" || process.argv[2] === "--version")) {
+  process.stdout.write(`${version}\n`);
+  process.exit(EXIT_OK);
+}
+
+const { Command, CommanderError } = await import("commander");
 const program = new Command("veoq")
   .description("Durable bulk rendering of AI videos through the jiekou.ai Veo 3.1 API")
   .version(version, "-V, --version", "print the version")
@@ -54,7 +61,8 @@ if (process.argv.length <= 2) {
   process.exit(EXIT_USAGE);
 }
 
-// The named command alone when there is one; all of them for help and for usage errors.
+// The named command alone when there is one; all of them for help and for usage errors (the help
+// lists every command).
 const named = process.argv[2];
 const loaders =
   named !== undefined && Object.hasOwn(COMMANDS, named)

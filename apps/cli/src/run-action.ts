@@ -2,13 +2,11 @@ import { ConfigError } from "@veoq/config";
 import { ManifestFileError } from "@veoq/manifest";
 import { EnqueueError, RedisSetupError, UnknownBatchError } from "@veoq/pipeline";
 import { PriceTableError } from "@veoq/pricing";
+import { EXIT_PROBLEM, EXIT_USAGE } from "./exit-codes.ts";
 import { ListenError } from "./listen-error.ts";
 import { isRedisConnectionError, RedisUnreachableError } from "./queue-session.ts";
 
-/** Exit codes shared by every command: 0 ok, 1 the work found a problem, 2 the call itself was wrong. */
-export const EXIT_OK = 0;
-export const EXIT_PROBLEM = 1;
-export const EXIT_USAGE = 2;
+export { EXIT_OK, EXIT_PROBLEM, EXIT_USAGE } from "./exit-codes.ts";
 
 /** Raised by commands for a wrong call (bad argument, missing file): exit code 2. */
 export class UsageError extends Error {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli as runCliWithStdin } from "./run-cli.ts";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const CLI = join(REPO_ROOT, "apps", "cli", "bin", "veoq.js");
+const CLI = join(REPO_ROOT, "apps", "cli", "bin", "veoq-sources.js");
 const DEFAULT_PRICES = join(REPO_ROOT, "packages", "pricing", "prices", "default-prices.json");
 
 /** A real 2x2 PNG. */

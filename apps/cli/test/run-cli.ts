@@ -5,7 +5,7 @@ import { removeKeysUnder } from "@veoq/local-redis";
 import { Redis } from "ioredis";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-export const CLI = join(REPO_ROOT, "apps", "cli", "bin", "veoq.js");
+export const CLI = join(REPO_ROOT, "apps", "cli", "bin", "veoq-sources.js");
 export const DEMO_DIR = join(REPO_ROOT, "examples", "demo");
 
 export interface CliResult {
@@ -21,7 +21,7 @@ export interface RunOptions {
   stdin?: string;
 }
 
-/** Runs the real `veoq` (bin/veoq.js) to its end. */
+/** Runs the real `veoq` from its sources (bin/veoq-sources.js) to its end. */
 export function runCli(args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {

@@ -7,7 +7,7 @@ import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const CLI = join(REPO_ROOT, "apps", "cli", "bin", "veoq.js");
+const CLI = join(REPO_ROOT, "apps", "cli", "bin", "veoq-sources.js");
 const DEMO_MANIFEST = join(REPO_ROOT, "examples", "demo", "manifest.jsonl");
 /** One task per line of the demo manifest (it grows as the demo shows more). */
 const DEMO_ITEMS = readFileSync(DEMO_MANIFEST, "utf8")

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const CLI = join(REPO_ROOT, "apps", "cli", "bin", "veoq.js");
+const CLI = join(REPO_ROOT, "apps", "cli", "bin", "veoq-sources.js");
 
 /** A real 2x2 PNG. */
 const PNG_BASE64 =

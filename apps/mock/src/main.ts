@@ -1,7 +1,7 @@
 import { DEFAULT_SIMULATOR_OPTIONS, startSimulator } from "@veoq/simulator";
 import { readMockEnv } from "./env.ts";
 
-/** Standalone simulator: `tsx apps/mock/src/main.ts`, configured by MOCK_PORT / MOCK_HOST. */
+/** Standalone simulator (`node apps/mock/dist/mock.js` once built), configured by MOCK_PORT / MOCK_HOST. */
 let env: ReturnType<typeof readMockEnv>;
 try {
   env = readMockEnv();

@@ -2,15 +2,13 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { copyFileSync, mkdirSync } from "node:fs";
 import { createConnection } from "node:net";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { assetPath } from "@veoq/assets";
 
 /** How long `stop` waits for a graceful SHUTDOWN before it kills the server (ms). */
 const GRACEFUL_STOP_MS = 5_000;
 
 /** infra/redis/redis.conf: the settings veoq wants (AOF everysec, noeviction). */
-export const REDIS_CONF_PATH = fileURLToPath(
-  new URL("../../../infra/redis/redis.conf", import.meta.url),
-);
+export const REDIS_CONF_PATH = assetPath("infra/redis/redis.conf");
 
 /**
  * A private copy of veoq's redis.conf in dir, for servers that others may reconfigure: a

@@ -1,12 +1,17 @@
 import { PassThrough } from "node:stream";
-import {
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  S3Client,
-  type S3ClientConfig,
-} from "@aws-sdk/client-s3";
-import { Upload } from "@aws-sdk/lib-storage";
+import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
+
+/**
+ * The AWS SDK, loaded when the first store is made: a process without VEOQ_OUTPUT_URL (and any
+ * command that stores nothing) never pays its ~0.2 s of CPU and ~20 MB.
+ */
+async function loadS3Sdk() {
+  const [{ GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client }, { Upload }] =
+    await Promise.all([import("@aws-sdk/client-s3"), import("@aws-sdk/lib-storage")]);
+  return { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, Upload };
+}
+
+type S3Sdk = Awaited<ReturnType<typeof loadS3Sdk>>;
 
 /** Where a stream of bytes goes (same shape as @veoq/provider-client's DownloadSink). */
 export interface ObjectSink {
@@ -47,7 +52,8 @@ export class ObjectStoreError extends Error {
 export class S3ObjectStore {
   readonly bucket: string;
   readonly prefix: string;
-  readonly #client: S3Client;
+  /** The SDK and the client, once loaded (see loadS3Sdk). */
+  readonly #sdk: Promise<{ sdk: S3Sdk; client: S3Client }>;
   readonly #partSize: number;
 
   constructor(options: S3ObjectStoreOptions) {
@@ -60,7 +66,9 @@ export class S3ObjectStore {
       ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
       ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
     };
-    this.#client = new S3Client(config);
+    this.#sdk = loadS3Sdk().then((sdk) => ({ sdk, client: new sdk.S3Client(config) }));
+    // A failed load is reported by the first call that needs the SDK.
+    this.#sdk.catch(() => undefined);
   }
 
   /** The object key of a path under the prefix. */
@@ -80,19 +88,22 @@ export class S3ObjectStore {
    */
   openUpload(relative: string, contentType: string | undefined): ObjectSink {
     const body = new PassThrough({ highWaterMark: 1024 * 1024 });
-    const upload = new Upload({
-      client: this.#client,
-      params: {
-        Bucket: this.bucket,
-        Key: this.keyOf(relative),
-        Body: body,
-        ...(contentType === undefined ? {} : { ContentType: contentType }),
-      },
-      partSize: this.#partSize,
-      queueSize: 1,
-      leavePartsOnError: false,
-    });
-    const done = upload.done();
+    const upload = this.#sdk.then(
+      ({ sdk, client }) =>
+        new sdk.Upload({
+          client,
+          params: {
+            Bucket: this.bucket,
+            Key: this.keyOf(relative),
+            Body: body,
+            ...(contentType === undefined ? {} : { ContentType: contentType }),
+          },
+          partSize: this.#partSize,
+          queueSize: 1,
+          leavePartsOnError: false,
+        }),
+    );
+    const done = upload.then((started) => started.done());
     let failure: unknown;
     done.catch((error: unknown) => {
       failure = error;
@@ -125,7 +136,7 @@ export class S3ObjectStore {
         if (discarded) return;
         discarded = true;
         body.destroy();
-        await upload.abort().catch(() => undefined);
+        await upload.then((started) => started.abort()).catch(() => undefined);
         await done.catch(() => undefined);
       },
     };
@@ -134,8 +145,9 @@ export class S3ObjectStore {
   /** Stores bytes under `relative` unless an object is there already; returns its URI. */
   async putIfAbsent(relative: string, bytes: Buffer, contentType: string): Promise<string> {
     const key = this.keyOf(relative);
-    const exists = await this.#client
-      .send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }))
+    const { sdk, client } = await this.#sdk;
+    const exists = await client
+      .send(new sdk.HeadObjectCommand({ Bucket: this.bucket, Key: key }))
       .then(
         () => true,
         (error: { name?: string; $metadata?: { httpStatusCode?: number } }) => {
@@ -144,8 +156,8 @@ export class S3ObjectStore {
         },
       );
     if (!exists) {
-      await this.#client.send(
-        new PutObjectCommand({
+      await client.send(
+        new sdk.PutObjectCommand({
           Bucket: this.bucket,
           Key: key,
           Body: bytes,
@@ -162,8 +174,9 @@ export class S3ObjectStore {
     if (match === null || match[1] !== this.bucket) {
       throw new ObjectStoreError(`${uri} is not an object of bucket ${this.bucket}`);
     }
-    const answer = await this.#client.send(
-      new GetObjectCommand({ Bucket: this.bucket, Key: match[2] }),
+    const { sdk, client } = await this.#sdk;
+    const answer = await client.send(
+      new sdk.GetObjectCommand({ Bucket: this.bucket, Key: match[2] }),
     );
     if ((answer.ContentLength ?? 0) > MAX_INPUT_OBJECT_BYTES) {
       throw new ObjectStoreError(`${uri} is larger than ${MAX_INPUT_OBJECT_BYTES} bytes`);
@@ -174,6 +187,9 @@ export class S3ObjectStore {
   }
 
   close(): void {
-    this.#client.destroy();
+    void this.#sdk.then(
+      ({ client }) => client.destroy(),
+      () => undefined,
+    );
   }
 }

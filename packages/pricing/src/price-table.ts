@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
+import { assetPath } from "@veoq/assets";
 import { ENDPOINT_SLUGS, type EndpointSlug, RESOLUTIONS } from "@veoq/contract";
 import { z } from "zod";
 import { toMicros } from "./money.ts";
 
 /** The default table shipped with veoq (unverified list prices; see the file's `note`). */
-export const DEFAULT_PRICE_TABLE_PATH = new URL("../prices/default-prices.json", import.meta.url)
-  .pathname;
+export const DEFAULT_PRICE_TABLE_PATH = assetPath("packages/pricing/prices/default-prices.json");
 
 export type Resolution = (typeof RESOLUTIONS)[number];
 

@@ -1,12 +1,14 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { endianness } from "node:os";
+import path from "node:path";
+import { assetPath } from "@veoq/assets";
 import type { RequestedVideo } from "@veoq/contract";
 
 const IS_BIG_ENDIAN = endianness() === "BE";
 
 /** Where fixtures/make-videos.sh leaves the base videos, one per shape. */
-const VIDEOS_DIR = new URL("../fixtures/videos/", import.meta.url);
+const VIDEOS_DIR = assetPath("packages/simulator/fixtures/videos");
 
 const baseVideos = new Map<string, Buffer>();
 
@@ -15,7 +17,7 @@ export function baseVideoOf(video: RequestedVideo): Buffer {
   const name = `${video.width}x${video.height}-${video.durationSeconds}s-${video.audio ? "audio" : "mute"}.mp4`;
   let bytes = baseVideos.get(name);
   if (bytes === undefined) {
-    bytes = readFileSync(new URL(name, VIDEOS_DIR));
+    bytes = readFileSync(path.join(VIDEOS_DIR, name));
     baseVideos.set(name, bytes);
   }
   return bytes;

@@ -3,14 +3,14 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline";
+import { assetPath } from "@veoq/assets";
 import { readPromptMarkers } from "@veoq/simulator";
-import { DEMO_SAMPLE_DIR } from "../asset-paths.ts";
 
 /**
  * The sample manifest shipped with veoq: both endpoints, local images, multi-sample, items that
  * fail once and one that fails for good (docs/simulator.md lists the prompt markers).
  */
-export const SAMPLE_MANIFEST_PATH = path.join(DEMO_SAMPLE_DIR, "manifest.jsonl");
+export const SAMPLE_MANIFEST_PATH = path.join(assetPath("examples/demo"), "manifest.jsonl");
 
 const IMAGE_FIELDS = ["image", "last_image", "last_frame_image"] as const;
 

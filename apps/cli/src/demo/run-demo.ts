@@ -17,7 +17,6 @@ import {
 } from "@veoq/pipeline";
 import { countOf, formatDuration, toBatchJson, toResultJson } from "@veoq/report";
 import { type Simulator, startSimulator } from "@veoq/simulator";
-import { REDIS_CONF_PATH } from "../asset-paths.ts";
 import { type FailedItemLine, formatBatch, formatFailedItems, nextStep } from "../batch-text.ts";
 import { loadConfig, terminalColumns } from "../env.ts";
 import { createProgressDisplay } from "../progress-display.ts";
@@ -63,7 +62,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     if (redisUrl === undefined) {
       // A private, throwaway data folder per run: two demos at once never share an AOF.
       redisDataDir = await mkdtemp(path.join(tmpdir(), "veoq-demo-redis-"));
-      redis = await startLocalRedis({ dataDir: redisDataDir, configFile: REDIS_CONF_PATH });
+      redis = await startLocalRedis({ dataDir: redisDataDir });
       redisUrl = redis.url;
       say(`redis      private redis-server on ${redisUrl} (AOF on, data in ${redisDataDir})`);
     } else {

@@ -1,0 +1,4 @@
+/** Exit codes shared by every command: 0 ok, 1 the work found a problem, 2 the call itself was wrong. */
+export const EXIT_OK = 0;
+export const EXIT_PROBLEM = 1;
+export const EXIT_USAGE = 2;

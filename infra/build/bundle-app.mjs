@@ -1,0 +1,147 @@
+// Bundles an app (apps/cli, apps/worker, apps/dashboard, apps/mock) into its dist/ folder: the
+// JavaScript every `veoq` command, container and `pnpm veoq` runs (no tsx at run time).
+//
+// esbuild, not tsc or tsup: the workspace packages export their TypeScript sources
+// (`"exports": "./src/index.ts"`), so a plain tsc emit would leave imports of .ts files that
+// Node cannot run. esbuild inlines every @veoq/* package in ~0.3 s and is already in the tree
+// (tsx runs on it); tsup would only wrap the same esbuild call.
+//
+// - One self-contained file per entry point, no shared chunks: esbuild's code splitting puts a
+//   module in the chunk of every entry that reaches any of its files, so one shared chunk ended
+//   up holding the whole pipeline and every command loaded the AWS SDK, mp4box and undici
+//   (1.2 s of CPU for `veoq --version`). A dynamic import of a file that is itself an entry
+//   point (the CLI's per-command `import("./commands/status.ts")`) stays a dynamic import of
+//   that entry's output, so a command loads its own bundle and nothing else. The workspace
+//   packages declare `"sideEffects": false`, so an unused export costs nothing either.
+// - Third-party packages stay external: the app lists them in its dependencies (the check below
+//   refuses to build otherwise), so installing the CLI tarball installs them, and in the
+//   checkout pnpm links them next to the app (Bull Board's UI and pino read files next to their
+//   own code).
+// - Files read at run time (assets: the price table, the simulator's videos, redis.conf, the
+//   demo's sample) are named in the sources by `assetPath("<path in the repository>")` from
+//   @veoq/assets. The build collects every such call from the modules it bundles and copies each
+//   file to dist/assets/<same path>; in a bundle assetPath resolves there (see asset-path.ts).
+
+import { cp, mkdir, readFile, rm } from "node:fs/promises";
+import { builtinModules } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const builtins = new Set(builtinModules);
+
+/** The package a bare import names: "@aws-sdk/client-s3/x" → "@aws-sdk/client-s3". */
+const packageOf = (specifier) =>
+  specifier
+    .split("/")
+    .slice(0, specifier.startsWith("@") ? 2 : 1)
+    .join("/");
+
+/** A call of assetPath, with its string literal: the only form the build can see. */
+const ASSET_CALL = /(?<!function )\bassetPath\(\s*(?:"([^"]+)"|'([^']+)')?/g;
+/** Comment lines, which may mention assetPath without calling it. */
+const COMMENT_LINE = /^\s*(?:\/\/|\/\*|\*).*$/gm;
+
+/**
+ * Bundles `entries` ({ outputName: "src/file.ts" }, relative to `appDir`) into appDir/dist/,
+ * one `<outputName>.js` per entry, and copies the assets they name into dist/assets/.
+ * Exits the process with a message on an undeclared third-party import or a non-literal
+ * assetPath call.
+ */
+export async function bundleApp({ appDir, entries }) {
+  const dir = fileURLToPath(appDir);
+  const dist = path.join(dir, "dist");
+  const manifest = JSON.parse(await readFile(path.join(dir, "package.json"), "utf8"));
+  const declared = new Set(Object.keys(manifest.dependencies ?? {}));
+  const outputOf = new Map(
+    Object.entries(entries).map(([name, file]) => [path.resolve(dir, file), name]),
+  );
+  const undeclared = new Set();
+  const assets = new Set();
+  const problems = [];
+
+  await rm(dist, { recursive: true, force: true });
+  const { metafile } = await build({
+    entryPoints: Object.fromEntries(
+      Object.entries(entries).map(([name, file]) => [name, path.resolve(dir, file)]),
+    ),
+    outdir: dist,
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node20.18",
+    banner: { js: "#!/usr/bin/env node" },
+    // asset-path.ts: in a bundle, assets are in dist/assets/ (see there).
+    define: { __VEOQ_BUNDLE__: "true" },
+    logLevel: "warning",
+    metafile: true,
+    plugins: [
+      {
+        name: "entry-points-stay-separate",
+        setup(b) {
+          b.onResolve({ filter: /^\./ }, (args) => {
+            if (args.kind !== "dynamic-import") return undefined;
+            const name = outputOf.get(path.resolve(args.resolveDir, args.path));
+            return name === undefined ? undefined : { path: `./${name}.js`, external: true };
+          });
+        },
+      },
+      {
+        name: "third-party-external",
+        setup(b) {
+          // Bare imports that are not workspace packages (node:*, zod, bullmq, ...) stay imports.
+          b.onResolve({ filter: /^[^./]/ }, (args) =>
+            args.path.startsWith("@veoq/") ? undefined : { path: args.path, external: true },
+          );
+        },
+      },
+      {
+        name: "collect-assets",
+        setup(b) {
+          b.onLoad({ filter: /\.ts$/ }, async (args) => {
+            if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
+            const source = (await readFile(args.path, "utf8")).replace(COMMENT_LINE, "");
+            for (const match of source.matchAll(ASSET_CALL)) {
+              const asset = match[1] ?? match[2];
+              if (asset === undefined) {
+                problems.push(
+                  `${path.relative(REPO_ROOT, args.path)}: assetPath( needs a string literal (the build copies what it names)`,
+                );
+              } else {
+                assets.add(asset);
+              }
+            }
+            return undefined;
+          });
+        },
+      },
+    ],
+  });
+  // A third-party import left in the output that the app does not declare would install fine
+  // and then fail at run time with ERR_MODULE_NOT_FOUND: refuse to build instead. (Only what the
+  // output still imports counts: tree shaking drops the imports of modules a bundle does not use.)
+  for (const output of Object.values(metafile.outputs)) {
+    for (const { path: specifier, external } of output.imports) {
+      const name = packageOf(specifier);
+      if (!external || specifier.startsWith("node:") || specifier.startsWith(".")) continue;
+      if (!builtins.has(name) && !declared.has(name)) undeclared.add(name);
+    }
+  }
+  const where = path.relative(REPO_ROOT, dir);
+  if (undeclared.size > 0) {
+    const them = undeclared.size === 1 ? "it" : "them";
+    problems.push(
+      `the bundle imports ${[...undeclared].sort().join(", ")}, which ${where}/package.json does not list in "dependencies"; add ${them} there (same version as the package that uses ${them})`,
+    );
+  }
+  if (problems.length > 0) {
+    for (const problem of problems) console.error(`${where}: ${problem}`);
+    process.exit(1);
+  }
+  for (const asset of [...assets].sort()) {
+    const target = path.join(dist, "assets", asset);
+    await mkdir(path.dirname(target), { recursive: true });
+    await cp(path.join(REPO_ROOT, asset), target, { recursive: true });
+  }
+}

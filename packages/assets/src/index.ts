@@ -1,0 +1,1 @@
+export { assetPath } from "./asset-path.ts";
