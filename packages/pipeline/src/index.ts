@@ -124,7 +124,12 @@ export {
   type WebhookEventType,
   WebhookOutbox,
 } from "./records/webhook-outbox.ts";
-export { durationHistoryKey } from "./redis/record-keys.ts";
+export {
+  barePrefix,
+  durationHistoryKey,
+  type RecordKeys,
+  recordKeys,
+} from "./redis/record-keys.ts";
 export {
   createRedisConnection,
   describeRedisUrl,
