@@ -64,6 +64,32 @@ describe("webhook outbox", () => {
     ]);
   });
 
+  it("defers batch.completed while an enqueue is still adding items, and re-arms it for added items", async () => {
+    await store.ensureBatch("w5", "/m.jsonl", 1000);
+    await store.beginEnqueue("w5", 1000);
+    await store.registerItems("w5", ["a"]);
+    await store.finishItem(finalResult("w5", "a", "completed")); // every item so far, not the batch
+    expect((await outbox.readBatch("w5")).entries).toEqual([]);
+    await store.registerItems("w5", ["b"]);
+    await store.finishItem(finalResult("w5", "b", "completed"));
+    expect((await outbox.readBatch("w5")).entries).toEqual([]);
+    await store.endEnqueue("w5", 2000, true);
+    const first = (await outbox.readBatch("w5")).entries;
+    expect(first.map((e) => e.type)).toEqual(["batch.completed"]);
+    await outbox.removeBatchEntries(
+      "w5",
+      first.map((e) => e.id),
+    );
+    // A later enqueue adds an item to the finished batch: it is open again, and ends again.
+    await store.beginEnqueue("w5", 3000);
+    await store.registerItems("w5", ["c"]);
+    expect((await store.getBatch("w5"))?.finishedAt).toBeUndefined();
+    await store.endEnqueue("w5", 3001, true);
+    expect((await outbox.readBatch("w5")).entries).toEqual([]);
+    await store.finishItem(finalResult("w5", "c", "failed"));
+    expect((await outbox.readBatch("w5")).entries.map((e) => e.type)).toEqual(["batch.completed"]);
+  });
+
   it("writes batch.completed when cancelling the last queued item ends the batch", async () => {
     await store.ensureBatch("w2", "/m.jsonl", 1000);
     await store.registerItems("w2", ["a"]);

@@ -287,6 +287,8 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
     flushed.catch(() => {}); // handled: awaited (and thrown) in turn or at the end
     sending.push(flushed);
   };
+  // Until every line is added, a batch whose items so far are all final is not complete.
+  await options.store.beginEnqueue(batchId, now());
   try {
     for await (const report of validateManifest(options.manifestPath, {
       ...imageDirOption(options),
@@ -315,8 +317,10 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
   } catch (error) {
     // Never return (or let the caller close the connection) with a chunk still being sent.
     await Promise.allSettled(sending);
+    await options.store.endEnqueue(batchId, now(), false).catch(() => {});
     throw error;
   }
+  await options.store.endEnqueue(batchId, now(), true);
   options.onProgress?.(progress);
   // Acknowledged means on a replica too, where there are replicas (the queue shares the store's
   // connection in veoq's own callers; a separate one is waited on as well).

@@ -49,6 +49,45 @@ return 1
 `);
 
 /**
+ * An enqueue still adding items to a batch: while one runs, every item registered so far may be
+ * final without the batch being complete, so batch.completed waits (`completionDeferred`) for
+ * the enqueue's end (END_ENQUEUE_SCRIPT). A marker older than ENQUEUE_MARKER_MAX_AGE_MS is an
+ * enqueue that died: running the same enqueue again ends it.
+ */
+const ENQUEUE_MARKER_MAX_AGE_MS = 3_600_000;
+const ENQUEUE_RUNNING_LUA = `
+local function enqueueRunning(batchKey, now)
+  local running = tonumber(redis.call('HGET', batchKey, 'enqueuing') or '0')
+  if running <= 0 then return false end
+  local since = tonumber(redis.call('HGET', batchKey, 'enqueuingAt') or '0')
+  return tonumber(now) - since < ${ENQUEUE_MARKER_MAX_AGE_MS}
+end`;
+
+/** KEYS: batch hash. ARGV: now. Marks one more enqueue running. */
+const BEGIN_ENQUEUE_SCRIPT = new LuaScript(`
+local since = tonumber(redis.call('HGET', KEYS[1], 'enqueuingAt') or '0')
+if tonumber(ARGV[1]) - since >= ${ENQUEUE_MARKER_MAX_AGE_MS} then redis.call('HSET', KEYS[1], 'enqueuing', 0) end
+redis.call('HINCRBY', KEYS[1], 'enqueuing', 1)
+redis.call('HSET', KEYS[1], 'enqueuingAt', ARGV[1])
+return 1
+`);
+
+/**
+ * Ends one enqueue; when it was the last and it succeeded, writes the batch.completed that
+ * finishes deferred while it ran, if the batch is still finished. KEYS: batch hash, webhook
+ * outbox. ARGV: now, batch id, "1" when the enqueue succeeded. Returns the outbox entries written.
+ */
+const END_ENQUEUE_SCRIPT = new LuaScript(`${EMIT_BATCH_EVENT_LUA}
+if tonumber(redis.call('HINCRBY', KEYS[1], 'enqueuing', -1)) > 0 then return 0 end
+redis.call('HDEL', KEYS[1], 'enqueuing', 'enqueuingAt')
+if ARGV[3] ~= '1' or redis.call('HGET', KEYS[1], 'completionDeferred') ~= '1' then return 0 end
+redis.call('HDEL', KEYS[1], 'completionDeferred')
+if redis.call('HEXISTS', KEYS[1], 'finishedAt') == 0 then return 0 end
+emitBatchEvent(KEYS[1], KEYS[2], ARGV[2], 'batch.completed', nil, ARGV[1])
+return 1
+`);
+
+/**
  * Stores a final item's result, moves it to its final state (forced, counts kept exact) and
  * sets or clears the batch's finish time, and keeps the batch's count of flagged files exact (an
  * item finished again replaces its old count), in one round trip. In the same step it writes the
@@ -59,7 +98,8 @@ return 1
  * ARGV: custom id, result JSON, state, now, flagged files of this result, state names JSON,
  * account-wide item events (",item.failed,"), batch id. Returns the number of outbox entries.
  */
-const FINISH_SCRIPT = new LuaScript(`${stateSetsLua(6, 6)}${EMIT_BATCH_EVENT_LUA}
+const FINISH_SCRIPT =
+  new LuaScript(`${stateSetsLua(6, 6)}${EMIT_BATCH_EVENT_LUA}${ENQUEUE_RUNNING_LUA}
 local wasFinished = redis.call('HEXISTS', KEYS[3], 'finishedAt')
 local events = 0
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
@@ -91,8 +131,12 @@ local done = tonumber(redis.call('HGET', KEYS[3], 'state:completed') or '0')
 if done >= redis.call('HLEN', KEYS[2]) then
   redis.call('HSET', KEYS[3], 'finishedAt', ARGV[4])
   if wasFinished == 0 then
-    emitBatchEvent(KEYS[3], KEYS[5], ARGV[8], 'batch.completed', nil, ARGV[4])
-    events = events + 1
+    if enqueueRunning(KEYS[3], ARGV[4]) then
+      redis.call('HSET', KEYS[3], 'completionDeferred', '1')
+    else
+      emitBatchEvent(KEYS[3], KEYS[5], ARGV[8], 'batch.completed', nil, ARGV[4])
+      events = events + 1
+    end
   end
 else
   redis.call('HDEL', KEYS[3], 'finishedAt')
@@ -108,7 +152,8 @@ return events
  * result JSON, state, now, state names JSON, batch id. Returns -1 when the item had moved on, else
  * the number of outbox entries written (0 or 1).
  */
-const FINISH_QUEUED_SCRIPT = new LuaScript(`${stateSetsLua(5, 5)}${EMIT_BATCH_EVENT_LUA}
+const FINISH_QUEUED_SCRIPT =
+  new LuaScript(`${stateSetsLua(5, 5)}${EMIT_BATCH_EVENT_LUA}${ENQUEUE_RUNNING_LUA}
 if redis.call('HGET', KEYS[2], ARGV[1]) ~= 'queued' then return -1 end
 local wasFinished = redis.call('HEXISTS', KEYS[3], 'finishedAt')
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
@@ -122,6 +167,10 @@ local done = tonumber(redis.call('HGET', KEYS[3], 'state:completed') or '0')
 if done >= redis.call('HLEN', KEYS[2]) then
   redis.call('HSET', KEYS[3], 'finishedAt', ARGV[4])
   if wasFinished == 0 then
+    if enqueueRunning(KEYS[3], ARGV[4]) then
+      redis.call('HSET', KEYS[3], 'completionDeferred', '1')
+      return 0
+    end
     emitBatchEvent(KEYS[3], KEYS[4], ARGV[6], 'batch.completed', nil, ARGV[4])
     return 1
   end
@@ -131,7 +180,7 @@ return 0
 
 /**
  * Registers items as queued, skipping those the batch already has (HSETNX), and returns which
- * were new. KEYS: states hash, batch hash, state sets. ARGV: state names JSON, custom ids.
+ * were new; a batch that gets new items is not finished any more. KEYS: states hash, batch hash, state sets. ARGV: state names JSON, custom ids.
  */
 const REGISTER_SCRIPT = new LuaScript(`${stateSetsLua(3, 1)}
 local added = {}
@@ -141,7 +190,11 @@ for i = 2, #ARGV do
     move(ARGV[i], nil, 'queued')
   end
 end
-if #added > 0 then redis.call('HINCRBY', KEYS[2], 'state:queued', #added) end
+if #added > 0 then
+  redis.call('HINCRBY', KEYS[2], 'state:queued', #added)
+  -- Not finished any more: it has queued items (its next finish is a new batch.completed).
+  redis.call('HDEL', KEYS[2], 'finishedAt')
+end
 return added
 `);
 
@@ -338,6 +391,24 @@ export class BatchStore {
     );
     if (ended > 0) await this.markWebhookEvents(result.batchId);
     return ended >= 0;
+  }
+
+  /** An enqueue starts adding items: batch.completed waits for its end (see endEnqueue). */
+  async beginEnqueue(batchId: string, now: number): Promise<void> {
+    await BEGIN_ENQUEUE_SCRIPT.run(this.redis, [this.keys.batch(batchId)], [now]);
+  }
+
+  /**
+   * An enqueue is done (`succeeded`) or gave up. After the last one, a batch that became
+   * finished while it ran gets its batch.completed now (a failed enqueue leaves it to the next).
+   */
+  async endEnqueue(batchId: string, now: number, succeeded: boolean): Promise<void> {
+    const events = await END_ENQUEUE_SCRIPT.run(
+      this.redis,
+      [this.keys.batch(batchId), this.keys.webhookOutbox(batchId)],
+      [now, batchId, succeeded ? "1" : "0"],
+    );
+    if (Number(events) > 0) await this.markWebhookEvents(batchId);
   }
 
   /**
