@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createLogger } from "@veoq/logging";
-import { enqueueManifest } from "@veoq/pipeline";
+import { enqueueManifest, resumeSubmissions, SpendLedger, stopSubmissions } from "@veoq/pipeline";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -188,5 +188,31 @@ describe("webhooks out, end to end", () => {
     );
     await new Promise((r) => setTimeout(r, 1_000));
     expect(at("/hooks/gone").map((r) => r.status)).toEqual([410]); // no retry after a 410
+  });
+
+  it("sends batch.paused with its reason: the budget, then a credentials stop", async () => {
+    receiver.answer = () => ({ status: 200 });
+    // A budget too small for any create: the first item pauses the batch.
+    await new SpendLedger(h.redis, h.config.prefix).setBudget("wh5", 1);
+    await enqueue("wh5", "/hooks/paused", ["batch.paused"], 1);
+    await h.waitFor(async () => at("/hooks/paused").length >= 1, "a budget pause", 15_000);
+    await stopSubmissions(h.store, h.queues, "unauthorized: key refused");
+    try {
+      await h.waitFor(async () => at("/hooks/paused").length >= 2, "a credentials pause", 15_000);
+    } finally {
+      await resumeSubmissions(h.store, h.queues);
+    }
+    await new Promise((r) => setTimeout(r, 1_000));
+    const events = at("/hooks/paused").map((r) => webhookEventSchema.parse(JSON.parse(r.rawBody)));
+    expect(
+      events.map((e) =>
+        e.type === "batch.paused" ? [e.type, e.data.batch_id, e.data.reason, e.data.detail] : [],
+      ),
+    ).toEqual([
+      ["batch.paused", "wh5", "budget", null],
+      ["batch.paused", "wh5", "credentials", "unauthorized: key refused"],
+    ]);
+    // Finished batches (wh1..wh4) were not told of the credentials stop.
+    expect(at("/hooks/flaky")).toHaveLength(5);
   });
 });
