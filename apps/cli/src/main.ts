@@ -29,6 +29,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   cancel: async () => (await import("./commands/cancel.ts")).registerCancelCommand,
   budget: async () => (await import("./commands/budget.ts")).registerBudgetCommand,
   priority: async () => (await import("./commands/priority.ts")).registerPriorityCommand,
+  webhooks: async () => (await import("./commands/webhooks.ts")).registerWebhooksCommand,
   demo: async () => (await import("./commands/demo.ts")).registerDemoCommand,
   dashboard: async () => (await import("./commands/dashboard.ts")).registerDashboardCommand,
   mock: async () => (await import("./commands/mock.ts")).registerMockCommand,

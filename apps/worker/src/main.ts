@@ -10,7 +10,11 @@ import { loadWorkerEnvironment } from "./env.ts";
 async function main(): Promise<void> {
   const { config, roles, metricsPort, metricsHost } = loadWorkerEnvironment();
   const apiKey = requireApiKey(config);
-  const logger = createLogger({ name: "worker", level: config.logLevel, secrets: [apiKey] });
+  const logger = createLogger({
+    name: "worker",
+    level: config.logLevel,
+    secrets: [apiKey, ...(config.webhookSecret === undefined ? [] : [config.webhookSecret])],
+  });
   await runWorkerProcess({
     config,
     apiKey,

@@ -91,6 +91,50 @@ const hostPortList = z
     }),
   );
 
+/** The webhook event types (the same list as @veoq/pipeline WEBHOOK_EVENT_TYPES). */
+const WEBHOOK_EVENTS = [
+  "batch.completed",
+  "batch.paused",
+  "item.failed",
+  "item.completed",
+] as const;
+
+const webhookEventList = z
+  .string()
+  .transform((v) =>
+    v
+      .split(",")
+      .map((e) => e.trim())
+      .filter((e) => e !== ""),
+  )
+  .refine(
+    (list) => list.every((e) => (WEBHOOK_EVENTS as readonly string[]).includes(e)),
+    `must be a comma-separated list of ${WEBHOOK_EVENTS.join(", ")}`,
+  )
+  .transform((list) => [...new Set(list)] as (typeof WEBHOOK_EVENTS)[number][]);
+
+/** "5s,5m,30m,2h": delays in ms (units ms, s, m, h). */
+const durationList = z
+  .string()
+  .transform((v) =>
+    v
+      .split(",")
+      .map((e) => e.trim())
+      .filter((e) => e !== ""),
+  )
+  .refine(
+    (list) =>
+      list.length >= 1 && list.length <= 50 && list.every((e) => /^\d{1,9}(ms|s|m|h)$/.test(e)),
+    "must be 1-50 comma-separated delays such as 500ms, 5s, 5m or 2h",
+  )
+  .transform((list) =>
+    list.map((e) => {
+      const [, n, unit] = /^(\d+)(ms|s|m|h)$/.exec(e) as RegExpExecArray;
+      const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit as "ms" | "s" | "m" | "h"];
+      return Number(n) * factor;
+    }),
+  );
+
 export const CONFIG_FIELDS = {
   redisUrl: field(
     "REDIS_URL",
@@ -379,6 +423,73 @@ export const CONFIG_FIELDS = {
     "3000",
     "Port `veoq dashboard` listens on",
     positiveInt(65_535),
+  ),
+  webhookSecret: field(
+    "VEOQ_WEBHOOK_SECRET",
+    undefined,
+    "Signing secret of webhooks out, `whsec_` + base64 (Standard Webhooks); required to send any (never logged)",
+    z
+      .string()
+      .regex(
+        /^whsec_[A-Za-z0-9+/]{16,}={0,2}$/,
+        "must be whsec_ followed by base64 (at least 12 bytes)",
+      )
+      .optional(),
+  ),
+  webhookUrls: field(
+    "VEOQ_WEBHOOK_URLS",
+    undefined,
+    "Account-wide webhook endpoints, comma-separated http(s) URLs: they get the events of every batch",
+    z
+      .string()
+      .max(10_000)
+      .optional()
+      .transform((v) =>
+        (v ?? "")
+          .split(",")
+          .map((u) => u.trim())
+          .filter((u) => u !== ""),
+      )
+      .refine(
+        (urls) => urls.every((u) => /^https?:\/\/[^\s]+$/.test(u) && URL.canParse(u)),
+        "must be comma-separated http:// or https:// URLs",
+      ),
+  ),
+  webhookEvents: field(
+    "VEOQ_WEBHOOK_EVENTS",
+    "batch.completed,batch.paused,item.failed",
+    "Events sent to VEOQ_WEBHOOK_URLS: batch.completed, batch.paused, item.failed, item.completed",
+    webhookEventList,
+  ),
+  webhookRetrySchedule: field(
+    "VEOQ_WEBHOOK_RETRY_SCHEDULE",
+    "5s,5m,30m,2h,5h,10h,10h",
+    "Delays between the tries of one webhook delivery (after the first try; units ms, s, m, h); a 429's Retry-After wins",
+    durationList,
+  ),
+  webhookTimeoutMs: field(
+    "VEOQ_WEBHOOK_TIMEOUT_MS",
+    "15000",
+    "How long one webhook delivery waits for the endpoint's answer before the try counts as failed",
+    positiveInt(300_000),
+  ),
+  webhookAllowPrivate: field(
+    "VEOQ_WEBHOOK_ALLOW_PRIVATE",
+    "0",
+    "1 lets webhooks go to private, loopback and link-local addresses (refused by default: SSRF guard)",
+    flag,
+  ),
+  webhookConcurrency: field(
+    "VEOQ_WEBHOOK_CONCURRENCY",
+    "8",
+    "Webhook deliveries in flight per worker process",
+    positiveInt(1000),
+  ),
+  apiPublicUrl: field(
+    "VEOQ_API_PUBLIC_URL",
+    undefined,
+    "Base URL at which webhook receivers reach `veoq api`: payloads link results and files under it (unset: paths such as /v1/files/...)",
+    httpUrl.optional(),
   ),
 } as const;
 

@@ -14,6 +14,7 @@ import {
   SpendLedger,
   type VeoqQueues,
 } from "@veoq/pipeline";
+import { readDeliveryLog } from "@veoq/webhooks";
 import type { Request } from "express";
 import {
   type BatchView,
@@ -136,7 +137,10 @@ export function createDashboardEndpoints(options: DashboardEndpointsOptions): Da
           failedLimit: options.detailFailedLimit,
         }),
       );
-      return batch ? data(batch) : noBatch(id);
+      if (!batch) return noBatch(id);
+      const { redis, prefix } = options.store;
+      const webhookDeliveries = await read(readDeliveryLog({ redis, prefix }, id));
+      return data({ ...batch, webhookDeliveries });
     },
     items: async (request) => {
       const id = batchId(request);

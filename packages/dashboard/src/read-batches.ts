@@ -14,6 +14,7 @@ import {
   SpendLedger,
   type VeoqQueues,
 } from "@veoq/pipeline";
+import type { DeliveryJson } from "@veoq/webhooks";
 import { bullBoardJobUrl } from "./bull-board-router.ts";
 import { findStuckItems, type StuckItem, type StuckRule } from "./stuck-items.ts";
 
@@ -55,6 +56,8 @@ export interface BatchView extends BatchOverview {
   spend: BatchSpend;
   /** Priority and share of the provider slots held now. */
   scheduling: BatchScheduling;
+  /** Its webhook deliveries with their tries (read for the batch's own page only). */
+  webhookDeliveries?: DeliveryJson[];
 }
 
 export interface DashboardSnapshot {

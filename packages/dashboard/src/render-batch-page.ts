@@ -1,4 +1,5 @@
 import { ITEM_STATES } from "@veoq/pipeline";
+import type { DeliveryJson } from "@veoq/webhooks";
 import { escapeHtml as e } from "./html-text.ts";
 import type { BatchView } from "./read-batches.ts";
 import type { ItemPage, ItemRow } from "./read-items.ts";
@@ -92,6 +93,48 @@ function pager(batch: BatchView, items: ItemPage): string {
   return `<p class="pager">${previous} <span data-items-range>${from}–${to}</span> of <span data-items-total>${items.total}</span> ${next}</p>`;
 }
 
+/** Deliveries listed on a batch's page (the newest). */
+const WEBHOOK_ROWS = 100;
+
+/** Where a delivery went, without the URL's query (it may hold the receiver's token). */
+function endpointText(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * The batch's webhook deliveries (`veoq webhooks BATCH` shows the same): each event and
+ * endpoint, its state, its tries' statuses and the next try. Nothing when the batch has none.
+ */
+export function renderWebhookSection(deliveries: readonly DeliveryJson[] | undefined): string {
+  if (deliveries === undefined || deliveries.length === 0) return "";
+  const shown = deliveries.slice(-WEBHOOK_ROWS);
+  const rows = shown
+    .map((d) => {
+      const tries = d.attempts
+        .map((a) =>
+          a.status === null
+            ? `<span title="${e(a.error ?? "")}">no answer</span>`
+            : `<span title="${e(a.at)}">${e(a.status)}</span>`,
+        )
+        .join(" · ");
+      const next = d.attempts.at(-1)?.next_attempt_at ?? null;
+      return `<tr data-delivery-id="${e(d.delivery_id)}"><td>${e(d.type)}</td><td>${e(d.custom_id ?? "")}</td><td class="muted">${e(endpointText(d.url))}</td><td class="state">${e(d.state)}</td><td>${tries}</td><td>${e(next === null ? "" : next.replace("T", " ").slice(0, 19))}</td><td class="muted">${e(d.delivery_id)}</td></tr>`;
+    })
+    .join("");
+  const more =
+    deliveries.length > shown.length
+      ? `<p class="muted">the newest ${shown.length} of ${deliveries.length}; all: <code>veoq webhooks</code></p>`
+      : "";
+  return `<section class="box webhooks"><h2>Webhooks</h2>${more}<table class="webhooks">
+<thead><tr><th>event</th><th>item</th><th>endpoint</th><th>state</th><th>tries (HTTP status)</th><th>next try (UTC)</th><th>delivery id</th></tr></thead><tbody>${rows}</tbody></table>
+<p class="muted">A delivery is sent again with <code>POST /v1/webhooks/{delivery_id}/replay</code> of <code>veoq api</code>.</p></section>`;
+}
+
 /**
  * A batch's own page: its section as on the overview, then its items, a page at a time, with a
  * state filter. With `liveSeconds` > 0 the script re-reads the page's items and counts from the
@@ -115,7 +158,8 @@ export function renderBatchPage(
 <thead>${ITEM_TABLE_HEAD}</thead><tbody>${rows}</tbody></table>
 <p class="muted" data-live-status>${options.liveSeconds > 0 ? `live: updated every ${options.liveSeconds} s` : ""}</p>
 <p class="muted bull-board-note">${e(BULL_BOARD_RETRY_NOTE)}</p></section>`;
-  return layout(batch.id, `${flash}${renderBatchSection(batch, page)}${table}`, page, {
+  const webhooks = renderWebhookSection(batch.webhookDeliveries);
+  return layout(batch.id, `${flash}${renderBatchSection(batch, page)}${table}${webhooks}`, page, {
     jsonHref: `/api/batches/${id}`,
     scripts: options.liveSeconds > 0 ? [BATCH_PAGE_SCRIPT_PATH] : [],
   });

@@ -7,6 +7,7 @@ import {
   shutdownOnSignal,
   startWorkers,
 } from "@veoq/pipeline";
+import { type RunningWebhookWorker, startWebhookWorker } from "@veoq/webhooks";
 import { checkReadiness } from "./check-readiness.ts";
 import { createMetricsRegistry } from "./metrics-registry.ts";
 import { type MetricsServer, startMetricsServer } from "./metrics-server.ts";
@@ -66,6 +67,15 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<v
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
     ...(registry === undefined ? {} : { observer: createPrometheusObserver(registry) }),
   });
+  // Webhooks out (packages/webhooks): the outbox relay and the delivery queue's worker run in
+  // every worker process, whatever its roles.
+  let webhooks: RunningWebhookWorker;
+  try {
+    webhooks = await startWebhookWorker({ config, logger });
+  } catch (error) {
+    await running.close();
+    throw error;
+  }
   let metricsServer: MetricsServer | undefined;
   if (registry !== undefined && options.metrics !== undefined) {
     const { queues, store } = running.context;
@@ -81,12 +91,14 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<v
       });
     } catch (error) {
       // No half-started process: a busy metrics port stops the workers too.
+      await webhooks.close();
       await running.close();
       throw error;
     }
     logger.info({ url: metricsServer.url }, "metrics server listening");
   }
   const stopped = shutdownOnSignal(async () => {
+    await webhooks.close();
     await running.close();
     await metricsServer?.close();
   }, logger);
@@ -95,6 +107,7 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<v
   const outcome = await Promise.race([stopped.then(() => undefined), running.fatal]);
   if (outcome !== undefined) {
     // Redis is set up unlike the configuration: stop instead of retrying forever.
+    await webhooks.close();
     await metricsServer?.close();
     throw outcome;
   }

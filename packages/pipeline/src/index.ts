@@ -86,7 +86,11 @@ export {
   type PauseReason,
 } from "./records/batch-control.ts";
 export { type BatchRecord, BatchStore } from "./records/batch-store.ts";
-export { credentialsStopReason, resumeSubmissions } from "./records/credentials-stop.ts";
+export {
+  credentialsStopReason,
+  resumeSubmissions,
+  stopSubmissions,
+} from "./records/credentials-stop.ts";
 export {
   DurationHistory,
   type DurationHistoryOptions,
@@ -107,7 +111,25 @@ export {
 export { reconcileProviderSlots } from "./records/slot-reconciler.ts";
 export { type BatchSpend, type GateDecision, SpendLedger, utcDay } from "./records/spend-ledger.ts";
 export { reconcileSpendReservations } from "./records/spend-reconciler.ts";
-export { durationHistoryKey } from "./redis/record-keys.ts";
+export {
+  BATCH_WEBHOOK_FIELDS,
+  type BatchWebhook,
+  batchWebhookSchema,
+  DEFAULT_WEBHOOK_EVENTS,
+  EVERY_OPEN_BATCH,
+  ITEM_WEBHOOK_EVENTS,
+  type OutboxEntry,
+  outboxEntrySchema,
+  WEBHOOK_EVENT_TYPES,
+  type WebhookEventType,
+  WebhookOutbox,
+} from "./records/webhook-outbox.ts";
+export {
+  barePrefix,
+  durationHistoryKey,
+  type RecordKeys,
+  recordKeys,
+} from "./redis/record-keys.ts";
 export {
   createRedisConnection,
   describeRedisUrl,

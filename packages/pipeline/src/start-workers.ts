@@ -110,6 +110,7 @@ export function pipelineSettingsFrom(config: VeoqConfig): PipelineSettings {
       maxIntervalSeconds: config.pollMaxIntervalSeconds,
     },
     dailyBudgetMicros: config.dailyBudget === undefined ? undefined : toMicros(config.dailyBudget),
+    accountItemEvents: config.webhookUrls.length === 0 ? [] : config.webhookEvents,
   };
 }
 

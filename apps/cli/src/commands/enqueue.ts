@@ -7,6 +7,8 @@ import {
   PIPELINE_DEFAULTS,
   type PriorityLevel,
   SpendLedger,
+  WEBHOOK_EVENT_TYPES,
+  type WebhookEventType,
 } from "@veoq/pipeline";
 import {
   describeEstimate,
@@ -16,7 +18,7 @@ import {
   parseAmount,
 } from "@veoq/pricing";
 import { countOf } from "@veoq/report";
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import { loadConfig } from "../env.ts";
 import { type ManifestInput, STDIN_ARGUMENT, withManifestInput } from "../manifest-input.ts";
 import { createProgressDisplay } from "../progress-display.ts";
@@ -38,6 +40,23 @@ interface EnqueueFlags {
   skipInvalid?: boolean;
   priority?: PriorityLevel;
   rerender?: boolean;
+  webhook?: string;
+  webhookEvents?: WebhookEventType[];
+}
+
+/** `--webhook-events a,b`: event types veoq sends (docs/webhooks.md). */
+export function parseWebhookEvents(value: string): WebhookEventType[] {
+  const events = value
+    .split(",")
+    .map((e) => e.trim())
+    .filter((e) => e !== "");
+  const known = WEBHOOK_EVENT_TYPES as readonly string[];
+  if (events.length === 0 || !events.every((e) => known.includes(e))) {
+    throw new InvalidArgumentError(
+      `must be a comma-separated list of ${WEBHOOK_EVENT_TYPES.join(", ")}`,
+    );
+  }
+  return events as WebhookEventType[];
 }
 
 export function registerEnqueueCommand(program: Command): void {
@@ -62,9 +81,21 @@ export function registerEnqueueCommand(program: Command): void {
       "--rerender",
       "pay for new renders of requests this deployment already rendered or is rendering (default: reuse their outputs)",
     )
+    .option(
+      "--webhook <url>",
+      "POST signed events of this batch to this URL (batch.completed, batch.paused, item.failed; see docs/webhooks.md)",
+    )
+    .option(
+      "--webhook-events <list>",
+      `events for --webhook, comma-separated: ${WEBHOOK_EVENT_TYPES.join(", ")}`,
+      parseWebhookEvents,
+    )
     .option("--json", "print one JSON summary object")
     .action(
       runAction(async (manifest: string, flags: EnqueueFlags) => {
+        if (flags.webhookEvents !== undefined && flags.webhook === undefined) {
+          throw new UsageError("--webhook-events needs --webhook URL");
+        }
         if (manifest === STDIN_ARGUMENT && flags.batch === undefined) {
           throw new UsageError(
             "a manifest read from stdin needs --batch ID, so that enqueueing the same input again adds nothing",
@@ -101,6 +132,9 @@ async function runEnqueue(input: ManifestInput, flags: EnqueueFlags): Promise<nu
       skipInvalid: flags.skipInvalid === true,
       ...(flags.priority === undefined ? {} : { priority: flags.priority }),
       rerender: flags.rerender === true,
+      ...(flags.webhook === undefined
+        ? {}
+        : { webhook: { url: flags.webhook, events: flags.webhookEvents } }),
       queues: session.queues,
       store: session.store,
       submitAttempts: config.submitAttempts,

@@ -68,7 +68,7 @@ export function registerWorkerCommand(program: Command): void {
         const logger = createLogger({
           name: "worker",
           level: config.logLevel,
-          secrets: [apiKey],
+          secrets: [apiKey, ...(config.webhookSecret === undefined ? [] : [config.webhookSecret])],
           // Readable lines for a person at a terminal; JSON for log collectors and --json.
           pretty: process.stdout.isTTY === true && flags.json !== true,
         });

@@ -16,6 +16,7 @@ import {
   sameOwner,
 } from "../records/request-index.ts";
 import type { SpendLedger } from "../records/spend-ledger.ts";
+import { type BatchWebhook, batchWebhookSchema } from "../records/webhook-outbox.ts";
 import type { RedisConnection } from "../redis/redis-connection.ts";
 import { waitForReplicas } from "../redis/replica-ack.ts";
 import { EnqueueError } from "./enqueue-error.ts";
@@ -71,6 +72,13 @@ export interface EnqueueManifestOptions {
    * (`--rerender`). By default such lines reuse the earlier outputs (stages/request-reuse.ts).
    */
   rerender?: boolean;
+  /**
+   * The batch's webhook (`--webhook URL --webhook-events a,b`): stored on the batch record, where
+   * the pipeline's scripts read which item events to report and packages/webhooks where to send
+   * them. Events default to batch.completed, batch.paused and item.failed. A later enqueue of the
+   * same batch with another webhook replaces it.
+   */
+  webhook?: { url: string; events?: readonly string[] | undefined };
 }
 
 export interface EnqueueSummary {
@@ -129,6 +137,7 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
       `batch id ${JSON.stringify(batchId)} must be 1-64 characters of A-Z a-z 0-9 . _ -`,
     );
   }
+  const webhook = parseWebhookOption(options.webhook);
   const chunkSize = options.chunkSize ?? 250;
   const progress: EnqueueProgress = {
     phase: "validate",
@@ -170,6 +179,7 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
     options.source ?? path.resolve(options.manifestPath),
     now(),
   );
+  if (webhook !== undefined) await options.store.setWebhook(batchId, webhook);
   const { spend } = options;
   if (spend?.budgetMicros !== undefined) {
     await spend.ledger.setBudget(batchId, spend.budgetMicros);
@@ -277,6 +287,8 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
     flushed.catch(() => {}); // handled: awaited (and thrown) in turn or at the end
     sending.push(flushed);
   };
+  // Until every line is added, a batch whose items so far are all final is not complete.
+  await options.store.beginEnqueue(batchId, now());
   try {
     for await (const report of validateManifest(options.manifestPath, {
       ...imageDirOption(options),
@@ -305,8 +317,10 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
   } catch (error) {
     // Never return (or let the caller close the connection) with a chunk still being sent.
     await Promise.allSettled(sending);
+    await options.store.endEnqueue(batchId, now(), false).catch(() => {});
     throw error;
   }
+  await options.store.endEnqueue(batchId, now(), true);
   options.onProgress?.(progress);
   // Acknowledged means on a replica too, where there are replicas (the queue shares the store's
   // connection in veoq's own callers; a separate one is waited on as well).
@@ -333,6 +347,19 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
     ...(manifestCost === undefined ? {} : { estimate: manifestCost.estimate() }),
     enqueued: true,
   };
+}
+
+/** The webhook option checked (EnqueueError naming the problem), or undefined. */
+function parseWebhookOption(webhook: EnqueueManifestOptions["webhook"]): BatchWebhook | undefined {
+  if (webhook === undefined) return undefined;
+  const parsed = batchWebhookSchema.safeParse(webhook);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new EnqueueError(
+      `webhook ${issue?.path[0] === "events" ? "events" : "URL"} ${issue?.message ?? "is invalid"}`,
+    );
+  }
+  return parsed.data;
 }
 
 function submitJobData(batchId: string, entry: ManifestEntry, enqueuedAt: number): SubmitJobData {

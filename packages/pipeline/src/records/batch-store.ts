@@ -4,6 +4,14 @@ import { type RecordKeys, recordKeys } from "../redis/record-keys.ts";
 import type { RedisConnection } from "../redis/redis-connection.ts";
 import type { ItemResult } from "./item-result.ts";
 import { ITEM_STATE_RANK, ITEM_STATES, type ItemState } from "./item-state.ts";
+import {
+  BATCH_WEBHOOK_FIELDS,
+  type BatchWebhook,
+  EMIT_BATCH_EVENT_LUA,
+  itemEventsField,
+  WEBHOOK_EVENT_TYPES,
+  type WebhookEventType,
+} from "./webhook-outbox.ts";
 
 /**
  * Lua prelude: `inState[state]` is the key of the sorted set of items in that state (see
@@ -41,13 +49,59 @@ return 1
 `);
 
 /**
+ * An enqueue still adding items to a batch: while one runs, every item registered so far may be
+ * final without the batch being complete, so batch.completed waits (`completionDeferred`) for
+ * the enqueue's end (END_ENQUEUE_SCRIPT). A marker older than ENQUEUE_MARKER_MAX_AGE_MS is an
+ * enqueue that died: running the same enqueue again ends it.
+ */
+const ENQUEUE_MARKER_MAX_AGE_MS = 3_600_000;
+const ENQUEUE_RUNNING_LUA = `
+local function enqueueRunning(batchKey, now)
+  local running = tonumber(redis.call('HGET', batchKey, 'enqueuing') or '0')
+  if running <= 0 then return false end
+  local since = tonumber(redis.call('HGET', batchKey, 'enqueuingAt') or '0')
+  return tonumber(now) - since < ${ENQUEUE_MARKER_MAX_AGE_MS}
+end`;
+
+/** KEYS: batch hash. ARGV: now. Marks one more enqueue running. */
+const BEGIN_ENQUEUE_SCRIPT = new LuaScript(`
+local since = tonumber(redis.call('HGET', KEYS[1], 'enqueuingAt') or '0')
+if tonumber(ARGV[1]) - since >= ${ENQUEUE_MARKER_MAX_AGE_MS} then redis.call('HSET', KEYS[1], 'enqueuing', 0) end
+redis.call('HINCRBY', KEYS[1], 'enqueuing', 1)
+redis.call('HSET', KEYS[1], 'enqueuingAt', ARGV[1])
+return 1
+`);
+
+/**
+ * Ends one enqueue; when it was the last and it succeeded, writes the batch.completed that
+ * finishes deferred while it ran, if the batch is still finished. KEYS: batch hash, webhook
+ * outbox. ARGV: now, batch id, "1" when the enqueue succeeded. Returns the outbox entries written.
+ */
+const END_ENQUEUE_SCRIPT = new LuaScript(`${EMIT_BATCH_EVENT_LUA}
+if tonumber(redis.call('HINCRBY', KEYS[1], 'enqueuing', -1)) > 0 then return 0 end
+redis.call('HDEL', KEYS[1], 'enqueuing', 'enqueuingAt')
+if ARGV[3] ~= '1' or redis.call('HGET', KEYS[1], 'completionDeferred') ~= '1' then return 0 end
+redis.call('HDEL', KEYS[1], 'completionDeferred')
+if redis.call('HEXISTS', KEYS[1], 'finishedAt') == 0 then return 0 end
+emitBatchEvent(KEYS[1], KEYS[2], ARGV[2], 'batch.completed', nil, ARGV[1])
+return 1
+`);
+
+/**
  * Stores a final item's result, moves it to its final state (forced, counts kept exact) and
  * sets or clears the batch's finish time, and keeps the batch's count of flagged files exact (an
- * item finished again replaces its old count), in one round trip.
- * KEYS: results hash, states hash, batch hash, flagged-files hash, state sets.
- * ARGV: custom id, result JSON, state, now, flagged files of this result, state names JSON.
+ * item finished again replaces its old count), in one round trip. In the same step it writes the
+ * webhook outbox entries of what changed (records/webhook-outbox.ts): item.failed /
+ * item.completed when the item's state changed and the batch (its `webhookItemEvents`) or the
+ * account (ARGV[7]) asked for them, batch.completed when this finish made every item final.
+ * KEYS: results hash, states hash, batch hash, flagged-files hash, webhook outbox, state sets.
+ * ARGV: custom id, result JSON, state, now, flagged files of this result, state names JSON,
+ * account-wide item events (",item.failed,"), batch id. Returns the number of outbox entries.
  */
-const FINISH_SCRIPT = new LuaScript(`${stateSetsLua(5, 6)}
+const FINISH_SCRIPT =
+  new LuaScript(`${stateSetsLua(6, 6)}${EMIT_BATCH_EVENT_LUA}${ENQUEUE_RUNNING_LUA}
+local wasFinished = redis.call('HEXISTS', KEYS[3], 'finishedAt')
+local events = 0
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 local flagged = tonumber(ARGV[5])
 local wasFlagged = tonumber(redis.call('HGET', KEYS[4], ARGV[1]) or '0')
@@ -61,26 +115,47 @@ if old ~= ARGV[3] then
   if old then redis.call('HINCRBY', KEYS[3], 'state:' .. old, -1) end
   redis.call('HINCRBY', KEYS[3], 'state:' .. ARGV[3], 1)
   move(ARGV[1], old, ARGV[3])
+  local kind = nil
+  if ARGV[3] == 'failed' then kind = 'item.failed' elseif ARGV[3] == 'completed' then kind = 'item.completed' end
+  if kind then
+    local wanted = (redis.call('HGET', KEYS[3], 'webhookItemEvents') or '') .. ARGV[7]
+    if string.find(wanted, ',' .. kind .. ',', 1, true) then
+      emitBatchEvent(KEYS[3], KEYS[5], ARGV[8], kind, ARGV[1], ARGV[4])
+      events = events + 1
+    end
+  end
 end
 local done = tonumber(redis.call('HGET', KEYS[3], 'state:completed') or '0')
   + tonumber(redis.call('HGET', KEYS[3], 'state:failed') or '0')
   + tonumber(redis.call('HGET', KEYS[3], 'state:cancelled') or '0')
 if done >= redis.call('HLEN', KEYS[2]) then
   redis.call('HSET', KEYS[3], 'finishedAt', ARGV[4])
+  if wasFinished == 0 then
+    if enqueueRunning(KEYS[3], ARGV[4]) then
+      redis.call('HSET', KEYS[3], 'completionDeferred', '1')
+    else
+      emitBatchEvent(KEYS[3], KEYS[5], ARGV[8], 'batch.completed', nil, ARGV[4])
+      events = events + 1
+    end
+  end
 else
   redis.call('HDEL', KEYS[3], 'finishedAt')
 end
-return 1
+return events
 `);
 
 /**
- * Like FINISH_SCRIPT for an item that never got a task (no flagged files), but only while it is
- * still `queued`: a worker may have taken it meanwhile, and then it finishes normally.
- * KEYS: results hash, states hash, batch hash, state sets. ARGV: custom id, result JSON, state,
- * now, state names JSON. Returns 1 when the item was ended.
+ * Like FINISH_SCRIPT for an item that never got a task (no flagged files, no item event), but
+ * only while it is still `queued`: a worker may have taken it meanwhile, and then it finishes
+ * normally. Writes batch.completed to the outbox when this made every item final.
+ * KEYS: results hash, states hash, batch hash, webhook outbox, state sets. ARGV: custom id,
+ * result JSON, state, now, state names JSON, batch id. Returns -1 when the item had moved on, else
+ * the number of outbox entries written (0 or 1).
  */
-const FINISH_QUEUED_SCRIPT = new LuaScript(`${stateSetsLua(4, 5)}
-if redis.call('HGET', KEYS[2], ARGV[1]) ~= 'queued' then return 0 end
+const FINISH_QUEUED_SCRIPT =
+  new LuaScript(`${stateSetsLua(5, 5)}${EMIT_BATCH_EVENT_LUA}${ENQUEUE_RUNNING_LUA}
+if redis.call('HGET', KEYS[2], ARGV[1]) ~= 'queued' then return -1 end
+local wasFinished = redis.call('HEXISTS', KEYS[3], 'finishedAt')
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
 redis.call('HINCRBY', KEYS[3], 'state:queued', -1)
@@ -89,13 +164,23 @@ move(ARGV[1], 'queued', ARGV[3])
 local done = tonumber(redis.call('HGET', KEYS[3], 'state:completed') or '0')
   + tonumber(redis.call('HGET', KEYS[3], 'state:failed') or '0')
   + tonumber(redis.call('HGET', KEYS[3], 'state:cancelled') or '0')
-if done >= redis.call('HLEN', KEYS[2]) then redis.call('HSET', KEYS[3], 'finishedAt', ARGV[4]) end
-return 1
+if done >= redis.call('HLEN', KEYS[2]) then
+  redis.call('HSET', KEYS[3], 'finishedAt', ARGV[4])
+  if wasFinished == 0 then
+    if enqueueRunning(KEYS[3], ARGV[4]) then
+      redis.call('HSET', KEYS[3], 'completionDeferred', '1')
+      return 0
+    end
+    emitBatchEvent(KEYS[3], KEYS[4], ARGV[6], 'batch.completed', nil, ARGV[4])
+    return 1
+  end
+end
+return 0
 `);
 
 /**
  * Registers items as queued, skipping those the batch already has (HSETNX), and returns which
- * were new. KEYS: states hash, batch hash, state sets. ARGV: state names JSON, custom ids.
+ * were new; a batch that gets new items is not finished any more. KEYS: states hash, batch hash, state sets. ARGV: state names JSON, custom ids.
  */
 const REGISTER_SCRIPT = new LuaScript(`${stateSetsLua(3, 1)}
 local added = {}
@@ -105,7 +190,11 @@ for i = 2, #ARGV do
     move(ARGV[i], nil, 'queued')
   end
 end
-if #added > 0 then redis.call('HINCRBY', KEYS[2], 'state:queued', #added) end
+if #added > 0 then
+  redis.call('HINCRBY', KEYS[2], 'state:queued', #added)
+  -- Not finished any more: it has queued items (its next finish is a new batch.completed).
+  redis.call('HDEL', KEYS[2], 'finishedAt')
+end
 return added
 `);
 
@@ -242,15 +331,23 @@ export class BatchStore {
     await this.redis.hincrby(this.keys.batch(batchId), counter, by);
   }
 
-  /** Stores a final item's result, moves it to its final state and updates the finish time. */
-  async finishItem(result: ItemResult): Promise<void> {
-    await FINISH_SCRIPT.run(
+  /**
+   * Stores a final item's result, moves it to its final state and updates the finish time, and
+   * writes the webhook outbox entries of the transition (see FINISH_SCRIPT). `accountItemEvents`:
+   * the item events the account-wide endpoints want (VEOQ_WEBHOOK_URLS / VEOQ_WEBHOOK_EVENTS).
+   */
+  async finishItem(
+    result: ItemResult,
+    options: { accountItemEvents?: readonly string[] } = {},
+  ): Promise<void> {
+    const events = await FINISH_SCRIPT.run(
       this.redis,
       [
         this.keys.itemResults(result.batchId),
         this.keys.itemStates(result.batchId),
         this.keys.batch(result.batchId),
         this.keys.itemFlaggedFiles(result.batchId),
+        this.keys.webhookOutbox(result.batchId),
         ...this.stateSetKeys(result.batchId),
       ],
       [
@@ -260,8 +357,11 @@ export class BatchStore {
         result.finishedAt ?? Date.now(),
         result.files.filter((file) => file.flagged !== undefined).length,
         STATE_NAMES_JSON,
+        itemEventsField(options.accountItemEvents ?? []),
+        result.batchId,
       ],
     );
+    if (Number(events) > 0) await this.markWebhookEvents(result.batchId);
   }
 
   /**
@@ -269,23 +369,83 @@ export class BatchStore {
    * counts kept exact; returns false when it had moved on (a worker took it).
    */
   async finishQueuedItem(result: ItemResult): Promise<boolean> {
-    const ended = await FINISH_QUEUED_SCRIPT.run(
-      this.redis,
-      [
-        this.keys.itemResults(result.batchId),
-        this.keys.itemStates(result.batchId),
-        this.keys.batch(result.batchId),
-        ...this.stateSetKeys(result.batchId),
-      ],
-      [
-        result.customId,
-        JSON.stringify(result),
-        result.status,
-        result.finishedAt ?? Date.now(),
-        STATE_NAMES_JSON,
-      ],
+    const ended = Number(
+      await FINISH_QUEUED_SCRIPT.run(
+        this.redis,
+        [
+          this.keys.itemResults(result.batchId),
+          this.keys.itemStates(result.batchId),
+          this.keys.batch(result.batchId),
+          this.keys.webhookOutbox(result.batchId),
+          ...this.stateSetKeys(result.batchId),
+        ],
+        [
+          result.customId,
+          JSON.stringify(result),
+          result.status,
+          result.finishedAt ?? Date.now(),
+          STATE_NAMES_JSON,
+          result.batchId,
+        ],
+      ),
     );
-    return ended === 1;
+    if (ended > 0) await this.markWebhookEvents(result.batchId);
+    return ended >= 0;
+  }
+
+  /** An enqueue starts adding items: batch.completed waits for its end (see endEnqueue). */
+  async beginEnqueue(batchId: string, now: number): Promise<void> {
+    await BEGIN_ENQUEUE_SCRIPT.run(this.redis, [this.keys.batch(batchId)], [now]);
+  }
+
+  /**
+   * An enqueue is done (`succeeded`) or gave up. After the last one, a batch that became
+   * finished while it ran gets its batch.completed now (a failed enqueue leaves it to the next).
+   */
+  async endEnqueue(batchId: string, now: number, succeeded: boolean): Promise<void> {
+    const events = await END_ENQUEUE_SCRIPT.run(
+      this.redis,
+      [this.keys.batch(batchId), this.keys.webhookOutbox(batchId)],
+      [now, batchId, succeeded ? "1" : "0"],
+    );
+    if (Number(events) > 0) await this.markWebhookEvents(batchId);
+  }
+
+  /**
+   * Stores the batch's webhook (`enqueue --webhook`) on its record: the URL, the events it wants,
+   * and the item events the finish script writes to the outbox for it.
+   */
+  async setWebhook(batchId: string, webhook: BatchWebhook): Promise<void> {
+    await this.redis.hset(this.keys.batch(batchId), {
+      [BATCH_WEBHOOK_FIELDS.url]: webhook.url,
+      [BATCH_WEBHOOK_FIELDS.events]: JSON.stringify(webhook.events),
+      [BATCH_WEBHOOK_FIELDS.itemEvents]: itemEventsField(webhook.events),
+    });
+  }
+
+  /** The batch's own webhook, if it has one. */
+  async webhookOf(batchId: string): Promise<BatchWebhook | undefined> {
+    const [url, events] = await this.redis.hmget(
+      this.keys.batch(batchId),
+      BATCH_WEBHOOK_FIELDS.url,
+      BATCH_WEBHOOK_FIELDS.events,
+    );
+    if (url === null || url === undefined) return undefined;
+    let list: unknown;
+    try {
+      list = JSON.parse(events ?? "[]");
+    } catch {
+      list = [];
+    }
+    const known = (WEBHOOK_EVENT_TYPES as readonly string[]).filter(
+      (t) => Array.isArray(list) && list.includes(t),
+    ) as WebhookEventType[];
+    return { url, events: known };
+  }
+
+  /** The relay's hint that this batch's outbox holds entries (another slot: after the script). */
+  private async markWebhookEvents(batchId: string): Promise<void> {
+    await this.redis.sadd(this.keys.webhookOutboxBatches, batchId);
   }
 
   async itemResult(batchId: string, customId: string): Promise<ItemResult | undefined> {

@@ -2,6 +2,7 @@ import type { CostEstimate } from "@veoq/pricing";
 import { LuaScript } from "../redis/lua-script.ts";
 import { type RecordKeys, recordKeys } from "../redis/record-keys.ts";
 import type { RedisConnection } from "../redis/redis-connection.ts";
+import { EMIT_PAUSE_EVENT_LUA } from "./webhook-outbox.ts";
 
 /** Daily spend records outlive their day by a week (status shows today's; older ones only help debugging). */
 const DAILY_TTL_SECONDS = 8 * 24 * 3600;
@@ -24,10 +25,13 @@ export type GateDecision =
  * then reserves the item's cost against the batch budget and the daily cap, or pauses the batch
  * when it does not fit. A holder that already has a reservation (a retry after a crash between
  * reservation and create) goes on without reserving twice.
- * KEYS: control, batch spend, reservations, reservation times, daily spend.
- * ARGV: holder, cost micros, daily budget micros or "", now, UTC day.
+ * A pause made here writes its batch.paused entry to the account's webhook outbox in the same
+ * step (records/webhook-outbox.ts).
+ * KEYS: control, batch spend, reservations, reservation times, daily spend, account webhook
+ * outbox, its counter.
+ * ARGV: holder, cost micros, daily budget micros or "", now, UTC day, batch id.
  */
-const GATE = new LuaScript(`
+const GATE = new LuaScript(`${EMIT_PAUSE_EVENT_LUA}
 local state = redis.call('HGET', KEYS[1], 'state')
 if state == 'cancelled' then return 'cancelled' end
 if state == 'paused' then
@@ -45,6 +49,7 @@ if budget then
     + tonumber(redis.call('HGET', KEYS[2], 'reservedMicros') or '0')
   if used + cost > tonumber(budget) then
     redis.call('HSET', KEYS[1], 'state', 'paused', 'reason', 'budget', 'at', ARGV[4])
+    emitPauseEvent(KEYS[7], KEYS[6], ARGV[6], 'p', 'budget', '', ARGV[4])
     return 'budget'
   end
 end
@@ -53,6 +58,7 @@ if ARGV[3] ~= '' then
     + tonumber(redis.call('HGET', KEYS[5], 'reservedMicros') or '0')
   if used + cost > tonumber(ARGV[3]) then
     redis.call('HSET', KEYS[1], 'state', 'paused', 'reason', 'daily_budget', 'at', ARGV[4], 'day', ARGV[5])
+    emitPauseEvent(KEYS[7], KEYS[6], ARGV[6], 'p', 'daily_budget', '', ARGV[4])
     return 'daily_budget'
   end
 end
@@ -152,8 +158,10 @@ export class SpendLedger {
         k.spendReservations,
         k.spendReservationTimes,
         k.dailySpend(day),
+        k.accountWebhookOutbox,
+        k.accountWebhookSeq,
       ],
-      [holder, Math.max(0, Math.round(costMicros)), dailyBudgetMicros ?? "", now, day],
+      [holder, Math.max(0, Math.round(costMicros)), dailyBudgetMicros ?? "", now, day, batchId],
     )) as GateDecision;
   }
 

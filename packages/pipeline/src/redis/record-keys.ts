@@ -53,6 +53,21 @@ export interface RecordKeys {
   providerCapPattern: string;
   /** The duration history of one task shape (see records/duration-history.ts). */
   durationHistory(shape: TaskShapeKey): DurationHistoryKeys;
+  /**
+   * Hash: webhook event id -> outbox entry (records/webhook-outbox.ts), written by the batch
+   * store's scripts in the same step as the transition it reports; emptied by the relay.
+   */
+  webhookOutbox(batchId: string): string;
+  /** Hash: the account-wide outbox (batch.paused from the spend gate and credentials stops). */
+  accountWebhookOutbox: string;
+  /** String: the counter of the account-wide outbox's event ids. */
+  accountWebhookSeq: string;
+  /** Set: batch ids whose outbox may hold entries (a hint for the relay; see webhook-outbox.ts). */
+  webhookOutboxBatches: string;
+  /** Hash: webhook delivery id -> delivery record with its attempts (packages/webhooks). */
+  webhookDeliveries(batchId: string): string;
+  /** Hash: endpoint key -> why it was disabled (a 410 answer), for every batch of the account. */
+  webhookDisabledEndpoints: string;
 }
 
 /** The settings a duration history is kept per (records/duration-history.ts `TaskShape`). */
@@ -109,6 +124,12 @@ export function recordKeys(prefix: string): RecordKeys {
     providerSlots: (account) => `${prefix}:provider-slots:${account}`,
     providerCap: (account) => `${prefix}:provider-cap:${account}`,
     providerCapPattern: `${prefix}:provider-cap:*`,
+    webhookOutbox: (id) => `${tag(id)}:webhook-outbox`,
+    accountWebhookOutbox: `${prefix}:webhook-outbox`,
+    accountWebhookSeq: `${prefix}:webhook-seq`,
+    webhookOutboxBatches: `${prefix}:webhook-outbox-batches`,
+    webhookDeliveries: (id) => `${tag(id)}:webhook-deliveries`,
+    webhookDisabledEndpoints: `${prefix}:webhook-disabled`,
     durationHistory: (shape) => {
       const samples = durationHistoryKey(prefix, shape);
       return { samples, seen: `${samples}:seen`, eta: `${samples}:eta` };

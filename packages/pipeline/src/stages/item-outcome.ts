@@ -239,7 +239,9 @@ async function recordItemOutcome(
       ? { reusedFrom: outcome.reusedFrom }
       : {}),
   };
-  await context.store.finishItem(result);
+  await context.store.finishItem(result, {
+    accountItemEvents: context.settings.accountItemEvents,
+  });
   context.observer.itemFinished?.(result);
   return result;
 }

@@ -31,6 +31,12 @@ export interface PipelineSettings {
   pollPolicy: PollPolicySettings;
   /** VEOQ_DAILY_BUDGET in micro-units; undefined: no daily cap. */
   dailyBudgetMicros: number | undefined;
+  /**
+   * The item events (item.failed, item.completed) the account-wide webhook endpoints want
+   * (VEOQ_WEBHOOK_URLS, VEOQ_WEBHOOK_EVENTS): the finish script writes them to every batch's
+   * webhook outbox. Empty without account-wide endpoints.
+   */
+  accountItemEvents: readonly string[];
 }
 
 /** Test seams: points where a test can stop a step to simulate a crash. */

@@ -1,0 +1,198 @@
+import { z } from "zod";
+import { type RecordKeys, recordKeys } from "../redis/record-keys.ts";
+import type { RedisConnection } from "../redis/redis-connection.ts";
+
+/**
+ * The webhook outbox: the pipeline's side of webhooks out (packages/webhooks delivers them).
+ *
+ * A transition that a webhook reports (an item failed or completed, every item of a batch final,
+ * a batch paused on its budget or by a credentials stop) writes one outbox entry **in the same
+ * Lua script** that makes the transition, with an event id taken from a counter in that script:
+ * the event exists exactly when the transition happened, once, whatever crashes before or after.
+ * The relay in packages/webhooks turns each entry into delivery jobs whose job ids are built from
+ * the event id (so a relay that crashes half-way and runs again adds nothing twice) and then
+ * deletes the entry.
+ *
+ * Where the entries are: each batch's own outbox sits under the batch's hash tag (the batch-store
+ * scripts write it); batch.paused entries sit in the account-wide outbox, under the prefix's tag
+ * (the spend gate and the credentials stop write it). After a script wrote a batch entry the
+ * store adds the batch to `webhookOutboxBatches`, the relay's hint of where to look; a process
+ * killed between the two leaves an entry that the relay's start-up sweep of the newest batches
+ * finds (see packages/webhooks relay-outbox.ts).
+ */
+
+/** Every event type veoq sends. */
+export const WEBHOOK_EVENT_TYPES = [
+  "batch.completed",
+  "batch.paused",
+  "item.failed",
+  "item.completed",
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/** What an endpoint gets unless it names its events: everything but item.completed. */
+export const DEFAULT_WEBHOOK_EVENTS: readonly WebhookEventType[] = [
+  "batch.completed",
+  "batch.paused",
+  "item.failed",
+];
+
+/** The item events: written to an outbox only when some endpoint of the batch asked for them. */
+export const ITEM_WEBHOOK_EVENTS: readonly WebhookEventType[] = ["item.failed", "item.completed"];
+
+/** The batch id of an account-wide entry that stands for every unfinished batch (credentials stop). */
+export const EVERY_OPEN_BATCH = "*";
+
+export const outboxEntrySchema = z.object({
+  /** `<batch>~e<n>` (batch outbox), `<batch>~p<n>` (budget pause), `*~c<n>` (credentials stop). */
+  id: z.string().min(1).max(300),
+  type: z.enum(WEBHOOK_EVENT_TYPES),
+  batchId: z.string().min(1).max(64),
+  customId: z.string().optional(),
+  /** batch.paused: budget, daily_budget, or credentials (with `detail`). */
+  reason: z.string().optional(),
+  /** batch.paused by a credentials stop: the provider's refusal (kind and message). */
+  detail: z.string().optional(),
+  /** When the transition happened (ms). */
+  at: z.number(),
+});
+export type OutboxEntry = z.infer<typeof outboxEntrySchema>;
+
+/** A batch's webhook as `enqueue --webhook` stored it on the batch record. */
+export interface BatchWebhook {
+  url: string;
+  events: WebhookEventType[];
+}
+
+/**
+ * A batch's webhook as a producer gives it (`enqueue --webhook URL --webhook-events a,b`, the
+ * API's `webhook_url` / `webhook_events`): an http(s) URL, and the events (default
+ * DEFAULT_WEBHOOK_EVENTS). Whether the address may be reached is decided at delivery (SSRF guard).
+ */
+export const batchWebhookSchema = z.object({
+  url: z
+    .string()
+    .max(2048, "must be at most 2048 characters")
+    .refine((v) => /^https?:\/\//.test(v) && URL.canParse(v), "must be an http:// or https:// URL"),
+  events: z
+    .array(
+      z.enum(WEBHOOK_EVENT_TYPES, { error: `must be one of ${WEBHOOK_EVENT_TYPES.join(", ")}` }),
+    )
+    .min(1, "must name at least one event")
+    .optional()
+    .transform((events) => [...new Set(events ?? DEFAULT_WEBHOOK_EVENTS)]),
+});
+
+/** The batch-record fields of a batch's webhook (the record is written by enqueue). */
+export const BATCH_WEBHOOK_FIELDS = {
+  url: "webhookUrl",
+  events: "webhookEvents",
+  /** ",item.failed,item.completed," : what the finish script reads to write item entries. */
+  itemEvents: "webhookItemEvents",
+} as const;
+
+/** The item events of a list, as the finish script matches them (",a,b,"; "" for none). */
+export function itemEventsField(events: readonly string[]): string {
+  const items = events.filter((e) => (ITEM_WEBHOOK_EVENTS as readonly string[]).includes(e));
+  return items.length === 0 ? "" : `,${items.join(",")},`;
+}
+
+/**
+ * Lua: appends one entry to a batch's outbox with the next id of the batch's counter. Expects
+ * `batchKey` (the batch record, holding the counter `webhookSeq`) and `outboxKey`; returns the id.
+ */
+export const EMIT_BATCH_EVENT_LUA = `
+local function emitBatchEvent(batchKey, outboxKey, batchId, kind, customId, at)
+  local seq = redis.call('HINCRBY', batchKey, 'webhookSeq', 1)
+  local id = batchId .. '~e' .. seq
+  local entry = {id = id, type = kind, batchId = batchId, at = tonumber(at)}
+  if customId then entry.customId = customId end
+  redis.call('HSET', outboxKey, id, cjson.encode(entry))
+  return id
+end`;
+
+/**
+ * Lua: appends one batch.paused entry to the account outbox. Expects the counter key and the
+ * outbox key (both under the prefix's tag).
+ */
+export const EMIT_PAUSE_EVENT_LUA = `
+local function emitPauseEvent(seqKey, outboxKey, batchId, marker, reason, detail, at)
+  local seq = redis.call('INCR', seqKey)
+  local id = batchId .. '~' .. marker .. seq
+  local entry = {id = id, type = 'batch.paused', batchId = batchId, reason = reason, at = tonumber(at)}
+  if detail ~= '' then entry.detail = detail end
+  redis.call('HSET', outboxKey, id, cjson.encode(entry))
+  return id
+end`;
+
+/** Reads and empties the outboxes (the relay's side). Stateless apart from the connection. */
+export class WebhookOutbox {
+  readonly keys: RecordKeys;
+  private readonly redis: RedisConnection;
+
+  constructor(redis: RedisConnection, prefix: string) {
+    this.redis = redis;
+    this.keys = recordKeys(prefix);
+  }
+
+  /** Batches whose outbox may hold entries. */
+  async pendingBatches(): Promise<string[]> {
+    return this.redis.smembers(this.keys.webhookOutboxBatches);
+  }
+
+  /** Notes that a batch's outbox holds entries (after the script that wrote them). */
+  async markPending(batchId: string): Promise<void> {
+    await this.redis.sadd(this.keys.webhookOutboxBatches, batchId);
+  }
+
+  /** Entries of a batch's outbox; those that do not parse (older code) are returned as ids to drop. */
+  async readBatch(batchId: string): Promise<{ entries: OutboxEntry[]; unreadable: string[] }> {
+    return parseEntries(await this.redis.hgetall(this.keys.webhookOutbox(batchId)));
+  }
+
+  async readAccount(): Promise<{ entries: OutboxEntry[]; unreadable: string[] }> {
+    return parseEntries(await this.redis.hgetall(this.keys.accountWebhookOutbox));
+  }
+
+  /** Deletes relayed entries of a batch's outbox; forgets the hint when it is empty. */
+  async removeBatchEntries(batchId: string, ids: readonly string[]): Promise<void> {
+    const key = this.keys.webhookOutbox(batchId);
+    if (ids.length > 0) await this.redis.hdel(key, ...ids);
+    // A script may write between these two: then its own markPending (after the script) adds the
+    // hint back, or, if that process died, the relay's start-up sweep finds the entry.
+    if ((await this.redis.hlen(key)) === 0) {
+      await this.redis.srem(this.keys.webhookOutboxBatches, batchId);
+    }
+  }
+
+  async removeAccountEntries(ids: readonly string[]): Promise<void> {
+    if (ids.length > 0) await this.redis.hdel(this.keys.accountWebhookOutbox, ...ids);
+  }
+
+  /** How many entries a batch's outbox holds (the start-up sweep). */
+  async batchSize(batchId: string): Promise<number> {
+    return this.redis.hlen(this.keys.webhookOutbox(batchId));
+  }
+}
+
+function parseEntries(fields: Record<string, string>): {
+  entries: OutboxEntry[];
+  unreadable: string[];
+} {
+  const entries: OutboxEntry[] = [];
+  const unreadable: string[] = [];
+  for (const [id, raw] of Object.entries(fields)) {
+    let parsed: ReturnType<typeof outboxEntrySchema.safeParse>;
+    try {
+      parsed = outboxEntrySchema.safeParse(JSON.parse(raw));
+    } catch {
+      unreadable.push(id);
+      continue;
+    }
+    if (parsed.success) entries.push(parsed.data);
+    else unreadable.push(id);
+  }
+  // In the order the transitions happened: by time, then by the counter that ends each id.
+  const seq = (id: string) => Number(/(\d+)$/.exec(id)?.[1] ?? 0);
+  return { entries: entries.sort((a, b) => a.at - b.at || seq(a.id) - seq(b.id)), unreadable };
+}

@@ -1,0 +1,146 @@
+import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  BatchStore,
+  createQueues,
+  type ItemResult,
+  SpendLedger,
+  stopSubmissions,
+  WebhookOutbox,
+} from "../src/index.ts";
+
+/**
+ * The webhook outbox is written by the scripts that make the transitions it reports, once per
+ * transition: a repeated finish, a second pause or a second credentials stop adds nothing.
+ */
+describe("webhook outbox", () => {
+  const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
+  const prefix = `{veoq-test-${randomBytes(4).toString("hex")}}`;
+  const store = new BatchStore(redis, prefix);
+  const outbox = new WebhookOutbox(redis, prefix);
+  afterAll(async () => {
+    const keys = [
+      ...(await redis.keys(`${prefix}*`)),
+      ...(await redis.keys(`{${prefix.slice(1, -1)}:*`)),
+    ];
+    if (keys.length > 0) await Promise.all(keys.map((k) => redis.del(k)));
+    redis.disconnect();
+  });
+
+  it("writes item events only when asked, and batch.completed once when every item is final", async () => {
+    await store.ensureBatch("w1", "/m.jsonl", 1000);
+    await store.setWebhook("w1", { url: "https://example.test/hook", events: ["item.failed"] });
+    await store.registerItems("w1", ["a", "b", "c"]);
+    await store.finishItem(finalResult("w1", "a", "completed"));
+    await store.finishItem(finalResult("w1", "b", "failed"));
+    await store.finishItem(finalResult("w1", "b", "failed")); // a repeated finish: no new event
+    expect((await outbox.readBatch("w1")).entries.map((e) => [e.type, e.customId])).toEqual([
+      ["item.failed", "b"],
+    ]);
+    expect(await outbox.pendingBatches()).toContain("w1");
+    // The account-wide endpoints ask for item.completed: the last item's completion is written.
+    await store.finishItem(finalResult("w1", "c", "completed"), {
+      accountItemEvents: ["item.completed"],
+    });
+    await store.finishItem(finalResult("w1", "c", "completed"));
+    const { entries } = await outbox.readBatch("w1");
+    expect(entries.map((e) => [e.id, e.type, e.customId])).toEqual([
+      ["w1~e1", "item.failed", "b"],
+      ["w1~e2", "item.completed", "c"],
+      ["w1~e3", "batch.completed", undefined],
+    ]);
+    await outbox.removeBatchEntries(
+      "w1",
+      entries.map((e) => e.id),
+    );
+    expect(await outbox.pendingBatches()).not.toContain("w1");
+    // Re-opened by a retry and final again: a new batch.completed with a new id.
+    await store.transition("w1", "b", "queued", { force: true });
+    await store.clearFinished("w1");
+    await store.finishItem(finalResult("w1", "b", "completed"));
+    expect((await outbox.readBatch("w1")).entries.map((e) => [e.id, e.type])).toEqual([
+      ["w1~e4", "batch.completed"],
+    ]);
+  });
+
+  it("defers batch.completed while an enqueue is still adding items, and re-arms it for added items", async () => {
+    await store.ensureBatch("w5", "/m.jsonl", 1000);
+    await store.beginEnqueue("w5", 1000);
+    await store.registerItems("w5", ["a"]);
+    await store.finishItem(finalResult("w5", "a", "completed")); // every item so far, not the batch
+    expect((await outbox.readBatch("w5")).entries).toEqual([]);
+    await store.registerItems("w5", ["b"]);
+    await store.finishItem(finalResult("w5", "b", "completed"));
+    expect((await outbox.readBatch("w5")).entries).toEqual([]);
+    await store.endEnqueue("w5", 2000, true);
+    const first = (await outbox.readBatch("w5")).entries;
+    expect(first.map((e) => e.type)).toEqual(["batch.completed"]);
+    await outbox.removeBatchEntries(
+      "w5",
+      first.map((e) => e.id),
+    );
+    // A later enqueue adds an item to the finished batch: it is open again, and ends again.
+    await store.beginEnqueue("w5", 3000);
+    await store.registerItems("w5", ["c"]);
+    expect((await store.getBatch("w5"))?.finishedAt).toBeUndefined();
+    await store.endEnqueue("w5", 3001, true);
+    expect((await outbox.readBatch("w5")).entries).toEqual([]);
+    await store.finishItem(finalResult("w5", "c", "failed"));
+    expect((await outbox.readBatch("w5")).entries.map((e) => e.type)).toEqual(["batch.completed"]);
+  });
+
+  it("writes batch.completed when cancelling the last queued item ends the batch", async () => {
+    await store.ensureBatch("w2", "/m.jsonl", 1000);
+    await store.registerItems("w2", ["a"]);
+    expect(await store.finishQueuedItem(finalResult("w2", "a", "cancelled"))).toBe(true);
+    expect(await store.finishQueuedItem(finalResult("w2", "a", "cancelled"))).toBe(false);
+    expect((await outbox.readBatch("w2")).entries.map((e) => e.type)).toEqual(["batch.completed"]);
+  });
+
+  it("writes batch.paused once per budget stop and once per credentials stop", async () => {
+    const ledger = new SpendLedger(redis, prefix);
+    await ledger.setBudget("w3", 10);
+    expect(await ledger.gate("w3", "w3~a~0", 50, undefined, 5000)).toBe("budget");
+    expect(await ledger.gate("w3", "w3~b~0", 50, undefined, 5001)).toBe("paused");
+    const queues = createQueues(redis, prefix);
+    try {
+      await stopSubmissions(store, queues, "unauthorized: bad key", 6000);
+      await stopSubmissions(store, queues, "unauthorized: bad key", 6001);
+    } finally {
+      await queues.submit.resume();
+      await queues.close();
+    }
+    const { entries } = await outbox.readAccount();
+    expect(entries.map((e) => [e.id, e.type, e.batchId, e.reason, e.detail])).toEqual([
+      ["w3~p1", "batch.paused", "w3", "budget", undefined],
+      ["*~c2", "batch.paused", "*", "credentials", "unauthorized: bad key"],
+    ]);
+  });
+});
+
+function finalResult(
+  batchId: string,
+  customId: string,
+  status: "completed" | "failed" | "cancelled",
+): ItemResult {
+  return {
+    batchId,
+    customId,
+    model: "veo-3.1-generate-img2video",
+    status,
+    taskIds: [],
+    files: [],
+    errorKind: undefined,
+    errorMessage: undefined,
+    failedStage: undefined,
+    failedJobId: undefined,
+    submission: 0,
+    submitAttempts: 1,
+    polls: 1,
+    enqueuedAt: 1,
+    submittedAt: 2,
+    finishedAt: 3,
+    metadata: undefined,
+  };
+}

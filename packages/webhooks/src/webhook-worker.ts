@@ -1,0 +1,139 @@
+import type { VeoqConfig } from "@veoq/config";
+import type { Logger } from "@veoq/logging";
+import {
+  BatchStore,
+  createRedisConnection,
+  type RedisConnection,
+  recordKeys,
+  SpendLedger,
+  WebhookOutbox,
+} from "@veoq/pipeline";
+import { Worker } from "bullmq";
+import { DeliveryLog } from "./delivery-log.ts";
+import { createDeliveryProcessor, webhookBackoffStrategy } from "./delivery-processor.ts";
+import { createWebhookQueue, WEBHOOK_QUEUE_NAME, webhookQueuePrefix } from "./delivery-queue.ts";
+import { DisabledEndpoints } from "./disabled-endpoints.ts";
+import { OutboxRelay } from "./relay-outbox.ts";
+
+/** Fixed values of webhooks out (what an operator tunes is in @veoq/config, VEOQ_WEBHOOK_*). */
+export const WEBHOOK_DEFAULTS = {
+  /** How often a worker process relays the outboxes into delivery jobs (ms). */
+  relayIntervalMs: 1000,
+  /** Batches whose outboxes are swept at start (the newest), whatever the hint set says. */
+  startSweepBatches: 1000,
+} as const;
+
+export interface WebhookWorkerOptions {
+  config: VeoqConfig;
+  logger: Logger;
+  now?: () => number;
+  /** Overrides VEOQ_LOCK_DURATION_MS (tests). */
+  lockDurationMs?: number;
+  /** Overrides VEOQ_STALLED_INTERVAL_MS (tests). */
+  stalledIntervalMs?: number;
+  relayIntervalMs?: number;
+  /** Injected in tests: how endpoint host names resolve. */
+  resolve?: (host: string) => Promise<{ address: string; family: number }[]>;
+}
+
+export interface RunningWebhookWorker {
+  worker: Worker;
+  relay: OutboxRelay;
+  close(): Promise<void>;
+}
+
+/**
+ * Webhooks out in a worker process: the relay that turns outbox entries into delivery jobs (at
+ * start over the newest batches, then every second over the pending ones), and the BullMQ worker
+ * of the delivery queue. Both are safe to run in any number of processes at once.
+ */
+export async function startWebhookWorker(
+  options: WebhookWorkerOptions,
+): Promise<RunningWebhookWorker> {
+  const { config, logger } = options;
+  const now = options.now ?? Date.now;
+  const commands: RedisConnection = createRedisConnection(config.redis, "worker");
+  const blocking: RedisConnection = createRedisConnection(config.redis, "worker");
+  const keys = recordKeys(config.prefix);
+  const queue = createWebhookQueue(commands, config.prefix);
+  const log = new DeliveryLog(commands, keys);
+  const store = new BatchStore(commands, config.prefix);
+  const relay = new OutboxRelay({
+    store,
+    spend: new SpendLedger(commands, config.prefix),
+    outbox: new WebhookOutbox(commands, config.prefix),
+    queue,
+    log,
+    logger,
+    now,
+    settings: {
+      prefix: config.prefix,
+      accountUrls: config.webhookUrls,
+      accountEvents: config.webhookEvents,
+      retryScheduleMs: config.webhookRetrySchedule,
+      apiPublicUrl: config.apiPublicUrl,
+    },
+  });
+  const worker = new Worker(
+    WEBHOOK_QUEUE_NAME,
+    createDeliveryProcessor({
+      log,
+      disabled: new DisabledEndpoints(commands, keys),
+      logger,
+      now,
+      settings: {
+        secret: config.webhookSecret,
+        timeoutMs: config.webhookTimeoutMs,
+        allowPrivate: config.webhookAllowPrivate,
+        retryScheduleMs: config.webhookRetrySchedule,
+      },
+      ...(options.resolve === undefined ? {} : { resolve: options.resolve }),
+    }),
+    {
+      connection: blocking,
+      prefix: webhookQueuePrefix(config.prefix),
+      concurrency: config.webhookConcurrency,
+      lockDuration: options.lockDurationMs ?? config.lockDurationMs,
+      stalledInterval: options.stalledIntervalMs ?? config.stalledIntervalMs,
+      settings: { backoffStrategy: webhookBackoffStrategy(config.webhookRetrySchedule) },
+    },
+  );
+  let lastError = 0;
+  worker.on("error", (error) => {
+    // While Redis is away every reconnect is an error: one line a minute is enough.
+    if (Date.now() - lastError < 60_000) return;
+    lastError = Date.now();
+    logger.error({ err: error, queue: WEBHOOK_QUEUE_NAME }, "webhook worker error (retrying)");
+  });
+  await worker.waitUntilReady();
+  if (config.webhookSecret === undefined && config.webhookUrls.length > 0) {
+    logger.warn("VEOQ_WEBHOOK_URLS is set but VEOQ_WEBHOOK_SECRET is not: no webhook is sent");
+  }
+  let relaying: Promise<unknown> = relay
+    .sweepRecent(WEBHOOK_DEFAULTS.startSweepBatches)
+    .catch((error: unknown) => logger.warn({ err: error }, "webhook outbox sweep failed"));
+  const timer = setInterval(() => {
+    relaying = relaying.then(() =>
+      relay
+        .relayPending()
+        .catch((error: unknown) => logger.warn({ err: error }, "webhook outbox relay failed")),
+    );
+  }, options.relayIntervalMs ?? WEBHOOK_DEFAULTS.relayIntervalMs);
+  timer.unref();
+  let closing: Promise<void> | undefined;
+  return {
+    worker,
+    relay,
+    close() {
+      closing ??= (async () => {
+        clearInterval(timer);
+        await relaying;
+        await worker.close();
+        await queue.close();
+        commands.disconnect();
+        blocking.disconnect();
+      })();
+      return closing;
+    },
+  };
+}
