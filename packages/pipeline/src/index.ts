@@ -80,6 +80,13 @@ export {
 } from "./policy/poll-policy.ts";
 export { retryDelayMs } from "./policy/retry-delay.ts";
 export {
+  WAITING_CODES,
+  type WaitingCode,
+  type WaitingInputs,
+  type WaitingReason,
+  waitingReasonOf,
+} from "./policy/waiting-reason.ts";
+export {
   BatchControl,
   type BatchControlState,
   PAUSE_REASONS,
@@ -107,6 +114,15 @@ export {
 export { reconcileProviderSlots } from "./records/slot-reconciler.ts";
 export { type BatchSpend, type GateDecision, SpendLedger, utcDay } from "./records/spend-ledger.ts";
 export { reconcileSpendReservations } from "./records/spend-reconciler.ts";
+export {
+  type HeartbeatOptions,
+  liveRolesOf,
+  type WorkerHeartbeat,
+  type WorkerIdentity,
+  type WorkerRecord,
+  WorkerRegistry,
+  workerRecordSchema,
+} from "./records/worker-registry.ts";
 export { durationHistoryKey } from "./redis/record-keys.ts";
 export {
   createRedisConnection,

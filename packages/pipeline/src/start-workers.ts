@@ -21,6 +21,7 @@ import { RequestIndex } from "./records/request-index.ts";
 import { reconcileProviderSlots } from "./records/slot-reconciler.ts";
 import { SpendLedger } from "./records/spend-ledger.ts";
 import { reconcileSpendReservations } from "./records/spend-reconciler.ts";
+import { type WorkerHeartbeat, WorkerRegistry } from "./records/worker-registry.ts";
 import { createRedisConnection, type RedisConnection } from "./redis/redis-connection.ts";
 import { checkRedisDurability } from "./redis/redis-durability.ts";
 import {
@@ -62,11 +63,17 @@ export interface StartWorkersOptions {
   stalledIntervalMs?: number;
   now?: () => number;
   random?: () => number;
+  /** veoq's version, shown in this process's heartbeat record; default "unknown". */
+  version?: string;
+  /** Overrides the heartbeat's interval and lifetime (tests; see PIPELINE_DEFAULTS). */
+  heartbeat?: { intervalMs?: number; ttlMs?: number };
 }
 
 export interface RunningWorkers {
   workers: Worker[];
   context: PipelineContext;
+  /** This process's heartbeat record (records/worker-registry.ts); removed by close(). */
+  heartbeat: WorkerHeartbeat;
   /**
    * Settles when Redis turned out to be set up unlike the configuration while running (MOVED,
    * CROSSSLOT, READONLY that no retry can fix): the workers are closed by then, and the process
@@ -249,6 +256,21 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     return worker;
   });
   await Promise.all(workers.map((w) => w.waitUntilReady()));
+  const heartbeat = await new WorkerRegistry(commands, config.prefix).startHeartbeat(
+    {
+      roles,
+      version: options.version ?? "unknown",
+      concurrency: Object.fromEntries(roles.map((role) => [role, concurrency[role]])),
+      startedAt: Date.now(),
+    },
+    {
+      ...options.heartbeat,
+      onError: (error) => logger.debug({ err: error }, "worker heartbeat failed"),
+    },
+  );
+  roles.forEach((role, i) => {
+    workers[i]?.on("active", (job) => heartbeat.jobTaken(role, job.id ?? ""));
+  });
   if (config.checkRedisDurability) {
     for (const warning of await checkRedisDurability(commands)) {
       logger.warn({ check: "redis-durability" }, `REDIS MAY LOSE JOBS: ${warning}`);
@@ -271,6 +293,12 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   let closing: Promise<void> | undefined;
   const closeOnce = async (timeoutMs: number) => {
     clearInterval(reconciler);
+    // Off the list first: a stopping process takes no new jobs. Not waited for long: with Redis
+    // away the record expires by itself.
+    await Promise.race([
+      heartbeat.stop(),
+      new Promise((resolve) => setTimeout(resolve, 1_000).unref()),
+    ]);
     const workersClosed = Promise.all(workers.map((w) => w.close()));
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<"timeout">((resolve) => {
@@ -306,6 +334,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   return {
     workers,
     context,
+    heartbeat,
     fatal: closeOnFatal,
     close(timeoutMs = 30_000) {
       closing ??= closeOnce(timeoutMs);

@@ -53,6 +53,14 @@ export interface RecordKeys {
   providerCapPattern: string;
   /** The duration history of one task shape (see records/duration-history.ts). */
   durationHistory(shape: TaskShapeKey): DurationHistoryKeys;
+  /**
+   * Sorted set: worker process id -> time of its last heartbeat (ms). Lists the heartbeat
+   * records without a SCAN; an id whose record expired is pruned by the reader
+   * (records/worker-registry.ts).
+   */
+  workers: string;
+  /** String (JSON, with a TTL the worker refreshes): one worker process's heartbeat record. */
+  worker(workerId: string): string;
 }
 
 /** The settings a duration history is kept per (records/duration-history.ts `TaskShape`). */
@@ -109,6 +117,8 @@ export function recordKeys(prefix: string): RecordKeys {
     providerSlots: (account) => `${prefix}:provider-slots:${account}`,
     providerCap: (account) => `${prefix}:provider-cap:${account}`,
     providerCapPattern: `${prefix}:provider-cap:*`,
+    workers: `${prefix}:workers`,
+    worker: (id) => `${prefix}:worker:${id}`,
     durationHistory: (shape) => {
       const samples = durationHistoryKey(prefix, shape);
       return { samples, seen: `${samples}:seen`, eta: `${samples}:eta` };
