@@ -60,6 +60,7 @@ export {
   type RetrySummary,
   retryFailedItems,
 } from "./operations/retry-failed.ts";
+export { readWorkCapacity, type WorkCapacity } from "./operations/work-capacity.ts";
 export {
   decideSubmitFailure,
   reasonLooksPermanent,
