@@ -142,6 +142,12 @@ export {
 } from "./redis/redis-setup-check.ts";
 export { type UnreplicatedMaster, waitForReplicas } from "./redis/replica-ack.ts";
 export { shutdownOnSignal } from "./shutdown-on-signal.ts";
+export {
+  type ItemSpanFields,
+  type ItemTracer,
+  isStageMove,
+  NO_TRACING,
+} from "./stages/item-tracer.ts";
 export type {
   PipelineContext,
   PipelineHooks,

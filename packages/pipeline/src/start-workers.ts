@@ -4,7 +4,7 @@ import { ImageFileCache } from "@veoq/manifest";
 import { objectStoreFromConfig } from "@veoq/object-store";
 import { loadPriceTable, toMicros } from "@veoq/pricing";
 import { createProviderClient, type ProviderClient } from "@veoq/provider-client";
-import { Worker } from "bullmq";
+import { type Telemetry, Worker } from "bullmq";
 import { FairShare } from "./jobs/fair-share.ts";
 import { QUEUE_NAMES, QUEUE_ROLES, type QueueRole, queuePrefix } from "./jobs/queue-names.ts";
 import { createQueues } from "./jobs/queues.ts";
@@ -31,6 +31,7 @@ import {
 } from "./redis/redis-setup-check.ts";
 import { createDownloadProcessor } from "./stages/download-processor.ts";
 import { failureLogged } from "./stages/item-outcome.ts";
+import { type ItemTracer, NO_TRACING } from "./stages/item-tracer.ts";
 import type {
   PipelineContext,
   PipelineHooks,
@@ -65,6 +66,10 @@ export interface StartWorkersOptions {
   random?: () => number;
   /** veoq's version, shown in this process's heartbeat record; default "unknown". */
   version?: string;
+  /** Item traces (packages/tracing); default NO_TRACING. */
+  tracer?: ItemTracer;
+  /** BullMQ's own telemetry (bullmq-otel) on this process's queues and workers; default none. */
+  telemetry?: Telemetry;
   /** Overrides the heartbeat's interval and lifetime (tests; see PIPELINE_DEFAULTS). */
   heartbeat?: { intervalMs?: number; ttlMs?: number };
 }
@@ -134,15 +139,20 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   );
   const commands: RedisConnection = createRedisConnection(config.redis, "worker");
   const objectStore = objectStoreFromConfig(config);
-  const queues = createQueues(commands, config.prefix);
+  const telemetry = options.telemetry === undefined ? {} : { telemetry: options.telemetry };
+  const queues = createQueues(commands, config.prefix, telemetry);
   const observer = options.observer ?? {};
+  const tracer = options.tracer ?? NO_TRACING;
   const client =
     options.client ??
     createProviderClient({
       baseUrl: config.baseUrl,
       apiKey: options.apiKey,
       maxDownloadBytes: config.maxDownloadBytes,
-      onRequest: (event) => observer.providerRequest?.(event),
+      onRequest: (event) => {
+        observer.providerRequest?.(event);
+        tracer.providerRequest(event);
+      },
     });
   const context: PipelineContext = {
     client,
@@ -154,6 +164,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     random: options.random ?? Math.random,
     hooks: options.hooks ?? {},
     observer,
+    tracer,
     slots: new ProviderSlots({
       redis: commands,
       prefix: config.prefix,
@@ -217,6 +228,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     const worker = new Worker(QUEUE_NAMES[role], STAGES[role].processor(context), {
       connection,
       prefix: queuePrefix(config.prefix, role),
+      ...telemetry,
       concurrency: concurrency[role],
       lockDuration: options.lockDurationMs ?? config.lockDurationMs,
       stalledInterval: options.stalledIntervalMs ?? config.stalledIntervalMs,

@@ -18,6 +18,7 @@ import {
 import type { SpendLedger } from "../records/spend-ledger.ts";
 import type { RedisConnection } from "../redis/redis-connection.ts";
 import { waitForReplicas } from "../redis/replica-ack.ts";
+import type { ItemTracer } from "../stages/item-tracer.ts";
 import { EnqueueError } from "./enqueue-error.ts";
 import { RequestFingerprints } from "./request-fingerprint.ts";
 import { storeInputImages } from "./store-input-images.ts";
@@ -71,6 +72,8 @@ export interface EnqueueManifestOptions {
    * (`--rerender`). By default such lines reuse the earlier outputs (stages/request-reuse.ts).
    */
   rerender?: boolean;
+  /** Opens each new item's trace (packages/tracing); none when undefined. */
+  tracer?: ItemTracer;
 }
 
 export interface EnqueueSummary {
@@ -223,7 +226,7 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
         fresh.map(({ entry, turn, request }) => ({
           name: "submit",
           data: {
-            ...submitJobData(batchId, entry, enqueuedAt),
+            ...submitJobData(batchId, entry, enqueuedAt, options.tracer),
             request,
             ...(options.rerender ? { rerender: true } : {}),
             turn,
@@ -335,7 +338,17 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
   };
 }
 
-function submitJobData(batchId: string, entry: ManifestEntry, enqueuedAt: number): SubmitJobData {
+function submitJobData(
+  batchId: string,
+  entry: ManifestEntry,
+  enqueuedAt: number,
+  tracer: ItemTracer | undefined,
+): SubmitJobData {
+  const traceparent = tracer?.startItem({
+    batchId,
+    customId: entry.customId,
+    model: entry.model,
+  });
   return {
     v: 1,
     batchId,
@@ -345,7 +358,13 @@ function submitJobData(batchId: string, entry: ManifestEntry, enqueuedAt: number
     localImages: entry.localImages,
     ...(entry.metadata === undefined ? {} : { metadata: entry.metadata }),
     submission: 0,
-    trace: { enqueuedAt, taskIds: [], submitAttempts: 0, polls: 0 },
+    trace: {
+      enqueuedAt,
+      taskIds: [],
+      submitAttempts: 0,
+      polls: 0,
+      ...(traceparent === undefined ? {} : { traceparent }),
+    },
   };
 }
 
