@@ -21,6 +21,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   estimate: async () => (await import("./commands/estimate.ts")).registerEstimateCommand,
   enqueue: async () => (await import("./commands/enqueue.ts")).registerEnqueueCommand,
   worker: async () => (await import("./commands/worker.ts")).registerWorkerCommand,
+  workers: async () => (await import("./commands/workers.ts")).registerWorkersCommand,
   status: async () => (await import("./commands/status.ts")).registerStatusCommand,
   results: async () => (await import("./commands/results.ts")).registerResultsCommand,
   retry: async () => (await import("./commands/retry.ts")).registerRetryCommand,

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { requireApiKey } from "@veoq/config";
 import { createLogger } from "@veoq/logging";
 import { runWorkerProcess } from "@veoq/metrics";
@@ -7,6 +8,14 @@ import { loadWorkerEnvironment } from "./env.ts";
  * Standalone worker process (containers, systemd): the same workers as `veoq worker`, set up
  * from the environment only (see env.ts), with the metrics server when VEOQ_METRICS_PORT is set.
  */
+/** This app's version (apps/worker/package.json), shown in the worker's heartbeat record. */
+function appVersion(): string {
+  const { version } = JSON.parse(
+    readFileSync(new URL("../package.json", import.meta.url), "utf8"),
+  ) as { version?: unknown };
+  return typeof version === "string" ? version : "unknown";
+}
+
 async function main(): Promise<void> {
   const { config, roles, metricsPort, metricsHost } = loadWorkerEnvironment();
   const apiKey = requireApiKey(config);
@@ -19,6 +28,7 @@ async function main(): Promise<void> {
     config,
     apiKey,
     roles,
+    version: appVersion(),
     logger,
     ...(metricsPort === undefined ? {} : { metrics: { host: metricsHost, port: metricsPort } }),
   });

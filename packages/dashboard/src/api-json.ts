@@ -8,6 +8,7 @@ import {
   type SearchJson,
   toBatchJson,
   toResultJson,
+  toWorkersJson,
 } from "@veoq/report";
 import type { BatchView, DashboardSnapshot } from "./read-batches.ts";
 import type { ItemPage, ItemRow } from "./read-items.ts";
@@ -24,6 +25,7 @@ const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).
 export function toBatchViewJson(view: BatchView): BatchViewJson {
   return {
     ...toBatchJson(view),
+    waiting_reason: view.waitingReason ?? null,
     failed_items: view.failedItems.map((item) => ({
       custom_id: item.customId,
       model: item.model,
@@ -57,6 +59,7 @@ export function toOverviewJson(snapshot: DashboardSnapshot): OverviewJson {
     queues: snapshot.queues,
     submit_paused: snapshot.submitPaused,
     credentials_stop: snapshot.credentialsStop,
+    workers: toWorkersJson(snapshot.workers, snapshot.generatedAt),
   };
 }
 

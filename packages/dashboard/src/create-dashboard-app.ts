@@ -5,9 +5,7 @@ import {
   createMetricsRegistry,
   type Registry,
   readinessText,
-  registerProviderSlotMetrics,
-  registerQueueDepthMetrics,
-  registerSpendMetrics,
+  registerDeploymentMetrics,
 } from "@veoq/metrics";
 import type { BatchStore, RetryPlan, VeoqQueues } from "@veoq/pipeline";
 import { toRetryJson, toRetryPlanJson } from "@veoq/report";
@@ -316,14 +314,12 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
 
 /**
  * The gauges a worker's /metrics reads from Redis (queue depth, provider slots, money reserved,
- * batches paused by reason or cancelled), so the dashboard shows the same deployment-wide state.
+ * batches paused by reason or cancelled, live workers per role), so the dashboard shows the same deployment-wide state.
  * The counters (completed, spent by model, ...) are per worker process and stay there.
  */
 function defaultRegistry(queues: VeoqQueues, store: BatchStore): Registry {
   const registry = createMetricsRegistry();
-  registerQueueDepthMetrics(registry, queues);
-  registerProviderSlotMetrics(registry, store.redis, store.prefix);
-  registerSpendMetrics(registry, store.redis, store.prefix);
+  registerDeploymentMetrics(registry, { queues, redis: store.redis, prefix: store.prefix });
   return registry;
 }
 

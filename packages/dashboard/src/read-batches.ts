@@ -11,8 +11,13 @@ import {
   overviewOf,
   QUEUE_ROLES,
   type QueueRole,
+  readWorkCapacity,
   SpendLedger,
   type VeoqQueues,
+  type WaitingReason,
+  type WorkCapacity,
+  type WorkerRecord,
+  waitingReasonOf,
 } from "@veoq/pipeline";
 import type { DeliveryJson } from "@veoq/webhooks";
 import { bullBoardJobUrl } from "./bull-board-router.ts";
@@ -58,6 +63,8 @@ export interface BatchView extends BatchOverview {
   scheduling: BatchScheduling;
   /** Its webhook deliveries with their tries (read for the batch's own page only). */
   webhookDeliveries?: DeliveryJson[];
+  /** Why its open items wait (no worker for a role, a pause, the cap, ...), if anything holds them. */
+  waitingReason: WaitingReason | undefined;
 }
 
 export interface DashboardSnapshot {
@@ -67,6 +74,26 @@ export interface DashboardSnapshot {
   submitPaused: boolean;
   /** Why submissions are stopped (401/402 from the provider), or null. */
   credentialsStop: string | null;
+  /** The live worker processes (heartbeat records). */
+  workers: WorkerRecord[];
+}
+
+/** What every batch's view shares: stuck items, who can work, stops. Read once per page. */
+interface SharedReads {
+  stuck: StuckItemView[];
+  capacity: WorkCapacity;
+  submitPaused: boolean;
+  credentialsStop: string | undefined;
+}
+
+async function readShared(source: DashboardSource, now: number): Promise<SharedReads> {
+  const [stuck, capacity, submitPaused, credentialsStop] = await Promise.all([
+    readStuckItems(source, now),
+    readWorkCapacity(source.store.redis, source.store.prefix),
+    source.queues.submit.isPaused(),
+    credentialsStopReason(source.store),
+  ]);
+  return { stuck, capacity, submitPaused, credentialsStop };
 }
 
 export interface ReadOptions {
@@ -80,23 +107,22 @@ export async function readDashboardSnapshot(
   source: DashboardSource,
   options: ReadOptions & { batchLimit: number },
 ): Promise<DashboardSnapshot> {
-  const [ids, stuck] = await Promise.all([
+  const [ids, shared] = await Promise.all([
     source.store.listBatchIds(options.batchLimit),
-    readStuckItems(source, options.now),
+    readShared(source, options.now),
   ]);
-  const [batches, counts, submitPaused, stop] = await Promise.all([
-    Promise.all(ids.map((id) => readBatchView(source, id, options, stuck))),
+  const [batches, counts] = await Promise.all([
+    Promise.all(ids.map((id) => readBatchView(source, id, options, shared))),
     Promise.all(QUEUE_ROLES.map((role) => source.queues[role].getJobCounts())),
-    source.queues.submit.isPaused(),
-    credentialsStopReason(source.store),
   ]);
   const [submit = {}, poll = {}, download = {}] = counts;
   return {
     generatedAt: options.now,
     batches: batches.filter((b): b is BatchView => b !== undefined),
     queues: { submit, poll, download },
-    submitPaused,
-    credentialsStop: stop ?? null,
+    submitPaused: shared.submitPaused,
+    credentialsStop: shared.credentialsStop ?? null,
+    workers: shared.capacity.workers,
   };
 }
 
@@ -105,25 +131,37 @@ export async function readBatchView(
   source: DashboardSource,
   batchId: string,
   options: ReadOptions,
-  stuck?: StuckItemView[],
+  sharedReads?: SharedReads,
 ): Promise<BatchView | undefined> {
   const batch = await source.store.getBatch(batchId);
   if (!batch) return undefined;
   const { redis, prefix } = source.store;
-  const [allStuck, scheduling, control, spend] = await Promise.all([
-    stuck ?? readStuckItems(source, options.now),
+  const [shared, scheduling, control, spend] = await Promise.all([
+    sharedReads ?? readShared(source, options.now),
     batchSchedulingOf(source.store, source.queues, [batchId]),
     new BatchControl(redis, prefix).read(batchId),
     new SpendLedger(redis, prefix).read(batchId),
   ]);
+  const overview = overviewOf(batch, options.now);
   return {
-    ...overviewOf(batch, options.now),
+    ...overview,
+    waitingReason: overview.finished
+      ? undefined
+      : waitingReasonOf({
+          counts: overview.counts,
+          liveRoles: shared.capacity.liveRoles,
+          control,
+          credentialsStop: shared.credentialsStop,
+          submitPaused: shared.submitPaused,
+          slots: shared.capacity.slots,
+          now: options.now,
+        }),
     scheduling: scheduling.get(batchId) ?? { priority: "normal", slots: 0, slotShare: 0 },
     failedItems:
       batch.counts.failed > 0
         ? await readFailedItems(source, batchId, Math.min(options.failedLimit, batch.counts.failed))
         : [],
-    stuckItems: allStuck.filter((item) => item.batchId === batchId),
+    stuckItems: shared.stuck.filter((item) => item.batchId === batchId),
     control,
     spend,
   };

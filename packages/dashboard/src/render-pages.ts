@@ -130,6 +130,7 @@ ${stateBar(batch)}
 · priority <b data-priority>${e(batch.scheduling.priority)}</b> · provider slots <span data-slots>${batch.scheduling.slots}</span> (${Math.round(100 * batch.scheduling.slotShare)} %)
 ${batch.flaggedFiles > 0 ? `· <span class="flagged">flagged files <b data-flagged-files>${batch.flaggedFiles}</b></span>` : ""}
 ${batch.stuckItems.length > 0 ? `· <span class="stuck">${batch.stuckItems.length} stuck</span>` : ""}</p>
+${batch.waitingReason ? `<p class="stuck" data-waiting="${e(batch.waitingReason.code)}">waiting: ${e(batch.waitingReason.message)}</p>` : ""}
 <p data-spend>${spendLine(batch)}</p>
 <p class="muted">${e(batch.source)}</p>
 ${lifecycle}${retry}${failed}${stuck}</section>`;
@@ -176,6 +177,32 @@ function queueTable(snapshot: DashboardSnapshot, page: PageContext): string {
     .join("")}</tr>${rows}</table></section>`;
 }
 
+/** The live worker processes, and a banner line for each role none works on. */
+function workersPanel(snapshot: DashboardSnapshot): string {
+  const now = snapshot.generatedAt;
+  const ago = (ms: number) => e(formatDuration((now - ms) / 1000));
+  const rows = snapshot.workers
+    .map(
+      (w) => `<tr data-worker="${e(w.id)}"><td>${e(w.host)}</td><td>${w.pid}</td>
+<td>${w.roles.map((r) => `${e(r)}×${w.concurrency[r] ?? "?"}`).join(", ")}</td><td>${e(w.version)}</td>
+<td>${ago(w.startedAt)}</td><td>${ago(w.beatAt)} ago</td>
+<td>${w.lastJob === null ? '<span class="muted">none yet</span>' : `${ago(w.lastJob.at)} ago <span class="muted">${e(w.lastJob.role)} ${e(w.lastJob.jobId)}</span>`}</td></tr>`,
+    )
+    .join("");
+  const missing = QUEUE_ROLES.filter(
+    (role) => !snapshot.workers.some((w) => w.roles.includes(role)),
+  );
+  const warning =
+    missing.length === 0
+      ? ""
+      : `<p class="stuck" data-missing-roles="${missing.join(",")}">${missing.map((role) => `no ${role} worker is running`).join(" · ")} (<code>veoq worker</code> starts one)</p>`;
+  const table =
+    snapshot.workers.length === 0
+      ? ""
+      : `<table class="workers"><tr><th>host</th><th>pid</th><th>roles</th><th>version</th><th>up</th><th>heartbeat</th><th>last job</th></tr>${rows}</table>`;
+  return `<section class="box" data-workers="${snapshot.workers.length}"><h2>Workers (${snapshot.workers.length})</h2>${warning}${table}</section>`;
+}
+
 function stopBanner(snapshot: DashboardSnapshot): string {
   if (snapshot.credentialsStop) {
     return `<div class="banner"><b>Submissions stopped:</b> ${e(snapshot.credentialsStop)}. Fix the key or balance, then run <code>veoq resume</code>.</div>`;
@@ -198,7 +225,7 @@ export function renderOverviewPage(
   const flash = notice ? `<div class="notice">${e(notice)}</div>` : "";
   return layout(
     "batches",
-    `${flash}${stopBanner(snapshot)}${queueTable(snapshot, page)}${batches}`,
+    `${flash}${stopBanner(snapshot)}${workersPanel(snapshot)}${queueTable(snapshot, page)}${batches}`,
     page,
     { refresh: true },
   );

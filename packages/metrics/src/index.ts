@@ -11,6 +11,7 @@ export {
   type PromtoolVerdict,
   promtoolPath,
 } from "./check-with-promtool.ts";
+export { registerDeploymentMetrics } from "./deployment-metrics.ts";
 export {
   endpointLabel,
   errorKindLabel,
@@ -42,6 +43,7 @@ export {
 } from "./queue-depth-metrics.ts";
 export { registerSpendMetrics } from "./spend-metrics.ts";
 export { TimeoutError, withTimeout } from "./with-timeout.ts";
+export { registerWorkerMetrics } from "./worker-metrics.ts";
 export {
   parsePort,
   parseWorkerRoles,

@@ -4,6 +4,8 @@ import { endpointLabel, errorKindLabel, modelLabel, statusLabel } from "./metric
 
 /** Upper bounds (s) of the provider request latency buckets. */
 export const REQUEST_SECONDS_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+/** Upper bounds (s) of the detection lag buckets. */
+export const DETECTION_LAG_SECONDS_BUCKETS = [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300];
 /** Upper bounds of the polls-per-finished-task buckets. */
 export const POLLS_PER_TASK_BUCKETS = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 64];
 
@@ -14,6 +16,7 @@ export const POLLS_PER_TASK_BUCKETS = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 64];
  * - `veoq_provider_request_duration_seconds{endpoint,status}` (histogram; status "none" = no answer)
  * - `veoq_provider_rate_limited_total{endpoint}` (429 answers)
  * - `veoq_task_polls{model,status}` (histogram: answered polls per task that reached a final status)
+ * - `veoq_detection_lag_seconds{model}` (histogram: a succeeded task's end to the poll that saw it)
  * - `veoq_download_bytes_total{model}`
  * - `veoq_items_cancelled_total{model}` and `veoq_spent_total{model}` (money counted as spent on
  *   creates, in the price table's currency)
@@ -52,6 +55,13 @@ export function createPrometheusObserver(registry: Registry): PipelineObserver {
     help: "Answered polls of a provider task until it reached a final status",
     labelNames: ["model", "status"],
     buckets: POLLS_PER_TASK_BUCKETS,
+    registers,
+  });
+  const detectionLag = new Histogram({
+    name: "veoq_detection_lag_seconds",
+    help: "From a task's end (provider timestamps, or the middle of the last poll gap) to the poll that saw it",
+    labelNames: ["model"],
+    buckets: DETECTION_LAG_SECONDS_BUCKETS,
     registers,
   });
   const downloadBytes = new Counter({
@@ -110,6 +120,9 @@ export function createPrometheusObserver(registry: Registry): PipelineObserver {
         },
         event.polls,
       );
+      if (event.detectionLagSeconds !== undefined) {
+        detectionLag.observe({ model: modelLabel(event.model) }, event.detectionLagSeconds);
+      }
     }),
     downloadSaved: guarded((event) => {
       if (event.bytes > 0) downloadBytes.inc({ model: modelLabel(event.model) }, event.bytes);

@@ -9,17 +9,17 @@ import {
 } from "@veoq/pipeline";
 import { type RunningWebhookWorker, startWebhookWorker } from "@veoq/webhooks";
 import { checkReadiness } from "./check-readiness.ts";
+import { registerDeploymentMetrics } from "./deployment-metrics.ts";
 import { createMetricsRegistry } from "./metrics-registry.ts";
 import { type MetricsServer, startMetricsServer } from "./metrics-server.ts";
 import { createPrometheusObserver } from "./prometheus-observer.ts";
-import { registerProviderSlotMetrics } from "./provider-slot-metrics.ts";
-import { registerQueueDepthMetrics } from "./queue-depth-metrics.ts";
-import { registerSpendMetrics } from "./spend-metrics.ts";
 
 export interface WorkerProcessOptions {
   config: VeoqConfig;
   apiKey: string;
   roles: readonly QueueRole[];
+  /** veoq's version, shown in the process's heartbeat record (`veoq workers`). */
+  version?: string;
   /** Per-role concurrency overriding the config. */
   concurrency?: Partial<Record<QueueRole, number>>;
   /** Serve /metrics, /healthz and /readyz here; no server when undefined. */
@@ -64,6 +64,7 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<v
     apiKey: options.apiKey,
     roles: options.roles,
     logger,
+    ...(options.version === undefined ? {} : { version: options.version }),
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
     ...(registry === undefined ? {} : { observer: createPrometheusObserver(registry) }),
   });
@@ -79,9 +80,7 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<v
   let metricsServer: MetricsServer | undefined;
   if (registry !== undefined && options.metrics !== undefined) {
     const { queues, store } = running.context;
-    registerQueueDepthMetrics(registry, queues);
-    registerProviderSlotMetrics(registry, store.redis, config.prefix);
-    registerSpendMetrics(registry, store.redis, config.prefix);
+    registerDeploymentMetrics(registry, { queues, redis: store.redis, prefix: config.prefix });
     try {
       metricsServer = await startMetricsServer({
         registry,

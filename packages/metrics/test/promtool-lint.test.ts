@@ -6,9 +6,7 @@ import {
   checkWithPromtool,
   createMetricsRegistry,
   createPrometheusObserver,
-  registerProviderSlotMetrics,
-  registerQueueDepthMetrics,
-  registerSpendMetrics,
+  registerDeploymentMetrics,
   startMetricsServer,
 } from "../src/index.ts";
 
@@ -28,9 +26,7 @@ describe("a worker's /metrics", () => {
     // The registry a worker process builds (runWorkerProcess), with a sample in every family.
     const registry = createMetricsRegistry();
     const observer = createPrometheusObserver(registry);
-    registerQueueDepthMetrics(registry, queues);
-    registerProviderSlotMetrics(registry, redis, prefix);
-    registerSpendMetrics(registry, redis, prefix);
+    registerDeploymentMetrics(registry, { queues, redis, prefix });
     observer.providerRequest?.({
       operation: "create",
       endpoint: "/v3/async/veo-3.1-generate-img2video",
@@ -46,6 +42,7 @@ describe("a worker's /metrics", () => {
       const text = await (await fetch(`${server.url}/metrics`)).text();
       expect(text).toContain("nodejs_active_handles{");
       expect(text).toContain("veoq_queue_jobs{");
+      expect(text).toContain('veoq_workers{role="submit"} 0');
       const verdict = await checkWithPromtool(text);
       expect(verdict.problems).toBe("");
       expect(verdict.ok).toBe(true);

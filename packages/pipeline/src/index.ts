@@ -60,6 +60,7 @@ export {
   type RetrySummary,
   retryFailedItems,
 } from "./operations/retry-failed.ts";
+export { readWorkCapacity, type WorkCapacity } from "./operations/work-capacity.ts";
 export {
   decideSubmitFailure,
   reasonLooksPermanent,
@@ -79,6 +80,13 @@ export {
   pollErrorDelaySeconds,
 } from "./policy/poll-policy.ts";
 export { retryDelayMs } from "./policy/retry-delay.ts";
+export {
+  WAITING_CODES,
+  type WaitingCode,
+  type WaitingInputs,
+  type WaitingReason,
+  waitingReasonOf,
+} from "./policy/waiting-reason.ts";
 export {
   BatchControl,
   type BatchControlState,
@@ -125,6 +133,15 @@ export {
   WebhookOutbox,
 } from "./records/webhook-outbox.ts";
 export {
+  type HeartbeatOptions,
+  liveRolesOf,
+  type WorkerHeartbeat,
+  type WorkerIdentity,
+  type WorkerRecord,
+  WorkerRegistry,
+  workerRecordSchema,
+} from "./records/worker-registry.ts";
+export {
   barePrefix,
   durationHistoryKey,
   type RecordKeys,
@@ -147,6 +164,12 @@ export {
 } from "./redis/redis-setup-check.ts";
 export { type UnreplicatedMaster, waitForReplicas } from "./redis/replica-ack.ts";
 export { shutdownOnSignal } from "./shutdown-on-signal.ts";
+export {
+  type ItemSpanFields,
+  type ItemTracer,
+  isStageMove,
+  NO_TRACING,
+} from "./stages/item-tracer.ts";
 export type {
   PipelineContext,
   PipelineHooks,

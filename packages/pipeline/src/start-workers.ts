@@ -4,7 +4,7 @@ import { ImageFileCache } from "@veoq/manifest";
 import { objectStoreFromConfig } from "@veoq/object-store";
 import { loadPriceTable, toMicros } from "@veoq/pricing";
 import { createProviderClient, type ProviderClient } from "@veoq/provider-client";
-import { Worker } from "bullmq";
+import { type Telemetry, Worker } from "bullmq";
 import { FairShare } from "./jobs/fair-share.ts";
 import { QUEUE_NAMES, QUEUE_ROLES, type QueueRole, queuePrefix } from "./jobs/queue-names.ts";
 import { createQueues } from "./jobs/queues.ts";
@@ -21,6 +21,7 @@ import { RequestIndex } from "./records/request-index.ts";
 import { reconcileProviderSlots } from "./records/slot-reconciler.ts";
 import { SpendLedger } from "./records/spend-ledger.ts";
 import { reconcileSpendReservations } from "./records/spend-reconciler.ts";
+import { type WorkerHeartbeat, WorkerRegistry } from "./records/worker-registry.ts";
 import { createRedisConnection, type RedisConnection } from "./redis/redis-connection.ts";
 import { checkRedisDurability } from "./redis/redis-durability.ts";
 import {
@@ -30,6 +31,7 @@ import {
 } from "./redis/redis-setup-check.ts";
 import { createDownloadProcessor } from "./stages/download-processor.ts";
 import { failureLogged } from "./stages/item-outcome.ts";
+import { type ItemTracer, NO_TRACING } from "./stages/item-tracer.ts";
 import type {
   PipelineContext,
   PipelineHooks,
@@ -62,11 +64,21 @@ export interface StartWorkersOptions {
   stalledIntervalMs?: number;
   now?: () => number;
   random?: () => number;
+  /** veoq's version, shown in this process's heartbeat record; default "unknown". */
+  version?: string;
+  /** Item traces (packages/tracing); default NO_TRACING. */
+  tracer?: ItemTracer;
+  /** BullMQ's own telemetry (bullmq-otel) on this process's queues and workers; default none. */
+  telemetry?: Telemetry;
+  /** Overrides the heartbeat's interval and lifetime (tests; see PIPELINE_DEFAULTS). */
+  heartbeat?: { intervalMs?: number; ttlMs?: number };
 }
 
 export interface RunningWorkers {
   workers: Worker[];
   context: PipelineContext;
+  /** This process's heartbeat record (records/worker-registry.ts); removed by close(). */
+  heartbeat: WorkerHeartbeat;
   /**
    * Settles when Redis turned out to be set up unlike the configuration while running (MOVED,
    * CROSSSLOT, READONLY that no retry can fix): the workers are closed by then, and the process
@@ -128,15 +140,20 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   );
   const commands: RedisConnection = createRedisConnection(config.redis, "worker");
   const objectStore = objectStoreFromConfig(config);
-  const queues = createQueues(commands, config.prefix);
+  const telemetry = options.telemetry === undefined ? {} : { telemetry: options.telemetry };
+  const queues = createQueues(commands, config.prefix, telemetry);
   const observer = options.observer ?? {};
+  const tracer = options.tracer ?? NO_TRACING;
   const client =
     options.client ??
     createProviderClient({
       baseUrl: config.baseUrl,
       apiKey: options.apiKey,
       maxDownloadBytes: config.maxDownloadBytes,
-      onRequest: (event) => observer.providerRequest?.(event),
+      onRequest: (event) => {
+        observer.providerRequest?.(event);
+        tracer.providerRequest(event);
+      },
     });
   const context: PipelineContext = {
     client,
@@ -148,6 +165,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     random: options.random ?? Math.random,
     hooks: options.hooks ?? {},
     observer,
+    tracer,
     slots: new ProviderSlots({
       redis: commands,
       prefix: config.prefix,
@@ -211,6 +229,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     const worker = new Worker(QUEUE_NAMES[role], STAGES[role].processor(context), {
       connection,
       prefix: queuePrefix(config.prefix, role),
+      ...telemetry,
       concurrency: concurrency[role],
       lockDuration: options.lockDurationMs ?? config.lockDurationMs,
       stalledInterval: options.stalledIntervalMs ?? config.stalledIntervalMs,
@@ -250,6 +269,21 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     return worker;
   });
   await Promise.all(workers.map((w) => w.waitUntilReady()));
+  const heartbeat = await new WorkerRegistry(commands, config.prefix).startHeartbeat(
+    {
+      roles,
+      version: options.version ?? "unknown",
+      concurrency: Object.fromEntries(roles.map((role) => [role, concurrency[role]])),
+      startedAt: Date.now(),
+    },
+    {
+      ...options.heartbeat,
+      onError: (error) => logger.debug({ err: error }, "worker heartbeat failed"),
+    },
+  );
+  roles.forEach((role, i) => {
+    workers[i]?.on("active", (job) => heartbeat.jobTaken(role, job.id ?? ""));
+  });
   if (config.checkRedisDurability) {
     for (const warning of await checkRedisDurability(commands)) {
       logger.warn({ check: "redis-durability" }, `REDIS MAY LOSE JOBS: ${warning}`);
@@ -272,6 +306,12 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   let closing: Promise<void> | undefined;
   const closeOnce = async (timeoutMs: number) => {
     clearInterval(reconciler);
+    // Off the list first: a stopping process takes no new jobs. Not waited for long: with Redis
+    // away the record expires by itself.
+    await Promise.race([
+      heartbeat.stop(),
+      new Promise((resolve) => setTimeout(resolve, 1_000).unref()),
+    ]);
     const workersClosed = Promise.all(workers.map((w) => w.close()));
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<"timeout">((resolve) => {
@@ -307,6 +347,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   return {
     workers,
     context,
+    heartbeat,
     fatal: closeOnFatal,
     close(timeoutMs = 30_000) {
       closing ??= closeOnce(timeoutMs);

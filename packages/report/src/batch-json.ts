@@ -1,4 +1,4 @@
-import type { BatchOverview } from "@veoq/pipeline";
+import { type BatchOverview, WAITING_CODES } from "@veoq/pipeline";
 import { z } from "zod";
 
 const countsJson = z.object({
@@ -38,6 +38,14 @@ export const batchJson = z.object({
   /** Provider slots its tasks hold now, and their part of all slots held (0-1). */
   provider_slots: z.number().int().optional(),
   slot_share: z.number().optional(),
+  /**
+   * Why its open items wait (pipeline's waitingReasonOf): no live worker for a role, a stop or
+   * pause, the budget, the provider's in-flight cap, the RPM pace; null when nothing holds them.
+   */
+  waiting_reason: z
+    .object({ code: z.enum(WAITING_CODES), message: z.string() })
+    .nullable()
+    .optional(),
 });
 export type BatchJson = z.infer<typeof batchJson>;
 

@@ -27,5 +27,9 @@ export const statusJson = z.object({
   submit_paused: z.boolean(),
   /** Why submissions are stopped (401/402 from the provider), or null. */
   credentials_stop: z.string().nullable(),
+  /** Live worker processes per role (heartbeat records; `veoq workers` lists them). */
+  workers: z
+    .object({ submit: z.number().int(), poll: z.number().int(), download: z.number().int() })
+    .optional(),
 });
 export type StatusJson = z.infer<typeof statusJson>;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { batchJson } from "./batch-json.ts";
+import { workersJson } from "./workers-json.ts";
 
 /** A failed item as the dashboard's /api lists it. */
 export const failedItemJson = z.object({
@@ -45,5 +46,7 @@ export const overviewJson = z.object({
   queues: z.record(z.string(), z.record(z.string(), z.number())),
   submit_paused: z.boolean(),
   credentials_stop: z.string().nullable(),
+  /** The live worker processes, as `veoq workers --json` prints them. */
+  workers: workersJson,
 });
 export type OverviewJson = z.infer<typeof overviewJson>;

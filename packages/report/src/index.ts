@@ -41,3 +41,10 @@ export {
   toRetryNotRunJson,
   toRetryPlanJson,
 } from "./retry-json.ts";
+export {
+  toWorkersJson,
+  type WorkerJson,
+  type WorkersJson,
+  workerJson,
+  workersJson,
+} from "./workers-json.ts";

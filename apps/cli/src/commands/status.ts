@@ -5,7 +5,11 @@ import {
   batchSchedulingOf,
   credentialsStopReason,
   overviewOf,
+  QUEUE_ROLES,
+  readWorkCapacity,
   SpendLedger,
+  type WorkCapacity,
+  waitingReasonOf,
 } from "@veoq/pipeline";
 import { loadPriceTable } from "@veoq/pricing";
 import { type BatchJson, remainingSeconds, type StatusJson, toBatchJson } from "@veoq/report";
@@ -44,6 +48,44 @@ async function readLifecycles(
       return control && spend ? [[id, { control, spend }] as const] : [];
     }),
   );
+}
+
+/**
+ * Each open batch's `waiting_reason` (pipeline's waitingReasonOf) and the live workers per role,
+ * from what status already read plus the heartbeat records and provider slots.
+ */
+function addWaitingReasons(
+  snapshot: StatusJson,
+  lifecycles: Lifecycles,
+  capacity: WorkCapacity,
+  now: number,
+): void {
+  snapshot.workers = {
+    submit: 0,
+    poll: 0,
+    download: 0,
+    ...Object.fromEntries(
+      QUEUE_ROLES.map((role) => [
+        role,
+        capacity.workers.filter((w) => w.roles.includes(role)).length,
+      ]),
+    ),
+  };
+  for (const batch of snapshot.batches) {
+    const control = lifecycles.get(batch.batch_id)?.control ?? { state: "running" as const };
+    const reason = batch.finished
+      ? undefined
+      : waitingReasonOf({
+          counts: batch.counts,
+          liveRoles: capacity.liveRoles,
+          control,
+          credentialsStop: snapshot.credentials_stop ?? undefined,
+          submitPaused: snapshot.submit_paused,
+          slots: capacity.slots,
+          now,
+        });
+    batch.waiting_reason = reason ?? null;
+  }
 }
 
 /** `--json`: each batch with its `control` and `spend` (money in the currency). */
@@ -123,6 +165,7 @@ function render(
         `  priority ${batch.priority}, ${batch.provider_slots ?? 0} provider slot(s) held (${Math.round(100 * (batch.slot_share ?? 0))} % of those in use)`,
       );
     }
+    if (batch.waiting_reason) lines.push(`  !! waiting: ${batch.waiting_reason.message}`);
     const life = lifecycles.get(batch.batch_id);
     if (life) lines.push(...formatBatchSpend(batch.batch_id, life.control, life.spend, currency));
     const next = nextStep(batch);
@@ -166,7 +209,11 @@ export function registerStatusCommand(program: Command): void {
         try {
           for (;;) {
             const snapshot = await collect(session, batchId);
-            const lifecycles = await readLifecycles(session, config.prefix, snapshot);
+            const [lifecycles, capacity] = await Promise.all([
+              readLifecycles(session, config.prefix, snapshot),
+              readWorkCapacity(session.redis, config.prefix),
+            ]);
+            addWaitingReasons(snapshot, lifecycles, capacity, Date.now());
             if (flags.watch) {
               const now = Date.now();
               for (const batch of snapshot.batches) {

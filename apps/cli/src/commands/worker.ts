@@ -9,6 +9,7 @@ import {
 import { QUEUE_ROLES, type QueueRole } from "@veoq/pipeline";
 import type { WorkerStartedJson } from "@veoq/report";
 import { type Command, InvalidArgumentError } from "commander";
+import { cliVersion } from "../cli-version.ts";
 import { loadConfig } from "../env.ts";
 import { naming } from "../listen-error.ts";
 import { runAction } from "../run-action.ts";
@@ -92,6 +93,7 @@ export function registerWorkerCommand(program: Command): void {
             config,
             apiKey,
             roles: flags.roles,
+            version: cliVersion(),
             ...(concurrency === undefined ? {} : { concurrency }),
             ...(flags.metricsPort === undefined
               ? {}

@@ -20,6 +20,11 @@ export const itemTraceSchema = z.object({
   polls: z.number().int().nonnegative(),
   submittedAt: z.number().optional(),
   finishedAt: z.number().optional(),
+  /**
+   * W3C traceparent of the item's trace (stages/item-tracer.ts), when enqueued with tracing on:
+   * every stage's span, in any process, is its child.
+   */
+  traceparent: z.string().max(128).optional(),
 });
 export type ItemTrace = z.infer<typeof itemTraceSchema>;
 

@@ -1,4 +1,4 @@
-import { Queue } from "bullmq";
+import { Queue, type Telemetry } from "bullmq";
 import type { RedisConnection } from "../redis/redis-connection.ts";
 import type { DownloadJobData, PollJobData, SubmitJobData } from "./job-data.ts";
 import { QUEUE_NAMES, type QueueRole, queuePrefix } from "./queue-names.ts";
@@ -21,9 +21,15 @@ export const KEEP_COMPLETED_SUBMIT = { age: 14 * 24 * 3600 };
 export const KEEP_COMPLETED = { age: 24 * 3600, count: 100_000 };
 export const KEEP_FAILED = { age: 14 * 24 * 3600 };
 
-export function createQueues(connection: RedisConnection, prefix: string): VeoqQueues {
+export function createQueues(
+  connection: RedisConnection,
+  prefix: string,
+  /** BullMQ's own telemetry (bullmq-otel), when tracing is on. */
+  extra: { telemetry?: Telemetry } = {},
+): VeoqQueues {
   const options = (role: QueueRole, keepCompleted: { age: number; count?: number }) => ({
     connection,
+    ...extra,
     prefix: queuePrefix(prefix, role),
     defaultJobOptions: { removeOnComplete: keepCompleted, removeOnFail: KEEP_FAILED },
   });

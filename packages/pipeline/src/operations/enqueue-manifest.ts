@@ -19,6 +19,7 @@ import type { SpendLedger } from "../records/spend-ledger.ts";
 import { type BatchWebhook, batchWebhookSchema } from "../records/webhook-outbox.ts";
 import type { RedisConnection } from "../redis/redis-connection.ts";
 import { waitForReplicas } from "../redis/replica-ack.ts";
+import type { ItemTracer } from "../stages/item-tracer.ts";
 import { EnqueueError } from "./enqueue-error.ts";
 import { RequestFingerprints } from "./request-fingerprint.ts";
 import { storeInputImages } from "./store-input-images.ts";
@@ -79,6 +80,8 @@ export interface EnqueueManifestOptions {
    * same batch with another webhook replaces it.
    */
   webhook?: { url: string; events?: readonly string[] | undefined };
+  /** Opens each new item's trace (packages/tracing); none when undefined. */
+  tracer?: ItemTracer;
 }
 
 export interface EnqueueSummary {
@@ -233,7 +236,7 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
         fresh.map(({ entry, turn, request }) => ({
           name: "submit",
           data: {
-            ...submitJobData(batchId, entry, enqueuedAt),
+            ...submitJobData(batchId, entry, enqueuedAt, options.tracer),
             request,
             ...(options.rerender ? { rerender: true } : {}),
             turn,
@@ -362,7 +365,17 @@ function parseWebhookOption(webhook: EnqueueManifestOptions["webhook"]): BatchWe
   return parsed.data;
 }
 
-function submitJobData(batchId: string, entry: ManifestEntry, enqueuedAt: number): SubmitJobData {
+function submitJobData(
+  batchId: string,
+  entry: ManifestEntry,
+  enqueuedAt: number,
+  tracer: ItemTracer | undefined,
+): SubmitJobData {
+  const traceparent = tracer?.startItem({
+    batchId,
+    customId: entry.customId,
+    model: entry.model,
+  });
   return {
     v: 1,
     batchId,
@@ -372,7 +385,13 @@ function submitJobData(batchId: string, entry: ManifestEntry, enqueuedAt: number
     localImages: entry.localImages,
     ...(entry.metadata === undefined ? {} : { metadata: entry.metadata }),
     submission: 0,
-    trace: { enqueuedAt, taskIds: [], submitAttempts: 0, polls: 0 },
+    trace: {
+      enqueuedAt,
+      taskIds: [],
+      submitAttempts: 0,
+      polls: 0,
+      ...(traceparent === undefined ? {} : { traceparent }),
+    },
   };
 }
 

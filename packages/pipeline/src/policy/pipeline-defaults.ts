@@ -70,6 +70,18 @@ export const PIPELINE_DEFAULTS = {
   slotReconcileGraceMs: 60_000,
   /** At most one "worker error" log line per queue per this interval (real ms). */
   workerErrorLogIntervalMs: 10_000,
+  /**
+   * How often a worker process refreshes its heartbeat record (real ms;
+   * records/worker-registry.ts). `veoq workers`, the dashboard and `veoq_workers` list a process
+   * while its record lives.
+   */
+  workerHeartbeatMs: 10_000,
+  /**
+   * Lifetime of a heartbeat record (real ms): a process that stopped refreshing it (killed, hung,
+   * cut off from Redis) drops out of the list this long after its last beat. Three beats, so one
+   * slow beat on a loaded machine does not hide a live worker.
+   */
+  workerRecordTtlMs: 30_000,
   /** Submit queue cap (jobs per second across all processes) when none is given: effectively none. */
   submitRatePerSecond: 1_000_000,
 } as const;

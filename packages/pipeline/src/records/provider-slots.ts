@@ -253,14 +253,15 @@ export class ProviderSlots {
 
 /**
  * Slot usage of every account under a prefix (for metrics and the chaos run's final check),
- * without knowing the API keys. `cap` and `max` are summed over accounts.
+ * without knowing the API keys. `cap` and `max` are summed over accounts; `paceUntil` is the
+ * latest time (ms) before which the RPM pacing lets no create of some account go.
  */
 export async function readProviderSlots(
   redis: RedisConnection,
   prefix: string,
-): Promise<SlotUsage & { accounts: number }> {
+): Promise<SlotUsage & { accounts: number; paceUntil: number }> {
   const keys = recordKeys(prefix);
-  const usage = { inUse: 0, cap: 0, max: 0, accounts: 0 };
+  const usage = { inUse: 0, cap: 0, max: 0, accounts: 0, paceUntil: 0 };
   for await (const capKey of scanEveryMaster(redis, keys.providerCapPattern)) {
     const [inUse, fields] = await Promise.all([
       redis.zcard(keys.providerSlots(accountOfSlotKey(capKey))),
@@ -271,6 +272,8 @@ export async function readProviderSlots(
     usage.max += max;
     usage.cap += Math.min(max, Number(fields.cap ?? max));
     usage.accounts += 1;
+    // The RPM pace (provider-rate.ts): no create of this account before then.
+    usage.paceUntil = Math.max(usage.paceUntil, Number(fields.createTat ?? 0));
   }
   return usage;
 }

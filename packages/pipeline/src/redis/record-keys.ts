@@ -68,6 +68,14 @@ export interface RecordKeys {
   webhookDeliveries(batchId: string): string;
   /** Hash: endpoint key -> why it was disabled (a 410 answer), for every batch of the account. */
   webhookDisabledEndpoints: string;
+  /**
+   * Sorted set: worker process id -> time of its last heartbeat (ms). Lists the heartbeat
+   * records without a SCAN; an id whose record expired is pruned by the reader
+   * (records/worker-registry.ts).
+   */
+  workers: string;
+  /** String (JSON, with a TTL the worker refreshes): one worker process's heartbeat record. */
+  worker(workerId: string): string;
 }
 
 /** The settings a duration history is kept per (records/duration-history.ts `TaskShape`). */
@@ -130,6 +138,8 @@ export function recordKeys(prefix: string): RecordKeys {
     webhookOutboxBatches: `${prefix}:webhook-outbox-batches`,
     webhookDeliveries: (id) => `${tag(id)}:webhook-deliveries`,
     webhookDisabledEndpoints: `${prefix}:webhook-disabled`,
+    workers: `${prefix}:workers`,
+    worker: (id) => `${prefix}:worker:${id}`,
     durationHistory: (shape) => {
       const samples = durationHistoryKey(prefix, shape);
       return { samples, seen: `${samples}:seen`, eta: `${samples}:eta` };

@@ -13,6 +13,7 @@ import type { ProviderRate } from "../records/provider-rate.ts";
 import type { ProviderSlots } from "../records/provider-slots.ts";
 import type { RequestIndex } from "../records/request-index.ts";
 import type { SpendLedger } from "../records/spend-ledger.ts";
+import type { ItemTracer } from "./item-tracer.ts";
 import type { PipelineObserver } from "./pipeline-observer.ts";
 
 /** Tunables of the processors, from the config; every field documented in @veoq/config. */
@@ -56,6 +57,8 @@ export interface PipelineContext {
   random: () => number;
   hooks: PipelineHooks;
   observer: PipelineObserver;
+  /** Item traces (packages/tracing), or NO_TRACING. */
+  tracer: ItemTracer;
   /** Tasks in flight at the provider, capped per API key across processes. */
   slots: ProviderSlots;
   /** Pause, resume and cancel of batches. */

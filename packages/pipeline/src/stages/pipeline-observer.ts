@@ -12,8 +12,16 @@ export interface PipelineObserver {
   itemFinished?(result: ItemResult): void;
   /** A create's reserved cost counted as spent (it created a task, or may have). */
   createSpent?(event: { model: string; costMicros: number }): void;
-  /** A task reached a final status after this many answered polls. */
-  taskFinished?(event: { model: string; status: "SUCCEED" | "FAILED"; polls: number }): void;
+  /**
+   * A task reached a final status after this many answered polls; for a success whose end is
+   * known (duration-history.ts finishedTaskSeconds), how late the poll that saw it came (real s).
+   */
+  taskFinished?(event: {
+    model: string;
+    status: "SUCCEED" | "FAILED";
+    polls: number;
+    detectionLagSeconds?: number;
+  }): void;
   /** Bytes of one saved output file. */
   downloadSaved?(event: { model: string; bytes: number }): void;
 }

@@ -73,16 +73,25 @@ async function poll(
   const trace = { ...data.trace, polls: data.trace.polls + 1 };
   const taskPolls = data.taskPolls + 1;
   if (result.status === "SUCCEED" || result.status === "FAILED") {
+    const renderSeconds =
+      result.status === "SUCCEED"
+        ? renderSecondsOf(context, data, result, elapsedSeconds)
+        : undefined;
     context.observer.taskFinished?.({
       model: data.model,
       status: result.status,
       polls: taskPolls,
+      // From the task's end (as best known) to this poll that saw it, in real seconds.
+      ...(renderSeconds === undefined
+        ? {}
+        : {
+            detectionLagSeconds:
+              toRealMs(context, Math.max(0, elapsedSeconds - renderSeconds)) / 1000,
+          }),
     });
     // Only the run that frees the slot grows the cap: a re-run after a stall must not count twice.
     await Promise.all([
-      result.status === "SUCCEED"
-        ? recordFinishedTask(context, data, result, elapsedSeconds)
-        : undefined,
+      renderSeconds === undefined ? undefined : recordFinishedTask(context, data, renderSeconds),
       context.slots.releaseFinished(slotHolder(data.batchId, data.customId, data.submission)),
     ]);
   }
@@ -146,14 +155,14 @@ async function poll(
   }
 }
 
-/** Adds a succeeded task's render time to the duration history, when one is known. */
-async function recordFinishedTask(
+/** How long a task that just succeeded took (provider seconds), when anything reliable is known. */
+function renderSecondsOf(
   context: PipelineContext,
   data: PollJobData,
   result: TaskResult,
   elapsedSeconds: number,
-): Promise<void> {
-  const seconds = finishedTaskSeconds({
+): number | undefined {
+  return finishedTaskSeconds({
     providerSeconds:
       result.providerDurationMs === undefined
         ? undefined
@@ -162,7 +171,14 @@ async function recordFinishedTask(
     lastPollSeconds: data.lastPollSeconds,
     clockReset: data.clockReset,
   });
-  if (seconds === undefined) return;
+}
+
+/** Adds a succeeded task's render time to the duration history. */
+async function recordFinishedTask(
+  context: PipelineContext,
+  data: PollJobData,
+  seconds: number,
+): Promise<void> {
   await bestEffort(context.logger, "could not record the task duration", () =>
     context.durationHistory.record(data, seconds),
   );

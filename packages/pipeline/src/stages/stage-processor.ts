@@ -1,14 +1,9 @@
 import type { Logger } from "@veoq/logging";
-import {
-  DelayedError,
-  type Job,
-  RateLimitError,
-  UnrecoverableError,
-  WaitingChildrenError,
-} from "bullmq";
+import { type Job, UnrecoverableError } from "bullmq";
 import type { z } from "zod";
 import type { QueueRole } from "../jobs/queue-names.ts";
 import { isLastAttempt, recordFinalFailure } from "./item-outcome.ts";
+import { isStageMove } from "./item-tracer.ts";
 import type { PipelineContext } from "./pipeline-context.ts";
 
 /** One run of a stage job, as its handler sees it: the parsed data and a logger naming the item. */
@@ -27,7 +22,9 @@ export type Processor<R> = (job: Job, token?: string) => Promise<R>;
 interface ItemData {
   batchId: string;
   customId: string;
+  model?: string | undefined;
   taskId?: string | undefined;
+  trace?: { traceparent?: string | undefined } | undefined;
 }
 
 /**
@@ -60,13 +57,19 @@ export function stageProcessor<S extends z.ZodType<ItemData>, R>(
         jobId: job.id,
         ...(data.taskId === undefined ? {} : { taskId: data.taskId }),
       });
-      return await handler({ job, token, data, log });
+      return await context.tracer.inStage(
+        stage,
+        {
+          batchId: data.batchId,
+          customId: data.customId,
+          model: data.model,
+          taskId: data.taskId,
+          traceparent: data.trace?.traceparent,
+        },
+        () => handler({ job, token, data, log }),
+      );
     } catch (error) {
-      const isMove =
-        error instanceof DelayedError ||
-        error instanceof RateLimitError ||
-        error instanceof WaitingChildrenError;
-      if (!isMove && (error instanceof UnrecoverableError || isLastAttempt(job))) {
+      if (!isStageMove(error) && (error instanceof UnrecoverableError || isLastAttempt(job))) {
         await recordFinalFailure(context, stage, job, error).catch((recordError: unknown) =>
           context.logger.error(
             { err: recordError, jobId: job.id, queue: stage },

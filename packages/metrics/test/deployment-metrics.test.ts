@@ -1,0 +1,65 @@
+import { randomUUID } from "node:crypto";
+import { BatchStore, createQueues, createRedisConnection, SpendLedger } from "@veoq/pipeline";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  createMetricsRegistry,
+  parsePrometheusText,
+  registerDeploymentMetrics,
+} from "../src/index.ts";
+
+const prefix = `{veoq-deploy-metrics-${randomUUID().slice(0, 8)}}`;
+const redis = createRedisConnection("redis://127.0.0.1:6379", "producer");
+const queues = createQueues(redis, prefix);
+
+afterAll(async () => {
+  await queues.close();
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+});
+
+describe("deployment metrics", () => {
+  it("export open batches' items and money, the credentials stop and Redis memory", async () => {
+    const store = new BatchStore(redis, prefix);
+    const ledger = new SpendLedger(redis, prefix);
+    await store.ensureBatch("open", "m.jsonl", Date.now());
+    await store.registerItems("open", ["a", "b"]);
+    await ledger.addEstimate("open", {
+      currency: "USD",
+      costMicros: 3_000_000,
+      tasks: 2,
+      videoSeconds: 16,
+      groups: [],
+    });
+    await ledger.setBudget("open", 5_000_000);
+    await store.ensureBatch("done", "m.jsonl", Date.now());
+    await store.registerItems("done", ["a"]);
+    await store.transition("done", "a", "completed");
+
+    const registry = createMetricsRegistry({ processMetrics: false });
+    registerDeploymentMetrics(registry, { queues, redis, prefix });
+    const read = async () => parsePrometheusText(await registry.metrics());
+    const value = (samples: Awaited<ReturnType<typeof read>>, name: string, labels = {}) =>
+      samples.find(
+        (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
+      )?.value;
+
+    let samples = await read();
+    expect(value(samples, "veoq_batch_items", { batch: "open", state: "queued" })).toBe(2);
+    expect(value(samples, "veoq_batch_items", { batch: "open", state: "completed" })).toBe(0);
+    // A finished batch drops out: the series stay bounded by the open batches.
+    expect(samples.some((s) => s.labels.batch === "done")).toBe(false);
+    expect(value(samples, "veoq_batch_estimate", { batch: "open" })).toBe(3);
+    expect(value(samples, "veoq_batch_budget", { batch: "open" })).toBe(5);
+    expect(value(samples, "veoq_batch_spent", { batch: "open" })).toBe(0);
+    expect(value(samples, "veoq_credentials_stopped")).toBe(0);
+    expect(value(samples, "veoq_redis_memory_used_bytes")).toBeGreaterThan(0);
+    expect(value(samples, "veoq_redis_memory_max_bytes")).toBeGreaterThanOrEqual(0);
+    // No download waits: no expiry series.
+    expect(value(samples, "veoq_download_url_expiry_seconds")).toBeUndefined();
+
+    await redis.set(store.keys.credentialsStop, "401 from the provider");
+    samples = await read();
+    expect(value(samples, "veoq_credentials_stopped")).toBe(1);
+  });
+});

@@ -1,0 +1,27 @@
+import type { QueueRole } from "../jobs/queue-names.ts";
+import { readProviderSlots } from "../records/provider-slots.ts";
+import { liveRolesOf, type WorkerRecord, WorkerRegistry } from "../records/worker-registry.ts";
+import type { RedisConnection } from "../redis/redis-connection.ts";
+
+/** Who can move work now: the live worker processes and the provider slots (for waitingReasonOf). */
+export interface WorkCapacity {
+  workers: WorkerRecord[];
+  liveRoles: Set<QueueRole>;
+  slots: { inUse: number; cap: number; paceUntil: number } | undefined;
+}
+
+/** Reads the heartbeat records and the provider slots (`veoq status`, the dashboard). */
+export async function readWorkCapacity(
+  redis: RedisConnection,
+  prefix: string,
+): Promise<WorkCapacity> {
+  const [workers, slots] = await Promise.all([
+    new WorkerRegistry(redis, prefix).list(),
+    readProviderSlots(redis, prefix),
+  ]);
+  return {
+    workers,
+    liveRoles: liveRolesOf(workers),
+    slots: slots.accounts > 0 ? slots : undefined,
+  };
+}
