@@ -1,5 +1,6 @@
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from "pino";
 import { prettyLogLine } from "./pretty-line.ts";
+import { traceFields } from "./trace-fields.ts";
 
 export type { Logger } from "pino";
 
@@ -59,6 +60,8 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
     level: options.level ?? "info",
     redact: { paths: [...REDACTED_PATHS], censor: "[REDACTED]" },
     timestamp: pino.stdTimeFunctions.isoTime,
+    // trace_id / span_id of the active span when tracing is on (trace-fields.ts).
+    mixin: traceFields,
   };
   const destination: DestinationStream = {
     write(line: string) {

@@ -6,3 +6,4 @@ export {
   REDACTED_PATHS,
 } from "./create-logger.ts";
 export { prettyLogLine } from "./pretty-line.ts";
+export { setTraceFieldsSource, traceFields } from "./trace-fields.ts";

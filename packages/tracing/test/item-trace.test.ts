@@ -1,0 +1,173 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Writable } from "node:stream";
+import { InMemorySpanExporter, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import { parseConfig } from "@veoq/config";
+import { createLogger } from "@veoq/logging";
+import {
+  BatchStore,
+  createQueues,
+  createRedisConnection,
+  enqueueManifest,
+  type RunningWorkers,
+  startWorkers,
+} from "@veoq/pipeline";
+import { type Simulator, startSimulator } from "@veoq/simulator";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTracing, type Tracing } from "../src/index.ts";
+
+const TINY_PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+  "base64",
+);
+const prefix = `{veoq-trace-${randomBytes(4).toString("hex")}}`;
+const redis = createRedisConnection("redis://127.0.0.1:6379", "producer");
+const queues = createQueues(redis, prefix);
+const exporter = new InMemorySpanExporter();
+const logLines: string[] = [];
+let simulator: Simulator;
+let tracing: Tracing;
+let workers: RunningWorkers;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "veoq-trace-"));
+  await writeFile(path.join(dir, "frame.png"), TINY_PNG);
+  simulator = await startSimulator({ timeScale: 0.01, seed: 7 });
+  tracing = await startTracing({ serviceName: "veoq-test", env: {}, exporter });
+  const config = parseConfig({
+    REDIS_URL: "redis://127.0.0.1:6379",
+    VEOQ_PREFIX: prefix,
+    JIEKOU_BASE_URL: simulator.url,
+    JIEKOU_API_KEY: "sim-key",
+    VEOQ_OUTPUT_DIR: path.join(dir, "out"),
+    VEOQ_TIME_SCALE: "0.01",
+    VEOQ_PROVIDER_RPM: "0",
+  });
+  const logger = createLogger({
+    level: "debug",
+    destination: new Writable({
+      write(chunk, _encoding, done) {
+        logLines.push(String(chunk));
+        done();
+      },
+    }),
+  });
+  workers = await startWorkers({
+    config,
+    apiKey: "sim-key",
+    logger,
+    tracer: tracing.tracer,
+    telemetry: tracing.telemetry,
+  });
+  const manifest = path.join(dir, "m.jsonl");
+  const line = (id: string) =>
+    JSON.stringify({
+      custom_id: id,
+      model: "veo-3.1-generate-img2video",
+      input: { prompt: `a test ${id}`, image: "frame.png", generate_audio: false },
+    });
+  await writeFile(manifest, `${line("a")}\n${line("b")}\n`);
+  const store = new BatchStore(redis, prefix);
+  await tracing.inSpan("veoq.enqueue", { "veoq.batch_id": "t1" }, () =>
+    enqueueManifest({
+      manifestPath: manifest,
+      batchId: "t1",
+      queues,
+      store,
+      submitAttempts: 3,
+      tracer: tracing.tracer,
+    }),
+  );
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const batch = await store.getBatch("t1");
+    if (batch && batch.counts.completed + batch.counts.failed === batch.total) break;
+    if (Date.now() > deadline) throw new Error(`batch not final: ${JSON.stringify(batch?.counts)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}, 90_000);
+
+afterAll(async () => {
+  await workers?.close(5_000);
+  await tracing?.shutdown();
+  await queues.close();
+  await simulator?.close();
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const spansOf = (customId: string) =>
+  exporter.getFinishedSpans().filter((s) => s.attributes["veoq.custom_id"] === customId);
+const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId;
+
+describe("one trace per item", () => {
+  it("makes the enqueue span the parent of the item's submit, every poll and the download", () => {
+    const traces = new Set<string>();
+    for (const customId of ["a", "b"]) {
+      const spans = spansOf(customId);
+      const [root] = spans.filter((s) => s.name === "veoq.item.enqueue");
+      expect(root, `enqueue span of ${customId}`).toBeDefined();
+      if (root === undefined) continue;
+      const { traceId, spanId } = root.spanContext();
+      traces.add(traceId);
+      // A new trace per item, linked to the command's veoq.enqueue span.
+      expect(parentOf(root)).toBeUndefined();
+      expect(root.links).toHaveLength(1);
+      const stages = spans.filter((s) => s !== root);
+      const names = stages.map((s) => s.name);
+      expect(names).toContain("veoq.submit");
+      expect(names).toContain("veoq.poll");
+      expect(names).toContain("veoq.download");
+      for (const stage of stages) {
+        const what = `${stage.name} of ${customId}: ${JSON.stringify(stage.attributes)}`;
+        expect(stage.spanContext().traceId, what).toBe(traceId);
+        expect(parentOf(stage), what).toBe(spanId);
+        expect(stage.attributes["veoq.batch_id"], what).toBe("t1");
+        expect(stage.attributes["veoq.model"], what).toBe("veo-3.1-generate-img2video");
+      }
+      const poll = stages.find((s) => s.name === "veoq.poll");
+      expect(poll?.attributes["veoq.task_id"]).toEqual(expect.any(String));
+    }
+    expect(traces.size).toBe(2);
+  });
+
+  it("puts the provider requests under the stage spans, without URLs", () => {
+    const all = exporter.getFinishedSpans();
+    const stageIds = new Map(
+      all.filter((s) => s.name.startsWith("veoq.")).map((s) => [s.spanContext().spanId, s]),
+    );
+    const provider = all.filter((s) => s.name.startsWith("provider "));
+    expect(provider.map((s) => s.name)).toEqual(
+      expect.arrayContaining(["provider create", "provider task-result", "provider download"]),
+    );
+    for (const span of provider) {
+      const stage = stageIds.get(parentOf(span) ?? "");
+      expect(stage, span.name).toBeDefined();
+      expect(span.spanContext().traceId).toBe(stage?.spanContext().traceId);
+      expect(JSON.stringify(span.attributes)).not.toMatch(/https?:|sim-key/);
+    }
+  });
+
+  it("records BullMQ's own spans (bullmq-otel) on the queues and workers", () => {
+    const names = new Set(exporter.getFinishedSpans().map((s) => s.name));
+    expect([...names].some((n) => /^(process|add|addBulk) /.test(n))).toBe(true);
+  });
+
+  it("writes trace_id and span_id on the stages' log lines", () => {
+    const rootTrace = spansOf("a")
+      .find((s) => s.name === "veoq.item.enqueue")
+      ?.spanContext().traceId;
+    const lines = logLines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.customId === "a" && l.trace_id !== undefined);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.every((l) => l.trace_id === rootTrace && typeof l.span_id === "string")).toBe(
+      true,
+    );
+  });
+});
