@@ -316,6 +316,12 @@ export const CONFIG_FIELDS = {
     "How often workers look for jobs of dead workers (stalled jobs)",
     positiveInt(3_600_000),
   ),
+  workerStallSeconds: field(
+    "VEOQ_WORKER_STALL_SECONDS",
+    "300",
+    "A worker's /livez fails when one of its queues has had jobs due this long without the worker taking or finishing any (a wedged worker); keep it above the longest single step",
+    positiveInt(86_400),
+  ),
   logLevel: field(
     "LOG_LEVEL",
     "info",

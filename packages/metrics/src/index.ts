@@ -11,6 +11,7 @@ export {
   type PromtoolVerdict,
   promtoolPath,
 } from "./check-with-promtool.ts";
+export { countDueDelayed, type DueJobCounts, dueJobsOf, readDueJobs } from "./due-jobs.ts";
 export {
   endpointLabel,
   errorKindLabel,
@@ -42,6 +43,13 @@ export {
 } from "./queue-depth-metrics.ts";
 export { registerSpendMetrics } from "./spend-metrics.ts";
 export { TimeoutError, withTimeout } from "./with-timeout.ts";
+export {
+  type Liveness,
+  livenessText,
+  type TickingWorker,
+  WorkerLiveness,
+  type WorkerLivenessOptions,
+} from "./worker-liveness.ts";
 export {
   parsePort,
   parseWorkerRoles,

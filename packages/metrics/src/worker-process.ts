@@ -14,6 +14,7 @@ import { createPrometheusObserver } from "./prometheus-observer.ts";
 import { registerProviderSlotMetrics } from "./provider-slot-metrics.ts";
 import { registerQueueDepthMetrics } from "./queue-depth-metrics.ts";
 import { registerSpendMetrics } from "./spend-metrics.ts";
+import { WorkerLiveness } from "./worker-liveness.ts";
 
 export interface WorkerProcessOptions {
   config: VeoqConfig;
@@ -55,6 +56,9 @@ export function parsePort(text: string): number | undefined {
  * A worker process as `veoq worker` and apps/worker run it: the workers of the given roles, the
  * metrics server when asked for, and a graceful stop on SIGINT/SIGTERM. Resolves once stopped.
  */
+/** A started BullMQ worker, as RunningWorkers lists them (one per role, in the roles' order). */
+type Worker = RunningWorkers["workers"][number];
+
 export async function runWorkerProcess(options: WorkerProcessOptions): Promise<void> {
   const { config, logger } = options;
   const registry = options.metrics === undefined ? undefined : createMetricsRegistry();
@@ -72,10 +76,20 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<v
     registerQueueDepthMetrics(registry, queues);
     registerProviderSlotMetrics(registry, store.redis, config.prefix);
     registerSpendMetrics(registry, store.redis, config.prefix);
+    const liveness = new WorkerLiveness({
+      workers: options.roles.map((role, i) => ({ role, worker: running.workers[i] as Worker })),
+      queues,
+      stallMs: config.workerStallSeconds * 1000,
+    });
     try {
       metricsServer = await startMetricsServer({
         registry,
         readiness: () => checkReadiness(store),
+        liveness: async () => {
+          const state = await liveness.check();
+          if (!state.live) logger.error({ probe: "livez" }, state.reason);
+          return state;
+        },
         host: options.metrics.host,
         port: options.metrics.port,
       });
