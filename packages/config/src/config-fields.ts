@@ -316,6 +316,12 @@ export const CONFIG_FIELDS = {
     "How often workers look for jobs of dead workers (stalled jobs)",
     positiveInt(3_600_000),
   ),
+  drainSeconds: field(
+    "VEOQ_DRAIN_SECONDS",
+    "30",
+    "On SIGTERM a worker waits this long for jobs in progress, then leaves them to stall recovery; keep a pod's terminationGracePeriodSeconds above it",
+    positiveInt(86_400),
+  ),
   workerStallSeconds: field(
     "VEOQ_WORKER_STALL_SECONDS",
     "300",

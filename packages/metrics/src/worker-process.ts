@@ -101,7 +101,7 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<v
     logger.info({ url: metricsServer.url }, "metrics server listening");
   }
   const stopped = shutdownOnSignal(async () => {
-    await running.close();
+    await running.close(config.drainSeconds * 1000);
     await metricsServer?.close();
   }, logger);
   // After the signal handlers are in place: whoever waits for this may stop the process at once.
