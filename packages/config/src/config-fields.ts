@@ -360,6 +360,18 @@ export const CONFIG_FIELDS = {
     "How often workers look for jobs of dead workers (stalled jobs)",
     positiveInt(3_600_000),
   ),
+  drainSeconds: field(
+    "VEOQ_DRAIN_SECONDS",
+    "30",
+    "On SIGTERM a worker waits this long for jobs in progress, then leaves them to stall recovery; keep a pod's terminationGracePeriodSeconds above it",
+    positiveInt(86_400),
+  ),
+  workerStallSeconds: field(
+    "VEOQ_WORKER_STALL_SECONDS",
+    "300",
+    "A worker's /livez fails when one of its queues has had jobs due this long without the worker taking or finishing any (a wedged worker); keep it above the longest single step",
+    positiveInt(86_400),
+  ),
   logLevel: field(
     "LOG_LEVEL",
     "info",

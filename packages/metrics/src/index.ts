@@ -12,6 +12,7 @@ export {
   promtoolPath,
 } from "./check-with-promtool.ts";
 export { registerDeploymentMetrics } from "./deployment-metrics.ts";
+export { countDueDelayed, type DueJobCounts, dueJobsOf, readDueJobs } from "./due-jobs.ts";
 export {
   endpointLabel,
   errorKindLabel,
@@ -43,6 +44,13 @@ export {
 } from "./queue-depth-metrics.ts";
 export { registerSpendMetrics } from "./spend-metrics.ts";
 export { TimeoutError, withTimeout } from "./with-timeout.ts";
+export {
+  type Liveness,
+  livenessText,
+  type TickingWorker,
+  WorkerLiveness,
+  type WorkerLivenessOptions,
+} from "./worker-liveness.ts";
 export { registerWorkerMetrics } from "./worker-metrics.ts";
 export {
   parsePort,

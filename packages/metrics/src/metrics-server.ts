@@ -2,11 +2,14 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
 import { type Readiness, readinessText } from "./check-readiness.ts";
+import { type Liveness, livenessText } from "./worker-liveness.ts";
 
 export interface MetricsServerOptions {
   registry: Registry;
   /** Answers `/readyz`. Default: always ready. */
   readiness?: () => Promise<Readiness>;
+  /** Answers `/livez` (a worker's WorkerLiveness). Default: live while the process answers. */
+  liveness?: () => Promise<Liveness>;
   /** Interface to listen on. Default "127.0.0.1". */
   host?: string;
   /** Port; 0 picks a free one. Default 0. */
@@ -22,13 +25,15 @@ export interface MetricsServer {
 
 /**
  * A worker's small HTTP server: `GET /metrics` (Prometheus text), `/healthz` (200 while the
- * process runs) and `/readyz` (200 or 503 with the reason). Nothing else; no auth, since it
+ * process runs), `/livez` (200, or 503 when the worker's loop is wedged: worker-liveness.ts) and
+ * `/readyz` (200 or 503 with the reason). Nothing else; no auth, since it
  * exposes only bounded counters (bind it where your Prometheus can reach it).
  */
 export async function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
   const readiness = options.readiness ?? (async (): Promise<Readiness> => ({ ready: true }));
+  const liveness = options.liveness ?? (async (): Promise<Liveness> => ({ live: true }));
   const server = createServer((request, response) => {
-    handle(request, response, options.registry, readiness).catch((error: unknown) => {
+    handle(request, response, options.registry, readiness, liveness).catch((error: unknown) => {
       if (!response.headersSent) {
         response.writeHead(500, { "content-type": "text/plain; charset=utf-8" });
       }
@@ -60,6 +65,7 @@ async function handle(
   response: ServerResponse,
   registry: Registry,
   readiness: () => Promise<Readiness>,
+  liveness: () => Promise<Liveness>,
 ): Promise<void> {
   const path = (request.url ?? "/").split("?")[0];
   if (request.method !== "GET" && request.method !== "HEAD") {
@@ -71,6 +77,11 @@ async function handle(
     response.writeHead(200, { "content-type": registry.contentType }).end(body);
   } else if (path === "/healthz") {
     response.writeHead(200, { "content-type": "text/plain; charset=utf-8" }).end("ok\n");
+  } else if (path === "/livez") {
+    const state = await liveness();
+    response
+      .writeHead(state.live ? 200 : 503, { "content-type": "text/plain; charset=utf-8" })
+      .end(livenessText(state));
   } else if (path === "/readyz") {
     const state = await readiness();
     response

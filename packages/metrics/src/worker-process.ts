@@ -13,6 +13,7 @@ import { registerDeploymentMetrics } from "./deployment-metrics.ts";
 import { createMetricsRegistry } from "./metrics-registry.ts";
 import { type MetricsServer, startMetricsServer } from "./metrics-server.ts";
 import { createPrometheusObserver } from "./prometheus-observer.ts";
+import { WorkerLiveness } from "./worker-liveness.ts";
 
 export interface WorkerProcessOptions {
   config: VeoqConfig;
@@ -56,6 +57,9 @@ export function parsePort(text: string): number | undefined {
  * A worker process as `veoq worker` and apps/worker run it: the workers of the given roles, the
  * metrics server when asked for, and a graceful stop on SIGINT/SIGTERM. Resolves once stopped.
  */
+/** A started BullMQ worker, as RunningWorkers lists them (one per role, in the roles' order). */
+type Worker = RunningWorkers["workers"][number];
+
 export async function runWorkerProcess(options: WorkerProcessOptions): Promise<void> {
   const { config, logger } = options;
   const registry = options.metrics === undefined ? undefined : createMetricsRegistry();
@@ -81,10 +85,20 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<v
   if (registry !== undefined && options.metrics !== undefined) {
     const { queues, store } = running.context;
     registerDeploymentMetrics(registry, { queues, redis: store.redis, prefix: config.prefix });
+    const liveness = new WorkerLiveness({
+      workers: options.roles.map((role, i) => ({ role, worker: running.workers[i] as Worker })),
+      queues,
+      stallMs: config.workerStallSeconds * 1000,
+    });
     try {
       metricsServer = await startMetricsServer({
         registry,
         readiness: () => checkReadiness(store),
+        liveness: async () => {
+          const state = await liveness.check();
+          if (!state.live) logger.error({ probe: "livez" }, state.reason);
+          return state;
+        },
         host: options.metrics.host,
         port: options.metrics.port,
       });
@@ -98,7 +112,7 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<v
   }
   const stopped = shutdownOnSignal(async () => {
     await webhooks.close();
-    await running.close();
+    await running.close(config.drainSeconds * 1000);
     await metricsServer?.close();
   }, logger);
   // After the signal handlers are in place: whoever waits for this may stop the process at once.

@@ -1,0 +1,51 @@
+# syntax=docker/dockerfile:1
+# One image for every veoq role; the command picks it:
+#   docker run IMAGE                      -> veoq worker (metrics, /healthz, /livez on :9464)
+#   docker run IMAGE dashboard --host 0.0.0.0
+#   docker run IMAGE mock --host 0.0.0.0  (the provider simulator)
+#   docker run IMAGE enqueue /app/dist/assets/demo/manifest.jsonl   (any CLI command)
+# Built and run by infra/test/container-test.sh (see docs/deploy.md).
+
+ARG NODE_IMAGE=node:22-bookworm-slim
+
+# ---- build: the bundled CLI (apps/cli/build.mjs) and its production dependencies -------------
+FROM ${NODE_IMAGE} AS build
+# A CA bundle to trust when the registry is reached through a TLS-re-signing proxy (a path inside
+# the build, mounted by the builder). Empty by default: a normal build is untouched. Not a secret.
+ARG NODE_EXTRA_CA_CERTS=""
+ARG PNPM_VERSION=10.34.9
+RUN npm install --global --no-fund --no-audit --loglevel=error "pnpm@${PNPM_VERSION}"
+WORKDIR /src
+# Dependencies first (only the lockfile): this layer is reused until pnpm-lock.yaml changes.
+COPY pnpm-lock.yaml pnpm-workspace.yaml ./
+RUN pnpm fetch --reporter=silent
+COPY . .
+RUN pnpm install --offline --frozen-lockfile --reporter=silent \
+ && pnpm --filter @veoq/cli build \
+ && pnpm --filter @veoq/cli deploy --legacy --prod /out \
+ && rm -rf /out/bin \
+ # Files the bundle reads next to itself (import.meta.url of dist/*.js, one folder up):
+ && cp -r packages/pricing/prices /out/prices \
+ && mkdir -p /out/fixtures && cp -r packages/simulator/fixtures/videos /out/fixtures/videos
+
+# ---- runtime ----------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+# tini as PID 1: forwards SIGTERM/SIGINT to veoq (the worker drains on it) and reaps children.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tini \
+ && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin \
+ && mkdir -p /data/output && chown -R node:node /data
+ENV NODE_ENV=production \
+    VEOQ_OUTPUT_DIR=/data/output \
+    VEOQ_HEALTHCHECK_URL=http://127.0.0.1:9464/livez
+COPY --from=build /out /app
+RUN chmod +x /app/dist/veoq.js && ln -s /app/dist/veoq.js /usr/local/bin/veoq
+USER node
+WORKDIR /data
+EXPOSE 9464 3000 4010
+# The worker's /livez by default (fails when its loop is wedged while jobs wait); the dashboard
+# and the simulator set VEOQ_HEALTHCHECK_URL to their own /healthz or base URL.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch(process.env.VEOQ_HEALTHCHECK_URL).then(r=>process.exit(r.status<400?0:1),()=>process.exit(1))"]
+ENTRYPOINT ["tini", "--", "veoq"]
+CMD ["worker", "--metrics-host", "0.0.0.0", "--metrics-port", "9464", "--json"]
