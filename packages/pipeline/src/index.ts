@@ -20,6 +20,7 @@ export {
 export { QUEUE_NAMES, QUEUE_ROLES, type QueueRole } from "./jobs/queue-names.ts";
 export { createQueues, type VeoqQueues } from "./jobs/queues.ts";
 export {
+  type BudgetChange,
   type CancelSummary,
   cancelBatch,
   type LifecycleContext,

@@ -119,4 +119,48 @@ describe("budgets", () => {
     expect(await ledger.read("b1")).toMatchObject({ spentMicros: 0, reservedMicros: 0 });
     expect((await h.store.getBatch("b1"))?.counts.queued).toBe(1);
   });
+
+  it("a budget lowered below spent pauses the batch (and says so); a re-enqueue with a higher --budget lifts the pause at once", async () => {
+    h = await createHarness();
+    const budget = 3 * TASK_COST + TASK_COST / 2;
+    const { ledger } = await enqueueWithBudget(h, 8, budget);
+    await h.start();
+    const control = new BatchControl(h.redis, h.config.prefix);
+    const life = { store: h.store, queues: h.queues, control, spend: ledger };
+    await h.waitFor(async () => {
+      const state = await control.read("b1");
+      return state.state === "paused" && (await ledger.read("b1")).reservedMicros === 0;
+    }, "the budget stop");
+    expect((await ledger.read("b1")).spentMicros).toBe(3 * TASK_COST);
+
+    // Lowered below what was spent: the pause stays, and the answer says the batch is paused.
+    const lowered = await setBatchBudget(life, "b1", TASK_COST);
+    expect(lowered).toMatchObject({ resumed: false, pausedByBudget: true });
+    expect(await control.read("b1")).toMatchObject({ state: "paused", reason: "budget" });
+
+    // The same manifest again with a higher budget: nothing added, the pause lifted at once.
+    const again = await enqueueWithBudget(h, 8, 100 * TASK_COST);
+    expect(again.summary.added).toBe(0);
+    expect(again.summary.budget).toMatchObject({ resumed: true, pausedByBudget: false });
+    expect((await control.read("b1")).state).toBe("running");
+    await h.waitForBatch("b1", 30_000);
+    expect((await h.store.getBatch("b1"))?.counts.completed).toBe(8);
+    expect((await ledger.read("b1")).spentMicros).toBe(8 * TASK_COST);
+  });
+
+  it("a running batch whose budget is set at or below what it spent is paused by its budget at once", async () => {
+    h = await createHarness();
+    const { ledger } = await enqueueWithBudget(h, 4, undefined);
+    const control = new BatchControl(h.redis, h.config.prefix);
+    // One create's worth already booked (as after a run), none of the 4 items created yet.
+    await ledger.gate("b1", slotHolder("b1", "earlier", 0), TASK_COST, undefined, Date.now());
+    await ledger.settle("b1", slotHolder("b1", "earlier", 0), "spent");
+    const change = await setBatchBudget(
+      { store: h.store, queues: h.queues, control, spend: ledger },
+      "b1",
+      TASK_COST,
+    );
+    expect(change).toMatchObject({ resumed: false, pausedByBudget: true, spentMicros: TASK_COST });
+    expect(await control.read("b1")).toMatchObject({ state: "paused", reason: "budget" });
+  });
 });

@@ -74,17 +74,51 @@ export async function resumeBatch(context: LifecycleContext, batchId: string): P
   return resumed;
 }
 
-/** `veoq budget`: sets the batch budget and lifts a budget pause (the gate re-checks each item). */
+/** What a new budget did to the batch (see setBatchBudget). */
+export interface BudgetChange {
+  /** This change lifted a budget pause (each item is checked against the new budget again). */
+  resumed: boolean;
+  /**
+   * The batch is paused by its budget after the change: what it spent and has reserved already
+   * reaches the new budget, so no further create fits (it stays or becomes paused).
+   */
+  pausedByBudget: boolean;
+  spentMicros: number;
+  reservedMicros: number;
+}
+
+/**
+ * `veoq budget` and `enqueue --budget`: sets the batch budget. Above what the batch spent and
+ * has reserved, it lifts a budget pause and lets the waiting jobs go at once (the gate re-checks
+ * each item); at or below it, the batch with items still queued is paused by its budget now
+ * (a user pause or a cancel stays as it is).
+ */
 export async function setBatchBudget(
   context: LifecycleContext,
   batchId: string,
   budgetMicros: number,
-): Promise<{ resumed: boolean }> {
+): Promise<BudgetChange> {
   await requireBatch(context, batchId);
   await context.spend.setBudget(batchId, budgetMicros);
-  const resumed = await context.control.resume(batchId, "budget");
-  if (resumed) await promoteWaitingSubmits(context, batchId);
-  return { resumed };
+  const spend = await context.spend.read(batchId);
+  const change: BudgetChange = {
+    resumed: false,
+    pausedByBudget: false,
+    spentMicros: spend.spentMicros,
+    reservedMicros: spend.reservedMicros,
+  };
+  if (spend.spentMicros + spend.reservedMicros >= budgetMicros) {
+    const batch = await context.store.getBatch(batchId);
+    if ((batch?.counts.queued ?? 0) > 0) {
+      await context.control.pause(batchId, "budget", (context.now ?? Date.now)());
+    }
+    const control = await context.control.read(batchId);
+    change.pausedByBudget = control.state === "paused" && control.reason === "budget";
+    return change;
+  }
+  change.resumed = await context.control.resume(batchId, "budget");
+  if (change.resumed) await promoteWaitingSubmits(context, batchId);
+  return change;
 }
 
 /**
