@@ -17,6 +17,7 @@ import {
 } from "@veoq/pricing";
 import { countOf } from "@veoq/report";
 import type { Command } from "commander";
+import { describeBudgetChange } from "../batch-spend-text.ts";
 import { loadConfig } from "../env.ts";
 import { type ManifestInput, STDIN_ARGUMENT, withManifestInput } from "../manifest-input.ts";
 import { createProgressDisplay } from "../progress-display.ts";
@@ -38,6 +39,7 @@ interface EnqueueFlags {
   skipInvalid?: boolean;
   priority?: PriorityLevel;
   rerender?: boolean;
+  paused?: boolean;
 }
 
 export function registerEnqueueCommand(program: Command): void {
@@ -61,6 +63,10 @@ export function registerEnqueueCommand(program: Command): void {
     .option(
       "--rerender",
       "pay for new renders of requests this deployment already rendered or is rendering (default: reuse their outputs)",
+    )
+    .option(
+      "--paused",
+      "register the batch paused: nothing is created until `veoq resume BATCH` (tasks of a paused batch are never sent)",
     )
     .option("--json", "print one JSON summary object")
     .action(
@@ -101,6 +107,7 @@ async function runEnqueue(input: ManifestInput, flags: EnqueueFlags): Promise<nu
       skipInvalid: flags.skipInvalid === true,
       ...(flags.priority === undefined ? {} : { priority: flags.priority }),
       rerender: flags.rerender === true,
+      paused: flags.paused === true,
       queues: session.queues,
       store: session.store,
       submitAttempts: config.submitAttempts,
@@ -149,6 +156,15 @@ async function runEnqueue(input: ManifestInput, flags: EnqueueFlags): Promise<nu
               ? {}
               : { estimate: estimateToJson(summary.estimate) }),
             budget: budgetMicros === undefined ? null : budgetMicros / 1_000_000,
+            paused: flags.paused === true,
+            budget_pause:
+              summary.budget === undefined
+                ? null
+                : summary.budget.resumed
+                  ? "lifted"
+                  : summary.budget.pausedByBudget
+                    ? "paused"
+                    : "none",
             reused: {
               lines: summary.reused.lines,
               estimate:
@@ -180,7 +196,12 @@ async function runEnqueue(input: ManifestInput, flags: EnqueueFlags): Promise<nu
           `estimate: ${describeEstimate(summary.estimate).join("\n")}\n` +
             (budgetMicros === undefined
               ? ""
-              : `budget: ${formatMoney(budgetMicros, prices.currency)}\n`),
+              : `budget: ${formatMoney(budgetMicros, prices.currency)}${summary.budget === undefined ? "" : describeBudgetChange(summary.batchId, summary.budget, (m) => formatMoney(m, prices.currency))}\n`),
+        );
+      }
+      if (flags.paused === true) {
+        process.stdout.write(
+          `the batch is paused: nothing is created until \`veoq resume ${summary.batchId}\`\n`,
         );
       }
       if (summary.reused.lines > 0) {
