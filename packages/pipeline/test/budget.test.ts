@@ -163,4 +163,51 @@ describe("budgets", () => {
     expect(change).toMatchObject({ resumed: false, pausedByBudget: true, spentMicros: TASK_COST });
     expect(await control.read("b1")).toMatchObject({ state: "paused", reason: "budget" });
   });
+
+  it("books no 5xx answer to a create as spent: spent is what the tasks made cost", async () => {
+    h = await createHarness({ simulator: { serverErrorRate: 0.4, seed: 11 } });
+    const { ledger } = await enqueueWithBudget(h, 8, 100 * TASK_COST);
+    await h.start();
+    await h.waitForBatch("b1", 60_000);
+    const stats = h.simulator.stats();
+    const errors =
+      (stats.responses["500"] ?? 0) + (stats.responses["502"] ?? 0) + (stats.responses["503"] ?? 0);
+    expect(errors).toBeGreaterThan(0);
+    expect((await h.store.getBatch("b1"))?.counts.completed).toBe(8);
+    expect(stats.creates.accepted).toBe(8);
+    expect(await ledger.read("b1")).toMatchObject({
+      spentMicros: 8 * TASK_COST,
+      reservedMicros: 0,
+    });
+  });
+
+  it("counts a create answered but never recorded (the crash window) as a possible duplicate and books it as spent", async () => {
+    h = await createHarness();
+    const { ledger } = await enqueueWithBudget(h, 1, 100 * TASK_COST);
+    let crashed = false;
+    const doomed = await h.start({
+      roles: ["submit"],
+      hooks: {
+        afterCreateAnswered: async () => {
+          if (!crashed) {
+            crashed = true;
+            await new Promise(() => {}); // the worker "dies" between the answer and the record
+          }
+        },
+      },
+    });
+    await h.waitFor(async () => crashed, "the first create");
+    await doomed.close(1); // the job stays active with a lock nobody renews
+    await h.start();
+    await h.waitForBatch("b1", 30_000);
+    const batch = await h.store.getBatch("b1");
+    expect(batch?.counts.completed).toBe(1);
+    // Two tasks made for one item: both booked, the first counted as a possible duplicate.
+    expect(h.simulator.stats().creates.accepted).toBe(2);
+    expect(batch?.possibleDuplicates).toBe(1);
+    expect(await ledger.read("b1")).toMatchObject({
+      spentMicros: 2 * TASK_COST,
+      reservedMicros: 0,
+    });
+  });
 });
