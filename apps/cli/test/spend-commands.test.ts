@@ -85,8 +85,33 @@ describe("estimate on enqueue, budget, pause, resume and cancel commands", () =>
     const mixed = await run(["retry", "s1", "--cancelled", "--include-permanent"]);
     expect(mixed.code).toBe(2);
     expect(mixed.stderr).toContain("--include-permanent is about failed items");
-    const reopened = await run(["retry", "s1", "--cancelled", "--json"]);
-    expect(JSON.parse(reopened.stdout)).toMatchObject({ retried: DEMO_ITEMS, skipped: [] });
+    // Items never created pay for their create when they run: the cost is shown, and off a
+    // terminal nothing happens without --yes.
+    const unagreed = await run(["retry", "s1", "--cancelled"]);
+    expect(unagreed.code).toBe(2);
+    expect(unagreed.stdout).toContain(
+      `batch s1: ${DEMO_ITEMS} cancelled items; retry --cancelled will`,
+    );
+    expect(unagreed.stdout).toMatch(
+      new RegExp(
+        `submit +${DEMO_ITEMS} +paid when they run: never created \\(.*estimated \\$${estimate.cost.toFixed(2)}\\)`,
+      ),
+    );
+    expect(unagreed.stderr).toContain("run it again with --yes to agree; nothing was re-queued");
+    expect((await status()).control.state).toBe("cancelled");
+    const reopened = await run(["retry", "s1", "--cancelled", "--yes", "--json"]);
+    expect(reopened.code).toBe(0);
+    expect(JSON.parse(reopened.stdout)).toMatchObject({
+      outcome: "retried",
+      retried: DEMO_ITEMS,
+      skipped: [],
+      plan: {
+        cancelled: DEMO_ITEMS,
+        submit: DEMO_ITEMS,
+        refollow: 0,
+        estimated_cost_usd: estimate.cost,
+      },
+    });
     const reopenedStatus = await status();
     expect(reopenedStatus.control.state).toBe("running");
     expect(reopenedStatus.counts).toMatchObject({ cancelled: 0, queued: DEMO_ITEMS });
@@ -94,5 +119,5 @@ describe("estimate on enqueue, budget, pause, resume and cancel commands", () =>
     const unknown = await run(["pause", "nope"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('no batch "nope"');
-  });
+  }, 240_000); // about 25 CLI starts, each several seconds on a loaded 2-core machine
 });

@@ -178,25 +178,97 @@ export async function cancelBatch(
 /** Fresh attempts: a retried job gets its whole retry budget again. */
 const RESET = { resetAttemptsMade: true, resetAttemptsStarted: true } as const;
 
+/** One cancelled item as `veoq retry --cancelled` would re-queue it. */
+export interface CancelledRetry {
+  customId: string;
+  /** `submit`: never created, its task is created (paid) when it runs; else its paid task is followed again (free). */
+  stage: "submit" | "poll" | "download";
+  /** Its failed job, when the item has a record naming one. */
+  jobId: string | undefined;
+}
+
+/**
+ * What `veoq retry --cancelled` would do (a dry run, shown and agreed to before anything is paid):
+ * the cancelled items whose tasks were never created (`submit`: each costs a create when it runs,
+ * within the batch's budget) and those whose paid task was dropped (`refollow`: free).
+ */
+export interface CancelledRetryPlan {
+  batchId: string;
+  cancelled: number;
+  /** Items that create a task (paid) when they run. */
+  submit: number;
+  /** Items whose paid task is followed again (free). */
+  refollow: number;
+  /** `submit` items per model: what a price table turns into a cost. */
+  submitsByModel: Record<string, number>;
+  retries: CancelledRetry[];
+}
+
+/** The plan of `veoq retry --cancelled` (see CancelledRetryPlan); touches nothing. */
+export async function planCancelledRetry(
+  context: LifecycleContext,
+  batchId: string,
+): Promise<CancelledRetryPlan> {
+  await requireBatch(context, batchId);
+  const plan: CancelledRetryPlan = {
+    batchId,
+    cancelled: 0,
+    submit: 0,
+    refollow: 0,
+    submitsByModel: {},
+    retries: [],
+  };
+  for await (const [customId, state] of context.store.scanItemStates(batchId)) {
+    if (state !== "cancelled") continue;
+    const result = await context.store.itemResult(batchId, customId);
+    const stage = result?.failedStage ?? "submit";
+    plan.cancelled++;
+    if (stage === "submit") {
+      plan.submit++;
+      const model = result?.model ?? "unknown";
+      plan.submitsByModel[model] = (plan.submitsByModel[model] ?? 0) + 1;
+    } else {
+      plan.refollow++;
+    }
+    plan.retries.push({ customId, stage, jobId: result?.failedJobId });
+  }
+  return plan;
+}
+
+/** The batch's cancelled items changed since the caller's plan: more would be paid for than agreed. */
+export class CancelledRetryChangedError extends Error {
+  override name = "CancelledRetryChangedError";
+  readonly plan: CancelledRetryPlan;
+  constructor(plan: CancelledRetryPlan, agreed: number) {
+    super(
+      `retry --cancelled would now re-queue ${plan.submit} items that create a task (paid), more than the ${agreed} agreed to`,
+    );
+    this.plan = plan;
+  }
+}
+
 /**
  * `veoq retry --cancelled`: lifts the cancel and re-queues every cancelled item: its submit job
  * runs (again), or, for a task dropped by --drop-in-flight, its poll or download job follows the
- * paid task again. Returns how many were re-queued and which could not be, with why.
+ * paid task again. `maxSubmits` is the paid count the caller showed and had agreed to (see
+ * planCancelledRetry): a batch that now holds more re-queues nothing and throws
+ * CancelledRetryChangedError. Returns how many were re-queued and which could not be, with why.
  */
 export async function retryCancelledItems(
   context: LifecycleContext,
   batchId: string,
+  options: { maxSubmits?: number } = {},
 ): Promise<{ retried: number; skipped: { customId: string; reason: string }[] }> {
-  await requireBatch(context, batchId);
+  const plan = await planCancelledRetry(context, batchId);
+  if (options.maxSubmits !== undefined && plan.submit > options.maxSubmits) {
+    throw new CancelledRetryChangedError(plan, options.maxSubmits);
+  }
   await context.control.reopen(batchId);
   const { store, queues } = context;
   const summary = { retried: 0, skipped: [] as { customId: string; reason: string }[] };
-  for await (const [customId, state] of store.scanItemStates(batchId)) {
-    if (state !== "cancelled") continue;
-    const result = await store.itemResult(batchId, customId);
-    const stage = result?.failedStage ?? "submit";
+  for (const { customId, stage, jobId } of plan.retries) {
     const queue = queues[stage];
-    const job = result?.failedJobId ? await queue.getJob(result.failedJobId) : undefined;
+    const job = jobId ? await queue.getJob(jobId) : undefined;
     if (job === undefined) {
       summary.skipped.push({ customId, reason: `its ${stage} job no longer exists` });
       continue;
