@@ -47,8 +47,12 @@ async function submit(
   }
   if (data.taskId === undefined) {
     // The same request rendered (or being rendered) by another item: no create, no money.
-    if ((await resolveRequestReuse(context, job, token, data)) === "reused")
-      return { reused: true };
+    const reuse = await resolveRequestReuse(context, job, token, data);
+    if (reuse === "reused") return { reused: true };
+    // Another batch dropped its paid task for this request: follow that task (no create).
+    if (reuse !== "render") data = reuse.adopted;
+  }
+  if (data.taskId === undefined) {
     // The slot first: while every slot is taken, images are not read over and over.
     const holder = slotHolder(data.batchId, data.customId, data.submission);
     const slotWaitMs = Math.max(
@@ -132,8 +136,8 @@ async function submit(
     log.info({ taskId }, "task created");
   } else {
     // The child logger already names the task. A crash may have come between the create and
-    // settling its reservation.
-    log.info("task already created by an earlier try; handing off");
+    // settling its reservation (nothing to settle for a task adopted from another batch).
+    log.info("task already created (by an earlier try, or adopted); handing off");
     await settleCreate(
       context,
       data,
