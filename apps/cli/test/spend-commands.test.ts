@@ -69,8 +69,18 @@ describe("estimate on enqueue, budget, pause, resume and cancel commands", () =>
     expect((await run(["resume", "s1"])).stdout).toContain("was not paused");
     expect((await status()).control.state).toBe("running");
 
-    expect((await run(["budget", "s1", "20"])).stdout).toContain("budget 20.00 USD");
-    expect((await status()).spend.budget).toBe(20);
+    // A budget that what was spent already reaches pauses the batch, and says so.
+    const zero = await run(["budget", "s1", "0"]);
+    expect(zero.stdout).toContain(
+      "batch s1: budget 0.00 USD, spent 0.00 USD; spent 0.00 USD already reaches it: the batch is paused by its budget",
+    );
+    expect((await status()).control).toMatchObject({ state: "paused", reason: "budget" });
+    const raised = await run(["budget", "s1", "20"]);
+    expect(raised.stdout).toContain("budget 20.00 USD");
+    expect(raised.stdout).toContain("the budget pause is lifted");
+    const raisedStatus = await status();
+    expect(raisedStatus.spend.budget).toBe(20);
+    expect(raisedStatus.control.state).toBe("running");
     expect((await run(["budget", "s1", "-3"])).code).toBe(2);
 
     const cancel = await run(["cancel", "s1"]);
