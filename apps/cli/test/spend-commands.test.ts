@@ -126,6 +126,17 @@ describe("estimate on enqueue, budget, pause, resume and cancel commands", () =>
     expect(reopenedStatus.control.state).toBe("running");
     expect(reopenedStatus.counts).toMatchObject({ cancelled: 0, queued: DEMO_ITEMS });
 
+    // Registered paused: nothing can be created before `veoq resume`.
+    const paused = await run(["enqueue", DEMO_MANIFEST, "--batch", "s2", "--paused"]);
+    expect(paused.code).toBe(0);
+    expect(paused.stdout).toContain(
+      "the batch is paused: nothing is created until `veoq resume s2`",
+    );
+    const s2 = JSON.parse((await run(["status", "s2", "--json"])).stdout) as {
+      batches: { control: { state: string; reason?: string } }[];
+    };
+    expect(s2.batches[0]?.control).toMatchObject({ state: "paused", reason: "user" });
+
     const unknown = await run(["pause", "nope"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('no batch "nope"');
