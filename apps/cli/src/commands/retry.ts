@@ -41,7 +41,10 @@ export function registerRetryCommand(program: Command): void {
       "re-queue the failed items of a batch: says what it will do (paid re-submissions, free re-polls and re-downloads) and asks first",
     )
     .argument("<batch>", "batch id")
-    .option("-y, --yes", "agree without asking (needed to pay for re-submissions off a terminal)")
+    .option(
+      "-y, --yes",
+      "agree without asking (needed to pay off a terminal: re-submissions, or cancelled items that create a task); without it, off a terminal only the free part runs",
+    )
     .option(
       "--include-permanent",
       "re-submit failures that will fail again too (invalid request, content policy)",
