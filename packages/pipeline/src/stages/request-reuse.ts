@@ -80,7 +80,11 @@ export async function resolveRequestReuse(
     }
     const dropped =
       ownerState === "cancelled"
-        ? droppedTaskOf(await context.store.itemResult(owner.batchId, owner.customId))
+        ? droppedTaskOf(
+            await context.store.itemResult(owner.batchId, owner.customId),
+            // A task older than the poll deadline may be gone at the provider: render instead.
+            context.now() - toRealMs(context, context.settings.pollDeadlineSeconds),
+          )
         : undefined;
     // Failed, cancelled, gone, or completed without files: render it ourselves (or follow the
     // owner's dropped task).
@@ -109,13 +113,18 @@ export async function resolveRequestReuse(
   return "render";
 }
 
-/** The paid task a cancelled item stopped following (--drop-in-flight), if it had one. */
+/**
+ * The paid task a cancelled item stopped following (--drop-in-flight), if it had one created
+ * after `notBefore` (ms).
+ */
 function droppedTaskOf(
   result: ItemResult | undefined,
+  notBefore: number,
 ): { taskId: string; createdAt: number | undefined } | undefined {
   if (result?.status !== "cancelled" || result.failedStage === "submit") return undefined;
   const taskId = result.taskIds.at(-1);
-  return taskId === undefined ? undefined : { taskId, createdAt: result.submittedAt };
+  if (taskId === undefined || (result.submittedAt ?? 0) < notBefore) return undefined;
+  return { taskId, createdAt: result.submittedAt };
 }
 
 /**
