@@ -201,7 +201,7 @@ export async function checkChaosRun(evidence: ChaosEvidence): Promise<ChaosFindi
       name: "tasks created more than once",
       status: unrecordedTasks <= duplicateBound ? "pass" : "fail",
       value: String(unrecordedTasks),
-      detail: `${evidence.acceptedCreates} created - ${recorded.size} recorded; at most ${duplicateBound} explained (${evidence.possibleDuplicates} unanswered creates + ${evidence.workerKills + evidence.unexpectedExits} worker deaths x ${evidence.submitConcurrency} + ${evidence.redisKills} Redis kill x ${evidence.workers * evidence.submitConcurrency})`,
+      detail: `${evidence.acceptedCreates} created - ${recorded.size} recorded; at most ${duplicateBound} explained (${evidence.possibleDuplicates} possible duplicates + ${evidence.workerKills + evidence.unexpectedExits} worker deaths x ${evidence.submitConcurrency} + ${evidence.redisKills} Redis kill x ${evidence.workers * evidence.submitConcurrency})`,
     },
     evidence.slots === undefined
       ? {

@@ -62,7 +62,7 @@ export function formatChaosReport(report: ChaosReport): string[] {
       ["most tasks in flight at once", String(provider.maxInFlightSeen)],
       [
         "batch counters",
-        `${batch.possibleDuplicates} unanswered creates, ${batch.resubmits} re-submissions`,
+        `${batch.possibleDuplicates} possible duplicates (unanswered or crash-window creates), ${batch.resubmits} re-submissions`,
       ],
     ]),
   );

@@ -1,4 +1,4 @@
-import type { BatchControlState, BatchSpend } from "@veoq/pipeline";
+import type { BatchControlState, BatchSpend, BudgetChange } from "@veoq/pipeline";
 import { formatMoney, fromMicros } from "@veoq/pricing";
 
 /** The line `veoq status` prints under a batch for its lifecycle and money. */
@@ -45,4 +45,24 @@ export function batchSpendToJson(control: BatchControlState, spend: BatchSpend, 
       budget: spend.budgetMicros === undefined ? null : fromMicros(spend.budgetMicros),
     },
   };
+}
+
+/**
+ * What a new budget did, as `veoq budget` and `enqueue --budget` say it after the amount: the
+ * budget pause lifted, the batch paused because what it spent already reaches the budget, or
+ * nothing (an empty string).
+ */
+export function describeBudgetChange(
+  batchId: string,
+  change: BudgetChange,
+  money: (micros: number) => string,
+): string {
+  if (change.resumed) {
+    return "; the budget pause is lifted (each item is checked against the new budget)";
+  }
+  if (change.pausedByBudget) {
+    const used = change.spentMicros + change.reservedMicros;
+    return `; spent${change.reservedMicros > 0 ? " and reserved" : ""} ${money(used)} already reach${change.reservedMicros > 0 ? "" : "es"} it: the batch is paused by its budget (raise it with \`veoq budget ${batchId} <amount>\` to go on)`;
+  }
+  return "";
 }

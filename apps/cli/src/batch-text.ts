@@ -44,6 +44,12 @@ export function formatBatch(batch: BatchJson, options: BatchTextOptions = {}): s
       (batch.resubmits > 0 ? `  resubmits ${batch.resubmits}` : "") +
       (batch.flagged_files > 0 ? `  flagged files ${batch.flagged_files}` : ""),
   ];
+  if (batch.reuse_wait !== undefined) {
+    const owner = batch.reuse_wait.batch_id;
+    lines.push(
+      `  !! WAITING for batch ${owner} (paused: ${batch.reuse_wait.reason}), which renders the same requests: \`veoq resume ${owner}\` lets both go on`,
+    );
+  }
   return lines.map((line) => fitToWidth(line, width));
 }
 

@@ -1,3 +1,4 @@
+import type { CancelledRetryPlan } from "@veoq/pipeline";
 import { countOf, type RetryPlanJson } from "@veoq/report";
 
 /** Items left alone listed one per line; the rest are counted (the plan lists up to 50). */
@@ -41,4 +42,27 @@ export function formatRetryPlan(plan: RetryPlanJson): string[] {
     );
   }
   return lines;
+}
+
+/**
+ * The summary `veoq retry --cancelled` prints before it does anything: the items never created
+ * (each pays for its create when it runs, with the estimated cost when priced) and the dropped
+ * tasks followed again (free).
+ */
+export function formatCancelledRetryPlan(
+  plan: CancelledRetryPlan,
+  estimatedCostUsd: number | undefined,
+): string[] {
+  const byModel = Object.entries(plan.submitsByModel)
+    .map(([model, n]) => `${model} × ${n}`)
+    .join(", ");
+  const cost =
+    estimatedCostUsd === undefined
+      ? "cost not estimated"
+      : `estimated $${estimatedCostUsd.toFixed(2)}`;
+  return [
+    `batch ${plan.batchId}: ${countOf(plan.cancelled, "cancelled item")}; retry --cancelled will`,
+    `  submit           ${String(plan.submit).padStart(5)}  paid when they run: never created${plan.submit > 0 ? ` (${byModel}; ${cost})` : ""}`,
+    `  follow again     ${String(plan.refollow).padStart(5)}  free: the dropped task is paid for`,
+  ];
 }

@@ -82,6 +82,7 @@ describe("veoq conventions", () => {
       outcome: "nothing_to_retry",
       retried: 0,
       skipped: [],
+      left_unpaid: 0,
       plan: expect.objectContaining({ batch_id: "conv-stdin", failed: 0, resubmit: 0 }),
     });
     const resume = await runCli(["resume", "--json"], { env });

@@ -107,34 +107,16 @@ afterAll(async () => {
 });
 
 describe("veoq retry", () => {
-  it("off a terminal without --yes: prints the plan, refuses to pay (exit 2), re-queues nothing", async () => {
-    const result = await runCli(["retry", "r1"], { env });
-    expect(result.code).toBe(2);
-    expect(result.stdout).toContain("batch r1: 3 failed items; retry will");
-    expect(result.stdout).toMatch(
-      new RegExp(
-        `re-submit +1 +paid: a new provider task each \\(veo-3\\.1-generate-img2video × 1; estimated \\$${RESUBMIT_COST.toFixed(2)}\\)`,
-      ),
-    );
-    expect(result.stdout).toMatch(/poll again +1 +free/);
-    expect(result.stdout).toMatch(/download again +0 +free/);
-    expect(result.stdout).toMatch(/leave alone +1\n +banned {2}will fail again {2}task_failed: /);
-    expect(result.stdout).toContain("--include-permanent re-submits it (paid)");
-    expect(result.stderr).toBe(
-      "veoq: retry would re-submit 1 item (paid) and there is no terminal to confirm on: run it again with --yes to agree; nothing was re-queued\n",
-    );
-    expect(await batchCounts()).toMatchObject({ failed: 3 });
-  });
-
-  it("--json prints the plan and the outcome in the shared schema (stdout holds only the JSON)", async () => {
+  it("off a terminal without --yes: prints the plan, does the free re-poll, refuses to pay (exit 2) and says how to agree; --json in the shared schema", async () => {
     const result = await runCli(["retry", "r1", "--json"], { env });
     expect(result.code).toBe(2);
     const json = retryJson.parse(JSON.parse(result.stdout));
     expect(json).toEqual({
       batch_id: "r1",
-      outcome: "not_confirmed",
-      retried: 0,
+      outcome: "free_only",
+      retried: 1,
       skipped: [],
+      left_unpaid: 1,
       plan: {
         batch_id: "r1",
         failed: 3,
@@ -156,23 +138,51 @@ describe("veoq retry", () => {
         ],
       },
     });
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `re-submit +1 +paid: a new provider task each \\(veo-3\\.1-generate-img2video × 1; estimated \\$${RESUBMIT_COST.toFixed(2)}\\)`,
+      ),
+    );
+    expect(result.stderr).toMatch(/poll again +1 +free/);
+    expect(result.stderr).toMatch(/leave alone +1\n +banned {2}will fail again {2}task_failed: /);
+    expect(result.stderr).toContain("--include-permanent re-submits it (paid)");
+    expect(result.stderr).toContain("batch r1: 1 failed item re-queued (free)");
+    expect(result.stderr).toContain(
+      "veoq: retry would re-submit 1 item (paid) and there is no terminal to confirm on: only the free re-polls and re-downloads were re-queued; run it again with --yes to agree to pay\n",
+    );
+    // The timed-out task is polled again; the paid re-submission was not made.
+    expect(await batchCounts()).toMatchObject({ failed: 2, processing: 1 });
+
+    // Nothing free left: nothing re-queued, the same refusal.
+    const again = await runCli(["retry", "r1"], { env });
+    expect(again.code).toBe(2);
+    expect(again.stdout).toContain("batch r1: 2 failed items; retry will");
+    expect(again.stderr).toBe(
+      "veoq: retry would re-submit 1 item (paid) and there is no terminal to confirm on: nothing was re-queued; run it again with --yes to agree to pay\n",
+    );
+    expect(await batchCounts()).toMatchObject({ failed: 2, processing: 1 });
     const included = retryJson.parse(
       JSON.parse((await runCli(["retry", "r1", "--json", "--include-permanent"], { env })).stdout),
     );
-    expect(included.plan).toMatchObject({ resubmit: 2, skipped_total: 0, include_permanent: true });
+    expect(included).toMatchObject({
+      outcome: "not_confirmed",
+      retried: 0,
+      left_unpaid: 2,
+      plan: { resubmit: 2, skipped_total: 0, include_permanent: true },
+    });
   });
 
   it("on a terminal asks first: a no re-queues nothing", async () => {
     const declined = await retryOnTerminal("r1", "n");
-    expect(declined.out).toContain("re-queue 2 items (1 paid)? [y/N]");
+    expect(declined.out).toContain("re-queue 1 item (1 paid)? [y/N]");
     expect(declined.out).toContain("nothing re-queued");
     expect(declined.code).toBe(0);
-    expect(await batchCounts()).toMatchObject({ failed: 3 });
+    expect(await batchCounts()).toMatchObject({ failed: 2 });
   });
 
   it("on a terminal, a yes re-queues the planned items and leaves the permanent failure alone", async () => {
     const agreed = await retryOnTerminal("r1", "y");
-    expect(agreed.out).toContain("batch r1: 2 failed items re-queued");
+    expect(agreed.out).toContain("batch r1: 1 failed item re-queued");
     expect(agreed.code).toBe(0);
     expect(await batchCounts()).toMatchObject({ failed: 1, queued: 1, processing: 1 });
   });

@@ -69,8 +69,18 @@ describe("estimate on enqueue, budget, pause, resume and cancel commands", () =>
     expect((await run(["resume", "s1"])).stdout).toContain("was not paused");
     expect((await status()).control.state).toBe("running");
 
-    expect((await run(["budget", "s1", "20"])).stdout).toContain("budget 20.00 USD");
-    expect((await status()).spend.budget).toBe(20);
+    // A budget that what was spent already reaches pauses the batch, and says so.
+    const zero = await run(["budget", "s1", "0"]);
+    expect(zero.stdout).toContain(
+      "batch s1: budget 0.00 USD, spent 0.00 USD; spent 0.00 USD already reaches it: the batch is paused by its budget",
+    );
+    expect((await status()).control).toMatchObject({ state: "paused", reason: "budget" });
+    const raised = await run(["budget", "s1", "20"]);
+    expect(raised.stdout).toContain("budget 20.00 USD");
+    expect(raised.stdout).toContain("the budget pause is lifted");
+    const raisedStatus = await status();
+    expect(raisedStatus.spend.budget).toBe(20);
+    expect(raisedStatus.control.state).toBe("running");
     expect((await run(["budget", "s1", "-3"])).code).toBe(2);
 
     const cancel = await run(["cancel", "s1"]);
@@ -85,14 +95,50 @@ describe("estimate on enqueue, budget, pause, resume and cancel commands", () =>
     const mixed = await run(["retry", "s1", "--cancelled", "--include-permanent"]);
     expect(mixed.code).toBe(2);
     expect(mixed.stderr).toContain("--include-permanent is about failed items");
-    const reopened = await run(["retry", "s1", "--cancelled", "--json"]);
-    expect(JSON.parse(reopened.stdout)).toMatchObject({ retried: DEMO_ITEMS, skipped: [] });
+    // Items never created pay for their create when they run: the cost is shown, and off a
+    // terminal nothing happens without --yes.
+    const unagreed = await run(["retry", "s1", "--cancelled"]);
+    expect(unagreed.code).toBe(2);
+    expect(unagreed.stdout).toContain(
+      `batch s1: ${DEMO_ITEMS} cancelled items; retry --cancelled will`,
+    );
+    expect(unagreed.stdout).toMatch(
+      new RegExp(
+        `submit +${DEMO_ITEMS} +paid when they run: never created \\(.*estimated \\$${estimate.cost.toFixed(2)}\\)`,
+      ),
+    );
+    expect(unagreed.stderr).toContain("run it again with --yes to agree; nothing was re-queued");
+    expect((await status()).control.state).toBe("cancelled");
+    const reopened = await run(["retry", "s1", "--cancelled", "--yes", "--json"]);
+    expect(reopened.code).toBe(0);
+    expect(JSON.parse(reopened.stdout)).toMatchObject({
+      outcome: "retried",
+      retried: DEMO_ITEMS,
+      skipped: [],
+      plan: {
+        cancelled: DEMO_ITEMS,
+        submit: DEMO_ITEMS,
+        refollow: 0,
+        estimated_cost_usd: estimate.cost,
+      },
+    });
     const reopenedStatus = await status();
     expect(reopenedStatus.control.state).toBe("running");
     expect(reopenedStatus.counts).toMatchObject({ cancelled: 0, queued: DEMO_ITEMS });
 
+    // Registered paused: nothing can be created before `veoq resume`.
+    const paused = await run(["enqueue", DEMO_MANIFEST, "--batch", "s2", "--paused"]);
+    expect(paused.code).toBe(0);
+    expect(paused.stdout).toContain(
+      "the batch is paused: nothing is created until `veoq resume s2`",
+    );
+    const s2 = JSON.parse((await run(["status", "s2", "--json"])).stdout) as {
+      batches: { control: { state: string; reason?: string } }[];
+    };
+    expect(s2.batches[0]?.control).toMatchObject({ state: "paused", reason: "user" });
+
     const unknown = await run(["pause", "nope"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('no batch "nope"');
-  });
+  }, 240_000); // about 25 CLI starts, each several seconds on a loaded 2-core machine
 });

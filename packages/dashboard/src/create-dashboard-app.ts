@@ -295,6 +295,19 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
       next(error);
       return;
     }
+    if (isMalformedPathError(error)) {
+      // Express could not decode a %-escape of the path: the client's mistake, not ours.
+      options.logger?.warn({ path: request.path }, "dashboard: malformed %-escape in a path");
+      const message = "malformed %-escape in the path";
+      if (request.path.startsWith("/api/")) response.status(400).json({ error: message });
+      else {
+        response
+          .status(400)
+          .type("html")
+          .send(renderMessagePage("Bad request", `${message}.`, page));
+      }
+      return;
+    }
     const message = error instanceof Error ? error.message : String(error);
     const status = /redis|ECONNREFUSED|Connection is closed|no answer/i.test(message) ? 503 : 500;
     // A 503 is Redis being away: one outage, logged at a bounded rate, not one line per page.
@@ -332,6 +345,16 @@ function retryNotice(request: Request): string | undefined {
       ? `; ${missing} could not be retried (veoq retry says why)`
       : "";
   return `${retried} failed item${retried === 1 ? "" : "s"} re-queued${lost}.`;
+}
+
+/** Express's refusal to decode a path parameter (`%zz`, a cut-off escape): a URIError with status 400. */
+function isMalformedPathError(error: unknown): boolean {
+  return (
+    error instanceof URIError ||
+    (error instanceof Error &&
+      (error as { status?: unknown }).status === 400 &&
+      /decode/i.test(error.message))
+  );
 }
 
 /** The request with the lifecycle action its route names (the routes are one per action). */

@@ -75,8 +75,9 @@ export interface DashboardEndpoints {
   /** What a retry would do (`include_permanent`); touches nothing. */
   retryPlan: Endpoint<RetryPlanView>;
   /**
-   * Re-queues a batch's failed items as planned (`include_permanent`; `max_resubmits` refuses,
-   * with a conflict, a plan that now pays for more). Refused on a read-only dashboard.
+   * Re-queues a batch's failed items as planned (`include_permanent`; `max_resubmits`, the paid
+   * re-submissions agreed to, refuses with a conflict a plan that pays for more; without it,
+   * nothing paid is agreed to). Refused on a read-only dashboard.
    */
   retry: Endpoint<RetrySummary>;
   /** Pauses, resumes or cancels a batch (refused on a read-only dashboard, like retry). */
@@ -168,11 +169,13 @@ export function createDashboardEndpoints(options: DashboardEndpointsOptions): Da
       if (options.readOnly) return { kind: "read-only" };
       const id = batchId(request);
       if ((await read(options.store.getBatch(id))) === undefined) return noBatch(id);
+      // No `max_resubmits`: no agreement to pay, so a plan with paid re-submissions is refused.
+      const agreed = maxResubmitsOf(request);
       try {
         const summary = await retryFailedItems(options.store, options.queues, id, {
           submitAttempts: options.submitAttempts,
           includePermanent: includePermanentOf(request),
-          maxResubmits: maxResubmitsOf(request),
+          maxResubmits: agreed ?? 0,
         });
         options.logger?.info(
           {
@@ -188,7 +191,11 @@ export function createDashboardEndpoints(options: DashboardEndpointsOptions): Da
         return data(summary);
       } catch (error) {
         if (!(error instanceof RetryPlanChangedError)) throw error;
-        return { kind: "conflict", message: error.message, retryPlan: error.plan };
+        const message =
+          agreed === undefined
+            ? `retry would re-submit ${error.plan.counts.resubmit} items (paid) and the request has no max_resubmits: send max_resubmits=${error.plan.counts.resubmit} (the resubmit count of GET /api/batches/${id}/retry-plan) to agree to pay; nothing was re-queued`
+            : error.message;
+        return { kind: "conflict", message, retryPlan: error.plan };
       }
     },
     lifecycle: async (request) => {

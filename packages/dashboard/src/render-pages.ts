@@ -100,6 +100,13 @@ function stuckRows(items: StuckItemView[]): string {
     .join("");
 }
 
+/** Why the batch's items wait: they reuse the renders of another batch that is paused. */
+function reuseWaitLine(batch: BatchView): string {
+  const wait = batch.reuseWait;
+  if (wait === undefined || batch.finished || batch.counts.queued === 0) return "";
+  return `\n<p class="stuck" data-reuse-wait>Waiting for batch <a href="/batches/${encodeURIComponent(wait.ownerBatchId)}">${e(wait.ownerBatchId)}</a> (paused: ${e(wait.reason)}), which renders the same requests: resuming it lets both go on.</p>`;
+}
+
 function batchSection(batch: BatchView, page: PageContext, detail: boolean): string {
   const counts = ITEM_STATES.map(
     (state) => `<td data-state="${state}">${state} <b>${batch.counts[state]}</b></td>`,
@@ -131,7 +138,7 @@ ${stateBar(batch)}
 ${batch.flaggedFiles > 0 ? `· <span class="flagged">flagged files <b data-flagged-files>${batch.flaggedFiles}</b></span>` : ""}
 ${batch.stuckItems.length > 0 ? `· <span class="stuck">${batch.stuckItems.length} stuck</span>` : ""}</p>
 ${batch.waitingReason ? `<p class="stuck" data-waiting="${e(batch.waitingReason.code)}">waiting: ${e(batch.waitingReason.message)}</p>` : ""}
-<p data-spend>${spendLine(batch)}</p>
+<p data-spend>${spendLine(batch)}</p>${reuseWaitLine(batch)}
 <p class="muted">${e(batch.source)}</p>
 ${lifecycle}${retry}${failed}${stuck}</section>`;
 }

@@ -167,3 +167,14 @@ describe("no outside hosts", () => {
     expect(page.body).not.toMatch(/(href|src)="(https?:)?\/\//);
   });
 });
+
+describe("malformed paths", () => {
+  it("answers a malformed %-escape in a path with 400 and no stack trace (HTML and JSON)", async () => {
+    for (const path of ["/batches/%E0%A4%A", "/api/batches/%zz", "/batches/x/items/%"]) {
+      const response = await send(path, local());
+      expect(response.status, path).toBe(400);
+      expect(response.body, path).not.toMatch(/URIError|at decode|node_modules|\n\s+at /);
+      expect(response.body, path).toMatch(/malformed|escape/i);
+    }
+  });
+});

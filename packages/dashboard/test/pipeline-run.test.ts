@@ -281,6 +281,16 @@ describe("items and retry plan JSON", () => {
     );
     expect(refused.status).toBe(409);
     expect(((await refused.json()) as { plan: { resubmit: number } }).plan.resubmit).toBe(1);
+    // No max_resubmits at all (a bodiless post): no agreement to pay, a 409 naming the field.
+    const bodiless = await fetch(
+      `${dashboard.url}/api/batches/${run.batchId}/retry?include_permanent=1`,
+      { method: "POST" },
+    );
+    expect(bodiless.status).toBe(409);
+    const bodilessAnswer = (await bodiless.json()) as { error: string; plan: { resubmit: number } };
+    expect(bodilessAnswer.error).toContain("max_resubmits");
+    expect(bodilessAnswer.plan.resubmit).toBe(1);
+    expect(await run.store.itemState(run.batchId, "bad-1")).toBe("failed");
     // Without include_permanent the permanent failure is left alone.
     const skipped = await fetch(`${dashboard.url}/api/batches/${run.batchId}/retry`, {
       method: "POST",

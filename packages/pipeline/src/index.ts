@@ -20,10 +20,15 @@ export {
 export { QUEUE_NAMES, QUEUE_ROLES, type QueueRole } from "./jobs/queue-names.ts";
 export { createQueues, type VeoqQueues } from "./jobs/queues.ts";
 export {
+  type BudgetChange,
+  type CancelledRetry,
+  CancelledRetryChangedError,
+  type CancelledRetryPlan,
   type CancelSummary,
   cancelBatch,
   type LifecycleContext,
   pauseBatch,
+  planCancelledRetry,
   resumeBatch,
   retryCancelledItems,
   setBatchBudget,
@@ -53,7 +58,7 @@ export {
   retryActionOf,
   type SkippedRetry,
 } from "./operations/plan-retry.ts";
-export { priceRetry } from "./operations/price-retry.ts";
+export { priceRetry, priceSubmissions } from "./operations/price-retry.ts";
 export {
   type RetryFailedOptions,
   RetryPlanChangedError,

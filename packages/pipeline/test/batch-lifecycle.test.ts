@@ -3,6 +3,7 @@ import {
   BatchControl,
   batchResults,
   cancelBatch,
+  enqueueManifest,
   type LifecycleContext,
   pauseBatch,
   resumeBatch,
@@ -39,7 +40,7 @@ describe("pause, resume, cancel", () => {
   let h: Harness;
   afterEach(async () => h?.close());
 
-  it("pause lets no create through after it returns (beyond one in flight per worker); resume finishes the batch", async () => {
+  it("pause lets no create through after it returns beyond those already past the gate (at most submit concurrency x workers); resume finishes the batch", async () => {
     h = await createHarness({ simulator: { latencyMs: { min: 10, max: 30 } } });
     const life = await startRacingBatch(h);
     expect(await pauseBatch(life, "b1")).toBe(true);
@@ -64,6 +65,31 @@ describe("pause, resume, cancel", () => {
     await h.waitForBatch("b1", 30_000);
     expect((await h.store.getBatch("b1"))?.counts.completed).toBe(40);
     expect(accepted(h)).toBe(40);
+  });
+
+  it("enqueue --paused registers the batch paused: nothing is created until resume", async () => {
+    h = await createHarness();
+    await h.start({ concurrency: { submit: perWorker } });
+    const life = lifecycleOf(h);
+    const summary = await enqueueManifest({
+      manifestPath: await h.writeManifest(Array.from({ length: 6 }, (_, i) => liteLine(`i${i}`))),
+      batchId: "b1",
+      queues: h.queues,
+      store: h.store,
+      submitAttempts: h.config.submitAttempts,
+      paused: true,
+    });
+    expect(summary.added).toBe(6);
+    expect(await life.control.read("b1")).toMatchObject({ state: "paused", reason: "user" });
+    // Every job has met the gate (and gone back to wait) well before this.
+    await h.waitFor(
+      async () => (await h.queues.submit.getJobCounts("delayed")).delayed === 6,
+      "every submit job to wait behind the pause",
+    );
+    expect(accepted(h)).toBe(0);
+    expect(await resumeBatch(life, "b1")).toBe(true);
+    await h.waitForBatch("b1", 30_000);
+    expect(accepted(h)).toBe(6);
   });
 
   it("cancel leaves no item short of a final state and creates nothing new", async () => {

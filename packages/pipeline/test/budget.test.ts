@@ -119,4 +119,95 @@ describe("budgets", () => {
     expect(await ledger.read("b1")).toMatchObject({ spentMicros: 0, reservedMicros: 0 });
     expect((await h.store.getBatch("b1"))?.counts.queued).toBe(1);
   });
+
+  it("a budget lowered below spent pauses the batch (and says so); a re-enqueue with a higher --budget lifts the pause at once", async () => {
+    h = await createHarness();
+    const budget = 3 * TASK_COST + TASK_COST / 2;
+    const { ledger } = await enqueueWithBudget(h, 8, budget);
+    await h.start();
+    const control = new BatchControl(h.redis, h.config.prefix);
+    const life = { store: h.store, queues: h.queues, control, spend: ledger };
+    await h.waitFor(async () => {
+      const state = await control.read("b1");
+      return state.state === "paused" && (await ledger.read("b1")).reservedMicros === 0;
+    }, "the budget stop");
+    expect((await ledger.read("b1")).spentMicros).toBe(3 * TASK_COST);
+
+    // Lowered below what was spent: the pause stays, and the answer says the batch is paused.
+    const lowered = await setBatchBudget(life, "b1", TASK_COST);
+    expect(lowered).toMatchObject({ resumed: false, pausedByBudget: true });
+    expect(await control.read("b1")).toMatchObject({ state: "paused", reason: "budget" });
+
+    // The same manifest again with a higher budget: nothing added, the pause lifted at once.
+    const again = await enqueueWithBudget(h, 8, 100 * TASK_COST);
+    expect(again.summary.added).toBe(0);
+    expect(again.summary.budget).toMatchObject({ resumed: true, pausedByBudget: false });
+    expect((await control.read("b1")).state).toBe("running");
+    await h.waitForBatch("b1", 30_000);
+    expect((await h.store.getBatch("b1"))?.counts.completed).toBe(8);
+    expect((await ledger.read("b1")).spentMicros).toBe(8 * TASK_COST);
+  });
+
+  it("a running batch whose budget is set at or below what it spent is paused by its budget at once", async () => {
+    h = await createHarness();
+    const { ledger } = await enqueueWithBudget(h, 4, undefined);
+    const control = new BatchControl(h.redis, h.config.prefix);
+    // One create's worth already booked (as after a run), none of the 4 items created yet.
+    await ledger.gate("b1", slotHolder("b1", "earlier", 0), TASK_COST, undefined, Date.now());
+    await ledger.settle("b1", slotHolder("b1", "earlier", 0), "spent");
+    const change = await setBatchBudget(
+      { store: h.store, queues: h.queues, control, spend: ledger },
+      "b1",
+      TASK_COST,
+    );
+    expect(change).toMatchObject({ resumed: false, pausedByBudget: true, spentMicros: TASK_COST });
+    expect(await control.read("b1")).toMatchObject({ state: "paused", reason: "budget" });
+  });
+
+  it("books no 5xx answer to a create as spent: spent is what the tasks made cost", async () => {
+    h = await createHarness({ simulator: { serverErrorRate: 0.4, seed: 11 } });
+    const { ledger } = await enqueueWithBudget(h, 8, 100 * TASK_COST);
+    await h.start();
+    await h.waitForBatch("b1", 60_000);
+    const stats = h.simulator.stats();
+    const errors =
+      (stats.responses["500"] ?? 0) + (stats.responses["502"] ?? 0) + (stats.responses["503"] ?? 0);
+    expect(errors).toBeGreaterThan(0);
+    expect((await h.store.getBatch("b1"))?.counts.completed).toBe(8);
+    expect(stats.creates.accepted).toBe(8);
+    expect(await ledger.read("b1")).toMatchObject({
+      spentMicros: 8 * TASK_COST,
+      reservedMicros: 0,
+    });
+  });
+
+  it("counts a create answered but never recorded (the crash window) as a possible duplicate and books it as spent", async () => {
+    h = await createHarness();
+    const { ledger } = await enqueueWithBudget(h, 1, 100 * TASK_COST);
+    let crashed = false;
+    const doomed = await h.start({
+      roles: ["submit"],
+      hooks: {
+        afterCreateAnswered: async () => {
+          if (!crashed) {
+            crashed = true;
+            await new Promise(() => {}); // the worker "dies" between the answer and the record
+          }
+        },
+      },
+    });
+    await h.waitFor(async () => crashed, "the first create");
+    await doomed.close(1); // the job stays active with a lock nobody renews
+    await h.start();
+    await h.waitForBatch("b1", 30_000);
+    const batch = await h.store.getBatch("b1");
+    expect(batch?.counts.completed).toBe(1);
+    // Two tasks made for one item: both booked, the first counted as a possible duplicate.
+    expect(h.simulator.stats().creates.accepted).toBe(2);
+    expect(batch?.possibleDuplicates).toBe(1);
+    expect(await ledger.read("b1")).toMatchObject({
+      spentMicros: 2 * TASK_COST,
+      reservedMicros: 0,
+    });
+  });
 });

@@ -1,3 +1,4 @@
+import { ProviderError } from "@veoq/provider-client";
 import { describe, expect, it } from "vitest";
 import {
   decideSubmitFailure,
@@ -14,6 +15,7 @@ import {
   submitJobId,
 } from "../src/index.ts";
 import { DEFAULT_POLL_POLICY } from "../src/policy/poll-policy.ts";
+import { createCertainlyNotMade } from "../src/policy/spend-policy.ts";
 
 const middle = () => 0.5;
 
@@ -144,6 +146,30 @@ describe("failure policy", () => {
     expect(reasonLooksTransient(undefined)).toBe(true);
     expect(reasonLooksTransient("content policy violation: prompt rejected")).toBe(false);
     expect(reasonLooksTransient("invalid image")).toBe(false);
+  });
+});
+
+describe("spend policy", () => {
+  const createError = (kind: ProviderError["kind"], status?: number) =>
+    new ProviderError({ kind, operation: "create", endpoint: "veo", status });
+
+  it("releases the reservation of every create answered with an error status, 5xx included", () => {
+    for (const status of [400, 401, 402, 403, 404, 422, 429]) {
+      expect(createCertainlyNotMade(createError("invalid_request", status)), `${status}`).toBe(
+        true,
+      );
+    }
+    for (const status of [500, 502, 503, 504]) {
+      expect(createCertainlyNotMade(createError("transient", status)), `${status}`).toBe(true);
+    }
+    // Failed before it was sent.
+    expect(createCertainlyNotMade(createError("transient"))).toBe(true);
+  });
+
+  it("books as spent a create that may have made a task: no answer, or a 2xx without a task id", () => {
+    expect(createCertainlyNotMade(createError("ambiguous"))).toBe(false);
+    expect(createCertainlyNotMade(createError("malformed_response", 200))).toBe(false);
+    expect(createCertainlyNotMade(new Error("anything else"))).toBe(false);
   });
 });
 

@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { createLogger } from "@veoq/logging";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   BatchControl,
@@ -8,6 +9,7 @@ import {
   cancelBatch,
   enqueueManifest,
   type ResultLine,
+  resumeBatch,
   SpendLedger,
 } from "../src/index.ts";
 import { RequestFingerprints } from "../src/operations/request-fingerprint.ts";
@@ -147,6 +149,87 @@ describe("same request, same money", () => {
     expect(line.reusedFrom).toBeUndefined();
     expect(line.taskIds).toHaveLength(1); // its own render, not lost behind the cancelled owner
     expect(creates(h)).toBe(1);
+  });
+
+  it("follows the owner's paid tasks when the owner batch is cancelled with --drop-in-flight: each request paid once", async () => {
+    h = await createHarness();
+    // Long enough to be in flight when the owner is cancelled (3 real seconds).
+    const slow = [1, 2, 3, 4, 5].map((n) =>
+      liteLine(`s${n}`, { seed: n, prompt: `a slow video ${n} [sim:duration=300]` }),
+    );
+    await enqueue(h, await h.writeManifest(slow), "first");
+    await h.start({ concurrency: { submit: 5 } });
+    await h.waitFor(
+      async () => (await h.store.getBatch("first"))?.counts.processing === 5,
+      "the owner's 5 tasks to be created",
+    );
+    const again = await enqueue(h, await copyOf(h, slow), "second");
+    expect(again.reused.lines).toBe(5);
+    const life = {
+      store: h.store,
+      queues: h.queues,
+      control: new BatchControl(h.redis, h.config.prefix),
+      spend: new SpendLedger(h.redis, h.config.prefix),
+    };
+    expect((await cancelBatch(life, "first", { dropInFlight: true })).inFlight).toBe(5);
+    await h.waitForBatch("second", 30_000);
+    const [first, second] = [await resultsOf(h, "first"), await resultsOf(h, "second")];
+    for (const line of slow) {
+      const owner = first.get(line.custom_id);
+      const follower = second.get(line.custom_id);
+      if (owner?.status !== "cancelled" || follower?.status !== "completed") {
+        throw new Error(`${line.custom_id}: owner ${owner?.status}, follower ${follower?.status}`);
+      }
+      // The follower saved the owner's paid task: the same task id, no create of its own.
+      expect(follower.taskIds).toEqual(owner.taskIds);
+    }
+    expect(creates(h)).toBe(5);
+  });
+
+  it("a batch waiting on a paused owner records and logs why, and goes on when the owner resumes", async () => {
+    h = await createHarness();
+    const one = [liteLine("p1", { seed: 11 }), liteLine("p2", { seed: 12 })];
+    await enqueueManifest({
+      manifestPath: await h.writeManifest(one),
+      batchId: "owner",
+      queues: h.queues,
+      store: h.store,
+      submitAttempts: h.config.submitAttempts,
+      paused: true,
+    });
+    const again = await enqueue(h, await copyOf(h, one), "waiter");
+    expect(again.reused.lines).toBe(2);
+    const logLines: string[] = [];
+    await h.start({
+      logger: createLogger({
+        level: "info",
+        destination: { write: (line: string) => void logLines.push(line) },
+      }),
+    });
+    await h.waitFor(
+      async () => (await h.store.getBatch("waiter"))?.reuseWait !== undefined,
+      "the waiting batch to record why it waits",
+    );
+    expect((await h.store.getBatch("waiter"))?.reuseWait).toMatchObject({
+      ownerBatchId: "owner",
+      reason: "user",
+    });
+    await h.waitFor(
+      async () =>
+        logLines.some((l) => l.includes("waiting for batch owner") && l.includes("paused (user)")),
+      "the log line",
+    );
+    expect(creates(h)).toBe(0);
+    const life = {
+      store: h.store,
+      queues: h.queues,
+      control: new BatchControl(h.redis, h.config.prefix),
+      spend: new SpendLedger(h.redis, h.config.prefix),
+    };
+    expect(await resumeBatch(life, "owner")).toBe(true);
+    await h.waitForBatch("waiter", 30_000);
+    expect((await h.store.getBatch("waiter"))?.reuseWait).toBeUndefined();
+    expect(creates(h)).toBe(2);
   });
 
   it("keeps identical lines of one manifest as separate renders, and maps a copy's k-th to the k-th", async () => {

@@ -33,6 +33,13 @@ export const batchJson = z.object({
   resubmits: z.number().int(),
   /** Saved files flagged by VEOQ_VERIFY_OUTPUTS=warn (broken, or not what was asked). */
   flagged_files: z.number().int(),
+  /**
+   * Items wait to reuse the renders of another batch that is paused: which one, and why it is
+   * paused (`user`, `budget`, `daily_budget`). Absent when no item waits on a paused batch.
+   */
+  reuse_wait: z
+    .object({ batch_id: z.string(), reason: z.string(), since: z.iso.datetime() })
+    .optional(),
   /** high, normal or low: the batch's share of the provider slots (where known). */
   priority: z.enum(["high", "normal", "low"]).optional(),
   /** Provider slots its tasks hold now, and their part of all slots held (0-1). */
@@ -83,5 +90,14 @@ export function toBatchJson(batch: BatchOverview): BatchJson {
     possible_duplicates: batch.possibleDuplicates,
     resubmits: batch.resubmits,
     flagged_files: batch.flaggedFiles,
+    ...(batch.reuseWait === undefined || batch.finished || batch.counts.queued === 0
+      ? {}
+      : {
+          reuse_wait: {
+            batch_id: batch.reuseWait.ownerBatchId,
+            reason: batch.reuseWait.reason,
+            since: new Date(batch.reuseWait.at).toISOString(),
+          },
+        }),
   };
 }

@@ -59,27 +59,35 @@ export function toRetryPlanJson(plan: RetryPlan, estimatedCostUsd?: number): Ret
  * What became of a retry: `veoq retry --json` and the dashboard's POST /api/batches/:id/retry.
  * `outcome` says whether anything was re-queued: `retried`; `nothing_to_retry` (every failure
  * was left alone); `not_confirmed` (declined at the prompt, or paid re-submissions without a
- * terminal to confirm on and no `--yes`).
+ * terminal to confirm on and no `--yes`); `free_only` (no terminal and no `--yes`: only the free
+ * re-polls and re-downloads were re-queued, `left_unpaid` re-submissions were not).
  */
 export const retryJson = z.object({
   batch_id: z.string(),
-  outcome: z.enum(["retried", "nothing_to_retry", "not_confirmed"]),
+  outcome: z.enum(["retried", "nothing_to_retry", "not_confirmed", "free_only"]),
   /** Items re-queued. */
   retried: z.number().int(),
   /** Planned items that could not be re-queued, with why (their jobs were removed meanwhile). */
   skipped: z.array(z.object({ custom_id: z.string(), reason: z.string() })),
+  /** Paid re-submissions left failed for want of agreement (`free_only`); 0 otherwise. */
+  left_unpaid: z.number().int(),
   plan: retryPlanJson,
 });
 export type RetryJson = z.infer<typeof retryJson>;
 
 /** A retry that ran (see retryFailedItems). */
-export function toRetryJson(summary: RetrySummary, estimatedCostUsd?: number): RetryJson {
+export function toRetryJson(
+  summary: RetrySummary,
+  estimatedCostUsd?: number,
+  outcome?: "free_only",
+): RetryJson {
   const planned = summary.plan.retries.length;
   return {
     batch_id: summary.plan.batchId,
-    outcome: planned === 0 ? "nothing_to_retry" : "retried",
+    outcome: outcome ?? (planned === 0 ? "nothing_to_retry" : "retried"),
     retried: summary.retried,
     skipped: summary.skipped.map((s) => ({ custom_id: s.customId, reason: s.reason })),
+    left_unpaid: summary.leftUnpaid,
     plan: toRetryPlanJson(summary.plan, estimatedCostUsd),
   };
 }
@@ -95,6 +103,7 @@ export function toRetryNotRunJson(
     outcome,
     retried: 0,
     skipped: [],
+    left_unpaid: outcome === "not_confirmed" ? plan.counts.resubmit : 0,
     plan: toRetryPlanJson(plan, estimatedCostUsd),
   };
 }

@@ -1,6 +1,7 @@
 import { setBatchBudget } from "@veoq/pipeline";
 import { formatMoney, loadPriceTable, parseAmount } from "@veoq/pricing";
 import type { Command } from "commander";
+import { describeBudgetChange } from "../batch-spend-text.ts";
 import { loadConfig } from "../env.ts";
 import { lifecycleOf } from "../lifecycle-of.ts";
 import { openQueueSession } from "../queue-session.ts";
@@ -10,7 +11,7 @@ export function registerBudgetCommand(program: Command): void {
   program
     .command("budget")
     .description(
-      "set a batch's budget (in the price table's currency) and let a batch paused by its budget go on",
+      "set a batch's budget (in the price table's currency): above what it spent, a batch paused by its budget goes on at once; at or below it, the batch is paused by its budget",
     )
     .argument("<batch>", "batch id")
     .argument("<amount>", "the new budget, e.g. 250 or 12.50")
@@ -27,12 +28,11 @@ export function registerBudgetCommand(program: Command): void {
         const session = await openQueueSession(config);
         try {
           const life = lifecycleOf(session, config);
-          const { resumed } = await setBatchBudget(life, batchId, micros);
-          const spend = await life.spend.read(batchId);
+          const change = await setBatchBudget(life, batchId, micros);
           const money = (m: number) => formatMoney(m, prices.currency);
           process.stdout.write(
-            `batch ${batchId}: budget ${money(micros)}, spent ${money(spend.spentMicros)}` +
-              (resumed ? "; the budget pause is lifted\n" : "\n"),
+            `batch ${batchId}: budget ${money(micros)}, spent ${money(change.spentMicros)}` +
+              `${describeBudgetChange(batchId, change, money)}\n`,
           );
           return EXIT_OK;
         } finally {

@@ -13,7 +13,7 @@ export function registerCancelCommand(program: Command): void {
   program
     .command("cancel")
     .description(
-      "end a batch's items not yet created as `cancelled` (no create is sent for them); items already created finish, since they are paid",
+      "end a batch's items not yet created as `cancelled` (no create is sent for them; creates already past the spend gate when it returns still land, at most VEOQ_SUBMIT_CONCURRENCY per worker process); items already created finish, since they are paid",
     )
     .argument("<batch>", "batch id")
     .option(

@@ -19,6 +19,7 @@ import {
 } from "@veoq/pricing";
 import { countOf } from "@veoq/report";
 import { type Command, InvalidArgumentError } from "commander";
+import { describeBudgetChange } from "../batch-spend-text.ts";
 import { loadConfig } from "../env.ts";
 import { type ManifestInput, STDIN_ARGUMENT, withManifestInput } from "../manifest-input.ts";
 import { createProgressDisplay } from "../progress-display.ts";
@@ -42,6 +43,7 @@ interface EnqueueFlags {
   rerender?: boolean;
   webhook?: string;
   webhookEvents?: WebhookEventType[];
+  paused?: boolean;
 }
 
 /** `--webhook-events a,b`: event types veoq sends (docs/webhooks.md). */
@@ -90,6 +92,10 @@ export function registerEnqueueCommand(program: Command): void {
       `events for --webhook, comma-separated: ${WEBHOOK_EVENT_TYPES.join(", ")}`,
       parseWebhookEvents,
     )
+    .option(
+      "--paused",
+      "register the batch paused: nothing is created until `veoq resume BATCH` (tasks of a paused batch are never sent)",
+    )
     .option("--json", "print one JSON summary object")
     .action(
       runAction(async (manifest: string, flags: EnqueueFlags) => {
@@ -135,6 +141,7 @@ async function runEnqueue(input: ManifestInput, flags: EnqueueFlags): Promise<nu
       ...(flags.webhook === undefined
         ? {}
         : { webhook: { url: flags.webhook, events: flags.webhookEvents } }),
+      paused: flags.paused === true,
       queues: session.queues,
       store: session.store,
       submitAttempts: config.submitAttempts,
@@ -183,6 +190,15 @@ async function runEnqueue(input: ManifestInput, flags: EnqueueFlags): Promise<nu
               ? {}
               : { estimate: estimateToJson(summary.estimate) }),
             budget: budgetMicros === undefined ? null : budgetMicros / 1_000_000,
+            paused: flags.paused === true,
+            budget_pause:
+              summary.budget === undefined
+                ? null
+                : summary.budget.resumed
+                  ? "lifted"
+                  : summary.budget.pausedByBudget
+                    ? "paused"
+                    : "none",
             reused: {
               lines: summary.reused.lines,
               estimate:
@@ -214,7 +230,12 @@ async function runEnqueue(input: ManifestInput, flags: EnqueueFlags): Promise<nu
           `estimate: ${describeEstimate(summary.estimate).join("\n")}\n` +
             (budgetMicros === undefined
               ? ""
-              : `budget: ${formatMoney(budgetMicros, prices.currency)}\n`),
+              : `budget: ${formatMoney(budgetMicros, prices.currency)}${summary.budget === undefined ? "" : describeBudgetChange(summary.batchId, summary.budget, (m) => formatMoney(m, prices.currency))}\n`),
+        );
+      }
+      if (flags.paused === true) {
+        process.stdout.write(
+          `the batch is paused: nothing is created until \`veoq resume ${summary.batchId}\`\n`,
         );
       }
       if (summary.reused.lines > 0) {

@@ -9,7 +9,7 @@ export function registerPauseCommand(program: Command): void {
   program
     .command("pause")
     .description(
-      "no new creates for a batch (within one create in flight per worker); tasks already at the provider are still followed and saved",
+      "no new creates for a batch; creates already past the spend gate when it returns still land (at most VEOQ_SUBMIT_CONCURRENCY per worker process); tasks at the provider are still followed and saved",
     )
     .argument("<batch>", "batch id")
     .action(

@@ -1,6 +1,9 @@
 import {
+  CancelledRetryChangedError,
+  planCancelledRetry,
   planRetry,
   priceRetry,
+  priceSubmissions,
   RetryPlanChangedError,
   retryCancelledItems,
   retryFailedItems,
@@ -18,7 +21,7 @@ import { confirmOnTerminal } from "../confirm-prompt.ts";
 import { loadConfig } from "../env.ts";
 import { lifecycleOf } from "../lifecycle-of.ts";
 import { openQueueSession } from "../queue-session.ts";
-import { formatRetryPlan, queuedBy } from "../retry-plan-text.ts";
+import { formatCancelledRetryPlan, formatRetryPlan, queuedBy } from "../retry-plan-text.ts";
 import { EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, runAction, UsageError } from "../run-action.ts";
 
 /** Items that could not be re-queued listed one per line; the rest are counted. */
@@ -38,12 +41,18 @@ export function registerRetryCommand(program: Command): void {
       "re-queue the failed items of a batch: says what it will do (paid re-submissions, free re-polls and re-downloads) and asks first",
     )
     .argument("<batch>", "batch id")
-    .option("-y, --yes", "agree without asking (needed to pay for re-submissions off a terminal)")
+    .option(
+      "-y, --yes",
+      "agree without asking (needed to pay off a terminal: re-submissions, or cancelled items that create a task); without it, off a terminal only the free part runs",
+    )
     .option(
       "--include-permanent",
       "re-submit failures that will fail again too (invalid request, content policy)",
     )
-    .option("--cancelled", "re-queue the cancelled items instead (lifts `veoq cancel`; free)")
+    .option(
+      "--cancelled",
+      "re-queue the cancelled items instead (lifts `veoq cancel`): items never created pay for their create when they run, so it shows that cost and asks like a paid retry; dropped tasks are followed again for free",
+    )
     .option("--json", "print the plan and the outcome as one JSON object")
     .action(
       runAction(async (batchId: string, flags: RetryFlags) => {
@@ -64,17 +73,73 @@ export function registerRetryCommand(program: Command): void {
             throw new UsageError(`no batch ${JSON.stringify(batchId)} (see \`veoq status\`)`);
           }
           if (flags.cancelled) {
-            // Cancelled items were never created: re-queueing them pays only when they run, as
-            // any queued item does (within the batch's budget).
-            const summary = await retryCancelledItems(lifecycleOf(session, config), batchId);
+            const life = lifecycleOf(session, config);
+            const plan = await planCancelledRetry(life, batchId);
+            const cost =
+              plan.submit === 0
+                ? 0
+                : await priceSubmissions(
+                    batchId,
+                    plan.retries.filter((r) => r.stage === "submit").map((r) => r.customId),
+                    session.queues,
+                    loadPriceTable(config.prices),
+                  );
+            for (const line of formatCancelledRetryPlan(plan, cost)) say(line);
+            const printCancelledJson = (outcome: string, retried: number, skipped: unknown[]) =>
+              process.stdout.write(
+                `${JSON.stringify({
+                  batch_id: batchId,
+                  outcome,
+                  retried,
+                  skipped,
+                  plan: {
+                    cancelled: plan.cancelled,
+                    submit: plan.submit,
+                    refollow: plan.refollow,
+                    submits_by_model: plan.submitsByModel,
+                    estimated_cost_usd: cost ?? null,
+                  },
+                })}\n`,
+              );
+            if (plan.cancelled === 0) {
+              say("nothing to retry");
+              if (json) printCancelledJson("nothing_to_retry", 0, []);
+              return EXIT_OK;
+            }
+            // Items never created pay for their create when they run: agreed like a paid retry.
+            if (plan.submit > 0 && flags.yes !== true) {
+              const question = `re-queue ${countOf(plan.cancelled, "cancelled item")} (${plan.submit} paid when they run)?`;
+              const agreed = process.stdin.isTTY
+                ? await confirmOnTerminal(question, json ? process.stderr : process.stdout)
+                : undefined;
+              if (agreed !== true) {
+                if (json) printCancelledJson("not_confirmed", 0, []);
+                if (agreed === undefined) {
+                  process.stderr.write(
+                    `veoq: retry --cancelled would re-queue ${countOf(plan.submit, "item")} whose task is created (paid) when it runs, and there is no terminal to confirm on: run it again with --yes to agree; nothing was re-queued\n`,
+                  );
+                  return EXIT_USAGE;
+                }
+                say("nothing re-queued");
+                return EXIT_OK;
+              }
+            }
+            const summary = await retryCancelledItems(life, batchId, {
+              maxSubmits: plan.submit,
+            }).catch((error: unknown) => {
+              if (!(error instanceof CancelledRetryChangedError)) throw error;
+              process.stderr.write(
+                `veoq: ${error.message}: the batch's cancelled items changed since its summary; nothing was re-queued, run \`veoq retry ${batchId} --cancelled\` again\n`,
+              );
+              return undefined;
+            });
+            if (summary === undefined) return EXIT_PROBLEM;
             if (json) {
               const skipped = summary.skipped.map((s) => ({
                 custom_id: s.customId,
                 reason: s.reason,
               }));
-              process.stdout.write(
-                `${JSON.stringify({ batch_id: batchId, retried: summary.retried, skipped })}\n`,
-              );
+              printCancelledJson("retried", summary.retried, skipped);
             }
             say(`batch ${batchId}: ${countOf(summary.retried, "cancelled item")} re-queued`);
             for (const { customId, reason } of summary.skipped.slice(0, MAX_LISTED_SKIPPED)) {
@@ -94,6 +159,35 @@ export function registerRetryCommand(program: Command): void {
             if (json) printJson(toRetryNotRunJson(plan, "nothing_to_retry", cost));
             return EXIT_OK;
           }
+          /** Off a terminal without --yes: the free part only, and what was left and how to agree. */
+          const retryFreeOnly = async (): Promise<number> => {
+            const free = plan.counts.repoll + plan.counts.redownload;
+            const summary =
+              free === 0
+                ? undefined
+                : await retryFailedItems(session.store, session.queues, batchId, {
+                    submitAttempts: config.submitAttempts,
+                    includePermanent,
+                    freeOnly: true,
+                  });
+            if (json) {
+              printJson(
+                summary === undefined
+                  ? toRetryNotRunJson(plan, "not_confirmed", cost)
+                  : toRetryJson(summary, cost, "free_only"),
+              );
+            }
+            if (summary !== undefined) {
+              say(`batch ${batchId}: ${countOf(summary.retried, "failed item")} re-queued (free)`);
+              for (const { customId, reason } of summary.skipped.slice(0, MAX_LISTED_SKIPPED)) {
+                say(`could not retry ${customId}: ${reason}`);
+              }
+            }
+            process.stderr.write(
+              `veoq: retry would re-submit ${countOf(plan.counts.resubmit, "item")} (paid) and there is no terminal to confirm on: ${summary === undefined ? "nothing was re-queued" : "only the free re-polls and re-downloads were re-queued"}; run it again with --yes to agree to pay\n`,
+            );
+            return EXIT_USAGE;
+          };
           const question = `re-queue ${countOf(queued, "item")}${plan.counts.resubmit > 0 ? ` (${plan.counts.resubmit} paid)` : ""}?`;
           if (flags.yes !== true) {
             if (process.stdin.isTTY) {
@@ -103,12 +197,8 @@ export function registerRetryCommand(program: Command): void {
                 return EXIT_OK;
               }
             } else if (plan.counts.resubmit > 0) {
-              // Free re-polls and re-downloads may go ahead unasked; paying needs a yes.
-              if (json) printJson(toRetryNotRunJson(plan, "not_confirmed", cost));
-              process.stderr.write(
-                `veoq: retry would re-submit ${countOf(plan.counts.resubmit, "item")} (paid) and there is no terminal to confirm on: run it again with --yes to agree; nothing was re-queued\n`,
-              );
-              return EXIT_USAGE;
+              // Free re-polls and re-downloads go ahead unasked; paying needs a yes.
+              return await retryFreeOnly();
             }
           }
 

@@ -52,6 +52,12 @@ export const submitJobDataSchema = z.object({
   taskId: z.string().optional(),
   createdAt: z.number().optional(),
   /**
+   * Set right before a create is sent and removed once its outcome is recorded: a try that finds
+   * it without a task id knows an earlier try may have created a task whose id was lost (a crash
+   * between the answer and `taskId`), so that possible duplicate is counted and booked as spent.
+   */
+  createSentAt: z.number().optional(),
+  /**
    * The request's fingerprint (operations/request-fingerprint.ts): an item whose request another
    * item renders reuses that render (stages/request-reuse.ts). Absent on older jobs: they render.
    */

@@ -74,17 +74,51 @@ export async function resumeBatch(context: LifecycleContext, batchId: string): P
   return resumed;
 }
 
-/** `veoq budget`: sets the batch budget and lifts a budget pause (the gate re-checks each item). */
+/** What a new budget did to the batch (see setBatchBudget). */
+export interface BudgetChange {
+  /** This change lifted a budget pause (each item is checked against the new budget again). */
+  resumed: boolean;
+  /**
+   * The batch is paused by its budget after the change: what it spent and has reserved already
+   * reaches the new budget, so no further create fits (it stays or becomes paused).
+   */
+  pausedByBudget: boolean;
+  spentMicros: number;
+  reservedMicros: number;
+}
+
+/**
+ * `veoq budget` and `enqueue --budget`: sets the batch budget. Above what the batch spent and
+ * has reserved, it lifts a budget pause and lets the waiting jobs go at once (the gate re-checks
+ * each item); at or below it, the batch with items still queued is paused by its budget now
+ * (a user pause or a cancel stays as it is).
+ */
 export async function setBatchBudget(
   context: LifecycleContext,
   batchId: string,
   budgetMicros: number,
-): Promise<{ resumed: boolean }> {
+): Promise<BudgetChange> {
   await requireBatch(context, batchId);
   await context.spend.setBudget(batchId, budgetMicros);
-  const resumed = await context.control.resume(batchId, "budget");
-  if (resumed) await promoteWaitingSubmits(context, batchId);
-  return { resumed };
+  const spend = await context.spend.read(batchId);
+  const change: BudgetChange = {
+    resumed: false,
+    pausedByBudget: false,
+    spentMicros: spend.spentMicros,
+    reservedMicros: spend.reservedMicros,
+  };
+  if (spend.spentMicros + spend.reservedMicros >= budgetMicros) {
+    const batch = await context.store.getBatch(batchId);
+    if ((batch?.counts.queued ?? 0) > 0) {
+      await context.control.pause(batchId, "budget", (context.now ?? Date.now)());
+    }
+    const control = await context.control.read(batchId);
+    change.pausedByBudget = control.state === "paused" && control.reason === "budget";
+    return change;
+  }
+  change.resumed = await context.control.resume(batchId, "budget");
+  if (change.resumed) await promoteWaitingSubmits(context, batchId);
+  return change;
 }
 
 /**
@@ -144,25 +178,97 @@ export async function cancelBatch(
 /** Fresh attempts: a retried job gets its whole retry budget again. */
 const RESET = { resetAttemptsMade: true, resetAttemptsStarted: true } as const;
 
+/** One cancelled item as `veoq retry --cancelled` would re-queue it. */
+export interface CancelledRetry {
+  customId: string;
+  /** `submit`: never created, its task is created (paid) when it runs; else its paid task is followed again (free). */
+  stage: "submit" | "poll" | "download";
+  /** Its failed job, when the item has a record naming one. */
+  jobId: string | undefined;
+}
+
+/**
+ * What `veoq retry --cancelled` would do (a dry run, shown and agreed to before anything is paid):
+ * the cancelled items whose tasks were never created (`submit`: each costs a create when it runs,
+ * within the batch's budget) and those whose paid task was dropped (`refollow`: free).
+ */
+export interface CancelledRetryPlan {
+  batchId: string;
+  cancelled: number;
+  /** Items that create a task (paid) when they run. */
+  submit: number;
+  /** Items whose paid task is followed again (free). */
+  refollow: number;
+  /** `submit` items per model: what a price table turns into a cost. */
+  submitsByModel: Record<string, number>;
+  retries: CancelledRetry[];
+}
+
+/** The plan of `veoq retry --cancelled` (see CancelledRetryPlan); touches nothing. */
+export async function planCancelledRetry(
+  context: LifecycleContext,
+  batchId: string,
+): Promise<CancelledRetryPlan> {
+  await requireBatch(context, batchId);
+  const plan: CancelledRetryPlan = {
+    batchId,
+    cancelled: 0,
+    submit: 0,
+    refollow: 0,
+    submitsByModel: {},
+    retries: [],
+  };
+  for await (const [customId, state] of context.store.scanItemStates(batchId)) {
+    if (state !== "cancelled") continue;
+    const result = await context.store.itemResult(batchId, customId);
+    const stage = result?.failedStage ?? "submit";
+    plan.cancelled++;
+    if (stage === "submit") {
+      plan.submit++;
+      const model = result?.model ?? "unknown";
+      plan.submitsByModel[model] = (plan.submitsByModel[model] ?? 0) + 1;
+    } else {
+      plan.refollow++;
+    }
+    plan.retries.push({ customId, stage, jobId: result?.failedJobId });
+  }
+  return plan;
+}
+
+/** The batch's cancelled items changed since the caller's plan: more would be paid for than agreed. */
+export class CancelledRetryChangedError extends Error {
+  override name = "CancelledRetryChangedError";
+  readonly plan: CancelledRetryPlan;
+  constructor(plan: CancelledRetryPlan, agreed: number) {
+    super(
+      `retry --cancelled would now re-queue ${plan.submit} items that create a task (paid), more than the ${agreed} agreed to`,
+    );
+    this.plan = plan;
+  }
+}
+
 /**
  * `veoq retry --cancelled`: lifts the cancel and re-queues every cancelled item: its submit job
  * runs (again), or, for a task dropped by --drop-in-flight, its poll or download job follows the
- * paid task again. Returns how many were re-queued and which could not be, with why.
+ * paid task again. `maxSubmits` is the paid count the caller showed and had agreed to (see
+ * planCancelledRetry): a batch that now holds more re-queues nothing and throws
+ * CancelledRetryChangedError. Returns how many were re-queued and which could not be, with why.
  */
 export async function retryCancelledItems(
   context: LifecycleContext,
   batchId: string,
+  options: { maxSubmits?: number } = {},
 ): Promise<{ retried: number; skipped: { customId: string; reason: string }[] }> {
-  await requireBatch(context, batchId);
+  const plan = await planCancelledRetry(context, batchId);
+  if (options.maxSubmits !== undefined && plan.submit > options.maxSubmits) {
+    throw new CancelledRetryChangedError(plan, options.maxSubmits);
+  }
   await context.control.reopen(batchId);
   const { store, queues } = context;
   const summary = { retried: 0, skipped: [] as { customId: string; reason: string }[] };
-  for await (const [customId, state] of store.scanItemStates(batchId)) {
-    if (state !== "cancelled") continue;
-    const result = await store.itemResult(batchId, customId);
-    const stage = result?.failedStage ?? "submit";
+  for (const { customId, stage, jobId } of plan.retries) {
     const queue = queues[stage];
-    const job = result?.failedJobId ? await queue.getJob(result.failedJobId) : undefined;
+    const job = jobId ? await queue.getJob(jobId) : undefined;
     if (job === undefined) {
       summary.skipped.push({ customId, reason: `its ${stage} job no longer exists` });
       continue;

@@ -8,6 +8,7 @@ import type { SubmitJobData } from "../jobs/job-data.ts";
 import { isValidBatchId, submitJobId } from "../jobs/job-ids.ts";
 import type { VeoqQueues } from "../jobs/queues.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
+import { BatchControl } from "../records/batch-control.ts";
 import type { BatchStore } from "../records/batch-store.ts";
 import {
   RequestIndex,
@@ -20,6 +21,7 @@ import { type BatchWebhook, batchWebhookSchema } from "../records/webhook-outbox
 import type { RedisConnection } from "../redis/redis-connection.ts";
 import { waitForReplicas } from "../redis/replica-ack.ts";
 import type { ItemTracer } from "../stages/item-tracer.ts";
+import { type BudgetChange, setBatchBudget } from "./batch-lifecycle.ts";
 import { EnqueueError } from "./enqueue-error.ts";
 import { RequestFingerprints } from "./request-fingerprint.ts";
 import { storeInputImages } from "./store-input-images.ts";
@@ -82,6 +84,11 @@ export interface EnqueueManifestOptions {
   webhook?: { url: string; events?: readonly string[] | undefined };
   /** Opens each new item's trace (packages/tracing); none when undefined. */
   tracer?: ItemTracer;
+  /**
+   * Register the batch paused (`enqueue --paused`, reason `user`) before any job is added:
+   * nothing is created until `veoq resume BATCH`. Default false (a paused batch stays paused).
+   */
+  paused?: boolean;
 }
 
 export interface EnqueueSummary {
@@ -110,6 +117,11 @@ export interface EnqueueSummary {
    * or Redis has no replicas.
    */
   unreplicated: string[];
+  /**
+   * What `spend.budgetMicros` did, once the lines were added (see setBatchBudget): a raise lifts
+   * a budget pause, a budget already reached by what was spent pauses the batch.
+   */
+  budget?: BudgetChange;
 }
 
 export { EnqueueError };
@@ -184,6 +196,9 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
   );
   if (webhook !== undefined) await options.store.setWebhook(batchId, webhook);
   const { spend } = options;
+  const control = new BatchControl(options.store.redis, options.store.prefix);
+  // Before any job is added, so that no create can come first.
+  if (options.paused === true) await control.pause(batchId, "user", now());
   if (spend?.budgetMicros !== undefined) {
     await spend.ledger.setBudget(batchId, spend.budgetMicros);
   }
@@ -335,7 +350,17 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
       ),
     )
   ).flatMap((masters) => masters.map((m) => m.node));
+  // The budget again, now that the new lines are counted: a raise lifts a budget pause at once.
+  const budget =
+    spend?.budgetMicros === undefined
+      ? undefined
+      : await setBatchBudget(
+          { store: options.store, queues: options.queues, control, spend: spend.ledger, now },
+          batchId,
+          spend.budgetMicros,
+        );
   return {
+    ...(budget === undefined ? {} : { budget }),
     unreplicated: [...new Set(unreplicated)],
     batchId,
     lines: progress.lines,

@@ -15,11 +15,24 @@ export async function priceRetry(
   queues: VeoqQueues,
   table: PriceTable,
 ): Promise<number | undefined> {
+  const resubmitted = plan.retries.filter((r) => r.action === "resubmit").map((r) => r.customId);
+  return priceSubmissions(plan.batchId, resubmitted, queues, table);
+}
+
+/**
+ * The estimated cost (USD) of creating the tasks of a batch's items again (or for the first
+ * time), each priced by its original request (its first submit job); undefined as priceRetry.
+ */
+export async function priceSubmissions(
+  batchId: string,
+  customIds: readonly string[],
+  queues: VeoqQueues,
+  table: PriceTable,
+): Promise<number | undefined> {
   if (table.currency !== "USD") return undefined;
   let micros = 0;
-  for (const retry of plan.retries) {
-    if (retry.action !== "resubmit") continue;
-    const request = await originalRequestOf(queues, submitJobId(plan.batchId, retry.customId, 0));
+  for (const customId of customIds) {
+    const request = await originalRequestOf(queues, submitJobId(batchId, customId, 0));
     if (request === undefined) return undefined;
     micros += requestCost(table, request.model, request.input).costMicros;
   }

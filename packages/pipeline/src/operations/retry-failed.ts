@@ -12,6 +12,8 @@ export interface RetrySummary {
   skipped: { customId: string; reason: string }[];
   /** What was planned (see planRetry): counts by action, failures left alone as permanent. */
   plan: RetryPlan;
+  /** Paid re-submissions left alone because the caller did not agree to pay (`freeOnly`). */
+  leftUnpaid: number;
 }
 
 export interface RetryFailedOptions {
@@ -23,18 +25,26 @@ export interface RetryFailedOptions {
    * plan that would pay for more re-queues nothing and throws RetryPlanChangedError. Default: no limit.
    */
   maxResubmits?: number;
+  /**
+   * Re-queue only what is free (re-polls, re-downloads): the paid re-submissions are left failed
+   * and counted in `leftUnpaid`, for a run that agrees to pay. Default false.
+   */
+  freeOnly?: boolean;
   now?: () => number;
 }
 
 /** The batch's failures changed since the caller's summary: more would be paid for than agreed. */
 export class RetryPlanChangedError extends Error {
   readonly plan: RetryPlan;
+  /** The paid re-submissions the caller agreed to. */
+  readonly agreed: number;
   constructor(plan: RetryPlan, agreed: number) {
     super(
       `retry would now re-submit ${plan.counts.resubmit} items (paid), more than the ${agreed} agreed to`,
     );
     this.name = "RetryPlanChangedError";
     this.plan = plan;
+    this.agreed = agreed;
   }
 }
 
@@ -60,11 +70,20 @@ export async function retryFailedItems(
   const plan = await planRetry(store, batchId, {
     includePermanent: options.includePermanent ?? false,
   });
-  if (options.maxResubmits !== undefined && plan.counts.resubmit > options.maxResubmits) {
+  const freeOnly = options.freeOnly === true;
+  if (
+    !freeOnly &&
+    options.maxResubmits !== undefined &&
+    plan.counts.resubmit > options.maxResubmits
+  ) {
     throw new RetryPlanChangedError(plan, options.maxResubmits);
   }
-  const summary: RetrySummary = { retried: 0, skipped: [], plan };
-  for (const { customId } of plan.retries) {
+  const summary: RetrySummary = { retried: 0, skipped: [], plan, leftUnpaid: 0 };
+  for (const { customId, action } of plan.retries) {
+    if (freeOnly && action === "resubmit") {
+      summary.leftUnpaid++;
+      continue;
+    }
     const result = await store.itemResult(batchId, customId);
     try {
       const reason = result

@@ -1,15 +1,15 @@
 import { isProviderError } from "@veoq/provider-client";
 
-/** Answers that say the provider made no task (and billed nothing) for a create. */
-const NOT_CREATED_STATUSES = new Set([400, 401, 402, 403, 404, 422, 429]);
-
 /**
- * Whether a failed create certainly made no task: the provider refused it (400/401/402/403/422/
- * 429) or it failed before it was sent. Everything else (no answer, 5xx, an unreadable 2xx)
- * may have made one, and its reservation counts as spent.
+ * Whether a failed create certainly made no task (and its reservation goes back): the provider
+ * answered with an error status (4xx, and 5xx too: an error answer carries no task id, so no task
+ * of ours can be followed or billed to this item, and counting it as spent paused batches short
+ * of their budget), or it failed before it was sent. What remains may have made a task and counts
+ * as spent: no answer at all (a dropped connection after the body was sent) and a 2xx answer we
+ * could not read (no task id, broken JSON).
  */
 export function createCertainlyNotMade(error: unknown): boolean {
   if (!isProviderError(error)) return false;
-  if (error.status !== undefined) return NOT_CREATED_STATUSES.has(error.status);
+  if (error.status !== undefined) return error.status >= 400;
   return error.kind === "transient";
 }

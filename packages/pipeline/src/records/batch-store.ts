@@ -247,6 +247,25 @@ export interface BatchRecord {
   flaggedFiles: number;
   /** When the last item became final (ms), if every item is final. */
   finishedAt: number | undefined;
+  /**
+   * Items of this batch wait to reuse the render of another batch that is paused (or was, when
+   * they last looked): which batch, why it is paused and since when (ms). Undefined otherwise.
+   */
+  reuseWait?: ReuseWait | undefined;
+}
+
+/** This batch's items wait on the renders of `ownerBatchId`, paused for `reason` (see BatchRecord). */
+export interface ReuseWait {
+  ownerBatchId: string;
+  reason: string;
+  at: number;
+}
+
+function parseReuseWait(raw: string | undefined): ReuseWait | undefined {
+  if (raw === undefined) return undefined;
+  const [ownerBatchId, reason, at] = raw.split("|");
+  if (!ownerBatchId || !reason) return undefined;
+  return { ownerBatchId, reason, at: Number(at) || 0 };
 }
 
 /** Batch records and item states in Redis. Stateless apart from the connection. */
@@ -477,7 +496,25 @@ export class BatchStore {
       resubmits: Number(fields.resubmits ?? 0),
       flaggedFiles: Number(fields.flaggedFiles ?? 0),
       finishedAt: fields.finishedAt === undefined ? undefined : Number(fields.finishedAt),
+      reuseWait: parseReuseWait(fields.reuseWait),
     };
+  }
+
+  /**
+   * Records that the batch's items wait on a paused batch's renders (stages/request-reuse.ts);
+   * true when this changed the record (a new owner batch or reason), so the caller logs it once.
+   */
+  async setReuseWait(batchId: string, wait: ReuseWait): Promise<boolean> {
+    const key = this.keys.batch(batchId);
+    const before = parseReuseWait((await this.redis.hget(key, "reuseWait")) ?? undefined);
+    if (before?.ownerBatchId === wait.ownerBatchId && before.reason === wait.reason) return false;
+    await this.redis.hset(key, "reuseWait", `${wait.ownerBatchId}|${wait.reason}|${wait.at}`);
+    return true;
+  }
+
+  /** The batch's items no longer wait on a paused batch. */
+  async clearReuseWait(batchId: string): Promise<void> {
+    await this.redis.hdel(this.keys.batch(batchId), "reuseWait");
   }
 
   /** Remembers which item a provider task belongs to (search by task id). */

@@ -16,7 +16,8 @@ export interface SpendReconcilerContext {
  * Settles reservations leaked by crashes, like provider slots: a reservation older than
  * `graceMs` whose submit job is still live is kept (its retry goes on with the same reservation,
  * never a second one). Otherwise the create happened if the submit job recorded a task id or a
- * poll job exists: it counts as spent; if neither, nothing was created and it is released.
+ * poll job exists, and may have if the job still carries `createSentAt` (sent, outcome never
+ * recorded): it counts as spent; if none of these, nothing was created and it is released.
  * Returns how many were settled.
  */
 export async function reconcileSpendReservations(
@@ -33,8 +34,11 @@ export async function reconcileSpendReservations(
       submitJobId(batchId, customId, submission),
     );
     if (await isLive(submitJob)) continue;
+    const data = submitJob?.data as { taskId?: unknown; createSentAt?: unknown } | undefined;
+    // A create sent whose outcome was never recorded may have made a task: spent.
     const created =
-      typeof (submitJob?.data as { taskId?: unknown } | undefined)?.taskId === "string" ||
+      typeof data?.taskId === "string" ||
+      typeof data?.createSentAt === "number" ||
       (await context.queues.poll.getJob(pollJobId(batchId, customId, submission))) !== undefined;
     if (
       (await context.spend.settle(batchId, holder, created ? "spent" : "released")) !== undefined

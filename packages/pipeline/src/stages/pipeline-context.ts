@@ -42,6 +42,8 @@ export interface PipelineSettings {
 
 /** Test seams: points where a test can stop a step to simulate a crash. */
 export interface PipelineHooks {
+  /** After the provider answered a create with a task id, before that id is recorded (the crash window). */
+  afterCreateAnswered?: (taskId: string) => Promise<void>;
   /** After the task id is on the job, before the hand-off to the poll queue. */
   afterTaskRecorded?: (taskId: string) => Promise<void>;
 }

@@ -42,10 +42,17 @@ async function submit(
   { job, token, data: parsed, log }: StageRun<SubmitJobData>,
 ): Promise<SubmitResult> {
   let data: SubmitJobData = parsed;
+  if (data.taskId === undefined && data.createSentAt !== undefined) {
+    data = await bookUnrecordedCreate(context, job, data, log);
+  }
   if (data.taskId === undefined) {
     // The same request rendered (or being rendered) by another item: no create, no money.
-    if ((await resolveRequestReuse(context, job, token, data)) === "reused")
-      return { reused: true };
+    const reuse = await resolveRequestReuse(context, job, token, data);
+    if (reuse === "reused") return { reused: true };
+    // Another batch dropped its paid task for this request: follow that task (no create).
+    if (reuse !== "render") data = reuse.adopted;
+  }
+  if (data.taskId === undefined) {
     // The slot first: while every slot is taken, images are not read over and over.
     const holder = slotHolder(data.batchId, data.customId, data.submission);
     const slotWaitMs = Math.max(
@@ -97,6 +104,9 @@ async function submit(
     data = { ...data, trace: { ...data.trace, submitAttempts: data.trace.submitAttempts + 1 } };
     let taskId: string;
     try {
+      // Marked before it is sent: a crash from here until the outcome is recorded leaves a
+      // possible duplicate the next try books (bookUnrecordedCreate).
+      await job.updateData({ ...data, createSentAt: context.now() });
       ({ taskId } = await context.client.createTask(data.model, body as CreateRequest));
     } catch (error) {
       // No task was made (or, if ambiguous, it is not ours to track): the retry takes a slot again.
@@ -106,6 +116,7 @@ async function submit(
       await job.updateData(data);
       throw await handleCreateFailure(context, job, data, log, error, heldAtCreate);
     }
+    await context.hooks.afterCreateAnswered?.(taskId);
     const createdAt = context.now();
     data = {
       ...data,
@@ -125,8 +136,8 @@ async function submit(
     log.info({ taskId }, "task created");
   } else {
     // The child logger already names the task. A crash may have come between the create and
-    // settling its reservation.
-    log.info("task already created by an earlier try; handing off");
+    // settling its reservation (nothing to settle for a task adopted from another batch).
+    log.info("task already created (by an earlier try, or adopted); handing off");
     await settleCreate(
       context,
       data,
@@ -182,6 +193,31 @@ async function submit(
     context.store.transition(data.batchId, data.customId, "processing"),
   ]);
   return { taskId, pollJobId: pollId };
+}
+
+/**
+ * An earlier try of this job sent a create (`createSentAt`) and never recorded its outcome: it
+ * died between the provider's answer and `taskId` (the crash window), or just before sending.
+ * The task may exist, unfollowed and billed: its reservation is booked as spent (the next create
+ * reserves anew, so the budget sees both) and the item counts a possible duplicate. Returns the
+ * data without the mark.
+ */
+async function bookUnrecordedCreate(
+  context: PipelineContext,
+  job: Job,
+  data: SubmitJobData,
+  log: Logger,
+): Promise<SubmitJobData> {
+  const holder = slotHolder(data.batchId, data.customId, data.submission);
+  await settleCreate(context, data, holder, "spent");
+  await context.store.incrementCounter(data.batchId, "possibleDuplicates");
+  log.warn(
+    { createSentAt: data.createSentAt },
+    "an earlier try sent a create and died before recording its answer: the task may exist twice (booked as spent, counted in possible duplicates)",
+  );
+  const { createSentAt: _sent, ...rest } = data;
+  await job.updateData(rest);
+  return rest;
 }
 
 /** Turns a failed create into the BullMQ signal its kind calls for; returns the error to throw. */
