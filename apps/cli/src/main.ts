@@ -31,6 +31,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   priority: async () => (await import("./commands/priority.ts")).registerPriorityCommand,
   demo: async () => (await import("./commands/demo.ts")).registerDemoCommand,
   dashboard: async () => (await import("./commands/dashboard.ts")).registerDashboardCommand,
+  api: async () => (await import("./commands/api.ts")).registerApiCommand,
   mock: async () => (await import("./commands/mock.ts")).registerMockCommand,
 };
 

@@ -107,7 +107,7 @@ export {
 export { reconcileProviderSlots } from "./records/slot-reconciler.ts";
 export { type BatchSpend, type GateDecision, SpendLedger, utcDay } from "./records/spend-ledger.ts";
 export { reconcileSpendReservations } from "./records/spend-reconciler.ts";
-export { durationHistoryKey } from "./redis/record-keys.ts";
+export { durationHistoryKey, recordKeys } from "./redis/record-keys.ts";
 export {
   createRedisConnection,
   describeRedisUrl,

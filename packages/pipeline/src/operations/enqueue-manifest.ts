@@ -71,6 +71,12 @@ export interface EnqueueManifestOptions {
    * (`--rerender`). By default such lines reuse the earlier outputs (stages/request-reuse.ts).
    */
   rerender?: boolean;
+  /**
+   * Where the batch's events are sent (webhooks, issue 24): the API's `webhook_url` and
+   * `webhook_events`, `veoq enqueue --webhook`. Stored with the batch by the webhooks side;
+   * until then a pass-through.
+   */
+  webhook?: { url: string; events?: string[] };
 }
 
 export interface EnqueueSummary {

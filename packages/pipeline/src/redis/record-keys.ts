@@ -53,6 +53,11 @@ export interface RecordKeys {
   providerCapPattern: string;
   /** The duration history of one task shape (see records/duration-history.ts). */
   durationHistory(shape: TaskShapeKey): DurationHistoryKeys;
+  /**
+   * String (JSON): one HTTP API request made with an `Idempotency-Key`, by caller (token name)
+   * and the key's SHA-256: running, or done with its response (packages/api, 24 h).
+   */
+  apiIdempotency(caller: string, keyHash: string): string;
 }
 
 /** The settings a duration history is kept per (records/duration-history.ts `TaskShape`). */
@@ -113,6 +118,7 @@ export function recordKeys(prefix: string): RecordKeys {
       const samples = durationHistoryKey(prefix, shape);
       return { samples, seen: `${samples}:seen`, eta: `${samples}:eta` };
     },
+    apiIdempotency: (caller, keyHash) => `${prefix}:api-idempotency:${caller}:${keyHash}`,
   };
 }
 
