@@ -88,3 +88,8 @@ export async function createApiHarness(env: Record<string, string> = {}): Promis
     },
   };
 }
+
+// biome-ignore lint/suspicious/noExplicitAny: answers are checked field by field, and against the OpenAPI document
+export type Json = any;
+/** A response's JSON body, for field-by-field checks. */
+export const jsonOf = async (response: Response): Promise<Json> => response.json();

@@ -8,15 +8,12 @@ import {
   type ApiHarness,
   apiLine,
   createApiHarness,
+  jsonOf,
   READ_TOKEN,
   WRITE_TOKEN,
 } from "./api-harness.ts";
 
 let h: ApiHarness;
-
-// biome-ignore lint/suspicious/noExplicitAny: answers are checked field by field, and against the OpenAPI document
-type Json = any;
-const jsonOf = async (response: Response): Promise<Json> => response.json();
 
 beforeAll(async () => {
   h = await createApiHarness();
