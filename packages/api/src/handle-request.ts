@@ -196,9 +196,20 @@ async function readBody(context: ApiContext, route: ApiRoute, raw: RawRequest): 
     );
     return { body: undefined, bodyHash: staged.bodyHash, manifest: staged };
   }
+  // An optional body may be left out (no Content-Type); otherwise the type is checked first, so
+  // a body of another type is never read.
+  const optionalEmpty = spec.kind === "json" && spec.optional === true;
+  if (type !== "application/json" && !(optionalEmpty && type === "")) {
+    throw new ApiProblem(
+      "unsupported_media_type",
+      spec.kind === "manifest"
+        ? "send the manifest as application/x-ndjson, or application/json {items: [...]}"
+        : "send application/json",
+    );
+  }
   const bytes = await readWhole(raw.body, context.config.apiMaxBodyBytes);
   const bodyHash = createHash("sha256").update(bytes).digest("hex");
-  if (bytes.length === 0 && spec.kind === "json" && spec.optional) {
+  if (bytes.length === 0 && optionalEmpty) {
     return {
       body: parseFields(spec.schema, {}, "invalid_request", "body"),
       bodyHash,
@@ -206,12 +217,7 @@ async function readBody(context: ApiContext, route: ApiRoute, raw: RawRequest): 
     };
   }
   if (type !== "application/json") {
-    throw new ApiProblem(
-      "unsupported_media_type",
-      spec.kind === "manifest"
-        ? "send the manifest as application/x-ndjson, or application/json {items: [...]}"
-        : "send application/json",
-    );
+    throw new ApiProblem("unsupported_media_type", "send application/json");
   }
   let parsed: unknown;
   try {

@@ -93,6 +93,12 @@ describe("API guards", () => {
       body: big.items.map((line) => JSON.stringify(line)).join("\n"),
     });
     expect(ndjson.status).toBe(413);
+    const text = await send("/v1/batches?batch_id=too-big", {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: "{}",
+    });
+    expect(text.status).toBe(415);
     expect(await pipeline.store.getBatch("too-big")).toBeUndefined();
   });
 
