@@ -153,7 +153,6 @@ export async function stageManifest(
         const text = JSON.stringify(item) ?? "null";
         await record(validateManifestLineSync(text, number, ctx), text);
       }
-      hash.update(body.bodyHash);
     }
     await new Promise<void>((resolve, reject) => {
       out.once("error", reject);
