@@ -121,7 +121,9 @@ describe("veoq conventions", () => {
       env: { ...env, VEOQ_API_TOKENS: "" },
     });
     expect(open.code).toBe(2);
-    expect(open.stderr).toContain("refusing to listen on 0.0.0.0 without tokens: set VEOQ_API_TOKENS");
+    expect(open.stderr).toContain(
+      "refusing to listen on 0.0.0.0 without tokens: set VEOQ_API_TOKENS",
+    );
   });
 
   it("names the server whose port is busy, in one line, and exits 1", async () => {
