@@ -95,7 +95,8 @@ return 1
 
 /**
  * Registers items as queued, skipping those the batch already has (HSETNX), and returns which
- * were new. KEYS: states hash, batch hash, state sets. ARGV: state names JSON, custom ids.
+ * were new, appending them to the order list. KEYS: states hash, batch hash, state sets, order
+ * list. ARGV: state names JSON, custom ids.
  */
 const REGISTER_SCRIPT = new LuaScript(`${stateSetsLua(3, 1)}
 local added = {}
@@ -106,6 +107,9 @@ for i = 2, #ARGV do
   end
 end
 if #added > 0 then redis.call('HINCRBY', KEYS[2], 'state:queued', #added) end
+for i = 1, #added, 1000 do
+  redis.call('RPUSH', KEYS[#KEYS], unpack(added, i, math.min(i + 999, #added)))
+end
 return added
 `);
 
@@ -202,7 +206,12 @@ export class BatchStore {
     if (customIds.length === 0) return [];
     return (await REGISTER_SCRIPT.run(
       this.redis,
-      [this.keys.itemStates(batchId), this.keys.batch(batchId), ...this.stateSetKeys(batchId)],
+      [
+        this.keys.itemStates(batchId),
+        this.keys.batch(batchId),
+        ...this.stateSetKeys(batchId),
+        this.keys.itemOrder(batchId),
+      ],
       [STATE_NAMES_JSON, ...customIds],
     )) as string[];
   }
@@ -369,6 +378,35 @@ export class BatchStore {
         yield [flat[i] as string, flat[i + 1] as ItemState];
       }
     } while (cursor !== "0");
+  }
+
+  /**
+   * Streams (custom id, state) pairs in the order the items were registered (manifest order),
+   * a page at a time. A batch whose order list does not cover every item (written, or partly
+   * written, before the list existed) is streamed in the states hash's own order instead.
+   */
+  async *itemStatesInOrder(batchId: string): AsyncGenerator<[string, ItemState]> {
+    const orderKey = this.keys.itemOrder(batchId);
+    const statesKey = this.keys.itemStates(batchId);
+    const [listed, total] = await Promise.all([
+      this.redis.llen(orderKey),
+      this.redis.hlen(statesKey),
+    ]);
+    if (listed < total) {
+      yield* this.scanItemStates(batchId);
+      return;
+    }
+    const page = 1000;
+    for (let start = 0; ; start += page) {
+      const ids = await this.redis.lrange(orderKey, start, start + page - 1);
+      if (ids.length === 0) return;
+      const states = await this.redis.hmget(statesKey, ...ids);
+      for (let i = 0; i < ids.length; i++) {
+        const state = states[i];
+        if (state != null) yield [ids[i] as string, state as ItemState];
+      }
+      if (ids.length < page) return;
+    }
   }
 
   /** Reads the stored results of many items in one round trip. */
