@@ -1,4 +1,5 @@
 import { createLogger } from "@veoq/logging";
+import { scanEveryMaster } from "@veoq/pipeline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createHarness, type Harness } from "../../pipeline/test/pipeline-harness.ts";
@@ -22,6 +23,8 @@ import { apiLine, jsonOf, WRITE_TOKEN } from "./api-harness.ts";
 let pipeline: Harness;
 let api: RunningApi;
 let releaseSlow: () => void = () => {};
+/** Everything the API logged (at debug level). */
+let logged = "";
 const slowStarted: (() => void)[] = [];
 
 /** A route that waits until released: the first request with a key is still running meanwhile. */
@@ -53,7 +56,14 @@ beforeAll(async () => {
   });
   api = await startApi({
     config: pipeline.config,
-    logger: createLogger({ level: "silent" }),
+    logger: createLogger({
+      level: "debug",
+      destination: {
+        write(line: string) {
+          logged += line;
+        },
+      },
+    }),
     port: 0,
     routes: [...API_ROUTES, slowRoute],
   });
@@ -138,6 +148,25 @@ describe("API guards", () => {
     expect(wait).toBeGreaterThanOrEqual(1);
     expect(wait).toBeLessThanOrEqual(10);
     expect((await jsonOf(limited as Response)).type).toBe("urn:veoq:problem:rate-limited");
+  });
+
+  it("never writes a token to its log or to Redis", async () => {
+    await send("/v1/batches/none");
+    await fetch(`${api.url}/v1/batches`, {
+      headers: { authorization: "Bearer not-a-token-at-all" },
+    });
+    expect(logged).toContain("api listening");
+    expect(logged).toContain('"route":"/v1/batches/{id}"');
+    expect(logged).not.toContain(WRITE_TOKEN);
+    expect(logged).not.toContain("not-a-token-at-all");
+    const values: string[] = [];
+    for await (const key of scanEveryMaster(pipeline.redis, `${pipeline.config.prefix}*`)) {
+      values.push(key);
+      if ((await pipeline.redis.type(key)) === "string")
+        values.push((await pipeline.redis.get(key)) ?? "");
+    }
+    expect(values.some((v) => v.includes("api-idempotency:limited:"))).toBe(true);
+    expect(values.join("\n")).not.toContain(WRITE_TOKEN.slice(2));
   });
 
   it("refuses to listen beyond loopback without tokens", async () => {
