@@ -241,7 +241,7 @@ export const estimateResultJson = estimateJson
     invalid: z.number().int(),
     /** Invalid lines, left out of the estimate (up to 1000 listed). */
     invalid_lines: z.array(invalidLineJson),
-    /** The price table used. */
+    /** The price table used (its file name). */
     prices: z.string(),
   })
   .meta({ id: "EstimateResult" });

@@ -189,7 +189,12 @@ describe("the API in front of real workers", () => {
     expect(broken.status).toBe(422);
     expect((await jsonOf(broken)).invalid_lines[0].line).toBe(2);
     const estimate = await h.readClient.estimate([apiLine("e-1"), apiLine("e-2")]);
-    expect(estimate).toMatchObject({ tasks: 2, valid: 2, invalid: 0 });
+    expect(estimate).toMatchObject({
+      tasks: 2,
+      valid: 2,
+      invalid: 0,
+      prices: "default-prices.json",
+    });
     await h.pipeline.waitForBatch("api-ndjson", 60_000);
   });
 

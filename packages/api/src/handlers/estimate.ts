@@ -1,3 +1,4 @@
+import path from "node:path";
 import { estimateToJson } from "@veoq/pricing";
 import { ApiProblem } from "../api-problem.ts";
 import { defineRoute, json } from "../api-route.ts";
@@ -24,7 +25,8 @@ export const estimate = defineRoute<undefined, undefined, { items?: unknown[] } 
       valid: manifest.valid,
       invalid: manifest.invalid,
       invalid_lines: manifest.invalidLines,
-      prices: context.prices.path,
+      // The file name only: the server's folders are none of the caller's business.
+      prices: path.basename(context.prices.path),
     });
   },
 });
