@@ -47,18 +47,38 @@ const queryFlag = z
 /** An amount of money in the price table's currency (the CLI's `--budget 12.50`). */
 const amount = z.number().positive().max(1_000_000_000);
 
+/** What the options of POST /v1/batches mean (the OpenAPI document's descriptions). */
+const DESCRIBE = {
+  batch_id:
+    "The batch to create or add to (1-64 of A-Z a-z 0-9 . _ -); default: a new api-<date>-<random> id",
+  priority: "The batch's share of the provider slots: high, normal (default) or low",
+  budget:
+    "Most money the batch may spend on creates, in the price table's currency; past it the batch pauses",
+  webhook_url: "Where the batch's events are sent (signed webhooks)",
+  webhook_events:
+    "Which events: batch.completed, batch.paused, item.failed (default) and item.completed",
+  skip_invalid:
+    "Enqueue the valid lines even when some are invalid (default: enqueue nothing then)",
+  rerender:
+    "Pay for new renders of requests this deployment already rendered or is rendering (default: reuse their outputs)",
+} as const;
+
 /** `application/json` body of POST /v1/batches. */
 export const createBatchBody = z
   .object({
-    batch_id: batchId.optional(),
+    batch_id: batchId.optional().meta({ description: DESCRIBE.batch_id }),
     /** The manifest's lines as objects (`custom_id`, `model`, `input`, `metadata`). */
-    items: z.array(z.unknown()).min(1).max(1_000_000),
-    priority: z.enum(PRIORITY_LEVELS).optional(),
-    budget: amount.optional(),
-    webhook_url: httpUrl.optional(),
-    webhook_events: z.array(webhookEvent).optional(),
-    skip_invalid: z.boolean().optional(),
-    rerender: z.boolean().optional(),
+    items: z
+      .array(z.unknown())
+      .min(1)
+      .max(1_000_000)
+      .meta({ description: "The manifest's lines as objects (custom_id, model, input, metadata)" }),
+    priority: z.enum(PRIORITY_LEVELS).optional().meta({ description: DESCRIBE.priority }),
+    budget: amount.optional().meta({ description: DESCRIBE.budget }),
+    webhook_url: httpUrl.optional().meta({ description: DESCRIBE.webhook_url }),
+    webhook_events: z.array(webhookEvent).optional().meta({ description: DESCRIBE.webhook_events }),
+    skip_invalid: z.boolean().optional().meta({ description: DESCRIBE.skip_invalid }),
+    rerender: z.boolean().optional().meta({ description: DESCRIBE.rerender }),
   })
   .strict()
   .meta({ id: "CreateBatchRequest" });
@@ -66,18 +86,24 @@ export type CreateBatchBody = z.infer<typeof createBatchBody>;
 
 /** The query of POST /v1/batches with an NDJSON body (the same options as the JSON body). */
 export const createBatchQuery = z.object({
-  batch_id: batchId.optional(),
-  priority: z.enum(PRIORITY_LEVELS).optional(),
-  budget: z.coerce.number().positive().max(1_000_000_000).optional(),
-  webhook_url: httpUrl.optional(),
+  batch_id: batchId.optional().meta({ description: DESCRIBE.batch_id }),
+  priority: z.enum(PRIORITY_LEVELS).optional().meta({ description: DESCRIBE.priority }),
+  budget: z.coerce
+    .number()
+    .positive()
+    .max(1_000_000_000)
+    .optional()
+    .meta({ description: DESCRIBE.budget }),
+  webhook_url: httpUrl.optional().meta({ description: DESCRIBE.webhook_url }),
   /** Comma-separated. */
   webhook_events: z
     .string()
     .transform((v) => v.split(",").filter((e) => e !== ""))
     .pipe(z.array(webhookEvent))
-    .optional(),
-  skip_invalid: queryFlag.optional(),
-  rerender: queryFlag.optional(),
+    .optional()
+    .meta({ description: `${DESCRIBE.webhook_events}, comma-separated` }),
+  skip_invalid: queryFlag.optional().meta({ description: DESCRIBE.skip_invalid }),
+  rerender: queryFlag.optional().meta({ description: DESCRIBE.rerender }),
 });
 
 /** `application/json` body of POST /v1/estimate. */
@@ -109,8 +135,18 @@ export const itemStateFilter = z.enum([
 export const listItemsQuery = z.object({
   state: itemStateFilter.optional(),
   /** Opaque: the `next_cursor` of the page before. */
-  cursor: z.string().max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  cursor: z
+    .string()
+    .max(200)
+    .optional()
+    .meta({ description: "The next_cursor of the page before" }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .optional()
+    .meta({ description: "Items per page (default 100)" }),
 });
 
 export const retryBody = z
