@@ -56,7 +56,7 @@ const DESCRIBE = {
     "Most money the batch may spend on creates, in the price table's currency; past it the batch pauses",
   webhook_url: "Where the batch's events are sent (signed webhooks)",
   webhook_events:
-    "Which events: batch.completed, batch.paused, item.failed (default) and item.completed",
+    "Which events to send of batch.completed, batch.paused, item.failed and item.completed (item.completed only when asked for)",
   skip_invalid:
     "Enqueue the valid lines even when some are invalid (default: enqueue nothing then)",
   rerender:
