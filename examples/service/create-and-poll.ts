@@ -38,16 +38,22 @@ try {
     idempotencyKey: `create-${batchId}`,
     ...(process.env.WEBHOOK_URL === undefined ? {} : { webhook_url: process.env.WEBHOOK_URL }),
   });
-  console.log(`batch ${created.batch_id}: ${created.enqueue.added} added, ${created.enqueue.already_present} already there`);
+  console.log(
+    `batch ${created.batch_id}: ${created.enqueue.added} added, ${created.enqueue.already_present} already there`,
+  );
   const done = await veoq.waitForBatch(created.batch_id, { intervalMs: 2000 });
-  console.log(`finished: ${done.counts.completed} completed, ${done.counts.failed} failed, spent ${done.spend.spent} ${done.spend.currency}`);
+  console.log(
+    `finished: ${done.counts.completed} completed, ${done.counts.failed} failed, spent ${done.spend.spent} ${done.spend.currency}`,
+  );
   for await (const result of veoq.results(created.batch_id)) {
     if (result.status === "completed") {
       result.files.forEach((_file, n) => {
         console.log(`${result.custom_id}: ${veoq.fileUrl(result.batch_id, result.custom_id, n)}`);
       });
     } else {
-      console.log(`${result.custom_id}: ${result.status}${"error_message" in result && result.error_message ? ` (${result.error_message})` : ""}`);
+      console.log(
+        `${result.custom_id}: ${result.status}${"error_message" in result && result.error_message ? ` (${result.error_message})` : ""}`,
+      );
     }
   }
 } catch (error) {
