@@ -33,6 +33,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   webhooks: async () => (await import("./commands/webhooks.ts")).registerWebhooksCommand,
   demo: async () => (await import("./commands/demo.ts")).registerDemoCommand,
   dashboard: async () => (await import("./commands/dashboard.ts")).registerDashboardCommand,
+  api: async () => (await import("./commands/api.ts")).registerApiCommand,
   mock: async () => (await import("./commands/mock.ts")).registerMockCommand,
 };
 

@@ -117,12 +117,27 @@ describe("veoq conventions", () => {
     expect(code).toBe(0);
   });
 
+  it("refuses to serve the API beyond loopback without VEOQ_API_TOKENS (exit 2)", async () => {
+    const open = await runCli(["api", "--host", "0.0.0.0", "--port", "0"], {
+      env: { ...env, VEOQ_API_TOKENS: "" },
+    });
+    expect(open.code).toBe(2);
+    expect(open.stderr).toContain(
+      "refusing to listen on 0.0.0.0 without tokens: set VEOQ_API_TOKENS",
+    );
+  });
+
   it("names the server whose port is busy, in one line, and exits 1", async () => {
     const port = String(busyPort);
     const dashboard = await runCli(["dashboard", "--port", port], { env });
     expect(dashboard.code).toBe(1);
     expect(dashboard.stderr).toBe(
       `veoq: the dashboard cannot listen on 127.0.0.1:${port}: the port is already in use (choose another with --port, or 0 for a free one)\n`,
+    );
+    const api = await runCli(["api", "--port", port], { env });
+    expect(api.code).toBe(1);
+    expect(api.stderr).toBe(
+      `veoq: the API cannot listen on 127.0.0.1:${port}: the port is already in use (choose another with --port, or 0 for a free one)\n`,
     );
     const worker = await runCli(["worker", "--metrics-port", port], { env });
     expect(worker.code).toBe(1);

@@ -503,6 +503,77 @@ export const CONFIG_FIELDS = {
     "Base URL at which webhook receivers reach `veoq api`: payloads link results and files under it (unset: paths such as /v1/files/...)",
     httpUrl.optional(),
   ),
+  apiHost: field(
+    "VEOQ_API_HOST",
+    "127.0.0.1",
+    "Interface `veoq api` listens on; anything but loopback needs VEOQ_API_TOKENS",
+    z.string().min(1).max(255),
+  ),
+  apiPort: field("VEOQ_API_PORT", "3001", "Port `veoq api` listens on", positiveInt(65_535)),
+  apiTokens: field(
+    "VEOQ_API_TOKENS",
+    undefined,
+    "Comma-separated `name=token:scope` bearer tokens of the HTTP API (scope read or write; write includes read; tokens of 16-512 characters, never logged or stored)",
+    z
+      .string()
+      .max(100_000)
+      .optional()
+      .transform((v, ctx) => {
+        const tokens: { name: string; token: string; scope: "read" | "write" }[] = [];
+        for (const entry of (v ?? "").split(",").map((e) => e.trim())) {
+          if (entry === "") continue;
+          // The token may hold ":" and "=", so the name ends at the first "=" and the scope
+          // starts after the last ":". A message never quotes the entry (it holds a secret).
+          const eq = entry.indexOf("=");
+          const colon = entry.lastIndexOf(":");
+          const name = entry.slice(0, Math.max(0, eq));
+          const token = entry.slice(eq + 1, colon);
+          const scope = entry.slice(colon + 1);
+          const problem =
+            eq < 1 || colon < eq
+              ? "must be comma-separated name=token:scope entries"
+              : !/^[A-Za-z0-9._-]{1,64}$/.test(name)
+                ? "has a name that is not 1-64 characters of A-Z a-z 0-9 . _ -"
+                : token.length < 16 || token.length > 512 || /\s/.test(token)
+                  ? `has a token (for ${name}) that is not 16-512 characters without spaces`
+                  : scope !== "read" && scope !== "write"
+                    ? `has a scope (for ${name}) that is not read or write`
+                    : tokens.some((t) => t.name === name)
+                      ? `names ${name} twice`
+                      : undefined;
+          if (problem !== undefined) {
+            ctx.addIssue({ code: "custom", message: problem });
+            return z.NEVER;
+          }
+          tokens.push({ name, token, scope: scope as "read" | "write" });
+        }
+        return tokens;
+      }),
+  ),
+  apiMaxBodyBytes: field(
+    "VEOQ_API_MAX_BODY_BYTES",
+    "16777216",
+    "Largest JSON request body of the API (read whole); larger is 413",
+    positiveInt(1_073_741_824),
+  ),
+  apiMaxManifestBytes: field(
+    "VEOQ_API_MAX_MANIFEST_BYTES",
+    "1073741824",
+    "Largest NDJSON manifest upload of the API (streamed to a temp file, never held whole); larger is 413",
+    positiveInt(68_719_476_736),
+  ),
+  apiRateLimit: field(
+    "VEOQ_API_RATE_LIMIT",
+    "600",
+    "Requests per minute per API token (a bucket of that size refilled evenly); past it 429 with Retry-After; 0: no limit",
+    nonNegativeInt(1_000_000),
+  ),
+  apiImageDir: field(
+    "VEOQ_API_IMAGE_DIR",
+    undefined,
+    "Folder local image paths in manifests uploaded to the API resolve against (paths outside it are invalid lines); unset: only URLs, data URIs and base64 images are accepted over the API",
+    z.string().min(1).max(4096).optional(),
+  ),
 } as const;
 
 export type ConfigFields = typeof CONFIG_FIELDS;

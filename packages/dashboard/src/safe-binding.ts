@@ -1,19 +1,11 @@
+import { isLoopbackHost } from "@veoq/config";
 import type { DashboardCredentials } from "./basic-auth.ts";
+
+export { isLoopbackHost };
 
 /** Raised before listening when the dashboard's settings would expose it unprotected. */
 export class DashboardStartError extends Error {
   override name = "DashboardStartError";
-}
-
-/** True for names and addresses that only this machine can reach. */
-export function isLoopbackHost(host: string): boolean {
-  const bare = host.replace(/^\[(.*)\]$/, "$1").toLowerCase();
-  return (
-    bare === "localhost" ||
-    bare === "::1" ||
-    /^127(\.\d{1,3}){3}$/.test(bare) ||
-    /^::ffff:127(\.\d{1,3}){3}$/.test(bare)
-  );
 }
 
 /**

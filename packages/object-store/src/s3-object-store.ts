@@ -186,6 +186,25 @@ export class S3ObjectStore {
     return Buffer.from(bytes);
   }
 
+  /**
+   * A presigned GET URL of an object of this bucket (by its `s3://` URI), valid for
+   * `expiresInSeconds`: the HTTP API redirects a file download there. The presigner is loaded
+   * on first use, so processes that never presign do not load it.
+   */
+  async presignedGetUrl(uri: string, expiresInSeconds: number): Promise<string> {
+    const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+    if (match === null || match[1] !== this.bucket) {
+      throw new ObjectStoreError(`${uri} is not an object of bucket ${this.bucket}`);
+    }
+    const [{ sdk, client }, { getSignedUrl }] = await Promise.all([
+      this.#sdk,
+      import("@aws-sdk/s3-request-presigner"),
+    ]);
+    return getSignedUrl(client, new sdk.GetObjectCommand({ Bucket: this.bucket, Key: match[2] }), {
+      expiresIn: expiresInSeconds,
+    });
+  }
+
   close(): void {
     void this.#sdk.then(
       ({ client }) => client.destroy(),

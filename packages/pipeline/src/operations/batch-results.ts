@@ -11,7 +11,10 @@ export type ResultLine =
       status: Exclude<ItemState, "completed" | "failed" | "cancelled">;
     };
 
-/** Streams a batch's results in pages, one line per custom_id, without loading the batch whole. */
+/**
+ * Streams a batch's results in pages, one line per custom_id, in manifest order (see
+ * BatchStore.itemStatesInOrder), without loading the batch whole.
+ */
 export async function* batchResults(
   store: BatchStore,
   batchId: string,
@@ -37,7 +40,7 @@ export async function* batchResults(
     }
     page = [];
   };
-  for await (const entry of store.scanItemStates(batchId)) {
+  for await (const entry of store.itemStatesInOrder(batchId)) {
     page.push(entry);
     if (page.length >= 500) yield* flush();
   }

@@ -180,7 +180,8 @@ return 0
 
 /**
  * Registers items as queued, skipping those the batch already has (HSETNX), and returns which
- * were new; a batch that gets new items is not finished any more. KEYS: states hash, batch hash, state sets. ARGV: state names JSON, custom ids.
+ * were new, appending them to the order list; a batch that gets new items is not finished any
+ * more. KEYS: states hash, batch hash, state sets, order list. ARGV: state names JSON, custom ids.
  */
 const REGISTER_SCRIPT = new LuaScript(`${stateSetsLua(3, 1)}
 local added = {}
@@ -194,6 +195,9 @@ if #added > 0 then
   redis.call('HINCRBY', KEYS[2], 'state:queued', #added)
   -- Not finished any more: it has queued items (its next finish is a new batch.completed).
   redis.call('HDEL', KEYS[2], 'finishedAt')
+end
+for i = 1, #added, 1000 do
+  redis.call('RPUSH', KEYS[#KEYS], unpack(added, i, math.min(i + 999, #added)))
 end
 return added
 `);
@@ -310,7 +314,12 @@ export class BatchStore {
     if (customIds.length === 0) return [];
     return (await REGISTER_SCRIPT.run(
       this.redis,
-      [this.keys.itemStates(batchId), this.keys.batch(batchId), ...this.stateSetKeys(batchId)],
+      [
+        this.keys.itemStates(batchId),
+        this.keys.batch(batchId),
+        ...this.stateSetKeys(batchId),
+        this.keys.itemOrder(batchId),
+      ],
       [STATE_NAMES_JSON, ...customIds],
     )) as string[];
   }
@@ -566,6 +575,35 @@ export class BatchStore {
         yield [flat[i] as string, flat[i + 1] as ItemState];
       }
     } while (cursor !== "0");
+  }
+
+  /**
+   * Streams (custom id, state) pairs in the order the items were registered (manifest order),
+   * a page at a time. A batch whose order list does not cover every item (written, or partly
+   * written, before the list existed) is streamed in the states hash's own order instead.
+   */
+  async *itemStatesInOrder(batchId: string): AsyncGenerator<[string, ItemState]> {
+    const orderKey = this.keys.itemOrder(batchId);
+    const statesKey = this.keys.itemStates(batchId);
+    const [listed, total] = await Promise.all([
+      this.redis.llen(orderKey),
+      this.redis.hlen(statesKey),
+    ]);
+    if (listed < total) {
+      yield* this.scanItemStates(batchId);
+      return;
+    }
+    const page = 1000;
+    for (let start = 0; ; start += page) {
+      const ids = await this.redis.lrange(orderKey, start, start + page - 1);
+      if (ids.length === 0) return;
+      const states = await this.redis.hmget(statesKey, ...ids);
+      for (let i = 0; i < ids.length; i++) {
+        const state = states[i];
+        if (state != null) yield [ids[i] as string, state as ItemState];
+      }
+      if (ids.length < page) return;
+    }
   }
 
   /** Reads the stored results of many items in one round trip. */

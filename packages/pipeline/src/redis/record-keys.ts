@@ -18,6 +18,12 @@ export interface RecordKeys {
   itemStates(batchId: string): string;
   /** Hash: custom id -> JSON result of a final item. */
   itemResults(batchId: string): string;
+  /**
+   * List: the batch's custom ids in the order they were registered (manifest order; a later
+   * enqueue appends its new ones), written by the same script as the states hash, so results
+   * can be read in manifest order. Absent for batches written before it existed.
+   */
+  itemOrder(batchId: string): string;
   /** Hash custom id → files flagged by VEOQ_VERIFY_OUTPUTS=warn, so the batch's count stays exact. */
   itemFlaggedFiles(batchId: string): string;
   /**
@@ -76,6 +82,11 @@ export interface RecordKeys {
   workers: string;
   /** String (JSON, with a TTL the worker refreshes): one worker process's heartbeat record. */
   worker(workerId: string): string;
+  /**
+   * String (JSON): one HTTP API request made with an `Idempotency-Key`, by caller (token name)
+   * and the key's SHA-256: running, or done with its response (packages/api, 24 h).
+   */
+  apiIdempotency(caller: string, keyHash: string): string;
 }
 
 /** The settings a duration history is kept per (records/duration-history.ts `TaskShape`). */
@@ -120,6 +131,7 @@ export function recordKeys(prefix: string): RecordKeys {
     itemStates: (id) => `${tag(id)}:states`,
     itemResults: (id) => `${tag(id)}:results`,
     itemFlaggedFiles: (id) => `${tag(id)}:flagged`,
+    itemOrder: (id) => `${tag(id)}:order`,
     itemsInState: (id, state) => `${tag(id)}:in:${state}`,
     credentialsStop: `${prefix}:credentials-stop`,
     batchControl: (id) => `${prefix}:batch:${id}:control`,
@@ -144,6 +156,7 @@ export function recordKeys(prefix: string): RecordKeys {
       const samples = durationHistoryKey(prefix, shape);
       return { samples, seen: `${samples}:seen`, eta: `${samples}:eta` };
     },
+    apiIdempotency: (caller, keyHash) => `${prefix}:api-idempotency:${caller}:${keyHash}`,
   };
 }
 

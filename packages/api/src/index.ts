@@ -1,0 +1,55 @@
+export { type ApiContext, createApiContext } from "./api-context.ts";
+export {
+  ApiProblem,
+  PROBLEMS,
+  type ProblemJson,
+  type ProblemKind,
+  problemJson,
+} from "./api-problem.ts";
+export {
+  type ApiRequest,
+  type ApiResult,
+  type ApiRoute,
+  defineRoute,
+  type HttpMethod,
+  json,
+  type RouteSpec,
+} from "./api-route.ts";
+export { API_ROUTES } from "./api-routes.ts";
+export type {
+  BatchListJson,
+  BatchObjectJson,
+  BudgetJson,
+  CreateBatchOptions,
+  CreatedBatchJson,
+  EstimateResultJson,
+  ItemListJson,
+  ItemResultJson,
+  ItemStateFilter,
+  LifecycleJson,
+  PriorityJson,
+  RetryResultJson,
+  WebhookEvent,
+} from "./api-schemas.ts";
+export * as schemas from "./api-schemas.ts";
+export {
+  type ApiCaller,
+  type ConfiguredToken,
+  scopeAllows,
+  TokenAuthenticator,
+  type TokenScope,
+} from "./api-tokens.ts";
+export { createExpressApp, expressPath } from "./express-adapter.ts";
+export { handleRequest, type RawRequest, type RequestPipeline } from "./handle-request.ts";
+export { IdempotencyStore } from "./idempotency-store.ts";
+export { createOpenApiDocument } from "./openapi-document.ts";
+export { RateLimiter } from "./rate-limiter.ts";
+export { runApiProcess } from "./run-api-process.ts";
+export {
+  API_VERSION,
+  ApiStartError,
+  checkApiBinding,
+  type RunningApi,
+  type StartApiOptions,
+  startApi,
+} from "./start-api.ts";
