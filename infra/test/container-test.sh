@@ -211,13 +211,15 @@ curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$MOCK_PORT/" ||
 
 step "worker container: start to /readyz"
 ready_start=$(now_ms)
+# As infra/k8s runs it: read-only root, writable /data and /tmp only, no capabilities.
 start worker "${common_env[@]}" -e "VEOQ_HEALTHCHECK_URL=http://127.0.0.1:$METRICS_PORT/livez" \
+  --read-only --tmpfs /tmp --tmpfs /data:mode=1777 --cap-drop ALL --security-opt no-new-privileges \
   "$IMAGE" worker --metrics-host 127.0.0.1 --metrics-port "$METRICS_PORT" --json
 started_ms=$(($(now_ms) - ready_start)) # podman run -d returned: the container is running
 wait_http "http://127.0.0.1:$METRICS_PORT/readyz" 30 ||
   fail "worker /readyz never answered 200: $(podman logs "veoq-ct-$run_id-worker" 2>&1 | tail -5)"
 ready_ms=$(($(now_ms) - ready_start))
-curl -fsS "http://127.0.0.1:$METRICS_PORT/healthz" | grep -q ok || fail "worker /healthz"
+[ "$(curl -fsS "http://127.0.0.1:$METRICS_PORT/healthz")" = "ok" ] || fail "worker /healthz"
 curl -fsS "http://127.0.0.1:$METRICS_PORT/livez" >/dev/null || fail "worker /livez"
 
 step "dashboard container"
@@ -246,7 +248,9 @@ node -e '
 videos=$(podman exec "veoq-ct-$run_id-worker" find /data/output/container-test -name '*.mp4' | wc -l)
 [ "$videos" -ge 12 ] || fail "only $videos videos saved in the worker container"
 curl -fsS "http://127.0.0.1:$DASHBOARD_PORT/healthz" >/dev/null || fail "dashboard /healthz after the batch"
-curl -fsS "http://127.0.0.1:$METRICS_PORT/metrics" | grep -q '^veoq_backlog' || fail "no veoq_backlog metric"
+# (read whole first: grep -q closing the pipe early would fail curl under pipefail)
+metrics=$(curl -fsS "http://127.0.0.1:$METRICS_PORT/metrics") || fail "worker /metrics"
+grep -q '^veoq_backlog ' <<<"$metrics" || fail "no veoq_backlog metric"
 
 step "HEALTHCHECK and SIGTERM stop"
 podman healthcheck run "veoq-ct-$run_id-worker" >/dev/null 2>&1 || fail "the worker's HEALTHCHECK fails"
