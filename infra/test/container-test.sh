@@ -139,6 +139,9 @@ podman build --pull=never --format docker --network host "${ca_args[@]}" \
   -t "$IMAGE" -f "$REPO/Dockerfile" "$REPO" >"$WORK/build.log" 2>&1 ||
   fail "podman build failed: $(tail -20 "$WORK/build.log")"
 build_ms=$(($(now_ms) - build_start))
+# Each source change leaves the previous build's untagged images behind (~0.8 GB): drop those
+# older than a day, keeping recent ones as the layer cache of the next build.
+podman image prune -f --filter until=24h >/dev/null 2>&1 || true
 
 step "image size and user"
 base_bytes=$(podman image inspect --format '{{.Size}}' "$NODE_BASE")
