@@ -49,7 +49,8 @@ RUN for role in worker dashboard mock; do veoq "$role" --help >/dev/null; done
 WORKDIR /data
 EXPOSE 9464 3000 4010
 # The worker's /livez by default (fails when its loop is wedged while jobs wait); the dashboard
-# and the simulator set VEOQ_HEALTHCHECK_URL to their own /healthz or base URL.
+# sets VEOQ_HEALTHCHECK_URL to its /healthz; the simulator has no health route (compose.yaml gives
+# it its own test).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch(process.env.VEOQ_HEALTHCHECK_URL).then(r=>process.exit(r.status<400?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["tini", "--", "veoq"]
