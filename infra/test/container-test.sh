@@ -31,7 +31,10 @@ WORK=""
 S3_PID=""
 cleanup() {
   [ -n "$S3_PID" ] && kill "$S3_PID" 2>/dev/null
-  for c in "${CONTAINERS[@]+"${CONTAINERS[@]}"}"; do podman rm -f -t 2 "$c" >/dev/null 2>&1 || true; done
+  for c in "${CONTAINERS[@]+"${CONTAINERS[@]}"}"; do
+    # A second try: under heavy load one removal was seen to fail and leave a container behind.
+    podman rm -f -t 2 "$c" >/dev/null 2>&1 || podman rm -f -t 0 "$c" >/dev/null 2>&1 || true
+  done
   [ -n "$WORK" ] && rm -rf "$WORK"
   return 0
 }
