@@ -37,14 +37,20 @@ RUN apt-get update \
  && mkdir -p /data/output && chown -R node:node /data
 ENV NODE_ENV=production \
     VEOQ_OUTPUT_DIR=/data/output \
-    VEOQ_HEALTHCHECK_URL=http://127.0.0.1:9464/livez
+    VEOQ_HEALTHCHECK_URL=http://127.0.0.1:9464/livez \
+    NODE_COMPILE_CACHE=/app/.node-compile-cache
 COPY --from=build /out /app
-RUN chmod +x /app/dist/veoq.js && ln -s /app/dist/veoq.js /usr/local/bin/veoq
+RUN chmod +x /app/dist/veoq.js && ln -s /app/dist/veoq.js /usr/local/bin/veoq \
+ && mkdir /app/.node-compile-cache && chown node:node /app/.node-compile-cache
 USER node
+# V8's compile cache for the long-running roles, filled as the user that runs them (Node keys
+# the cache by uid): a container starts faster, since Node no longer compiles its dependencies.
+RUN for role in worker dashboard mock; do veoq "$role" --help >/dev/null; done
 WORKDIR /data
 EXPOSE 9464 3000 4010
 # The worker's /livez by default (fails when its loop is wedged while jobs wait); the dashboard
-# and the simulator set VEOQ_HEALTHCHECK_URL to their own /healthz or base URL.
+# sets VEOQ_HEALTHCHECK_URL to its /healthz; the simulator has no health route (compose.yaml gives
+# it its own test).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch(process.env.VEOQ_HEALTHCHECK_URL).then(r=>process.exit(r.status<400?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["tini", "--", "veoq"]

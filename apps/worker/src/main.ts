@@ -32,6 +32,9 @@ async function main(): Promise<void> {
     logger,
     ...(metricsPort === undefined ? {} : { metrics: { host: metricsHost, port: metricsPort } }),
   });
+  // Stopped by a signal: exit now. A drain that ran out of VEOQ_DRAIN_SECONDS abandoned jobs
+  // whose requests and BullMQ lock renewals would keep the event loop alive for ever.
+  process.exit(0);
 }
 
 main().catch((error: unknown) => {

@@ -101,7 +101,9 @@ export function registerWorkerCommand(program: Command): void {
             logger,
           }),
         );
-        return 0;
+        // Stopped by a signal: exit now. A drain that ran out of VEOQ_DRAIN_SECONDS abandoned
+        // jobs whose requests and BullMQ lock renewals would keep the event loop alive for ever.
+        process.exit(0);
       }),
     );
 }
