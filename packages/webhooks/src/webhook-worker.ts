@@ -112,12 +112,21 @@ export async function startWebhookWorker(
   let relaying: Promise<unknown> = relay
     .sweepRecent(WEBHOOK_DEFAULTS.startSweepBatches)
     .catch((error: unknown) => logger.warn({ err: error }, "webhook outbox sweep failed"));
+  // One relay at a time per process: a tick that finds the last one still running (Redis slow
+  // or away) is skipped, so ticks never pile up.
+  let busy = true;
+  relaying = relaying.finally(() => {
+    busy = false;
+  });
   const timer = setInterval(() => {
-    relaying = relaying.then(() =>
-      relay
-        .relayPending()
-        .catch((error: unknown) => logger.warn({ err: error }, "webhook outbox relay failed")),
-    );
+    if (busy) return;
+    busy = true;
+    relaying = relay
+      .relayPending()
+      .catch((error: unknown) => logger.warn({ err: error }, "webhook outbox relay failed"))
+      .finally(() => {
+        busy = false;
+      });
   }, options.relayIntervalMs ?? WEBHOOK_DEFAULTS.relayIntervalMs);
   timer.unref();
   let closing: Promise<void> | undefined;
