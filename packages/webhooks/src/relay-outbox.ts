@@ -68,7 +68,7 @@ export class OutboxRelay {
   }
 
   /**
-   * Start-up sweep: the newest batches' outboxes, whatever the hint set says (a process killed
+   * The sweep (at start, then every minute): the newest batches' outboxes, whatever the hint set says (a process killed
    * between a script and its hint leaves an entry only this finds).
    */
   async sweepRecent(limit = OPEN_BATCHES_SCANNED): Promise<number> {

@@ -169,7 +169,7 @@ export class WebhookOutbox {
     if (ids.length > 0) await this.redis.hdel(this.keys.accountWebhookOutbox, ...ids);
   }
 
-  /** How many entries a batch's outbox holds (the start-up sweep). */
+  /** How many entries a batch's outbox holds (the relay's sweep of the newest batches). */
   async batchSize(batchId: string): Promise<number> {
     return this.redis.hlen(this.keys.webhookOutbox(batchId));
   }
