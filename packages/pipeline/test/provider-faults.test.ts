@@ -83,6 +83,11 @@ describe("pipeline under provider faults", () => {
       ]),
     );
     await h.waitForBatch("b1");
+    // The line is written right after the item's record (which may first note webhook events).
+    await h.waitFor(
+      async () => lines.some((line) => line.includes('"customId":"doomed"')),
+      "the failure's log line",
+    );
     const failures = lines
       .map((line) => JSON.parse(line) as { level: number; msg: string; customId?: string })
       .filter((line) => line.level >= 40 && (line.customId === "doomed" || /fail/.test(line.msg)));

@@ -3,7 +3,10 @@ import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   BatchStore,
+  batchWebhookSchema,
   createQueues,
+  EnqueueError,
+  enqueueManifest,
   type ItemResult,
   SpendLedger,
   stopSubmissions,
@@ -26,6 +29,36 @@ describe("webhook outbox", () => {
     ];
     if (keys.length > 0) await Promise.all(keys.map((k) => redis.del(k)));
     redis.disconnect();
+  });
+
+  it("checks a batch's webhook before enqueueing anything, with the default events", async () => {
+    expect(batchWebhookSchema.parse({ url: "https://you.example/hook" }).events).toEqual([
+      "batch.completed",
+      "batch.paused",
+      "item.failed",
+    ]);
+    const queues = createQueues(redis, prefix);
+    try {
+      const attempt = (webhook: { url: string; events?: string[] }) =>
+        enqueueManifest({
+          manifestPath: "/nonexistent/manifest.jsonl",
+          batchId: "bad-hook",
+          queues,
+          store,
+          submitAttempts: 1,
+          webhook,
+        });
+      await expect(attempt({ url: "ftp://you.example/hook" })).rejects.toThrow(EnqueueError);
+      await expect(attempt({ url: "ftp://you.example/hook" })).rejects.toThrow(
+        /webhook URL must be an http:\/\/ or https:\/\/ URL/,
+      );
+      await expect(
+        attempt({ url: "https://you.example/hook", events: ["batch.done"] }),
+      ).rejects.toThrow(/webhook events must be one of batch.completed/);
+      expect(await store.getBatch("bad-hook")).toBeUndefined();
+    } finally {
+      await queues.close();
+    }
   });
 
   it("writes item events only when asked, and batch.completed once when every item is final", async () => {

@@ -68,8 +68,8 @@ export class OutboxRelay {
   }
 
   /**
-   * Start-up sweep: the newest batches' outboxes, whatever the hint set says (a process killed
-   * between a script and its hint leaves an entry only this finds).
+   * The sweep (at start, then every minute): the newest batches' outboxes, whatever the hint set
+   * says (a process killed between a script and its hint leaves an entry only this finds).
    */
   async sweepRecent(limit = OPEN_BATCHES_SCANNED): Promise<number> {
     let added = 0;

@@ -19,8 +19,13 @@ import { OutboxRelay } from "./relay-outbox.ts";
 export const WEBHOOK_DEFAULTS = {
   /** How often a worker process relays the outboxes into delivery jobs (ms). */
   relayIntervalMs: 1000,
-  /** Batches whose outboxes are swept at start (the newest), whatever the hint set says. */
-  startSweepBatches: 1000,
+  /**
+   * Batches whose outboxes are swept (the newest), whatever the hint set says, at start and
+   * then every `sweepEveryTicks` relay ticks: a process killed between a script and its hint
+   * leaves an entry only a sweep finds, even while the other processes keep running.
+   */
+  sweepBatches: 1000,
+  sweepEveryTicks: 60,
 } as const;
 
 export interface WebhookWorkerOptions {
@@ -110,14 +115,26 @@ export async function startWebhookWorker(
     logger.warn("VEOQ_WEBHOOK_URLS is set but VEOQ_WEBHOOK_SECRET is not: no webhook is sent");
   }
   let relaying: Promise<unknown> = relay
-    .sweepRecent(WEBHOOK_DEFAULTS.startSweepBatches)
+    .sweepRecent(WEBHOOK_DEFAULTS.sweepBatches)
     .catch((error: unknown) => logger.warn({ err: error }, "webhook outbox sweep failed"));
+  // One relay at a time per process: a tick that finds the last one still running (Redis slow
+  // or away) is skipped, so ticks never pile up.
+  let busy = true;
+  relaying = relaying.finally(() => {
+    busy = false;
+  });
+  let ticks = 0;
   const timer = setInterval(() => {
-    relaying = relaying.then(() =>
-      relay
-        .relayPending()
-        .catch((error: unknown) => logger.warn({ err: error }, "webhook outbox relay failed")),
-    );
+    if (busy) return;
+    busy = true;
+    ticks++;
+    const sweep = ticks % WEBHOOK_DEFAULTS.sweepEveryTicks === 0;
+    relaying = (sweep ? relay.sweepRecent(WEBHOOK_DEFAULTS.sweepBatches) : Promise.resolve(0))
+      .then(() => relay.relayPending())
+      .catch((error: unknown) => logger.warn({ err: error }, "webhook outbox relay failed"))
+      .finally(() => {
+        busy = false;
+      });
   }, options.relayIntervalMs ?? WEBHOOK_DEFAULTS.relayIntervalMs);
   timer.unref();
   let closing: Promise<void> | undefined;

@@ -17,8 +17,8 @@ import type { RedisConnection } from "../redis/redis-connection.ts";
  * scripts write it); batch.paused entries sit in the account-wide outbox, under the prefix's tag
  * (the spend gate and the credentials stop write it). After a script wrote a batch entry the
  * store adds the batch to `webhookOutboxBatches`, the relay's hint of where to look; a process
- * killed between the two leaves an entry that the relay's start-up sweep of the newest batches
- * finds (see packages/webhooks relay-outbox.ts).
+ * killed between the two leaves an entry that the relay's sweep of the newest batches (at start,
+ * then every minute) finds (see packages/webhooks relay-outbox.ts).
  */
 
 /** Every event type veoq sends. */
@@ -159,7 +159,7 @@ export class WebhookOutbox {
     const key = this.keys.webhookOutbox(batchId);
     if (ids.length > 0) await this.redis.hdel(key, ...ids);
     // A script may write between these two: then its own markPending (after the script) adds the
-    // hint back, or, if that process died, the relay's start-up sweep finds the entry.
+    // hint back, or, if that process died, the relay's sweep of the newest batches finds it.
     if ((await this.redis.hlen(key)) === 0) {
       await this.redis.srem(this.keys.webhookOutboxBatches, batchId);
     }
@@ -169,7 +169,7 @@ export class WebhookOutbox {
     if (ids.length > 0) await this.redis.hdel(this.keys.accountWebhookOutbox, ...ids);
   }
 
-  /** How many entries a batch's outbox holds (the start-up sweep). */
+  /** How many entries a batch's outbox holds (the relay's sweep of the newest batches). */
   async batchSize(batchId: string): Promise<number> {
     return this.redis.hlen(this.keys.webhookOutbox(batchId));
   }
