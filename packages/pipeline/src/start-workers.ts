@@ -9,6 +9,7 @@ import { FairShare } from "./jobs/fair-share.ts";
 import { wakeAfterLimitedReturn } from "./jobs/limited-return-wake.ts";
 import { QUEUE_NAMES, QUEUE_ROLES, type QueueRole, queuePrefix } from "./jobs/queue-names.ts";
 import { createQueues } from "./jobs/queues.ts";
+import { wakeOnSlotRelease } from "./jobs/slot-release-wake.ts";
 import { startStalledCheck } from "./jobs/stalled-check.ts";
 import { PIPELINE_DEFAULTS } from "./policy/pipeline-defaults.ts";
 import { DEFAULT_POLL_POLICY } from "./policy/poll-policy.ts";
@@ -264,6 +265,15 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     return worker;
   });
   await Promise.all(workers.map((w) => w.waitUntilReady()));
+  const submitWorker = workers[roles.indexOf("submit")];
+  const stopSlotWake =
+    submitWorker === undefined
+      ? undefined
+      : await wakeOnSlotRelease(
+          submitWorker,
+          createRedisConnection(config.redis, "worker"),
+          queueKey(queues.submit, "marker"),
+        );
   const stopStalledChecks = workers.map((worker, index) => {
     const role = roles[index] as QueueRole;
     return startStalledCheck(
@@ -296,6 +306,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   const closeOnce = async (timeoutMs: number) => {
     clearInterval(reconciler);
     for (const stop of stopStalledChecks) stop();
+    stopSlotWake?.();
     const workersClosed = Promise.all(workers.map((w) => w.close()));
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<"timeout">((resolve) => {

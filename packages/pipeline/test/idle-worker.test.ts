@@ -7,7 +7,9 @@ import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { wakeAfterLimitedReturn } from "../src/jobs/limited-return-wake.ts";
+import { wakeOnSlotRelease } from "../src/jobs/slot-release-wake.ts";
 import { startStalledCheck } from "../src/jobs/stalled-check.ts";
+import { ProviderSlots } from "../src/records/provider-slots.ts";
 import { createHarness, type Harness } from "./pipeline-harness.ts";
 
 /** Redis commands the server ran (INFO commandstats, script-internal ones included). */
@@ -93,6 +95,68 @@ describe("an idle worker process", () => {
       await worker.close(true);
       await queue.obliterate({ force: true });
       await queue.close();
+      connection.disconnect();
+    }
+  }, 30_000);
+
+  it("a release wakes a submit worker sleeping out a slot wait at once, not at its next look", async () => {
+    const connection = new Redis(local.url, { maxRetriesPerRequest: null });
+    const subscriber = new Redis(local.url, { maxRetriesPerRequest: null });
+    const name = `slot-${randomBytes(3).toString("hex")}`;
+    const queue = new Queue(name, { connection });
+    const markerKey = queue.keys.marker as string;
+    const slots = new ProviderSlots({
+      redis: connection,
+      prefix: `{${name}}`,
+      apiKey: "sim-key",
+      maxInFlight: 1,
+      wakeKey: queue.keys.limiter as string,
+      wakeMarkerKey: markerKey,
+    });
+    let createdAt = 0;
+    // The submit stage's shape: no slot, so the queue waits (limiter key, 30 s) and the job goes
+    // back with RateLimitError; the worker's local wait is as long (maximumRateLimitDelay 30 s),
+    // so only the release's message can cut it short.
+    const worker = new Worker(
+      name,
+      async (job) => {
+        if (!(await slots.acquire(`job-${job.id}`, 30_000))) throw Worker.RateLimitError();
+        createdAt = Date.now();
+      },
+      {
+        connection,
+        limiter: { max: 1000, duration: 1000 },
+        maximumRateLimitDelay: 30_000,
+        drainDelay: 30,
+        skipStalledCheck: true,
+      },
+    );
+    wakeAfterLimitedReturn(worker, { key: markerKey, redis: connection });
+    const stop = await wakeOnSlotRelease(worker, subscriber, markerKey);
+    try {
+      await worker.waitUntilReady();
+      expect(await slots.acquire("held")).toBe(true);
+      await queue.add("job", {}, { priority: 1 });
+      const deadline = Date.now() + 10_000;
+      while (!(await slots.itemsWaiting()) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(createdAt).toBe(0);
+      const releasedAt = Date.now();
+      expect(await slots.release("held")).toBe(true);
+      while (createdAt === 0 && Date.now() < releasedAt + 10_000) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      // Without the message the worker sleeps out its 30 s wait.
+      expect(createdAt).toBeGreaterThan(0);
+      expect(createdAt - releasedAt).toBeLessThan(10_000);
+    } finally {
+      stop();
+      await worker.close(true);
+      await queue.obliterate({ force: true });
+      await queue.close();
+      await connection.del(slots.keys.holders, slots.keys.cap);
       connection.disconnect();
     }
   }, 30_000);

@@ -83,8 +83,9 @@ end
 
 /**
  * Lua: after a slot was freed, wakes the submit queue if it waits for slots: lifts the wait
- * (KEYS[3]) and adds BullMQ's wake-up marker (KEYS[4], as addJob does) for workers blocked
- * waiting for jobs.
+ * (KEYS[3]), adds BullMQ's wake-up marker (KEYS[4], as addJob does) for workers blocked waiting
+ * for jobs, and publishes on the channel of the marker key's name for workers sleeping out the
+ * wait (jobs/slot-release-wake.ts).
  */
 const WAKE_LUA = `
 local function wake()
@@ -93,7 +94,10 @@ local function wake()
     redis.call('DEL', KEYS[3])
     waiting = 1
   end
-  if waiting == 1 and KEYS[4] ~= nil then redis.call('ZADD', KEYS[4], 0, '0') end
+  if waiting == 1 and KEYS[4] ~= nil then
+    redis.call('ZADD', KEYS[4], 0, '0')
+    redis.call('PUBLISH', KEYS[4], '1')
+  end
 end
 `;
 
