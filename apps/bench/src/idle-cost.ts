@@ -133,10 +133,15 @@ export async function measureIdleCost(options: IdleCostOptions): Promise<IdleCos
         queues,
         store,
         submitAttempts: 8,
+        // Every round's line is the same request: render it, do not reuse the first round's.
+        rerender: true,
       });
       await waitUntil(() => slots.itemsWaiting(), "the item to wait for a slot", 30_000);
-      // Long enough for the worker to settle into its wait (blocked, or limited).
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      // Long enough for the worker to settle into its wait (blocked, or limited), and spread
+      // over half a second (golden-ratio steps) so the releases do not all fall at the same
+      // point of the worker's fallback look (every 0.5 s at this time scale).
+      const settleMs = 1_000 + 500 * ((round * 0.618_033_988_75) % 1);
+      await new Promise((resolve) => setTimeout(resolve, settleMs));
       const releasedAt = performance.now();
       await slots.release(held.pop() as string);
       await waitUntil(
