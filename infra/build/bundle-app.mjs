@@ -72,10 +72,13 @@ const COMMENT_LINE = /^\s*(?:\/\/|\/\*|\*).*$/gm;
 /**
  * Bundles `entries` ({ outputName: "src/file.ts" }, relative to `appDir`) into appDir/dist/,
  * one `<outputName>.js` per entry, and copies the assets they name into dist/assets/.
+ * `alsoExternal` ({ outputName: ["pkg"] }) keeps more packages as imports in some bundles: the
+ * dashboard's keep bullmq, which Bull Board's adapter requires itself and checks our queues
+ * against (`instanceof Queue`), so both must be the same copy.
  * Exits the process with a message on an undeclared third-party import or a non-literal
  * assetPath call.
  */
-export async function bundleApp({ appDir, entries }) {
+export async function bundleApp({ appDir, entries, alsoExternal = {} }) {
   const dir = fileURLToPath(appDir);
   const dist = path.join(dir, "dist");
   const manifest = JSON.parse(await readFile(path.join(dir, "package.json"), "utf8"));
@@ -88,83 +91,94 @@ export async function bundleApp({ appDir, entries }) {
   const problems = [];
 
   await rm(dist, { recursive: true, force: true });
-  const { metafile } = await build({
-    entryPoints: Object.fromEntries(
-      Object.entries(entries).map(([name, file]) => [name, path.resolve(dir, file)]),
-    ),
-    outdir: dist,
-    bundle: true,
-    format: "esm",
-    platform: "node",
-    target: "node20.18",
-    // Inlined CommonJS packages call require() for Node's built-ins and may read __dirname /
-    // __filename (BullMQ's and ioredis's optional paths); an ESM file has none of the three.
-    banner: {
-      js: [
-        "#!/usr/bin/env node",
-        'import { createRequire as __veoqCreateRequire } from "node:module";',
-        'import { fileURLToPath as __veoqFileURLToPath } from "node:url";',
-        "const require = __veoqCreateRequire(import.meta.url);",
-        "const __filename = __veoqFileURLToPath(import.meta.url);",
-        'const __dirname = __veoqFileURLToPath(new URL(".", import.meta.url));',
-      ].join("\n"),
-    },
-    // asset-path.ts: in a bundle, assets are in dist/assets/ (see there).
-    define: { __VEOQ_BUNDLE__: "true" },
-    logLevel: "warning",
-    metafile: true,
-    plugins: [
-      {
-        name: "entry-points-stay-separate",
-        setup(b) {
-          b.onResolve({ filter: /^\./ }, (args) => {
-            if (args.kind !== "dynamic-import") return undefined;
-            const name = outputOf.get(path.resolve(args.resolveDir, args.path));
-            return name === undefined ? undefined : { path: `./${name}.js`, external: true };
-          });
-        },
+  // One esbuild call per set of extra externals (most entries have none).
+  const groups = new Map();
+  for (const [name, file] of Object.entries(entries)) {
+    const extra = [...(alsoExternal[name] ?? [])].sort();
+    const key = extra.join(",");
+    if (!groups.has(key)) groups.set(key, { extra: new Set(extra), entries: {} });
+    groups.get(key).entries[name] = path.resolve(dir, file);
+  }
+  const outputs = [];
+  for (const group of groups.values()) {
+    const { metafile } = await build({
+      entryPoints: group.entries,
+      outdir: dist,
+      bundle: true,
+      format: "esm",
+      platform: "node",
+      target: "node20.18",
+      // Inlined CommonJS packages call require() for Node's built-ins and may read __dirname /
+      // __filename (BullMQ's and ioredis's optional paths); an ESM file has none of the three.
+      banner: {
+        js: [
+          "#!/usr/bin/env node",
+          'import { createRequire as __veoqCreateRequire } from "node:module";',
+          'import { fileURLToPath as __veoqFileURLToPath } from "node:url";',
+          "const require = __veoqCreateRequire(import.meta.url);",
+          "const __filename = __veoqFileURLToPath(import.meta.url);",
+          'const __dirname = __veoqFileURLToPath(new URL(".", import.meta.url));',
+        ].join("\n"),
       },
-      {
-        name: "third-party-external",
-        setup(b) {
-          // Node's built-ins and KEEP_EXTERNAL stay imports; the rest is inlined.
-          b.onResolve({ filter: /^[^./]/ }, (args) => {
-            const name = packageOf(args.path);
-            const keep =
-              args.path.startsWith("node:") ||
-              builtins.has(name) ||
-              KEEP_EXTERNAL.has(name) ||
-              OPTIONAL_EXTERNAL.has(name);
-            return keep ? { path: args.path, external: true } : undefined;
-          });
+      // asset-path.ts: in a bundle, assets are in dist/assets/ (see there).
+      define: { __VEOQ_BUNDLE__: "true" },
+      logLevel: "warning",
+      metafile: true,
+      plugins: [
+        {
+          name: "entry-points-stay-separate",
+          setup(b) {
+            b.onResolve({ filter: /^\./ }, (args) => {
+              if (args.kind !== "dynamic-import") return undefined;
+              const name = outputOf.get(path.resolve(args.resolveDir, args.path));
+              return name === undefined ? undefined : { path: `./${name}.js`, external: true };
+            });
+          },
         },
-      },
-      {
-        name: "collect-assets",
-        setup(b) {
-          b.onLoad({ filter: /\.ts$/ }, async (args) => {
-            if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
-            const source = (await readFile(args.path, "utf8")).replace(COMMENT_LINE, "");
-            for (const match of source.matchAll(ASSET_CALL)) {
-              const asset = match[1] ?? match[2];
-              if (asset === undefined) {
-                problems.push(
-                  `${path.relative(REPO_ROOT, args.path)}: assetPath( needs a string literal (the build copies what it names)`,
-                );
-              } else {
-                assets.add(asset);
+        {
+          name: "third-party-external",
+          setup(b) {
+            // Node's built-ins and KEEP_EXTERNAL stay imports; the rest is inlined.
+            b.onResolve({ filter: /^[^./]/ }, (args) => {
+              const name = packageOf(args.path);
+              const keep =
+                args.path.startsWith("node:") ||
+                builtins.has(name) ||
+                KEEP_EXTERNAL.has(name) ||
+                group.extra.has(name) ||
+                OPTIONAL_EXTERNAL.has(name);
+              return keep ? { path: args.path, external: true } : undefined;
+            });
+          },
+        },
+        {
+          name: "collect-assets",
+          setup(b) {
+            b.onLoad({ filter: /\.ts$/ }, async (args) => {
+              if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
+              const source = (await readFile(args.path, "utf8")).replace(COMMENT_LINE, "");
+              for (const match of source.matchAll(ASSET_CALL)) {
+                const asset = match[1] ?? match[2];
+                if (asset === undefined) {
+                  problems.push(
+                    `${path.relative(REPO_ROOT, args.path)}: assetPath( needs a string literal (the build copies what it names)`,
+                  );
+                } else {
+                  assets.add(asset);
+                }
               }
-            }
-            return undefined;
-          });
+              return undefined;
+            });
+          },
         },
-      },
-    ],
-  });
+      ],
+    });
+    outputs.push(...Object.values(metafile.outputs));
+  }
   // A third-party import left in the output that the app does not declare would install fine
   // and then fail at run time with ERR_MODULE_NOT_FOUND: refuse to build instead. (Only what the
   // output still imports counts: tree shaking drops the imports of modules a bundle does not use.)
-  for (const output of Object.values(metafile.outputs)) {
+  for (const output of outputs) {
     for (const { path: specifier, external } of output.imports) {
       const name = packageOf(specifier);
       if (!external || specifier.startsWith("node:") || specifier.startsWith(".")) continue;
