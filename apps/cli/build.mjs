@@ -16,4 +16,6 @@ await bundleApp({
       commands.map((file) => [`command-${file.replace(/\.ts$/, "")}`, `src/commands/${file}`]),
     ),
   },
+  // Bull Board's adapter requires bullmq itself and checks our queues against its Queue class.
+  alsoExternal: { "command-dashboard": ["bullmq"], "command-demo": ["bullmq"] },
 });

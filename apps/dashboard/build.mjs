@@ -3,4 +3,9 @@
 
 import { bundleApp } from "../../infra/build/bundle-app.mjs";
 
-await bundleApp({ appDir: new URL(".", import.meta.url), entries: { dashboard: "src/main.ts" } });
+await bundleApp({
+  appDir: new URL(".", import.meta.url),
+  entries: { dashboard: "src/main.ts" },
+  // Bull Board's adapter requires bullmq itself and checks our queues against its Queue class.
+  alsoExternal: { dashboard: ["bullmq"] },
+});

@@ -12,6 +12,8 @@ export interface BenchScale {
   /** Real seconds per provider second in the polling runs. */
   pollingTimeScale: number;
   memoryJobs: number;
+  /** Seconds an idle worker's Redis commands are counted over (the goal is an average per minute). */
+  idleSeconds: number;
   /** Batches run against a simulator with a cap on concurrent tasks veoq is not told. */
   scheduling: readonly SchedulingScenario[];
   /** A batch under the provider's create rate (real minutes, as the provider counts). */
@@ -32,6 +34,7 @@ export const FULL_SCALE: BenchScale = {
   // 180 provider seconds -> 45 real seconds: a polling run takes about a minute.
   pollingTimeScale: 0.25,
   memoryJobs: 100_000,
+  idleSeconds: 60,
   scheduling: [
     { model: "veo-3.1-generate-img2video", items: 200, maxConcurrent: 20, timeScale: 0.05 },
     { model: "veo-3.1-lite-firstlastframe", items: 200, maxConcurrent: 20, timeScale: 0.05 },
@@ -51,6 +54,7 @@ export const QUICK_SCALE: BenchScale = {
   pollingTasks: 150,
   pollingTimeScale: 0.1,
   memoryJobs: 100_000,
+  idleSeconds: 60,
   scheduling: [
     { model: "veo-3.1-generate-img2video", items: 100, maxConcurrent: 10, timeScale: 0.05 },
     { model: "veo-3.1-lite-firstlastframe", items: 100, maxConcurrent: 10, timeScale: 0.05 },

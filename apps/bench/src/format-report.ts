@@ -13,7 +13,7 @@ const f = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed
 
 /** The report as a plain-text (and Markdown) table. */
 export function formatReport(report: BenchReport): string {
-  const { pipeline, polling, memory, scheduling, fairShare } = report;
+  const { pipeline, polling, memory, scheduling, fairShare, startup, idle } = report;
   const rows: Row[] = [];
   if (pipeline !== undefined) {
     rows.push({
@@ -123,6 +123,69 @@ export function formatReport(report: BenchReport): string {
         ratio: "",
         goal: "<= 250",
         met: memory.enqueue_peak_rss_mb <= 250,
+      },
+    );
+  }
+  if (startup !== undefined) {
+    for (const [where, cost] of [
+      ["installed", startup.installed],
+      ["checkout (what `pnpm veoq` starts)", startup.checkout],
+    ] as const) {
+      rows.push(
+        {
+          figure: `veoq --version CPU s (${where}, median of ${startup.runs})`,
+          veoq: f(cost.version.cpu_s, 2),
+          baseline: `${f(cost.version.wall_s, 2)} s wall`,
+          ratio: "",
+          goal: "<= 0.15",
+          met: cost.version.cpu_s <= 0.15,
+        },
+        {
+          figure: `veoq --version peak RSS MB (${where})`,
+          veoq: f(cost.version.peak_rss_mb, 0),
+          baseline: "",
+          ratio: "",
+          goal: "<= 60",
+          met: cost.version.peak_rss_mb <= 60,
+        },
+        {
+          figure: `veoq status BATCH --json CPU s (${where}, ${startup.status_items} items)`,
+          veoq: f(cost.status.cpu_s, 2),
+          baseline: `${f(cost.status.wall_s, 2)} s wall, ${f(cost.status.peak_rss_mb, 0)} MB`,
+          ratio: "",
+          goal: "<= 0.35",
+          met: cost.status.cpu_s <= 0.35,
+        },
+      );
+    }
+    if (startup.pnpm_version !== undefined) {
+      rows.push({
+        figure: "pnpm veoq --version CPU s (pnpm's own start-up included)",
+        veoq: f(startup.pnpm_version.cpu_s, 2),
+        baseline: `${f(startup.pnpm_version.peak_rss_mb, 0)} MB`,
+        ratio: "",
+        goal: "",
+        met: undefined,
+      });
+    }
+  }
+  if (idle !== undefined) {
+    rows.push(
+      {
+        figure: `idle veoq worker: Redis commands/s (all roles, nothing queued, ${idle.seconds} s)`,
+        veoq: f(idle.commands_per_s, 2),
+        baseline: idle.top_commands.map((c) => `${c.command} ${c.calls}`).join(", "),
+        ratio: "",
+        goal: "<= 2",
+        met: idle.commands_per_s <= 2,
+      },
+      {
+        figure: `freed slot taken after the release, s (p50 / max of ${idle.wakes})`,
+        veoq: `${f(idle.wake_p50_s, 2)} / ${f(idle.wake_max_s, 2)}`,
+        baseline: "",
+        ratio: "",
+        goal: "<= 0.5",
+        met: idle.wake_max_s <= 0.5,
       },
     );
   }

@@ -33,7 +33,7 @@ export interface MemoryCost {
   enqueue_lines_per_s_after_startup: number;
   /** Median wall time of the runs. */
   enqueue_wall_s: number;
-  /** Wall time of `veoq enqueue` on a one-line manifest: node, tsx, module loading, Redis. */
+  /** Wall time of `veoq enqueue` on a one-line manifest: node, module loading, Redis. */
   startup_s: number;
   /** Highest peak resident set size of the `veoq enqueue` runs (MB = 2^20 bytes). */
   enqueue_peak_rss_mb: number;
@@ -44,7 +44,7 @@ export interface MemoryCost {
   in_process_lines_per_s: number;
 }
 
-const CLI = fileURLToPath(new URL("../../cli/bin/veoq.js", import.meta.url));
+const CLI = fileURLToPath(new URL("../../cli/bin/veoq.js", import.meta.url)); // dist/veoq.js (buildApps)
 const GNU_TIME = "/usr/bin/time";
 
 /** Redis bytes per queued job, and speed and peak memory of the real `veoq enqueue`. */

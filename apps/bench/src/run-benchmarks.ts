@@ -5,13 +5,22 @@ import { startLocalRedis } from "@veoq/local-redis";
 import type { BenchScale } from "./bench-scale.ts";
 import { describeMachine, type Machine } from "./describe-machine.ts";
 import { type FairShareCost, measureFairShare } from "./fair-share-cost.ts";
+import { type IdleCost, measureIdleCost } from "./idle-cost.ts";
 import { type MemoryCost, measureMemoryCost } from "./memory-cost.ts";
 import { measurePipelineOverhead, type PipelineOverhead } from "./pipeline-overhead.ts";
 import { measurePollingCost, type PollingCost } from "./polling-cost.ts";
 import { measureSchedulingCost, type SchedulingCost } from "./scheduling-cost.ts";
+import { buildApps, measureStartupCost, type StartupCost } from "./startup-cost.ts";
 
 /** Parts of the bench; `--only` picks some. */
-export const BENCH_SECTIONS = ["pipeline", "polling", "memory", "scheduling"] as const;
+export const BENCH_SECTIONS = [
+  "pipeline",
+  "polling",
+  "memory",
+  "scheduling",
+  "startup",
+  "idle",
+] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
 /** Everything one `pnpm bench` measured (the `--json` object). */
@@ -24,6 +33,8 @@ export interface BenchReport {
   memory?: MemoryCost;
   scheduling?: SchedulingCost;
   fairShare?: FairShareCost;
+  startup?: StartupCost;
+  idle?: IdleCost;
 }
 
 /** Runs every measurement against a private Redis on a free port; `log` gets progress lines. */
@@ -42,6 +53,8 @@ export async function runBenchmarks(
     log(`redis ${machine.redis} on ${redis.url}; node ${machine.node}; ${machine.cpus} cpus`);
 
     const report: BenchReport = { scale: scale.name, machine, seconds: 0 };
+    // The CLI and the apps run their dist/ bundles: build them from the sources measured.
+    await buildApps();
     if (sections.includes("pipeline")) {
       log(
         `pipeline overhead: ${scale.pipelineItems} items, ${scale.pipelineRounds} round(s) per side`,
@@ -109,6 +122,21 @@ export async function runBenchmarks(
     if (sections.includes("memory")) {
       log(`memory: ${scale.memoryJobs} jobs`);
       report.memory = await measureMemoryCost({ redisUrl: redis.url, jobs: scale.memoryJobs });
+    }
+    if (sections.includes("startup")) {
+      log("start-up: `veoq --version` and `veoq status BATCH --json` (1,000 items), 10 runs each");
+      report.startup = await measureStartupCost({ redisUrl: redis.url });
+      const { installed, checkout } = report.startup;
+      log(
+        `  installed: --version ${installed.version.cpu_s.toFixed(2)} s CPU ${installed.version.peak_rss_mb.toFixed(0)} MB, status ${installed.status.cpu_s.toFixed(2)} s CPU; checkout: --version ${checkout.version.cpu_s.toFixed(2)} s, status ${checkout.status.cpu_s.toFixed(2)} s`,
+      );
+    }
+    if (sections.includes("idle")) {
+      log(`idle worker: Redis commands over ${scale.idleSeconds} s, then 10 slot releases`);
+      report.idle = await measureIdleCost({ redisUrl: redis.url, seconds: scale.idleSeconds });
+      log(
+        `  ${report.idle.commands_per_s.toFixed(2)} commands/s; a freed slot taken in ${report.idle.wake_p50_s.toFixed(2)} s (p50), ${report.idle.wake_max_s.toFixed(2)} s (max)`,
+      );
     }
     report.seconds = (performance.now() - started) / 1000;
     return report;

@@ -176,6 +176,10 @@ describe("veoq installed from the packed tarball", () => {
       expect(await page.text()).toContain("b1");
       const board = await fetch(`${url}/queues`);
       expect(board.status).toBe(200);
+      // Bull Board's adapter accepted our queues (it checks them against its own bullmq).
+      const api = await fetch(`${url}/queues/api/queues`);
+      const { queues } = (await api.json()) as { queues: { name: string }[] };
+      expect(queues.map((q) => q.name).sort()).toEqual(["download", "poll", "submit"]);
     }, 60_000);
   });
 });

@@ -4,10 +4,13 @@ import { ImageFileCache } from "@veoq/manifest";
 import { objectStoreFromConfig } from "@veoq/object-store";
 import { loadPriceTable, toMicros } from "@veoq/pricing";
 import { createProviderClient, type ProviderClient } from "@veoq/provider-client";
-import { type Telemetry, Worker } from "bullmq";
+import { type Queue, type Telemetry, Worker } from "bullmq";
 import { FairShare } from "./jobs/fair-share.ts";
+import { wakeAfterLimitedReturn } from "./jobs/limited-return-wake.ts";
 import { QUEUE_NAMES, QUEUE_ROLES, type QueueRole, queuePrefix } from "./jobs/queue-names.ts";
 import { createQueues } from "./jobs/queues.ts";
+import { wakeOnSlotRelease } from "./jobs/slot-release-wake.ts";
+import { startStalledCheck } from "./jobs/stalled-check.ts";
 import { PIPELINE_DEFAULTS } from "./policy/pipeline-defaults.ts";
 import { DEFAULT_POLL_POLICY } from "./policy/poll-policy.ts";
 import { veoqBackoffStrategy } from "./policy/retry-delay.ts";
@@ -127,6 +130,13 @@ export function pipelineSettingsFrom(config: VeoqConfig): PipelineSettings {
 }
 
 /** Starts the BullMQ workers of the given roles in this process. */
+/** A key BullMQ builds for every queue (its KeysMap types each one as possibly absent). */
+function queueKey(queue: Queue, name: "active" | "marker"): string {
+  const key = queue.keys[name];
+  if (key === undefined) throw new Error(`BullMQ built no ${name} key for queue ${queue.name}`);
+  return key;
+}
+
 export async function startWorkers(options: StartWorkersOptions): Promise<RunningWorkers> {
   const { config, logger } = options;
   // Checked before anything connects: a bad VEOQ_PRICES stops the start with one clear error.
@@ -172,6 +182,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       apiKey: options.apiKey,
       maxInFlight: config.maxInFlight,
       wakeKey: queues.submit.keys.limiter,
+      wakeMarkerKey: queues.submit.keys.marker,
       now: options.now ?? Date.now,
     }),
     rate: new ProviderRate({
@@ -232,16 +243,19 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       ...telemetry,
       concurrency: concurrency[role],
       lockDuration: options.lockDurationMs ?? config.lockDurationMs,
+      // startStalledCheck (below) runs BullMQ's check only while the queue has active jobs; the
+      // interval also bounds how often any worker runs it (BullMQ's stalled-check key).
       stalledInterval: options.stalledIntervalMs ?? config.stalledIntervalMs,
+      skipStalledCheck: true,
+      // The wait for new jobs (one BZPOPMIN, then a fetch) ends early on BullMQ's marker: a job
+      // added, a delayed job due, a slot released while items wait (provider-slots.ts), a job
+      // returned by RateLimitError (limited-return-wake.ts). Nothing else needs it shorter.
+      drainDelay: PIPELINE_DEFAULTS.idleFetchWaitSeconds,
       // A job whose worker died is recovered, however often that happens; it never fails for it.
       maxStalledCount: PIPELINE_DEFAULTS.maxStalledCount,
       settings: { backoffStrategy: veoqBackoffStrategy(context.settings, context.random) },
       // The limiter is what makes a provider 429 pause the whole submit queue (queue.rateLimit).
-      // A freed slot lifts the limit in Redis; workers see that at their next look. A job sent
-      // back to wait for a slot (RateLimitError) returns to the queue without BullMQ's wake-up
-      // marker, so a worker that found the queue empty meanwhile (its other jobs were the ones
-      // waiting) would sleep out its whole drain wait (5 s by default) before it looked again:
-      // the drain wait is the same look.
+      // A freed slot lifts the limit in Redis; a limited worker sees that at its next look.
       ...(role === "submit"
         ? {
             limiter: {
@@ -249,10 +263,12 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
               duration: 1000,
             },
             maximumRateLimitDelay: slotWakeCheckMs(config.timeScale),
-            drainDelay: slotWakeCheckMs(config.timeScale) / 1000,
           }
         : {}),
     });
+    if (role === "submit") {
+      wakeAfterLimitedReturn(worker, { key: queueKey(queues.submit, "marker"), redis: connection });
+    }
     worker.on("error", (error) => reportWorkerError(role, error));
     worker.on("failed", (job, error) => {
       const problem = redisSetupProblem(error, config.redis);
@@ -284,6 +300,24 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   roles.forEach((role, i) => {
     workers[i]?.on("active", (job) => heartbeat.jobTaken(role, job.id ?? ""));
   });
+  const submitWorker = workers[roles.indexOf("submit")];
+  const stopSlotWake =
+    submitWorker === undefined
+      ? undefined
+      : await wakeOnSlotRelease(
+          submitWorker,
+          createRedisConnection(config.redis, "worker"),
+          queueKey(queues.submit, "marker"),
+        );
+  const stopStalledChecks = workers.map((worker, index) => {
+    const role = roles[index] as QueueRole;
+    return startStalledCheck(
+      worker,
+      { key: queueKey(queues[role], "active"), redis: commands },
+      options.stalledIntervalMs ?? config.stalledIntervalMs,
+      (error) => reportWorkerError(role, error),
+    );
+  });
   if (config.checkRedisDurability) {
     for (const warning of await checkRedisDurability(commands)) {
       logger.warn({ check: "redis-durability" }, `REDIS MAY LOSE JOBS: ${warning}`);
@@ -312,6 +346,8 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       heartbeat.stop(),
       new Promise((resolve) => setTimeout(resolve, 1_000).unref()),
     ]);
+    for (const stop of stopStalledChecks) stop();
+    stopSlotWake?.();
     const workersClosed = Promise.all(workers.map((w) => w.close()));
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<"timeout">((resolve) => {

@@ -41,15 +41,26 @@ export const PIPELINE_DEFAULTS = {
   minSlotWaitMs: 50,
   /**
    * How often a rate-limited submit worker looks whether the wait was lifted (provider seconds;
-   * BullMQ's maximumRateLimitDelay, and its drainDelay: an idle worker's wait for new jobs, which
-   * a job sent back to wait for a slot does not cut short): workers sleep out a rate limit
-   * locally, so a deleted limiter key is seen at the next look. Half a provider second keeps a
-   * freed slot's idle time well under a second.
+   * BullMQ's maximumRateLimitDelay): workers sleep out a rate limit locally, so a deleted
+   * limiter key is seen at the next look. Half a provider second keeps a freed slot's idle time
+   * well under a second. (A worker blocked waiting for new jobs is woken by BullMQ's marker
+   * instead; see idleFetchWaitSeconds.)
    */
   slotWakeCheckSeconds: 0.5,
   /** Bounds of that look (real ms): not busier than 50 a second, not rarer than once a second. */
   slotWakeCheckMinMs: 20,
   slotWakeCheckMaxMs: 1_000,
+  /**
+   * Longest wait of an idle worker for new jobs (real seconds; BullMQ's drainDelay, one
+   * BZPOPMIN on the queue's marker and then a fetch, ~9 Redis commands, per queue). Every event
+   * that makes work ends it early through the marker: a job added, a delayed job due, a slot
+   * freed while items wait, a job returned by RateLimitError. So an idle worker process (three
+   * queues) costs ~1 command a second with the stalled checks (stalled-check.ts); it was ~24 at
+   * this wait's old 0.5 provider s for the submit queue, ~99 at the simulator's time scale.
+   * Under BullMQ's 10 s cap on the block of a delayed-job wait, its own reconnect watchdog fires
+   * at this wait + 1 s.
+   */
+  idleFetchWaitSeconds: 30,
   /** How long the submit queue waits after a 429 without Retry-After (real ms). */
   rateLimitWaitMs: 5_000,
   /**

@@ -19,7 +19,9 @@ import { type RedisConnection, scanEveryMaster } from "../redis/redis-connection
  * Waiting for a slot: when every slot is taken (or the provider refused for concurrency), the
  * submit queue is rate-limited through BullMQ's limiter key with a marker value; the release
  * that frees a slot deletes the key if it still holds the marker, so the next waiting item is
- * created at once rather than after a timer. A provider rate limit (queue.rateLimit, another
+ * created at once rather than after a timer; it also adds BullMQ's wake-up marker to the submit
+ * queue (`wakeMarkerKey`), so a worker blocked waiting for jobs (its own were the ones waiting for
+ * a slot, and went back without that marker) wakes at once instead of polling. A provider rate limit (queue.rateLimit, another
  * value) is never cut short by a release. The check and the marker are set in one script, so a
  * release cannot slip between "no slot" and "wait".
  *
@@ -36,6 +38,11 @@ export interface ProviderSlotsOptions {
    * wait for a slot, deleted by the release that frees one. Without it, waits are the caller's.
    */
   wakeKey?: string;
+  /**
+   * The submit queue's BullMQ marker key (`queue.keys.marker`): a release that frees a slot while
+   * items wait adds the marker, which wakes a worker blocked in its wait for jobs.
+   */
+  wakeMarkerKey?: string;
   now?: () => number;
 }
 
@@ -74,11 +81,23 @@ local function waitForSlot()
 end
 `;
 
-/** Lua: after a slot was freed, wakes the submit queue if it waits for slots (KEYS[3]). */
+/**
+ * Lua: after a slot was freed, wakes the submit queue if it waits for slots: lifts the wait
+ * (KEYS[3]), adds BullMQ's wake-up marker (KEYS[4], as addJob does) for workers blocked waiting
+ * for jobs, and publishes on the channel of the marker key's name for workers sleeping out the
+ * wait (jobs/slot-release-wake.ts).
+ */
 const WAKE_LUA = `
 local function wake()
-  redis.call('HDEL', KEYS[2], 'waitingAt')
-  if KEYS[3] ~= nil and redis.call('GET', KEYS[3]) == ARGV[3] then redis.call('DEL', KEYS[3]) end
+  local waiting = redis.call('HDEL', KEYS[2], 'waitingAt')
+  if KEYS[3] ~= nil and redis.call('GET', KEYS[3]) == ARGV[3] then
+    redis.call('DEL', KEYS[3])
+    waiting = 1
+  end
+  if waiting == 1 and KEYS[4] ~= nil then
+    redis.call('ZADD', KEYS[4], 0, '0')
+    redis.call('PUBLISH', KEYS[4], '1')
+  end
 end
 `;
 
@@ -119,7 +138,8 @@ return tostring(cap)
 
 /**
  * Frees a slot; when this call freed it, wakes a waiting submit queue.
- * KEYS: holders zset, cap hash, [limiter]. ARGV: holder, unused, marker. Returns 1 when freed here.
+ * KEYS: holders zset, cap hash, [limiter, [queue marker]]. ARGV: holder, unused, marker.
+ * Returns 1 when freed here.
  */
 const RELEASE = new LuaScript(`${WAKE_LUA}
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
@@ -131,7 +151,7 @@ return 1
  * Frees a finished task's slot and, if this call freed it, grows the cap by
  * 1/(PROBE_ROUNDS x cap) and wakes a waiting submit queue; a re-run after a stall finds the slot
  * gone and does not count twice.
- * KEYS: holders zset, cap hash, [limiter]. ARGV: holder, max, marker, probe rounds.
+ * KEYS: holders zset, cap hash, [limiter, [queue marker]]. ARGV: holder, max, marker, probe rounds.
  * Returns 1 when the slot was freed here.
  */
 const RELEASE_FINISHED = new LuaScript(`${WAKE_LUA}
@@ -158,6 +178,7 @@ export class ProviderSlots {
   private readonly max: number;
   private readonly now: () => number;
   private readonly wakeKey: string | undefined;
+  private readonly wakeMarkerKey: string | undefined;
 
   constructor(options: ProviderSlotsOptions) {
     this.redis = options.redis;
@@ -165,11 +186,15 @@ export class ProviderSlots {
     this.max = options.maxInFlight;
     this.now = options.now ?? Date.now;
     this.wakeKey = options.wakeKey;
+    this.wakeMarkerKey = options.wakeMarkerKey;
   }
 
   private scriptKeys(): string[] {
     const keys = [this.keys.holders, this.keys.cap];
-    if (this.wakeKey !== undefined) keys.push(this.wakeKey);
+    if (this.wakeKey !== undefined) {
+      keys.push(this.wakeKey);
+      if (this.wakeMarkerKey !== undefined) keys.push(this.wakeMarkerKey);
+    }
     return keys;
   }
 
