@@ -1,4 +1,4 @@
-import { requireApiKey } from "@veoq/config";
+import { requireApiKey, secretValues } from "@veoq/config";
 import { createLogger } from "@veoq/logging";
 import { runWorkerProcess } from "@veoq/metrics";
 import { loadWorkerEnvironment } from "./env.ts";
@@ -10,7 +10,11 @@ import { loadWorkerEnvironment } from "./env.ts";
 async function main(): Promise<void> {
   const { config, roles, metricsPort, metricsHost } = loadWorkerEnvironment();
   const apiKey = requireApiKey(config);
-  const logger = createLogger({ name: "worker", level: config.logLevel, secrets: [apiKey] });
+  const logger = createLogger({
+    name: "worker",
+    level: config.logLevel,
+    secrets: secretValues(config),
+  });
   await runWorkerProcess({
     config,
     apiKey,

@@ -4,5 +4,7 @@ export {
   createSecretScrubber,
   type Logger,
   REDACTED_PATHS,
+  redactUrlPasswords,
 } from "./create-logger.ts";
+export { serializeErrorForLog } from "./error-for-log.ts";
 export { prettyLogLine } from "./pretty-line.ts";
