@@ -5,4 +5,5 @@ export {
   ObjectStoreError,
   S3ObjectStore,
   type S3ObjectStoreOptions,
+  type StoredObjectBytes,
 } from "./s3-object-store.ts";

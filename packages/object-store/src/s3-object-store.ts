@@ -1,5 +1,6 @@
 import { PassThrough } from "node:stream";
 import {
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
@@ -28,6 +29,14 @@ export interface S3ObjectStoreOptions {
   forcePathStyle: boolean;
   /** Multipart part size in bytes (S3's minimum, 5 MiB, by default); memory held per upload is about twice this. */
   partSize?: number;
+}
+
+/** Random access to a stored object's bytes (the shape @veoq/video-check reads videos from). */
+export interface StoredObjectBytes {
+  size: number;
+  /** Up to `length` bytes from `position`, by a ranged GET. */
+  read(position: number, length: number): Promise<Buffer>;
+  close(): Promise<void>;
 }
 
 /** Largest input object read back into memory (the provider's own request limit is far lower). */
@@ -129,6 +138,40 @@ export class S3ObjectStore {
         await done.catch(() => undefined);
       },
     };
+  }
+
+  /**
+   * The object under `relative`, read by ranges (a HEAD for its size, then one ranged GET per
+   * read): how an uploaded output is checked without keeping a copy.
+   */
+  async openRead(relative: string): Promise<StoredObjectBytes> {
+    const key = this.keyOf(relative);
+    const head = await this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+    const size = head.ContentLength ?? 0;
+    return {
+      size,
+      read: async (position, length) => {
+        const end = Math.min(size, position + length) - 1;
+        if (end < position) return Buffer.alloc(0);
+        const answer = await this.#client.send(
+          new GetObjectCommand({
+            Bucket: this.bucket,
+            Key: key,
+            Range: `bytes=${position}-${end}`,
+          }),
+        );
+        const bytes = await answer.Body?.transformToByteArray();
+        return Buffer.from(bytes ?? []);
+      },
+      close: async () => {},
+    };
+  }
+
+  /** Deletes the object under `relative` (no error when there is none). */
+  async delete(relative: string): Promise<void> {
+    await this.#client.send(
+      new DeleteObjectCommand({ Bucket: this.bucket, Key: this.keyOf(relative) }),
+    );
   }
 
   /** Stores bytes under `relative` unless an object is there already; returns its URI. */

@@ -27,7 +27,9 @@ import { type StageRun, stageProcessor } from "./stage-processor.ts";
  * a temporary name in the same folder, checks the byte count, hashes, then renames, so a file
  * under its final name is always complete. With VEOQ_OUTPUT_URL the same relative path is an
  * object key under the bucket prefix, written by a multipart upload straight from the provider
- * URL (nothing on local disk). Files saved by an earlier try are not fetched again.
+ * URL (nothing on local disk), then checked by ranged reads of the object, which is deleted when
+ * the check rejects it (the same VEOQ_VERIFY_OUTPUTS verdicts as on disk). Files saved by an
+ * earlier try are not fetched again.
  * An expired URL (401/403/404/410) leads to a fresh task-result read for new URLs, up to
  * PIPELINE_DEFAULTS.maxUrlRefreshes times per job, before the item fails.
  */
@@ -67,15 +69,19 @@ async function saveOutputs(
           : await context.client.downloadTo(output.url, async () =>
               bucket.openUpload(key, `video/${path.extname(key).slice(1)}`),
             );
-      // A bucket upload has no local copy to read: only its MP4 signature is checked (at the
-      // client); the container check runs on files saved to disk.
-      const facts =
-        bucket === undefined
-          ? await checkOutput(context.settings.verifyOutputs, temporary, data.video, {
-              label: target.relative,
-              triesLeft: !isLastAttempt(job),
-            })
-          : {};
+      // On disk the temporary file is checked; in a bucket the uploaded object, by ranges.
+      const facts = await checkOutput(
+        context.settings.verifyOutputs,
+        bucket === undefined ? temporary : () => bucket.openRead(key),
+        data.video,
+        { label: target.relative, triesLeft: !isLastAttempt(job) },
+      ).catch(async (error: unknown) => {
+        // A rejected object is not left under its final key (a retry writes it again).
+        if (bucket !== undefined && error instanceof OutputRejectedError) {
+          await bucket.delete(key);
+        }
+        throw error;
+      });
       if (bucket === undefined) await rename(temporary, target.absolute);
       const saved: SavedFile = {
         index: output.index,
