@@ -1,7 +1,13 @@
 import { ConfigError, secretValues } from "@veoq/config";
 import { createSecretScrubber } from "@veoq/logging";
 import { ManifestFileError } from "@veoq/manifest";
-import { EnqueueError, RedisSetupError, UnknownBatchError } from "@veoq/pipeline";
+import {
+  EnqueueError,
+  isRedisOutOfMemory,
+  REDIS_OUT_OF_MEMORY,
+  RedisSetupError,
+  UnknownBatchError,
+} from "@veoq/pipeline";
 import { PriceTableError } from "@veoq/pricing";
 import { loadConfig } from "./env.ts";
 import { ListenError } from "./listen-error.ts";
@@ -46,6 +52,9 @@ export function runAction<A extends unknown[]>(
         error instanceof RedisSetupError
       ) {
         writeError(`veoq: ${error.message}\n`);
+        process.exitCode = EXIT_PROBLEM;
+      } else if (isRedisOutOfMemory(error)) {
+        writeError(`veoq: ${REDIS_OUT_OF_MEMORY}\n`);
         process.exitCode = EXIT_PROBLEM;
       } else if (isRedisConnectionError(error)) {
         writeError(`veoq: lost the connection to Redis (REDIS_URL): ${(error as Error).message}\n`);

@@ -107,6 +107,7 @@ export {
 export { reconcileProviderSlots } from "./records/slot-reconciler.ts";
 export { type BatchSpend, type GateDecision, SpendLedger, utcDay } from "./records/spend-ledger.ts";
 export { reconcileSpendReservations } from "./records/spend-reconciler.ts";
+export { isRedisOutOfMemory, REDIS_OUT_OF_MEMORY } from "./redis/out-of-memory.ts";
 export { durationHistoryKey } from "./redis/record-keys.ts";
 export {
   createRedisConnection,
