@@ -1,3 +1,4 @@
+export { isObjectStoreCredentialsError } from "./credentials-error.ts";
 export { objectStoreFromConfig } from "./object-store-from-config.ts";
 export {
   MAX_INPUT_OBJECT_BYTES,

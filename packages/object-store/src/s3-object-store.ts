@@ -167,6 +167,21 @@ export class S3ObjectStore {
     };
   }
 
+  /**
+   * Writes a tiny marker object (`.veoq-access-check` under the prefix): resolves when the store
+   * takes writes with these credentials, rejects as the store refuses them. What a worker asks
+   * while downloads are stopped by a credentials refusal, to resume by itself.
+   */
+  async checkWriteAccess(): Promise<void> {
+    await this.#client.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: this.keyOf(".veoq-access-check"),
+        Body: "",
+      }),
+    );
+  }
+
   /** Deletes the object under `relative` (no error when there is none). */
   async delete(relative: string): Promise<void> {
     await this.#client.send(

@@ -86,7 +86,12 @@ export {
   type PauseReason,
 } from "./records/batch-control.ts";
 export { type BatchRecord, BatchStore } from "./records/batch-store.ts";
-export { credentialsStopReason, resumeSubmissions } from "./records/credentials-stop.ts";
+export {
+  credentialsStopReason,
+  downloadsStopReason,
+  resumeDownloads,
+  resumeSubmissions,
+} from "./records/credentials-stop.ts";
 export {
   DurationHistory,
   type DurationHistoryOptions,

@@ -1,7 +1,11 @@
 import type { VeoqConfig } from "@veoq/config";
 import type { Logger } from "@veoq/logging";
 import { ImageFileCache } from "@veoq/manifest";
-import { objectStoreFromConfig } from "@veoq/object-store";
+import {
+  isObjectStoreCredentialsError,
+  objectStoreFromConfig,
+  type S3ObjectStore,
+} from "@veoq/object-store";
 import { loadPriceTable, toMicros } from "@veoq/pricing";
 import { createProviderClient, type ProviderClient } from "@veoq/provider-client";
 import { Worker } from "bullmq";
@@ -14,6 +18,7 @@ import { veoqBackoffStrategy } from "./policy/retry-delay.ts";
 import { slotWakeCheckMs } from "./policy/slot-wait.ts";
 import { BatchControl } from "./records/batch-control.ts";
 import { BatchStore } from "./records/batch-store.ts";
+import { downloadsStopReason, resumeDownloads } from "./records/credentials-stop.ts";
 import { DurationHistory } from "./records/duration-history.ts";
 import { ProviderRate } from "./records/provider-rate.ts";
 import { ProviderSlots } from "./records/provider-slots.ts";
@@ -60,6 +65,8 @@ export interface StartWorkersOptions {
   lockDurationMs?: number;
   /** Overrides VEOQ_STALLED_INTERVAL_MS (tests). */
   stalledIntervalMs?: number;
+  /** Overrides PIPELINE_DEFAULTS.objectStoreCheckIntervalMs (tests). */
+  objectStoreCheckIntervalMs?: number;
   now?: () => number;
   random?: () => number;
 }
@@ -266,11 +273,22 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       }, PIPELINE_DEFAULTS.slotReconcileIntervalMs)
     : undefined;
   reconciler?.unref();
+  // Downloads stopped by an object-store credentials refusal resume once the store takes writes.
+  const storeCheck =
+    objectStore !== undefined && roles.includes("download")
+      ? setInterval(() => {
+          resumeDownloadsIfStoreWorks(context, objectStore).catch((error: unknown) =>
+            logger.warn({ err: error }, "object store check failed"),
+          );
+        }, options.objectStoreCheckIntervalMs ?? PIPELINE_DEFAULTS.objectStoreCheckIntervalMs)
+      : undefined;
+  storeCheck?.unref();
   logger.info({ roles, concurrency }, "workers started");
 
   let closing: Promise<void> | undefined;
   const closeOnce = async (timeoutMs: number) => {
     clearInterval(reconciler);
+    clearInterval(storeCheck);
     const workersClosed = Promise.all(workers.map((w) => w.close()));
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<"timeout">((resolve) => {
@@ -312,4 +330,21 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       return closing;
     },
   };
+}
+
+/** While a downloads stop is set: lifts it when the object store takes a write again. */
+async function resumeDownloadsIfStoreWorks(
+  context: PipelineContext,
+  objectStore: S3ObjectStore,
+): Promise<void> {
+  if ((await downloadsStopReason(context.store)) === undefined) return;
+  try {
+    await objectStore.checkWriteAccess();
+  } catch (error) {
+    if (isObjectStoreCredentialsError(error)) return;
+    throw error;
+  }
+  if (await resumeDownloads(context.store, context.queues)) {
+    context.logger.info("the object store accepts the credentials again: downloads resumed");
+  }
 }

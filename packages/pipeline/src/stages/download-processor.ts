@@ -2,13 +2,15 @@ import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Logger } from "@veoq/logging";
+import { isObjectStoreCredentialsError } from "@veoq/object-store";
 import { isProviderError } from "@veoq/provider-client";
-import type { Job } from "bullmq";
+import { type Job, RateLimitError } from "bullmq";
 import { downloadOutputsOf } from "../jobs/download-outputs.ts";
 import { type DownloadJobData, downloadJobDataSchema, type SavedFile } from "../jobs/job-data.ts";
 import { decideDownloadFailure } from "../policy/failure-policy.ts";
 import { outputFilePath } from "../policy/output-paths.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
+import { stopDownloads } from "../records/credentials-stop.ts";
 import type { ItemResult } from "../records/item-result.ts";
 import { stopIfDropped } from "./in-flight-drop.ts";
 import {
@@ -100,6 +102,9 @@ async function saveOutputs(
       log.info({ file: target.relative, bytes: downloaded.bytes }, "output saved");
     } catch (error) {
       if (bucket === undefined) await rm(temporary, { force: true });
+      if (bucket !== undefined && isObjectStoreCredentialsError(error)) {
+        throw await stopDownloadsFor(context, log, error);
+      }
       data = await handleDownloadFailure(context, job, data, log, error);
       // URLs were refreshed: start over with the new ones (saved files are skipped).
       return saveOutputs(context, { ...run, data });
@@ -109,6 +114,27 @@ async function saveOutputs(
   const result = await completeItem(context, job, data);
   log.info({ files: result.files.length }, "item completed");
   return result;
+}
+
+/**
+ * The bucket refused the credentials: every download would fail the same way, so the download
+ * queue is paused (the way a provider 401/402 stops submissions) instead of failing items one by
+ * one. The job goes back to the paused queue without using an attempt (RateLimitError). `veoq
+ * resume`, or a worker that finds the store working again (start-workers.ts), lifts the stop.
+ */
+async function stopDownloadsFor(
+  context: PipelineContext,
+  log: Logger,
+  error: unknown,
+): Promise<RateLimitError> {
+  const code = error instanceof Error ? error.name : "refused";
+  const message = error instanceof Error ? error.message : String(error);
+  await stopDownloads(context.store, context.queues, `object store: ${code}: ${message}`);
+  log.error(
+    { errorKind: "object_store_credentials", code },
+    `CREDENTIALS STOP: the object store refused the credentials (${code}); the download queue is paused and no job was failed. Fix AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the bucket policy, then run \`veoq resume\` (workers also resume by themselves once the store accepts them).`,
+  );
+  return new RateLimitError();
 }
 
 /** Returns data with fresh URLs when the failure was an expired URL and a refresh is left; throws otherwise. */
