@@ -82,8 +82,10 @@ export { retryDelayMs } from "./policy/retry-delay.ts";
 export {
   BatchControl,
   type BatchControlState,
+  ControlDeadlineError,
   PAUSE_REASONS,
   type PauseReason,
+  redisServerDeadline,
 } from "./records/batch-control.ts";
 export { type BatchRecord, BatchStore } from "./records/batch-store.ts";
 export {
