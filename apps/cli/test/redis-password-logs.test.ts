@@ -161,4 +161,39 @@ describe.skipIf(!isRedisServerInstalled())("a wrong Redis password never reaches
     },
     2 * START_MS,
   );
+
+  it(
+    "a password changed on the server: the worker's lines never hold the old one",
+    async () => {
+      const old = RIGHT_PASSWORD;
+      const env = {
+        ...baseEnv(old),
+        REDIS_URL: `redis://:${old}@127.0.0.1:${standalone.port}`,
+        JIEKOU_API_KEY: "sim-key",
+      };
+      const changed = `changed-${randomBytes(6).toString("hex")}`;
+      const admin = () =>
+        new Redis({ port: standalone.port, password: changed, lazyConnect: true });
+      try {
+        const worker = await runUntilRefused(["worker", "--json"], env, async (output) => {
+          const deadline = Date.now() + START_MS;
+          while (!output().includes('"worker_started"') && Date.now() < deadline) {
+            await new Promise((r) => setTimeout(r, 100));
+          }
+          // The password changes; every connection must authenticate again (with the old one).
+          const server = new Redis({ port: standalone.port, password: old, lazyConnect: true });
+          await server.config("SET", "requirepass", changed);
+          await server.call("CLIENT", "KILL", "TYPE", "normal").catch(() => {});
+          server.disconnect();
+        });
+        expect(worker).toMatch(WRONG_PASSWORD);
+        expect(worker.split("\n").filter((line) => line.includes(old))).toEqual([]);
+      } finally {
+        const server = admin();
+        await server.config("SET", "requirepass", old);
+        server.disconnect();
+      }
+    },
+    2 * START_MS,
+  );
 });
