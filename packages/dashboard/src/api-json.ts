@@ -57,6 +57,7 @@ export function toOverviewJson(snapshot: DashboardSnapshot): OverviewJson {
     queues: snapshot.queues,
     submit_paused: snapshot.submitPaused,
     credentials_stop: snapshot.credentialsStop,
+    downloads_stop: snapshot.downloadsStop,
   };
 }
 

@@ -7,6 +7,7 @@ import {
   type BatchStore,
   batchSchedulingOf,
   credentialsStopReason,
+  downloadsStopReason,
   type ItemErrorKind,
   overviewOf,
   QUEUE_ROLES,
@@ -64,6 +65,8 @@ export interface DashboardSnapshot {
   submitPaused: boolean;
   /** Why submissions are stopped (401/402 from the provider), or null. */
   credentialsStop: string | null;
+  /** Why downloads are stopped (the bucket refused its credentials), or null. */
+  downloadsStop: string | null;
 }
 
 export interface ReadOptions {
@@ -81,11 +84,12 @@ export async function readDashboardSnapshot(
     source.store.listBatchIds(options.batchLimit),
     readStuckItems(source, options.now),
   ]);
-  const [batches, counts, submitPaused, stop] = await Promise.all([
+  const [batches, counts, submitPaused, stop, downloadsStop] = await Promise.all([
     Promise.all(ids.map((id) => readBatchView(source, id, options, stuck))),
     Promise.all(QUEUE_ROLES.map((role) => source.queues[role].getJobCounts())),
     source.queues.submit.isPaused(),
     credentialsStopReason(source.store),
+    downloadsStopReason(source.store),
   ]);
   const [submit = {}, poll = {}, download = {}] = counts;
   return {
@@ -94,6 +98,7 @@ export async function readDashboardSnapshot(
     queues: { submit, poll, download },
     submitPaused,
     credentialsStop: stop ?? null,
+    downloadsStop: downloadsStop ?? null,
   };
 }
 

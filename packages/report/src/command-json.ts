@@ -27,5 +27,7 @@ export const statusJson = z.object({
   submit_paused: z.boolean(),
   /** Why submissions are stopped (401/402 from the provider), or null. */
   credentials_stop: z.string().nullable(),
+  /** Why downloads are stopped (the bucket refused its credentials), or null. */
+  downloads_stop: z.string().nullable(),
 });
 export type StatusJson = z.infer<typeof statusJson>;

@@ -45,5 +45,7 @@ export const overviewJson = z.object({
   queues: z.record(z.string(), z.record(z.string(), z.number())),
   submit_paused: z.boolean(),
   credentials_stop: z.string().nullable(),
+  /** Why downloads are stopped (the bucket refused its credentials), or null. */
+  downloads_stop: z.string().nullable(),
 });
 export type OverviewJson = z.infer<typeof overviewJson>;
