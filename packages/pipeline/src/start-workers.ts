@@ -18,7 +18,13 @@ import { veoqBackoffStrategy } from "./policy/retry-delay.ts";
 import { slotWakeCheckMs } from "./policy/slot-wait.ts";
 import { BatchControl } from "./records/batch-control.ts";
 import { BatchStore } from "./records/batch-store.ts";
-import { downloadsStopReason, resumeDownloads } from "./records/credentials-stop.ts";
+import {
+  credentialsStopReason,
+  downloadsStopReason,
+  OBJECT_STORE_STOP_PREFIX,
+  resumeDownloads,
+  resumeSubmissions,
+} from "./records/credentials-stop.ts";
 import { DurationHistory } from "./records/duration-history.ts";
 import { ProviderRate } from "./records/provider-rate.ts";
 import { ProviderSlots } from "./records/provider-slots.ts";
@@ -273,9 +279,10 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       }, PIPELINE_DEFAULTS.slotReconcileIntervalMs)
     : undefined;
   reconciler?.unref();
-  // Downloads stopped by an object-store credentials refusal resume once the store takes writes.
+  // Downloads (and submissions) stopped by an object-store credentials refusal resume once the
+  // store takes writes again.
   const storeCheck =
-    objectStore !== undefined && roles.includes("download")
+    objectStore !== undefined && (roles.includes("download") || roles.includes("submit"))
       ? setInterval(() => {
           resumeDownloadsIfStoreWorks(context, objectStore).catch((error: unknown) =>
             logger.warn({ err: error }, "object store check failed"),
@@ -332,17 +339,28 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   };
 }
 
-/** While a downloads stop is set: lifts it when the object store takes a write again. */
+/**
+ * While a downloads stop, or a submissions stop the object store caused, is set: lifts it when
+ * the object store takes a write again (a provider's stop waits for `veoq resume`).
+ */
 async function resumeDownloadsIfStoreWorks(
   context: PipelineContext,
   objectStore: S3ObjectStore,
 ): Promise<void> {
-  if ((await downloadsStopReason(context.store)) === undefined) return;
+  const [downloads, submissions] = await Promise.all([
+    downloadsStopReason(context.store),
+    credentialsStopReason(context.store),
+  ]);
+  const submissionsByStore = submissions?.startsWith(OBJECT_STORE_STOP_PREFIX) === true;
+  if (downloads === undefined && !submissionsByStore) return;
   try {
     await objectStore.checkWriteAccess();
   } catch (error) {
     if (isObjectStoreCredentialsError(error)) return;
     throw error;
+  }
+  if (submissionsByStore && (await resumeSubmissions(context.store, context.queues))) {
+    context.logger.info("the object store accepts the credentials again: submissions resumed");
   }
   if (await resumeDownloads(context.store, context.queues)) {
     context.logger.info("the object store accepts the credentials again: downloads resumed");

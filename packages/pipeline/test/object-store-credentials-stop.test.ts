@@ -5,7 +5,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { type LocalS3, startLocalS3 } from "@veoq/local-s3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { batchResults, downloadsStopReason, resumeSubmissions } from "../src/index.ts";
+import {
+  batchResults,
+  credentialsStopReason,
+  downloadsStopReason,
+  resumeSubmissions,
+} from "../src/index.ts";
 import { collect, createHarness, type Harness, img2videoLine } from "./pipeline-harness.ts";
 
 /**
@@ -151,5 +156,27 @@ describe("the object store refuses the credentials mid-batch", () => {
     expect(await downloadsStopReason(h.store)).toBeDefined();
     proxy.refusing = false;
     await expectAllCompleted();
+  }, 60_000);
+
+  it("stops submissions when the bucket refuses to give back an input image, and resumes by itself", async () => {
+    h = await createHarness({
+      env: { ...s3.env, AWS_ENDPOINT_URL: proxy.url, VEOQ_OUTPUT_URL: "s3://veoq-out/inputs" },
+    });
+    // The inputs are stored while the store accepts; the workers meet the refusal at submit.
+    await h.enqueue(await h.writeManifest(ITEMS.map((id) => img2videoLine(id))));
+    proxy.refusing = true;
+    await h.start({ objectStoreCheckIntervalMs: 300 });
+    await h.waitFor(
+      async () => (await credentialsStopReason(h.store)) !== undefined,
+      "the submissions stop",
+    );
+    expect(await credentialsStopReason(h.store)).toMatch(/^object store: InvalidAccessKeyId/);
+    expect(await h.queues.submit.isPaused()).toBe(true);
+    const batch = await h.store.getBatch("b1");
+    expect(batch?.counts.failed).toBe(0);
+    expect(h.simulator.stats().creates.accepted).toBe(0);
+    proxy.refusing = false;
+    await expectAllCompleted();
+    expect(await credentialsStopReason(h.store)).toBeUndefined();
   }, 60_000);
 });

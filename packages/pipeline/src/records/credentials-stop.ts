@@ -1,6 +1,9 @@
 import type { VeoqQueues } from "../jobs/queues.ts";
 import type { BatchStore } from "./batch-store.ts";
 
+/** How the reason of a stop caused by the object store (not the provider) begins. */
+export const OBJECT_STORE_STOP_PREFIX = "object store: ";
+
 /** Pauses submissions because the provider refused the credentials, and says why. */
 export async function stopSubmissions(
   store: BatchStore,

@@ -10,7 +10,7 @@ import { type DownloadJobData, downloadJobDataSchema, type SavedFile } from "../
 import { decideDownloadFailure } from "../policy/failure-policy.ts";
 import { outputFilePath } from "../policy/output-paths.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
-import { stopDownloads } from "../records/credentials-stop.ts";
+import { OBJECT_STORE_STOP_PREFIX, stopDownloads } from "../records/credentials-stop.ts";
 import type { ItemResult } from "../records/item-result.ts";
 import { stopIfDropped } from "./in-flight-drop.ts";
 import {
@@ -129,7 +129,11 @@ async function stopDownloadsFor(
 ): Promise<RateLimitError> {
   const code = error instanceof Error ? error.name : "refused";
   const message = error instanceof Error ? error.message : String(error);
-  await stopDownloads(context.store, context.queues, `object store: ${code}: ${message}`);
+  await stopDownloads(
+    context.store,
+    context.queues,
+    `${OBJECT_STORE_STOP_PREFIX}${code}: ${message}`,
+  );
   log.error(
     { errorKind: "object_store_credentials", code },
     `CREDENTIALS STOP: the object store refused the credentials (${code}); the download queue is paused and no job was failed. Fix AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the bucket policy, then run \`veoq resume\` (workers also resume by themselves once the store accepts them).`,
