@@ -1,8 +1,16 @@
-import { ConfigError } from "@veoq/config";
+import { ConfigError, secretValues } from "@veoq/config";
+import { createSecretScrubber } from "@veoq/logging";
 import { ManifestFileError } from "@veoq/manifest";
-import { EnqueueError, RedisSetupError, UnknownBatchError } from "@veoq/pipeline";
+import {
+  EnqueueError,
+  isRedisOutOfMemory,
+  REDIS_OUT_OF_MEMORY,
+  RedisSetupError,
+  UnknownBatchError,
+} from "@veoq/pipeline";
 import { PriceTableError } from "@veoq/pricing";
 import { EXIT_PROBLEM, EXIT_USAGE } from "./exit-codes.ts";
+import { loadConfig } from "./env.ts";
 import { ListenError } from "./listen-error.ts";
 import { isRedisConnectionError, RedisUnreachableError } from "./queue-session.ts";
 
@@ -25,6 +33,7 @@ export function runAction<A extends unknown[]>(
       const code = await action(...args);
       if (code !== undefined) process.exitCode = code;
     } catch (error) {
+      const writeError = (line: string) => process.stderr.write(scrubSecrets(line));
       if (
         error instanceof UsageError ||
         error instanceof ConfigError ||
@@ -32,7 +41,7 @@ export function runAction<A extends unknown[]>(
         error instanceof PriceTableError ||
         error instanceof UnknownBatchError
       ) {
-        process.stderr.write(`veoq: ${error.message}\n`);
+        writeError(`veoq: ${error.message}\n`);
         process.exitCode = EXIT_USAGE;
       } else if (
         error instanceof RedisUnreachableError ||
@@ -40,19 +49,34 @@ export function runAction<A extends unknown[]>(
         error instanceof ListenError ||
         error instanceof RedisSetupError
       ) {
-        process.stderr.write(`veoq: ${error.message}\n`);
+        writeError(`veoq: ${error.message}\n`);
+        process.exitCode = EXIT_PROBLEM;
+      } else if (isRedisOutOfMemory(error)) {
+        writeError(`veoq: ${REDIS_OUT_OF_MEMORY}\n`);
         process.exitCode = EXIT_PROBLEM;
       } else if (isRedisConnectionError(error)) {
-        process.stderr.write(
-          `veoq: lost the connection to Redis (REDIS_URL): ${(error as Error).message}\n`,
-        );
+        writeError(`veoq: lost the connection to Redis (REDIS_URL): ${(error as Error).message}\n`);
         process.exitCode = EXIT_PROBLEM;
       } else {
-        process.stderr.write(
+        writeError(
           `veoq: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
         );
         process.exitCode = EXIT_PROBLEM;
       }
     }
   };
+}
+
+/**
+ * An error line without any credential of the configuration (a Redis password echoed in a
+ * message, a URL with its password): the same scrubbing as the logger's.
+ */
+function scrubSecrets(line: string): string {
+  let secrets: string[] = [];
+  try {
+    secrets = secretValues(loadConfig());
+  } catch {
+    // The configuration itself is what failed: URLs are still redacted.
+  }
+  return createSecretScrubber(secrets)(line);
 }

@@ -73,3 +73,51 @@ export async function removeTestKeys(redisUrl: string | undefined, prefix: strin
     redis.disconnect();
   }
 }
+
+export interface RunningCli {
+  /** stdout and stderr so far, together. */
+  output(): string;
+  /** Resolves with the first match of `pattern` in the output; rejects after `timeoutMs`. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
+  /** SIGTERM, then SIGKILL after 10 s; resolves once it exited. */
+  stop(): Promise<void>;
+}
+
+/** Starts the real `veoq <args>` (a worker, a dashboard) and leaves it running. */
+export function startCli(args: readonly string[], env: NodeJS.ProcessEnv): RunningCli {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: REPO_ROOT,
+    env: { NO_COLOR: "1", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let text = "";
+  child.stdout.on("data", (chunk) => {
+    text += chunk;
+  });
+  child.stderr.on("data", (chunk) => {
+    text += chunk;
+  });
+  const exited = new Promise<void>((resolve) => child.on("close", () => resolve()));
+  return {
+    output: () => text,
+    async waitFor(pattern, timeoutMs = 40_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const match = pattern.exec(text);
+        if (match) return match;
+        if (Date.now() > deadline || child.exitCode !== null) {
+          throw new Error(`no ${pattern} in the output of veoq ${args.join(" ")}:\n${text}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGTERM");
+        const hard = setTimeout(() => child.kill("SIGKILL"), 10_000);
+        await exited;
+        clearTimeout(hard);
+      }
+    },
+  };
+}

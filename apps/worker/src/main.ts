@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { requireApiKey } from "@veoq/config";
+import { requireApiKey, secretValues } from "@veoq/config";
 import { createLogger } from "@veoq/logging";
 import { runWorkerProcess } from "@veoq/metrics";
 import { loadWorkerEnvironment } from "./env.ts";
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const logger = createLogger({
     name: "worker",
     level: config.logLevel,
-    secrets: [apiKey, ...(config.webhookSecret === undefined ? [] : [config.webhookSecret])],
+    secrets: secretValues(config),
   });
   await runWorkerProcess({
     config,

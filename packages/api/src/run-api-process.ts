@@ -1,11 +1,11 @@
-import type { VeoqConfig } from "@veoq/config";
+import { secretValues, type VeoqConfig } from "@veoq/config";
 import { createLogger } from "@veoq/logging";
 import { shutdownOnSignal } from "@veoq/pipeline";
 import { startApi } from "./start-api.ts";
 
 /**
- * An API process (`veoq api` and apps/api): a logger that scrubs the provider key and every API
- * token, the server, its URL on stdout, a graceful stop on SIGINT/SIGTERM. Resolves once
+ * An API process (`veoq api` and apps/api): a logger that scrubs every credential of the
+ * configuration (secretValues: the provider key, API tokens, Redis and S3 passwords), the server, its URL on stdout, a graceful stop on SIGINT/SIGTERM. Resolves once
  * stopped; throws ApiStartError for an unsafe binding.
  */
 export async function runApiProcess(
@@ -15,7 +15,7 @@ export async function runApiProcess(
   const logger = createLogger({
     name: "api",
     level: config.logLevel,
-    secrets: [config.apiKey, config.awsSecretAccessKey, ...config.apiTokens.map((t) => t.token)],
+    secrets: secretValues(config),
   });
   const running = await startApi({
     config,

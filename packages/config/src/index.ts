@@ -14,3 +14,4 @@ export {
   type RedisAuth,
   type RedisTarget,
 } from "./redis-target.ts";
+export { secretValues } from "./secret-values.ts";

@@ -60,6 +60,7 @@ export function toOverviewJson(snapshot: DashboardSnapshot): OverviewJson {
     submit_paused: snapshot.submitPaused,
     credentials_stop: snapshot.credentialsStop,
     workers: toWorkersJson(snapshot.workers, snapshot.generatedAt),
+    downloads_stop: snapshot.downloadsStop,
   };
 }
 

@@ -94,6 +94,11 @@ export interface DashboardAppOptions {
   priceRetry?: (plan: RetryPlan) => Promise<number | undefined>;
   /** Longest wait for Redis per request (ms); then 503. Default 10000 (readiness: 2000). */
   redisTimeoutMs?: number;
+  /**
+   * Longest a pause, resume or cancel may take (ms): then 503, and the change is never applied
+   * later (its write carries this deadline on the Redis server's clock). Default 5000.
+   */
+  writeTimeoutMs?: number;
   now?: () => number;
 }
 
@@ -137,6 +142,7 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
     failedLimit: options.failedLimit ?? 10,
     detailFailedLimit: DETAIL_FAILED_LIMIT,
     redisTimeoutMs,
+    writeTimeoutMs: options.writeTimeoutMs ?? 5_000,
     now,
     logger: options.logger,
     priceRetry: options.priceRetry,

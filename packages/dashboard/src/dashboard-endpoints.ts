@@ -1,5 +1,5 @@
 import type { Logger } from "@veoq/logging";
-import { withTimeout } from "@veoq/metrics";
+import { TimeoutError, withTimeout } from "@veoq/metrics";
 import {
   BatchControl,
   type BatchStore,
@@ -9,6 +9,7 @@ import {
   type RetryPlan,
   RetryPlanChangedError,
   type RetrySummary,
+  redisServerDeadline,
   resumeBatch,
   retryFailedItems,
   SpendLedger,
@@ -96,6 +97,8 @@ export interface DashboardEndpointsOptions {
   /** Failed items listed on a batch's own page. */
   detailFailedLimit: number;
   redisTimeoutMs: number;
+  /** Bound of a lifecycle write (see DashboardAppOptions.writeTimeoutMs). */
+  writeTimeoutMs: number;
   now: () => number;
   logger?: Logger | undefined;
   /** Estimated cost (USD) of a retry plan's re-submissions; undefined: not estimated. */
@@ -204,22 +207,41 @@ export function createDashboardEndpoints(options: DashboardEndpointsOptions): Da
       const action = String(request.params.action) as LifecycleAction;
       if (!LIFECYCLE_ACTIONS.includes(action))
         return { kind: "not-found", what: "action", id: action };
-      if ((await read(options.store.getBatch(id))) === undefined) return noBatch(id);
       const { redis, prefix } = options.store;
-      const life = {
-        store: options.store,
-        queues: options.queues,
-        control: new BatchControl(redis, prefix),
-        spend: new SpendLedger(redis, prefix),
+      // Bounded, and never applied after the bound: the control write carries a deadline on
+      // the Redis server's clock, so a write still queued behind a stalled Redis when the answer
+      // went out is refused once Redis runs again.
+      const write = async (): Promise<
+        EndpointOutcome<{ action: LifecycleAction; changed: boolean }>
+      > => {
+        const deadline = await redisServerDeadline(redis, options.writeTimeoutMs);
+        if ((await options.store.getBatch(id)) === undefined) return noBatch(id);
+        const life = {
+          store: options.store,
+          queues: options.queues,
+          control: new BatchControl(redis, prefix),
+          spend: new SpendLedger(redis, prefix),
+          deadline,
+        };
+        const changed =
+          action === "pause"
+            ? await pauseBatch(life, id)
+            : action === "resume"
+              ? await resumeBatch(life, id)
+              : (await cancelBatch(life, id, { dropInFlight: false })).changed;
+        options.logger?.info({ batchId: id, action, changed }, `dashboard: batch ${action}`);
+        return data({ action, changed });
       };
-      const changed =
-        action === "pause"
-          ? await pauseBatch(life, id)
-          : action === "resume"
-            ? await resumeBatch(life, id)
-            : (await cancelBatch(life, id, { dropInFlight: false })).changed;
-      options.logger?.info({ batchId: id, action, changed }, `dashboard: batch ${action}`);
-      return data({ action, changed });
+      const outcome = await withTimeout(write(), options.writeTimeoutMs).catch((error: unknown) => {
+        if (error instanceof TimeoutError) {
+          throw new Error(
+            `redis: no answer within ${options.writeTimeoutMs} ms; the ${action} was not applied`,
+          );
+        }
+        throw error;
+      });
+      options.redisOutage?.ready();
+      return outcome;
     },
     search: async (request) => {
       const query = typeof request.query.q === "string" ? request.query.q : "";

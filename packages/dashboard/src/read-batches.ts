@@ -7,6 +7,7 @@ import {
   type BatchStore,
   batchSchedulingOf,
   credentialsStopReason,
+  downloadsStopReason,
   type ItemErrorKind,
   overviewOf,
   QUEUE_ROLES,
@@ -76,6 +77,8 @@ export interface DashboardSnapshot {
   credentialsStop: string | null;
   /** The live worker processes (heartbeat records). */
   workers: WorkerRecord[];
+  /** Why downloads are stopped (the bucket refused its credentials), or null. */
+  downloadsStop: string | null;
 }
 
 /** What every batch's view shares: stuck items, who can work, stops. Read once per page. */
@@ -84,16 +87,18 @@ interface SharedReads {
   capacity: WorkCapacity;
   submitPaused: boolean;
   credentialsStop: string | undefined;
+  downloadsStop: string | undefined;
 }
 
 async function readShared(source: DashboardSource, now: number): Promise<SharedReads> {
-  const [stuck, capacity, submitPaused, credentialsStop] = await Promise.all([
+  const [stuck, capacity, submitPaused, credentialsStop, downloadsStop] = await Promise.all([
     readStuckItems(source, now),
     readWorkCapacity(source.store.redis, source.store.prefix),
     source.queues.submit.isPaused(),
     credentialsStopReason(source.store),
+    downloadsStopReason(source.store),
   ]);
-  return { stuck, capacity, submitPaused, credentialsStop };
+  return { stuck, capacity, submitPaused, credentialsStop, downloadsStop };
 }
 
 export interface ReadOptions {
@@ -123,6 +128,7 @@ export async function readDashboardSnapshot(
     submitPaused: shared.submitPaused,
     credentialsStop: shared.credentialsStop ?? null,
     workers: shared.capacity.workers,
+    downloadsStop: shared.downloadsStop ?? null,
   };
 }
 

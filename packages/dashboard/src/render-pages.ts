@@ -211,6 +211,9 @@ function workersPanel(snapshot: DashboardSnapshot): string {
 }
 
 function stopBanner(snapshot: DashboardSnapshot): string {
+  if (snapshot.downloadsStop) {
+    return `<div class="banner"><b>Downloads stopped:</b> ${e(snapshot.downloadsStop)}. Fix the bucket's credentials; workers resume by themselves once it takes writes, or run <code>veoq resume</code>.</div>`;
+  }
   if (snapshot.credentialsStop) {
     return `<div class="banner"><b>Submissions stopped:</b> ${e(snapshot.credentialsStop)}. Fix the key or balance, then run <code>veoq resume</code>.</div>`;
   }

@@ -1,11 +1,11 @@
-import type { VeoqConfig } from "@veoq/config";
+import { secretValues, type VeoqConfig } from "@veoq/config";
 import { createLogger } from "@veoq/logging";
 import { shutdownOnSignal } from "@veoq/pipeline";
 import { startDashboard } from "./start-dashboard.ts";
 
 /**
- * A dashboard process (`veoq dashboard` and apps/dashboard): a logger that redacts the API key
- * and the dashboard password, the server, its URL on stdout, and a graceful stop on
+ * A dashboard process (`veoq dashboard` and apps/dashboard): a logger that redacts every
+ * credential of the configuration (secretValues), the server, its URL on stdout, and a graceful stop on
  * SIGINT/SIGTERM. Resolves once stopped; throws DashboardStartError for an unsafe binding.
  */
 export async function runDashboardProcess(
@@ -15,7 +15,7 @@ export async function runDashboardProcess(
   const logger = createLogger({
     name: "dashboard",
     level: config.logLevel,
-    secrets: [config.apiKey, config.dashboardPassword],
+    secrets: secretValues(config),
   });
   const running = await startDashboard({
     config,

@@ -1,4 +1,4 @@
-import { type BatchStore, credentialsStopReason } from "@veoq/pipeline";
+import { type BatchStore, credentialsStopReason, downloadsStopReason } from "@veoq/pipeline";
 import { withTimeout } from "./with-timeout.ts";
 
 export type Readiness = { ready: true } | { ready: false; reason: string };
@@ -9,8 +9,9 @@ export interface CheckReadinessOptions {
 }
 
 /**
- * Ready when Redis answers PING in time and submissions are not stopped by a credentials stop
- * (401/402 from the provider: nothing this process does can make progress until someone acts).
+ * Ready when Redis answers PING in time and neither submissions (401/402 from the provider) nor
+ * downloads (the object store refusing the credentials) are stopped by a credentials stop:
+ * nothing this process does can make progress until someone acts.
  */
 export async function checkReadiness(
   store: BatchStore,
@@ -21,11 +22,16 @@ export async function checkReadiness(
     const stop = await withTimeout(
       (async () => {
         await store.redis.ping();
-        return credentialsStopReason(store);
+        const [submissions, downloads] = await Promise.all([
+          credentialsStopReason(store),
+          downloadsStopReason(store),
+        ]);
+        if (submissions !== undefined) return `submissions stopped: ${submissions}`;
+        return downloads === undefined ? undefined : `downloads stopped: ${downloads}`;
       })(),
       timeoutMs,
     );
-    if (stop !== undefined) return { ready: false, reason: `submissions stopped: ${stop}` };
+    if (stop !== undefined) return { ready: false, reason: stop };
     return { ready: true };
   } catch (error) {
     return {

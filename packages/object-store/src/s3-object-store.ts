@@ -6,12 +6,29 @@ import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
  * command that stores nothing) never pays its ~0.2 s of CPU and ~20 MB.
  */
 async function loadS3Sdk() {
-  const [{ GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client }, { Upload }] =
-    await Promise.all([import("@aws-sdk/client-s3"), import("@aws-sdk/lib-storage")]);
-  return { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, Upload };
+  const [
+    { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client },
+    { Upload },
+  ] = await Promise.all([import("@aws-sdk/client-s3"), import("@aws-sdk/lib-storage")]);
+  return {
+    DeleteObjectCommand,
+    GetObjectCommand,
+    HeadObjectCommand,
+    PutObjectCommand,
+    S3Client,
+    Upload,
+  };
 }
 
 type S3Sdk = Awaited<ReturnType<typeof loadS3Sdk>>;
+
+/** Random access to a stored object's bytes (the shape @veoq/video-check reads videos from). */
+export interface StoredObjectBytes {
+  size: number;
+  /** Up to `length` bytes from `position`, by a ranged GET. */
+  read(position: number, length: number): Promise<Buffer>;
+  close(): Promise<void>;
+}
 
 /** Where a stream of bytes goes (same shape as @veoq/provider-client's DownloadSink). */
 export interface ObjectSink {
@@ -184,6 +201,58 @@ export class S3ObjectStore {
     const bytes = await answer.Body?.transformToByteArray();
     if (bytes === undefined) throw new ObjectStoreError(`${uri} has no body`);
     return Buffer.from(bytes);
+  }
+
+  /**
+   * The object under `relative`, read by ranges (a HEAD for its size, then one ranged GET per
+   * read): how an uploaded output is checked without keeping a copy.
+   */
+  async openRead(relative: string): Promise<StoredObjectBytes> {
+    const key = this.keyOf(relative);
+    const { sdk, client } = await this.#sdk;
+    const head = await client.send(new sdk.HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+    const size = head.ContentLength ?? 0;
+    return {
+      size,
+      read: async (position, length) => {
+        const end = Math.min(size, position + length) - 1;
+        if (end < position) return Buffer.alloc(0);
+        const answer = await client.send(
+          new sdk.GetObjectCommand({
+            Bucket: this.bucket,
+            Key: key,
+            Range: `bytes=${position}-${end}`,
+          }),
+        );
+        const bytes = await answer.Body?.transformToByteArray();
+        return Buffer.from(bytes ?? []);
+      },
+      close: async () => {},
+    };
+  }
+
+  /**
+   * Writes a tiny marker object (`.veoq-access-check` under the prefix): resolves when the store
+   * takes writes with these credentials, rejects as the store refuses them. What a worker asks
+   * while downloads are stopped by a credentials refusal, to resume by itself.
+   */
+  async checkWriteAccess(): Promise<void> {
+    const { sdk, client } = await this.#sdk;
+    await client.send(
+      new sdk.PutObjectCommand({
+        Bucket: this.bucket,
+        Key: this.keyOf(".veoq-access-check"),
+        Body: "",
+      }),
+    );
+  }
+
+  /** Deletes the object under `relative` (no error when there is none). */
+  async delete(relative: string): Promise<void> {
+    const { sdk, client } = await this.#sdk;
+    await client.send(
+      new sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: this.keyOf(relative) }),
+    );
   }
 
   /**

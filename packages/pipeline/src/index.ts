@@ -95,12 +95,16 @@ export {
 export {
   BatchControl,
   type BatchControlState,
+  ControlDeadlineError,
   PAUSE_REASONS,
   type PauseReason,
+  redisServerDeadline,
 } from "./records/batch-control.ts";
 export { type BatchRecord, BatchStore } from "./records/batch-store.ts";
 export {
   credentialsStopReason,
+  downloadsStopReason,
+  resumeDownloads,
   resumeSubmissions,
   stopSubmissions,
 } from "./records/credentials-stop.ts";
@@ -152,6 +156,7 @@ export {
   type RecordKeys,
   recordKeys,
 } from "./redis/record-keys.ts";
+export { isRedisOutOfMemory, REDIS_OUT_OF_MEMORY } from "./redis/out-of-memory.ts";
 export {
   createRedisConnection,
   describeRedisUrl,

@@ -1,7 +1,11 @@
 import type { VeoqConfig } from "@veoq/config";
 import type { Logger } from "@veoq/logging";
 import { ImageFileCache } from "@veoq/manifest";
-import { objectStoreFromConfig } from "@veoq/object-store";
+import {
+  isObjectStoreCredentialsError,
+  objectStoreFromConfig,
+  type S3ObjectStore,
+} from "@veoq/object-store";
 import { loadPriceTable, toMicros } from "@veoq/pricing";
 import { createProviderClient, type ProviderClient } from "@veoq/provider-client";
 import { type Queue, type Telemetry, Worker } from "bullmq";
@@ -17,6 +21,13 @@ import { veoqBackoffStrategy } from "./policy/retry-delay.ts";
 import { slotWakeCheckMs } from "./policy/slot-wait.ts";
 import { BatchControl } from "./records/batch-control.ts";
 import { BatchStore } from "./records/batch-store.ts";
+import {
+  credentialsStopReason,
+  downloadsStopReason,
+  OBJECT_STORE_STOP_PREFIX,
+  resumeDownloads,
+  resumeSubmissions,
+} from "./records/credentials-stop.ts";
 import { DurationHistory } from "./records/duration-history.ts";
 import { ProviderRate } from "./records/provider-rate.ts";
 import { ProviderSlots } from "./records/provider-slots.ts";
@@ -65,6 +76,8 @@ export interface StartWorkersOptions {
   lockDurationMs?: number;
   /** Overrides VEOQ_STALLED_INTERVAL_MS (tests). */
   stalledIntervalMs?: number;
+  /** Overrides PIPELINE_DEFAULTS.objectStoreCheckIntervalMs (tests). */
+  objectStoreCheckIntervalMs?: number;
   now?: () => number;
   random?: () => number;
   /** veoq's version, shown in this process's heartbeat record; default "unknown". */
@@ -335,6 +348,17 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       }, PIPELINE_DEFAULTS.slotReconcileIntervalMs)
     : undefined;
   reconciler?.unref();
+  // Downloads (and submissions) stopped by an object-store credentials refusal resume once the
+  // store takes writes again.
+  const storeCheck =
+    objectStore !== undefined && (roles.includes("download") || roles.includes("submit"))
+      ? setInterval(() => {
+          resumeDownloadsIfStoreWorks(context, objectStore).catch((error: unknown) =>
+            logger.warn({ err: error }, "object store check failed"),
+          );
+        }, options.objectStoreCheckIntervalMs ?? PIPELINE_DEFAULTS.objectStoreCheckIntervalMs)
+      : undefined;
+  storeCheck?.unref();
   logger.info({ roles, concurrency }, "workers started");
 
   let closing: Promise<void> | undefined;
@@ -348,6 +372,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     ]);
     for (const stop of stopStalledChecks) stop();
     stopSlotWake?.();
+    clearInterval(storeCheck);
     const workersClosed = Promise.all(workers.map((w) => w.close()));
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<"timeout">((resolve) => {
@@ -390,4 +415,32 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       return closing;
     },
   };
+}
+
+/**
+ * While a downloads stop, or a submissions stop the object store caused, is set: lifts it when
+ * the object store takes a write again (a provider's stop waits for `veoq resume`).
+ */
+async function resumeDownloadsIfStoreWorks(
+  context: PipelineContext,
+  objectStore: S3ObjectStore,
+): Promise<void> {
+  const [downloads, submissions] = await Promise.all([
+    downloadsStopReason(context.store),
+    credentialsStopReason(context.store),
+  ]);
+  const submissionsByStore = submissions?.startsWith(OBJECT_STORE_STOP_PREFIX) === true;
+  if (downloads === undefined && !submissionsByStore) return;
+  try {
+    await objectStore.checkWriteAccess();
+  } catch (error) {
+    if (isObjectStoreCredentialsError(error)) return;
+    throw error;
+  }
+  if (submissionsByStore && (await resumeSubmissions(context.store, context.queues))) {
+    context.logger.info("the object store accepts the credentials again: submissions resumed");
+  }
+  if (await resumeDownloads(context.store, context.queues)) {
+    context.logger.info("the object store accepts the credentials again: downloads resumed");
+  }
 }

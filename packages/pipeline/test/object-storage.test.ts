@@ -100,6 +100,32 @@ describe("outputs and inputs in an S3 bucket", () => {
     expect(existsSync(h.config.outputDir)).toBe(false);
   }, 60_000);
 
+  it("checks each uploaded video as a file on disk is checked: a truncated one fails output_invalid and no object is left", async () => {
+    // Every video cut to 1,500 bytes with a matching Content-Length: only the container tells.
+    h = await createHarness({
+      env: { ...s3.env, VEOQ_OUTPUT_URL: "s3://veoq-out/runs/cut" },
+      simulator: { truncatedFileBytes: 1500 },
+    });
+    await h.start();
+    const ids = ["cut-1", "cut-2", "cut-3"];
+    await h.enqueue(await h.writeManifest(ids.map((id) => img2videoLine(id))));
+    await h.waitForBatch("b1");
+    const lines = await collect(batchResults(h.store, "b1"));
+    expect(lines.map((l) => l.status)).toEqual(["failed", "failed", "failed"]);
+    for (const line of lines) {
+      expect(line).toMatchObject({ failedStage: "download", errorKind: "output_invalid" });
+    }
+    const store = objectStoreFromConfig(h.config);
+    if (store === undefined) throw new Error("no store");
+    try {
+      for (const id of ids) {
+        await expect(store.read(`s3://veoq-out/runs/cut/b1/${id}/0.mp4`)).rejects.toThrow();
+      }
+    } finally {
+      store.close();
+    }
+  }, 60_000);
+
   it("gives local files a file:// uri when no bucket is set", async () => {
     h = await createHarness();
     await h.start();

@@ -31,5 +31,7 @@ export const statusJson = z.object({
   workers: z
     .object({ submit: z.number().int(), poll: z.number().int(), download: z.number().int() })
     .optional(),
+  /** Why downloads are stopped (the bucket refused its credentials), or null. */
+  downloads_stop: z.string().nullable(),
 });
 export type StatusJson = z.infer<typeof statusJson>;

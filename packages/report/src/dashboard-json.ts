@@ -48,5 +48,7 @@ export const overviewJson = z.object({
   credentials_stop: z.string().nullable(),
   /** The live worker processes, as `veoq workers --json` prints them. */
   workers: workersJson,
+  /** Why downloads are stopped (the bucket refused its credentials), or null. */
+  downloads_stop: z.string().nullable(),
 });
 export type OverviewJson = z.infer<typeof overviewJson>;

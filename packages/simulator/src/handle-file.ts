@@ -51,5 +51,6 @@ export function handleFile(ctx: SimulatorContext, url: URL, res: ServerResponse)
     return;
   }
   const bytes = simulatedFileBytes(taskId, index, task.video, ctx.options.fileSizeBytes);
-  sendText(res, 200, bytes, "video/mp4", stats);
+  const cut = ctx.faults.truncatedFileBytes;
+  sendText(res, 200, cut > 0 ? bytes.subarray(0, cut) : bytes, "video/mp4", stats);
 }

@@ -58,6 +58,11 @@ export interface FaultOptions {
   missingTaskIdRate: number;
   /** Fraction of file downloads answered 200 text/html instead of the MP4. Default 0. */
   htmlFileRate: number;
+  /**
+   * Serve every video cut to its first N bytes, with a matching Content-Length (a transfer the
+   * provider's side truncated: only checking the container tells). 0 = off. Default 0.
+   */
+  truncatedFileBytes: number;
   /** Lifetime of result URLs in provider seconds (scaled by timeScale). Default 3600. */
   urlTtlSeconds: number;
   /** Whether task results carry `eta`. Default true. */
@@ -122,6 +127,7 @@ export const DEFAULT_FAULT_OPTIONS: FaultOptions = {
   invalidJsonRate: 0,
   missingTaskIdRate: 0,
   htmlFileRate: 0,
+  truncatedFileBytes: 0,
   urlTtlSeconds: 3600,
   reportEta: true,
   reportProgress: true,
@@ -187,6 +193,7 @@ export const faultOptionsSchema = z.strictObject({
   invalidJsonRate: rate,
   missingTaskIdRate: rate,
   htmlFileRate: rate,
+  truncatedFileBytes: z.int().min(0),
   urlTtlSeconds: nonNegative,
   reportEta: z.boolean(),
   reportProgress: z.boolean(),

@@ -13,6 +13,39 @@ export interface UnreadableVideo {
   truncated: boolean;
 }
 
+/**
+ * Random access to a video's bytes wherever they are: a file on disk (`fileVideoBytes`), an
+ * object in a bucket read by ranges. The reader asks for the head, the box headers and the moov,
+ * never the media data, so a remote read is a few small requests.
+ */
+export interface VideoBytes {
+  /** Total size in bytes. */
+  size: number;
+  /** Up to `length` bytes from `position` (fewer only at the end). */
+  read(position: number, length: number): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+/** A file on disk as VideoBytes. */
+export async function fileVideoBytes(filePath: string): Promise<VideoBytes> {
+  const handle = await open(filePath, "r");
+  try {
+    const size = (await handle.stat()).size;
+    return {
+      size,
+      async read(position, length) {
+        const chunk = Buffer.alloc(length);
+        const { bytesRead } = await handle.read(chunk, 0, length, position);
+        return chunk.subarray(0, bytesRead);
+      },
+      close: () => handle.close(),
+    };
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
 export type VideoReading =
   | { ok: true; facts: VideoFacts }
   | { ok: false; unreadable: UnreadableVideo };
@@ -34,23 +67,24 @@ function printable(head: Buffer): string {
  * and checks the container is whole: a moov box, every top-level box and every sample of every
  * track inside the file. Then takes its duration, frame size, codecs and audio.
  */
-export async function readVideoFacts(filePath: string): Promise<VideoReading> {
-  const handle = await open(filePath, "r");
+export async function readVideoFacts(source: string | VideoBytes): Promise<VideoReading> {
+  const bytes = typeof source === "string" ? await fileVideoBytes(source) : source;
   try {
-    const size = (await handle.stat()).size;
+    const size = bytes.size;
     const mp4 = createFile(false);
     let parseError: string | undefined;
     mp4.onError = (_module, message) => {
       parseError = message;
     };
-    const head = Buffer.alloc(Math.min(size, 64));
-    await handle.read(head, 0, head.length, 0);
+    const head = size === 0 ? Buffer.alloc(0) : await bytes.read(0, Math.min(size, 64));
     let position = 0;
     while (position < size && parseError === undefined) {
-      const chunk = Buffer.alloc(Math.min(CHUNK_BYTES, size - position));
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
+      const chunk = await bytes.read(position, Math.min(CHUNK_BYTES, size - position));
+      const bytesRead = chunk.length;
       if (bytesRead === 0) break;
-      const buffer = MP4BoxBuffer.fromArrayBuffer(chunk.buffer.slice(0, bytesRead), position);
+      const copy = new ArrayBuffer(bytesRead);
+      new Uint8Array(copy).set(chunk);
+      const buffer = MP4BoxBuffer.fromArrayBuffer(copy, position);
       const next = mp4.appendBuffer(buffer, position + bytesRead >= size);
       // mp4box asks for the next position it needs: past an mdat it jumps over the payload.
       position = next > position ? next : position + bytesRead;
@@ -104,6 +138,6 @@ export async function readVideoFacts(filePath: string): Promise<VideoReading> {
       },
     };
   } finally {
-    await handle.close();
+    await bytes.close();
   }
 }

@@ -1,6 +1,6 @@
 import type { RequestedVideo } from "@veoq/contract";
 import { compareVideo } from "./compare-video.ts";
-import { readVideoFacts } from "./read-video-facts.ts";
+import { readVideoFacts, type VideoBytes } from "./read-video-facts.ts";
 import type { VideoFacts } from "./video-facts.ts";
 
 /** The outcome of checking one saved file against its request. */
@@ -11,9 +11,12 @@ export type VideoVerdict =
   /** Not a complete MP4 video; `truncated` when the container says bytes are missing. */
   | { status: "invalid"; problem: string; truncated: boolean };
 
-/** Reads the file at `filePath` and compares it with what was asked. */
-export async function verifyVideo(filePath: string, asked: RequestedVideo): Promise<VideoVerdict> {
-  const reading = await readVideoFacts(filePath);
+/** Reads the file at `source` (a path, or bytes elsewhere) and compares it with what was asked. */
+export async function verifyVideo(
+  source: string | VideoBytes,
+  asked: RequestedVideo,
+): Promise<VideoVerdict> {
+  const reading = await readVideoFacts(source);
   if (!reading.ok) return { status: "invalid", ...reading.unreadable };
   const differences = compareVideo(reading.facts, asked);
   return differences.length === 0

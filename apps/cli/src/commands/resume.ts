@@ -1,4 +1,9 @@
-import { credentialsStopReason, resumeBatch, resumeSubmissions } from "@veoq/pipeline";
+import {
+  credentialsStopReason,
+  downloadsStopReason,
+  resumeBatch,
+  resumeSubmissions,
+} from "@veoq/pipeline";
 import type { ResumeJson } from "@veoq/report";
 import type { Command } from "commander";
 import { loadConfig } from "../env.ts";
@@ -10,7 +15,7 @@ export function registerResumeCommand(program: Command): void {
   program
     .command("resume")
     .description(
-      "with a batch: lift its pause (by `veoq pause` or a budget); without: resume submissions after a credentials stop (401/402) or a manual pause",
+      "with a batch: lift its pause (by `veoq pause` or a budget); without: resume submissions after a credentials stop (401/402) or a manual pause, and downloads after the object store refused its credentials",
     )
     .argument("[batch]", "batch id")
     .option("--json", "print one JSON object")
@@ -30,7 +35,9 @@ export function registerResumeCommand(program: Command): void {
             );
             return 0;
           }
-          const reason = await credentialsStopReason(session.store);
+          const reason =
+            (await credentialsStopReason(session.store)) ??
+            (await downloadsStopReason(session.store));
           const wasPaused = await resumeSubmissions(session.store, session.queues);
           if (flags.json) {
             const json: ResumeJson = { was_paused: wasPaused, stopped_by: reason ?? null };
@@ -39,7 +46,7 @@ export function registerResumeCommand(program: Command): void {
           }
           process.stdout.write(
             wasPaused
-              ? `submit queue resumed${reason ? ` (it was stopped by: ${reason})` : ""}\n`
+              ? `resumed${reason ? ` (stopped by: ${reason})` : ""}\n`
               : "submit queue was not paused\n",
           );
           return 0;

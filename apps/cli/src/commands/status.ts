@@ -4,6 +4,7 @@ import {
   type BatchSpend,
   batchSchedulingOf,
   credentialsStopReason,
+  downloadsStopReason,
   overviewOf,
   QUEUE_ROLES,
   readWorkCapacity,
@@ -124,14 +125,16 @@ async function collect(session: QueueSession, batchId: string | undefined): Prom
       `no batch ${JSON.stringify(batchId)} (run \`veoq status\` to list batches)`,
     );
   }
-  const [submitPaused, stopReason] = await Promise.all([
+  const [submitPaused, stopReason, downloadsStop] = await Promise.all([
     session.queues.submit.isPaused(),
     credentialsStopReason(session.store),
+    downloadsStopReason(session.store),
   ]);
   const snapshot: StatusJson = {
     batches,
     submit_paused: submitPaused,
     credentials_stop: stopReason ?? null,
+    downloads_stop: downloadsStop ?? null,
   };
   if (batchId === undefined) {
     const [submit, poll, download] = await Promise.all([
@@ -156,6 +159,12 @@ function render(
     lines.push("!! fix the credentials or balance, then run `veoq resume`");
   } else if (snapshot.submit_paused) {
     lines.push("!! the submit queue is paused (`veoq resume` resumes it)");
+  }
+  if (snapshot.downloads_stop) {
+    lines.push(`!! downloads stopped: ${snapshot.downloads_stop}`);
+    lines.push(
+      "!! fix the bucket's credentials: workers resume by themselves once it takes writes, or run `veoq resume`",
+    );
   }
   if (snapshot.batches.length === 0) lines.push("no batches yet (`veoq enqueue <manifest>`)");
   for (const batch of snapshot.batches) {

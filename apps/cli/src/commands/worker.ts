@@ -1,4 +1,4 @@
-import { requireApiKey } from "@veoq/config";
+import { requireApiKey, secretValues } from "@veoq/config";
 import { createLogger } from "@veoq/logging";
 import {
   parsePort as parseSharedPort,
@@ -69,7 +69,7 @@ export function registerWorkerCommand(program: Command): void {
         const logger = createLogger({
           name: "worker",
           level: config.logLevel,
-          secrets: [apiKey, ...(config.webhookSecret === undefined ? [] : [config.webhookSecret])],
+          secrets: secretValues(config),
           // Readable lines for a person at a terminal; JSON for log collectors and --json.
           pretty: process.stdout.isTTY === true && flags.json !== true,
         });

@@ -13,6 +13,11 @@ export interface LifecycleContext {
   control: BatchControl;
   spend: SpendLedger;
   now?: () => number;
+  /**
+   * Last moment (ms, Redis server clock: redisServerDeadline) the control write may be applied;
+   * later it is refused with ControlDeadlineError. Unset: no deadline (the CLI waits).
+   */
+  deadline?: number;
 }
 
 export interface CancelSummary {
@@ -63,13 +68,13 @@ export class UnknownBatchError extends Error {
 /** `veoq pause`: no new creates for the batch; its tasks at the provider are still followed. */
 export async function pauseBatch(context: LifecycleContext, batchId: string): Promise<boolean> {
   await requireBatch(context, batchId);
-  return context.control.pause(batchId, "user", (context.now ?? Date.now)());
+  return context.control.pause(batchId, "user", (context.now ?? Date.now)(), context.deadline);
 }
 
 /** `veoq resume <batch>`: lifts a pause (any reason) and lets the waiting jobs go at once. */
 export async function resumeBatch(context: LifecycleContext, batchId: string): Promise<boolean> {
   await requireBatch(context, batchId);
-  const resumed = await context.control.resume(batchId);
+  const resumed = await context.control.resume(batchId, undefined, context.deadline);
   if (resumed) await promoteWaitingSubmits(context, batchId);
   return resumed;
 }
@@ -135,7 +140,12 @@ export async function cancelBatch(
 ): Promise<CancelSummary> {
   await requireBatch(context, batchId);
   const now = (context.now ?? Date.now)();
-  const changed = await context.control.cancel(batchId, options.dropInFlight, now);
+  const changed = await context.control.cancel(
+    batchId,
+    options.dropInFlight,
+    now,
+    context.deadline,
+  );
   const { store } = context;
   const summary: CancelSummary = { changed, cancelled: 0, inFlight: 0 };
   for await (const [customId, state] of store.scanItemStates(batchId)) {

@@ -18,6 +18,7 @@ import {
 } from "../records/request-index.ts";
 import type { SpendLedger } from "../records/spend-ledger.ts";
 import { type BatchWebhook, batchWebhookSchema } from "../records/webhook-outbox.ts";
+import { isRedisOutOfMemory, REDIS_OUT_OF_MEMORY } from "../redis/out-of-memory.ts";
 import type { RedisConnection } from "../redis/redis-connection.ts";
 import { waitForReplicas } from "../redis/replica-ack.ts";
 import type { ItemTracer } from "../stages/item-tracer.ts";
@@ -247,7 +248,7 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
     progress.alreadyPresent += lines.length - fresh.length;
     if (fresh.length > 0) {
       const enqueuedAt = now();
-      await options.queues.submit.addBulk(
+      const jobs = options.queues.submit.addBulk(
         fresh.map(({ entry, turn, request }) => ({
           name: "submit",
           data: {
@@ -264,10 +265,17 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
           },
         })),
       );
-      const added = await options.store.registerItems(
-        batchId,
-        fresh.map((e) => e.entry.customId),
-      );
+      const ids = fresh.map((e) => e.entry.customId);
+      const added = await jobs
+        .then(() => options.store.registerItems(batchId, ids))
+        .catch(async (error: unknown) => {
+          // A chunk's jobs and item records agree even when Redis refuses part of them (full):
+          // jobs that landed without their record are taken out again. Removing frees memory,
+          // so a full Redis allows it; a lost one does not, and a second run then registers
+          // them (jobs are deduplicated by id, records by HSETNX).
+          await withdrawUnregisteredJobs(options, batchId, ids).catch(() => {});
+          throw error;
+        });
       progress.added += added.length;
       const addedIds = new Set(added);
       const addedCost = spend === undefined ? undefined : new CostTally(spend.prices.currency);
@@ -336,6 +344,11 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
     // Never return (or let the caller close the connection) with a chunk still being sent.
     await Promise.allSettled(sending);
     await options.store.endEnqueue(batchId, now(), false).catch(() => {});
+    if (isRedisOutOfMemory(error)) {
+      throw new EnqueueError(
+        `${REDIS_OUT_OF_MEMORY}; then run the same enqueue again: it adds exactly the lines not in yet`,
+      );
+    }
     throw error;
   }
   await options.store.endEnqueue(batchId, now(), true);
@@ -464,4 +477,24 @@ async function claimRequests(
     if (reuseDecision(states[i]) !== "render") reusable.add(request);
   });
   return reusable;
+}
+
+/**
+ * Removes the submit jobs of `customIds` whose item the batch does not have: what a chunk whose
+ * job add or item registration failed half-way leaves behind. A job a worker already took
+ * (locked) cannot be removed and stays.
+ */
+async function withdrawUnregisteredJobs(
+  options: EnqueueManifestOptions,
+  batchId: string,
+  customIds: readonly string[],
+): Promise<void> {
+  const present = await options.store.hasItems(batchId, customIds);
+  const orphans = customIds.filter((_, i) => !present[i]);
+  await Promise.all(
+    orphans.map(async (customId) => {
+      const job = await options.queues.submit.getJob(submitJobId(batchId, customId, 0));
+      await job?.remove().catch(() => {});
+    }),
+  );
 }

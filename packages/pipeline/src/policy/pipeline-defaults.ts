@@ -79,6 +79,11 @@ export const PIPELINE_DEFAULTS = {
   slotReconcileIntervalMs: 30_000,
   /** How old a slot must be before the reconciler checks its holder (real ms). */
   slotReconcileGraceMs: 60_000,
+  /**
+   * While downloads are stopped because the object store refused the credentials, how often a
+   * download worker checks whether it takes writes again, and resumes downloads if so (real ms).
+   */
+  objectStoreCheckIntervalMs: 15_000,
   /** At most one "worker error" log line per queue per this interval (real ms). */
   workerErrorLogIntervalMs: 10_000,
   /**

@@ -13,11 +13,30 @@ export type BatchControlState =
   | { state: "cancelled"; dropInFlight: boolean; at: number };
 
 /**
- * Pauses unless cancelled; a user pause replaces a budget pause, a budget pause never replaces a
- * user one (it would be lifted by `veoq budget`). KEYS: control hash. ARGV: reason, now.
- * Returns 1 when the state changed.
+ * Lua prelude of the control writes: returns -1 (nothing written) when the caller's deadline,
+ * ARGV[n] in ms on the Redis server's clock ("" for none), has passed by the server's TIME. A
+ * write queued behind a stalled Redis is then refused once Redis answers again, instead of
+ * being applied after the person who asked for it was told it failed.
  */
-const PAUSE = new LuaScript(`
+function deadlineLua(argIndex: number): string {
+  return `
+if ARGV[${argIndex}] ~= '' then
+  local t = redis.call('TIME')
+  if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[${argIndex}]) then return -1 end
+end`;
+}
+
+/** A control write that reached Redis after its deadline: it was not applied. */
+export class ControlDeadlineError extends Error {
+  override name = "ControlDeadlineError";
+}
+
+/**
+ * Pauses unless cancelled; a user pause replaces a budget pause, a budget pause never replaces a
+ * user one (it would be lifted by `veoq budget`). KEYS: control hash. ARGV: reason, now,
+ * deadline. Returns 1 when the state changed, -1 past the deadline.
+ */
+const PAUSE = new LuaScript(`${deadlineLua(3)}
 local state = redis.call('HGET', KEYS[1], 'state')
 if state == 'cancelled' then return 0 end
 if state == 'paused' then
@@ -29,10 +48,10 @@ return 1
 `);
 
 /**
- * Lifts a pause (any reason, or only the given one). KEYS: control hash. ARGV: reason or "".
- * Returns 1 when the batch was paused and now runs.
+ * Lifts a pause (any reason, or only the given one). KEYS: control hash. ARGV: reason or "",
+ * deadline. Returns 1 when the batch was paused and now runs, -1 past the deadline.
  */
-const RESUME = new LuaScript(`
+const RESUME = new LuaScript(`${deadlineLua(2)}
 if redis.call('HGET', KEYS[1], 'state') ~= 'paused' then return 0 end
 if ARGV[1] ~= '' and redis.call('HGET', KEYS[1], 'reason') ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[1])
@@ -41,9 +60,10 @@ return 1
 
 /**
  * Cancels (for good); a second cancel may add --drop-in-flight but never takes it back.
- * KEYS: control hash. ARGV: dropInFlight ("1"/"0"), now. Returns 1 when the state changed.
+ * KEYS: control hash. ARGV: dropInFlight ("1"/"0"), now, deadline. Returns 1 when the state
+ * changed, -1 past the deadline.
  */
-const CANCEL = new LuaScript(`
+const CANCEL = new LuaScript(`${deadlineLua(3)}
 local state = redis.call('HGET', KEYS[1], 'state')
 if state == 'cancelled' and (ARGV[1] == '0' or redis.call('HGET', KEYS[1], 'dropInFlight') == '1') then
   return 0
@@ -105,26 +125,46 @@ export class BatchControl {
     );
   }
 
-  /** True when this call paused the batch (false: already paused, or cancelled). */
-  async pause(batchId: string, reason: PauseReason, now = Date.now()): Promise<boolean> {
-    return (await PAUSE.run(this.redis, [this.keys.batchControl(batchId)], [reason, now])) === 1;
+  /**
+   * True when this call paused the batch (false: already paused, or cancelled). With a
+   * `deadline` (ms, Redis server clock: see redisServerDeadline) a write that reaches Redis later
+   * is not applied and throws ControlDeadlineError; the same for resume and cancel.
+   */
+  async pause(
+    batchId: string,
+    reason: PauseReason,
+    now = Date.now(),
+    deadline?: number,
+  ): Promise<boolean> {
+    return applied(
+      await PAUSE.run(this.redis, [this.keys.batchControl(batchId)], [reason, now, deadline ?? ""]),
+    );
   }
 
   /** True when this call lifted a pause (of `onlyReason`, when given). */
-  async resume(batchId: string, onlyReason?: PauseReason): Promise<boolean> {
-    return (
-      (await RESUME.run(this.redis, [this.keys.batchControl(batchId)], [onlyReason ?? ""])) === 1
+  async resume(batchId: string, onlyReason?: PauseReason, deadline?: number): Promise<boolean> {
+    return applied(
+      await RESUME.run(
+        this.redis,
+        [this.keys.batchControl(batchId)],
+        [onlyReason ?? "", deadline ?? ""],
+      ),
     );
   }
 
   /** True when this call changed the state (first cancel, or the first with dropInFlight). */
-  async cancel(batchId: string, dropInFlight: boolean, now = Date.now()): Promise<boolean> {
-    return (
-      (await CANCEL.run(
+  async cancel(
+    batchId: string,
+    dropInFlight: boolean,
+    now = Date.now(),
+    deadline?: number,
+  ): Promise<boolean> {
+    return applied(
+      await CANCEL.run(
         this.redis,
         [this.keys.batchControl(batchId)],
-        [dropInFlight ? "1" : "0", now],
-      )) === 1
+        [dropInFlight ? "1" : "0", now, deadline ?? ""],
+      ),
     );
   }
 
@@ -132,4 +172,28 @@ export class BatchControl {
   async reopen(batchId: string): Promise<boolean> {
     return (await REOPEN.run(this.redis, [this.keys.batchControl(batchId)], [])) === 1;
   }
+}
+
+function applied(reply: unknown): boolean {
+  if (reply === -1) {
+    throw new ControlDeadlineError(
+      "not applied: Redis took the change only after its deadline (it was stalled or slow)",
+    );
+  }
+  return reply === 1;
+}
+
+/**
+ * A deadline `withinMs` from now on the Redis server's clock (read with TIME, so a dashboard
+ * whose clock differs from the server's still refuses on time), for the control writes.
+ */
+export async function redisServerDeadline(
+  redis: RedisConnection,
+  withinMs: number,
+): Promise<number> {
+  const startedAt = Date.now();
+  const [seconds, micros] = (await redis.time()) as [string | number, string | number];
+  const serverNow = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  // The time spent asking counts against the budget.
+  return serverNow + withinMs - (Date.now() - startedAt);
 }

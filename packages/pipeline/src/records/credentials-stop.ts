@@ -18,6 +18,9 @@ end
 return 0
 `);
 
+/** How the reason of a stop caused by the object store (not the provider) begins. */
+export const OBJECT_STORE_STOP_PREFIX = "object store: ";
+
 /** Pauses submissions because the provider refused the credentials, and says why. */
 export async function stopSubmissions(
   store: BatchStore,
@@ -38,11 +41,40 @@ export async function credentialsStopReason(store: BatchStore): Promise<string |
   return (await store.redis.get(store.keys.credentialsStop)) ?? undefined;
 }
 
-/** Resumes submissions after a credentials stop (or any pause of the submit queue). */
+/**
+ * Pauses downloads because the object store refused the credentials, and says why: the same
+ * stop as the provider's for submissions, for the download queue. Jobs wait, none fails.
+ */
+export async function stopDownloads(
+  store: BatchStore,
+  queues: VeoqQueues,
+  reason: string,
+): Promise<void> {
+  await queues.download.pause();
+  await store.redis.set(store.keys.downloadsStop, reason);
+}
+
+/** Why the download queue is paused by an object-store credentials stop, or undefined. */
+export async function downloadsStopReason(store: BatchStore): Promise<string | undefined> {
+  return (await store.redis.get(store.keys.downloadsStop)) ?? undefined;
+}
+
+/** Lifts a downloads stop (`veoq resume`, or a worker that finds the store working again). */
+export async function resumeDownloads(store: BatchStore, queues: VeoqQueues): Promise<boolean> {
+  const stopped = (await store.redis.del(store.keys.downloadsStop)) > 0;
+  if (stopped) await queues.download.resume();
+  return stopped;
+}
+
+/**
+ * Resumes submissions after a credentials stop (or any pause of the submit queue), and downloads
+ * after an object-store credentials stop. True when either was stopped.
+ */
 export async function resumeSubmissions(store: BatchStore, queues: VeoqQueues): Promise<boolean> {
   const wasPaused = await queues.submit.isPaused();
   await store.redis.del(store.keys.credentialsStop);
   await queues.submit.removeRateLimitKey();
   await queues.submit.resume();
-  return wasPaused;
+  const downloadsWereStopped = await resumeDownloads(store, queues);
+  return wasPaused || downloadsWereStopped;
 }

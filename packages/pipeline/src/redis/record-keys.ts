@@ -41,6 +41,11 @@ export interface RecordKeys {
   requestIndex: string;
   /** String: set while the submit queue is paused by a credentials stop; holds the reason. */
   credentialsStop: string;
+  /**
+   * String: set while the download queue is paused because the object store (VEOQ_OUTPUT_URL)
+   * refuses the credentials; holds the reason.
+   */
+  downloadsStop: string;
   /** Hash: a batch's pause or cancel (state, reason, at); absent while it runs. */
   batchControl(batchId: string): string;
   /** Hash: a batch's money: estimate, budget, spent and reserved (micro-units, see spend-ledger.ts). */
@@ -134,6 +139,7 @@ export function recordKeys(prefix: string): RecordKeys {
     itemOrder: (id) => `${tag(id)}:order`,
     itemsInState: (id, state) => `${tag(id)}:in:${state}`,
     credentialsStop: `${prefix}:credentials-stop`,
+    downloadsStop: `${prefix}:downloads-stop`,
     batchControl: (id) => `${prefix}:batch:${id}:control`,
     batchSpend: (id) => `${prefix}:batch:${id}:spend`,
     dailySpend: (day) => `${prefix}:daily-spend:${day}`,

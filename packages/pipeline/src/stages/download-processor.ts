@@ -2,13 +2,15 @@ import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Logger } from "@veoq/logging";
+import { isObjectStoreCredentialsError } from "@veoq/object-store";
 import { isProviderError } from "@veoq/provider-client";
-import type { Job } from "bullmq";
+import { type Job, RateLimitError } from "bullmq";
 import { downloadOutputsOf } from "../jobs/download-outputs.ts";
 import { type DownloadJobData, downloadJobDataSchema, type SavedFile } from "../jobs/job-data.ts";
 import { decideDownloadFailure } from "../policy/failure-policy.ts";
 import { outputFilePath } from "../policy/output-paths.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
+import { OBJECT_STORE_STOP_PREFIX, stopDownloads } from "../records/credentials-stop.ts";
 import type { ItemResult } from "../records/item-result.ts";
 import { stopIfDropped } from "./in-flight-drop.ts";
 import {
@@ -27,7 +29,9 @@ import { type StageRun, stageProcessor } from "./stage-processor.ts";
  * a temporary name in the same folder, checks the byte count, hashes, then renames, so a file
  * under its final name is always complete. With VEOQ_OUTPUT_URL the same relative path is an
  * object key under the bucket prefix, written by a multipart upload straight from the provider
- * URL (nothing on local disk). Files saved by an earlier try are not fetched again.
+ * URL (nothing on local disk), then checked by ranged reads of the object, which is deleted when
+ * the check rejects it (the same VEOQ_VERIFY_OUTPUTS verdicts as on disk). Files saved by an
+ * earlier try are not fetched again.
  * An expired URL (401/403/404/410) leads to a fresh task-result read for new URLs, up to
  * PIPELINE_DEFAULTS.maxUrlRefreshes times per job, before the item fails.
  */
@@ -67,15 +71,19 @@ async function saveOutputs(
           : await context.client.downloadTo(output.url, async () =>
               bucket.openUpload(key, `video/${path.extname(key).slice(1)}`),
             );
-      // A bucket upload has no local copy to read: only its MP4 signature is checked (at the
-      // client); the container check runs on files saved to disk.
-      const facts =
-        bucket === undefined
-          ? await checkOutput(context.settings.verifyOutputs, temporary, data.video, {
-              label: target.relative,
-              triesLeft: !isLastAttempt(job),
-            })
-          : {};
+      // On disk the temporary file is checked; in a bucket the uploaded object, by ranges.
+      const facts = await checkOutput(
+        context.settings.verifyOutputs,
+        bucket === undefined ? temporary : () => bucket.openRead(key),
+        data.video,
+        { label: target.relative, triesLeft: !isLastAttempt(job) },
+      ).catch(async (error: unknown) => {
+        // A rejected object is not left under its final key (a retry writes it again).
+        if (bucket !== undefined && error instanceof OutputRejectedError) {
+          await bucket.delete(key);
+        }
+        throw error;
+      });
       if (bucket === undefined) await rename(temporary, target.absolute);
       const saved: SavedFile = {
         index: output.index,
@@ -94,6 +102,9 @@ async function saveOutputs(
       log.info({ file: target.relative, bytes: downloaded.bytes }, "output saved");
     } catch (error) {
       if (bucket === undefined) await rm(temporary, { force: true });
+      if (bucket !== undefined && isObjectStoreCredentialsError(error)) {
+        throw await stopDownloadsFor(context, log, error);
+      }
       data = await handleDownloadFailure(context, job, data, log, error);
       // URLs were refreshed: start over with the new ones (saved files are skipped).
       return saveOutputs(context, { ...run, data });
@@ -103,6 +114,31 @@ async function saveOutputs(
   const result = await completeItem(context, job, data);
   log.info({ files: result.files.length }, "item completed");
   return result;
+}
+
+/**
+ * The bucket refused the credentials: every download would fail the same way, so the download
+ * queue is paused (the way a provider 401/402 stops submissions) instead of failing items one by
+ * one. The job goes back to the paused queue without using an attempt (RateLimitError). `veoq
+ * resume`, or a worker that finds the store working again (start-workers.ts), lifts the stop.
+ */
+async function stopDownloadsFor(
+  context: PipelineContext,
+  log: Logger,
+  error: unknown,
+): Promise<RateLimitError> {
+  const code = error instanceof Error ? error.name : "refused";
+  const message = error instanceof Error ? error.message : String(error);
+  await stopDownloads(
+    context.store,
+    context.queues,
+    `${OBJECT_STORE_STOP_PREFIX}${code}: ${message}`,
+  );
+  log.error(
+    { errorKind: "object_store_credentials", code },
+    `CREDENTIALS STOP: the object store refused the credentials (${code}); the download queue is paused and no job was failed. Fix AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the bucket policy, then run \`veoq resume\` (workers also resume by themselves once the store accepts them).`,
+  );
+  return new RateLimitError();
 }
 
 /** Returns data with fresh URLs when the failure was an expired URL and a refresh is left; throws otherwise. */

@@ -1,5 +1,5 @@
 import type { RequestedVideo } from "@veoq/contract";
-import { type VideoFacts, verifyVideo } from "@veoq/video-check";
+import { type VideoBytes, type VideoFacts, verifyVideo } from "@veoq/video-check";
 import type { SavedFile } from "../jobs/job-data.ts";
 import type { PipelineSettings } from "./pipeline-context.ts";
 
@@ -28,19 +28,20 @@ function factsOf(facts: VideoFacts): OutputFacts {
 }
 
 /**
- * Checks a downloaded file (still under its temporary name) against the request: returns what to
- * record with it, or throws `OutputRejectedError` in `fail` mode. In `warn` mode a bad file is
+ * Checks a downloaded file (still under its temporary name, or the object just uploaded: `source`
+ * opens its bytes) against the request: returns what to record with it, or throws
+ * `OutputRejectedError` in `fail` mode. In `warn` mode a bad file is
  * kept and flagged; a truncated one is still fetched again while tries are left, in both modes.
  * Jobs queued by older code carry no request (`asked` undefined): their files are not checked.
  */
 export async function checkOutput(
   mode: PipelineSettings["verifyOutputs"],
-  filePath: string,
+  source: string | (() => Promise<VideoBytes>),
   asked: RequestedVideo | undefined,
   what: { label: string; triesLeft: boolean },
 ): Promise<OutputFacts> {
   if (mode === "off" || asked === undefined) return {};
-  const verdict = await verifyVideo(filePath, asked);
+  const verdict = await verifyVideo(typeof source === "string" ? source : await source(), asked);
   if (verdict.status === "ok") return factsOf(verdict.facts);
   if (verdict.status === "invalid") {
     const message = `${what.label} is not a complete video: ${verdict.problem}`;

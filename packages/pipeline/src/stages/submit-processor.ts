@@ -6,6 +6,7 @@ import {
 } from "@veoq/contract";
 import type { Logger } from "@veoq/logging";
 import { ImageFileError, inlineLocalImages } from "@veoq/manifest";
+import { isObjectStoreCredentialsError } from "@veoq/object-store";
 import { isProviderError } from "@veoq/provider-client";
 import { type Job, RateLimitError } from "bullmq";
 import { type PollJobData, type SubmitJobData, submitJobDataSchema } from "../jobs/job-data.ts";
@@ -14,7 +15,7 @@ import { decideSubmitFailure } from "../policy/failure-policy.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
 import { gridStartSeconds, initialPollDelaySeconds } from "../policy/poll-policy.ts";
 import { createCertainlyNotMade } from "../policy/spend-policy.ts";
-import { stopSubmissions } from "../records/credentials-stop.ts";
+import { OBJECT_STORE_STOP_PREFIX, stopSubmissions } from "../records/credentials-stop.ts";
 import { bestEffort } from "../records/duration-history.ts";
 import { failItem, isLastAttempt, itemErrorKindOf, recordItemFailure } from "./item-outcome.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
@@ -77,6 +78,22 @@ async function submit(
       );
     } catch (error) {
       await context.slots.release(holder);
+      const cause = error instanceof ImageFileError ? error.cause : error;
+      if (bucketRefused(context, cause)) {
+        // The bucket refuses its credentials: every item would fail the same way. Stop
+        // submissions as a provider 401/402 does; no item fails, no attempt is charged.
+        const code = cause instanceof Error ? cause.name : "refused";
+        await stopSubmissions(
+          context.store,
+          context.queues,
+          `${OBJECT_STORE_STOP_PREFIX}${code}: ${cause instanceof Error ? cause.message : String(cause)}`,
+        );
+        log.error(
+          { errorKind: "object_store_credentials", code },
+          `CREDENTIALS STOP: the object store refused the credentials (${code}) reading an input image; the submit queue is paused and no job was failed. Fix AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the bucket policy, then run \`veoq resume\` (workers also resume by themselves once the store accepts them).`,
+        );
+        throw new RateLimitError();
+      }
       if (error instanceof ImageFileError) {
         return failItem(context, job, data, {
           stage: "submit",
@@ -291,4 +308,9 @@ async function handleCreateFailure(
     });
   }
   return error;
+}
+
+/** Whether the worker's bucket refused its credentials (and not, say, a missing object). */
+function bucketRefused(context: PipelineContext, error: unknown): boolean {
+  return context.objectStore !== undefined && isObjectStoreCredentialsError(error);
 }
