@@ -26,7 +26,12 @@ export interface StartDashboardOptions {
   app?: Partial<
     Pick<
       DashboardAppOptions,
-      "refreshSeconds" | "liveSeconds" | "batchLimit" | "failedLimit" | "redisTimeoutMs"
+      | "refreshSeconds"
+      | "liveSeconds"
+      | "batchLimit"
+      | "failedLimit"
+      | "redisTimeoutMs"
+      | "requestSpan"
     >
   >;
 }
