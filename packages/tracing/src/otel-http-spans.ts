@@ -1,7 +1,5 @@
-// Loaded only by start-tracing.ts once tracing is on: this module imports @opentelemetry/api.
-import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
-
-const tracer = trace.getTracer("veoq");
+// Loaded only by start-tracing.ts once tracing is on; the API comes in as a parameter.
+import type * as OtelApi from "@opentelemetry/api";
 
 /** The parts of an HTTP request and response the span needs (Express's or node:http's). */
 export interface HttpSpanRequest {
@@ -25,7 +23,9 @@ export type HttpSpanMiddleware = (
  * A server span per request (the dashboard's pages, API and Bull Board), continuing a caller's
  * W3C trace context: method, path (no query string: it may carry search terms) and status.
  */
-export function httpServerSpans(): HttpSpanMiddleware {
+export function httpServerSpans(api: typeof OtelApi): HttpSpanMiddleware {
+  const { context, propagation, SpanKind, SpanStatusCode, trace } = api;
+  const tracer = trace.getTracer("veoq");
   return (request, response, next) => {
     const method = request.method ?? "GET";
     const path = request.path ?? new URL(request.url ?? "/", "http://x").pathname;

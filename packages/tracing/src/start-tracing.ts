@@ -39,7 +39,8 @@ export interface Tracing {
  * Every OTel module is imported here, on demand: a process that never calls this loads none.
  */
 export async function startTracing(options: StartTracingOptions): Promise<Tracing> {
-  const [node, base, resources, bullmqOtel, itemTracer, httpSpans] = await Promise.all([
+  const [api, node, base, resources, bullmqOtel, itemTracer, httpSpans] = await Promise.all([
+    import("@opentelemetry/api"),
     import("@opentelemetry/sdk-trace-node"),
     import("@opentelemetry/sdk-trace-base"),
     import("@opentelemetry/resources"),
@@ -59,12 +60,12 @@ export async function startTracing(options: StartTracingOptions): Promise<Tracin
     ],
   });
   provider.register();
-  setTraceFieldsSource(itemTracer.activeTraceFields);
+  setTraceFieldsSource(itemTracer.activeTraceFields(api));
   return {
-    tracer: itemTracer.createOtelItemTracer(),
+    tracer: itemTracer.createOtelItemTracer(api),
     telemetry: new bullmqOtel.BullMQOtel("veoq") as unknown as Telemetry,
-    inSpan: itemTracer.inSpan,
-    httpSpans: httpSpans.httpServerSpans(),
+    inSpan: itemTracer.spanRunner(api),
+    httpSpans: httpSpans.httpServerSpans(api),
     async shutdown() {
       setTraceFieldsSource(undefined);
       await provider.shutdown();
