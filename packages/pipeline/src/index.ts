@@ -60,6 +60,13 @@ export {
   type RetrySummary,
   retryFailedItems,
 } from "./operations/retry-failed.ts";
+export {
+  WAITING_CODES,
+  type WaitingCode,
+  type WaitingInputs,
+  type WaitingReason,
+  waitingReasonOf,
+} from "./operations/waiting-reason.ts";
 export { readWorkCapacity, type WorkCapacity } from "./operations/work-capacity.ts";
 export {
   decideSubmitFailure,
@@ -80,13 +87,6 @@ export {
   pollErrorDelaySeconds,
 } from "./policy/poll-policy.ts";
 export { retryDelayMs } from "./policy/retry-delay.ts";
-export {
-  WAITING_CODES,
-  type WaitingCode,
-  type WaitingInputs,
-  type WaitingReason,
-  waitingReasonOf,
-} from "./policy/waiting-reason.ts";
 export {
   BatchControl,
   type BatchControlState,
