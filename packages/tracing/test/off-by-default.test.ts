@@ -74,6 +74,7 @@ describe("tracing is off by default, at no cost", () => {
           "packages/dashboard/src",
           "apps/cli/src",
           "apps/worker/src",
+          "apps/dashboard/src",
         ].map((dir) => sourceFiles(path.join(REPO, dir))),
       )
     ).flat();
