@@ -5,6 +5,13 @@ export function loadConfig(overrides: Record<string, string | undefined> = {}): 
   return parseConfig({ ...process.env, ...overrides });
 }
 
+/** The OTEL_* variables: traces are on when they ask for them (packages/tracing). */
+export function otelEnvironment(): Record<string, string | undefined> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => name.startsWith("OTEL_")),
+  );
+}
+
 /** Raw environment for child processes the CLI starts (demo, chaos). */
 export function processEnvironment(): NodeJS.ProcessEnv {
   return process.env;

@@ -9,8 +9,8 @@ import {
   UnknownBatchError,
 } from "@veoq/pipeline";
 import { PriceTableError } from "@veoq/pricing";
-import { EXIT_PROBLEM, EXIT_USAGE } from "./exit-codes.ts";
 import { loadConfig } from "./env.ts";
+import { EXIT_PROBLEM, EXIT_USAGE } from "./exit-codes.ts";
 import { ListenError } from "./listen-error.ts";
 import { isRedisConnectionError, RedisUnreachableError } from "./queue-session.ts";
 

@@ -1,9 +1,20 @@
 import { runDashboardProcess } from "@veoq/dashboard";
-import { loadConfig } from "./env.ts";
+import { startTracing, tracingRequested } from "@veoq/tracing";
+import { loadConfig, otelEnvironment } from "./env.ts";
 
 /** Standalone dashboard process: the same as `veoq dashboard`, configured by the environment only. */
 async function main(): Promise<void> {
-  await runDashboardProcess(loadConfig());
+  const config = loadConfig();
+  const otel = otelEnvironment();
+  // Off unless the OTEL_* variables ask: then no OpenTelemetry module is loaded.
+  const tracing = tracingRequested(otel)
+    ? await startTracing({ serviceName: "veoq-dashboard", env: otel })
+    : undefined;
+  try {
+    await runDashboardProcess(config, {}, tracing?.httpSpans);
+  } finally {
+    await tracing?.shutdown();
+  }
 }
 
 main().catch((error: unknown) => {

@@ -11,6 +11,8 @@ export interface WorkerEnvironment {
   metricsPort: number | undefined;
   /** VEOQ_METRICS_HOST: interface of the metrics server. Default 127.0.0.1. */
   metricsHost: string;
+  /** The OTEL_* variables: traces are on when they ask for them (packages/tracing). */
+  otel: Record<string, string | undefined>;
 }
 
 /** Raised for a wrong VEOQ_WORKER_ROLES / VEOQ_METRICS_PORT; names the variable. */
@@ -36,5 +38,6 @@ export function loadWorkerEnvironment(env: NodeJS.ProcessEnv = process.env): Wor
     roles,
     metricsPort,
     metricsHost: env.VEOQ_METRICS_HOST?.trim() || "127.0.0.1",
+    otel: Object.fromEntries(Object.entries(env).filter(([name]) => name.startsWith("OTEL_"))),
   };
 }

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { requireApiKey, secretValues } from "@veoq/config";
 import { createLogger } from "@veoq/logging";
 import { runWorkerProcess } from "@veoq/metrics";
+import { startTracing, tracingRequested } from "@veoq/tracing";
 import { loadWorkerEnvironment } from "./env.ts";
 
 /**
@@ -17,21 +18,30 @@ function appVersion(): string {
 }
 
 async function main(): Promise<void> {
-  const { config, roles, metricsPort, metricsHost } = loadWorkerEnvironment();
+  const { config, roles, metricsPort, metricsHost, otel } = loadWorkerEnvironment();
+  // Off unless the OTEL_* variables ask: then no OpenTelemetry module is loaded.
+  const tracing = tracingRequested(otel)
+    ? await startTracing({ serviceName: "veoq-worker", env: otel })
+    : undefined;
   const apiKey = requireApiKey(config);
   const logger = createLogger({
     name: "worker",
     level: config.logLevel,
     secrets: secretValues(config),
   });
-  await runWorkerProcess({
-    config,
-    apiKey,
-    roles,
-    version: appVersion(),
-    logger,
-    ...(metricsPort === undefined ? {} : { metrics: { host: metricsHost, port: metricsPort } }),
-  });
+  try {
+    await runWorkerProcess({
+      config,
+      apiKey,
+      roles,
+      version: appVersion(),
+      logger,
+      ...(metricsPort === undefined ? {} : { metrics: { host: metricsHost, port: metricsPort } }),
+      ...(tracing === undefined ? {} : { tracing }),
+    });
+  } finally {
+    await tracing?.shutdown();
+  }
   // Stopped by a signal: exit now. A drain that ran out of VEOQ_DRAIN_SECONDS abandoned jobs
   // whose requests and BullMQ lock renewals would keep the event loop alive for ever.
   process.exit(0);

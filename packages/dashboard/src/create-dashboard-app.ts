@@ -47,6 +47,8 @@ import type { StuckRule } from "./stuck-items.ts";
 export const BULL_BOARD_PATH = "/queues";
 
 export interface DashboardAppOptions {
+  /** Wraps every request in a server span (packages/tracing's httpSpans); none by default. */
+  requestSpan?: ((request: Request, response: Response, next: NextFunction) => void) | undefined;
   queues: VeoqQueues;
   store: BatchStore;
   /** HTTP basic auth on every route but /healthz and /readyz. Default none (startDashboard allows that only on loopback). */
@@ -153,6 +155,7 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
+  if (options.requestSpan) app.use(options.requestSpan);
 
   // Every response, refusals included, forbids framing and sniffing.
   app.use(securityHeaders(BULL_BOARD_PATH));

@@ -1,6 +1,7 @@
 import { secretValues, type VeoqConfig } from "@veoq/config";
 import { createLogger } from "@veoq/logging";
 import { shutdownOnSignal } from "@veoq/pipeline";
+import type { DashboardAppOptions } from "./create-dashboard-app.ts";
 import { startDashboard } from "./start-dashboard.ts";
 
 /**
@@ -11,6 +12,8 @@ import { startDashboard } from "./start-dashboard.ts";
 export async function runDashboardProcess(
   config: VeoqConfig,
   listen: { host?: string | undefined; port?: number | undefined } = {},
+  /** A server span per request, when tracing is on (packages/tracing). */
+  requestSpan?: DashboardAppOptions["requestSpan"],
 ): Promise<void> {
   const logger = createLogger({
     name: "dashboard",
@@ -22,6 +25,7 @@ export async function runDashboardProcess(
     logger,
     ...(listen.host === undefined ? {} : { host: listen.host }),
     ...(listen.port === undefined ? {} : { port: listen.port }),
+    ...(requestSpan === undefined ? {} : { app: { requestSpan } }),
   });
   process.stdout.write(`dashboard  ${running.url}  (Bull Board: ${running.url}/queues)\n`);
   await shutdownOnSignal(() => running.close(), logger);

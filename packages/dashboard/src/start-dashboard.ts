@@ -32,6 +32,7 @@ export interface StartDashboardOptions {
       | "failedLimit"
       | "redisTimeoutMs"
       | "writeTimeoutMs"
+      | "requestSpan"
     >
   >;
 }

@@ -4,6 +4,7 @@ import {
   QUEUE_ROLES,
   type QueueRole,
   type RunningWorkers,
+  type StartWorkersOptions,
   shutdownOnSignal,
   startWorkers,
 } from "@veoq/pipeline";
@@ -21,6 +22,8 @@ export interface WorkerProcessOptions {
   roles: readonly QueueRole[];
   /** veoq's version, shown in the process's heartbeat record (`veoq workers`). */
   version?: string;
+  /** Item traces and BullMQ's telemetry, when tracing is on (packages/tracing). */
+  tracing?: Pick<StartWorkersOptions, "tracer" | "telemetry">;
   /** Per-role concurrency overriding the config. */
   concurrency?: Partial<Record<QueueRole, number>>;
   /** Serve /metrics, /healthz and /readyz here; no server when undefined. */
@@ -69,6 +72,7 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<v
     roles: options.roles,
     logger,
     ...(options.version === undefined ? {} : { version: options.version }),
+    ...options.tracing,
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
     ...(registry === undefined ? {} : { observer: createPrometheusObserver(registry) }),
   });

@@ -65,6 +65,13 @@ export {
   type RetrySummary,
   retryFailedItems,
 } from "./operations/retry-failed.ts";
+export {
+  WAITING_CODES,
+  type WaitingCode,
+  type WaitingInputs,
+  type WaitingReason,
+  waitingReasonOf,
+} from "./operations/waiting-reason.ts";
 export { readWorkCapacity, type WorkCapacity } from "./operations/work-capacity.ts";
 export {
   decideSubmitFailure,
@@ -85,13 +92,6 @@ export {
   pollErrorDelaySeconds,
 } from "./policy/poll-policy.ts";
 export { retryDelayMs } from "./policy/retry-delay.ts";
-export {
-  WAITING_CODES,
-  type WaitingCode,
-  type WaitingInputs,
-  type WaitingReason,
-  waitingReasonOf,
-} from "./policy/waiting-reason.ts";
 export {
   BatchControl,
   type BatchControlState,
@@ -150,13 +150,13 @@ export {
   WorkerRegistry,
   workerRecordSchema,
 } from "./records/worker-registry.ts";
+export { isRedisOutOfMemory, REDIS_OUT_OF_MEMORY } from "./redis/out-of-memory.ts";
 export {
   barePrefix,
   durationHistoryKey,
   type RecordKeys,
   recordKeys,
 } from "./redis/record-keys.ts";
-export { isRedisOutOfMemory, REDIS_OUT_OF_MEMORY } from "./redis/out-of-memory.ts";
 export {
   createRedisConnection,
   describeRedisUrl,

@@ -1,17 +1,10 @@
-// Loaded only by start-tracing.ts once tracing is on: this module imports @opentelemetry/api.
-import {
-  type Attributes,
-  context,
-  type Link,
-  propagation,
-  ROOT_CONTEXT,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-} from "@opentelemetry/api";
+// Loaded only by start-tracing.ts once tracing is on. The API comes in as a parameter (imported
+// there on demand), so that bundling this module (the CLI's esbuild) hoists no OTel import.
+import type * as OtelApi from "@opentelemetry/api";
+import type { Attributes, Link } from "@opentelemetry/api";
 import { type ItemSpanFields, type ItemTracer, isStageMove } from "@veoq/pipeline";
 
-const tracer = trace.getTracer("veoq");
+export type { OtelApi };
 
 /** The attributes that name an item in every span of its trace. */
 export function itemAttributes(item: ItemSpanFields): Attributes {
@@ -30,7 +23,9 @@ export function itemAttributes(item: ItemSpanFields): Attributes {
  * when bullmq-otel made one; provider requests are client spans under the stage (endpoint slug
  * and status only: no URL, no key).
  */
-export function createOtelItemTracer(): ItemTracer {
+export function createOtelItemTracer(api: typeof OtelApi): ItemTracer {
+  const { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } = api;
+  const tracer = trace.getTracer("veoq");
   return {
     startItem(item) {
       const active = trace.getSpan(context.active());
@@ -102,28 +97,30 @@ export function createOtelItemTracer(): ItemTracer {
 }
 
 /** trace_id / span_id of the active span, for pino lines (@veoq/logging's mixin). */
-export function activeTraceFields(): { trace_id: string; span_id: string } | undefined {
-  const span = trace.getSpan(context.active());
-  if (span === undefined) return undefined;
-  const { traceId, spanId } = span.spanContext();
-  return { trace_id: traceId, span_id: spanId };
+export function activeTraceFields(
+  api: typeof OtelApi,
+): () => { trace_id: string; span_id: string } | undefined {
+  return () => {
+    const span = api.trace.getSpan(api.context.active());
+    if (span === undefined) return undefined;
+    const { traceId, spanId } = span.spanContext();
+    return { trace_id: traceId, span_id: spanId };
+  };
 }
 
 /** Runs `work` inside a span (e.g. the CLI's `veoq.enqueue`), ending it however it ends. */
-export function inSpan<T>(
-  name: string,
-  attributes: Attributes,
-  work: () => Promise<T>,
-): Promise<T> {
-  return tracer.startActiveSpan(name, { attributes }, async (span) => {
-    try {
-      return await work();
-    } catch (error) {
-      span.recordException(error as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR });
-      throw error;
-    } finally {
-      span.end();
-    }
-  });
+export function spanRunner(api: typeof OtelApi) {
+  const tracer = api.trace.getTracer("veoq");
+  return <T>(name: string, attributes: Attributes, work: () => Promise<T>): Promise<T> =>
+    tracer.startActiveSpan(name, { attributes }, async (span) => {
+      try {
+        return await work();
+      } catch (error) {
+        span.recordException(error as Error);
+        span.setStatus({ code: api.SpanStatusCode.ERROR });
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
 }

@@ -2,6 +2,7 @@ import type { Attributes } from "@opentelemetry/api";
 import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { setTraceFieldsSource } from "@veoq/logging";
 import type { ItemTracer, StartWorkersOptions } from "@veoq/pipeline";
+import type { HttpSpanMiddleware } from "./otel-http-spans.ts";
 import { otlpProtocolOf } from "./tracing-request.ts";
 
 /** BullMQ's Telemetry, as startWorkers and createQueues take it. */
@@ -25,6 +26,8 @@ export interface Tracing {
   telemetry: Telemetry;
   /** Runs `work` inside a span of this process (e.g. `veoq.enqueue`). */
   inSpan<T>(name: string, attributes: Attributes, work: () => Promise<T>): Promise<T>;
+  /** A server span per HTTP request (the dashboard's). */
+  httpSpans: HttpSpanMiddleware;
   /** Exports what is buffered and stops; call before the process exits. */
   shutdown(): Promise<void>;
 }
@@ -36,12 +39,14 @@ export interface Tracing {
  * Every OTel module is imported here, on demand: a process that never calls this loads none.
  */
 export async function startTracing(options: StartTracingOptions): Promise<Tracing> {
-  const [node, base, resources, bullmqOtel, itemTracer] = await Promise.all([
+  const [api, node, base, resources, bullmqOtel, itemTracer, httpSpans] = await Promise.all([
+    import("@opentelemetry/api"),
     import("@opentelemetry/sdk-trace-node"),
     import("@opentelemetry/sdk-trace-base"),
     import("@opentelemetry/resources"),
     import("bullmq-otel"),
     import("./otel-item-tracer.ts"),
+    import("./otel-http-spans.ts"),
   ]);
   const exporter = options.exporter ?? (await otlpExporter(otlpProtocolOf(options.env)));
   const provider = new node.NodeTracerProvider({
@@ -55,11 +60,12 @@ export async function startTracing(options: StartTracingOptions): Promise<Tracin
     ],
   });
   provider.register();
-  setTraceFieldsSource(itemTracer.activeTraceFields);
+  setTraceFieldsSource(itemTracer.activeTraceFields(api));
   return {
-    tracer: itemTracer.createOtelItemTracer(),
+    tracer: itemTracer.createOtelItemTracer(api),
     telemetry: new bullmqOtel.BullMQOtel("veoq") as unknown as Telemetry,
-    inSpan: itemTracer.inSpan,
+    inSpan: itemTracer.spanRunner(api),
+    httpSpans: httpSpans.httpServerSpans(api),
     async shutdown() {
       setTraceFieldsSource(undefined);
       await provider.shutdown();

@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
@@ -169,5 +171,28 @@ describe("one trace per item", () => {
     expect(lines.every((l) => l.trace_id === rootTrace && typeof l.span_id === "string")).toBe(
       true,
     );
+  });
+
+  it("makes a server span per HTTP request, continuing the caller's trace (the dashboard's)", async () => {
+    const server = createServer((request, response) =>
+      tracing.httpSpans(request, response, () => response.writeHead(204).end()),
+    );
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const caller = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    try {
+      const { port } = server.address() as AddressInfo;
+      const answer = await fetch(`http://127.0.0.1:${port}/api/batches?q=secret-term`, {
+        headers: { traceparent: caller },
+      });
+      expect(answer.status).toBe(204);
+      await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    const span = exporter.getFinishedSpans().find((s) => s.name === "GET /api/batches");
+    expect(span?.spanContext().traceId).toBe("0af7651916cd43dd8448eb211c80319c");
+    expect(parentOf(span as ReadableSpan)).toBe("b7ad6b7169203331");
+    expect(span?.attributes["http.response.status_code"]).toBe(204);
+    expect(JSON.stringify(span?.attributes)).not.toContain("secret-term");
   });
 });

@@ -1,5 +1,6 @@
 import { DashboardStartError, runDashboardProcess } from "@veoq/dashboard";
 import type { Command } from "commander";
+import { withCommandTracing } from "../command-tracing.ts";
 import { loadConfig } from "../env.ts";
 import { naming } from "../listen-error.ts";
 import { runAction, UsageError } from "../run-action.ts";
@@ -22,7 +23,11 @@ export function registerDashboardCommand(program: Command): void {
       runAction(async (flags: DashboardFlags) => {
         try {
           const config = loadConfig();
-          await naming("the dashboard", "--port", () => runDashboardProcess(config, flags));
+          await withCommandTracing("veoq-dashboard", undefined, (tracing) =>
+            naming("the dashboard", "--port", () =>
+              runDashboardProcess(config, flags, tracing?.httpSpans),
+            ),
+          );
         } catch (error) {
           if (error instanceof DashboardStartError) throw new UsageError(error.message);
           throw error;

@@ -18,8 +18,10 @@ import {
   parseAmount,
 } from "@veoq/pricing";
 import { countOf } from "@veoq/report";
+import type { Tracing } from "@veoq/tracing";
 import { type Command, InvalidArgumentError } from "commander";
 import { describeBudgetChange } from "../batch-spend-text.ts";
+import { withCommandTracing } from "../command-tracing.ts";
 import { loadConfig } from "../env.ts";
 import { type ManifestInput, STDIN_ARGUMENT, withManifestInput } from "../manifest-input.ts";
 import { createProgressDisplay } from "../progress-display.ts";
@@ -107,12 +109,20 @@ export function registerEnqueueCommand(program: Command): void {
             "a manifest read from stdin needs --batch ID, so that enqueueing the same input again adds nothing",
           );
         }
-        return withManifestInput(manifest, (input) => runEnqueue(input, flags));
+        return withManifestInput(manifest, (input) =>
+          withCommandTracing("veoq-cli", "veoq.enqueue", (tracing) =>
+            runEnqueue(input, flags, tracing),
+          ),
+        );
       }),
     );
 }
 
-async function runEnqueue(input: ManifestInput, flags: EnqueueFlags): Promise<number> {
+async function runEnqueue(
+  input: ManifestInput,
+  flags: EnqueueFlags,
+  tracing: Tracing | undefined,
+): Promise<number> {
   const budgetMicros = flags.budget === undefined ? undefined : parseAmount(flags.budget);
   if (flags.budget !== undefined && budgetMicros === undefined) {
     throw new UsageError(
@@ -147,6 +157,7 @@ async function runEnqueue(input: ManifestInput, flags: EnqueueFlags): Promise<nu
       submitAttempts: config.submitAttempts,
       spend: { prices, ledger: new SpendLedger(session.redis, config.prefix), budgetMicros },
       ...(objectStore === undefined ? {} : { objectStore }),
+      ...(tracing === undefined ? {} : { tracer: tracing.tracer }),
       onInvalidLine: (report) => {
         invalidCount++;
         if (invalidLines.length < MAX_REPORTED_INVALID) invalidLines.push(report);

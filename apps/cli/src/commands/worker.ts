@@ -10,6 +10,7 @@ import { QUEUE_ROLES, type QueueRole } from "@veoq/pipeline";
 import type { WorkerStartedJson } from "@veoq/report";
 import { type Command, InvalidArgumentError } from "commander";
 import { cliVersion } from "../cli-version.ts";
+import { withCommandTracing } from "../command-tracing.ts";
 import { loadConfig } from "../env.ts";
 import { naming } from "../listen-error.ts";
 import { runAction } from "../run-action.ts";
@@ -87,19 +88,22 @@ export function registerWorkerCommand(program: Command): void {
           };
           process.stdout.write(`${JSON.stringify(started)}\n`);
         };
-        await naming("the worker's metrics server", "--metrics-port", () =>
-          runWorkerProcess({
-            onStarted,
-            config,
-            apiKey,
-            roles: flags.roles,
-            version: cliVersion(),
-            ...(concurrency === undefined ? {} : { concurrency }),
-            ...(flags.metricsPort === undefined
-              ? {}
-              : { metrics: { host: flags.metricsHost, port: flags.metricsPort } }),
-            logger,
-          }),
+        await withCommandTracing("veoq-worker", undefined, (tracing) =>
+          naming("the worker's metrics server", "--metrics-port", () =>
+            runWorkerProcess({
+              ...(tracing === undefined ? {} : { tracing }),
+              onStarted,
+              config,
+              apiKey,
+              roles: flags.roles,
+              version: cliVersion(),
+              ...(concurrency === undefined ? {} : { concurrency }),
+              ...(flags.metricsPort === undefined
+                ? {}
+                : { metrics: { host: flags.metricsHost, port: flags.metricsPort } }),
+              logger,
+            }),
+          ),
         );
         // Stopped by a signal: exit now. A drain that ran out of VEOQ_DRAIN_SECONDS abandoned
         // jobs whose requests and BullMQ lock renewals would keep the event loop alive for ever.

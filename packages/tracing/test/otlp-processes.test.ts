@@ -1,0 +1,213 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
+import {
+  BatchStore,
+  createQueues,
+  createRedisConnection,
+  enqueueManifest,
+  submitJobId,
+} from "@veoq/pipeline";
+import { type Simulator, startSimulator } from "@veoq/simulator";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTracing, type Tracing } from "../src/index.ts";
+
+const TINY_PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+  "base64",
+);
+const prefix = `{veoq-otlp-${randomBytes(4).toString("hex")}}`;
+const redis = createRedisConnection("redis://127.0.0.1:6379", "producer");
+const queues = createQueues(redis, prefix);
+
+interface ReceivedSpan {
+  service: string;
+  name: string;
+  traceId: string;
+  parentSpanId: string;
+  attributes: Record<string, unknown>;
+}
+/** OTLP/HTTP JSON posts, decoded; protobuf posts kept raw. */
+const jsonSpans: ReceivedSpan[] = [];
+const protobufBodies: Buffer[] = [];
+let receiver: Server;
+let simulator: Simulator;
+let tracing: Tracing;
+let dir: string;
+const workers: ChildProcess[] = [];
+
+function receive(server: Server): void {
+  server.on("request", (request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (c: Buffer) => chunks.push(c));
+    request.on("end", () => {
+      const body = Buffer.concat(chunks);
+      if (String(request.headers["content-type"]).includes("json")) {
+        const doc = JSON.parse(body.toString("utf8")) as {
+          resourceSpans: {
+            resource: { attributes: { key: string; value: { stringValue?: string } }[] };
+            scopeSpans: {
+              spans: {
+                name: string;
+                traceId: string;
+                parentSpanId?: string;
+                attributes?: { key: string; value: Record<string, unknown> }[];
+              }[];
+            }[];
+          }[];
+        };
+        for (const rs of doc.resourceSpans) {
+          const service =
+            rs.resource.attributes.find((a) => a.key === "service.name")?.value.stringValue ?? "";
+          for (const span of rs.scopeSpans.flatMap((s) => s.spans)) {
+            jsonSpans.push({
+              service,
+              name: span.name,
+              traceId: span.traceId,
+              parentSpanId: span.parentSpanId ?? "",
+              attributes: Object.fromEntries(
+                (span.attributes ?? []).map((a) => [a.key, Object.values(a.value)[0]]),
+              ),
+            });
+          }
+        }
+      } else {
+        protobufBodies.push(body);
+      }
+      response.writeHead(200, { "content-type": "application/json" }).end("{}");
+    });
+  });
+}
+
+function startWorker(roles: string, env: Record<string, string>): Promise<void> {
+  const child = spawn(process.execPath, ["--import", "tsx", "test/fixtures/traced-worker.ts"], {
+    cwd: fileURLToPath(new URL("..", import.meta.url)),
+    env: {
+      ...process.env,
+      REDIS_URL: "redis://127.0.0.1:6379",
+      VEOQ_PREFIX: prefix,
+      JIEKOU_BASE_URL: simulator.url,
+      JIEKOU_API_KEY: "sim-key",
+      VEOQ_OUTPUT_DIR: path.join(dir, "out"),
+      VEOQ_TIME_SCALE: "0.01",
+      VEOQ_PROVIDER_RPM: "0",
+      VEOQ_TEST_ROLES: roles,
+      OTEL_BSP_SCHEDULE_DELAY: "200",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  workers.push(child);
+  return new Promise((resolve, reject) => {
+    child.stdout?.on("data", (chunk: Buffer) => {
+      if (chunk.toString().includes("ready")) resolve();
+    });
+    child.once("exit", (code) => reject(new Error(`worker (${roles}) exited with ${code}`)));
+  });
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "veoq-otlp-"));
+  await writeFile(path.join(dir, "frame.png"), TINY_PNG);
+  receiver = createServer();
+  receive(receiver);
+  await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+  const endpoint = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  simulator = await startSimulator({ timeScale: 0.01, seed: 7 });
+  // Two worker processes, each exporting OTLP/HTTP to the receiver: submit in protobuf (the
+  // default protocol), poll and download in JSON.
+  await Promise.all([
+    startWorker("submit", {
+      OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+      OTEL_SERVICE_NAME: "veoq-submit-worker",
+    }),
+    startWorker("poll,download", {
+      OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+      OTEL_SERVICE_NAME: "veoq-poll-worker",
+    }),
+  ]);
+  // This process enqueues, as `veoq enqueue` does with tracing on.
+  tracing = await startTracing({
+    serviceName: "veoq-cli",
+    env: {},
+    exporter: new InMemorySpanExporter(),
+  });
+  const manifest = path.join(dir, "m.jsonl");
+  await writeFile(
+    manifest,
+    `${JSON.stringify({
+      custom_id: "x",
+      model: "veo-3.1-generate-img2video",
+      input: { prompt: "a traced video", image: "frame.png", generate_audio: false },
+    })}\n`,
+  );
+  const store = new BatchStore(redis, prefix);
+  await enqueueManifest({
+    manifestPath: manifest,
+    batchId: "o1",
+    queues,
+    store,
+    submitAttempts: 3,
+    tracer: tracing.tracer,
+  });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const batch = await store.getBatch("o1");
+    if (batch && batch.counts.completed + batch.counts.failed === batch.total) break;
+    if (Date.now() > deadline) throw new Error(`batch not final: ${JSON.stringify(batch?.counts)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  // A graceful stop flushes each worker's spans.
+  await Promise.all(
+    workers.map((child) => {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      return exited;
+    }),
+  );
+}, 120_000);
+
+afterAll(async () => {
+  for (const child of workers) if (child.exitCode === null) child.kill("SIGKILL");
+  await tracing?.shutdown();
+  await queues.close();
+  await simulator?.close();
+  await new Promise((resolve) => receiver?.close(resolve));
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("traces across worker processes (OTLP/HTTP)", () => {
+  it("puts the item's submit, polls and download, from two processes, in the enqueue's trace", async () => {
+    const job = await queues.submit.getJob(submitJobId("o1", "x", 0));
+    const traceparent = (job?.data.trace as { traceparent?: string } | undefined)?.traceparent;
+    expect(traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    const [, traceId, enqueueSpanId] = (traceparent ?? "").split("-");
+
+    // The poll/download process exported JSON: its stage spans are children of the enqueue span.
+    const item = jsonSpans.filter((s) => s.attributes["veoq.custom_id"] === "x");
+    expect(item.map((s) => s.name)).toEqual(expect.arrayContaining(["veoq.poll", "veoq.download"]));
+    for (const span of item) {
+      expect(span.service).toBe("veoq-poll-worker");
+      expect(span.traceId).toBe(traceId);
+      expect(span.parentSpanId).toBe(enqueueSpanId);
+      expect(span.attributes["veoq.batch_id"]).toBe("o1");
+      expect(span.attributes["veoq.task_id"]).toEqual(expect.any(String));
+    }
+    // The submit process exported protobuf: its spans carry the same trace id (raw bytes).
+    const traceBytes = Buffer.from(traceId ?? "", "hex");
+    const submitBodies = protobufBodies.filter((b) => b.includes(traceBytes));
+    expect(submitBodies.length).toBeGreaterThan(0);
+    expect(submitBodies.some((b) => b.includes(Buffer.from("veoq.submit")))).toBe(true);
+    expect(submitBodies.some((b) => b.includes(Buffer.from("veoq-submit-worker")))).toBe(true);
+  });
+});
