@@ -100,7 +100,10 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  worker?.kill("SIGKILL");
+  if (worker !== undefined) {
+    worker.kill("SIGKILL");
+    await once(worker, "exit");
+  }
   await simulator?.close();
   await removeTestKeys(env.REDIS_URL, prefix);
   rmSync(dir, { recursive: true, force: true });

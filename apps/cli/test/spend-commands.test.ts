@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { removeKeysUnder } from "@veoq/local-redis";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 
@@ -46,8 +47,7 @@ describe("estimate on enqueue, budget, pause, resume and cancel commands", () =>
 
   afterAll(async () => {
     const redis = new Redis(env.REDIS_URL);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await removeKeysUnder(redis, prefix);
     redis.disconnect();
   });
 

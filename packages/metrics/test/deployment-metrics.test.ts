@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { removeKeysUnder } from "@veoq/local-redis";
 import { BatchStore, createQueues, createRedisConnection, SpendLedger } from "@veoq/pipeline";
 import { afterAll, describe, expect, it } from "vitest";
 import {
@@ -13,8 +14,7 @@ const queues = createQueues(redis, prefix);
 
 afterAll(async () => {
   await queues.close();
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
+  await removeKeysUnder(redis, prefix);
   redis.disconnect();
 });
 

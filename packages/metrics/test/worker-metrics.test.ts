@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { parseConfig } from "@veoq/config";
+import { removeKeysUnder } from "@veoq/local-redis";
 import { createLogger } from "@veoq/logging";
 import { createQueues, createRedisConnection, startWorkers, WorkerRegistry } from "@veoq/pipeline";
 import { afterAll, describe, expect, it } from "vitest";
@@ -14,8 +15,7 @@ const prefix = `{veoq-worker-metrics-${randomUUID().slice(0, 8)}}`;
 const redis = createRedisConnection("redis://127.0.0.1:6379", "producer");
 
 afterAll(async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
+  await removeKeysUnder(redis, prefix);
   redis.disconnect();
 });
 

@@ -7,6 +7,7 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import { InMemorySpanExporter, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { parseConfig } from "@veoq/config";
+import { removeKeysUnder } from "@veoq/local-redis";
 import { createLogger } from "@veoq/logging";
 import {
   BatchStore,
@@ -97,8 +98,7 @@ afterAll(async () => {
   await tracing?.shutdown();
   await queues.close();
   await simulator?.close();
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
+  await removeKeysUnder(redis, prefix);
   redis.disconnect();
   await rm(dir, { recursive: true, force: true });
 });

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
+import { removeKeysUnder } from "@veoq/local-redis";
 import {
   BatchStore,
   createQueues,
@@ -180,8 +181,7 @@ afterAll(async () => {
   await queues.close();
   await simulator?.close();
   await new Promise((resolve) => receiver?.close(resolve));
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
+  await removeKeysUnder(redis, prefix);
   redis.disconnect();
   await rm(dir, { recursive: true, force: true });
 });
