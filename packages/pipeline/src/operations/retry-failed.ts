@@ -115,11 +115,15 @@ export async function retryFailedItems(
       if (options.signal?.aborted) throw new RetryDeadlineError(summary);
       const result = await store.itemResult(batchId, customId);
       try {
-        const reason = result ? await retryItem(store, queues, result, write) : "no failure record";
-        if (reason === undefined) {
+        // Counted as soon as its deciding write applied, before the writes that finish it.
+        const requeued = () => {
           summary.retried++;
           options.onRetried?.(customId);
-        } else summary.skipped.push({ customId, reason });
+        };
+        const reason = result
+          ? await retryItem(store, queues, result, write, requeued)
+          : "no failure record";
+        if (reason !== undefined) summary.skipped.push({ customId, reason });
       } catch (error) {
         if (error instanceof RequeueDeadlineError || error instanceof WriteDeadlineError) {
           throw new RetryDeadlineError(summary);
@@ -138,7 +142,7 @@ export async function retryFailedItems(
 }
 
 /**
- * Returns undefined when re-queued, else why not. The first write decides (it carries the
+ * Returns undefined when re-queued (`requeued` is called then), else why not. The first write decides (it carries the
  * deadline); the ones after it finish an item already re-queued. A job re-queued before its
  * item's state moves may already run: its worker's transitions wait for "failed" to go (ranks),
  * and the state moves only while still failed, so a job that finished meanwhile keeps its state.
@@ -148,6 +152,7 @@ async function retryItem(
   queues: VeoqQueues,
   result: ItemResult,
   write: { deadline: number | undefined; submitAttempts: number; now: () => number },
+  requeued: () => void,
 ): Promise<string | undefined> {
   const { batchId, customId } = result;
   const { deadline } = write;
@@ -172,6 +177,7 @@ async function retryItem(
     const fresh = { ...rest, createdAt: write.now(), pollErrors: 0, clockReset: true };
     if (!(await requeueFailedJob(store.redis, queue, job, { data: fresh, deadline })))
       return notFailed;
+    requeued();
     await store.transition(batchId, customId, "processing", { fromFailed: true });
     return undefined;
   }
@@ -180,6 +186,7 @@ async function retryItem(
     const request = await originalRequestOf(queues, pollData.submitJobId);
     if (request === undefined) return `its submit job ${pollData.submitJobId} no longer exists`;
     await store.transition(batchId, customId, "queued", { force: true, deadline });
+    requeued();
     await addSubmission(
       queues,
       request,
@@ -198,10 +205,12 @@ async function retryItem(
       }))
     )
       return notFailed;
+    requeued();
     await store.transition(batchId, customId, "downloading", { fromFailed: true });
     return undefined;
   }
   if (!(await requeueFailedJob(store.redis, queue, job, { deadline }))) return notFailed;
+  requeued();
   await store.transition(batchId, customId, "queued", { fromFailed: true });
   return undefined;
 }
