@@ -183,20 +183,19 @@ export function createDashboardEndpoints(options: DashboardEndpointsOptions): Da
       );
       const gaveUp = new AbortController();
       let retried = 0;
+      let work: Promise<RetrySummary> | undefined;
       try {
-        const summary = await withTimeout(
-          retryFailedItems(options.store, options.queues, id, {
-            submitAttempts: options.submitAttempts,
-            includePermanent: includePermanentOf(request),
-            maxResubmits: agreed ?? 0,
-            deadline,
-            signal: gaveUp.signal,
-            onRetried: () => {
-              retried++;
-            },
-          }),
-          options.writeTimeoutMs,
-        );
+        work = retryFailedItems(options.store, options.queues, id, {
+          submitAttempts: options.submitAttempts,
+          includePermanent: includePermanentOf(request),
+          maxResubmits: agreed ?? 0,
+          deadline,
+          signal: gaveUp.signal,
+          onRetried: () => {
+            retried++;
+          },
+        });
+        const summary = await withTimeout(work, options.writeTimeoutMs);
         options.logger?.info(
           {
             batchId: id,
@@ -213,6 +212,17 @@ export function createDashboardEndpoints(options: DashboardEndpointsOptions): Da
         if (error instanceof TimeoutError || error instanceof RetryDeadlineError) {
           gaveUp.abort();
           const done = error instanceof RetryDeadlineError ? error.summary.retried : retried;
+          // The answer counts what had landed; should Redis still report more, say so.
+          work
+            ?.catch(() => {})
+            .finally(() => {
+              if (retried !== done) {
+                options.logger?.warn(
+                  { batchId: id, answered: done, retried },
+                  "dashboard: retry re-queued more items than its 503 said",
+                );
+              }
+            });
           options.logger?.warn(
             { batchId: id, retried: done },
             "dashboard: retry stopped at its deadline",
