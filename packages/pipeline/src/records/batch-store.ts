@@ -37,7 +37,7 @@ end`;
  * ranks JSON, state names JSON, deadline (ms, Redis server clock, "" for none: see
  * redis/server-deadline.ts). Returns 1 when changed, 0 when not, -1 past the deadline.
  */
-export const TRANSITION_LUA = `${deadlineLua(7)}${stateSetsLua(3, 6)}
+const TRANSITION_LUA = `${deadlineLua(7)}${stateSetsLua(3, 6)}
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 if old == ARGV[2] then return 0 end
 if ARGV[4] == 'f' and old ~= 'failed' then return 0 end
@@ -359,12 +359,8 @@ export class BatchStore {
     return changed === 1;
   }
 
-  /**
-   * The KEYS and ARGV of TRANSITION_LUA for one item, for a script that moves the item along
-   * with other writes in one atomic step (see jobs/requeue-failed-job.ts). `deadline`: ms on the
-   * Redis server's clock after which nothing is written.
-   */
-  transitionCall(
+  /** The KEYS and ARGV of TRANSITION_LUA for one item. */
+  private transitionCall(
     batchId: string,
     customId: string,
     state: ItemState,
