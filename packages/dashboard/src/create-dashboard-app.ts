@@ -97,7 +97,7 @@ export interface DashboardAppOptions {
   /** Longest wait for Redis per request (ms); then 503. Default 10000 (readiness: 2000). */
   redisTimeoutMs?: number;
   /**
-   * Longest a pause, resume or cancel may take (ms): then 503, and the change is never applied
+   * Longest a pause, resume, cancel or retry may take (ms): then 503, and the change is never applied
    * later (its write carries this deadline on the Redis server's clock). Default 5000.
    */
   writeTimeoutMs?: number;

@@ -6,6 +6,7 @@ import {
   cancelBatch,
   pauseBatch,
   planRetry,
+  RetryDeadlineError,
   type RetryPlan,
   RetryPlanChangedError,
   type RetrySummary,
@@ -174,12 +175,27 @@ export function createDashboardEndpoints(options: DashboardEndpointsOptions): Da
       if ((await read(options.store.getBatch(id))) === undefined) return noBatch(id);
       // No `max_resubmits`: no agreement to pay, so a plan with paid re-submissions is refused.
       const agreed = maxResubmitsOf(request);
+      // Bounded like a lifecycle write: each item's re-queue carries a deadline on the Redis
+      // server's clock (a little before the answer goes out, so what the answer counts is all
+      // that is applied), and the loop stops when the answer has gone.
+      const deadline = await read(
+        redisServerDeadline(options.store.redis, options.writeTimeoutMs - answerMarginMs(options)),
+      );
+      const gaveUp = new AbortController();
+      let retried = 0;
+      let work: Promise<RetrySummary> | undefined;
       try {
-        const summary = await retryFailedItems(options.store, options.queues, id, {
+        work = retryFailedItems(options.store, options.queues, id, {
           submitAttempts: options.submitAttempts,
           includePermanent: includePermanentOf(request),
           maxResubmits: agreed ?? 0,
+          deadline,
+          signal: gaveUp.signal,
+          onRetried: () => {
+            retried++;
+          },
         });
+        const summary = await withTimeout(work, options.writeTimeoutMs);
         options.logger?.info(
           {
             batchId: id,
@@ -193,6 +209,30 @@ export function createDashboardEndpoints(options: DashboardEndpointsOptions): Da
         );
         return data(summary);
       } catch (error) {
+        if (error instanceof TimeoutError || error instanceof RetryDeadlineError) {
+          gaveUp.abort();
+          const done = error instanceof RetryDeadlineError ? error.summary.retried : retried;
+          // The answer counts what had landed; should Redis still report more, say so.
+          work
+            ?.catch(() => {})
+            .finally(() => {
+              if (retried !== done) {
+                options.logger?.warn(
+                  { batchId: id, answered: done, retried },
+                  "dashboard: retry re-queued more items than its 503 said",
+                );
+              }
+            });
+          options.logger?.warn(
+            { batchId: id, retried: done },
+            "dashboard: retry stopped at its deadline",
+          );
+          throw new Error(
+            done === 0
+              ? `redis: no answer within ${options.writeTimeoutMs} ms; the retry was not applied (nothing was re-queued)`
+              : `redis: no answer within ${options.writeTimeoutMs} ms; the retry was applied in part: ${done} items were re-queued, the rest were not; running the retry again is safe (it re-queues only what is still failed)`,
+          );
+        }
         if (!(error instanceof RetryPlanChangedError)) throw error;
         const message =
           agreed === undefined
@@ -248,6 +288,15 @@ export function createDashboardEndpoints(options: DashboardEndpointsOptions): Da
       return data({ query, hits: await read(searchItems(options.source, query)) });
     },
   };
+}
+
+/**
+ * How much earlier than the answer a retry's writes stop being applied (ms): a write Redis ran
+ * just before its deadline has its reply back before the answer counts it. A tenth of the
+ * bound, at most 500 ms.
+ */
+function answerMarginMs(options: { writeTimeoutMs: number }): number {
+  return Math.min(500, Math.floor(options.writeTimeoutMs / 10));
 }
 
 /** A request's field from its form or JSON body, else its query string. */

@@ -5,7 +5,14 @@ import path from "node:path";
 import { parseConfig } from "@veoq/config";
 import { isRedisServerInstalled, type LocalRedis, startLocalRedis } from "@veoq/local-redis";
 import { createLogger } from "@veoq/logging";
-import { BatchControl, BatchStore, createRedisConnection, type Redis } from "@veoq/pipeline";
+import {
+  BatchControl,
+  BatchStore,
+  createQueues,
+  createRedisConnection,
+  type Redis,
+  type VeoqQueues,
+} from "@veoq/pipeline";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type RunningDashboard, startDashboard } from "../src/index.ts";
 
@@ -103,4 +110,83 @@ describe.skipIf(!isRedisServerInstalled())("dashboard writes during a Redis stal
     expect(answer.body).toMatch(/not applied/);
     expect(answer.ms).toBeLessThan(STALL_MS);
   }, 30_000);
+
+  describe("a retry", () => {
+    const RETRY_BATCH = "stall-retry";
+    const ITEMS = 20;
+    let queues: VeoqQueues;
+    let store: BatchStore;
+
+    /** ITEMS items failed at submit (a transient error): a retry re-submits each (paid). */
+    beforeAll(async () => {
+      store = new BatchStore(probe, prefix);
+      queues = createQueues(probe, prefix);
+      const ids = Array.from({ length: ITEMS }, (_, i) => `item-${i}`);
+      await store.ensureBatch(RETRY_BATCH, "test", Date.now());
+      await store.registerItems(RETRY_BATCH, ids);
+      // Each job as a worker leaves it after its last failed attempt (no worker here).
+      for (const id of ids) {
+        const jobId = `${RETRY_BATCH}-${id}`;
+        await queues.submit.add("submit", { customId: id } as never, { jobId, attempts: 1 });
+        await probe.lrem(queues.submit.keys.wait as string, 0, jobId);
+        await probe.zadd(queues.submit.keys.failed as string, Date.now(), jobId);
+      }
+      for (const id of ids) {
+        await store.finishItem({
+          batchId: RETRY_BATCH,
+          customId: id,
+          model: "veo-3.1",
+          status: "failed",
+          taskIds: [],
+          files: [],
+          errorKind: "internal",
+          errorMessage: "provider unreachable",
+          failedStage: "submit",
+          failedJobId: `${RETRY_BATCH}-${id}`,
+          submission: 0,
+          submitAttempts: 1,
+          polls: 0,
+          enqueuedAt: Date.now(),
+          submittedAt: undefined,
+          finishedAt: Date.now(),
+          metadata: undefined,
+        });
+      }
+    }, 30_000);
+
+    async function postRetry() {
+      const started = Date.now();
+      const response = await fetch(`${dashboard.url}/api/batches/${RETRY_BATCH}/retry`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ max_resubmits: ITEMS }),
+        signal: AbortSignal.timeout(STALL_MS + 10_000),
+      });
+      return { status: response.status, body: await response.text(), ms: Date.now() - started };
+    }
+
+    it("answers 503 within the bound when the stall begins mid-request, applies nothing after it, and a re-run re-queues the rest", async () => {
+      // The reads of the retry (batch, plan, jobs) answer; its first write waits for the thaw.
+      await probe.call("CLIENT", "PAUSE", String(STALL_MS), "WRITE");
+      const answer = await postRetry();
+      console.log(
+        `retry, mid-request stall: ${answer.status} after ${answer.ms} ms: ${answer.body}`,
+      );
+      await new Promise((r) => setTimeout(r, Math.max(0, STALL_MS - answer.ms) + 1_000));
+      expect(answer.status).toBe(503);
+      expect(answer.ms).toBeLessThan(STALL_MS);
+      const said = /(\d+) items were re-queued/.exec(answer.body);
+      const reQueued = said ? Number(said[1]) : 0;
+      if (!said) expect(answer.body).toMatch(/not applied/);
+      // Nothing beyond what the answer said: the others are still failed, their jobs too.
+      expect((await store.getBatch(RETRY_BATCH))?.counts.failed).toBe(ITEMS - reQueued);
+      expect(await queues.submit.getFailedCount()).toBe(ITEMS - reQueued);
+
+      const again = await postRetry();
+      expect(again.status).toBe(200);
+      expect(JSON.parse(again.body).retried).toBe(ITEMS - reQueued);
+      expect(await queues.submit.getFailedCount()).toBe(0);
+      expect((await store.getBatch(RETRY_BATCH))?.counts.failed).toBe(0);
+    }, 40_000);
+  });
 });

@@ -60,6 +60,7 @@ export {
 } from "./operations/plan-retry.ts";
 export { priceRetry, priceSubmissions } from "./operations/price-retry.ts";
 export {
+  RetryDeadlineError,
   type RetryFailedOptions,
   RetryPlanChangedError,
   type RetrySummary,

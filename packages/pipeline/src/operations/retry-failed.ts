@@ -1,8 +1,9 @@
 import type { Job } from "bullmq";
 import { downloadJobDataSchema, pollJobDataSchema } from "../jobs/job-data.ts";
 import type { VeoqQueues } from "../jobs/queues.ts";
+import { RequeueDeadlineError, requeueFailedJob } from "../jobs/requeue-failed-job.ts";
 import { addSubmission, originalRequestOf } from "../jobs/resubmission.ts";
-import type { BatchStore } from "../records/batch-store.ts";
+import { type BatchStore, WriteDeadlineError } from "../records/batch-store.ts";
 import type { ItemResult } from "../records/item-result.ts";
 import { planRetry, type RetryPlan } from "./plan-retry.ts";
 
@@ -30,7 +31,35 @@ export interface RetryFailedOptions {
    * and counted in `leftUnpaid`, for a run that agrees to pay. Default false.
    */
   freeOnly?: boolean;
+  /**
+   * Last moment (ms, Redis server clock: see redisServerDeadline) an item may be re-queued. Each
+   * item's re-queue starts with one write that carries it (the job moved back from failed, or
+   * for a new submission the item's state), checked by Redis against its TIME: an item whose
+   * write reaches Redis later is not re-queued, and the retry stops with RetryDeadlineError.
+   * The writes that follow an applied one finish that item. Default: none.
+   */
+  deadline?: number;
+  /** Stops before the next item once aborted (the caller gave up). */
+  signal?: AbortSignal;
+  /** Told each time an item is re-queued (its deciding write applied). */
+  onRetried?: (customId: string) => void;
   now?: () => number;
+}
+
+/**
+ * A retry stopped by its deadline: `summary.retried` items were re-queued before it (counted in
+ * full, their remaining writes finish them), the others were not; running the retry again
+ * re-queues only what is still failed.
+ */
+export class RetryDeadlineError extends Error {
+  readonly summary: RetrySummary;
+  constructor(summary: RetrySummary) {
+    super(
+      `retry stopped at its deadline (Redis stalled or slow): ${summary.retried} items re-queued, the rest not; running the retry again re-queues only what is still failed`,
+    );
+    this.name = "RetryDeadlineError";
+    this.summary = summary;
+  }
 }
 
 /** The batch's failures changed since the caller's summary: more would be paid for than agreed. */
@@ -47,9 +76,6 @@ export class RetryPlanChangedError extends Error {
     this.agreed = agreed;
   }
 }
-
-/** Fresh attempts: a retried job gets its whole retry budget again. */
-const RESET = { resetAttemptsMade: true, resetAttemptsStarted: true } as const;
 
 /**
  * Re-queues a batch's failed items as planRetry plans them (failures that will fail again are
@@ -79,38 +105,57 @@ export async function retryFailedItems(
     throw new RetryPlanChangedError(plan, options.maxResubmits);
   }
   const summary: RetrySummary = { retried: 0, skipped: [], plan, leftUnpaid: 0 };
-  for (const { customId, action } of plan.retries) {
-    if (freeOnly && action === "resubmit") {
-      summary.leftUnpaid++;
-      continue;
+  const write = { deadline: options.deadline, submitAttempts: options.submitAttempts, now };
+  try {
+    for (const { customId, action } of plan.retries) {
+      if (freeOnly && action === "resubmit") {
+        summary.leftUnpaid++;
+        continue;
+      }
+      if (options.signal?.aborted) throw new RetryDeadlineError(summary);
+      const result = await store.itemResult(batchId, customId);
+      try {
+        // Counted as soon as its deciding write applied, before the writes that finish it.
+        const requeued = () => {
+          summary.retried++;
+          options.onRetried?.(customId);
+        };
+        const reason = result
+          ? await retryItem(store, queues, result, write, requeued)
+          : "no failure record";
+        if (reason !== undefined) summary.skipped.push({ customId, reason });
+      } catch (error) {
+        if (error instanceof RequeueDeadlineError || error instanceof WriteDeadlineError) {
+          throw new RetryDeadlineError(summary);
+        }
+        summary.skipped.push({
+          customId,
+          reason: error instanceof Error ? error.message : String(error),
+        });
+      }
     }
-    const result = await store.itemResult(batchId, customId);
-    try {
-      const reason = result
-        ? await retryItem(store, queues, result, options.submitAttempts, now)
-        : "no failure record";
-      if (reason === undefined) summary.retried++;
-      else summary.skipped.push({ customId, reason });
-    } catch (error) {
-      summary.skipped.push({
-        customId,
-        reason: error instanceof Error ? error.message : String(error),
-      });
-    }
+  } finally {
+    // Part of the items re-queued are re-queued all the same: the batch is not finished.
+    if (summary.retried > 0) await store.clearFinished(batchId);
   }
-  if (summary.retried > 0) await store.clearFinished(batchId);
   return summary;
 }
 
-/** Returns undefined when re-queued, else why not. */
+/**
+ * Returns undefined when re-queued (`requeued` is called then), else why not. The first write decides (it carries the
+ * deadline); the ones after it finish an item already re-queued. A job re-queued before its
+ * item's state moves may already run: its worker's transitions wait for "failed" to go (ranks),
+ * and the state moves only while still failed, so a job that finished meanwhile keeps its state.
+ */
 async function retryItem(
   store: BatchStore,
   queues: VeoqQueues,
   result: ItemResult,
-  submitAttempts: number,
-  now: () => number,
+  write: { deadline: number | undefined; submitAttempts: number; now: () => number },
+  requeued: () => void,
 ): Promise<string | undefined> {
   const { batchId, customId } = result;
+  const { deadline } = write;
   const queue =
     result.failedStage === "download"
       ? queues.download
@@ -123,37 +168,49 @@ async function retryItem(
   if (!job)
     return `its ${result.failedStage ?? "submit"} job ${result.failedJobId ?? "?"} no longer exists`;
   if (!(await job.isFailed())) return `its job ${job.id} is not in the failed state`;
+  const notFailed = `its job ${job.id} is not in the failed state`;
 
   if (result.failedStage === "poll" && result.errorKind === "timeout") {
     const data = pollJobDataSchema.parse(job.data);
     // Its clock starts again: the poll fields measured on the old one no longer apply.
     const { lastPollSeconds: _l, gridStartSeconds: _g, ...rest } = data;
-    await job.updateData({ ...rest, createdAt: now(), pollErrors: 0, clockReset: true });
-    await store.transition(batchId, customId, "processing", { force: true });
-    await job.retry("failed", RESET);
+    const fresh = { ...rest, createdAt: write.now(), pollErrors: 0, clockReset: true };
+    if (!(await requeueFailedJob(store.redis, queue, job, { data: fresh, deadline })))
+      return notFailed;
+    requeued();
+    await store.transition(batchId, customId, "processing", { fromFailed: true });
     return undefined;
   }
   if (result.failedStage === "poll") {
     const pollData = pollJobDataSchema.parse(job.data);
     const request = await originalRequestOf(queues, pollData.submitJobId);
     if (request === undefined) return `its submit job ${pollData.submitJobId} no longer exists`;
-    await store.transition(batchId, customId, "queued", { force: true });
+    await store.transition(batchId, customId, "queued", { force: true, deadline });
+    requeued();
     await addSubmission(
       queues,
       request,
       result.submission + 1,
       { ...request.trace, taskIds: result.taskIds, polls: result.polls },
-      submitAttempts,
+      write.submitAttempts,
     );
     return undefined;
   }
   if (result.failedStage === "download") {
     const data = downloadJobDataSchema.parse(job.data);
-    await job.updateData({ ...data, refreshes: 0 });
-    await store.transition(batchId, customId, "downloading", { force: true });
-  } else {
-    await store.transition(batchId, customId, "queued", { force: true });
+    if (
+      !(await requeueFailedJob(store.redis, queue, job, {
+        data: { ...data, refreshes: 0 },
+        deadline,
+      }))
+    )
+      return notFailed;
+    requeued();
+    await store.transition(batchId, customId, "downloading", { fromFailed: true });
+    return undefined;
   }
-  await job.retry("failed", RESET);
+  if (!(await requeueFailedJob(store.redis, queue, job, { deadline }))) return notFailed;
+  requeued();
+  await store.transition(batchId, customId, "queued", { fromFailed: true });
   return undefined;
 }

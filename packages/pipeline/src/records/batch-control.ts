@@ -1,6 +1,9 @@
 import { LuaScript } from "../redis/lua-script.ts";
 import { type RecordKeys, recordKeys } from "../redis/record-keys.ts";
 import type { RedisConnection } from "../redis/redis-connection.ts";
+import { deadlineLua } from "../redis/server-deadline.ts";
+
+export { redisServerDeadline } from "../redis/server-deadline.ts";
 
 /** Why a batch is paused: by a person (`veoq pause`) or because its next item did not fit its budget. */
 export const PAUSE_REASONS = ["user", "budget", "daily_budget"] as const;
@@ -11,20 +14,6 @@ export type BatchControlState =
   | { state: "running" }
   | { state: "paused"; reason: PauseReason; at: number }
   | { state: "cancelled"; dropInFlight: boolean; at: number };
-
-/**
- * Lua prelude of the control writes: returns -1 (nothing written) when the caller's deadline,
- * ARGV[n] in ms on the Redis server's clock ("" for none), has passed by the server's TIME. A
- * write queued behind a stalled Redis is then refused once Redis answers again, instead of
- * being applied after the person who asked for it was told it failed.
- */
-function deadlineLua(argIndex: number): string {
-  return `
-if ARGV[${argIndex}] ~= '' then
-  local t = redis.call('TIME')
-  if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[${argIndex}]) then return -1 end
-end`;
-}
 
 /** A control write that reached Redis after its deadline: it was not applied. */
 export class ControlDeadlineError extends Error {
@@ -181,19 +170,4 @@ function applied(reply: unknown): boolean {
     );
   }
   return reply === 1;
-}
-
-/**
- * A deadline `withinMs` from now on the Redis server's clock (read with TIME, so a dashboard
- * whose clock differs from the server's still refuses on time), for the control writes.
- */
-export async function redisServerDeadline(
-  redis: RedisConnection,
-  withinMs: number,
-): Promise<number> {
-  const startedAt = Date.now();
-  const [seconds, micros] = (await redis.time()) as [string | number, string | number];
-  const serverNow = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
-  // The time spent asking counts against the budget.
-  return serverNow + withinMs - (Date.now() - startedAt);
 }

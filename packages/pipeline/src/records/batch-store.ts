@@ -2,6 +2,7 @@ import { JOB_ID_SEPARATOR } from "../jobs/job-ids.ts";
 import { LuaScript } from "../redis/lua-script.ts";
 import { type RecordKeys, recordKeys } from "../redis/record-keys.ts";
 import type { RedisConnection } from "../redis/redis-connection.ts";
+import { deadlineLua } from "../redis/server-deadline.ts";
 import type { ItemResult } from "./item-result.ts";
 import { ITEM_STATE_RANK, ITEM_STATES, type ItemState } from "./item-state.ts";
 import {
@@ -30,14 +31,17 @@ end`;
 /**
  * Moves one item to a new state and keeps the batch's per-state counts and sets exact: the count
  * of the old state goes down and the new one up in the same atomic step, and a repeated transition
- * is a no-op. Without FORCE a transition never lowers the rank (see item-state.ts).
+ * is a no-op. Without FORCE a transition never lowers the rank (see item-state.ts); FORCE "f" moves
+ * only an item that is failed.
  * KEYS: states hash, batch hash, state sets. ARGV: custom id, new state, new rank, force ("1"/"0"),
- * ranks JSON, state names JSON.
+ * ranks JSON, state names JSON, deadline (ms, Redis server clock, "" for none: see
+ * redis/server-deadline.ts). Returns 1 when changed, 0 when not, -1 past the deadline.
  */
-const TRANSITION_SCRIPT = new LuaScript(`${stateSetsLua(3, 6)}
+const TRANSITION_LUA = `${deadlineLua(7)}${stateSetsLua(3, 6)}
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 if old == ARGV[2] then return 0 end
-if old and ARGV[4] ~= '1' then
+if ARGV[4] == 'f' and old ~= 'failed' then return 0 end
+if old and ARGV[4] == '0' then
   local ranks = cjson.decode(ARGV[5])
   if (ranks[old] or 0) >= tonumber(ARGV[3]) then return 0 end
 end
@@ -46,7 +50,25 @@ if old then redis.call('HINCRBY', KEYS[2], 'state:' .. old, -1) end
 redis.call('HINCRBY', KEYS[2], 'state:' .. ARGV[2], 1)
 move(ARGV[1], old, ARGV[2])
 return 1
-`);
+`;
+const TRANSITION_SCRIPT = new LuaScript(TRANSITION_LUA);
+
+export interface TransitionOptions {
+  /** Lower the rank too (a retry). */
+  force?: boolean;
+  /** Move the item only if it is failed, whatever the rank (a retry whose job already runs). */
+  fromFailed?: boolean;
+  /** Ms on the Redis server's clock after which nothing is written (WriteDeadlineError). */
+  deadline?: number | undefined;
+}
+
+/** A write with a deadline that reached Redis after it: nothing was written. */
+export class WriteDeadlineError extends Error {
+  override name = "WriteDeadlineError";
+  constructor() {
+    super("not applied: Redis took the write only after its deadline (it was stalled or slow)");
+  }
+}
 
 /**
  * An enqueue still adding items to a batch: while one runs, every item registered so far may be
@@ -329,21 +351,37 @@ export class BatchStore {
     batchId: string,
     customId: string,
     state: ItemState,
-    options: { force?: boolean } = {},
+    options: TransitionOptions = {},
   ): Promise<boolean> {
-    const changed = await TRANSITION_SCRIPT.run(
-      this.redis,
-      [this.keys.itemStates(batchId), this.keys.batch(batchId), ...this.stateSetKeys(batchId)],
-      [
+    const { keys, args } = this.transitionCall(batchId, customId, state, options);
+    const changed = await TRANSITION_SCRIPT.run(this.redis, keys, args);
+    if (changed === -1) throw new WriteDeadlineError();
+    return changed === 1;
+  }
+
+  /** The KEYS and ARGV of TRANSITION_LUA for one item. */
+  private transitionCall(
+    batchId: string,
+    customId: string,
+    state: ItemState,
+    options: TransitionOptions = {},
+  ): { keys: string[]; args: string[] } {
+    return {
+      keys: [
+        this.keys.itemStates(batchId),
+        this.keys.batch(batchId),
+        ...this.stateSetKeys(batchId),
+      ],
+      args: [
         customId,
         state,
-        ITEM_STATE_RANK[state],
-        options.force ? "1" : "0",
+        String(ITEM_STATE_RANK[state]),
+        options.fromFailed ? "f" : options.force ? "1" : "0",
         RANKS_JSON,
         STATE_NAMES_JSON,
+        options.deadline === undefined ? "" : String(options.deadline),
       ],
-    );
-    return changed === 1;
+    };
   }
 
   async itemState(batchId: string, customId: string): Promise<ItemState | undefined> {
