@@ -1,5 +1,6 @@
 import { PRIORITY_LEVELS } from "@veoq/pipeline";
 import { batchJson, resultJson, retryJson, retryPlanJson } from "@veoq/report";
+import { deliveryJson } from "@veoq/webhooks";
 import { z } from "zod";
 import { problemJson } from "./api-problem.ts";
 
@@ -316,6 +317,23 @@ export const priorityJson = z
   })
   .meta({ id: "PriorityResult" });
 
+/** A webhook delivery id (`<event id>~<endpoint key>`; veoq webhooks BATCH prints it). */
+export const deliveryParams = z.object({ delivery_id: z.string().min(3).max(512) });
+
+/** One webhook delivery (event × endpoint) with its tries; `url` without its query. */
+export const webhookDeliveryJson = deliveryJson
+  .extend({
+    url: z.string().meta({
+      description: "The endpoint, without its query string (which may hold the receiver's token)",
+    }),
+  })
+  .meta({ id: "WebhookDelivery" });
+
+/** GET /v1/batches/{id}/webhooks: the batch's delivery log, oldest first. */
+export const webhookDeliveryListJson = z
+  .object({ batch_id: z.string(), deliveries: z.array(webhookDeliveryJson) })
+  .meta({ id: "WebhookDeliveryList" });
+
 /*
  * The types of what the API reads and answers, for @veoq/client (a type-only import: the
  * client loads none of this at run time).
@@ -331,4 +349,6 @@ export type BudgetJson = z.infer<typeof budgetJson>;
 export type PriorityJson = z.infer<typeof priorityJson>;
 export type ItemStateFilter = z.infer<typeof itemStateFilter>;
 export type WebhookEvent = z.infer<typeof webhookEvent>;
+export type WebhookDeliveryJson = z.infer<typeof webhookDeliveryJson>;
+export type WebhookDeliveryListJson = z.infer<typeof webhookDeliveryListJson>;
 export type { ProblemJson } from "./api-problem.ts";

@@ -29,6 +29,8 @@ export type {
   LifecycleJson,
   PriorityJson,
   RetryResultJson,
+  WebhookDeliveryJson,
+  WebhookDeliveryListJson,
   WebhookEvent,
 } from "./api-schemas.ts";
 export * as schemas from "./api-schemas.ts";
