@@ -15,7 +15,7 @@ export type {
   WebhookDeliveryJson,
   WebhookDeliveryListJson,
   WebhookEvent,
-} from "@veoq/api";
+} from "@veoq/api-schemas";
 export {
   DEFAULT_TOLERANCE_SECONDS,
   verifyWebhook,

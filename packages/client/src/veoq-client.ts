@@ -14,7 +14,7 @@ import type {
   RetryResultJson,
   WebhookDeliveryJson,
   WebhookDeliveryListJson,
-} from "@veoq/api";
+} from "@veoq/api-schemas";
 import { VeoqApiError } from "./veoq-api-error.ts";
 
 export interface VeoqClientOptions {

@@ -1,14 +1,14 @@
-import { type DeliveryJson, readDeliveryLog, replayDelivery } from "@veoq/webhooks";
-import type { z } from "zod";
-import { ApiProblem } from "../api-problem.ts";
-import { defineRoute, json } from "../api-route.ts";
 import {
   batchParams,
   deliveryParams,
   type WebhookDeliveryJson,
   webhookDeliveryJson,
   webhookDeliveryListJson,
-} from "../api-schemas.ts";
+} from "@veoq/api-schemas";
+import { type DeliveryJson, readDeliveryLog, replayDelivery } from "@veoq/webhooks";
+import type { z } from "zod";
+import { ApiProblem } from "../api-problem.ts";
+import { defineRoute, json } from "../api-route.ts";
 import { requireBatch } from "./read-batches.ts";
 
 /** GET /v1/batches/{id}/webhooks: the batch's webhook deliveries with each try's status. */

@@ -2,13 +2,14 @@ import { PRIORITY_LEVELS } from "@veoq/pipeline";
 import { batchJson, resultJson, retryJson, retryPlanJson } from "@veoq/report";
 import { deliveryJson } from "@veoq/webhooks";
 import { z } from "zod";
-import { problemJson } from "./api-problem.ts";
+import { problemJson } from "./problem-json.ts";
 
 /*
- * Every shape the API reads or writes, as zod schemas: the handlers parse with them, the OpenAPI
- * document (openapi-document.ts) is generated from them, and @veoq/client takes its types from
- * them. Answers reuse packages/report's snake_case shapes (the CLI's --json, the dashboard's
- * /api) wherever one exists.
+ * Every shape the API reads or writes, as zod schemas: @veoq/api's handlers parse with them, its
+ * OpenAPI document (openapi-document.ts) is generated from them, and @veoq/client takes its types
+ * from them (a package of their own, so the client does not depend on the server). Answers reuse
+ * packages/report's snake_case shapes (the CLI's --json, the dashboard's /api) wherever one
+ * exists.
  */
 
 export { problemJson };
@@ -351,4 +352,4 @@ export type ItemStateFilter = z.infer<typeof itemStateFilter>;
 export type WebhookEvent = z.infer<typeof webhookEvent>;
 export type WebhookDeliveryJson = z.infer<typeof webhookDeliveryJson>;
 export type WebhookDeliveryListJson = z.infer<typeof webhookDeliveryListJson>;
-export type { ProblemJson } from "./api-problem.ts";
+export type { ProblemJson } from "./problem-json.ts";
