@@ -1,11 +1,10 @@
 import {
   batchParams,
   deliveryParams,
-  type WebhookDeliveryJson,
   webhookDeliveryJson,
   webhookDeliveryListJson,
 } from "@veoq/api-schemas";
-import { type DeliveryJson, readDeliveryLog, replayDelivery } from "@veoq/webhooks";
+import { readDeliveryLog, replayDelivery } from "@veoq/webhooks";
 import type { z } from "zod";
 import { ApiProblem } from "../api-problem.ts";
 import { defineRoute, json } from "../api-route.ts";
@@ -28,7 +27,7 @@ export const listWebhookDeliveries = defineRoute<z.output<typeof batchParams>>({
       { redis: context.redis, prefix: context.config.prefix },
       request.params.id,
     );
-    return json(200, { batch_id: request.params.id, deliveries: deliveries.map(shownDelivery) });
+    return json(200, { batch_id: request.params.id, deliveries });
   },
 });
 
@@ -61,20 +60,6 @@ export const replayWebhookDelivery = defineRoute<z.output<typeof deliveryParams>
       { deliveryId, batchId: replayed.batch_id, caller: request.caller.name },
       "api: webhook delivery replayed",
     );
-    return json(202, shownDelivery(replayed));
+    return json(202, replayed);
   },
 });
-
-/** A delivery as the API shows it: the endpoint without its query (it may hold a token). */
-function shownDelivery(delivery: DeliveryJson): WebhookDeliveryJson {
-  return { ...delivery, url: endpointWithoutQuery(delivery.url) };
-}
-
-function endpointWithoutQuery(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.origin}${parsed.pathname}`;
-  } catch {
-    return "[invalid url]";
-  }
-}
