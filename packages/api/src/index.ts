@@ -1,21 +1,3 @@
-export { type ApiContext, createApiContext } from "./api-context.ts";
-export {
-  ApiProblem,
-  PROBLEMS,
-  type ProblemJson,
-  type ProblemKind,
-  problemJson,
-} from "./api-problem.ts";
-export {
-  type ApiRequest,
-  type ApiResult,
-  type ApiRoute,
-  defineRoute,
-  type HttpMethod,
-  json,
-  type RouteSpec,
-} from "./api-route.ts";
-export { API_ROUTES } from "./api-routes.ts";
 export type {
   BatchListJson,
   BatchObjectJson,
@@ -28,10 +10,26 @@ export type {
   ItemStateFilter,
   LifecycleJson,
   PriorityJson,
+  ProblemJson,
   RetryResultJson,
+  WebhookDeliveryJson,
+  WebhookDeliveryListJson,
   WebhookEvent,
-} from "./api-schemas.ts";
-export * as schemas from "./api-schemas.ts";
+} from "@veoq/api-schemas";
+export * as schemas from "@veoq/api-schemas";
+export { problemJson } from "@veoq/api-schemas";
+export { type ApiContext, createApiContext } from "./api-context.ts";
+export { ApiProblem, PROBLEMS, type ProblemKind } from "./api-problem.ts";
+export {
+  type ApiRequest,
+  type ApiResult,
+  type ApiRoute,
+  defineRoute,
+  type HttpMethod,
+  json,
+  type RouteSpec,
+} from "./api-route.ts";
+export { API_ROUTES } from "./api-routes.ts";
 export {
   type ApiCaller,
   type ConfiguredToken,

@@ -1,10 +1,10 @@
+import { problemJson } from "@veoq/api-schemas";
 import { z } from "zod";
 import {
   createDocument,
   type ZodOpenApiOperationObject,
   type ZodOpenApiPathsObject,
 } from "zod-openapi";
-import { problemJson } from "./api-problem.ts";
 import type { ApiRoute, RouteResponse } from "./api-route.ts";
 
 const idempotencyKeyHeader = z.object({

@@ -1,3 +1,4 @@
+import type { BatchObjectJson } from "@veoq/api-schemas";
 import {
   type BatchControlState,
   type BatchSpend,
@@ -7,7 +8,6 @@ import {
 import { fromMicros } from "@veoq/pricing";
 import { toBatchJson } from "@veoq/report";
 import type { ApiContext } from "./api-context.ts";
-import type { BatchObjectJson } from "./api-schemas.ts";
 
 /**
  * Batches in the API's shape: `veoq status --json`'s batch (report's toBatchJson, with priority

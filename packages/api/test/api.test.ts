@@ -1,27 +1,52 @@
+import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { VeoqApiError } from "@veoq/client";
+import { VeoqApiError, verifyWebhook } from "@veoq/client";
+import { createLogger } from "@veoq/logging";
+import { type RunningWebhookWorker, startWebhookWorker } from "@veoq/webhooks";
 import Ajv2020 from "ajv/dist/2020.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  startWebhookReceiver,
+  type WebhookReceiver,
+} from "../../webhooks/test/webhook-receiver.ts";
 import { API_ROUTES, API_VERSION, createOpenApiDocument } from "../src/index.ts";
 import {
   type ApiHarness,
   apiLine,
   createApiHarness,
+  type Json,
   jsonOf,
   READ_TOKEN,
   WRITE_TOKEN,
 } from "./api-harness.ts";
 
 let h: ApiHarness;
+let receiver: WebhookReceiver;
+let webhooks: RunningWebhookWorker;
+const WEBHOOK_SECRET = `whsec_${randomBytes(24).toString("base64")}`;
 
 beforeAll(async () => {
-  h = await createApiHarness();
+  receiver = await startWebhookReceiver();
+  h = await createApiHarness({
+    VEOQ_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    VEOQ_WEBHOOK_ALLOW_PRIVATE: "1",
+    VEOQ_WEBHOOK_RETRY_SCHEDULE: "300ms,300ms,300ms",
+  });
   await h.pipeline.start();
+  webhooks = await startWebhookWorker({
+    config: h.pipeline.config,
+    logger: createLogger({ level: "silent" }),
+    lockDurationMs: 2_000,
+    stalledIntervalMs: 1_000,
+    relayIntervalMs: 100,
+  });
 });
 
 afterAll(async () => {
+  await webhooks?.close();
   await h?.close();
+  await receiver?.close();
 });
 
 const post = (urlPath: string, body: unknown, headers: Record<string, string> = {}) =>
@@ -259,6 +284,68 @@ describe("the API in front of real workers", () => {
     });
     expect(badField.status).toBe(422);
     expect((await jsonOf(badField)).errors[0].path).toBe("budget");
+  });
+
+  it("calls a batch's webhook_url with one signed batch.completed, and shows and replays the delivery", async () => {
+    // The receiver's token rides in the query: the API never shows it.
+    const hook = `${receiver.url}/hooks/api?token=receiver-token-123`;
+    await h.client.createBatch([apiLine("w-1")], {
+      batch_id: "api-webhook",
+      webhook_url: hook,
+      webhook_events: ["batch.completed"],
+    });
+    const at = () => receiver.received.filter((r) => r.path.startsWith("/hooks/api"));
+    await h.client.waitForBatch("api-webhook", { intervalMs: 100, timeoutMs: 60_000 });
+    await h.pipeline.waitFor(
+      async () => at().length >= 1,
+      "batch.completed at the receiver",
+      15_000,
+    );
+    await new Promise((r) => setTimeout(r, 1_000)); // time for any duplicate to arrive
+    expect(at()).toHaveLength(1);
+    const first = at()[0];
+    expect(first?.path).toBe("/hooks/api?token=receiver-token-123");
+    const event = verifyWebhook(first?.headers ?? {}, first?.rawBody ?? "", WEBHOOK_SECRET) as Json;
+    expect(event.type).toBe("batch.completed");
+    expect(event.data).toMatchObject({ batch_id: "api-webhook", finished: true });
+    expect(() => verifyWebhook(first?.headers ?? {}, first?.rawBody ?? "", "whsec_AAAA")).toThrow();
+
+    const log = await h.readClient.webhookDeliveries("api-webhook");
+    expect(log.batch_id).toBe("api-webhook");
+    expect(log.deliveries).toHaveLength(1);
+    const delivery = log.deliveries[0];
+    expect(delivery).toMatchObject({
+      type: "batch.completed",
+      state: "delivered",
+      url: `${receiver.url}/hooks/api`,
+      webhook_id: first?.headers["webhook-id"],
+    });
+    expect(delivery?.attempts.map((a) => a.status)).toEqual([200]);
+    expect(JSON.stringify(log)).not.toContain("receiver-token-123");
+
+    // A read token may see the log but not replay; an unknown delivery is a 404.
+    const id = delivery?.delivery_id ?? "";
+    await expect(h.readClient.replayWebhook(id)).rejects.toMatchObject({ status: 403 });
+    await expect(h.client.replayWebhook("api-webhook~nothing")).rejects.toMatchObject({
+      status: 404,
+    });
+    const replayed = await h.client.replayWebhook(id);
+    expect(replayed).toMatchObject({
+      delivery_id: id,
+      replays: 1,
+      url: `${receiver.url}/hooks/api`,
+    });
+    expect(JSON.stringify(replayed)).not.toContain("receiver-token-123");
+    await h.pipeline.waitFor(async () => at().length >= 2, "the replay at the receiver", 15_000);
+    const again = at()[1];
+    expect(again?.headers["webhook-id"]).toBe(first?.headers["webhook-id"]);
+    expect(again?.rawBody).toBe(first?.rawBody);
+    expect(() =>
+      verifyWebhook(again?.headers ?? {}, again?.rawBody ?? "", WEBHOOK_SECRET),
+    ).not.toThrow();
+    await expect(h.readClient.webhookDeliveries("no-such-batch")).rejects.toMatchObject({
+      status: 404,
+    });
   });
 
   it("documents every route in /openapi.json, and every response seen validates against it", async () => {

@@ -12,8 +12,16 @@ export type {
   PriorityJson,
   ProblemJson,
   RetryResultJson,
+  WebhookDeliveryJson,
+  WebhookDeliveryListJson,
   WebhookEvent,
-} from "@veoq/api";
+} from "@veoq/api-schemas";
+export {
+  DEFAULT_TOLERANCE_SECONDS,
+  verifyWebhook,
+  type WebhookRequestHeaders,
+  WebhookVerificationError,
+} from "@veoq/webhooks/signature";
 export { VeoqApiError } from "./veoq-api-error.ts";
 export {
   type MutationOptions,

@@ -1,4 +1,4 @@
-import type { ProblemJson } from "@veoq/api";
+import type { ProblemJson } from "@veoq/api-schemas";
 
 /** A problem the API answered (RFC 9457): its status, and the problem object itself. */
 export class VeoqApiError extends Error {

@@ -12,7 +12,9 @@ import type {
   PriorityJson,
   ProblemJson,
   RetryResultJson,
-} from "@veoq/api";
+  WebhookDeliveryJson,
+  WebhookDeliveryListJson,
+} from "@veoq/api-schemas";
 import { VeoqApiError } from "./veoq-api-error.ts";
 
 export interface VeoqClientOptions {
@@ -207,6 +209,18 @@ export class VeoqClient {
   /** POST /v1/estimate: what the lines would cost; nothing is enqueued. */
   estimate(items: readonly unknown[]): Promise<EstimateResultJson> {
     return this.#send("POST", "/v1/estimate", { json: { items } });
+  }
+
+  /** GET /v1/batches/{id}/webhooks: the batch's webhook deliveries with each try's status. */
+  webhookDeliveries(batchId: string): Promise<WebhookDeliveryListJson> {
+    return this.#send("GET", `/v1/batches/${enc(batchId)}/webhooks`);
+  }
+
+  /** POST /v1/webhooks/{delivery_id}/replay: sends a delivery again (same body and webhook-id). */
+  replayWebhook(deliveryId: string, options: MutationOptions = {}): Promise<WebhookDeliveryJson> {
+    return this.#send("POST", `/v1/webhooks/${enc(deliveryId)}/replay`, {
+      idempotencyKey: options.idempotencyKey,
+    });
   }
 
   /** The URL of an item's n-th saved video (GET it with this client's token: `downloadFile`). */

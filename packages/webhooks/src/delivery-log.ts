@@ -68,6 +68,19 @@ function parseStored(raw: string | null | undefined): StoredDelivery | undefined
   }
 }
 
+/**
+ * An endpoint as it is shown (API, dashboard, CLI): origin and path, without the query string,
+ * which may hold the receiver's token. Deliveries themselves go to the full URL.
+ */
+export function endpointWithoutQuery(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return "[invalid url]";
+  }
+}
+
 /** Reads and writes delivery records. Stateless apart from the connection. */
 export class DeliveryLog {
   private readonly redis: RedisConnection;
@@ -113,7 +126,7 @@ export class DeliveryLog {
     );
   }
 
-  /** Every delivery of a batch, oldest first, without bodies. */
+  /** Every delivery of a batch, oldest first, as shown: without bodies, endpoints without queries. */
   async list(batchId: string): Promise<DeliveryJson[]> {
     const fields = await this.redis.hgetall(this.keys.webhookDeliveries(batchId));
     return Object.values(fields)
@@ -123,6 +136,6 @@ export class DeliveryLog {
         (a, b) =>
           a.created_at.localeCompare(b.created_at) || a.delivery_id.localeCompare(b.delivery_id),
       )
-      .map(({ body: _body, ...shown }) => shown);
+      .map(({ body: _body, ...shown }) => ({ ...shown, url: endpointWithoutQuery(shown.url) }));
   }
 }

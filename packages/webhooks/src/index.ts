@@ -12,6 +12,7 @@ export {
   type DeliveryState,
   deliveryAttemptJson,
   deliveryJson,
+  endpointWithoutQuery,
 } from "./delivery-log.ts";
 export {
   createDeliveryProcessor,

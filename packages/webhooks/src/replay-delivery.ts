@@ -1,5 +1,5 @@
 import { type RedisConnection, recordKeys } from "@veoq/pipeline";
-import { type DeliveryJson, DeliveryLog } from "./delivery-log.ts";
+import { type DeliveryJson, DeliveryLog, endpointWithoutQuery } from "./delivery-log.ts";
 import { batchOfDelivery, createWebhookQueue, type DeliveryJobData } from "./delivery-queue.ts";
 import { DisabledEndpoints } from "./disabled-endpoints.ts";
 import { deliveryJobOptions } from "./relay-outbox.ts";
@@ -22,7 +22,8 @@ export async function readDeliveryLog(
  * Sends a delivery again (`POST /v1/webhooks/{delivery_id}/replay`): the same body and the same
  * `webhook-id` (a receiver that already has it can drop it), through the delivery queue with the
  * full retry schedule, as job `<delivery id>~r<n>`. A replay enables the endpoint again if a 410
- * had disabled it. Undefined when there is no such delivery.
+ * had disabled it. Undefined when there is no such delivery. Returned as shown (the endpoint
+ * without its query).
  */
 export async function replayDelivery(
   options: WebhookStoreOptions & { retryScheduleMs: readonly number[] },
@@ -59,5 +60,5 @@ export async function replayDelivery(
     await queue.close();
   }
   const { body: _body, ...shown } = record;
-  return shown;
+  return { ...shown, url: endpointWithoutQuery(shown.url) };
 }

@@ -51,7 +51,7 @@ describe("outbox relay", () => {
   it("adds one job per endpoint, once, even when the same entry is relayed again", async () => {
     await store.ensureBatch("r1", "/m.jsonl", 1000);
     await store.setWebhook("r1", {
-      url: "https://batch.example/hook",
+      url: "https://batch.example/hook?token=receiver-token",
       events: ["batch.completed", "item.failed"],
     });
     await store.registerItems("r1", ["a"]);
@@ -89,11 +89,17 @@ describe("outbox relay", () => {
       ["batch.completed", "batch.example"],
       ["item.failed", "batch.example"],
     ]);
+    // Shown without the query (it may hold the receiver's token); delivered to the full URL.
+    expect(deliveries.some((d) => d.url.includes("receiver-token"))).toBe(false);
+    expect(deliveries.map((d) => d.url)).toContain("https://batch.example/hook");
     // The relay run again kept the tries already logged.
     expect(deliveries.find((d) => d.type === "item.failed")?.attempts).toHaveLength(1);
     const jobs = await queue.getJobs(["waiting"]);
     expect(new Set(jobs.map((j) => j.data.webhookId)).size).toBe(2); // one per event
     expect(jobs.every((j) => j.opts.attempts === 3)).toBe(true);
+    expect(jobs.map((j) => j.data.url)).toContain(
+      "https://batch.example/hook?token=receiver-token",
+    );
   });
 });
 

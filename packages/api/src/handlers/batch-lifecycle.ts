@@ -1,8 +1,8 @@
+import { batchParams, cancelBody, lifecycleJson } from "@veoq/api-schemas";
 import { cancelBatch, pauseBatch, resumeBatch } from "@veoq/pipeline";
 import type { z } from "zod";
 import { lifecycleOf } from "../api-context.ts";
 import { defineRoute, json } from "../api-route.ts";
-import { batchParams, cancelBody, lifecycleJson } from "../api-schemas.ts";
 import { requireBatch } from "./read-batches.ts";
 
 type Params = z.output<typeof batchParams>;

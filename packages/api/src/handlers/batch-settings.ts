@@ -1,9 +1,9 @@
+import { batchParams, budgetBody, budgetJson, priorityBody, priorityJson } from "@veoq/api-schemas";
 import { changeBatchPriority, setBatchBudget } from "@veoq/pipeline";
 import { fromMicros, toMicros } from "@veoq/pricing";
 import type { z } from "zod";
 import { lifecycleOf } from "../api-context.ts";
 import { defineRoute, json } from "../api-route.ts";
-import { batchParams, budgetBody, budgetJson, priorityBody, priorityJson } from "../api-schemas.ts";
 import { requireBatch } from "./read-batches.ts";
 
 type Params = z.output<typeof batchParams>;

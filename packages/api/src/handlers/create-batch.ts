@@ -1,15 +1,15 @@
 import { randomBytes } from "node:crypto";
-import { EnqueueError, enqueueManifest } from "@veoq/pipeline";
-import { estimateToJson, toMicros } from "@veoq/pricing";
-import type { z } from "zod";
-import { ApiProblem } from "../api-problem.ts";
-import { defineRoute, json } from "../api-route.ts";
 import {
   type CreateBatchBody,
   createBatchBody,
   createBatchQuery,
   createdBatchJson,
-} from "../api-schemas.ts";
+} from "@veoq/api-schemas";
+import { EnqueueError, enqueueManifest } from "@veoq/pipeline";
+import { estimateToJson, toMicros } from "@veoq/pricing";
+import type { z } from "zod";
+import { ApiProblem } from "../api-problem.ts";
+import { defineRoute, json } from "../api-route.ts";
 import { readBatchObject } from "../read-batch-objects.ts";
 import { type InvalidLineJson, MAX_REPORTED_INVALID, reportJson } from "../stage-manifest.ts";
 

@@ -1,8 +1,8 @@
 import path from "node:path";
+import { estimateBody, estimateResultJson } from "@veoq/api-schemas";
 import { estimateToJson } from "@veoq/pricing";
 import { ApiProblem } from "../api-problem.ts";
 import { defineRoute, json } from "../api-route.ts";
-import { estimateBody, estimateResultJson } from "../api-schemas.ts";
 
 /**
  * POST /v1/estimate: what a manifest would cost (as `veoq estimate`), nothing sent or stored.

@@ -1,8 +1,8 @@
 import path from "node:path";
+import { fileParams } from "@veoq/api-schemas";
 import type { z } from "zod";
 import { ApiProblem } from "../api-problem.ts";
 import { defineRoute } from "../api-route.ts";
-import { fileParams } from "../api-schemas.ts";
 
 /** How long a presigned S3 GET URL of the files route stays valid. */
 export const PRESIGNED_URL_SECONDS = 15 * 60;

@@ -1,8 +1,8 @@
+import { batchListJson, batchObjectJson, batchParams, listBatchesQuery } from "@veoq/api-schemas";
 import { credentialsStopReason } from "@veoq/pipeline";
 import type { z } from "zod";
 import { ApiProblem } from "../api-problem.ts";
 import { defineRoute, json } from "../api-route.ts";
-import { batchListJson, batchObjectJson, batchParams, listBatchesQuery } from "../api-schemas.ts";
 import { readBatchObject, readBatchObjects } from "../read-batch-objects.ts";
 
 /** GET /v1/batches: the newest batches (as `veoq status --json`), newest first. */

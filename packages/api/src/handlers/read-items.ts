@@ -1,16 +1,16 @@
-import { batchResults, type ItemState, isFinalState, type ResultLine } from "@veoq/pipeline";
-import { toResultJson } from "@veoq/report";
-import type { z } from "zod";
-import type { ApiContext } from "../api-context.ts";
-import { ApiProblem } from "../api-problem.ts";
-import { defineRoute, json } from "../api-route.ts";
 import {
   batchParams,
   itemListJson,
   itemParams,
   itemResultJson,
   listItemsQuery,
-} from "../api-schemas.ts";
+} from "@veoq/api-schemas";
+import { batchResults, type ItemState, isFinalState, type ResultLine } from "@veoq/pipeline";
+import { toResultJson } from "@veoq/report";
+import type { z } from "zod";
+import type { ApiContext } from "../api-context.ts";
+import { ApiProblem } from "../api-problem.ts";
+import { defineRoute, json } from "../api-route.ts";
 import { requireBatch } from "./read-batches.ts";
 
 const DEFAULT_PAGE = 100;

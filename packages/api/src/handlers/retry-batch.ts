@@ -1,9 +1,9 @@
+import { batchParams, retryBody, retryResultJson } from "@veoq/api-schemas";
 import { priceRetry, RetryPlanChangedError, retryFailedItems } from "@veoq/pipeline";
 import { toRetryJson, toRetryPlanJson } from "@veoq/report";
 import type { z } from "zod";
 import { ApiProblem } from "../api-problem.ts";
 import { defineRoute, json } from "../api-route.ts";
-import { batchParams, retryBody, retryResultJson } from "../api-schemas.ts";
 import { requireBatch } from "./read-batches.ts";
 
 /**

@@ -1,13 +1,15 @@
 import { PRIORITY_LEVELS } from "@veoq/pipeline";
 import { batchJson, resultJson, retryJson, retryPlanJson } from "@veoq/report";
+import { deliveryJson } from "@veoq/webhooks";
 import { z } from "zod";
-import { problemJson } from "./api-problem.ts";
+import { problemJson } from "./problem-json.ts";
 
 /*
- * Every shape the API reads or writes, as zod schemas: the handlers parse with them, the OpenAPI
- * document (openapi-document.ts) is generated from them, and @veoq/client takes its types from
- * them. Answers reuse packages/report's snake_case shapes (the CLI's --json, the dashboard's
- * /api) wherever one exists.
+ * Every shape the API reads or writes, as zod schemas: @veoq/api's handlers parse with them, its
+ * OpenAPI document (openapi-document.ts) is generated from them, and @veoq/client takes its types
+ * from them (a package of their own, so the client does not depend on the server). Answers reuse
+ * packages/report's snake_case shapes (the CLI's --json, the dashboard's /api) wherever one
+ * exists.
  */
 
 export { problemJson };
@@ -316,6 +318,23 @@ export const priorityJson = z
   })
   .meta({ id: "PriorityResult" });
 
+/** A webhook delivery id (`<event id>~<endpoint key>`; veoq webhooks BATCH prints it). */
+export const deliveryParams = z.object({ delivery_id: z.string().min(3).max(512) });
+
+/** One webhook delivery (event × endpoint) with its tries; `url` without its query. */
+export const webhookDeliveryJson = deliveryJson
+  .extend({
+    url: z.string().meta({
+      description: "The endpoint, without its query string (which may hold the receiver's token)",
+    }),
+  })
+  .meta({ id: "WebhookDelivery" });
+
+/** GET /v1/batches/{id}/webhooks: the batch's delivery log, oldest first. */
+export const webhookDeliveryListJson = z
+  .object({ batch_id: z.string(), deliveries: z.array(webhookDeliveryJson) })
+  .meta({ id: "WebhookDeliveryList" });
+
 /*
  * The types of what the API reads and answers, for @veoq/client (a type-only import: the
  * client loads none of this at run time).
@@ -331,4 +350,6 @@ export type BudgetJson = z.infer<typeof budgetJson>;
 export type PriorityJson = z.infer<typeof priorityJson>;
 export type ItemStateFilter = z.infer<typeof itemStateFilter>;
 export type WebhookEvent = z.infer<typeof webhookEvent>;
-export type { ProblemJson } from "./api-problem.ts";
+export type WebhookDeliveryJson = z.infer<typeof webhookDeliveryJson>;
+export type WebhookDeliveryListJson = z.infer<typeof webhookDeliveryListJson>;
+export type { ProblemJson } from "./problem-json.ts";
