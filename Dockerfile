@@ -24,7 +24,10 @@ COPY . .
 RUN pnpm install --offline --frozen-lockfile --reporter=silent \
  && pnpm --filter @veoq/cli build \
  && pnpm --filter @veoq/cli deploy --legacy --prod /out \
- && rm -rf /out/bin
+ && rm -rf /out/bin \
+ && rm -rf /out/node_modules/.pnpm/typescript@*
+# (TypeScript, 23 MB, arrives only as the optional peer of valibot, which Bull Board uses for its
+# types; nothing loads it at run time.)
 # (Files the bundle reads at run time, the price table and the simulator's videos among them, are
 # in dist/assets/: the build copies every assetPath of @veoq/assets there.)
 

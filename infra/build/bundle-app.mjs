@@ -124,6 +124,11 @@ export async function bundleApp({ appDir, entries, alsoExternal = {} }) {
       define: { __VEOQ_BUNDLE__: "true" },
       logLevel: "warning",
       metafile: true,
+      // Whitespace and syntax only: identifiers keep their names, so stack traces still read.
+      // The per-command bundles repeat their dependencies (see above), so this halves dist/.
+      minifyWhitespace: true,
+      minifySyntax: true,
+      sourcemap: false,
       plugins: [
         {
           name: "entry-points-stay-separate",
