@@ -20,7 +20,7 @@ import {
 import { type Simulator, startSimulator } from "@veoq/simulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTracing, type Tracing } from "../src/index.ts";
-import { waitForBatchFinal, writeTracedManifest } from "./traced-batch.ts";
+import { tracedRunEnv, waitForBatchFinal, writeTracedManifest } from "./traced-batch.ts";
 
 const prefix = `{veoq-trace-${randomBytes(4).toString("hex")}}`;
 const redis = createRedisConnection("redis://127.0.0.1:6379", "producer");
@@ -36,15 +36,7 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "veoq-trace-"));
   simulator = await startSimulator({ timeScale: 0.01, seed: 7 });
   tracing = await startTracing({ serviceName: "veoq-test", env: {}, exporter });
-  const config = parseConfig({
-    REDIS_URL: "redis://127.0.0.1:6379",
-    VEOQ_PREFIX: prefix,
-    JIEKOU_BASE_URL: simulator.url,
-    JIEKOU_API_KEY: "sim-key",
-    VEOQ_OUTPUT_DIR: path.join(dir, "out"),
-    VEOQ_TIME_SCALE: "0.01",
-    VEOQ_PROVIDER_RPM: "0",
-  });
+  const config = parseConfig(tracedRunEnv(prefix, simulator.url, dir));
   const logger = createLogger({
     level: "debug",
     destination: new Writable({

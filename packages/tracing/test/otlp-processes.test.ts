@@ -18,7 +18,7 @@ import {
 import { type Simulator, startSimulator } from "@veoq/simulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTracing, type Tracing } from "../src/index.ts";
-import { waitForBatchFinal, writeTracedManifest } from "./traced-batch.ts";
+import { tracedRunEnv, waitForBatchFinal, writeTracedManifest } from "./traced-batch.ts";
 
 const prefix = `{veoq-otlp-${randomBytes(4).toString("hex")}}`;
 const redis = createRedisConnection("redis://127.0.0.1:6379", "producer");
@@ -88,13 +88,7 @@ function startWorker(roles: string, env: Record<string, string>): Promise<void> 
     cwd: fileURLToPath(new URL("..", import.meta.url)),
     env: {
       ...process.env,
-      REDIS_URL: "redis://127.0.0.1:6379",
-      VEOQ_PREFIX: prefix,
-      JIEKOU_BASE_URL: simulator.url,
-      JIEKOU_API_KEY: "sim-key",
-      VEOQ_OUTPUT_DIR: path.join(dir, "out"),
-      VEOQ_TIME_SCALE: "0.01",
-      VEOQ_PROVIDER_RPM: "0",
+      ...tracedRunEnv(prefix, simulator.url, dir),
       VEOQ_TEST_ROLES: roles,
       OTEL_BSP_SCHEDULE_DELAY: "200",
       ...env,

@@ -38,3 +38,20 @@ export async function waitForBatchFinal(store: BatchStore, batchId: string): Pro
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** The workers' environment: the shared Redis under `prefix`, the simulator, a fast time scale. */
+export function tracedRunEnv(
+  prefix: string,
+  simulatorUrl: string,
+  dir: string,
+): Record<string, string> {
+  return {
+    REDIS_URL: "redis://127.0.0.1:6379",
+    VEOQ_PREFIX: prefix,
+    JIEKOU_BASE_URL: simulatorUrl,
+    JIEKOU_API_KEY: "sim-key",
+    VEOQ_OUTPUT_DIR: path.join(dir, "out"),
+    VEOQ_TIME_SCALE: "0.01",
+    VEOQ_PROVIDER_RPM: "0",
+  };
+}
