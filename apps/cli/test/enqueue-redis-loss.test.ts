@@ -1,46 +1,22 @@
-import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { type LocalRedis, startLocalRedis } from "@veoq/local-redis";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { enqueueBig, writeBigManifest } from "./big-manifest.ts";
 
-const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const CLI = join(REPO_ROOT, "apps", "cli", "bin", "veoq-sources.js");
-const PNG = Buffer.from(
-  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
-  "base64",
-);
 const LINES = 20_000;
 
 describe("veoq enqueue when Redis goes away mid-way", () => {
   // A private Redis (AOF on): this test kills it.
   const dir = mkdtempSync(join(tmpdir(), "veoq-cli-redis-loss-"));
-  const manifest = join(dir, "big.jsonl");
+  let manifest: string;
   let redis: LocalRedis;
 
   beforeAll(async () => {
     redis = await startLocalRedis({ dataDir: join(dir, "redis") });
-    writeFileSync(join(dir, "frame.png"), PNG);
-    const lines: string[] = [];
-    for (let i = 0; i < LINES; i++) {
-      lines.push(
-        JSON.stringify({
-          custom_id: `item-${i}`,
-          model: "veo-3.1-generate-img2video",
-          input: {
-            prompt: `shot ${i}`,
-            image: "frame.png",
-            duration_seconds: 8,
-            resolution: "720p",
-            generate_audio: false,
-          },
-        }),
-      );
-    }
-    writeFileSync(manifest, `${lines.join("\n")}\n`);
+    manifest = writeBigManifest(dir, LINES, (i) => `shot ${i}`);
   });
 
   afterAll(async () => {
@@ -48,21 +24,7 @@ describe("veoq enqueue when Redis goes away mid-way", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const enqueue = (): Promise<{ code: number; stdout: string; stderr: string }> =>
-    new Promise((resolve) => {
-      execFile(
-        process.execPath,
-        [CLI, "enqueue", manifest, "--batch", "big"],
-        {
-          cwd: REPO_ROOT,
-          env: { ...process.env, REDIS_URL: redis.url, VEOQ_PREFIX: "{veoq}", LOG_LEVEL: "warn" },
-        },
-        (error, stdout, stderr) => {
-          const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
-          resolve({ code, stdout, stderr });
-        },
-      );
-    });
+  const enqueue = () => enqueueBig(manifest, redis.url, "{veoq}");
 
   it("stops with one line naming REDIS_URL, and a second run adds exactly the rest", async () => {
     const probe = new Redis(redis.url, { maxRetriesPerRequest: 1, retryStrategy: () => null });

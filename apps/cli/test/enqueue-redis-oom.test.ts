@@ -1,16 +1,11 @@
-import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isRedisServerInstalled, type LocalRedis, startLocalRedis } from "@veoq/local-redis";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI, REPO_ROOT } from "./run-cli.ts";
+import { enqueueBig, writeBigManifest } from "./big-manifest.ts";
 
-const PNG = Buffer.from(
-  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
-  "base64",
-);
 const LINES = 1_500;
 const PREFIX = "{veoq}";
 
@@ -21,29 +16,12 @@ const PREFIX = "{veoq}";
  */
 describe.skipIf(!isRedisServerInstalled())("veoq enqueue when Redis runs out of memory", () => {
   const dir = mkdtempSync(join(tmpdir(), "veoq-cli-redis-oom-"));
-  const manifest = join(dir, "big.jsonl");
+  let manifest: string;
   let redis: LocalRedis;
 
   beforeAll(async () => {
     redis = await startLocalRedis({ dataDir: join(dir, "redis") });
-    writeFileSync(join(dir, "frame.png"), PNG);
-    const lines: string[] = [];
-    for (let i = 0; i < LINES; i++) {
-      lines.push(
-        JSON.stringify({
-          custom_id: `item-${i}`,
-          model: "veo-3.1-generate-img2video",
-          input: {
-            prompt: `shot ${i} ${"of a long prompt ".repeat(20)}`,
-            image: "frame.png",
-            duration_seconds: 8,
-            resolution: "720p",
-            generate_audio: false,
-          },
-        }),
-      );
-    }
-    writeFileSync(manifest, `${lines.join("\n")}\n`);
+    manifest = writeBigManifest(dir, LINES, (i) => `shot ${i} ${"of a long prompt ".repeat(20)}`);
   });
 
   afterAll(async () => {
@@ -51,21 +29,7 @@ describe.skipIf(!isRedisServerInstalled())("veoq enqueue when Redis runs out of 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const enqueue = (): Promise<{ code: number; stdout: string; stderr: string }> =>
-    new Promise((resolve) => {
-      execFile(
-        process.execPath,
-        [CLI, "enqueue", manifest, "--batch", "big"],
-        {
-          cwd: REPO_ROOT,
-          env: { ...process.env, REDIS_URL: redis.url, VEOQ_PREFIX: PREFIX, LOG_LEVEL: "warn" },
-        },
-        (error, stdout, stderr) => {
-          const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
-          resolve({ code, stdout, stderr });
-        },
-      );
-    });
+  const enqueue = () => enqueueBig(manifest, redis.url, PREFIX);
 
   it("stops with one line naming maxmemory; items registered equal jobs queued", async () => {
     const probe = new Redis(redis.url);

@@ -91,6 +91,14 @@ const hostPortList = z
     }),
   );
 
+/** The non-empty entries of a comma-separated value, trimmed. */
+function commaList(value: string): string[] {
+  return value
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "");
+}
+
 /** The webhook event types (the same list as @veoq/pipeline WEBHOOK_EVENT_TYPES). */
 const WEBHOOK_EVENTS = [
   "batch.completed",
@@ -101,12 +109,7 @@ const WEBHOOK_EVENTS = [
 
 const webhookEventList = z
   .string()
-  .transform((v) =>
-    v
-      .split(",")
-      .map((e) => e.trim())
-      .filter((e) => e !== ""),
-  )
+  .transform((v) => commaList(v))
   .refine(
     (list) => list.every((e) => (WEBHOOK_EVENTS as readonly string[]).includes(e)),
     `must be a comma-separated list of ${WEBHOOK_EVENTS.join(", ")}`,
@@ -116,12 +119,7 @@ const webhookEventList = z
 /** "5s,5m,30m,2h": delays in ms (units ms, s, m, h). */
 const durationList = z
   .string()
-  .transform((v) =>
-    v
-      .split(",")
-      .map((e) => e.trim())
-      .filter((e) => e !== ""),
-  )
+  .transform((v) => commaList(v))
   .refine(
     (list) =>
       list.length >= 1 && list.length <= 50 && list.every((e) => /^\d{1,9}(ms|s|m|h)$/.test(e)),
@@ -418,12 +416,7 @@ export const CONFIG_FIELDS = {
       .string()
       .max(2000)
       .optional()
-      .transform((v) =>
-        (v ?? "")
-          .split(",")
-          .map((name) => name.trim())
-          .filter((name) => name !== ""),
-      )
+      .transform((v) => commaList(v ?? ""))
       .refine(
         (names) =>
           names.every((name) => /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+|[0-9a-fA-F:]+)$/.test(name)),
@@ -456,12 +449,7 @@ export const CONFIG_FIELDS = {
       .string()
       .max(10_000)
       .optional()
-      .transform((v) =>
-        (v ?? "")
-          .split(",")
-          .map((u) => u.trim())
-          .filter((u) => u !== ""),
-      )
+      .transform((v) => commaList(v ?? ""))
       .refine(
         (urls) => urls.every((u) => /^https?:\/\/[^\s]+$/.test(u) && URL.canParse(u)),
         "must be comma-separated http:// or https:// URLs",

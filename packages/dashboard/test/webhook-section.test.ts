@@ -1,8 +1,7 @@
 import { recordKeys } from "@veoq/pipeline";
 import { DeliveryLog } from "@veoq/webhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDashboardApp } from "../src/index.ts";
-import { listen, type SmallRun, startSmallRun } from "./small-run.ts";
+import { listenOnRun, type SmallRun, startSmallRun } from "./small-run.ts";
 
 let run: SmallRun;
 let dashboard: { url: string; close(): Promise<void> };
@@ -35,14 +34,9 @@ beforeAll(async () => {
     ],
     body: "{}",
   });
-  dashboard = await listen(
-    createDashboardApp({
-      queues: run.queues,
-      store: run.store,
-      stuckRule: { pollDeadlineSeconds: 1800, timeScale: 0.01 },
-      refreshSeconds: 0,
-    }),
-  );
+  dashboard = await listenOnRun(run, {
+    stuckRule: { pollDeadlineSeconds: 1800, timeScale: 0.01 },
+  });
 }, 60_000);
 
 afterAll(async () => {

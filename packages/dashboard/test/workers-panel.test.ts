@@ -2,8 +2,7 @@ import { createLogger } from "@veoq/logging";
 import { type RunningWorkers, startWorkers } from "@veoq/pipeline";
 import { overviewJson } from "@veoq/report";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDashboardApp } from "../src/index.ts";
-import { listen, SIM_KEY, type SmallRun, startSmallRun } from "./small-run.ts";
+import { listenOnRun, SIM_KEY, type SmallRun, startSmallRun } from "./small-run.ts";
 
 let run: SmallRun;
 let dashboard: { url: string; close(): Promise<void> };
@@ -15,14 +14,9 @@ beforeAll(async () => {
   // Two queued items and no worker at all: the batch waits for a submit worker.
   await run.store.ensureBatch(BATCH, "m.jsonl", Date.now());
   await run.store.registerItems(BATCH, ["a", "b"]);
-  dashboard = await listen(
-    createDashboardApp({
-      queues: run.queues,
-      store: run.store,
-      stuckRule: { pollDeadlineSeconds: 1800, timeScale: 0.01 },
-      refreshSeconds: 0,
-    }),
-  );
+  dashboard = await listenOnRun(run, {
+    stuckRule: { pollDeadlineSeconds: 1800, timeScale: 0.01 },
+  });
 }, 60_000);
 
 afterAll(async () => {

@@ -14,6 +14,7 @@ import {
   type VeoqQueues,
 } from "@veoq/pipeline";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { seedFailedSubmits } from "../../pipeline/test/failed-submits.ts";
 import { type RunningDashboard, startDashboard } from "../src/index.ts";
 
 /** The bound of a dashboard write in this test (ms). */
@@ -122,36 +123,7 @@ describe.skipIf(!isRedisServerInstalled())("dashboard writes during a Redis stal
       store = new BatchStore(probe, prefix);
       queues = createQueues(probe, prefix);
       const ids = Array.from({ length: ITEMS }, (_, i) => `item-${i}`);
-      await store.ensureBatch(RETRY_BATCH, "test", Date.now());
-      await store.registerItems(RETRY_BATCH, ids);
-      // Each job as a worker leaves it after its last failed attempt (no worker here).
-      for (const id of ids) {
-        const jobId = `${RETRY_BATCH}-${id}`;
-        await queues.submit.add("submit", { customId: id } as never, { jobId, attempts: 1 });
-        await probe.lrem(queues.submit.keys.wait as string, 0, jobId);
-        await probe.zadd(queues.submit.keys.failed as string, Date.now(), jobId);
-      }
-      for (const id of ids) {
-        await store.finishItem({
-          batchId: RETRY_BATCH,
-          customId: id,
-          model: "veo-3.1",
-          status: "failed",
-          taskIds: [],
-          files: [],
-          errorKind: "internal",
-          errorMessage: "provider unreachable",
-          failedStage: "submit",
-          failedJobId: `${RETRY_BATCH}-${id}`,
-          submission: 0,
-          submitAttempts: 1,
-          polls: 0,
-          enqueuedAt: Date.now(),
-          submittedAt: undefined,
-          finishedAt: Date.now(),
-          metadata: undefined,
-        });
-      }
+      await seedFailedSubmits(probe, store, queues, RETRY_BATCH, ids);
     }, 30_000);
 
     async function postRetry() {

@@ -1,6 +1,6 @@
-import { BatchStore, ITEM_STATES, type RedisConnection, SpendLedger } from "@veoq/pipeline";
-import { Gauge, type Registry } from "prom-client";
-import { withTimeout } from "./with-timeout.ts";
+import { BatchStore, ITEM_STATES, SpendLedger } from "@veoq/pipeline";
+import type { Gauge } from "prom-client";
+import { defineRedisGauges, redisGaugeSet } from "./redis-gauges.ts";
 
 /** Batches looked at per scrape (the newest); only the open ones among them are exported. */
 const MAX_BATCHES = 100;
@@ -20,60 +20,50 @@ interface OpenBatch {
  * in the price table's currency; no budget series without a budget). They let an alert see a
  * batch that stopped progressing and a dashboard show spend against budget per batch.
  */
-export function registerBatchMetrics(
-  registry: Registry,
-  redis: RedisConnection,
-  prefix: string,
-  options: { timeoutMs?: number } = {},
-): void {
-  const timeoutMs = options.timeoutMs ?? 2000;
+export const registerBatchMetrics = defineRedisGauges((redis, prefix) => {
   const store = new BatchStore(redis, prefix);
   const ledger = new SpendLedger(redis, prefix);
-  let pending: Promise<OpenBatch[] | undefined> | undefined;
-  const snapshot = () => {
-    pending ??= withTimeout(readOpenBatches(store, ledger), timeoutMs)
-      .catch(() => undefined)
-      .finally(() => {
-        pending = undefined;
-      });
-    return pending;
-  };
-  const registers = [registry];
-  new Gauge({
-    name: "veoq_batch_items",
-    help: "Items of each open batch per state (queued, processing, downloading, completed, failed, cancelled)",
-    labelNames: ["batch", "state"],
-    registers,
-    async collect() {
-      this.reset();
-      for (const batch of (await snapshot()) ?? []) {
-        for (const state of ITEM_STATES)
-          this.set({ batch: batch.id, state }, batch.counts[state] ?? 0);
+  const money = (name: string, help: string, pick: (b: OpenBatch) => number | undefined) => ({
+    name,
+    help,
+    labelNames: ["batch"],
+    set(gauge: Gauge<string>, open: OpenBatch[]) {
+      for (const batch of open) {
+        const micros = pick(batch);
+        if (micros !== undefined) gauge.set({ batch: batch.id }, micros / 1_000_000);
       }
     },
   });
-  const money = (name: string, help: string, pick: (b: OpenBatch) => number | undefined) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: ["batch"],
-      registers,
-      async collect() {
-        this.reset();
-        for (const batch of (await snapshot()) ?? []) {
-          const micros = pick(batch);
-          if (micros !== undefined) this.set({ batch: batch.id }, micros / 1_000_000);
-        }
-      },
-    });
-  money("veoq_batch_spent", "Money spent on creates of each open batch", (b) => b.spentMicros);
-  money(
-    "veoq_batch_estimate",
-    "Estimated cost of each open batch's items",
-    (b) => b.estimateMicros,
-  );
-  money("veoq_batch_budget", "Budget of each open batch that has one", (b) => b.budgetMicros);
-}
+  return [
+    redisGaugeSet(
+      () => readOpenBatches(store, ledger),
+      [
+        {
+          name: "veoq_batch_items",
+          help: "Items of each open batch per state (queued, processing, downloading, completed, failed, cancelled)",
+          labelNames: ["batch", "state"],
+          set(gauge, open) {
+            for (const batch of open) {
+              for (const state of ITEM_STATES)
+                gauge.set({ batch: batch.id, state }, batch.counts[state] ?? 0);
+            }
+          },
+        },
+        money(
+          "veoq_batch_spent",
+          "Money spent on creates of each open batch",
+          (b) => b.spentMicros,
+        ),
+        money(
+          "veoq_batch_estimate",
+          "Estimated cost of each open batch's items",
+          (b) => b.estimateMicros,
+        ),
+        money("veoq_batch_budget", "Budget of each open batch that has one", (b) => b.budgetMicros),
+      ],
+    ),
+  ];
+});
 
 async function readOpenBatches(store: BatchStore, ledger: SpendLedger): Promise<OpenBatch[]> {
   const ids = await store.listBatchIds(MAX_BATCHES);

@@ -1,6 +1,5 @@
-import { QUEUE_ROLES, type RedisConnection, WorkerRegistry } from "@veoq/pipeline";
-import { Gauge, type Registry } from "prom-client";
-import { withTimeout } from "./with-timeout.ts";
+import { QUEUE_ROLES, WorkerRegistry } from "@veoq/pipeline";
+import { defineRedisGauges, redisGaugeSet } from "./redis-gauges.ts";
 
 /**
  * `veoq_workers{role}`, read on scrape from the heartbeat records (records/worker-registry.ts):
@@ -8,26 +7,23 @@ import { withTimeout } from "./with-timeout.ts";
  * `veoq_workers{role="submit"} == 0`. A Redis that does not answer in time leaves it out of the
  * scrape (see `veoq_redis_up`).
  */
-export function registerWorkerMetrics(
-  registry: Registry,
-  redis: RedisConnection,
-  prefix: string,
-  options: { timeoutMs?: number } = {},
-): void {
-  const timeoutMs = options.timeoutMs ?? 2000;
+export const registerWorkerMetrics = defineRedisGauges((redis, prefix) => {
   const workers = new WorkerRegistry(redis, prefix);
-  new Gauge({
-    name: "veoq_workers",
-    help: "Live worker processes (heartbeat record not expired) per role",
-    labelNames: ["role"],
-    registers: [registry],
-    async collect() {
-      this.reset();
-      const live = await withTimeout(workers.list(), timeoutMs).catch(() => undefined);
-      if (live === undefined) return;
-      for (const role of QUEUE_ROLES) {
-        this.set({ role }, live.filter((w) => w.roles.includes(role)).length);
-      }
-    },
-  });
-}
+  return [
+    redisGaugeSet(
+      () => workers.list(),
+      [
+        {
+          name: "veoq_workers",
+          help: "Live worker processes (heartbeat record not expired) per role",
+          labelNames: ["role"],
+          set(gauge, live) {
+            for (const role of QUEUE_ROLES) {
+              gauge.set({ role }, live.filter((w) => w.roles.includes(role)).length);
+            }
+          },
+        },
+      ],
+    ),
+  ];
+});

@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import { removeKeysUnder } from "@veoq/local-redis";
 import { Redis } from "ioredis";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { BatchStore, type ItemResult } from "../src/index.ts";
+import { BatchStore } from "../src/index.ts";
+import { finalResult } from "./final-result.ts";
 
 describe("BatchStore", () => {
   const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
@@ -114,29 +115,3 @@ describe("BatchStore", () => {
     ]);
   });
 });
-
-function finalResult(
-  batchId: string,
-  customId: string,
-  status: "completed" | "failed",
-): ItemResult {
-  return {
-    batchId,
-    customId,
-    model: "veo-3.1-generate-img2video",
-    status,
-    taskIds: [],
-    files: [],
-    errorKind: undefined,
-    errorMessage: undefined,
-    failedStage: undefined,
-    failedJobId: undefined,
-    submission: 0,
-    submitAttempts: 1,
-    polls: 1,
-    enqueuedAt: 1,
-    submittedAt: 2,
-    finishedAt: 3,
-    metadata: undefined,
-  };
-}

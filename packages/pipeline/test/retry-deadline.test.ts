@@ -9,6 +9,7 @@ import { RetryDeadlineError, retryFailedItems } from "../src/operations/retry-fa
 import { BatchStore } from "../src/records/batch-store.ts";
 import { createRedisConnection } from "../src/redis/redis-connection.ts";
 import { redisServerDeadline } from "../src/redis/server-deadline.ts";
+import { seedFailedSubmits } from "./failed-submits.ts";
 
 const BATCH = "deadline-retry";
 const ITEMS = 30;
@@ -38,34 +39,7 @@ describe.skipIf(!isRedisServerInstalled())("a retry with a deadline", () => {
     store = new BatchStore(redis, prefix);
     queues = createQueues(redis, prefix);
     const ids = Array.from({ length: ITEMS }, (_, i) => `item-${i}`);
-    await store.ensureBatch(BATCH, "test", Date.now());
-    await store.registerItems(BATCH, ids);
-    for (const id of ids) {
-      const jobId = `${BATCH}-${id}`;
-      // Each job as a worker leaves it after its last failed attempt (no worker here).
-      await queues.submit.add("submit", { customId: id } as never, { jobId, attempts: 1 });
-      await redis.lrem(queues.submit.keys.wait as string, 0, jobId);
-      await redis.zadd(queues.submit.keys.failed as string, Date.now(), jobId);
-      await store.finishItem({
-        batchId: BATCH,
-        customId: id,
-        model: "veo-3.1",
-        status: "failed",
-        taskIds: [],
-        files: [],
-        errorKind: "internal",
-        errorMessage: "provider unreachable",
-        failedStage: "submit",
-        failedJobId: jobId,
-        submission: 0,
-        submitAttempts: 1,
-        polls: 0,
-        enqueuedAt: Date.now(),
-        submittedAt: undefined,
-        finishedAt: Date.now(),
-        metadata: undefined,
-      });
-    }
+    await seedFailedSubmits(redis, store, queues, BATCH, ids);
   }, 30_000);
 
   afterAll(async () => {

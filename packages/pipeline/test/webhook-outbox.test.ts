@@ -7,11 +7,11 @@ import {
   createQueues,
   EnqueueError,
   enqueueManifest,
-  type ItemResult,
   SpendLedger,
   stopSubmissions,
   WebhookOutbox,
 } from "../src/index.ts";
+import { finalResult } from "./final-result.ts";
 
 /**
  * The webhook outbox is written by the scripts that make the transitions it reports, once per
@@ -151,29 +151,3 @@ describe("webhook outbox", () => {
     ]);
   });
 });
-
-function finalResult(
-  batchId: string,
-  customId: string,
-  status: "completed" | "failed" | "cancelled",
-): ItemResult {
-  return {
-    batchId,
-    customId,
-    model: "veo-3.1-generate-img2video",
-    status,
-    taskIds: [],
-    files: [],
-    errorKind: undefined,
-    errorMessage: undefined,
-    failedStage: undefined,
-    failedJobId: undefined,
-    submission: 0,
-    submitAttempts: 1,
-    polls: 1,
-    enqueuedAt: 1,
-    submittedAt: 2,
-    finishedAt: 3,
-    metadata: undefined,
-  };
-}

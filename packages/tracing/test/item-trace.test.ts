@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -20,11 +20,8 @@ import {
 import { type Simulator, startSimulator } from "@veoq/simulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTracing, type Tracing } from "../src/index.ts";
+import { tracedRunEnv, waitForBatchFinal, writeTracedManifest } from "./traced-batch.ts";
 
-const TINY_PNG = Buffer.from(
-  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
-  "base64",
-);
 const prefix = `{veoq-trace-${randomBytes(4).toString("hex")}}`;
 const redis = createRedisConnection("redis://127.0.0.1:6379", "producer");
 const queues = createQueues(redis, prefix);
@@ -37,18 +34,9 @@ let dir: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "veoq-trace-"));
-  await writeFile(path.join(dir, "frame.png"), TINY_PNG);
   simulator = await startSimulator({ timeScale: 0.01, seed: 7 });
   tracing = await startTracing({ serviceName: "veoq-test", env: {}, exporter });
-  const config = parseConfig({
-    REDIS_URL: "redis://127.0.0.1:6379",
-    VEOQ_PREFIX: prefix,
-    JIEKOU_BASE_URL: simulator.url,
-    JIEKOU_API_KEY: "sim-key",
-    VEOQ_OUTPUT_DIR: path.join(dir, "out"),
-    VEOQ_TIME_SCALE: "0.01",
-    VEOQ_PROVIDER_RPM: "0",
-  });
+  const config = parseConfig(tracedRunEnv(prefix, simulator.url, dir));
   const logger = createLogger({
     level: "debug",
     destination: new Writable({
@@ -65,14 +53,7 @@ beforeAll(async () => {
     tracer: tracing.tracer,
     telemetry: tracing.telemetry,
   });
-  const manifest = path.join(dir, "m.jsonl");
-  const line = (id: string) =>
-    JSON.stringify({
-      custom_id: id,
-      model: "veo-3.1-generate-img2video",
-      input: { prompt: `a test ${id}`, image: "frame.png", generate_audio: false },
-    });
-  await writeFile(manifest, `${line("a")}\n${line("b")}\n`);
+  const manifest = await writeTracedManifest(dir, { a: "a test a", b: "a test b" });
   const store = new BatchStore(redis, prefix);
   await tracing.inSpan("veoq.enqueue", { "veoq.batch_id": "t1" }, () =>
     enqueueManifest({
@@ -84,13 +65,7 @@ beforeAll(async () => {
       tracer: tracing.tracer,
     }),
   );
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const batch = await store.getBatch("t1");
-    if (batch && batch.counts.completed + batch.counts.failed === batch.total) break;
-    if (Date.now() > deadline) throw new Error(`batch not final: ${JSON.stringify(batch?.counts)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitForBatchFinal(store, "t1");
 }, 90_000);
 
 afterAll(async () => {

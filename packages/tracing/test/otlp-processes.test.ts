@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -18,11 +18,8 @@ import {
 import { type Simulator, startSimulator } from "@veoq/simulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTracing, type Tracing } from "../src/index.ts";
+import { tracedRunEnv, waitForBatchFinal, writeTracedManifest } from "./traced-batch.ts";
 
-const TINY_PNG = Buffer.from(
-  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
-  "base64",
-);
 const prefix = `{veoq-otlp-${randomBytes(4).toString("hex")}}`;
 const redis = createRedisConnection("redis://127.0.0.1:6379", "producer");
 const queues = createQueues(redis, prefix);
@@ -91,13 +88,7 @@ function startWorker(roles: string, env: Record<string, string>): Promise<void> 
     cwd: fileURLToPath(new URL("..", import.meta.url)),
     env: {
       ...process.env,
-      REDIS_URL: "redis://127.0.0.1:6379",
-      VEOQ_PREFIX: prefix,
-      JIEKOU_BASE_URL: simulator.url,
-      JIEKOU_API_KEY: "sim-key",
-      VEOQ_OUTPUT_DIR: path.join(dir, "out"),
-      VEOQ_TIME_SCALE: "0.01",
-      VEOQ_PROVIDER_RPM: "0",
+      ...tracedRunEnv(prefix, simulator.url, dir),
       VEOQ_TEST_ROLES: roles,
       OTEL_BSP_SCHEDULE_DELAY: "200",
       ...env,
@@ -115,7 +106,6 @@ function startWorker(roles: string, env: Record<string, string>): Promise<void> 
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "veoq-otlp-"));
-  await writeFile(path.join(dir, "frame.png"), TINY_PNG);
   receiver = createServer();
   receive(receiver);
   await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
@@ -140,15 +130,7 @@ beforeAll(async () => {
     env: {},
     exporter: new InMemorySpanExporter(),
   });
-  const manifest = path.join(dir, "m.jsonl");
-  await writeFile(
-    manifest,
-    `${JSON.stringify({
-      custom_id: "x",
-      model: "veo-3.1-generate-img2video",
-      input: { prompt: "a traced video", image: "frame.png", generate_audio: false },
-    })}\n`,
-  );
+  const manifest = await writeTracedManifest(dir, { x: "a traced video" });
   const store = new BatchStore(redis, prefix);
   await enqueueManifest({
     manifestPath: manifest,
@@ -158,13 +140,7 @@ beforeAll(async () => {
     submitAttempts: 3,
     tracer: tracing.tracer,
   });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const batch = await store.getBatch("o1");
-    if (batch && batch.counts.completed + batch.counts.failed === batch.total) break;
-    if (Date.now() > deadline) throw new Error(`batch not final: ${JSON.stringify(batch?.counts)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitForBatchFinal(store, "o1");
   // A graceful stop flushes each worker's spans.
   await Promise.all(
     workers.map((child) => {

@@ -254,6 +254,11 @@ return redis.call('HGET', KEYS[1], 'createdAt')
 
 const STATE_NAMES_JSON = JSON.stringify(ITEM_STATES);
 
+/** The first ARGV of both finish scripts: custom id, result JSON, state, now. */
+function finishArgs(result: ItemResult): (string | number)[] {
+  return [result.customId, JSON.stringify(result), result.status, result.finishedAt ?? Date.now()];
+}
+
 /** Custom ids (and so prefixes of them) use only these characters, all below "{" in byte order. */
 const CUSTOM_ID_PREFIX = /^[A-Za-z0-9._-]{1,200}$/;
 
@@ -408,19 +413,9 @@ export class BatchStore {
   ): Promise<void> {
     const events = await FINISH_SCRIPT.run(
       this.redis,
+      this.finishKeys(result.batchId, this.keys.itemFlaggedFiles(result.batchId)),
       [
-        this.keys.itemResults(result.batchId),
-        this.keys.itemStates(result.batchId),
-        this.keys.batch(result.batchId),
-        this.keys.itemFlaggedFiles(result.batchId),
-        this.keys.webhookOutbox(result.batchId),
-        ...this.stateSetKeys(result.batchId),
-      ],
-      [
-        result.customId,
-        JSON.stringify(result),
-        result.status,
-        result.finishedAt ?? Date.now(),
+        ...finishArgs(result),
         result.files.filter((file) => file.flagged !== undefined).length,
         STATE_NAMES_JSON,
         itemEventsField(options.accountItemEvents ?? []),
@@ -436,27 +431,29 @@ export class BatchStore {
    */
   async finishQueuedItem(result: ItemResult): Promise<boolean> {
     const ended = Number(
-      await FINISH_QUEUED_SCRIPT.run(
-        this.redis,
-        [
-          this.keys.itemResults(result.batchId),
-          this.keys.itemStates(result.batchId),
-          this.keys.batch(result.batchId),
-          this.keys.webhookOutbox(result.batchId),
-          ...this.stateSetKeys(result.batchId),
-        ],
-        [
-          result.customId,
-          JSON.stringify(result),
-          result.status,
-          result.finishedAt ?? Date.now(),
-          STATE_NAMES_JSON,
-          result.batchId,
-        ],
-      ),
+      await FINISH_QUEUED_SCRIPT.run(this.redis, this.finishKeys(result.batchId), [
+        ...finishArgs(result),
+        STATE_NAMES_JSON,
+        result.batchId,
+      ]),
     );
     if (ended > 0) await this.markWebhookEvents(result.batchId);
     return ended >= 0;
+  }
+
+  /**
+   * The KEYS of FINISH_SCRIPT and FINISH_QUEUED_SCRIPT: results hash, states hash, batch hash,
+   * `between` (FINISH_SCRIPT's flagged-files hash), webhook outbox, state sets.
+   */
+  private finishKeys(batchId: string, ...between: string[]): string[] {
+    return [
+      this.keys.itemResults(batchId),
+      this.keys.itemStates(batchId),
+      this.keys.batch(batchId),
+      ...between,
+      this.keys.webhookOutbox(batchId),
+      ...this.stateSetKeys(batchId),
+    ];
   }
 
   /** An enqueue starts adding items: batch.completed waits for its end (see endEnqueue). */
