@@ -3,6 +3,7 @@ import {
   type BatchControlState,
   type BatchSpend,
   batchSchedulingOf,
+  batchStateOf,
   credentialsStopReason,
   downloadsStopReason,
   overviewOf,
@@ -74,6 +75,13 @@ function addWaitingReasons(
   };
   for (const batch of snapshot.batches) {
     const control = lifecycles.get(batch.batch_id)?.control ?? { state: "running" as const };
+    batch.state = batchStateOf({
+      finished: batch.finished,
+      control,
+      credentialsStop: snapshot.credentials_stop ?? undefined,
+    });
+    // A paused, stopped or cancelled batch has no ETA: its rate says nothing of when it ends.
+    if (batch.state !== "running") batch.eta_seconds = null;
     const reason = batch.finished
       ? undefined
       : waitingReasonOf({
@@ -89,13 +97,18 @@ function addWaitingReasons(
   }
 }
 
-/** `--json`: each batch with its `control` and `spend` (money in the currency). */
+/**
+ * `--json`: each batch with its `control` and `spend` (money in the currency); a batch whose
+ * items are all final has `control.state` `finished`, whatever its pause or cancel record says.
+ */
 function withLifecycles(snapshot: StatusJson, lifecycles: Lifecycles, currency: string) {
   return {
     ...snapshot,
     batches: snapshot.batches.map((batch) => {
       const life = lifecycles.get(batch.batch_id);
-      return life ? { ...batch, ...batchSpendToJson(life.control, life.spend, currency) } : batch;
+      if (!life) return batch;
+      const control = batch.finished ? { state: "finished" as const } : life.control;
+      return { ...batch, ...batchSpendToJson(control, life.spend, currency) };
     }),
   };
 }
@@ -226,8 +239,9 @@ export function registerStatusCommand(program: Command): void {
             if (flags.watch) {
               const now = Date.now();
               for (const batch of snapshot.batches) {
-                const observed = rate.observe(batch.batch_id, now, batch.done);
-                if (!batch.finished && observed !== undefined) {
+                const worked = batch.counts.completed + batch.counts.failed;
+                const observed = rate.observe(batch.batch_id, now, worked);
+                if (batch.state === "running" && observed !== undefined) {
                   batch.eta_seconds = remainingSeconds(batch.total - batch.done, observed) ?? null;
                 }
               }
