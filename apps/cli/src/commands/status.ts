@@ -21,6 +21,7 @@ import { fitToWidth, formatBatch, nextStep } from "../batch-text.ts";
 import { loadConfig, terminalColumns } from "../env.ts";
 import { ObservedRate } from "../observed-rate.ts";
 import { openQueueSession, type QueueSession } from "../queue-session.ts";
+import { redrawFrame } from "../redraw-frame.ts";
 import { runAction, UsageError } from "../run-action.ts";
 
 interface StatusFlags {
@@ -206,12 +207,6 @@ function render(
   return lines.map((line) => fitToWidth(line, width));
 }
 
-/** Cursor up over the previous frame, then each line cleared and rewritten: no screen clear. */
-function redraw(previousLines: number, lines: readonly string[]): string {
-  const up = previousLines > 0 ? `\x1b[${previousLines}A` : "";
-  return `${up}${lines.map((line) => `\r\x1b[2K${line}\n`).join("")}`;
-}
-
 export function registerStatusCommand(program: Command): void {
   program
     .command("status")
@@ -253,7 +248,7 @@ export function registerStatusCommand(program: Command): void {
               const lines = render(snapshot, terminalColumns(), lifecycles, currency);
               const frame = lines.join("\n");
               if (inPlace) {
-                process.stdout.write(redraw(drawn, lines));
+                process.stdout.write(redrawFrame(drawn, lines));
                 drawn = lines.length;
               } else if (frame !== lastFrame) {
                 process.stdout.write(`${frame}\n`);
