@@ -20,7 +20,13 @@ import { batchSpendToJson, formatBatchSpend } from "../batch-spend-text.ts";
 import { fitToWidth, formatBatch, nextStep } from "../batch-text.ts";
 import { loadConfig, terminalColumns } from "../env.ts";
 import { ObservedRate } from "../observed-rate.ts";
-import { openQueueSession, type QueueSession } from "../queue-session.ts";
+import {
+  isRedisConnectionError,
+  openQueueSession,
+  type QueueSession,
+  RedisUnreachableError,
+} from "../queue-session.ts";
+import { redisFaultOf } from "../redis-fault.ts";
 import { redrawFrame } from "../redraw-frame.ts";
 import { runAction, UsageError } from "../run-action.ts";
 
@@ -213,55 +219,77 @@ export function registerStatusCommand(program: Command): void {
     .description("counts per state and progress of one batch, or of every batch")
     .argument("[batch]", "batch id")
     .option("--json", "print JSON (one object per refresh with --watch)")
-    .option("--watch", "refresh every second until the batch is final (Ctrl-C to stop)")
+    .option(
+      "--watch",
+      "refresh every second until the batch is final, retrying through a Redis blip (Ctrl-C to stop)",
+    )
     .action(
       runAction(async (batchId: string | undefined, flags: StatusFlags) => {
         const config = loadConfig();
         const { currency } = loadPriceTable(config.prices);
-        const session = await openQueueSession(config);
+        // --watch goes on through a Redis blip: the session is opened again once Redis answers.
+        let session: QueueSession | undefined = await openQueueSession(config);
         const inPlace = flags.watch === true && flags.json !== true && process.stdout.isTTY;
         const rate = new ObservedRate();
         let drawn = 0;
         let lastFrame = "";
+        const show = (lines: string[]) => {
+          const frame = lines.join("\n");
+          if (inPlace) {
+            process.stdout.write(redrawFrame(drawn, lines));
+            drawn = lines.length;
+          } else if (frame !== lastFrame) {
+            process.stdout.write(`${frame}\n`);
+          }
+          lastFrame = frame;
+        };
         try {
           for (;;) {
-            const snapshot = await collect(session, batchId);
-            const [lifecycles, capacity] = await Promise.all([
-              readLifecycles(session, config.prefix, snapshot),
-              readWorkCapacity(session.redis, config.prefix),
-            ]);
-            addWaitingReasons(snapshot, lifecycles, capacity, Date.now());
-            if (flags.watch) {
-              const now = Date.now();
-              for (const batch of snapshot.batches) {
-                const worked = batch.counts.completed + batch.counts.failed;
-                const observed = rate.observe(batch.batch_id, now, worked);
-                if (batch.state === "running" && observed !== undefined) {
-                  batch.eta_seconds = remainingSeconds(batch.total - batch.done, observed) ?? null;
+            let allFinal = false;
+            try {
+              session ??= await openQueueSession(config);
+              const snapshot = await collect(session, batchId);
+              const [lifecycles, capacity] = await Promise.all([
+                readLifecycles(session, config.prefix, snapshot),
+                readWorkCapacity(session.redis, config.prefix),
+              ]);
+              addWaitingReasons(snapshot, lifecycles, capacity, Date.now());
+              if (flags.watch) {
+                const now = Date.now();
+                for (const batch of snapshot.batches) {
+                  const worked = batch.counts.completed + batch.counts.failed;
+                  const observed = rate.observe(batch.batch_id, now, worked);
+                  if (batch.state === "running" && observed !== undefined) {
+                    batch.eta_seconds =
+                      remainingSeconds(batch.total - batch.done, observed) ?? null;
+                  }
                 }
               }
-            }
-            if (flags.json) {
-              const json = withLifecycles(snapshot, lifecycles, currency);
-              process.stdout.write(`${JSON.stringify(json)}\n`);
-            } else {
-              const lines = render(snapshot, terminalColumns(), lifecycles, currency);
-              const frame = lines.join("\n");
-              if (inPlace) {
-                process.stdout.write(redrawFrame(drawn, lines));
-                drawn = lines.length;
-              } else if (frame !== lastFrame) {
-                process.stdout.write(`${frame}\n`);
+              if (flags.json) {
+                const json = withLifecycles(snapshot, lifecycles, currency);
+                process.stdout.write(`${JSON.stringify(json)}\n`);
+              } else {
+                show(render(snapshot, terminalColumns(), lifecycles, currency));
               }
-              lastFrame = frame;
+              allFinal = snapshot.batches.length > 0 && snapshot.batches.every((b) => b.finished);
+            } catch (error) {
+              const lost = error instanceof RedisUnreachableError || isRedisConnectionError(error);
+              if (!flags.watch || !lost) throw error;
+              const why =
+                error instanceof RedisUnreachableError ? error.message : redisFaultOf(error);
+              const line = `!! Redis unreachable, retrying every ${WATCH_INTERVAL_MS / 1000} s (${why})`;
+              if (flags.json) process.stderr.write(`${line}\n`);
+              else show([fitToWidth(line, terminalColumns())]);
+              // Closing waits on the lost connection at most a moment; the client is dropped anyway.
+              const closing = session?.close().catch(() => {});
+              await Promise.race([closing, new Promise((r) => setTimeout(r, WATCH_INTERVAL_MS))]);
+              session = undefined;
             }
-            const allFinal =
-              snapshot.batches.length > 0 && snapshot.batches.every((b) => b.finished);
             if (!flags.watch || allFinal) return 0;
             await new Promise((r) => setTimeout(r, WATCH_INTERVAL_MS));
           }
         } finally {
-          await session.close();
+          await session?.close();
         }
       }),
     );
