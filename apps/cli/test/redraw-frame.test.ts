@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { redrawFrame } from "../src/redraw-frame.ts";
 
-/** Erase line or cursor up, the escapes redrawFrame writes. */
-const ESCAPE = new RegExp(`^${String.fromCharCode(27)}\\[(\\d*)([AK])`);
+/** Erase line, erase below or cursor up: the escapes redrawFrame writes. */
+const ESCAPE = new RegExp(`^${String.fromCharCode(27)}\\[(\\d*)([AJK])`);
 
 /** A small terminal: applies what redrawFrame writes (CR, LF, erase line, cursor up) to rows. */
 function screenAfter(writes: readonly string[]): string[] {
@@ -16,7 +16,8 @@ function screenAfter(writes: readonly string[]): string[] {
         const match = ESCAPE.exec(text.slice(i));
         if (!match) throw new Error(`unknown escape at ${JSON.stringify(text.slice(i, i + 6))}`);
         if (match[2] === "A") row = Math.max(0, row - Number(match[1] || 1));
-        else rows[row] = "";
+        else if (match[2] === "K") rows[row] = "";
+        else rows.fill("", row);
         i += match[0].length - 1;
       } else if (ch === "\r") col = 0;
       else if (ch === "\n") {
