@@ -32,7 +32,11 @@ export function formatBatchSpend(
 }
 
 /** The batch's lifecycle and money as `veoq status --json` prints them (amounts in the currency). */
-export function batchSpendToJson(control: BatchControlState, spend: BatchSpend, currency: string) {
+export function batchSpendToJson(
+  control: BatchControlState | { state: "finished" },
+  spend: BatchSpend,
+  currency: string,
+) {
   return {
     control,
     spend: {

@@ -16,6 +16,14 @@ export interface BatchTextOptions {
   width?: number;
 }
 
+/** What the status line says in place of an ETA when the batch is not running. */
+const STATE_INSTEAD_OF_ETA = {
+  paused: "PAUSED",
+  stopped: "STOPPED (credentials)",
+  cancelled: "CANCELLED",
+  finished: "finished",
+} as const;
+
 const BAR_MIN = 10;
 const BAR_MAX = 30;
 
@@ -29,9 +37,11 @@ export function formatBatch(batch: BatchJson, options: BatchTextOptions = {}): s
     formatThroughput(batch.items_per_second),
     batch.finished
       ? "finished"
-      : batch.eta_seconds === null
-        ? "ETA –"
-        : `ETA ${formatDuration(batch.eta_seconds)}`,
+      : batch.state !== undefined && batch.state !== "running"
+        ? STATE_INSTEAD_OF_ETA[batch.state]
+        : batch.eta_seconds === null
+          ? "ETA –"
+          : `ETA ${formatDuration(batch.eta_seconds)}`,
   ].join("  ");
   const percent = `${String(batch.percent).padStart(3)}%`;
   const fixed = `${batch.batch_id}  []  ${percent}  ${timing}`.length;
@@ -59,8 +69,11 @@ export function nextStep(batch: BatchJson): string | undefined {
   if (batch.counts.failed > 0) {
     return `${batch.counts.failed} failed: \`veoq results ${id} --status failed\`, \`veoq retry ${id}\``;
   }
-  if (batch.finished) {
+  if (batch.finished && batch.counts.completed === batch.total) {
     return `all ${countOf(batch.total, "item")} completed: \`veoq results ${id} --out results.jsonl\``;
+  }
+  if (batch.finished) {
+    return `finished: ${batch.counts.completed} completed, ${batch.counts.cancelled} cancelled: \`veoq results ${id} --out results.jsonl\`, \`veoq retry ${id} --cancelled\` re-queues the cancelled`;
   }
   return undefined;
 }

@@ -4,10 +4,16 @@ import {
   checkRedisSetup,
   createQueues,
   createRedisConnection,
-  PRODUCER_COMMAND_TIMEOUT_MS,
   type RedisConnection,
   type VeoqQueues,
 } from "@veoq/pipeline";
+import { redisFaultOf } from "./redis-fault.ts";
+
+/**
+ * How long a command waits for Redis's first answer before it says "timed out": under the 5 s
+ * an operator waits for a one-line verdict (later commands keep PRODUCER_COMMAND_TIMEOUT_MS).
+ */
+const FIRST_ANSWER_TIMEOUT_MS = 4_000;
 
 /** Raised when a producer command cannot reach Redis: one line naming REDIS_URL. */
 export class RedisUnreachableError extends Error {
@@ -49,22 +55,34 @@ export interface QueueSession {
  */
 export async function openQueueSession(config: VeoqConfig): Promise<QueueSession> {
   const redis = createRedisConnection(config.redis, "producer");
-  redis.on("error", () => {
-    // Reported once below by the ping; ioredis would otherwise print every retry.
+  const reported: unknown[] = [];
+  redis.on("error", (error) => {
+    // Named once below by the ping; ioredis would otherwise print every retry.
+    if (reported.length < 20) reported.push(error);
   });
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await redis.ping();
+    await Promise.race([
+      redis.ping(),
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error("Redis first answer timed out")),
+          FIRST_ANSWER_TIMEOUT_MS,
+        );
+      }),
+    ]);
   } catch (error) {
     redis.disconnect();
-    const reason =
-      error instanceof Error && error.message === "Command timed out"
-        ? `no answer within ${PRODUCER_COMMAND_TIMEOUT_MS / 1000} s`
-        : error instanceof Error
-          ? error.message
-          : String(error);
+    const fault = redisFaultOf(error, ...reported);
     throw new RedisUnreachableError(
-      `cannot reach Redis at ${describeRedisTarget(config.redis)} (${config.redis.env}): ${reason}`,
+      `cannot reach Redis at ${describeRedisTarget(config.redis)} (${config.redis.env}): ${
+        fault === "timed out"
+          ? `timed out (no answer within ${FIRST_ANSWER_TIMEOUT_MS / 1000} s)`
+          : fault
+      }`,
     );
+  } finally {
+    clearTimeout(timer);
   }
   try {
     // Reachable: now check it is the Redis the configuration says (one clear line if not).

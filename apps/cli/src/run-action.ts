@@ -13,6 +13,7 @@ import { loadConfig } from "./env.ts";
 import { EXIT_PROBLEM, EXIT_USAGE } from "./exit-codes.ts";
 import { ListenError } from "./listen-error.ts";
 import { isRedisConnectionError, RedisUnreachableError } from "./queue-session.ts";
+import { redisFaultOf } from "./redis-fault.ts";
 
 export { EXIT_OK, EXIT_PROBLEM, EXIT_USAGE } from "./exit-codes.ts";
 
@@ -51,11 +52,14 @@ export function runAction<A extends unknown[]>(
       ) {
         writeError(`veoq: ${error.message}\n`);
         process.exitCode = EXIT_PROBLEM;
+        // The Redis client's timers of the unanswered first command would keep the process
+        // alive for seconds after the verdict: exit once the line is out.
+        if (error instanceof RedisUnreachableError) process.stderr.write("", () => process.exit());
       } else if (isRedisOutOfMemory(error)) {
         writeError(`veoq: ${REDIS_OUT_OF_MEMORY}\n`);
         process.exitCode = EXIT_PROBLEM;
       } else if (isRedisConnectionError(error)) {
-        writeError(`veoq: lost the connection to Redis (REDIS_URL): ${(error as Error).message}\n`);
+        writeError(`veoq: lost the connection to Redis (REDIS_URL): ${redisFaultOf(error)}\n`);
         process.exitCode = EXIT_PROBLEM;
       } else {
         writeError(

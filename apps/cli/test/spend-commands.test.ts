@@ -87,7 +87,7 @@ describe("estimate on enqueue, budget, pause, resume and cancel commands", () =>
     expect(cancel.stdout).toContain(`${DEMO_ITEMS} queued items cancelled now`);
     expect((await run(["cancel", "s1"])).stdout).toContain("was already cancelled");
     const after = await status();
-    expect(after.control.state).toBe("cancelled");
+    expect(after.control.state).toBe("finished"); // every item is final
     expect(after.counts.cancelled).toBe(DEMO_ITEMS);
     expect(after.finished).toBe(true);
 
@@ -108,7 +108,7 @@ describe("estimate on enqueue, budget, pause, resume and cancel commands", () =>
       ),
     );
     expect(unagreed.stderr).toContain("run it again with --yes to agree; nothing was re-queued");
-    expect((await status()).control.state).toBe("cancelled");
+    expect((await status()).control.state).toBe("finished");
     const reopened = await run(["retry", "s1", "--cancelled", "--yes", "--json"]);
     expect(reopened.code).toBe(0);
     expect(JSON.parse(reopened.stdout)).toMatchObject({

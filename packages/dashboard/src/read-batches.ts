@@ -4,8 +4,10 @@ import {
   type BatchOverview,
   type BatchScheduling,
   type BatchSpend,
+  type BatchState,
   type BatchStore,
   batchSchedulingOf,
+  batchStateOf,
   credentialsStopReason,
   downloadsStopReason,
   type ItemErrorKind,
@@ -58,6 +60,8 @@ export interface BatchView extends BatchOverview {
   stuckItems: StuckItemView[];
   /** Paused (and why), cancelled, or running. */
   control: BatchControlState;
+  /** What it is doing: running, paused, stopped (credentials), cancelled or finished. */
+  state: BatchState;
   /** Estimate, budget, spent and reserved, in micro-units. */
   spend: BatchSpend;
   /** Priority and share of the provider slots held now. */
@@ -169,6 +173,11 @@ export async function readBatchView(
         : [],
     stuckItems: shared.stuck.filter((item) => item.batchId === batchId),
     control,
+    state: batchStateOf({
+      finished: overview.finished,
+      control,
+      credentialsStop: shared.credentialsStop,
+    }),
     spend,
   };
 }

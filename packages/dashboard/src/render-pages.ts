@@ -107,6 +107,15 @@ function reuseWaitLine(batch: BatchView): string {
   return `\n<p class="stuck" data-reuse-wait>Waiting for batch <a href="/batches/${encodeURIComponent(wait.ownerBatchId)}">${e(wait.ownerBatchId)}</a> (paused: ${e(wait.reason)}), which renders the same requests: resuming it lets both go on.</p>`;
 }
 
+/** The word after a batch's id in its heading. */
+const STATE_HEADINGS: Record<BatchView["state"], string> = {
+  running: "running",
+  paused: "paused",
+  stopped: "stopped (credentials)",
+  cancelled: "cancelled",
+  finished: "finished",
+};
+
 function batchSection(batch: BatchView, page: PageContext, detail: boolean): string {
   const counts = ITEM_STATES.map(
     (state) => `<td data-state="${state}">${state} <b>${batch.counts[state]}</b></td>`,
@@ -129,7 +138,7 @@ function batchSection(batch: BatchView, page: PageContext, detail: boolean): str
       ? `<h3 class="stuck">Stuck items (${batch.stuckItems.length})</h3><table class="stuck-items">${stuckRows(batch.stuckItems)}</table>`
       : "";
   return `<section class="batch" data-batch="${e(batch.id)}">
-<h2><a href="/batches/${encodeURIComponent(batch.id)}">${e(batch.id)}</a> <span class="muted">${batch.finished ? "finished" : "running"}</span></h2>
+<h2><a href="/batches/${encodeURIComponent(batch.id)}">${e(batch.id)}</a> <span class="${batch.state === "running" || batch.state === "finished" ? "muted" : "stuck"}" data-state="${batch.state}">${STATE_HEADINGS[batch.state]}</span></h2>
 ${stateBar(batch)}
 <table><tr>${counts}<td>total <b>${batch.total}</b></td></tr></table>
 <p>${batch.percent}% final · elapsed ${e(formatDuration(batch.elapsedSeconds))} · ${e(formatThroughput(batch.itemsPerSecond))}

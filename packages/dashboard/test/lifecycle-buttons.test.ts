@@ -65,6 +65,7 @@ describe("pause, resume and cancel buttons", () => {
     expect((await control()).state).toBe("paused");
     const html = await (await fetch(`${dashboard.url}/batches/${BATCH}`)).text();
     expect(html).toContain('data-control="paused"');
+    expect(html).toContain('data-state="paused">paused</span></h2>'); // the heading, not "running"
     expect(html).toContain(`action="/batches/${BATCH}/resume"`);
 
     const resume = await fetch(`${dashboard.url}/api/batches/${BATCH}/resume`, { method: "POST" });
@@ -74,5 +75,9 @@ describe("pause, resume and cancel buttons", () => {
     await fetch(`${dashboard.url}/api/batches/${BATCH}/cancel`, { method: "POST" });
     expect((await control()).state).toBe("cancelled");
     expect(await run.store.itemState(BATCH, "a")).toBe("cancelled");
+    // Its only item is final: the heading says finished.
+    expect(await (await fetch(`${dashboard.url}/batches/${BATCH}`)).text()).toContain(
+      'data-state="finished"',
+    );
   });
 });

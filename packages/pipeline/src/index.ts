@@ -37,6 +37,7 @@ export {
 export { type BatchOverview, overviewOf } from "./operations/batch-overview.ts";
 export { batchResults, type ResultLine } from "./operations/batch-results.ts";
 export { type BatchScheduling, batchSchedulingOf } from "./operations/batch-scheduling.ts";
+export { BATCH_STATES, type BatchState, batchStateOf } from "./operations/batch-state.ts";
 export { changeBatchPriority, type PriorityChange } from "./operations/change-priority.ts";
 export {
   defaultBatchId,

@@ -1,4 +1,4 @@
-import { type BatchOverview, WAITING_CODES } from "@veoq/pipeline";
+import { BATCH_STATES, type BatchOverview, WAITING_CODES } from "@veoq/pipeline";
 import { z } from "zod";
 
 const countsJson = z.object({
@@ -25,10 +25,19 @@ export const batchJson = z.object({
   finished_at: z.iso.datetime().nullable(),
   /** Up to finished_at once the batch is final, so it stops growing. */
   elapsed_seconds: z.number(),
-  /** Final items per second over elapsed_seconds. */
+  /** Completed and failed items per second over elapsed_seconds (cancelled ones are not throughput). */
   items_per_second: z.number(),
-  /** Seconds left at the observed rate; null when finished or nothing finished yet. */
+  /**
+   * Seconds left at the observed rate; null when finished, when nothing finished yet, and when
+   * the batch is paused, stopped or cancelled (no ETA holds then: `state` says why).
+   */
   eta_seconds: z.number().nullable(),
+  /**
+   * running, paused, stopped (submissions stopped by the provider's 401/402), cancelled, or
+   * finished (every item final), as `veoq status` and the dashboard read it (pipeline's
+   * batchStateOf); absent where the batch's control record was not read.
+   */
+  state: z.enum(BATCH_STATES).optional(),
   possible_duplicates: z.number().int(),
   resubmits: z.number().int(),
   /** Saved files flagged by VEOQ_VERIFY_OUTPUTS=warn (broken, or not what was asked). */

@@ -10,6 +10,50 @@ export const resumeJson = z.object({
 });
 export type ResumeJson = z.infer<typeof resumeJson>;
 
+/** `veoq pause --json`. */
+export const pauseJson = z.object({
+  batch_id: z.string(),
+  /** false when it was already paused (or is cancelled, which a pause does not change). */
+  changed: z.boolean(),
+});
+export type PauseJson = z.infer<typeof pauseJson>;
+
+/** `veoq cancel --json`. */
+export const cancelJson = z.object({
+  batch_id: z.string(),
+  /** false when it was already cancelled (with this --drop-in-flight or more). */
+  changed: z.boolean(),
+  /** Queued items ended as cancelled by this call (no create is sent for them). */
+  cancelled: z.number().int(),
+  /** Items already created: they finish (paid), or are no longer followed with drop_in_flight. */
+  in_flight: z.number().int(),
+  drop_in_flight: z.boolean(),
+});
+export type CancelJson = z.infer<typeof cancelJson>;
+
+/** `veoq budget --json`: amounts in `currency` (the price table's). */
+export const budgetJson = z.object({
+  batch_id: z.string(),
+  currency: z.string(),
+  budget: z.number(),
+  spent: z.number(),
+  reserved: z.number(),
+  /** The batch was paused by its budget and goes on now. */
+  resumed: z.boolean(),
+  /** What it spent (and reserved) already reaches the new budget: it is paused by its budget. */
+  paused_by_budget: z.boolean(),
+});
+export type BudgetJson = z.infer<typeof budgetJson>;
+
+/** `veoq priority --json`. */
+export const priorityJson = z.object({
+  batch_id: z.string(),
+  priority: z.enum(["high", "normal", "low"]),
+  /** Waiting items that took the new level. */
+  reprioritised: z.number().int(),
+});
+export type PriorityJson = z.infer<typeof priorityJson>;
+
 /** The line `veoq worker --json` prints once its workers (and metrics server) are up. */
 export const workerStartedJson = z.object({
   event: z.literal("worker_started"),

@@ -1,5 +1,13 @@
 export { type BatchJson, batchJson, remainingSeconds, toBatchJson } from "./batch-json.ts";
 export {
+  type BudgetJson,
+  budgetJson,
+  type CancelJson,
+  cancelJson,
+  type PauseJson,
+  type PriorityJson,
+  pauseJson,
+  priorityJson,
   type ResumeJson,
   resumeJson,
   type StatusJson,

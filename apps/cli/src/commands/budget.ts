@@ -1,5 +1,6 @@
 import { setBatchBudget } from "@veoq/pipeline";
-import { formatMoney, loadPriceTable, parseAmount } from "@veoq/pricing";
+import { formatMoney, fromMicros, loadPriceTable, parseAmount } from "@veoq/pricing";
+import type { BudgetJson } from "@veoq/report";
 import type { Command } from "commander";
 import { describeBudgetChange } from "../batch-spend-text.ts";
 import { loadConfig } from "../env.ts";
@@ -15,8 +16,9 @@ export function registerBudgetCommand(program: Command): void {
     )
     .argument("<batch>", "batch id")
     .argument("<amount>", "the new budget, e.g. 250 or 12.50")
+    .option("--json", "print one JSON object")
     .action(
-      runAction(async (batchId: string, amount: string) => {
+      runAction(async (batchId: string, amount: string, flags: { json?: boolean }) => {
         const micros = parseAmount(amount);
         if (micros === undefined) {
           throw new UsageError(
@@ -29,6 +31,19 @@ export function registerBudgetCommand(program: Command): void {
         try {
           const life = lifecycleOf(session, config);
           const change = await setBatchBudget(life, batchId, micros);
+          if (flags.json) {
+            const json: BudgetJson = {
+              batch_id: batchId,
+              currency: prices.currency,
+              budget: fromMicros(micros),
+              spent: fromMicros(change.spentMicros),
+              reserved: fromMicros(change.reservedMicros),
+              resumed: change.resumed,
+              paused_by_budget: change.pausedByBudget,
+            };
+            process.stdout.write(`${JSON.stringify(json)}\n`);
+            return EXIT_OK;
+          }
           const money = (m: number) => formatMoney(m, prices.currency);
           process.stdout.write(
             `batch ${batchId}: budget ${money(micros)}, spent ${money(change.spentMicros)}` +

@@ -1,4 +1,5 @@
 import { cancelBatch } from "@veoq/pipeline";
+import type { CancelJson } from "@veoq/report";
 import type { Command } from "commander";
 import { loadConfig } from "../env.ts";
 import { lifecycleOf } from "../lifecycle-of.ts";
@@ -7,6 +8,7 @@ import { EXIT_OK, runAction } from "../run-action.ts";
 
 interface CancelFlags {
   dropInFlight?: boolean;
+  json?: boolean;
 }
 
 export function registerCancelCommand(program: Command): void {
@@ -20,6 +22,7 @@ export function registerCancelCommand(program: Command): void {
       "--drop-in-flight",
       "also stop following tasks already created (they are paid; their videos are not saved)",
     )
+    .option("--json", "print one JSON object")
     .action(
       runAction(async (batchId: string, flags: CancelFlags) => {
         const config = loadConfig();
@@ -29,6 +32,17 @@ export function registerCancelCommand(program: Command): void {
           const summary = await cancelBatch(lifecycleOf(session, config), batchId, {
             dropInFlight,
           });
+          if (flags.json) {
+            const json: CancelJson = {
+              batch_id: batchId,
+              changed: summary.changed,
+              cancelled: summary.cancelled,
+              in_flight: summary.inFlight,
+              drop_in_flight: dropInFlight,
+            };
+            process.stdout.write(`${JSON.stringify(json)}\n`);
+            return EXIT_OK;
+          }
           process.stdout.write(
             `batch ${batchId} ${summary.changed ? "cancelled" : "was already cancelled"}: ${summary.cancelled} queued items cancelled now (workers end the rest without a create); ${summary.inFlight} items already created ` +
               (dropInFlight

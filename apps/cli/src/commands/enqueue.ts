@@ -30,6 +30,7 @@ import {
   openQueueSession,
   RedisUnreachableError,
 } from "../queue-session.ts";
+import { redisFaultOf } from "../redis-fault.ts";
 import { EXIT_OK, EXIT_PROBLEM, runAction, UsageError } from "../run-action.ts";
 import { parsePriorityLevel } from "./priority.ts";
 
@@ -180,7 +181,7 @@ async function runEnqueue(
     }).catch((error: unknown) => {
       if (!isRedisConnectionError(error)) throw error;
       throw new RedisUnreachableError(
-        `lost the connection to Redis at ${describeRedisTarget(config.redis)} (${config.redis.env}) during the enqueue, with at least ${added} new items added: ${(error as Error).message.replace(/\.$/, "")}. What was added stays; run the same enqueue again to add the rest (no job is added twice).`,
+        `lost the connection to Redis at ${describeRedisTarget(config.redis)} (${config.redis.env}) during the enqueue, with at least ${added} new items added: ${redisFaultOf(error)}. What was added stays; run the same enqueue again to add the rest (no job is added twice).`,
       );
     });
     progress.stop();
@@ -233,7 +234,9 @@ async function runEnqueue(
     } else {
       process.stdout.write(
         `batch ${summary.batchId}: ${summary.added} added, ${summary.alreadyPresent} already enqueued` +
-          (summary.invalid > 0 ? `, ${countOf(summary.invalid, "invalid line")} skipped` : "") +
+          (summary.invalid > 0
+            ? `, ${countOf(summary.invalid, "invalid line")} skipped (--skip-invalid: the valid lines are enqueued, so the exit code is 0; \`veoq validate\` lists the skipped ones)`
+            : "") +
           `\n`,
       );
       if (summary.estimate !== undefined) {
@@ -264,7 +267,8 @@ async function runEnqueue(
         `warning: the replicas of ${summary.unreplicated.join(", ")} had not confirmed the enqueue within ${PIPELINE_DEFAULTS.replicaAckTimeoutMs / 1000} s: a failover now could lose lines written there; run the same enqueue again later to add whatever is missing\n`,
       );
     }
-    return summary.enqueued ? (summary.invalid > 0 ? EXIT_PROBLEM : EXIT_OK) : EXIT_PROBLEM;
+    // With --skip-invalid, enqueuing what it could is success: the skipped lines were asked for.
+    return summary.enqueued ? EXIT_OK : EXIT_PROBLEM;
   } finally {
     progress.stop();
     objectStore?.close();

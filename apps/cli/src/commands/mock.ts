@@ -91,7 +91,14 @@ async function runMock(options: MockCommandOptions): Promise<void> {
     return;
   }
   const apiKey = DEFAULT_SIMULATOR_OPTIONS.apiKeys[0] ?? "sim-key";
-  process.stdout.write(`JIEKOU_BASE_URL=${simulator.url} JIEKOU_API_KEY=${apiKey}\n`);
+  // Every variable the workers need against this simulator, on one line to paste before
+  // `veoq worker`: its time scale (else ETAs and poll pacing assume real minutes), and a create
+  // pace it will not refuse (none unless --rate-limit: the default 50/min only slows a demo).
+  const timeScale = options.timeScale ?? DEFAULT_SIMULATOR_OPTIONS.timeScale;
+  const rpm = options.rateLimit === undefined ? 0 : Math.max(1, Math.floor(options.rateLimit * 60));
+  process.stdout.write(
+    `JIEKOU_BASE_URL=${simulator.url} JIEKOU_API_KEY=${apiKey} VEOQ_TIME_SCALE=${timeScale} VEOQ_PROVIDER_RPM=${rpm}\n`,
+  );
   process.stderr.write(
     `veoq mock: simulated jiekou.ai API running; stats at ${simulator.url}/__sim/stats. Ctrl-C to stop.\n`,
   );

@@ -1,4 +1,5 @@
 import { changeBatchPriority, PRIORITY_LEVELS, type PriorityLevel } from "@veoq/pipeline";
+import type { PriorityJson } from "@veoq/report";
 import { type Command, InvalidArgumentError } from "commander";
 import { loadConfig } from "../env.ts";
 import { openQueueSession } from "../queue-session.ts";
@@ -20,8 +21,9 @@ export function registerPriorityCommand(program: Command): void {
     )
     .argument("<batch>", "batch id")
     .argument("<level>", PRIORITY_LEVELS.join("|"), parsePriorityLevel)
+    .option("--json", "print one JSON object")
     .action(
-      runAction(async (batchId: string, level: PriorityLevel) => {
+      runAction(async (batchId: string, level: PriorityLevel, flags: { json?: boolean }) => {
         const session = await openQueueSession(loadConfig());
         try {
           if ((await session.store.getBatch(batchId)) === undefined) {
@@ -29,6 +31,15 @@ export function registerPriorityCommand(program: Command): void {
             return 1;
           }
           const change = await changeBatchPriority(session.queues, session.store, batchId, level);
+          if (flags.json) {
+            const json: PriorityJson = {
+              batch_id: batchId,
+              priority: level,
+              reprioritised: change.changed,
+            };
+            process.stdout.write(`${JSON.stringify(json)}\n`);
+            return 0;
+          }
           process.stdout.write(
             `batch ${batchId} is now ${level}: ${change.changed} waiting item(s) re-prioritised\n`,
           );

@@ -65,8 +65,13 @@ export function registerRetryCommand(program: Command): void {
         const config = loadConfig();
         const session = await openQueueSession(config);
         const json = flags.json === true;
-        // With --json, stdout carries the one JSON object: the summary and prompt go to stderr.
-        const say = (line: string) => (json ? process.stderr : process.stdout).write(`${line}\n`);
+        // With --json, stdout carries the one JSON object, and the human summary is not printed:
+        // only a question on a terminal shows it (on stderr), so one knows what one agrees to.
+        const asks = json && flags.yes !== true && process.stdin.isTTY === true;
+        const say = (line: string) => {
+          if (!json) process.stdout.write(`${line}\n`);
+          else if (asks) process.stderr.write(`${line}\n`);
+        };
         const printJson = (value: RetryJson) => process.stdout.write(`${JSON.stringify(value)}\n`);
         try {
           if ((await session.store.getBatch(batchId)) === undefined) {

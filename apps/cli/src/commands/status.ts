@@ -3,6 +3,7 @@ import {
   type BatchControlState,
   type BatchSpend,
   batchSchedulingOf,
+  batchStateOf,
   credentialsStopReason,
   downloadsStopReason,
   overviewOf,
@@ -19,7 +20,14 @@ import { batchSpendToJson, formatBatchSpend } from "../batch-spend-text.ts";
 import { fitToWidth, formatBatch, nextStep } from "../batch-text.ts";
 import { loadConfig, terminalColumns } from "../env.ts";
 import { ObservedRate } from "../observed-rate.ts";
-import { openQueueSession, type QueueSession } from "../queue-session.ts";
+import {
+  isRedisConnectionError,
+  openQueueSession,
+  type QueueSession,
+  RedisUnreachableError,
+} from "../queue-session.ts";
+import { redisFaultOf } from "../redis-fault.ts";
+import { redrawFrame } from "../redraw-frame.ts";
 import { runAction, UsageError } from "../run-action.ts";
 
 interface StatusFlags {
@@ -74,6 +82,13 @@ function addWaitingReasons(
   };
   for (const batch of snapshot.batches) {
     const control = lifecycles.get(batch.batch_id)?.control ?? { state: "running" as const };
+    batch.state = batchStateOf({
+      finished: batch.finished,
+      control,
+      credentialsStop: snapshot.credentials_stop ?? undefined,
+    });
+    // A paused, stopped or cancelled batch has no ETA: its rate says nothing of when it ends.
+    if (batch.state !== "running") batch.eta_seconds = null;
     const reason = batch.finished
       ? undefined
       : waitingReasonOf({
@@ -89,13 +104,18 @@ function addWaitingReasons(
   }
 }
 
-/** `--json`: each batch with its `control` and `spend` (money in the currency). */
+/**
+ * `--json`: each batch with its `control` and `spend` (money in the currency); a batch whose
+ * items are all final has `control.state` `finished`, whatever its pause or cancel record says.
+ */
 function withLifecycles(snapshot: StatusJson, lifecycles: Lifecycles, currency: string) {
   return {
     ...snapshot,
     batches: snapshot.batches.map((batch) => {
       const life = lifecycles.get(batch.batch_id);
-      return life ? { ...batch, ...batchSpendToJson(life.control, life.spend, currency) } : batch;
+      if (!life) return batch;
+      const control = batch.finished ? { state: "finished" as const } : life.control;
+      return { ...batch, ...batchSpendToJson(control, life.spend, currency) };
     }),
   };
 }
@@ -193,66 +213,83 @@ function render(
   return lines.map((line) => fitToWidth(line, width));
 }
 
-/** Cursor up over the previous frame, then each line cleared and rewritten: no screen clear. */
-function redraw(previousLines: number, lines: readonly string[]): string {
-  const up = previousLines > 0 ? `\x1b[${previousLines}A` : "";
-  return `${up}${lines.map((line) => `\r\x1b[2K${line}\n`).join("")}`;
-}
-
 export function registerStatusCommand(program: Command): void {
   program
     .command("status")
     .description("counts per state and progress of one batch, or of every batch")
     .argument("[batch]", "batch id")
     .option("--json", "print JSON (one object per refresh with --watch)")
-    .option("--watch", "refresh every second until the batch is final (Ctrl-C to stop)")
+    .option(
+      "--watch",
+      "refresh every second until the batch is final, retrying through a Redis blip (Ctrl-C to stop)",
+    )
     .action(
       runAction(async (batchId: string | undefined, flags: StatusFlags) => {
         const config = loadConfig();
         const { currency } = loadPriceTable(config.prices);
-        const session = await openQueueSession(config);
+        // --watch goes on through a Redis blip: the session is opened again once Redis answers.
+        let session: QueueSession | undefined = await openQueueSession(config);
         const inPlace = flags.watch === true && flags.json !== true && process.stdout.isTTY;
         const rate = new ObservedRate();
         let drawn = 0;
         let lastFrame = "";
+        const show = (lines: string[]) => {
+          const frame = lines.join("\n");
+          if (inPlace) {
+            process.stdout.write(redrawFrame(drawn, lines));
+            drawn = lines.length;
+          } else if (frame !== lastFrame) {
+            process.stdout.write(`${frame}\n`);
+          }
+          lastFrame = frame;
+        };
         try {
           for (;;) {
-            const snapshot = await collect(session, batchId);
-            const [lifecycles, capacity] = await Promise.all([
-              readLifecycles(session, config.prefix, snapshot),
-              readWorkCapacity(session.redis, config.prefix),
-            ]);
-            addWaitingReasons(snapshot, lifecycles, capacity, Date.now());
-            if (flags.watch) {
-              const now = Date.now();
-              for (const batch of snapshot.batches) {
-                const observed = rate.observe(batch.batch_id, now, batch.done);
-                if (!batch.finished && observed !== undefined) {
-                  batch.eta_seconds = remainingSeconds(batch.total - batch.done, observed) ?? null;
+            let allFinal = false;
+            try {
+              session ??= await openQueueSession(config);
+              const snapshot = await collect(session, batchId);
+              const [lifecycles, capacity] = await Promise.all([
+                readLifecycles(session, config.prefix, snapshot),
+                readWorkCapacity(session.redis, config.prefix),
+              ]);
+              addWaitingReasons(snapshot, lifecycles, capacity, Date.now());
+              if (flags.watch) {
+                const now = Date.now();
+                for (const batch of snapshot.batches) {
+                  const worked = batch.counts.completed + batch.counts.failed;
+                  const observed = rate.observe(batch.batch_id, now, worked);
+                  if (batch.state === "running" && observed !== undefined) {
+                    batch.eta_seconds =
+                      remainingSeconds(batch.total - batch.done, observed) ?? null;
+                  }
                 }
               }
-            }
-            if (flags.json) {
-              const json = withLifecycles(snapshot, lifecycles, currency);
-              process.stdout.write(`${JSON.stringify(json)}\n`);
-            } else {
-              const lines = render(snapshot, terminalColumns(), lifecycles, currency);
-              const frame = lines.join("\n");
-              if (inPlace) {
-                process.stdout.write(redraw(drawn, lines));
-                drawn = lines.length;
-              } else if (frame !== lastFrame) {
-                process.stdout.write(`${frame}\n`);
+              if (flags.json) {
+                const json = withLifecycles(snapshot, lifecycles, currency);
+                process.stdout.write(`${JSON.stringify(json)}\n`);
+              } else {
+                show(render(snapshot, terminalColumns(), lifecycles, currency));
               }
-              lastFrame = frame;
+              allFinal = snapshot.batches.length > 0 && snapshot.batches.every((b) => b.finished);
+            } catch (error) {
+              const lost = error instanceof RedisUnreachableError || isRedisConnectionError(error);
+              if (!flags.watch || !lost) throw error;
+              const why =
+                error instanceof RedisUnreachableError ? error.message : redisFaultOf(error);
+              const line = `!! Redis unreachable, retrying every ${WATCH_INTERVAL_MS / 1000} s (${why})`;
+              if (flags.json) process.stderr.write(`${line}\n`);
+              else show([fitToWidth(line, terminalColumns())]);
+              // Closing waits on the lost connection at most a moment; the client is dropped anyway.
+              const closing = session?.close().catch(() => {});
+              await Promise.race([closing, new Promise((r) => setTimeout(r, WATCH_INTERVAL_MS))]);
+              session = undefined;
             }
-            const allFinal =
-              snapshot.batches.length > 0 && snapshot.batches.every((b) => b.finished);
             if (!flags.watch || allFinal) return 0;
             await new Promise((r) => setTimeout(r, WATCH_INTERVAL_MS));
           }
         } finally {
-          await session.close();
+          await session?.close();
         }
       }),
     );

@@ -5,7 +5,7 @@ export interface BatchOverview extends BatchRecord {
   done: number;
   percent: number;
   elapsedSeconds: number;
-  /** Final items per second since the batch was created. */
+  /** Completed and failed items per second since the batch was created (cancelled ones are not work). */
   itemsPerSecond: number;
   finished: boolean;
 }
@@ -19,7 +19,8 @@ export function overviewOf(batch: BatchRecord, now: number): BatchOverview {
     done,
     percent: batch.total === 0 ? 100 : Math.floor((done / batch.total) * 100),
     elapsedSeconds,
-    itemsPerSecond: elapsedSeconds > 0 ? done / elapsedSeconds : 0,
+    // Cancelled items end without work: they are final, but not throughput.
+    itemsPerSecond: elapsedSeconds > 0 ? (done - batch.counts.cancelled) / elapsedSeconds : 0,
     finished: batch.total > 0 && done === batch.total,
   };
 }
