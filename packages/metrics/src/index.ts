@@ -43,6 +43,7 @@ export {
   registerQueueDepthMetrics,
 } from "./queue-depth-metrics.ts";
 export { registerSpendMetrics } from "./spend-metrics.ts";
+export { registerWebhookDeliveryMetrics } from "./webhook-delivery-metrics.ts";
 export { TimeoutError, withTimeout } from "./with-timeout.ts";
 export {
   type Liveness,

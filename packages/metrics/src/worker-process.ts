@@ -14,6 +14,7 @@ import { registerDeploymentMetrics } from "./deployment-metrics.ts";
 import { createMetricsRegistry } from "./metrics-registry.ts";
 import { type MetricsServer, startMetricsServer } from "./metrics-server.ts";
 import { createPrometheusObserver } from "./prometheus-observer.ts";
+import { registerWebhookDeliveryMetrics } from "./webhook-delivery-metrics.ts";
 import { WorkerLiveness } from "./worker-liveness.ts";
 
 export interface WorkerProcessOptions {
@@ -80,7 +81,11 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<v
   // every worker process, whatever its roles.
   let webhooks: RunningWebhookWorker;
   try {
-    webhooks = await startWebhookWorker({ config, logger });
+    webhooks = await startWebhookWorker({
+      config,
+      logger,
+      ...(registry === undefined ? {} : { onTry: registerWebhookDeliveryMetrics(registry) }),
+    });
   } catch (error) {
     await running.close();
     throw error;

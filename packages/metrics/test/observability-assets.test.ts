@@ -12,8 +12,6 @@ const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 const RULES = path.join(REPO, "infra/prometheus/veoq-rules.yml");
 const RULE_TESTS = path.join(REPO, "infra/prometheus/tests/veoq-rules.test.yml");
 const DASHBOARD = path.join(REPO, "infra/grafana/veoq.json");
-/** Metrics other packages export: the webhooks package's deliveries (not in a worker's registry). */
-const FROM_OTHER_PACKAGES = new Set(["veoq_webhook_deliveries_total"]);
 
 const prefix = `{veoq-assets-${randomUUID().slice(0, 8)}}`;
 let worker: ChildProcess | undefined;
@@ -142,9 +140,7 @@ describe("infra/prometheus rules", () => {
   it("name only metrics a live worker exports", async () => {
     const exprs = ruleExpressions(await readFile(RULES, "utf8"));
     expect(exprs.length).toBeGreaterThanOrEqual(15);
-    const unknown = exprs
-      .flatMap(metricNamesIn)
-      .filter((name) => !exported.has(name) && !FROM_OTHER_PACKAGES.has(name));
+    const unknown = exprs.flatMap(metricNamesIn).filter((name) => !exported.has(name));
     expect(unknown).toEqual([]);
   });
 });
@@ -179,7 +175,7 @@ describe("infra/grafana/veoq.json", () => {
     );
     const unknown = [...exprs, ...variables]
       .flatMap(metricNamesIn)
-      .filter((name) => !exported.has(name) && !FROM_OTHER_PACKAGES.has(name));
+      .filter((name) => !exported.has(name));
     expect(unknown).toEqual([]);
     // The panels the operator asks for first.
     const titles = dashboard.panels.map((p) => p.title).join(" | ");

@@ -33,6 +33,8 @@ export interface DeliveryDeps {
   now: () => number;
   /** Injected in tests: how host names resolve. */
   resolve?: (host: string) => Promise<{ address: string; family: number }[]>;
+  /** Told the state each try ended in (the worker's `veoq_webhook_deliveries_total`). */
+  onTry?: (state: DeliveryState) => void;
 }
 
 /**
@@ -81,8 +83,13 @@ export function createDeliveryProcessor(deps: DeliveryDeps) {
       type: data.type,
       endpoint: endpointForLog(data.url),
     };
-    const record = async (outcome: PostOutcome, state: DeliveryState, nextAt: number | undefined) =>
-      log.recordAttempt(
+    const record = async (
+      outcome: PostOutcome,
+      state: DeliveryState,
+      nextAt: number | undefined,
+    ) => {
+      deps.onTry?.(state);
+      await log.recordAttempt(
         data.batchId,
         data.deliveryId,
         {
@@ -94,6 +101,7 @@ export function createDeliveryProcessor(deps: DeliveryDeps) {
         },
         state,
       );
+    };
 
     if (await deps.disabled.isDisabled(data.url)) {
       await record(noAnswer("endpoint disabled: it answered 410 Gone"), "disabled", undefined);

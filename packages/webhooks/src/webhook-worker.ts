@@ -9,7 +9,7 @@ import {
   WebhookOutbox,
 } from "@veoq/pipeline";
 import { Worker } from "bullmq";
-import { DeliveryLog } from "./delivery-log.ts";
+import { DeliveryLog, type DeliveryState } from "./delivery-log.ts";
 import { createDeliveryProcessor, webhookBackoffStrategy } from "./delivery-processor.ts";
 import { createWebhookQueue, WEBHOOK_QUEUE_NAME, webhookQueuePrefix } from "./delivery-queue.ts";
 import { DisabledEndpoints } from "./disabled-endpoints.ts";
@@ -37,6 +37,8 @@ export interface WebhookWorkerOptions {
   /** Overrides VEOQ_STALLED_INTERVAL_MS (tests). */
   stalledIntervalMs?: number;
   relayIntervalMs?: number;
+  /** Told the state each delivery try ended in (metrics; see DeliveryDeps.onTry). */
+  onTry?: (state: DeliveryState) => void;
   /** Injected in tests: how endpoint host names resolve. */
   resolve?: (host: string) => Promise<{ address: string; family: number }[]>;
 }
@@ -93,6 +95,7 @@ export async function startWebhookWorker(
         retryScheduleMs: config.webhookRetrySchedule,
       },
       ...(options.resolve === undefined ? {} : { resolve: options.resolve }),
+      ...(options.onTry === undefined ? {} : { onTry: options.onTry }),
     }),
     {
       connection: blocking,

@@ -29,6 +29,8 @@ describe("webhooks out, end to end", () => {
   let h: Harness;
   let receiver: WebhookReceiver;
   let webhooks: RunningWebhookWorker;
+  /** The state each delivery try ended in (startWebhookWorker onTry). */
+  const tries: string[] = [];
 
   beforeAll(async () => {
     receiver = await startWebhookReceiver();
@@ -47,6 +49,7 @@ describe("webhooks out, end to end", () => {
       lockDurationMs: 2_000,
       stalledIntervalMs: 1_000,
       relayIntervalMs: 100,
+      onTry: (state) => tries.push(state),
     });
   });
   afterAll(async () => {
@@ -119,6 +122,7 @@ describe("webhooks out, end to end", () => {
   });
 
   it("retries a receiver that answers 500 three times: the event arrives once per webhook-id", async () => {
+    tries.length = 0;
     receiver.answer = (path, nth) =>
       path === "/hooks/flaky" && nth <= 3 ? { status: 500 } : { status: 200 };
     await enqueue("wh2", "/hooks/flaky", undefined, 1);
@@ -141,6 +145,9 @@ describe("webhooks out, end to end", () => {
     expect(delivery?.state).toBe("delivered");
     expect(delivery?.attempts.map((a) => a.status)).toEqual([500, 500, 500, 200]);
     expect(delivery?.attempts[0]?.next_attempt_at).not.toBeNull();
+    // What the worker's veoq_webhook_deliveries_total{outcome} counts: each try's state.
+    expect(tries.filter((state) => state === "retrying")).toHaveLength(3);
+    expect(tries).toContain("delivered");
 
     // A replay sends the same event (same webhook-id) once more.
     const replayed = await replayDelivery(
