@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { removeKeysUnder } from "@veoq/local-redis";
 import { type Simulator, startSimulator } from "@veoq/simulator";
 import { readDeliveryLog, verifyWebhook } from "@veoq/webhooks";
 import { Redis } from "ioredis";
@@ -61,11 +62,7 @@ describe("webhooks from the CLI (enqueue --webhook, a killed worker, veoq webhoo
     await simulator?.close();
     await receiver?.close();
     const redis = new Redis(env.REDIS_URL as string);
-    const keys = [
-      ...(await redis.keys(`${prefix}*`)),
-      ...(await redis.keys(`{${prefix.slice(1, -1)}:*`)),
-    ];
-    await Promise.all(keys.map((key) => redis.del(key)));
+    await removeKeysUnder(redis, prefix);
     redis.disconnect();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { removeKeysUnder } from "@veoq/local-redis";
 import { createRedisConnection } from "@veoq/pipeline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { promtoolPath } from "../src/index.ts";
@@ -102,8 +103,7 @@ afterAll(async () => {
     await exited;
   }
   const redis = createRedisConnection("redis://127.0.0.1:6379", "producer");
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
+  await removeKeysUnder(redis, prefix);
   redis.disconnect();
 });
 

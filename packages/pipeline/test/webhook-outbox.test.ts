@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { removeKeysUnder } from "@veoq/local-redis";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import {
@@ -23,11 +24,7 @@ describe("webhook outbox", () => {
   const store = new BatchStore(redis, prefix);
   const outbox = new WebhookOutbox(redis, prefix);
   afterAll(async () => {
-    const keys = [
-      ...(await redis.keys(`${prefix}*`)),
-      ...(await redis.keys(`{${prefix.slice(1, -1)}:*`)),
-    ];
-    if (keys.length > 0) await Promise.all(keys.map((k) => redis.del(k)));
+    await removeKeysUnder(redis, prefix);
     redis.disconnect();
   });
 

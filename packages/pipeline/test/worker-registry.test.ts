@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { removeKeysUnder } from "@veoq/local-redis";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { liveRolesOf, type WorkerRecord, WorkerRegistry } from "../src/index.ts";
@@ -8,8 +9,7 @@ describe("WorkerRegistry", () => {
   const prefix = `{veoq-test-${randomBytes(4).toString("hex")}}`;
   const registry = new WorkerRegistry(redis, prefix);
   afterAll(async () => {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await removeKeysUnder(redis, prefix);
     redis.disconnect();
   });
 

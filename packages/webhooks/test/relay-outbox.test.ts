@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { removeKeysUnder } from "@veoq/local-redis";
 import { createLogger } from "@veoq/logging";
 import {
   BatchStore,
@@ -40,11 +41,7 @@ describe("outbox relay", () => {
   });
   afterAll(async () => {
     await queue.close();
-    const keys = [
-      ...(await redis.keys(`${prefix}*`)),
-      ...(await redis.keys(`{${prefix.slice(1, -1)}:*`)),
-    ];
-    await Promise.all(keys.map((k) => redis.del(k)));
+    await removeKeysUnder(redis, prefix);
     redis.disconnect();
   });
 
