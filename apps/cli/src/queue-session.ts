@@ -61,9 +61,14 @@ export async function openQueueSession(config: VeoqConfig): Promise<QueueSession
     if (reported.length < 20) reported.push(error);
   });
   let timer: NodeJS.Timeout | undefined;
+  // Once the timeout wins the race, the ping may still reject (e.g. with the AUTH error, which
+  // carries the password as a command argument): handled here, so it is never an unhandled
+  // rejection that Node prints whole.
+  const ping = redis.ping();
+  ping.catch(() => {});
   try {
     await Promise.race([
-      redis.ping(),
+      ping,
       new Promise((_, reject) => {
         timer = setTimeout(
           () => reject(new Error("Redis first answer timed out")),

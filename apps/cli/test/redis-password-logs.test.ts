@@ -25,7 +25,9 @@ const RIGHT_PASSWORD = `right-${randomBytes(6).toString("hex")}`;
 const AFTER_MS = 3_000;
 /** How long a process may take to start and meet it on a loaded machine. */
 const START_MS = 40_000;
-const WRONG_PASSWORD = /WRONGPASS|NOAUTH|invalid username-password/;
+/** What each process says when it meets the wrong password: Redis's own reply in a worker's and
+ * the dashboard's log, the CLI's one line ("authentication failed", apps/cli/src/queue-session.ts). */
+const WRONG_PASSWORD = /WRONGPASS|NOAUTH|invalid username-password|authentication failed/;
 
 /**
  * Runs `veoq <args>` until its output (stdout and stderr together) shows the wrong password
