@@ -1,6 +1,6 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { isLoopbackHost, type VeoqConfig } from "@veoq/config";
+import { isLoopbackHost, listeningUrl, type VeoqConfig } from "@veoq/config";
 import type { Logger } from "@veoq/logging";
 import { objectStoreFromConfig } from "@veoq/object-store";
 import {
@@ -108,13 +108,7 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
     throw error;
   });
   const address = server.address() as AddressInfo;
-  const shown =
-    address.address === "0.0.0.0"
-      ? "127.0.0.1"
-      : address.address === "::"
-        ? "::1"
-        : address.address;
-  const url = `http://${shown.includes(":") ? `[${shown}]` : shown}:${address.port}`;
+  const url = listeningUrl(address);
   logger.info(
     {
       url,

@@ -1,5 +1,5 @@
 export { CONFIG_FIELDS, type ConfigField, type VeoqConfig } from "./config-fields.ts";
-export { isLoopbackHost } from "./loopback-host.ts";
+export { isLoopbackHost, listeningUrl } from "./loopback-host.ts";
 export {
   ConfigError,
   describeConfig,

@@ -11,3 +11,17 @@ export function isLoopbackHost(host: string): boolean {
     /^::ffff:127(\.\d{1,3}){3}$/.test(bare)
   );
 }
+
+/**
+ * The http URL a person on this machine opens for a server listening at `address` (a wildcard
+ * address is shown as its loopback form; IPv6 in brackets): what the dashboard and the API print.
+ */
+export function listeningUrl(address: { address: string; port: number }): string {
+  const shown =
+    address.address === "0.0.0.0"
+      ? "127.0.0.1"
+      : address.address === "::"
+        ? "::1"
+        : address.address;
+  return `http://${shown.includes(":") ? `[${shown}]` : shown}:${address.port}`;
+}

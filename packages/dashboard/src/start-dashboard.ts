@@ -1,5 +1,5 @@
 import type { AddressInfo } from "node:net";
-import type { VeoqConfig } from "@veoq/config";
+import { listeningUrl, type VeoqConfig } from "@veoq/config";
 import type { Logger } from "@veoq/logging";
 import {
   BatchStore,
@@ -96,13 +96,7 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
     throw error;
   });
   const address = server.address() as AddressInfo;
-  const shown =
-    address.address === "0.0.0.0"
-      ? "127.0.0.1"
-      : address.address === "::"
-        ? "::1"
-        : address.address;
-  const url = `http://${shown.includes(":") ? `[${shown}]` : shown}:${address.port}`;
+  const url = listeningUrl(address);
   logger.info(
     {
       url,
