@@ -17,7 +17,7 @@ import {
   type VeoqQueues,
 } from "@veoq/pipeline";
 import { readDeliveryLog } from "@veoq/webhooks";
-import type { Request } from "express";
+import { type DashboardRequest, fieldOf } from "./dashboard-route.ts";
 import {
   type BatchView,
   type DashboardSnapshot,
@@ -47,7 +47,7 @@ export type EndpointOutcome<T> =
   | { kind: "conflict"; message: string; retryPlan?: RetryPlan };
 
 /** One endpoint's data, whatever the format it is shown in. */
-export type Endpoint<T> = (request: Request) => Promise<EndpointOutcome<T>>;
+export type Endpoint<T> = (request: DashboardRequest) => Promise<EndpointOutcome<T>>;
 
 export interface SearchResult {
   query: string;
@@ -122,7 +122,7 @@ export function createDashboardEndpoints(options: DashboardEndpointsOptions): Da
     options.redisOutage?.ready();
     return value;
   };
-  const batchId = (request: Request) => String(request.params.id);
+  const batchId = (request: DashboardRequest) => String(request.params.id);
   return {
     overview: async () =>
       data(
@@ -299,23 +299,14 @@ function answerMarginMs(options: { writeTimeoutMs: number }): number {
   return Math.min(500, Math.floor(options.writeTimeoutMs / 10));
 }
 
-/** A request's field from its form or JSON body, else its query string. */
-function fieldOf(request: Request, name: string): unknown {
-  const body: unknown = request.body;
-  if (body && typeof body === "object" && name in body) {
-    return (body as Record<string, unknown>)[name];
-  }
-  return request.query[name];
-}
-
 /** `include_permanent`: "1"/"true"/"on" (a checked box) or true. */
-function includePermanentOf(request: Request): boolean {
+function includePermanentOf(request: DashboardRequest): boolean {
   const value = fieldOf(request, "include_permanent");
   return value === true || value === "1" || value === "true" || value === "on";
 }
 
 /** `max_resubmits`: the paid re-submissions agreed to, a whole number; undefined when absent. */
-function maxResubmitsOf(request: Request): number | undefined {
+function maxResubmitsOf(request: DashboardRequest): number | undefined {
   const value = fieldOf(request, "max_resubmits");
   if (value === undefined || value === "") return undefined;
   const n = typeof value === "number" ? value : Number(value);
