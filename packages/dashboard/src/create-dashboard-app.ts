@@ -50,6 +50,8 @@ export interface DashboardAppOptions {
    * each failed request is logged.
    */
   redisOutage?: RedisOutageLog;
+  /** VEOQ_DAILY_BUDGET in micro-units, shown against today's spend. Default none (no daily cap). */
+  dailyBudgetMicros?: number | undefined;
   /** Newest batches on the overview. Default 50. */
   batchLimit?: number;
   /** Failed items listed per batch on the overview. Default 10 (the batch page lists up to 500). */
@@ -178,6 +180,7 @@ export function createDashboardRoutes(options: DashboardAppOptions): DashboardRo
       timeScale: CONFIG_DEFAULTS.timeScale,
     },
     bullBoardPath: BULL_BOARD_PATH,
+    dailyBudgetMicros: options.dailyBudgetMicros,
   };
   const page: PageContext = {
     readOnly,
@@ -207,6 +210,7 @@ export function createDashboardRoutes(options: DashboardAppOptions): DashboardRo
     registry: options.registry ?? defaultRegistry(options.queues, options.store),
     liveSeconds: options.liveSeconds ?? 5,
     outputDir: options.outputDir,
+    batchLimit: options.batchLimit ?? 50,
   });
 }
 

@@ -18,7 +18,8 @@ import type { DashboardRequest, DashboardRoute, RouteHandler } from "./dashboard
 import { htmlRoute, jsonRoute } from "./endpoint-renderers.ts";
 import { BATCH_PAGE_SCRIPT_PATH, renderBatchPage } from "./render-batch-page.ts";
 import { renderItemPage } from "./render-item-page.ts";
-import { type PageContext, renderOverviewPage, renderSearchPage } from "./render-pages.ts";
+import { batchFilterOf, renderOverviewPage } from "./render-overview-page.ts";
+import { type PageContext, renderSearchPage } from "./render-pages.ts";
 import { renderRetryPage } from "./render-retry-page.ts";
 import { serveItemFile } from "./serve-item-file.ts";
 
@@ -31,6 +32,8 @@ export interface DashboardRoutesContext {
   /** Seconds between the batch page's live updates (0 = none). */
   liveSeconds: number;
   outputDir: string | undefined;
+  /** Newest batches on the overview. */
+  batchLimit: number;
 }
 
 const batchHref = (request: DashboardRequest) =>
@@ -78,7 +81,12 @@ export function dashboardRoutes(context: DashboardRoutesContext): DashboardRoute
       "/",
       htmlRoute(
         endpoints.overview,
-        (snapshot, request) => renderOverviewPage(snapshot, page, retryNotice(request)),
+        (snapshot, request) =>
+          renderOverviewPage(snapshot, page, {
+            notice: retryNotice(request),
+            filter: batchFilterOf(request.query.show),
+            batchLimit: context.batchLimit,
+          }),
         page,
       ),
     ),

@@ -33,6 +33,8 @@ export interface DashboardSource {
   stuckRule: StuckRule;
   /** Where Bull Board is mounted, e.g. "/queues". */
   bullBoardPath: string;
+  /** VEOQ_DAILY_BUDGET in micro-units; undefined: no daily cap. */
+  dailyBudgetMicros?: number | undefined;
 }
 
 export interface FailedItem {
@@ -83,6 +85,10 @@ export interface DashboardSnapshot {
   workers: WorkerRecord[];
   /** Why downloads are stopped (the bucket refused its credentials), or null. */
   downloadsStop: string | null;
+  /** Spent and reserved today (UTC) across all batches (the daily spend record). */
+  today: { day: string; spentMicros: number; reservedMicros: number };
+  /** VEOQ_DAILY_BUDGET in micro-units, or undefined when there is no daily cap. */
+  dailyBudgetMicros: number | undefined;
 }
 
 /** What every batch's view shares: stuck items, who can work, stops. Read once per page. */
@@ -116,9 +122,10 @@ export async function readDashboardSnapshot(
   source: DashboardSource,
   options: ReadOptions & { batchLimit: number },
 ): Promise<DashboardSnapshot> {
-  const [ids, shared] = await Promise.all([
+  const [ids, shared, today] = await Promise.all([
     source.store.listBatchIds(options.batchLimit),
     readShared(source, options.now),
+    new SpendLedger(source.store.redis, source.store.prefix).today(options.now),
   ]);
   const [batches, counts] = await Promise.all([
     Promise.all(ids.map((id) => readBatchView(source, id, options, shared))),
@@ -133,6 +140,8 @@ export async function readDashboardSnapshot(
     credentialsStop: shared.credentialsStop ?? null,
     workers: shared.capacity.workers,
     downloadsStop: shared.downloadsStop ?? null,
+    today,
+    dailyBudgetMicros: source.dailyBudgetMicros,
   };
 }
 

@@ -87,11 +87,20 @@ describe("dashboard in a browser", () => {
     const page = await browser.newPage();
 
     await page.goto(`${dashboard.url}/`);
-    const batch = page.locator(`section.batch[data-batch="${run.batchId}"]`);
-    await expect.poll(() => batch.count()).toBe(1);
+    const row = page.locator(`table.batches tr[data-batch="${run.batchId}"]`);
+    await expect.poll(() => row.count()).toBe(1);
     for (const queue of ["submit", "poll", "download"]) {
       expect(await page.locator(`tr[data-queue="${queue}"]`).isVisible()).toBe(true);
     }
+    expect(await row.locator("[data-badge]").textContent()).toBe("finished");
+    expect(await row.locator("[data-done]").textContent()).toBe("3/3");
+    expect(await row.locator("[data-failed] a").textContent()).toBe("1");
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, "dashboard.png"), fullPage: true });
+
+    await row.locator(`a[href="/batches/${run.batchId}"]`).click();
+    await page.waitForURL(new RegExp(`/batches/${run.batchId}$`));
+    const batch = page.locator(`section.batch[data-batch="${run.batchId}"]`);
     expect(await batch.locator('[data-state="completed"] b').textContent()).toBe("2");
     expect(await batch.locator('[data-state="failed"] b').textContent()).toBe("1");
     const failedRow = batch.locator('table.failed tr[data-custom-id="bad-1"]');
@@ -99,8 +108,6 @@ describe("dashboard in a browser", () => {
     expect(await failedRow.locator(".reason").textContent()).toMatch(
       /content policy|invalid input image/,
     );
-    await mkdir(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: path.join(ARTIFACTS, "dashboard.png"), fullPage: true });
 
     // The failed item's job links to Bull Board, which renders the three queues.
     await failedRow.locator("a.job-link").click();
@@ -115,7 +122,7 @@ describe("dashboard in a browser", () => {
 
     // Retry from the overview asks first: bad-1 will fail again (content policy), so nothing
     // is re-queued unless it is included, and then the confirm button names the paid count.
-    await page.goto(`${dashboard.url}/`);
+    await page.goto(`${dashboard.url}/batches/${run.batchId}`);
     await page.getByRole("button", { name: "Retry 1 failed…" }).click();
     await page.waitForURL(/\/batches\/[^/]+\/retry\??$/);
     expect(await page.locator(".retry-plan").textContent()).toContain("Nothing to retry");
