@@ -5,6 +5,7 @@ import type { BatchStore, RetryPlan, VeoqQueues } from "@veoq/pipeline";
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
 import { type AllowedHosts, allowedHostsFor, requireAllowedHost } from "./allowed-hosts.ts";
 import { type DashboardCredentials, requireBasicAuth } from "./basic-auth.ts";
+import { createBatchActionEndpoints } from "./batch-actions.ts";
 import { createBullBoardRouter } from "./bull-board-router.ts";
 import { createDashboardEndpoints } from "./dashboard-endpoints.ts";
 import type { DashboardRoute } from "./dashboard-route.ts";
@@ -203,8 +204,18 @@ export function createDashboardRoutes(options: DashboardAppOptions): DashboardRo
     priceRetry: options.priceRetry,
     redisOutage: options.redisOutage,
   });
+  const actions = createBatchActionEndpoints({
+    store: options.store,
+    queues: options.queues,
+    readOnly,
+    redisTimeoutMs: options.redisTimeoutMs ?? 10_000,
+    writeTimeoutMs: options.writeTimeoutMs ?? 5_000,
+    now: options.now ?? Date.now,
+    logger: options.logger,
+  });
   return dashboardRoutes({
     endpoints,
+    actions,
     page,
     store: options.store,
     registry: options.registry ?? defaultRegistry(options.queues, options.store),

@@ -43,6 +43,8 @@ export type EndpointOutcome<T> =
   | { kind: "data"; data: T }
   | { kind: "not-found"; what: string; id: string }
   | { kind: "read-only" }
+  /** The request's own fields are wrong (an amount that is not one). */
+  | { kind: "invalid"; message: string }
   /** The request no longer fits what is there (a retry would pay for more than agreed). */
   | { kind: "conflict"; message: string; retryPlan?: RetryPlan };
 

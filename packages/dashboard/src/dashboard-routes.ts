@@ -8,6 +8,7 @@ import {
   toOverviewJson,
   toSearchJson,
 } from "./api-json.ts";
+import type { BatchActionEndpoints } from "./batch-actions.ts";
 import { BATCH_PAGE_SCRIPT } from "./batch-page-script.ts";
 import {
   type DashboardEndpoints,
@@ -16,6 +17,7 @@ import {
 } from "./dashboard-endpoints.ts";
 import type { DashboardRequest, DashboardRoute, RouteHandler } from "./dashboard-route.ts";
 import { htmlRoute, jsonRoute } from "./endpoint-renderers.ts";
+import { renderCancelledRetryPage, renderCancelPage } from "./render-action-pages.ts";
 import { BATCH_PAGE_SCRIPT_PATH, renderBatchPage } from "./render-batch-page.ts";
 import { renderItemPage } from "./render-item-page.ts";
 import { batchFilterOf, renderOverviewPage } from "./render-overview-page.ts";
@@ -26,6 +28,7 @@ import { serveItemFile } from "./serve-item-file.ts";
 /** What the routes are built from. */
 export interface DashboardRoutesContext {
   endpoints: DashboardEndpoints;
+  actions: BatchActionEndpoints;
   page: PageContext;
   store: BatchStore;
   registry: Registry;
@@ -44,7 +47,7 @@ const batchHref = (request: DashboardRequest) =>
  * at /queues by its own adapter). Each handler is framework-free; express-routes.ts mounts them.
  */
 export function dashboardRoutes(context: DashboardRoutesContext): DashboardRoute[] {
-  const { endpoints, page, store } = context;
+  const { endpoints, actions, page, store } = context;
   const get = (path: string, handler: RouteHandler, open = false): DashboardRoute => ({
     method: "GET",
     path,
@@ -83,7 +86,7 @@ export function dashboardRoutes(context: DashboardRoutesContext): DashboardRoute
         endpoints.overview,
         (snapshot, request) =>
           renderOverviewPage(snapshot, page, {
-            notice: retryNotice(request),
+            notice: noticeOf(request),
             filter: batchFilterOf(request.query.show),
             batchLimit: context.batchLimit,
           }),
@@ -109,7 +112,7 @@ export function dashboardRoutes(context: DashboardRoutesContext): DashboardRoute
         },
         ({ batch, items }, request) =>
           renderBatchPage(batch, items, page, {
-            notice: retryNotice(request),
+            notice: noticeOf(request),
             liveSeconds: context.liveSeconds,
           }),
         page,
@@ -144,19 +147,79 @@ export function dashboardRoutes(context: DashboardRoutesContext): DashboardRoute
       )(request);
     }),
     ...LIFECYCLE_ACTIONS.flatMap((action) => [
-      post(
-        `/batches/:id/${action}`,
-        htmlRoute(
+      post(`/batches/:id/${action}`, async (request) => {
+        // Cancel is never one click: a post without the confirmation's field shows it first.
+        if (action === "cancel" && !page.readOnly && request.body?.confirm !== "1") {
+          return { status: 303, redirect: `${batchHref(request)}/cancel` };
+        }
+        return htmlRoute(
           (request) => endpoints.lifecycle(withAction(request, action)),
           (_result, request) => ({ redirect: batchHref(request) }),
           page,
-        ),
-      ),
+        )(request);
+      }),
       post(
         `/api/batches/:id/${action}`,
         jsonRoute((request) => endpoints.lifecycle(withAction(request, action))),
       ),
     ]),
+    // Cancel's confirmation: what cancelling does, and the button that does it.
+    get(
+      "/batches/:id/cancel",
+      htmlRoute(
+        async (request) => (page.readOnly ? { kind: "read-only" } : actions.cancelPreview(request)),
+        (preview) => renderCancelPage(preview, page),
+        page,
+      ),
+    ),
+    post(
+      "/batches/:id/budget",
+      htmlRoute(
+        actions.budget,
+        (result, request) => ({
+          redirect: `${batchHref(request)}?budget=${result.budgetMicros}${result.pausedByBudget ? "&budget_paused=1" : ""}`,
+        }),
+        page,
+      ),
+    ),
+    post(
+      "/api/batches/:id/budget",
+      jsonRoute(actions.budget, (result) => ({
+        batch_id: result.batchId,
+        budget_micros: result.budgetMicros,
+        spent_micros: result.spentMicros,
+        reserved_micros: result.reservedMicros,
+        resumed: result.resumed,
+        paused_by_budget: result.pausedByBudget,
+      })),
+    ),
+    post(
+      "/resume-submissions",
+      htmlRoute(
+        actions.resumeSubmissions,
+        (result) => ({
+          redirect: `/?resumed=${result.resumed ? 1 : 0}`,
+        }),
+        page,
+      ),
+    ),
+    post("/api/resume-submissions", jsonRoute(actions.resumeSubmissions)),
+    get(
+      "/batches/:id/retry-cancelled",
+      htmlRoute(actions.cancelledRetryPlan, (plan) => renderCancelledRetryPage(plan, page), page),
+    ),
+    post(
+      "/batches/:id/retry-cancelled",
+      htmlRoute(
+        actions.retryCancelled,
+        (summary, request) => ({
+          redirect: `${batchHref(request)}?requeued=${summary.retried}&missing=${summary.skipped.length}`,
+        }),
+        page,
+      ),
+    ),
+    get("/api/batches/:id/cancelled-retry-plan", jsonRoute(actions.cancelledRetryPlan)),
+    post("/api/batches/:id/retry-cancelled", jsonRoute(actions.retryCancelled)),
     get(
       "/search",
       htmlRoute(endpoints.search, ({ query, hits }) => renderSearchPage(query, hits, page), page),
@@ -177,15 +240,31 @@ export function dashboardRoutes(context: DashboardRoutesContext): DashboardRoute
   ];
 }
 
-function retryNotice(request: DashboardRequest): string | undefined {
-  const retried = Number(request.query.retried);
-  const missing = Number(request.query.missing);
-  if (!Number.isInteger(retried)) return undefined;
-  const lost =
-    Number.isInteger(missing) && missing > 0
-      ? `; ${missing} could not be retried (veoq retry says why)`
-      : "";
-  return `${retried} failed item${retried === 1 ? "" : "s"} re-queued${lost}.`;
+/** The line a page shows after an action redirected to it (from the redirect's query). */
+function noticeOf(request: DashboardRequest): string | undefined {
+  const number = (name: string) => {
+    const value = Number(request.query[name]);
+    return Number.isSafeInteger(value) ? value : undefined;
+  };
+  const missing = number("missing") ?? 0;
+  const lost = missing > 0 ? `; ${missing} could not be re-queued (veoq retry says why)` : "";
+  const retried = number("retried");
+  if (retried !== undefined) {
+    return `${retried} failed item${retried === 1 ? "" : "s"} re-queued${lost}.`;
+  }
+  const requeued = number("requeued");
+  if (requeued !== undefined) {
+    return `${requeued} cancelled item${requeued === 1 ? "" : "s"} re-queued${lost}.`;
+  }
+  const budget = number("budget");
+  if (budget !== undefined) {
+    return `Budget set to ${(budget / 1_000_000).toFixed(2)}${request.query.budget_paused === "1" ? "; what the batch spent and reserved already reaches it, so it stays paused by its budget" : ""}.`;
+  }
+  const resumed = number("resumed");
+  if (resumed !== undefined) {
+    return resumed === 1 ? "Submissions resumed." : "Submissions were not stopped.";
+  }
+  return undefined;
 }
 
 /** The request with the lifecycle action its route names (the routes are one per action). */

@@ -74,11 +74,19 @@ function refusalOf(outcome: Exclude<EndpointOutcome<unknown>, { kind: "data" }>)
       error: "read-only dashboard",
     };
   }
+  if (outcome.kind === "invalid") {
+    return {
+      status: 400,
+      title: "Not applied",
+      message: `${outcome.message}; nothing was changed.`,
+      error: outcome.message,
+    };
+  }
   if (outcome.kind === "conflict") {
     return {
       status: 409,
       title: "Nothing was retried",
-      message: `${outcome.message}: the batch's failures changed since its summary.`,
+      message: `${outcome.message}: the batch changed since its summary.`,
       error: outcome.message,
     };
   }

@@ -150,7 +150,7 @@ export function renderOverviewPage(
   const complete = snapshot.batches.length < options.batchLimit;
   return layout(
     "batches",
-    `${flash}${stopBanner(snapshot)}<section class="box"><h2>Batches</h2>${todayLine(snapshot)}${filterNav(snapshot.batches, options.filter)}${table}</section>
+    `${flash}${stopBanner(snapshot, page)}<section class="box"><h2>Batches</h2>${todayLine(snapshot)}${filterNav(snapshot.batches, options.filter)}${table}</section>
 ${renderLegend()}${queueTable(snapshot, page, complete)}${workersPanel(snapshot)}`,
     page,
     { refresh: true },

@@ -36,6 +36,7 @@ table.batches{width:100%}table.batches .bar{margin:.1rem 0;width:12rem}table.bat
 nav.filter{margin:.3rem 0 .6rem}nav.filter a.current{font-weight:700;text-decoration:none;color:inherit}
 .small{font-size:.8rem}form.inline{display:inline}ul.plain{list-style:none;padding:0;margin:.3rem 1.5rem .3rem 0}ul.plain li{margin:.15rem 0}
 .legend-cols{display:flex;flex-wrap:wrap}.swatch{display:inline-block;width:.9rem;height:.9rem;border-radius:3px;vertical-align:middle}
+.actions{display:flex;flex-wrap:wrap;gap:.8rem;align-items:center;margin:.5rem 0}.danger-zone{margin-left:auto}.danger-zone a,button.danger{color:#b42323}
 details.legend summary{cursor:pointer;font-weight:600}
 .stuck{color:#a15c00;font-weight:600}.muted{color:#6b7280}.kind{font-family:monospace}
 button{padding:.3rem .8rem;cursor:pointer}
@@ -189,13 +190,40 @@ function spendLine(batch: BatchView): string {
   );
 }
 
-/** Pause / resume / cancel buttons (never on a read-only dashboard, whose routes refuse them too). */
+/**
+ * The batch's actions (never on a read-only dashboard, whose routes refuse them too): pause or
+ * resume, resume submissions after a credentials stop, the budget, re-queue cancelled items, and
+ * apart from them a link to cancel's confirmation (cancel is never one click).
+ */
 function lifecycleButtons(batch: BatchView): string {
-  if (batch.control.state === "cancelled" || batch.finished) return "";
-  const action = batch.control.state === "paused" ? "resume" : "pause";
+  const id = encodeURIComponent(batch.id);
   const form = (name: string, label: string) =>
-    `<form method="post" action="/batches/${encodeURIComponent(batch.id)}/${name}"><button type="submit" data-action="${name}">${label}</button></form>`;
-  return form(action, action === "pause" ? "Pause" : "Resume") + form("cancel", "Cancel batch");
+    `<form method="post" action="/batches/${id}/${name}" class="inline"><button type="submit" data-action="${name}">${label}</button></form>`;
+  const open = batch.control.state !== "cancelled" && !batch.finished;
+  const actions: string[] = [];
+  if (open) {
+    actions.push(
+      batch.control.state === "paused" ? form("resume", "Resume") : form("pause", "Pause"),
+    );
+  }
+  if (batch.state === "stopped") {
+    actions.push(
+      `<form method="post" action="/resume-submissions" class="inline"><button type="submit" data-action="resume-submissions">Resume submissions</button></form> <span class="muted small">after fixing the provider key or balance</span>`,
+    );
+  }
+  const budget = batch.spend.budgetMicros;
+  actions.push(
+    `<form method="post" action="/batches/${id}/budget" class="inline budget"><label>budget <input name="budget" inputmode="decimal" size="8" value="${budget === undefined ? "" : e((budget / 1_000_000).toFixed(2))}" placeholder="e.g. 250" aria-label="New budget"></label> <button type="submit" data-action="budget">Set budget</button></form>`,
+  );
+  if (batch.counts.cancelled > 0) {
+    actions.push(
+      `<a href="/batches/${id}/retry-cancelled" data-action="retry-cancelled">Re-queue ${batch.counts.cancelled} cancelled…</a>`,
+    );
+  }
+  const cancel = open
+    ? `<span class="danger-zone"><a href="/batches/${id}/cancel" data-action="cancel">Cancel batch…</a></span>`
+    : "";
+  return `<div class="actions">${actions.join(" ")}${cancel}</div>`;
 }
 
 /** The live worker processes, and a banner line for each role none works on. */
@@ -224,15 +252,18 @@ export function workersPanel(snapshot: DashboardSnapshot): string {
   return `<section class="box" data-workers="${snapshot.workers.length}"><h2>Workers (${snapshot.workers.length})</h2>${warning}${table}</section>`;
 }
 
-export function stopBanner(snapshot: DashboardSnapshot): string {
+export function stopBanner(snapshot: DashboardSnapshot, page: PageContext): string {
+  const resume = page.readOnly
+    ? ""
+    : ` <form method="post" action="/resume-submissions" class="inline"><button type="submit" data-action="resume-submissions">Resume now</button></form>`;
   if (snapshot.downloadsStop) {
-    return `<div class="banner"><b>Downloads stopped:</b> ${e(snapshot.downloadsStop)}. Fix the bucket's credentials; workers resume by themselves once it takes writes, or run <code>veoq resume</code>.</div>`;
+    return `<div class="banner"><b>Downloads stopped:</b> ${e(snapshot.downloadsStop)}. Fix the bucket's credentials; workers resume by themselves once it takes writes, or run <code>veoq resume</code>.${resume}</div>`;
   }
   if (snapshot.credentialsStop) {
-    return `<div class="banner"><b>Submissions stopped:</b> ${e(snapshot.credentialsStop)}. Fix the key or balance, then run <code>veoq resume</code>.</div>`;
+    return `<div class="banner"><b>Submissions stopped:</b> ${e(snapshot.credentialsStop)}. Fix the key or balance, then resume (<code>veoq resume</code>).${resume}</div>`;
   }
   if (snapshot.submitPaused) {
-    return `<div class="banner">The submit queue is paused (<code>veoq resume</code> resumes it).</div>`;
+    return `<div class="banner">The submit queue is paused (<code>veoq resume</code> resumes it).${resume}</div>`;
   }
   return "";
 }

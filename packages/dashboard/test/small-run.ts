@@ -46,6 +46,8 @@ export interface SmallRun {
   workerRegistry: Registry;
   workers: RunningWorkers | undefined;
   batchId: string;
+  /** The manifest (MANIFEST_LINES, one 1×1 PNG as input image beside it). */
+  manifest: string;
   /** Enqueues the manifest and waits until every item is final. */
   runBatch(): Promise<void>;
   stopWorkers(): Promise<void>;
@@ -110,6 +112,7 @@ export async function startSmallRun(name: string): Promise<SmallRun> {
     workerRegistry,
     workers: undefined,
     batchId,
+    manifest,
     async runBatch() {
       run.workers = await startWorkers({
         config,
