@@ -2,6 +2,7 @@ import { parseConfig } from "@veoq/config";
 import type { Logger } from "@veoq/logging";
 import { createMetricsRegistry, type Registry, registerDeploymentMetrics } from "@veoq/metrics";
 import type { BatchStore, RetryPlan, VeoqQueues } from "@veoq/pipeline";
+import type { PriceTable } from "@veoq/pricing";
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
 import { type AllowedHosts, allowedHostsFor, requireAllowedHost } from "./allowed-hosts.ts";
 import { type DashboardCredentials, requireBasicAuth } from "./basic-auth.ts";
@@ -51,6 +52,8 @@ export interface DashboardAppOptions {
    * each failed request is logged.
    */
   redisOutage?: RedisOutageLog;
+  /** The price table items' costs are shown from (VEOQ_PRICES). Default none: not priced. */
+  prices?: PriceTable | undefined;
   /** VEOQ_DAILY_BUDGET in micro-units, shown against today's spend. Default none (no daily cap). */
   dailyBudgetMicros?: number | undefined;
   /** Newest batches on the overview. Default 50. */
@@ -203,6 +206,7 @@ export function createDashboardRoutes(options: DashboardAppOptions): DashboardRo
     logger: options.logger,
     priceRetry: options.priceRetry,
     redisOutage: options.redisOutage,
+    prices: options.prices,
   });
   const actions = createBatchActionEndpoints({
     store: options.store,
@@ -218,6 +222,7 @@ export function createDashboardRoutes(options: DashboardAppOptions): DashboardRo
     actions,
     page,
     store: options.store,
+    queues: options.queues,
     registry: options.registry ?? defaultRegistry(options.queues, options.store),
     liveSeconds: options.liveSeconds ?? 5,
     outputDir: options.outputDir,

@@ -16,6 +16,7 @@ import {
   SpendLedger,
   type VeoqQueues,
 } from "@veoq/pipeline";
+import type { PriceTable } from "@veoq/pricing";
 import { readDeliveryLog } from "@veoq/webhooks";
 import { type DashboardRequest, fieldOf } from "./dashboard-route.ts";
 import {
@@ -25,6 +26,7 @@ import {
   readBatchView,
   readDashboardSnapshot,
 } from "./read-batches.ts";
+import { type ItemExtras, readItemExtras } from "./read-item-extras.ts";
 import {
   type ItemPage,
   type ItemRow,
@@ -56,11 +58,12 @@ export interface SearchResult {
   hits: SearchHit[];
 }
 
-/** One item with its jobs still in the queues. */
+/** One item with its jobs still in the queues, its request, price and history. */
 export interface ItemDetail {
   batchId: string;
   row: ItemRow;
   jobs: JobLink[];
+  extras: ItemExtras;
 }
 
 /** What a retry of a batch would do, and the choices that plan was made with. */
@@ -108,6 +111,8 @@ export interface DashboardEndpointsOptions {
   priceRetry?: ((plan: RetryPlan) => Promise<number | undefined>) | undefined;
   /** Told when a read succeeds (ends a logged outage). */
   redisOutage?: RedisOutageLog | undefined;
+  /** The price table an item's cost is shown from; undefined: not priced. */
+  prices?: PriceTable | undefined;
 }
 
 /** What the dashboard's batch buttons do (`/batches/:id/<action>`). */
@@ -160,8 +165,12 @@ export function createDashboardEndpoints(options: DashboardEndpointsOptions): Da
       const customId = String(request.params.customId);
       const row = await read(readItemRow(options.store, options.queues, id, customId));
       if (!row) return { kind: "not-found", what: "item", id: `${id}/${customId}` };
-      const jobs = await read(readJobLinks(options.source, id, customId));
-      return data({ batchId: id, row, jobs });
+      const result = await read(options.store.itemResult(id, customId));
+      const [jobs, extras] = await Promise.all([
+        read(readJobLinks(options.source, id, customId, result?.submission)),
+        read(readItemExtras(options.queues, row, id, result, options.prices)),
+      ]);
+      return data({ batchId: id, row, jobs, extras });
     },
     retryPlan: async (request) => {
       const id = batchId(request);

@@ -1,5 +1,6 @@
+import path from "node:path";
 import { checkReadiness, type Registry, readinessText } from "@veoq/metrics";
-import type { BatchStore } from "@veoq/pipeline";
+import type { BatchStore, VeoqQueues } from "@veoq/pipeline";
 import { toRetryJson, toRetryPlanJson } from "@veoq/report";
 import {
   toBatchViewJson,
@@ -17,12 +18,14 @@ import {
 } from "./dashboard-endpoints.ts";
 import type { DashboardRequest, DashboardRoute, RouteHandler } from "./dashboard-route.ts";
 import { htmlRoute, jsonRoute } from "./endpoint-renderers.ts";
+import { localInputImage } from "./read-item-extras.ts";
 import { renderCancelledRetryPage, renderCancelPage } from "./render-action-pages.ts";
 import { BATCH_PAGE_SCRIPT_PATH, renderBatchPage } from "./render-batch-page.ts";
 import { renderItemPage } from "./render-item-page.ts";
 import { batchFilterOf, renderOverviewPage } from "./render-overview-page.ts";
 import { type PageContext, renderSearchPage } from "./render-pages.ts";
 import { renderRetryPage } from "./render-retry-page.ts";
+import { downloadFailures, downloadResults } from "./result-downloads.ts";
 import { serveItemFile } from "./serve-item-file.ts";
 
 /** What the routes are built from. */
@@ -31,6 +34,7 @@ export interface DashboardRoutesContext {
   actions: BatchActionEndpoints;
   page: PageContext;
   store: BatchStore;
+  queues: VeoqQueues;
   registry: Registry;
   /** Seconds between the batch page's live updates (0 = none). */
   liveSeconds: number;
@@ -123,6 +127,22 @@ export function dashboardRoutes(context: DashboardRoutesContext): DashboardRoute
       htmlRoute(endpoints.item, (detail) => renderItemPage(detail, page), page),
     ),
     get("/batches/:id/items/:customId/files/:index", serveItemFile(store, context.outputDir)),
+    get("/batches/:id/items/:customId/inputs/:index", async (request) => {
+      const index = Number(request.params.index);
+      const file = Number.isSafeInteger(index)
+        ? await localInputImage(
+            context.queues,
+            String(request.params.id),
+            String(request.params.customId),
+            index,
+          )
+        : undefined;
+      return file === undefined
+        ? { status: 404, text: "no such input image here\n", contentType: "text/plain" }
+        : { status: 200, file: { root: path.dirname(file), relative: path.basename(file) } };
+    }),
+    get("/batches/:id/results.jsonl", downloadResults(store)),
+    get("/batches/:id/failures.jsonl", downloadFailures(store)),
     // The retry's summary page asks before paying; read-only dashboards refuse it like the post.
     get(
       "/batches/:id/retry",

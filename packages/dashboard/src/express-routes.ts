@@ -50,7 +50,8 @@ async function send(
   } else if ("text" in answer) {
     response.status(answer.status).type(answer.contentType).send(answer.text);
   } else if ("lines" in answer) {
-    response.status(answer.status).type(answer.contentType).attachment(answer.filename);
+    // attachment() sets a type from the name's extension: the answer's own type goes last.
+    response.status(answer.status).attachment(answer.filename).type(answer.contentType);
     // A failure after the first bytes cannot become an error page: the download is cut short.
     await pipeline(Readable.from(answer.lines), response).catch((error: unknown) => {
       if (!response.headersSent) next(error);

@@ -37,6 +37,7 @@ nav.filter{margin:.3rem 0 .6rem}nav.filter a.current{font-weight:700;text-decora
 .small{font-size:.8rem}form.inline{display:inline}ul.plain{list-style:none;padding:0;margin:.3rem 1.5rem .3rem 0}ul.plain li{margin:.15rem 0}
 .legend-cols{display:flex;flex-wrap:wrap}.swatch{display:inline-block;width:.9rem;height:.9rem;border-radius:3px;vertical-align:middle}
 .actions{display:flex;flex-wrap:wrap;gap:.8rem;align-items:center;margin:.5rem 0}.danger-zone{margin-left:auto}.danger-zone a,button.danger{color:#b42323}
+figure.input{display:inline-block;margin:0 1rem .5rem 0}figure.input img{max-width:12rem;max-height:8rem;border:1px solid #d8dbe2;border-radius:3px;display:block}pre.metadata{background:#f5f6f8;padding:.5rem;border-radius:4px;max-width:50rem;overflow:auto}.failure{color:#b42323}tr.failed-step td{color:#b42323}
 details.legend summary{cursor:pointer;font-weight:600}
 .stuck{color:#a15c00;font-weight:600}.muted{color:#6b7280}.kind{font-family:monospace}
 button{padding:.3rem .8rem;cursor:pointer}
@@ -167,7 +168,7 @@ ${batch.stuckItems.length > 0 ? `· <span class="stuck">${batch.stuckItems.lengt
 ${batch.possibleDuplicates > 0 ? `<p class="muted small" data-possible-duplicates-meaning>${e(POSSIBLE_DUPLICATES_MEANING)}</p>` : ""}
 ${batch.waitingReason ? `<p class="stuck" data-waiting="${e(batch.waitingReason.code)}">waiting: ${e(batch.waitingReason.message)}</p>` : ""}
 <p data-spend>${spendLine(batch)}</p>${reuseWaitLine(batch)}
-<p class="muted">${e(batch.source)}</p>
+<p class="muted">${e(batch.source)} · download <a href="/batches/${encodeURIComponent(batch.id)}/results.jsonl" download data-download="results">results (JSONL)</a> · <a href="/batches/${encodeURIComponent(batch.id)}/failures.jsonl" download data-download="failures">failures (JSONL)</a></p>
 ${lifecycle}${retry}${failed}${stuck}</section>`;
 }
 

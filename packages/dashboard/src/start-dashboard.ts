@@ -84,6 +84,7 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
     logger,
     redisOutage: outage,
     priceRetry: (plan) => priceRetry(plan, queues, prices),
+    prices,
     dailyBudgetMicros: config.dailyBudget === undefined ? undefined : toMicros(config.dailyBudget),
   });
   const server = await new Promise<import("node:http").Server>((resolve, reject) => {

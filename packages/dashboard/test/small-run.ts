@@ -30,8 +30,8 @@ export const SIM_KEY = "sim-key";
 export const MODEL = "veo-3.1-generate-img2video";
 
 /** Two items that complete and one that fails for good (`[sim:fail]`: a permanent reason). */
-export const MANIFEST_LINES = [
-  { custom_id: "ok-1", prompt: "a lighthouse at dusk" },
+export const MANIFEST_LINES: { custom_id: string; prompt: string; metadata?: object }[] = [
+  { custom_id: "ok-1", prompt: "a lighthouse at dusk", metadata: { scene: "harbour", take: 3 } },
   { custom_id: "ok-2", prompt: "a paper boat in the rain" },
   { custom_id: "bad-1", prompt: "a fox in the snow [sim:fail]" },
 ];
@@ -67,6 +67,7 @@ export async function startSmallRun(name: string): Promise<SmallRun> {
     MANIFEST_LINES.map((line) =>
       JSON.stringify({
         custom_id: line.custom_id,
+        ...(line.metadata ? { metadata: line.metadata } : {}),
         model: MODEL,
         input: {
           prompt: line.prompt,
