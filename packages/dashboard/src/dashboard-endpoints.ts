@@ -151,8 +151,11 @@ export function createDashboardEndpoints(options: DashboardEndpointsOptions): Da
       );
       if (!batch) return noBatch(id);
       const { redis, prefix } = options.store;
-      const webhookDeliveries = await read(readDeliveryLog({ redis, prefix }, id));
-      return data({ ...batch, webhookDeliveries });
+      const [webhookDeliveries, timeline] = await Promise.all([
+        read(readDeliveryLog({ redis, prefix }, id)),
+        read(options.store.timeline.read(id)),
+      ]);
+      return data({ ...batch, webhookDeliveries, timeline });
     },
     items: async (request) => {
       const id = batchId(request);

@@ -16,6 +16,7 @@ import {
   type QueueRole,
   readWorkCapacity,
   SpendLedger,
+  type TimelinePoint,
   type VeoqQueues,
   type WaitingReason,
   type WorkCapacity,
@@ -68,6 +69,8 @@ export interface BatchView extends BatchOverview {
   spend: BatchSpend;
   /** Priority and share of the provider slots held now. */
   scheduling: BatchScheduling;
+  /** Its per-minute throughput and spend (read for the batch's own page only). */
+  timeline?: TimelinePoint[];
   /** Its webhook deliveries with their tries (read for the batch's own page only). */
   webhookDeliveries?: DeliveryJson[];
   /** Why its open items wait (no worker for a role, a pause, the cap, ...), if anything holds them. */

@@ -38,6 +38,7 @@ nav.filter{margin:.3rem 0 .6rem}nav.filter a.current{font-weight:700;text-decora
 .legend-cols{display:flex;flex-wrap:wrap}.swatch{display:inline-block;width:.9rem;height:.9rem;border-radius:3px;vertical-align:middle}
 .actions{display:flex;flex-wrap:wrap;gap:.8rem;align-items:center;margin:.5rem 0}.danger-zone{margin-left:auto}.danger-zone a,button.danger{color:#b42323}
 figure.input{display:inline-block;margin:0 1rem .5rem 0}figure.input img{max-width:12rem;max-height:8rem;border:1px solid #d8dbe2;border-radius:3px;display:block}pre.metadata{background:#f5f6f8;padding:.5rem;border-radius:4px;max-width:50rem;overflow:auto}.failure{color:#b42323}tr.failed-step td{color:#b42323}
+.chart-row{display:flex;flex-wrap:wrap;gap:1.5rem}.chart-row figure{margin:0}.chart-row figcaption{font-size:.8rem;color:#6b7280}svg.chart{display:block;background:#fff}
 details.legend summary{cursor:pointer;font-weight:600}
 .stuck{color:#a15c00;font-weight:600}.muted{color:#6b7280}.kind{font-family:monospace}
 button{padding:.3rem .8rem;cursor:pointer}

@@ -1,5 +1,7 @@
-import { loadPriceTable } from "@veoq/pricing";
+import { SpendLedger, TIMELINE_BUCKET_MS } from "@veoq/pipeline";
+import { formatMoney, loadPriceTable } from "@veoq/pricing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { binTimeline, CHART_BARS } from "../src/render-batch-charts.ts";
 import { listenOnRun, type SmallRun, startFinishedRun } from "./small-run.ts";
 
 let run: SmallRun;
@@ -51,6 +53,24 @@ describe("downloads", () => {
   });
 });
 
+describe("the batch page's charts", () => {
+  it("draw throughput and spend over time from the batch's timeline, as inline SVG", async () => {
+    const html = await page(`/batches/${run.batchId}`);
+    const charts = html.slice(html.indexOf('<section class="box charts"'));
+    expect(charts).toContain('<figure data-chart="throughput"><svg class="chart"');
+    const sum = (pattern: RegExp) =>
+      [...charts.matchAll(pattern)].reduce((total, m) => total + Number(m[1]), 0);
+    expect(sum(/<title>\d\d:\d\d: (\d+) completed<\/title>/g)).toBe(2);
+    expect(sum(/<title>\d\d:\d\d: (\d+) failed<\/title>/g)).toBe(1);
+    const spent = (await new SpendLedger(run.redis, run.config.prefix).read(run.batchId))
+      .spentMicros;
+    expect(spent).toBeGreaterThan(0);
+    expect(charts).toContain(`<title>spent ${formatMoney(spent, "USD")}</title></polyline>`);
+    // Nothing is loaded from elsewhere: no script, no external reference.
+    expect(charts).not.toMatch(/<script|href="http|src="http/);
+  });
+});
+
 describe("the item page", () => {
   it("shows a failed item's failure instead of 'No files yet', its cost and its timeline", async () => {
     const html = await page(`/batches/${run.batchId}/items/bad-1`);
@@ -82,5 +102,22 @@ describe("the item page", () => {
       (await fetch(`${dashboard.url}/batches/${run.batchId}/items/ok-1/inputs/5`)).status,
     ).toBe(404);
     expect(html).toMatch(/<b data-item-cost>\d+\.\d{2} USD<\/b> for 1 task/);
+  });
+});
+
+describe("binTimeline", () => {
+  it("sums any run into at most CHART_BARS bars, keeping every count", () => {
+    const week = 7 * 24 * 60;
+    const points = Array.from({ length: week }, (_, i) => ({
+      at: i * TIMELINE_BUCKET_MS,
+      completed: 2,
+      failed: 1,
+      spentMicros: 10,
+    }));
+    const { bins, stepMs } = binTimeline(points, 0, week * TIMELINE_BUCKET_MS - 1);
+    expect(bins.length).toBeLessThanOrEqual(CHART_BARS);
+    expect(stepMs).toBe(210 * TIMELINE_BUCKET_MS);
+    expect(bins.reduce((n, b) => n + b.completed, 0)).toBe(2 * week);
+    expect(bins.reduce((n, b) => n + b.spentMicros, 0)).toBe(10 * week);
   });
 });

@@ -104,6 +104,12 @@ export {
 } from "./records/batch-control.ts";
 export { type BatchRecord, BatchStore } from "./records/batch-store.ts";
 export {
+  BatchTimeline,
+  parseTimeline,
+  TIMELINE_BUCKET_MS,
+  type TimelinePoint,
+} from "./records/batch-timeline.ts";
+export {
   credentialsStopReason,
   downloadsStopReason,
   resumeDownloads,

@@ -3,6 +3,7 @@ import { LuaScript } from "../redis/lua-script.ts";
 import { type RecordKeys, recordKeys } from "../redis/record-keys.ts";
 import type { RedisConnection } from "../redis/redis-connection.ts";
 import { deadlineLua } from "../redis/server-deadline.ts";
+import { BatchTimeline } from "./batch-timeline.ts";
 import type { ItemResult } from "./item-result.ts";
 import { ITEM_STATE_RANK, ITEM_STATES, type ItemState } from "./item-state.ts";
 import {
@@ -306,10 +307,14 @@ export class BatchStore {
   /** The key prefix, for the other records of the same deployment (batch control, spend). */
   readonly prefix: string;
 
+  /** Throughput over time, for charts (records/batch-timeline.ts). */
+  readonly timeline: BatchTimeline;
+
   constructor(redis: RedisConnection, prefix: string) {
     this.redis = redis;
     this.prefix = prefix;
     this.keys = recordKeys(prefix);
+    this.timeline = new BatchTimeline(redis, prefix);
   }
 
   /**
@@ -423,6 +428,13 @@ export class BatchStore {
       ],
     );
     if (Number(events) > 0) await this.markWebhookEvents(result.batchId);
+    if (result.status !== "cancelled") {
+      await this.timeline.countFinished(
+        result.batchId,
+        result.status,
+        result.finishedAt ?? Date.now(),
+      );
+    }
   }
 
   /**

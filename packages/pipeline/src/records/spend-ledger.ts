@@ -2,6 +2,7 @@ import type { CostEstimate } from "@veoq/pricing";
 import { LuaScript } from "../redis/lua-script.ts";
 import { type RecordKeys, recordKeys } from "../redis/record-keys.ts";
 import type { RedisConnection } from "../redis/redis-connection.ts";
+import { BatchTimeline } from "./batch-timeline.ts";
 import { EMIT_PAUSE_EVENT_LUA } from "./webhook-outbox.ts";
 
 /** Daily spend records outlive their day by a week (status shows today's; older ones only help debugging). */
@@ -135,9 +136,13 @@ export class SpendLedger {
   readonly keys: RecordKeys;
   private readonly redis: RedisConnection;
 
+  /** Spend over time, for charts (records/batch-timeline.ts). */
+  private readonly timeline: BatchTimeline;
+
   constructor(redis: RedisConnection, prefix: string) {
     this.redis = redis;
     this.keys = recordKeys(prefix);
+    this.timeline = new BatchTimeline(redis, prefix);
   }
 
   /** The check before a create (see GATE): `holder` is the item's submission. */
@@ -170,6 +175,7 @@ export class SpendLedger {
     batchId: string,
     holder: string,
     as: "spent" | "released",
+    now = Date.now(),
   ): Promise<number | undefined> {
     const value = await this.redis.hget(this.keys.spendReservations, holder);
     if (value === null) return undefined;
@@ -184,7 +190,10 @@ export class SpendLedger {
       ],
       [holder, as, value],
     );
-    return settled === 1 ? Number(value.slice(value.indexOf("|") + 1)) : undefined;
+    if (settled !== 1) return undefined;
+    const cost = Number(value.slice(value.indexOf("|") + 1));
+    if (as === "spent") await this.timeline.addSpent(batchId, cost, now);
+    return cost;
   }
 
   /** Adds newly enqueued items' estimate to the batch (call once per item added). */
