@@ -8,13 +8,14 @@ import {
   type CancelledRetryPlan,
   type LifecycleContext,
   planCancelledRetry,
+  priceSubmissions,
   resumeSubmissions,
   retryCancelledItems,
   SpendLedger,
   setBatchBudget,
   type VeoqQueues,
 } from "@veoq/pipeline";
-import { parseAmount } from "@veoq/pricing";
+import { type PriceTable, parseAmount } from "@veoq/pricing";
 import type { Endpoint, EndpointOutcome } from "./dashboard-endpoints.ts";
 import { type DashboardRequest, fieldOf } from "./dashboard-route.ts";
 
@@ -42,8 +43,8 @@ export interface BatchActionEndpoints {
   budget: Endpoint<BudgetResult>;
   /** `veoq resume` without a batch: lifts a credentials stop (and a downloads stop). */
   resumeSubmissions: Endpoint<{ resumed: boolean }>;
-  /** What `veoq retry --cancelled` would do; touches nothing. */
-  cancelledRetryPlan: Endpoint<CancelledRetryPlan>;
+  /** What `veoq retry --cancelled` would do and, with a price table, what its creates cost; touches nothing. */
+  cancelledRetryPlan: Endpoint<{ plan: CancelledRetryPlan; estimatedCostUsd: number | undefined }>;
   /**
    * `veoq retry --cancelled`, with `max_submits` the paid creates agreed to (absent: none): a
    * plan that now pays for more re-queues nothing (a conflict).
@@ -59,6 +60,8 @@ export interface BatchActionOptions {
   writeTimeoutMs: number;
   now: () => number;
   logger?: Logger | undefined;
+  /** Prices the paid creates of a re-queue; undefined: not priced. */
+  prices?: PriceTable | undefined;
 }
 
 const data = <T>(value: T): EndpointOutcome<T> => ({ kind: "data", data: value });
@@ -134,9 +137,20 @@ export function createBatchActionEndpoints(options: BatchActionOptions): BatchAc
       if (options.readOnly) return { kind: "read-only" };
       const found = await existing(request);
       if (found.refusal) return found.refusal;
-      return data(
-        await withTimeout(planCancelledRetry(life, found.id), options.redisTimeoutMs, "redis"),
+      const plan = await withTimeout(
+        planCancelledRetry(life, found.id),
+        options.redisTimeoutMs,
+        "redis",
       );
+      const paid = plan.retries.filter((r) => r.stage === "submit").map((r) => r.customId);
+      const estimatedCostUsd = options.prices
+        ? await withTimeout(
+            priceSubmissions(found.id, paid, queues, options.prices),
+            options.redisTimeoutMs,
+            "redis",
+          )
+        : undefined;
+      return data({ plan, estimatedCostUsd });
     },
     retryCancelled: async (request) => {
       if (options.readOnly) return { kind: "read-only" };

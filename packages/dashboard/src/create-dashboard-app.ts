@@ -216,6 +216,7 @@ export function createDashboardRoutes(options: DashboardAppOptions): DashboardRo
     writeTimeoutMs: options.writeTimeoutMs ?? 5_000,
     now: options.now ?? Date.now,
     logger: options.logger,
+    prices: options.prices,
   });
   return dashboardRoutes({
     endpoints,

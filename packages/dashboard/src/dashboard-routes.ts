@@ -226,7 +226,7 @@ export function dashboardRoutes(context: DashboardRoutesContext): DashboardRoute
     post("/api/resume-submissions", jsonRoute(actions.resumeSubmissions)),
     get(
       "/batches/:id/retry-cancelled",
-      htmlRoute(actions.cancelledRetryPlan, (plan) => renderCancelledRetryPage(plan, page), page),
+      htmlRoute(actions.cancelledRetryPlan, (view) => renderCancelledRetryPage(view, page), page),
     ),
     post(
       "/batches/:id/retry-cancelled",
@@ -238,7 +238,18 @@ export function dashboardRoutes(context: DashboardRoutesContext): DashboardRoute
         page,
       ),
     ),
-    get("/api/batches/:id/cancelled-retry-plan", jsonRoute(actions.cancelledRetryPlan)),
+    get(
+      "/api/batches/:id/cancelled-retry-plan",
+      jsonRoute(actions.cancelledRetryPlan, ({ plan, estimatedCostUsd }) => ({
+        batch_id: plan.batchId,
+        cancelled: plan.cancelled,
+        submit: plan.submit,
+        refollow: plan.refollow,
+        submits_by_model: plan.submitsByModel,
+        estimated_cost:
+          estimatedCostUsd === undefined ? null : { amount: estimatedCostUsd, currency: "USD" },
+      })),
+    ),
     post("/api/batches/:id/retry-cancelled", jsonRoute(actions.retryCancelled)),
     get(
       "/search",

@@ -1,4 +1,5 @@
 import type { CancelledRetryPlan } from "@veoq/pipeline";
+import { formatMoney } from "@veoq/pricing";
 import type { CancelPreview } from "./batch-actions.ts";
 import { escapeHtml as e } from "./html-text.ts";
 import { layout, type PageContext } from "./render-pages.ts";
@@ -11,7 +12,7 @@ export function renderCancelPage(preview: CancelPreview, page: PageContext): str
   const body = preview.alreadyCancelled
     ? `<p>The batch is already cancelled. <a href="/batches/${id}">Back to the batch</a></p>`
     : `<p>Cancelling ends the batch's <b data-cancel-queued>${plural(preview.queued, "queued item")}</b> without creating their tasks (nothing more is paid for them).
-<b data-cancel-in-flight>${plural(preview.inFlight, "item")}</b> whose task exists already (paid) finish and are saved.</p>
+${preview.inFlight === 0 ? "No item has a task yet." : `<b data-cancel-in-flight>${plural(preview.inFlight, "item")}</b> whose task exists already (paid) finish and are saved.`}</p>
 <p>Pausing instead keeps the queued items waiting; cancelled items can be re-queued later (their creates are paid then).</p>
 <form method="post" action="/batches/${id}/cancel" class="confirm"><input type="hidden" name="confirm" value="1">
 <button type="submit" class="danger" data-confirm-cancel>Cancel the batch</button> <a href="/batches/${id}">Keep it running</a></form>`;
@@ -23,7 +24,17 @@ export function renderCancelPage(preview: CancelPreview, page: PageContext): str
 }
 
 /** The re-queue of cancelled items, asked before it pays: paid creates and free re-follows. */
-export function renderCancelledRetryPage(plan: CancelledRetryPlan, page: PageContext): string {
+export function renderCancelledRetryPage(
+  view: { plan: CancelledRetryPlan; estimatedCostUsd: number | undefined },
+  page: PageContext,
+): string {
+  const { plan } = view;
+  const cost =
+    view.estimatedCostUsd === undefined
+      ? plan.submit > 0
+        ? `<span class="muted">cost not estimated here</span>`
+        : ""
+      : `estimated <b data-requeue-cost>${e(formatMoney(Math.round(view.estimatedCostUsd * 1_000_000), "USD"))}</b>`;
   const id = encodeURIComponent(plan.batchId);
   const byModel = Object.entries(plan.submitsByModel)
     .map(([model, n]) => `${e(model)} × ${n}`)
@@ -38,7 +49,7 @@ export function renderCancelledRetryPage(plan: CancelledRetryPlan, page: PageCon
     `re-queue cancelled ${plan.batchId}`,
     `<section class="box cancelled-retry" data-batch="${e(plan.batchId)}"><h2>Re-queue the cancelled items of <a href="/batches/${id}">${e(plan.batchId)}</a>?</h2>
 <p>This lifts the cancel. ${plural(plan.cancelled, "cancelled item")}:</p>
-<table class="plan"><tr data-plan="submit"><td>create a task (paid, within the batch's budget)</td><td><b>${plan.submit}</b></td><td>${byModel}</td></tr>
+<table class="plan"><tr data-plan="submit"><td>create a task (paid, within the batch's budget)</td><td><b>${plan.submit}</b></td><td>${byModel} ${cost}</td></tr>
 <tr data-plan="refollow"><td>follow their paid task again (free)</td><td><b>${plan.refollow}</b></td><td></td></tr></table>
 ${confirm}</section>`,
     page,

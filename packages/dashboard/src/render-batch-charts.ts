@@ -1,14 +1,14 @@
 import type { TimelinePoint } from "@veoq/pipeline";
 import { TIMELINE_BUCKET_MS } from "@veoq/pipeline";
 import { formatMoney } from "@veoq/pricing";
-import { escapeHtml as e, formatDuration } from "./html-text.ts";
+import { escapeHtml as e } from "./html-text.ts";
 
 /** Most bars a chart draws: longer runs are summed into wider bars. */
 export const CHART_BARS = 48;
 
 const WIDTH = 480;
 const HEIGHT = 110;
-const PAD = { left: 44, right: 8, top: 8, bottom: 18 };
+const PAD = { left: 64, right: 8, top: 8, bottom: 18 };
 
 /** The timeline in at most CHART_BARS equal steps from `from` to `to` (ms); empty steps are zero. */
 export function binTimeline(
@@ -35,6 +35,15 @@ export function binTimeline(
     bin.spentMicros += point.spentMicros;
   }
   return { stepMs, bins };
+}
+
+/** A bar's width in words: "1 min", "3 h", "3 h 30 min". */
+function stepText(stepMs: number): string {
+  const minutes = Math.round(stepMs / 60_000);
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  if (hours === 0) return `${minutes} min`;
+  return rest === 0 ? `${hours} h` : `${hours} h ${rest} min`;
 }
 
 const clock = (ms: number) => new Date(ms).toISOString().slice(11, 16);
@@ -65,7 +74,7 @@ function throughputChart(bins: TimelinePoint[], stepMs: number, from: number, to
       return `${hc > 0 ? `<rect x="${x.toFixed(1)}" y="${(base - hc).toFixed(1)}" width="${w.toFixed(1)}" height="${hc.toFixed(1)}" fill="#2e9d5b"><title>${clock(bin.at)}: ${bin.completed} completed</title></rect>` : ""}${hf > 0 ? `<rect x="${x.toFixed(1)}" y="${(base - hc - hf).toFixed(1)}" width="${w.toFixed(1)}" height="${hf.toFixed(1)}" fill="#d64545"><title>${clock(bin.at)}: ${bin.failed} failed</title></rect>` : ""}`;
     })
     .join("");
-  return frame(`items finished per ${formatDuration(stepMs / 1000)}`, String(max), from, to, bars);
+  return frame(`items finished per ${stepText(stepMs)}`, String(max), from, to, bars);
 }
 
 /** Money spent so far (a line), against the budget when there is one (dashed). */
@@ -97,7 +106,7 @@ function spendChart(
       : `<line x1="${PAD.left}" y1="${y(budgetMicros).toFixed(1)}" x2="${WIDTH - PAD.right}" y2="${y(budgetMicros).toFixed(1)}" stroke="#c27c0e" stroke-dasharray="4 3"><title>budget ${e(formatMoney(budgetMicros, currency))}</title></line>`;
   return frame(
     "money spent over time",
-    formatMoney(max, currency).replace(/\.\d+ /, " "),
+    formatMoney(max, currency),
     from,
     to,
     `${budget}<polyline points="${path}" fill="none" stroke="#3b82c4" stroke-width="2"><title>spent ${e(formatMoney(total, currency))}</title></polyline>`,
@@ -115,7 +124,7 @@ export function renderBatchCharts(options: {
   const { points, createdAt, end } = options;
   const { stepMs, bins } = binTimeline(points, createdAt, end);
   return `<section class="box charts" data-charts><h2>Over time</h2><div class="chart-row">
-<figure data-chart="throughput">${throughputChart(bins, stepMs, createdAt, end)}<figcaption>items finished per ${e(formatDuration(stepMs / 1000))} (<span class="swatch s-completed"></span> completed, <span class="swatch s-failed"></span> failed)</figcaption></figure>
+<figure data-chart="throughput">${throughputChart(bins, stepMs, createdAt, end)}<figcaption>items finished per ${e(stepText(stepMs))} (<span class="swatch s-completed"></span> completed, <span class="swatch s-failed"></span> failed)</figcaption></figure>
 <figure data-chart="spend">${spendChart(bins, createdAt, end, options.currency, options.budgetMicros)}<figcaption>money spent so far${options.budgetMicros === undefined ? "" : " (dashed: the budget)"}</figcaption></figure>
 </div></section>`;
 }

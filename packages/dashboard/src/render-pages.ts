@@ -37,7 +37,7 @@ nav.filter{margin:.3rem 0 .6rem}nav.filter a.current{font-weight:700;text-decora
 .small{font-size:.8rem}form.inline{display:inline}ul.plain{list-style:none;padding:0;margin:.3rem 1.5rem .3rem 0}ul.plain li{margin:.15rem 0}
 .legend-cols{display:flex;flex-wrap:wrap}.swatch{display:inline-block;width:.9rem;height:.9rem;border-radius:3px;vertical-align:middle}
 .actions{display:flex;flex-wrap:wrap;gap:.8rem;align-items:center;margin:.5rem 0}.danger-zone{margin-left:auto}.danger-zone a,button.danger{color:#b42323}
-figure.input{display:inline-block;margin:0 1rem .5rem 0}figure.input img{max-width:12rem;max-height:8rem;border:1px solid #d8dbe2;border-radius:3px;display:block}pre.metadata{background:#f5f6f8;padding:.5rem;border-radius:4px;max-width:50rem;overflow:auto}.failure{color:#b42323}tr.failed-step td{color:#b42323}
+figure.input{display:inline-block;margin:0 1rem .5rem 0}figure.input img{max-width:12rem;max-height:8rem;min-width:4rem;min-height:4rem;image-rendering:pixelated;border:1px solid #d8dbe2;border-radius:3px;display:block}pre.metadata{background:#f5f6f8;padding:.5rem;border-radius:4px;max-width:50rem;overflow:auto}.failure{color:#b42323}tr.failed-step td{color:#b42323}
 .chart-row{display:flex;flex-wrap:wrap;gap:1.5rem}.chart-row figure{margin:0}.chart-row figcaption{font-size:.8rem;color:#6b7280}svg.chart{display:block;background:#fff}
 details.legend summary{cursor:pointer;font-weight:600}
 .stuck{color:#a15c00;font-weight:600}.muted{color:#6b7280}.kind{font-family:monospace}
@@ -158,7 +158,7 @@ function batchSection(batch: BatchView, page: PageContext, detail: boolean): str
       ? `<h3 class="stuck">Stuck items (${batch.stuckItems.length})</h3><table class="stuck-items">${stuckRows(batch.stuckItems)}</table>`
       : "";
   return `<section class="batch" data-batch="${e(batch.id)}">
-<h2><a href="/batches/${encodeURIComponent(batch.id)}">${e(batch.id)}</a> <span class="${batch.state === "running" || batch.state === "finished" ? "muted" : "stuck"}" data-state="${batch.state}">${STATE_HEADINGS[batch.state]}</span></h2>
+<h2><a href="/batches/${encodeURIComponent(batch.id)}">${e(batch.id)}</a> <span class="badge b-${batch.state}" data-state="${batch.state}">${STATE_HEADINGS[batch.state]}</span></h2>
 ${stateBar(batch)}
 <table><tr>${counts}<td>total <b>${batch.total}</b></td></tr></table>
 <p>${batch.percent}% final · elapsed ${e(formatDuration(batch.elapsedSeconds))} · ${e(formatThroughput(batch.itemsPerSecond))}
