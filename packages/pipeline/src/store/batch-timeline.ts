@@ -1,5 +1,5 @@
-import { type RecordKeys, recordKeys } from "../redis/record-keys.ts";
-import type { RedisConnection } from "../redis/redis-connection.ts";
+import type { RedisConnection } from "./connection/redis-connection.ts";
+import { type RecordKeys, recordKeys } from "./keys.ts";
 
 /** The width of one bucket of a batch's timeline (ms). */
 export const TIMELINE_BUCKET_MS = 60_000;
