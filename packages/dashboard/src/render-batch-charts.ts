@@ -90,7 +90,8 @@ function spendChart(
     total += bin.spentMicros;
     return total;
   });
-  const max = Math.max(1, total, budgetMicros ?? 0);
+  const top = Math.max(total, budgetMicros ?? 0);
+  const max = Math.max(1, top);
   const plotW = WIDTH - PAD.left - PAD.right;
   const plotH = HEIGHT - PAD.top - PAD.bottom;
   const base = HEIGHT - PAD.bottom;
@@ -106,7 +107,7 @@ function spendChart(
       : `<line x1="${PAD.left}" y1="${y(budgetMicros).toFixed(1)}" x2="${WIDTH - PAD.right}" y2="${y(budgetMicros).toFixed(1)}" stroke="#c27c0e" stroke-dasharray="4 3"><title>budget ${e(formatMoney(budgetMicros, currency))}</title></line>`;
   return frame(
     "money spent over time",
-    formatMoney(max, currency),
+    top > 0 ? formatMoney(top, currency) : "",
     from,
     to,
     `${budget}<polyline points="${path}" fill="none" stroke="#3b82c4" stroke-width="2"><title>spent ${e(formatMoney(total, currency))}</title></polyline>`,
@@ -124,7 +125,7 @@ export function renderBatchCharts(options: {
   const { points, createdAt, end } = options;
   const { stepMs, bins } = binTimeline(points, createdAt, end);
   return `<section class="box charts" data-charts><h2>Over time</h2><div class="chart-row">
-<figure data-chart="throughput">${throughputChart(bins, stepMs, createdAt, end)}<figcaption>items finished per ${e(stepText(stepMs))} (<span class="swatch s-completed"></span> completed, <span class="swatch s-failed"></span> failed)</figcaption></figure>
-<figure data-chart="spend">${spendChart(bins, createdAt, end, options.currency, options.budgetMicros)}<figcaption>money spent so far${options.budgetMicros === undefined ? "" : " (dashed: the budget)"}</figcaption></figure>
+<figure data-chart="throughput">${throughputChart(bins, stepMs, createdAt, end)}<figcaption>${points.some((p) => p.completed + p.failed > 0) ? "" : "nothing finished yet · "}items finished per ${e(stepText(stepMs))} (<span class="swatch s-completed"></span> completed, <span class="swatch s-failed"></span> failed)</figcaption></figure>
+<figure data-chart="spend">${spendChart(bins, createdAt, end, options.currency, options.budgetMicros)}<figcaption>${points.some((p) => p.spentMicros > 0) ? "" : "nothing spent yet · "}money spent so far${options.budgetMicros === undefined ? "" : " (dashed: the budget)"}</figcaption></figure>
 </div></section>`;
 }
