@@ -1,7 +1,7 @@
 import type { BatchState, QueueRole } from "@veoq/pipeline";
 import { QUEUE_ROLES } from "@veoq/pipeline";
 import { formatMoney } from "@veoq/pricing";
-import { remainingSeconds } from "@veoq/report";
+import { etaText } from "./batch-eta-text.ts";
 import { escapeHtml as e, formatDuration } from "./html-text.ts";
 import type { BatchView, DashboardSnapshot } from "./read-batches.ts";
 import { renderLegend, stateBadge } from "./render-legend.ts";
@@ -22,14 +22,6 @@ export function batchFilterOf(value: unknown): BatchFilter | undefined {
 
 function inFilter(batch: BatchView, filter: BatchFilter | undefined): boolean {
   return filter === undefined || (BATCH_FILTERS[filter] as readonly string[]).includes(batch.state);
-}
-
-/** What the ETA column says: the ETA while running, else why there is none. */
-export function etaText(batch: BatchView): string {
-  if (batch.finished) return `done in ${formatDuration(batch.elapsedSeconds)}`;
-  if (batch.state !== "running") return `no ETA (${batch.state})`;
-  const eta = remainingSeconds(batch.total - batch.done, batch.itemsPerSecond);
-  return eta === undefined ? "ETA –" : `ETA ${formatDuration(eta)}`;
 }
 
 function spendCell(batch: BatchView): string {

@@ -1,5 +1,6 @@
 import { ITEM_STATES, QUEUE_ROLES } from "@veoq/pipeline";
 import { formatMoney } from "@veoq/pricing";
+import { etaText } from "./batch-eta-text.ts";
 import { escapeHtml as e, formatDuration, formatThroughput } from "./html-text.ts";
 import type { BatchView, DashboardSnapshot, FailedItem, StuckItemView } from "./read-batches.ts";
 import { itemUrl } from "./read-items.ts";
@@ -161,7 +162,7 @@ function batchSection(batch: BatchView, page: PageContext, detail: boolean): str
 <h2><a href="/batches/${encodeURIComponent(batch.id)}">${e(batch.id)}</a> <span class="badge b-${batch.state}" data-state="${batch.state}">${STATE_HEADINGS[batch.state]}</span></h2>
 ${stateBar(batch)}
 <table><tr>${counts}<td>total <b>${batch.total}</b></td></tr></table>
-<p>${batch.percent}% final · elapsed ${e(formatDuration(batch.elapsedSeconds))} · ${e(formatThroughput(batch.itemsPerSecond))}
+<p>${batch.percent}% final · elapsed ${e(formatDuration(batch.elapsedSeconds))} · ${e(formatThroughput(batch.itemsPerSecond))} · <span data-eta>${e(etaText(batch))}</span>
 · <span title="${e(POSSIBLE_DUPLICATES_MEANING)}">possible duplicates <b data-possible-duplicates>${batch.possibleDuplicates}</b></span> · re-submits ${batch.resubmits}
 · priority <b data-priority>${e(batch.scheduling.priority)}</b> · provider slots <span data-slots>${batch.scheduling.slots}</span> (${Math.round(100 * batch.scheduling.slotShare)} %)
 ${batch.flaggedFiles > 0 ? `· <span class="flagged">flagged files <b data-flagged-files>${batch.flaggedFiles}</b></span>` : ""}

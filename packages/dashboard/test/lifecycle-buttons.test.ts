@@ -67,6 +67,8 @@ describe("pause, resume and cancel buttons", () => {
     expect(html).toContain('data-control="paused"');
     expect(html).toContain('data-state="paused">paused</span></h2>'); // the heading, not "running"
     expect(html).toContain(`action="/batches/${BATCH}/resume"`);
+    // A paused batch says so where an ETA would be.
+    expect(html).toContain("<span data-eta>no ETA (paused)</span>");
 
     const resume = await fetch(`${dashboard.url}/api/batches/${BATCH}/resume`, { method: "POST" });
     expect(await resume.json()).toMatchObject({ action: "resume", changed: true });
