@@ -1,6 +1,12 @@
+import { BatchControl } from "@veoq/pipeline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDashboardRoutes, type DashboardRequest, type DashboardRoute } from "../src/index.ts";
-import { type SmallRun, startSmallRun } from "./small-run.ts";
+import {
+  createDashboardApp,
+  createDashboardRoutes,
+  type DashboardRequest,
+  type DashboardRoute,
+} from "../src/index.ts";
+import { listen, type SmallRun, startSmallRun } from "./small-run.ts";
 
 let run: SmallRun;
 let routes: DashboardRoute[];
@@ -79,5 +85,44 @@ describe("the dashboard's routes: one table over framework-free endpoints", () =
     expect(
       await route("POST", "/batches/:id/retry").handler(request({ id: BATCH }, { body: {} })),
     ).toEqual({ status: 303, redirect: `/batches/${BATCH}/retry` });
+  });
+
+  it("guards every POST of the table: a cross-site post and a read-only dashboard change nothing", async () => {
+    const options = { queues: run.queues, store: run.store, refreshSeconds: 0 };
+    const writable = await listen(createDashboardApp(options));
+    const readOnly = await listen(createDashboardApp({ ...options, readOnly: true }));
+    try {
+      const posts = routes.filter((r) => r.method === "POST");
+      expect(posts.length).toBeGreaterThanOrEqual(14);
+      for (const { path } of posts) {
+        const url = path.replace(":id", BATCH);
+        const body = new URLSearchParams({
+          confirm: "1",
+          budget: "1",
+          max_resubmits: "0",
+          max_submits: "0",
+        });
+        const crossSite = await fetch(`${writable.url}${url}`, {
+          method: "POST",
+          redirect: "manual",
+          headers: { origin: "https://evil.example" },
+          body,
+        });
+        expect(crossSite.status, `cross-site ${url}`).toBe(403);
+        const refused = await fetch(`${readOnly.url}${url}`, {
+          method: "POST",
+          redirect: "manual",
+          body,
+        });
+        expect(refused.status, `read-only ${url}`).toBe(403);
+      }
+      expect((await new BatchControl(run.redis, run.config.prefix).read(BATCH)).state).toBe(
+        "running",
+      );
+      expect(await run.store.itemState(BATCH, "a")).toBe("queued");
+    } finally {
+      await writable.close();
+      await readOnly.close();
+    }
   });
 });
