@@ -1,6 +1,7 @@
 import path from "node:path";
 import { checkReadiness, type Registry, readinessText } from "@veoq/metrics";
-import type { BatchStore, VeoqQueues } from "@veoq/pipeline";
+import { type BatchStore, TIMELINE_BUCKET_MS, type VeoqQueues } from "@veoq/pipeline";
+import { fromMicros } from "@veoq/pricing";
 import { toRetryJson, toRetryPlanJson } from "@veoq/report";
 import {
   toBatchViewJson,
@@ -266,6 +267,19 @@ export function dashboardRoutes(context: DashboardRoutesContext): DashboardRoute
     post(
       "/api/batches/:id/retry",
       jsonRoute(endpoints.retry, (summary) => toRetryJson(summary)),
+    ),
+    get(
+      "/api/batches/:id/timeline",
+      jsonRoute(endpoints.batch, (batch) => ({
+        batch_id: batch.id,
+        bucket_seconds: TIMELINE_BUCKET_MS / 1000,
+        points: (batch.timeline ?? []).map((point) => ({
+          at: new Date(point.at).toISOString(),
+          completed: point.completed,
+          failed: point.failed,
+          spent: { amount: fromMicros(point.spentMicros), currency: batch.spend.currency ?? "USD" },
+        })),
+      })),
     ),
     get("/api/search", jsonRoute(endpoints.search, toSearchJson)),
   ];

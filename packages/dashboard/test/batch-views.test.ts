@@ -66,6 +66,17 @@ describe("the batch page's charts", () => {
       .spentMicros;
     expect(spent).toBeGreaterThan(0);
     expect(charts).toContain(`<title>spent ${formatMoney(spent, "USD")}</title></polyline>`);
+    // The same points as JSON.
+    const json = (await (
+      await fetch(`${dashboard.url}/api/batches/${run.batchId}/timeline`)
+    ).json()) as {
+      bucket_seconds: number;
+      points: { completed: number; failed: number; spent: { amount: number } }[];
+    };
+    expect(json.bucket_seconds).toBe(60);
+    expect(json.points.reduce((n, p) => n + p.completed, 0)).toBe(2);
+    expect(json.points.reduce((n, p) => n + p.failed, 0)).toBe(1);
+    expect(json.points.reduce((n, p) => n + p.spent.amount, 0)).toBeCloseTo(spent / 1_000_000, 6);
     // Nothing is loaded from elsewhere: no script, no external reference.
     expect(charts).not.toMatch(/<script|href="http|src="http/);
   });
