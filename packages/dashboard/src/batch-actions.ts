@@ -112,8 +112,7 @@ export function createBatchActionEndpoints(options: BatchActionOptions): BatchAc
       const found = await existing(request);
       if (found.refusal) return found.refusal;
       const raw = fieldOf(request, "budget");
-      const micros =
-        typeof raw === "number" ? parseAmount(String(raw)) : parseAmount(String(raw ?? ""));
+      const micros = parseAmount(String(raw ?? ""));
       if (micros === undefined) {
         return {
           kind: "invalid",
