@@ -1,7 +1,7 @@
 import type { Queue } from "bullmq";
 import type { RedisConnection } from "../store/connection/redis-connection.ts";
 import { recordKeys } from "../store/keys.ts";
-import { LuaScript } from "../store/lua-script.ts";
+import { runStoreScript } from "../store/store-scripts.ts";
 
 /**
  * Fair share of the provider's slots between batches, and batch priority, with plain BullMQ
@@ -46,13 +46,6 @@ export function isPriorityLevel(value: unknown): value is PriorityLevel {
   return typeof value === "string" && (PRIORITY_LEVELS as readonly string[]).includes(value);
 }
 
-/** KEYS: clock. ARGV: turn. Moves the clock forward to the turn. */
-const ADVANCE = new LuaScript(`
-local now = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tonumber(ARGV[1]) > now then redis.call('SET', KEYS[1], ARGV[1]) end
-return 1
-`);
-
 /** The virtual clock and each batch's level, under a key prefix. */
 export class FairShare {
   private readonly clockKey: string;
@@ -84,7 +77,7 @@ export class FairShare {
 
   /** An item with this turn is being created: the clock moves up to it. */
   async advance(turn: number): Promise<void> {
-    await ADVANCE.run(this.redis, [this.clockKey], [Math.floor(turn)]);
+    await runStoreScript(this.redis, "advanceFairShareClock", [this.clockKey], [Math.floor(turn)]);
   }
 
   async setLevel(batchId: string, level: PriorityLevel): Promise<void> {

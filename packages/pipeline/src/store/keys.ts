@@ -7,7 +7,8 @@ import { createHash } from "node:crypto";
  * submit queue, whose limiter key the provider-slot wake-up script joins). The item records of one
  * batch (record, states, results, flagged files, state sets) live under their own tag
  * `{<bare prefix>:b:<batch>}` (see `batchTag`), so a cluster spreads them over its masters. See
- * docs/architecture.md "Redis key layout". BullMQ builds the queues' keys itself.
+ * docs/architecture.md "Redis key layout". BullMQ builds the queues' keys itself. Which Lua
+ * scripts touch each key: the table in store/scripts/README.md.
  */
 export interface RecordKeys {
   /** Sorted set: batch id by creation time (ms). */
