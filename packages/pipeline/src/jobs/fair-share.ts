@@ -20,8 +20,8 @@ import { runStoreScript } from "../store/store-scripts.ts";
  * BullMQ priorities stop at 2,097,152. The clock restarts at 0 when a batch is enqueued onto a
  * submit queue that has no waiting jobs, so it only grows while the queue stays busy; a turn
  * past the limit is held at it, and such items are served first-in first-out after the others.
- * Jobs queued before priorities existed (priority 0) go before every prioritised job, as BullMQ
- * serves them first; so do re-submissions after a failed task (few, and already waited once).
+ * Re-submissions after a failed task carry no priority (0), so BullMQ serves them before every
+ * prioritised job (few, and already waited once).
  * A rate-limited job (RateLimitError) keeps its priority when BullMQ moves it back.
  */
 export const PRIORITY_LEVELS = ["high", "normal", "low"] as const;
@@ -84,7 +84,7 @@ export class FairShare {
     await this.redis.hset(this.levelsKey, batchId, level);
   }
 
-  /** A batch's level; "normal" for batches enqueued before levels existed. */
+  /** A batch's level; "normal" when none was set (`enqueue --priority`, `veoq priority`). */
   async levelOf(batchId: string): Promise<PriorityLevel> {
     const level = await this.redis.hget(this.levelsKey, batchId);
     return isPriorityLevel(level) ? level : "normal";

@@ -19,7 +19,7 @@ export class ControlDeadlineError extends Error {
   override name = "ControlDeadlineError";
 }
 
-/** Parses a control hash as read from Redis (it may come from older code: anything odd runs). */
+/** Parses a control hash as read from Redis (anything it does not know runs). */
 export function parseBatchControl(fields: Record<string, string>): BatchControlState {
   const at = Number(fields.at ?? 0);
   if (fields.state === "cancelled") {

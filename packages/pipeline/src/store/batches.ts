@@ -11,9 +11,6 @@ import {
   type WebhookEventType,
 } from "./webhook-outbox.ts";
 
-/** The batch field that says its state sets are complete (set at creation, or by indexItemStates). */
-export const STATE_SETS_FIELD = "stateSets";
-
 export interface BatchRecord {
   id: string;
   createdAt: number;
@@ -68,15 +65,14 @@ export class Batches {
    * span two cluster slots). Each step is idempotent (HSETNX, ZADD NX) and the list entry takes
    * the record's own creation time, so a crash between them leaves a record that the same
    * enqueue, run again, lists with the creation time it already had. Enqueue runs this before any
-   * item is written, so no listed batch lacks its record. Only a new batch is marked as keeping
-   * state sets (an old one gets them from indexItemStates).
+   * item is written, so no listed batch lacks its record.
    */
   async ensureBatch(batchId: string, source: string, now: number): Promise<void> {
     const createdAt = await runStoreScript(
       this.redis,
       "ensureBatchRecord",
       [this.keys.batch(batchId)],
-      [String(now), source, STATE_SETS_FIELD],
+      [String(now), source],
     );
     await this.redis.zadd(this.keys.batches, "NX", String(createdAt ?? now), batchId);
   }

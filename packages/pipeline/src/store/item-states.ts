@@ -1,4 +1,4 @@
-import { type Batches, STATE_SETS_FIELD } from "./batches.ts";
+import type { Batches } from "./batches.ts";
 import type { RedisConnection } from "./connection/redis-connection.ts";
 import type { ItemResult } from "./item-result.ts";
 import { ITEM_STATE_RANK, ITEM_STATES, type ItemState } from "./item-state.ts";
@@ -183,34 +183,6 @@ export class ItemStates {
         yield [flat[i] as string, flat[i + 1] as ItemState];
       }
     } while (cursor !== "0");
-  }
-
-  /**
-   * Fills the state sets of a batch created before they existed (a no-op for newer batches):
-   * one HSCAN pass, each chunk placed atomically. Returns true when it had work to do.
-   */
-  async indexItemStates(batchId: string): Promise<boolean> {
-    const key = this.keys.batch(batchId);
-    if ((await this.redis.hget(key, STATE_SETS_FIELD)) !== null) return false;
-    if ((await this.redis.hexists(key, "createdAt")) === 0) return false;
-    const place = (ids: string[]) =>
-      runStoreScript(
-        this.redis,
-        "indexItemStates",
-        [this.keys.itemStates(batchId), ...this.stateSetKeys(batchId)],
-        [STATE_NAMES_JSON, ...ids],
-      );
-    let chunk: string[] = [];
-    for await (const [customId] of this.scanItemStates(batchId)) {
-      chunk.push(customId);
-      if (chunk.length >= 1000) {
-        await place(chunk);
-        chunk = [];
-      }
-    }
-    if (chunk.length > 0) await place(chunk);
-    await this.redis.hset(key, STATE_SETS_FIELD, "1");
-    return true;
   }
 
   private stateSetKeys(batchId: string): string[] {

@@ -22,7 +22,7 @@ export interface RecordKeys {
   /**
    * List: the batch's custom ids in the order they were registered (manifest order; a later
    * enqueue appends its new ones), written by the same script as the states hash, so results
-   * can be read in manifest order. Absent for batches written before it existed.
+   * can be read in manifest order.
    */
   itemOrder(batchId: string): string;
   /** Hash custom id → files flagged by VEOQ_VERIFY_OUTPUTS=warn, so the batch's count stays exact. */
@@ -211,10 +211,8 @@ export function accountOfSlotKey(key: string): string {
 }
 
 /**
- * Key of the list of past durations of one task shape. "v2": render times (provider timestamps
- * or estimates, see `finishedTaskSeconds`); v1 lists held detection times, which run late. They
- * are left in place unread (at most 500 numbers per task shape); delete
- * `<prefix>:duration-history:veo-*` keys to reclaim them.
+ * Key of the list of past durations of one task shape: render times (provider timestamps or
+ * estimates, see `finishedTaskSeconds`).
  */
 export function durationHistoryKey(prefix: string, shape: TaskShapeKey): string {
   return `${prefix}:duration-history:v2:${shape.model}:${shape.durationSeconds}s:x${shape.sampleCount}`;

@@ -117,7 +117,7 @@ export class WebhookOutbox {
     await this.redis.sadd(this.keys.webhookOutboxBatches, batchId);
   }
 
-  /** Entries of a batch's outbox; those that do not parse (older code) are returned as ids to drop. */
+  /** Entries of a batch's outbox; those that do not parse are returned as ids to drop. */
   async readBatch(batchId: string): Promise<{ entries: OutboxEntry[]; unreadable: string[] }> {
     return parseEntries(await this.redis.hgetall(this.keys.webhookOutbox(batchId)));
   }
