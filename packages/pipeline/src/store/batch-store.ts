@@ -35,7 +35,7 @@ export class BatchStore {
     this.batches = new Batches(redis, this.keys);
     this.timeline = new BatchTimeline(redis, prefix);
     this.states = new ItemStates(redis, this.keys, this.batches, this.timeline);
-    this.pages = new ItemPages(redis, this.keys, this.batches, this.states);
+    this.pages = new ItemPages(redis, this.keys, this.batches);
     this.tasks = new TaskIndex(redis, this.keys);
   }
 
@@ -95,9 +95,6 @@ export class BatchStore {
   }
   scanItemStates(...a: Parameters<ItemStates["scanItemStates"]>) {
     return this.states.scanItemStates(...a);
-  }
-  indexItemStates(...a: Parameters<ItemStates["indexItemStates"]>) {
-    return this.states.indexItemStates(...a);
   }
 
   // Item pages (item-pages.ts)
