@@ -8,13 +8,14 @@ import {
   checkRedisSetupUnlessDown,
   createQueues,
   createRedisConnection,
+  type ItemTracer,
 } from "@veoq/pipeline";
 import { loadPriceTable } from "@veoq/pricing";
 import { createApiContext } from "./api-context.ts";
 import type { ApiRoute } from "./api-route.ts";
 import { API_ROUTES } from "./api-routes.ts";
 import { TokenAuthenticator } from "./api-tokens.ts";
-import { createExpressApp } from "./express-adapter.ts";
+import { createExpressApp, type RequestSpanMiddleware } from "./express-adapter.ts";
 import { IdempotencyStore } from "./idempotency-store.ts";
 import { createOpenApiDocument } from "./openapi-document.ts";
 import { RateLimiter } from "./rate-limiter.ts";
@@ -27,6 +28,14 @@ export class ApiStartError extends Error {
   override name = "ApiStartError";
 }
 
+/** Traces of an API process (packages/tracing, when the OTEL_* variables ask for them). */
+export interface ApiTracing {
+  /** A server span per request, continuing a caller's `traceparent` (Tracing's httpSpans). */
+  requestSpan: RequestSpanMiddleware;
+  /** Opens each enqueued item's trace under the request's span (Tracing's requestItemTracer). */
+  itemTracer: ItemTracer;
+}
+
 export interface StartApiOptions {
   config: VeoqConfig;
   logger: Logger;
@@ -37,6 +46,8 @@ export interface StartApiOptions {
   /** Default API_ROUTES (tests may add routes). */
   routes?: readonly ApiRoute[];
   now?: () => number;
+  /** Default none: no span, no item trace. */
+  tracing?: ApiTracing | undefined;
 }
 
 export interface RunningApi {
@@ -81,6 +92,7 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
     objectStore,
     logger,
     now,
+    tracer: options.tracing?.itemTracer,
   });
   const routes = options.routes ?? API_ROUTES;
   const app = createExpressApp(
@@ -92,6 +104,7 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
     },
     routes,
     createOpenApiDocument(routes, API_VERSION),
+    options.tracing?.requestSpan,
   );
   const release = async () => {
     await queues.close().catch(() => {});

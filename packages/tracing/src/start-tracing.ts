@@ -21,12 +21,18 @@ export interface StartTracingOptions {
 
 /** Tracing once on: what the pipeline, BullMQ and commands use, and how to flush it. */
 export interface Tracing {
+  /** Item traces: each item in a trace of its own, linked to the enqueue's span (the CLI's). */
   tracer: ItemTracer;
+  /**
+   * Item traces for an API process: an item enqueued by a request is a child of the request's
+   * span, so its submit, polls and download are in the request's (the caller's) trace.
+   */
+  requestItemTracer: ItemTracer;
   /** bullmq-otel: BullMQ's own spans on every Queue and Worker. */
   telemetry: Telemetry;
   /** Runs `work` inside a span of this process (e.g. `veoq.enqueue`). */
   inSpan<T>(name: string, attributes: Attributes, work: () => Promise<T>): Promise<T>;
-  /** A server span per HTTP request (the dashboard's). */
+  /** A server span per HTTP request (the dashboard's and the API's). */
   httpSpans: HttpSpanMiddleware;
   /** Exports what is buffered and stops; call before the process exits. */
   shutdown(): Promise<void>;
@@ -62,7 +68,8 @@ export async function startTracing(options: StartTracingOptions): Promise<Tracin
   provider.register();
   setTraceFieldsSource(itemTracer.activeTraceFields(api));
   return {
-    tracer: itemTracer.createOtelItemTracer(api),
+    tracer: itemTracer.createOtelItemTracer(api, "own-trace"),
+    requestItemTracer: itemTracer.createOtelItemTracer(api, "active-trace"),
     telemetry: new bullmqOtel.BullMQOtel("veoq") as unknown as Telemetry,
     inSpan: itemTracer.spanRunner(api),
     httpSpans: httpSpans.httpServerSpans(api),
