@@ -42,18 +42,21 @@ export interface Tracing {
  * Starts OpenTelemetry in this process: a NodeTracerProvider (AsyncLocalStorage context, W3C
  * trace context propagation, the sampler from OTEL_TRACES_SAMPLER) exporting OTLP over HTTP in
  * the protocol OTEL_EXPORTER_OTLP_PROTOCOL names, to OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT.
+ * Redis commands become spans under veoq's spans (ioredis' diagnostics channel, otel-redis-spans).
  * Every OTel module is imported here, on demand: a process that never calls this loads none.
  */
 export async function startTracing(options: StartTracingOptions): Promise<Tracing> {
-  const [api, node, base, resources, bullmqOtel, itemTracer, httpSpans] = await Promise.all([
-    import("@opentelemetry/api"),
-    import("@opentelemetry/sdk-trace-node"),
-    import("@opentelemetry/sdk-trace-base"),
-    import("@opentelemetry/resources"),
-    import("bullmq-otel"),
-    import("./otel-item-tracer.ts"),
-    import("./otel-http-spans.ts"),
-  ]);
+  const [api, node, base, resources, bullmqOtel, itemTracer, httpSpans, redisSpans] =
+    await Promise.all([
+      import("@opentelemetry/api"),
+      import("@opentelemetry/sdk-trace-node"),
+      import("@opentelemetry/sdk-trace-base"),
+      import("@opentelemetry/resources"),
+      import("bullmq-otel"),
+      import("./otel-item-tracer.ts"),
+      import("./otel-http-spans.ts"),
+      import("./otel-redis-spans.ts"),
+    ]);
   const exporter = options.exporter ?? (await otlpExporter(otlpProtocolOf(options.env)));
   const provider = new node.NodeTracerProvider({
     resource: resources.resourceFromAttributes({
@@ -67,6 +70,7 @@ export async function startTracing(options: StartTracingOptions): Promise<Tracin
   });
   provider.register();
   setTraceFieldsSource(itemTracer.activeTraceFields(api));
+  const stopRedisSpans = redisSpans.traceRedisCommands(api);
   return {
     tracer: itemTracer.createOtelItemTracer(api, "own-trace"),
     requestItemTracer: itemTracer.createOtelItemTracer(api, "active-trace"),
@@ -75,6 +79,7 @@ export async function startTracing(options: StartTracingOptions): Promise<Tracin
     httpSpans: httpSpans.httpServerSpans(api),
     async shutdown() {
       setTraceFieldsSource(undefined);
+      stopRedisSpans();
       await provider.shutdown();
     },
   };

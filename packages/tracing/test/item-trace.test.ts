@@ -130,6 +130,19 @@ describe("one trace per item", () => {
     }
   });
 
+  it("puts the stages' Redis commands under their spans, without keys or values", () => {
+    const all = exporter.getFinishedSpans();
+    const stageIds = new Set(
+      all
+        .filter((s) => ["veoq.submit", "veoq.poll", "veoq.download"].includes(s.name))
+        .map((s) => s.spanContext().spanId),
+    );
+    const redisSpans = all.filter((s) => s.attributes["db.system"] === "redis");
+    const underStages = redisSpans.filter((s) => stageIds.has(parentOf(s) ?? ""));
+    expect(underStages.length).toBeGreaterThan(0);
+    expect(JSON.stringify(redisSpans.map((s) => s.attributes))).not.toContain(prefix);
+  });
+
   it("records BullMQ's own spans (bullmq-otel) on the queues and workers", () => {
     const names = new Set(exporter.getFinishedSpans().map((s) => s.name));
     expect([...names].some((n) => /^(process|add|addBulk) /.test(n))).toBe(true);
