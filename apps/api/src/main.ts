@@ -16,7 +16,11 @@ async function main(): Promise<void> {
       {},
       tracing === undefined
         ? undefined
-        : { requestSpan: tracing.httpSpans, itemTracer: tracing.requestItemTracer },
+        : {
+            requestSpan: tracing.httpSpans,
+            itemTracer: tracing.requestItemTracer,
+            telemetry: tracing.telemetry,
+          },
     );
   } finally {
     await tracing?.shutdown();

@@ -9,6 +9,7 @@ import {
   createQueues,
   createRedisConnection,
   type ItemTracer,
+  type StartWorkersOptions,
 } from "@veoq/pipeline";
 import { loadPriceTable } from "@veoq/pricing";
 import { createApiContext } from "./api-context.ts";
@@ -34,6 +35,8 @@ export interface ApiTracing {
   requestSpan: RequestSpanMiddleware;
   /** Opens each enqueued item's trace under the request's span (Tracing's requestItemTracer). */
   itemTracer: ItemTracer;
+  /** BullMQ's own spans on the API's queues (Tracing's telemetry: bullmq-otel). */
+  telemetry: NonNullable<StartWorkersOptions["telemetry"]>;
 }
 
 export interface StartApiOptions {
@@ -80,7 +83,11 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
   );
   const redis = createRedisConnection(config.redis, "worker");
   redis.on("error", (error) => logger.warn({ err: error }, "api: redis error"));
-  const queues = createQueues(redis, config.prefix);
+  const queues = createQueues(
+    redis,
+    config.prefix,
+    options.tracing === undefined ? {} : { telemetry: options.tracing.telemetry },
+  );
   const objectStore = objectStoreFromConfig(config);
   const now = options.now ?? Date.now;
   const context = createApiContext({

@@ -52,7 +52,11 @@ beforeAll(async () => {
     logger,
     host: "127.0.0.1",
     port: 0,
-    tracing: { requestSpan: tracing.httpSpans, itemTracer: tracing.requestItemTracer },
+    tracing: {
+      requestSpan: tracing.httpSpans,
+      itemTracer: tracing.requestItemTracer,
+      telemetry: tracing.telemetry,
+    },
   });
   const items = ["p", "q"].map((id) => ({
     custom_id: id,
@@ -95,6 +99,9 @@ describe("an item enqueued through the HTTP API", () => {
     expect(request.spanContext().traceId).toBe(CALLER_TRACE);
     expect(parentOf(request)).toBe(CALLER_SPAN);
     expect(request.attributes["http.response.status_code"]).toBe(201);
+    // BullMQ's own span of the API's queue (bullmq-otel) is in the request too.
+    const adds = spans.filter((s) => /^(add|addBulk) /.test(s.name));
+    expect(adds.some((s) => parentOf(s) === request.spanContext().spanId)).toBe(true);
     for (const customId of ["p", "q"]) {
       const item = spans.filter((s) => s.attributes["veoq.custom_id"] === customId);
       const root = item.find((s) => s.name === "veoq.item.enqueue");

@@ -30,7 +30,11 @@ export function registerApiCommand(program: Command): void {
                 flags,
                 tracing === undefined
                   ? undefined
-                  : { requestSpan: tracing.httpSpans, itemTracer: tracing.requestItemTracer },
+                  : {
+                      requestSpan: tracing.httpSpans,
+                      itemTracer: tracing.requestItemTracer,
+                      telemetry: tracing.telemetry,
+                    },
               ),
             ),
           );
