@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { InMemorySpanExporter, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { type RunningApi, startApi } from "@veoq/api";
-import { parseConfig } from "@veoq/config";
+import { parseConfig, type VeoqConfig } from "@veoq/config";
+import { startDashboard } from "@veoq/dashboard";
 import { removeKeysUnder } from "@veoq/local-redis";
 import { createLogger } from "@veoq/logging";
 import {
@@ -33,12 +34,13 @@ let workers: RunningWorkers;
 let api: RunningApi;
 let dir: string;
 let answer: number;
+let config: VeoqConfig;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "veoq-apitrace-"));
   simulator = await startSimulator({ timeScale: 0.01, seed: 7 });
   tracing = await startTracing({ serviceName: "veoq-test", env: {}, exporter });
-  const config = parseConfig(tracedRunEnv(prefix, simulator.url, dir));
+  config = parseConfig(tracedRunEnv(prefix, simulator.url, dir));
   const logger = createLogger({ level: "silent" });
   workers = await startWorkers({
     config,
@@ -133,5 +135,36 @@ describe("an item enqueued through the HTTP API", () => {
     expect(span?.attributes["http.route"]).toBe("/v1/batches/:id/items");
     expect(span?.attributes["http.response.status_code"]).toBe(200);
     expect(JSON.stringify(span?.attributes)).not.toContain("completed");
+  });
+});
+
+describe("the dashboard's HTTP requests", () => {
+  it("are server spans continuing the caller's trace, and its queues carry BullMQ's spans", async () => {
+    const dashboard = await startDashboard({
+      config,
+      logger: createLogger({ level: "silent" }),
+      host: "127.0.0.1",
+      port: 0,
+      app: { requestSpan: tracing.httpSpans },
+      telemetry: tracing.telemetry,
+    });
+    try {
+      const caller = "0af7651916cd43dd8448eb211c80319c";
+      const response = await fetch(`${dashboard.url}/healthz`, {
+        headers: { traceparent: `00-${caller}-b7ad6b7169203331-01` },
+      });
+      expect(response.status).toBe(200);
+      await response.arrayBuffer();
+      await new Promise((r) => setTimeout(r, 50));
+      const span = exporter.getFinishedSpans().find((s) => s.name === "GET /healthz");
+      expect(span?.spanContext().traceId).toBe(caller);
+      expect(span?.attributes["http.route"]).toBe("/healthz");
+      expect(span?.attributes["http.response.status_code"]).toBe(200);
+    } finally {
+      await dashboard.close();
+    }
+    // Closing the dashboard's queues is a BullMQ span of its own (bullmq-otel on them).
+    const closed = exporter.getFinishedSpans().filter((s) => /^close /.test(s.name));
+    expect(closed.length).toBeGreaterThanOrEqual(3);
   });
 });
