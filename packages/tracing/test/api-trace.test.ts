@@ -17,7 +17,7 @@ import {
 import { type Simulator, startSimulator } from "@veoq/simulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTracing, type Tracing } from "../src/index.ts";
-import { tracedRunEnv, waitForBatchFinal } from "./traced-batch.ts";
+import { tracedRunEnv, waitForBatchFinal, waitUntil } from "./traced-batch.ts";
 
 const TINY_PNG =
   "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
@@ -76,6 +76,15 @@ beforeAll(async () => {
   answer = response.status;
   await response.arrayBuffer();
   await waitForBatchFinal(new BatchStore(redis, prefix), "api1");
+  await waitUntil(
+    () =>
+      ["p", "q"].every((id) =>
+        exporter
+          .getFinishedSpans()
+          .some((s) => s.name === "veoq.download" && s.attributes["veoq.custom_id"] === id),
+      ),
+    "the download spans",
+  );
 }, 90_000);
 
 afterAll(async () => {
