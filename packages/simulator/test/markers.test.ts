@@ -58,4 +58,16 @@ describe("failure markers and rate", () => {
     expect(a?.reason).not.toBe("");
     expect(b?.status).toBe("TASK_STATUS_SUCCEED");
   });
+
+  it("failureRate's random failures give transient-looking reasons as well as permanent ones", async () => {
+    const time = manualClock();
+    const sim = await startTestSimulator({ clock: time.clock, timeScale: 0.01, failureRate: 1 });
+    const ids: string[] = [];
+    for (let i = 0; i < 24; i++)
+      ids.push(await createTask(sim, img2videoBody(`r${i} [sim:duration=1]`)));
+    time.advance(10);
+    const reasons = (await finalTaskOf(ids, sim)).map((task) => task?.reason ?? "");
+    expect(reasons.filter((r) => TRANSIENT_FAILURE_REASONS.includes(r)).length).toBeGreaterThan(0);
+    expect(reasons.filter((r) => PERMANENT_FAILURE_REASONS.includes(r)).length).toBeGreaterThan(0);
+  });
 });
