@@ -132,7 +132,10 @@ async function runEnqueue(
   }
   const config = loadConfig();
   const prices = loadPriceTable(config.prices);
-  const session = await openQueueSession(config);
+  const session = await openQueueSession(
+    config,
+    tracing === undefined ? {} : { telemetry: tracing.telemetry },
+  );
   const objectStore = objectStoreFromConfig(config);
   const progress = createProgressDisplay();
   const invalidLines: LineReport[] = [];
