@@ -54,6 +54,12 @@ export function formatBatch(batch: BatchJson, options: BatchTextOptions = {}): s
       (batch.resubmits > 0 ? `  resubmits ${batch.resubmits}` : "") +
       (batch.flagged_files > 0 ? `  flagged files ${batch.flagged_files}` : ""),
   ];
+  if (batch.enqueue_incomplete !== undefined) {
+    const { lines: done, total_lines: total } = batch.enqueue_incomplete;
+    lines.push(
+      `  !! enqueue incomplete: ${done} of ${countOf(total, "line")} (the enqueue stopped before the end of ${batch.source}; run the same \`veoq enqueue\` again to add the rest)`,
+    );
+  }
   if (batch.reuse_wait !== undefined) {
     const owner = batch.reuse_wait.batch_id;
     lines.push(

@@ -116,6 +116,7 @@ export {
   finishedTaskSeconds,
   type TaskShape,
 } from "./records/duration-history.ts";
+export { type EnqueueIncomplete, EnqueueMark } from "./records/enqueue-mark.ts";
 export type { ItemErrorKind, ItemResult, ItemStage } from "./records/item-result.ts";
 export { ITEM_STATES, type ItemState, isFinalState } from "./records/item-state.ts";
 export { ProviderRate, RATE_MARGIN } from "./records/provider-rate.ts";

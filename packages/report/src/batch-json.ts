@@ -49,6 +49,14 @@ export const batchJson = z.object({
   reuse_wait: z
     .object({ batch_id: z.string(), reason: z.string(), since: z.iso.datetime() })
     .optional(),
+  /**
+   * An enqueue of this batch stopped before the end of its manifest (Ctrl-C, Redis lost):
+   * `lines` of `total_lines` manifest lines are in. Running the same enqueue again adds the rest
+   * and removes this. Absent when every enqueue went through its manifest.
+   */
+  enqueue_incomplete: z
+    .object({ lines: z.number().int(), total_lines: z.number().int() })
+    .optional(),
   /** high, normal or low: the batch's share of the provider slots (where known). */
   priority: z.enum(["high", "normal", "low"]).optional(),
   /** Provider slots its tasks hold now, and their part of all slots held (0-1). */
@@ -99,6 +107,14 @@ export function toBatchJson(batch: BatchOverview): BatchJson {
     possible_duplicates: batch.possibleDuplicates,
     resubmits: batch.resubmits,
     flagged_files: batch.flaggedFiles,
+    ...(batch.enqueueIncomplete === undefined
+      ? {}
+      : {
+          enqueue_incomplete: {
+            lines: batch.enqueueIncomplete.lines,
+            total_lines: batch.enqueueIncomplete.totalLines,
+          },
+        }),
     ...(batch.reuseWait === undefined || batch.finished || batch.counts.queued === 0
       ? {}
       : {

@@ -3,6 +3,7 @@ import { LuaScript } from "../redis/lua-script.ts";
 import { type RecordKeys, recordKeys } from "../redis/record-keys.ts";
 import type { RedisConnection } from "../redis/redis-connection.ts";
 import { deadlineLua } from "../redis/server-deadline.ts";
+import { type EnqueueIncomplete, enqueueIncompleteOf } from "./enqueue-mark.ts";
 import type { ItemResult } from "./item-result.ts";
 import { ITEM_STATE_RANK, ITEM_STATES, type ItemState } from "./item-state.ts";
 import {
@@ -283,6 +284,8 @@ export interface BatchRecord {
    * they last looked): which batch, why it is paused and since when (ms). Undefined otherwise.
    */
   reuseWait?: ReuseWait | undefined;
+  /** An enqueue did not get through the manifest: how far it got (records/enqueue-mark.ts). */
+  enqueueIncomplete?: EnqueueIncomplete | undefined;
 }
 
 /** This batch's items wait on the renders of `ownerBatchId`, paused for `reason` (see BatchRecord). */
@@ -541,6 +544,7 @@ export class BatchStore {
       flaggedFiles: Number(fields.flaggedFiles ?? 0),
       finishedAt: fields.finishedAt === undefined ? undefined : Number(fields.finishedAt),
       reuseWait: parseReuseWait(fields.reuseWait),
+      enqueueIncomplete: enqueueIncompleteOf(fields),
     };
   }
 
