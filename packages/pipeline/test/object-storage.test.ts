@@ -126,6 +126,38 @@ describe("outputs and inputs in an S3 bucket", () => {
     }
   }, 60_000);
 
+  it("gives a reused item its own objects under its batch, copied server-side", async () => {
+    h = await createHarness({ env: { ...s3.env, VEOQ_OUTPUT_URL: "s3://veoq-out/runs/reuse" } });
+    await h.start();
+    const line = liteLine("orig", { seed: 7 });
+    await h.enqueue(await h.writeManifest([line]), "first");
+    await h.waitForBatch("first");
+    const again = await h.enqueue(
+      await h.writeManifest([{ ...line, custom_id: "copy" }]),
+      "second",
+    );
+    expect(again.reused.lines).toBe(1);
+    await h.waitForBatch("second");
+    const [owner] = await collect(batchResults(h.store, "first"));
+    const [reused] = await collect(batchResults(h.store, "second"));
+    if (owner?.status !== "completed" || reused?.status !== "completed") throw new Error();
+    expect(reused.reusedFrom).toEqual({ batchId: "first", customId: "orig" });
+    expect(reused.files.map((f) => f.uri)).toEqual(["s3://veoq-out/runs/reuse/second/copy/0.mp4"]);
+    expect(reused.files[0]?.path).toBe("second/copy/0.mp4");
+    expect((await h.store.getBatch("second"))?.reused).toBe(1);
+    const store = objectStoreFromConfig(h.config);
+    if (store === undefined) throw new Error("no store");
+    try {
+      const mine = await store.read(reused.files[0]?.uri as string);
+      const theirs = await store.read(owner.files[0]?.uri as string);
+      expect(mine.equals(theirs)).toBe(true);
+      expect(createHash("sha256").update(mine).digest("hex")).toBe(reused.files[0]?.sha256);
+    } finally {
+      store.close();
+    }
+    expect(existsSync(h.config.outputDir)).toBe(false);
+  }, 60_000);
+
   it("gives local files a file:// uri when no bucket is set", async () => {
     h = await createHarness();
     await h.start();

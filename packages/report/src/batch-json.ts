@@ -43,6 +43,11 @@ export const batchJson = z.object({
   /** Saved files flagged by VEOQ_VERIFY_OUTPUTS=warn (broken, or not what was asked). */
   flagged_files: z.number().int(),
   /**
+   * Completed items that reused an earlier render of the same request (another batch's, no
+   * create paid); their files are under this batch too (`<out>/<batch>/<custom_id>/`).
+   */
+  reused: z.number().int(),
+  /**
    * Items wait to reuse the renders of another batch that is paused: which one, and why it is
    * paused (`user`, `budget`, `daily_budget`). Absent when no item waits on a paused batch.
    */
@@ -107,6 +112,7 @@ export function toBatchJson(batch: BatchOverview): BatchJson {
     possible_duplicates: batch.possibleDuplicates,
     resubmits: batch.resubmits,
     flagged_files: batch.flaggedFiles,
+    reused: batch.reused,
     ...(batch.enqueueIncomplete === undefined
       ? {}
       : {

@@ -277,7 +277,7 @@ async function runEnqueue(
         process.stdout.write(
           `${countOf(summary.reused.lines, "line")} ask for requests this deployment already rendered or is rendering` +
             (saved === undefined ? "" : ` (${formatMoney(saved.costMicros, saved.currency)})`) +
-            `: ${summary.reused.lines === 1 ? "it reuses" : "they reuse"} those outputs and pay nothing; --rerender pays for new renders\n`,
+            `: ${summary.reused.lines === 1 ? "it reuses" : "they reuse"} those outputs and pay nothing (the files also appear under this batch, <out>/${summary.batchId}/<custom_id>/); --rerender pays for new renders\n`,
         );
       }
     }

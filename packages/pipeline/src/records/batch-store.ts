@@ -277,6 +277,8 @@ export interface BatchRecord {
   resubmits: number;
   /** Saved files flagged by VEOQ_VERIFY_OUTPUTS=warn (broken, or not what was asked). */
   flaggedFiles: number;
+  /** Items completed with the files of an earlier render of the same request (no create paid). */
+  reused: number;
   /** When the last item became final (ms), if every item is final. */
   finishedAt: number | undefined;
   /**
@@ -399,7 +401,7 @@ export class BatchStore {
 
   async incrementCounter(
     batchId: string,
-    counter: "possibleDuplicates" | "resubmits",
+    counter: "possibleDuplicates" | "resubmits" | "reused",
     by = 1,
   ): Promise<void> {
     await this.redis.hincrby(this.keys.batch(batchId), counter, by);
@@ -542,6 +544,7 @@ export class BatchStore {
       possibleDuplicates: Number(fields.possibleDuplicates ?? 0),
       resubmits: Number(fields.resubmits ?? 0),
       flaggedFiles: Number(fields.flaggedFiles ?? 0),
+      reused: Number(fields.reused ?? 0),
       finishedAt: fields.finishedAt === undefined ? undefined : Number(fields.finishedAt),
       reuseWait: parseReuseWait(fields.reuseWait),
       enqueueIncomplete: enqueueIncompleteOf(fields),
