@@ -36,9 +36,17 @@ export {
 } from "./operations/batch-lifecycle.ts";
 export { type BatchOverview, overviewOf } from "./operations/batch-overview.ts";
 export { batchResults, type ResultLine } from "./operations/batch-results.ts";
+export { expireFinishedBatches } from "./operations/batch-retention.ts";
 export { type BatchScheduling, batchSchedulingOf } from "./operations/batch-scheduling.ts";
 export { BATCH_STATES, type BatchState, batchStateOf } from "./operations/batch-state.ts";
 export { changeBatchPriority, type PriorityChange } from "./operations/change-priority.ts";
+export {
+  BatchBusyError,
+  BatchInFlightError,
+  type DeleteBatchContext,
+  type DeleteBatchSummary,
+  deleteBatch,
+} from "./operations/delete-batch.ts";
 export {
   defaultBatchId,
   EnqueueError,
