@@ -11,7 +11,7 @@ import {
   expireFinishedBatches,
   SpendLedger,
 } from "../src/index.ts";
-import { scanEveryMaster } from "../src/redis/redis-connection.ts";
+import { scanEveryMaster } from "../src/store/connection/redis-connection.ts";
 import { collect, createHarness, type Harness, liteLine } from "./pipeline-harness.ts";
 
 const DAY_MS = 24 * 3600 * 1000;

@@ -3,11 +3,11 @@ import path from "node:path";
 import type { S3ObjectStore } from "@veoq/object-store";
 import { isValidBatchId, JOB_ID_SEPARATOR } from "../jobs/job-ids.ts";
 import type { VeoqQueues } from "../jobs/queues.ts";
-import type { BatchControl } from "../records/batch-control.ts";
-import type { BatchStore } from "../records/batch-store.ts";
-import { LuaScript } from "../redis/lua-script.ts";
-import { batchTag } from "../redis/record-keys.ts";
-import { type RedisConnection, scanEveryMaster } from "../redis/redis-connection.ts";
+import type { BatchControl } from "../store/batch-control.ts";
+import type { BatchStore } from "../store/batch-store.ts";
+import { type RedisConnection, scanEveryMaster } from "../store/connection/redis-connection.ts";
+import { batchTag } from "../store/keys.ts";
+import { LuaScript } from "../store/lua-script.ts";
 import { UnknownBatchError } from "./batch-lifecycle.ts";
 
 /** What `deleteBatch` needs: the records, the queues, and where the batch's files are. */

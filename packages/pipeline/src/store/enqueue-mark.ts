@@ -1,6 +1,6 @@
-import { LuaScript } from "../redis/lua-script.ts";
-import { recordKeys } from "../redis/record-keys.ts";
-import type { RedisConnection } from "../redis/redis-connection.ts";
+import type { RedisConnection } from "./connection/redis-connection.ts";
+import { recordKeys } from "./keys.ts";
+import { LuaScript } from "./lua-script.ts";
 
 /**
  * "enqueue incomplete: N of M lines": how far an enqueue of the batch got that did not reach the
