@@ -35,7 +35,12 @@ export {
   UnknownBatchError,
 } from "./operations/batch-lifecycle.ts";
 export { type BatchOverview, overviewOf } from "./operations/batch-overview.ts";
-export { batchResults, type ResultLine } from "./operations/batch-results.ts";
+export {
+  batchResults,
+  RESULT_ORDERS,
+  type ResultLine,
+  type ResultOrder,
+} from "./operations/batch-results.ts";
 export { expireFinishedBatches } from "./operations/batch-retention.ts";
 export { type BatchScheduling, batchSchedulingOf } from "./operations/batch-scheduling.ts";
 export { BATCH_STATES, type BatchState, batchStateOf } from "./operations/batch-state.ts";
