@@ -259,6 +259,30 @@ describe("the API in front of real workers", () => {
     );
   });
 
+  it("deletes a batch (DELETE /v1/batches/{id}): 409 while items are open, then gone once cancelled", async () => {
+    // A budget below one create: the batch pauses at the spend gate, its items stay queued.
+    await h.client.createBatch([apiLine("d-1"), apiLine("d-2")], {
+      batch_id: "api-delete",
+      budget: 0.01,
+    });
+    const refused = await h.client.deleteBatch("api-delete").catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(VeoqApiError);
+    expect((refused as VeoqApiError).status).toBe(409);
+    expect((refused as VeoqApiError).problem.detail).toContain("cancel it first");
+    expect((await h.client.getBatch("api-delete")).total).toBe(2);
+
+    await h.client.cancel("api-delete");
+    const deleted = await h.client.deleteBatch("api-delete", { files: true });
+    expect(deleted).toMatchObject({ batch_id: "api-delete", items: 2, files: 0 });
+    const gone = await h.client.getBatch("api-delete").catch((e: unknown) => e);
+    expect((gone as VeoqApiError).status).toBe(404);
+    expect((await h.client.listBatches()).batches.map((b) => b.batch_id)).not.toContain(
+      "api-delete",
+    );
+    const again = await h.client.deleteBatch("api-delete").catch((e: unknown) => e);
+    expect((again as VeoqApiError).status).toBe(404);
+  });
+
   it("answers problems for unknown batches, items, files and routes", async () => {
     const missing = await h.client.getBatch("no-such-batch").catch((e: unknown) => e);
     expect((missing as VeoqApiError).status).toBe(404);

@@ -4,6 +4,7 @@ import type {
   BudgetJson,
   CreateBatchOptions,
   CreatedBatchJson,
+  DeletedBatchJson,
   EstimateResultJson,
   ItemListJson,
   ItemResultJson,
@@ -169,6 +170,21 @@ export class VeoqClient {
   }
 
   /**
+   * DELETE /v1/batches/{id}: removes the batch's records, jobs and index entries (`files`: also
+   * its output files or objects). 409 while items are in flight unless it was cancelled first.
+   */
+  deleteBatch(
+    batchId: string,
+    options: { files?: boolean } & MutationOptions = {},
+  ): Promise<DeletedBatchJson> {
+    return this.#send(
+      "DELETE",
+      `/v1/batches/${enc(batchId)}${options.files === true ? "?files=1" : ""}`,
+      { idempotencyKey: options.idempotencyKey },
+    );
+  }
+
+  /**
    * Retries the failed items. Paid re-submissions need `maxResubmits` (default 0): a plan that
    * pays for more answers 409 with `problem.retry_plan` and re-queues nothing.
    */
@@ -253,7 +269,7 @@ export class VeoqClient {
   }
 
   async #send<T>(
-    method: "GET" | "POST" | "PUT",
+    method: "GET" | "POST" | "PUT" | "DELETE",
     path: string,
     body: { json?: unknown; ndjson?: NdjsonManifest; idempotencyKey?: string | undefined } = {},
   ): Promise<T> {
@@ -262,7 +278,7 @@ export class VeoqClient {
   }
 
   async #fetchChecked(
-    method: "GET" | "POST" | "PUT",
+    method: "GET" | "POST" | "PUT" | "DELETE",
     path: string,
     body: { json?: unknown; ndjson?: NdjsonManifest; idempotencyKey?: string | undefined },
   ): Promise<Response> {
