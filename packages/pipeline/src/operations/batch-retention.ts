@@ -34,6 +34,8 @@ export async function expireFinishedBatches(
     for (const id of ids) {
       const batch = await store.getBatch(id);
       if (batch?.finishedAt === undefined || batch.finishedAt > cutoff) continue;
+      // A manifest only partly enqueued is not finished (run the same enqueue again, or delete).
+      if (batch.enqueueIncomplete !== undefined) continue;
       expired.push(id);
     }
     if (ids.length < PAGE) break;
