@@ -122,6 +122,14 @@ export const fileParams = z.object({
   n: z.coerce.number().int().min(0).max(1000),
 });
 
+/** The query of GET /v1/batches/{id}/results. */
+export const resultsQuery = z.object({
+  order: z.enum(["manifest", "finished"]).optional().meta({
+    description:
+      "manifest (default: as the manifest listed the items) or finished (final items by finish time, then the open ones)",
+  }),
+});
+
 /** The query of DELETE /v1/batches/{id}. */
 export const deleteBatchQuery = z.object({
   files: queryFlag.optional().meta({

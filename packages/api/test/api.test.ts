@@ -81,6 +81,20 @@ describe("the API in front of real workers", () => {
     for await (const line of h.client.results("api-proof")) results.push(line);
     expect(results.map((r) => r.custom_id)).toEqual(["a-1", "a-2"]);
     expect(results.every((r) => r.status === "completed")).toBe(true);
+    // ?order=finished: by the time each became final.
+    const byFinish: typeof results = [];
+    for await (const line of h.client.results("api-proof", { order: "finished" })) {
+      byFinish.push(line);
+    }
+    const finishedAt = (r: (typeof byFinish)[number]) =>
+      "finished_at" in r && r.finished_at !== null ? Date.parse(r.finished_at) : 0;
+    expect(byFinish.map((r) => r.custom_id)).toEqual(
+      [...results].sort((x, y) => finishedAt(x) - finishedAt(y)).map((r) => r.custom_id),
+    );
+    const badOrder = await h.fetch(`${h.api.url}/v1/batches/api-proof/results?order=random`, {
+      headers: { authorization: `Bearer ${READ_TOKEN}` },
+    });
+    expect(badOrder.status).toBe(400);
 
     const item = await h.readClient.getItem("api-proof", "a-1");
     expect(item.status).toBe("completed");

@@ -128,8 +128,16 @@ export class VeoqClient {
   }
 
   /** GET /v1/batches/{id}/results: every item's result line, parsed as it streams in. */
-  async *results(batchId: string): AsyncGenerator<ItemResultJson> {
-    const response = await this.#fetchChecked("GET", `/v1/batches/${enc(batchId)}/results`, {});
+  async *results(
+    batchId: string,
+    options: { order?: "manifest" | "finished" } = {},
+  ): AsyncGenerator<ItemResultJson> {
+    const query = options.order === undefined ? "" : `?order=${options.order}`;
+    const response = await this.#fetchChecked(
+      "GET",
+      `/v1/batches/${enc(batchId)}/results${query}`,
+      {},
+    );
     if (response.body === null) return;
     const decoder = new TextDecoder();
     let pending = "";
