@@ -8,7 +8,7 @@ import { type LocalS3, startLocalS3 } from "@veoq/local-s3";
 import { objectStoreFromConfig } from "@veoq/object-store";
 import { simulatedFileBytes } from "@veoq/simulator";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { batchResults, type SubmitJobData } from "../src/index.ts";
+import { BatchControl, batchResults, deleteBatch, type SubmitJobData } from "../src/index.ts";
 import {
   collect,
   createHarness,
@@ -152,6 +152,22 @@ describe("outputs and inputs in an S3 bucket", () => {
       const theirs = await store.read(owner.files[0]?.uri as string);
       expect(mine.equals(theirs)).toBe(true);
       expect(createHash("sha256").update(mine).digest("hex")).toBe(reused.files[0]?.sha256);
+
+      // `veoq delete first --files` removes its objects; the reused copy stays.
+      const deleted = await deleteBatch(
+        {
+          store: h.store,
+          queues: h.queues,
+          control: new BatchControl(h.redis, h.config.prefix),
+          outputDir: h.config.outputDir,
+          objectStore: store,
+        },
+        "first",
+        { files: true },
+      );
+      expect(deleted.files).toBe(1);
+      await expect(store.read(owner.files[0]?.uri as string)).rejects.toThrow();
+      expect((await store.read(reused.files[0]?.uri as string)).equals(mine)).toBe(true);
     } finally {
       store.close();
     }
