@@ -7,7 +7,7 @@ import type { BatchControl } from "../store/batch-control.ts";
 import type { BatchStore } from "../store/batch-store.ts";
 import { type RedisConnection, scanEveryMaster } from "../store/connection/redis-connection.ts";
 import { batchTag } from "../store/keys.ts";
-import { LuaScript } from "../store/lua-script.ts";
+import { runStoreScript } from "../store/store-scripts.ts";
 import { UnknownBatchError } from "./batch-lifecycle.ts";
 
 /** What `deleteBatch` needs: the records, the queues, and where the batch's files are. */
@@ -44,18 +44,6 @@ export class BatchInFlightError extends Error {
 export class BatchBusyError extends Error {
   override name = "BatchBusyError";
 }
-
-/** Deletes each field of KEYS[1] in ARGV (field, value, ...) whose value is still that value. */
-const DELETE_IF_SAME = new LuaScript(`
-local n = 0
-for i = 1, #ARGV, 2 do
-  if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[i + 1] then
-    redis.call('HDEL', KEYS[1], ARGV[i])
-    n = n + 1
-  end
-end
-return n
-`);
 
 /**
  * `veoq delete BATCH [--files]` and the retention sweep (expireFinishedBatches): removes every
@@ -174,7 +162,8 @@ async function dropHashEntries(
       const value = flat[i + 1] as string;
       if (drop(field, value)) pairs.push(field, value);
     }
-    if (pairs.length > 0) removed += Number(await DELETE_IF_SAME.run(redis, [key], pairs));
+    if (pairs.length > 0)
+      removed += Number(await runStoreScript(redis, "dropIndexEntries", [key], pairs));
   } while (cursor !== "0");
   return removed;
 }

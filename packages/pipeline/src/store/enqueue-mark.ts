@@ -1,6 +1,6 @@
 import type { RedisConnection } from "./connection/redis-connection.ts";
 import { recordKeys } from "./keys.ts";
-import { LuaScript } from "./lua-script.ts";
+import { runStoreScript } from "./store-scripts.ts";
 
 /**
  * "enqueue incomplete: N of M lines": how far an enqueue of the batch got that did not reach the
@@ -17,16 +17,9 @@ export interface EnqueueIncomplete {
   totalLines: number;
 }
 
+/** Field names, also in scripts/raiseEnqueueMark.lua. */
 const LINES_FIELD = "enqueueLines";
 const TOTAL_FIELD = "enqueueTotalLines";
-
-/** KEYS: batch hash. ARGV: lines. Raises the mark's line count (chunks may land out of order). */
-const RAISE_SCRIPT = new LuaScript(`
-local lines = tonumber(redis.call('HGET', KEYS[1], '${LINES_FIELD}') or '-1')
-if lines < 0 or lines >= tonumber(ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[1], '${LINES_FIELD}', ARGV[1])
-return 1
-`);
 
 /** Reads the mark from a batch record's fields (BatchStore.getBatch); undefined when complete. */
 export function enqueueIncompleteOf(
@@ -63,7 +56,7 @@ export class EnqueueMark {
 
   /** The first `lines` lines of the manifest are in the batch. */
   async reached(lines: number): Promise<void> {
-    await RAISE_SCRIPT.run(this.redis, [this.key], [lines]);
+    await runStoreScript(this.redis, "raiseEnqueueMark", [this.key], [lines]);
   }
 
   /** Every line of the manifest is in: the batch is no longer marked incomplete. */
