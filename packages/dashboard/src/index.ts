@@ -13,8 +13,15 @@ export {
 export {
   BULL_BOARD_PATH,
   createDashboardApp,
+  createDashboardRoutes,
   type DashboardAppOptions,
 } from "./create-dashboard-app.ts";
+export type {
+  DashboardRequest,
+  DashboardResponse,
+  DashboardRoute,
+  RouteHandler,
+} from "./dashboard-route.ts";
 export type {
   BatchView,
   DashboardSnapshot,

@@ -9,7 +9,7 @@ import {
   priceRetry,
   type StartWorkersOptions,
 } from "@veoq/pipeline";
-import { loadPriceTable } from "@veoq/pricing";
+import { loadPriceTable, toMicros } from "@veoq/pricing";
 import { allowedHostsFor } from "./allowed-hosts.ts";
 import { createDashboardApp, type DashboardAppOptions } from "./create-dashboard-app.ts";
 import { RedisOutageLog } from "./redis-outage-log.ts";
@@ -91,6 +91,8 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
     logger,
     redisOutage: outage,
     priceRetry: (plan) => priceRetry(plan, queues, prices),
+    prices,
+    dailyBudgetMicros: config.dailyBudget === undefined ? undefined : toMicros(config.dailyBudget),
   });
   const server = await new Promise<import("node:http").Server>((resolve, reject) => {
     const listening = app.listen(port, host, (error?: Error) =>

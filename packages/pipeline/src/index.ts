@@ -135,6 +135,12 @@ export {
   redisServerDeadline,
 } from "./store/batch-control.ts";
 export { type BatchRecord, BatchStore } from "./store/batch-store.ts";
+export {
+  BatchTimeline,
+  parseTimeline,
+  TIMELINE_BUCKET_MS,
+  type TimelinePoint,
+} from "./store/batch-timeline.ts";
 export { isRedisOutOfMemory, REDIS_OUT_OF_MEMORY } from "./store/connection/out-of-memory.ts";
 export {
   createRedisConnection,
