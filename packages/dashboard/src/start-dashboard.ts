@@ -7,6 +7,7 @@ import {
   createQueues,
   createRedisConnection,
   priceRetry,
+  type StartWorkersOptions,
 } from "@veoq/pipeline";
 import { loadPriceTable, toMicros } from "@veoq/pricing";
 import { allowedHostsFor } from "./allowed-hosts.ts";
@@ -35,6 +36,8 @@ export interface StartDashboardOptions {
       | "requestSpan"
     >
   >;
+  /** BullMQ's own spans on the dashboard's queues (bullmq-otel), when tracing is on. */
+  telemetry?: NonNullable<StartWorkersOptions["telemetry"]> | undefined;
 }
 
 export interface RunningDashboard {
@@ -67,7 +70,11 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
   const outage = new RedisOutageLog({ logger });
   redis.on("error", (error) => outage.error(error));
   redis.on("ready", () => outage.ready());
-  const queues = createQueues(redis, config.prefix);
+  const queues = createQueues(
+    redis,
+    config.prefix,
+    options.telemetry === undefined ? {} : { telemetry: options.telemetry },
+  );
   for (const queue of [queues.submit, queues.poll, queues.download]) {
     queue.on("error", (error) => outage.related(error, { queue: queue.name }));
   }
