@@ -32,7 +32,7 @@ td,th{padding:.2rem .6rem;text-align:left;border-bottom:1px solid #eceef2;vertic
 .s-cancelled{background:#8a8f99}
 .badge{display:inline-block;padding:.05rem .5rem;border-radius:9px;font-size:.8rem;font-weight:600;color:#fff;white-space:nowrap}
 .b-running{background:#3b82c4}.b-paused{background:#c27c0e}.b-stopped{background:#d64545}.b-cancelled{background:#6b7280}.b-finished{background:#2e9d5b}
-table.batches{width:100%}table.batches .bar{margin:.1rem 0;width:12rem}table.batches td{vertical-align:middle}table.batches p{margin:.2rem 0 0;font-size:.85rem}
+table.batches{width:100%}table.batches .bar{margin:.1rem 0;width:12rem}table.batches td{vertical-align:middle}table.batches td:first-child a{white-space:nowrap}table.batches p{margin:.2rem 0 0;font-size:.85rem}
 .meter{display:inline-block;vertical-align:middle;width:5rem;height:8px;background:#e4e6eb;border-radius:4px;overflow:hidden;margin-left:.4rem}.meter span{display:block;height:100%;background:#3b82c4}.meter.full span{background:#d64545}
 nav.filter{margin:.3rem 0 .6rem}nav.filter a.current{font-weight:700;text-decoration:none;color:inherit}
 .small{font-size:.8rem}form.inline{display:inline}ul.plain{list-style:none;padding:0;margin:.3rem 1.5rem .3rem 0}ul.plain li{margin:.15rem 0}
