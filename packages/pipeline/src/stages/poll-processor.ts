@@ -4,7 +4,7 @@ import { isProviderError } from "@veoq/provider-client";
 import { DelayedError, type Job } from "bullmq";
 import { downloadOutputsOf, expiryPriority } from "../jobs/download-outputs.ts";
 import { type DownloadJobData, type PollJobData, pollJobDataSchema } from "../jobs/job-data.ts";
-import { downloadJobId, slotHolder, submitJobId } from "../jobs/job-ids.ts";
+import { downloadJobId, submitJobId } from "../jobs/job-ids.ts";
 import { addSubmission, originalRequestOf } from "../jobs/resubmission.ts";
 import { decidePollFailure, reasonLooksTransient } from "../policy/failure-policy.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
@@ -18,6 +18,7 @@ import { stopIfDropped } from "./in-flight-drop.ts";
 import { failItem } from "./item-outcome.ts";
 import { type PipelineContext, toProviderSeconds, toRealMs } from "./pipeline-context.ts";
 import { type StageRun, stageProcessor } from "./stage-processor.ts";
+import { releaseTaskSlot } from "./submit-attempt.ts";
 
 export type PollOutcome =
   | { outcome: "succeeded"; downloadJobId: string }
@@ -92,7 +93,7 @@ async function poll(
     // Only the run that frees the slot grows the cap: a re-run after a stall must not count twice.
     await Promise.all([
       renderSeconds === undefined ? undefined : recordFinishedTask(context, data, renderSeconds),
-      context.slots.releaseFinished(slotHolder(data.batchId, data.customId, data.submission)),
+      releaseTaskSlot(context, data, "finished"),
     ]);
   }
   switch (result.status) {
@@ -285,7 +286,7 @@ async function failTimedOut(
   data: PollJobData,
   elapsedSeconds: number,
 ): Promise<never> {
-  await context.slots.release(slotHolder(data.batchId, data.customId, data.submission));
+  await releaseTaskSlot(context, data, "abandoned");
   const message = `task ${data.taskId} not final after ${Math.round(elapsedSeconds)}s (deadline ${context.settings.pollDeadlineSeconds}s)`;
   return failItem(context, job, data, { stage: "poll", kind: "timeout", message });
 }

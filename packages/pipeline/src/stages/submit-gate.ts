@@ -4,31 +4,34 @@ import type { SubmitJobData } from "../jobs/job-data.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
 import { cancelItem } from "./item-outcome.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
+import { type SubmitAttempt, spendReservation } from "./submit-attempt.ts";
 
 /**
  * The submit stage's check right before a create (spend-ledger.ts, one atomic script): a
  * cancelled batch ends the item as `cancelled`; a paused batch, or an item that does not fit a
  * budget, sends the job back to wait (no attempt charged, nothing fails). Returns "go" with the
- * item's cost reserved, or "cancelled" when the item is final. The caller holds `holder`'s
- * provider slot; it is released here unless the answer is "go".
+ * item's cost reserved and held by the attempt (submit-attempt.ts), or "cancelled" when the item
+ * is final. Whatever the answer, the attempt gives back its slot (this module frees nothing).
  */
 export async function passSubmitGate(
   context: PipelineContext,
   job: Job,
   token: string | undefined,
   data: SubmitJobData,
-  holder: string,
+  attempt: SubmitAttempt,
 ): Promise<"go" | "cancelled"> {
   const cost = requestCost(context.prices, data.model, data.input).costMicros;
   const decision = await context.spend.gate(
     data.batchId,
-    holder,
+    attempt.holder,
     cost,
     context.settings.dailyBudgetMicros,
     context.now(),
   );
-  if (decision === "go") return "go";
-  await context.slots.release(holder);
+  if (decision === "go") {
+    attempt.hold(spendReservation(context, data, attempt.holder));
+    return "go";
+  }
   const log = context.logger.child({
     batchId: data.batchId,
     customId: data.customId,
@@ -57,20 +60,4 @@ export async function passSubmitGate(
     token,
   );
   throw new DelayedError();
-}
-
-/**
- * Ends the reservation of `holder`'s create: spent (created, or maybe) or released (certainly
- * not created), and reports spent money to the observer (metrics).
- */
-export async function settleCreate(
-  context: PipelineContext,
-  data: Pick<SubmitJobData, "batchId" | "model">,
-  holder: string,
-  as: "spent" | "released",
-): Promise<void> {
-  const costMicros = await context.spend.settle(data.batchId, holder, as);
-  if (as === "spent" && costMicros !== undefined) {
-    context.observer.createSpent?.({ model: data.model, costMicros });
-  }
 }
