@@ -44,7 +44,7 @@ import {
   redisSetupProblem,
 } from "./redis/redis-setup-check.ts";
 import { createDownloadProcessor } from "./stages/download-processor.ts";
-import { failureLogged } from "./stages/item-outcome.ts";
+import { FinalFailure } from "./stages/item-failure.ts";
 import { type ItemTracer, NO_TRACING } from "./stages/item-tracer.ts";
 import type {
   PipelineContext,
@@ -286,9 +286,10 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     worker.on("failed", (job, error) => {
       const problem = redisSetupProblem(error, config.redis);
       if (problem !== undefined) reportFatal(new RedisSetupError(problem));
-      // A processor that failed the item already logged it (one failure, one line).
-      if (job && failureLogged(job)) return;
-      if (job && (job.finishedOn !== undefined || job.attemptsMade >= (job.opts.attempts ?? 1))) {
+      // The stage wrapper logged the failures it decided (one failure, one line); what is left
+      // is a job BullMQ itself failed for good (it sets finishedOn then), never seen by a stage.
+      if (error instanceof FinalFailure) return;
+      if (job && typeof job.finishedOn === "number") {
         logger.error(
           { jobId: job.id, queue: role, errorMessage: error.message },
           "job failed for good",

@@ -15,7 +15,7 @@ import {
 } from "../policy/poll-policy.ts";
 import { bestEffort, finishedTaskSeconds } from "../records/duration-history.ts";
 import { stopIfDropped } from "./in-flight-drop.ts";
-import { failItem } from "./item-outcome.ts";
+import { ItemFailure } from "./item-failure.ts";
 import { type PipelineContext, toProviderSeconds, toRealMs } from "./pipeline-context.ts";
 import { type StageRun, stageProcessor } from "./stage-processor.ts";
 import { releaseTaskSlot } from "./submit-attempt.ts";
@@ -98,12 +98,12 @@ async function poll(
   }
   switch (result.status) {
     case "SUCCEED":
-      return handOffToDownload(context, job, { ...data, trace }, result);
+      return handOffToDownload(context, { ...data, trace }, result);
     case "FAILED":
       return handleFailedTask(context, job, { ...data, trace }, log, result.reason);
     default: {
       if (isPastDeadline(elapsedSeconds, context.settings.pollDeadlineSeconds)) {
-        return failTimedOut(context, job, { ...data, trace }, elapsedSeconds);
+        return failTimedOut(context, { ...data, trace }, elapsedSeconds);
       }
       const [profile, itemsWaiting] = await Promise.all([
         bestEffort(context.logger, "duration history unavailable; polling without it", () =>
@@ -187,16 +187,13 @@ async function recordFinishedTask(
 
 async function handOffToDownload(
   context: PipelineContext,
-  job: Job,
   data: PollJobData,
   result: TaskResult,
 ): Promise<PollOutcome> {
   const now = context.now();
   const trace = { ...data.trace, finishedAt: now };
   if (result.videos.length === 0) {
-    return failItem(
-      context,
-      job,
+    throw new ItemFailure(
       { ...data, trace },
       {
         stage: "poll",
@@ -272,7 +269,7 @@ async function handleFailedTask(
       "cannot re-submit: the original submit job is gone",
     );
   }
-  return failItem(context, job, data, {
+  throw new ItemFailure(data, {
     stage: "poll",
     kind: "task_failed",
     message,
@@ -282,11 +279,10 @@ async function handleFailedTask(
 
 async function failTimedOut(
   context: PipelineContext,
-  job: Job,
   data: PollJobData,
   elapsedSeconds: number,
 ): Promise<never> {
   await releaseTaskSlot(context, data, "abandoned");
   const message = `task ${data.taskId} not final after ${Math.round(elapsedSeconds)}s (deadline ${context.settings.pollDeadlineSeconds}s)`;
-  return failItem(context, job, data, { stage: "poll", kind: "timeout", message });
+  throw new ItemFailure(data, { stage: "poll", kind: "timeout", message });
 }

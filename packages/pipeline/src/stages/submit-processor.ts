@@ -17,7 +17,7 @@ import { gridStartSeconds, initialPollDelaySeconds } from "../policy/poll-policy
 import { createCertainlyNotMade } from "../policy/spend-policy.ts";
 import { OBJECT_STORE_STOP_PREFIX, stopSubmissions } from "../records/credentials-stop.ts";
 import { bestEffort } from "../records/duration-history.ts";
-import { failItem, isLastAttempt, itemErrorKindOf, recordItemFailure } from "./item-outcome.ts";
+import { ItemFailure } from "./item-failure.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
 import { resolveRequestReuse } from "./request-reuse.ts";
 import { type StageRun, stageProcessor } from "./stage-processor.ts";
@@ -158,7 +158,7 @@ async function createTask(
       throw new RateLimitError();
     }
     if (error instanceof ImageFileError) {
-      return failItem(context, job, data, {
+      throw new ItemFailure(data, {
         stage: "submit",
         kind: "invalid_input",
         message: error.message,
@@ -239,7 +239,10 @@ async function bookUnrecordedCreate(
   return rest;
 }
 
-/** Turns a failed create into the BullMQ signal its kind calls for; returns the error to throw. */
+/**
+ * Turns a failed create into the signal its kind calls for (an ItemFailure, a retryable error, or a
+ * BullMQ move); returns the error to throw.
+ */
 async function handleCreateFailure(
   context: PipelineContext,
   job: Job,
@@ -248,19 +251,10 @@ async function handleCreateFailure(
   error: unknown,
   heldAtCreate: number,
 ): Promise<Error> {
-  if (!isProviderError(error)) {
-    if (isLastAttempt(job)) {
-      await recordItemFailure(context, job, data, {
-        stage: "submit",
-        kind: itemErrorKindOf(error),
-        message: error instanceof Error ? error.message : String(error),
-      });
-    }
-    return error instanceof Error ? error : new Error(String(error));
-  }
+  if (!isProviderError(error)) return error instanceof Error ? error : new Error(String(error));
   switch (decideSubmitFailure(error.kind)) {
     case "fail":
-      return failItem(context, job, data, {
+      return new ItemFailure(data, {
         stage: "submit",
         kind: error.kind,
         message: error.providerMessage ?? error.message,
@@ -302,13 +296,7 @@ async function handleCreateFailure(
       );
       break;
   }
-  if (isLastAttempt(job)) {
-    await recordItemFailure(context, job, data, {
-      stage: "submit",
-      kind: error.kind,
-      message: error.message,
-    });
-  }
+  // Retryable: on the job's last attempt the stage wrapper fails the item with this error.
   return error;
 }
 
