@@ -1,3 +1,8 @@
+import {
+  SLOT_WAIT_MARKER,
+  SUBMIT_QUEUE_WAKE_LUA,
+  type SubmitQueueWakeKeys,
+} from "../jobs/submit-queue-wake.ts";
 import { LuaScript } from "../redis/lua-script.ts";
 import { accountOfSlotKey, providerAccountOf, recordKeys } from "../redis/record-keys.ts";
 import { type RedisConnection, scanEveryMaster } from "../redis/redis-connection.ts";
@@ -17,13 +22,11 @@ import { type RedisConnection, scanEveryMaster } from "../redis/redis-connection
  * account's real limit without configuration.
  *
  * Waiting for a slot: when every slot is taken (or the provider refused for concurrency), the
- * submit queue is rate-limited through BullMQ's limiter key with a marker value; the release
- * that frees a slot deletes the key if it still holds the marker, so the next waiting item is
- * created at once rather than after a timer; it also adds BullMQ's wake-up marker to the submit
- * queue (`wakeMarkerKey`), so a worker blocked waiting for jobs (its own were the ones waiting for
- * a slot, and went back without that marker) wakes at once instead of polling. A provider rate limit (queue.rateLimit, another
- * value) is never cut short by a release. The check and the marker are set in one script, so a
- * release cannot slip between "no slot" and "wait".
+ * submit queue waits, and the release that frees a slot wakes it, so the next waiting item is
+ * created at once rather than after a timer: the take, settle and release scripts call
+ * `waitForSlot()` and `wake()` from jobs/submit-queue-wake.ts, the one module that knows the
+ * BullMQ internals this relies on. The check and the wait are one script, so a release cannot
+ * slip between "no slot" and "wait".
  *
  * Keys hold a short hash of the API key, never the key itself.
  */
@@ -34,15 +37,10 @@ export interface ProviderSlotsOptions {
   /** Configured maximum (VEOQ_MAX_IN_FLIGHT). */
   maxInFlight: number;
   /**
-   * The submit queue's BullMQ limiter key (`queue.keys.limiter`): set with a marker while items
-   * wait for a slot, deleted by the release that frees one. Without it, waits are the caller's.
+   * The submit queue's keys (jobs/submit-queue-wake.ts): it waits while every slot is taken and
+   * is woken by the release that frees one. Without them, waits are the caller's.
    */
-  wakeKey?: string;
-  /**
-   * The submit queue's BullMQ marker key (`queue.keys.marker`): a release that frees a slot while
-   * items wait adds the marker, which wakes a worker blocked in its wait for jobs.
-   */
-  wakeMarkerKey?: string;
+  wake?: SubmitQueueWakeKeys;
   now?: () => number;
 }
 
@@ -54,59 +52,15 @@ export interface SlotUsage {
   max: number;
 }
 
-/**
- * Value of the limiter key while items wait for a slot: a number (BullMQ reads it with tonumber
- * and treats it as "limited" when it is at least the limiter's max) that queue.rateLimit, which
- * writes Number.MAX_SAFE_INTEGER, never writes.
- */
-export const SLOT_WAIT_MARKER = "9007199254740990";
-
 /** Growth after a concurrency 429: one slot per this many rounds of slot turnover. */
 export const PROBE_ROUNDS = 4;
 
 /**
- * Lua: waits on the limiter key (KEYS[3]) for ARGV[5] ms, unless a provider rate limit holds it
- * (queue.rateLimit's value, above the marker: then that one stands). Also notes when the wait
- * began in the cap hash (KEYS[2]). The limiter's own count (BullMQ adds one per job started, up
- * to its max, which is effectively none here) is replaced: it holds the key most of the time
- * the queue is busy, and left standing it would keep the queue from waiting for a release.
- */
-const WAIT_FOR_SLOT_LUA = `
-local function waitForSlot()
-  redis.call('HSET', KEYS[2], 'waitingAt', ARGV[2])
-  if KEYS[3] == nil or tonumber(ARGV[5]) <= 0 then return end
-  local current = tonumber(redis.call('GET', KEYS[3]) or '')
-  if current and current > tonumber(ARGV[4]) and redis.call('PTTL', KEYS[3]) > 0 then return end
-  redis.call('SET', KEYS[3], ARGV[4], 'PX', ARGV[5])
-end
-`;
-
-/**
- * Lua: after a slot was freed, wakes the submit queue if it waits for slots: lifts the wait
- * (KEYS[3]), adds BullMQ's wake-up marker (KEYS[4], as addJob does) for workers blocked waiting
- * for jobs, and publishes on the channel of the marker key's name for workers sleeping out the
- * wait (jobs/slot-release-wake.ts).
- */
-const WAKE_LUA = `
-local function wake()
-  local waiting = redis.call('HDEL', KEYS[2], 'waitingAt')
-  if KEYS[3] ~= nil and redis.call('GET', KEYS[3]) == ARGV[3] then
-    redis.call('DEL', KEYS[3])
-    waiting = 1
-  end
-  if waiting == 1 and KEYS[4] ~= nil then
-    redis.call('ZADD', KEYS[4], 0, '0')
-    redis.call('PUBLISH', KEYS[4], '1')
-  end
-end
-`;
-
-/**
  * Takes a slot if one is free (idempotent per holder); else makes the submit queue wait.
- * KEYS: holders zset, cap hash, [limiter]. ARGV: holder, now, max, marker, waitMs.
+ * KEYS: holders zset, cap hash, [limiter, marker]. ARGV: holder, now, max, marker, waitMs.
  * Returns the slots held with this one, or 0 when none was free.
  */
-const ACQUIRE = new LuaScript(`${WAIT_FOR_SLOT_LUA}
+const ACQUIRE = new LuaScript(`${SUBMIT_QUEUE_WAKE_LUA}
 redis.call('HSET', KEYS[2], 'max', ARGV[3])
 if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return redis.call('ZCARD', KEYS[1]) end
 local cap = tonumber(redis.call('HGET', KEYS[2], 'cap') or ARGV[3])
@@ -123,10 +77,10 @@ return 0
 /**
  * A concurrency 429: the cap settles at the other slots held when the refused create was sent
  * (ARGV[1]; else at the slots held now), at least 1 and never above the current cap, and the
- * submit queue waits for a release. KEYS: holders zset, cap hash, [limiter].
+ * submit queue waits for a release. KEYS: holders zset, cap hash, [limiter, marker].
  * ARGV: held at the create or "", now, max, marker, waitMs. Returns the cap.
  */
-const SETTLE = new LuaScript(`${WAIT_FOR_SLOT_LUA}
+const SETTLE = new LuaScript(`${SUBMIT_QUEUE_WAKE_LUA}
 local cap = math.min(tonumber(redis.call('HGET', KEYS[2], 'cap') or ARGV[3]), tonumber(ARGV[3]))
 local measured = redis.call('ZCARD', KEYS[1])
 if ARGV[1] ~= '' then measured = tonumber(ARGV[1]) - 1 end
@@ -138,10 +92,10 @@ return tostring(cap)
 
 /**
  * Frees a slot; when this call freed it, wakes a waiting submit queue.
- * KEYS: holders zset, cap hash, [limiter, [queue marker]]. ARGV: holder, unused, marker.
+ * KEYS: holders zset, cap hash, [limiter, marker]. ARGV: holder, unused, marker.
  * Returns 1 when freed here.
  */
-const RELEASE = new LuaScript(`${WAKE_LUA}
+const RELEASE = new LuaScript(`${SUBMIT_QUEUE_WAKE_LUA}
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
 wake()
 return 1
@@ -151,10 +105,10 @@ return 1
  * Frees a finished task's slot and, if this call freed it, grows the cap by
  * 1/(PROBE_ROUNDS x cap) and wakes a waiting submit queue; a re-run after a stall finds the slot
  * gone and does not count twice.
- * KEYS: holders zset, cap hash, [limiter, [queue marker]]. ARGV: holder, max, marker, probe rounds.
+ * KEYS: holders zset, cap hash, [limiter, marker]. ARGV: holder, max, marker, probe rounds.
  * Returns 1 when the slot was freed here.
  */
-const RELEASE_FINISHED = new LuaScript(`${WAKE_LUA}
+const RELEASE_FINISHED = new LuaScript(`${SUBMIT_QUEUE_WAKE_LUA}
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
 local cap = tonumber(redis.call('HGET', KEYS[2], 'cap') or ARGV[2])
 if cap < tonumber(ARGV[2]) then
@@ -177,30 +131,25 @@ export class ProviderSlots {
   private readonly redis: RedisConnection;
   private readonly max: number;
   private readonly now: () => number;
-  private readonly wakeKey: string | undefined;
-  private readonly wakeMarkerKey: string | undefined;
+  private readonly wake: SubmitQueueWakeKeys | undefined;
 
   constructor(options: ProviderSlotsOptions) {
     this.redis = options.redis;
     this.keys = slotKeys(options.prefix, options.apiKey);
     this.max = options.maxInFlight;
     this.now = options.now ?? Date.now;
-    this.wakeKey = options.wakeKey;
-    this.wakeMarkerKey = options.wakeMarkerKey;
+    this.wake = options.wake;
   }
 
   private scriptKeys(): string[] {
     const keys = [this.keys.holders, this.keys.cap];
-    if (this.wakeKey !== undefined) {
-      keys.push(this.wakeKey);
-      if (this.wakeMarkerKey !== undefined) keys.push(this.wakeMarkerKey);
-    }
+    if (this.wake !== undefined) keys.push(this.wake.limiter, this.wake.marker);
     return keys;
   }
 
   /**
    * True when the holder has (or now took) a slot. When none is free, the submit queue (see
-   * `wakeKey`) waits up to `waitMs` real ms, or until a release frees one.
+   * `wake`) waits up to `waitMs` real ms, or until a release frees one.
    */
   async acquire(holder: string, waitMs = 0): Promise<boolean> {
     return (await this.take(holder, waitMs)) > 0;
