@@ -190,7 +190,8 @@ async function createTask(
     ({ taskId } = await context.client.createTask(data.model, body as CreateRequest));
   } catch (error) {
     // No task was made (or, if ambiguous, it is not ours to track): the retry takes a slot again.
-    await attempt.end(createCertainlyNotMade(error) ? "not_created" : "maybe_created");
+    const notMade = createCertainlyNotMade(isProviderError(error) ? error : undefined);
+    await attempt.end(notMade ? "not_created" : "maybe_created");
     await job.updateData(data);
     throw await handleCreateFailure(context, job, data, log, error, attempt.slotsHeldAtTake);
   }
