@@ -12,7 +12,7 @@ import {
   wakeAfterLimitedReturn,
   wakeOnSlotRelease,
 } from "../src/jobs/submit-queue-wake.ts";
-import { ProviderSlots } from "../src/records/provider-slots.ts";
+import { ProviderSlots } from "../src/store/provider-slots.ts";
 import { createHarness, type Harness } from "./pipeline-harness.ts";
 
 /** Redis commands the server ran (INFO commandstats, script-internal ones included). */

@@ -6,8 +6,6 @@ import { createLogger } from "@veoq/logging";
 import { RateLimitError } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
-import { ProviderSlots } from "../src/records/provider-slots.ts";
-import { SpendLedger } from "../src/records/spend-ledger.ts";
 import type { PipelineContext } from "../src/stages/pipeline-context.ts";
 import {
   type AttemptOutcome,
@@ -16,6 +14,8 @@ import {
   spendReservation,
   withSubmitAttempt,
 } from "../src/stages/submit-attempt.ts";
+import { ProviderSlots } from "../src/store/provider-slots.ts";
+import { SpendLedger } from "../src/store/spend-ledger.ts";
 
 /** A resource that writes down how it was ended. */
 function recorded(name: string, log: string[]): HeldResource {

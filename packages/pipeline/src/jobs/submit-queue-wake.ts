@@ -1,10 +1,10 @@
 import type { Job, Queue, Worker } from "bullmq";
-import type { RedisConnection } from "../redis/redis-connection.ts";
+import type { RedisConnection } from "../store/connection/redis-connection.ts";
 
 /**
  * The submit queue's wake-up: veoq's one coupling to BullMQ internals (issue 22), in one module.
  *
- * WHY. While every provider slot is taken (records/provider-slots.ts), submit jobs must not spin:
+ * WHY. While every provider slot is taken (store/provider-slots.ts), submit jobs must not spin:
  * the whole submit queue waits, and the release that frees a slot must start the next create at
  * once (a freed slot is taken again within 0.5 s: the idle-cost bench's wake_p50_s/wake_max_s),
  * while an idle worker process costs Redis about 1.5 commands a second (idle-worker.test.ts). BullMQ offers no
@@ -47,7 +47,7 @@ import type { RedisConnection } from "../redis/redis-connection.ts";
 export const SLOT_WAIT_MARKER = "9007199254740990";
 
 /**
- * Lua functions for the slot scripts (records/provider-slots.ts), which pass the submit queue's
+ * Lua functions for the slot scripts (store/provider-slots.ts), which pass the submit queue's
  * keys as KEYS[3] (limiter) and KEYS[4] (marker), and the slots' cap hash as KEYS[2].
  *
  * `waitForSlot()`: notes when the wait began (`waitingAt` in the cap hash) and, given a limiter

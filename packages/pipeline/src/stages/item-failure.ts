@@ -1,5 +1,5 @@
 import { UnrecoverableError } from "bullmq";
-import type { ItemErrorKind, ItemStage } from "../records/item-result.ts";
+import type { ItemErrorKind, ItemStage } from "../store/item-result.ts";
 import type { ItemJobData } from "./item-outcome.ts";
 
 /**

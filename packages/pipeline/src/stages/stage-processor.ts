@@ -3,7 +3,7 @@ import { type Job, UnrecoverableError } from "bullmq";
 import type { z } from "zod";
 import { itemTraceSchema } from "../jobs/job-data.ts";
 import type { QueueRole } from "../jobs/queue-names.ts";
-import { isFinalState } from "../records/item-state.ts";
+import { isFinalState } from "../store/item-state.ts";
 import { FinalFailure, ItemFailure, type ItemFailureReason } from "./item-failure.ts";
 import { type ItemJobData, itemErrorKindOf, recordItemFailure } from "./item-outcome.ts";
 import { isStageMove } from "./item-tracer.ts";

@@ -10,7 +10,7 @@ import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
  * in ONE place (`SubmitAttempt.end`), whichever way the attempt ends. After the hand-off to
  * polling the slot belongs to the task's poll job, which frees it through `releaseTaskSlot`
  * (below), the other end of the same slot. Crashes are the reconcilers' business
- * (records/slot-reconciler.ts, records/spend-reconciler.ts).
+ * (store/slot-reconciler.ts, store/spend-reconciler.ts).
  *
  * Where is a slot released? Here (and by the slot reconciler after a crash). Where is money
  * settled? Here (and by the spend reconciler after a crash).
@@ -131,7 +131,7 @@ function providerSlot(context: PipelineContext, holder: string): HeldResource {
 }
 
 /**
- * The cost the gate reserved for this create (records/spend-ledger.ts): spent when a task was
+ * The cost the gate reserved for this create (store/spend-ledger.ts): spent when a task was
  * (or may have been) made, released when none was. Spent money is reported to the observer.
  */
 export function spendReservation(
