@@ -23,7 +23,6 @@ import { DEFAULT_POLL_POLICY } from "./policy/poll-policy.ts";
 import { veoqBackoffStrategy } from "./policy/retry-delay.ts";
 import { slotWakeCheckMs } from "./policy/slot-wait.ts";
 import { createDownloadProcessor } from "./stages/download-processor.ts";
-import { FinalFailure } from "./stages/item-failure.ts";
 import { type ItemTracer, NO_TRACING } from "./stages/item-tracer.ts";
 import type {
   PipelineContext,
@@ -33,6 +32,7 @@ import type {
 import type { PipelineObserver } from "./stages/pipeline-observer.ts";
 import { createPollProcessor } from "./stages/poll-processor.ts";
 import type { Processor } from "./stages/stage-processor.ts";
+import { FinalFailure } from "./stages/stage-processor.ts";
 import { createSubmitProcessor } from "./stages/submit-processor.ts";
 import { BatchControl } from "./store/batch-control.ts";
 import { BatchStore } from "./store/batch-store.ts";

@@ -13,11 +13,10 @@ import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
 import { OBJECT_STORE_STOP_PREFIX, stopDownloads } from "../store/credentials-stop.ts";
 import type { ItemResult } from "../store/item-result.ts";
 import { stopIfDropped } from "./in-flight-drop.ts";
-import { ItemFailure } from "./item-failure.ts";
 import { completeItem, itemErrorKindOf } from "./item-outcome.ts";
 import { checkOutput, OutputRejectedError } from "./output-check.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
-import { type StageRun, stageProcessor } from "./stage-processor.ts";
+import { ItemFailure, type StageRun, stageProcessor } from "./stage-processor.ts";
 
 /**
  * Saves every output of a finished task to `<output>/<batch>/<custom_id>/<n>.<ext>`: streams to

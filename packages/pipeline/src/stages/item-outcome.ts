@@ -2,7 +2,6 @@ import { isProviderError } from "@veoq/provider-client";
 import type { Job } from "bullmq";
 import { type ItemTrace, type SavedFile, submitJobDataSchema } from "../jobs/job-data.ts";
 import type { ItemErrorKind, ItemResult, ItemStage } from "../store/item-result.ts";
-import type { ItemFailureReason } from "./item-failure.ts";
 import { OutputRejectedError } from "./output-check.ts";
 import type { PipelineContext } from "./pipeline-context.ts";
 
@@ -15,7 +14,7 @@ import type { PipelineContext } from "./pipeline-context.ts";
  *   while its paid task was followed).
  * - `recordItemFailure`: the item failed for good. Only the stage wrapper (stage-processor.ts)
  *   calls it, for an `ItemFailure` a processor threw or any error on the job's last attempt
- *   (item-failure.ts has the protocol), so that no item is ever left short of a final state.
+ *   (stage-processor.ts has the protocol), so that no item is ever left short of a final state.
  *
  * Each writes the item's final result and state in one script (BatchStore.finishItem) and tells
  * the observer. What a failure then means for `veoq retry` is in operations/retry-failed.ts.
@@ -25,6 +24,16 @@ import type { PipelineContext } from "./pipeline-context.ts";
 export type ItemOutcome =
   | { status: "completed"; files: SavedFile[]; reusedFrom?: ItemResult["reusedFrom"] }
   | { status: "failed" | "cancelled"; files: SavedFile[]; failure: ItemFailureReason };
+
+/** Why an item failed, where. */
+export interface ItemFailureReason {
+  stage: ItemStage;
+  kind: ItemErrorKind;
+  /** What the item's result says. */
+  message: string;
+  /** The job's failed reason, when it differs from `message`; default `message`. */
+  jobMessage?: string;
+}
 
 /** What a job's data says about its item, as every job payload carries it. */
 export interface ItemJobData {
@@ -97,7 +106,7 @@ export async function cancelItem(
 
 /**
  * Records the item's failure (result + state). The stage wrapper's part of the failure protocol
- * (item-failure.ts): it alone calls this, and writes the log line.
+ * (stage-processor.ts): it alone calls this, and writes the log line.
  */
 export async function recordItemFailure(
   context: PipelineContext,

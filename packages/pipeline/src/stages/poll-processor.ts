@@ -15,9 +15,8 @@ import {
 } from "../policy/poll-policy.ts";
 import { bestEffort, finishedTaskSeconds } from "../store/duration-history.ts";
 import { stopIfDropped } from "./in-flight-drop.ts";
-import { ItemFailure } from "./item-failure.ts";
 import { type PipelineContext, toProviderSeconds, toRealMs } from "./pipeline-context.ts";
-import { type StageRun, stageProcessor } from "./stage-processor.ts";
+import { ItemFailure, type StageRun, stageProcessor } from "./stage-processor.ts";
 import { releaseTaskSlot } from "./submit-attempt.ts";
 
 export type PollOutcome =

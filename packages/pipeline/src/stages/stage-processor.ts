@@ -4,10 +4,54 @@ import type { z } from "zod";
 import { itemTraceSchema } from "../jobs/job-data.ts";
 import type { QueueRole } from "../jobs/queue-names.ts";
 import { isFinalState } from "../store/item-state.ts";
-import { FinalFailure, ItemFailure, type ItemFailureReason } from "./item-failure.ts";
-import { type ItemJobData, itemErrorKindOf, recordItemFailure } from "./item-outcome.ts";
+import {
+  type ItemFailureReason,
+  type ItemJobData,
+  itemErrorKindOf,
+  recordItemFailure,
+} from "./item-outcome.ts";
 import { isStageMove } from "./item-tracer.ts";
 import type { PipelineContext } from "./pipeline-context.ts";
+
+/**
+ * The one failure protocol of the stages (issue 22). A processor either
+ *
+ * - throws an `ItemFailure`: it knows the item cannot succeed (a provider verdict, bad input, a
+ *   deadline): the item fails now, whatever attempts are left; or
+ * - throws any other error: it may pass on a later try (BullMQ retries the job with backoff).
+ *
+ * The stage wrapper (`stageProcessor`, below) alone decides whether a failure is final (an
+ * ItemFailure, or any error on the job's last attempt), records the item's final result
+ * (item-outcome.ts), writes the one log line, and fails the job for good with a `FinalFailure`.
+ * Moves (DelayedError, RateLimitError) are not failures and pass through.
+ */
+
+/** Thrown by a processor: this item cannot succeed. */
+export class ItemFailure extends Error {
+  override readonly name = "ItemFailure";
+  readonly reason: ItemFailureReason;
+  /** The item as the processor knows it when it fails (trace, files saved so far). */
+  readonly item: ItemJobData;
+
+  constructor(item: ItemJobData, reason: ItemFailureReason) {
+    super(reason.jobMessage ?? reason.message);
+    this.item = item;
+    this.reason = reason;
+  }
+}
+
+/**
+ * Thrown by the stage wrapper only, once it has recorded and logged a final failure: BullMQ fails
+ * the job for good (no retry), with the job's failed reason as its message; the worker's "failed"
+ * event does not log it again.
+ */
+export class FinalFailure extends UnrecoverableError {
+  constructor(message: string, cause: unknown) {
+    // Keeps BullMQ's name: BullMQ also recognises an unrecoverable error by it.
+    super(message);
+    this.cause = cause;
+  }
+}
 
 /** One run of a stage job, as its handler sees it: the parsed data and a logger naming the item. */
 export interface StageRun<D> {
@@ -36,7 +80,7 @@ interface ItemData {
  * The one shape of the three stage processors (in the spirit of bull-board's
  * `queueProvider(jobProvider(handler))`): parses the job's data with its schema (data that does not
  * parse fails the job for good), builds the child logger and runs the handler. It alone applies
- * the failure protocol (item-failure.ts): a failure is final when the handler threw an
+ * the failure protocol (above): a failure is final when the handler threw an
  * `ItemFailure`, or any error on the job's last attempt; then it records the item's failure
  * (item-outcome.ts), writes the one log line, and fails the job for good (`FinalFailure`), so no
  * item is left short of a final state. Other errors go back to BullMQ to retry; moves ("delayed",

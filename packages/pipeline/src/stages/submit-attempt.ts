@@ -1,12 +1,15 @@
-import { RateLimitError } from "bullmq";
+import { requestCost } from "@veoq/pricing";
+import { DelayedError, type Job, RateLimitError } from "bullmq";
 import type { SubmitJobData } from "../jobs/job-data.ts";
 import { slotHolder } from "../jobs/job-ids.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
+import { cancelItem } from "./item-outcome.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
 
 /**
  * The one owner of what a submission holds (issue 22): a submit attempt takes the item's
- * provider slot, then (at the gate) its spend reservation, and gives each back, or hands it on,
+ * provider slot, then (at the gate, `passSubmitGate`) its spend reservation, and gives each back,
+ * or hands it on,
  * in ONE place (`SubmitAttempt.end`), whichever way the attempt ends. After the hand-off to
  * polling the slot belongs to the task's poll job, which frees it through `releaseTaskSlot`
  * (below), the other end of the same slot. Crashes are the reconcilers' business
@@ -128,6 +131,62 @@ function providerSlot(context: PipelineContext, holder: string): HeldResource {
       if (outcome !== "created") await context.slots.release(holder);
     },
   };
+}
+
+/**
+ * The submit stage's check right before a create (spend-ledger.ts, one atomic script): a
+ * cancelled batch ends the item as `cancelled`; a paused batch, or an item that does not fit a
+ * budget, sends the job back to wait (no attempt charged, nothing fails). Returns "go" with the
+ * item's cost reserved and held by the attempt (submit-attempt.ts), or "cancelled" when the item
+ * is final. Whatever the answer, the attempt gives back its slot (this module frees nothing).
+ */
+export async function passSubmitGate(
+  context: PipelineContext,
+  job: Job,
+  token: string | undefined,
+  data: SubmitJobData,
+  attempt: SubmitAttempt,
+): Promise<"go" | "cancelled"> {
+  const cost = requestCost(context.prices, data.model, data.input).costMicros;
+  const decision = await context.spend.gate(
+    data.batchId,
+    attempt.holder,
+    cost,
+    context.settings.dailyBudgetMicros,
+    context.now(),
+  );
+  if (decision === "go") {
+    attempt.hold(spendReservation(context, data, attempt.holder));
+    return "go";
+  }
+  const log = context.logger.child({
+    batchId: data.batchId,
+    customId: data.customId,
+    jobId: job.id,
+  });
+  if (decision === "cancelled") {
+    await cancelItem(context, job, data, {
+      stage: "submit",
+      message: "the batch was cancelled before this item's task was created",
+    });
+    return "cancelled";
+  }
+  if (decision === "budget") {
+    log.error(
+      { costMicros: cost },
+      `BUDGET STOP: the next item of batch ${data.batchId} does not fit its budget; the batch is paused (nothing failed). Raise it with \`veoq budget ${data.batchId} <amount>\`.`,
+    );
+  } else if (decision === "daily_budget") {
+    log.error(
+      { costMicros: cost },
+      `DAILY BUDGET STOP: the next item of batch ${data.batchId} does not fit today's VEOQ_DAILY_BUDGET; the batch is paused until the UTC day ends (nothing failed).`,
+    );
+  }
+  await job.moveToDelayed(
+    context.now() + toRealMs(context, PIPELINE_DEFAULTS.pausedRecheckSeconds),
+    token,
+  );
+  throw new DelayedError();
 }
 
 /**

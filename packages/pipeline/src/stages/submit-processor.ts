@@ -17,12 +17,15 @@ import { gridStartSeconds, initialPollDelaySeconds } from "../policy/poll-policy
 import { createCertainlyNotMade } from "../policy/spend-policy.ts";
 import { OBJECT_STORE_STOP_PREFIX, stopSubmissions } from "../store/credentials-stop.ts";
 import { bestEffort } from "../store/duration-history.ts";
-import { ItemFailure } from "./item-failure.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
 import { resolveRequestReuse } from "./request-reuse.ts";
-import { type StageRun, stageProcessor } from "./stage-processor.ts";
-import { endEarlierAttempt, type SubmitAttempt, withSubmitAttempt } from "./submit-attempt.ts";
-import { passSubmitGate } from "./submit-gate.ts";
+import { ItemFailure, type StageRun, stageProcessor } from "./stage-processor.ts";
+import {
+  endEarlierAttempt,
+  passSubmitGate,
+  type SubmitAttempt,
+  withSubmitAttempt,
+} from "./submit-attempt.ts";
 
 export type SubmitResult =
   | { taskId: string; pollJobId: string }
