@@ -19,18 +19,29 @@ const LAYERS: Record<string, { folders: string[]; packages: string[]; typesFrom?
   // Job shapes, ids, queue names and queues; the BullMQ wake-up and requeue.
   jobs: {
     folders: ["jobs", "policy", "store", "store/connection"],
-    packages: ["bullmq", "bullmq/dist/esm/scripts/reprocessJob-8.js", "zod", "@veoq/contract"],
+    packages: ["bullmq", "zod", "@veoq/contract"],
   },
   // Redis connections and their checks.
   "store/connection": {
     folders: ["store/connection", "store", "jobs"],
     packages: ["ioredis", "@veoq/config", "node:crypto"],
   },
-  // veoq's records in Redis and their scripts.
+  // veoq's records in Redis; store-scripts.ts registers the scripts (and BullMQ's reprocessJob).
   store: {
-    folders: ["store", "store/connection", "jobs", "policy"],
-    packages: ["zod", "@veoq/logging", "node:crypto", "node:os"],
+    folders: ["store", "store/connection", "store/scripts", "jobs", "policy"],
+    packages: [
+      "zod",
+      "@veoq/logging",
+      "node:crypto",
+      "node:os",
+      "bullmq/dist/esm/scripts/reprocessJob-8.js",
+    ],
     typesFrom: ["@veoq/provider-client", "@veoq/pricing"],
+  },
+  // The Lua scripts' build step and the module it writes.
+  "store/scripts": {
+    folders: ["store/scripts"],
+    packages: ["node:fs/promises", "node:path", "node:url"],
   },
   // The stage processors and what they share.
   stages: {
@@ -75,7 +86,8 @@ function foldersOf(dir: string, base = ""): string[] {
     .filter((name) => statSync(path.join(dir, name)).isDirectory())
     .flatMap((name) => {
       const folder = base === "" ? name : `${base}/${name}`;
-      return [folder, ...foldersOf(path.join(dir, name), folder)];
+      const hasTs = readdirSync(path.join(dir, name)).some((file) => file.endsWith(".ts"));
+      return [...(hasTs ? [folder] : []), ...foldersOf(path.join(dir, name), folder)];
     });
 }
 

@@ -15,6 +15,12 @@ import { SLOT_WAIT_MARKER, submitQueueWakeKeys } from "../src/jobs/submit-queue-
  */
 const bullmqDist = path.dirname(createRequire(import.meta.url).resolve("bullmq"));
 const command = (name: string) => readFileSync(path.join(bullmqDist, "commands", name), "utf8");
+/** The Lua half of jobs/submit-queue-wake.ts. */
+const include = (name: string) =>
+  readFileSync(
+    path.join(import.meta.dirname, "..", "src", "store", "scripts", "includes", name),
+    "utf8",
+  );
 
 describe("the BullMQ internals the submit queue wake-up relies on", () => {
   const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", {
@@ -55,6 +61,13 @@ describe("the BullMQ internals the submit queue wake-up relies on", () => {
   it("(2) workers block on the marker sorted set, and adding a job wakes them with 0 '0'", () => {
     expect(command("includes/addBaseMarkerIfNeeded.lua")).toMatch(
       /rcall\("ZADD", markerKey, 0, "0"\)/,
+    );
+    // Ours adds the same member, and lifts only its own wait.
+    const wake = include("wakeSubmitQueue.lua");
+    expect(wake).toMatch(/redis\.call\('ZADD', KEYS\[4\], 0, '0'\)/);
+    expect(wake).toMatch(/redis\.call\('GET', KEYS\[3\]\) == ARGV\[3\]/);
+    expect(include("waitForSlot.lua")).toMatch(
+      /redis\.call\('SET', KEYS\[3\], ARGV\[4\], 'PX', ARGV\[5\]\)/,
     );
     const worker = Worker.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
     expect(String(worker.waitForJob)).toMatch(/bzpopmin\(this\.keys\.marker/);

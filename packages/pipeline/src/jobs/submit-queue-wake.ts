@@ -13,7 +13,7 @@ import type { RedisConnection } from "../store/connection/redis-connection.ts";
  * 1. The limiter key (`queue.keys.limiter`, `<prefix>:<queue>:limiter`). moveToActive reads it
  *    through `getRateLimitTTL`: `tonumber(GET limiter) >= limiter.max` with a PTTL above 0 means
  *    "limited for PTTL ms" (the worker then waits, and fetches nothing). `waitForSlot` (Lua,
- *    below) sets it to SLOT_WAIT_MARKER for the slot wait; `wake` deletes it only while it holds
+ *    see below) sets it to SLOT_WAIT_MARKER for the slot wait; `wake` deletes it only while it holds
  *    that marker, so a provider rate limit (`queue.rateLimit`, which writes
  *    Number.MAX_SAFE_INTEGER) is never cut short. Check and wait are one script with the slot
  *    take, so a release cannot slip between "no slot" and "wait".
@@ -46,41 +46,21 @@ import type { RedisConnection } from "../store/connection/redis-connection.ts";
  */
 export const SLOT_WAIT_MARKER = "9007199254740990";
 
-/**
- * Lua functions for the slot scripts (store/provider-slots.ts), which pass the submit queue's
- * keys as KEYS[3] (limiter) and KEYS[4] (marker), and the slots' cap hash as KEYS[2].
+/*
+ * The Lua half of this module is two includes of the slot scripts (store/provider-slots.ts),
+ * which pass the submit queue's keys as KEYS[3] (limiter) and KEYS[4] (marker) and the slots' cap
+ * hash as KEYS[2]:
  *
- * `waitForSlot()`: notes when the wait began (`waitingAt` in the cap hash) and, given a limiter
- * key and ARGV[5] > 0 ms, makes the queue wait ARGV[5] ms with marker ARGV[4], unless a provider
- * rate limit holds the key (a value above the marker: that one stands). The limiter's own count
- * (BullMQ adds one per job started, up to its max, effectively none here) is replaced: it holds
- * the key most of the time the queue is busy, and left standing it would keep the queue from
- * waiting for a release.
- *
- * `wake()`: after a slot was freed, if the queue waits for slots: lifts the wait (the limiter
- * key, while it holds marker ARGV[3]), adds BullMQ's marker for workers blocked waiting for jobs,
- * and publishes on the marker key's name for workers sleeping out the wait.
+ * - store/scripts/includes/waitForSlot.lua, `waitForSlot()`: notes when the wait began and makes
+ *   the queue wait (the limiter key set to SLOT_WAIT_MARKER for the slot wait), unless a provider
+ *   rate limit holds the key (a value above the marker: that one stands). The limiter's own count
+ *   (BullMQ adds one per job started, up to its max, effectively none here) is replaced: left
+ *   standing it would keep the queue from waiting for a release.
+ * - store/scripts/includes/wakeSubmitQueue.lua, `wake()`: after a slot was freed, if the queue
+ *   waits for slots: lifts the wait (the limiter key, while it holds the marker), adds BullMQ's
+ *   marker member for workers blocked waiting for jobs, and publishes on the marker key's name
+ *   for workers sleeping out the wait (`wakeOnSlotRelease`).
  */
-export const SUBMIT_QUEUE_WAKE_LUA = `
-local function waitForSlot()
-  redis.call('HSET', KEYS[2], 'waitingAt', ARGV[2])
-  if KEYS[3] == nil or tonumber(ARGV[5]) <= 0 then return end
-  local current = tonumber(redis.call('GET', KEYS[3]) or '')
-  if current and current > tonumber(ARGV[4]) and redis.call('PTTL', KEYS[3]) > 0 then return end
-  redis.call('SET', KEYS[3], ARGV[4], 'PX', ARGV[5])
-end
-local function wake()
-  local waiting = redis.call('HDEL', KEYS[2], 'waitingAt')
-  if KEYS[3] ~= nil and redis.call('GET', KEYS[3]) == ARGV[3] then
-    redis.call('DEL', KEYS[3])
-    waiting = 1
-  end
-  if waiting == 1 and KEYS[4] ~= nil then
-    redis.call('ZADD', KEYS[4], 0, '0')
-    redis.call('PUBLISH', KEYS[4], '1')
-  end
-end
-`;
 
 /** The submit queue's keys the wake-up uses (BullMQ types them as possibly absent). */
 export interface SubmitQueueWakeKeys {

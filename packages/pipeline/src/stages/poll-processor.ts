@@ -213,7 +213,7 @@ async function handOffToDownload(
     submitJobId: data.submitJobId,
     taskId: data.taskId,
     outputs,
-    ...(data.video === undefined ? {} : { video: data.video }),
+    video: data.video,
     saved: [],
     refreshes: 0,
     trace,

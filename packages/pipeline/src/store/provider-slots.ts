@@ -1,11 +1,7 @@
-import {
-  SLOT_WAIT_MARKER,
-  SUBMIT_QUEUE_WAKE_LUA,
-  type SubmitQueueWakeKeys,
-} from "../jobs/submit-queue-wake.ts";
+import { SLOT_WAIT_MARKER, type SubmitQueueWakeKeys } from "../jobs/submit-queue-wake.ts";
 import { type RedisConnection, scanEveryMaster } from "./connection/redis-connection.ts";
 import { accountOfSlotKey, providerAccountOf, recordKeys } from "./keys.ts";
-import { LuaScript } from "./lua-script.ts";
+import { runStoreScript } from "./store-scripts.ts";
 
 /**
  * At most K tasks in flight at the provider per API key, across every worker process.
@@ -23,10 +19,11 @@ import { LuaScript } from "./lua-script.ts";
  *
  * Waiting for a slot: when every slot is taken (or the provider refused for concurrency), the
  * submit queue waits, and the release that frees a slot wakes it, so the next waiting item is
- * created at once rather than after a timer: the take, settle and release scripts call
- * `waitForSlot()` and `wake()` from jobs/submit-queue-wake.ts, the one module that knows the
- * BullMQ internals this relies on. The check and the wait are one script, so a release cannot
- * slip between "no slot" and "wait".
+ * created at once rather than after a timer: the take, settle and release scripts include
+ * `waitForSlot()` and `wake()` (scripts/includes/waitForSlot.lua, wakeSubmitQueue.lua), the Lua
+ * half of jobs/submit-queue-wake.ts, the one module that knows the BullMQ internals this relies
+ * on. The check and the wait are one script, so a release cannot slip between "no slot" and
+ * "wait".
  *
  * Keys hold a short hash of the API key, never the key itself.
  */
@@ -55,71 +52,7 @@ export interface SlotUsage {
 /** Growth after a concurrency 429: one slot per this many rounds of slot turnover. */
 export const PROBE_ROUNDS = 4;
 
-/**
- * Takes a slot if one is free (idempotent per holder); else makes the submit queue wait.
- * KEYS: holders zset, cap hash, [limiter, marker]. ARGV: holder, now, max, marker, waitMs.
- * Returns the slots held with this one, or 0 when none was free.
- */
-const ACQUIRE = new LuaScript(`${SUBMIT_QUEUE_WAKE_LUA}
-redis.call('HSET', KEYS[2], 'max', ARGV[3])
-if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return redis.call('ZCARD', KEYS[1]) end
-local cap = tonumber(redis.call('HGET', KEYS[2], 'cap') or ARGV[3])
-if cap > tonumber(ARGV[3]) then cap = tonumber(ARGV[3]) end
-local held = redis.call('ZCARD', KEYS[1])
-if held < math.max(1, math.floor(cap)) then
-  redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-  return held + 1
-end
-waitForSlot()
-return 0
-`);
-
-/**
- * A concurrency 429: the cap settles at the other slots held when the refused create was sent
- * (ARGV[1]; else at the slots held now), at least 1 and never above the current cap, and the
- * submit queue waits for a release. KEYS: holders zset, cap hash, [limiter, marker].
- * ARGV: held at the create or "", now, max, marker, waitMs. Returns the cap.
- */
-const SETTLE = new LuaScript(`${SUBMIT_QUEUE_WAKE_LUA}
-local cap = math.min(tonumber(redis.call('HGET', KEYS[2], 'cap') or ARGV[3]), tonumber(ARGV[3]))
-local measured = redis.call('ZCARD', KEYS[1])
-if ARGV[1] ~= '' then measured = tonumber(ARGV[1]) - 1 end
-cap = math.max(1, math.min(cap, measured))
-redis.call('HSET', KEYS[2], 'cap', tostring(cap), 'settledAt', ARGV[2])
-waitForSlot()
-return tostring(cap)
-`);
-
-/**
- * Frees a slot; when this call freed it, wakes a waiting submit queue.
- * KEYS: holders zset, cap hash, [limiter, marker]. ARGV: holder, unused, marker.
- * Returns 1 when freed here.
- */
-const RELEASE = new LuaScript(`${SUBMIT_QUEUE_WAKE_LUA}
-if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
-wake()
-return 1
-`);
-
-/**
- * Frees a finished task's slot and, if this call freed it, grows the cap by
- * 1/(PROBE_ROUNDS x cap) and wakes a waiting submit queue; a re-run after a stall finds the slot
- * gone and does not count twice.
- * KEYS: holders zset, cap hash, [limiter, marker]. ARGV: holder, max, marker, probe rounds.
- * Returns 1 when the slot was freed here.
- */
-const RELEASE_FINISHED = new LuaScript(`${SUBMIT_QUEUE_WAKE_LUA}
-if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
-local cap = tonumber(redis.call('HGET', KEYS[2], 'cap') or ARGV[2])
-if cap < tonumber(ARGV[2]) then
-  cap = math.min(tonumber(ARGV[2]), cap + 1 / (tonumber(ARGV[4]) * math.max(1, cap)))
-  redis.call('HSET', KEYS[2], 'cap', tostring(cap))
-end
-wake()
-return 1
-`);
-
-/** The two keys of one API key's slots (built in record-keys.ts). */
+/** The two keys of one API key's slots (built in keys.ts). */
 export function slotKeys(prefix: string, apiKey: string) {
   const keys = recordKeys(prefix);
   const account = providerAccountOf(apiKey);
@@ -158,7 +91,7 @@ export class ProviderSlots {
   /** Like `acquire`, but returns the slots held with this one (0: none was free). */
   async take(holder: string, waitMs = 0): Promise<number> {
     return Number(
-      await ACQUIRE.run(this.redis, this.scriptKeys(), [
+      await runStoreScript(this.redis, "takeProviderSlot", this.scriptKeys(), [
         holder,
         this.now(),
         this.max,
@@ -170,7 +103,13 @@ export class ProviderSlots {
 
   /** True when this call freed the slot (false: it was not held). */
   async release(holder: string): Promise<boolean> {
-    return (await RELEASE.run(this.redis, this.scriptKeys(), [holder, 0, SLOT_WAIT_MARKER])) === 1;
+    return (
+      (await runStoreScript(this.redis, "releaseProviderSlot", this.scriptKeys(), [
+        holder,
+        0,
+        SLOT_WAIT_MARKER,
+      ])) === 1
+    );
   }
 
   /**
@@ -178,7 +117,7 @@ export class ProviderSlots {
    * back a little. True when the slot was freed here.
    */
   async releaseFinished(holder: string): Promise<boolean> {
-    const freed = await RELEASE_FINISHED.run(this.redis, this.scriptKeys(), [
+    const freed = await runStoreScript(this.redis, "releaseFinishedTaskSlot", this.scriptKeys(), [
       holder,
       this.max,
       SLOT_WAIT_MARKER,
@@ -196,7 +135,7 @@ export class ProviderSlots {
    */
   async settle(waitMs = 0, heldAtCreate?: number): Promise<number> {
     return Number(
-      await SETTLE.run(this.redis, this.scriptKeys(), [
+      await runStoreScript(this.redis, "lowerProviderCap", this.scriptKeys(), [
         heldAtCreate === undefined ? "" : heldAtCreate,
         this.now(),
         this.max,
