@@ -71,6 +71,7 @@ const LAYERS: Record<string, { folders: string[]; packages: string[]; typesFrom?
       "@veoq/object-store",
       "@veoq/pricing",
       "node:crypto",
+      "node:fs",
       "node:fs/promises",
       "node:path",
     ],
