@@ -13,6 +13,7 @@ const waiting = {
   possibleDuplicates: 0,
   resubmits: 0,
   flaggedFiles: 0,
+  reused: 0,
   finishedAt: undefined,
   reuseWait: { ownerBatchId: "owner", reason: "user", at: createdAt + 1_000 },
 };
