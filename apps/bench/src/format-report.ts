@@ -13,7 +13,7 @@ const f = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed
 
 /** The report as a plain-text (and Markdown) table. */
 export function formatReport(report: BenchReport): string {
-  const { pipeline, polling, memory, scheduling, fairShare, startup, idle } = report;
+  const { pipeline, commands, polling, memory, scheduling, fairShare, startup, idle } = report;
   const rows: Row[] = [];
   if (pipeline !== undefined) {
     rows.push({
@@ -24,6 +24,26 @@ export function formatReport(report: BenchReport): string {
       goal: "ratio >= 0.5",
       met: pipeline.ratio >= 0.5,
     });
+  }
+  if (commands !== undefined) {
+    rows.push(
+      {
+        figure: `Redis commands per completed item, pipeline (${commands.items} lite items)`,
+        veoq: f(commands.pipeline_per_item, 1),
+        baseline: `${f(commands.bare_pipeline_per_item, 1)} (bare BullMQ, 3 hops)`,
+        ratio: f(commands.pipeline_per_item / commands.bare_pipeline_per_item, 2),
+        goal: "<= 120",
+        met: commands.pipeline_per_item <= 120,
+      },
+      {
+        figure: `Redis commands per line, enqueue (${commands.items} lines)`,
+        veoq: f(commands.enqueue_per_line, 1),
+        baseline: `${f(commands.bare_enqueue_per_line, 1)} (bare BullMQ addBulk)`,
+        ratio: f(commands.enqueue_per_line / commands.bare_enqueue_per_line, 2),
+        goal: "<= 15",
+        met: commands.enqueue_per_line <= 15,
+      },
+    );
   }
   if (polling !== undefined) {
     const { blind, informed } = polling;

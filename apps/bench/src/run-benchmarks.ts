@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { startLocalRedis } from "@veoq/local-redis";
 import type { BenchScale } from "./bench-scale.ts";
+import { type CommandCost, measureCommandCost } from "./command-cost.ts";
 import { describeMachine, type Machine } from "./describe-machine.ts";
 import { type FairShareCost, measureFairShare } from "./fair-share-cost.ts";
 import { type IdleCost, measureIdleCost } from "./idle-cost.ts";
@@ -15,6 +16,7 @@ import { buildApps, measureStartupCost, type StartupCost } from "./startup-cost.
 /** Parts of the bench; `--only` picks some. */
 export const BENCH_SECTIONS = [
   "pipeline",
+  "commands",
   "polling",
   "memory",
   "scheduling",
@@ -29,6 +31,7 @@ export interface BenchReport {
   machine: Machine;
   seconds: number;
   pipeline?: PipelineOverhead;
+  commands?: CommandCost;
   polling?: PollingCost;
   memory?: MemoryCost;
   scheduling?: SchedulingCost;
@@ -66,6 +69,17 @@ export async function runBenchmarks(
         concurrency: scale.concurrency,
         onRound: (side, round, rate) => log(`  ${side} round ${round}: ${rate.toFixed(0)} items/s`),
       });
+    }
+    if (sections.includes("commands")) {
+      log(`Redis commands per item: ${scale.commandItems} lite items, enqueue then pipeline`);
+      report.commands = await measureCommandCost({
+        redisUrl: redis.url,
+        items: scale.commandItems,
+        concurrency: scale.concurrency,
+      });
+      log(
+        `  enqueue ${report.commands.enqueue_per_line.toFixed(1)} per line (bare addBulk ${report.commands.bare_enqueue_per_line.toFixed(1)}); pipeline ${report.commands.pipeline_per_item.toFixed(1)} per item (bare ${report.commands.bare_pipeline_per_item.toFixed(1)})`,
+      );
     }
     if (sections.includes("polling")) {
       log(`polling cost: ${scale.pollingTasks} tasks, time scale ${scale.pollingTimeScale}`);
