@@ -122,6 +122,7 @@ export { ProviderRate, RATE_MARGIN } from "./records/provider-rate.ts";
 export {
   PROBE_ROUNDS,
   ProviderSlots,
+  providerAccounts,
   readProviderSlots,
   SLOT_WAIT_MARKER,
   type SlotUsage,

@@ -1,6 +1,6 @@
 import { LuaScript } from "../redis/lua-script.ts";
-import { accountOfSlotKey, providerAccountOf, recordKeys } from "../redis/record-keys.ts";
-import { type RedisConnection, scanEveryMaster } from "../redis/redis-connection.ts";
+import { providerAccountOf, recordKeys } from "../redis/record-keys.ts";
+import type { RedisConnection } from "../redis/redis-connection.ts";
 
 /**
  * At most K tasks in flight at the provider per API key, across every worker process.
@@ -169,16 +169,23 @@ return 1
 export function slotKeys(prefix: string, apiKey: string) {
   const keys = recordKeys(prefix);
   const account = providerAccountOf(apiKey);
-  return { holders: keys.providerSlots(account), cap: keys.providerCap(account) };
+  return {
+    account,
+    holders: keys.providerSlots(account),
+    cap: keys.providerCap(account),
+    accounts: keys.providerAccounts,
+  };
 }
 
 export class ProviderSlots {
-  readonly keys: { holders: string; cap: string };
+  readonly keys: ReturnType<typeof slotKeys>;
   private readonly redis: RedisConnection;
   private readonly max: number;
   private readonly now: () => number;
   private readonly wakeKey: string | undefined;
   private readonly wakeMarkerKey: string | undefined;
+  /** The account's entry in the account set (readProviderSlots, batchSchedulingOf), once per instance. */
+  private listed: Promise<unknown> | undefined;
 
   constructor(options: ProviderSlotsOptions) {
     this.redis = options.redis;
@@ -208,6 +215,12 @@ export class ProviderSlots {
 
   /** Like `acquire`, but returns the slots held with this one (0: none was free). */
   async take(holder: string, waitMs = 0): Promise<number> {
+    // Listed before its first slot, so a reader of the account set sees every holder.
+    this.listed ??= this.redis.sadd(this.keys.accounts, this.keys.account).catch((error) => {
+      this.listed = undefined;
+      throw error;
+    });
+    await this.listed;
     return Number(
       await ACQUIRE.run(this.redis, this.scriptKeys(), [
         holder,
@@ -276,9 +289,14 @@ export class ProviderSlots {
   }
 }
 
+/** Every provider account (short API key hash) that has taken a slot under `prefix`. */
+export async function providerAccounts(redis: RedisConnection, prefix: string): Promise<string[]> {
+  return redis.smembers(recordKeys(prefix).providerAccounts);
+}
+
 /**
  * Slot usage of every account under a prefix (for metrics and the chaos run's final check),
- * without knowing the API keys. `cap` and `max` are summed over accounts; `paceUntil` is the
+ * without knowing the API keys (the account set, not a scan: the keyspace holds every job). `cap` and `max` are summed over accounts; `paceUntil` is the
  * latest time (ms) before which the RPM pacing lets no create of some account go.
  */
 export async function readProviderSlots(
@@ -287,10 +305,10 @@ export async function readProviderSlots(
 ): Promise<SlotUsage & { accounts: number; paceUntil: number }> {
   const keys = recordKeys(prefix);
   const usage = { inUse: 0, cap: 0, max: 0, accounts: 0, paceUntil: 0 };
-  for await (const capKey of scanEveryMaster(redis, keys.providerCapPattern)) {
+  for (const account of await providerAccounts(redis, prefix)) {
     const [inUse, fields] = await Promise.all([
-      redis.zcard(keys.providerSlots(accountOfSlotKey(capKey))),
-      redis.hgetall(capKey),
+      redis.zcard(keys.providerSlots(account)),
+      redis.hgetall(keys.providerCap(account)),
     ]);
     const max = Number(fields.max ?? 0);
     usage.inUse += inUse;
