@@ -18,8 +18,11 @@ const SEPARATOR = "~";
 const CLAIM_SCRIPT = new LuaScript(`
 local held = {}
 for i = 1, #ARGV, 2 do
-  redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1])
-  held[#held + 1] = redis.call('HGET', KEYS[1], ARGV[i])
+  if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) == 1 then
+    held[#held + 1] = ARGV[i + 1]
+  else
+    held[#held + 1] = redis.call('HGET', KEYS[1], ARGV[i])
+  end
 end
 return held
 `);
