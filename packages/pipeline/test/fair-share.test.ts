@@ -107,7 +107,7 @@ describe("fair share of slots between batches (real Redis)", () => {
       maxInFlight: 8,
     });
     for (const holder of ["a~x~0", "a~y~0", "a~z~0", "b~x~0"]) await slots.acquire(holder);
-    const scheduling = await batchSchedulingOf(h.store, h.queues, ["a", "b", "c"]);
+    const scheduling = await batchSchedulingOf(h.store, ["a", "b", "c"]);
     expect(scheduling.get("a")).toEqual({ priority: "high", slots: 3, slotShare: 0.75 });
     expect(scheduling.get("b")).toEqual({ priority: "normal", slots: 1, slotShare: 0.25 });
     expect(scheduling.get("c")).toEqual({ priority: "normal", slots: 0, slotShare: 0 });
@@ -123,7 +123,7 @@ describe("fair share of slots between batches (real Redis)", () => {
     expect((await providerAccounts(h.redis, h.config.prefix)).sort()).toEqual(
       [account("k1").keys.account, account("k2").keys.account].sort(),
     );
-    const scheduling = await batchSchedulingOf(h.store, h.queues, ["a", "b"]);
+    const scheduling = await batchSchedulingOf(h.store, ["a", "b"]);
     expect(scheduling.get("a")?.slots).toBe(2);
     expect(scheduling.get("b")?.slots).toBe(1);
     expect((await readProviderSlots(h.redis, h.config.prefix)).inUse).toBe(3);

@@ -1,8 +1,7 @@
 import { FairShare, type PriorityLevel } from "../jobs/fair-share.ts";
 import { submissionOfSlotHolder } from "../jobs/job-ids.ts";
-import type { VeoqQueues } from "../jobs/queues.ts";
-import type { BatchStore } from "../records/batch-store.ts";
-import { providerAccounts } from "../records/provider-slots.ts";
+import type { BatchStore } from "../store/batch-store.ts";
+import { providerAccounts } from "../store/provider-slots.ts";
 
 /** A batch's place in the scheduling of provider slots, for `veoq status` and the dashboard. */
 export interface BatchScheduling {
@@ -16,10 +15,9 @@ export interface BatchScheduling {
 /** Priority and slot share of each batch asked for. */
 export async function batchSchedulingOf(
   store: BatchStore,
-  queues: VeoqQueues,
   batchIds: readonly string[],
 ): Promise<Map<string, BatchScheduling>> {
-  const fairShare = new FairShare(store.redis, queues.submit.opts.prefix ?? "bull");
+  const fairShare = new FairShare(store.redis, store.prefix);
   const [levels, held] = await Promise.all([
     fairShare.levelsOf(batchIds),
     slotsHeldPerBatch(store),
