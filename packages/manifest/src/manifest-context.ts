@@ -31,6 +31,8 @@ export interface CreateManifestContextOptions {
    * system is not touched; paths are still resolved. Default `true`.
    */
   checkFiles?: boolean;
+  /** The `custom_id` map of an earlier pass over the same manifest (see ValidateManifestOptions). */
+  seenCustomIds?: AsciiKeyMap;
 }
 
 /** Creates the state for validating the lines of one manifest. Use one context per manifest. */
@@ -38,7 +40,7 @@ export function createManifestContext(options: CreateManifestContextOptions): Ma
   return {
     manifestDir: options.manifestDir,
     checkFiles: options.checkFiles ?? true,
-    seenCustomIds: new AsciiKeyMap(),
+    seenCustomIds: options.seenCustomIds ?? new AsciiKeyMap(),
     fileChecks: new Map(),
   };
 }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
-import { type LineReport, type ManifestEntry, validateManifest } from "@veoq/manifest";
+import { AsciiKeyMap, type LineReport, type ManifestEntry, validateManifest } from "@veoq/manifest";
 import type { S3ObjectStore } from "@veoq/object-store";
 import { type CostEstimate, CostTally, type PriceTable, requestCost } from "@veoq/pricing";
 import { FairShare, fairPriority, type PriorityLevel } from "../jobs/fair-share.ts";
@@ -164,8 +164,13 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
     alreadyPresent: 0,
   };
 
+  // One custom_id map for both passes: the enqueue pass reuses the validate pass's.
+  const seenCustomIds = new AsciiKeyMap();
   if (!options.skipInvalid) {
-    for await (const report of validateManifest(options.manifestPath, imageDirOption(options))) {
+    for await (const report of validateManifest(options.manifestPath, {
+      ...imageDirOption(options),
+      seenCustomIds,
+    })) {
       progress.lines++;
       if (!report.ok) {
         progress.invalid++;
@@ -319,6 +324,7 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
     for await (const report of validateManifest(options.manifestPath, {
       ...imageDirOption(options),
       checkFiles: options.skipInvalid === true,
+      seenCustomIds,
     })) {
       progress.lines++;
       if (!report.ok || report.entry === undefined) {
