@@ -18,7 +18,14 @@ export {
   submitJobId,
 } from "./jobs/job-ids.ts";
 export { QUEUE_NAMES, QUEUE_ROLES, type QueueRole } from "./jobs/queue-names.ts";
-export { createQueues, type VeoqQueues } from "./jobs/queues.ts";
+export {
+  createQueues,
+  KEEP_COMPLETED,
+  KEEP_COMPLETED_SUBMIT,
+  KEEP_FAILED,
+  type VeoqQueues,
+} from "./jobs/queues.ts";
+export { SLOT_WAIT_MARKER, submitQueueWakeKeys } from "./jobs/submit-queue-wake.ts";
 export {
   type BudgetChange,
   type CancelledRetry,
@@ -184,8 +191,8 @@ export { ProviderRate, RATE_MARGIN } from "./store/provider-rate.ts";
 export {
   PROBE_ROUNDS,
   ProviderSlots,
+  providerAccounts,
   readProviderSlots,
-  SLOT_WAIT_MARKER,
   type SlotUsage,
   slotKeys,
 } from "./store/provider-slots.ts";

@@ -10,18 +10,22 @@ import { isObjectStoreCredentialsError } from "@veoq/object-store";
 import { isProviderError } from "@veoq/provider-client";
 import { type Job, RateLimitError } from "bullmq";
 import { type PollJobData, type SubmitJobData, submitJobDataSchema } from "../jobs/job-data.ts";
-import { pollJobId, slotHolder } from "../jobs/job-ids.ts";
+import { pollJobId } from "../jobs/job-ids.ts";
 import { decideSubmitFailure } from "../policy/failure-policy.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
 import { gridStartSeconds, initialPollDelaySeconds } from "../policy/poll-policy.ts";
 import { createCertainlyNotMade } from "../policy/spend-policy.ts";
 import { OBJECT_STORE_STOP_PREFIX, stopSubmissions } from "../store/credentials-stop.ts";
 import { bestEffort } from "../store/duration-history.ts";
-import { failItem, isLastAttempt, itemErrorKindOf, recordItemFailure } from "./item-outcome.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
 import { resolveRequestReuse } from "./request-reuse.ts";
-import { type StageRun, stageProcessor } from "./stage-processor.ts";
-import { passSubmitGate, settleCreate } from "./submit-gate.ts";
+import { ItemFailure, type StageRun, stageProcessor } from "./stage-processor.ts";
+import {
+  endEarlierAttempt,
+  passSubmitGate,
+  type SubmitAttempt,
+  withSubmitAttempt,
+} from "./submit-attempt.ts";
 
 export type SubmitResult =
   | { taskId: string; pollJobId: string }
@@ -54,113 +58,16 @@ async function submit(
     if (reuse !== "render") data = reuse.adopted;
   }
   if (data.taskId === undefined) {
-    // The slot first: while every slot is taken, images are not read over and over.
-    const holder = slotHolder(data.batchId, data.customId, data.submission);
-    const slotWaitMs = Math.max(
-      PIPELINE_DEFAULTS.minSlotWaitMs,
-      toRealMs(context, PIPELINE_DEFAULTS.slotWaitSeconds),
+    const created = await withSubmitAttempt(context, data, (attempt) =>
+      createTask(context, job, token, data, log, attempt),
     );
-    const heldAtCreate = await context.slots.take(holder, slotWaitMs);
-    if (heldAtCreate === 0) {
-      // Every slot is taken: the whole submit queue waits (the acquire set the wait) until a
-      // release frees one; no attempt is charged.
-      throw new RateLimitError();
-    }
-    let body: Record<string, unknown>;
-    try {
-      const bucket = context.objectStore;
-      body = await inlineLocalImages(
-        data.model,
-        data.input,
-        data.localImages,
-        context.imageCache,
-        bucket === undefined ? undefined : (uri) => bucket.read(uri),
-      );
-    } catch (error) {
-      await context.slots.release(holder);
-      const cause = error instanceof ImageFileError ? error.cause : error;
-      if (bucketRefused(context, cause)) {
-        // The bucket refuses its credentials: every item would fail the same way. Stop
-        // submissions as a provider 401/402 does; no item fails, no attempt is charged.
-        const code = cause instanceof Error ? cause.name : "refused";
-        await stopSubmissions(
-          context.store,
-          context.queues,
-          `${OBJECT_STORE_STOP_PREFIX}${code}: ${cause instanceof Error ? cause.message : String(cause)}`,
-        );
-        log.error(
-          { errorKind: "object_store_credentials", code },
-          `CREDENTIALS STOP: the object store refused the credentials (${code}) reading an input image; the submit queue is paused and no job was failed. Fix AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the bucket policy, then run \`veoq resume\` (workers also resume by themselves once the store accepts them).`,
-        );
-        throw new RateLimitError();
-      }
-      if (error instanceof ImageFileError) {
-        return failItem(context, job, data, {
-          stage: "submit",
-          kind: "invalid_input",
-          message: error.message,
-        });
-      }
-      throw error;
-    }
-    // Pause, cancel and budgets, checked atomically right before the create.
-    if ((await passSubmitGate(context, job, token, data, holder)) === "cancelled") {
-      return { cancelled: true };
-    }
-    // The item's turn has come: batches enqueued from now on start level with it.
-    if (data.turn !== undefined) await context.fairShare.advance(data.turn);
-    // Paced last, right before the request, so the spacing holds where the provider counts it.
-    const rateWaitMs = await context.rate.take();
-    if (rateWaitMs > 0) {
-      // Not created: its reservation goes back (the gate reserves again when the job returns).
-      await settleCreate(context, data, holder, "released");
-      await context.slots.release(holder);
-      await context.queues.submit.rateLimit(rateWaitMs);
-      throw new RateLimitError();
-    }
-    data = { ...data, trace: { ...data.trace, submitAttempts: data.trace.submitAttempts + 1 } };
-    let taskId: string;
-    try {
-      // Marked before it is sent: a crash from here until the outcome is recorded leaves a
-      // possible duplicate the next try books (bookUnrecordedCreate).
-      await job.updateData({ ...data, createSentAt: context.now() });
-      ({ taskId } = await context.client.createTask(data.model, body as CreateRequest));
-    } catch (error) {
-      // No task was made (or, if ambiguous, it is not ours to track): the retry takes a slot again.
-      await context.slots.release(holder);
-      const spentAs = createCertainlyNotMade(error) ? "released" : "spent";
-      await settleCreate(context, data, holder, spentAs);
-      await job.updateData(data);
-      throw await handleCreateFailure(context, job, data, log, error, heldAtCreate);
-    }
-    await context.hooks.afterCreateAnswered?.(taskId);
-    const createdAt = context.now();
-    data = {
-      ...data,
-      taskId,
-      createdAt,
-      trace: {
-        ...data.trace,
-        taskIds: [...data.trace.taskIds, taskId],
-        submittedAt: data.trace.submittedAt ?? createdAt,
-      },
-    };
-    await Promise.all([
-      job.updateData(data),
-      context.store.indexTask(taskId, data.batchId, data.customId),
-      settleCreate(context, data, holder, "spent"),
-    ]);
-    log.info({ taskId }, "task created");
+    if ("cancelled" in created) return created;
+    data = created;
   } else {
     // The child logger already names the task. A crash may have come between the create and
-    // settling its reservation (nothing to settle for a task adopted from another batch).
+    // ending its attempt (nothing to settle for a task adopted from another batch).
     log.info("task already created (by an earlier try, or adopted); handing off");
-    await settleCreate(
-      context,
-      data,
-      slotHolder(data.batchId, data.customId, data.submission),
-      "spent",
-    );
+    await endEarlierAttempt(context, data, "created");
   }
 
   const taskId = data.taskId as string;
@@ -213,6 +120,106 @@ async function submit(
 }
 
 /**
+ * One attempt's way to a created task, inside its submit attempt (submit-attempt.ts), which holds
+ * the slot and the reservation and gives them back or hands them on. Returns the job data with
+ * the task id, or `cancelled` when the gate found the batch cancelled.
+ */
+async function createTask(
+  context: PipelineContext,
+  job: Job,
+  token: string | undefined,
+  submitData: SubmitJobData,
+  log: Logger,
+  attempt: SubmitAttempt,
+): Promise<SubmitJobData | { cancelled: true }> {
+  let data = submitData;
+  let body: Record<string, unknown>;
+  try {
+    const bucket = context.objectStore;
+    body = await inlineLocalImages(
+      data.model,
+      data.input,
+      data.localImages,
+      context.imageCache,
+      bucket === undefined ? undefined : (uri) => bucket.read(uri),
+    );
+  } catch (error) {
+    const cause = error instanceof ImageFileError ? error.cause : error;
+    if (bucketRefused(context, cause)) {
+      // The bucket refuses its credentials: every item would fail the same way. Stop
+      // submissions as a provider 401/402 does; no item fails, no attempt is charged.
+      const code = cause instanceof Error ? cause.name : "refused";
+      await stopSubmissions(
+        context.store,
+        context.queues,
+        `${OBJECT_STORE_STOP_PREFIX}${code}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      );
+      log.error(
+        { errorKind: "object_store_credentials", code },
+        `CREDENTIALS STOP: the object store refused the credentials (${code}) reading an input image; the submit queue is paused and no job was failed. Fix AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the bucket policy, then run \`veoq resume\` (workers also resume by themselves once the store accepts them).`,
+      );
+      throw new RateLimitError();
+    }
+    if (error instanceof ImageFileError) {
+      throw new ItemFailure(data, {
+        stage: "submit",
+        kind: "invalid_input",
+        message: error.message,
+      });
+    }
+    throw error;
+  }
+  // Pause, cancel and budgets, checked atomically right before the create.
+  if ((await passSubmitGate(context, job, token, data, attempt)) === "cancelled") {
+    return { cancelled: true };
+  }
+  // The item's turn has come: batches enqueued from now on start level with it.
+  if (data.turn !== undefined) await context.fairShare.advance(data.turn);
+  // Paced last, right before the request, so the spacing holds where the provider counts it.
+  const rateWaitMs = await context.rate.take();
+  if (rateWaitMs > 0) {
+    // Not created: slot and reservation go back (the gate reserves again when the job returns).
+    await attempt.end("not_created");
+    await context.queues.submit.rateLimit(rateWaitMs);
+    throw new RateLimitError();
+  }
+  data = { ...data, trace: { ...data.trace, submitAttempts: data.trace.submitAttempts + 1 } };
+  let taskId: string;
+  try {
+    // Marked before it is sent: a crash from here until the outcome is recorded leaves a
+    // possible duplicate the next try books (bookUnrecordedCreate).
+    attempt.markSent();
+    await job.updateData({ ...data, createSentAt: context.now() });
+    ({ taskId } = await context.client.createTask(data.model, body as CreateRequest));
+  } catch (error) {
+    // No task was made (or, if ambiguous, it is not ours to track): the retry takes a slot again.
+    const notMade = createCertainlyNotMade(isProviderError(error) ? error : undefined);
+    await attempt.end(notMade ? "not_created" : "maybe_created");
+    await job.updateData(data);
+    throw await handleCreateFailure(context, job, data, log, error, attempt.slotsHeldAtTake);
+  }
+  await context.hooks.afterCreateAnswered?.(taskId);
+  const createdAt = context.now();
+  data = {
+    ...data,
+    taskId,
+    createdAt,
+    trace: {
+      ...data.trace,
+      taskIds: [...data.trace.taskIds, taskId],
+      submittedAt: data.trace.submittedAt ?? createdAt,
+    },
+  };
+  await Promise.all([
+    job.updateData(data),
+    context.store.indexTask(taskId, data.batchId, data.customId),
+    attempt.end("created"),
+  ]);
+  log.info({ taskId }, "task created");
+  return data;
+}
+
+/**
  * An earlier try of this job sent a create (`createSentAt`) and never recorded its outcome: it
  * died between the provider's answer and `taskId` (the crash window), or just before sending.
  * The task may exist, unfollowed and billed: its reservation is booked as spent (the next create
@@ -225,8 +232,7 @@ async function bookUnrecordedCreate(
   data: SubmitJobData,
   log: Logger,
 ): Promise<SubmitJobData> {
-  const holder = slotHolder(data.batchId, data.customId, data.submission);
-  await settleCreate(context, data, holder, "spent");
+  await endEarlierAttempt(context, data, "maybe_created");
   await context.store.incrementCounter(data.batchId, "possibleDuplicates");
   log.warn(
     { createSentAt: data.createSentAt },
@@ -237,7 +243,10 @@ async function bookUnrecordedCreate(
   return rest;
 }
 
-/** Turns a failed create into the BullMQ signal its kind calls for; returns the error to throw. */
+/**
+ * Turns a failed create into the signal its kind calls for (an ItemFailure, a retryable error, or a
+ * BullMQ move); returns the error to throw.
+ */
 async function handleCreateFailure(
   context: PipelineContext,
   job: Job,
@@ -246,19 +255,10 @@ async function handleCreateFailure(
   error: unknown,
   heldAtCreate: number,
 ): Promise<Error> {
-  if (!isProviderError(error)) {
-    if (isLastAttempt(job)) {
-      await recordItemFailure(context, job, data, {
-        stage: "submit",
-        kind: itemErrorKindOf(error),
-        message: error instanceof Error ? error.message : String(error),
-      });
-    }
-    return error instanceof Error ? error : new Error(String(error));
-  }
+  if (!isProviderError(error)) return error instanceof Error ? error : new Error(String(error));
   switch (decideSubmitFailure(error.kind)) {
     case "fail":
-      return failItem(context, job, data, {
+      return new ItemFailure(data, {
         stage: "submit",
         kind: error.kind,
         message: error.providerMessage ?? error.message,
@@ -300,13 +300,7 @@ async function handleCreateFailure(
       );
       break;
   }
-  if (isLastAttempt(job)) {
-    await recordItemFailure(context, job, data, {
-      stage: "submit",
-      kind: error.kind,
-      message: error.message,
-    });
-  }
+  // Retryable: on the job's last attempt the stage wrapper fails the item with this error.
   return error;
 }
 

@@ -70,8 +70,8 @@ export interface RecordKeys {
   providerSlots(account: string): string;
   /** Hash: `cap` (effective, after AIMD), `max` and the last decrease, of one provider account. */
   providerCap(account: string): string;
-  /** SCAN pattern matching the cap hash of every account. */
-  providerCapPattern: string;
+  /** Set: every provider account (the short hash of its API key) that has taken a slot. */
+  providerAccounts: string;
   /** The duration history of one task shape (see store/duration-history.ts). */
   durationHistory(shape: TaskShapeKey): DurationHistoryKeys;
   /**
@@ -162,7 +162,7 @@ export function recordKeys(prefix: string): RecordKeys {
     batchPriorities: `${prefix}:batch-priority`,
     providerSlots: (account) => `${prefix}:provider-slots:${account}`,
     providerCap: (account) => `${prefix}:provider-cap:${account}`,
-    providerCapPattern: `${prefix}:provider-cap:*`,
+    providerAccounts: `${prefix}:provider-accounts`,
     webhookOutbox: (id) => `${tag(id)}:webhook-outbox`,
     accountWebhookOutbox: `${prefix}:webhook-outbox`,
     accountWebhookSeq: `${prefix}:webhook-seq`,
@@ -206,11 +206,6 @@ export function parseItemRef(value: string): ItemRef | undefined {
 /** The account part of the provider slot keys: a short hash of the API key, never the key itself. */
 export function providerAccountOf(apiKey: string): string {
   return createHash("sha256").update(apiKey).digest("hex").slice(0, 12);
-}
-
-/** The account a provider slot key belongs to (its last segment). */
-export function accountOfSlotKey(key: string): string {
-  return key.slice(key.lastIndexOf(":") + 1);
 }
 
 /**

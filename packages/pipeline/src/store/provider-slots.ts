@@ -1,5 +1,6 @@
-import { type RedisConnection, scanEveryMaster } from "./connection/redis-connection.ts";
-import { accountOfSlotKey, providerAccountOf, recordKeys } from "./keys.ts";
+import { SLOT_WAIT_MARKER, type SubmitQueueWakeKeys } from "../jobs/submit-queue-wake.ts";
+import type { RedisConnection } from "./connection/redis-connection.ts";
+import { providerAccountOf, recordKeys } from "./keys.ts";
 import { runStoreScript } from "./store-scripts.ts";
 
 /**
@@ -17,13 +18,12 @@ import { runStoreScript } from "./store-scripts.ts";
  * account's real limit without configuration.
  *
  * Waiting for a slot: when every slot is taken (or the provider refused for concurrency), the
- * submit queue is rate-limited through BullMQ's limiter key with a marker value; the release
- * that frees a slot deletes the key if it still holds the marker, so the next waiting item is
- * created at once rather than after a timer; it also adds BullMQ's wake-up marker to the submit
- * queue (`wakeMarkerKey`), so a worker blocked waiting for jobs (its own were the ones waiting for
- * a slot, and went back without that marker) wakes at once instead of polling. A provider rate limit (queue.rateLimit, another
- * value) is never cut short by a release. The check and the marker are set in one script, so a
- * release cannot slip between "no slot" and "wait".
+ * submit queue waits, and the release that frees a slot wakes it, so the next waiting item is
+ * created at once rather than after a timer: the take, settle and release scripts include
+ * `waitForSlot()` and `wake()` (scripts/includes/waitForSlot.lua, wakeSubmitQueue.lua), the Lua
+ * half of jobs/submit-queue-wake.ts, the one module that knows the BullMQ internals this relies
+ * on. The check and the wait are one script, so a release cannot slip between "no slot" and
+ * "wait".
  *
  * Keys hold a short hash of the API key, never the key itself.
  */
@@ -34,15 +34,10 @@ export interface ProviderSlotsOptions {
   /** Configured maximum (VEOQ_MAX_IN_FLIGHT). */
   maxInFlight: number;
   /**
-   * The submit queue's BullMQ limiter key (`queue.keys.limiter`): set with a marker while items
-   * wait for a slot, deleted by the release that frees one. Without it, waits are the caller's.
+   * The submit queue's keys (jobs/submit-queue-wake.ts): it waits while every slot is taken and
+   * is woken by the release that frees one. Without them, waits are the caller's.
    */
-  wakeKey?: string;
-  /**
-   * The submit queue's BullMQ marker key (`queue.keys.marker`): a release that frees a slot while
-   * items wait adds the marker, which wakes a worker blocked in its wait for jobs.
-   */
-  wakeMarkerKey?: string;
+  wake?: SubmitQueueWakeKeys;
   now?: () => number;
 }
 
@@ -54,13 +49,6 @@ export interface SlotUsage {
   max: number;
 }
 
-/**
- * Value of the limiter key while items wait for a slot: a number (BullMQ reads it with tonumber
- * and treats it as "limited" when it is at least the limiter's max) that queue.rateLimit, which
- * writes Number.MAX_SAFE_INTEGER, never writes.
- */
-export const SLOT_WAIT_MARKER = "9007199254740990";
-
 /** Growth after a concurrency 429: one slot per this many rounds of slot turnover. */
 export const PROBE_ROUNDS = 4;
 
@@ -68,38 +56,40 @@ export const PROBE_ROUNDS = 4;
 export function slotKeys(prefix: string, apiKey: string) {
   const keys = recordKeys(prefix);
   const account = providerAccountOf(apiKey);
-  return { holders: keys.providerSlots(account), cap: keys.providerCap(account) };
+  return {
+    account,
+    holders: keys.providerSlots(account),
+    cap: keys.providerCap(account),
+    accounts: keys.providerAccounts,
+  };
 }
 
 export class ProviderSlots {
-  readonly keys: { holders: string; cap: string };
+  readonly keys: ReturnType<typeof slotKeys>;
   private readonly redis: RedisConnection;
   private readonly max: number;
   private readonly now: () => number;
-  private readonly wakeKey: string | undefined;
-  private readonly wakeMarkerKey: string | undefined;
+  private readonly wake: SubmitQueueWakeKeys | undefined;
+  /** The account's entry in the account set (readProviderSlots, batchSchedulingOf), once per instance. */
+  private listed: Promise<unknown> | undefined;
 
   constructor(options: ProviderSlotsOptions) {
     this.redis = options.redis;
     this.keys = slotKeys(options.prefix, options.apiKey);
     this.max = options.maxInFlight;
     this.now = options.now ?? Date.now;
-    this.wakeKey = options.wakeKey;
-    this.wakeMarkerKey = options.wakeMarkerKey;
+    this.wake = options.wake;
   }
 
   private scriptKeys(): string[] {
     const keys = [this.keys.holders, this.keys.cap];
-    if (this.wakeKey !== undefined) {
-      keys.push(this.wakeKey);
-      if (this.wakeMarkerKey !== undefined) keys.push(this.wakeMarkerKey);
-    }
+    if (this.wake !== undefined) keys.push(this.wake.limiter, this.wake.marker);
     return keys;
   }
 
   /**
    * True when the holder has (or now took) a slot. When none is free, the submit queue (see
-   * `wakeKey`) waits up to `waitMs` real ms, or until a release frees one.
+   * `wake`) waits up to `waitMs` real ms, or until a release frees one.
    */
   async acquire(holder: string, waitMs = 0): Promise<boolean> {
     return (await this.take(holder, waitMs)) > 0;
@@ -107,6 +97,12 @@ export class ProviderSlots {
 
   /** Like `acquire`, but returns the slots held with this one (0: none was free). */
   async take(holder: string, waitMs = 0): Promise<number> {
+    // Listed before its first slot, so a reader of the account set sees every holder.
+    this.listed ??= this.redis.sadd(this.keys.accounts, this.keys.account).catch((error) => {
+      this.listed = undefined;
+      throw error;
+    });
+    await this.listed;
     return Number(
       await runStoreScript(this.redis, "takeProviderSlot", this.scriptKeys(), [
         holder,
@@ -181,9 +177,14 @@ export class ProviderSlots {
   }
 }
 
+/** Every provider account (short API key hash) that has taken a slot under `prefix`. */
+export async function providerAccounts(redis: RedisConnection, prefix: string): Promise<string[]> {
+  return redis.smembers(recordKeys(prefix).providerAccounts);
+}
+
 /**
  * Slot usage of every account under a prefix (for metrics and the chaos run's final check),
- * without knowing the API keys. `cap` and `max` are summed over accounts; `paceUntil` is the
+ * without knowing the API keys (the account set, not a scan: the keyspace holds every job). `cap` and `max` are summed over accounts; `paceUntil` is the
  * latest time (ms) before which the RPM pacing lets no create of some account go.
  */
 export async function readProviderSlots(
@@ -192,10 +193,10 @@ export async function readProviderSlots(
 ): Promise<SlotUsage & { accounts: number; paceUntil: number }> {
   const keys = recordKeys(prefix);
   const usage = { inUse: 0, cap: 0, max: 0, accounts: 0, paceUntil: 0 };
-  for await (const capKey of scanEveryMaster(redis, keys.providerCapPattern)) {
+  for (const account of await providerAccounts(redis, prefix)) {
     const [inUse, fields] = await Promise.all([
-      redis.zcard(keys.providerSlots(accountOfSlotKey(capKey))),
-      redis.hgetall(capKey),
+      redis.zcard(keys.providerSlots(account)),
+      redis.hgetall(keys.providerCap(account)),
     ]);
     const max = Number(fields.max ?? 0);
     usage.inUse += inUse;
