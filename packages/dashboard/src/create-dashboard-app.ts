@@ -7,8 +7,9 @@ import {
   readinessText,
   registerDeploymentMetrics,
 } from "@veoq/metrics";
-import type { BatchStore, RetryPlan, VeoqQueues } from "@veoq/pipeline";
-import { toRetryJson, toRetryPlanJson } from "@veoq/report";
+import type { BatchStore, RetryPlan, RetryPrice, VeoqQueues } from "@veoq/pipeline";
+import { loadPriceTable } from "@veoq/pricing";
+import { type PricesInUse, toRetryJson, toRetryPlanJson } from "@veoq/report";
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
 import { type AllowedHosts, allowedHostsFor, requireAllowedHost } from "./allowed-hosts.ts";
 import {
@@ -90,10 +91,12 @@ export interface DashboardAppOptions {
   /** Where items' files are saved (VEOQ_OUTPUT_DIR): the dashboard serves them. Default none (not served). */
   outputDir?: string | undefined;
   /**
-   * Estimated cost (USD) of a retry plan's re-submissions, shown before the retry pays. Default
-   * none: the summary says the cost is not estimated (a seam for the price table).
+   * Estimated cost of a retry plan's re-submissions and the batch's budget, shown before the
+   * retry pays. Default none: the summary says the cost is not estimated (a seam for the price table).
    */
-  priceRetry?: (plan: RetryPlan) => Promise<number | undefined>;
+  priceRetry?: (plan: RetryPlan) => Promise<RetryPrice | undefined>;
+  /** The price table in use (VEOQ_PRICES); default: the shipped one, shown as unverified. */
+  prices?: PricesInUse;
   /** Longest wait for Redis per request (ms); then 503. Default 10000 (readiness: 2000). */
   redisTimeoutMs?: number;
   /**
@@ -133,6 +136,7 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
     readOnly,
     bullBoardPath: BULL_BOARD_PATH,
     refreshSeconds: options.refreshSeconds ?? 30,
+    prices: options.prices ?? loadPriceTable(undefined),
   };
   const endpoints = createDashboardEndpoints({
     source,
@@ -284,13 +288,19 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
     htmlRoute(endpoints.search, ({ query, hits }) => renderSearchPage(query, hits, page), page),
   );
 
-  app.get("/api/batches", jsonRoute(endpoints.overview, toOverviewJson));
-  app.get("/api/batches/:id", jsonRoute(endpoints.batch, toBatchViewJson));
+  app.get(
+    "/api/batches",
+    jsonRoute(endpoints.overview, (snapshot) => toOverviewJson(snapshot, page.prices)),
+  );
+  app.get(
+    "/api/batches/:id",
+    jsonRoute(endpoints.batch, (view) => toBatchViewJson(view, page.prices)),
+  );
   app.get("/api/batches/:id/items", jsonRoute(endpoints.items, toItemPageJson));
   app.get("/api/batches/:id/items/:customId", jsonRoute(endpoints.item, toItemDetailJson));
   app.get(
     "/api/batches/:id/retry-plan",
-    jsonRoute(endpoints.retryPlan, (view) => toRetryPlanJson(view.plan, view.estimatedCostUsd)),
+    jsonRoute(endpoints.retryPlan, (view) => toRetryPlanJson(view.plan, view.price)),
   );
   app.post(
     "/api/batches/:id/retry",

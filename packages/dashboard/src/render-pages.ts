@@ -1,8 +1,9 @@
 import { ITEM_STATES, QUEUE_ROLES } from "@veoq/pipeline";
-import { formatMoney } from "@veoq/pricing";
+import type { PricesInUse } from "@veoq/report";
 import { escapeHtml as e, formatDuration, formatThroughput } from "./html-text.ts";
 import type { BatchView, DashboardSnapshot, FailedItem, StuckItemView } from "./read-batches.ts";
 import { itemUrl } from "./read-items.ts";
+import { spendLine } from "./render-spend.ts";
 import type { SearchHit } from "./search-items.ts";
 
 /** What every page needs to know about the app it belongs to. */
@@ -11,6 +12,8 @@ export interface PageContext {
   bullBoardPath: string;
   /** Seconds between automatic reloads of the overview (0 = never). */
   refreshSeconds: number;
+  /** The price table's currency, and whether it is the shipped (unverified) one. */
+  prices: PricesInUse;
 }
 
 const STYLE = `
@@ -147,28 +150,9 @@ ${stateBar(batch)}
 ${batch.flaggedFiles > 0 ? `· <span class="flagged">flagged files <b data-flagged-files>${batch.flaggedFiles}</b></span>` : ""}
 ${batch.stuckItems.length > 0 ? `· <span class="stuck">${batch.stuckItems.length} stuck</span>` : ""}</p>
 ${batch.waitingReason ? `<p class="stuck" data-waiting="${e(batch.waitingReason.code)}">waiting: ${e(batch.waitingReason.message)}</p>` : ""}
-<p data-spend>${spendLine(batch)}</p>${reuseWaitLine(batch)}
+<p data-spend>${spendLine(batch, page.prices)}</p>${reuseWaitLine(batch)}
 <p class="muted">${e(batch.source)}</p>
 ${lifecycle}${retry}${failed}${stuck}</section>`;
-}
-
-/** Estimate, spent, reserved and budget, and a loud line when the batch is paused or cancelled. */
-function spendLine(batch: BatchView): string {
-  const { spend, control } = batch;
-  const money = (micros: number) => e(formatMoney(micros, spend.currency ?? ""));
-  const state =
-    control.state === "paused"
-      ? `<b class="stuck" data-control="paused">paused (${e(control.reason)})</b> · `
-      : control.state === "cancelled"
-        ? `<b class="stuck" data-control="cancelled">cancelled</b> · `
-        : "";
-  return (
-    `${state}estimate <b data-estimate>${money(spend.estimateMicros)}</b> · spent <b data-spent>${money(spend.spentMicros)}</b>` +
-    (spend.reservedMicros > 0 ? ` · reserved ${money(spend.reservedMicros)}` : "") +
-    (spend.budgetMicros === undefined
-      ? ""
-      : ` · budget <b data-budget>${money(spend.budgetMicros)}</b>`)
-  );
 }
 
 /** Pause / resume / cancel buttons (never on a read-only dashboard, whose routes refuse them too). */

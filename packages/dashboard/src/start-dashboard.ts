@@ -7,6 +7,7 @@ import {
   createQueues,
   createRedisConnection,
   priceRetry,
+  SpendLedger,
 } from "@veoq/pipeline";
 import { loadPriceTable } from "@veoq/pricing";
 import { allowedHostsFor } from "./allowed-hosts.ts";
@@ -83,7 +84,8 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
     stuckRule: { pollDeadlineSeconds: config.pollDeadlineSeconds, timeScale: config.timeScale },
     logger,
     redisOutage: outage,
-    priceRetry: (plan) => priceRetry(plan, queues, prices),
+    prices,
+    priceRetry: (plan) => priceRetry(plan, queues, prices, new SpendLedger(redis, config.prefix)),
   });
   const server = await new Promise<import("node:http").Server>((resolve, reject) => {
     const listening = app.listen(port, host, (error?: Error) =>

@@ -59,7 +59,12 @@ export {
   retryActionOf,
   type SkippedRetry,
 } from "./operations/plan-retry.ts";
-export { priceRetry, priceSubmissions } from "./operations/price-retry.ts";
+export {
+  priceRetry,
+  priceSubmissions,
+  type RetryPrice,
+  retryReachesBudget,
+} from "./operations/price-retry.ts";
 export {
   RetryDeadlineError,
   type RetryFailedOptions,
@@ -128,7 +133,18 @@ export {
   slotKeys,
 } from "./records/provider-slots.ts";
 export { reconcileProviderSlots } from "./records/slot-reconciler.ts";
-export { type BatchSpend, type GateDecision, SpendLedger, utcDay } from "./records/spend-ledger.ts";
+export {
+  answeredCreateKind,
+  type BatchSpend,
+  type CreateKind,
+  type GateDecision,
+  RESUBMIT_REASONS,
+  type ResubmitReason,
+  SpendLedger,
+  type SpentShare,
+  type SpentSplit,
+  utcDay,
+} from "./records/spend-ledger.ts";
 export { reconcileSpendReservations } from "./records/spend-reconciler.ts";
 export {
   BATCH_WEBHOOK_FIELDS,

@@ -5,8 +5,7 @@ import {
   overviewOf,
   type SpendLedger,
 } from "@veoq/pipeline";
-import { fromMicros } from "@veoq/pricing";
-import { toBatchJson, toResultJson } from "@veoq/report";
+import { type PricesInUse, toBatchJson, toBatchSpendJson, toResultJson } from "@veoq/report";
 import type { WebhookEvent } from "./webhook-events.ts";
 
 /**
@@ -22,6 +21,7 @@ export interface EventSources {
   store: BatchStore;
   spend: SpendLedger;
   apiPublicUrl: string | undefined;
+  prices: PricesInUse;
   now: () => number;
 }
 
@@ -45,13 +45,7 @@ export async function buildWebhookEvent(
   const spend = await sources.spend.read(entry.batchId);
   const data = {
     ...toBatchJson(overviewOf(batch, sources.now())),
-    spend: {
-      currency: spend.currency ?? null,
-      estimate: fromMicros(spend.estimateMicros),
-      spent: fromMicros(spend.spentMicros),
-      reserved: fromMicros(spend.reservedMicros),
-      budget: spend.budgetMicros === undefined ? null : fromMicros(spend.budgetMicros),
-    },
+    spend: toBatchSpendJson(spend, sources.prices),
     results_url: apiLink(sources.apiPublicUrl, "batches", entry.batchId, "results"),
   };
   if (entry.type === "batch.paused") {

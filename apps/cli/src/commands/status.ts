@@ -13,8 +13,14 @@ import {
   type WorkCapacity,
   waitingReasonOf,
 } from "@veoq/pipeline";
-import { loadPriceTable } from "@veoq/pricing";
-import { type BatchJson, remainingSeconds, type StatusJson, toBatchJson } from "@veoq/report";
+import { loadPriceTable, UNVERIFIED_PRICES_NOTE } from "@veoq/pricing";
+import {
+  type BatchJson,
+  type PricesInUse,
+  remainingSeconds,
+  type StatusJson,
+  toBatchJson,
+} from "@veoq/report";
 import type { Command } from "commander";
 import { batchSpendToJson, formatBatchSpend } from "../batch-spend-text.ts";
 import { fitToWidth, formatBatch, nextStep } from "../batch-text.ts";
@@ -108,14 +114,14 @@ function addWaitingReasons(
  * `--json`: each batch with its `control` and `spend` (money in the currency); a batch whose
  * items are all final has `control.state` `finished`, whatever its pause or cancel record says.
  */
-function withLifecycles(snapshot: StatusJson, lifecycles: Lifecycles, currency: string) {
+function withLifecycles(snapshot: StatusJson, lifecycles: Lifecycles, prices: PricesInUse) {
   return {
     ...snapshot,
     batches: snapshot.batches.map((batch) => {
       const life = lifecycles.get(batch.batch_id);
       if (!life) return batch;
       const control = batch.finished ? { state: "finished" as const } : life.control;
-      return { ...batch, ...batchSpendToJson(control, life.spend, currency) };
+      return { ...batch, ...batchSpendToJson(control, life.spend, prices) };
     }),
   };
 }
@@ -171,9 +177,11 @@ function render(
   snapshot: StatusJson,
   width: number,
   lifecycles: Lifecycles,
-  currency: string,
+  prices: PricesInUse,
 ): string[] {
+  const { currency } = prices;
   const lines: string[] = [];
+  if (prices.unverified && snapshot.batches.length > 0) lines.push(`!! ${UNVERIFIED_PRICES_NOTE}`);
   if (snapshot.credentials_stop) {
     lines.push(`!! submissions stopped: ${snapshot.credentials_stop}`);
     lines.push("!! fix the credentials or balance, then run `veoq resume`");
@@ -226,7 +234,7 @@ export function registerStatusCommand(program: Command): void {
     .action(
       runAction(async (batchId: string | undefined, flags: StatusFlags) => {
         const config = loadConfig();
-        const { currency } = loadPriceTable(config.prices);
+        const prices = loadPriceTable(config.prices);
         // --watch goes on through a Redis blip: the session is opened again once Redis answers.
         let session: QueueSession | undefined = await openQueueSession(config);
         const inPlace = flags.watch === true && flags.json !== true && process.stdout.isTTY;
@@ -266,10 +274,10 @@ export function registerStatusCommand(program: Command): void {
                 }
               }
               if (flags.json) {
-                const json = withLifecycles(snapshot, lifecycles, currency);
+                const json = withLifecycles(snapshot, lifecycles, prices);
                 process.stdout.write(`${JSON.stringify(json)}\n`);
               } else {
-                show(render(snapshot, terminalColumns(), lifecycles, currency));
+                show(render(snapshot, terminalColumns(), lifecycles, prices));
               }
               allFinal = snapshot.batches.length > 0 && snapshot.batches.every((b) => b.finished);
             } catch (error) {

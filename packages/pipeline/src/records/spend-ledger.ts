@@ -71,10 +71,12 @@ return 'go'
 `);
 
 /**
- * Ends a reservation: its cost becomes spent ("spent": the create happened or may have) or is
- * given back ("released": it certainly did not). Runs once per reservation: a second call finds
- * it gone. KEYS: reservations, reservation times, batch spend, daily spend.
- * ARGV: holder, "spent"/"released", the reservation's value as read. Returns 1 when settled here.
+ * Ends a reservation: its cost becomes spent (the create happened or may have) or is given back
+ * ("released": it certainly did not). Spent money is also added to its kind's share of the batch
+ * (`spentMicros:<kind>`, `creates:<kind>`; see CreateKind), so that spent reconciles. Runs once per
+ * reservation: a second call finds it gone. KEYS: reservations, reservation times, batch spend,
+ * daily spend. ARGV: holder, "released" or the create's kind, the reservation's value as read.
+ * Returns 1 when settled here.
  */
 const SETTLE = new LuaScript(`
 local value = redis.call('HGET', KEYS[1], ARGV[1])
@@ -84,12 +86,47 @@ redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HINCRBY', KEYS[3], 'reservedMicros', -cost)
 redis.call('HINCRBY', KEYS[4], 'reservedMicros', -cost)
-if ARGV[2] == 'spent' then
+if ARGV[2] ~= 'released' then
   redis.call('HINCRBY', KEYS[3], 'spentMicros', cost)
+  redis.call('HINCRBY', KEYS[3], 'spentMicros:' .. ARGV[2], cost)
+  redis.call('HINCRBY', KEYS[3], 'creates:' .. ARGV[2], 1)
   redis.call('HINCRBY', KEYS[4], 'spentMicros', cost)
 end
 return 1
 `);
+
+/** Why an item was submitted again: its task failed with a transient-looking reason, or `veoq retry`. */
+export const RESUBMIT_REASONS = ["task_failed", "retry"] as const;
+export type ResubmitReason = (typeof RESUBMIT_REASONS)[number];
+
+/**
+ * What a spent create was: the item's first create (`first`), a create of a later submission
+ * (`resubmit:<reason>`), or a create sent that got no answer (`unanswered`: the provider may have
+ * made and billed a task nobody follows; a "possible duplicate").
+ */
+export type CreateKind = "first" | `resubmit:${ResubmitReason}` | "unanswered";
+
+/** The kind of a create of `submission` (0: the manifest's request) that got an answer. */
+export function answeredCreateKind(
+  submission: number,
+  resubmitReason: ResubmitReason | undefined,
+): CreateKind {
+  if (submission === 0) return "first";
+  return `resubmit:${resubmitReason ?? "task_failed"}`;
+}
+
+/** Spent money of one kind of create, and how many creates. */
+export interface SpentShare {
+  creates: number;
+  micros: number;
+}
+
+/** What spent is made of: first creates + re-submits (by reason) + unanswered creates. */
+export interface SpentSplit {
+  first: SpentShare;
+  resubmits: Record<ResubmitReason, SpentShare>;
+  unanswered: SpentShare;
+}
 
 /** A batch's money, in micro-units of the price table's currency. */
 export interface BatchSpend {
@@ -104,6 +141,8 @@ export interface BatchSpend {
   spentMicros: number;
   /** Reserved by creates under way. */
   reservedMicros: number;
+  /** spentMicros by kind of create (their sum is spentMicros). */
+  split: SpentSplit;
 }
 
 /** The UTC day of a time, as daily budgets count it. */
@@ -124,7 +163,19 @@ function parseBatchSpend(fields: Record<string, string>): BatchSpend {
     budgetMicros: fields.budgetMicros === undefined ? undefined : micros("budgetMicros"),
     spentMicros: micros("spentMicros"),
     reservedMicros: micros("reservedMicros"),
+    split: {
+      first: shareOf(micros, "first"),
+      resubmits: {
+        task_failed: shareOf(micros, "resubmit:task_failed"),
+        retry: shareOf(micros, "resubmit:retry"),
+      },
+      unanswered: shareOf(micros, "unanswered"),
+    },
   };
+}
+
+function shareOf(micros: (name: string) => number, kind: CreateKind): SpentShare {
+  return { creates: micros(`creates:${kind}`), micros: micros(`spentMicros:${kind}`) };
 }
 
 /**
@@ -165,11 +216,14 @@ export class SpendLedger {
     )) as GateDecision;
   }
 
-  /** Ends `holder`'s reservation, if it has one; its cost when this call settled it. */
+  /**
+   * Ends `holder`'s reservation, if it has one: spent as a create of `outcome`'s kind, or
+   * released. Its cost when this call settled it.
+   */
   async settle(
     batchId: string,
     holder: string,
-    as: "spent" | "released",
+    outcome: CreateKind | "released",
   ): Promise<number | undefined> {
     const value = await this.redis.hget(this.keys.spendReservations, holder);
     if (value === null) return undefined;
@@ -182,7 +236,7 @@ export class SpendLedger {
         this.keys.batchSpend(batchId),
         this.keys.dailySpend(day),
       ],
-      [holder, as, value],
+      [holder, outcome, value],
     );
     return settled === 1 ? Number(value.slice(value.indexOf("|") + 1)) : undefined;
   }

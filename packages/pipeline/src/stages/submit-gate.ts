@@ -2,6 +2,7 @@ import { requestCost } from "@veoq/pricing";
 import { DelayedError, type Job } from "bullmq";
 import type { SubmitJobData } from "../jobs/job-data.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
+import { answeredCreateKind } from "../records/spend-ledger.ts";
 import { cancelItem } from "./item-outcome.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
 
@@ -60,17 +61,19 @@ export async function passSubmitGate(
 }
 
 /**
- * Ends the reservation of `holder`'s create: spent (created, or maybe) or released (certainly
- * not created), and reports spent money to the observer (metrics).
+ * Ends the reservation of `holder`'s create: spent as an answered create (a first create or a
+ * re-submit, by the job's submission), spent as an unanswered one (a possible duplicate), or
+ * released (certainly not created); reports spent money to the observer (metrics).
  */
 export async function settleCreate(
   context: PipelineContext,
-  data: Pick<SubmitJobData, "batchId" | "model">,
+  data: Pick<SubmitJobData, "batchId" | "model" | "submission" | "resubmitReason">,
   holder: string,
-  as: "spent" | "released",
+  as: "answered" | "unanswered" | "released",
 ): Promise<void> {
-  const costMicros = await context.spend.settle(data.batchId, holder, as);
-  if (as === "spent" && costMicros !== undefined) {
+  const outcome = as === "answered" ? answeredCreateKind(data.submission, data.resubmitReason) : as;
+  const costMicros = await context.spend.settle(data.batchId, holder, outcome);
+  if (as !== "released" && costMicros !== undefined) {
     context.observer.createSpent?.({ model: data.model, costMicros });
   }
 }

@@ -128,7 +128,7 @@ async function submit(
     } catch (error) {
       // No task was made (or, if ambiguous, it is not ours to track): the retry takes a slot again.
       await context.slots.release(holder);
-      const spentAs = createCertainlyNotMade(error) ? "released" : "spent";
+      const spentAs = createCertainlyNotMade(error) ? "released" : "unanswered";
       await settleCreate(context, data, holder, spentAs);
       await job.updateData(data);
       throw await handleCreateFailure(context, job, data, log, error, heldAtCreate);
@@ -148,7 +148,7 @@ async function submit(
     await Promise.all([
       job.updateData(data),
       context.store.indexTask(taskId, data.batchId, data.customId),
-      settleCreate(context, data, holder, "spent"),
+      settleCreate(context, data, holder, "answered"),
     ]);
     log.info({ taskId }, "task created");
   } else {
@@ -159,7 +159,7 @@ async function submit(
       context,
       data,
       slotHolder(data.batchId, data.customId, data.submission),
-      "spent",
+      "answered",
     );
   }
 
@@ -226,7 +226,7 @@ async function bookUnrecordedCreate(
   log: Logger,
 ): Promise<SubmitJobData> {
   const holder = slotHolder(data.batchId, data.customId, data.submission);
-  await settleCreate(context, data, holder, "spent");
+  await settleCreate(context, data, holder, "unanswered");
   await context.store.incrementCounter(data.batchId, "possibleDuplicates");
   log.warn(
     { createSentAt: data.createSentAt },
