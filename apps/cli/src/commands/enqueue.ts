@@ -14,8 +14,8 @@ import {
   describeEstimate,
   estimateToJson,
   formatMoney,
-  moneyJson,
   loadPriceTable,
+  moneyJson,
   parseAmount,
 } from "@veoq/pricing";
 import { countOf } from "@veoq/report";

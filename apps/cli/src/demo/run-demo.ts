@@ -173,7 +173,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       const paidTwice = stats.creates.accepted - recordedTasks;
       const spend = await ledger.read(batchId);
       const [moneyLine, ...moneyDetail] = batchSpendLines(spend, prices.currency);
-      say(`money      ${moneyLine} (the simulator bills nothing: this is what the price table says)`);
+      say(
+        `money      ${moneyLine} (the simulator bills nothing: this is what the price table says)`,
+      );
       for (const line of moneyDetail) say(`           ${line}`);
       if (prices.unverified) say(`           ${UNVERIFIED_PRICES_NOTE}`);
       say(
