@@ -1,4 +1,4 @@
-import type { ResubmitReason } from "../records/spend-ledger.ts";
+import type { ResubmitReason } from "../store/spend-ledger.ts";
 import { type ItemTrace, type SubmitJobData, submitJobDataSchema } from "./job-data.ts";
 import { submitJobId } from "./job-ids.ts";
 import type { VeoqQueues } from "./queues.ts";

@@ -2,7 +2,7 @@ import { requestCost } from "@veoq/pricing";
 import { DelayedError, type Job } from "bullmq";
 import type { SubmitJobData } from "../jobs/job-data.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
-import { answeredCreateKind } from "../records/spend-ledger.ts";
+import { answeredCreateKind } from "../store/spend-ledger.ts";
 import { cancelItem } from "./item-outcome.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
 
