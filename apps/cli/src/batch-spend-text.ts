@@ -6,7 +6,7 @@ export function formatBatchSpend(
   batchId: string,
   control: BatchControlState,
   spend: BatchSpend,
-  currency: string,
+  prices: PricesInUse,
 ): string[] {
   const lines: string[] = [];
   if (control.state === "paused" && control.reason === "budget") {
@@ -22,7 +22,7 @@ export function formatBatchSpend(
       `  CANCELLED${control.dropInFlight ? " (tasks in flight dropped)" : ""}: no new creates`,
     );
   }
-  lines.push(...batchSpendLines(spend, currency).map((line) => `  ${line}`));
+  lines.push(...batchSpendLines(spend, prices).map((line) => `  ${line}`));
   return lines;
 }
 

@@ -31,7 +31,7 @@ export async function readBatchObjects(
     const control = controls[i];
     const spend = spends[i];
     if (record === undefined || control === undefined || spend === undefined) return [];
-    const batch = toBatchJson(overviewOf(record, now));
+    const batch = toBatchJson(overviewOf(record, now, control));
     const entry = scheduling.get(id);
     if (entry !== undefined) {
       batch.priority = entry.priority;

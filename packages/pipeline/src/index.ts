@@ -34,7 +34,7 @@ export {
   setBatchBudget,
   UnknownBatchError,
 } from "./operations/batch-lifecycle.ts";
-export { type BatchOverview, overviewOf } from "./operations/batch-overview.ts";
+export { type BatchOverview, overviewOf, pausedMsUntil } from "./operations/batch-overview.ts";
 export { batchResults, type ResultLine } from "./operations/batch-results.ts";
 export { type BatchScheduling, batchSchedulingOf } from "./operations/batch-scheduling.ts";
 export { BATCH_STATES, type BatchState, batchStateOf } from "./operations/batch-state.ts";

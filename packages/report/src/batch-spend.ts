@@ -100,16 +100,19 @@ export function spentSplitText(spend: BatchSpend, currency: string): string | un
 }
 
 /**
- * The money lines `veoq status` prints under a batch: estimate, spent, reserved and budget; what
- * spent is made of; the possible-duplicates sentence when there are any.
+ * The money lines `veoq status` prints under a batch: estimate, spent, reserved and budget; the
+ * unverified-prices warning while the shipped table is used; what spent is made of; the
+ * possible-duplicates sentence when there are any.
  */
-export function batchSpendLines(spend: BatchSpend, currency: string): string[] {
+export function batchSpendLines(spend: BatchSpend, prices: PricesInUse): string[] {
+  const { currency } = prices;
   const money = (micros: number) => formatMoney(micros, spend.currency ?? currency);
   const lines = [
     `estimate ${money(spend.estimateMicros)} (${countOf(spend.estimateTasks, "task")})  spent ${money(spend.spentMicros)}` +
       (spend.reservedMicros > 0 ? `  reserved ${money(spend.reservedMicros)}` : "") +
       (spend.budgetMicros === undefined ? "" : `  budget ${money(spend.budgetMicros)}`),
   ];
+  if (prices.unverified) lines.push(`!! ${UNVERIFIED_PRICES_NOTE}`);
   const split = spentSplitText(spend, currency);
   if (split !== undefined) lines.push(split);
   if (spend.split.unanswered.creates > 0) lines.push(POSSIBLE_DUPLICATES_NOTE);

@@ -172,14 +172,20 @@ describe("a batch's money (batch-spend.ts)", () => {
   });
 
   it("says what spent is made of in one line, and explains possible duplicates only when there are any", () => {
-    const lines = batchSpendLines(spend, "USD");
+    const lines = batchSpendLines(spend, { currency: "USD", unverified: false });
     expect(lines).toEqual([
       "estimate 1069.80 USD (600 tasks)  spent 1191.40 USD  budget 1200.00 USD",
       "spent 1191.40 USD = 1069.80 USD first creates (600) + 98.40 USD re-submits (41: 38 task failed, 3 veoq retry) + 23.20 USD possible duplicates (12)",
       POSSIBLE_DUPLICATES_NOTE,
     ]);
     const clean = { ...spend, split: { ...spend.split, unanswered: { creates: 0, micros: 0 } } };
-    expect(batchSpendLines(clean, "USD")).not.toContain(POSSIBLE_DUPLICATES_NOTE);
+    expect(batchSpendLines(clean, { currency: "USD", unverified: false })).not.toContain(
+      POSSIBLE_DUPLICATES_NOTE,
+    );
+    // The shipped table's prices say so, right under the estimate.
+    expect(batchSpendLines(spend, { currency: "USD", unverified: true })[1]).toMatch(
+      /^!! prices unverified/,
+    );
     expect(spentSplitText({ ...spend, spentMicros: 0 }, "USD")).toBeUndefined();
   });
 });

@@ -1,4 +1,5 @@
 import {
+  BatchControl,
   type BatchStore,
   type ItemResult,
   type OutboxEntry,
@@ -42,9 +43,12 @@ export async function buildWebhookEvent(
   }
   const batch = await sources.store.getBatch(entry.batchId);
   if (batch === undefined) return undefined;
-  const spend = await sources.spend.read(entry.batchId);
+  const [spend, control] = await Promise.all([
+    sources.spend.read(entry.batchId),
+    new BatchControl(sources.store.redis, sources.store.prefix).read(entry.batchId),
+  ]);
   const data = {
-    ...toBatchJson(overviewOf(batch, sources.now())),
+    ...toBatchJson(overviewOf(batch, sources.now(), control)),
     spend: toBatchSpendJson(spend, sources.prices),
     results_url: apiLink(sources.apiPublicUrl, "batches", entry.batchId, "results"),
   };

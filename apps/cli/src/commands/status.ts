@@ -13,7 +13,7 @@ import {
   type WorkCapacity,
   waitingReasonOf,
 } from "@veoq/pipeline";
-import { loadPriceTable, UNVERIFIED_PRICES_NOTE } from "@veoq/pricing";
+import { loadPriceTable } from "@veoq/pricing";
 import {
   type BatchJson,
   type PricesInUse,
@@ -50,15 +50,13 @@ async function readLifecycles(
   session: QueueSession,
   prefix: string,
   snapshot: StatusJson,
+  controls: ReadonlyMap<string, BatchControlState>,
 ): Promise<Lifecycles> {
   const ids = snapshot.batches.map((b) => b.batch_id);
-  const [controls, spends] = await Promise.all([
-    new BatchControl(session.redis, prefix).readMany(ids),
-    new SpendLedger(session.redis, prefix).readMany(ids),
-  ]);
+  const spends = await new SpendLedger(session.redis, prefix).readMany(ids);
   return new Map(
     ids.flatMap((id, i) => {
-      const control = controls[i];
+      const control = controls.get(id);
       const spend = spends[i];
       return control && spend ? [[id, { control, spend }] as const] : [];
     }),
@@ -126,14 +124,29 @@ function withLifecycles(snapshot: StatusJson, lifecycles: Lifecycles, prices: Pr
   };
 }
 
-/** One batch's numbers when `batchId` is given; the newest batches and queue totals otherwise. */
-async function collect(session: QueueSession, batchId: string | undefined): Promise<StatusJson> {
+/**
+ * One batch's numbers when `batchId` is given; the newest batches and queue totals otherwise;
+ * with each batch's control record (its pauses are left out of elapsed time and the rate).
+ */
+async function collect(
+  session: QueueSession,
+  prefix: string,
+  batchId: string | undefined,
+): Promise<{ snapshot: StatusJson; controls: Map<string, BatchControlState> }> {
   const ids = batchId === undefined ? await session.store.listBatchIds(50) : [batchId];
   const now = Date.now();
   const batches: BatchJson[] = [];
-  for (const batch of await Promise.all(ids.map((id) => session.store.getBatch(id)))) {
-    if (batch) batches.push(toBatchJson(overviewOf(batch, now)));
-  }
+  const [records, controlList] = await Promise.all([
+    Promise.all(ids.map((id) => session.store.getBatch(id))),
+    new BatchControl(session.redis, prefix).readMany(ids),
+  ]);
+  const controls = new Map<string, BatchControlState>();
+  records.forEach((batch, i) => {
+    const control = controlList[i];
+    if (batch === undefined) return;
+    if (control !== undefined) controls.set(batch.id, control);
+    batches.push(toBatchJson(overviewOf(batch, now, control)));
+  });
   const scheduling = await batchSchedulingOf(
     session.store,
     batches.map((b) => b.batch_id),
@@ -169,7 +182,7 @@ async function collect(session: QueueSession, batchId: string | undefined): Prom
     ]);
     snapshot.queues = { submit, poll, download };
   }
-  return snapshot;
+  return { snapshot, controls };
 }
 
 function render(
@@ -178,9 +191,7 @@ function render(
   lifecycles: Lifecycles,
   prices: PricesInUse,
 ): string[] {
-  const { currency } = prices;
   const lines: string[] = [];
-  if (prices.unverified && snapshot.batches.length > 0) lines.push(`!! ${UNVERIFIED_PRICES_NOTE}`);
   if (snapshot.credentials_stop) {
     lines.push(`!! submissions stopped: ${snapshot.credentials_stop}`);
     lines.push("!! fix the credentials or balance, then run `veoq resume`");
@@ -203,7 +214,7 @@ function render(
     }
     if (batch.waiting_reason) lines.push(`  !! waiting: ${batch.waiting_reason.message}`);
     const life = lifecycles.get(batch.batch_id);
-    if (life) lines.push(...formatBatchSpend(batch.batch_id, life.control, life.spend, currency));
+    if (life) lines.push(...formatBatchSpend(batch.batch_id, life.control, life.spend, prices));
     const next = nextStep(batch);
     if (next !== undefined) lines.push(`  ${next}`);
   }
@@ -255,9 +266,9 @@ export function registerStatusCommand(program: Command): void {
             let allFinal = false;
             try {
               session ??= await openQueueSession(config);
-              const snapshot = await collect(session, batchId);
+              const { snapshot, controls } = await collect(session, config.prefix, batchId);
               const [lifecycles, capacity] = await Promise.all([
-                readLifecycles(session, config.prefix, snapshot),
+                readLifecycles(session, config.prefix, snapshot, controls),
                 readWorkCapacity(session.redis, config.prefix),
               ]);
               addWaitingReasons(snapshot, lifecycles, capacity, Date.now());

@@ -16,7 +16,7 @@ import {
   SpendLedger,
   startWorkers,
 } from "@veoq/pipeline";
-import { loadPriceTable, UNVERIFIED_PRICES_NOTE } from "@veoq/pricing";
+import { loadPriceTable } from "@veoq/pricing";
 import {
   batchSpendLines,
   countOf,
@@ -172,12 +172,11 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       const stats = simulator.stats();
       const paidTwice = stats.creates.accepted - recordedTasks;
       const spend = await ledger.read(batchId);
-      const [moneyLine, ...moneyDetail] = batchSpendLines(spend, prices.currency);
+      const [moneyLine, ...moneyDetail] = batchSpendLines(spend, prices);
       say(
         `money      ${moneyLine} (the simulator bills nothing: this is what the price table says)`,
       );
       for (const line of moneyDetail) say(`           ${line}`);
-      if (prices.unverified) say(`           ${UNVERIFIED_PRICES_NOTE}`);
       say(
         `provider   ${countOf(stats.creates.accepted, "task")} created (${batch.resubmits} re-submitted after a failed task, ${paidTwice} paid twice), ${countOf(stats.polls.total, "poll")}, ${countOf(stats.downloads.total, "download")}`,
       );

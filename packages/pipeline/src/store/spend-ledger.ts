@@ -1,4 +1,5 @@
 import type { CostEstimate } from "@veoq/pricing";
+import { END_PAUSE_LUA } from "./batch-control.ts";
 import type { RedisConnection } from "./connection/redis-connection.ts";
 import { type RecordKeys, recordKeys } from "./keys.ts";
 import { LuaScript } from "./lua-script.ts";
@@ -31,12 +32,12 @@ export type GateDecision =
  * outbox, its counter.
  * ARGV: holder, cost micros, daily budget micros or "", now, UTC day, batch id.
  */
-const GATE = new LuaScript(`${EMIT_PAUSE_EVENT_LUA}
+const GATE = new LuaScript(`${EMIT_PAUSE_EVENT_LUA}${END_PAUSE_LUA}
 local state = redis.call('HGET', KEYS[1], 'state')
 if state == 'cancelled' then return 'cancelled' end
 if state == 'paused' then
   if redis.call('HGET', KEYS[1], 'reason') == 'daily_budget' and redis.call('HGET', KEYS[1], 'day') ~= ARGV[5] then
-    redis.call('DEL', KEYS[1])
+    endPause(KEYS[1], tonumber(ARGV[4]))
   else
     return 'paused'
   end
