@@ -1,5 +1,5 @@
 import { ITEM_STATES, QUEUE_ROLES } from "@veoq/pipeline";
-import type { PricesInUse } from "@veoq/report";
+import { POSSIBLE_DUPLICATES_NOTE, type PricesInUse } from "@veoq/report";
 import { escapeHtml as e, formatDuration, formatThroughput } from "./html-text.ts";
 import type { BatchView, DashboardSnapshot, FailedItem, StuckItemView } from "./read-batches.ts";
 import { itemUrl } from "./read-items.ts";
@@ -145,7 +145,7 @@ function batchSection(batch: BatchView, page: PageContext, detail: boolean): str
 ${stateBar(batch)}
 <table><tr>${counts}<td>total <b>${batch.total}</b></td></tr></table>
 <p>${batch.percent}% final · elapsed ${e(formatDuration(batch.elapsedSeconds))} · ${e(formatThroughput(batch.itemsPerSecond))}
-· possible duplicates <b data-possible-duplicates>${batch.possibleDuplicates}</b> · re-submits ${batch.resubmits}
+· <span title="${e(POSSIBLE_DUPLICATES_NOTE)}">possible duplicates</span> <b data-possible-duplicates>${batch.possibleDuplicates}</b> · re-submits ${batch.resubmits}
 · priority <b data-priority>${e(batch.scheduling.priority)}</b> · provider slots <span data-slots>${batch.scheduling.slots}</span> (${Math.round(100 * batch.scheduling.slotShare)} %)
 ${batch.flaggedFiles > 0 ? `· <span class="flagged">flagged files <b data-flagged-files>${batch.flaggedFiles}</b></span>` : ""}
 ${batch.stuckItems.length > 0 ? `· <span class="stuck">${batch.stuckItems.length} stuck</span>` : ""}</p>
