@@ -239,6 +239,8 @@ export const createdBatchJson = batchObjectJson
       reused: z.object({ lines: z.number().int(), estimate: estimateJson.nullable() }),
       /** Masters whose replicas had not confirmed the writes (see `veoq enqueue`). */
       unreplicated: z.array(z.string()),
+      /** The batch's budget is below its estimate: it pauses by its budget part-way (nothing fails). */
+      budget_below_estimate: z.boolean(),
       /** With skip_invalid: the lines left out. */
       invalid_lines: z.array(invalidLineJson),
     }),

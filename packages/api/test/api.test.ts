@@ -72,6 +72,7 @@ describe("the API in front of real workers", () => {
     expect(created.enqueue.estimate?.tasks).toBe(2);
     expect(created.spend.budget).toEqual({ amount: 100, currency: "USD" });
     expect(created.spend.prices.unverified).toBe(true);
+    expect(created.enqueue.budget_below_estimate).toBe(false);
     expect(created.control.state).toBe("running");
 
     const done = await h.client.waitForBatch("api-proof", { intervalMs: 100, timeoutMs: 60_000 });
@@ -212,6 +213,13 @@ describe("the API in front of real workers", () => {
     expect(created.enqueue).toMatchObject({ lines: 2, added: 2 });
     expect(created.priority).toBe("high");
     expect(created.spend.budget).toEqual({ amount: 12.5, currency: "USD" });
+    // 12.50 USD covers the two lines: no warning.
+    expect(created.enqueue.budget_below_estimate).toBe(false);
+    const capped = await h.client.createBatch([apiLine("c-1")], {
+      batch_id: "api-capped",
+      budget: 0.01,
+    });
+    expect(capped.enqueue.budget_below_estimate).toBe(true);
     const broken = await h.fetch(`${h.api.url}/v1/batches?batch_id=api-ndjson-bad`, {
       method: "POST",
       headers: { authorization: `Bearer ${WRITE_TOKEN}`, "content-type": "application/x-ndjson" },
