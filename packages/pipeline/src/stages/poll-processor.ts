@@ -216,7 +216,7 @@ async function handOffToDownload(
     submitJobId: data.submitJobId,
     taskId: data.taskId,
     outputs,
-    ...(data.video === undefined ? {} : { video: data.video }),
+    video: data.video,
     saved: [],
     refreshes: 0,
     trace,

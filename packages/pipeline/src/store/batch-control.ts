@@ -1,7 +1,6 @@
 import type { RedisConnection } from "./connection/redis-connection.ts";
 import { type RecordKeys, recordKeys } from "./keys.ts";
-import { LuaScript } from "./lua-script.ts";
-import { deadlineLua } from "./server-deadline.ts";
+import { runStoreScript } from "./store-scripts.ts";
 
 export { redisServerDeadline } from "./server-deadline.ts";
 
@@ -11,91 +10,21 @@ export type PauseReason = (typeof PAUSE_REASONS)[number];
 
 /**
  * A batch's lifecycle as `veoq pause|resume|cancel` set it; no record means it runs. `pausedMs`:
- * the time its ended pauses lasted (added on resume, and on cancel of a paused batch), so that
- * elapsed time and rates leave it out (operations/batch-overview.ts); absent while none ended.
+ * the time its ended pauses lasted (added on resume, at a daily-budget pause's end and on cancel
+ * of a paused batch: scripts/includes/endPause.lua), so that elapsed time and rates leave it out
+ * (operations/batch-overview.ts); absent while none ended.
  */
 export type BatchControlState =
   | { state: "running"; pausedMs?: number }
   | { state: "paused"; reason: PauseReason; at: number; pausedMs?: number }
   | { state: "cancelled"; dropInFlight: boolean; at: number; pausedMs?: number };
 
-/**
- * Lua: ends the pause of control hash `key` at `now` (ms): its length joins `pausedMs` and the
- * pause's fields go; the hash keeps `pausedMs` only (a batch without `state` runs).
- */
-export const END_PAUSE_LUA = `
-local function endPause(key, now)
-  local at = tonumber(redis.call('HGET', key, 'at') or '0') or 0
-  local pausedMs = tonumber(redis.call('HGET', key, 'pausedMs') or '0') or 0
-  redis.call('DEL', key)
-  if at > 0 and now > at then pausedMs = pausedMs + (now - at) end
-  if pausedMs > 0 then redis.call('HSET', key, 'pausedMs', pausedMs) end
-end
-`;
-
 /** A control write that reached Redis after its deadline: it was not applied. */
 export class ControlDeadlineError extends Error {
   override name = "ControlDeadlineError";
 }
 
-/**
- * Pauses unless cancelled; a user pause replaces a budget pause, a budget pause never replaces a
- * user one (it would be lifted by `veoq budget`). KEYS: control hash. ARGV: reason, now,
- * deadline. Returns 1 when the state changed, -1 past the deadline.
- */
-const PAUSE = new LuaScript(`${deadlineLua(3)}
-local state = redis.call('HGET', KEYS[1], 'state')
-if state == 'cancelled' then return 0 end
-if state == 'paused' then
-  local reason = redis.call('HGET', KEYS[1], 'reason')
-  if reason == ARGV[1] or reason == 'user' then return 0 end
-  -- Another reason for the same pause: it still runs from when it began.
-  redis.call('HSET', KEYS[1], 'reason', ARGV[1])
-  return 1
-end
-redis.call('HSET', KEYS[1], 'state', 'paused', 'reason', ARGV[1], 'at', ARGV[2])
-return 1
-`);
-
-/**
- * Lifts a pause (any reason, or only the given one), adding its length to `pausedMs`.
- * KEYS: control hash. ARGV: reason or "", deadline, now. Returns 1 when the batch was paused and
- * now runs, -1 past the deadline.
- */
-const RESUME = new LuaScript(`${deadlineLua(2)}${END_PAUSE_LUA}
-if redis.call('HGET', KEYS[1], 'state') ~= 'paused' then return 0 end
-if ARGV[1] ~= '' and redis.call('HGET', KEYS[1], 'reason') ~= ARGV[1] then return 0 end
-endPause(KEYS[1], tonumber(ARGV[3]))
-return 1
-`);
-
-/**
- * Cancels (for good); a second cancel may add --drop-in-flight but never takes it back.
- * KEYS: control hash. ARGV: dropInFlight ("1"/"0"), now, deadline. Returns 1 when the state
- * changed, -1 past the deadline.
- */
-const CANCEL = new LuaScript(`${deadlineLua(3)}${END_PAUSE_LUA}
-local state = redis.call('HGET', KEYS[1], 'state')
-if state == 'cancelled' and (ARGV[1] == '0' or redis.call('HGET', KEYS[1], 'dropInFlight') == '1') then
-  return 0
-end
-if state == 'paused' then
-  endPause(KEYS[1], tonumber(ARGV[2]))
-else
-  redis.call('HDEL', KEYS[1], 'state', 'dropInFlight', 'at')
-end
-redis.call('HSET', KEYS[1], 'state', 'cancelled', 'dropInFlight', ARGV[1], 'at', ARGV[2])
-return 1
-`);
-
-/** Lifts a cancel (for `veoq retry --cancelled`). KEYS: control hash. Returns 1 when it was cancelled. */
-const REOPEN = new LuaScript(`
-if redis.call('HGET', KEYS[1], 'state') ~= 'cancelled' then return 0 end
-redis.call('HDEL', KEYS[1], 'state', 'dropInFlight', 'at')
-return 1
-`);
-
-/** Parses a control hash as read from Redis (it may come from older code: anything odd runs). */
+/** Parses a control hash as read from Redis (anything it does not know runs). */
 export function parseBatchControl(fields: Record<string, string>): BatchControlState {
   const at = Number(fields.at ?? 0);
   const pausedMs = Number(fields.pausedMs ?? 0);
@@ -154,11 +83,16 @@ export class BatchControl {
     deadline?: number,
   ): Promise<boolean> {
     return applied(
-      await PAUSE.run(this.redis, [this.keys.batchControl(batchId)], [reason, now, deadline ?? ""]),
+      await runStoreScript(
+        this.redis,
+        "pauseBatch",
+        [this.keys.batchControl(batchId)],
+        [reason, now, deadline ?? ""],
+      ),
     );
   }
 
-  /** True when this call lifted a pause (of `onlyReason`, when given); the pause ends at `now`. */
+  /** True when this call lifted a pause (of `onlyReason`, when given). */
   async resume(
     batchId: string,
     onlyReason?: PauseReason,
@@ -166,8 +100,9 @@ export class BatchControl {
     now = Date.now(),
   ): Promise<boolean> {
     return applied(
-      await RESUME.run(
+      await runStoreScript(
         this.redis,
+        "resumeBatch",
         [this.keys.batchControl(batchId)],
         [onlyReason ?? "", deadline ?? "", now],
       ),
@@ -182,8 +117,9 @@ export class BatchControl {
     deadline?: number,
   ): Promise<boolean> {
     return applied(
-      await CANCEL.run(
+      await runStoreScript(
         this.redis,
+        "cancelBatch",
         [this.keys.batchControl(batchId)],
         [dropInFlight ? "1" : "0", now, deadline ?? ""],
       ),
@@ -192,7 +128,9 @@ export class BatchControl {
 
   /** Lifts a cancel so its items can run again; true when the batch was cancelled. */
   async reopen(batchId: string): Promise<boolean> {
-    return (await REOPEN.run(this.redis, [this.keys.batchControl(batchId)], [])) === 1;
+    return (
+      (await runStoreScript(this.redis, "reopenBatch", [this.keys.batchControl(batchId)], [])) === 1
+    );
   }
 }
 
