@@ -29,6 +29,7 @@ function record(done: number): BatchRecord {
     possibleDuplicates: 0,
     resubmits: 0,
     flaggedFiles: 0,
+    reused: 0,
     finishedAt: undefined,
   };
 }

@@ -15,6 +15,8 @@ export {
   budgetJson,
   type CancelJson,
   cancelJson,
+  type DeleteJson,
+  deleteJson,
   type PauseJson,
   type PriorityJson,
   pauseJson,
