@@ -190,6 +190,7 @@ export function createDashboardRoutes(options: DashboardAppOptions): DashboardRo
     readOnly,
     bullBoardPath: BULL_BOARD_PATH,
     refreshSeconds: options.refreshSeconds ?? 30,
+    ...(options.prices === undefined ? {} : { prices: options.prices }),
   };
   const endpoints = createDashboardEndpoints({
     source,

@@ -1,12 +1,12 @@
 import { formatMoney, UNVERIFIED_PRICES_NOTE } from "@veoq/pricing";
-import { POSSIBLE_DUPLICATES_NOTE, type PricesInUse, spentSplitText } from "@veoq/report";
+import { type PricesInUse, spentSplitText } from "@veoq/report";
 import { escapeHtml as e } from "./html-text.ts";
 import type { BatchView } from "./read-batches.ts";
 
 /**
  * A batch's money on the dashboard, in the one money format (report's batch-spend.ts): estimate,
- * spent, reserved and budget; what spent is made of; the possible-duplicates sentence when there
- * are any; and a loud word while the shipped (unverified) prices are in use. A paused or
+ * spent, reserved and budget; what spent is made of; and a loud word while the shipped
+ * (unverified) prices are in use (the possible-duplicates sentence is the batch section's). A paused or
  * cancelled batch says so first.
  */
 export function spendLine(batch: BatchView, prices: PricesInUse): string {
@@ -28,9 +28,6 @@ export function spendLine(batch: BatchView, prices: PricesInUse): string {
     (prices.unverified
       ? ` · <span class="stuck" data-prices-unverified title="${e(UNVERIFIED_PRICES_NOTE)}">prices unverified</span>`
       : "") +
-    (split === undefined ? "" : `<br><span data-spent-split>${e(split)}</span>`) +
-    (spend.split.unanswered.creates > 0
-      ? `<br><span class="muted" data-possible-duplicates-note>${e(POSSIBLE_DUPLICATES_NOTE)}</span>`
-      : "")
+    (split === undefined ? "" : `<br><span data-spent-split>${e(split)}</span>`)
   );
 }

@@ -1,4 +1,3 @@
-import { POSSIBLE_DUPLICATES_NOTE } from "@veoq/report";
 import { describe, expect, it } from "vitest";
 import type { BatchView } from "../src/read-batches.ts";
 import { spendLine } from "../src/render-spend.ts";
@@ -26,21 +25,19 @@ const view = (s: typeof spend) =>
   ({ spend: s, control: { state: "running" } }) as unknown as BatchView;
 
 describe("the dashboard's money line", () => {
-  it("shows what spent is made of, explains possible duplicates, and flags the shipped prices", () => {
+  it("shows what spent is made of and flags the shipped prices", () => {
     const html = spendLine(view(spend), { currency: "USD", unverified: true });
     expect(html).toContain("<b data-estimate>72.60 USD</b>");
     expect(html).toContain(
       "spent 81.60 USD = 72.60 USD first creates (60) + 6.00 USD re-submits (5: 5 task failed) + 3.00 USD possible duplicates (2)",
     );
-    expect(html).toContain(POSSIBLE_DUPLICATES_NOTE);
     expect(html).toContain("data-prices-unverified");
     expect(html).not.toContain("$");
   });
 
-  it("leaves out the unverified flag with a price table of one's own, and the sentence without possible duplicates", () => {
+  it("leaves out the unverified flag with a price table of one's own", () => {
     const clean = { ...spend, split: { ...spend.split, unanswered: { creates: 0, micros: 0 } } };
     const html = spendLine(view(clean), { currency: "USD", unverified: false });
     expect(html).not.toContain("data-prices-unverified");
-    expect(html).not.toContain(POSSIBLE_DUPLICATES_NOTE);
   });
 });
