@@ -1,14 +1,13 @@
 import type { BatchControlState, BatchSpend, BudgetChange } from "@veoq/pipeline";
-import { formatMoney, fromMicros } from "@veoq/pricing";
+import { batchSpendLines, type PricesInUse, toBatchSpendJson } from "@veoq/report";
 
-/** The line `veoq status` prints under a batch for its lifecycle and money. */
+/** The lines `veoq status` prints under a batch for its lifecycle and money (report's batchSpendLines). */
 export function formatBatchSpend(
   batchId: string,
   control: BatchControlState,
   spend: BatchSpend,
-  currency: string,
+  prices: PricesInUse,
 ): string[] {
-  const money = (micros: number) => formatMoney(micros, spend.currency ?? currency);
   const lines: string[] = [];
   if (control.state === "paused" && control.reason === "budget") {
     lines.push(
@@ -23,32 +22,17 @@ export function formatBatchSpend(
       `  CANCELLED${control.dropInFlight ? " (tasks in flight dropped)" : ""}: no new creates`,
     );
   }
-  lines.push(
-    `  estimate ${money(spend.estimateMicros)}  spent ${money(spend.spentMicros)}` +
-      (spend.reservedMicros > 0 ? `  reserved ${money(spend.reservedMicros)}` : "") +
-      (spend.budgetMicros === undefined ? "" : `  budget ${money(spend.budgetMicros)}`),
-  );
+  lines.push(...batchSpendLines(spend, prices).map((line) => `  ${line}`));
   return lines;
 }
 
-/** The batch's lifecycle and money as `veoq status --json` prints them (amounts in the currency). */
+/** The batch's lifecycle and money as `veoq status --json` prints them (report's batchSpendJson). */
 export function batchSpendToJson(
   control: BatchControlState | { state: "finished" },
   spend: BatchSpend,
-  currency: string,
+  prices: PricesInUse,
 ) {
-  return {
-    control,
-    spend: {
-      currency: spend.currency ?? currency,
-      estimate: fromMicros(spend.estimateMicros),
-      estimate_tasks: spend.estimateTasks,
-      estimate_video_seconds: spend.estimateSeconds,
-      spent: fromMicros(spend.spentMicros),
-      reserved: fromMicros(spend.reservedMicros),
-      budget: spend.budgetMicros === undefined ? null : fromMicros(spend.budgetMicros),
-    },
-  };
+  return { control, spend: toBatchSpendJson(spend, prices) };
 }
 
 /**

@@ -1,5 +1,5 @@
-import type { CancelledRetryPlan } from "@veoq/pipeline";
-import { countOf, type RetryPlanJson } from "@veoq/report";
+import type { CancelledRetryPlan, RetryPrice } from "@veoq/pipeline";
+import { countOf, type RetryPlanJson, retryCostText, retryPriceJson } from "@veoq/report";
 
 /** Items left alone listed one per line; the rest are counted (the plan lists up to 50). */
 const MAX_LISTED_SKIPPED = 20;
@@ -18,10 +18,7 @@ export function formatRetryPlan(plan: RetryPlanJson): string[] {
   const byModel = Object.entries(plan.resubmits_by_model)
     .map(([model, n]) => `${model} × ${n}`)
     .join(", ");
-  const cost =
-    plan.estimated_cost_usd === null
-      ? "cost not estimated"
-      : `estimated $${plan.estimated_cost_usd.toFixed(2)}`;
+  const { cost, budget } = retryCostText(plan.batch_id, plan);
   const lines = [
     `batch ${plan.batch_id}: ${countOf(plan.failed, "failed item")}; retry will`,
     `  re-submit        ${String(plan.resubmit).padStart(5)}  paid: a new provider task each${plan.resubmit > 0 ? ` (${byModel}; ${cost})` : ""}`,
@@ -29,6 +26,7 @@ export function formatRetryPlan(plan: RetryPlanJson): string[] {
     `  download again   ${String(plan.redownload).padStart(5)}  free: the task is paid for`,
     `  leave alone      ${String(plan.skipped_total).padStart(5)}`,
   ];
+  if (plan.resubmit > 0 && budget !== undefined) lines.splice(2, 0, `    ${budget}`);
   for (const item of plan.skipped.slice(0, MAX_LISTED_SKIPPED)) {
     const why = item.skip === "permanent" ? "will fail again" : "no failure record";
     const detail = [item.error_kind, item.reason].filter((part) => part !== null).join(": ");
@@ -51,18 +49,16 @@ export function formatRetryPlan(plan: RetryPlanJson): string[] {
  */
 export function formatCancelledRetryPlan(
   plan: CancelledRetryPlan,
-  estimatedCostUsd: number | undefined,
+  price: RetryPrice | undefined,
 ): string[] {
   const byModel = Object.entries(plan.submitsByModel)
     .map(([model, n]) => `${model} × ${n}`)
     .join(", ");
-  const cost =
-    estimatedCostUsd === undefined
-      ? "cost not estimated"
-      : `estimated $${estimatedCostUsd.toFixed(2)}`;
+  const { cost, budget } = retryCostText(plan.batchId, retryPriceJson(price));
   return [
     `batch ${plan.batchId}: ${countOf(plan.cancelled, "cancelled item")}; retry --cancelled will`,
     `  submit           ${String(plan.submit).padStart(5)}  paid when they run: never created${plan.submit > 0 ? ` (${byModel}; ${cost})` : ""}`,
+    ...(plan.submit > 0 && budget !== undefined ? [`    ${budget}`] : []),
     `  follow again     ${String(plan.refollow).padStart(5)}  free: the dropped task is paid for`,
   ];
 }

@@ -46,6 +46,9 @@ describe("status shows a batch's state as it is", () => {
     expect(json?.state).toBe("paused");
     expect(json?.eta_seconds).toBeNull();
     expect(control?.state).toBe("paused");
+    // Its elapsed time stands still while it is paused (paused time is not elapsed work time).
+    const later = await statusOf("paused1");
+    expect(later.json?.elapsed_seconds).toBe(json?.elapsed_seconds);
   });
 
   it("a batch whose items were all cancelled is finished, not 'all completed', and has no throughput", async () => {

@@ -48,15 +48,14 @@ describe("--json on pause, budget, priority and cancel", () => {
 
     expect(budgetJson.parse(await json(["budget", "j1", "0"]))).toEqual({
       batch_id: "j1",
-      currency: "USD",
-      budget: 0,
-      spent: 0,
-      reserved: 0,
+      budget: { amount: 0, currency: "USD" },
+      spent: { amount: 0, currency: "USD" },
+      reserved: { amount: 0, currency: "USD" },
       resumed: false,
       paused_by_budget: true,
     });
     expect(budgetJson.parse(await json(["budget", "j1", "12.5"]))).toMatchObject({
-      budget: 12.5,
+      budget: { amount: 12.5, currency: "USD" },
       resumed: true,
       paused_by_budget: false,
     });

@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import { batchJson } from "@veoq/report";
+import { batchJson, batchSpendJson } from "@veoq/report";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "./run-cli.ts";
 
@@ -60,6 +60,13 @@ describe("veoq demo", () => {
       finished: true,
       counts: { completed: 12, failed: 1 },
     });
+    // The demo shows money: an estimate of what it enqueued, and spent split by kind of create.
+    const spend = batchSpendJson.parse(summary.spend);
+    expect(spend.estimate_tasks).toBe(13);
+    expect(spend.estimate.amount).toBeGreaterThan(0);
+    expect(spend.spent_by_kind.first_creates.creates).toBe(13);
+    expect(out).toMatch(/money {6}estimate \d+\.\d\d USD \(13 tasks\) {2}spent \d+\.\d\d USD/);
+    expect(out).toContain("prices unverified");
     expect(summary.failed_items).toEqual([
       expect.objectContaining({ custom_id: "i2v-07", error_kind: "task_failed", planned: true }),
     ]);

@@ -93,13 +93,17 @@ describe("veoq estimate", () => {
     const json = JSON.parse(stdout) as {
       tasks: number;
       video_seconds: number;
-      cost: number;
-      by_model_resolution: { cost: number }[];
+      cost: { amount: number; currency: string };
+      by_model_resolution: { cost: { amount: number; currency: string } }[];
       invalid_lines: number;
     };
     expect(json).toMatchObject({ tasks: 4, video_seconds: seconds, invalid_lines: 1 });
-    expect(json.cost).toBeCloseTo(expected, 6);
-    expect(json.by_model_resolution.reduce((sum, g) => sum + g.cost, 0)).toBeCloseTo(expected, 6);
+    expect(json.cost.currency).toBe("USD");
+    expect(json.cost.amount).toBeCloseTo(expected, 6);
+    expect(json.by_model_resolution.reduce((sum, g) => sum + g.cost.amount, 0)).toBeCloseTo(
+      expected,
+      6,
+    );
 
     // `-` reads the same manifest from stdin, and names its lines "stdin:N".
     const piped = await runCliWithStdin(["estimate", "-", "--json"], {

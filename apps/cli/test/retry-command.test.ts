@@ -127,7 +127,8 @@ describe("veoq retry", () => {
         repoll: 1,
         redownload: 0,
         resubmits_by_model: { [MODEL]: 1 },
-        estimated_cost_usd: RESUBMIT_COST,
+        estimated_cost: { amount: RESUBMIT_COST, currency: "USD" },
+        budget_check: null,
         permanent: 1,
         include_permanent: false,
         skipped_total: 1,
@@ -154,10 +155,27 @@ describe("veoq retry", () => {
     expect(again.stdout).toContain("batch r1: 2 failed items; retry will");
     expect(again.stdout).toMatch(
       new RegExp(
-        `re-submit +1 +paid: a new provider task each \\(veo-3\\.1-generate-img2video × 1; estimated \\$${RESUBMIT_COST.toFixed(2)}\\)`,
+        `re-submit +1 +paid: a new provider task each \\(veo-3\\.1-generate-img2video × 1; estimated ${RESUBMIT_COST.toFixed(2)} USD\\)`,
       ),
     );
     expect(again.stdout).toMatch(/leave alone +1\n +banned {2}will fail again {2}task_failed: /);
+    // A budget the re-submission would pass: the plan says so before anything is paid.
+    expect((await runCli(["budget", "r1", "0.01"], { env })).code).toBe(0);
+    const capped = await runCli(["retry", "r1"], { env });
+    expect(capped.stdout).toMatch(
+      / {4}REACHES the budget of 0\.01 USD \(spent and reserved \d+\.\d\d USD \+ this retry = \d+\.\d\d USD\): the batch pauses by its budget part-way/,
+    );
+    const cappedJson = retryJson.parse(
+      JSON.parse((await runCli(["retry", "r1", "--json"], { env })).stdout),
+    );
+    expect(cappedJson.plan.budget_check).toMatchObject({
+      budget: { amount: 0.01 },
+      reaches_budget: true,
+    });
+    expect((await runCli(["budget", "r1", "1000"], { env })).code).toBe(0);
+    expect((await runCli(["retry", "r1"], { env })).stdout).toContain(
+      "stays within the budget of 1000.00 USD",
+    );
     expect(again.stdout).toContain("--include-permanent re-submits it (paid)");
     expect(again.stderr).toBe(
       "veoq: retry would re-submit 1 item (paid) and there is no terminal to confirm on: nothing was re-queued; run it again with --yes to agree to pay\n",

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { removeKeysUnder } from "@veoq/local-redis";
+import type { BatchSpendJson } from "@veoq/report";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 
@@ -39,7 +40,7 @@ describe("estimate on enqueue, budget, pause, resume and cancel commands", () =>
     const { stdout } = await run(["status", "s1", "--json"]);
     return (JSON.parse(stdout) as { batches: Record<string, unknown>[] }).batches[0] as {
       control: { state: string; reason?: string };
-      spend: { estimate: number; budget: number | null; spent: number };
+      spend: BatchSpendJson;
       counts: Record<string, number>;
       finished: boolean;
     };
@@ -53,13 +54,35 @@ describe("estimate on enqueue, budget, pause, resume and cancel commands", () =>
 
   it("stores the estimate and budget, pauses, resumes and cancels idempotently", async () => {
     const estimate = JSON.parse((await run(["estimate", DEMO_MANIFEST, "--json"])).stdout) as {
-      cost: number;
+      cost: { amount: number; currency: string };
     };
+    const cost = estimate.cost.amount;
+    // A budget below the estimate is said at once (the demo manifest costs more than 5 USD).
+    expect(cost).toBeGreaterThan(5);
     const enqueued = await run(["enqueue", DEMO_MANIFEST, "--batch", "s1", "--budget", "5"]);
     expect(enqueued.code).toBe(0);
     expect(enqueued.stdout).toContain(`estimate: ${DEMO_ITEMS} tasks`);
     expect(enqueued.stdout).toContain("budget: 5.00 USD");
-    expect((await status()).spend).toMatchObject({ estimate: estimate.cost, budget: 5, spent: 0 });
+    expect(enqueued.stderr).toContain(
+      `warning: the budget 5.00 USD is below the batch's estimate ${cost.toFixed(2)} USD: the batch pauses by its budget before every item is created`,
+    );
+    const again = JSON.parse(
+      (await run(["enqueue", DEMO_MANIFEST, "--batch", "s1", "--budget", "5", "--json"])).stdout,
+    );
+    expect(again).toMatchObject({
+      budget: { amount: 5, currency: "USD" },
+      budget_below_estimate: true,
+      estimate: { cost: estimate.cost },
+    });
+    const stored = (await status()).spend;
+    expect(stored).toMatchObject({
+      estimate: estimate.cost,
+      budget: { amount: 5, currency: "USD" },
+      spent: { amount: 0, currency: "USD" },
+    });
+    // The shipped price table is in use: its money says so, in JSON and in text.
+    expect(stored.prices.unverified).toBe(true);
+    expect((await run(["status", "s1"])).stdout).toContain("!! prices unverified");
 
     expect((await run(["pause", "s1"])).stdout).toContain("batch s1 paused");
     expect((await run(["pause", "s1"])).stdout).toContain("already paused");
@@ -79,7 +102,7 @@ describe("estimate on enqueue, budget, pause, resume and cancel commands", () =>
     expect(raised.stdout).toContain("budget 20.00 USD");
     expect(raised.stdout).toContain("the budget pause is lifted");
     const raisedStatus = await status();
-    expect(raisedStatus.spend.budget).toBe(20);
+    expect(raisedStatus.spend.budget).toEqual({ amount: 20, currency: "USD" });
     expect(raisedStatus.control.state).toBe("running");
     expect((await run(["budget", "s1", "-3"])).code).toBe(2);
 
@@ -104,7 +127,7 @@ describe("estimate on enqueue, budget, pause, resume and cancel commands", () =>
     );
     expect(unagreed.stdout).toMatch(
       new RegExp(
-        `submit +${DEMO_ITEMS} +paid when they run: never created \\(.*estimated \\$${estimate.cost.toFixed(2)}\\)`,
+        `submit +${DEMO_ITEMS} +paid when they run: never created \\(.*estimated ${cost.toFixed(2)} USD\\)`,
       ),
     );
     expect(unagreed.stderr).toContain("run it again with --yes to agree; nothing was re-queued");
@@ -119,7 +142,7 @@ describe("estimate on enqueue, budget, pause, resume and cancel commands", () =>
         cancelled: DEMO_ITEMS,
         submit: DEMO_ITEMS,
         refollow: 0,
-        estimated_cost_usd: estimate.cost,
+        estimated_cost: estimate.cost,
       },
     });
     const reopenedStatus = await status();

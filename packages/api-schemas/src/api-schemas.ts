@@ -1,5 +1,13 @@
-import { PRIORITY_LEVELS } from "@veoq/pipeline";
-import { batchJson, deleteJson, resultJson, retryJson, retryPlanJson } from "@veoq/report";
+import { BATCH_STATES, PRIORITY_LEVELS } from "@veoq/pipeline";
+import {
+  batchJson,
+  batchSpendJson,
+  deleteJson,
+  moneySchema,
+  resultJson,
+  retryJson,
+  retryPlanJson,
+} from "@veoq/report";
 import { deliveryJson } from "@veoq/webhooks";
 import { z } from "zod";
 import { problemJson } from "./problem-json.ts";
@@ -193,20 +201,19 @@ export const cancelBody = z
 export const budgetBody = z.object({ budget: amount }).strict();
 export const priorityBody = z.object({ priority: z.enum(PRIORITY_LEVELS) }).strict();
 
-/** A cost estimate (pricing's estimateToJson): tasks, seconds of video and money. */
+/** A cost estimate (pricing's estimateToJson): tasks, seconds of video and money (`{ amount, currency }`). */
 export const estimateJson = z
   .object({
-    currency: z.string(),
     tasks: z.number().int(),
     video_seconds: z.number(),
-    cost: z.number(),
+    cost: moneySchema,
     by_model_resolution: z.array(
       z.object({
         model: z.string(),
         resolution: z.string(),
         tasks: z.number().int(),
         video_seconds: z.number(),
-        cost: z.number(),
+        cost: moneySchema,
       }),
     ),
   })
@@ -218,9 +225,9 @@ const invalidLineJson = z.object({
   errors: z.array(z.object({ path: z.string(), message: z.string() })),
 });
 
-/** A batch's pause or cancel. */
+/** A batch's pause or cancel; `finished` once every item is final (as `veoq status --json`). */
 export const controlJson = z.object({
-  state: z.enum(["running", "paused", "cancelled"]),
+  state: z.enum(["running", "paused", "cancelled", "finished"]),
   /** Why it is paused: user, budget or daily_budget; null otherwise. */
   reason: z.string().nullable(),
   /** Since when it is paused or cancelled; null while running. */
@@ -229,20 +236,12 @@ export const controlJson = z.object({
   drop_in_flight: z.boolean(),
 });
 
-/** A batch's money (as `veoq status --json`'s `spend`, amounts in the currency). */
-export const spendJson = z.object({
-  currency: z.string(),
-  estimate: z.number(),
-  estimate_tasks: z.number().int(),
-  estimate_video_seconds: z.number(),
-  spent: z.number(),
-  reserved: z.number(),
-  budget: z.number().nullable(),
-});
-
-/** One batch: `veoq status --json`'s batch with its control and spend. */
+/**
+ * One batch: `veoq status --json`'s batch with its control and spend (report's batchSpendJson:
+ * estimate, spent split into first creates, re-submits and possible duplicates, budget, prices).
+ */
 export const batchObjectJson = batchJson
-  .extend({ control: controlJson, spend: spendJson })
+  .extend({ state: z.enum(BATCH_STATES), control: controlJson, spend: batchSpendJson })
   .meta({ id: "Batch" });
 export type BatchObjectJson = z.infer<typeof batchObjectJson>;
 
@@ -261,6 +260,8 @@ export const createdBatchJson = batchObjectJson
       reused: z.object({ lines: z.number().int(), estimate: estimateJson.nullable() }),
       /** Masters whose replicas had not confirmed the writes (see `veoq enqueue`). */
       unreplicated: z.array(z.string()),
+      /** The batch's budget is below its estimate: it pauses by its budget part-way (nothing fails). */
+      budget_below_estimate: z.boolean(),
       /** With skip_invalid: the lines left out. */
       invalid_lines: z.array(invalidLineJson),
     }),
@@ -322,8 +323,7 @@ export { retryPlanJson };
 export const budgetJson = z
   .object({
     batch_id: z.string(),
-    budget: z.number(),
-    currency: z.string(),
+    budget: moneySchema,
     /** A budget pause was lifted. */
     resumed: z.boolean(),
   })

@@ -70,12 +70,19 @@ describe("the API in front of real workers", () => {
     expect(created.total).toBe(2);
     expect(created.enqueue).toMatchObject({ lines: 2, valid: 2, invalid: 0, added: 2 });
     expect(created.enqueue.estimate?.tasks).toBe(2);
-    expect(created.spend.budget).toBe(100);
+    expect(created.spend.budget).toEqual({ amount: 100, currency: "USD" });
+    expect(created.spend.prices.unverified).toBe(true);
+    expect(created.enqueue.budget_below_estimate).toBe(false);
     expect(created.control.state).toBe("running");
 
     const done = await h.client.waitForBatch("api-proof", { intervalMs: 100, timeoutMs: 60_000 });
     expect(done.counts.completed).toBe(2);
     expect(done.finished).toBe(true);
+    // The same state and control as `veoq status --json`, and spent that reconciles.
+    expect(done.state).toBe("finished");
+    expect(done.control.state).toBe("finished");
+    expect(done.spend.spent_by_kind.first_creates.creates).toBe(2);
+    expect(done.spend.spent).toEqual(done.spend.estimate);
 
     const results = [];
     for await (const line of h.client.results("api-proof")) results.push(line);
@@ -219,7 +226,14 @@ describe("the API in front of real workers", () => {
     });
     expect(created.enqueue).toMatchObject({ lines: 2, added: 2 });
     expect(created.priority).toBe("high");
-    expect(created.spend.budget).toBe(12.5);
+    expect(created.spend.budget).toEqual({ amount: 12.5, currency: "USD" });
+    // 12.50 USD covers the two lines: no warning.
+    expect(created.enqueue.budget_below_estimate).toBe(false);
+    const capped = await h.client.createBatch([apiLine("c-1")], {
+      batch_id: "api-capped",
+      budget: 0.01,
+    });
+    expect(capped.enqueue.budget_below_estimate).toBe(true);
     const broken = await h.fetch(`${h.api.url}/v1/batches?batch_id=api-ndjson-bad`, {
       method: "POST",
       headers: { authorization: `Bearer ${WRITE_TOKEN}`, "content-type": "application/x-ndjson" },
@@ -260,7 +274,10 @@ describe("the API in front of real workers", () => {
       reason: "user",
     });
     expect(await h.client.resume("api-retry")).toMatchObject({ action: "resume", changed: true });
-    expect(await h.client.setBudget("api-retry", 3)).toMatchObject({ budget: 3, resumed: false });
+    expect(await h.client.setBudget("api-retry", 3)).toMatchObject({
+      budget: { amount: 3, currency: "USD" },
+      resumed: false,
+    });
     expect(await h.client.setPriority("api-retry", "low")).toMatchObject({ priority: "low" });
     expect(await h.client.cancel("api-retry", { dropInFlight: true })).toMatchObject({
       action: "cancel",

@@ -5,8 +5,10 @@ import {
   type ItemPageJson,
   type JobLinkJson,
   type OverviewJson,
+  type PricesInUse,
   type SearchJson,
   toBatchJson,
+  toBatchSpendJson,
   toResultJson,
   toWorkersJson,
 } from "@veoq/report";
@@ -22,9 +24,11 @@ import type { JobLink, SearchHit } from "./search-items.ts";
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
 /** A batch in the shared snake_case shape (@veoq/report), as `veoq status --json` prints it. */
-export function toBatchViewJson(view: BatchView): BatchViewJson {
+export function toBatchViewJson(view: BatchView, prices: PricesInUse): BatchViewJson {
   return {
     ...toBatchJson(view),
+    state: view.state,
+    spend: toBatchSpendJson(view.spend, prices),
     waiting_reason: view.waitingReason ?? null,
     failed_items: view.failedItems.map((item) => ({
       custom_id: item.customId,
@@ -52,10 +56,10 @@ export function toBatchViewJson(view: BatchView): BatchViewJson {
   };
 }
 
-export function toOverviewJson(snapshot: DashboardSnapshot): OverviewJson {
+export function toOverviewJson(snapshot: DashboardSnapshot, prices: PricesInUse): OverviewJson {
   return {
     generated_at: new Date(snapshot.generatedAt).toISOString(),
-    batches: snapshot.batches.map(toBatchViewJson),
+    batches: snapshot.batches.map((view) => toBatchViewJson(view, prices)),
     queues: snapshot.queues,
     submit_paused: snapshot.submitPaused,
     credentials_stop: snapshot.credentialsStop,

@@ -9,6 +9,7 @@ import {
   type LifecycleContext,
   planCancelledRetry,
   priceSubmissions,
+  type RetryPrice,
   resumeSubmissions,
   retryCancelledItems,
   SpendLedger,
@@ -44,7 +45,7 @@ export interface BatchActionEndpoints {
   /** `veoq resume` without a batch: lifts a credentials stop (and a downloads stop). */
   resumeSubmissions: Endpoint<{ resumed: boolean }>;
   /** What `veoq retry --cancelled` would do and, with a price table, what its creates cost; touches nothing. */
-  cancelledRetryPlan: Endpoint<{ plan: CancelledRetryPlan; estimatedCostUsd: number | undefined }>;
+  cancelledRetryPlan: Endpoint<{ plan: CancelledRetryPlan; price: RetryPrice | undefined }>;
   /**
    * `veoq retry --cancelled`, with `max_submits` the paid creates agreed to (absent: none): a
    * plan that now pays for more re-queues nothing (a conflict).
@@ -142,14 +143,14 @@ export function createBatchActionEndpoints(options: BatchActionOptions): BatchAc
         "redis",
       );
       const paid = plan.retries.filter((r) => r.stage === "submit").map((r) => r.customId);
-      const estimatedCostUsd = options.prices
+      const price = options.prices
         ? await withTimeout(
             priceSubmissions(found.id, paid, queues, options.prices),
             options.redisTimeoutMs,
             "redis",
           )
         : undefined;
-      return data({ plan, estimatedCostUsd });
+      return data({ plan, price });
     },
     retryCancelled: async (request) => {
       if (options.readOnly) return { kind: "read-only" };

@@ -1,7 +1,7 @@
 import { parseConfig } from "@veoq/config";
 import type { Logger } from "@veoq/logging";
 import { createMetricsRegistry, type Registry, registerDeploymentMetrics } from "@veoq/metrics";
-import type { BatchStore, RetryPlan, VeoqQueues } from "@veoq/pipeline";
+import type { BatchStore, RetryPlan, RetryPrice, VeoqQueues } from "@veoq/pipeline";
 import type { PriceTable } from "@veoq/pricing";
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
 import { type AllowedHosts, allowedHostsFor, requireAllowedHost } from "./allowed-hosts.ts";
@@ -73,7 +73,7 @@ export interface DashboardAppOptions {
    * Estimated cost (USD) of a retry plan's re-submissions, shown before the retry pays. Default
    * none: the summary says the cost is not estimated (a seam for the price table).
    */
-  priceRetry?: (plan: RetryPlan) => Promise<number | undefined>;
+  priceRetry?: (plan: RetryPlan) => Promise<RetryPrice | undefined>;
   /** Longest wait for Redis per request (ms); then 503. Default 10000 (readiness: 2000). */
   redisTimeoutMs?: number;
   /**
@@ -190,6 +190,7 @@ export function createDashboardRoutes(options: DashboardAppOptions): DashboardRo
     readOnly,
     bullBoardPath: BULL_BOARD_PATH,
     refreshSeconds: options.refreshSeconds ?? 30,
+    ...(options.prices === undefined ? {} : { prices: options.prices }),
   };
   const endpoints = createDashboardEndpoints({
     source,
@@ -228,6 +229,7 @@ export function createDashboardRoutes(options: DashboardAppOptions): DashboardRo
     liveSeconds: options.liveSeconds ?? 5,
     outputDir: options.outputDir,
     batchLimit: options.batchLimit ?? 50,
+    prices: options.prices,
   });
 }
 

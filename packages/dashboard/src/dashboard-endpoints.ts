@@ -9,6 +9,7 @@ import {
   RetryDeadlineError,
   type RetryPlan,
   RetryPlanChangedError,
+  type RetryPrice,
   type RetrySummary,
   redisServerDeadline,
   resumeBatch,
@@ -69,8 +70,8 @@ export interface ItemDetail {
 /** What a retry of a batch would do, and the choices that plan was made with. */
 export interface RetryPlanView {
   plan: RetryPlan;
-  /** The re-submissions' estimated cost, when the dashboard has a price table (see priceRetry). */
-  estimatedCostUsd: number | undefined;
+  /** The re-submissions' estimated cost and the batch's budget (see priceRetry). */
+  price: RetryPrice | undefined;
 }
 
 export interface DashboardEndpoints {
@@ -107,8 +108,8 @@ export interface DashboardEndpointsOptions {
   writeTimeoutMs: number;
   now: () => number;
   logger?: Logger | undefined;
-  /** Estimated cost (USD) of a retry plan's re-submissions; undefined: not estimated. */
-  priceRetry?: ((plan: RetryPlan) => Promise<number | undefined>) | undefined;
+  /** Estimated cost of a retry plan's re-submissions and the budget; undefined: not estimated. */
+  priceRetry?: ((plan: RetryPlan) => Promise<RetryPrice | undefined>) | undefined;
   /** Told when a read succeeds (ends a logged outage). */
   redisOutage?: RedisOutageLog | undefined;
   /** The price table an item's cost is shown from; undefined: not priced. */
@@ -181,7 +182,7 @@ export function createDashboardEndpoints(options: DashboardEndpointsOptions): Da
       const plan = await read(
         planRetry(options.store, id, { includePermanent: includePermanentOf(request) }),
       );
-      return data({ plan, estimatedCostUsd: await options.priceRetry?.(plan) });
+      return data({ plan, price: await options.priceRetry?.(plan) });
     },
     retry: async (request) => {
       if (options.readOnly) return { kind: "read-only" };

@@ -1,8 +1,8 @@
 import path from "node:path";
 import { checkReadiness, type Registry, readinessText } from "@veoq/metrics";
 import { type BatchStore, TIMELINE_BUCKET_MS, type VeoqQueues } from "@veoq/pipeline";
-import { fromMicros } from "@veoq/pricing";
-import { toRetryJson, toRetryPlanJson } from "@veoq/report";
+import { fromMicros, loadPriceTable, type PriceTable } from "@veoq/pricing";
+import { retryPriceJson, toRetryJson, toRetryPlanJson } from "@veoq/report";
 import {
   toBatchViewJson,
   toItemDetailJson,
@@ -42,6 +42,8 @@ export interface DashboardRoutesContext {
   outputDir: string | undefined;
   /** Newest batches on the overview. */
   batchLimit: number;
+  /** The price table in use (VEOQ_PRICES); undefined: the shipped one. */
+  prices?: PriceTable | undefined;
 }
 
 const batchHref = (request: DashboardRequest) =>
@@ -53,6 +55,8 @@ const batchHref = (request: DashboardRequest) =>
  */
 export function dashboardRoutes(context: DashboardRoutesContext): DashboardRoute[] {
   const { endpoints, actions, page, store } = context;
+  /** The money of /api's batches: the table in use, the shipped one (unverified) by default. */
+  const pricesInUse = context.prices ?? loadPriceTable(undefined);
   const get = (path: string, handler: RouteHandler, open = false): DashboardRoute => ({
     method: "GET",
     path,
@@ -241,14 +245,13 @@ export function dashboardRoutes(context: DashboardRoutesContext): DashboardRoute
     ),
     get(
       "/api/batches/:id/cancelled-retry-plan",
-      jsonRoute(actions.cancelledRetryPlan, ({ plan, estimatedCostUsd }) => ({
+      jsonRoute(actions.cancelledRetryPlan, ({ plan, price }) => ({
         batch_id: plan.batchId,
         cancelled: plan.cancelled,
         submit: plan.submit,
         refollow: plan.refollow,
         submits_by_model: plan.submitsByModel,
-        estimated_cost:
-          estimatedCostUsd === undefined ? null : { amount: estimatedCostUsd, currency: "USD" },
+        ...retryPriceJson(price),
       })),
     ),
     post("/api/batches/:id/retry-cancelled", jsonRoute(actions.retryCancelled)),
@@ -256,13 +259,19 @@ export function dashboardRoutes(context: DashboardRoutesContext): DashboardRoute
       "/search",
       htmlRoute(endpoints.search, ({ query, hits }) => renderSearchPage(query, hits, page), page),
     ),
-    get("/api/batches", jsonRoute(endpoints.overview, toOverviewJson)),
-    get("/api/batches/:id", jsonRoute(endpoints.batch, toBatchViewJson)),
+    get(
+      "/api/batches",
+      jsonRoute(endpoints.overview, (snapshot) => toOverviewJson(snapshot, pricesInUse)),
+    ),
+    get(
+      "/api/batches/:id",
+      jsonRoute(endpoints.batch, (view) => toBatchViewJson(view, pricesInUse)),
+    ),
     get("/api/batches/:id/items", jsonRoute(endpoints.items, toItemPageJson)),
     get("/api/batches/:id/items/:customId", jsonRoute(endpoints.item, toItemDetailJson)),
     get(
       "/api/batches/:id/retry-plan",
-      jsonRoute(endpoints.retryPlan, (view) => toRetryPlanJson(view.plan, view.estimatedCostUsd)),
+      jsonRoute(endpoints.retryPlan, (view) => toRetryPlanJson(view.plan, view.price)),
     ),
     post(
       "/api/batches/:id/retry",

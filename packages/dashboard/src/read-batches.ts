@@ -164,7 +164,7 @@ export async function readBatchView(
     new BatchControl(redis, prefix).read(batchId),
     new SpendLedger(redis, prefix).read(batchId),
   ]);
-  const overview = overviewOf(batch, options.now);
+  const overview = overviewOf(batch, options.now, control);
   return {
     ...overview,
     waitingReason: overview.finished

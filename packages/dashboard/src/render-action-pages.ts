@@ -1,4 +1,4 @@
-import type { CancelledRetryPlan } from "@veoq/pipeline";
+import type { CancelledRetryPlan, RetryPrice } from "@veoq/pipeline";
 import { formatMoney } from "@veoq/pricing";
 import type { CancelPreview } from "./batch-actions.ts";
 import { escapeHtml as e } from "./html-text.ts";
@@ -25,16 +25,16 @@ ${preview.inFlight === 0 ? "No item has a task yet." : `<b data-cancel-in-flight
 
 /** The re-queue of cancelled items, asked before it pays: paid creates and free re-follows. */
 export function renderCancelledRetryPage(
-  view: { plan: CancelledRetryPlan; estimatedCostUsd: number | undefined },
+  view: { plan: CancelledRetryPlan; price: RetryPrice | undefined },
   page: PageContext,
 ): string {
   const { plan } = view;
   const cost =
-    view.estimatedCostUsd === undefined
+    view.price === undefined
       ? plan.submit > 0
         ? `<span class="muted">cost not estimated here</span>`
         : ""
-      : `estimated <b data-requeue-cost>${e(formatMoney(Math.round(view.estimatedCostUsd * 1_000_000), "USD"))}</b>`;
+      : `estimated <b data-requeue-cost>${e(formatMoney(view.price.costMicros, view.price.currency))}</b>`;
   const id = encodeURIComponent(plan.batchId);
   const byModel = Object.entries(plan.submitsByModel)
     .map(([model, n]) => `${e(model)} × ${n}`)

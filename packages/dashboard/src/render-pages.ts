@@ -1,10 +1,11 @@
 import { ITEM_STATES, QUEUE_ROLES } from "@veoq/pipeline";
-import { formatMoney } from "@veoq/pricing";
+import type { PricesInUse } from "@veoq/report";
 import { etaText } from "./batch-eta-text.ts";
 import { escapeHtml as e, formatDuration, formatThroughput } from "./html-text.ts";
 import type { BatchView, DashboardSnapshot, FailedItem, StuckItemView } from "./read-batches.ts";
 import { itemUrl } from "./read-items.ts";
 import { enqueueIncompleteLine, POSSIBLE_DUPLICATES_MEANING } from "./render-legend.ts";
+import { spendLine } from "./render-spend.ts";
 import type { SearchHit } from "./search-items.ts";
 
 /** What every page needs to know about the app it belongs to. */
@@ -13,7 +14,12 @@ export interface PageContext {
   bullBoardPath: string;
   /** Seconds between automatic reloads of the overview (0 = never). */
   refreshSeconds: number;
+  /** The price table's currency and whether it is the shipped (unverified) one; default: shipped. */
+  prices?: PricesInUse;
 }
+
+/** The shipped price table: USD, unverified (pages without a table of their own). */
+const SHIPPED_PRICES: PricesInUse = { currency: "USD", unverified: true };
 
 const STYLE = `
 body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#1d2330;background:#f5f6f8}
@@ -170,28 +176,9 @@ ${batch.stuckItems.length > 0 ? `· <span class="stuck">${batch.stuckItems.lengt
 ${batch.possibleDuplicates > 0 ? `<p class="muted small" data-possible-duplicates-meaning>${e(POSSIBLE_DUPLICATES_MEANING)}</p>` : ""}
 ${enqueueIncompleteLine(batch)}
 ${batch.waitingReason ? `<p class="stuck" data-waiting="${e(batch.waitingReason.code)}">waiting: ${e(batch.waitingReason.message)}</p>` : ""}
-<p data-spend>${spendLine(batch)}</p>${reuseWaitLine(batch)}
+<p data-spend>${spendLine(batch, page.prices ?? SHIPPED_PRICES)}</p>${reuseWaitLine(batch)}
 <p class="muted">${e(batch.source)} · download <a href="/batches/${encodeURIComponent(batch.id)}/results.jsonl" download data-download="results">results (JSONL)</a> · <a href="/batches/${encodeURIComponent(batch.id)}/failures.jsonl" download data-download="failures">failures (JSONL)</a></p>
 ${lifecycle}${retry}${failed}${stuck}</section>`;
-}
-
-/** Estimate, spent, reserved and budget, and a loud line when the batch is paused or cancelled. */
-function spendLine(batch: BatchView): string {
-  const { spend, control } = batch;
-  const money = (micros: number) => e(formatMoney(micros, spend.currency ?? ""));
-  const state =
-    control.state === "paused"
-      ? `<b class="stuck" data-control="paused">paused (${e(control.reason)})</b> · `
-      : control.state === "cancelled"
-        ? `<b class="stuck" data-control="cancelled">cancelled</b> · `
-        : "";
-  return (
-    `${state}estimate <b data-estimate>${money(spend.estimateMicros)}</b> · spent <b data-spent>${money(spend.spentMicros)}</b>` +
-    (spend.reservedMicros > 0 ? ` · reserved ${money(spend.reservedMicros)}` : "") +
-    (spend.budgetMicros === undefined
-      ? ""
-      : ` · budget <b data-budget>${money(spend.budgetMicros)}</b>`)
-  );
 }
 
 /**

@@ -1,3 +1,5 @@
+import { retryReachesBudget } from "@veoq/pipeline";
+import { retryCostText, retryPriceJson } from "@veoq/report";
 import type { RetryPlanView } from "./dashboard-endpoints.ts";
 import { escapeHtml as e } from "./html-text.ts";
 import { layout, type PageContext } from "./render-pages.ts";
@@ -22,10 +24,14 @@ export function renderRetryPage(view: RetryPlanView, page: PageContext): string 
   const byModel = Object.entries(plan.resubmitsByModel)
     .map(([model, n]) => `${e(model)} × ${n}`)
     .join(", ");
+  const priced = retryCostText(plan.batchId, retryPriceJson(view.price));
   const cost =
-    view.estimatedCostUsd === undefined
+    view.price === undefined
       ? `<span class="muted">cost not estimated here (<code>veoq estimate</code> prices a manifest)</span>`
-      : `estimated <b data-retry-cost>$${view.estimatedCostUsd.toFixed(2)}</b>`;
+      : `<b data-retry-cost>${e(priced.cost)}</b>` +
+        (priced.budget === undefined
+          ? ""
+          : `<br><span data-retry-budget class="${retryReachesBudget(view.price) ? "stuck" : "muted"}">${e(priced.budget)}</span>`);
   const skippedRows = plan.skipped
     .map(
       (item) =>

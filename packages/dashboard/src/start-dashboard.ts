@@ -7,6 +7,7 @@ import {
   createQueues,
   createRedisConnection,
   priceRetry,
+  SpendLedger,
   type StartWorkersOptions,
 } from "@veoq/pipeline";
 import { loadPriceTable, toMicros } from "@veoq/pricing";
@@ -90,7 +91,7 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
     stuckRule: { pollDeadlineSeconds: config.pollDeadlineSeconds, timeScale: config.timeScale },
     logger,
     redisOutage: outage,
-    priceRetry: (plan) => priceRetry(plan, queues, prices),
+    priceRetry: (plan) => priceRetry(plan, queues, prices, new SpendLedger(redis, config.prefix)),
     prices,
     dailyBudgetMicros: config.dailyBudget === undefined ? undefined : toMicros(config.dailyBudget),
   });

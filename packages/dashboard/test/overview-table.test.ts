@@ -9,7 +9,7 @@ let dashboard: { url: string; close(): Promise<void> };
 async function spend(batchId: string, holder: string, micros: number): Promise<void> {
   const ledger = new SpendLedger(run.redis, run.config.prefix);
   expect(await ledger.gate(batchId, holder, micros, undefined, Date.now())).toBe("go");
-  await ledger.settle(batchId, holder, "spent");
+  await ledger.settle(batchId, holder, "first");
 }
 
 beforeAll(async () => {

@@ -110,6 +110,10 @@ describe("batch overview JSON", () => {
     );
     expect(snapshot.queues.submit?.completed).toBe(3);
     expect(snapshot.credentials_stop).toBeNull();
+    // Its state and money, as `veoq status --json` prints them (the shipped prices: unverified).
+    expect(batch?.state).toBe("finished");
+    expect(batch?.spend.prices.unverified).toBe(true);
+    expect(batch?.spend.spent_by_kind.possible_duplicates.creates).toBe(0);
   });
 
   it("/api/batches/:id answers one batch, and 404 for an unknown one", async () => {
@@ -267,7 +271,8 @@ describe("items and retry plan JSON", () => {
       redownload: 0,
       permanent: 1,
       include_permanent: false,
-      estimated_cost_usd: null,
+      estimated_cost: null,
+      budget_check: null,
       skipped: [{ custom_id: "bad-1", skip: "permanent", error_kind: "task_failed" }],
     });
     const included = await getJson<Record<string, unknown>>(

@@ -41,7 +41,7 @@ export {
   setBatchBudget,
   UnknownBatchError,
 } from "./operations/batch-lifecycle.ts";
-export { type BatchOverview, overviewOf } from "./operations/batch-overview.ts";
+export { type BatchOverview, overviewOf, pausedMsUntil } from "./operations/batch-overview.ts";
 export {
   batchResults,
   RESULT_ORDERS,
@@ -79,7 +79,12 @@ export {
   retryActionOf,
   type SkippedRetry,
 } from "./operations/plan-retry.ts";
-export { priceRetry, priceSubmissions } from "./operations/price-retry.ts";
+export {
+  priceRetry,
+  priceSubmissions,
+  type RetryPrice,
+  retryReachesBudget,
+} from "./operations/price-retry.ts";
 export {
   RetryDeadlineError,
   type RetryFailedOptions,
@@ -197,7 +202,18 @@ export {
   slotKeys,
 } from "./store/provider-slots.ts";
 export { reconcileProviderSlots } from "./store/slot-reconciler.ts";
-export { type BatchSpend, type GateDecision, SpendLedger, utcDay } from "./store/spend-ledger.ts";
+export {
+  answeredCreateKind,
+  type BatchSpend,
+  type CreateKind,
+  type GateDecision,
+  RESUBMIT_REASONS,
+  type ResubmitReason,
+  SpendLedger,
+  type SpentShare,
+  type SpentSplit,
+  utcDay,
+} from "./store/spend-ledger.ts";
 export { reconcileSpendReservations } from "./store/spend-reconciler.ts";
 export {
   BATCH_WEBHOOK_FIELDS,

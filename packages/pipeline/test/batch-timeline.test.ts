@@ -55,7 +55,7 @@ describe("a batch's timeline (per-minute throughput and spend, for charts)", () 
     // Cancelled items are not throughput.
     await store.finishItem(result("d", "cancelled", T0 + 62_000));
     expect(await ledger.gate("b", "b~a~0", 1_200_000, undefined, T0)).toBe("go");
-    expect(await ledger.settle("b", "b~a~0", "spent", T0 + 2_000)).toBe(1_200_000);
+    expect(await ledger.settle("b", "b~a~0", "first", T0 + 2_000)).toBe(1_200_000);
     // A released reservation was never spent.
     expect(await ledger.gate("b", "b~b~0", 500_000, undefined, T0)).toBe("go");
     await ledger.settle("b", "b~b~0", "released", T0 + 70_000);

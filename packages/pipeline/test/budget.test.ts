@@ -154,7 +154,7 @@ describe("budgets", () => {
     const control = new BatchControl(h.redis, h.config.prefix);
     // One create's worth already booked (as after a run), none of the 4 items created yet.
     await ledger.gate("b1", slotHolder("b1", "earlier", 0), TASK_COST, undefined, Date.now());
-    await ledger.settle("b1", slotHolder("b1", "earlier", 0), "spent");
+    await ledger.settle("b1", slotHolder("b1", "earlier", 0), "first");
     const change = await setBatchBudget(
       { store: h.store, queues: h.queues, control, spend: ledger },
       "b1",
@@ -208,6 +208,11 @@ describe("budgets", () => {
     expect(await ledger.read("b1")).toMatchObject({
       spentMicros: 2 * TASK_COST,
       reservedMicros: 0,
+      // Spent as the unanswered create (a possible duplicate) and the first create that followed.
+      split: {
+        first: { creates: 1, micros: TASK_COST },
+        unanswered: { creates: 1, micros: TASK_COST },
+      },
     });
   });
 });

@@ -1,5 +1,5 @@
 import type { CostEstimate } from "./cost-estimate.ts";
-import { formatMoney, fromMicros } from "./money.ts";
+import { formatMoney, moneyJson } from "./money.ts";
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -17,19 +17,18 @@ export function describeEstimate(estimate: CostEstimate): string[] {
   ];
 }
 
-/** The estimate as JSON fields (amounts in the currency, not micros), for `--json` outputs. */
+/** The estimate as JSON fields (money as `{ amount, currency }`), for `--json` outputs. */
 export function estimateToJson(estimate: CostEstimate) {
   return {
-    currency: estimate.currency,
     tasks: estimate.tasks,
     video_seconds: estimate.videoSeconds,
-    cost: fromMicros(estimate.costMicros),
+    cost: moneyJson(estimate.costMicros, estimate.currency),
     by_model_resolution: estimate.groups.map((g) => ({
       model: g.model,
       resolution: g.resolution,
       tasks: g.tasks,
       video_seconds: g.videoSeconds,
-      cost: fromMicros(g.costMicros),
+      cost: moneyJson(g.costMicros, estimate.currency),
     })),
   };
 }

@@ -1,6 +1,9 @@
+import { z } from "zod";
+
 /**
  * Money is counted in micro-units (millionths of the table's currency) as whole numbers, so sums
- * over many lines and the budget arithmetic in Redis stay exact.
+ * over many lines and the budget arithmetic in Redis stay exact. This module is veoq's one money
+ * format: `formatMoney` for text ("12.30 USD") and `moneyJson` for JSON (`{ amount, currency }`).
  */
 export const MICROS_PER_UNIT = 1_000_000;
 
@@ -20,6 +23,25 @@ export function formatMoney(micros: number, currency: string): string {
   const amount = fromMicros(micros);
   const digits = amount !== 0 && Math.abs(amount) < 0.01 ? 4 : 2;
   return `${amount.toFixed(digits)} ${currency}`;
+}
+
+/**
+ * An amount of money in every `--json` output, API answer and webhook: `amount` in units of
+ * `currency` (the price table's ISO code), never a bare number or a `*_usd` field.
+ */
+export const moneySchema = z.object({
+  amount: z.number(),
+  currency: z.string(),
+});
+export type MoneyJson = z.infer<typeof moneySchema>;
+
+export function moneyJson(micros: number, currency: string): MoneyJson {
+  return { amount: fromMicros(micros), currency };
+}
+
+/** A JSON amount as text, the same as formatMoney ("12.30 USD"). */
+export function formatMoneyJson(money: MoneyJson): string {
+  return formatMoney(toMicros(money.amount), money.currency);
 }
 
 /**

@@ -37,7 +37,16 @@ export interface PriceTable {
   path: string;
   /** Micros per second of video per sample, by `priceKey`. */
   perSecondMicros: ReadonlyMap<string, number>;
+  /**
+   * The shipped table (VEOQ_PRICES unset): list prices nobody checked against the provider's
+   * bill, so every view of money says so (UNVERIFIED_PRICES_NOTE).
+   */
+  unverified: boolean;
 }
+
+/** What status, the dashboard and the API say while the shipped (unverified) prices are used. */
+export const UNVERIFIED_PRICES_NOTE =
+  "prices unverified: the shipped list prices are in use, not the provider's; set VEOQ_PRICES to a price table with what jiekou.ai bills";
 
 /** Raised once at start with every problem of the table, each naming the entry. */
 export class PriceTableError extends Error {
@@ -92,7 +101,12 @@ export function parsePriceTable(json: unknown, path: string): PriceTable {
     }
   }
   if (problems.length > 0) throw new PriceTableError(path, problems);
-  return { currency: parsed.data.currency, path, perSecondMicros };
+  return {
+    currency: parsed.data.currency,
+    path,
+    perSecondMicros,
+    unverified: path === DEFAULT_PRICE_TABLE_PATH,
+  };
 }
 
 /** Reads and checks the table at `path` (VEOQ_PRICES), or the default table. */

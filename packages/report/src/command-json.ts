@@ -1,3 +1,4 @@
+import { moneySchema } from "@veoq/pricing";
 import { z } from "zod";
 import { batchJson } from "./batch-json.ts";
 
@@ -47,13 +48,12 @@ export const deleteJson = z.object({
 });
 export type DeleteJson = z.infer<typeof deleteJson>;
 
-/** `veoq budget --json`: amounts in `currency` (the price table's). */
+/** `veoq budget --json`: amounts as `{ amount, currency }`. */
 export const budgetJson = z.object({
   batch_id: z.string(),
-  currency: z.string(),
-  budget: z.number(),
-  spent: z.number(),
-  reserved: z.number(),
+  budget: moneySchema,
+  spent: moneySchema,
+  reserved: moneySchema,
   /** The batch was paused by its budget and goes on now. */
   resumed: z.boolean(),
   /** What it spent (and reserved) already reaches the new budget: it is paused by its budget. */

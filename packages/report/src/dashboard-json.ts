@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { batchJson } from "./batch-json.ts";
+import { batchSpendJson } from "./batch-spend.ts";
 import { workersJson } from "./workers-json.ts";
 
 /** A failed item as the dashboard's /api lists it. */
@@ -34,6 +35,8 @@ export type StuckItemJson = z.infer<typeof stuckItemJson>;
 
 /** GET /api/batches/:id: a batch (the same fields as `veoq status --json`) with its items to look at. */
 export const batchViewJson = batchJson.extend({
+  /** Its money (batch-spend.ts: the same shape as `veoq status --json`'s `spend`). */
+  spend: batchSpendJson,
   failed_items: z.array(failedItemJson),
   stuck_items: z.array(stuckItemJson),
 });

@@ -1,4 +1,15 @@
+/** The one JSON money shape, `{ amount, currency }` (pricing's money.ts), for the schemas built on these. */
+export { type MoneyJson, moneySchema } from "@veoq/pricing";
 export { type BatchJson, batchJson, remainingSeconds, toBatchJson } from "./batch-json.ts";
+export {
+  type BatchSpendJson,
+  batchSpendJson,
+  batchSpendLines,
+  POSSIBLE_DUPLICATES_NOTE,
+  type PricesInUse,
+  spentSplitText,
+  toBatchSpendJson,
+} from "./batch-spend.ts";
 export {
   type BudgetJson,
   budgetJson,
@@ -45,8 +56,11 @@ export { RESULT_STATES, type ResultJson, resultJson, toResultJson } from "./resu
 export {
   type RetryJson,
   type RetryPlanJson,
+  retryBudgetJson,
+  retryCostText,
   retryJson,
   retryPlanJson,
+  retryPriceJson,
   toRetryJson,
   toRetryNotRunJson,
   toRetryPlanJson,

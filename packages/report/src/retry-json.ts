@@ -1,5 +1,41 @@
-import type { RetryPlan, RetrySummary } from "@veoq/pipeline";
+import {
+  type RetryPlan,
+  type RetryPrice,
+  type RetrySummary,
+  retryReachesBudget,
+} from "@veoq/pipeline";
+import { formatMoneyJson, moneyJson, moneySchema } from "@veoq/pricing";
 import { z } from "zod";
+
+/**
+ * Where a priced retry takes a batch that has a budget: `reaches_budget` when what it spent and
+ * reserved (`used`) plus the retry's `estimated_cost` passes `budget` (the batch then pauses
+ * part-way, nothing fails: raise the budget first).
+ */
+export const retryBudgetJson = z.object({
+  budget: moneySchema,
+  used: moneySchema,
+  after_retry: moneySchema,
+  reaches_budget: z.boolean(),
+});
+
+/** The cost JSON of a priced retry: `estimated_cost` and `budget_check` (null when unknown). */
+export function retryPriceJson(price: RetryPrice | undefined) {
+  if (price === undefined) return { estimated_cost: null, budget_check: null };
+  const money = (micros: number) => moneyJson(micros, price.currency);
+  return {
+    estimated_cost: money(price.costMicros),
+    budget_check:
+      price.budget === undefined
+        ? null
+        : {
+            budget: money(price.budget.budgetMicros),
+            used: money(price.budget.usedMicros),
+            after_retry: money(price.budget.usedMicros + price.costMicros),
+            reaches_budget: retryReachesBudget(price) === true,
+          },
+  };
+}
 
 /**
  * What a retry of a batch would do, before it does it: `veoq retry` (its summary and `--json`)
@@ -16,8 +52,10 @@ export const retryPlanJson = z.object({
   /** Downloaded again (the task is paid for: free). */
   redownload: z.number().int(),
   resubmits_by_model: z.record(z.string(), z.number().int()),
-  /** The re-submissions' estimated cost; null when no price table was given to price them. */
-  estimated_cost_usd: z.number().nullable(),
+  /** The re-submissions' estimated cost; null when they could not be priced. */
+  estimated_cost: moneySchema.nullable(),
+  /** Whether the retry reaches the batch's budget; null when it has none or is not priced. */
+  budget_check: retryBudgetJson.nullable(),
   /** Failures that will fail again (invalid request or input, a content-policy reason). */
   permanent: z.number().int(),
   include_permanent: z.boolean(),
@@ -34,7 +72,7 @@ export const retryPlanJson = z.object({
 });
 export type RetryPlanJson = z.infer<typeof retryPlanJson>;
 
-export function toRetryPlanJson(plan: RetryPlan, estimatedCostUsd?: number): RetryPlanJson {
+export function toRetryPlanJson(plan: RetryPlan, price?: RetryPrice): RetryPlanJson {
   return {
     batch_id: plan.batchId,
     failed: plan.failed,
@@ -42,7 +80,7 @@ export function toRetryPlanJson(plan: RetryPlan, estimatedCostUsd?: number): Ret
     repoll: plan.counts.repoll,
     redownload: plan.counts.redownload,
     resubmits_by_model: { ...plan.resubmitsByModel },
-    estimated_cost_usd: estimatedCostUsd ?? null,
+    ...retryPriceJson(price),
     permanent: plan.permanent,
     include_permanent: plan.includePermanent,
     skipped_total: plan.skippedTotal,
@@ -78,7 +116,7 @@ export type RetryJson = z.infer<typeof retryJson>;
 /** A retry that ran (see retryFailedItems). */
 export function toRetryJson(
   summary: RetrySummary,
-  estimatedCostUsd?: number,
+  price?: RetryPrice,
   outcome?: "free_only",
 ): RetryJson {
   const planned = summary.plan.retries.length;
@@ -88,7 +126,7 @@ export function toRetryJson(
     retried: summary.retried,
     skipped: summary.skipped.map((s) => ({ custom_id: s.customId, reason: s.reason })),
     left_unpaid: summary.leftUnpaid,
-    plan: toRetryPlanJson(summary.plan, estimatedCostUsd),
+    plan: toRetryPlanJson(summary.plan, price),
   };
 }
 
@@ -96,7 +134,7 @@ export function toRetryJson(
 export function toRetryNotRunJson(
   plan: RetryPlan,
   outcome: "nothing_to_retry" | "not_confirmed",
-  estimatedCostUsd?: number,
+  price?: RetryPrice,
 ): RetryJson {
   return {
     batch_id: plan.batchId,
@@ -104,6 +142,30 @@ export function toRetryNotRunJson(
     retried: 0,
     skipped: [],
     left_unpaid: outcome === "not_confirmed" ? plan.counts.resubmit : 0,
-    plan: toRetryPlanJson(plan, estimatedCostUsd),
+    plan: toRetryPlanJson(plan, price),
+  };
+}
+
+/**
+ * A priced retry in words, as `veoq retry` and the dashboard's retry page say it: the cost
+ * ("estimated 9.60 USD" or "cost not estimated") and, when the batch has a budget, whether the
+ * retry reaches it.
+ */
+export function retryCostText(
+  batchId: string,
+  plan: Pick<RetryPlanJson, "estimated_cost" | "budget_check">,
+): { cost: string; budget: string | undefined } {
+  const cost =
+    plan.estimated_cost === null
+      ? "cost not estimated"
+      : `estimated ${formatMoneyJson(plan.estimated_cost)}`;
+  const check = plan.budget_check;
+  if (check === null) return { cost, budget: undefined };
+  const sum = `spent and reserved ${formatMoneyJson(check.used)} + this retry = ${formatMoneyJson(check.after_retry)}`;
+  return {
+    cost,
+    budget: check.reaches_budget
+      ? `REACHES the budget of ${formatMoneyJson(check.budget)} (${sum}): the batch pauses by its budget part-way; raise it first with \`veoq budget ${batchId} <amount>\``
+      : `stays within the budget of ${formatMoneyJson(check.budget)} (${sum})`,
   };
 }

@@ -2,12 +2,17 @@ import { overviewOf, planRetryOf } from "@veoq/pipeline";
 import { describe, expect, it } from "vitest";
 import {
   batchJson,
+  batchSpendJson,
+  batchSpendLines,
   countOf,
   formatDuration,
+  POSSIBLE_DUPLICATES_NOTE,
   remainingSeconds,
   resultJson,
   retryPlanJson,
+  spentSplitText,
   toBatchJson,
+  toBatchSpendJson,
   toResultJson,
   toRetryPlanJson,
 } from "../src/index.ts";
@@ -120,7 +125,8 @@ describe("the shared report schema", () => {
       repoll: 1,
       redownload: 0,
       resubmits_by_model: { "veo-3.1-lite": 1 },
-      estimated_cost_usd: null,
+      estimated_cost: null,
+      budget_check: null,
       permanent: 1,
       skipped_total: 2,
       skipped: [
@@ -128,5 +134,60 @@ describe("the shared report schema", () => {
         { custom_id: "d", skip: "no_record", error_kind: null, reason: null },
       ],
     });
+  });
+});
+
+describe("a batch's money (batch-spend.ts)", () => {
+  const M = 1_000_000;
+  const spend = {
+    currency: "USD",
+    estimateMicros: 1069.8 * M,
+    estimateTasks: 600,
+    estimateSeconds: 4800,
+    budgetMicros: 1200 * M,
+    spentMicros: 1191.4 * M,
+    reservedMicros: 0,
+    split: {
+      first: { creates: 600, micros: 1069.8 * M },
+      resubmits: {
+        task_failed: { creates: 38, micros: 91.2 * M },
+        retry: { creates: 3, micros: 7.2 * M },
+      },
+      unanswered: { creates: 12, micros: 23.2 * M },
+    },
+  };
+
+  it("writes every amount as { amount, currency } and spent split in three parts that add up", () => {
+    const json = toBatchSpendJson(spend, { currency: "USD", unverified: true });
+    expect(batchSpendJson.parse(json)).toEqual(json);
+    expect(json.estimate).toEqual({ amount: 1069.8, currency: "USD" });
+    expect(json.budget).toEqual({ amount: 1200, currency: "USD" });
+    const parts = json.spent_by_kind;
+    expect(parts.resubmits).toMatchObject({ creates: 41, spent: { amount: 98.4 } });
+    expect(
+      parts.first_creates.spent.amount +
+        parts.resubmits.spent.amount +
+        parts.possible_duplicates.spent.amount,
+    ).toBeCloseTo(json.spent.amount, 6);
+    expect(json.prices).toEqual({ unverified: true, note: expect.stringMatching(/unverified/) });
+    expect(JSON.stringify(json)).not.toMatch(/_usd|"cost"/);
+  });
+
+  it("says what spent is made of in one line, and explains possible duplicates only when there are any", () => {
+    const lines = batchSpendLines(spend, { currency: "USD", unverified: false });
+    expect(lines).toEqual([
+      "estimate 1069.80 USD (600 tasks)  spent 1191.40 USD  budget 1200.00 USD",
+      "spent 1191.40 USD = 1069.80 USD first creates (600) + 98.40 USD re-submits (41: 38 task failed, 3 veoq retry) + 23.20 USD possible duplicates (12)",
+      POSSIBLE_DUPLICATES_NOTE,
+    ]);
+    const clean = { ...spend, split: { ...spend.split, unanswered: { creates: 0, micros: 0 } } };
+    expect(batchSpendLines(clean, { currency: "USD", unverified: false })).not.toContain(
+      POSSIBLE_DUPLICATES_NOTE,
+    );
+    // The shipped table's prices say so, right under the estimate.
+    expect(batchSpendLines(spend, { currency: "USD", unverified: true })[1]).toMatch(
+      /^!! prices unverified/,
+    );
+    expect(spentSplitText({ ...spend, spentMicros: 0 }, "USD")).toBeUndefined();
   });
 });

@@ -1,12 +1,12 @@
 import {
+  BatchControl,
   type BatchStore,
   type ItemResult,
   type OutboxEntry,
   overviewOf,
   type SpendLedger,
 } from "@veoq/pipeline";
-import { fromMicros } from "@veoq/pricing";
-import { toBatchJson, toResultJson } from "@veoq/report";
+import { type PricesInUse, toBatchJson, toBatchSpendJson, toResultJson } from "@veoq/report";
 import type { WebhookEvent } from "./webhook-events.ts";
 
 /**
@@ -22,6 +22,7 @@ export interface EventSources {
   store: BatchStore;
   spend: SpendLedger;
   apiPublicUrl: string | undefined;
+  prices: PricesInUse;
   now: () => number;
 }
 
@@ -42,16 +43,13 @@ export async function buildWebhookEvent(
   }
   const batch = await sources.store.getBatch(entry.batchId);
   if (batch === undefined) return undefined;
-  const spend = await sources.spend.read(entry.batchId);
+  const [spend, control] = await Promise.all([
+    sources.spend.read(entry.batchId),
+    new BatchControl(sources.store.redis, sources.store.prefix).read(entry.batchId),
+  ]);
   const data = {
-    ...toBatchJson(overviewOf(batch, sources.now())),
-    spend: {
-      currency: spend.currency ?? null,
-      estimate: fromMicros(spend.estimateMicros),
-      spent: fromMicros(spend.spentMicros),
-      reserved: fromMicros(spend.reservedMicros),
-      budget: spend.budgetMicros === undefined ? null : fromMicros(spend.budgetMicros),
-    },
+    ...toBatchJson(overviewOf(batch, sources.now(), control)),
+    spend: toBatchSpendJson(spend, sources.prices),
     results_url: apiLink(sources.apiPublicUrl, "batches", entry.batchId, "results"),
   };
   if (entry.type === "batch.paused") {

@@ -7,6 +7,7 @@ import {
   type WebhookEventType,
   type WebhookOutbox,
 } from "@veoq/pipeline";
+import type { PricesInUse } from "@veoq/report";
 import type { Queue } from "bullmq";
 import { buildWebhookEvent } from "./build-webhook-event.ts";
 import type { DeliveryLog } from "./delivery-log.ts";
@@ -28,6 +29,8 @@ export interface RelaySettings {
   /** VEOQ_WEBHOOK_RETRY_SCHEDULE (ms): a job gets one try more than it has delays. */
   retryScheduleMs: readonly number[];
   apiPublicUrl: string | undefined;
+  /** The price table in use: the batch events' money is in its shape (report's batchSpendJson). */
+  prices: PricesInUse;
 }
 
 export interface RelayDeps {
@@ -141,6 +144,7 @@ export class OutboxRelay {
         store: this.deps.store,
         spend: this.deps.spend,
         apiPublicUrl: settings.apiPublicUrl,
+        prices: settings.prices,
         now: this.deps.now,
       },
       entry,

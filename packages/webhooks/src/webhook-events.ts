@@ -1,4 +1,4 @@
-import { batchJson, resultJson } from "@veoq/report";
+import { batchJson, batchSpendJson, resultJson } from "@veoq/report";
 import { z } from "zod";
 
 /**
@@ -8,14 +8,8 @@ import { z } from "zod";
  * to the provider's expiring URL.
  */
 
-/** A batch's money in its webhook (amounts in the price table's currency). */
-export const webhookSpendJson = z.object({
-  currency: z.string().nullable(),
-  estimate: z.number(),
-  spent: z.number(),
-  reserved: z.number(),
-  budget: z.number().nullable(),
-});
+/** A batch's money in its webhook: `veoq status --json`'s `spend` (report's batchSpendJson). */
+export const webhookSpendJson = batchSpendJson;
 
 /** The batch in batch.completed and batch.paused. */
 export const webhookBatchData = batchJson.extend({

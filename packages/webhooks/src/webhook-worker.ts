@@ -8,6 +8,7 @@ import {
   SpendLedger,
   WebhookOutbox,
 } from "@veoq/pipeline";
+import { loadPriceTable } from "@veoq/pricing";
 import { type Telemetry, Worker } from "bullmq";
 import { DeliveryLog, type DeliveryState } from "./delivery-log.ts";
 import { createDeliveryProcessor, webhookBackoffStrategy } from "./delivery-processor.ts";
@@ -82,6 +83,7 @@ export async function startWebhookWorker(
       accountEvents: config.webhookEvents,
       retryScheduleMs: config.webhookRetrySchedule,
       apiPublicUrl: config.apiPublicUrl,
+      prices: loadPriceTable(config.prices),
     },
   });
   const worker = new Worker(

@@ -37,6 +37,7 @@ describe("outbox relay", () => {
       accountEvents: ["batch.completed"],
       retryScheduleMs: [1000, 2000],
       apiPublicUrl: undefined,
+      prices: { currency: "USD", unverified: false },
     },
   });
   afterAll(async () => {

@@ -1,5 +1,5 @@
 import { setBatchBudget } from "@veoq/pipeline";
-import { formatMoney, fromMicros, loadPriceTable, parseAmount } from "@veoq/pricing";
+import { formatMoney, loadPriceTable, moneyJson, parseAmount } from "@veoq/pricing";
 import type { BudgetJson } from "@veoq/report";
 import type { Command } from "commander";
 import { describeBudgetChange } from "../batch-spend-text.ts";
@@ -34,10 +34,9 @@ export function registerBudgetCommand(program: Command): void {
           if (flags.json) {
             const json: BudgetJson = {
               batch_id: batchId,
-              currency: prices.currency,
-              budget: fromMicros(micros),
-              spent: fromMicros(change.spentMicros),
-              reserved: fromMicros(change.reservedMicros),
+              budget: moneyJson(micros, prices.currency),
+              spent: moneyJson(change.spentMicros, prices.currency),
+              reserved: moneyJson(change.reservedMicros, prices.currency),
               resumed: change.resumed,
               paused_by_budget: change.pausedByBudget,
             };

@@ -16,6 +16,7 @@ import {
   estimateToJson,
   formatMoney,
   loadPriceTable,
+  moneyJson,
   parseAmount,
 } from "@veoq/pricing";
 import { countOf } from "@veoq/report";
@@ -204,6 +205,17 @@ async function runEnqueue(
       );
     });
     progress.stop();
+    const ledger = new SpendLedger(session.redis, config.prefix);
+    // A budget below what the batch's lines cost pauses it part-way: said now, not found later.
+    const batchEstimate = (await ledger.read(summary.batchId)).estimateMicros;
+    const budgetBelowEstimate =
+      summary.enqueued && budgetMicros !== undefined && budgetMicros < batchEstimate;
+    if (budgetBelowEstimate) {
+      const money = (m: number) => formatMoney(m, prices.currency);
+      process.stderr.write(
+        `warning: the budget ${money(budgetMicros)} is below the batch's estimate ${money(batchEstimate)}: the batch pauses by its budget before every item is created (nothing fails); raise it now or later with \`veoq budget ${summary.batchId} <amount>\`\n`,
+      );
+    }
     if (flags.json) {
       // JSON.stringify escapes C0 controls but not DEL, C1 or bidi controls a line may carry.
       process.stdout.write(
@@ -222,7 +234,9 @@ async function runEnqueue(
             ...(summary.estimate === undefined
               ? {}
               : { estimate: estimateToJson(summary.estimate) }),
-            budget: budgetMicros === undefined ? null : budgetMicros / 1_000_000,
+            budget: budgetMicros === undefined ? null : moneyJson(budgetMicros, prices.currency),
+            /** The budget is below the batch's stored estimate: it pauses part-way. */
+            budget_below_estimate: budgetBelowEstimate,
             paused: flags.paused === true,
             budget_pause:
               summary.budget === undefined

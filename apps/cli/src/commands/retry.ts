@@ -7,11 +7,13 @@ import {
   RetryPlanChangedError,
   retryCancelledItems,
   retryFailedItems,
+  SpendLedger,
 } from "@veoq/pipeline";
 import { loadPriceTable } from "@veoq/pricing";
 import {
   countOf,
   type RetryJson,
+  retryPriceJson,
   toRetryJson,
   toRetryNotRunJson,
   toRetryPlanJson,
@@ -80,15 +82,13 @@ export function registerRetryCommand(program: Command): void {
           if (flags.cancelled) {
             const life = lifecycleOf(session, config);
             const plan = await planCancelledRetry(life, batchId);
-            const cost =
-              plan.submit === 0
-                ? 0
-                : await priceSubmissions(
-                    batchId,
-                    plan.retries.filter((r) => r.stage === "submit").map((r) => r.customId),
-                    session.queues,
-                    loadPriceTable(config.prices),
-                  );
+            const cost = await priceSubmissions(
+              batchId,
+              plan.retries.filter((r) => r.stage === "submit").map((r) => r.customId),
+              session.queues,
+              loadPriceTable(config.prices),
+              new SpendLedger(session.redis, config.prefix),
+            );
             for (const line of formatCancelledRetryPlan(plan, cost)) say(line);
             const printCancelledJson = (outcome: string, retried: number, skipped: unknown[]) =>
               process.stdout.write(
@@ -102,7 +102,7 @@ export function registerRetryCommand(program: Command): void {
                     submit: plan.submit,
                     refollow: plan.refollow,
                     submits_by_model: plan.submitsByModel,
-                    estimated_cost_usd: cost ?? null,
+                    ...retryPriceJson(cost),
                   },
                 })}\n`,
               );
@@ -154,7 +154,12 @@ export function registerRetryCommand(program: Command): void {
           }
           const includePermanent = flags.includePermanent === true;
           const plan = await planRetry(session.store, batchId, { includePermanent });
-          const cost = await priceRetry(plan, session.queues, loadPriceTable(config.prices));
+          const cost = await priceRetry(
+            plan,
+            session.queues,
+            loadPriceTable(config.prices),
+            new SpendLedger(session.redis, config.prefix),
+          );
           const planJson = toRetryPlanJson(plan, cost);
           for (const line of formatRetryPlan(planJson)) say(line);
 

@@ -14,7 +14,13 @@ import {
   waitingReasonOf,
 } from "@veoq/pipeline";
 import { loadPriceTable } from "@veoq/pricing";
-import { type BatchJson, remainingSeconds, type StatusJson, toBatchJson } from "@veoq/report";
+import {
+  type BatchJson,
+  type PricesInUse,
+  remainingSeconds,
+  type StatusJson,
+  toBatchJson,
+} from "@veoq/report";
 import type { Command } from "commander";
 import { batchSpendToJson, formatBatchSpend } from "../batch-spend-text.ts";
 import { fitToWidth, formatBatch, nextStep } from "../batch-text.ts";
@@ -44,15 +50,13 @@ async function readLifecycles(
   session: QueueSession,
   prefix: string,
   snapshot: StatusJson,
+  controls: ReadonlyMap<string, BatchControlState>,
 ): Promise<Lifecycles> {
   const ids = snapshot.batches.map((b) => b.batch_id);
-  const [controls, spends] = await Promise.all([
-    new BatchControl(session.redis, prefix).readMany(ids),
-    new SpendLedger(session.redis, prefix).readMany(ids),
-  ]);
+  const spends = await new SpendLedger(session.redis, prefix).readMany(ids);
   return new Map(
     ids.flatMap((id, i) => {
-      const control = controls[i];
+      const control = controls.get(id);
       const spend = spends[i];
       return control && spend ? [[id, { control, spend }] as const] : [];
     }),
@@ -108,26 +112,41 @@ function addWaitingReasons(
  * `--json`: each batch with its `control` and `spend` (money in the currency); a batch whose
  * items are all final has `control.state` `finished`, whatever its pause or cancel record says.
  */
-function withLifecycles(snapshot: StatusJson, lifecycles: Lifecycles, currency: string) {
+function withLifecycles(snapshot: StatusJson, lifecycles: Lifecycles, prices: PricesInUse) {
   return {
     ...snapshot,
     batches: snapshot.batches.map((batch) => {
       const life = lifecycles.get(batch.batch_id);
       if (!life) return batch;
       const control = batch.finished ? { state: "finished" as const } : life.control;
-      return { ...batch, ...batchSpendToJson(control, life.spend, currency) };
+      return { ...batch, ...batchSpendToJson(control, life.spend, prices) };
     }),
   };
 }
 
-/** One batch's numbers when `batchId` is given; the newest batches and queue totals otherwise. */
-async function collect(session: QueueSession, batchId: string | undefined): Promise<StatusJson> {
+/**
+ * One batch's numbers when `batchId` is given; the newest batches and queue totals otherwise;
+ * with each batch's control record (its pauses are left out of elapsed time and the rate).
+ */
+async function collect(
+  session: QueueSession,
+  prefix: string,
+  batchId: string | undefined,
+): Promise<{ snapshot: StatusJson; controls: Map<string, BatchControlState> }> {
   const ids = batchId === undefined ? await session.store.listBatchIds(50) : [batchId];
   const now = Date.now();
   const batches: BatchJson[] = [];
-  for (const batch of await Promise.all(ids.map((id) => session.store.getBatch(id)))) {
-    if (batch) batches.push(toBatchJson(overviewOf(batch, now)));
-  }
+  const [records, controlList] = await Promise.all([
+    Promise.all(ids.map((id) => session.store.getBatch(id))),
+    new BatchControl(session.redis, prefix).readMany(ids),
+  ]);
+  const controls = new Map<string, BatchControlState>();
+  records.forEach((batch, i) => {
+    const control = controlList[i];
+    if (batch === undefined) return;
+    if (control !== undefined) controls.set(batch.id, control);
+    batches.push(toBatchJson(overviewOf(batch, now, control)));
+  });
   const scheduling = await batchSchedulingOf(
     session.store,
     batches.map((b) => b.batch_id),
@@ -163,14 +182,14 @@ async function collect(session: QueueSession, batchId: string | undefined): Prom
     ]);
     snapshot.queues = { submit, poll, download };
   }
-  return snapshot;
+  return { snapshot, controls };
 }
 
 function render(
   snapshot: StatusJson,
   width: number,
   lifecycles: Lifecycles,
-  currency: string,
+  prices: PricesInUse,
 ): string[] {
   const lines: string[] = [];
   if (snapshot.credentials_stop) {
@@ -195,7 +214,7 @@ function render(
     }
     if (batch.waiting_reason) lines.push(`  !! waiting: ${batch.waiting_reason.message}`);
     const life = lifecycles.get(batch.batch_id);
-    if (life) lines.push(...formatBatchSpend(batch.batch_id, life.control, life.spend, currency));
+    if (life) lines.push(...formatBatchSpend(batch.batch_id, life.control, life.spend, prices));
     const next = nextStep(batch);
     if (next !== undefined) lines.push(`  ${next}`);
   }
@@ -225,7 +244,7 @@ export function registerStatusCommand(program: Command): void {
     .action(
       runAction(async (batchId: string | undefined, flags: StatusFlags) => {
         const config = loadConfig();
-        const { currency } = loadPriceTable(config.prices);
+        const prices = loadPriceTable(config.prices);
         // --watch goes on through a Redis blip: the session is opened again once Redis answers.
         let session: QueueSession | undefined = await openQueueSession(config);
         const inPlace = flags.watch === true && flags.json !== true && process.stdout.isTTY;
@@ -247,9 +266,9 @@ export function registerStatusCommand(program: Command): void {
             let allFinal = false;
             try {
               session ??= await openQueueSession(config);
-              const snapshot = await collect(session, batchId);
+              const { snapshot, controls } = await collect(session, config.prefix, batchId);
               const [lifecycles, capacity] = await Promise.all([
-                readLifecycles(session, config.prefix, snapshot),
+                readLifecycles(session, config.prefix, snapshot, controls),
                 readWorkCapacity(session.redis, config.prefix),
               ]);
               addWaitingReasons(snapshot, lifecycles, capacity, Date.now());
@@ -265,10 +284,10 @@ export function registerStatusCommand(program: Command): void {
                 }
               }
               if (flags.json) {
-                const json = withLifecycles(snapshot, lifecycles, currency);
+                const json = withLifecycles(snapshot, lifecycles, prices);
                 process.stdout.write(`${JSON.stringify(json)}\n`);
               } else {
-                show(render(snapshot, terminalColumns(), lifecycles, currency));
+                show(render(snapshot, terminalColumns(), lifecycles, prices));
               }
               allFinal = snapshot.batches.length > 0 && snapshot.batches.every((b) => b.finished);
             } catch (error) {

@@ -13,9 +13,18 @@ import {
   enqueueManifest,
   overviewOf,
   type RunningWorkers,
+  SpendLedger,
   startWorkers,
 } from "@veoq/pipeline";
-import { countOf, formatDuration, toBatchJson, toResultJson } from "@veoq/report";
+import { loadPriceTable } from "@veoq/pricing";
+import {
+  batchSpendLines,
+  countOf,
+  formatDuration,
+  toBatchJson,
+  toBatchSpendJson,
+  toResultJson,
+} from "@veoq/report";
 import { type Simulator, startSimulator } from "@veoq/simulator";
 import { type FailedItemLine, formatBatch, formatFailedItems } from "../batch-text.ts";
 import { loadConfig, terminalColumns } from "../env.ts";
@@ -98,12 +107,16 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const manifest = await writeDemoManifest(options.jobs, runDir);
     const session = await openQueueSession(config);
     try {
+      const prices = loadPriceTable(config.prices);
+      const ledger = new SpendLedger(session.redis, config.prefix);
       const summary = await enqueueManifest({
         manifestPath: manifest,
         batchId,
         queues: session.queues,
         store: session.store,
         submitAttempts: config.submitAttempts,
+        // Priced like any enqueue: the demo shows what the same batch would cost.
+        spend: { prices, ledger },
       });
       say(
         `enqueued   ${summary.added} jobs from ${path.relative(process.cwd(), manifest)} as batch ${batchId}`,
@@ -159,6 +172,12 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       }
       const stats = simulator.stats();
       const paidTwice = stats.creates.accepted - recordedTasks;
+      const spend = await ledger.read(batchId);
+      const [moneyLine, ...moneyDetail] = batchSpendLines(spend, prices);
+      say(
+        `money      ${moneyLine} (the simulator bills nothing: this is what the price table says)`,
+      );
+      for (const line of moneyDetail) say(`           ${line}`);
       say(
         `provider   ${countOf(stats.creates.accepted, "task")} created (${batch.resubmits} re-submitted after a failed task, ${paidTwice} paid twice), ${countOf(stats.polls.total, "poll")}, ${countOf(stats.downloads.total, "download")}`,
       );
@@ -194,6 +213,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
         process.stdout.write(
           `${JSON.stringify({
             batch: overview,
+            spend: toBatchSpendJson(spend, prices),
             failed_items: failedItems,
             provider: {
               tasks_created: stats.creates.accepted,

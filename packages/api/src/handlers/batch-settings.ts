@@ -1,6 +1,6 @@
 import { batchParams, budgetBody, budgetJson, priorityBody, priorityJson } from "@veoq/api-schemas";
 import { changeBatchPriority, setBatchBudget } from "@veoq/pipeline";
-import { fromMicros, toMicros } from "@veoq/pricing";
+import { moneyJson, toMicros } from "@veoq/pricing";
 import type { z } from "zod";
 import { lifecycleOf } from "../api-context.ts";
 import { defineRoute, json } from "../api-route.ts";
@@ -30,8 +30,7 @@ export const setBudget = defineRoute<Params, undefined, z.output<typeof budgetBo
     const spend = await context.spend.read(id);
     return json(200, {
       batch_id: id,
-      budget: fromMicros(micros),
-      currency: spend.currency ?? context.prices.currency,
+      budget: moneyJson(micros, spend.currency ?? context.prices.currency),
       resumed,
     });
   },

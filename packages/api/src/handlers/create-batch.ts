@@ -116,6 +116,8 @@ export const createBatch = defineRoute<
                 : estimateToJson(summary.reused.estimate),
           },
           unreplicated: summary.unreplicated,
+          budget_below_estimate:
+            batch.spend.budget !== null && batch.spend.budget.amount < batch.spend.estimate.amount,
           invalid_lines: invalidLines,
         },
       },

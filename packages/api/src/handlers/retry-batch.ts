@@ -40,13 +40,16 @@ export const retryBatch = defineRoute<
       );
       return json(
         200,
-        toRetryJson(summary, await priceRetry(summary.plan, context.queues, context.prices)),
+        toRetryJson(
+          summary,
+          await priceRetry(summary.plan, context.queues, context.prices, context.spend),
+        ),
       );
     } catch (error) {
       if (!(error instanceof RetryPlanChangedError)) throw error;
       const plan = toRetryPlanJson(
         error.plan,
-        await priceRetry(error.plan, context.queues, context.prices),
+        await priceRetry(error.plan, context.queues, context.prices, context.spend),
       );
       throw new ApiProblem(
         "conflict",

@@ -65,6 +65,11 @@ export const submitJobDataSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{16}$/)
     .optional(),
+  /**
+   * Why this submission (> 0) was made: its previous task failed with a transient-looking
+   * reason (`task_failed`), or `veoq retry` asked for it (`retry`). Spent money is split by it.
+   */
+  resubmitReason: z.enum(["task_failed", "retry"]).optional(),
   /** `enqueue --rerender`: pay for a new render even when the request was rendered before. */
   rerender: z.boolean().optional(),
   /** The item's turn in the fair share of slots (see fair-share.ts); absent on older jobs. */

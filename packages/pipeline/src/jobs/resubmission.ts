@@ -1,3 +1,4 @@
+import type { ResubmitReason } from "../store/spend-ledger.ts";
 import { type ItemTrace, type SubmitJobData, submitJobDataSchema } from "./job-data.ts";
 import { submitJobId } from "./job-ids.ts";
 import type { VeoqQueues } from "./queues.ts";
@@ -17,18 +18,19 @@ export async function originalRequestOf(
   return request;
 }
 
-/** Adds the n-th submission of an item (a new provider task); returns its job id. */
+/** Adds the n-th submission of an item (a new provider task), made for `reason`; returns its job id. */
 export async function addSubmission(
   queues: VeoqQueues,
   request: SubmissionRequest,
   submission: number,
   trace: ItemTrace,
   attempts: number,
+  reason: ResubmitReason,
 ): Promise<string> {
   const id = submitJobId(request.batchId, request.customId, submission);
   await queues.submit.add(
     "submit",
-    { ...request, submission, trace },
+    { ...request, submission, trace, resubmitReason: reason },
     { jobId: id, attempts, backoff: { type: "veoq" } },
   );
   return id;

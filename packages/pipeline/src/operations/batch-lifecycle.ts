@@ -74,7 +74,12 @@ export async function pauseBatch(context: LifecycleContext, batchId: string): Pr
 /** `veoq resume <batch>`: lifts a pause (any reason) and lets the waiting jobs go at once. */
 export async function resumeBatch(context: LifecycleContext, batchId: string): Promise<boolean> {
   await requireBatch(context, batchId);
-  const resumed = await context.control.resume(batchId, undefined, context.deadline);
+  const resumed = await context.control.resume(
+    batchId,
+    undefined,
+    context.deadline,
+    (context.now ?? Date.now)(),
+  );
   if (resumed) await promoteWaitingSubmits(context, batchId);
   return resumed;
 }
@@ -121,7 +126,12 @@ export async function setBatchBudget(
     change.pausedByBudget = control.state === "paused" && control.reason === "budget";
     return change;
   }
-  change.resumed = await context.control.resume(batchId, "budget");
+  change.resumed = await context.control.resume(
+    batchId,
+    "budget",
+    undefined,
+    (context.now ?? Date.now)(),
+  );
   if (change.resumed) await promoteWaitingSubmits(context, batchId);
   return change;
 }

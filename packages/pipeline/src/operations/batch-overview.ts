@@ -1,19 +1,39 @@
+import type { BatchControlState } from "../store/batch-control.ts";
 import type { BatchRecord } from "../store/batch-store.ts";
 
 /** Derived figures of a batch, shared by `veoq status` and the dashboard. */
 export interface BatchOverview extends BatchRecord {
   done: number;
   percent: number;
+  /** Time since the batch was created (up to its finish), paused time left out. */
   elapsedSeconds: number;
-  /** Completed and failed items per second since the batch was created (cancelled ones are not work). */
+  /** Completed and failed items per second over elapsedSeconds (cancelled ones are not work). */
   itemsPerSecond: number;
   finished: boolean;
 }
 
-export function overviewOf(batch: BatchRecord, now: number): BatchOverview {
+/**
+ * How long a batch was paused up to `end` (ms): its ended pauses (`pausedMs`, added on resume)
+ * and the one still open (since `at`). Pure: the clock is `end`.
+ */
+export function pausedMsUntil(control: BatchControlState | undefined, end: number): number {
+  if (control === undefined) return 0;
+  const open = control.state === "paused" ? Math.max(0, end - control.at) : 0;
+  return (control.pausedMs ?? 0) + open;
+}
+
+/**
+ * A batch's derived figures at `now`; with its `control` record, elapsed time and the rate leave
+ * out the time it was paused (a paused batch's elapsed time stands still).
+ */
+export function overviewOf(
+  batch: BatchRecord,
+  now: number,
+  control?: BatchControlState,
+): BatchOverview {
   const done = batch.counts.completed + batch.counts.failed + batch.counts.cancelled;
   const end = batch.finishedAt ?? now;
-  const elapsedSeconds = Math.max(0, (end - batch.createdAt) / 1000);
+  const elapsedSeconds = Math.max(0, (end - batch.createdAt - pausedMsUntil(control, end)) / 1000);
   return {
     ...batch,
     done,

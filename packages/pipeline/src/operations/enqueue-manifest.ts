@@ -123,7 +123,11 @@ export interface EnqueueSummary {
    * have cost (with `spend`).
    */
   reused: { lines: number; estimate?: CostEstimate };
-  /** What the manifest's valid lines cost (with `spend`); undefined when nothing was enqueued. */
+  /**
+   * What the manifest's lines cost this batch (with `spend`): every valid line but those that
+   * reuse another item's render (`reused`), so it equals what the lines add to the batch's
+   * stored estimate; undefined when nothing was enqueued.
+   */
   estimate?: CostEstimate;
   /** False when invalid lines stopped the enqueue (nothing was added). */
   enqueued: boolean;
@@ -231,7 +235,8 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
   if (spend?.budgetMicros !== undefined) {
     await spend.ledger.setBudget(batchId, spend.budgetMicros);
   }
-  const manifestCost = spend === undefined ? undefined : new CostTally(spend.prices.currency);
+  /** The lines whose first create this batch pays: the estimate printed, and the one stored. */
+  const paidCost = spend === undefined ? undefined : new CostTally(spend.prices.currency);
   const fairShare = new FairShare(options.store.redis, options.store.prefix);
   if (options.priority !== undefined) await fairShare.setLevel(batchId, options.priority);
   const level = options.priority ?? (await fairShare.levelOf(batchId));
@@ -260,6 +265,23 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
     let fresh = lines.flatMap((line, i) =>
       present[i] ? [] : [{ ...line, turn: arrival + firstIndex + i }],
     );
+    // Lines an earlier run added count as then: paid unless they reuse another item's render.
+    const presentLines = lines.filter((_, i) => present[i]);
+    if (spend !== undefined && presentLines.length > 0) {
+      const owners = options.rerender
+        ? undefined
+        : await requests.claimMany(
+            presentLines.map(({ entry, request }) => ({
+              request,
+              owner: { batchId, customId: entry.customId },
+            })),
+          );
+      presentLines.forEach(({ entry }, i) => {
+        const owner = owners?.[i];
+        if (owner !== undefined && !sameOwner(owner, { batchId, customId: entry.customId })) return;
+        paidCost?.add(requestCost(spend.prices, entry.model, entry.input));
+      });
+    }
     // Requests another batch already rendered or is rendering: reported, and reused at submit.
     const reusable = await claimRequests(
       options.store,
@@ -320,6 +342,7 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
           if (cost !== undefined) reusedCost?.add(cost);
         } else if (cost !== undefined) {
           addedCost?.add(cost);
+          paidCost?.add(cost);
         }
       }
       if (spend !== undefined && addedCost !== undefined && added.length > 0) {
@@ -370,9 +393,6 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
         entry: report.entry,
         request: await fingerprints.next(report.entry),
       });
-      if (spend !== undefined) {
-        manifestCost?.add(requestCost(spend.prices, report.entry.model, report.entry.input));
-      }
       if (chunk.length >= chunkSize) {
         await send(chunk);
         chunk = [];
@@ -426,7 +446,7 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
       lines: reusedLines,
       ...(reusedCost === undefined ? {} : { estimate: reusedCost.estimate() }),
     },
-    ...(manifestCost === undefined ? {} : { estimate: manifestCost.estimate() }),
+    ...(paidCost === undefined ? {} : { estimate: paidCost.estimate() }),
     enqueued: true,
     interrupted,
     totalLines,

@@ -193,6 +193,7 @@ async function retryItem(
       result.submission + 1,
       { ...request.trace, taskIds: result.taskIds, polls: result.polls },
       write.submitAttempts,
+      "retry",
     );
     return undefined;
   }

@@ -254,6 +254,7 @@ async function handleFailedTask(
         submission,
         data.trace,
         context.settings.submitAttempts,
+        "task_failed",
       );
       if (!alreadyResubmitted) await context.store.incrementCounter(data.batchId, "resubmits");
       log.warn(

@@ -3,6 +3,7 @@ import { DelayedError, type Job, RateLimitError } from "bullmq";
 import type { SubmitJobData } from "../jobs/job-data.ts";
 import { slotHolder } from "../jobs/job-ids.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
+import { answeredCreateKind } from "../store/spend-ledger.ts";
 import { cancelItem } from "./item-outcome.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
 
@@ -195,15 +196,22 @@ export async function passSubmitGate(
  */
 export function spendReservation(
   context: PipelineContext,
-  data: Pick<SubmitJobData, "batchId" | "model">,
+  data: Pick<SubmitJobData, "batchId" | "model" | "submission" | "resubmitReason">,
   holder: string,
 ): HeldResource {
   return {
     name: "spend reservation",
     async end(outcome) {
-      const as = outcome === "not_created" ? "released" : "spent";
+      // Spent as an answered create (a first create or a re-submit, by the job's submission),
+      // as an unanswered one (a possible duplicate), or released (certainly not created).
+      const as =
+        outcome === "created"
+          ? answeredCreateKind(data.submission, data.resubmitReason)
+          : outcome === "maybe_created"
+            ? "unanswered"
+            : "released";
       const costMicros = await context.spend.settle(data.batchId, holder, as);
-      if (as === "spent" && costMicros !== undefined) {
+      if (as !== "released" && costMicros !== undefined) {
         context.observer.createSpent?.({ model: data.model, costMicros });
       }
     },
@@ -218,7 +226,7 @@ export function spendReservation(
  */
 export async function endEarlierAttempt(
   context: PipelineContext,
-  data: Pick<SubmitJobData, "batchId" | "customId" | "submission" | "model">,
+  data: Pick<SubmitJobData, "batchId" | "customId" | "submission" | "model" | "resubmitReason">,
   outcome: "created" | "maybe_created",
 ): Promise<void> {
   const holder = slotHolder(data.batchId, data.customId, data.submission);

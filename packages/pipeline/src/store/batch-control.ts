@@ -8,11 +8,16 @@ export { redisServerDeadline } from "./server-deadline.ts";
 export const PAUSE_REASONS = ["user", "budget", "daily_budget"] as const;
 export type PauseReason = (typeof PAUSE_REASONS)[number];
 
-/** A batch's lifecycle as `veoq pause|resume|cancel` set it; no record means it runs. */
+/**
+ * A batch's lifecycle as `veoq pause|resume|cancel` set it; no record means it runs. `pausedMs`:
+ * the time its ended pauses lasted (added on resume, at a daily-budget pause's end and on cancel
+ * of a paused batch: scripts/includes/endPause.lua), so that elapsed time and rates leave it out
+ * (operations/batch-overview.ts); absent while none ended.
+ */
 export type BatchControlState =
-  | { state: "running" }
-  | { state: "paused"; reason: PauseReason; at: number }
-  | { state: "cancelled"; dropInFlight: boolean; at: number };
+  | { state: "running"; pausedMs?: number }
+  | { state: "paused"; reason: PauseReason; at: number; pausedMs?: number }
+  | { state: "cancelled"; dropInFlight: boolean; at: number; pausedMs?: number };
 
 /** A control write that reached Redis after its deadline: it was not applied. */
 export class ControlDeadlineError extends Error {
@@ -22,16 +27,18 @@ export class ControlDeadlineError extends Error {
 /** Parses a control hash as read from Redis (anything it does not know runs). */
 export function parseBatchControl(fields: Record<string, string>): BatchControlState {
   const at = Number(fields.at ?? 0);
+  const pausedMs = Number(fields.pausedMs ?? 0);
+  const ended = Number.isFinite(pausedMs) && pausedMs > 0 ? { pausedMs } : {};
   if (fields.state === "cancelled") {
-    return { state: "cancelled", dropInFlight: fields.dropInFlight === "1", at };
+    return { state: "cancelled", dropInFlight: fields.dropInFlight === "1", at, ...ended };
   }
   if (fields.state === "paused") {
     const reason = (PAUSE_REASONS as readonly string[]).includes(fields.reason ?? "")
       ? (fields.reason as PauseReason)
       : "user";
-    return { state: "paused", reason, at };
+    return { state: "paused", reason, at, ...ended };
   }
-  return { state: "running" };
+  return { state: "running", ...ended };
 }
 
 /**
@@ -86,13 +93,18 @@ export class BatchControl {
   }
 
   /** True when this call lifted a pause (of `onlyReason`, when given). */
-  async resume(batchId: string, onlyReason?: PauseReason, deadline?: number): Promise<boolean> {
+  async resume(
+    batchId: string,
+    onlyReason?: PauseReason,
+    deadline?: number,
+    now = Date.now(),
+  ): Promise<boolean> {
     return applied(
       await runStoreScript(
         this.redis,
         "resumeBatch",
         [this.keys.batchControl(batchId)],
-        [onlyReason ?? "", deadline ?? ""],
+        [onlyReason ?? "", deadline ?? "", now],
       ),
     );
   }

@@ -17,6 +17,40 @@ export type GateDecision =
   /** The batch is cancelled: the item ends as `cancelled`. */
   | "cancelled";
 
+/** Why an item was submitted again: its task failed with a transient-looking reason, or `veoq retry`. */
+export const RESUBMIT_REASONS = ["task_failed", "retry"] as const;
+export type ResubmitReason = (typeof RESUBMIT_REASONS)[number];
+
+/**
+ * What a spent create was: the item's first create (`first`), a create of a later submission
+ * (`resubmit:<reason>`), or a create sent that got no answer (`unanswered`: the provider may have
+ * made and billed a task nobody follows; a "possible duplicate"). Spent money is booked by kind
+ * (scripts/settleSpendReservation.lua).
+ */
+export type CreateKind = "first" | `resubmit:${ResubmitReason}` | "unanswered";
+
+/** The kind of a create of `submission` (0: the manifest's request) that got an answer. */
+export function answeredCreateKind(
+  submission: number,
+  resubmitReason: ResubmitReason | undefined,
+): CreateKind {
+  if (submission === 0) return "first";
+  return `resubmit:${resubmitReason ?? "task_failed"}`;
+}
+
+/** Spent money of one kind of create, and how many creates. */
+export interface SpentShare {
+  creates: number;
+  micros: number;
+}
+
+/** What spent is made of: first creates + re-submits (by reason) + unanswered creates. */
+export interface SpentSplit {
+  first: SpentShare;
+  resubmits: Record<ResubmitReason, SpentShare>;
+  unanswered: SpentShare;
+}
+
 /** A batch's money, in micro-units of the price table's currency. */
 export interface BatchSpend {
   currency: string | undefined;
@@ -30,6 +64,8 @@ export interface BatchSpend {
   spentMicros: number;
   /** Reserved by creates under way. */
   reservedMicros: number;
+  /** spentMicros by kind of create (their sum is spentMicros). */
+  split: SpentSplit;
 }
 
 /** The UTC day of a time, as daily budgets count it. */
@@ -50,7 +86,19 @@ function parseBatchSpend(fields: Record<string, string>): BatchSpend {
     budgetMicros: fields.budgetMicros === undefined ? undefined : micros("budgetMicros"),
     spentMicros: micros("spentMicros"),
     reservedMicros: micros("reservedMicros"),
+    split: {
+      first: shareOf(micros, "first"),
+      resubmits: {
+        task_failed: shareOf(micros, "resubmit:task_failed"),
+        retry: shareOf(micros, "resubmit:retry"),
+      },
+      unanswered: shareOf(micros, "unanswered"),
+    },
   };
+}
+
+function shareOf(micros: (name: string) => number, kind: CreateKind): SpentShare {
+  return { creates: micros(`creates:${kind}`), micros: micros(`spentMicros:${kind}`) };
 }
 
 /**
@@ -96,11 +144,14 @@ export class SpendLedger {
     )) as GateDecision;
   }
 
-  /** Ends `holder`'s reservation, if it has one; its cost when this call settled it. */
+  /**
+   * Ends `holder`'s reservation, if it has one: spent as a create of `outcome`'s kind, or
+   * released. Its cost when this call settled it.
+   */
   async settle(
     batchId: string,
     holder: string,
-    as: "spent" | "released",
+    outcome: CreateKind | "released",
     now = Date.now(),
   ): Promise<number | undefined> {
     const value = await this.redis.hget(this.keys.spendReservations, holder);
@@ -115,11 +166,11 @@ export class SpendLedger {
         this.keys.batchSpend(batchId),
         this.keys.dailySpend(day),
       ],
-      [holder, as, value],
+      [holder, outcome, value],
     );
     if (settled !== 1) return undefined;
     const cost = Number(value.slice(value.indexOf("|") + 1));
-    if (as === "spent") await this.timeline.addSpent(batchId, cost, now);
+    if (outcome !== "released") await this.timeline.addSpent(batchId, cost, now);
     return cost;
   }
 

@@ -2,7 +2,7 @@ import type { Logger } from "@veoq/logging";
 import { pollJobId, submissionOfSlotHolder, submitJobId } from "../jobs/job-ids.ts";
 import type { VeoqQueues } from "../jobs/queues.ts";
 import { isLive } from "./slot-reconciler.ts";
-import type { SpendLedger } from "./spend-ledger.ts";
+import { answeredCreateKind, RESUBMIT_REASONS, type SpendLedger } from "./spend-ledger.ts";
 
 /** What the reconciler reads (a PipelineContext has it all). */
 export interface SpendReconcilerContext {
@@ -34,18 +34,23 @@ export async function reconcileSpendReservations(
       submitJobId(batchId, customId, submission),
     );
     if (await isLive(submitJob)) continue;
-    const data = submitJob?.data as { taskId?: unknown; createSentAt?: unknown } | undefined;
-    // A create sent whose outcome was never recorded may have made a task: spent.
-    const created =
+    const data = submitJob?.data as
+      | { taskId?: unknown; createSentAt?: unknown; resubmitReason?: unknown }
+      | undefined;
+    const answered =
       typeof data?.taskId === "string" ||
-      typeof data?.createSentAt === "number" ||
       (await context.queues.poll.getJob(pollJobId(batchId, customId, submission))) !== undefined;
-    if (
-      (await context.spend.settle(batchId, holder, created ? "spent" : "released")) !== undefined
-    ) {
+    const reason = RESUBMIT_REASONS.find((r) => r === data?.resubmitReason);
+    // A create sent whose outcome was never recorded may have made a task: spent, unanswered.
+    const outcome = answered
+      ? answeredCreateKind(submission, reason)
+      : typeof data?.createSentAt === "number"
+        ? "unanswered"
+        : "released";
+    if ((await context.spend.settle(batchId, holder, outcome)) !== undefined) {
       settled++;
       context.logger.warn(
-        { batchId, customId, submission, settledAs: created ? "spent" : "released" },
+        { batchId, customId, submission, settledAs: outcome },
         "settled a spend reservation leaked by a crash",
       );
     }

@@ -1,5 +1,6 @@
 --[[
   Cancels a batch (for good); a second cancel may add --drop-in-flight but never takes it back.
+  A pause under way ends here (its length joins `pausedMs`, which the record keeps).
 
   Input:
     KEYS[1]     batch control hash
@@ -11,11 +12,16 @@
     1 when the state changed, 0 when not, -1 past the deadline
 ]]
 --- @include "includes/pastDeadline"
+--- @include "includes/endPause"
 if pastDeadline(ARGV[3]) then return -1 end
 local state = redis.call('HGET', KEYS[1], 'state')
 if state == 'cancelled' and (ARGV[1] == '0' or redis.call('HGET', KEYS[1], 'dropInFlight') == '1') then
   return 0
 end
-redis.call('DEL', KEYS[1])
+if state == 'paused' then
+  endPause(KEYS[1], tonumber(ARGV[2]))
+else
+  redis.call('HDEL', KEYS[1], 'state', 'dropInFlight', 'at')
+end
 redis.call('HSET', KEYS[1], 'state', 'cancelled', 'dropInFlight', ARGV[1], 'at', ARGV[2])
 return 1

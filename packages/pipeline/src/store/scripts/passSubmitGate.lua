@@ -27,11 +27,12 @@
     'go', 'cancelled', 'paused', 'budget' or 'daily_budget'
 ]]
 --- @include "includes/emitPauseEvent"
+--- @include "includes/endPause"
 local state = redis.call('HGET', KEYS[1], 'state')
 if state == 'cancelled' then return 'cancelled' end
 if state == 'paused' then
   if redis.call('HGET', KEYS[1], 'reason') == 'daily_budget' and redis.call('HGET', KEYS[1], 'day') ~= ARGV[5] then
-    redis.call('DEL', KEYS[1])
+    endPause(KEYS[1], tonumber(ARGV[4]))
   else
     return 'paused'
   end

@@ -1,6 +1,7 @@
 --[[
   Pauses a batch unless cancelled; a user pause replaces a budget pause, a budget pause never
-  replaces a user one (it would be lifted by `veoq budget`).
+  replaces a user one (it would be lifted by `veoq budget`). A new reason for a pause under way
+  keeps its start (`at`), so its whole length is counted when it ends.
 
   Input:
     KEYS[1]     batch control hash
@@ -18,6 +19,8 @@ if state == 'cancelled' then return 0 end
 if state == 'paused' then
   local reason = redis.call('HGET', KEYS[1], 'reason')
   if reason == ARGV[1] or reason == 'user' then return 0 end
+  redis.call('HSET', KEYS[1], 'reason', ARGV[1])
+  return 1
 end
 redis.call('HSET', KEYS[1], 'state', 'paused', 'reason', ARGV[1], 'at', ARGV[2])
 return 1

@@ -1,5 +1,5 @@
 --[[
-  Lifts a batch's cancel (for `veoq retry --cancelled`).
+  Lifts a batch's cancel (for `veoq retry --cancelled`); the record keeps `pausedMs`.
 
   Input:
     KEYS[1]     batch control hash
@@ -8,5 +8,5 @@
     1 when it was cancelled, else 0
 ]]
 if redis.call('HGET', KEYS[1], 'state') ~= 'cancelled' then return 0 end
-redis.call('DEL', KEYS[1])
+redis.call('HDEL', KEYS[1], 'state', 'dropInFlight', 'at')
 return 1

@@ -1,7 +1,9 @@
 --[[
-  Ends a spend reservation: its cost becomes spent ('spent': the create happened or may have)
-  or is given back ('released': it certainly did not). Runs once per reservation: a second call
-  finds it gone or changed.
+  Ends a spend reservation: its cost becomes spent (the create happened or may have) or is given
+  back ('released': it certainly did not). Spent money is also added to its kind's share of the
+  batch (`spentMicros:<kind>`, `creates:<kind>`; CreateKind in store/spend-ledger.ts: 'first',
+  'resubmit:task_failed', 'resubmit:retry', 'unanswered'), so that spent reconciles. Runs once
+  per reservation: a second call finds it gone or changed.
 
   Input:
     KEYS[1]     spend reservations hash
@@ -9,7 +11,7 @@
     KEYS[3]     batch spend hash
     KEYS[4]     daily spend hash of the reservation's day
     ARGV[1]     holder
-    ARGV[2]     'spent' or 'released'
+    ARGV[2]     'released', or the create's kind
     ARGV[3]     the reservation's value as read ("<day>|<micros>")
 
   Output:
@@ -22,8 +24,10 @@ redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HINCRBY', KEYS[3], 'reservedMicros', -cost)
 redis.call('HINCRBY', KEYS[4], 'reservedMicros', -cost)
-if ARGV[2] == 'spent' then
+if ARGV[2] ~= 'released' then
   redis.call('HINCRBY', KEYS[3], 'spentMicros', cost)
+  redis.call('HINCRBY', KEYS[3], 'spentMicros:' .. ARGV[2], cost)
+  redis.call('HINCRBY', KEYS[3], 'creates:' .. ARGV[2], 1)
   redis.call('HINCRBY', KEYS[4], 'spentMicros', cost)
 end
 return 1
