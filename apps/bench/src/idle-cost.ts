@@ -5,13 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import {
-  BatchStore,
-  createQueues,
-  createRedisConnection,
-  enqueueManifest,
-  ProviderSlots,
-} from "@veoq/pipeline";
+import { createQueues, createRedisConnection, enqueueManifest, openStore } from "@veoq/pipeline";
 import { startSimulator } from "@veoq/simulator";
 import { writeBenchManifest } from "./bench-manifest.ts";
 import { flushBenchRedis, waitUntil } from "./bench-redis.ts";
@@ -101,15 +95,13 @@ export async function measureIdleCost(options: IdleCostOptions): Promise<IdleCos
       .map(([command, calls]) => ({ command, calls }));
 
     const queues = createQueues(redis, prefix);
-    const slots = new ProviderSlots({
-      redis,
-      prefix,
+    const store = openStore(redis, { prefix });
+    const slots = store.providerSlots({
       apiKey: "sim-key",
       maxInFlight,
       wakeKey: queues.submit.keys.limiter,
       wakeMarkerKey: queues.submit.keys.marker,
     });
-    const store = new BatchStore(redis, prefix);
     const latencies: number[] = [];
     for (let round = 0; round < wakes; round++) {
       // Fill the account: the items created in earlier rounds hold their slots (their tasks

@@ -4,10 +4,10 @@ import { isLoopbackHost, listeningUrl, type VeoqConfig } from "@veoq/config";
 import type { Logger } from "@veoq/logging";
 import { objectStoreFromConfig } from "@veoq/object-store";
 import {
-  BatchStore,
   checkRedisSetupUnlessDown,
   createQueues,
   createRedisConnection,
+  openStore,
 } from "@veoq/pipeline";
 import { loadPriceTable } from "@veoq/pricing";
 import { createApiContext } from "./api-context.ts";
@@ -75,7 +75,7 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
   const context = createApiContext({
     config,
     redis,
-    store: new BatchStore(redis, config.prefix),
+    store: openStore(redis, config),
     queues,
     prices: loadPriceTable(config.prices),
     objectStore,

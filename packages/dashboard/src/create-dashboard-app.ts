@@ -341,7 +341,7 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
  */
 function defaultRegistry(queues: VeoqQueues, store: BatchStore): Registry {
   const registry = createMetricsRegistry();
-  registerDeploymentMetrics(registry, { queues, redis: store.redis, prefix: store.prefix });
+  registerDeploymentMetrics(registry, { queues, store });
   return registry;
 }
 

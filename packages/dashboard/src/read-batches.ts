@@ -1,5 +1,4 @@
 import {
-  BatchControl,
   type BatchControlState,
   type BatchOverview,
   type BatchScheduling,
@@ -15,7 +14,6 @@ import {
   QUEUE_ROLES,
   type QueueRole,
   readWorkCapacity,
-  SpendLedger,
   type VeoqQueues,
   type WaitingReason,
   type WorkCapacity,
@@ -97,7 +95,7 @@ interface SharedReads {
 async function readShared(source: DashboardSource, now: number): Promise<SharedReads> {
   const [stuck, capacity, submitPaused, credentialsStop, downloadsStop] = await Promise.all([
     readStuckItems(source, now),
-    readWorkCapacity(source.store.redis, source.store.prefix),
+    readWorkCapacity(source.store),
     source.queues.submit.isPaused(),
     credentialsStopReason(source.store),
     downloadsStopReason(source.store),
@@ -145,12 +143,11 @@ export async function readBatchView(
 ): Promise<BatchView | undefined> {
   const batch = await source.store.getBatch(batchId);
   if (!batch) return undefined;
-  const { redis, prefix } = source.store;
   const [shared, scheduling, control, spend] = await Promise.all([
     sharedReads ?? readShared(source, options.now),
     batchSchedulingOf(source.store, [batchId]),
-    new BatchControl(redis, prefix).read(batchId),
-    new SpendLedger(redis, prefix).read(batchId),
+    source.store.control.read(batchId),
+    source.store.spend.read(batchId),
   ]);
   const overview = overviewOf(batch, options.now);
   return {

@@ -2,10 +2,10 @@ import type { AddressInfo } from "node:net";
 import { listeningUrl, type VeoqConfig } from "@veoq/config";
 import type { Logger } from "@veoq/logging";
 import {
-  BatchStore,
   checkRedisSetupUnlessDown,
   createQueues,
   createRedisConnection,
+  openStore,
   priceRetry,
 } from "@veoq/pipeline";
 import { loadPriceTable } from "@veoq/pricing";
@@ -74,7 +74,7 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
   const app = createDashboardApp({
     ...options.app,
     queues,
-    store: new BatchStore(redis, config.prefix),
+    store: openStore(redis, config),
     credentials,
     readOnly: config.dashboardReadOnly,
     allowedHosts: allowedHostsFor(host, config.dashboardAllowedHosts),

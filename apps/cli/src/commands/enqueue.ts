@@ -6,7 +6,6 @@ import {
   enqueueManifest,
   PIPELINE_DEFAULTS,
   type PriorityLevel,
-  SpendLedger,
   WEBHOOK_EVENT_TYPES,
   type WebhookEventType,
 } from "@veoq/pipeline";
@@ -156,7 +155,7 @@ async function runEnqueue(
       queues: session.queues,
       store: session.store,
       submitAttempts: config.submitAttempts,
-      spend: { prices, ledger: new SpendLedger(session.redis, config.prefix), budgetMicros },
+      spend: { prices, ledger: session.store.spend, budgetMicros },
       ...(objectStore === undefined ? {} : { objectStore }),
       ...(tracing === undefined ? {} : { tracer: tracing.tracer }),
       onInvalidLine: (report) => {

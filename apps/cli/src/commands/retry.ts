@@ -78,7 +78,7 @@ export function registerRetryCommand(program: Command): void {
             throw new UsageError(`no batch ${JSON.stringify(batchId)} (see \`veoq status\`)`);
           }
           if (flags.cancelled) {
-            const life = lifecycleOf(session, config);
+            const life = lifecycleOf(session);
             const plan = await planCancelledRetry(life, batchId);
             const cost =
               plan.submit === 0

@@ -1,5 +1,4 @@
 import {
-  BatchControl,
   type BatchControlState,
   type BatchSpend,
   batchSchedulingOf,
@@ -9,7 +8,6 @@ import {
   overviewOf,
   QUEUE_ROLES,
   readWorkCapacity,
-  SpendLedger,
   type WorkCapacity,
   waitingReasonOf,
 } from "@veoq/pipeline";
@@ -40,15 +38,11 @@ const WATCH_INTERVAL_MS = 1000;
 /** Each batch's pause/cancel and money, by batch id, read beside the snapshot. */
 type Lifecycles = Map<string, { control: BatchControlState; spend: BatchSpend }>;
 
-async function readLifecycles(
-  session: QueueSession,
-  prefix: string,
-  snapshot: StatusJson,
-): Promise<Lifecycles> {
+async function readLifecycles(session: QueueSession, snapshot: StatusJson): Promise<Lifecycles> {
   const ids = snapshot.batches.map((b) => b.batch_id);
   const [controls, spends] = await Promise.all([
-    new BatchControl(session.redis, prefix).readMany(ids),
-    new SpendLedger(session.redis, prefix).readMany(ids),
+    session.store.control.readMany(ids),
+    session.store.spend.readMany(ids),
   ]);
   return new Map(
     ids.flatMap((id, i) => {
@@ -249,8 +243,8 @@ export function registerStatusCommand(program: Command): void {
               session ??= await openQueueSession(config);
               const snapshot = await collect(session, batchId);
               const [lifecycles, capacity] = await Promise.all([
-                readLifecycles(session, config.prefix, snapshot),
-                readWorkCapacity(session.redis, config.prefix),
+                readLifecycles(session, snapshot),
+                readWorkCapacity(session.store),
               ]);
               addWaitingReasons(snapshot, lifecycles, capacity, Date.now());
               if (flags.watch) {
