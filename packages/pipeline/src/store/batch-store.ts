@@ -1,5 +1,6 @@
 import { FairShare } from "../jobs/fair-share.ts";
 import { BatchControl } from "./batch-control.ts";
+import { BatchTimeline } from "./batch-timeline.ts";
 import { Batches } from "./batches.ts";
 import type { RedisConnection } from "./connection/redis-connection.ts";
 import { DurationHistory } from "./duration-history.ts";
@@ -22,7 +23,8 @@ export { type TransitionOptions, WriteDeadlineError } from "./item-states.ts";
  * handed to the workers, CLI, dashboard, API and metrics. The batch records and item states are
  * one object over the modules that hold them by verb: batches.ts (the batch records),
  * item-states.ts (moving items between states), item-pages.ts (reading items a page at a
- * time), task-index.ts (provider task -> item); each method below is the module's own. The
+ * time), task-index.ts (provider task -> item), batch-timeline.ts (throughput and spend per minute,
+ * for charts); each method below is the module's own. The
  * other records are its fields (control, spend, requests, ...). Stateless apart from the
  * connection (and the duration history's short cache).
  */
@@ -49,13 +51,16 @@ export class BatchStore {
   readonly webhookOutbox: WebhookOutbox;
   /** The worker processes' heartbeats. */
   readonly workers: WorkerRegistry;
+  /** Throughput over time, for charts (batch-timeline.ts). */
+  readonly timeline: BatchTimeline;
 
   constructor(redis: RedisConnection, prefix: string) {
     this.redis = redis;
     this.prefix = prefix;
     this.keys = recordKeys(prefix);
     this.batches = new Batches(redis, this.keys);
-    this.states = new ItemStates(redis, this.keys, this.batches);
+    this.timeline = new BatchTimeline(redis, prefix);
+    this.states = new ItemStates(redis, this.keys, this.batches, this.timeline);
     this.pages = new ItemPages(redis, this.keys, this.batches);
     this.tasks = new TaskIndex(redis, this.keys);
     this.control = new BatchControl(redis, prefix);
