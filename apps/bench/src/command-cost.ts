@@ -4,10 +4,10 @@ import path from "node:path";
 import { parseConfig } from "@veoq/config";
 import { createLogger } from "@veoq/logging";
 import {
-  BatchStore,
   createQueues,
   createRedisConnection,
   enqueueManifest,
+  openStore,
   startWorkers,
 } from "@veoq/pipeline";
 import { Queue, Worker } from "bullmq";
@@ -103,7 +103,7 @@ async function countVeoq(
   const batchId = "commands";
   const redis = createRedisConnection(options.redisUrl, "worker");
   const queues = createQueues(redis, prefix);
-  const store = new BatchStore(redis, prefix);
+  const store = openStore(redis, { prefix });
   try {
     await queues.submit.waitUntilReady();
     await resetCommandCounts(options.redisUrl);

@@ -4,10 +4,10 @@ import path from "node:path";
 import { parseConfig } from "@veoq/config";
 import { createLogger } from "@veoq/logging";
 import {
-  BatchStore,
   createQueues,
   createRedisConnection,
   enqueueManifest,
+  openStore,
   startWorkers,
 } from "@veoq/pipeline";
 import { startSimulator } from "@veoq/simulator";
@@ -86,7 +86,7 @@ export async function measureFairShare(options: {
     });
     const redis = createRedisConnection(options.redisUrl, "worker");
     const queues = createQueues(redis, PREFIX);
-    const store = new BatchStore(redis, PREFIX);
+    const store = openStore(redis, { prefix: PREFIX });
     const enqueue = (manifestPath: string, batchId: string) =>
       enqueueManifest({ manifestPath, batchId, queues, store, submitAttempts: 8 });
     try {

@@ -6,11 +6,10 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import {
-  BatchStore,
   createQueues,
   createRedisConnection,
   enqueueManifest,
-  ProviderSlots,
+  openStore,
   submitQueueWakeKeys,
 } from "@veoq/pipeline";
 import { startSimulator } from "@veoq/simulator";
@@ -84,14 +83,12 @@ export async function measureIdleCost(options: IdleCostOptions): Promise<IdleCos
     const top = topCommands(counts, 8);
 
     const queues = createQueues(redis, prefix);
-    const slots = new ProviderSlots({
-      redis,
-      prefix,
+    const store = openStore(redis, { prefix });
+    const slots = store.providerSlots({
       apiKey: "sim-key",
       maxInFlight,
       wake: submitQueueWakeKeys(queues.submit),
     });
-    const store = new BatchStore(redis, prefix);
     const latencies: number[] = [];
     for (let round = 0; round < wakes; round++) {
       // Fill the account: the items created in earlier rounds hold their slots (their tasks

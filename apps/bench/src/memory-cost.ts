@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { BatchStore, createQueues, createRedisConnection, enqueueManifest } from "@veoq/pipeline";
+import { createQueues, createRedisConnection, enqueueManifest, openStore } from "@veoq/pipeline";
 import { writeBenchManifest } from "./bench-manifest.ts";
 import { flushBenchRedis, usedMemoryBytes } from "./bench-redis.ts";
 import { childEnvironment } from "./env.ts";
@@ -61,7 +61,7 @@ export async function measureMemoryCost(options: MemoryCostOptions): Promise<Mem
     const redis = createRedisConnection(options.redisUrl, "worker");
     const prefix = "{bench-memory}";
     const queues = createQueues(redis, prefix);
-    const store = new BatchStore(redis, prefix);
+    const store = openStore(redis, { prefix });
     let bytesPerJob: number;
     let inProcessRate: number;
     try {

@@ -1,10 +1,10 @@
 import { parseConfig } from "@veoq/config";
 import { createLogger } from "@veoq/logging";
 import {
-  BatchStore,
   createQueues,
   createRedisConnection,
   enqueueManifest,
+  openStore,
   startWorkers,
 } from "@veoq/pipeline";
 import { waitUntil } from "./bench-redis.ts";
@@ -74,7 +74,7 @@ export async function runVeoqBatch(options: VeoqBatchOptions): Promise<VeoqBatch
   }
   const redis = createRedisConnection(options.redisUrl, "worker");
   const queues = createQueues(redis, options.prefix);
-  const store = new BatchStore(redis, options.prefix);
+  const store = openStore(redis, { prefix: options.prefix });
   try {
     const started = performance.now();
     const summary = await enqueueManifest({

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { BatchStore, createQueues, createRedisConnection, enqueueManifest } from "@veoq/pipeline";
+import { createQueues, createRedisConnection, enqueueManifest, openStore } from "@veoq/pipeline";
 import { writeBenchManifest } from "./bench-manifest.ts";
 import { childEnvironment } from "./env.ts";
 import { percentile } from "./percentile.ts";
@@ -121,7 +121,7 @@ export async function measureStartupCost(options: StartupCostOptions): Promise<S
       manifestPath,
       batchId: "status",
       queues,
-      store: new BatchStore(redis, prefix),
+      store: openStore(redis, { prefix }),
       submitAttempts: 8,
     });
     await queues.close();

@@ -5,11 +5,12 @@ import { parseConfig, type VeoqConfig } from "@veoq/config";
 import { type LocalS3, startLocalS3 } from "@veoq/local-s3";
 import { objectStoreFromConfig, type S3ObjectStore } from "@veoq/object-store";
 import {
-  BatchStore,
+  type BatchStore,
   batchResults,
   createQueues,
   createRedisConnection,
   enqueueManifest,
+  openStore,
   type RedisConnection,
   type ResultLine,
   readProviderSlots,
@@ -220,7 +221,7 @@ export async function runChaos(overrides: Partial<ChaosOptions> = {}): Promise<C
     connection = createRedisConnection(config.redis, "worker");
     objectStore = objectStoreFromConfig(config);
     queues = createQueues(connection, PREFIX);
-    const store = new BatchStore(connection, PREFIX);
+    const store = openStore(connection, { prefix: PREFIX });
     const enqueueStart = Date.now();
     const summary = await enqueueManifest({
       manifestPath,

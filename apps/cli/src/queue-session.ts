@@ -1,9 +1,10 @@
 import { describeRedisTarget, type VeoqConfig } from "@veoq/config";
 import {
-  BatchStore,
+  type BatchStore,
   checkRedisSetup,
   createQueues,
   createRedisConnection,
+  openStore,
   type RedisConnection,
   type VeoqQueues,
 } from "@veoq/pipeline";
@@ -104,7 +105,7 @@ export async function openQueueSession(
   return {
     redis,
     queues,
-    store: new BatchStore(redis, config.prefix),
+    store: openStore(redis, config),
     async close() {
       await queues.close();
       redis.disconnect();

@@ -1,14 +1,14 @@
 import type { VeoqConfig } from "@veoq/config";
 import type { Logger } from "@veoq/logging";
 import type { S3ObjectStore } from "@veoq/object-store";
-import {
+import type {
   BatchControl,
-  type BatchStore,
-  type ItemTracer,
-  type LifecycleContext,
-  type RedisConnection,
+  BatchStore,
+  ItemTracer,
+  LifecycleContext,
+  RedisConnection,
   SpendLedger,
-  type VeoqQueues,
+  VeoqQueues,
 } from "@veoq/pipeline";
 import type { PriceTable } from "@veoq/pricing";
 
@@ -35,8 +35,8 @@ export interface ApiContext {
 export function createApiContext(parts: Omit<ApiContext, "control" | "spend">): ApiContext {
   return {
     ...parts,
-    control: new BatchControl(parts.redis, parts.config.prefix),
-    spend: new SpendLedger(parts.redis, parts.config.prefix),
+    control: parts.store.control,
+    spend: parts.store.spend,
   };
 }
 

@@ -4,11 +4,11 @@ import { isLoopbackHost, listeningUrl, type VeoqConfig } from "@veoq/config";
 import type { Logger } from "@veoq/logging";
 import { objectStoreFromConfig } from "@veoq/object-store";
 import {
-  BatchStore,
   checkRedisSetupUnlessDown,
   createQueues,
   createRedisConnection,
   type ItemTracer,
+  openStore,
   type StartWorkersOptions,
 } from "@veoq/pipeline";
 import { loadPriceTable } from "@veoq/pricing";
@@ -93,7 +93,7 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
   const context = createApiContext({
     config,
     redis,
-    store: new BatchStore(redis, config.prefix),
+    store: openStore(redis, config),
     queues,
     prices: loadPriceTable(config.prices),
     objectStore,

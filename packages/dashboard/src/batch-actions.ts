@@ -1,7 +1,6 @@
 import type { Logger } from "@veoq/logging";
 import { TimeoutError, withTimeout } from "@veoq/metrics";
 import {
-  BatchControl,
   type BatchStore,
   type BudgetChange,
   CancelledRetryChangedError,
@@ -12,7 +11,6 @@ import {
   type RetryPrice,
   resumeSubmissions,
   retryCancelledItems,
-  SpendLedger,
   setBatchBudget,
   type VeoqQueues,
 } from "@veoq/pipeline";
@@ -72,8 +70,8 @@ export function createBatchActionEndpoints(options: BatchActionOptions): BatchAc
   const life: LifecycleContext = {
     store,
     queues,
-    control: new BatchControl(store.redis, store.prefix),
-    spend: new SpendLedger(store.redis, store.prefix),
+    control: store.control,
+    spend: store.spend,
     now: options.now,
   };
   const batchId = (request: DashboardRequest) => String(request.params.id);

@@ -240,7 +240,7 @@ export function createDashboardRoutes(options: DashboardAppOptions): DashboardRo
  */
 function defaultRegistry(queues: VeoqQueues, store: BatchStore): Registry {
   const registry = createMetricsRegistry();
-  registerDeploymentMetrics(registry, { queues, redis: store.redis, prefix: store.prefix });
+  registerDeploymentMetrics(registry, { queues, store });
   return registry;
 }
 

@@ -1,7 +1,6 @@
 import type { Logger } from "@veoq/logging";
 import { TimeoutError, withTimeout } from "@veoq/metrics";
 import {
-  BatchControl,
   type BatchStore,
   cancelBatch,
   pauseBatch,
@@ -14,7 +13,6 @@ import {
   redisServerDeadline,
   resumeBatch,
   retryFailedItems,
-  SpendLedger,
   type VeoqQueues,
 } from "@veoq/pipeline";
 import type { PriceTable } from "@veoq/pricing";
@@ -262,7 +260,7 @@ export function createDashboardEndpoints(options: DashboardEndpointsOptions): Da
       const action = String(request.params.action) as LifecycleAction;
       if (!LIFECYCLE_ACTIONS.includes(action))
         return { kind: "not-found", what: "action", id: action };
-      const { redis, prefix } = options.store;
+      const { redis } = options.store;
       // Bounded, and never applied after the bound: the control write carries a deadline on
       // the Redis server's clock, so a write still queued behind a stalled Redis when the answer
       // went out is refused once Redis runs again.
@@ -274,8 +272,8 @@ export function createDashboardEndpoints(options: DashboardEndpointsOptions): Da
         const life = {
           store: options.store,
           queues: options.queues,
-          control: new BatchControl(redis, prefix),
-          spend: new SpendLedger(redis, prefix),
+          control: options.store.control,
+          spend: options.store.spend,
           deadline,
         };
         const changed =

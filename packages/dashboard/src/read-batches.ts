@@ -1,5 +1,4 @@
 import {
-  BatchControl,
   type BatchControlState,
   type BatchOverview,
   type BatchScheduling,
@@ -15,7 +14,6 @@ import {
   QUEUE_ROLES,
   type QueueRole,
   readWorkCapacity,
-  SpendLedger,
   type TimelinePoint,
   type VeoqQueues,
   type WaitingReason,
@@ -106,7 +104,7 @@ interface SharedReads {
 async function readShared(source: DashboardSource, now: number): Promise<SharedReads> {
   const [stuck, capacity, submitPaused, credentialsStop, downloadsStop] = await Promise.all([
     readStuckItems(source, now),
-    readWorkCapacity(source.store.redis, source.store.prefix),
+    readWorkCapacity(source.store),
     source.queues.submit.isPaused(),
     credentialsStopReason(source.store),
     downloadsStopReason(source.store),
@@ -128,7 +126,7 @@ export async function readDashboardSnapshot(
   const [ids, shared, today] = await Promise.all([
     source.store.listBatchIds(options.batchLimit),
     readShared(source, options.now),
-    new SpendLedger(source.store.redis, source.store.prefix).today(options.now),
+    source.store.spend.today(options.now),
   ]);
   const [batches, counts] = await Promise.all([
     Promise.all(ids.map((id) => readBatchView(source, id, options, shared))),
@@ -157,12 +155,11 @@ export async function readBatchView(
 ): Promise<BatchView | undefined> {
   const batch = await source.store.getBatch(batchId);
   if (!batch) return undefined;
-  const { redis, prefix } = source.store;
   const [shared, scheduling, control, spend] = await Promise.all([
     sharedReads ?? readShared(source, options.now),
     batchSchedulingOf(source.store, [batchId]),
-    new BatchControl(redis, prefix).read(batchId),
-    new SpendLedger(redis, prefix).read(batchId),
+    source.store.control.read(batchId),
+    source.store.spend.read(batchId),
   ]);
   const overview = overviewOf(batch, options.now, control);
   return {

@@ -2,12 +2,11 @@ import type { AddressInfo } from "node:net";
 import { listeningUrl, type VeoqConfig } from "@veoq/config";
 import type { Logger } from "@veoq/logging";
 import {
-  BatchStore,
   checkRedisSetupUnlessDown,
   createQueues,
   createRedisConnection,
+  openStore,
   priceRetry,
-  SpendLedger,
   type StartWorkersOptions,
 } from "@veoq/pipeline";
 import { loadPriceTable, toMicros } from "@veoq/pricing";
@@ -79,10 +78,11 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
   for (const queue of [queues.submit, queues.poll, queues.download]) {
     queue.on("error", (error) => outage.related(error, { queue: queue.name }));
   }
+  const store = openStore(redis, config);
   const app = createDashboardApp({
     ...options.app,
     queues,
-    store: new BatchStore(redis, config.prefix),
+    store,
     credentials,
     readOnly: config.dashboardReadOnly,
     allowedHosts: allowedHostsFor(host, config.dashboardAllowedHosts),
@@ -91,7 +91,7 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
     stuckRule: { pollDeadlineSeconds: config.pollDeadlineSeconds, timeScale: config.timeScale },
     logger,
     redisOutage: outage,
-    priceRetry: (plan) => priceRetry(plan, queues, prices, new SpendLedger(redis, config.prefix)),
+    priceRetry: (plan) => priceRetry(plan, queues, prices, store.spend),
     prices,
     dailyBudgetMicros: config.dailyBudget === undefined ? undefined : toMicros(config.dailyBudget),
   });

@@ -1,4 +1,4 @@
-import { BatchStore, ITEM_STATES, SpendLedger } from "@veoq/pipeline";
+import { type BatchStore, ITEM_STATES, type SpendLedger } from "@veoq/pipeline";
 import type { Gauge } from "prom-client";
 import { defineRedisGauges, redisGaugeSet } from "./redis-gauges.ts";
 
@@ -20,9 +20,8 @@ interface OpenBatch {
  * in the price table's currency; no budget series without a budget). They let an alert see a
  * batch that stopped progressing and a dashboard show spend against budget per batch.
  */
-export const registerBatchMetrics = defineRedisGauges((redis, prefix) => {
-  const store = new BatchStore(redis, prefix);
-  const ledger = new SpendLedger(redis, prefix);
+export const registerBatchMetrics = defineRedisGauges((store) => {
+  const ledger = store.spend;
   const money = (name: string, help: string, pick: (b: OpenBatch) => number | undefined) => ({
     name,
     help,

@@ -1,12 +1,11 @@
-import { BatchStore, credentialsStopReason } from "@veoq/pipeline";
+import { credentialsStopReason } from "@veoq/pipeline";
 import { defineRedisGauges, redisGaugeSet } from "./redis-gauges.ts";
 
 /**
  * `veoq_credentials_stopped`: 1 while submissions are stopped because the provider refused the
  * API key or the balance (401/402; `veoq resume` lifts it), else 0. Read on scrape.
  */
-export const registerCredentialsStopMetrics = defineRedisGauges((redis, prefix) => {
-  const store = new BatchStore(redis, prefix);
+export const registerCredentialsStopMetrics = defineRedisGauges((store) => {
   return [
     redisGaugeSet(
       async () => (await credentialsStopReason(store)) !== undefined,

@@ -1,4 +1,4 @@
-import type { RedisConnection, VeoqQueues } from "@veoq/pipeline";
+import type { BatchStore, VeoqQueues } from "@veoq/pipeline";
 import type { Registry } from "prom-client";
 import { registerBatchMetrics } from "./batch-metrics.ts";
 import { registerCredentialsStopMetrics } from "./credentials-stop-metrics.ts";
@@ -17,14 +17,14 @@ import { registerWorkerMetrics } from "./worker-metrics.ts";
  */
 export function registerDeploymentMetrics(
   registry: Registry,
-  source: { queues: VeoqQueues; redis: RedisConnection; prefix: string },
+  source: { queues: VeoqQueues; store: BatchStore },
 ): void {
   registerQueueDepthMetrics(registry, source.queues);
-  registerProviderSlotMetrics(registry, source.redis, source.prefix);
-  registerSpendMetrics(registry, source.redis, source.prefix);
-  registerWorkerMetrics(registry, source.redis, source.prefix);
-  registerCredentialsStopMetrics(registry, source.redis, source.prefix);
-  registerBatchMetrics(registry, source.redis, source.prefix);
+  registerProviderSlotMetrics(registry, source.store);
+  registerSpendMetrics(registry, source.store);
+  registerWorkerMetrics(registry, source.store);
+  registerCredentialsStopMetrics(registry, source.store);
+  registerBatchMetrics(registry, source.store);
   registerDownloadExpiryMetrics(registry, source.queues);
-  registerRedisMemoryMetrics(registry, source.redis);
+  registerRedisMemoryMetrics(registry, source.store.redis);
 }

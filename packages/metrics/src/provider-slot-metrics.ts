@@ -10,7 +10,7 @@ type ProviderSlots = Awaited<ReturnType<typeof readProviderSlots>>;
  * `timeoutMs` (default 2000) leaves them out of the scrape (see `veoq_redis_up`) instead of
  * holding the scrape until it answers; no series while no API key has a slot record.
  */
-export const registerProviderSlotMetrics = defineRedisGauges((redis, prefix) => {
+export const registerProviderSlotMetrics = defineRedisGauges((store) => {
   const gauge = (name: string, help: string, pick: (u: ProviderSlots) => number) => ({
     name,
     help,
@@ -20,7 +20,7 @@ export const registerProviderSlotMetrics = defineRedisGauges((redis, prefix) => 
   });
   return [
     redisGaugeSet(
-      () => readProviderSlots(redis, prefix),
+      () => readProviderSlots(store.redis, store.prefix),
       [
         gauge(
           "veoq_provider_in_flight_cap",

@@ -1,4 +1,4 @@
-import type { RedisConnection } from "@veoq/pipeline";
+import type { BatchStore } from "@veoq/pipeline";
 import { Gauge, type Registry } from "prom-client";
 import { withTimeout } from "./with-timeout.ts";
 
@@ -13,8 +13,7 @@ export interface RedisReadOptions {
 /** The shape of every `register…Metrics` whose gauges read records under `prefix` on scrape. */
 export type RegisterRedisGauges = (
   registry: Registry,
-  redis: RedisConnection,
-  prefix: string,
+  store: BatchStore,
   options?: RedisReadOptions,
 ) => void;
 
@@ -69,14 +68,13 @@ export function redisGaugeSet<T>(
 }
 
 /**
- * A `register…Metrics` function from the gauge sets `build` makes over the records under
- * `prefix`; `options.timeoutMs` (default 2000) bounds each set's read.
+ * A `register…Metrics` function from the gauge sets `build` makes over the process's store; `options.timeoutMs` (default 2000) bounds each set's read.
  */
 export function defineRedisGauges(
-  build: (redis: RedisConnection, prefix: string) => RedisGaugeSet[],
+  build: (store: BatchStore) => RedisGaugeSet[],
 ): RegisterRedisGauges {
-  return (registry, redis, prefix, options = {}) => {
+  return (registry, store, options = {}) => {
     const timeoutMs = options.timeoutMs ?? REDIS_READ_TIMEOUT_MS;
-    for (const set of build(redis, prefix)) set.register(registry, timeoutMs);
+    for (const set of build(store)) set.register(registry, timeoutMs);
   };
 }

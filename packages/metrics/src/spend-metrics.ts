@@ -1,4 +1,4 @@
-import { BatchControl, BatchStore, PAUSE_REASONS, SpendLedger } from "@veoq/pipeline";
+import { PAUSE_REASONS } from "@veoq/pipeline";
 import { defineRedisGauges, redisGaugeSet } from "./redis-gauges.ts";
 
 /** Batches looked at for pauses (the newest), so a scrape stays bounded. */
@@ -10,10 +10,8 @@ const MAX_BATCHES = 1000;
  * `veoq_batches_cancelled`, over the newest batches. A Redis that does not answer in time leaves
  * them out of the scrape (see `veoq_redis_up`).
  */
-export const registerSpendMetrics = defineRedisGauges((redis, prefix) => {
-  const ledger = new SpendLedger(redis, prefix);
-  const control = new BatchControl(redis, prefix);
-  const store = new BatchStore(redis, prefix);
+export const registerSpendMetrics = defineRedisGauges((store) => {
+  const { spend: ledger, control } = store;
   return [
     redisGaugeSet(
       () => ledger.reservedTotal(),

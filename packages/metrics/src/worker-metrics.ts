@@ -1,4 +1,4 @@
-import { QUEUE_ROLES, WorkerRegistry } from "@veoq/pipeline";
+import { QUEUE_ROLES } from "@veoq/pipeline";
 import { defineRedisGauges, redisGaugeSet } from "./redis-gauges.ts";
 
 /**
@@ -7,8 +7,8 @@ import { defineRedisGauges, redisGaugeSet } from "./redis-gauges.ts";
  * `veoq_workers{role="submit"} == 0`. A Redis that does not answer in time leaves it out of the
  * scrape (see `veoq_redis_up`).
  */
-export const registerWorkerMetrics = defineRedisGauges((redis, prefix) => {
-  const workers = new WorkerRegistry(redis, prefix);
+export const registerWorkerMetrics = defineRedisGauges((store) => {
+  const { workers } = store;
   return [
     redisGaugeSet(
       () => workers.list(),

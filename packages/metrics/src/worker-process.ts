@@ -94,7 +94,7 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<v
   let metricsServer: MetricsServer | undefined;
   if (registry !== undefined && options.metrics !== undefined) {
     const { queues, store } = running.context;
-    registerDeploymentMetrics(registry, { queues, redis: store.redis, prefix: config.prefix });
+    registerDeploymentMetrics(registry, { queues, store });
     const liveness = new WorkerLiveness({
       workers: options.roles.map((role, i) => ({ role, worker: running.workers[i] as Worker })),
       queues,

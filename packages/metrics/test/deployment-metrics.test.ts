@@ -1,6 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { removeKeysUnder } from "@veoq/local-redis";
-import { BatchStore, createQueues, createRedisConnection, SpendLedger } from "@veoq/pipeline";
+import {
+  BatchStore,
+  createQueues,
+  createRedisConnection,
+  openStore,
+  SpendLedger,
+} from "@veoq/pipeline";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   createMetricsRegistry,
@@ -37,7 +43,7 @@ describe("deployment metrics", () => {
     await store.transition("done", "a", "completed");
 
     const registry = createMetricsRegistry({ processMetrics: false });
-    registerDeploymentMetrics(registry, { queues, redis, prefix });
+    registerDeploymentMetrics(registry, { queues, store: openStore(redis, { prefix }) });
     const read = async () => parsePrometheusText(await registry.metrics());
     const value = (samples: Awaited<ReturnType<typeof read>>, name: string, labels = {}) =>
       samples.find(

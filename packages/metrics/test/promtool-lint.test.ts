@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { removeKeysUnder } from "@veoq/local-redis";
-import { createQueues, createRedisConnection } from "@veoq/pipeline";
+import { createQueues, createRedisConnection, openStore } from "@veoq/pipeline";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   checkWithPromtool,
@@ -26,7 +26,7 @@ describe("a worker's /metrics", () => {
     // The registry a worker process builds (runWorkerProcess), with a sample in every family.
     const registry = createMetricsRegistry();
     const observer = createPrometheusObserver(registry);
-    registerDeploymentMetrics(registry, { queues, redis, prefix });
+    registerDeploymentMetrics(registry, { queues, store: openStore(redis, { prefix }) });
     observer.providerRequest?.({
       operation: "create",
       endpoint: "/v3/async/veo-3.1-generate-img2video",

@@ -4,6 +4,7 @@ import {
   BatchControl,
   BatchStore,
   createRedisConnection,
+  openStore,
   SpendLedger,
   slotHolder,
 } from "@veoq/pipeline";
@@ -35,7 +36,7 @@ describe("spend metrics", () => {
     await ledger.gate("d", slotHolder("d", "x", 0), 1_500_000, undefined, Date.now());
 
     const registry = createMetricsRegistry();
-    registerSpendMetrics(registry, redis, prefix);
+    registerSpendMetrics(registry, openStore(redis, { prefix }));
     createPrometheusObserver(registry).createSpent?.({
       model: "veo-3.1-lite-firstlastframe",
       costMicros: 400_000,

@@ -2,7 +2,13 @@ import { randomUUID } from "node:crypto";
 import { parseConfig } from "@veoq/config";
 import { removeKeysUnder } from "@veoq/local-redis";
 import { createLogger } from "@veoq/logging";
-import { createQueues, createRedisConnection, startWorkers, WorkerRegistry } from "@veoq/pipeline";
+import {
+  createQueues,
+  createRedisConnection,
+  openStore,
+  startWorkers,
+  WorkerRegistry,
+} from "@veoq/pipeline";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   createMetricsRegistry,
@@ -37,7 +43,7 @@ describe("veoq_workers", () => {
     });
     const registry = createMetricsRegistry({ processMetrics: false });
     const queues = createQueues(redis, prefix);
-    registerDeploymentMetrics(registry, { queues, redis, prefix });
+    registerDeploymentMetrics(registry, { queues, store: openStore(redis, { prefix }) });
     const server = await startMetricsServer({ registry });
     const running = await startWorkers({
       config,

@@ -192,6 +192,7 @@ export {
   type RecordKeys,
   recordKeys,
 } from "./store/keys.ts";
+export { openStore, type StoreConfig } from "./store/open-store.ts";
 export { ProviderRate, RATE_MARGIN } from "./store/provider-rate.ts";
 export {
   PROBE_ROUNDS,

@@ -9,7 +9,6 @@ import {
 import { loadPriceTable, toMicros } from "@veoq/pricing";
 import { createProviderClient, type ProviderClient } from "@veoq/provider-client";
 import { type Queue, type Telemetry, Worker } from "bullmq";
-import { FairShare } from "./jobs/fair-share.ts";
 import { QUEUE_NAMES, QUEUE_ROLES, type QueueRole, queuePrefix } from "./jobs/queue-names.ts";
 import { createQueues, keepFinishedJobs } from "./jobs/queues.ts";
 import { startStalledCheck } from "./jobs/stalled-check.ts";
@@ -35,8 +34,6 @@ import { createPollProcessor } from "./stages/poll-processor.ts";
 import type { Processor } from "./stages/stage-processor.ts";
 import { FinalFailure } from "./stages/stage-processor.ts";
 import { createSubmitProcessor } from "./stages/submit-processor.ts";
-import { BatchControl } from "./store/batch-control.ts";
-import { BatchStore } from "./store/batch-store.ts";
 import {
   createRedisConnection,
   type RedisConnection,
@@ -54,14 +51,10 @@ import {
   resumeDownloads,
   resumeSubmissions,
 } from "./store/credentials-stop.ts";
-import { DurationHistory } from "./store/duration-history.ts";
-import { ProviderRate } from "./store/provider-rate.ts";
-import { ProviderSlots } from "./store/provider-slots.ts";
-import { RequestIndex } from "./store/request-index.ts";
+import { openStore } from "./store/open-store.ts";
 import { reconcileProviderSlots } from "./store/slot-reconciler.ts";
-import { SpendLedger } from "./store/spend-ledger.ts";
 import { reconcileSpendReservations } from "./store/spend-reconciler.ts";
-import { type WorkerHeartbeat, WorkerRegistry } from "./store/worker-registry.ts";
+import type { WorkerHeartbeat } from "./store/worker-registry.ts";
 
 export interface StartWorkersOptions {
   config: VeoqConfig;
@@ -185,10 +178,11 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
         tracer.providerRequest(event);
       },
     });
+  const store = openStore(commands, config);
   const context: PipelineContext = {
     client,
     queues,
-    store: new BatchStore(commands, config.prefix),
+    store,
     logger,
     settings: pipelineSettingsFrom(config),
     now: options.now ?? Date.now,
@@ -196,28 +190,24 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     hooks: options.hooks ?? {},
     observer,
     tracer,
-    slots: new ProviderSlots({
-      redis: commands,
-      prefix: config.prefix,
+    slots: store.providerSlots({
       apiKey: options.apiKey,
       maxInFlight: config.maxInFlight,
       wake: submitQueueWakeKeys(queues.submit),
       now: options.now ?? Date.now,
     }),
-    rate: new ProviderRate({
-      redis: commands,
-      prefix: config.prefix,
+    rate: store.providerRate({
       apiKey: options.apiKey,
       rpm: config.providerRpm,
       now: options.now ?? Date.now,
     }),
-    fairShare: new FairShare(commands, config.prefix),
-    requests: new RequestIndex(commands, config.prefix),
+    fairShare: store.fairShare,
+    requests: store.requests,
     imageCache: new ImageFileCache(),
     objectStore,
-    durationHistory: new DurationHistory(commands, config.prefix),
-    control: new BatchControl(commands, config.prefix),
-    spend: new SpendLedger(commands, config.prefix),
+    durationHistory: store.durationHistory,
+    control: store.control,
+    spend: store.spend,
     prices,
   };
   const concurrency = Object.fromEntries(
@@ -310,7 +300,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     return worker;
   });
   await Promise.all(workers.map((w) => w.waitUntilReady()));
-  const heartbeat = await new WorkerRegistry(commands, config.prefix).startHeartbeat(
+  const heartbeat = await store.workers.startHeartbeat(
     {
       roles,
       version: options.version ?? "unknown",

@@ -1,5 +1,4 @@
 import {
-  BatchControl,
   type BatchStore,
   type ItemResult,
   type OutboxEntry,
@@ -45,7 +44,7 @@ export async function buildWebhookEvent(
   if (batch === undefined) return undefined;
   const [spend, control] = await Promise.all([
     sources.spend.read(entry.batchId),
-    new BatchControl(sources.store.redis, sources.store.prefix).read(entry.batchId),
+    sources.store.control.read(entry.batchId),
   ]);
   const data = {
     ...toBatchJson(overviewOf(batch, sources.now(), control)),

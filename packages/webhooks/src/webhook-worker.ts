@@ -1,13 +1,6 @@
 import type { VeoqConfig } from "@veoq/config";
 import type { Logger } from "@veoq/logging";
-import {
-  BatchStore,
-  createRedisConnection,
-  type RedisConnection,
-  recordKeys,
-  SpendLedger,
-  WebhookOutbox,
-} from "@veoq/pipeline";
+import { createRedisConnection, openStore, type RedisConnection, recordKeys } from "@veoq/pipeline";
 import { loadPriceTable } from "@veoq/pricing";
 import { type Telemetry, Worker } from "bullmq";
 import { DeliveryLog, type DeliveryState } from "./delivery-log.ts";
@@ -68,11 +61,11 @@ export async function startWebhookWorker(
   const telemetry = options.telemetry === undefined ? {} : { telemetry: options.telemetry };
   const queue = createWebhookQueue(commands, config.prefix, telemetry);
   const log = new DeliveryLog(commands, keys);
-  const store = new BatchStore(commands, config.prefix);
+  const store = openStore(commands, config);
   const relay = new OutboxRelay({
     store,
-    spend: new SpendLedger(commands, config.prefix),
-    outbox: new WebhookOutbox(commands, config.prefix),
+    spend: store.spend,
+    outbox: store.webhookOutbox,
     queue,
     log,
     logger,

@@ -29,7 +29,7 @@ export function registerBudgetCommand(program: Command): void {
         const prices = loadPriceTable(config.prices);
         const session = await openQueueSession(config);
         try {
-          const life = lifecycleOf(session, config);
+          const life = lifecycleOf(session);
           const change = await setBatchBudget(life, batchId, micros);
           if (flags.json) {
             const json: BudgetJson = {

@@ -29,7 +29,7 @@ export function registerCancelCommand(program: Command): void {
         const session = await openQueueSession(config);
         try {
           const dropInFlight = flags.dropInFlight === true;
-          const summary = await cancelBatch(lifecycleOf(session, config), batchId, {
+          const summary = await cancelBatch(lifecycleOf(session), batchId, {
             dropInFlight,
           });
           if (flags.json) {

@@ -1,7 +1,6 @@
 import { objectStoreFromConfig } from "@veoq/object-store";
 import {
   BatchBusyError,
-  BatchControl,
   BatchInFlightError,
   type DeleteBatchSummary,
   deleteBatch,
@@ -48,7 +47,7 @@ export function registerDeleteCommand(program: Command): void {
             {
               store: session.store,
               queues: session.queues,
-              control: new BatchControl(session.redis, config.prefix),
+              control: session.store.control,
               outputDir: config.outputDir,
               objectStore,
             },

@@ -7,7 +7,6 @@ import {
   enqueueManifest,
   PIPELINE_DEFAULTS,
   type PriorityLevel,
-  SpendLedger,
   WEBHOOK_EVENT_TYPES,
   type WebhookEventType,
 } from "@veoq/pipeline";
@@ -176,7 +175,7 @@ async function runEnqueue(
       queues: session.queues,
       store: session.store,
       submitAttempts: config.submitAttempts,
-      spend: { prices, ledger: new SpendLedger(session.redis, config.prefix), budgetMicros },
+      spend: { prices, ledger: session.store.spend, budgetMicros },
       ...(objectStore === undefined ? {} : { objectStore }),
       ...(tracing === undefined ? {} : { tracer: tracing.tracer }),
       onInvalidLine: (report) => {
@@ -205,7 +204,7 @@ async function runEnqueue(
       );
     });
     progress.stop();
-    const ledger = new SpendLedger(session.redis, config.prefix);
+    const ledger = session.store.spend;
     // A budget below what the batch's lines cost pauses it part-way: said now, not found later.
     const batchEstimate = (await ledger.read(summary.batchId)).estimateMicros;
     const budgetBelowEstimate =

@@ -19,7 +19,7 @@ export function registerPauseCommand(program: Command): void {
         const config = loadConfig();
         const session = await openQueueSession(config);
         try {
-          const changed = await pauseBatch(lifecycleOf(session, config), batchId);
+          const changed = await pauseBatch(lifecycleOf(session), batchId);
           if (flags.json) {
             const json: PauseJson = { batch_id: batchId, changed };
             process.stdout.write(`${JSON.stringify(json)}\n`);

@@ -25,7 +25,7 @@ export function registerResumeCommand(program: Command): void {
         const session = await openQueueSession(config);
         try {
           if (batchId !== undefined) {
-            const resumed = await resumeBatch(lifecycleOf(session, config), batchId);
+            const resumed = await resumeBatch(lifecycleOf(session), batchId);
             process.stdout.write(
               flags.json
                 ? `${JSON.stringify({ batch_id: batchId, resumed })}\n`

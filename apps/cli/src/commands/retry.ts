@@ -7,7 +7,6 @@ import {
   RetryPlanChangedError,
   retryCancelledItems,
   retryFailedItems,
-  SpendLedger,
 } from "@veoq/pipeline";
 import { loadPriceTable } from "@veoq/pricing";
 import {
@@ -80,14 +79,14 @@ export function registerRetryCommand(program: Command): void {
             throw new UsageError(`no batch ${JSON.stringify(batchId)} (see \`veoq status\`)`);
           }
           if (flags.cancelled) {
-            const life = lifecycleOf(session, config);
+            const life = lifecycleOf(session);
             const plan = await planCancelledRetry(life, batchId);
             const cost = await priceSubmissions(
               batchId,
               plan.retries.filter((r) => r.stage === "submit").map((r) => r.customId),
               session.queues,
               loadPriceTable(config.prices),
-              new SpendLedger(session.redis, config.prefix),
+              session.store.spend,
             );
             for (const line of formatCancelledRetryPlan(plan, cost)) say(line);
             const printCancelledJson = (outcome: string, retried: number, skipped: unknown[]) =>
@@ -158,7 +157,7 @@ export function registerRetryCommand(program: Command): void {
             plan,
             session.queues,
             loadPriceTable(config.prices),
-            new SpendLedger(session.redis, config.prefix),
+            session.store.spend,
           );
           const planJson = toRetryPlanJson(plan, cost);
           for (const line of formatRetryPlan(planJson)) say(line);

@@ -1,5 +1,4 @@
 import {
-  BatchControl,
   type BatchControlState,
   type BatchSpend,
   batchSchedulingOf,
@@ -9,7 +8,6 @@ import {
   overviewOf,
   QUEUE_ROLES,
   readWorkCapacity,
-  SpendLedger,
   type WorkCapacity,
   waitingReasonOf,
 } from "@veoq/pipeline";
@@ -48,12 +46,11 @@ type Lifecycles = Map<string, { control: BatchControlState; spend: BatchSpend }>
 
 async function readLifecycles(
   session: QueueSession,
-  prefix: string,
   snapshot: StatusJson,
   controls: ReadonlyMap<string, BatchControlState>,
 ): Promise<Lifecycles> {
   const ids = snapshot.batches.map((b) => b.batch_id);
-  const spends = await new SpendLedger(session.redis, prefix).readMany(ids);
+  const spends = await session.store.spend.readMany(ids);
   return new Map(
     ids.flatMap((id, i) => {
       const control = controls.get(id);
@@ -130,7 +127,6 @@ function withLifecycles(snapshot: StatusJson, lifecycles: Lifecycles, prices: Pr
  */
 async function collect(
   session: QueueSession,
-  prefix: string,
   batchId: string | undefined,
 ): Promise<{ snapshot: StatusJson; controls: Map<string, BatchControlState> }> {
   const ids = batchId === undefined ? await session.store.listBatchIds(50) : [batchId];
@@ -138,7 +134,7 @@ async function collect(
   const batches: BatchJson[] = [];
   const [records, controlList] = await Promise.all([
     Promise.all(ids.map((id) => session.store.getBatch(id))),
-    new BatchControl(session.redis, prefix).readMany(ids),
+    session.store.control.readMany(ids),
   ]);
   const controls = new Map<string, BatchControlState>();
   records.forEach((batch, i) => {
@@ -266,10 +262,10 @@ export function registerStatusCommand(program: Command): void {
             let allFinal = false;
             try {
               session ??= await openQueueSession(config);
-              const { snapshot, controls } = await collect(session, config.prefix, batchId);
+              const { snapshot, controls } = await collect(session, batchId);
               const [lifecycles, capacity] = await Promise.all([
-                readLifecycles(session, config.prefix, snapshot, controls),
-                readWorkCapacity(session.redis, config.prefix),
+                readLifecycles(session, snapshot, controls),
+                readWorkCapacity(session.store),
               ]);
               addWaitingReasons(snapshot, lifecycles, capacity, Date.now());
               if (flags.watch) {

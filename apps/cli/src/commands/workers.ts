@@ -1,4 +1,4 @@
-import { QUEUE_ROLES, WorkerRegistry } from "@veoq/pipeline";
+import { QUEUE_ROLES } from "@veoq/pipeline";
 import { formatDuration, toWorkersJson, type WorkersJson } from "@veoq/report";
 import type { Command } from "commander";
 import { loadConfig } from "../env.ts";
@@ -44,7 +44,7 @@ export function registerWorkersCommand(program: Command): void {
         const config = loadConfig();
         const session = await openQueueSession(config);
         try {
-          const records = await new WorkerRegistry(session.redis, config.prefix).list();
+          const records = await session.store.workers.list();
           const snapshot = toWorkersJson(records, Date.now());
           process.stdout.write(
             flags.json

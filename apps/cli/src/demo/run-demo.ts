@@ -13,7 +13,6 @@ import {
   enqueueManifest,
   overviewOf,
   type RunningWorkers,
-  SpendLedger,
   startWorkers,
 } from "@veoq/pipeline";
 import { loadPriceTable } from "@veoq/pricing";
@@ -108,7 +107,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const session = await openQueueSession(config);
     try {
       const prices = loadPriceTable(config.prices);
-      const ledger = new SpendLedger(session.redis, config.prefix);
+      const ledger = session.store.spend;
       const summary = await enqueueManifest({
         manifestPath: manifest,
         batchId,

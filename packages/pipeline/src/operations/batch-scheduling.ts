@@ -1,4 +1,4 @@
-import { FairShare, type PriorityLevel } from "../jobs/fair-share.ts";
+import type { PriorityLevel } from "../jobs/fair-share.ts";
 import { submissionOfSlotHolder } from "../jobs/job-ids.ts";
 import type { BatchStore } from "../store/batch-store.ts";
 import { providerAccounts } from "../store/provider-slots.ts";
@@ -17,7 +17,7 @@ export async function batchSchedulingOf(
   store: BatchStore,
   batchIds: readonly string[],
 ): Promise<Map<string, BatchScheduling>> {
-  const fairShare = new FairShare(store.redis, store.prefix);
+  const { fairShare } = store;
   const [levels, held] = await Promise.all([
     fairShare.levelsOf(batchIds),
     slotsHeldPerBatch(store),

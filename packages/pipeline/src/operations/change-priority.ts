@@ -1,4 +1,4 @@
-import { FairShare, fairPriority, type PriorityLevel } from "../jobs/fair-share.ts";
+import { fairPriority, type PriorityLevel } from "../jobs/fair-share.ts";
 import { submitJobDataSchema } from "../jobs/job-data.ts";
 import { submitJobId } from "../jobs/job-ids.ts";
 import type { VeoqQueues } from "../jobs/queues.ts";
@@ -24,7 +24,7 @@ export async function changeBatchPriority(
   batchId: string,
   level: PriorityLevel,
 ): Promise<PriorityChange> {
-  const fairShare = new FairShare(store.redis, store.prefix);
+  const { fairShare } = store;
   await fairShare.setLevel(batchId, level);
   let changed = 0;
   for await (const [customId, state] of store.scanItemStates(batchId)) {

@@ -12,20 +12,19 @@ import {
 } from "@veoq/manifest";
 import type { S3ObjectStore } from "@veoq/object-store";
 import { type CostEstimate, CostTally, type PriceTable, requestCost } from "@veoq/pricing";
-import { FairShare, fairPriority, type PriorityLevel } from "../jobs/fair-share.ts";
+import { fairPriority, type PriorityLevel } from "../jobs/fair-share.ts";
 import type { SubmitJobData } from "../jobs/job-data.ts";
 import { isValidBatchId, submitJobId } from "../jobs/job-ids.ts";
 import type { VeoqQueues } from "../jobs/queues.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
 import type { ItemTracer } from "../stages/item-tracer.ts";
-import { BatchControl } from "../store/batch-control.ts";
 import type { BatchStore } from "../store/batch-store.ts";
 import { isRedisOutOfMemory, REDIS_OUT_OF_MEMORY } from "../store/connection/out-of-memory.ts";
 import type { RedisConnection } from "../store/connection/redis-connection.ts";
 import { waitForReplicas } from "../store/connection/replica-ack.ts";
 import { EnqueueMark } from "../store/enqueue-mark.ts";
 import {
-  RequestIndex,
+  type RequestIndex,
   type RequestOwner,
   reuseDecision,
   sameOwner,
@@ -229,7 +228,7 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
   );
   if (webhook !== undefined) await options.store.setWebhook(batchId, webhook);
   const { spend } = options;
-  const control = new BatchControl(options.store.redis, options.store.prefix);
+  const { control } = options.store;
   // Before any job is added, so that no create can come first.
   if (options.paused === true) await control.pause(batchId, "user", now());
   if (spend?.budgetMicros !== undefined) {
@@ -237,7 +236,7 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
   }
   /** The lines whose first create this batch pays: the estimate printed, and the one stored. */
   const paidCost = spend === undefined ? undefined : new CostTally(spend.prices.currency);
-  const fairShare = new FairShare(options.store.redis, options.store.prefix);
+  const { fairShare } = options.store;
   if (options.priority !== undefined) await fairShare.setLevel(batchId, options.priority);
   const level = options.priority ?? (await fairShare.levelOf(batchId));
   const arrival = await fairShare.arrival(options.queues.submit);
@@ -248,7 +247,7 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
   progress.invalid = 0;
   let chunk: RequestLine[] = [];
   const storedImages = new Map<string, Promise<string>>();
-  const requests = new RequestIndex(options.store.redis, options.store.prefix);
+  const { requests } = options.store;
   const fingerprints = new RequestFingerprints();
   let reusedLines = 0;
   const reusedCost = spend === undefined ? undefined : new CostTally(spend.prices.currency);

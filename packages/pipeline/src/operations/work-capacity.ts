@@ -1,7 +1,7 @@
 import type { QueueRole } from "../jobs/queue-names.ts";
-import type { RedisConnection } from "../store/connection/redis-connection.ts";
+import type { BatchStore } from "../store/batch-store.ts";
 import { readProviderSlots } from "../store/provider-slots.ts";
-import { liveRolesOf, type WorkerRecord, WorkerRegistry } from "../store/worker-registry.ts";
+import { liveRolesOf, type WorkerRecord } from "../store/worker-registry.ts";
 
 /** Who can move work now: the live worker processes and the provider slots (for waitingReasonOf). */
 export interface WorkCapacity {
@@ -11,13 +11,10 @@ export interface WorkCapacity {
 }
 
 /** Reads the heartbeat records and the provider slots (`veoq status`, the dashboard). */
-export async function readWorkCapacity(
-  redis: RedisConnection,
-  prefix: string,
-): Promise<WorkCapacity> {
+export async function readWorkCapacity(store: BatchStore): Promise<WorkCapacity> {
   const [workers, slots] = await Promise.all([
-    new WorkerRegistry(redis, prefix).list(),
-    readProviderSlots(redis, prefix),
+    store.workers.list(),
+    readProviderSlots(store.redis, store.prefix),
   ]);
   return {
     workers,

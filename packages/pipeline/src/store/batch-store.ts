@@ -1,20 +1,32 @@
+import { FairShare } from "../jobs/fair-share.ts";
+import { BatchControl } from "./batch-control.ts";
 import { BatchTimeline } from "./batch-timeline.ts";
 import { Batches } from "./batches.ts";
 import type { RedisConnection } from "./connection/redis-connection.ts";
+import { DurationHistory } from "./duration-history.ts";
 import { ItemPages } from "./item-pages.ts";
 import { ItemStates } from "./item-states.ts";
 import { type RecordKeys, recordKeys } from "./keys.ts";
+import { ProviderRate, type ProviderRateOptions } from "./provider-rate.ts";
+import { ProviderSlots, type ProviderSlotsOptions } from "./provider-slots.ts";
+import { RequestIndex } from "./request-index.ts";
+import { SpendLedger } from "./spend-ledger.ts";
 import { TaskIndex } from "./task-index.ts";
+import { WebhookOutbox } from "./webhook-outbox.ts";
+import { WorkerRegistry } from "./worker-registry.ts";
 
 export type { BatchRecord, ReuseWait } from "./batches.ts";
 export { type TransitionOptions, WriteDeadlineError } from "./item-states.ts";
 
 /**
- * Batch records and item states in Redis, one object over the modules that hold them by verb:
- * batches.ts (the batch records), item-states.ts (moving items between states), item-pages.ts
- * (reading items a page at a time), task-index.ts (provider task -> item), batch-timeline.ts
- * (throughput and spend per minute, for charts). Each method below is
- * the module's own. Stateless apart from the connection.
+ * Every record of veoq in Redis, built once per process by `openStore` (open-store.ts) and
+ * handed to the workers, CLI, dashboard, API and metrics. The batch records and item states are
+ * one object over the modules that hold them by verb: batches.ts (the batch records),
+ * item-states.ts (moving items between states), item-pages.ts (reading items a page at a
+ * time), task-index.ts (provider task -> item), batch-timeline.ts (throughput and spend per minute,
+ * for charts); each method below is the module's own. The
+ * other records are its fields (control, spend, requests, ...). Stateless apart from the
+ * connection (and the duration history's short cache).
  */
 export class BatchStore {
   readonly keys: RecordKeys;
@@ -25,6 +37,20 @@ export class BatchStore {
   readonly states: ItemStates;
   readonly pages: ItemPages;
   readonly tasks: TaskIndex;
+  /** Pause, resume and cancel of each batch. */
+  readonly control: BatchControl;
+  /** Each batch's and each day's money. */
+  readonly spend: SpendLedger;
+  /** Which item renders each distinct request. */
+  readonly requests: RequestIndex;
+  /** The fair-share clock and each batch's priority level. */
+  readonly fairShare: FairShare;
+  /** Past render times per task shape. */
+  readonly durationHistory: DurationHistory;
+  /** The webhook outboxes (the relay's side). */
+  readonly webhookOutbox: WebhookOutbox;
+  /** The worker processes' heartbeats. */
+  readonly workers: WorkerRegistry;
   /** Throughput over time, for charts (batch-timeline.ts). */
   readonly timeline: BatchTimeline;
 
@@ -37,6 +63,23 @@ export class BatchStore {
     this.states = new ItemStates(redis, this.keys, this.batches, this.timeline);
     this.pages = new ItemPages(redis, this.keys, this.batches);
     this.tasks = new TaskIndex(redis, this.keys);
+    this.control = new BatchControl(redis, prefix);
+    this.spend = new SpendLedger(redis, prefix);
+    this.requests = new RequestIndex(redis, prefix);
+    this.fairShare = new FairShare(redis, prefix);
+    this.durationHistory = new DurationHistory(redis, prefix);
+    this.webhookOutbox = new WebhookOutbox(redis, prefix);
+    this.workers = new WorkerRegistry(redis, prefix);
+  }
+
+  /** The in-flight slots of one provider account (API key). */
+  providerSlots(options: Omit<ProviderSlotsOptions, "redis" | "prefix">): ProviderSlots {
+    return new ProviderSlots({ ...options, redis: this.redis, prefix: this.prefix });
+  }
+
+  /** The create pacing of one provider account (API key). */
+  providerRate(options: Omit<ProviderRateOptions, "redis" | "prefix">): ProviderRate {
+    return new ProviderRate({ ...options, redis: this.redis, prefix: this.prefix });
   }
 
   // Batches (batches.ts)
