@@ -20,6 +20,16 @@ export {
 export { QUEUE_NAMES, QUEUE_ROLES, type QueueRole } from "./jobs/queue-names.ts";
 export { createQueues, type VeoqQueues } from "./jobs/queues.ts";
 export {
+  accountOfKey,
+  type KeyTake,
+  keyStopKey,
+  keyStopPattern,
+  type ProviderKey,
+  ProviderKeys,
+  type ProviderKeysOptions,
+  resumeKey,
+} from "./keys/provider-keys.ts";
+export {
   type BudgetChange,
   type CancelledRetry,
   CancelledRetryChangedError,

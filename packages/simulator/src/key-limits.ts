@@ -3,7 +3,8 @@ import { takeToken } from "./token-bucket.ts";
 
 /**
  * One simulated provider account's own limits (`veoq mock --keys`), checked on each create of
- * that key after the request-wide checks. Every limit is off when unset.
+ * that key after the request-wide checks. Every limit is off when unset. With such accounts, a
+ * task is seen only by the key that created it (handle-task-result.ts answers another key 404).
  */
 export interface KeyLimit {
   /** Tasks the key may have QUEUED or PROCESSING at once; beyond it 429 "too many concurrent tasks". */

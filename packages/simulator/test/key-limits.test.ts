@@ -72,6 +72,8 @@ describe("per-key limits (veoq mock --keys)", () => {
     expect(broke.status).toBe(402);
     expect(broke.json).toMatchObject({ code: 402, message: "insufficient balance" });
     expect((await getTaskResult(sim, first, "sim-c")).status).toBe(200);
+    // Each key is its own account: another key does not see the task.
+    expect((await getTaskResult(sim, first, "sim-a")).status).toBe(404);
     await createTask(sim, body("a1"), IMG2VIDEO, "sim-a");
   });
 

@@ -1,6 +1,6 @@
 import { LuaScript } from "../redis/lua-script.ts";
 import type { RedisConnection } from "../redis/redis-connection.ts";
-import { slotKeys } from "./provider-slots.ts";
+import { accountOfOptions, accountSlotKeys } from "./provider-slots.ts";
 
 /**
  * Paces creates to at most `rpm` per minute per API key across every worker process, before the
@@ -23,7 +23,9 @@ export const RATE_MARGIN = 0.05;
 export interface ProviderRateOptions {
   redis: RedisConnection;
   prefix: string;
-  apiKey: string;
+  /** The API key, whose short hash names the records; or `account`, the records' name itself. */
+  apiKey?: string;
+  account?: string;
   /** Creates per minute (VEOQ_PROVIDER_RPM); 0 turns pacing off. */
   rpm: number;
   /** Creates allowed back to back after a quiet spell. Default 1 (none: even spacing). */
@@ -61,7 +63,7 @@ export class ProviderRate {
 
   constructor(options: ProviderRateOptions) {
     this.redis = options.redis;
-    this.key = slotKeys(options.prefix, options.apiKey).cap;
+    this.key = accountSlotKeys(options.prefix, accountOfOptions(options)).cap;
     this.intervalMs = options.rpm > 0 ? (60_000 / options.rpm) * (1 + RATE_MARGIN) : 0;
     this.toleranceMs = this.intervalMs * (Math.max(1, options.burst ?? 1) - 1);
     this.now = options.now ?? Date.now;

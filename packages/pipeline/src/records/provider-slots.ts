@@ -30,7 +30,10 @@ import { type RedisConnection, scanEveryMaster } from "../redis/redis-connection
 export interface ProviderSlotsOptions {
   redis: RedisConnection;
   prefix: string;
-  apiKey: string;
+  /** The API key, whose short hash names the records; or `account`, the records' name itself. */
+  apiKey?: string;
+  /** The account id of the records (keys/provider-keys.ts accountOfKey); instead of `apiKey`. */
+  account?: string;
   /** Configured maximum (VEOQ_MAX_IN_FLIGHT). */
   maxInFlight: number;
   /**
@@ -167,9 +170,20 @@ return 1
 
 /** The two keys of one API key's slots (built in record-keys.ts). */
 export function slotKeys(prefix: string, apiKey: string) {
+  return accountSlotKeys(prefix, providerAccountOf(apiKey));
+}
+
+/** The two keys of one account's slots. */
+export function accountSlotKeys(prefix: string, account: string) {
   const keys = recordKeys(prefix);
-  const account = providerAccountOf(apiKey);
   return { holders: keys.providerSlots(account), cap: keys.providerCap(account) };
+}
+
+/** The account of slot options given an API key or the account itself. */
+export function accountOfOptions(options: { apiKey?: string; account?: string }): string {
+  if (options.account !== undefined) return options.account;
+  if (options.apiKey !== undefined) return providerAccountOf(options.apiKey);
+  throw new Error("provider slots need an apiKey or an account");
 }
 
 export class ProviderSlots {
@@ -182,7 +196,7 @@ export class ProviderSlots {
 
   constructor(options: ProviderSlotsOptions) {
     this.redis = options.redis;
-    this.keys = slotKeys(options.prefix, options.apiKey);
+    this.keys = accountSlotKeys(options.prefix, accountOfOptions(options));
     this.max = options.maxInFlight;
     this.now = options.now ?? Date.now;
     this.wakeKey = options.wakeKey;

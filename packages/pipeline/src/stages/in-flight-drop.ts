@@ -18,7 +18,11 @@ export async function stopIfDropped(
   const control = await context.control.read(data.batchId);
   if (control.state !== "cancelled" || !control.dropInFlight) return undefined;
   if (stage === "poll") {
-    await context.slots.release(slotHolder(data.batchId, data.customId, data.submission));
+    const keyName =
+      "keyName" in data && typeof data.keyName === "string" ? data.keyName : undefined;
+    await (context.keys.get(keyName)?.slots ?? context.slots).release(
+      slotHolder(data.batchId, data.customId, data.submission),
+    );
   }
   return cancelItem(context, job, data, {
     stage,

@@ -18,6 +18,7 @@ import { stopIfDropped } from "./in-flight-drop.ts";
 import { failItem } from "./item-outcome.ts";
 import { type PipelineContext, toProviderSeconds, toRealMs } from "./pipeline-context.ts";
 import { type StageRun, stageProcessor } from "./stage-processor.ts";
+import { keyOfTask } from "./task-key.ts";
 
 export type PollOutcome =
   | { outcome: "succeeded"; downloadJobId: string }
@@ -38,11 +39,12 @@ async function poll(
   { job, token, data, log }: StageRun<PollJobData>,
 ): Promise<PollOutcome> {
   if (await stopIfDropped(context, job, data, "poll")) return { outcome: "dropped" };
+  const key = await keyOfTask(context, job, token, data.keyName, log);
   const elapsedSeconds = toProviderSeconds(context, context.now() - data.createdAt);
 
   let result: TaskResult;
   try {
-    result = await context.client.getTaskResult(data.taskId);
+    result = await key.client.getTaskResult(data.taskId);
   } catch (error) {
     if (!isProviderError(error)) throw error;
     const pollErrors = data.pollErrors + 1;
@@ -92,7 +94,7 @@ async function poll(
     // Only the run that frees the slot grows the cap: a re-run after a stall must not count twice.
     await Promise.all([
       renderSeconds === undefined ? undefined : recordFinishedTask(context, data, renderSeconds),
-      context.slots.releaseFinished(slotHolder(data.batchId, data.customId, data.submission)),
+      key.slots.releaseFinished(slotHolder(data.batchId, data.customId, data.submission)),
     ]);
   }
   switch (result.status) {
@@ -215,6 +217,7 @@ async function handOffToDownload(
     submission: data.submission,
     submitJobId: data.submitJobId,
     taskId: data.taskId,
+    ...(data.keyName === undefined ? {} : { keyName: data.keyName }),
     outputs,
     ...(data.video === undefined ? {} : { video: data.video }),
     saved: [],
@@ -285,7 +288,9 @@ async function failTimedOut(
   data: PollJobData,
   elapsedSeconds: number,
 ): Promise<never> {
-  await context.slots.release(slotHolder(data.batchId, data.customId, data.submission));
+  await (context.keys.get(data.keyName)?.slots ?? context.slots).release(
+    slotHolder(data.batchId, data.customId, data.submission),
+  );
   const message = `task ${data.taskId} not final after ${Math.round(elapsedSeconds)}s (deadline ${context.settings.pollDeadlineSeconds}s)`;
   return failItem(context, job, data, { stage: "poll", kind: "timeout", message });
 }

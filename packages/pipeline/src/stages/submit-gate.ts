@@ -2,6 +2,7 @@ import { requestCost } from "@veoq/pricing";
 import { DelayedError, type Job } from "bullmq";
 import type { SubmitJobData } from "../jobs/job-data.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
+import type { ProviderSlots } from "../records/provider-slots.ts";
 import { cancelItem } from "./item-outcome.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
 
@@ -10,7 +11,7 @@ import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
  * cancelled batch ends the item as `cancelled`; a paused batch, or an item that does not fit a
  * budget, sends the job back to wait (no attempt charged, nothing fails). Returns "go" with the
  * item's cost reserved, or "cancelled" when the item is final. The caller holds `holder`'s
- * provider slot; it is released here unless the answer is "go".
+ * provider slot (on `slots`, its key's); it is released here unless the answer is "go".
  */
 export async function passSubmitGate(
   context: PipelineContext,
@@ -18,6 +19,7 @@ export async function passSubmitGate(
   token: string | undefined,
   data: SubmitJobData,
   holder: string,
+  slots: ProviderSlots = context.slots,
 ): Promise<"go" | "cancelled"> {
   const cost = requestCost(context.prices, data.model, data.input).costMicros;
   const decision = await context.spend.gate(
@@ -28,7 +30,7 @@ export async function passSubmitGate(
     context.now(),
   );
   if (decision === "go") return "go";
-  await context.slots.release(holder);
+  await slots.release(holder);
   const log = context.logger.child({
     batchId: data.batchId,
     customId: data.customId,

@@ -7,10 +7,11 @@ import {
 import type { Logger } from "@veoq/logging";
 import { ImageFileError, inlineLocalImages } from "@veoq/manifest";
 import { isObjectStoreCredentialsError } from "@veoq/object-store";
-import { isProviderError } from "@veoq/provider-client";
+import { isProviderError, type ProviderError } from "@veoq/provider-client";
 import { type Job, RateLimitError } from "bullmq";
 import { type PollJobData, type SubmitJobData, submitJobDataSchema } from "../jobs/job-data.ts";
 import { pollJobId, slotHolder } from "../jobs/job-ids.ts";
+import type { KeyTake, ProviderKey } from "../keys/provider-keys.ts";
 import { decideSubmitFailure } from "../policy/failure-policy.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
 import { gridStartSeconds, initialPollDelaySeconds } from "../policy/poll-policy.ts";
@@ -40,8 +41,9 @@ export function createSubmitProcessor(context: PipelineContext) {
 
 async function submit(
   context: PipelineContext,
-  { job, token, data: parsed, log }: StageRun<SubmitJobData>,
+  { job, token, data: parsed, log: stageLog }: StageRun<SubmitJobData>,
 ): Promise<SubmitResult> {
+  let log = stageLog;
   let data: SubmitJobData = parsed;
   if (data.taskId === undefined && data.createSentAt !== undefined) {
     data = await bookUnrecordedCreate(context, job, data, log);
@@ -60,12 +62,11 @@ async function submit(
       PIPELINE_DEFAULTS.minSlotWaitMs,
       toRealMs(context, PIPELINE_DEFAULTS.slotWaitSeconds),
     );
-    const heldAtCreate = await context.slots.take(holder, slotWaitMs);
-    if (heldAtCreate === 0) {
-      // Every slot is taken: the whole submit queue waits (the acquire set the wait) until a
-      // release frees one; no attempt is charged.
-      throw new RateLimitError();
-    }
+    // The key with the most free capacity (keys/provider-keys.ts); one key: its slots.
+    const taken = await context.keys.take(holder, slotWaitMs);
+    if ("wait" in taken) throw await waitForKey(context, log, taken);
+    const { key, held: heldAtCreate } = taken;
+    log = log.child({ key: key.name });
     let body: Record<string, unknown>;
     try {
       const bucket = context.objectStore;
@@ -77,7 +78,7 @@ async function submit(
         bucket === undefined ? undefined : (uri) => bucket.read(uri),
       );
     } catch (error) {
-      await context.slots.release(holder);
+      await key.slots.release(holder);
       const cause = error instanceof ImageFileError ? error.cause : error;
       if (bucketRefused(context, cause)) {
         // The bucket refuses its credentials: every item would fail the same way. Stop
@@ -104,18 +105,19 @@ async function submit(
       throw error;
     }
     // Pause, cancel and budgets, checked atomically right before the create.
-    if ((await passSubmitGate(context, job, token, data, holder)) === "cancelled") {
+    if ((await passSubmitGate(context, job, token, data, holder, key.slots)) === "cancelled") {
       return { cancelled: true };
     }
     // The item's turn has come: batches enqueued from now on start level with it.
     if (data.turn !== undefined) await context.fairShare.advance(data.turn);
     // Paced last, right before the request, so the spacing holds where the provider counts it.
-    const rateWaitMs = await context.rate.take();
+    const rateWaitMs = await key.rate.take();
     if (rateWaitMs > 0) {
       // Not created: its reservation goes back (the gate reserves again when the job returns).
       await settleCreate(context, data, holder, "released");
-      await context.slots.release(holder);
-      await context.queues.submit.rateLimit(rateWaitMs);
+      await key.slots.release(holder);
+      // In a pool the other keys go on: the next choice skips this one until its pace allows.
+      if (!context.keys.pooled) await context.queues.submit.rateLimit(rateWaitMs);
       throw new RateLimitError();
     }
     data = { ...data, trace: { ...data.trace, submitAttempts: data.trace.submitAttempts + 1 } };
@@ -123,15 +125,16 @@ async function submit(
     try {
       // Marked before it is sent: a crash from here until the outcome is recorded leaves a
       // possible duplicate the next try books (bookUnrecordedCreate).
+      data = { ...data, keyName: key.name };
       await job.updateData({ ...data, createSentAt: context.now() });
-      ({ taskId } = await context.client.createTask(data.model, body as CreateRequest));
+      ({ taskId } = await key.client.createTask(data.model, body as CreateRequest));
     } catch (error) {
       // No task was made (or, if ambiguous, it is not ours to track): the retry takes a slot again.
-      await context.slots.release(holder);
+      await key.slots.release(holder);
       const spentAs = createCertainlyNotMade(error) ? "released" : "spent";
       await settleCreate(context, data, holder, spentAs);
       await job.updateData(data);
-      throw await handleCreateFailure(context, job, data, log, error, heldAtCreate);
+      throw await handleCreateFailure(context, job, data, log, error, key, heldAtCreate);
     }
     await context.hooks.afterCreateAnswered?.(taskId);
     const createdAt = context.now();
@@ -176,6 +179,7 @@ async function submit(
     submission: data.submission,
     submitJobId: String(job.id),
     taskId,
+    ...(data.keyName === undefined ? {} : { keyName: data.keyName }),
     createdAt: data.createdAt ?? context.now(),
     durationSeconds: videoSeconds,
     sampleCount: sampleCountOf(data.model, data.input as CreateRequest),
@@ -244,6 +248,7 @@ async function handleCreateFailure(
   data: SubmitJobData,
   log: Logger,
   error: unknown,
+  key: ProviderKey,
   heldAtCreate: number,
 ): Promise<Error> {
   if (!isProviderError(error)) {
@@ -268,16 +273,30 @@ async function handleCreateFailure(
       const waitMs = error.retryAfterMs ?? PIPELINE_DEFAULTS.rateLimitWaitMs;
       if (error.limitScope === "concurrency") {
         // The cap was found: wait for a release (or Retry-After), not for a timer alone.
-        const cap = await context.slots.settle(waitMs, heldAtCreate);
+        // In a pool the queue does not wait: the other keys may have free slots.
+        const cap = await key.slots.settle(context.keys.pooled ? 0 : waitMs, heldAtCreate);
         log.warn({ cap, waitMs }, "provider cap on concurrent tasks reached: in-flight cap set");
         return new RateLimitError();
       }
+      if (context.keys.pooled) {
+        // This key cools down (Retry-After honoured); the other keys go on.
+        await Promise.all([
+          context.keys.coolDown(key, context.now() + waitMs),
+          key.rate.defer(context.now() + waitMs),
+        ]);
+        log.warn(
+          { waitMs, limitScope: error.limitScope },
+          `provider rate limit on key ${key.name}: that key cools down, the others go on`,
+        );
+        return new RateLimitError();
+      }
       log.warn({ waitMs, limitScope: error.limitScope }, "provider rate limit: submit queue waits");
-      await context.rate.defer(context.now() + waitMs);
+      await key.rate.defer(context.now() + waitMs);
       await context.queues.submit.rateLimit(waitMs);
       return new RateLimitError();
     }
     case "credentials_stop": {
+      if (context.keys.pooled) return stopKey(context, log, key, error);
       await stopSubmissions(context.store, context.queues, `${error.kind}: ${error.message}`);
       log.error(
         { errorKind: error.kind },
@@ -308,6 +327,62 @@ async function handleCreateFailure(
     });
   }
   return error;
+}
+
+/**
+ * A 401/402 on one key of a pool: that key alone stops (the stop names it); the job goes back
+ * for another key. When every key is stopped, it is the deployment's credentials stop.
+ */
+async function stopKey(
+  context: PipelineContext,
+  log: Logger,
+  key: ProviderKey,
+  error: ProviderError,
+): Promise<Error> {
+  const reason = `${error.kind}: ${error.message}`;
+  if (await context.keys.stop(key, reason)) {
+    log.error(
+      { errorKind: error.kind },
+      `KEY STOP: the provider answered ${error.status ?? ""} (${error.kind}) to API key ${key.name}; that key takes no more creates, the others go on, no job was failed. Fix the key or its balance, then run \`veoq resume --key ${key.name}\`.`,
+    );
+  }
+  const stopped = await context.keys.stopped();
+  if (stopped.size === context.keys.list.length) await stopEveryKey(context, log, stopped);
+  return new RateLimitError();
+}
+
+/** Every key of the pool is stopped: today's credentials stop, naming each key. */
+async function stopEveryKey(
+  context: PipelineContext,
+  log: Logger,
+  stopped: ReadonlyMap<string, string>,
+): Promise<void> {
+  const names = [...stopped.keys()].join(", ");
+  await stopSubmissions(
+    context.store,
+    context.queues,
+    `every API key is stopped: ${[...stopped].map(([name, reason]) => `${name} (${reason})`).join("; ")}`,
+  );
+  log.error(
+    { keys: [...stopped.keys()] },
+    `CREDENTIALS STOP: every API key (${names}) is stopped; the submit queue is paused and no job was failed. Fix the keys or their balance, then run \`veoq resume\` (or \`veoq resume --key NAME\` for one).`,
+  );
+}
+
+/** No key took the create: the signal for the job (the queue already waits for a release). */
+async function waitForKey(
+  context: PipelineContext,
+  log: Logger,
+  taken: Exclude<KeyTake, { key: ProviderKey }>,
+): Promise<Error> {
+  if (taken.wait === "pace") {
+    await context.queues.submit.rateLimit(taken.ms);
+  } else if (taken.wait === "stopped") {
+    await stopEveryKey(context, log, await context.keys.stopped());
+  }
+  // Every slot is taken: the whole submit queue waits (the take set the wait) until a release
+  // frees one; no attempt is charged.
+  return new RateLimitError();
 }
 
 /** Whether the worker's bucket refused its credentials (and not, say, a missing object). */
