@@ -19,6 +19,7 @@ export {
 } from "./jobs/job-ids.ts";
 export { QUEUE_NAMES, QUEUE_ROLES, type QueueRole } from "./jobs/queue-names.ts";
 export { createQueues, type VeoqQueues } from "./jobs/queues.ts";
+export { type KeyFigures, readKeyFigures } from "./keys/key-figures.ts";
 export {
   accountOfKey,
   type KeyTake,
@@ -27,6 +28,8 @@ export {
   type ProviderKey,
   ProviderKeys,
   type ProviderKeysOptions,
+  readKeyStops,
+  resumeEveryKey,
   resumeKey,
 } from "./keys/provider-keys.ts";
 export {

@@ -4,7 +4,13 @@ import { removeKeysUnder } from "@veoq/local-redis";
 import type { ProviderClient } from "@veoq/provider-client";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
-import { ProviderKeys, resumeKey, SLOT_WAIT_MARKER } from "../src/index.ts";
+import {
+  ProviderKeys,
+  readKeyStops,
+  resumeEveryKey,
+  resumeKey,
+  SLOT_WAIT_MARKER,
+} from "../src/index.ts";
 
 const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
 const prefixes: string[] = [];
@@ -100,9 +106,17 @@ describe("ProviderKeys: which key takes a create", () => {
     await keys.stop(b, "unauthorized: 401");
     expect(await keys.take("3", 0)).toEqual({ wait: "stopped" });
     expect([...(await keys.stopped()).keys()]).toEqual(["a", "b"]);
-    expect(await resumeKey(redis, prefix, "a")).toBe(true);
-    expect(await resumeKey(redis, prefix, "a")).toBe(false);
+    expect(await readKeyStops(redis, prefix)).toEqual(
+      new Map([
+        ["a", "credit: 402 insufficient balance"],
+        ["b", "unauthorized: 401"],
+      ]),
+    );
+    expect(await resumeKey(redis, prefix, "a")).toBe("credit: 402 insufficient balance");
+    expect(await resumeKey(redis, prefix, "a")).toBeUndefined();
     expect(await namesOfTakes(keys, ["3"])).toEqual(["a"]);
+    expect(await resumeEveryKey(redis, prefix)).toEqual(["b"]);
+    expect((await keys.stopped()).size).toBe(0);
   });
 
   it("with one key is that key's slots, exactly as before pools", async () => {

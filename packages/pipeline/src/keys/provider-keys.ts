@@ -3,7 +3,7 @@ import type { ProviderClient } from "@veoq/provider-client";
 import { ProviderRate } from "../records/provider-rate.ts";
 import { ProviderSlots, SLOT_WAIT_MARKER } from "../records/provider-slots.ts";
 import { LuaScript } from "../redis/lua-script.ts";
-import type { RedisConnection } from "../redis/redis-connection.ts";
+import { type RedisConnection, scanEveryMaster } from "../redis/redis-connection.ts";
 
 /**
  * The pool of provider API keys one worker process holds (JIEKOU_API_KEY, JIEKOU_API_KEYS or
@@ -43,7 +43,9 @@ export type KeyTake =
   /** A key has a free slot but its pace or cool-down lets no create go for `ms` real ms. */
   | { wait: "pace"; ms: number }
   /** Every key is stopped (401/402): the deployment's credentials stop applies. */
-  | { wait: "stopped" };
+  | { wait: "stopped" }
+  /** Every key not stopped has spent its own daily budget (daily_budget=) for today. */
+  | { wait: "budget" };
 
 export interface ProviderKeysOptions {
   redis: RedisConnection;
@@ -63,6 +65,11 @@ export function accountOfKey(key: Pick<ApiKeyEntry, "name" | "secret">): string 
   return key.name === unnamedKeyName(key.secret) ? apiKeyHash(key.secret) : key.name;
 }
 
+/** The cap-hash field of a key's spend on the UTC day of `ms` (its daily budget's measure). */
+export function spentField(ms: number): string {
+  return `spent:${new Date(ms).toISOString().slice(0, 10)}`;
+}
+
 /** Key of a provider key's stop (a 401/402 on it): holds the reason while it is stopped. */
 export function keyStopKey(prefix: string, name: string): string {
   return `${prefix}:provider-key-stop:${name}`;
@@ -76,9 +83,11 @@ export function keyStopPattern(prefix: string): string {
 /**
  * Takes a slot on the best key, or says why none. KEYS: limiter, queue marker, then per key its
  * holders zset, cap hash and stop key. ARGV: holder, now, marker, waitMs, key count, then per
- * key its max in flight, weight and pace tolerance (ms). Returns {index (1-based), held} for a
- * slot, {0, ms} when a key with a free slot may send only in ms, {-1, 0} when every key is
- * stopped, {0, -1} when every usable key is full (the queue then waits for a release).
+ * key its max in flight, weight, pace tolerance (ms) and daily budget (micro-units, -1: none);
+ * after them the UTC day's spend field and the create's cost. Returns {index (1-based), held}
+ * for a slot, {0, ms} when a key with a free slot may send only in ms, {-1, 0} when every key is
+ * stopped, {-2, 0} when every key not stopped is over its daily budget, {0, -1} when every
+ * usable key is full (the queue then waits for a release).
  */
 const TAKE_BEST = new LuaScript(`
 local holder, now, n = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[5])
@@ -86,15 +95,20 @@ for i = 1, n do
   local holders = KEYS[3 + (i - 1) * 3]
   if redis.call('ZSCORE', holders, holder) then return {i, redis.call('ZCARD', holders)} end
 end
-local best, bestScore, paceWait, usable = 0, -1, -1, 0
+local spentField, cost = ARGV[6 + n * 4], tonumber(ARGV[7 + n * 4])
+local best, bestScore, paceWait, usable, funded = 0, -1, -1, 0, 0
 for i = 1, n do
   local holders, capKey, stopKey = KEYS[3 + (i - 1) * 3], KEYS[4 + (i - 1) * 3], KEYS[5 + (i - 1) * 3]
-  local max = tonumber(ARGV[6 + (i - 1) * 3])
-  local weight = tonumber(ARGV[7 + (i - 1) * 3])
-  local tolerance = tonumber(ARGV[8 + (i - 1) * 3])
+  local max = tonumber(ARGV[6 + (i - 1) * 4])
+  local weight = tonumber(ARGV[7 + (i - 1) * 4])
+  local tolerance = tonumber(ARGV[8 + (i - 1) * 4])
+  local budget = tonumber(ARGV[9 + (i - 1) * 4])
   redis.call('HSET', capKey, 'max', max)
-  if redis.call('EXISTS', stopKey) == 0 then
-    usable = usable + 1
+  if redis.call('EXISTS', stopKey) == 0 then usable = usable + 1 end
+  local withinBudget = budget < 0 or
+    tonumber(redis.call('HGET', capKey, spentField) or '0') + cost <= budget
+  if withinBudget and redis.call('EXISTS', stopKey) == 0 then
+    funded = funded + 1
     local cap = math.min(tonumber(redis.call('HGET', capKey, 'cap') or max), max)
     local free = math.max(1, math.floor(cap)) - redis.call('ZCARD', holders)
     if free > 0 then
@@ -115,6 +129,7 @@ if best > 0 then
   return {best, redis.call('ZCARD', holders)}
 end
 if usable == 0 then return {-1, 0} end
+if funded == 0 then return {-2, 0} end
 if paceWait >= 0 then return {0, math.ceil(paceWait)} end
 for i = 1, n do
   if redis.call('EXISTS', KEYS[5 + (i - 1) * 3]) == 0 then
@@ -135,6 +150,17 @@ const COOL = new LuaScript(`
 local cooling = tonumber(redis.call('HGET', KEYS[1], 'coolUntil') or '0')
 if cooling < tonumber(ARGV[1]) then redis.call('HSET', KEYS[1], 'coolUntil', ARGV[1]) end
 return 1
+`);
+
+/**
+ * KEYS: cap hash. ARGV: "rateLimited", or "creates", the day's spend field and the cost: one
+ * round trip for a key's counters.
+ */
+const COUNT = new LuaScript(`
+if ARGV[1] == 'rateLimited' then return redis.call('HINCRBY', KEYS[1], 'rateLimited', 1) end
+redis.call('HINCRBY', KEYS[1], 'creates', 1)
+redis.call('HINCRBY', KEYS[1], 'spentMicros', ARGV[3])
+return redis.call('HINCRBY', KEYS[1], ARGV[2], ARGV[3])
 `);
 
 export class ProviderKeys {
@@ -206,8 +232,8 @@ export class ProviderKeys {
    * A slot for `holder` on the key with the most free capacity (weighted), or why none. When
    * every usable key is full, the submit queue waits up to `waitMs` or until a release.
    */
-  async take(holder: string, waitMs: number): Promise<KeyTake> {
-    if (!this.pooled) {
+  async take(holder: string, waitMs: number, costMicros = 0): Promise<KeyTake> {
+    if (!this.pooled && this.first.dailyBudgetMicros === undefined) {
       const held = await this.first.slots.take(holder, waitMs);
       return held > 0 ? { key: this.first, held } : { wait: "slots" };
     }
@@ -223,10 +249,17 @@ export class ProviderKeys {
       keys.push(key.slots.keys.holders, key.slots.keys.cap, keyStopKey(this.prefix, key.name));
       // A create may go while the pace's next time is at most this far ahead (provider-rate.ts
       // counts it when taken; the choice only asks whether one could go).
-      args.push(key.maxInFlight, key.weight, key.rpm > 0 ? 0 : Number.MAX_SAFE_INTEGER);
+      args.push(
+        key.maxInFlight,
+        key.weight,
+        key.rpm > 0 ? 0 : Number.MAX_SAFE_INTEGER,
+        key.dailyBudgetMicros ?? -1,
+      );
     }
+    args.push(spentField(this.now()), costMicros);
     const [index, value] = (await TAKE_BEST.run(this.redis, keys, args)) as [number, number];
     if (index > 0) return { key: this.list[index - 1] as ProviderKey, held: value };
+    if (index === -2) return { wait: "budget" };
     if (index < 0) return { wait: "stopped" };
     return value < 0 ? { wait: "slots" } : { wait: "pace", ms: Math.max(1, value) };
   }
@@ -234,6 +267,18 @@ export class ProviderKeys {
   /** The provider rate-limited `key` (a 429): no create on it before `untilMs`, in any process. */
   async coolDown(key: ProviderKey, untilMs: number): Promise<void> {
     await COOL.run(this.redis, [key.slots.keys.cap], [Math.round(untilMs)]);
+  }
+
+  /**
+   * Counts what `key` did, in its cap hash (read by `veoq keys`, status and metrics): a create
+   * made (and the money it cost, in total and for the UTC day), or a rate 429.
+   */
+  async count(key: ProviderKey, event: "created" | "rateLimited", costMicros = 0): Promise<void> {
+    await COUNT.run(
+      this.redis,
+      [key.slots.keys.cap],
+      event === "rateLimited" ? ["rateLimited"] : ["creates", spentField(this.now()), costMicros],
+    );
   }
 
   /** A 401/402 on `key`: it takes no create until `veoq resume --key`. True when newly stopped. */
@@ -256,11 +301,39 @@ export class ProviderKeys {
   }
 }
 
-/** Lifts the stop of the key named `name` (`veoq resume --key`); true when it was stopped. */
+/**
+ * Lifts the stop of the key named `name` (`veoq resume --key`); returns its reason, or undefined
+ * when it was not stopped.
+ */
 export async function resumeKey(
   redis: RedisConnection,
   prefix: string,
   name: string,
-): Promise<boolean> {
-  return (await redis.del(keyStopKey(prefix, name))) > 0;
+): Promise<string | undefined> {
+  const key = keyStopKey(prefix, name);
+  const reason = await redis.get(key);
+  if (reason === null) return undefined;
+  await redis.del(key);
+  return reason;
+}
+
+/** Every stopped key under a prefix (name -> reason), read without knowing the keys. */
+export async function readKeyStops(
+  redis: RedisConnection,
+  prefix: string,
+): Promise<Map<string, string>> {
+  const stops = new Map<string, string>();
+  const start = keyStopKey(prefix, "").length;
+  for await (const key of scanEveryMaster(redis, keyStopPattern(prefix))) {
+    const reason = await redis.get(key);
+    if (reason !== null) stops.set(key.slice(start), reason);
+  }
+  return stops;
+}
+
+/** Lifts every key's stop (plain `veoq resume`); returns the names that were stopped. */
+export async function resumeEveryKey(redis: RedisConnection, prefix: string): Promise<string[]> {
+  const stops = await readKeyStops(redis, prefix);
+  for (const name of stops.keys()) await redis.del(keyStopKey(prefix, name));
+  return [...stops.keys()];
 }

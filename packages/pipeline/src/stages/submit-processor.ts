@@ -7,8 +7,9 @@ import {
 import type { Logger } from "@veoq/logging";
 import { ImageFileError, inlineLocalImages } from "@veoq/manifest";
 import { isObjectStoreCredentialsError } from "@veoq/object-store";
+import { requestCost } from "@veoq/pricing";
 import { isProviderError, type ProviderError } from "@veoq/provider-client";
-import { type Job, RateLimitError } from "bullmq";
+import { DelayedError, type Job, RateLimitError } from "bullmq";
 import { type PollJobData, type SubmitJobData, submitJobDataSchema } from "../jobs/job-data.ts";
 import { pollJobId, slotHolder } from "../jobs/job-ids.ts";
 import type { KeyTake, ProviderKey } from "../keys/provider-keys.ts";
@@ -63,8 +64,9 @@ async function submit(
       toRealMs(context, PIPELINE_DEFAULTS.slotWaitSeconds),
     );
     // The key with the most free capacity (keys/provider-keys.ts); one key: its slots.
-    const taken = await context.keys.take(holder, slotWaitMs);
-    if ("wait" in taken) throw await waitForKey(context, log, taken);
+    const costMicros = requestCost(context.prices, data.model, data.input).costMicros;
+    const taken = await context.keys.take(holder, slotWaitMs, costMicros);
+    if ("wait" in taken) throw await waitForKey(context, job, token, log, taken);
     const { key, held: heldAtCreate } = taken;
     log = log.child({ key: key.name });
     let body: Record<string, unknown>;
@@ -152,6 +154,7 @@ async function submit(
       job.updateData(data),
       context.store.indexTask(taskId, data.batchId, data.customId),
       settleCreate(context, data, holder, "spent"),
+      context.keys.count(key, "created", costMicros),
     ]);
     log.info({ taskId }, "task created");
   } else {
@@ -281,6 +284,7 @@ async function handleCreateFailure(
       if (context.keys.pooled) {
         // This key cools down (Retry-After honoured); the other keys go on.
         await Promise.all([
+          context.keys.count(key, "rateLimited"),
           context.keys.coolDown(key, context.now() + waitMs),
           key.rate.defer(context.now() + waitMs),
         ]);
@@ -372,9 +376,22 @@ async function stopEveryKey(
 /** No key took the create: the signal for the job (the queue already waits for a release). */
 async function waitForKey(
   context: PipelineContext,
+  job: Job,
+  token: string | undefined,
   log: Logger,
   taken: Exclude<KeyTake, { key: ProviderKey }>,
 ): Promise<Error> {
+  if (taken.wait === "budget") {
+    // Like VEOQ_DAILY_BUDGET: the item waits for the UTC day to end (nothing fails, no attempt).
+    log.error(
+      "KEY BUDGET STOP: every API key not stopped has spent its daily_budget for today; the item waits until the UTC day ends (nothing failed).",
+    );
+    await job.moveToDelayed(
+      context.now() + toRealMs(context, PIPELINE_DEFAULTS.pausedRecheckSeconds),
+      token,
+    );
+    return new DelayedError();
+  }
   if (taken.wait === "pace") {
     await context.queues.submit.rateLimit(taken.ms);
   } else if (taken.wait === "stopped") {
