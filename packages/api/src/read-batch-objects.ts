@@ -22,7 +22,7 @@ export async function readBatchObjects(
     Promise.all(ids.map((id) => context.store.getBatch(id))),
     context.control.readMany(ids),
     context.spend.readMany(ids),
-    batchSchedulingOf(context.store, context.queues, ids),
+    batchSchedulingOf(context.store, ids),
   ]);
   return ids.flatMap((id, i) => {
     const record = records[i];

@@ -148,7 +148,7 @@ export async function readBatchView(
   const { redis, prefix } = source.store;
   const [shared, scheduling, control, spend] = await Promise.all([
     sharedReads ?? readShared(source, options.now),
-    batchSchedulingOf(source.store, source.queues, [batchId]),
+    batchSchedulingOf(source.store, [batchId]),
     new BatchControl(redis, prefix).read(batchId),
     new SpendLedger(redis, prefix).read(batchId),
   ]);

@@ -2,7 +2,7 @@ import { QUEUE_ROLES, WorkerRegistry } from "@veoq/pipeline";
 import { defineRedisGauges, redisGaugeSet } from "./redis-gauges.ts";
 
 /**
- * `veoq_workers{role}`, read on scrape from the heartbeat records (records/worker-registry.ts):
+ * `veoq_workers{role}`, read on scrape from the heartbeat records (store/worker-registry.ts):
  * live worker processes per role, 0 for a role none works on, so an alert can fire on
  * `veoq_workers{role="submit"} == 0`. A Redis that does not answer in time leaves it out of the
  * scrape (see `veoq_redis_up`).

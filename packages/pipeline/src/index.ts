@@ -107,87 +107,6 @@ export {
   pollErrorDelaySeconds,
 } from "./policy/poll-policy.ts";
 export { retryDelayMs } from "./policy/retry-delay.ts";
-export {
-  BatchControl,
-  type BatchControlState,
-  ControlDeadlineError,
-  PAUSE_REASONS,
-  type PauseReason,
-  redisServerDeadline,
-} from "./records/batch-control.ts";
-export { type BatchRecord, BatchStore } from "./records/batch-store.ts";
-export {
-  credentialsStopReason,
-  downloadsStopReason,
-  resumeDownloads,
-  resumeSubmissions,
-  stopSubmissions,
-} from "./records/credentials-stop.ts";
-export {
-  DurationHistory,
-  type DurationHistoryOptions,
-  finishedTaskSeconds,
-  type TaskShape,
-} from "./records/duration-history.ts";
-export type { ItemErrorKind, ItemResult, ItemStage } from "./records/item-result.ts";
-export { ITEM_STATES, type ItemState, isFinalState } from "./records/item-state.ts";
-export { ProviderRate, RATE_MARGIN } from "./records/provider-rate.ts";
-export {
-  PROBE_ROUNDS,
-  ProviderSlots,
-  readProviderSlots,
-  SLOT_WAIT_MARKER,
-  type SlotUsage,
-  slotKeys,
-} from "./records/provider-slots.ts";
-export { reconcileProviderSlots } from "./records/slot-reconciler.ts";
-export { type BatchSpend, type GateDecision, SpendLedger, utcDay } from "./records/spend-ledger.ts";
-export { reconcileSpendReservations } from "./records/spend-reconciler.ts";
-export {
-  BATCH_WEBHOOK_FIELDS,
-  type BatchWebhook,
-  batchWebhookSchema,
-  DEFAULT_WEBHOOK_EVENTS,
-  EVERY_OPEN_BATCH,
-  ITEM_WEBHOOK_EVENTS,
-  type OutboxEntry,
-  outboxEntrySchema,
-  WEBHOOK_EVENT_TYPES,
-  type WebhookEventType,
-  WebhookOutbox,
-} from "./records/webhook-outbox.ts";
-export {
-  type HeartbeatOptions,
-  liveRolesOf,
-  type WorkerHeartbeat,
-  type WorkerIdentity,
-  type WorkerRecord,
-  WorkerRegistry,
-  workerRecordSchema,
-} from "./records/worker-registry.ts";
-export { isRedisOutOfMemory, REDIS_OUT_OF_MEMORY } from "./redis/out-of-memory.ts";
-export {
-  barePrefix,
-  durationHistoryKey,
-  type RecordKeys,
-  recordKeys,
-} from "./redis/record-keys.ts";
-export {
-  createRedisConnection,
-  describeRedisUrl,
-  eachMaster,
-  PRODUCER_COMMAND_TIMEOUT_MS,
-  type RedisConnection,
-  scanEveryMaster,
-} from "./redis/redis-connection.ts";
-export { checkRedisDurability } from "./redis/redis-durability.ts";
-export {
-  checkRedisSetup,
-  checkRedisSetupUnlessDown,
-  RedisSetupError,
-  redisSetupProblem,
-} from "./redis/redis-setup-check.ts";
-export { type UnreplicatedMaster, waitForReplicas } from "./redis/replica-ack.ts";
 export { shutdownOnSignal } from "./shutdown-on-signal.ts";
 export {
   type ItemSpanFields,
@@ -207,3 +126,84 @@ export {
   type StartWorkersOptions,
   startWorkers,
 } from "./start-workers.ts";
+export {
+  BatchControl,
+  type BatchControlState,
+  ControlDeadlineError,
+  PAUSE_REASONS,
+  type PauseReason,
+  redisServerDeadline,
+} from "./store/batch-control.ts";
+export { type BatchRecord, BatchStore } from "./store/batch-store.ts";
+export { isRedisOutOfMemory, REDIS_OUT_OF_MEMORY } from "./store/connection/out-of-memory.ts";
+export {
+  createRedisConnection,
+  describeRedisUrl,
+  eachMaster,
+  PRODUCER_COMMAND_TIMEOUT_MS,
+  type RedisConnection,
+  scanEveryMaster,
+} from "./store/connection/redis-connection.ts";
+export { checkRedisDurability } from "./store/connection/redis-durability.ts";
+export {
+  checkRedisSetup,
+  checkRedisSetupUnlessDown,
+  RedisSetupError,
+  redisSetupProblem,
+} from "./store/connection/redis-setup-check.ts";
+export { type UnreplicatedMaster, waitForReplicas } from "./store/connection/replica-ack.ts";
+export {
+  credentialsStopReason,
+  downloadsStopReason,
+  resumeDownloads,
+  resumeSubmissions,
+  stopSubmissions,
+} from "./store/credentials-stop.ts";
+export {
+  DurationHistory,
+  type DurationHistoryOptions,
+  finishedTaskSeconds,
+  type TaskShape,
+} from "./store/duration-history.ts";
+export type { ItemErrorKind, ItemResult, ItemStage } from "./store/item-result.ts";
+export { ITEM_STATES, type ItemState, isFinalState } from "./store/item-state.ts";
+export {
+  barePrefix,
+  durationHistoryKey,
+  type RecordKeys,
+  recordKeys,
+} from "./store/keys.ts";
+export { ProviderRate, RATE_MARGIN } from "./store/provider-rate.ts";
+export {
+  PROBE_ROUNDS,
+  ProviderSlots,
+  readProviderSlots,
+  SLOT_WAIT_MARKER,
+  type SlotUsage,
+  slotKeys,
+} from "./store/provider-slots.ts";
+export { reconcileProviderSlots } from "./store/slot-reconciler.ts";
+export { type BatchSpend, type GateDecision, SpendLedger, utcDay } from "./store/spend-ledger.ts";
+export { reconcileSpendReservations } from "./store/spend-reconciler.ts";
+export {
+  BATCH_WEBHOOK_FIELDS,
+  type BatchWebhook,
+  batchWebhookSchema,
+  DEFAULT_WEBHOOK_EVENTS,
+  EVERY_OPEN_BATCH,
+  ITEM_WEBHOOK_EVENTS,
+  type OutboxEntry,
+  outboxEntrySchema,
+  WEBHOOK_EVENT_TYPES,
+  type WebhookEventType,
+  WebhookOutbox,
+} from "./store/webhook-outbox.ts";
+export {
+  type HeartbeatOptions,
+  liveRolesOf,
+  type WorkerHeartbeat,
+  type WorkerIdentity,
+  type WorkerRecord,
+  WorkerRegistry,
+  workerRecordSchema,
+} from "./store/worker-registry.ts";

@@ -20,28 +20,6 @@ import { PIPELINE_DEFAULTS } from "./policy/pipeline-defaults.ts";
 import { DEFAULT_POLL_POLICY } from "./policy/poll-policy.ts";
 import { veoqBackoffStrategy } from "./policy/retry-delay.ts";
 import { slotWakeCheckMs } from "./policy/slot-wait.ts";
-import { BatchControl } from "./records/batch-control.ts";
-import { BatchStore } from "./records/batch-store.ts";
-import {
-  credentialsStopReason,
-  downloadsStopReason,
-  OBJECT_STORE_STOP_PREFIX,
-  resumeDownloads,
-  resumeSubmissions,
-} from "./records/credentials-stop.ts";
-import { DurationHistory } from "./records/duration-history.ts";
-import { RequestIndex } from "./records/request-index.ts";
-import { reconcileProviderSlots } from "./records/slot-reconciler.ts";
-import { SpendLedger } from "./records/spend-ledger.ts";
-import { reconcileSpendReservations } from "./records/spend-reconciler.ts";
-import { type WorkerHeartbeat, WorkerRegistry } from "./records/worker-registry.ts";
-import { createRedisConnection, type RedisConnection } from "./redis/redis-connection.ts";
-import { checkRedisDurability } from "./redis/redis-durability.ts";
-import {
-  checkRedisSetupUnlessDown,
-  RedisSetupError,
-  redisSetupProblem,
-} from "./redis/redis-setup-check.ts";
 import { createDownloadProcessor } from "./stages/download-processor.ts";
 import { failureLogged } from "./stages/item-outcome.ts";
 import { type ItemTracer, NO_TRACING } from "./stages/item-tracer.ts";
@@ -54,6 +32,31 @@ import type { PipelineObserver } from "./stages/pipeline-observer.ts";
 import { createPollProcessor } from "./stages/poll-processor.ts";
 import type { Processor } from "./stages/stage-processor.ts";
 import { createSubmitProcessor } from "./stages/submit-processor.ts";
+import { BatchControl } from "./store/batch-control.ts";
+import { BatchStore } from "./store/batch-store.ts";
+import {
+  createRedisConnection,
+  type RedisConnection,
+} from "./store/connection/redis-connection.ts";
+import { checkRedisDurability } from "./store/connection/redis-durability.ts";
+import {
+  checkRedisSetupUnlessDown,
+  RedisSetupError,
+  redisSetupProblem,
+} from "./store/connection/redis-setup-check.ts";
+import {
+  credentialsStopReason,
+  downloadsStopReason,
+  OBJECT_STORE_STOP_PREFIX,
+  resumeDownloads,
+  resumeSubmissions,
+} from "./store/credentials-stop.ts";
+import { DurationHistory } from "./store/duration-history.ts";
+import { RequestIndex } from "./store/request-index.ts";
+import { reconcileProviderSlots } from "./store/slot-reconciler.ts";
+import { SpendLedger } from "./store/spend-ledger.ts";
+import { reconcileSpendReservations } from "./store/spend-reconciler.ts";
+import { type WorkerHeartbeat, WorkerRegistry } from "./store/worker-registry.ts";
 
 export interface StartWorkersOptions {
   config: VeoqConfig;
@@ -98,7 +101,7 @@ export interface StartWorkersOptions {
 export interface RunningWorkers {
   workers: Worker[];
   context: PipelineContext;
-  /** This process's heartbeat record (records/worker-registry.ts); removed by close(). */
+  /** This process's heartbeat record (store/worker-registry.ts); removed by close(). */
   heartbeat: WorkerHeartbeat;
   /**
    * Settles when Redis turned out to be set up unlike the configuration while running (MOVED,

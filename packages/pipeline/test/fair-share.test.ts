@@ -105,7 +105,7 @@ describe("fair share of slots between batches (real Redis)", () => {
       maxInFlight: 8,
     });
     for (const holder of ["a~x~0", "a~y~0", "a~z~0", "b~x~0"]) await slots.acquire(holder);
-    const scheduling = await batchSchedulingOf(h.store, h.queues, ["a", "b", "c"]);
+    const scheduling = await batchSchedulingOf(h.store, ["a", "b", "c"]);
     expect(scheduling.get("a")).toEqual({ priority: "high", slots: 3, slotShare: 0.75 });
     expect(scheduling.get("b")).toEqual({ priority: "normal", slots: 1, slotShare: 0.25 });
     expect(scheduling.get("c")).toEqual({ priority: "normal", slots: 0, slotShare: 0 });

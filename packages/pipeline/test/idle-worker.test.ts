@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { wakeAfterLimitedReturn } from "../src/jobs/limited-return-wake.ts";
 import { wakeOnSlotRelease } from "../src/jobs/slot-release-wake.ts";
 import { startStalledCheck } from "../src/jobs/stalled-check.ts";
-import { ProviderSlots } from "../src/records/provider-slots.ts";
+import { ProviderSlots } from "../src/store/provider-slots.ts";
 import { createHarness, type Harness } from "./pipeline-harness.ts";
 
 /** Redis commands the server ran (INFO commandstats, script-internal ones included). */

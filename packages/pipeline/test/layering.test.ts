@@ -19,14 +19,14 @@ function importsOf(folder: string): { file: string; from: string }[] {
 describe("the layers of packages/pipeline/src", () => {
   it("keeps policy/ pure: no bullmq, ioredis, node:fs, nor any stateful layer", () => {
     const stateful =
-      /^(bullmq|ioredis|node:fs(\/promises)?|\.\.\/(redis|records|stages|operations|jobs)\/)/;
+      /^(bullmq|ioredis|node:fs(\/promises)?|\.\.\/(store|stages|operations|jobs)\/)/;
     const found = importsOf("policy").filter((i) => stateful.test(i.from));
     expect(found).toEqual([]);
   });
 
   it("keeps the lower layers from importing the stages or operations", () => {
-    const upward = /^\.\.\/(stages|operations)\//;
-    const found = ["jobs", "policy", "redis", "records", "keys"]
+    const upward = /^(\.\.\/)+(stages|operations)\//;
+    const found = ["jobs", "policy", "store", "store/connection", "keys"]
       .flatMap(importsOf)
       .filter((i) => upward.test(i.from));
     expect(found).toEqual([]);

@@ -4,7 +4,7 @@ import path from "node:path";
 import { type LocalRedis, startLocalRedis } from "@veoq/local-redis";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LuaScript } from "../src/redis/lua-script.ts";
+import { LuaScript } from "../src/store/lua-script.ts";
 
 describe("LuaScript", () => {
   // A private server: the test flushes its script cache.

@@ -6,9 +6,9 @@ import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createQueues, type VeoqQueues } from "../src/jobs/queues.ts";
 import { RetryDeadlineError, retryFailedItems } from "../src/operations/retry-failed.ts";
-import { BatchStore } from "../src/records/batch-store.ts";
-import { createRedisConnection } from "../src/redis/redis-connection.ts";
-import { redisServerDeadline } from "../src/redis/server-deadline.ts";
+import { BatchStore } from "../src/store/batch-store.ts";
+import { createRedisConnection } from "../src/store/connection/redis-connection.ts";
+import { redisServerDeadline } from "../src/store/server-deadline.ts";
 import { seedFailedSubmits } from "./failed-submits.ts";
 
 const BATCH = "deadline-retry";

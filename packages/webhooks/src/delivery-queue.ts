@@ -6,7 +6,7 @@ import { z } from "zod";
 /**
  * The webhook delivery queue: one BullMQ job per (event, endpoint), under its own hash tag
  * `{<bare prefix>:webhooks}`. Its job id is the delivery id `<event id>~<endpoint key>`, built
- * from the outbox entry's id (records/webhook-outbox.ts in @veoq/pipeline), so the relay adding
+ * from the outbox entry's id (store/webhook-outbox.ts in @veoq/pipeline), so the relay adding
  * the same event again adds nothing. Jobs are kept (completed 7 days, failed 30) so that id stays
  * taken while a late relay could still add it.
  */

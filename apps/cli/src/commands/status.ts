@@ -130,7 +130,6 @@ async function collect(session: QueueSession, batchId: string | undefined): Prom
   }
   const scheduling = await batchSchedulingOf(
     session.store,
-    session.queues,
     batches.map((b) => b.batch_id),
   );
   for (const batch of batches) {

@@ -1,6 +1,7 @@
 import type { Queue } from "bullmq";
-import { LuaScript } from "../redis/lua-script.ts";
-import type { RedisConnection } from "../redis/redis-connection.ts";
+import type { RedisConnection } from "../store/connection/redis-connection.ts";
+import { recordKeys } from "../store/keys.ts";
+import { LuaScript } from "../store/lua-script.ts";
 
 /**
  * Fair share of the provider's slots between batches, and batch priority, with plain BullMQ
@@ -59,11 +60,12 @@ export class FairShare {
 
   private readonly redis: RedisConnection;
 
-  /** `prefix`: the queues' key prefix (VEOQ_PREFIX). */
+  /** `prefix`: the deployment's key prefix (VEOQ_PREFIX), the submit queue's own. */
   constructor(redis: RedisConnection, prefix: string) {
     this.redis = redis;
-    this.clockKey = `${prefix}:fair-clock`;
-    this.levelsKey = `${prefix}:batch-priority`;
+    const keys = recordKeys(prefix);
+    this.clockKey = keys.fairShareClock;
+    this.levelsKey = keys.batchPriorities;
   }
 
   /**

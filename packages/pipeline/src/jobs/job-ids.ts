@@ -21,7 +21,7 @@ export function downloadJobId(batchId: string, customId: string, submission: num
   return `${batchId}${JOB_ID_SEPARATOR}${customId}${JOB_ID_SEPARATOR}d${submission}`;
 }
 
-/** A provider slot holder (records/provider-slots.ts): the item's submission, "<batch>~<custom>~<n>". */
+/** A provider slot holder (store/provider-slots.ts): the item's submission, "<batch>~<custom>~<n>". */
 export function slotHolder(batchId: string, customId: string, submission: number): string {
   return `${batchId}${JOB_ID_SEPARATOR}${customId}${JOB_ID_SEPARATOR}${submission}`;
 }

@@ -1,5 +1,5 @@
 import { Queue, type Telemetry } from "bullmq";
-import type { RedisConnection } from "../redis/redis-connection.ts";
+import type { RedisConnection } from "../store/connection/redis-connection.ts";
 import type { DownloadJobData, PollJobData, SubmitJobData } from "./job-data.ts";
 import { QUEUE_NAMES, type QueueRole, queuePrefix } from "./queue-names.ts";
 

@@ -1,9 +1,9 @@
 import type { Job, Queue } from "bullmq";
 // BullMQ's own script behind Job.retry, run here behind a deadline (see REQUEUE_FAILED_JOB).
 import { reprocessJob } from "bullmq/dist/esm/scripts/reprocessJob-8.js";
-import { LuaScript } from "../redis/lua-script.ts";
-import type { RedisConnection } from "../redis/redis-connection.ts";
-import { deadlineLua } from "../redis/server-deadline.ts";
+import type { RedisConnection } from "../store/connection/redis-connection.ts";
+import { LuaScript } from "../store/lua-script.ts";
+import { deadlineLua } from "../store/server-deadline.ts";
 
 /**
  * Job.retry("failed") with a deadline, and the job's new data set in the same atomic step:

@@ -1,5 +1,5 @@
 import type { Worker } from "bullmq";
-import type { RedisConnection } from "../redis/redis-connection.ts";
+import type { RedisConnection } from "../store/connection/redis-connection.ts";
 
 /** The part of BullMQ's Worker this module drives (a private field in its typings). */
 interface RateLimitWaitInternals {
@@ -9,7 +9,7 @@ interface RateLimitWaitInternals {
 
 /**
  * Wakes the submit worker when a provider slot is freed while items wait: the release script
- * (records/provider-slots.ts) publishes on the channel named after the submit queue's marker key,
+ * (store/provider-slots.ts) publishes on the channel named after the submit queue's marker key,
  * and this process's subscriber cuts short the worker's rate-limit wait, so it fetches at once
  * instead of at its next look (slotWakeCheckMs, half a provider second). A worker blocked in its
  * wait for new jobs is woken by the marker the same script adds. Pub/sub delivers at most once:

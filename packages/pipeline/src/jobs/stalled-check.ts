@@ -1,5 +1,5 @@
 import type { Worker } from "bullmq";
-import type { RedisConnection } from "../redis/redis-connection.ts";
+import type { RedisConnection } from "../store/connection/redis-connection.ts";
 
 /** The part of BullMQ's Worker this module drives (a private method in its typings). */
 interface StalledCheckInternals {

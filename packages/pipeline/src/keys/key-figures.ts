@@ -1,5 +1,5 @@
-import { recordKeys } from "../redis/record-keys.ts";
-import { type RedisConnection, scanEveryMaster } from "../redis/redis-connection.ts";
+import { type RedisConnection, scanEveryMaster } from "../store/connection/redis-connection.ts";
+import { recordKeys } from "../store/keys.ts";
 import { keyStopKey, spentField } from "./provider-keys.ts";
 
 /** What one API key of the pool is doing, as `veoq keys`, status, metrics and the dashboard show. */

@@ -1,9 +1,10 @@
 import { type ApiKeyEntry, apiKeyHash, unnamedKeyName } from "@veoq/config";
 import type { ProviderClient } from "@veoq/provider-client";
-import { ProviderRate } from "../records/provider-rate.ts";
-import { ProviderSlots, SLOT_WAIT_MARKER } from "../records/provider-slots.ts";
-import { LuaScript } from "../redis/lua-script.ts";
-import { type RedisConnection, scanEveryMaster } from "../redis/redis-connection.ts";
+import { type RedisConnection, scanEveryMaster } from "../store/connection/redis-connection.ts";
+import { recordKeys } from "../store/keys.ts";
+import { LuaScript } from "../store/lua-script.ts";
+import { ProviderRate } from "../store/provider-rate.ts";
+import { ProviderSlots, SLOT_WAIT_MARKER } from "../store/provider-slots.ts";
 
 /**
  * The pool of provider API keys one worker process holds (JIEKOU_API_KEY, JIEKOU_API_KEYS or
@@ -72,12 +73,12 @@ export function spentField(ms: number): string {
 
 /** Key of a provider key's stop (a 401/402 on it): holds the reason while it is stopped. */
 export function keyStopKey(prefix: string, name: string): string {
-  return `${prefix}:provider-key-stop:${name}`;
+  return recordKeys(prefix).providerKeyStop(name);
 }
 
 /** SCAN pattern of every key stop under a prefix. */
 export function keyStopPattern(prefix: string): string {
-  return `${prefix}:provider-key-stop:*`;
+  return recordKeys(prefix).providerKeyStopPattern;
 }
 
 /**

@@ -1,10 +1,10 @@
 import type { Job } from "bullmq";
 import { submitJobId } from "../jobs/job-ids.ts";
 import type { VeoqQueues } from "../jobs/queues.ts";
-import type { BatchControl } from "../records/batch-control.ts";
-import type { BatchStore } from "../records/batch-store.ts";
-import type { ItemResult } from "../records/item-result.ts";
-import type { SpendLedger } from "../records/spend-ledger.ts";
+import type { BatchControl } from "../store/batch-control.ts";
+import type { BatchStore } from "../store/batch-store.ts";
+import type { ItemResult } from "../store/item-result.ts";
+import type { SpendLedger } from "../store/spend-ledger.ts";
 
 /** What the lifecycle commands need: the records, the queues and the batch's control. */
 export interface LifecycleContext {

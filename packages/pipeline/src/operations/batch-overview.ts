@@ -1,4 +1,4 @@
-import type { BatchRecord } from "../records/batch-store.ts";
+import type { BatchRecord } from "../store/batch-store.ts";
 
 /** Derived figures of a batch, shared by `veoq status` and the dashboard. */
 export interface BatchOverview extends BatchRecord {

@@ -1,6 +1,6 @@
-import type { BatchStore } from "../records/batch-store.ts";
-import type { ItemResult } from "../records/item-result.ts";
-import { type ItemState, isFinalState } from "../records/item-state.ts";
+import type { BatchStore } from "../store/batch-store.ts";
+import type { ItemResult } from "../store/item-result.ts";
+import { type ItemState, isFinalState } from "../store/item-state.ts";
 
 /** One line of `veoq results`: a final item's record, or the state of an item still in progress. */
 export type ResultLine =

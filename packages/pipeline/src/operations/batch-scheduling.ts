@@ -1,9 +1,8 @@
 import { FairShare, type PriorityLevel } from "../jobs/fair-share.ts";
 import { submissionOfSlotHolder } from "../jobs/job-ids.ts";
-import type { VeoqQueues } from "../jobs/queues.ts";
-import type { BatchStore } from "../records/batch-store.ts";
-import { accountOfSlotKey } from "../redis/record-keys.ts";
-import { scanEveryMaster } from "../redis/redis-connection.ts";
+import type { BatchStore } from "../store/batch-store.ts";
+import { scanEveryMaster } from "../store/connection/redis-connection.ts";
+import { accountOfSlotKey } from "../store/keys.ts";
 
 /** A batch's place in the scheduling of provider slots, for `veoq status` and the dashboard. */
 export interface BatchScheduling {
@@ -17,10 +16,9 @@ export interface BatchScheduling {
 /** Priority and slot share of each batch asked for. */
 export async function batchSchedulingOf(
   store: BatchStore,
-  queues: VeoqQueues,
   batchIds: readonly string[],
 ): Promise<Map<string, BatchScheduling>> {
-  const fairShare = new FairShare(store.redis, queues.submit.opts.prefix ?? "bull");
+  const fairShare = new FairShare(store.redis, store.prefix);
   const [levels, held] = await Promise.all([
     fairShare.levelsOf(batchIds),
     slotsHeldPerBatch(store),

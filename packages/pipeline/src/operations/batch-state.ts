@@ -1,4 +1,4 @@
-import type { BatchControlState } from "../records/batch-control.ts";
+import type { BatchControlState } from "../store/batch-control.ts";
 
 /**
  * What a batch is doing, as every view names it: `finished` once each item is final (whatever

@@ -2,7 +2,7 @@ import { FairShare, fairPriority, type PriorityLevel } from "../jobs/fair-share.
 import { submitJobDataSchema } from "../jobs/job-data.ts";
 import { submitJobId } from "../jobs/job-ids.ts";
 import type { VeoqQueues } from "../jobs/queues.ts";
-import type { BatchStore } from "../records/batch-store.ts";
+import type { BatchStore } from "../store/batch-store.ts";
 
 /** States in which a submit job's priority still decides when it runs. */
 const WAITING_STATES = new Set(["prioritized", "waiting", "delayed", "paused"]);
@@ -24,7 +24,7 @@ export async function changeBatchPriority(
   batchId: string,
   level: PriorityLevel,
 ): Promise<PriorityChange> {
-  const fairShare = new FairShare(store.redis, queues.submit.opts.prefix ?? "bull");
+  const fairShare = new FairShare(store.redis, store.prefix);
   await fairShare.setLevel(batchId, level);
   let changed = 0;
   for await (const [customId, state] of store.scanItemStates(batchId)) {

@@ -8,20 +8,20 @@ import type { SubmitJobData } from "../jobs/job-data.ts";
 import { isValidBatchId, submitJobId } from "../jobs/job-ids.ts";
 import type { VeoqQueues } from "../jobs/queues.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
-import { BatchControl } from "../records/batch-control.ts";
-import type { BatchStore } from "../records/batch-store.ts";
+import type { ItemTracer } from "../stages/item-tracer.ts";
+import { BatchControl } from "../store/batch-control.ts";
+import type { BatchStore } from "../store/batch-store.ts";
+import { isRedisOutOfMemory, REDIS_OUT_OF_MEMORY } from "../store/connection/out-of-memory.ts";
+import type { RedisConnection } from "../store/connection/redis-connection.ts";
+import { waitForReplicas } from "../store/connection/replica-ack.ts";
 import {
   RequestIndex,
   type RequestOwner,
   reuseDecision,
   sameOwner,
-} from "../records/request-index.ts";
-import type { SpendLedger } from "../records/spend-ledger.ts";
-import { type BatchWebhook, batchWebhookSchema } from "../records/webhook-outbox.ts";
-import { isRedisOutOfMemory, REDIS_OUT_OF_MEMORY } from "../redis/out-of-memory.ts";
-import type { RedisConnection } from "../redis/redis-connection.ts";
-import { waitForReplicas } from "../redis/replica-ack.ts";
-import type { ItemTracer } from "../stages/item-tracer.ts";
+} from "../store/request-index.ts";
+import type { SpendLedger } from "../store/spend-ledger.ts";
+import { type BatchWebhook, batchWebhookSchema } from "../store/webhook-outbox.ts";
 import { type BudgetChange, setBatchBudget } from "./batch-lifecycle.ts";
 import { EnqueueError } from "./enqueue-error.ts";
 import { RequestFingerprints } from "./request-fingerprint.ts";
@@ -204,7 +204,7 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
     await spend.ledger.setBudget(batchId, spend.budgetMicros);
   }
   const manifestCost = spend === undefined ? undefined : new CostTally(spend.prices.currency);
-  const fairShare = new FairShare(options.store.redis, options.queues.submit.opts.prefix ?? "bull");
+  const fairShare = new FairShare(options.store.redis, options.store.prefix);
   if (options.priority !== undefined) await fairShare.setLevel(batchId, options.priority);
   const level = options.priority ?? (await fairShare.levelOf(batchId));
   const arrival = await fairShare.arrival(options.queues.submit);

@@ -1,6 +1,6 @@
 import { reasonLooksPermanent } from "../policy/failure-policy.ts";
-import type { BatchStore } from "../records/batch-store.ts";
-import type { ItemResult } from "../records/item-result.ts";
+import type { BatchStore } from "../store/batch-store.ts";
+import type { ItemResult } from "../store/item-result.ts";
 
 /**
  * What `veoq retry` does with one failed item, the cheapest way that can work:

@@ -3,8 +3,8 @@ import { downloadJobDataSchema, pollJobDataSchema } from "../jobs/job-data.ts";
 import type { VeoqQueues } from "../jobs/queues.ts";
 import { RequeueDeadlineError, requeueFailedJob } from "../jobs/requeue-failed-job.ts";
 import { addSubmission, originalRequestOf } from "../jobs/resubmission.ts";
-import { type BatchStore, WriteDeadlineError } from "../records/batch-store.ts";
-import type { ItemResult } from "../records/item-result.ts";
+import { type BatchStore, WriteDeadlineError } from "../store/batch-store.ts";
+import type { ItemResult } from "../store/item-result.ts";
 import { planRetry, type RetryPlan } from "./plan-retry.ts";
 
 export interface RetrySummary {

@@ -1,5 +1,5 @@
 import type { QueueRole } from "../jobs/queue-names.ts";
-import type { BatchControlState } from "../records/batch-control.ts";
+import type { BatchControlState } from "../store/batch-control.ts";
 
 /** Why a batch's open items are not moving, most fundamental first. */
 export const WAITING_CODES = [
@@ -24,7 +24,7 @@ export interface WaitingReason {
 export interface WaitingInputs {
   /** Open items per state (queued: before or at submit; processing: polled; downloading). */
   counts: { queued: number; processing: number; downloading: number };
-  /** Roles that some live worker process works on (records/worker-registry.ts). */
+  /** Roles that some live worker process works on (store/worker-registry.ts). */
   liveRoles: ReadonlySet<QueueRole>;
   control: BatchControlState;
   /** The credentials stop's reason, when submissions are stopped. */

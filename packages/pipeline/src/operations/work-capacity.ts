@@ -1,7 +1,7 @@
 import type { QueueRole } from "../jobs/queue-names.ts";
-import { readProviderSlots } from "../records/provider-slots.ts";
-import { liveRolesOf, type WorkerRecord, WorkerRegistry } from "../records/worker-registry.ts";
-import type { RedisConnection } from "../redis/redis-connection.ts";
+import type { RedisConnection } from "../store/connection/redis-connection.ts";
+import { readProviderSlots } from "../store/provider-slots.ts";
+import { liveRolesOf, type WorkerRecord, WorkerRegistry } from "../store/worker-registry.ts";
 
 /** Who can move work now: the live worker processes and the provider slots (for waitingReasonOf). */
 export interface WorkCapacity {

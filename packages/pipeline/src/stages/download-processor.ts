@@ -10,8 +10,8 @@ import { type DownloadJobData, downloadJobDataSchema, type SavedFile } from "../
 import { decideDownloadFailure } from "../policy/failure-policy.ts";
 import { outputFilePath } from "../policy/output-paths.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
-import { OBJECT_STORE_STOP_PREFIX, stopDownloads } from "../records/credentials-stop.ts";
-import type { ItemResult } from "../records/item-result.ts";
+import { OBJECT_STORE_STOP_PREFIX, stopDownloads } from "../store/credentials-stop.ts";
+import type { ItemResult } from "../store/item-result.ts";
 import { stopIfDropped } from "./in-flight-drop.ts";
 import {
   completeItem,

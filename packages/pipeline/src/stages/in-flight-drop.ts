@@ -1,6 +1,6 @@
 import type { Job } from "bullmq";
 import { slotHolder } from "../jobs/job-ids.ts";
-import type { ItemResult } from "../records/item-result.ts";
+import type { ItemResult } from "../store/item-result.ts";
 import { cancelItem, type ItemJobData } from "./item-outcome.ts";
 import type { PipelineContext } from "./pipeline-context.ts";
 

@@ -6,8 +6,8 @@ import {
   type SavedFile,
   submitJobDataSchema,
 } from "../jobs/job-data.ts";
-import type { ItemErrorKind, ItemResult, ItemStage } from "../records/item-result.ts";
-import { isFinalState } from "../records/item-state.ts";
+import type { ItemErrorKind, ItemResult, ItemStage } from "../store/item-result.ts";
+import { isFinalState } from "../store/item-state.ts";
 import { OutputRejectedError } from "./output-check.ts";
 import type { PipelineContext } from "./pipeline-context.ts";
 

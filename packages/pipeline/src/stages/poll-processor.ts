@@ -13,7 +13,7 @@ import {
   nextPollDelaySeconds,
   pollErrorDelaySeconds,
 } from "../policy/poll-policy.ts";
-import { bestEffort, finishedTaskSeconds } from "../records/duration-history.ts";
+import { bestEffort, finishedTaskSeconds } from "../store/duration-history.ts";
 import { stopIfDropped } from "./in-flight-drop.ts";
 import { failItem } from "./item-outcome.ts";
 import { type PipelineContext, toProviderSeconds, toRealMs } from "./pipeline-context.ts";

@@ -2,7 +2,7 @@ import { requestCost } from "@veoq/pricing";
 import { DelayedError, type Job } from "bullmq";
 import type { SubmitJobData } from "../jobs/job-data.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
-import type { ProviderSlots } from "../records/provider-slots.ts";
+import type { ProviderSlots } from "../store/provider-slots.ts";
 import { cancelItem } from "./item-outcome.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
 

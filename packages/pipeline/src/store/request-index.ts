@@ -1,15 +1,13 @@
-import { LuaScript } from "../redis/lua-script.ts";
-import { type RecordKeys, recordKeys } from "../redis/record-keys.ts";
-import type { RedisConnection } from "../redis/redis-connection.ts";
+import type { RedisConnection } from "./connection/redis-connection.ts";
 import { type ItemState, isFinalState } from "./item-state.ts";
+import { itemRef, parseItemRef, type RecordKeys, recordKeys } from "./keys.ts";
+import { LuaScript } from "./lua-script.ts";
 
 /** The item that renders a request: its batch and custom id. */
 export interface RequestOwner {
   batchId: string;
   customId: string;
 }
-
-const SEPARATOR = "~";
 
 /**
  * Takes each request for its owner unless another item has it. ARGV is request, owner, request,
@@ -61,9 +59,9 @@ export class RequestIndex {
     const held = (await CLAIM_SCRIPT.run(
       this.redis,
       [this.keys.requestIndex],
-      claims.flatMap((c) => [c.request, encodeOwner(c.owner)]),
+      claims.flatMap((c) => [c.request, itemRef(c.owner)]),
     )) as string[];
-    return claims.map((c, i) => decodeOwner(String(held[i])) ?? c.owner);
+    return claims.map((c, i) => parseItemRef(String(held[i])) ?? c.owner);
   }
 
   /** `replace` for many requests in one command (`enqueue --rerender`). */
@@ -71,7 +69,7 @@ export class RequestIndex {
     if (claims.length === 0) return;
     await this.redis.hset(
       this.keys.requestIndex,
-      ...claims.flatMap((c) => [c.request, encodeOwner(c.owner)]),
+      ...claims.flatMap((c) => [c.request, itemRef(c.owner)]),
     );
   }
 
@@ -80,7 +78,7 @@ export class RequestIndex {
     const moved = await TAKE_OVER_SCRIPT.run(
       this.redis,
       [this.keys.requestIndex],
-      [fingerprint, encodeOwner(from), encodeOwner(to)],
+      [fingerprint, itemRef(from), itemRef(to)],
     );
     return moved === 1;
   }
@@ -104,15 +102,4 @@ export function reuseDecision(ownerState: ItemState | undefined): "reuse" | "wai
 
 export function sameOwner(a: RequestOwner, b: RequestOwner): boolean {
   return a.batchId === b.batchId && a.customId === b.customId;
-}
-
-function encodeOwner(owner: RequestOwner): string {
-  return `${owner.batchId}${SEPARATOR}${owner.customId}`;
-}
-
-/** Batch ids cannot hold "~" (job-ids.ts), so the first one splits batch from custom id. */
-function decodeOwner(raw: string): RequestOwner | undefined {
-  const at = raw.indexOf(SEPARATOR);
-  if (at <= 0) return undefined;
-  return { batchId: raw.slice(0, at), customId: raw.slice(at + 1) };
 }

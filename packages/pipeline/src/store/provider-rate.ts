@@ -1,5 +1,5 @@
-import { LuaScript } from "../redis/lua-script.ts";
-import type { RedisConnection } from "../redis/redis-connection.ts";
+import type { RedisConnection } from "./connection/redis-connection.ts";
+import { LuaScript } from "./lua-script.ts";
 import { accountOfOptions, accountSlotKeys } from "./provider-slots.ts";
 
 /**

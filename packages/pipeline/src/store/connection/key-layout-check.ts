@@ -1,5 +1,5 @@
-import { QUEUE_NAMES, queuePrefix } from "../jobs/queue-names.ts";
-import { previousLayoutBatchKey, recordKeys } from "./record-keys.ts";
+import { QUEUE_NAMES, queuePrefix } from "../../jobs/queue-names.ts";
+import { previousLayoutBatchKey, recordKeys } from "../keys.ts";
 import type { RedisConnection } from "./redis-connection.ts";
 
 /** How many of the newest batches the start-up check looks at for records of the old layout. */

@@ -1,9 +1,9 @@
-import { LuaScript } from "../redis/lua-script.ts";
-import { type RecordKeys, recordKeys } from "../redis/record-keys.ts";
-import type { RedisConnection } from "../redis/redis-connection.ts";
-import { deadlineLua } from "../redis/server-deadline.ts";
+import type { RedisConnection } from "./connection/redis-connection.ts";
+import { type RecordKeys, recordKeys } from "./keys.ts";
+import { LuaScript } from "./lua-script.ts";
+import { deadlineLua } from "./server-deadline.ts";
 
-export { redisServerDeadline } from "../redis/server-deadline.ts";
+export { redisServerDeadline } from "./server-deadline.ts";
 
 /** Why a batch is paused: by a person (`veoq pause`) or because its next item did not fit its budget. */
 export const PAUSE_REASONS = ["user", "budget", "daily_budget"] as const;

@@ -1,7 +1,7 @@
 import type { CostEstimate } from "@veoq/pricing";
-import { LuaScript } from "../redis/lua-script.ts";
-import { type RecordKeys, recordKeys } from "../redis/record-keys.ts";
-import type { RedisConnection } from "../redis/redis-connection.ts";
+import type { RedisConnection } from "./connection/redis-connection.ts";
+import { type RecordKeys, recordKeys } from "./keys.ts";
+import { LuaScript } from "./lua-script.ts";
 import { EMIT_PAUSE_EVENT_LUA } from "./webhook-outbox.ts";
 
 /** Daily spend records outlive their day by a week (status shows today's; older ones only help debugging). */
@@ -26,7 +26,7 @@ export type GateDecision =
  * when it does not fit. A holder that already has a reservation (a retry after a crash between
  * reservation and create) goes on without reserving twice.
  * A pause made here writes its batch.paused entry to the account's webhook outbox in the same
- * step (records/webhook-outbox.ts).
+ * step (store/webhook-outbox.ts).
  * KEYS: control, batch spend, reservations, reservation times, daily spend, account webhook
  * outbox, its counter.
  * ARGV: holder, cost micros, daily budget micros or "", now, UTC day, batch id.

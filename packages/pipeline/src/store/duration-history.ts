@@ -1,8 +1,8 @@
 import type { Logger } from "@veoq/logging";
 import { type DurationProfile, durationProfileOf } from "../policy/poll-policy.ts";
-import { LuaScript } from "../redis/lua-script.ts";
-import { type RecordKeys, recordKeys } from "../redis/record-keys.ts";
-import type { RedisConnection } from "../redis/redis-connection.ts";
+import type { RedisConnection } from "./connection/redis-connection.ts";
+import { type RecordKeys, recordKeys } from "./keys.ts";
+import { LuaScript } from "./lua-script.ts";
 
 /**
  * The settings that decide how long a task renders, as the poll job knows them. Tasks that share

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { type RecordKeys, recordKeys } from "../redis/record-keys.ts";
-import type { RedisConnection } from "../redis/redis-connection.ts";
+import type { RedisConnection } from "./connection/redis-connection.ts";
+import { type RecordKeys, recordKeys } from "./keys.ts";
 
 /**
  * The webhook outbox: the pipeline's side of webhooks out (packages/webhooks delivers them).

@@ -1,4 +1,4 @@
-import type { RedisConnection } from "./redis-connection.ts";
+import type { RedisConnection } from "./connection/redis-connection.ts";
 
 /**
  * Lua prelude of a write with a deadline: returns `refusal` (nothing written) when the caller's

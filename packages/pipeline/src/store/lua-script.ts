@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { RedisConnection } from "./redis-connection.ts";
+import type { RedisConnection } from "./connection/redis-connection.ts";
 
 /**
  * A Lua script sent by its SHA1 (EVALSHA), so the hot path does not ship the script's text with

@@ -31,14 +31,21 @@ export interface RecordKeys {
    * with the states hash by the same scripts; pages and prefix search read it by range.
    */
   itemsInState(batchId: string, state: string): string;
-  /** Hash: provider task id -> "<batch>~<custom id>", for search by task id. */
+  /** Hash: provider task id -> item ref "<batch>~<custom id>" (`itemRef`), for search by task id. */
   taskIndex: string;
   /**
-   * Hash: request fingerprint (operations/request-fingerprint.ts) -> "<batch>~<custom id>" of the
+   * Hash: request fingerprint (operations/request-fingerprint.ts) -> item ref (`itemRef`) of the
    * item that renders it, so the same request enqueued again under another batch id reuses that
-   * render instead of paying twice (records/request-index.ts). One field per rendered request.
+   * render instead of paying twice (store/request-index.ts). One field per rendered request.
    */
   requestIndex: string;
+  /**
+   * String: the fair-share virtual clock, the turn of the latest item handed a slot
+   * (jobs/fair-share.ts).
+   */
+  fairShareClock: string;
+  /** Hash: batch id -> its priority level ("high", "normal", "low"; jobs/fair-share.ts). */
+  batchPriorities: string;
   /** String: set while the submit queue is paused by a credentials stop; holds the reason. */
   credentialsStop: string;
   /**
@@ -62,10 +69,17 @@ export interface RecordKeys {
   providerCap(account: string): string;
   /** SCAN pattern matching the cap hash of every account. */
   providerCapPattern: string;
-  /** The duration history of one task shape (see records/duration-history.ts). */
+  /**
+   * String: set while one API key of the pool is stopped (a 401/402 on it), holding the reason;
+   * by the key's name (keys/provider-keys.ts), never the key.
+   */
+  providerKeyStop(name: string): string;
+  /** SCAN pattern matching every key stop. */
+  providerKeyStopPattern: string;
+  /** The duration history of one task shape (see store/duration-history.ts). */
   durationHistory(shape: TaskShapeKey): DurationHistoryKeys;
   /**
-   * Hash: webhook event id -> outbox entry (records/webhook-outbox.ts), written by the batch
+   * Hash: webhook event id -> outbox entry (store/webhook-outbox.ts), written by the batch
    * store's scripts in the same step as the transition it reports; emptied by the relay.
    */
   webhookOutbox(batchId: string): string;
@@ -82,7 +96,7 @@ export interface RecordKeys {
   /**
    * Sorted set: worker process id -> time of its last heartbeat (ms). Lists the heartbeat
    * records without a SCAN; an id whose record expired is pruned by the reader
-   * (records/worker-registry.ts).
+   * (store/worker-registry.ts).
    */
   workers: string;
   /** String (JSON, with a TTL the worker refreshes): one worker process's heartbeat record. */
@@ -94,7 +108,7 @@ export interface RecordKeys {
   apiIdempotency(caller: string, keyHash: string): string;
 }
 
-/** The settings a duration history is kept per (records/duration-history.ts `TaskShape`). */
+/** The settings a duration history is kept per (store/duration-history.ts `TaskShape`). */
 export interface TaskShapeKey {
   model: string;
   durationSeconds: number;
@@ -147,9 +161,13 @@ export function recordKeys(prefix: string): RecordKeys {
     spendReservationTimes: `${prefix}:spend-reservation-times`,
     taskIndex: `${prefix}:task-index`,
     requestIndex: `${prefix}:request-index`,
+    fairShareClock: `${prefix}:fair-clock`,
+    batchPriorities: `${prefix}:batch-priority`,
     providerSlots: (account) => `${prefix}:provider-slots:${account}`,
     providerCap: (account) => `${prefix}:provider-cap:${account}`,
     providerCapPattern: `${prefix}:provider-cap:*`,
+    providerKeyStop: (name) => `${prefix}:provider-key-stop:${name}`,
+    providerKeyStopPattern: `${prefix}:provider-key-stop:*`,
     webhookOutbox: (id) => `${tag(id)}:webhook-outbox`,
     accountWebhookOutbox: `${prefix}:webhook-outbox`,
     accountWebhookSeq: `${prefix}:webhook-seq`,
@@ -164,6 +182,30 @@ export function recordKeys(prefix: string): RecordKeys {
     },
     apiIdempotency: (caller, keyHash) => `${prefix}:api-idempotency:${caller}:${keyHash}`,
   };
+}
+
+/** One item of one batch, as the task and request indexes name it (see `itemRef`). */
+export interface ItemRef {
+  batchId: string;
+  customId: string;
+}
+
+/** Between batch id and custom id in an item ref; batch ids cannot hold it (jobs/job-ids.ts). */
+const ITEM_REF_SEPARATOR = "~";
+
+/** The value naming an item in the task and request indexes: "<batch>~<custom id>". */
+export function itemRef(item: ItemRef): string {
+  return `${item.batchId}${ITEM_REF_SEPARATOR}${item.customId}`;
+}
+
+/**
+ * The item an item ref names; the first "~" splits batch from custom id (batch ids have none).
+ * Undefined for a value that is not an item ref.
+ */
+export function parseItemRef(value: string): ItemRef | undefined {
+  const at = value.indexOf(ITEM_REF_SEPARATOR);
+  if (at <= 0) return undefined;
+  return { batchId: value.slice(0, at), customId: value.slice(at + 1) };
 }
 
 /** The account part of the provider slot keys: a short hash of the API key, never the key itself. */

@@ -1,6 +1,6 @@
-import { LuaScript } from "../redis/lua-script.ts";
-import { accountOfSlotKey, providerAccountOf, recordKeys } from "../redis/record-keys.ts";
-import { type RedisConnection, scanEveryMaster } from "../redis/redis-connection.ts";
+import { type RedisConnection, scanEveryMaster } from "./connection/redis-connection.ts";
+import { accountOfSlotKey, providerAccountOf, recordKeys } from "./keys.ts";
+import { LuaScript } from "./lua-script.ts";
 
 /**
  * At most K tasks in flight at the provider per API key, across every worker process.

@@ -1,11 +1,11 @@
 import type { VeoqQueues } from "../jobs/queues.ts";
-import { LuaScript } from "../redis/lua-script.ts";
 import type { BatchStore } from "./batch-store.ts";
+import { LuaScript } from "./lua-script.ts";
 import { EMIT_PAUSE_EVENT_LUA, EVERY_OPEN_BATCH } from "./webhook-outbox.ts";
 
 /**
  * Sets the credentials stop; the first stop (none was set) also writes one batch.paused entry
- * for every open batch to the account's webhook outbox (records/webhook-outbox.ts), in the same
+ * for every open batch to the account's webhook outbox (store/webhook-outbox.ts), in the same
  * step. KEYS: credentials stop, account webhook outbox, its counter. ARGV: reason, now.
  */
 const STOP = new LuaScript(`${EMIT_PAUSE_EVENT_LUA}

@@ -1,0 +1,247 @@
+import type { RedisConnection } from "./connection/redis-connection.ts";
+import type { ItemState } from "./item-state.ts";
+import { ITEM_STATES } from "./item-state.ts";
+import type { RecordKeys } from "./keys.ts";
+import { LuaScript } from "./lua-script.ts";
+import {
+  BATCH_WEBHOOK_FIELDS,
+  type BatchWebhook,
+  EMIT_BATCH_EVENT_LUA,
+  itemEventsField,
+  WEBHOOK_EVENT_TYPES,
+  type WebhookEventType,
+} from "./webhook-outbox.ts";
+
+/**
+ * An enqueue still adding items to a batch: while one runs, every item registered so far may be
+ * final without the batch being complete, so batch.completed waits (`completionDeferred`) for
+ * the enqueue's end (END_ENQUEUE_SCRIPT). A marker older than ENQUEUE_MARKER_MAX_AGE_MS is an
+ * enqueue that died: running the same enqueue again ends it.
+ */
+const ENQUEUE_MARKER_MAX_AGE_MS = 3_600_000;
+export const ENQUEUE_RUNNING_LUA = `
+local function enqueueRunning(batchKey, now)
+  local running = tonumber(redis.call('HGET', batchKey, 'enqueuing') or '0')
+  if running <= 0 then return false end
+  local since = tonumber(redis.call('HGET', batchKey, 'enqueuingAt') or '0')
+  return tonumber(now) - since < ${ENQUEUE_MARKER_MAX_AGE_MS}
+end`;
+
+/** KEYS: batch hash. ARGV: now. Marks one more enqueue running. */
+const BEGIN_ENQUEUE_SCRIPT = new LuaScript(`
+local since = tonumber(redis.call('HGET', KEYS[1], 'enqueuingAt') or '0')
+if tonumber(ARGV[1]) - since >= ${ENQUEUE_MARKER_MAX_AGE_MS} then redis.call('HSET', KEYS[1], 'enqueuing', 0) end
+redis.call('HINCRBY', KEYS[1], 'enqueuing', 1)
+redis.call('HSET', KEYS[1], 'enqueuingAt', ARGV[1])
+return 1
+`);
+
+/**
+ * Ends one enqueue; when it was the last and it succeeded, writes the batch.completed that
+ * finishes deferred while it ran, if the batch is still finished. KEYS: batch hash, webhook
+ * outbox. ARGV: now, batch id, "1" when the enqueue succeeded. Returns the outbox entries written.
+ */
+const END_ENQUEUE_SCRIPT = new LuaScript(`${EMIT_BATCH_EVENT_LUA}
+if tonumber(redis.call('HINCRBY', KEYS[1], 'enqueuing', -1)) > 0 then return 0 end
+redis.call('HDEL', KEYS[1], 'enqueuing', 'enqueuingAt')
+if ARGV[3] ~= '1' or redis.call('HGET', KEYS[1], 'completionDeferred') ~= '1' then return 0 end
+redis.call('HDEL', KEYS[1], 'completionDeferred')
+if redis.call('HEXISTS', KEYS[1], 'finishedAt') == 0 then return 0 end
+emitBatchEvent(KEYS[1], KEYS[2], ARGV[2], 'batch.completed', nil, ARGV[1])
+return 1
+`);
+
+/** The batch field that says its state sets are complete (set at creation, or by indexItemStates). */
+export const STATE_SETS_FIELD = "stateSets";
+
+/**
+ * KEYS: batch record. ARGV: now, source, state-sets field. Returns the creation time (ms), the
+ * first caller's. The batch list is another slot (account-wide), so it is written after this.
+ */
+const ENSURE_BATCH_SCRIPT = new LuaScript(`
+if redis.call('HSETNX', KEYS[1], 'createdAt', ARGV[1]) == 1 then
+  redis.call('HSET', KEYS[1], ARGV[3], '1')
+end
+redis.call('HSETNX', KEYS[1], 'source', ARGV[2])
+return redis.call('HGET', KEYS[1], 'createdAt')
+`);
+
+export interface BatchRecord {
+  id: string;
+  createdAt: number;
+  source: string;
+  total: number;
+  counts: Record<ItemState, number>;
+  /** Create requests that got no answer and were retried: the provider may have billed twice. */
+  possibleDuplicates: number;
+  /** New tasks created after a task failed with a transient-looking reason. */
+  resubmits: number;
+  /** Saved files flagged by VEOQ_VERIFY_OUTPUTS=warn (broken, or not what was asked). */
+  flaggedFiles: number;
+  /** When the last item became final (ms), if every item is final. */
+  finishedAt: number | undefined;
+  /**
+   * Items of this batch wait to reuse the render of another batch that is paused (or was, when
+   * they last looked): which batch, why it is paused and since when (ms). Undefined otherwise.
+   */
+  reuseWait?: ReuseWait | undefined;
+}
+
+/** This batch's items wait on the renders of `ownerBatchId`, paused for `reason` (see BatchRecord). */
+export interface ReuseWait {
+  ownerBatchId: string;
+  reason: string;
+  at: number;
+}
+
+function parseReuseWait(raw: string | undefined): ReuseWait | undefined {
+  if (raw === undefined) return undefined;
+  const [ownerBatchId, reason, at] = raw.split("|");
+  if (!ownerBatchId || !reason) return undefined;
+  return { ownerBatchId, reason, at: Number(at) || 0 };
+}
+
+/**
+ * The batch records (item-states.ts moves the items): creation and the batch list, counters,
+ * enqueues in progress, the batch's webhook, the reuse wait. Stateless apart from the connection.
+ */
+export class Batches {
+  readonly redis: RedisConnection;
+  readonly keys: RecordKeys;
+
+  constructor(redis: RedisConnection, keys: RecordKeys) {
+    this.redis = redis;
+    this.keys = keys;
+  }
+
+  /**
+   * Registers the batch record, then its place in the batch list: two steps, because the record
+   * lives under the batch's own hash tag and the list under the account-wide one (no script may
+   * span two cluster slots). Each step is idempotent (HSETNX, ZADD NX) and the list entry takes
+   * the record's own creation time, so a crash between them leaves a record that the same
+   * enqueue, run again, lists with the creation time it already had. Enqueue runs this before any
+   * item is written, so no listed batch lacks its record. Only a new batch is marked as keeping
+   * state sets (an old one gets them from indexItemStates).
+   */
+  async ensureBatch(batchId: string, source: string, now: number): Promise<void> {
+    const createdAt = await ENSURE_BATCH_SCRIPT.run(
+      this.redis,
+      [this.keys.batch(batchId)],
+      [String(now), source, STATE_SETS_FIELD],
+    );
+    await this.redis.zadd(this.keys.batches, "NX", String(createdAt ?? now), batchId);
+  }
+
+  /** Batch ids, newest first. */
+  async listBatchIds(limit = 1000): Promise<string[]> {
+    return this.redis.zrevrange(this.keys.batches, 0, limit - 1);
+  }
+
+  async incrementCounter(
+    batchId: string,
+    counter: "possibleDuplicates" | "resubmits",
+    by = 1,
+  ): Promise<void> {
+    await this.redis.hincrby(this.keys.batch(batchId), counter, by);
+  }
+
+  /** An enqueue starts adding items: batch.completed waits for its end (see endEnqueue). */
+  async beginEnqueue(batchId: string, now: number): Promise<void> {
+    await BEGIN_ENQUEUE_SCRIPT.run(this.redis, [this.keys.batch(batchId)], [now]);
+  }
+
+  /**
+   * An enqueue is done (`succeeded`) or gave up. After the last one, a batch that became
+   * finished while it ran gets its batch.completed now (a failed enqueue leaves it to the next).
+   */
+  async endEnqueue(batchId: string, now: number, succeeded: boolean): Promise<void> {
+    const events = await END_ENQUEUE_SCRIPT.run(
+      this.redis,
+      [this.keys.batch(batchId), this.keys.webhookOutbox(batchId)],
+      [now, batchId, succeeded ? "1" : "0"],
+    );
+    if (Number(events) > 0) await this.markWebhookEvents(batchId);
+  }
+
+  /**
+   * Stores the batch's webhook (`enqueue --webhook`) on its record: the URL, the events it wants,
+   * and the item events the finish script writes to the outbox for it.
+   */
+  async setWebhook(batchId: string, webhook: BatchWebhook): Promise<void> {
+    await this.redis.hset(this.keys.batch(batchId), {
+      [BATCH_WEBHOOK_FIELDS.url]: webhook.url,
+      [BATCH_WEBHOOK_FIELDS.events]: JSON.stringify(webhook.events),
+      [BATCH_WEBHOOK_FIELDS.itemEvents]: itemEventsField(webhook.events),
+    });
+  }
+
+  /** The batch's own webhook, if it has one. */
+  async webhookOf(batchId: string): Promise<BatchWebhook | undefined> {
+    const [url, events] = await this.redis.hmget(
+      this.keys.batch(batchId),
+      BATCH_WEBHOOK_FIELDS.url,
+      BATCH_WEBHOOK_FIELDS.events,
+    );
+    if (url === null || url === undefined) return undefined;
+    let list: unknown;
+    try {
+      list = JSON.parse(events ?? "[]");
+    } catch {
+      list = [];
+    }
+    const known = (WEBHOOK_EVENT_TYPES as readonly string[]).filter(
+      (t) => Array.isArray(list) && list.includes(t),
+    ) as WebhookEventType[];
+    return { url, events: known };
+  }
+
+  /** The relay's hint that this batch's outbox holds entries (another slot: after the script). */
+  async markWebhookEvents(batchId: string): Promise<void> {
+    await this.redis.sadd(this.keys.webhookOutboxBatches, batchId);
+  }
+
+  /** The batch is not finished any more (items were re-queued). */
+  async clearFinished(batchId: string): Promise<void> {
+    await this.redis.hdel(this.keys.batch(batchId), "finishedAt");
+  }
+
+  async getBatch(batchId: string): Promise<BatchRecord | undefined> {
+    const [fields, total] = await Promise.all([
+      this.redis.hgetall(this.keys.batch(batchId)),
+      this.redis.hlen(this.keys.itemStates(batchId)),
+    ]);
+    if (fields.createdAt === undefined) return undefined;
+    const counts = Object.fromEntries(
+      ITEM_STATES.map((s) => [s, Number(fields[`state:${s}`] ?? 0)]),
+    ) as Record<ItemState, number>;
+    return {
+      id: batchId,
+      createdAt: Number(fields.createdAt),
+      source: fields.source ?? "",
+      total,
+      counts,
+      possibleDuplicates: Number(fields.possibleDuplicates ?? 0),
+      resubmits: Number(fields.resubmits ?? 0),
+      flaggedFiles: Number(fields.flaggedFiles ?? 0),
+      finishedAt: fields.finishedAt === undefined ? undefined : Number(fields.finishedAt),
+      reuseWait: parseReuseWait(fields.reuseWait),
+    };
+  }
+
+  /**
+   * Records that the batch's items wait on a paused batch's renders (stages/request-reuse.ts);
+   * true when this changed the record (a new owner batch or reason), so the caller logs it once.
+   */
+  async setReuseWait(batchId: string, wait: ReuseWait): Promise<boolean> {
+    const key = this.keys.batch(batchId);
+    const before = parseReuseWait((await this.redis.hget(key, "reuseWait")) ?? undefined);
+    if (before?.ownerBatchId === wait.ownerBatchId && before.reason === wait.reason) return false;
+    await this.redis.hset(key, "reuseWait", `${wait.ownerBatchId}|${wait.reason}|${wait.at}`);
+    return true;
+  }
+
+  /** The batch's items no longer wait on a paused batch. */
+  async clearReuseWait(batchId: string): Promise<void> {
+    await this.redis.hdel(this.keys.batch(batchId), "reuseWait");
+  }
+}
