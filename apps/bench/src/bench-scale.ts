@@ -1,4 +1,5 @@
 import type { FairShareScenario } from "./fair-share-cost.ts";
+import type { KeyPoolScenario } from "./key-pool-cost.ts";
 import type { RoleConcurrency } from "./run-veoq-batch.ts";
 import type { RateScenario, SchedulingScenario } from "./scheduling-cost.ts";
 
@@ -20,6 +21,8 @@ export interface BenchScale {
   rate: RateScenario;
   /** A small batch behind a big one, and alone. */
   fairShare: FairShareScenario;
+  /** Three API keys of caps 10, 5 and 5 (issue 27). */
+  keys: KeyPoolScenario;
   /** veoq's defaults (VEOQ_*_CONCURRENCY), used by both sides. */
   concurrency: RoleConcurrency;
 }
@@ -44,6 +47,7 @@ export const FULL_SCALE: BenchScale = {
   ],
   rate: { items: 60, rpm: 50, timeScale: 0.05 },
   fairShare: { bigItems: 400, smallItems: 10, maxConcurrent: 20, timeScale: 0.05 },
+  keys: { items: 200, timeScale: 0.05, rpm: 50, rateItemsPerKey: 30, credit: 20 },
   concurrency: CONCURRENCY,
 };
 
@@ -61,5 +65,6 @@ export const QUICK_SCALE: BenchScale = {
   ],
   rate: { items: 30, rpm: 50, timeScale: 0.05 },
   fairShare: { bigItems: 200, smallItems: 10, maxConcurrent: 10, timeScale: 0.05 },
+  keys: { items: 100, timeScale: 0.05, rpm: 60, rateItemsPerKey: 15, credit: 10 },
   concurrency: CONCURRENCY,
 };

@@ -6,6 +6,7 @@ import type { BenchScale } from "./bench-scale.ts";
 import { describeMachine, type Machine } from "./describe-machine.ts";
 import { type FairShareCost, measureFairShare } from "./fair-share-cost.ts";
 import { type IdleCost, measureIdleCost } from "./idle-cost.ts";
+import { type KeyPoolCost, measureKeyPool } from "./key-pool-cost.ts";
 import { type MemoryCost, measureMemoryCost } from "./memory-cost.ts";
 import { measurePipelineOverhead, type PipelineOverhead } from "./pipeline-overhead.ts";
 import { measurePollingCost, type PollingCost } from "./polling-cost.ts";
@@ -20,6 +21,7 @@ export const BENCH_SECTIONS = [
   "scheduling",
   "startup",
   "idle",
+  "keys",
 ] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
@@ -35,6 +37,7 @@ export interface BenchReport {
   fairShare?: FairShareCost;
   startup?: StartupCost;
   idle?: IdleCost;
+  keys?: KeyPoolCost;
 }
 
 /** Runs every measurement against a private Redis on a free port; `log` gets progress lines. */
@@ -137,6 +140,18 @@ export async function runBenchmarks(
       log(
         `  ${report.idle.commands_per_s.toFixed(2)} commands/s; a freed slot taken in ${report.idle.wake_p50_s.toFixed(2)} s (p50), ${report.idle.wake_max_s.toFixed(2)} s (max)`,
       );
+    }
+    if (sections.includes("keys")) {
+      const k = scale.keys;
+      log(
+        `key pool: 3 keys of caps 10/5/5 (${k.items} items), ${k.rpm} RPM per key (${k.rateItemsPerKey} creates per key), a key with credit ${k.credit}`,
+      );
+      report.keys = await measureKeyPool({
+        redisUrl: redis.url,
+        scenario: k,
+        concurrency: scale.concurrency,
+        log,
+      });
     }
     report.seconds = (performance.now() - started) / 1000;
     return report;

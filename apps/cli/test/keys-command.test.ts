@@ -78,6 +78,18 @@ describe("veoq keys and veoq resume --key", () => {
     expect(text.stdout).toContain("`veoq resume --key prod-b`");
     expect(text.stdout).not.toContain("sk-secret");
 
+    // status: a section per key once the pool has more than one.
+    const status = await runCli(["status"], { env });
+    expect(status.stdout).toContain("API keys:\n  prod-a  1/3 in flight");
+    expect(status.stdout).toContain("  prod-b  0/2 in flight");
+    const statusJson = JSON.parse((await runCli(["status", "--json"], { env })).stdout) as {
+      keys: { name: string; state: string }[];
+    };
+    expect(statusJson.keys.map((k) => [k.name, k.state])).toEqual([
+      ["prod-a", "ok"],
+      ["prod-b", "stopped"],
+    ]);
+
     const resumed = await runCli(["resume", "--key", "prod-b"], { env });
     expect(resumed.stdout).toBe(
       "key prod-b resumed (stopped by: insufficient_credit: 402 insufficient balance)\n",

@@ -6,8 +6,10 @@ import {
   batchStateOf,
   credentialsStopReason,
   downloadsStopReason,
+  type KeyFigures,
   overviewOf,
   QUEUE_ROLES,
+  readKeyFigures,
   readWorkCapacity,
   SpendLedger,
   type WorkCapacity,
@@ -19,6 +21,7 @@ import type { Command } from "commander";
 import { batchSpendToJson, formatBatchSpend } from "../batch-spend-text.ts";
 import { fitToWidth, formatBatch, nextStep } from "../batch-text.ts";
 import { loadConfig, terminalColumns } from "../env.ts";
+import { formatKeys, keyToJson } from "../key-figures-text.ts";
 import { ObservedRate } from "../observed-rate.ts";
 import {
   isRedisConnectionError,
@@ -166,11 +169,20 @@ async function collect(session: QueueSession, batchId: string | undefined): Prom
   return snapshot;
 }
 
+/**
+ * The keys worth a section in status: every key once the pool has more than one, or a stopped
+ * one; a deployment with its one key running fine shows none (as before pools).
+ */
+function keysToShow(keys: readonly KeyFigures[]): readonly KeyFigures[] {
+  return keys.length > 1 || keys.some((k) => k.state === "stopped") ? keys : [];
+}
+
 function render(
   snapshot: StatusJson,
   width: number,
   lifecycles: Lifecycles,
   currency: string,
+  keys: readonly KeyFigures[],
 ): string[] {
   const lines: string[] = [];
   if (snapshot.credentials_stop) {
@@ -198,6 +210,11 @@ function render(
     if (life) lines.push(...formatBatchSpend(batch.batch_id, life.control, life.spend, currency));
     const next = nextStep(batch);
     if (next !== undefined) lines.push(`  ${next}`);
+  }
+  const shownKeys = keysToShow(keys);
+  if (shownKeys.length > 0) {
+    lines.push("API keys:");
+    lines.push(...formatKeys(shownKeys, currency).map((line) => `  ${line}`));
   }
   for (const [name, counts] of Object.entries(snapshot.queues ?? {})) {
     lines.push(
@@ -248,9 +265,10 @@ export function registerStatusCommand(program: Command): void {
             try {
               session ??= await openQueueSession(config);
               const snapshot = await collect(session, batchId);
-              const [lifecycles, capacity] = await Promise.all([
+              const [lifecycles, capacity, keys] = await Promise.all([
                 readLifecycles(session, config.prefix, snapshot),
                 readWorkCapacity(session.redis, config.prefix),
+                readKeyFigures(session.redis, config.prefix, Date.now()),
               ]);
               addWaitingReasons(snapshot, lifecycles, capacity, Date.now());
               if (flags.watch) {
@@ -266,9 +284,12 @@ export function registerStatusCommand(program: Command): void {
               }
               if (flags.json) {
                 const json = withLifecycles(snapshot, lifecycles, currency);
-                process.stdout.write(`${JSON.stringify(json)}\n`);
+                const shownKeys = keysToShow(keys);
+                process.stdout.write(
+                  `${JSON.stringify(shownKeys.length === 0 ? json : { ...json, keys: shownKeys.map((k) => keyToJson(k, currency)) })}\n`,
+                );
               } else {
-                show(render(snapshot, terminalColumns(), lifecycles, currency));
+                show(render(snapshot, terminalColumns(), lifecycles, currency, keys));
               }
               allFinal = snapshot.batches.length > 0 && snapshot.batches.every((b) => b.finished);
             } catch (error) {
