@@ -103,7 +103,7 @@ export function formatReport(report: BenchReport): string {
       {
         figure: `keys.makespan_vs_ideal (3 keys, caps 10/5/5, N=${keys.items})`,
         veoq: `${f(keys.makespan_vs_ideal, 3)} (${f(keys.makespan_s, 0)} s / ideal first-come over 20 slots ${f(keys.ideal_fifo_s, 0)} s)`,
-        baseline: "",
+        baseline: `${f(keys.single_key_vs_ideal, 3)} one key of cap 20`,
         ratio: "",
         goal: "<= 1.05",
         met: keys.makespan_vs_ideal <= 1.05,

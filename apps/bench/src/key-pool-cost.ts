@@ -35,6 +35,11 @@ export interface KeyPoolCost extends KeyPoolScenario {
   ideal_fifo_s: number;
   /** makespan / ideal first-come: the goal is at most 1.05. */
   makespan_vs_ideal: number;
+  /**
+   * The same tasks through one key of cap 20 (no pool), against their own ideal first-come: what
+   * this machine's detection and refill lag cost without a pool, the yardstick for the above.
+   */
+  single_key_vs_ideal: number;
   /** Creates per key in the makespan run. */
   creates_by_key: Record<string, number>;
   /** Creates refused (429) in the makespan run. */
@@ -60,6 +65,8 @@ export interface KeyPoolCostOptions {
   scenario: KeyPoolScenario;
   concurrency: RoleConcurrency;
   log?: (line: string) => void;
+  /** Only the makespan runs (a quick look; the other figures are left out). */
+  makespanOnly?: boolean;
 }
 
 const PREFIX = "{bench-keys}";
@@ -132,9 +139,27 @@ export async function measureKeyPool(options: KeyPoolCostOptions): Promise<KeyPo
     );
     const makespanFigures = schedulingFigures(makespan.tasks, 20, scenario.timeScale);
     const idealFifo = idealFifoSeconds(makespan.tasks, 20, scenario.timeScale);
-    log(
-      `  makespan: ${makespanFigures.makespan_s.toFixed(0)} s vs ideal first-come over 20 slots ${idealFifo.toFixed(0)} s = ${(makespanFigures.makespan_s / idealFifo).toFixed(3)} (${makespan.batch.seconds.toFixed(0)} s)`,
+    const oneKey = await run(
+      "makespan-one-key",
+      `sim-a:cap=20:rpm=${FAST_RPM}`,
+      `sim-a=sim-a max_in_flight=20 rpm=${FAST_RPM}`,
+      scenario.items,
     );
+    const oneKeyVsIdeal =
+      schedulingFigures(oneKey.tasks, 20, scenario.timeScale).makespan_s /
+      idealFifoSeconds(oneKey.tasks, 20, scenario.timeScale);
+    log(
+      `  makespan: ${makespanFigures.makespan_s.toFixed(0)} s vs ideal first-come over 20 slots ${idealFifo.toFixed(0)} s = ${(makespanFigures.makespan_s / idealFifo).toFixed(3)} (${makespan.batch.seconds.toFixed(0)} s); one key of cap 20 on the same tasks: ${oneKeyVsIdeal.toFixed(3)}`,
+    );
+    if (options.makespanOnly === true) {
+      return {
+        ...scenario,
+        makespan_s: makespanFigures.makespan_s,
+        ideal_fifo_s: idealFifo,
+        makespan_vs_ideal: makespanFigures.makespan_s / idealFifo,
+        single_key_vs_ideal: oneKeyVsIdeal,
+      } as KeyPoolCost;
+    }
 
     const rpm = scenario.rpm;
     const single = await run(
@@ -174,6 +199,7 @@ export async function measureKeyPool(options: KeyPoolCostOptions): Promise<KeyPo
       makespan_s: makespanFigures.makespan_s,
       ideal_fifo_s: idealFifo,
       makespan_vs_ideal: makespanFigures.makespan_s / idealFifo,
+      single_key_vs_ideal: oneKeyVsIdeal,
       creates_by_key: Object.fromEntries(
         Object.entries(makespan.stats.by_key ?? {}).map(([k, v]) => [k, v.accepted]),
       ),
