@@ -11,9 +11,11 @@ import {
   credentialsStopReason,
   downloadsStopReason,
   type ItemErrorKind,
+  type KeyFigures,
   overviewOf,
   QUEUE_ROLES,
   type QueueRole,
+  readKeyFigures,
   readWorkCapacity,
   SpendLedger,
   type VeoqQueues,
@@ -83,6 +85,8 @@ export interface DashboardSnapshot {
   workers: WorkerRecord[];
   /** Why downloads are stopped (the bucket refused its credentials), or null. */
   downloadsStop: string | null;
+  /** The API keys of the pool, by name (keys-panel.ts). */
+  keys: KeyFigures[];
 }
 
 /** What every batch's view shares: stuck items, who can work, stops. Read once per page. */
@@ -92,17 +96,19 @@ interface SharedReads {
   submitPaused: boolean;
   credentialsStop: string | undefined;
   downloadsStop: string | undefined;
+  keys: KeyFigures[];
 }
 
 async function readShared(source: DashboardSource, now: number): Promise<SharedReads> {
-  const [stuck, capacity, submitPaused, credentialsStop, downloadsStop] = await Promise.all([
+  const [stuck, capacity, submitPaused, credentialsStop, downloadsStop, keys] = await Promise.all([
     readStuckItems(source, now),
     readWorkCapacity(source.store.redis, source.store.prefix),
     source.queues.submit.isPaused(),
     credentialsStopReason(source.store),
     downloadsStopReason(source.store),
+    readKeyFigures(source.store.redis, source.store.prefix, now),
   ]);
-  return { stuck, capacity, submitPaused, credentialsStop, downloadsStop };
+  return { stuck, capacity, submitPaused, credentialsStop, downloadsStop, keys };
 }
 
 export interface ReadOptions {
@@ -133,6 +139,7 @@ export async function readDashboardSnapshot(
     credentialsStop: shared.credentialsStop ?? null,
     workers: shared.capacity.workers,
     downloadsStop: shared.downloadsStop ?? null,
+    keys: shared.keys,
   };
 }
 

@@ -1,6 +1,7 @@
 import { ITEM_STATES, QUEUE_ROLES } from "@veoq/pipeline";
 import { formatMoney } from "@veoq/pricing";
 import { escapeHtml as e, formatDuration, formatThroughput } from "./html-text.ts";
+import { keysPanel } from "./keys-panel.ts";
 import type { BatchView, DashboardSnapshot, FailedItem, StuckItemView } from "./read-batches.ts";
 import { itemUrl } from "./read-items.ts";
 import type { SearchHit } from "./search-items.ts";
@@ -244,7 +245,7 @@ export function renderOverviewPage(
   const flash = notice ? `<div class="notice">${e(notice)}</div>` : "";
   return layout(
     "batches",
-    `${flash}${stopBanner(snapshot)}${workersPanel(snapshot)}${queueTable(snapshot, page)}${batches}`,
+    `${flash}${stopBanner(snapshot)}${workersPanel(snapshot)}${keysPanel(snapshot.keys)}${queueTable(snapshot, page)}${batches}`,
     page,
     { refresh: true },
   );
