@@ -119,6 +119,19 @@ describe("ProviderKeys: which key takes a create", () => {
     expect((await keys.stopped()).size).toBe(0);
   });
 
+  it("waits for a release, not for a cool-down, while another key is full", async () => {
+    const now = 1_000_000;
+    const { keys, limiter } = pool([entry("a", 4), entry("b", 1)], () => now);
+    const a = keys.get("a");
+    if (a === undefined) throw new Error("key missing");
+    await keys.coolDown(a, now + 30_000);
+    expect(await namesOfTakes(keys, ["1"])).toEqual(["b"]);
+    // a cools for 30 s, b is full: the queue waits for b's release (bounded by the wait).
+    expect(await keys.take("2", 1_000)).toEqual({ wait: "slots" });
+    expect(await redis.get(limiter)).toBe(SLOT_WAIT_MARKER);
+    expect(await redis.pttl(limiter)).toBeLessThanOrEqual(1_000);
+  });
+
   it("with one key is that key's slots, exactly as before pools", async () => {
     const { keys, limiter } = pool([entry("only", 1)]);
     expect(keys.pooled).toBe(false);

@@ -86,9 +86,10 @@ export function keyStopPattern(prefix: string): string {
  * holders zset, cap hash and stop key. ARGV: holder, now, marker, waitMs, key count, then per
  * key its max in flight, weight, pace tolerance (ms) and daily budget (micro-units, -1: none);
  * after them the UTC day's spend field and the create's cost. Returns {index (1-based), held}
- * for a slot, {0, ms} when a key with a free slot may send only in ms, {-1, 0} when every key is
- * stopped, {-2, 0} when every key not stopped is over its daily budget, {0, -1} when every
- * usable key is full (the queue then waits for a release).
+ * for a slot, {0, ms} when only keys paced or cooling down have free slots (the soonest may send
+ * in ms), {-1, 0} when every key is stopped, {-2, 0} when every key not stopped is over its daily
+ * budget, {0, -1} when the usable keys are full, or full and paced (the queue then waits for a
+ * release, at most until the soonest pace).
  */
 const TAKE_BEST = new LuaScript(`
 local holder, now, n = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[5])
@@ -97,7 +98,7 @@ for i = 1, n do
   if redis.call('ZSCORE', holders, holder) then return {i, redis.call('ZCARD', holders)} end
 end
 local spentField, cost = ARGV[6 + n * 4], tonumber(ARGV[7 + n * 4])
-local best, bestScore, paceWait, usable, funded = 0, -1, -1, 0, 0
+local best, bestScore, paceWait, usable, funded, full = 0, -1, -1, 0, 0, 0
 for i = 1, n do
   local holders, capKey, stopKey = KEYS[3 + (i - 1) * 3], KEYS[4 + (i - 1) * 3], KEYS[5 + (i - 1) * 3]
   local max = tonumber(ARGV[6 + (i - 1) * 4])
@@ -121,6 +122,8 @@ for i = 1, n do
       elseif paceWait < 0 or readyAt - now < paceWait then
         paceWait = readyAt - now
       end
+    else
+      full = full + 1
     end
   end
 end
@@ -131,16 +134,20 @@ if best > 0 then
 end
 if usable == 0 then return {-1, 0} end
 if funded == 0 then return {-2, 0} end
-if paceWait >= 0 then return {0, math.ceil(paceWait)} end
+-- Only paced or cooling keys have room: wait for the soonest. A full key's release may come
+-- sooner: then wait for a release (or the pace), as one key waits for its slots.
+if paceWait >= 0 and full == 0 then return {0, math.ceil(paceWait)} end
+local waitMs = tonumber(ARGV[4])
+if paceWait >= 0 and paceWait < waitMs then waitMs = math.max(1, math.ceil(paceWait)) end
 for i = 1, n do
   if redis.call('EXISTS', KEYS[5 + (i - 1) * 3]) == 0 then
     redis.call('HSET', KEYS[4 + (i - 1) * 3], 'waitingAt', ARGV[2])
   end
 end
-if KEYS[1] ~= '' and tonumber(ARGV[4]) > 0 then
+if KEYS[1] ~= '' and waitMs > 0 then
   local current = tonumber(redis.call('GET', KEYS[1]) or '')
   if not (current and current > tonumber(ARGV[3]) and redis.call('PTTL', KEYS[1]) > 0) then
-    redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+    redis.call('SET', KEYS[1], ARGV[3], 'PX', waitMs)
   end
 end
 return {0, -1}
