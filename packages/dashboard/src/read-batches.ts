@@ -203,7 +203,6 @@ async function readFailedItems(
   batchId: string,
   limit: number,
 ): Promise<FailedItem[]> {
-  await source.store.indexItemStates(batchId);
   const page = await source.store.listItems(batchId, { state: "failed", offset: 0, limit });
   const ids = page.items.map((item) => item.customId);
   const results = await source.store.itemResults(batchId, ids);

@@ -102,8 +102,6 @@ export async function readItemPage(
   batchId: string,
   query: ItemPageQuery,
 ): Promise<ItemPage> {
-  // Batches written before the state sets existed get them once.
-  await store.indexItemStates(batchId);
   const page = await store.listItems(batchId, query);
   const ids = page.items.map((item) => item.customId);
   const [results, requests] = await Promise.all([

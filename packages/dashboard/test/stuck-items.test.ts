@@ -47,6 +47,7 @@ describe("findStuckItems", () => {
       createdAt: now - ageMs,
       durationSeconds: 8,
       sampleCount: 1,
+      video: { durationSeconds: 8, width: 1280, height: 720, audio: true },
       taskPolls: 3,
       pollErrors: 0,
       lastStatus: "PROCESSING",

@@ -98,20 +98,4 @@ describe("BatchStore", () => {
     expect(await store.findCustomIdPrefix("sho", { batchLimit: 10, limit: 1 })).toHaveLength(2);
     expect(await store.findCustomIdPrefix("sh*", { batchLimit: 10, limit: 10 })).toEqual([]);
   });
-
-  it("fills the state sets of a batch written before they existed", async () => {
-    const legacy = `${store.keys.batch("old")}`;
-    await redis.hset(legacy, "createdAt", "1", "state:queued", "1", "state:failed", "1");
-    await redis.zadd(store.keys.batches, 1, "old");
-    await redis.hset(store.keys.itemStates("old"), "x", "queued", "y", "failed");
-    expect((await store.listItems("old", { offset: 0, limit: 10 })).total).toBe(0);
-    expect(await store.indexItemStates("old")).toBe(true);
-    expect(await store.indexItemStates("old")).toBe(false);
-    expect(await store.indexItemStates("b")).toBe(false); // created with its sets
-    const page = await store.listItems("old", { offset: 0, limit: 10 });
-    expect(page.items).toEqual([
-      { customId: "x", state: "queued" },
-      { customId: "y", state: "failed" },
-    ]);
-  });
 });

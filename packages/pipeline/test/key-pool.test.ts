@@ -73,7 +73,11 @@ describe("a pool of API keys", () => {
     const stats = h.simulator.stats();
     expect(stats.creates.accepted).toBe(20);
     expect(stats.creates.duplicateBodies).toBe(0);
-    expect(stats.by_key?.["sim-c"]).toMatchObject({ accepted: 3, rejected: { "402": 1 } });
+    // Creates already sent to sim-c when its first 402 came back get 402 too (at most one per
+    // submit worker); none of them made a task.
+    expect(stats.by_key?.["sim-c"]?.accepted).toBe(3);
+    expect(stats.by_key?.["sim-c"]?.rejected["402"]).toBeGreaterThanOrEqual(1);
+    expect(stats.by_key?.["sim-c"]?.rejected["402"]).toBeLessThanOrEqual(4);
     // The stop names the key; the deployment is not stopped.
     expect(await h.redis.get(keyStopKey(h.config.prefix, "sim-c"))).toMatch(/insufficient/);
     expect(await credentialsStopReason(h.store)).toBeUndefined();

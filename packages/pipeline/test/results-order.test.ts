@@ -29,10 +29,4 @@ describe("results in manifest order", () => {
     expect(lines.map((l) => l.customId)).toEqual(ids);
     expect(lines.every((l) => l.status === "queued")).toBe(true);
   });
-
-  it("falls back to the states hash's order for a batch without a full order list", async () => {
-    await h.redis.ltrim(h.store.keys.itemOrder("order"), 0, 9);
-    const lines = await collect(batchResults(h.store, "order"));
-    expect(lines.map((l) => l.customId).sort()).toEqual([...ids].sort());
-  });
 });

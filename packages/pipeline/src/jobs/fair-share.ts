@@ -1,7 +1,7 @@
 import type { Queue } from "bullmq";
 import type { RedisConnection } from "../store/connection/redis-connection.ts";
 import { recordKeys } from "../store/keys.ts";
-import { LuaScript } from "../store/lua-script.ts";
+import { runStoreScript } from "../store/store-scripts.ts";
 
 /**
  * Fair share of the provider's slots between batches, and batch priority, with plain BullMQ
@@ -20,8 +20,8 @@ import { LuaScript } from "../store/lua-script.ts";
  * BullMQ priorities stop at 2,097,152. The clock restarts at 0 when a batch is enqueued onto a
  * submit queue that has no waiting jobs, so it only grows while the queue stays busy; a turn
  * past the limit is held at it, and such items are served first-in first-out after the others.
- * Jobs queued before priorities existed (priority 0) go before every prioritised job, as BullMQ
- * serves them first; so do re-submissions after a failed task (few, and already waited once).
+ * Re-submissions after a failed task carry no priority (0), so BullMQ serves them before every
+ * prioritised job (few, and already waited once).
  * A rate-limited job (RateLimitError) keeps its priority when BullMQ moves it back.
  */
 export const PRIORITY_LEVELS = ["high", "normal", "low"] as const;
@@ -45,13 +45,6 @@ export function fairPriority(turn: number, level: PriorityLevel): number {
 export function isPriorityLevel(value: unknown): value is PriorityLevel {
   return typeof value === "string" && (PRIORITY_LEVELS as readonly string[]).includes(value);
 }
-
-/** KEYS: clock. ARGV: turn. Moves the clock forward to the turn. */
-const ADVANCE = new LuaScript(`
-local now = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tonumber(ARGV[1]) > now then redis.call('SET', KEYS[1], ARGV[1]) end
-return 1
-`);
 
 /** The virtual clock and each batch's level, under a key prefix. */
 export class FairShare {
@@ -84,14 +77,14 @@ export class FairShare {
 
   /** An item with this turn is being created: the clock moves up to it. */
   async advance(turn: number): Promise<void> {
-    await ADVANCE.run(this.redis, [this.clockKey], [Math.floor(turn)]);
+    await runStoreScript(this.redis, "advanceFairShareClock", [this.clockKey], [Math.floor(turn)]);
   }
 
   async setLevel(batchId: string, level: PriorityLevel): Promise<void> {
     await this.redis.hset(this.levelsKey, batchId, level);
   }
 
-  /** A batch's level; "normal" for batches enqueued before levels existed. */
+  /** A batch's level; "normal" when none was set (`enqueue --priority`, `veoq priority`). */
   async levelOf(batchId: string): Promise<PriorityLevel> {
     const level = await this.redis.hget(this.levelsKey, batchId);
     return isPriorityLevel(level) ? level : "normal";

@@ -3,7 +3,7 @@ import { z } from "zod";
 
 /**
  * Job payloads, shared by producers and workers. Workers parse what they read from Redis instead
- * of trusting its type: jobs already queued may come from older code. Payloads stay small: local
+ * of trusting its type (a job that does not parse fails for good). Payloads stay small: local
  * images are absolute paths, read only at submit time.
  */
 
@@ -99,8 +99,8 @@ export const pollJobDataSchema = z.object({
   /** Requested video length: the policy's first guess of how long the task takes. */
   durationSeconds: z.number(),
   sampleCount: z.number().int().min(1).max(4),
-  /** Absent in jobs queued by older code: their files are saved unchecked. */
-  video: requestedVideoSchema.optional(),
+  /** The video the request asks for: what each saved file is checked against. */
+  video: requestedVideoSchema,
   /** Answered polls of this task (the trace counts those of every task of the item). */
   taskPolls: z.number().int().nonnegative(),
   /** Poll errors (429, 5xx, network) so far; they delay the next poll, never fail the task. */
@@ -158,8 +158,8 @@ export const downloadJobDataSchema = z.object({
    */
   keyName: z.string().min(1).max(64).optional(),
   outputs: z.array(downloadOutputSchema).min(1),
-  /** Absent in jobs queued by older code: their files are saved unchecked. */
-  video: requestedVideoSchema.optional(),
+  /** The video the request asks for: what each saved file is checked against. */
+  video: requestedVideoSchema,
   /** Files already saved by an earlier try: a retry does not fetch them again. */
   saved: z.array(savedFileSchema),
   /** Times the URLs were refreshed by a new task-result read after they expired. */

@@ -1,27 +1,6 @@
 import type { Job, Queue } from "bullmq";
-// BullMQ's own script behind Job.retry, run here behind a deadline (see REQUEUE_FAILED_JOB).
-import { reprocessJob } from "bullmq/dist/esm/scripts/reprocessJob-8.js";
 import type { RedisConnection } from "../store/connection/redis-connection.ts";
-import { LuaScript } from "../store/lua-script.ts";
-import { deadlineLua } from "../store/server-deadline.ts";
-
-/**
- * Job.retry("failed") with a deadline, and the job's new data set in the same atomic step:
- * nothing is written when Redis runs it after ARGV[7] (ms on the Redis server's clock, "" for
- * none), so a re-queue that waited behind a stalled Redis is refused once Redis runs again.
- * The rest is BullMQ's reprocessJob script, unchanged (KEYS and ARGV[1..6] as BullMQ passes
- * them), called as a function. ARGV[8]: the job's new data (JSON), "" to keep it.
- * Returns 1 when re-queued, -1 no such job, -3 not failed, -100 past the deadline.
- */
-const REQUEUE_FAILED_JOB = new LuaScript(`${deadlineLua(7, "-100")}
-local function reprocess(KEYS, ARGV)
-${reprocessJob.content}
-end
-if ARGV[8] ~= '' and redis.call('ZSCORE', KEYS[3], ARGV[1]) then
-  redis.call('HSET', KEYS[1], 'data', ARGV[8])
-end
-return reprocess(KEYS, ARGV)
-`);
+import { runStoreScript } from "../store/store-scripts.ts";
 
 /** A write with a deadline that reached Redis after it: nothing was written. */
 export class RequeueDeadlineError extends Error {
@@ -64,7 +43,7 @@ export async function requeueFailedJob(
     options.deadline === undefined ? "" : String(options.deadline),
     options.data === undefined ? "" : JSON.stringify(options.data),
   ];
-  const reply = await REQUEUE_FAILED_JOB.run(redis, keys, args);
+  const reply = await runStoreScript(redis, "requeueFailedJob", keys, args);
   if (reply === -100) throw new RequeueDeadlineError();
   return reply === 1;
 }

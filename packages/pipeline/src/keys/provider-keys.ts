@@ -2,9 +2,9 @@ import { type ApiKeyEntry, apiKeyHash, unnamedKeyName } from "@veoq/config";
 import type { ProviderClient } from "@veoq/provider-client";
 import { type RedisConnection, scanEveryMaster } from "../store/connection/redis-connection.ts";
 import { recordKeys } from "../store/keys.ts";
-import { LuaScript } from "../store/lua-script.ts";
 import { ProviderRate } from "../store/provider-rate.ts";
 import { ProviderSlots, SLOT_WAIT_MARKER } from "../store/provider-slots.ts";
+import { runStoreScript } from "../store/store-scripts.ts";
 
 /**
  * The pool of provider API keys one worker process holds (JIEKOU_API_KEY, JIEKOU_API_KEYS or
@@ -80,96 +80,6 @@ export function keyStopKey(prefix: string, name: string): string {
 export function keyStopPattern(prefix: string): string {
   return recordKeys(prefix).providerKeyStopPattern;
 }
-
-/**
- * Takes a slot on the best key, or says why none. KEYS: limiter, queue marker, then per key its
- * holders zset, cap hash and stop key. ARGV: holder, now, marker, waitMs, key count, then per
- * key its max in flight, weight, pace tolerance (ms) and daily budget (micro-units, -1: none);
- * after them the UTC day's spend field and the create's cost. Returns {index (1-based), held}
- * for a slot, {0, ms} when only keys paced or cooling down have free slots (the soonest may send
- * in ms), {-1, 0} when every key is stopped, {-2, 0} when every key not stopped is over its daily
- * budget, {0, -1} when the usable keys are full, or full and paced (the queue then waits for a
- * release, at most until the soonest pace).
- */
-const TAKE_BEST = new LuaScript(`
-local holder, now, n = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[5])
-for i = 1, n do
-  local holders = KEYS[3 + (i - 1) * 3]
-  if redis.call('ZSCORE', holders, holder) then return {i, redis.call('ZCARD', holders)} end
-end
-local spentField, cost = ARGV[6 + n * 4], tonumber(ARGV[7 + n * 4])
-local best, bestScore, paceWait, usable, funded, full = 0, -1, -1, 0, 0, 0
-for i = 1, n do
-  local holders, capKey, stopKey = KEYS[3 + (i - 1) * 3], KEYS[4 + (i - 1) * 3], KEYS[5 + (i - 1) * 3]
-  local max = tonumber(ARGV[6 + (i - 1) * 4])
-  local weight = tonumber(ARGV[7 + (i - 1) * 4])
-  local tolerance = tonumber(ARGV[8 + (i - 1) * 4])
-  local budget = tonumber(ARGV[9 + (i - 1) * 4])
-  redis.call('HSET', capKey, 'max', max)
-  if redis.call('EXISTS', stopKey) == 0 then usable = usable + 1 end
-  local withinBudget = budget < 0 or
-    tonumber(redis.call('HGET', capKey, spentField) or '0') + cost <= budget
-  if withinBudget and redis.call('EXISTS', stopKey) == 0 then
-    funded = funded + 1
-    local cap = math.min(tonumber(redis.call('HGET', capKey, 'cap') or max), max)
-    local free = math.max(1, math.floor(cap)) - redis.call('ZCARD', holders)
-    if free > 0 then
-      local readyAt = math.max(tonumber(redis.call('HGET', capKey, 'createTat') or '0') - tolerance,
-        tonumber(redis.call('HGET', capKey, 'coolUntil') or '0'))
-      if readyAt <= now then
-        local score = free * weight
-        if score > bestScore then best, bestScore = i, score end
-      elseif paceWait < 0 or readyAt - now < paceWait then
-        paceWait = readyAt - now
-      end
-    else
-      full = full + 1
-    end
-  end
-end
-if best > 0 then
-  local holders = KEYS[3 + (best - 1) * 3]
-  redis.call('ZADD', holders, now, holder)
-  return {best, redis.call('ZCARD', holders)}
-end
-if usable == 0 then return {-1, 0} end
-if funded == 0 then return {-2, 0} end
--- Only paced or cooling keys have room: wait for the soonest. A full key's release may come
--- sooner: then wait for a release (or the pace), as one key waits for its slots.
-if paceWait >= 0 and full == 0 then return {0, math.ceil(paceWait)} end
-local waitMs = tonumber(ARGV[4])
-if paceWait >= 0 and paceWait < waitMs then waitMs = math.max(1, math.ceil(paceWait)) end
-for i = 1, n do
-  if redis.call('EXISTS', KEYS[5 + (i - 1) * 3]) == 0 then
-    redis.call('HSET', KEYS[4 + (i - 1) * 3], 'waitingAt', ARGV[2])
-  end
-end
-if KEYS[1] ~= '' and waitMs > 0 then
-  local current = tonumber(redis.call('GET', KEYS[1]) or '')
-  if not (current and current > tonumber(ARGV[3]) and redis.call('PTTL', KEYS[1]) > 0) then
-    redis.call('SET', KEYS[1], ARGV[3], 'PX', waitMs)
-  end
-end
-return {0, -1}
-`);
-
-/** KEYS: cap hash. ARGV: until (ms). Pushes the key's cool-down to at least then. */
-const COOL = new LuaScript(`
-local cooling = tonumber(redis.call('HGET', KEYS[1], 'coolUntil') or '0')
-if cooling < tonumber(ARGV[1]) then redis.call('HSET', KEYS[1], 'coolUntil', ARGV[1]) end
-return 1
-`);
-
-/**
- * KEYS: cap hash. ARGV: "rateLimited", or "creates", the day's spend field and the cost: one
- * round trip for a key's counters.
- */
-const COUNT = new LuaScript(`
-if ARGV[1] == 'rateLimited' then return redis.call('HINCRBY', KEYS[1], 'rateLimited', 1) end
-redis.call('HINCRBY', KEYS[1], 'creates', 1)
-redis.call('HINCRBY', KEYS[1], 'spentMicros', ARGV[3])
-return redis.call('HINCRBY', KEYS[1], ARGV[2], ARGV[3])
-`);
 
 export class ProviderKeys {
   readonly list: readonly ProviderKey[];
@@ -265,7 +175,10 @@ export class ProviderKeys {
       );
     }
     args.push(spentField(this.now()), costMicros);
-    const [index, value] = (await TAKE_BEST.run(this.redis, keys, args)) as [number, number];
+    const [index, value] = (await runStoreScript(this.redis, "takeKeySlot", keys, args)) as [
+      number,
+      number,
+    ];
     if (index > 0) return { key: this.list[index - 1] as ProviderKey, held: value };
     if (index === -2) return { wait: "budget" };
     if (index < 0) return { wait: "stopped" };
@@ -274,7 +187,12 @@ export class ProviderKeys {
 
   /** The provider rate-limited `key` (a 429): no create on it before `untilMs`, in any process. */
   async coolDown(key: ProviderKey, untilMs: number): Promise<void> {
-    await COOL.run(this.redis, [key.slots.keys.cap], [Math.round(untilMs)]);
+    await runStoreScript(
+      this.redis,
+      "coolProviderKey",
+      [key.slots.keys.cap],
+      [Math.round(untilMs)],
+    );
   }
 
   /**
@@ -282,8 +200,9 @@ export class ProviderKeys {
    * made (and the money it cost, in total and for the UTC day), or a rate 429.
    */
   async count(key: ProviderKey, event: "created" | "rateLimited", costMicros = 0): Promise<void> {
-    await COUNT.run(
+    await runStoreScript(
       this.redis,
+      "countKeyEvent",
       [key.slots.keys.cap],
       event === "rateLimited" ? ["rateLimited"] : ["creates", spentField(this.now()), costMicros],
     );

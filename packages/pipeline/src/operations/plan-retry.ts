@@ -138,7 +138,6 @@ export async function planRetry(
   batchId: string,
   options: PlanRetryOptions = {},
 ): Promise<RetryPlan> {
-  await store.indexItemStates(batchId);
   const failed: { customId: string; result: ItemResult | undefined }[] = [];
   for (let offset = 0; ; offset += RESULTS_PER_READ) {
     const page = await store.listItems(batchId, {

@@ -32,15 +32,14 @@ function factsOf(facts: VideoFacts): OutputFacts {
  * opens its bytes) against the request: returns what to record with it, or throws
  * `OutputRejectedError` in `fail` mode. In `warn` mode a bad file is
  * kept and flagged; a truncated one is still fetched again while tries are left, in both modes.
- * Jobs queued by older code carry no request (`asked` undefined): their files are not checked.
  */
 export async function checkOutput(
   mode: PipelineSettings["verifyOutputs"],
   source: string | (() => Promise<VideoBytes>),
-  asked: RequestedVideo | undefined,
+  asked: RequestedVideo,
   what: { label: string; triesLeft: boolean },
 ): Promise<OutputFacts> {
-  if (mode === "off" || asked === undefined) return {};
+  if (mode === "off") return {};
   const verdict = await verifyVideo(typeof source === "string" ? source : await source(), asked);
   if (verdict.status === "ok") return factsOf(verdict.facts);
   if (verdict.status === "invalid") {

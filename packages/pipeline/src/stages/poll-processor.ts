@@ -219,7 +219,7 @@ async function handOffToDownload(
     taskId: data.taskId,
     ...(data.keyName === undefined ? {} : { keyName: data.keyName }),
     outputs,
-    ...(data.video === undefined ? {} : { video: data.video }),
+    video: data.video,
     saved: [],
     refreshes: 0,
     trace,

@@ -1,7 +1,6 @@
 import type { RedisConnection } from "./connection/redis-connection.ts";
 import { type RecordKeys, recordKeys } from "./keys.ts";
-import { LuaScript } from "./lua-script.ts";
-import { deadlineLua } from "./server-deadline.ts";
+import { runStoreScript } from "./store-scripts.ts";
 
 export { redisServerDeadline } from "./server-deadline.ts";
 
@@ -20,56 +19,7 @@ export class ControlDeadlineError extends Error {
   override name = "ControlDeadlineError";
 }
 
-/**
- * Pauses unless cancelled; a user pause replaces a budget pause, a budget pause never replaces a
- * user one (it would be lifted by `veoq budget`). KEYS: control hash. ARGV: reason, now,
- * deadline. Returns 1 when the state changed, -1 past the deadline.
- */
-const PAUSE = new LuaScript(`${deadlineLua(3)}
-local state = redis.call('HGET', KEYS[1], 'state')
-if state == 'cancelled' then return 0 end
-if state == 'paused' then
-  local reason = redis.call('HGET', KEYS[1], 'reason')
-  if reason == ARGV[1] or reason == 'user' then return 0 end
-end
-redis.call('HSET', KEYS[1], 'state', 'paused', 'reason', ARGV[1], 'at', ARGV[2])
-return 1
-`);
-
-/**
- * Lifts a pause (any reason, or only the given one). KEYS: control hash. ARGV: reason or "",
- * deadline. Returns 1 when the batch was paused and now runs, -1 past the deadline.
- */
-const RESUME = new LuaScript(`${deadlineLua(2)}
-if redis.call('HGET', KEYS[1], 'state') ~= 'paused' then return 0 end
-if ARGV[1] ~= '' and redis.call('HGET', KEYS[1], 'reason') ~= ARGV[1] then return 0 end
-redis.call('DEL', KEYS[1])
-return 1
-`);
-
-/**
- * Cancels (for good); a second cancel may add --drop-in-flight but never takes it back.
- * KEYS: control hash. ARGV: dropInFlight ("1"/"0"), now, deadline. Returns 1 when the state
- * changed, -1 past the deadline.
- */
-const CANCEL = new LuaScript(`${deadlineLua(3)}
-local state = redis.call('HGET', KEYS[1], 'state')
-if state == 'cancelled' and (ARGV[1] == '0' or redis.call('HGET', KEYS[1], 'dropInFlight') == '1') then
-  return 0
-end
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'state', 'cancelled', 'dropInFlight', ARGV[1], 'at', ARGV[2])
-return 1
-`);
-
-/** Lifts a cancel (for `veoq retry --cancelled`). KEYS: control hash. Returns 1 when it was cancelled. */
-const REOPEN = new LuaScript(`
-if redis.call('HGET', KEYS[1], 'state') ~= 'cancelled' then return 0 end
-redis.call('DEL', KEYS[1])
-return 1
-`);
-
-/** Parses a control hash as read from Redis (it may come from older code: anything odd runs). */
+/** Parses a control hash as read from Redis (anything it does not know runs). */
 export function parseBatchControl(fields: Record<string, string>): BatchControlState {
   const at = Number(fields.at ?? 0);
   if (fields.state === "cancelled") {
@@ -126,15 +76,21 @@ export class BatchControl {
     deadline?: number,
   ): Promise<boolean> {
     return applied(
-      await PAUSE.run(this.redis, [this.keys.batchControl(batchId)], [reason, now, deadline ?? ""]),
+      await runStoreScript(
+        this.redis,
+        "pauseBatch",
+        [this.keys.batchControl(batchId)],
+        [reason, now, deadline ?? ""],
+      ),
     );
   }
 
   /** True when this call lifted a pause (of `onlyReason`, when given). */
   async resume(batchId: string, onlyReason?: PauseReason, deadline?: number): Promise<boolean> {
     return applied(
-      await RESUME.run(
+      await runStoreScript(
         this.redis,
+        "resumeBatch",
         [this.keys.batchControl(batchId)],
         [onlyReason ?? "", deadline ?? ""],
       ),
@@ -149,8 +105,9 @@ export class BatchControl {
     deadline?: number,
   ): Promise<boolean> {
     return applied(
-      await CANCEL.run(
+      await runStoreScript(
         this.redis,
+        "cancelBatch",
         [this.keys.batchControl(batchId)],
         [dropInFlight ? "1" : "0", now, deadline ?? ""],
       ),
@@ -159,7 +116,9 @@ export class BatchControl {
 
   /** Lifts a cancel so its items can run again; true when the batch was cancelled. */
   async reopen(batchId: string): Promise<boolean> {
-    return (await REOPEN.run(this.redis, [this.keys.batchControl(batchId)], [])) === 1;
+    return (
+      (await runStoreScript(this.redis, "reopenBatch", [this.keys.batchControl(batchId)], [])) === 1
+    );
   }
 }
 

@@ -30,7 +30,7 @@ export class BatchStore {
     this.keys = recordKeys(prefix);
     this.batches = new Batches(redis, this.keys);
     this.states = new ItemStates(redis, this.keys, this.batches);
-    this.pages = new ItemPages(redis, this.keys, this.batches, this.states);
+    this.pages = new ItemPages(redis, this.keys, this.batches);
     this.tasks = new TaskIndex(redis, this.keys);
   }
 
@@ -90,9 +90,6 @@ export class BatchStore {
   }
   scanItemStates(...a: Parameters<ItemStates["scanItemStates"]>) {
     return this.states.scanItemStates(...a);
-  }
-  indexItemStates(...a: Parameters<ItemStates["indexItemStates"]>) {
-    return this.states.indexItemStates(...a);
   }
 
   // Item pages (item-pages.ts)

@@ -2,69 +2,14 @@ import type { RedisConnection } from "./connection/redis-connection.ts";
 import type { ItemState } from "./item-state.ts";
 import { ITEM_STATES } from "./item-state.ts";
 import type { RecordKeys } from "./keys.ts";
-import { LuaScript } from "./lua-script.ts";
+import { runStoreScript } from "./store-scripts.ts";
 import {
   BATCH_WEBHOOK_FIELDS,
   type BatchWebhook,
-  EMIT_BATCH_EVENT_LUA,
   itemEventsField,
   WEBHOOK_EVENT_TYPES,
   type WebhookEventType,
 } from "./webhook-outbox.ts";
-
-/**
- * An enqueue still adding items to a batch: while one runs, every item registered so far may be
- * final without the batch being complete, so batch.completed waits (`completionDeferred`) for
- * the enqueue's end (END_ENQUEUE_SCRIPT). A marker older than ENQUEUE_MARKER_MAX_AGE_MS is an
- * enqueue that died: running the same enqueue again ends it.
- */
-const ENQUEUE_MARKER_MAX_AGE_MS = 3_600_000;
-export const ENQUEUE_RUNNING_LUA = `
-local function enqueueRunning(batchKey, now)
-  local running = tonumber(redis.call('HGET', batchKey, 'enqueuing') or '0')
-  if running <= 0 then return false end
-  local since = tonumber(redis.call('HGET', batchKey, 'enqueuingAt') or '0')
-  return tonumber(now) - since < ${ENQUEUE_MARKER_MAX_AGE_MS}
-end`;
-
-/** KEYS: batch hash. ARGV: now. Marks one more enqueue running. */
-const BEGIN_ENQUEUE_SCRIPT = new LuaScript(`
-local since = tonumber(redis.call('HGET', KEYS[1], 'enqueuingAt') or '0')
-if tonumber(ARGV[1]) - since >= ${ENQUEUE_MARKER_MAX_AGE_MS} then redis.call('HSET', KEYS[1], 'enqueuing', 0) end
-redis.call('HINCRBY', KEYS[1], 'enqueuing', 1)
-redis.call('HSET', KEYS[1], 'enqueuingAt', ARGV[1])
-return 1
-`);
-
-/**
- * Ends one enqueue; when it was the last and it succeeded, writes the batch.completed that
- * finishes deferred while it ran, if the batch is still finished. KEYS: batch hash, webhook
- * outbox. ARGV: now, batch id, "1" when the enqueue succeeded. Returns the outbox entries written.
- */
-const END_ENQUEUE_SCRIPT = new LuaScript(`${EMIT_BATCH_EVENT_LUA}
-if tonumber(redis.call('HINCRBY', KEYS[1], 'enqueuing', -1)) > 0 then return 0 end
-redis.call('HDEL', KEYS[1], 'enqueuing', 'enqueuingAt')
-if ARGV[3] ~= '1' or redis.call('HGET', KEYS[1], 'completionDeferred') ~= '1' then return 0 end
-redis.call('HDEL', KEYS[1], 'completionDeferred')
-if redis.call('HEXISTS', KEYS[1], 'finishedAt') == 0 then return 0 end
-emitBatchEvent(KEYS[1], KEYS[2], ARGV[2], 'batch.completed', nil, ARGV[1])
-return 1
-`);
-
-/** The batch field that says its state sets are complete (set at creation, or by indexItemStates). */
-export const STATE_SETS_FIELD = "stateSets";
-
-/**
- * KEYS: batch record. ARGV: now, source, state-sets field. Returns the creation time (ms), the
- * first caller's. The batch list is another slot (account-wide), so it is written after this.
- */
-const ENSURE_BATCH_SCRIPT = new LuaScript(`
-if redis.call('HSETNX', KEYS[1], 'createdAt', ARGV[1]) == 1 then
-  redis.call('HSET', KEYS[1], ARGV[3], '1')
-end
-redis.call('HSETNX', KEYS[1], 'source', ARGV[2])
-return redis.call('HGET', KEYS[1], 'createdAt')
-`);
 
 export interface BatchRecord {
   id: string;
@@ -120,14 +65,14 @@ export class Batches {
    * span two cluster slots). Each step is idempotent (HSETNX, ZADD NX) and the list entry takes
    * the record's own creation time, so a crash between them leaves a record that the same
    * enqueue, run again, lists with the creation time it already had. Enqueue runs this before any
-   * item is written, so no listed batch lacks its record. Only a new batch is marked as keeping
-   * state sets (an old one gets them from indexItemStates).
+   * item is written, so no listed batch lacks its record.
    */
   async ensureBatch(batchId: string, source: string, now: number): Promise<void> {
-    const createdAt = await ENSURE_BATCH_SCRIPT.run(
+    const createdAt = await runStoreScript(
       this.redis,
+      "ensureBatchRecord",
       [this.keys.batch(batchId)],
-      [String(now), source, STATE_SETS_FIELD],
+      [String(now), source],
     );
     await this.redis.zadd(this.keys.batches, "NX", String(createdAt ?? now), batchId);
   }
@@ -147,7 +92,7 @@ export class Batches {
 
   /** An enqueue starts adding items: batch.completed waits for its end (see endEnqueue). */
   async beginEnqueue(batchId: string, now: number): Promise<void> {
-    await BEGIN_ENQUEUE_SCRIPT.run(this.redis, [this.keys.batch(batchId)], [now]);
+    await runStoreScript(this.redis, "beginEnqueue", [this.keys.batch(batchId)], [now]);
   }
 
   /**
@@ -155,8 +100,9 @@ export class Batches {
    * finished while it ran gets its batch.completed now (a failed enqueue leaves it to the next).
    */
   async endEnqueue(batchId: string, now: number, succeeded: boolean): Promise<void> {
-    const events = await END_ENQUEUE_SCRIPT.run(
+    const events = await runStoreScript(
       this.redis,
+      "endEnqueue",
       [this.keys.batch(batchId), this.keys.webhookOutbox(batchId)],
       [now, batchId, succeeded ? "1" : "0"],
     );

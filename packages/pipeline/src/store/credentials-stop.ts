@@ -1,22 +1,6 @@
 import type { VeoqQueues } from "../jobs/queues.ts";
 import type { BatchStore } from "./batch-store.ts";
-import { LuaScript } from "./lua-script.ts";
-import { EMIT_PAUSE_EVENT_LUA, EVERY_OPEN_BATCH } from "./webhook-outbox.ts";
-
-/**
- * Sets the credentials stop; the first stop (none was set) also writes one batch.paused entry
- * for every open batch to the account's webhook outbox (store/webhook-outbox.ts), in the same
- * step. KEYS: credentials stop, account webhook outbox, its counter. ARGV: reason, now.
- */
-const STOP = new LuaScript(`${EMIT_PAUSE_EVENT_LUA}
-local was = redis.call('GET', KEYS[1])
-redis.call('SET', KEYS[1], ARGV[1])
-if not was then
-  emitPauseEvent(KEYS[3], KEYS[2], '${EVERY_OPEN_BATCH}', 'c', 'credentials', ARGV[1], ARGV[2])
-  return 1
-end
-return 0
-`);
+import { runStoreScript } from "./store-scripts.ts";
 
 /** How the reason of a stop caused by the object store (not the provider) begins. */
 export const OBJECT_STORE_STOP_PREFIX = "object store: ";
@@ -29,8 +13,9 @@ export async function stopSubmissions(
   now = Date.now(),
 ): Promise<void> {
   await queues.submit.pause();
-  await STOP.run(
+  await runStoreScript(
     store.redis,
+    "stopSubmissions",
     [store.keys.credentialsStop, store.keys.accountWebhookOutbox, store.keys.accountWebhookSeq],
     [reason, now],
   );

@@ -2,7 +2,7 @@ import type { Logger } from "@veoq/logging";
 import { type DurationProfile, durationProfileOf } from "../policy/poll-policy.ts";
 import type { RedisConnection } from "./connection/redis-connection.ts";
 import { type RecordKeys, recordKeys } from "./keys.ts";
-import { LuaScript } from "./lua-script.ts";
+import { runStoreScript } from "./store-scripts.ts";
 
 /**
  * The settings that decide how long a task renders, as the poll job knows them. Tasks that share
@@ -74,31 +74,6 @@ const PROVIDER_TIME_SLACK_SECONDS = 5;
 const MIN_PROVIDER_SECONDS = 1;
 
 /**
- * Reservoir sampling (algorithm R) over a count capped at the window. A plain "newest N" list
- * would be biased: the last tasks of a batch to finish are its longest ones.
- * KEYS: samples list, count. ARGV: duration, max samples, window, random in [0, 1).
- */
-const RECORD_SCRIPT = new LuaScript(`
-local seen = redis.call('INCR', KEYS[2])
-local window = tonumber(ARGV[3])
-if seen > window then
-  redis.call('SET', KEYS[2], window)
-  seen = window
-end
-local size = redis.call('LLEN', KEYS[1])
-if size < tonumber(ARGV[2]) then
-  redis.call('RPUSH', KEYS[1], ARGV[1])
-  return 1
-end
-local slot = math.floor(tonumber(ARGV[4]) * seen)
-if slot < size then
-  redis.call('LSET', KEYS[1], slot, ARGV[1])
-  return 1
-end
-return 0
-`);
-
-/**
  * Durations of past tasks per task shape, in Redis (a bounded uniform sample per shape, shared
  * by every worker and kept across runs), so the poll policy can place polls where tasks like
  * this one usually finish. Profiles are cached per process for `cacheMs`.
@@ -130,8 +105,9 @@ export class DurationHistory {
   async record(shape: TaskShape, seconds: number): Promise<void> {
     if (!Number.isFinite(seconds) || seconds < 0) return;
     const keys = this.#keys.durationHistory(shape);
-    await RECORD_SCRIPT.run(
+    await runStoreScript(
       this.#redis,
+      "sampleTaskDuration",
       [keys.samples, keys.seen],
       [seconds.toFixed(2), this.#maxSamples, this.#window, this.#random()],
     );

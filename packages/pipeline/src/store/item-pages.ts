@@ -2,7 +2,6 @@ import type { Batches } from "./batches.ts";
 import type { RedisConnection } from "./connection/redis-connection.ts";
 import type { ItemResult } from "./item-result.ts";
 import { ITEM_STATES, type ItemState } from "./item-state.ts";
-import type { ItemStates } from "./item-states.ts";
 import type { RecordKeys } from "./keys.ts";
 
 /** Custom ids (and so prefixes of them) use only these characters, all below "{" in byte order. */
@@ -16,13 +15,11 @@ export class ItemPages {
   readonly redis: RedisConnection;
   readonly keys: RecordKeys;
   private readonly batches: Batches;
-  private readonly states: ItemStates;
 
-  constructor(redis: RedisConnection, keys: RecordKeys, batches: Batches, states: ItemStates) {
+  constructor(redis: RedisConnection, keys: RecordKeys, batches: Batches) {
     this.redis = redis;
     this.keys = keys;
     this.batches = batches;
-    this.states = states;
   }
 
   async itemResult(batchId: string, customId: string): Promise<ItemResult | undefined> {
@@ -42,20 +39,11 @@ export class ItemPages {
 
   /**
    * Streams (custom id, state) pairs in the order the items were registered (manifest order),
-   * a page at a time. A batch whose order list does not cover every item (written, or partly
-   * written, before the list existed) is streamed in the states hash's own order instead.
+   * a page at a time, from the order list registerItems.lua keeps with the states hash.
    */
   async *itemStatesInOrder(batchId: string): AsyncGenerator<[string, ItemState]> {
     const orderKey = this.keys.itemOrder(batchId);
     const statesKey = this.keys.itemStates(batchId);
-    const [listed, total] = await Promise.all([
-      this.redis.llen(orderKey),
-      this.redis.hlen(statesKey),
-    ]);
-    if (listed < total) {
-      yield* this.states.scanItemStates(batchId);
-      return;
-    }
     const page = 1000;
     for (let start = 0; ; start += page) {
       const ids = await this.redis.lrange(orderKey, start, start + page - 1);

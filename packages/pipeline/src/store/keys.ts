@@ -7,7 +7,8 @@ import { createHash } from "node:crypto";
  * submit queue, whose limiter key the provider-slot wake-up script joins). The item records of one
  * batch (record, states, results, flagged files, state sets) live under their own tag
  * `{<bare prefix>:b:<batch>}` (see `batchTag`), so a cluster spreads them over its masters. See
- * docs/architecture.md "Redis key layout". BullMQ builds the queues' keys itself.
+ * docs/architecture.md "Redis key layout". BullMQ builds the queues' keys itself. Which Lua
+ * scripts touch each key: the table in store/scripts/README.md.
  */
 export interface RecordKeys {
   /** Sorted set: batch id by creation time (ms). */
@@ -21,7 +22,7 @@ export interface RecordKeys {
   /**
    * List: the batch's custom ids in the order they were registered (manifest order; a later
    * enqueue appends its new ones), written by the same script as the states hash, so results
-   * can be read in manifest order. Absent for batches written before it existed.
+   * can be read in manifest order.
    */
   itemOrder(batchId: string): string;
   /** Hash custom id → files flagged by VEOQ_VERIFY_OUTPUTS=warn, so the batch's count stays exact. */
@@ -219,10 +220,8 @@ export function accountOfSlotKey(key: string): string {
 }
 
 /**
- * Key of the list of past durations of one task shape. "v2": render times (provider timestamps
- * or estimates, see `finishedTaskSeconds`); v1 lists held detection times, which run late. They
- * are left in place unread (at most 500 numbers per task shape); delete
- * `<prefix>:duration-history:veo-*` keys to reclaim them.
+ * Key of the list of past durations of one task shape: render times (provider timestamps or
+ * estimates, see `finishedTaskSeconds`).
  */
 export function durationHistoryKey(prefix: string, shape: TaskShapeKey): string {
   return `${prefix}:duration-history:v2:${shape.model}:${shape.durationSeconds}s:x${shape.sampleCount}`;

@@ -1,6 +1,6 @@
 import type { RedisConnection } from "./connection/redis-connection.ts";
-import { LuaScript } from "./lua-script.ts";
 import { accountOfOptions, accountSlotKeys } from "./provider-slots.ts";
+import { runStoreScript } from "./store-scripts.ts";
 
 /**
  * Paces creates to at most `rpm` per minute per API key across every worker process, before the
@@ -33,27 +33,6 @@ export interface ProviderRateOptions {
   now?: () => number;
 }
 
-/**
- * KEYS: account's provider-cap hash. ARGV: now ms, interval ms, tolerance ms.
- * Returns 0 when the create may go now (and counts it), else the ms to wait.
- */
-const TAKE = new LuaScript(`
-local now = tonumber(ARGV[1])
-local tat = tonumber(redis.call('HGET', KEYS[1], 'createTat') or '0')
-if tat < now then tat = now end
-local wait = tat - tonumber(ARGV[3]) - now
-if wait > 0 then return math.ceil(wait) end
-redis.call('HSET', KEYS[1], 'createTat', tostring(tat + tonumber(ARGV[2])))
-return 0
-`);
-
-/** KEYS: provider-cap hash. ARGV: not before (ms). Pushes the pace back to at least then. */
-const DEFER = new LuaScript(`
-local tat = tonumber(redis.call('HGET', KEYS[1], 'createTat') or '0')
-if tat < tonumber(ARGV[1]) then redis.call('HSET', KEYS[1], 'createTat', ARGV[1]) end
-return 1
-`);
-
 export class ProviderRate {
   private readonly redis: RedisConnection;
   private readonly key: string;
@@ -73,13 +52,18 @@ export class ProviderRate {
   async take(): Promise<number> {
     if (this.intervalMs === 0) return 0;
     return Number(
-      await TAKE.run(this.redis, [this.key], [this.now(), this.intervalMs, this.toleranceMs]),
+      await runStoreScript(
+        this.redis,
+        "takeCreateTurn",
+        [this.key],
+        [this.now(), this.intervalMs, this.toleranceMs],
+      ),
     );
   }
 
   /** The provider answered a rate 429: no create before `untilMs` (ms since epoch), in any process. */
   async defer(untilMs: number): Promise<void> {
     if (this.intervalMs === 0) return;
-    await DEFER.run(this.redis, [this.key], [Math.round(untilMs)]);
+    await runStoreScript(this.redis, "deferCreates", [this.key], [Math.round(untilMs)]);
   }
 }

@@ -1,6 +1,6 @@
 import { type RedisConnection, scanEveryMaster } from "./connection/redis-connection.ts";
 import { accountOfSlotKey, providerAccountOf, recordKeys } from "./keys.ts";
-import { LuaScript } from "./lua-script.ts";
+import { runStoreScript } from "./store-scripts.ts";
 
 /**
  * At most K tasks in flight at the provider per API key, across every worker process.
@@ -67,108 +67,7 @@ export const SLOT_WAIT_MARKER = "9007199254740990";
 /** Growth after a concurrency 429: one slot per this many rounds of slot turnover. */
 export const PROBE_ROUNDS = 4;
 
-/**
- * Lua: waits on the limiter key (KEYS[3]) for ARGV[5] ms, unless a provider rate limit holds it
- * (queue.rateLimit's value, above the marker: then that one stands). Also notes when the wait
- * began in the cap hash (KEYS[2]). The limiter's own count (BullMQ adds one per job started, up
- * to its max, which is effectively none here) is replaced: it holds the key most of the time
- * the queue is busy, and left standing it would keep the queue from waiting for a release.
- */
-const WAIT_FOR_SLOT_LUA = `
-local function waitForSlot()
-  redis.call('HSET', KEYS[2], 'waitingAt', ARGV[2])
-  if KEYS[3] == nil or tonumber(ARGV[5]) <= 0 then return end
-  local current = tonumber(redis.call('GET', KEYS[3]) or '')
-  if current and current > tonumber(ARGV[4]) and redis.call('PTTL', KEYS[3]) > 0 then return end
-  redis.call('SET', KEYS[3], ARGV[4], 'PX', ARGV[5])
-end
-`;
-
-/**
- * Lua: after a slot was freed, wakes the submit queue if it waits for slots: lifts the wait
- * (KEYS[3]), adds BullMQ's wake-up marker (KEYS[4], as addJob does) for workers blocked waiting
- * for jobs, and publishes on the channel of the marker key's name for workers sleeping out the
- * wait (jobs/slot-release-wake.ts).
- */
-const WAKE_LUA = `
-local function wake()
-  local waiting = redis.call('HDEL', KEYS[2], 'waitingAt')
-  if KEYS[3] ~= nil and redis.call('GET', KEYS[3]) == ARGV[3] then
-    redis.call('DEL', KEYS[3])
-    waiting = 1
-  end
-  if waiting == 1 and KEYS[4] ~= nil then
-    redis.call('ZADD', KEYS[4], 0, '0')
-    redis.call('PUBLISH', KEYS[4], '1')
-  end
-end
-`;
-
-/**
- * Takes a slot if one is free (idempotent per holder); else makes the submit queue wait.
- * KEYS: holders zset, cap hash, [limiter]. ARGV: holder, now, max, marker, waitMs.
- * Returns the slots held with this one, or 0 when none was free.
- */
-const ACQUIRE = new LuaScript(`${WAIT_FOR_SLOT_LUA}
-redis.call('HSET', KEYS[2], 'max', ARGV[3])
-if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return redis.call('ZCARD', KEYS[1]) end
-local cap = tonumber(redis.call('HGET', KEYS[2], 'cap') or ARGV[3])
-if cap > tonumber(ARGV[3]) then cap = tonumber(ARGV[3]) end
-local held = redis.call('ZCARD', KEYS[1])
-if held < math.max(1, math.floor(cap)) then
-  redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-  return held + 1
-end
-waitForSlot()
-return 0
-`);
-
-/**
- * A concurrency 429: the cap settles at the other slots held when the refused create was sent
- * (ARGV[1]; else at the slots held now), at least 1 and never above the current cap, and the
- * submit queue waits for a release. KEYS: holders zset, cap hash, [limiter].
- * ARGV: held at the create or "", now, max, marker, waitMs. Returns the cap.
- */
-const SETTLE = new LuaScript(`${WAIT_FOR_SLOT_LUA}
-local cap = math.min(tonumber(redis.call('HGET', KEYS[2], 'cap') or ARGV[3]), tonumber(ARGV[3]))
-local measured = redis.call('ZCARD', KEYS[1])
-if ARGV[1] ~= '' then measured = tonumber(ARGV[1]) - 1 end
-cap = math.max(1, math.min(cap, measured))
-redis.call('HSET', KEYS[2], 'cap', tostring(cap), 'settledAt', ARGV[2])
-waitForSlot()
-return tostring(cap)
-`);
-
-/**
- * Frees a slot; when this call freed it, wakes a waiting submit queue.
- * KEYS: holders zset, cap hash, [limiter, [queue marker]]. ARGV: holder, unused, marker.
- * Returns 1 when freed here.
- */
-const RELEASE = new LuaScript(`${WAKE_LUA}
-if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
-wake()
-return 1
-`);
-
-/**
- * Frees a finished task's slot and, if this call freed it, grows the cap by
- * 1/(PROBE_ROUNDS x cap) and wakes a waiting submit queue; a re-run after a stall finds the slot
- * gone and does not count twice.
- * KEYS: holders zset, cap hash, [limiter, [queue marker]]. ARGV: holder, max, marker, probe rounds.
- * Returns 1 when the slot was freed here.
- */
-const RELEASE_FINISHED = new LuaScript(`${WAKE_LUA}
-if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
-local cap = tonumber(redis.call('HGET', KEYS[2], 'cap') or ARGV[2])
-if cap < tonumber(ARGV[2]) then
-  cap = math.min(tonumber(ARGV[2]), cap + 1 / (tonumber(ARGV[4]) * math.max(1, cap)))
-  redis.call('HSET', KEYS[2], 'cap', tostring(cap))
-end
-wake()
-return 1
-`);
-
-/** The two keys of one API key's slots (built in record-keys.ts). */
+/** The two keys of one API key's slots (built in keys.ts). */
 export function slotKeys(prefix: string, apiKey: string) {
   return accountSlotKeys(prefix, providerAccountOf(apiKey));
 }
@@ -223,7 +122,7 @@ export class ProviderSlots {
   /** Like `acquire`, but returns the slots held with this one (0: none was free). */
   async take(holder: string, waitMs = 0): Promise<number> {
     return Number(
-      await ACQUIRE.run(this.redis, this.scriptKeys(), [
+      await runStoreScript(this.redis, "takeProviderSlot", this.scriptKeys(), [
         holder,
         this.now(),
         this.max,
@@ -235,7 +134,13 @@ export class ProviderSlots {
 
   /** True when this call freed the slot (false: it was not held). */
   async release(holder: string): Promise<boolean> {
-    return (await RELEASE.run(this.redis, this.scriptKeys(), [holder, 0, SLOT_WAIT_MARKER])) === 1;
+    return (
+      (await runStoreScript(this.redis, "releaseProviderSlot", this.scriptKeys(), [
+        holder,
+        0,
+        SLOT_WAIT_MARKER,
+      ])) === 1
+    );
   }
 
   /**
@@ -243,7 +148,7 @@ export class ProviderSlots {
    * back a little. True when the slot was freed here.
    */
   async releaseFinished(holder: string): Promise<boolean> {
-    const freed = await RELEASE_FINISHED.run(this.redis, this.scriptKeys(), [
+    const freed = await runStoreScript(this.redis, "releaseFinishedTaskSlot", this.scriptKeys(), [
       holder,
       this.max,
       SLOT_WAIT_MARKER,
@@ -261,7 +166,7 @@ export class ProviderSlots {
    */
   async settle(waitMs = 0, heldAtCreate?: number): Promise<number> {
     return Number(
-      await SETTLE.run(this.redis, this.scriptKeys(), [
+      await runStoreScript(this.redis, "lowerProviderCap", this.scriptKeys(), [
         heldAtCreate === undefined ? "" : heldAtCreate,
         this.now(),
         this.max,

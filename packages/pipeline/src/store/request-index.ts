@@ -1,35 +1,13 @@
 import type { RedisConnection } from "./connection/redis-connection.ts";
 import { type ItemState, isFinalState } from "./item-state.ts";
 import { itemRef, parseItemRef, type RecordKeys, recordKeys } from "./keys.ts";
-import { LuaScript } from "./lua-script.ts";
+import { runStoreScript } from "./store-scripts.ts";
 
 /** The item that renders a request: its batch and custom id. */
 export interface RequestOwner {
   batchId: string;
   customId: string;
 }
-
-/**
- * Takes each request for its owner unless another item has it. ARGV is request, owner, request,
- * owner, ...; returns the owner each request has now.
- */
-const CLAIM_SCRIPT = new LuaScript(`
-local held = {}
-for i = 1, #ARGV, 2 do
-  redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1])
-  held[#held + 1] = redis.call('HGET', KEYS[1], ARGV[i])
-end
-return held
-`);
-
-/** Hands the request from ARGV[2] to ARGV[3], only if ARGV[2] still has it. */
-const TAKE_OVER_SCRIPT = new LuaScript(`
-if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
-  redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
-  return 1
-end
-return 0
-`);
 
 /**
  * Which item renders each distinct request (fingerprint) in this deployment: the first item to
@@ -56,8 +34,9 @@ export class RequestIndex {
     claims: readonly { request: string; owner: RequestOwner }[],
   ): Promise<RequestOwner[]> {
     if (claims.length === 0) return [];
-    const held = (await CLAIM_SCRIPT.run(
+    const held = (await runStoreScript(
       this.redis,
+      "claimRequests",
       [this.keys.requestIndex],
       claims.flatMap((c) => [c.request, itemRef(c.owner)]),
     )) as string[];
@@ -75,8 +54,9 @@ export class RequestIndex {
 
   /** Moves the request to `to` if `from` still owns it (its render failed or is gone). */
   async takeOver(fingerprint: string, from: RequestOwner, to: RequestOwner): Promise<boolean> {
-    const moved = await TAKE_OVER_SCRIPT.run(
+    const moved = await runStoreScript(
       this.redis,
+      "takeOverRequest",
       [this.keys.requestIndex],
       [fingerprint, itemRef(from), itemRef(to)],
     );

@@ -1,11 +1,7 @@
 import type { CostEstimate } from "@veoq/pricing";
 import type { RedisConnection } from "./connection/redis-connection.ts";
 import { type RecordKeys, recordKeys } from "./keys.ts";
-import { LuaScript } from "./lua-script.ts";
-import { EMIT_PAUSE_EVENT_LUA } from "./webhook-outbox.ts";
-
-/** Daily spend records outlive their day by a week (status shows today's; older ones only help debugging). */
-const DAILY_TTL_SECONDS = 8 * 24 * 3600;
+import { runStoreScript } from "./store-scripts.ts";
 
 /** What the gate before a create decided. */
 export type GateDecision =
@@ -19,77 +15,6 @@ export type GateDecision =
   | "daily_budget"
   /** The batch is cancelled: the item ends as `cancelled`. */
   | "cancelled";
-
-/**
- * The one check right before a create, atomic across workers: reads the batch's pause/cancel,
- * then reserves the item's cost against the batch budget and the daily cap, or pauses the batch
- * when it does not fit. A holder that already has a reservation (a retry after a crash between
- * reservation and create) goes on without reserving twice.
- * A pause made here writes its batch.paused entry to the account's webhook outbox in the same
- * step (store/webhook-outbox.ts).
- * KEYS: control, batch spend, reservations, reservation times, daily spend, account webhook
- * outbox, its counter.
- * ARGV: holder, cost micros, daily budget micros or "", now, UTC day, batch id.
- */
-const GATE = new LuaScript(`${EMIT_PAUSE_EVENT_LUA}
-local state = redis.call('HGET', KEYS[1], 'state')
-if state == 'cancelled' then return 'cancelled' end
-if state == 'paused' then
-  if redis.call('HGET', KEYS[1], 'reason') == 'daily_budget' and redis.call('HGET', KEYS[1], 'day') ~= ARGV[5] then
-    redis.call('DEL', KEYS[1])
-  else
-    return 'paused'
-  end
-end
-if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 1 then return 'go' end
-local cost = tonumber(ARGV[2])
-local budget = redis.call('HGET', KEYS[2], 'budgetMicros')
-if budget then
-  local used = tonumber(redis.call('HGET', KEYS[2], 'spentMicros') or '0')
-    + tonumber(redis.call('HGET', KEYS[2], 'reservedMicros') or '0')
-  if used + cost > tonumber(budget) then
-    redis.call('HSET', KEYS[1], 'state', 'paused', 'reason', 'budget', 'at', ARGV[4])
-    emitPauseEvent(KEYS[7], KEYS[6], ARGV[6], 'p', 'budget', '', ARGV[4])
-    return 'budget'
-  end
-end
-if ARGV[3] ~= '' then
-  local used = tonumber(redis.call('HGET', KEYS[5], 'spentMicros') or '0')
-    + tonumber(redis.call('HGET', KEYS[5], 'reservedMicros') or '0')
-  if used + cost > tonumber(ARGV[3]) then
-    redis.call('HSET', KEYS[1], 'state', 'paused', 'reason', 'daily_budget', 'at', ARGV[4], 'day', ARGV[5])
-    emitPauseEvent(KEYS[7], KEYS[6], ARGV[6], 'p', 'daily_budget', '', ARGV[4])
-    return 'daily_budget'
-  end
-end
-redis.call('HINCRBY', KEYS[2], 'reservedMicros', cost)
-redis.call('HINCRBY', KEYS[5], 'reservedMicros', cost)
-redis.call('EXPIRE', KEYS[5], ${DAILY_TTL_SECONDS})
-redis.call('HSET', KEYS[3], ARGV[1], ARGV[5] .. '|' .. ARGV[2])
-redis.call('ZADD', KEYS[4], ARGV[4], ARGV[1])
-return 'go'
-`);
-
-/**
- * Ends a reservation: its cost becomes spent ("spent": the create happened or may have) or is
- * given back ("released": it certainly did not). Runs once per reservation: a second call finds
- * it gone. KEYS: reservations, reservation times, batch spend, daily spend.
- * ARGV: holder, "spent"/"released", the reservation's value as read. Returns 1 when settled here.
- */
-const SETTLE = new LuaScript(`
-local value = redis.call('HGET', KEYS[1], ARGV[1])
-if value ~= ARGV[3] then return 0 end
-local cost = tonumber(string.match(value, '|(%d+)$') or '0')
-redis.call('HDEL', KEYS[1], ARGV[1])
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('HINCRBY', KEYS[3], 'reservedMicros', -cost)
-redis.call('HINCRBY', KEYS[4], 'reservedMicros', -cost)
-if ARGV[2] == 'spent' then
-  redis.call('HINCRBY', KEYS[3], 'spentMicros', cost)
-  redis.call('HINCRBY', KEYS[4], 'spentMicros', cost)
-end
-return 1
-`);
 
 /** A batch's money, in micro-units of the price table's currency. */
 export interface BatchSpend {
@@ -150,8 +75,9 @@ export class SpendLedger {
   ): Promise<GateDecision> {
     const k = this.keys;
     const day = utcDay(now);
-    return (await GATE.run(
+    return (await runStoreScript(
       this.redis,
+      "passSubmitGate",
       [
         k.batchControl(batchId),
         k.batchSpend(batchId),
@@ -174,8 +100,9 @@ export class SpendLedger {
     const value = await this.redis.hget(this.keys.spendReservations, holder);
     if (value === null) return undefined;
     const day = value.slice(0, value.indexOf("|"));
-    const settled = await SETTLE.run(
+    const settled = await runStoreScript(
       this.redis,
+      "settleSpendReservation",
       [
         this.keys.spendReservations,
         this.keys.spendReservationTimes,

@@ -97,34 +97,6 @@ export function itemEventsField(events: readonly string[]): string {
   return items.length === 0 ? "" : `,${items.join(",")},`;
 }
 
-/**
- * Lua: appends one entry to a batch's outbox with the next id of the batch's counter. Expects
- * `batchKey` (the batch record, holding the counter `webhookSeq`) and `outboxKey`; returns the id.
- */
-export const EMIT_BATCH_EVENT_LUA = `
-local function emitBatchEvent(batchKey, outboxKey, batchId, kind, customId, at)
-  local seq = redis.call('HINCRBY', batchKey, 'webhookSeq', 1)
-  local id = batchId .. '~e' .. seq
-  local entry = {id = id, type = kind, batchId = batchId, at = tonumber(at)}
-  if customId then entry.customId = customId end
-  redis.call('HSET', outboxKey, id, cjson.encode(entry))
-  return id
-end`;
-
-/**
- * Lua: appends one batch.paused entry to the account outbox. Expects the counter key and the
- * outbox key (both under the prefix's tag).
- */
-export const EMIT_PAUSE_EVENT_LUA = `
-local function emitPauseEvent(seqKey, outboxKey, batchId, marker, reason, detail, at)
-  local seq = redis.call('INCR', seqKey)
-  local id = batchId .. '~' .. marker .. seq
-  local entry = {id = id, type = 'batch.paused', batchId = batchId, reason = reason, at = tonumber(at)}
-  if detail ~= '' then entry.detail = detail end
-  redis.call('HSET', outboxKey, id, cjson.encode(entry))
-  return id
-end`;
-
 /** Reads and empties the outboxes (the relay's side). Stateless apart from the connection. */
 export class WebhookOutbox {
   readonly keys: RecordKeys;
@@ -145,7 +117,7 @@ export class WebhookOutbox {
     await this.redis.sadd(this.keys.webhookOutboxBatches, batchId);
   }
 
-  /** Entries of a batch's outbox; those that do not parse (older code) are returned as ids to drop. */
+  /** Entries of a batch's outbox; those that do not parse are returned as ids to drop. */
   async readBatch(batchId: string): Promise<{ entries: OutboxEntry[]; unreadable: string[] }> {
     return parseEntries(await this.redis.hgetall(this.keys.webhookOutbox(batchId)));
   }
