@@ -7,3 +7,10 @@ import { parseConfig, type VeoqConfig } from "@veoq/config";
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): VeoqConfig {
   return parseConfig(env);
 }
+
+/** The OTEL_* variables: traces are on when they ask for them (packages/tracing). */
+export function otelEnvironment(
+  env: NodeJS.ProcessEnv = process.env,
+): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => name.startsWith("OTEL_")));
+}

@@ -1,9 +1,30 @@
 import { runApiProcess } from "@veoq/api";
-import { loadConfig } from "./env.ts";
+import { startTracing, tracingRequested } from "@veoq/tracing";
+import { loadConfig, otelEnvironment } from "./env.ts";
 
 /** Standalone API process (containers): the same as `veoq api`, configured by the environment only. */
 async function main(): Promise<void> {
-  await runApiProcess(loadConfig());
+  const config = loadConfig();
+  const otel = otelEnvironment();
+  // Off unless the OTEL_* variables ask: then no OpenTelemetry module is loaded.
+  const tracing = tracingRequested(otel)
+    ? await startTracing({ serviceName: "veoq-api", env: otel })
+    : undefined;
+  try {
+    await runApiProcess(
+      config,
+      {},
+      tracing === undefined
+        ? undefined
+        : {
+            requestSpan: tracing.httpSpans,
+            itemTracer: tracing.requestItemTracer,
+            telemetry: tracing.telemetry,
+          },
+    );
+  } finally {
+    await tracing?.shutdown();
+  }
 }
 
 main().catch((error: unknown) => {

@@ -52,8 +52,15 @@ export function formatBatch(batch: BatchJson, options: BatchTextOptions = {}): s
       (c.cancelled > 0 ? `  cancelled ${c.cancelled}` : "") +
       (batch.possible_duplicates > 0 ? `  possible duplicates ${batch.possible_duplicates}` : "") +
       (batch.resubmits > 0 ? `  resubmits ${batch.resubmits}` : "") +
-      (batch.flagged_files > 0 ? `  flagged files ${batch.flagged_files}` : ""),
+      (batch.flagged_files > 0 ? `  flagged files ${batch.flagged_files}` : "") +
+      (batch.reused > 0 ? `  reused ${batch.reused} (earlier renders, not paid again)` : ""),
   ];
+  if (batch.enqueue_incomplete !== undefined) {
+    const { lines: done, total_lines: total } = batch.enqueue_incomplete;
+    lines.push(
+      `  !! enqueue incomplete: ${done} of ${countOf(total, "line")} (the enqueue stopped before the end of ${batch.source}; run the same \`veoq enqueue\` again to add the rest)`,
+    );
+  }
   if (batch.reuse_wait !== undefined) {
     const owner = batch.reuse_wait.batch_id;
     lines.push(

@@ -29,6 +29,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   resume: async () => (await import("./commands/resume.ts")).registerResumeCommand,
   pause: async () => (await import("./commands/pause.ts")).registerPauseCommand,
   cancel: async () => (await import("./commands/cancel.ts")).registerCancelCommand,
+  delete: async () => (await import("./commands/delete.ts")).registerDeleteCommand,
   budget: async () => (await import("./commands/budget.ts")).registerBudgetCommand,
   priority: async () => (await import("./commands/priority.ts")).registerPriorityCommand,
   webhooks: async () => (await import("./commands/webhooks.ts")).registerWebhooksCommand,

@@ -53,7 +53,11 @@ export interface QueueSession {
  * Opens the queues and batch store for a producer command (enqueue, status, results, retry,
  * resume). Fails fast with a clear message when Redis is not reachable, instead of hanging.
  */
-export async function openQueueSession(config: VeoqConfig): Promise<QueueSession> {
+export async function openQueueSession(
+  config: VeoqConfig,
+  /** BullMQ's own telemetry on the queues (bullmq-otel), when tracing is on. */
+  queueOptions: Parameters<typeof createQueues>[2] = {},
+): Promise<QueueSession> {
   const redis = createRedisConnection(config.redis, "producer");
   const reported: unknown[] = [];
   redis.on("error", (error) => {
@@ -96,7 +100,7 @@ export async function openQueueSession(config: VeoqConfig): Promise<QueueSession
     redis.disconnect();
     throw error;
   }
-  const queues = createQueues(redis, config.prefix);
+  const queues = createQueues(redis, config.prefix, queueOptions);
   return {
     redis,
     queues,

@@ -11,7 +11,13 @@ async function main(): Promise<void> {
     ? await startTracing({ serviceName: "veoq-dashboard", env: otel })
     : undefined;
   try {
-    await runDashboardProcess(config, {}, tracing?.httpSpans);
+    await runDashboardProcess(
+      config,
+      {},
+      tracing === undefined
+        ? undefined
+        : { requestSpan: tracing.httpSpans, telemetry: tracing.telemetry },
+    );
   } finally {
     await tracing?.shutdown();
   }

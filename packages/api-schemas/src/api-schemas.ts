@@ -1,5 +1,5 @@
 import { PRIORITY_LEVELS } from "@veoq/pipeline";
-import { batchJson, resultJson, retryJson, retryPlanJson } from "@veoq/report";
+import { batchJson, deleteJson, resultJson, retryJson, retryPlanJson } from "@veoq/report";
 import { deliveryJson } from "@veoq/webhooks";
 import { z } from "zod";
 import { problemJson } from "./problem-json.ts";
@@ -121,6 +121,26 @@ export const fileParams = z.object({
   custom_id: customId,
   n: z.coerce.number().int().min(0).max(1000),
 });
+
+/** The query of GET /v1/batches/{id}/results. */
+export const resultsQuery = z.object({
+  order: z.enum(["manifest", "finished"]).optional().meta({
+    description:
+      "manifest (default: as the manifest listed the items) or finished (final items by finish time, then the open ones)",
+  }),
+});
+
+/** The query of DELETE /v1/batches/{id}. */
+export const deleteBatchQuery = z.object({
+  files: queryFlag.optional().meta({
+    description:
+      "Also remove the batch's output files (<VEOQ_OUTPUT_DIR>/<batch>/) or its objects in the bucket",
+  }),
+});
+
+/** DELETE /v1/batches/{id}: what went with the batch (as `veoq delete --json`). */
+export const deletedBatchJson = deleteJson.meta({ id: "DeletedBatch" });
+export type DeletedBatchJson = z.infer<typeof deletedBatchJson>;
 
 export const listBatchesQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).optional(),

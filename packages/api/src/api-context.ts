@@ -4,6 +4,7 @@ import type { S3ObjectStore } from "@veoq/object-store";
 import {
   BatchControl,
   type BatchStore,
+  type ItemTracer,
   type LifecycleContext,
   type RedisConnection,
   SpendLedger,
@@ -24,6 +25,11 @@ export interface ApiContext {
   objectStore: S3ObjectStore | undefined;
   logger: Logger;
   now: () => number;
+  /**
+   * Opens the trace of each item a request enqueues, as a child of the request's span, when
+   * tracing is on (packages/tracing's requestItemTracer); none otherwise.
+   */
+  tracer?: ItemTracer | undefined;
 }
 
 export function createApiContext(parts: Omit<ApiContext, "control" | "spend">): ApiContext {

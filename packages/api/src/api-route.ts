@@ -3,7 +3,7 @@ import type { ApiContext } from "./api-context.ts";
 import type { ApiCaller, TokenScope } from "./api-tokens.ts";
 import type { StagedManifest } from "./stage-manifest.ts";
 
-export type HttpMethod = "get" | "post" | "put";
+export type HttpMethod = "get" | "post" | "put" | "delete";
 
 /** What a handler answers; the adapter writes it (JSON, a JSONL stream, a redirect, a file). */
 export type ApiResult =

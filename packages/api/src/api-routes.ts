@@ -2,6 +2,7 @@ import type { ApiRoute } from "./api-route.ts";
 import { cancelBatchRoute, pauseBatchRoute, resumeBatchRoute } from "./handlers/batch-lifecycle.ts";
 import { setBudget, setPriority } from "./handlers/batch-settings.ts";
 import { createBatch } from "./handlers/create-batch.ts";
+import { deleteBatchRoute } from "./handlers/delete-batch.ts";
 import { estimate } from "./handlers/estimate.ts";
 import { getFile } from "./handlers/get-file.ts";
 import { getBatch, listBatches } from "./handlers/read-batches.ts";
@@ -24,6 +25,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   pauseBatchRoute,
   resumeBatchRoute,
   cancelBatchRoute,
+  deleteBatchRoute,
   retryBatch,
   setBudget,
   setPriority,

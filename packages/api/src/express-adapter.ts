@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import express, { type Express, type Request, type Response } from "express";
+import express, { type Express, type NextFunction, type Request, type Response } from "express";
 import { ApiProblem } from "./api-problem.ts";
 import type { ApiResult, ApiRoute } from "./api-route.ts";
 import { handleRequest, problemResult, type RequestPipeline } from "./handle-request.ts";
@@ -8,20 +8,29 @@ import { handleRequest, problemResult, type RequestPipeline } from "./handle-req
 /** `/v1/batches/{id}` -> `/v1/batches/:id` (express's form). */
 export const expressPath = (path: string) => path.replace(/\{([A-Za-z0-9_]+)\}/g, ":$1");
 
+/** Wraps a request in a server span (packages/tracing's httpSpans), when tracing is on. */
+export type RequestSpanMiddleware = (
+  request: Request,
+  response: Response,
+  next: NextFunction,
+) => void;
+
 /**
  * The express app of the API: one express route per route of the table, each handing the
  * request to the framework-free core (handleRequest) and writing its result. Bodies are never
  * parsed by express (the core streams manifests). Also GET /openapi.json and GET /healthz,
- * without a token (they show no data).
+ * without a token (they show no data). With `requestSpan`, every request runs inside its span.
  */
 export function createExpressApp(
   api: RequestPipeline,
   routes: readonly ApiRoute[],
   openApiDocument: unknown,
+  requestSpan?: RequestSpanMiddleware,
 ): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("query parser", "simple");
+  if (requestSpan !== undefined) app.use(requestSpan);
   app.use((_request, response, next) => {
     response.set({ "x-content-type-options": "nosniff", "cache-control": "no-store" });
     next();

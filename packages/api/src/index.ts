@@ -37,7 +37,7 @@ export {
   TokenAuthenticator,
   type TokenScope,
 } from "./api-tokens.ts";
-export { createExpressApp, expressPath } from "./express-adapter.ts";
+export { createExpressApp, expressPath, type RequestSpanMiddleware } from "./express-adapter.ts";
 export { handleRequest, type RawRequest, type RequestPipeline } from "./handle-request.ts";
 export { IdempotencyStore } from "./idempotency-store.ts";
 export { createOpenApiDocument } from "./openapi-document.ts";
@@ -46,6 +46,7 @@ export { runApiProcess } from "./run-api-process.ts";
 export {
   API_VERSION,
   ApiStartError,
+  type ApiTracing,
   checkApiBinding,
   type RunningApi,
   type StartApiOptions,

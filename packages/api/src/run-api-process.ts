@@ -1,7 +1,7 @@
 import { secretValues, type VeoqConfig } from "@veoq/config";
 import { createLogger } from "@veoq/logging";
 import { shutdownOnSignal } from "@veoq/pipeline";
-import { startApi } from "./start-api.ts";
+import { type ApiTracing, startApi } from "./start-api.ts";
 
 /**
  * An API process (`veoq api` and apps/api): a logger that scrubs every credential of the
@@ -11,6 +11,8 @@ import { startApi } from "./start-api.ts";
 export async function runApiProcess(
   config: VeoqConfig,
   listen: { host?: string | undefined; port?: number | undefined } = {},
+  /** Request spans and item traces, when tracing is on (packages/tracing). */
+  tracing?: ApiTracing,
 ): Promise<void> {
   const logger = createLogger({
     name: "api",
@@ -22,6 +24,7 @@ export async function runApiProcess(
     logger,
     ...(listen.host === undefined ? {} : { host: listen.host }),
     ...(listen.port === undefined ? {} : { port: listen.port }),
+    ...(tracing === undefined ? {} : { tracing }),
   });
   process.stdout.write(`api  ${running.url}  (OpenAPI: ${running.url}/openapi.json)\n`);
   await shutdownOnSignal(() => running.close(), logger);

@@ -8,13 +8,15 @@ import {
   checkRedisSetupUnlessDown,
   createQueues,
   createRedisConnection,
+  type ItemTracer,
+  type StartWorkersOptions,
 } from "@veoq/pipeline";
 import { loadPriceTable } from "@veoq/pricing";
 import { createApiContext } from "./api-context.ts";
 import type { ApiRoute } from "./api-route.ts";
 import { API_ROUTES } from "./api-routes.ts";
 import { TokenAuthenticator } from "./api-tokens.ts";
-import { createExpressApp } from "./express-adapter.ts";
+import { createExpressApp, type RequestSpanMiddleware } from "./express-adapter.ts";
 import { IdempotencyStore } from "./idempotency-store.ts";
 import { createOpenApiDocument } from "./openapi-document.ts";
 import { RateLimiter } from "./rate-limiter.ts";
@@ -27,6 +29,16 @@ export class ApiStartError extends Error {
   override name = "ApiStartError";
 }
 
+/** Traces of an API process (packages/tracing, when the OTEL_* variables ask for them). */
+export interface ApiTracing {
+  /** A server span per request, continuing a caller's `traceparent` (Tracing's httpSpans). */
+  requestSpan: RequestSpanMiddleware;
+  /** Opens each enqueued item's trace under the request's span (Tracing's requestItemTracer). */
+  itemTracer: ItemTracer;
+  /** BullMQ's own spans on the API's queues (Tracing's telemetry: bullmq-otel). */
+  telemetry: NonNullable<StartWorkersOptions["telemetry"]>;
+}
+
 export interface StartApiOptions {
   config: VeoqConfig;
   logger: Logger;
@@ -37,6 +49,8 @@ export interface StartApiOptions {
   /** Default API_ROUTES (tests may add routes). */
   routes?: readonly ApiRoute[];
   now?: () => number;
+  /** Default none: no span, no item trace. */
+  tracing?: ApiTracing | undefined;
 }
 
 export interface RunningApi {
@@ -69,7 +83,11 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
   );
   const redis = createRedisConnection(config.redis, "worker");
   redis.on("error", (error) => logger.warn({ err: error }, "api: redis error"));
-  const queues = createQueues(redis, config.prefix);
+  const queues = createQueues(
+    redis,
+    config.prefix,
+    options.tracing === undefined ? {} : { telemetry: options.tracing.telemetry },
+  );
   const objectStore = objectStoreFromConfig(config);
   const now = options.now ?? Date.now;
   const context = createApiContext({
@@ -81,6 +99,7 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
     objectStore,
     logger,
     now,
+    tracer: options.tracing?.itemTracer,
   });
   const routes = options.routes ?? API_ROUTES;
   const app = createExpressApp(
@@ -92,6 +111,7 @@ export async function startApi(options: StartApiOptions): Promise<RunningApi> {
     },
     routes,
     createOpenApiDocument(routes, API_VERSION),
+    options.tracing?.requestSpan,
   );
   const release = async () => {
     await queues.close().catch(() => {});

@@ -81,6 +81,20 @@ describe("the API in front of real workers", () => {
     for await (const line of h.client.results("api-proof")) results.push(line);
     expect(results.map((r) => r.custom_id)).toEqual(["a-1", "a-2"]);
     expect(results.every((r) => r.status === "completed")).toBe(true);
+    // ?order=finished: by the time each became final.
+    const byFinish: typeof results = [];
+    for await (const line of h.client.results("api-proof", { order: "finished" })) {
+      byFinish.push(line);
+    }
+    const finishedAt = (r: (typeof byFinish)[number]) =>
+      "finished_at" in r && r.finished_at !== null ? Date.parse(r.finished_at) : 0;
+    expect(byFinish.map((r) => r.custom_id)).toEqual(
+      [...results].sort((x, y) => finishedAt(x) - finishedAt(y)).map((r) => r.custom_id),
+    );
+    const badOrder = await h.fetch(`${h.api.url}/v1/batches/api-proof/results?order=random`, {
+      headers: { authorization: `Bearer ${READ_TOKEN}` },
+    });
+    expect(badOrder.status).toBe(400);
 
     const item = await h.readClient.getItem("api-proof", "a-1");
     expect(item.status).toBe("completed");
@@ -257,6 +271,30 @@ describe("the API in front of real workers", () => {
       "the cancelled batch to be final",
       60_000,
     );
+  });
+
+  it("deletes a batch (DELETE /v1/batches/{id}): 409 while items are open, then gone once cancelled", async () => {
+    // A budget below one create: the batch pauses at the spend gate, its items stay queued.
+    await h.client.createBatch([apiLine("d-1"), apiLine("d-2")], {
+      batch_id: "api-delete",
+      budget: 0.01,
+    });
+    const refused = await h.client.deleteBatch("api-delete").catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(VeoqApiError);
+    expect((refused as VeoqApiError).status).toBe(409);
+    expect((refused as VeoqApiError).problem.detail).toContain("cancel it first");
+    expect((await h.client.getBatch("api-delete")).total).toBe(2);
+
+    await h.client.cancel("api-delete");
+    const deleted = await h.client.deleteBatch("api-delete", { files: true });
+    expect(deleted).toMatchObject({ batch_id: "api-delete", items: 2, files: 0 });
+    const gone = await h.client.getBatch("api-delete").catch((e: unknown) => e);
+    expect((gone as VeoqApiError).status).toBe(404);
+    expect((await h.client.listBatches()).batches.map((b) => b.batch_id)).not.toContain(
+      "api-delete",
+    );
+    const again = await h.client.deleteBatch("api-delete").catch((e: unknown) => e);
+    expect((again as VeoqApiError).status).toBe(404);
   });
 
   it("answers problems for unknown batches, items, files and routes", async () => {

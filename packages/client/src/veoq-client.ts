@@ -4,6 +4,7 @@ import type {
   BudgetJson,
   CreateBatchOptions,
   CreatedBatchJson,
+  DeletedBatchJson,
   EstimateResultJson,
   ItemListJson,
   ItemResultJson,
@@ -127,8 +128,16 @@ export class VeoqClient {
   }
 
   /** GET /v1/batches/{id}/results: every item's result line, parsed as it streams in. */
-  async *results(batchId: string): AsyncGenerator<ItemResultJson> {
-    const response = await this.#fetchChecked("GET", `/v1/batches/${enc(batchId)}/results`, {});
+  async *results(
+    batchId: string,
+    options: { order?: "manifest" | "finished" } = {},
+  ): AsyncGenerator<ItemResultJson> {
+    const query = options.order === undefined ? "" : `?order=${options.order}`;
+    const response = await this.#fetchChecked(
+      "GET",
+      `/v1/batches/${enc(batchId)}/results${query}`,
+      {},
+    );
     if (response.body === null) return;
     const decoder = new TextDecoder();
     let pending = "";
@@ -166,6 +175,21 @@ export class VeoqClient {
       json: options.dropInFlight === undefined ? {} : { drop_in_flight: options.dropInFlight },
       idempotencyKey: options.idempotencyKey,
     });
+  }
+
+  /**
+   * DELETE /v1/batches/{id}: removes the batch's records, jobs and index entries (`files`: also
+   * its output files or objects). 409 while items are in flight unless it was cancelled first.
+   */
+  deleteBatch(
+    batchId: string,
+    options: { files?: boolean } & MutationOptions = {},
+  ): Promise<DeletedBatchJson> {
+    return this.#send(
+      "DELETE",
+      `/v1/batches/${enc(batchId)}${options.files === true ? "?files=1" : ""}`,
+      { idempotencyKey: options.idempotencyKey },
+    );
   }
 
   /**
@@ -253,7 +277,7 @@ export class VeoqClient {
   }
 
   async #send<T>(
-    method: "GET" | "POST" | "PUT",
+    method: "GET" | "POST" | "PUT" | "DELETE",
     path: string,
     body: { json?: unknown; ndjson?: NdjsonManifest; idempotencyKey?: string | undefined } = {},
   ): Promise<T> {
@@ -262,7 +286,7 @@ export class VeoqClient {
   }
 
   async #fetchChecked(
-    method: "GET" | "POST" | "PUT",
+    method: "GET" | "POST" | "PUT" | "DELETE",
     path: string,
     body: { json?: unknown; ndjson?: NdjsonManifest; idempotencyKey?: string | undefined },
   ): Promise<Response> {

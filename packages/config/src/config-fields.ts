@@ -353,6 +353,12 @@ export const CONFIG_FIELDS = {
       .transform(Number)
       .optional(),
   ),
+  batchRetentionDays: field(
+    "VEOQ_BATCH_RETENTION_DAYS",
+    "30",
+    "Days a finished batch's records (items, results, index entries; not its files) are kept after its last item became final; then workers delete them and the batch list drops it (0 = keep forever)",
+    nonNegativeInt(36_500),
+  ),
   providerRpm: field(
     "VEOQ_PROVIDER_RPM",
     "50",

@@ -1,46 +1,22 @@
 import { parseConfig } from "@veoq/config";
 import type { Logger } from "@veoq/logging";
-import {
-  checkReadiness,
-  createMetricsRegistry,
-  type Registry,
-  readinessText,
-  registerDeploymentMetrics,
-} from "@veoq/metrics";
+import { createMetricsRegistry, type Registry, registerDeploymentMetrics } from "@veoq/metrics";
 import type { BatchStore, RetryPlan, VeoqQueues } from "@veoq/pipeline";
-import { toRetryJson, toRetryPlanJson } from "@veoq/report";
+import type { PriceTable } from "@veoq/pricing";
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
 import { type AllowedHosts, allowedHostsFor, requireAllowedHost } from "./allowed-hosts.ts";
-import {
-  toBatchViewJson,
-  toItemDetailJson,
-  toItemPageJson,
-  toOverviewJson,
-  toSearchJson,
-} from "./api-json.ts";
 import { type DashboardCredentials, requireBasicAuth } from "./basic-auth.ts";
-import { BATCH_PAGE_SCRIPT } from "./batch-page-script.ts";
+import { createBatchActionEndpoints } from "./batch-actions.ts";
 import { createBullBoardRouter } from "./bull-board-router.ts";
-import {
-  createDashboardEndpoints,
-  LIFECYCLE_ACTIONS,
-  type LifecycleAction,
-} from "./dashboard-endpoints.ts";
-import { htmlRoute, jsonRoute } from "./endpoint-renderers.ts";
+import { createDashboardEndpoints } from "./dashboard-endpoints.ts";
+import type { DashboardRoute } from "./dashboard-route.ts";
+import { dashboardRoutes } from "./dashboard-routes.ts";
+import { mountRoutes } from "./express-routes.ts";
 import type { DashboardSource } from "./read-batches.ts";
 import type { RedisOutageLog } from "./redis-outage-log.ts";
-import { BATCH_PAGE_SCRIPT_PATH, renderBatchPage } from "./render-batch-page.ts";
-import { renderItemPage } from "./render-item-page.ts";
-import {
-  type PageContext,
-  renderMessagePage,
-  renderOverviewPage,
-  renderSearchPage,
-} from "./render-pages.ts";
-import { renderRetryPage } from "./render-retry-page.ts";
+import { type PageContext, renderMessagePage } from "./render-pages.ts";
 import { sameOriginGuard } from "./same-origin-guard.ts";
 import { securityHeaders } from "./security-headers.ts";
-import { serveItemFile } from "./serve-item-file.ts";
 import type { StuckRule } from "./stuck-items.ts";
 
 /** Where Bull Board is mounted. */
@@ -76,6 +52,10 @@ export interface DashboardAppOptions {
    * each failed request is logged.
    */
   redisOutage?: RedisOutageLog;
+  /** The price table items' costs are shown from (VEOQ_PRICES). Default none: not priced. */
+  prices?: PriceTable | undefined;
+  /** VEOQ_DAILY_BUDGET in micro-units, shown against today's spend. Default none (no daily cap). */
+  dailyBudgetMicros?: number | undefined;
   /** Newest batches on the overview. Default 50. */
   batchLimit?: number;
   /** Failed items listed per batch on the overview. Default 10 (the batch page lists up to 500). */
@@ -116,41 +96,11 @@ const DETAIL_FAILED_LIMIT = 500;
  */
 export function createDashboardApp(options: DashboardAppOptions): Express {
   const readOnly = options.readOnly ?? false;
-  const now = options.now ?? Date.now;
   const redisTimeoutMs = options.redisTimeoutMs ?? 10_000;
-  const registry = options.registry ?? defaultRegistry(options.queues, options.store);
   const allowedHosts = options.allowedHosts ?? allowedHostsFor("localhost");
-  const source: DashboardSource = {
-    store: options.store,
-    queues: options.queues,
-    stuckRule: options.stuckRule ?? {
-      pollDeadlineSeconds: CONFIG_DEFAULTS.pollDeadlineSeconds,
-      timeScale: CONFIG_DEFAULTS.timeScale,
-    },
-    bullBoardPath: BULL_BOARD_PATH,
-  };
-  const page: PageContext = {
-    readOnly,
-    bullBoardPath: BULL_BOARD_PATH,
-    refreshSeconds: options.refreshSeconds ?? 30,
-  };
-  const endpoints = createDashboardEndpoints({
-    source,
-    store: options.store,
-    queues: options.queues,
-    readOnly,
-    submitAttempts: options.submitAttempts ?? CONFIG_DEFAULTS.submitAttempts,
-    batchLimit: options.batchLimit ?? 50,
-    failedLimit: options.failedLimit ?? 10,
-    detailFailedLimit: DETAIL_FAILED_LIMIT,
-    redisTimeoutMs,
-    writeTimeoutMs: options.writeTimeoutMs ?? 5_000,
-    now,
-    logger: options.logger,
-    priceRetry: options.priceRetry,
-    redisOutage: options.redisOutage,
-  });
-  const liveSeconds = options.liveSeconds ?? 5;
+  const routes = createDashboardRoutes(options);
+  /** The error pages' layout. */
+  const page: PageContext = { readOnly, bullBoardPath: BULL_BOARD_PATH, refreshSeconds: 0 };
 
   const app = express();
   app.disable("x-powered-by");
@@ -159,28 +109,16 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
 
   // Every response, refusals included, forbids framing and sniffing.
   app.use(securityHeaders(BULL_BOARD_PATH));
-  // Probes (orchestrators, load balancers) need neither credentials nor a known Host (they
-  // often use the pod's address); both answers are terse and name no host.
-  app.get("/healthz", (_request, response) => {
-    response.type("text/plain").send("ok\n");
-  });
-  app.get("/readyz", async (_request, response) => {
-    const state = await checkReadiness(options.store);
-    response
-      .status(state.ready ? 200 : 503)
-      .type("text/plain")
-      .send(readinessText(state));
-  });
+  mountRoutes(
+    app,
+    routes.filter((route) => route.open),
+  );
   app.use(requireAllowedHost(allowedHosts));
   if (options.credentials) app.use(requireBasicAuth(options.credentials));
   app.use(sameOriginGuard(allowedHosts));
   app.use((_request, response, next) => {
     response.set("Cache-Control", "no-store");
     next();
-  });
-
-  app.get("/metrics", async (_request, response) => {
-    response.type(registry.contentType).send(await registry.metrics());
   });
   app.use(
     BULL_BOARD_PATH,
@@ -192,112 +130,10 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
       redisOutage: options.redisOutage,
     }),
   );
-
-  app.get(
-    "/",
-    htmlRoute(
-      endpoints.overview,
-      (snapshot, request) => renderOverviewPage(snapshot, page, retryNotice(request)),
-      page,
-    ),
+  mountRoutes(
+    app,
+    routes.filter((route) => !route.open),
   );
-  app.get(BATCH_PAGE_SCRIPT_PATH, (_request, response) => {
-    response.type("text/javascript").send(BATCH_PAGE_SCRIPT);
-  });
-  app.get(
-    "/batches/:id",
-    htmlRoute(
-      async (request) => {
-        const [batch, items] = await Promise.all([
-          endpoints.batch(request),
-          endpoints.items(request),
-        ]);
-        if (batch.kind !== "data") return batch;
-        if (items.kind !== "data") return items;
-        return { kind: "data", data: { batch: batch.data, items: items.data } };
-      },
-      ({ batch, items }, request) =>
-        renderBatchPage(batch, items, page, { notice: retryNotice(request), liveSeconds }),
-      page,
-    ),
-  );
-  app.get(
-    "/batches/:id/items/:customId",
-    htmlRoute(endpoints.item, (detail) => renderItemPage(detail, page), page),
-  );
-  app.get(
-    "/batches/:id/items/:customId/files/:index",
-    serveItemFile(options.store, options.outputDir),
-  );
-  // The retry's summary page asks before paying; read-only dashboards refuse it like the post.
-  app.get(
-    "/batches/:id/retry",
-    htmlRoute(
-      async (request) => (readOnly ? { kind: "read-only" } : endpoints.retryPlan(request)),
-      (view) => renderRetryPage(view, page),
-      page,
-    ),
-  );
-  const retryBody = [
-    express.urlencoded({ extended: false, limit: "2kb" }),
-    express.json({ limit: "2kb" }),
-  ];
-  app.post(
-    "/batches/:id/retry",
-    ...retryBody,
-    (request, response, next) => {
-      // A post without the summary's agreed paid count (an old form, a hand-made post) is shown
-      // the summary first; nothing is re-queued.
-      const body = request.body as Record<string, unknown> | undefined;
-      if (!readOnly && body?.max_resubmits === undefined) {
-        response.redirect(303, `/batches/${encodeURIComponent(String(request.params.id))}/retry`);
-        return;
-      }
-      next();
-    },
-    htmlRoute(
-      endpoints.retry,
-      (summary, request) => ({
-        redirect: `/batches/${encodeURIComponent(String(request.params.id))}?retried=${summary.retried}&missing=${summary.skipped.length}`,
-      }),
-      page,
-    ),
-  );
-  for (const action of LIFECYCLE_ACTIONS) {
-    app.post(
-      `/batches/:id/${action}`,
-      htmlRoute(
-        (request) => endpoints.lifecycle(withAction(request, action)),
-        (_result, request) => ({
-          redirect: `/batches/${encodeURIComponent(String(request.params.id))}`,
-        }),
-        page,
-      ),
-    );
-    app.post(
-      `/api/batches/:id/${action}`,
-      jsonRoute((request) => endpoints.lifecycle(withAction(request, action))),
-    );
-  }
-  app.get(
-    "/search",
-    htmlRoute(endpoints.search, ({ query, hits }) => renderSearchPage(query, hits, page), page),
-  );
-
-  app.get("/api/batches", jsonRoute(endpoints.overview, toOverviewJson));
-  app.get("/api/batches/:id", jsonRoute(endpoints.batch, toBatchViewJson));
-  app.get("/api/batches/:id/items", jsonRoute(endpoints.items, toItemPageJson));
-  app.get("/api/batches/:id/items/:customId", jsonRoute(endpoints.item, toItemDetailJson));
-  app.get(
-    "/api/batches/:id/retry-plan",
-    jsonRoute(endpoints.retryPlan, (view) => toRetryPlanJson(view.plan, view.estimatedCostUsd)),
-  );
-  app.post(
-    "/api/batches/:id/retry",
-    ...retryBody,
-    jsonRoute(endpoints.retry, (summary) => toRetryJson(summary)),
-  );
-  app.get("/api/search", jsonRoute(endpoints.search, toSearchJson));
 
   app.use((error: unknown, request: Request, response: Response, next: NextFunction) => {
     if (response.headersSent) {
@@ -335,6 +171,67 @@ export function createDashboardApp(options: DashboardAppOptions): Express {
 }
 
 /**
+ * The dashboard's route table (dashboard-routes.ts) for these options: framework-free handlers
+ * that createDashboardApp mounts on express, and a test can call directly.
+ */
+export function createDashboardRoutes(options: DashboardAppOptions): DashboardRoute[] {
+  const readOnly = options.readOnly ?? false;
+  const source: DashboardSource = {
+    store: options.store,
+    queues: options.queues,
+    stuckRule: options.stuckRule ?? {
+      pollDeadlineSeconds: CONFIG_DEFAULTS.pollDeadlineSeconds,
+      timeScale: CONFIG_DEFAULTS.timeScale,
+    },
+    bullBoardPath: BULL_BOARD_PATH,
+    dailyBudgetMicros: options.dailyBudgetMicros,
+  };
+  const page: PageContext = {
+    readOnly,
+    bullBoardPath: BULL_BOARD_PATH,
+    refreshSeconds: options.refreshSeconds ?? 30,
+  };
+  const endpoints = createDashboardEndpoints({
+    source,
+    store: options.store,
+    queues: options.queues,
+    readOnly,
+    submitAttempts: options.submitAttempts ?? CONFIG_DEFAULTS.submitAttempts,
+    batchLimit: options.batchLimit ?? 50,
+    failedLimit: options.failedLimit ?? 10,
+    detailFailedLimit: DETAIL_FAILED_LIMIT,
+    redisTimeoutMs: options.redisTimeoutMs ?? 10_000,
+    writeTimeoutMs: options.writeTimeoutMs ?? 5_000,
+    now: options.now ?? Date.now,
+    logger: options.logger,
+    priceRetry: options.priceRetry,
+    redisOutage: options.redisOutage,
+    prices: options.prices,
+  });
+  const actions = createBatchActionEndpoints({
+    store: options.store,
+    queues: options.queues,
+    readOnly,
+    redisTimeoutMs: options.redisTimeoutMs ?? 10_000,
+    writeTimeoutMs: options.writeTimeoutMs ?? 5_000,
+    now: options.now ?? Date.now,
+    logger: options.logger,
+    prices: options.prices,
+  });
+  return dashboardRoutes({
+    endpoints,
+    actions,
+    page,
+    store: options.store,
+    queues: options.queues,
+    registry: options.registry ?? defaultRegistry(options.queues, options.store),
+    liveSeconds: options.liveSeconds ?? 5,
+    outputDir: options.outputDir,
+    batchLimit: options.batchLimit ?? 50,
+  });
+}
+
+/**
  * The gauges a worker's /metrics reads from Redis (queue depth, provider slots, money reserved,
  * batches paused by reason or cancelled, live workers per role), so the dashboard shows the same deployment-wide state.
  * The counters (completed, spent by model, ...) are per worker process and stay there.
@@ -345,17 +242,6 @@ function defaultRegistry(queues: VeoqQueues, store: BatchStore): Registry {
   return registry;
 }
 
-function retryNotice(request: Request): string | undefined {
-  const retried = Number(request.query.retried);
-  const missing = Number(request.query.missing);
-  if (!Number.isInteger(retried)) return undefined;
-  const lost =
-    Number.isInteger(missing) && missing > 0
-      ? `; ${missing} could not be retried (veoq retry says why)`
-      : "";
-  return `${retried} failed item${retried === 1 ? "" : "s"} re-queued${lost}.`;
-}
-
 /** Express's refusal to decode a path parameter (`%zz`, a cut-off escape): a URIError with status 400. */
 function isMalformedPathError(error: unknown): boolean {
   return (
@@ -364,10 +250,4 @@ function isMalformedPathError(error: unknown): boolean {
       (error as { status?: unknown }).status === 400 &&
       /decode/i.test(error.message))
   );
-}
-
-/** The request with the lifecycle action its route names (the routes are one per action). */
-function withAction(request: Request, action: LifecycleAction): Request {
-  request.params = { ...request.params, action };
-  return request;
 }

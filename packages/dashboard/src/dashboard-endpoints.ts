@@ -16,8 +16,9 @@ import {
   SpendLedger,
   type VeoqQueues,
 } from "@veoq/pipeline";
+import type { PriceTable } from "@veoq/pricing";
 import { readDeliveryLog } from "@veoq/webhooks";
-import type { Request } from "express";
+import { type DashboardRequest, fieldOf } from "./dashboard-route.ts";
 import {
   type BatchView,
   type DashboardSnapshot,
@@ -25,6 +26,7 @@ import {
   readBatchView,
   readDashboardSnapshot,
 } from "./read-batches.ts";
+import { type ItemExtras, readItemExtras } from "./read-item-extras.ts";
 import {
   type ItemPage,
   type ItemRow,
@@ -43,22 +45,25 @@ export type EndpointOutcome<T> =
   | { kind: "data"; data: T }
   | { kind: "not-found"; what: string; id: string }
   | { kind: "read-only" }
+  /** The request's own fields are wrong (an amount that is not one). */
+  | { kind: "invalid"; message: string }
   /** The request no longer fits what is there (a retry would pay for more than agreed). */
   | { kind: "conflict"; message: string; retryPlan?: RetryPlan };
 
 /** One endpoint's data, whatever the format it is shown in. */
-export type Endpoint<T> = (request: Request) => Promise<EndpointOutcome<T>>;
+export type Endpoint<T> = (request: DashboardRequest) => Promise<EndpointOutcome<T>>;
 
 export interface SearchResult {
   query: string;
   hits: SearchHit[];
 }
 
-/** One item with its jobs still in the queues. */
+/** One item with its jobs still in the queues, its request, price and history. */
 export interface ItemDetail {
   batchId: string;
   row: ItemRow;
   jobs: JobLink[];
+  extras: ItemExtras;
 }
 
 /** What a retry of a batch would do, and the choices that plan was made with. */
@@ -106,6 +111,8 @@ export interface DashboardEndpointsOptions {
   priceRetry?: ((plan: RetryPlan) => Promise<number | undefined>) | undefined;
   /** Told when a read succeeds (ends a logged outage). */
   redisOutage?: RedisOutageLog | undefined;
+  /** The price table an item's cost is shown from; undefined: not priced. */
+  prices?: PriceTable | undefined;
 }
 
 /** What the dashboard's batch buttons do (`/batches/:id/<action>`). */
@@ -122,7 +129,7 @@ export function createDashboardEndpoints(options: DashboardEndpointsOptions): Da
     options.redisOutage?.ready();
     return value;
   };
-  const batchId = (request: Request) => String(request.params.id);
+  const batchId = (request: DashboardRequest) => String(request.params.id);
   return {
     overview: async () =>
       data(
@@ -144,8 +151,11 @@ export function createDashboardEndpoints(options: DashboardEndpointsOptions): Da
       );
       if (!batch) return noBatch(id);
       const { redis, prefix } = options.store;
-      const webhookDeliveries = await read(readDeliveryLog({ redis, prefix }, id));
-      return data({ ...batch, webhookDeliveries });
+      const [webhookDeliveries, timeline] = await Promise.all([
+        read(readDeliveryLog({ redis, prefix }, id)),
+        read(options.store.timeline.read(id)),
+      ]);
+      return data({ ...batch, webhookDeliveries, timeline });
     },
     items: async (request) => {
       const id = batchId(request);
@@ -158,8 +168,12 @@ export function createDashboardEndpoints(options: DashboardEndpointsOptions): Da
       const customId = String(request.params.customId);
       const row = await read(readItemRow(options.store, options.queues, id, customId));
       if (!row) return { kind: "not-found", what: "item", id: `${id}/${customId}` };
-      const jobs = await read(readJobLinks(options.source, id, customId));
-      return data({ batchId: id, row, jobs });
+      const result = await read(options.store.itemResult(id, customId));
+      const [jobs, extras] = await Promise.all([
+        read(readJobLinks(options.source, id, customId, result?.submission)),
+        read(readItemExtras(options.queues, row, id, result, options.prices)),
+      ]);
+      return data({ batchId: id, row, jobs, extras });
     },
     retryPlan: async (request) => {
       const id = batchId(request);
@@ -299,23 +313,14 @@ function answerMarginMs(options: { writeTimeoutMs: number }): number {
   return Math.min(500, Math.floor(options.writeTimeoutMs / 10));
 }
 
-/** A request's field from its form or JSON body, else its query string. */
-function fieldOf(request: Request, name: string): unknown {
-  const body: unknown = request.body;
-  if (body && typeof body === "object" && name in body) {
-    return (body as Record<string, unknown>)[name];
-  }
-  return request.query[name];
-}
-
 /** `include_permanent`: "1"/"true"/"on" (a checked box) or true. */
-function includePermanentOf(request: Request): boolean {
+function includePermanentOf(request: DashboardRequest): boolean {
   const value = fieldOf(request, "include_permanent");
   return value === true || value === "1" || value === "true" || value === "on";
 }
 
 /** `max_resubmits`: the paid re-submissions agreed to, a whole number; undefined when absent. */
-function maxResubmitsOf(request: Request): number | undefined {
+function maxResubmitsOf(request: DashboardRequest): number | undefined {
   const value = fieldOf(request, "max_resubmits");
   if (value === undefined || value === "") return undefined;
   const n = typeof value === "number" ? value : Number(value);

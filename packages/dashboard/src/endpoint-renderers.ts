@@ -1,35 +1,35 @@
 import { toRetryPlanJson } from "@veoq/report";
-import type { Request, RequestHandler } from "express";
 import type { Endpoint, EndpointOutcome } from "./dashboard-endpoints.ts";
+import type { DashboardRequest, RouteHandler } from "./dashboard-route.ts";
 import { type PageContext, renderMessagePage } from "./render-pages.ts";
 
 /** How an HTML route shows an endpoint's data: a page, or a redirect (after a form post). */
-export type HtmlView<T> = (data: T, request: Request) => string | { redirect: string };
+export type HtmlView<T> = (data: T, request: DashboardRequest) => string | { redirect: string };
 
 /** An endpoint as HTML pages: its view for the data, one page per refusal. */
 export function htmlRoute<T>(
   endpoint: Endpoint<T>,
   view: HtmlView<T>,
   page: PageContext,
-): RequestHandler {
-  return async (request, response) => {
+): RouteHandler {
+  return async (request) => {
     const outcome = await endpoint(request);
     if (outcome.kind !== "data") {
       const refusal = refusalOf(outcome);
       // A conflicting form post is shown again as a GET of the same path (its summary page).
       const next =
         outcome.kind === "conflict"
-          ? { href: request.originalUrl, text: "Review the new summary" }
+          ? { href: request.url, text: "Review the new summary" }
           : undefined;
-      response
-        .status(refusal.status)
-        .type("html")
-        .send(renderMessagePage(refusal.title, refusal.message, page, next));
-      return;
+      return {
+        status: refusal.status,
+        html: renderMessagePage(refusal.title, refusal.message, page, next),
+      };
     }
     const shown = view(outcome.data, request);
-    if (typeof shown === "string") response.type("html").send(shown);
-    else response.redirect(303, shown.redirect);
+    return typeof shown === "string"
+      ? { status: 200, html: shown }
+      : { status: 303, redirect: shown.redirect };
   };
 }
 
@@ -39,9 +39,9 @@ export function htmlRoute<T>(
  */
 export function jsonRoute<T>(
   endpoint: Endpoint<T>,
-  toJson: (data: T, request: Request) => unknown = (data) => data,
-): RequestHandler {
-  return async (request, response) => {
+  toJson: (data: T, request: DashboardRequest) => unknown = (data) => data,
+): RouteHandler {
+  return async (request) => {
     const outcome = await endpoint(request);
     if (outcome.kind !== "data") {
       const refusal = refusalOf(outcome);
@@ -49,10 +49,9 @@ export function jsonRoute<T>(
         outcome.kind === "conflict" && outcome.retryPlan
           ? { plan: toRetryPlanJson(outcome.retryPlan) }
           : {};
-      response.status(refusal.status).json({ error: refusal.error, ...plan });
-      return;
+      return { status: refusal.status, body: { error: refusal.error, ...plan } };
     }
-    response.json(toJson(outcome.data, request));
+    return { status: 200, body: toJson(outcome.data, request) };
   };
 }
 
@@ -75,11 +74,19 @@ function refusalOf(outcome: Exclude<EndpointOutcome<unknown>, { kind: "data" }>)
       error: "read-only dashboard",
     };
   }
+  if (outcome.kind === "invalid") {
+    return {
+      status: 400,
+      title: "Not applied",
+      message: `${outcome.message}; nothing was changed.`,
+      error: outcome.message,
+    };
+  }
   if (outcome.kind === "conflict") {
     return {
       status: 409,
       title: "Nothing was retried",
-      message: `${outcome.message}: the batch's failures changed since its summary.`,
+      message: `${outcome.message}: the batch changed since its summary.`,
       error: outcome.message,
     };
   }

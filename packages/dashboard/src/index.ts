@@ -13,8 +13,15 @@ export {
 export {
   BULL_BOARD_PATH,
   createDashboardApp,
+  createDashboardRoutes,
   type DashboardAppOptions,
 } from "./create-dashboard-app.ts";
+export type {
+  DashboardRequest,
+  DashboardResponse,
+  DashboardRoute,
+  RouteHandler,
+} from "./dashboard-route.ts";
 export type {
   BatchView,
   DashboardSnapshot,
@@ -24,7 +31,7 @@ export type {
 } from "./read-batches.ts";
 export { redactJobData } from "./redact-job-data.ts";
 export { RedisOutageLog, type RedisOutageLogOptions } from "./redis-outage-log.ts";
-export { runDashboardProcess } from "./run-dashboard-process.ts";
+export { type DashboardTracing, runDashboardProcess } from "./run-dashboard-process.ts";
 export { credentialsForBinding, DashboardStartError, isLoopbackHost } from "./safe-binding.ts";
 export { type SearchHit, searchItems } from "./search-items.ts";
 export { BULL_BOARD_CSP, DASHBOARD_CSP, securityHeaders } from "./security-headers.ts";

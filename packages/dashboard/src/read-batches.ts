@@ -18,6 +18,7 @@ import {
   readKeyFigures,
   readWorkCapacity,
   SpendLedger,
+  type TimelinePoint,
   type VeoqQueues,
   type WaitingReason,
   type WorkCapacity,
@@ -35,6 +36,8 @@ export interface DashboardSource {
   stuckRule: StuckRule;
   /** Where Bull Board is mounted, e.g. "/queues". */
   bullBoardPath: string;
+  /** VEOQ_DAILY_BUDGET in micro-units; undefined: no daily cap. */
+  dailyBudgetMicros?: number | undefined;
 }
 
 export interface FailedItem {
@@ -68,6 +71,8 @@ export interface BatchView extends BatchOverview {
   spend: BatchSpend;
   /** Priority and share of the provider slots held now. */
   scheduling: BatchScheduling;
+  /** Its per-minute throughput and spend (read for the batch's own page only). */
+  timeline?: TimelinePoint[];
   /** Its webhook deliveries with their tries (read for the batch's own page only). */
   webhookDeliveries?: DeliveryJson[];
   /** Why its open items wait (no worker for a role, a pause, the cap, ...), if anything holds them. */
@@ -87,6 +92,10 @@ export interface DashboardSnapshot {
   downloadsStop: string | null;
   /** The API keys of the pool, by name (keys-panel.ts). */
   keys: KeyFigures[];
+  /** Spent and reserved today (UTC) across all batches (the daily spend record). */
+  today: { day: string; spentMicros: number; reservedMicros: number };
+  /** VEOQ_DAILY_BUDGET in micro-units, or undefined when there is no daily cap. */
+  dailyBudgetMicros: number | undefined;
 }
 
 /** What every batch's view shares: stuck items, who can work, stops. Read once per page. */
@@ -122,9 +131,10 @@ export async function readDashboardSnapshot(
   source: DashboardSource,
   options: ReadOptions & { batchLimit: number },
 ): Promise<DashboardSnapshot> {
-  const [ids, shared] = await Promise.all([
+  const [ids, shared, today] = await Promise.all([
     source.store.listBatchIds(options.batchLimit),
     readShared(source, options.now),
+    new SpendLedger(source.store.redis, source.store.prefix).today(options.now),
   ]);
   const [batches, counts] = await Promise.all([
     Promise.all(ids.map((id) => readBatchView(source, id, options, shared))),
@@ -140,6 +150,8 @@ export async function readDashboardSnapshot(
     workers: shared.capacity.workers,
     downloadsStop: shared.downloadsStop ?? null,
     keys: shared.keys,
+    today,
+    dailyBudgetMicros: source.dailyBudgetMicros,
   };
 }
 

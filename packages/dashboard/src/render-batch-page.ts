@@ -3,6 +3,8 @@ import type { DeliveryJson } from "@veoq/webhooks";
 import { escapeHtml as e } from "./html-text.ts";
 import type { BatchView } from "./read-batches.ts";
 import type { ItemPage, ItemRow } from "./read-items.ts";
+import { renderBatchCharts } from "./render-batch-charts.ts";
+import { renderLegend } from "./render-legend.ts";
 import { layout, type PageContext, renderBatchSection } from "./render-pages.ts";
 import { BULL_BOARD_RETRY_NOTE } from "./render-retry-page.ts";
 
@@ -159,8 +161,23 @@ export function renderBatchPage(
 <p class="muted" data-live-status>${options.liveSeconds > 0 ? `live: updated every ${options.liveSeconds} s` : ""}</p>
 <p class="muted bull-board-note">${e(BULL_BOARD_RETRY_NOTE)}</p></section>`;
   const webhooks = renderWebhookSection(batch.webhookDeliveries);
-  return layout(batch.id, `${flash}${renderBatchSection(batch, page)}${table}${webhooks}`, page, {
-    jsonHref: `/api/batches/${id}`,
-    scripts: options.liveSeconds > 0 ? [BATCH_PAGE_SCRIPT_PATH] : [],
-  });
+  const charts = batch.timeline
+    ? renderBatchCharts({
+        points: batch.timeline,
+        createdAt: batch.createdAt,
+        // The time the view was read (elapsed runs to it, or to the finish).
+        end: batch.createdAt + batch.elapsedSeconds * 1000,
+        currency: batch.spend.currency ?? "USD",
+        budgetMicros: batch.spend.budgetMicros,
+      })
+    : "";
+  return layout(
+    batch.id,
+    `${flash}${renderBatchSection(batch, page)}${charts}${table}${webhooks}${renderLegend()}`,
+    page,
+    {
+      jsonHref: `/api/batches/${id}`,
+      scripts: options.liveSeconds > 0 ? [BATCH_PAGE_SCRIPT_PATH] : [],
+    },
+  );
 }

@@ -1,9 +1,10 @@
 import { ITEM_STATES, QUEUE_ROLES } from "@veoq/pipeline";
 import { formatMoney } from "@veoq/pricing";
+import { etaText } from "./batch-eta-text.ts";
 import { escapeHtml as e, formatDuration, formatThroughput } from "./html-text.ts";
-import { keysPanel } from "./keys-panel.ts";
 import type { BatchView, DashboardSnapshot, FailedItem, StuckItemView } from "./read-batches.ts";
 import { itemUrl } from "./read-items.ts";
+import { POSSIBLE_DUPLICATES_MEANING } from "./render-legend.ts";
 import type { SearchHit } from "./search-items.ts";
 
 /** What every page needs to know about the app it belongs to. */
@@ -20,7 +21,7 @@ header{background:#1d2330;color:#fff;padding:.6rem 1rem;display:flex;gap:1rem;al
 header a{color:#cfe0ff}header h1{font-size:1.1rem;margin:0 1rem 0 0}
 header form{margin-left:auto}input[type=search]{width:22rem;padding:.3rem}
 main{padding:1rem;max-width:80rem}
-section.batch,section.box{background:#fff;border:1px solid #d8dbe2;border-radius:6px;padding:.8rem 1rem;margin-bottom:1rem}
+section.batch,section.box,details.box{background:#fff;border:1px solid #d8dbe2;border-radius:6px;padding:.8rem 1rem;margin-bottom:1rem}
 h2{font-size:1.05rem;margin:.1rem 0 .5rem}table{border-collapse:collapse}
 td,th{padding:.2rem .6rem;text-align:left;border-bottom:1px solid #eceef2;vertical-align:top}
 .bar{display:flex;height:14px;background:#e4e6eb;border-radius:7px;overflow:hidden;margin:.4rem 0;max-width:40rem}
@@ -28,6 +29,18 @@ td,th{padding:.2rem .6rem;text-align:left;border-bottom:1px solid #eceef2;vertic
 .s-downloading{background:#3b82c4}.s-processing{background:#7aa7e0}.s-queued{background:#c4c9d2}
 .banner{background:#fde8e8;border:1px solid #d64545;padding:.6rem 1rem;margin-bottom:1rem;border-radius:6px}
 .notice{background:#e7f4ec;border:1px solid #2e9d5b;padding:.6rem 1rem;margin-bottom:1rem;border-radius:6px}
+.s-cancelled{background:#8a8f99}
+.badge{display:inline-block;padding:.05rem .5rem;border-radius:9px;font-size:.8rem;font-weight:600;color:#fff;white-space:nowrap}
+.b-running{background:#3b82c4}.b-paused{background:#c27c0e}.b-stopped{background:#d64545}.b-cancelled{background:#6b7280}.b-finished{background:#2e9d5b}
+table.batches{width:100%}table.batches .bar{margin:.1rem 0;width:12rem}table.batches td{vertical-align:middle}table.batches p{margin:.2rem 0 0;font-size:.85rem}
+.meter{display:inline-block;vertical-align:middle;width:5rem;height:8px;background:#e4e6eb;border-radius:4px;overflow:hidden;margin-left:.4rem}.meter span{display:block;height:100%;background:#3b82c4}.meter.full span{background:#d64545}
+nav.filter{margin:.3rem 0 .6rem}nav.filter a.current{font-weight:700;text-decoration:none;color:inherit}
+.small{font-size:.8rem}form.inline{display:inline}ul.plain{list-style:none;padding:0;margin:.3rem 1.5rem .3rem 0}ul.plain li{margin:.15rem 0}
+.legend-cols{display:flex;flex-wrap:wrap}.swatch{display:inline-block;width:.9rem;height:.9rem;border-radius:3px;vertical-align:middle}
+.actions{display:flex;flex-wrap:wrap;gap:.8rem;align-items:center;margin:.5rem 0}.danger-zone{margin-left:auto}.danger-zone a,button.danger{color:#b42323}
+figure.input{display:inline-block;margin:0 1rem .5rem 0}figure.input img{max-width:12rem;max-height:8rem;min-width:4rem;min-height:4rem;image-rendering:pixelated;border:1px solid #d8dbe2;border-radius:3px;display:block}pre.metadata{background:#f5f6f8;padding:.5rem;border-radius:4px;max-width:50rem;overflow:auto}.failure{color:#b42323}tr.failed-step td{color:#b42323}
+.chart-row{display:flex;flex-wrap:wrap;gap:1.5rem}.chart-row figure{margin:0}.chart-row figcaption{font-size:.8rem;color:#6b7280}svg.chart{display:block;background:#fff}
+details.legend summary{cursor:pointer;font-weight:600}
 .stuck{color:#a15c00;font-weight:600}.muted{color:#6b7280}.kind{font-family:monospace}
 button{padding:.3rem .8rem;cursor:pointer}
 figure.video video{width:20rem;max-width:100%;background:#000;border-radius:4px}video.thumb{width:10rem;background:#000;border-radius:3px}.flagged{color:#a15c00;font-weight:600}
@@ -65,9 +78,16 @@ ${reload}<title>${e(title)} · veoq</title><style>${STYLE}</style>${scripts}</he
 </header><main>${body}</main></body></html>`;
 }
 
-function stateBar(batch: BatchView): string {
+export function stateBar(batch: BatchView): string {
   const total = Math.max(1, batch.total);
-  const order = ["completed", "failed", "downloading", "processing", "queued"] as const;
+  const order = [
+    "completed",
+    "failed",
+    "cancelled",
+    "downloading",
+    "processing",
+    "queued",
+  ] as const;
   const spans = order
     .filter((state) => batch.counts[state] > 0)
     .map(
@@ -139,17 +159,18 @@ function batchSection(batch: BatchView, page: PageContext, detail: boolean): str
       ? `<h3 class="stuck">Stuck items (${batch.stuckItems.length})</h3><table class="stuck-items">${stuckRows(batch.stuckItems)}</table>`
       : "";
   return `<section class="batch" data-batch="${e(batch.id)}">
-<h2><a href="/batches/${encodeURIComponent(batch.id)}">${e(batch.id)}</a> <span class="${batch.state === "running" || batch.state === "finished" ? "muted" : "stuck"}" data-state="${batch.state}">${STATE_HEADINGS[batch.state]}</span></h2>
+<h2><a href="/batches/${encodeURIComponent(batch.id)}">${e(batch.id)}</a> <span class="badge b-${batch.state}" data-state="${batch.state}">${STATE_HEADINGS[batch.state]}</span></h2>
 ${stateBar(batch)}
 <table><tr>${counts}<td>total <b>${batch.total}</b></td></tr></table>
-<p>${batch.percent}% final · elapsed ${e(formatDuration(batch.elapsedSeconds))} · ${e(formatThroughput(batch.itemsPerSecond))}
-· possible duplicates <b data-possible-duplicates>${batch.possibleDuplicates}</b> · re-submits ${batch.resubmits}
+<p>${batch.percent}% final · elapsed ${e(formatDuration(batch.elapsedSeconds))} · ${e(formatThroughput(batch.itemsPerSecond))} · <span data-eta>${e(etaText(batch))}</span>
+· <span title="${e(POSSIBLE_DUPLICATES_MEANING)}">possible duplicates <b data-possible-duplicates>${batch.possibleDuplicates}</b></span> · re-submits ${batch.resubmits}
 · priority <b data-priority>${e(batch.scheduling.priority)}</b> · provider slots <span data-slots>${batch.scheduling.slots}</span> (${Math.round(100 * batch.scheduling.slotShare)} %)
 ${batch.flaggedFiles > 0 ? `· <span class="flagged">flagged files <b data-flagged-files>${batch.flaggedFiles}</b></span>` : ""}
 ${batch.stuckItems.length > 0 ? `· <span class="stuck">${batch.stuckItems.length} stuck</span>` : ""}</p>
+${batch.possibleDuplicates > 0 ? `<p class="muted small" data-possible-duplicates-meaning>${e(POSSIBLE_DUPLICATES_MEANING)}</p>` : ""}
 ${batch.waitingReason ? `<p class="stuck" data-waiting="${e(batch.waitingReason.code)}">waiting: ${e(batch.waitingReason.message)}</p>` : ""}
 <p data-spend>${spendLine(batch)}</p>${reuseWaitLine(batch)}
-<p class="muted">${e(batch.source)}</p>
+<p class="muted">${e(batch.source)} · download <a href="/batches/${encodeURIComponent(batch.id)}/results.jsonl" download data-download="results">results (JSONL)</a> · <a href="/batches/${encodeURIComponent(batch.id)}/failures.jsonl" download data-download="failures">failures (JSONL)</a></p>
 ${lifecycle}${retry}${failed}${stuck}</section>`;
 }
 
@@ -172,30 +193,44 @@ function spendLine(batch: BatchView): string {
   );
 }
 
-/** Pause / resume / cancel buttons (never on a read-only dashboard, whose routes refuse them too). */
+/**
+ * The batch's actions (never on a read-only dashboard, whose routes refuse them too): pause or
+ * resume, resume submissions after a credentials stop, the budget, re-queue cancelled items, and
+ * apart from them a link to cancel's confirmation (cancel is never one click).
+ */
 function lifecycleButtons(batch: BatchView): string {
-  if (batch.control.state === "cancelled" || batch.finished) return "";
-  const action = batch.control.state === "paused" ? "resume" : "pause";
+  const id = encodeURIComponent(batch.id);
   const form = (name: string, label: string) =>
-    `<form method="post" action="/batches/${encodeURIComponent(batch.id)}/${name}"><button type="submit" data-action="${name}">${label}</button></form>`;
-  return form(action, action === "pause" ? "Pause" : "Resume") + form("cancel", "Cancel batch");
-}
-
-function queueTable(snapshot: DashboardSnapshot, page: PageContext): string {
-  const states = ["waiting", "active", "delayed", "prioritized", "paused", "completed", "failed"];
-  const rows = QUEUE_ROLES.map(
-    (role) =>
-      `<tr data-queue="${role}"><td><a href="${e(page.bullBoardPath)}/queue/${role}">${role}</a></td>${states
-        .map((s) => `<td>${snapshot.queues[role][s] ?? 0}</td>`)
-        .join("")}</tr>`,
-  ).join("");
-  return `<section class="box"><h2>Queues</h2><table class="queues"><tr><th>queue</th>${states
-    .map((s) => `<th>${s}</th>`)
-    .join("")}</tr>${rows}</table></section>`;
+    `<form method="post" action="/batches/${id}/${name}" class="inline"><button type="submit" data-action="${name}">${label}</button></form>`;
+  const open = batch.control.state !== "cancelled" && !batch.finished;
+  const actions: string[] = [];
+  if (open) {
+    actions.push(
+      batch.control.state === "paused" ? form("resume", "Resume") : form("pause", "Pause"),
+    );
+  }
+  if (batch.state === "stopped") {
+    actions.push(
+      `<form method="post" action="/resume-submissions" class="inline"><button type="submit" data-action="resume-submissions">Resume submissions</button></form> <span class="muted small">after fixing the provider key or balance</span>`,
+    );
+  }
+  const budget = batch.spend.budgetMicros;
+  actions.push(
+    `<form method="post" action="/batches/${id}/budget" class="inline budget"><label>budget <input name="budget" inputmode="decimal" size="8" value="${budget === undefined ? "" : e((budget / 1_000_000).toFixed(2))}" placeholder="e.g. 250" aria-label="New budget"></label> <button type="submit" data-action="budget">Set budget</button></form>`,
+  );
+  if (batch.counts.cancelled > 0) {
+    actions.push(
+      `<a href="/batches/${id}/retry-cancelled" data-action="retry-cancelled">Re-queue ${batch.counts.cancelled} cancelled…</a>`,
+    );
+  }
+  const cancel = open
+    ? `<span class="danger-zone"><a href="/batches/${id}/cancel" data-action="cancel">Cancel batch…</a></span>`
+    : "";
+  return `<div class="actions">${actions.join(" ")}${cancel}</div>`;
 }
 
 /** The live worker processes, and a banner line for each role none works on. */
-function workersPanel(snapshot: DashboardSnapshot): string {
+export function workersPanel(snapshot: DashboardSnapshot): string {
   const now = snapshot.generatedAt;
   const ago = (ms: number) => e(formatDuration((now - ms) / 1000));
   const rows = snapshot.workers
@@ -220,35 +255,20 @@ function workersPanel(snapshot: DashboardSnapshot): string {
   return `<section class="box" data-workers="${snapshot.workers.length}"><h2>Workers (${snapshot.workers.length})</h2>${warning}${table}</section>`;
 }
 
-function stopBanner(snapshot: DashboardSnapshot): string {
+export function stopBanner(snapshot: DashboardSnapshot, page: PageContext): string {
+  const resume = page.readOnly
+    ? ""
+    : ` <form method="post" action="/resume-submissions" class="inline"><button type="submit" data-action="resume-submissions">Resume now</button></form>`;
   if (snapshot.downloadsStop) {
-    return `<div class="banner"><b>Downloads stopped:</b> ${e(snapshot.downloadsStop)}. Fix the bucket's credentials; workers resume by themselves once it takes writes, or run <code>veoq resume</code>.</div>`;
+    return `<div class="banner"><b>Downloads stopped:</b> ${e(snapshot.downloadsStop)}. Fix the bucket's credentials; workers resume by themselves once it takes writes, or run <code>veoq resume</code>.${resume}</div>`;
   }
   if (snapshot.credentialsStop) {
-    return `<div class="banner"><b>Submissions stopped:</b> ${e(snapshot.credentialsStop)}. Fix the key or balance, then run <code>veoq resume</code>.</div>`;
+    return `<div class="banner"><b>Submissions stopped:</b> ${e(snapshot.credentialsStop)}. Fix the key or balance, then resume (<code>veoq resume</code>).${resume}</div>`;
   }
   if (snapshot.submitPaused) {
-    return `<div class="banner">The submit queue is paused (<code>veoq resume</code> resumes it).</div>`;
+    return `<div class="banner">The submit queue is paused (<code>veoq resume</code> resumes it).${resume}</div>`;
   }
   return "";
-}
-
-export function renderOverviewPage(
-  snapshot: DashboardSnapshot,
-  page: PageContext,
-  notice?: string,
-): string {
-  const batches =
-    snapshot.batches.length === 0
-      ? `<section class="box">No batches yet (<code>veoq enqueue &lt;manifest&gt;</code>).</section>`
-      : snapshot.batches.map((batch) => batchSection(batch, page, false)).join("");
-  const flash = notice ? `<div class="notice">${e(notice)}</div>` : "";
-  return layout(
-    "batches",
-    `${flash}${stopBanner(snapshot)}${workersPanel(snapshot)}${keysPanel(snapshot.keys)}${queueTable(snapshot, page)}${batches}`,
-    page,
-    { refresh: true },
-  );
 }
 
 /** The batch's section (counts, failed and stuck items), as the overview shows it. */

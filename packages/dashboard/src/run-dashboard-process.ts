@@ -2,7 +2,15 @@ import { secretValues, type VeoqConfig } from "@veoq/config";
 import { createLogger } from "@veoq/logging";
 import { shutdownOnSignal } from "@veoq/pipeline";
 import type { DashboardAppOptions } from "./create-dashboard-app.ts";
-import { startDashboard } from "./start-dashboard.ts";
+import { type StartDashboardOptions, startDashboard } from "./start-dashboard.ts";
+
+/** Traces of a dashboard process (packages/tracing, when the OTEL_* variables ask for them). */
+export interface DashboardTracing {
+  /** A server span per request (Tracing's httpSpans). */
+  requestSpan: NonNullable<DashboardAppOptions["requestSpan"]>;
+  /** BullMQ's own spans on the dashboard's queues (Tracing's telemetry). */
+  telemetry: NonNullable<StartDashboardOptions["telemetry"]>;
+}
 
 /**
  * A dashboard process (`veoq dashboard` and apps/dashboard): a logger that redacts every
@@ -12,8 +20,8 @@ import { startDashboard } from "./start-dashboard.ts";
 export async function runDashboardProcess(
   config: VeoqConfig,
   listen: { host?: string | undefined; port?: number | undefined } = {},
-  /** A server span per request, when tracing is on (packages/tracing). */
-  requestSpan?: DashboardAppOptions["requestSpan"],
+  /** Request spans and BullMQ's spans, when tracing is on (packages/tracing). */
+  tracing?: DashboardTracing,
 ): Promise<void> {
   const logger = createLogger({
     name: "dashboard",
@@ -25,7 +33,9 @@ export async function runDashboardProcess(
     logger,
     ...(listen.host === undefined ? {} : { host: listen.host }),
     ...(listen.port === undefined ? {} : { port: listen.port }),
-    ...(requestSpan === undefined ? {} : { app: { requestSpan } }),
+    ...(tracing === undefined
+      ? {}
+      : { app: { requestSpan: tracing.requestSpan }, telemetry: tracing.telemetry }),
   });
   process.stdout.write(`dashboard  ${running.url}  (Bull Board: ${running.url}/queues)\n`);
   await shutdownOnSignal(() => running.close(), logger);

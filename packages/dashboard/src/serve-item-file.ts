@@ -1,6 +1,12 @@
 import path from "node:path";
 import type { BatchStore } from "@veoq/pipeline";
-import type { RequestHandler } from "express";
+import type { DashboardResponse, RouteHandler } from "./dashboard-route.ts";
+
+const notFound = (text: string): DashboardResponse => ({
+  status: 404,
+  text,
+  contentType: "text/plain",
+});
 
 /**
  * `GET /batches/:id/items/:customId/files/:index`: one saved file of an item, from the output
@@ -8,40 +14,23 @@ import type { RequestHandler } from "express";
  * served (never a path from the request), and only inside the output dir. Served inline with
  * range support (a `<video>` can seek); links carry `download` to save instead.
  */
-export function serveItemFile(store: BatchStore, outputDir: string | undefined): RequestHandler {
-  return async (request, response, next) => {
-    try {
-      const batchId = String(request.params.id);
-      const customId = String(request.params.customId);
-      const index = Number(request.params.index);
-      const result = Number.isSafeInteger(index)
-        ? await store.itemResult(batchId, customId)
-        : undefined;
-      const file = result?.files.find((f) => f.index === index);
-      if (!file || outputDir === undefined) {
-        response
-          .status(404)
-          .type("text/plain")
-          .send(outputDir === undefined ? "files are not served here\n" : "no such file\n");
-        return;
-      }
-      const root = path.resolve(outputDir);
-      const relative = path.relative(root, path.resolve(root, file.path));
-      if (relative === "" || relative.startsWith("..") || path.isAbsolute(relative)) {
-        response.status(404).type("text/plain").send("no such file\n");
-        return;
-      }
-      response.sendFile(relative, { root, dotfiles: "allow" }, (error?: Error) => {
-        if (!error || response.headersSent) return;
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === "ENOENT" || code === "ENOTDIR") {
-          response.status(404).type("text/plain").send("the file is gone from the output dir\n");
-        } else {
-          next(error);
-        }
-      });
-    } catch (error) {
-      next(error);
+export function serveItemFile(store: BatchStore, outputDir: string | undefined): RouteHandler {
+  return async (request) => {
+    const batchId = String(request.params.id);
+    const customId = String(request.params.customId);
+    const index = Number(request.params.index);
+    const result = Number.isSafeInteger(index)
+      ? await store.itemResult(batchId, customId)
+      : undefined;
+    const file = result?.files.find((f) => f.index === index);
+    if (!file || outputDir === undefined) {
+      return notFound(outputDir === undefined ? "files are not served here\n" : "no such file\n");
     }
+    const root = path.resolve(outputDir);
+    const relative = path.relative(root, path.resolve(root, file.path));
+    if (relative === "" || relative.startsWith("..") || path.isAbsolute(relative)) {
+      return notFound("no such file\n");
+    }
+    return { status: 200, file: { root, relative } };
   };
 }

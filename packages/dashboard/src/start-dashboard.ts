@@ -7,8 +7,9 @@ import {
   createQueues,
   createRedisConnection,
   priceRetry,
+  type StartWorkersOptions,
 } from "@veoq/pipeline";
-import { loadPriceTable } from "@veoq/pricing";
+import { loadPriceTable, toMicros } from "@veoq/pricing";
 import { allowedHostsFor } from "./allowed-hosts.ts";
 import { createDashboardApp, type DashboardAppOptions } from "./create-dashboard-app.ts";
 import { RedisOutageLog } from "./redis-outage-log.ts";
@@ -35,6 +36,8 @@ export interface StartDashboardOptions {
       | "requestSpan"
     >
   >;
+  /** BullMQ's own spans on the dashboard's queues (bullmq-otel), when tracing is on. */
+  telemetry?: NonNullable<StartWorkersOptions["telemetry"]> | undefined;
 }
 
 export interface RunningDashboard {
@@ -67,7 +70,11 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
   const outage = new RedisOutageLog({ logger });
   redis.on("error", (error) => outage.error(error));
   redis.on("ready", () => outage.ready());
-  const queues = createQueues(redis, config.prefix);
+  const queues = createQueues(
+    redis,
+    config.prefix,
+    options.telemetry === undefined ? {} : { telemetry: options.telemetry },
+  );
   for (const queue of [queues.submit, queues.poll, queues.download]) {
     queue.on("error", (error) => outage.related(error, { queue: queue.name }));
   }
@@ -84,6 +91,8 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
     logger,
     redisOutage: outage,
     priceRetry: (plan) => priceRetry(plan, queues, prices),
+    prices,
+    dailyBudgetMicros: config.dailyBudget === undefined ? undefined : toMicros(config.dailyBudget),
   });
   const server = await new Promise<import("node:http").Server>((resolve, reject) => {
     const listening = app.listen(port, host, (error?: Error) =>

@@ -4,6 +4,8 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { BatchControl, SpendLedger } from "@veoq/pipeline";
+import { loadPriceTable } from "@veoq/pricing";
 import { type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listenOnRun, type SmallRun, startFinishedRun } from "./small-run.ts";
@@ -37,7 +39,20 @@ beforeAll(async () => {
     );
   }
   run = await startFinishedRun("browser");
+  // Beside the finished batch: one running (queued items, no worker) and one paused by its budget.
+  const now = Date.now();
+  await run.store.ensureBatch("spring-launch", "spring.jsonl", now - 5_400_000);
+  await run.store.registerItems(
+    "spring-launch",
+    Array.from({ length: 40 }, (_, i) => `s${i}`),
+  );
+  await run.store.ensureBatch("catalogue-q3", "catalogue.jsonl", now - 900_000);
+  await run.store.registerItems("catalogue-q3", ["c1", "c2", "c3"]);
+  await new SpendLedger(run.redis, run.config.prefix).setBudget("catalogue-q3", 4_000_000);
+  await new BatchControl(run.redis, run.config.prefix).pause("catalogue-q3", "budget", now);
   dashboard = await listenOnRun(run, {
+    dailyBudgetMicros: 50_000_000,
+    prices: loadPriceTable(undefined),
     credentials: { user: CREDENTIALS.username, password: CREDENTIALS.password },
     stuckRule: { pollDeadlineSeconds: 1800, timeScale: 0.01 },
     outputDir: run.config.outputDir,
@@ -87,11 +102,20 @@ describe("dashboard in a browser", () => {
     const page = await browser.newPage();
 
     await page.goto(`${dashboard.url}/`);
-    const batch = page.locator(`section.batch[data-batch="${run.batchId}"]`);
-    await expect.poll(() => batch.count()).toBe(1);
+    const row = page.locator(`table.batches tr[data-batch="${run.batchId}"]`);
+    await expect.poll(() => row.count()).toBe(1);
     for (const queue of ["submit", "poll", "download"]) {
       expect(await page.locator(`tr[data-queue="${queue}"]`).isVisible()).toBe(true);
     }
+    expect(await row.locator("[data-badge]").textContent()).toBe("finished");
+    expect(await row.locator("[data-done]").textContent()).toBe("3/3");
+    expect(await row.locator("[data-failed] a").textContent()).toBe("1");
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, "dashboard.png"), fullPage: true });
+
+    await row.locator(`a[href="/batches/${run.batchId}"]`).click();
+    await page.waitForURL(new RegExp(`/batches/${run.batchId}$`));
+    const batch = page.locator(`section.batch[data-batch="${run.batchId}"]`);
     expect(await batch.locator('[data-state="completed"] b').textContent()).toBe("2");
     expect(await batch.locator('[data-state="failed"] b').textContent()).toBe("1");
     const failedRow = batch.locator('table.failed tr[data-custom-id="bad-1"]');
@@ -99,8 +123,16 @@ describe("dashboard in a browser", () => {
     expect(await failedRow.locator(".reason").textContent()).toMatch(
       /content policy|invalid input image/,
     );
-    await mkdir(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: path.join(ARTIFACTS, "dashboard.png"), fullPage: true });
+
+    await page.screenshot({ path: path.join(ARTIFACTS, "batch-finished.png"), fullPage: true });
+
+    // The failed item's page says why it has no files, and what it cost.
+    await failedRow.locator("a.item-link").click();
+    await page.waitForURL(/\/items\/bad-1$/);
+    expect(await page.locator("[data-item-failure]").textContent()).toContain("task_failed");
+    expect(await page.locator("table.timeline").isVisible()).toBe(true);
+    await page.screenshot({ path: path.join(ARTIFACTS, "item-failed.png"), fullPage: true });
+    await page.goBack();
 
     // The failed item's job links to Bull Board, which renders the three queues.
     await failedRow.locator("a.job-link").click();
@@ -115,7 +147,7 @@ describe("dashboard in a browser", () => {
 
     // Retry from the overview asks first: bad-1 will fail again (content policy), so nothing
     // is re-queued unless it is included, and then the confirm button names the paid count.
-    await page.goto(`${dashboard.url}/`);
+    await page.goto(`${dashboard.url}/batches/${run.batchId}`);
     await page.getByRole("button", { name: "Retry 1 failed…" }).click();
     await page.waitForURL(/\/batches\/[^/]+\/retry\??$/);
     expect(await page.locator(".retry-plan").textContent()).toContain("Nothing to retry");
@@ -311,6 +343,48 @@ describe("dashboard in a browser", () => {
     expect(await download.failure()).toBeNull();
     await page.screenshot({ path: path.join(ARTIFACTS, "item-page.png"), fullPage: true });
     expect(violations).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it("an operator filters batches, reads a batch's charts, and cancels only after a second step", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${dashboard.url}/`);
+    expect(await page.locator("table.batches tbody tr").count()).toBe(3);
+    await page.locator('nav.filter a[data-show="paused"]').click();
+    await page.waitForURL(/show=paused/);
+    const rows = page.locator("table.batches tbody tr");
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-batch")))).toEqual(
+      ["catalogue-q3"],
+    );
+    expect(await rows.first().locator("[data-eta]").textContent()).toBe("no ETA (paused)");
+    await page.screenshot({ path: path.join(ARTIFACTS, "overview-paused.png"), fullPage: true });
+
+    await page.goto(`${dashboard.url}/batches/${run.batchId}`);
+    expect(await page.locator('figure[data-chart="throughput"] svg rect').count()).toBeGreaterThan(
+      0,
+    );
+    await page
+      .locator("section.charts")
+      .screenshot({ path: path.join(ARTIFACTS, "batch-charts.png") });
+
+    await page.goto(`${dashboard.url}/batches/spring-launch`);
+    await page.screenshot({ path: path.join(ARTIFACTS, "batch-running.png"), fullPage: true });
+    await page.locator('a[data-action="cancel"]').click();
+    await page.waitForURL(/\/batches\/spring-launch\/cancel$/);
+    expect(await page.locator("[data-cancel-queued]").textContent()).toBe("40 queued items");
+    await page.screenshot({ path: path.join(ARTIFACTS, "cancel-confirm.png"), fullPage: true });
+    expect(
+      await new BatchControl(run.redis, run.config.prefix).read("spring-launch"),
+    ).toMatchObject({
+      state: "running",
+    });
+    await page.locator("[data-confirm-cancel]").click();
+    await page.waitForURL(/\/batches\/spring-launch$/);
+    expect(await page.locator('h2 [data-state="finished"]').count()).toBe(1);
+    await page.locator('a[data-action="retry-cancelled"]').click();
+    await page.waitForURL(/retry-cancelled$/);
+    expect(await page.locator('tr[data-plan="submit"] b').textContent()).toBe("40");
+    await page.screenshot({ path: path.join(ARTIFACTS, "requeue-cancelled.png"), fullPage: true });
     await page.close();
   }, 60_000);
 });

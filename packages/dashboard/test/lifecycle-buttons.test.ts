@@ -33,7 +33,7 @@ describe("pause, resume and cancel buttons", () => {
   const control = () => new BatchControl(run.redis, run.config.prefix).read(BATCH);
 
   it("are hidden and refused on a read-only dashboard", async () => {
-    const html = await (await fetch(`${readOnlyDashboard.url}/`)).text();
+    const html = await (await fetch(`${readOnlyDashboard.url}/batches/${BATCH}`)).text();
     expect(html).toContain("data-spend");
     expect(html).not.toContain(`/batches/${BATCH}/pause`);
     for (const action of ["pause", "resume", "cancel"]) {
@@ -54,7 +54,7 @@ describe("pause, resume and cancel buttons", () => {
     expect(crossSite.status).toBe(403);
     expect((await control()).state).toBe("running");
 
-    expect(await (await fetch(`${dashboard.url}/`)).text()).toContain(
+    expect(await (await fetch(`${dashboard.url}/batches/${BATCH}`)).text()).toContain(
       `action="/batches/${BATCH}/pause"`,
     );
     const pause = await fetch(`${dashboard.url}/batches/${BATCH}/pause`, {
@@ -67,6 +67,8 @@ describe("pause, resume and cancel buttons", () => {
     expect(html).toContain('data-control="paused"');
     expect(html).toContain('data-state="paused">paused</span></h2>'); // the heading, not "running"
     expect(html).toContain(`action="/batches/${BATCH}/resume"`);
+    // A paused batch says so where an ETA would be.
+    expect(html).toContain("<span data-eta>no ETA (paused)</span>");
 
     const resume = await fetch(`${dashboard.url}/api/batches/${BATCH}/resume`, { method: "POST" });
     expect(await resume.json()).toMatchObject({ action: "resume", changed: true });

@@ -320,7 +320,7 @@ describe("items and retry plan JSON", () => {
 
 describe("read-only mode", () => {
   it("hides the retry button and refuses the retry post and Bull Board's actions", async () => {
-    const html = await (await fetch(`${readOnlyDashboard.url}/`)).text();
+    const html = await (await fetch(`${readOnlyDashboard.url}/batches/${run.batchId}`)).text();
     expect(html).toContain("bad-1");
     expect(html).not.toContain("/retry");
     const post = await fetch(`${readOnlyDashboard.url}/batches/${run.batchId}/retry`, {

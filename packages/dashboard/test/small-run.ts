@@ -30,8 +30,8 @@ export const SIM_KEY = "sim-key";
 export const MODEL = "veo-3.1-generate-img2video";
 
 /** Two items that complete and one that fails for good (`[sim:fail]`: a permanent reason). */
-export const MANIFEST_LINES = [
-  { custom_id: "ok-1", prompt: "a lighthouse at dusk" },
+export const MANIFEST_LINES: { custom_id: string; prompt: string; metadata?: object }[] = [
+  { custom_id: "ok-1", prompt: "a lighthouse at dusk", metadata: { scene: "harbour", take: 3 } },
   { custom_id: "ok-2", prompt: "a paper boat in the rain" },
   { custom_id: "bad-1", prompt: "a fox in the snow [sim:fail]" },
 ];
@@ -46,6 +46,8 @@ export interface SmallRun {
   workerRegistry: Registry;
   workers: RunningWorkers | undefined;
   batchId: string;
+  /** The manifest (MANIFEST_LINES, one 1×1 PNG as input image beside it). */
+  manifest: string;
   /** Enqueues the manifest and waits until every item is final. */
   runBatch(): Promise<void>;
   stopWorkers(): Promise<void>;
@@ -65,6 +67,7 @@ export async function startSmallRun(name: string): Promise<SmallRun> {
     MANIFEST_LINES.map((line) =>
       JSON.stringify({
         custom_id: line.custom_id,
+        ...(line.metadata ? { metadata: line.metadata } : {}),
         model: MODEL,
         input: {
           prompt: line.prompt,
@@ -110,6 +113,7 @@ export async function startSmallRun(name: string): Promise<SmallRun> {
     workerRegistry,
     workers: undefined,
     batchId,
+    manifest,
     async runBatch() {
       run.workers = await startWorkers({
         config,

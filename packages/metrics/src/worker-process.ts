@@ -85,6 +85,7 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<v
       config,
       logger,
       ...(registry === undefined ? {} : { onTry: registerWebhookDeliveryMetrics(registry) }),
+      telemetry: options.tracing?.telemetry,
     });
   } catch (error) {
     await running.close();

@@ -7,10 +7,22 @@ import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
  */
 async function loadS3Sdk() {
   const [
-    { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client },
+    {
+      CopyObjectCommand,
+      DeleteObjectCommand,
+      DeleteObjectsCommand,
+      GetObjectCommand,
+      HeadObjectCommand,
+      ListObjectsV2Command,
+      PutObjectCommand,
+      S3Client,
+    },
     { Upload },
   ] = await Promise.all([import("@aws-sdk/client-s3"), import("@aws-sdk/lib-storage")]);
   return {
+    CopyObjectCommand,
+    DeleteObjectsCommand,
+    ListObjectsV2Command,
     DeleteObjectCommand,
     GetObjectCommand,
     HeadObjectCommand,
@@ -256,6 +268,62 @@ export class S3ObjectStore {
   }
 
   /**
+   * Copies the object under `fromRelative` to `toRelative` inside the store (a server-side
+   * CopyObject: no byte passes through this process). False when there is no object to copy.
+   */
+  async copy(fromRelative: string, toRelative: string): Promise<boolean> {
+    const { sdk, client } = await this.#sdk;
+    try {
+      await client.send(
+        new sdk.CopyObjectCommand({
+          Bucket: this.bucket,
+          Key: this.keyOf(toRelative),
+          CopySource: `${this.bucket}/${this.keyOf(fromRelative)
+            .split("/")
+            .map(encodeURIComponent)
+            .join("/")}`,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isMissingObject(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Deletes every object whose path starts with `relativeFolder` + "/" (a batch's outputs), a
+   * listed page (up to 1000) at a time; returns how many were deleted.
+   */
+  async deleteFolder(relativeFolder: string): Promise<number> {
+    const { sdk, client } = await this.#sdk;
+    const prefix = `${this.keyOf(relativeFolder)}/`;
+    let deleted = 0;
+    let token: string | undefined;
+    do {
+      const page = await client.send(
+        new sdk.ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: prefix,
+          ...(token === undefined ? {} : { ContinuationToken: token }),
+        }),
+      );
+      const keys = (page.Contents ?? []).flatMap((o) => (o.Key === undefined ? [] : [o.Key]));
+      if (keys.length > 0) {
+        await client.send(
+          new sdk.DeleteObjectsCommand({
+            Bucket: this.bucket,
+            Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true },
+          }),
+        );
+        deleted += keys.length;
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+    return deleted;
+  }
+
+  /**
    * A presigned GET URL of an object of this bucket (by its `s3://` URI), valid for
    * `expiresInSeconds`: the HTTP API redirects a file download there. The presigner is loaded
    * on first use, so processes that never presign do not load it.
@@ -280,4 +348,11 @@ export class S3ObjectStore {
       () => undefined,
     );
   }
+}
+
+/** An S3 answer that says the object (or the copy's source) does not exist. */
+function isMissingObject(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return error.name === "NoSuchKey" || error.name === "NotFound" || status === 404;
 }

@@ -48,10 +48,23 @@ export {
   UnknownBatchError,
 } from "./operations/batch-lifecycle.ts";
 export { type BatchOverview, overviewOf } from "./operations/batch-overview.ts";
-export { batchResults, type ResultLine } from "./operations/batch-results.ts";
+export {
+  batchResults,
+  RESULT_ORDERS,
+  type ResultLine,
+  type ResultOrder,
+} from "./operations/batch-results.ts";
+export { expireFinishedBatches } from "./operations/batch-retention.ts";
 export { type BatchScheduling, batchSchedulingOf } from "./operations/batch-scheduling.ts";
 export { BATCH_STATES, type BatchState, batchStateOf } from "./operations/batch-state.ts";
 export { changeBatchPriority, type PriorityChange } from "./operations/change-priority.ts";
+export {
+  BatchBusyError,
+  BatchInFlightError,
+  type DeleteBatchContext,
+  type DeleteBatchSummary,
+  deleteBatch,
+} from "./operations/delete-batch.ts";
 export {
   defaultBatchId,
   EnqueueError,
@@ -135,6 +148,12 @@ export {
   redisServerDeadline,
 } from "./store/batch-control.ts";
 export { type BatchRecord, BatchStore } from "./store/batch-store.ts";
+export {
+  BatchTimeline,
+  parseTimeline,
+  TIMELINE_BUCKET_MS,
+  type TimelinePoint,
+} from "./store/batch-timeline.ts";
 export { isRedisOutOfMemory, REDIS_OUT_OF_MEMORY } from "./store/connection/out-of-memory.ts";
 export {
   createRedisConnection,
@@ -165,6 +184,7 @@ export {
   finishedTaskSeconds,
   type TaskShape,
 } from "./store/duration-history.ts";
+export { type EnqueueIncomplete, EnqueueMark } from "./store/enqueue-mark.ts";
 export type { ItemErrorKind, ItemResult, ItemStage } from "./store/item-result.ts";
 export { ITEM_STATES, type ItemState, isFinalState } from "./store/item-state.ts";
 export {

@@ -16,6 +16,7 @@ import { createQueues } from "./jobs/queues.ts";
 import { wakeOnSlotRelease } from "./jobs/slot-release-wake.ts";
 import { startStalledCheck } from "./jobs/stalled-check.ts";
 import { ProviderKeys } from "./keys/provider-keys.ts";
+import { expireFinishedBatches } from "./operations/batch-retention.ts";
 import { PIPELINE_DEFAULTS } from "./policy/pipeline-defaults.ts";
 import { DEFAULT_POLL_POLICY } from "./policy/poll-policy.ts";
 import { veoqBackoffStrategy } from "./policy/retry-delay.ts";
@@ -371,6 +372,29 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       }, PIPELINE_DEFAULTS.slotReconcileIntervalMs)
     : undefined;
   reconciler?.unref();
+  // The retention policy: records of batches finished longer ago than VEOQ_BATCH_RETENTION_DAYS.
+  const sweepRetention = () =>
+    expireFinishedBatches(
+      { ...context, outputDir: config.outputDir },
+      config.batchRetentionDays,
+      context.now(),
+    ).then(
+      (deleted) => {
+        if (deleted.length > 0) {
+          logger.info(
+            { batches: deleted },
+            `deleted the records of ${deleted.length} batches finished more than ${config.batchRetentionDays} days ago (VEOQ_BATCH_RETENTION_DAYS)`,
+          );
+        }
+      },
+      (error: unknown) => logger.warn({ err: error }, "batch retention sweep failed"),
+    );
+  const retention =
+    roles.includes("poll") && config.batchRetentionDays > 0
+      ? setInterval(sweepRetention, PIPELINE_DEFAULTS.retentionSweepIntervalMs)
+      : undefined;
+  retention?.unref();
+  if (retention !== undefined) void sweepRetention();
   // Downloads (and submissions) stopped by an object-store credentials refusal resume once the
   // store takes writes again.
   const storeCheck =
@@ -387,6 +411,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   let closing: Promise<void> | undefined;
   const closeOnce = async (timeoutMs: number) => {
     clearInterval(reconciler);
+    clearInterval(retention);
     // Off the list first: a stopping process takes no new jobs. Not waited for long: with Redis
     // away the record expires by itself.
     await Promise.race([

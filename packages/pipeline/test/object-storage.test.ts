@@ -8,7 +8,7 @@ import { type LocalS3, startLocalS3 } from "@veoq/local-s3";
 import { objectStoreFromConfig } from "@veoq/object-store";
 import { simulatedFileBytes } from "@veoq/simulator";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { batchResults, type SubmitJobData } from "../src/index.ts";
+import { BatchControl, batchResults, deleteBatch, type SubmitJobData } from "../src/index.ts";
 import {
   collect,
   createHarness,
@@ -124,6 +124,54 @@ describe("outputs and inputs in an S3 bucket", () => {
     } finally {
       store.close();
     }
+  }, 60_000);
+
+  it("gives a reused item its own objects under its batch, copied server-side", async () => {
+    h = await createHarness({ env: { ...s3.env, VEOQ_OUTPUT_URL: "s3://veoq-out/runs/reuse" } });
+    await h.start();
+    const line = liteLine("orig", { seed: 7 });
+    await h.enqueue(await h.writeManifest([line]), "first");
+    await h.waitForBatch("first");
+    const again = await h.enqueue(
+      await h.writeManifest([{ ...line, custom_id: "copy" }]),
+      "second",
+    );
+    expect(again.reused.lines).toBe(1);
+    await h.waitForBatch("second");
+    const [owner] = await collect(batchResults(h.store, "first"));
+    const [reused] = await collect(batchResults(h.store, "second"));
+    if (owner?.status !== "completed" || reused?.status !== "completed") throw new Error();
+    expect(reused.reusedFrom).toEqual({ batchId: "first", customId: "orig" });
+    expect(reused.files.map((f) => f.uri)).toEqual(["s3://veoq-out/runs/reuse/second/copy/0.mp4"]);
+    expect(reused.files[0]?.path).toBe("second/copy/0.mp4");
+    expect((await h.store.getBatch("second"))?.reused).toBe(1);
+    const store = objectStoreFromConfig(h.config);
+    if (store === undefined) throw new Error("no store");
+    try {
+      const mine = await store.read(reused.files[0]?.uri as string);
+      const theirs = await store.read(owner.files[0]?.uri as string);
+      expect(mine.equals(theirs)).toBe(true);
+      expect(createHash("sha256").update(mine).digest("hex")).toBe(reused.files[0]?.sha256);
+
+      // `veoq delete first --files` removes its objects; the reused copy stays.
+      const deleted = await deleteBatch(
+        {
+          store: h.store,
+          queues: h.queues,
+          control: new BatchControl(h.redis, h.config.prefix),
+          outputDir: h.config.outputDir,
+          objectStore: store,
+        },
+        "first",
+        { files: true },
+      );
+      expect(deleted.files).toBe(1);
+      await expect(store.read(owner.files[0]?.uri as string)).rejects.toThrow();
+      expect((await store.read(reused.files[0]?.uri as string)).equals(mine)).toBe(true);
+    } finally {
+      store.close();
+    }
+    expect(existsSync(h.config.outputDir)).toBe(false);
   }, 60_000);
 
   it("gives local files a file:// uri when no bucket is set", async () => {

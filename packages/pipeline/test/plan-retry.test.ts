@@ -1,5 +1,11 @@
+import { PERMANENT_FAILURE_REASONS, TRANSIENT_FAILURE_REASONS } from "@veoq/simulator";
 import { describe, expect, it } from "vitest";
-import { type ItemResult, planRetryOf } from "../src/index.ts";
+import {
+  type ItemResult,
+  planRetryOf,
+  reasonLooksPermanent,
+  reasonLooksTransient,
+} from "../src/index.ts";
 
 function failed(
   customId: string,
@@ -84,5 +90,18 @@ describe("planRetryOf", () => {
     expect(plan.permanent).toBe(3);
     expect(plan.skipped).toEqual([]);
     expect(plan.skippedTotal).toBe(1);
+  });
+});
+
+describe("the simulator's random failure reasons", () => {
+  it("are read by veoq as they look: transient ones re-submitted, permanent ones skipped by retry", () => {
+    for (const reason of TRANSIENT_FAILURE_REASONS) {
+      expect(reasonLooksTransient(reason), reason).toBe(true);
+      expect(reasonLooksPermanent(reason), reason).toBe(false);
+    }
+    for (const reason of PERMANENT_FAILURE_REASONS) {
+      expect(reasonLooksTransient(reason), reason).toBe(false);
+      expect(reasonLooksPermanent(reason), reason).toBe(true);
+    }
   });
 });

@@ -1,6 +1,7 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { createLogger } from "@veoq/logging";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -73,7 +74,17 @@ describe("same request, same money", () => {
       expect(reused.taskIds).toEqual([]);
       expect(reused.files.map((f) => f.sha256)).toEqual(owner.files.map((f) => f.sha256));
       expect(owner.reusedFrom).toBeUndefined();
+      // Its files are under its own batch too: hard links to the owner's.
+      for (const [n, file] of reused.files.entries()) {
+        expect(file.path).toBe(path.join("second", `copy-${i}`, `${file.index}.mp4`));
+        const mine = await stat(path.join(h.config.outputDir, file.path));
+        const theirs = await stat(path.join(h.config.outputDir, owner.files[n]?.path ?? ""));
+        expect(mine.ino).toBe(theirs.ino);
+        expect(file.uri).toBe(pathToFileURL(path.join(h.config.outputDir, file.path)).href);
+      }
     }
+    expect((await h.store.getBatch("second"))?.reused).toBe(3);
+    expect((await h.store.getBatch("first"))?.reused).toBe(0);
 
     // A changed seed is another request.
     const changed = await enqueue(h, await copyOf(h, [liteLine("a", { seed: 99 })]), "third");

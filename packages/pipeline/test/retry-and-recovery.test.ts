@@ -84,6 +84,31 @@ describe("veoq retry and final failures", () => {
     expect(h.simulator.stats().creates.accepted).toBe(1); // the paid task was reused
   });
 
+  it("a file store that answers 503 (the simulator's fileErrorRate) fails the item at download with a transient-looking reason, and retry fetches the paid files for free", async () => {
+    h = await createHarness({
+      env: { VEOQ_DOWNLOAD_ATTEMPTS: "2" },
+      simulator: { fileErrorRate: 1 },
+    });
+    await h.start();
+    await h.enqueue(await h.writeManifest([liteLine("a")]));
+    await h.waitForBatch("b1");
+    const failed = await resultOf(h, "a");
+    expect(failed).toMatchObject({ status: "failed", failedStage: "download" });
+    if (failed?.status === "failed") expect(failed.errorMessage).toMatch(/503|busy|retry/i);
+    expect((await planRetry(h.store, "b1")).counts).toEqual({
+      resubmit: 0,
+      repoll: 0,
+      redownload: 1,
+    });
+    h.simulator.setFaults({ fileErrorRate: 0 });
+    expect((await retryFailedItems(h.store, h.queues, "b1", { submitAttempts: 3 })).retried).toBe(
+      1,
+    );
+    await h.waitForBatch("b1");
+    expect((await resultOf(h, "a"))?.status).toBe("completed");
+    expect(h.simulator.stats().creates.accepted).toBe(1);
+  });
+
   it("polls a timed-out task again on retry instead of paying for a new one", async () => {
     h = await createHarness({ env: { VEOQ_POLL_DEADLINE_SECONDS: "30" } });
     await h.start();

@@ -43,11 +43,24 @@ export const batchJson = z.object({
   /** Saved files flagged by VEOQ_VERIFY_OUTPUTS=warn (broken, or not what was asked). */
   flagged_files: z.number().int(),
   /**
+   * Completed items that reused an earlier render of the same request (another batch's, no
+   * create paid); their files are under this batch too (`<out>/<batch>/<custom_id>/`).
+   */
+  reused: z.number().int(),
+  /**
    * Items wait to reuse the renders of another batch that is paused: which one, and why it is
    * paused (`user`, `budget`, `daily_budget`). Absent when no item waits on a paused batch.
    */
   reuse_wait: z
     .object({ batch_id: z.string(), reason: z.string(), since: z.iso.datetime() })
+    .optional(),
+  /**
+   * An enqueue of this batch stopped before the end of its manifest (Ctrl-C, Redis lost):
+   * `lines` of `total_lines` manifest lines are in. Running the same enqueue again adds the rest
+   * and removes this. Absent when every enqueue went through its manifest.
+   */
+  enqueue_incomplete: z
+    .object({ lines: z.number().int(), total_lines: z.number().int() })
     .optional(),
   /** high, normal or low: the batch's share of the provider slots (where known). */
   priority: z.enum(["high", "normal", "low"]).optional(),
@@ -99,6 +112,15 @@ export function toBatchJson(batch: BatchOverview): BatchJson {
     possible_duplicates: batch.possibleDuplicates,
     resubmits: batch.resubmits,
     flagged_files: batch.flaggedFiles,
+    reused: batch.reused,
+    ...(batch.enqueueIncomplete === undefined
+      ? {}
+      : {
+          enqueue_incomplete: {
+            lines: batch.enqueueIncomplete.lines,
+            total_lines: batch.enqueueIncomplete.totalLines,
+          },
+        }),
     ...(batch.reuseWait === undefined || batch.finished || batch.counts.queued === 0
       ? {}
       : {

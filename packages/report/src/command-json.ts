@@ -31,6 +31,22 @@ export const cancelJson = z.object({
 });
 export type CancelJson = z.infer<typeof cancelJson>;
 
+/** `veoq delete --json` and `DELETE /v1/batches/{id}`: what went with the batch. */
+export const deleteJson = z.object({
+  batch_id: z.string(),
+  /** Items the batch had. */
+  items: z.number().int(),
+  /** Its jobs removed from the submit, poll and download queues. */
+  jobs: z.number().int(),
+  /** Request index and task index entries that named its items. */
+  index_entries: z.number().int(),
+  /** Redis keys of its own records removed. */
+  keys: z.number().int(),
+  /** Output files or objects removed; null without --files. */
+  files: z.number().int().nullable(),
+});
+export type DeleteJson = z.infer<typeof deleteJson>;
+
 /** `veoq budget --json`: amounts in `currency` (the price table's). */
 export const budgetJson = z.object({
   batch_id: z.string(),

@@ -4,6 +4,8 @@ export {
   budgetJson,
   type CancelJson,
   cancelJson,
+  type DeleteJson,
+  deleteJson,
   type PauseJson,
   type PriorityJson,
   pauseJson,

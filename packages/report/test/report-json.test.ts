@@ -33,6 +33,7 @@ describe("the shared report schema", () => {
       possibleDuplicates: 0,
       resubmits: 1,
       flaggedFiles: 0,
+      reused: 0,
       finishedAt: createdAt + 40_000,
     };
     const json = toBatchJson(overviewOf(record, createdAt + 3_600_000));
@@ -58,6 +59,7 @@ describe("the shared report schema", () => {
       possibleDuplicates: 0,
       resubmits: 0,
       flaggedFiles: 0,
+      reused: 0,
       finishedAt: undefined,
     };
     expect(toBatchJson(overviewOf(record, 80_000)).eta_seconds).toBe(20);

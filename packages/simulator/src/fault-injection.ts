@@ -42,8 +42,9 @@ export function decideCreateAnswer(prng: Prng, faults: FaultOptions): CreateAnsw
 }
 
 /** How a file download is answered. */
-export type FileAnswer = "mp4" | "html";
+export type FileAnswer = "mp4" | "html" | "busy";
 
 export function decideFileAnswer(prng: Prng, faults: FaultOptions): FileAnswer {
+  if (rollFault(prng, faults.fileErrorRate)) return "busy";
   return rollFault(prng, faults.htmlFileRate) ? "html" : "mp4";
 }

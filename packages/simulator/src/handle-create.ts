@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { EndpointSlug } from "@veoq/contract";
 import { canonicalJson } from "./canonical-json.ts";
 import { checkCreateBody } from "./create-request-check.ts";
+import { PERMANENT_FAILURE_REASONS } from "./failure-reasons.ts";
 import { decideCreateAnswer } from "./fault-injection.ts";
 import { bearerKeyOf, guardApiRequest } from "./guard-api-request.ts";
 import { dropConnection, sendError, sendJson, sendText } from "./http-answers.ts";
@@ -87,10 +88,14 @@ export async function handleCreate(
     endpoint,
     body: check.value,
     acceptedBefore,
+    earlierPermanentReason: store.permanentReasonOfBody(bodyHash),
     ownerKey: key,
     nowMs,
   });
   store.recordAcceptedBody(bodyHash);
+  if (task.fails && PERMANENT_FAILURE_REASONS.includes(task.reason)) {
+    store.recordPermanentReason(bodyHash, task.reason);
+  }
   store.add(task, nowMs);
   stats.countAccepted(endpoint, acceptedBefore > 0);
   chargeCredit(ctx, key);

@@ -44,7 +44,12 @@ export function handleFile(ctx: SimulatorContext, url: URL, res: ServerResponse)
     sendError(res, 404, "file not found", stats);
     return;
   }
-  if (decideFileAnswer(ctx.prng, ctx.faults) === "html") {
+  const answer = decideFileAnswer(ctx.prng, ctx.faults);
+  if (answer === "busy") {
+    sendError(res, 503, "file storage busy, please retry", stats);
+    return;
+  }
+  if (answer === "html") {
     const html =
       "<!doctype html><html><body><h1>503 Service Temporarily Unavailable</h1></body></html>";
     sendText(res, 200, html, "text/html; charset=utf-8", stats);

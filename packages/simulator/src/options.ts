@@ -60,6 +60,12 @@ export interface FaultOptions {
   /** Fraction of file downloads answered 200 text/html instead of the MP4. Default 0. */
   htmlFileRate: number;
   /**
+   * Fraction of file downloads answered 503 "file storage busy, please retry" (a transient
+   * fault: an item whose every download try meets it fails at download, and `veoq retry`
+   * fetches its paid files again for free). Default 0.
+   */
+  fileErrorRate: number;
+  /**
    * Serve every video cut to its first N bytes, with a matching Content-Length (a transfer the
    * provider's side truncated: only checking the container tells). 0 = off. Default 0.
    */
@@ -133,6 +139,7 @@ export const DEFAULT_FAULT_OPTIONS: FaultOptions = {
   invalidJsonRate: 0,
   missingTaskIdRate: 0,
   htmlFileRate: 0,
+  fileErrorRate: 0,
   truncatedFileBytes: 0,
   urlTtlSeconds: 3600,
   reportEta: true,
@@ -200,6 +207,7 @@ export const faultOptionsSchema = z.strictObject({
   invalidJsonRate: rate,
   missingTaskIdRate: rate,
   htmlFileRate: rate,
+  fileErrorRate: rate,
   truncatedFileBytes: z.int().min(0),
   urlTtlSeconds: nonNegative,
   reportEta: z.boolean(),

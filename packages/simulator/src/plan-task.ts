@@ -35,6 +35,8 @@ export interface TaskRequest {
   body: CreateRequest;
   /** Creates with the same canonical body accepted before this one. */
   acceptedBefore: number;
+  /** The permanent reason an earlier task with the same body failed for (it fails again). */
+  earlierPermanentReason?: string | undefined;
   ownerKey: string;
   nowMs: number;
 }
@@ -62,6 +64,9 @@ export function planTask(ctx: SimulatorContext, request: TaskRequest): TaskRecor
     reason = pickOf(prng, PERMANENT_FAILURE_REASONS);
   } else if (markers.failOnce) {
     if (request.acceptedBefore === 0) reason = pickOf(prng, TRANSIENT_FAILURE_REASONS);
+  } else if (request.earlierPermanentReason !== undefined) {
+    // A content-policy or input rejection repeats for the same request, as at the provider.
+    reason = request.earlierPermanentReason;
   } else if (rollFault(prng, faults.failureRate)) {
     reason = pickOf(prng, FAILURE_REASONS);
   }

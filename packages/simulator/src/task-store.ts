@@ -22,10 +22,14 @@ export interface TaskRecord extends TaskTimeline {
   finalObservedAtMs: number | undefined;
 }
 
-/** The tasks created so far, the bodies already accepted, and the in-flight counts. */
+/**
+ * The tasks created so far, the bodies already accepted (and the permanent reason a body was
+ * refused for), and the in-flight counts.
+ */
 export class TaskStore {
   readonly #tasks = new Map<string, TaskRecord>();
   readonly #acceptedBodies = new Map<string, number>();
+  readonly #permanentReasons = new Map<string, string>();
   readonly #inFlight = new InFlightTracker();
 
   add(task: TaskRecord, nowMs: number): void {
@@ -48,6 +52,15 @@ export class TaskStore {
 
   recordAcceptedBody(bodyHash: string): void {
     this.#acceptedBodies.set(bodyHash, this.acceptedCountOfBody(bodyHash) + 1);
+  }
+
+  /** The permanent reason an earlier task with this body failed for, if one did. */
+  permanentReasonOfBody(bodyHash: string): string | undefined {
+    return this.#permanentReasons.get(bodyHash);
+  }
+
+  recordPermanentReason(bodyHash: string, reason: string): void {
+    this.#permanentReasons.set(bodyHash, reason);
   }
 
   inFlightTotal(nowMs: number): number {

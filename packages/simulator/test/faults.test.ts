@@ -134,6 +134,21 @@ describe("injected failures", () => {
     expect((await fetch(url)).headers.get("content-type")).toBe("video/mp4");
   });
 
+  it("fileErrorRate 1 answers file downloads 503 (a transient fault), 0 serves the video", async () => {
+    const time = manualClock();
+    const sim = await startTestSimulator({ clock: time.clock, timeScale: 0.01, fileErrorRate: 1 });
+    const taskId = await createTask(sim, img2videoBody("[sim:duration=1]"));
+    time.advance(10);
+    const url = (await getTaskResult(sim, taskId)).result.videos[0]?.video_url ?? "";
+    const busy = await fetch(url);
+    expect(busy.status).toBe(503);
+    expect(await busy.json()).toMatchObject({ message: "file storage busy, please retry" });
+    sim.setFaults({ fileErrorRate: 0 });
+    const video = await fetch(url);
+    expect(video.status).toBe(200);
+    expect(video.headers.get("content-type")).toBe("video/mp4");
+  });
+
   it("latency still answers correctly", async () => {
     const sim = await startTestSimulator({ latencyMs: { min: 1, max: 5 } });
     expect((await postCreate(sim, IMG2VIDEO, img2videoBody())).status).toBe(200);

@@ -58,4 +58,39 @@ describe("failure markers and rate", () => {
     expect(a?.reason).not.toBe("");
     expect(b?.status).toBe("TASK_STATUS_SUCCEED");
   });
+
+  it("failureRate's random failures give transient-looking reasons as well as permanent ones", async () => {
+    const time = manualClock();
+    const sim = await startTestSimulator({ clock: time.clock, timeScale: 0.01, failureRate: 1 });
+    const ids: string[] = [];
+    for (let i = 0; i < 24; i++)
+      ids.push(await createTask(sim, img2videoBody(`r${i} [sim:duration=1]`)));
+    time.advance(10);
+    const reasons = (await finalTaskOf(ids, sim)).map((task) => task?.reason ?? "");
+    expect(reasons.filter((r) => TRANSIENT_FAILURE_REASONS.includes(r)).length).toBeGreaterThan(0);
+    expect(reasons.filter((r) => PERMANENT_FAILURE_REASONS.includes(r)).length).toBeGreaterThan(0);
+  });
+
+  it("a random permanent failure sticks to its request (as a policy rejection does); a transient one does not", async () => {
+    const time = manualClock();
+    const sim = await startTestSimulator({ clock: time.clock, timeScale: 0.01, failureRate: 1 });
+    const bodies = Array.from({ length: 24 }, (_, i) => img2videoBody(`s${i} [sim:duration=1]`));
+    const first: string[] = [];
+    for (const body of bodies) first.push(await createTask(sim, body));
+    time.advance(10);
+    const reasons = (await finalTaskOf(first, sim)).map((task) => task?.reason ?? "");
+    const permanent = reasons.findIndex((r) => PERMANENT_FAILURE_REASONS.includes(r));
+    const transient = reasons.findIndex((r) => TRANSIENT_FAILURE_REASONS.includes(r));
+    expect(permanent).toBeGreaterThanOrEqual(0);
+    expect(transient).toBeGreaterThanOrEqual(0);
+    sim.setFaults({ failureRate: 0 });
+    const again = [
+      await createTask(sim, bodies[permanent] as ReturnType<typeof img2videoBody>),
+      await createTask(sim, bodies[transient] as ReturnType<typeof img2videoBody>),
+    ];
+    time.advance(10);
+    const [refused, rendered] = await finalTaskOf(again, sim);
+    expect(refused).toMatchObject({ status: "TASK_STATUS_FAILED", reason: reasons[permanent] });
+    expect(rendered?.status).toBe("TASK_STATUS_SUCCEED");
+  });
 });

@@ -17,22 +17,33 @@ export function itemAttributes(item: ItemSpanFields): Attributes {
 }
 
 /**
- * ItemTracer on OpenTelemetry. `startItem` opens a new trace per item (linked to the span
- * active at enqueue, e.g. the CLI's `veoq.enqueue`) and returns its traceparent; `inStage` makes
- * each stage run a child of it, whatever process runs it, linked to BullMQ's own `process` span
- * when bullmq-otel made one; provider requests are client spans under the stage (endpoint slug
- * and status only: no URL, no key).
+ * Where an item's `veoq.item.enqueue` span goes. `own-trace`: a new trace per item, linked to
+ * the span active at enqueue (the CLI's `veoq.enqueue`: a batch of 100,000 lines is not one
+ * trace). `active-trace`: a child of the active span, in its trace (an API request's server
+ * span, which continues the caller's `traceparent`: the caller follows its items in its trace).
  */
-export function createOtelItemTracer(api: typeof OtelApi): ItemTracer {
+export type ItemTraceRoot = "own-trace" | "active-trace";
+
+/**
+ * ItemTracer on OpenTelemetry. `startItem` opens the item's span (see ItemTraceRoot) and returns
+ * its traceparent; `inStage` makes each stage run a child of it, whatever process runs it,
+ * linked to BullMQ's own `process` span when bullmq-otel made one; provider requests are client
+ * spans under the stage (endpoint slug and status only: no URL, no key).
+ */
+export function createOtelItemTracer(
+  api: typeof OtelApi,
+  root: ItemTraceRoot = "own-trace",
+): ItemTracer {
   const { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } = api;
   const tracer = trace.getTracer("veoq");
   return {
     startItem(item) {
       const active = trace.getSpan(context.active());
-      const links: Link[] = active ? [{ context: active.spanContext() }] : [];
+      const joins = root === "active-trace" && active !== undefined;
+      const links: Link[] = active && !joins ? [{ context: active.spanContext() }] : [];
       const span = tracer.startSpan("veoq.item.enqueue", {
         kind: SpanKind.PRODUCER,
-        root: true,
+        root: !joins,
         links,
         attributes: itemAttributes(item),
       });

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { InMemorySpanExporter, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
-import { parseConfig } from "@veoq/config";
+import { parseConfig, type VeoqConfig } from "@veoq/config";
 import { removeKeysUnder } from "@veoq/local-redis";
 import { createLogger } from "@veoq/logging";
 import {
@@ -18,9 +18,10 @@ import {
   startWorkers,
 } from "@veoq/pipeline";
 import { type Simulator, startSimulator } from "@veoq/simulator";
+import { startWebhookWorker } from "@veoq/webhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTracing, type Tracing } from "../src/index.ts";
-import { tracedRunEnv, waitForBatchFinal, writeTracedManifest } from "./traced-batch.ts";
+import { tracedRunEnv, waitForBatchFinal, waitUntil, writeTracedManifest } from "./traced-batch.ts";
 
 const prefix = `{veoq-trace-${randomBytes(4).toString("hex")}}`;
 const redis = createRedisConnection("redis://127.0.0.1:6379", "producer");
@@ -31,12 +32,13 @@ let simulator: Simulator;
 let tracing: Tracing;
 let workers: RunningWorkers;
 let dir: string;
+let config: VeoqConfig;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "veoq-trace-"));
   simulator = await startSimulator({ timeScale: 0.01, seed: 7 });
   tracing = await startTracing({ serviceName: "veoq-test", env: {}, exporter });
-  const config = parseConfig(tracedRunEnv(prefix, simulator.url, dir));
+  config = parseConfig(tracedRunEnv(prefix, simulator.url, dir));
   const logger = createLogger({
     level: "debug",
     destination: new Writable({
@@ -66,6 +68,10 @@ beforeAll(async () => {
     }),
   );
   await waitForBatchFinal(store, "t1");
+  await waitUntil(
+    () => ["a", "b"].every((id) => spansOf(id).some((s) => s.name === "veoq.download")),
+    "the download spans",
+  );
 }, 90_000);
 
 afterAll(async () => {
@@ -130,9 +136,33 @@ describe("one trace per item", () => {
     }
   });
 
+  it("puts the stages' Redis commands under their spans, without keys or values", () => {
+    const all = exporter.getFinishedSpans();
+    const stageIds = new Set(
+      all
+        .filter((s) => ["veoq.submit", "veoq.poll", "veoq.download"].includes(s.name))
+        .map((s) => s.spanContext().spanId),
+    );
+    const redisSpans = all.filter((s) => s.attributes["db.system"] === "redis");
+    const underStages = redisSpans.filter((s) => stageIds.has(parentOf(s) ?? ""));
+    expect(underStages.length).toBeGreaterThan(0);
+    expect(JSON.stringify(redisSpans.map((s) => s.attributes))).not.toContain(prefix);
+  });
+
   it("records BullMQ's own spans (bullmq-otel) on the queues and workers", () => {
     const names = new Set(exporter.getFinishedSpans().map((s) => s.name));
     expect([...names].some((n) => /^(process|add|addBulk) /.test(n))).toBe(true);
+  });
+
+  it("records BullMQ's own spans on the webhook delivery queue and worker too", async () => {
+    const webhooks = await startWebhookWorker({
+      config,
+      logger: createLogger({ level: "silent" }),
+      telemetry: tracing.telemetry,
+    });
+    await webhooks.close();
+    const closed = exporter.getFinishedSpans().filter((s) => s.name === "close webhooks");
+    expect(closed.length).toBeGreaterThan(0);
   });
 
   it("writes trace_id and span_id on the stages' log lines", () => {

@@ -6,19 +6,14 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
 import { removeKeysUnder } from "@veoq/local-redis";
-import {
-  BatchStore,
-  createQueues,
-  createRedisConnection,
-  enqueueManifest,
-  submitJobId,
-} from "@veoq/pipeline";
+import { BatchStore, createQueues, createRedisConnection, submitJobId } from "@veoq/pipeline";
 import { type Simulator, startSimulator } from "@veoq/simulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTracing, type Tracing } from "../src/index.ts";
 import { tracedRunEnv, waitForBatchFinal, writeTracedManifest } from "./traced-batch.ts";
+
+/** The real `veoq` from its sources (apps/cli), as the CLI's own tests run it. */
+const CLI = fileURLToPath(new URL("../../../apps/cli/bin/veoq-sources.js", import.meta.url));
 
 const prefix = `{veoq-otlp-${randomBytes(4).toString("hex")}}`;
 const redis = createRedisConnection("redis://127.0.0.1:6379", "producer");
@@ -28,7 +23,9 @@ interface ReceivedSpan {
   service: string;
   name: string;
   traceId: string;
+  spanId: string;
   parentSpanId: string;
+  links: { traceId: string; spanId: string }[];
   attributes: Record<string, unknown>;
 }
 /** OTLP/HTTP JSON posts, decoded; protobuf posts kept raw. */
@@ -36,8 +33,8 @@ const jsonSpans: ReceivedSpan[] = [];
 const protobufBodies: Buffer[] = [];
 let receiver: Server;
 let simulator: Simulator;
-let tracing: Tracing;
 let dir: string;
+let enqueueExit: number | null = null;
 const workers: ChildProcess[] = [];
 
 function receive(server: Server): void {
@@ -54,7 +51,9 @@ function receive(server: Server): void {
               spans: {
                 name: string;
                 traceId: string;
+                spanId: string;
                 parentSpanId?: string;
+                links?: { traceId: string; spanId: string }[];
                 attributes?: { key: string; value: Record<string, unknown> }[];
               }[];
             }[];
@@ -68,7 +67,9 @@ function receive(server: Server): void {
               service,
               name: span.name,
               traceId: span.traceId,
+              spanId: span.spanId,
               parentSpanId: span.parentSpanId ?? "",
+              links: (span.links ?? []).map((l) => ({ traceId: l.traceId, spanId: l.spanId })),
               attributes: Object.fromEntries(
                 (span.attributes ?? []).map((a) => [a.key, Object.values(a.value)[0]]),
               ),
@@ -124,23 +125,22 @@ beforeAll(async () => {
       OTEL_SERVICE_NAME: "veoq-poll-worker",
     }),
   ]);
-  // This process enqueues, as `veoq enqueue` does with tracing on.
-  tracing = await startTracing({
-    serviceName: "veoq-cli",
-    env: {},
-    exporter: new InMemorySpanExporter(),
-  });
+  // A third process enqueues: `veoq enqueue` itself, exporting JSON (service veoq-cli).
   const manifest = await writeTracedManifest(dir, { x: "a traced video" });
-  const store = new BatchStore(redis, prefix);
-  await enqueueManifest({
-    manifestPath: manifest,
-    batchId: "o1",
-    queues,
-    store,
-    submitAttempts: 3,
-    tracer: tracing.tracer,
+  enqueueExit = await new Promise((resolve, reject) => {
+    const cli = spawn(process.execPath, [CLI, "enqueue", manifest, "--batch", "o1"], {
+      env: {
+        ...process.env,
+        ...tracedRunEnv(prefix, simulator.url, dir),
+        OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+      },
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    cli.once("error", reject);
+    cli.once("exit", resolve);
   });
-  await waitForBatchFinal(store, "o1");
+  await waitForBatchFinal(new BatchStore(redis, prefix), "o1");
   // A graceful stop flushes each worker's spans.
   await Promise.all(
     workers.map((child) => {
@@ -153,7 +153,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const child of workers) if (child.exitCode === null) child.kill("SIGKILL");
-  await tracing?.shutdown();
   await queues.close();
   await simulator?.close();
   await new Promise((resolve) => receiver?.close(resolve));
@@ -163,14 +162,34 @@ afterAll(async () => {
 });
 
 describe("traces across worker processes (OTLP/HTTP)", () => {
+  it("traces `veoq enqueue`: its span, the item's span linked to it, BullMQ's and Redis' spans under it", () => {
+    expect(enqueueExit).toBe(0);
+    const cli = jsonSpans.filter((s) => s.service === "veoq-cli");
+    const command = cli.find((s) => s.name === "veoq.enqueue");
+    expect(command, cli.map((s) => s.name).join(", ")).toBeDefined();
+    const item = cli.find((s) => s.name === "veoq.item.enqueue");
+    expect(item?.attributes["veoq.custom_id"]).toBe("x");
+    expect(item?.parentSpanId).toBe("");
+    expect(item?.links).toEqual([{ traceId: command?.traceId, spanId: command?.spanId }]);
+    const children = cli.filter((s) => s.parentSpanId === command?.spanId).map((s) => s.name);
+    expect(children).toContain("addBulk submit");
+    expect(cli.some((s) => s.attributes["db.system"] === "redis")).toBe(true);
+  });
+
   it("puts the item's submit, polls and download, from two processes, in the enqueue's trace", async () => {
     const job = await queues.submit.getJob(submitJobId("o1", "x", 0));
     const traceparent = (job?.data.trace as { traceparent?: string } | undefined)?.traceparent;
     expect(traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     const [, traceId, enqueueSpanId] = (traceparent ?? "").split("-");
 
+    // The CLI exported the item's span, whose traceparent the job carries.
+    const enqueued = jsonSpans.find((s) => s.name === "veoq.item.enqueue");
+    expect(enqueued?.service).toBe("veoq-cli");
+    expect([enqueued?.traceId, enqueued?.spanId]).toEqual([traceId, enqueueSpanId]);
     // The poll/download process exported JSON: its stage spans are children of the enqueue span.
-    const item = jsonSpans.filter((s) => s.attributes["veoq.custom_id"] === "x");
+    const item = jsonSpans.filter(
+      (s) => s.attributes["veoq.custom_id"] === "x" && s.service !== "veoq-cli",
+    );
     expect(item.map((s) => s.name)).toEqual(expect.arrayContaining(["veoq.poll", "veoq.download"]));
     for (const span of item) {
       expect(span.service).toBe("veoq-poll-worker");

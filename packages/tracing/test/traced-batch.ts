@@ -39,6 +39,18 @@ export async function waitForBatchFinal(store: BatchStore, batchId: string): Pro
   }
 }
 
+/**
+ * Waits until `done()` holds; throws after 10 s. A batch is final as soon as its last item's
+ * record is written, a moment before that stage's span ends: wait for the spans, not the batch.
+ */
+export async function waitUntil(done: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`still waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** The workers' environment: the shared Redis under `prefix`, the simulator, a fast time scale. */
 export function tracedRunEnv(
   prefix: string,

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { barePrefix, type RedisConnection, WEBHOOK_EVENT_TYPES } from "@veoq/pipeline";
-import { Queue } from "bullmq";
+import { Queue, type Telemetry } from "bullmq";
 import { z } from "zod";
 
 /**
@@ -17,8 +17,17 @@ export function webhookQueuePrefix(prefix: string): string {
   return `{${barePrefix(prefix)}:${WEBHOOK_QUEUE_NAME}}`;
 }
 
-export function createWebhookQueue(connection: RedisConnection, prefix: string): Queue {
-  return new Queue(WEBHOOK_QUEUE_NAME, { connection, prefix: webhookQueuePrefix(prefix) });
+export function createWebhookQueue(
+  connection: RedisConnection,
+  prefix: string,
+  /** BullMQ's own telemetry (bullmq-otel), when tracing is on. */
+  extra: { telemetry?: Telemetry } = {},
+): Queue {
+  return new Queue(WEBHOOK_QUEUE_NAME, {
+    connection,
+    prefix: webhookQueuePrefix(prefix),
+    ...extra,
+  });
 }
 
 /** How long finished delivery jobs are kept (their ids stay taken meanwhile). */

@@ -8,7 +8,7 @@ import {
   SpendLedger,
   WebhookOutbox,
 } from "@veoq/pipeline";
-import { Worker } from "bullmq";
+import { type Telemetry, Worker } from "bullmq";
 import { DeliveryLog, type DeliveryState } from "./delivery-log.ts";
 import { createDeliveryProcessor, webhookBackoffStrategy } from "./delivery-processor.ts";
 import { createWebhookQueue, WEBHOOK_QUEUE_NAME, webhookQueuePrefix } from "./delivery-queue.ts";
@@ -41,6 +41,8 @@ export interface WebhookWorkerOptions {
   onTry?: (state: DeliveryState) => void;
   /** Injected in tests: how endpoint host names resolve. */
   resolve?: (host: string) => Promise<{ address: string; family: number }[]>;
+  /** BullMQ's own telemetry (bullmq-otel) on the delivery queue and worker, when tracing is on. */
+  telemetry?: Telemetry | undefined;
 }
 
 export interface RunningWebhookWorker {
@@ -62,7 +64,8 @@ export async function startWebhookWorker(
   const commands: RedisConnection = createRedisConnection(config.redis, "worker");
   const blocking: RedisConnection = createRedisConnection(config.redis, "worker");
   const keys = recordKeys(config.prefix);
-  const queue = createWebhookQueue(commands, config.prefix);
+  const telemetry = options.telemetry === undefined ? {} : { telemetry: options.telemetry };
+  const queue = createWebhookQueue(commands, config.prefix, telemetry);
   const log = new DeliveryLog(commands, keys);
   const store = new BatchStore(commands, config.prefix);
   const relay = new OutboxRelay({
@@ -104,6 +107,7 @@ export async function startWebhookWorker(
       lockDuration: options.lockDurationMs ?? config.lockDurationMs,
       stalledInterval: options.stalledIntervalMs ?? config.stalledIntervalMs,
       settings: { backoffStrategy: webhookBackoffStrategy(config.webhookRetrySchedule) },
+      ...telemetry,
     },
   );
   let lastError = 0;

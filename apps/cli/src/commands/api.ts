@@ -1,5 +1,6 @@
 import { ApiStartError, runApiProcess } from "@veoq/api";
 import type { Command } from "commander";
+import { withCommandTracing } from "../command-tracing.ts";
 import { loadConfig } from "../env.ts";
 import { naming } from "../listen-error.ts";
 import { runAction, UsageError } from "../run-action.ts";
@@ -22,7 +23,21 @@ export function registerApiCommand(program: Command): void {
       runAction(async (flags: ApiFlags) => {
         try {
           const config = loadConfig();
-          await naming("the API", "--port", () => runApiProcess(config, flags));
+          await withCommandTracing("veoq-api", undefined, (tracing) =>
+            naming("the API", "--port", () =>
+              runApiProcess(
+                config,
+                flags,
+                tracing === undefined
+                  ? undefined
+                  : {
+                      requestSpan: tracing.httpSpans,
+                      itemTracer: tracing.requestItemTracer,
+                      telemetry: tracing.telemetry,
+                    },
+              ),
+            ),
+          );
         } catch (error) {
           if (error instanceof ApiStartError) throw new UsageError(error.message);
           throw error;

@@ -25,7 +25,13 @@ export function registerDashboardCommand(program: Command): void {
           const config = loadConfig();
           await withCommandTracing("veoq-dashboard", undefined, (tracing) =>
             naming("the dashboard", "--port", () =>
-              runDashboardProcess(config, flags, tracing?.httpSpans),
+              runDashboardProcess(
+                config,
+                flags,
+                tracing === undefined
+                  ? undefined
+                  : { requestSpan: tracing.httpSpans, telemetry: tracing.telemetry },
+              ),
             ),
           );
         } catch (error) {

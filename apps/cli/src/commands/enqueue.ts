@@ -3,6 +3,7 @@ import { describeRedisTarget } from "@veoq/config";
 import { escapeControlCharacters, formatLineReport, type LineReport } from "@veoq/manifest";
 import { objectStoreFromConfig } from "@veoq/object-store";
 import {
+  type EnqueueSummary,
   enqueueManifest,
   PIPELINE_DEFAULTS,
   type PriorityLevel,
@@ -23,6 +24,7 @@ import { type Command, InvalidArgumentError } from "commander";
 import { describeBudgetChange } from "../batch-spend-text.ts";
 import { withCommandTracing } from "../command-tracing.ts";
 import { loadConfig } from "../env.ts";
+import { EXIT_INTERRUPTED } from "../exit-codes.ts";
 import { type ManifestInput, STDIN_ARGUMENT, withManifestInput } from "../manifest-input.ts";
 import { createProgressDisplay } from "../progress-display.ts";
 import {
@@ -132,13 +134,29 @@ async function runEnqueue(
   }
   const config = loadConfig();
   const prices = loadPriceTable(config.prices);
-  const session = await openQueueSession(config);
+  const session = await openQueueSession(
+    config,
+    tracing === undefined ? {} : { telemetry: tracing.telemetry },
+  );
   const objectStore = objectStoreFromConfig(config);
   const progress = createProgressDisplay();
   const invalidLines: LineReport[] = [];
   let invalidCount = 0;
   const label = input.label;
   let added = 0;
+  // Ctrl-C (or SIGTERM) stops reading the manifest; the chunks being sent land, and the summary
+  // says how far it got. A second signal exits at once.
+  const interrupt = new AbortController();
+  const onSignal = () => {
+    if (interrupt.signal.aborted) process.exit(EXIT_INTERRUPTED);
+    interrupt.abort();
+    progress.stop();
+    process.stderr.write(
+      "veoq: interrupted: finishing the lines being sent (Ctrl-C again to quit at once)\n",
+    );
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   try {
     let started = false;
     const summary = await enqueueManifest({
@@ -153,6 +171,7 @@ async function runEnqueue(
         ? {}
         : { webhook: { url: flags.webhook, events: flags.webhookEvents } }),
       paused: flags.paused === true,
+      signal: interrupt.signal,
       queues: session.queues,
       store: session.store,
       submitAttempts: config.submitAttempts,
@@ -193,7 +212,9 @@ async function runEnqueue(
             batch_id: summary.batchId,
             manifest: input.fromStdin ? "-" : path.resolve(input.path),
             enqueued: summary.enqueued,
+            interrupted: summary.interrupted,
             lines: summary.lines,
+            total_lines: summary.totalLines ?? null,
             valid: summary.valid,
             invalid: summary.invalid,
             added: summary.added,
@@ -227,6 +248,8 @@ async function runEnqueue(
           }),
         )}\n`,
       );
+    } else if (summary.interrupted) {
+      process.stdout.write(`${describeInterruption(summary, input)}\n`);
     } else if (!summary.enqueued) {
       process.stdout.write(
         `nothing enqueued: ${invalidCount} of ${countOf(summary.lines, "line")} ${invalidCount === 1 ? "is" : "are"} invalid (fix ${invalidCount === 1 ? "it" : "them"}, or pass --skip-invalid to enqueue the ${countOf(summary.valid, "valid line")})\n`,
@@ -257,7 +280,7 @@ async function runEnqueue(
         process.stdout.write(
           `${countOf(summary.reused.lines, "line")} ask for requests this deployment already rendered or is rendering` +
             (saved === undefined ? "" : ` (${formatMoney(saved.costMicros, saved.currency)})`) +
-            `: ${summary.reused.lines === 1 ? "it reuses" : "they reuse"} those outputs and pay nothing; --rerender pays for new renders\n`,
+            `: ${summary.reused.lines === 1 ? "it reuses" : "they reuse"} those outputs and pay nothing (the files also appear under this batch, <out>/${summary.batchId}/<custom_id>/); --rerender pays for new renders\n`,
         );
       }
     }
@@ -267,11 +290,37 @@ async function runEnqueue(
         `warning: the replicas of ${summary.unreplicated.join(", ")} had not confirmed the enqueue within ${PIPELINE_DEFAULTS.replicaAckTimeoutMs / 1000} s: a failover now could lose lines written there; run the same enqueue again later to add whatever is missing\n`,
       );
     }
+    if (summary.interrupted) {
+      if (flags.json) process.stderr.write(`${describeInterruption(summary, input)}\n`);
+      return EXIT_INTERRUPTED;
+    }
     // With --skip-invalid, enqueuing what it could is success: the skipped lines were asked for.
     return summary.enqueued ? EXIT_OK : EXIT_PROBLEM;
   } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
     progress.stop();
     objectStore?.close();
     await session.close();
   }
+}
+
+/** What an interrupted enqueue got done, and the command that finishes it. */
+function describeInterruption(summary: EnqueueSummary, input: ManifestInput): string {
+  const again = ["veoq", ...process.argv.slice(2)].map(shellWord).join(" ");
+  if (summary.totalLines === undefined) {
+    return `interrupted while validating the manifest: nothing was enqueued. Run \`${again}\` to enqueue it.`;
+  }
+  return (
+    `interrupted: ${summary.lines} of ${countOf(summary.totalLines, "line")} enqueued into batch ${summary.batchId} ` +
+    `(${summary.added} added, ${summary.alreadyPresent} already there); the batch shows "enqueue incomplete" until every line is in.\n` +
+    `To finish, run the same command again (enqueue is idempotent: it adds only the lines not in yet)` +
+    (input.fromStdin ? `, with the same manifest on stdin:` : ":") +
+    `\n  ${again}`
+  );
+}
+
+/** One word of a command line, quoted for a POSIX shell when it needs to be. */
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9_./:=@,+-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
 }

@@ -21,6 +21,7 @@ interface MockCommandOptions {
   maxConcurrent?: number;
   errorRate?: number;
   dropRate?: number;
+  fileErrorRate?: number;
   urlTtl?: number;
   eta: boolean;
   progress: boolean;
@@ -77,6 +78,7 @@ function simulatorOptionsOf(options: MockCommandOptions): SimulatorOverrides {
     maxConcurrentTasks: options.maxConcurrent,
     serverErrorRate: options.errorRate,
     dropConnectionRate: options.dropRate,
+    fileErrorRate: options.fileErrorRate,
     urlTtlSeconds: options.urlTtl,
     reportEta: options.eta,
     reportProgress: options.progress,
@@ -170,6 +172,11 @@ export function registerMockCommand(program: Command): void {
     .option(
       "--drop-rate <r>",
       "fraction of API requests whose connection is dropped unanswered (default 0)",
+      parseRate,
+    )
+    .option(
+      "--file-error-rate <r>",
+      "fraction of file downloads answered 503, a transient fault `veoq retry` re-downloads for free (default 0)",
       parseRate,
     )
     .option(

@@ -17,11 +17,12 @@ import {
 } from "@veoq/pipeline";
 import { countOf, formatDuration, toBatchJson, toResultJson } from "@veoq/report";
 import { type Simulator, startSimulator } from "@veoq/simulator";
-import { type FailedItemLine, formatBatch, formatFailedItems, nextStep } from "../batch-text.ts";
+import { type FailedItemLine, formatBatch, formatFailedItems } from "../batch-text.ts";
 import { loadConfig, terminalColumns } from "../env.ts";
 import { createProgressDisplay } from "../progress-display.ts";
 import { openQueueSession } from "../queue-session.ts";
 import { plannedFailures, writeDemoManifest } from "./demo-manifest.ts";
+import { checkoutRootOf, pasteableVeoq, printableRedisUrl } from "./pasteable-command.ts";
 
 export interface DemoOptions {
   jobs: number | undefined;
@@ -163,9 +164,31 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       );
       say(`files      ${countOf(files, "video")} (${bytes} bytes) in ${runDir}`);
       say(`results    ${resultsPath}`);
-      const next = nextStep(overview);
-      if (failedItems.length > 0 && next !== undefined) {
-        say(options.keep ? `next       ${next}` : `next       ${next}, with \`veoq demo --keep\``);
+      // Lines a person pastes: `pnpm veoq` in the checkout (no `veoq` on PATH there), with the
+      // REDIS_URL of the demo's Redis (its own, or the caller's unless it holds a password).
+      const shownRedisUrl = printableRedisUrl(redisUrl);
+      const paste = (args: string[]) =>
+        pasteableVeoq(args, {
+          checkoutRoot: checkoutRootOf(import.meta.url),
+          cwd: process.cwd(),
+          redisUrl: shownRedisUrl,
+        });
+      if (failedItems.length > 0 && !options.keep) {
+        say(
+          `next       ${countOf(failedItems.length, "item")} failed: to see why and retry, run the demo again, keeping its Redis and workers until Ctrl-C:`,
+        );
+        say(
+          `  ${pasteableVeoq(
+            [
+              "demo",
+              "--keep",
+              "--out",
+              outDir,
+              ...(options.jobs === undefined ? [] : ["--jobs", String(options.jobs)]),
+            ],
+            { checkoutRoot: checkoutRootOf(import.meta.url), cwd: process.cwd() },
+          )}`,
+        );
       }
       if (options.json) {
         process.stdout.write(
@@ -199,14 +222,15 @@ export async function runDemo(options: DemoOptions): Promise<number> {
           return undefined;
         });
         say("");
-        say("--keep: workers, simulator and Redis keep running. In another terminal:");
-        say(`  export REDIS_URL=${redisUrl}`);
-        say(`  veoq status ${batchId}`);
-        if (failedItems.length > 0) {
-          say(`  veoq results ${batchId} --status failed`);
-          say(`  veoq retry ${batchId}`);
-        }
         if (dashboard) say(`dashboard  ${dashboard.url}/  (Bull Board: ${dashboard.url}/queues)`);
+        say(
+          `--keep: workers, simulator and Redis keep running until Ctrl-C. In another terminal${shownRedisUrl === undefined ? " (with your REDIS_URL)" : ""}:`,
+        );
+        say(`  ${paste(["status", batchId])}`);
+        if (failedItems.length > 0) {
+          say(`  ${paste(["results", batchId, "--status", "failed"])}`);
+          say(`  ${paste(["retry", batchId])}`);
+        }
         say("Press Ctrl-C to stop.");
         await new Promise<void>((resolve) => {
           process.once("SIGINT", () => resolve());

@@ -62,6 +62,7 @@ export const createBatch = defineRoute<
       queues: context.queues,
       store: context.store,
       submitAttempts: context.config.submitAttempts,
+      ...(context.tracer === undefined ? {} : { tracer: context.tracer }),
       spend: {
         prices: context.prices,
         ledger: context.spend,

@@ -4,6 +4,7 @@ import {
   itemParams,
   itemResultJson,
   listItemsQuery,
+  resultsQuery,
 } from "@veoq/api-schemas";
 import { batchResults, type ItemState, isFinalState, type ResultLine } from "@veoq/pipeline";
 import { toResultJson } from "@veoq/report";
@@ -81,13 +82,14 @@ export const getItem = defineRoute<z.output<typeof itemParams>>({
  * GET /v1/batches/{id}/results: every item's result line as JSONL, streamed a page at a time
  * (pipeline batchResults, the same lines as `veoq results`).
  */
-export const getResults = defineRoute<z.output<typeof batchParams>>({
+export const getResults = defineRoute<z.output<typeof batchParams>, z.output<typeof resultsQuery>>({
   method: "get",
   path: "/v1/batches/{id}/results",
   operationId: "getResults",
   summary: "Stream every item's result as JSONL",
   scope: "read",
   params: batchParams,
+  query: resultsQuery,
   responses: {
     200: {
       description: "One result line per item (JSONL)",
@@ -103,7 +105,9 @@ export const getResults = defineRoute<z.output<typeof batchParams>>({
       status: 200,
       contentType: "application/jsonl",
       lines: (async function* () {
-        for await (const line of batchResults(context.store, id)) {
+        for await (const line of batchResults(context.store, id, {
+          order: request.query.order ?? "manifest",
+        })) {
           yield `${JSON.stringify(toResultJson(line))}\n`;
         }
       })(),

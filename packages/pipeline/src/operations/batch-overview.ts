@@ -21,6 +21,7 @@ export function overviewOf(batch: BatchRecord, now: number): BatchOverview {
     elapsedSeconds,
     // Cancelled items end without work: they are final, but not throughput.
     itemsPerSecond: elapsedSeconds > 0 ? (done - batch.counts.cancelled) / elapsedSeconds : 0,
-    finished: batch.total > 0 && done === batch.total,
+    // A manifest only partly enqueued is not finished when its items so far are.
+    finished: batch.total > 0 && done === batch.total && batch.enqueueIncomplete === undefined,
   };
 }

@@ -1,6 +1,14 @@
 import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
 import path from "node:path";
-import { type LineReport, type ManifestEntry, validateManifest } from "@veoq/manifest";
+import {
+  type LineReport,
+  MAX_LINE_BYTES,
+  type ManifestEntry,
+  readManifestLines,
+  validateManifest,
+} from "@veoq/manifest";
 import type { S3ObjectStore } from "@veoq/object-store";
 import { type CostEstimate, CostTally, type PriceTable, requestCost } from "@veoq/pricing";
 import { FairShare, fairPriority, type PriorityLevel } from "../jobs/fair-share.ts";
@@ -14,6 +22,7 @@ import type { BatchStore } from "../store/batch-store.ts";
 import { isRedisOutOfMemory, REDIS_OUT_OF_MEMORY } from "../store/connection/out-of-memory.ts";
 import type { RedisConnection } from "../store/connection/redis-connection.ts";
 import { waitForReplicas } from "../store/connection/replica-ack.ts";
+import { EnqueueMark } from "../store/enqueue-mark.ts";
 import {
   RequestIndex,
   type RequestOwner,
@@ -90,6 +99,12 @@ export interface EnqueueManifestOptions {
    * nothing is created until `veoq resume BATCH`. Default false (a paused batch stays paused).
    */
   paused?: boolean;
+  /**
+   * Stops the enqueue (Ctrl-C): no further line is read, the chunks being sent land, and the
+   * summary says `interrupted`. The batch stays marked "enqueue incomplete" (store/
+   * enqueue-mark.ts) until the same enqueue, run again, goes through every line.
+   */
+  signal?: AbortSignal;
 }
 
 export interface EnqueueSummary {
@@ -111,6 +126,13 @@ export interface EnqueueSummary {
   estimate?: CostEstimate;
   /** False when invalid lines stopped the enqueue (nothing was added). */
   enqueued: boolean;
+  /**
+   * True when `signal` stopped the enqueue before the end of the manifest: `lines` of
+   * `totalLines` were read and are in the batch; running the same enqueue again adds the rest.
+   */
+  interrupted: boolean;
+  /** Non-blank lines of the manifest (undefined when the validate phase was interrupted). */
+  totalLines: number | undefined;
   /**
    * Masters (host:port) whose replicas had not confirmed the enqueue's writes within
    * PIPELINE_DEFAULTS.replicaAckTimeoutMs: a failover now could lose lines written there (run
@@ -166,6 +188,9 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
 
   if (!options.skipInvalid) {
     for await (const report of validateManifest(options.manifestPath, imageDirOption(options))) {
+      if (options.signal?.aborted) {
+        return { ...nothingEnqueued(batchId, progress), interrupted: true, totalLines: undefined };
+      }
       progress.lines++;
       if (!report.ok) {
         progress.invalid++;
@@ -176,19 +201,16 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
     options.onProgress?.(progress);
     if (progress.invalid > 0) {
       return {
-        batchId,
-        lines: progress.lines,
-        valid: progress.lines - progress.invalid,
-        invalid: progress.invalid,
-        added: 0,
-        alreadyPresent: 0,
-        reused: { lines: 0 },
-        enqueued: false,
-        unreplicated: [],
+        ...nothingEnqueued(batchId, progress),
+        interrupted: false,
+        totalLines: progress.lines,
       };
     }
     progress.totalLines = progress.lines;
+  } else {
+    progress.totalLines = await countManifestLines(options.manifestPath);
   }
+  const totalLines = progress.totalLines;
 
   await options.store.ensureBatch(
     batchId,
@@ -219,8 +241,12 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
   const fingerprints = new RequestFingerprints();
   let reusedLines = 0;
   const reusedCost = spend === undefined ? undefined : new CostTally(spend.prices.currency);
-  /** Adds one chunk: drops items the batch already has, adds the others' jobs, registers them. */
-  const flush = async (lines: RequestLine[], firstIndex: number) => {
+  const mark = new EnqueueMark(options.store.redis, options.store.prefix, batchId);
+  /**
+   * Adds one chunk: drops items the batch already has, adds the others' jobs, registers them;
+   * then the first `linesThrough` lines of the manifest are in (the enqueue mark).
+   */
+  const flush = async (lines: RequestLine[], firstIndex: number, linesThrough: number) => {
     const present = await options.store.hasItems(
       batchId,
       lines.map((l) => l.entry.customId),
@@ -295,6 +321,7 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
       }
       progress.alreadyPresent += fresh.length - added.length;
     }
+    await mark.reached(linesThrough);
     options.onProgress?.(progress);
   };
 
@@ -308,18 +335,24 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
   const sending: Promise<void>[] = [];
   const send = async (lines: RequestLine[]) => {
     if (sending.length >= chunksInFlight) await sending.shift();
-    const flushed = flush(lines, nextIndex);
+    const flushed = flush(lines, nextIndex, progress.lines);
     nextIndex += lines.length;
     flushed.catch(() => {}); // handled: awaited (and thrown) in turn or at the end
     sending.push(flushed);
   };
   // Until every line is added, a batch whose items so far are all final is not complete.
   await options.store.beginEnqueue(batchId, now());
+  let interrupted = false;
   try {
+    await mark.begin(totalLines);
     for await (const report of validateManifest(options.manifestPath, {
       ...imageDirOption(options),
       checkFiles: options.skipInvalid === true,
     })) {
+      if (options.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
       progress.lines++;
       if (!report.ok || report.entry === undefined) {
         progress.invalid++;
@@ -351,7 +384,8 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
     }
     throw error;
   }
-  await options.store.endEnqueue(batchId, now(), true);
+  if (!interrupted) await mark.complete();
+  await options.store.endEnqueue(batchId, now(), !interrupted);
   options.onProgress?.(progress);
   // Acknowledged means on a replica too, where there are replicas (the queue shares the store's
   // connection in veoq's own callers; a separate one is waited on as well).
@@ -387,7 +421,50 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
     },
     ...(manifestCost === undefined ? {} : { estimate: manifestCost.estimate() }),
     enqueued: true,
+    interrupted,
+    totalLines,
   };
+}
+
+/** The summary of an enqueue that added nothing (invalid lines, or interrupted while validating). */
+function nothingEnqueued(
+  batchId: string,
+  progress: EnqueueProgress,
+): Omit<EnqueueSummary, "interrupted" | "totalLines"> {
+  return {
+    batchId,
+    lines: progress.lines,
+    valid: progress.lines - progress.invalid,
+    invalid: progress.invalid,
+    added: 0,
+    alreadyPresent: 0,
+    reused: { lines: 0 },
+    enqueued: false,
+    unreplicated: [],
+  };
+}
+
+/** The manifest's non-blank lines (as validateManifest reports them), read as a stream. */
+async function countManifestLines(manifestPath: string): Promise<number> {
+  const regular = await stat(manifestPath).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+  if (!regular) {
+    // validateManifest names what is wrong with it (ManifestFileError), without reading a FIFO.
+    for await (const _ of validateManifest(manifestPath, { checkFiles: false })) break;
+    return 0;
+  }
+  let count = 0;
+  const stream = createReadStream(manifestPath, { highWaterMark: 64 * 1024 });
+  try {
+    for await (const line of readManifestLines(stream, MAX_LINE_BYTES)) {
+      if (line.problem !== undefined || !/^\s*$/.test(line.text)) count++;
+    }
+  } finally {
+    stream.destroy();
+  }
+  return count;
 }
 
 /** The webhook option checked (EnqueueError naming the problem), or undefined. */

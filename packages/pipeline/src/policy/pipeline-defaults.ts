@@ -82,6 +82,11 @@ export const PIPELINE_DEFAULTS = {
   maxStalledCount: 1000,
   /** How often leaked provider slots are looked for (real ms). */
   slotReconcileIntervalMs: 30_000,
+  /**
+   * How often workers (poll role) delete the records of batches finished longer ago than
+   * VEOQ_BATCH_RETENTION_DAYS (operations/batch-retention.ts; real ms).
+   */
+  retentionSweepIntervalMs: 3_600_000,
   /** How old a slot must be before the reconciler checks its holder (real ms). */
   slotReconcileGraceMs: 60_000,
   /**

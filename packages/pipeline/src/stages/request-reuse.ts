@@ -6,6 +6,7 @@ import type { ItemResult } from "../store/item-result.ts";
 import { type RequestOwner, reuseDecision, sameOwner } from "../store/request-index.ts";
 import { completeReusedItem } from "./item-outcome.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
+import { placeReusedFiles } from "./reused-files.ts";
 
 /** Tries to take over a request whose owner changes under us, before giving up and rendering. */
 const MAX_TAKE_OVER_TRIES = 3;
@@ -18,7 +19,8 @@ export type ReuseOutcome = "render" | "reused" | { adopted: SubmitJobData };
  * claimed in the request index. The first item to claim it renders it ("render"). A later item
  * with the same request, in any batch:
  *
- * - owner completed: completes at once with the owner's files and `reusedFrom` ("reused");
+ * - owner completed: completes at once with the owner's files, placed under its own batch
+ *   (reused-files.ts: hard links, or server-side copies in a bucket), and `reusedFrom` ("reused");
  * - owner still queued or in flight: waits (the job is delayed, no attempt charged, no slot held)
  *   and looks again every `reuseRecheckSeconds`, so it is never paid for while the owner may
  *   still deliver. When the owner's batch is paused, the waiting batch records why
@@ -69,8 +71,14 @@ export async function resolveRequestReuse(
     await context.store.clearReuseWait(data.batchId);
     if (decision === "reuse") {
       const result = await context.store.itemResult(owner.batchId, owner.customId);
-      if (result?.status === "completed" && result.files.length > 0) {
-        await completeReusedItem(context, job, data, result);
+      // Its files under this item's own batch too (gone: render it ourselves, below).
+      const files =
+        result?.status === "completed" && result.files.length > 0
+          ? await placeReusedFiles(context, data.batchId, data.customId, result.files)
+          : undefined;
+      if (result !== undefined && files !== undefined) {
+        await completeReusedItem(context, job, data, { ...result, files });
+        await context.store.incrementCounter(data.batchId, "reused");
         log.info(
           { reusedFrom: owner },
           `same request already rendered as ${owner.batchId}/${owner.customId}: reusing its files`,

@@ -1,3 +1,4 @@
+import { BatchTimeline } from "./batch-timeline.ts";
 import { Batches } from "./batches.ts";
 import type { RedisConnection } from "./connection/redis-connection.ts";
 import { ItemPages } from "./item-pages.ts";
@@ -11,7 +12,8 @@ export { type TransitionOptions, WriteDeadlineError } from "./item-states.ts";
 /**
  * Batch records and item states in Redis, one object over the modules that hold them by verb:
  * batches.ts (the batch records), item-states.ts (moving items between states), item-pages.ts
- * (reading items a page at a time), task-index.ts (provider task -> item). Each method below is
+ * (reading items a page at a time), task-index.ts (provider task -> item), batch-timeline.ts
+ * (throughput and spend per minute, for charts). Each method below is
  * the module's own. Stateless apart from the connection.
  */
 export class BatchStore {
@@ -23,13 +25,16 @@ export class BatchStore {
   readonly states: ItemStates;
   readonly pages: ItemPages;
   readonly tasks: TaskIndex;
+  /** Throughput over time, for charts (batch-timeline.ts). */
+  readonly timeline: BatchTimeline;
 
   constructor(redis: RedisConnection, prefix: string) {
     this.redis = redis;
     this.prefix = prefix;
     this.keys = recordKeys(prefix);
     this.batches = new Batches(redis, this.keys);
-    this.states = new ItemStates(redis, this.keys, this.batches);
+    this.timeline = new BatchTimeline(redis, prefix);
+    this.states = new ItemStates(redis, this.keys, this.batches, this.timeline);
     this.pages = new ItemPages(redis, this.keys, this.batches);
     this.tasks = new TaskIndex(redis, this.keys);
   }

@@ -1,4 +1,5 @@
 import type { RedisConnection } from "./connection/redis-connection.ts";
+import { type EnqueueIncomplete, enqueueIncompleteOf } from "./enqueue-mark.ts";
 import type { ItemState } from "./item-state.ts";
 import { ITEM_STATES } from "./item-state.ts";
 import type { RecordKeys } from "./keys.ts";
@@ -23,6 +24,8 @@ export interface BatchRecord {
   resubmits: number;
   /** Saved files flagged by VEOQ_VERIFY_OUTPUTS=warn (broken, or not what was asked). */
   flaggedFiles: number;
+  /** Items completed with the files of an earlier render of the same request (no create paid). */
+  reused: number;
   /** When the last item became final (ms), if every item is final. */
   finishedAt: number | undefined;
   /**
@@ -30,6 +33,8 @@ export interface BatchRecord {
    * they last looked): which batch, why it is paused and since when (ms). Undefined otherwise.
    */
   reuseWait?: ReuseWait | undefined;
+  /** An enqueue did not get through the manifest: how far it got (store/enqueue-mark.ts). */
+  enqueueIncomplete?: EnqueueIncomplete | undefined;
 }
 
 /** This batch's items wait on the renders of `ownerBatchId`, paused for `reason` (see BatchRecord). */
@@ -84,7 +89,7 @@ export class Batches {
 
   async incrementCounter(
     batchId: string,
-    counter: "possibleDuplicates" | "resubmits",
+    counter: "possibleDuplicates" | "resubmits" | "reused",
     by = 1,
   ): Promise<void> {
     await this.redis.hincrby(this.keys.batch(batchId), counter, by);
@@ -169,8 +174,10 @@ export class Batches {
       possibleDuplicates: Number(fields.possibleDuplicates ?? 0),
       resubmits: Number(fields.resubmits ?? 0),
       flaggedFiles: Number(fields.flaggedFiles ?? 0),
+      reused: Number(fields.reused ?? 0),
       finishedAt: fields.finishedAt === undefined ? undefined : Number(fields.finishedAt),
       reuseWait: parseReuseWait(fields.reuseWait),
+      enqueueIncomplete: enqueueIncompleteOf(fields),
     };
   }
 

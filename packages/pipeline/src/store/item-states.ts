@@ -1,3 +1,4 @@
+import type { BatchTimeline } from "./batch-timeline.ts";
 import type { Batches } from "./batches.ts";
 import type { RedisConnection } from "./connection/redis-connection.ts";
 import type { ItemResult } from "./item-result.ts";
@@ -41,11 +42,13 @@ export class ItemStates {
   readonly redis: RedisConnection;
   readonly keys: RecordKeys;
   private readonly batches: Batches;
+  private readonly timeline: BatchTimeline;
 
-  constructor(redis: RedisConnection, keys: RecordKeys, batches: Batches) {
+  constructor(redis: RedisConnection, keys: RecordKeys, batches: Batches, timeline: BatchTimeline) {
     this.redis = redis;
     this.keys = keys;
     this.batches = batches;
+    this.timeline = timeline;
   }
 
   async hasItems(batchId: string, customIds: readonly string[]): Promise<boolean[]> {
@@ -135,6 +138,13 @@ export class ItemStates {
       ],
     );
     if (Number(events) > 0) await this.batches.markWebhookEvents(result.batchId);
+    if (result.status !== "cancelled") {
+      await this.timeline.countFinished(
+        result.batchId,
+        result.status,
+        result.finishedAt ?? Date.now(),
+      );
+    }
   }
 
   /**

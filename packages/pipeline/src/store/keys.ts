@@ -58,6 +58,8 @@ export interface RecordKeys {
   batchControl(batchId: string): string;
   /** Hash: a batch's money: estimate, budget, spent and reserved (micro-units, see spend-ledger.ts). */
   batchSpend(batchId: string): string;
+  /** Hash: a batch's per-minute throughput and spend counters (records/batch-timeline.ts). */
+  batchTimeline(batchId: string): string;
   /** Hash: money spent and reserved on one UTC day (YYYY-MM-DD) across batches; expires after a week. */
   dailySpend(day: string): string;
   /** Hash: reservation holder ("<batch>~<custom>~<n>") -> "<day>|<micros>". */
@@ -157,6 +159,7 @@ export function recordKeys(prefix: string): RecordKeys {
     downloadsStop: `${prefix}:downloads-stop`,
     batchControl: (id) => `${prefix}:batch:${id}:control`,
     batchSpend: (id) => `${prefix}:batch:${id}:spend`,
+    batchTimeline: (id) => `${prefix}:batch:${id}:timeline`,
     dailySpend: (day) => `${prefix}:daily-spend:${day}`,
     spendReservations: `${prefix}:spend-reservations`,
     spendReservationTimes: `${prefix}:spend-reservation-times`,

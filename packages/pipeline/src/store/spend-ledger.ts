@@ -1,4 +1,5 @@
 import type { CostEstimate } from "@veoq/pricing";
+import { BatchTimeline } from "./batch-timeline.ts";
 import type { RedisConnection } from "./connection/redis-connection.ts";
 import { type RecordKeys, recordKeys } from "./keys.ts";
 import { runStoreScript } from "./store-scripts.ts";
@@ -60,9 +61,13 @@ export class SpendLedger {
   readonly keys: RecordKeys;
   private readonly redis: RedisConnection;
 
+  /** Spend over time, for charts (batch-timeline.ts). */
+  private readonly timeline: BatchTimeline;
+
   constructor(redis: RedisConnection, prefix: string) {
     this.redis = redis;
     this.keys = recordKeys(prefix);
+    this.timeline = new BatchTimeline(redis, prefix);
   }
 
   /** The check before a create (see GATE): `holder` is the item's submission. */
@@ -96,6 +101,7 @@ export class SpendLedger {
     batchId: string,
     holder: string,
     as: "spent" | "released",
+    now = Date.now(),
   ): Promise<number | undefined> {
     const value = await this.redis.hget(this.keys.spendReservations, holder);
     if (value === null) return undefined;
@@ -111,7 +117,10 @@ export class SpendLedger {
       ],
       [holder, as, value],
     );
-    return settled === 1 ? Number(value.slice(value.indexOf("|") + 1)) : undefined;
+    if (settled !== 1) return undefined;
+    const cost = Number(value.slice(value.indexOf("|") + 1));
+    if (as === "spent") await this.timeline.addSpent(batchId, cost, now);
+    return cost;
   }
 
   /** Adds newly enqueued items' estimate to the batch (call once per item added). */
