@@ -11,6 +11,7 @@ import {
   createRedisConnection,
   enqueueManifest,
   ProviderSlots,
+  submitQueueWakeKeys,
 } from "@veoq/pipeline";
 import { startSimulator } from "@veoq/simulator";
 import { writeBenchManifest } from "./bench-manifest.ts";
@@ -106,8 +107,7 @@ export async function measureIdleCost(options: IdleCostOptions): Promise<IdleCos
       prefix,
       apiKey: "sim-key",
       maxInFlight,
-      wakeKey: queues.submit.keys.limiter,
-      wakeMarkerKey: queues.submit.keys.marker,
+      wake: submitQueueWakeKeys(queues.submit),
     });
     const store = new BatchStore(redis, prefix);
     const latencies: number[] = [];

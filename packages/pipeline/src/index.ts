@@ -19,6 +19,7 @@ export {
 } from "./jobs/job-ids.ts";
 export { QUEUE_NAMES, QUEUE_ROLES, type QueueRole } from "./jobs/queue-names.ts";
 export { createQueues, type VeoqQueues } from "./jobs/queues.ts";
+export { SLOT_WAIT_MARKER, submitQueueWakeKeys } from "./jobs/submit-queue-wake.ts";
 export { type KeyFigures, readKeyFigures } from "./keys/key-figures.ts";
 export {
   accountOfKey,
@@ -198,7 +199,6 @@ export {
   PROBE_ROUNDS,
   ProviderSlots,
   readProviderSlots,
-  SLOT_WAIT_MARKER,
   type SlotUsage,
   slotKeys,
 } from "./store/provider-slots.ts";

@@ -10,11 +10,14 @@ import { loadPriceTable, toMicros } from "@veoq/pricing";
 import { createProviderClient, type ProviderClient } from "@veoq/provider-client";
 import { type Queue, type Telemetry, Worker } from "bullmq";
 import { FairShare } from "./jobs/fair-share.ts";
-import { wakeAfterLimitedReturn } from "./jobs/limited-return-wake.ts";
 import { QUEUE_NAMES, QUEUE_ROLES, type QueueRole, queuePrefix } from "./jobs/queue-names.ts";
 import { createQueues } from "./jobs/queues.ts";
-import { wakeOnSlotRelease } from "./jobs/slot-release-wake.ts";
 import { startStalledCheck } from "./jobs/stalled-check.ts";
+import {
+  submitQueueWakeKeys,
+  wakeAfterLimitedReturn,
+  wakeOnSlotRelease,
+} from "./jobs/submit-queue-wake.ts";
 import { ProviderKeys } from "./keys/provider-keys.ts";
 import { expireFinishedBatches } from "./operations/batch-retention.ts";
 import { PIPELINE_DEFAULTS } from "./policy/pipeline-defaults.ts";
@@ -22,7 +25,6 @@ import { DEFAULT_POLL_POLICY } from "./policy/poll-policy.ts";
 import { veoqBackoffStrategy } from "./policy/retry-delay.ts";
 import { slotWakeCheckMs } from "./policy/slot-wait.ts";
 import { createDownloadProcessor } from "./stages/download-processor.ts";
-import { failureLogged } from "./stages/item-outcome.ts";
 import { type ItemTracer, NO_TRACING } from "./stages/item-tracer.ts";
 import type {
   PipelineContext,
@@ -32,6 +34,7 @@ import type {
 import type { PipelineObserver } from "./stages/pipeline-observer.ts";
 import { createPollProcessor } from "./stages/poll-processor.ts";
 import type { Processor } from "./stages/stage-processor.ts";
+import { FinalFailure } from "./stages/stage-processor.ts";
 import { createSubmitProcessor } from "./stages/submit-processor.ts";
 import { BatchControl } from "./store/batch-control.ts";
 import { BatchStore } from "./store/batch-store.ts";
@@ -153,7 +156,7 @@ export function pipelineSettingsFrom(config: VeoqConfig): PipelineSettings {
 
 /** Starts the BullMQ workers of the given roles in this process. */
 /** A key BullMQ builds for every queue (its KeysMap types each one as possibly absent). */
-function queueKey(queue: Queue, name: "active" | "marker"): string {
+function queueKey(queue: Queue, name: "active"): string {
   const key = queue.keys[name];
   if (key === undefined) throw new Error(`BullMQ built no ${name} key for queue ${queue.name}`);
   return key;
@@ -205,8 +208,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     keys: keyEntries,
     clientFor,
     toMicros,
-    wakeKey: queues.submit.keys.limiter,
-    wakeMarkerKey: queues.submit.keys.marker,
+    wake: submitQueueWakeKeys(queues.submit),
     now: options.now ?? Date.now,
   });
   const client = keys.first.client;
@@ -281,7 +283,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       skipStalledCheck: true,
       // The wait for new jobs (one BZPOPMIN, then a fetch) ends early on BullMQ's marker: a job
       // added, a delayed job due, a slot released while items wait (provider-slots.ts), a job
-      // returned by RateLimitError (limited-return-wake.ts). Nothing else needs it shorter.
+      // returned by RateLimitError (jobs/submit-queue-wake.ts). Nothing else needs it shorter.
       drainDelay: PIPELINE_DEFAULTS.idleFetchWaitSeconds,
       // A job whose worker died is recovered, however often that happens; it never fails for it.
       maxStalledCount: PIPELINE_DEFAULTS.maxStalledCount,
@@ -299,15 +301,19 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
         : {}),
     });
     if (role === "submit") {
-      wakeAfterLimitedReturn(worker, { key: queueKey(queues.submit, "marker"), redis: connection });
+      wakeAfterLimitedReturn(worker, {
+        key: submitQueueWakeKeys(queues.submit).marker,
+        redis: connection,
+      });
     }
     worker.on("error", (error) => reportWorkerError(role, error));
     worker.on("failed", (job, error) => {
       const problem = redisSetupProblem(error, config.redis);
       if (problem !== undefined) reportFatal(new RedisSetupError(problem));
-      // A processor that failed the item already logged it (one failure, one line).
-      if (job && failureLogged(job)) return;
-      if (job && (job.finishedOn !== undefined || job.attemptsMade >= (job.opts.attempts ?? 1))) {
+      // The stage wrapper logged the failures it decided (one failure, one line); what is left
+      // is a job BullMQ itself failed for good (it sets finishedOn then), never seen by a stage.
+      if (error instanceof FinalFailure) return;
+      if (job && typeof job.finishedOn === "number") {
         logger.error(
           { jobId: job.id, queue: role, errorMessage: error.message },
           "job failed for good",
@@ -339,7 +345,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       : await wakeOnSlotRelease(
           submitWorker,
           createRedisConnection(config.redis, "worker"),
-          queueKey(queues.submit, "marker"),
+          submitQueueWakeKeys(queues.submit).marker,
         );
   const stopStalledChecks = workers.map((worker, index) => {
     const role = roles[index] as QueueRole;

@@ -6,9 +6,12 @@ import { type LocalRedis, startLocalRedis } from "@veoq/local-redis";
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { wakeAfterLimitedReturn } from "../src/jobs/limited-return-wake.ts";
-import { wakeOnSlotRelease } from "../src/jobs/slot-release-wake.ts";
 import { startStalledCheck } from "../src/jobs/stalled-check.ts";
+import {
+  submitQueueWakeKeys,
+  wakeAfterLimitedReturn,
+  wakeOnSlotRelease,
+} from "../src/jobs/submit-queue-wake.ts";
 import { ProviderSlots } from "../src/store/provider-slots.ts";
 import { createHarness, type Harness } from "./pipeline-harness.ts";
 
@@ -110,8 +113,7 @@ describe("an idle worker process", () => {
       prefix: `{${name}}`,
       apiKey: "sim-key",
       maxInFlight: 1,
-      wakeKey: queue.keys.limiter as string,
-      wakeMarkerKey: markerKey,
+      wake: submitQueueWakeKeys(queue),
     });
     let createdAt = 0;
     // The submit stage's shape: no slot, so the queue waits (limiter key, 30 s) and the job goes

@@ -1,34 +1,150 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 
-/** The import specifiers of every source file in one folder of src. */
-function importsOf(folder: string): { file: string; from: string }[] {
-  const dir = path.join(import.meta.dirname, "..", "src", folder);
+/**
+ * The layers of packages/pipeline/src as an allow-list per folder (issue 22): what each folder's
+ * modules may import, by folder of this package and by package. `typesFrom` may be imported with
+ * `import type` only (erased at build: no module of theirs is loaded). A folder missing here
+ * fails the test, so a new one is placed on purpose. The files at the root of src
+ * (start-workers.ts, the composition root; index.ts, what apps import) may import anything.
+ */
+const LAYERS: Record<string, { folders: string[]; packages: string[]; typesFrom?: string[] }> = {
+  // Pure timing and decisions: only pure modules and zod, never I/O or a stateful layer.
+  policy: {
+    folders: ["policy"],
+    packages: ["zod", "@veoq/contract", "node:path"],
+    typesFrom: ["@veoq/provider-client"],
+  },
+  // Job shapes, ids, queue names and queues; the BullMQ wake-up and requeue.
+  jobs: {
+    folders: ["jobs", "policy", "store", "store/connection"],
+    packages: ["bullmq", "zod", "@veoq/contract"],
+  },
+  // Redis connections and their checks.
+  "store/connection": {
+    folders: ["store/connection", "store", "jobs"],
+    packages: ["ioredis", "@veoq/config", "node:crypto"],
+  },
+  // veoq's records in Redis; store-scripts.ts registers the scripts (and BullMQ's reprocessJob).
+  store: {
+    folders: ["store", "store/connection", "store/scripts", "jobs", "policy"],
+    packages: [
+      "zod",
+      "@veoq/logging",
+      "node:crypto",
+      "node:os",
+      "bullmq/dist/esm/scripts/reprocessJob-8.js",
+    ],
+    typesFrom: ["@veoq/provider-client", "@veoq/pricing"],
+  },
+  // The Lua scripts' build step and the module it writes.
+  "store/scripts": {
+    folders: ["store/scripts"],
+    packages: ["node:fs/promises", "node:path", "node:url"],
+  },
+  // The API-key pool (issue 27): per-key slots, pace, stops and figures.
+  keys: {
+    folders: ["keys", "jobs", "store", "store/connection"],
+    packages: ["@veoq/config"],
+    typesFrom: ["@veoq/provider-client"],
+  },
+  // The stage processors and what they share.
+  stages: {
+    folders: ["stages", "jobs", "keys", "policy", "store", "store/connection"],
+    packages: [
+      "bullmq",
+      "zod",
+      "@veoq/contract",
+      "@veoq/logging",
+      "@veoq/manifest",
+      "@veoq/object-store",
+      "@veoq/pricing",
+      "@veoq/provider-client",
+      "@veoq/video-check",
+      "node:fs/promises",
+      "node:path",
+      "node:url",
+    ],
+  },
+  // What the CLI, API and dashboard do to batches.
+  operations: {
+    folders: ["operations", "jobs", "policy", "store", "store/connection"],
+    packages: [
+      "bullmq",
+      "@veoq/contract",
+      "@veoq/manifest",
+      "@veoq/object-store",
+      "@veoq/pricing",
+      "node:crypto",
+      "node:fs",
+      "node:fs/promises",
+      "node:path",
+    ],
+    typesFrom: ["stages"],
+  },
+};
+
+const src = path.join(import.meta.dirname, "..", "src");
+
+/** Every folder of src holding .ts files, as "store/connection". */
+function foldersOf(dir: string, base = ""): string[] {
+  return readdirSync(dir)
+    .filter((name) => statSync(path.join(dir, name)).isDirectory())
+    .flatMap((name) => {
+      const folder = base === "" ? name : `${base}/${name}`;
+      const hasTs = readdirSync(path.join(dir, name)).some((file) => file.endsWith(".ts"));
+      return [...(hasTs ? [folder] : []), ...foldersOf(path.join(dir, name), folder)];
+    });
+}
+
+interface Import {
+  file: string;
+  from: string;
+  typeOnly: boolean;
+}
+
+/** The imports (and re-exports) of every .ts file directly in `folder`. */
+function importsOf(folder: string): Import[] {
+  const dir = path.join(src, folder);
   return readdirSync(dir)
     .filter((name) => name.endsWith(".ts"))
     .flatMap((name) => {
       const text = readFileSync(path.join(dir, name), "utf8");
-      return [...text.matchAll(/from\s+"([^"]+)"/g)].map((m) => ({
-        file: `${folder}/${name}`,
-        from: m[1] as string,
-      }));
+      return [...text.matchAll(/^(?:import|export)\s+(type\s+)?[^;]*?\sfrom\s+"([^"]+)"/gms)].map(
+        (m) => ({ file: `${folder}/${name}`, from: m[2] as string, typeOnly: m[1] !== undefined }),
+      );
     });
 }
 
+/** What an import names: a folder of src ("store/connection") or a package ("bullmq"). */
+function targetOf(folder: string, from: string): string {
+  if (!from.startsWith(".")) return from;
+  const resolved = path.relative(src, path.resolve(path.join(src, folder), from));
+  return path.dirname(resolved).split(path.sep).join("/");
+}
+
 describe("the layers of packages/pipeline/src", () => {
-  it("keeps policy/ pure: no bullmq, ioredis, node:fs, nor any stateful layer", () => {
-    const stateful =
-      /^(bullmq|ioredis|node:fs(\/promises)?|\.\.\/(store|stages|operations|jobs)\/)/;
-    const found = importsOf("policy").filter((i) => stateful.test(i.from));
-    expect(found).toEqual([]);
+  it("names every folder in the allow-list", () => {
+    expect(foldersOf(src).sort()).toEqual(Object.keys(LAYERS).sort());
   });
 
-  it("keeps the lower layers from importing the stages or operations", () => {
-    const upward = /^(\.\.\/)+(stages|operations)\//;
-    const found = ["jobs", "policy", "store", "store/connection", "keys"]
-      .flatMap(importsOf)
-      .filter((i) => upward.test(i.from));
-    expect(found).toEqual([]);
+  for (const [folder, allowed] of Object.entries(LAYERS)) {
+    it(`${folder}/ imports only ${[...allowed.folders.map((f) => `${f}/`), ...allowed.packages].join(", ")}${allowed.typesFrom ? ` (types from ${allowed.typesFrom.join(", ")})` : ""}`, () => {
+      const imports = importsOf(folder);
+      expect(imports.length).toBeGreaterThan(0);
+      const outside = imports.filter(({ from, typeOnly }) => {
+        const target = targetOf(folder, from);
+        if (allowed.folders.includes(target) || allowed.packages.includes(target)) return false;
+        return !(typeOnly && (allowed.typesFrom ?? []).includes(target));
+      });
+      expect(outside).toEqual([]);
+    });
+  }
+
+  it("keeps policy/ free of anything stateful, even as a type", () => {
+    const stateful =
+      /^(bullmq|ioredis|undici|node:fs(\/promises)?|\.\.\/(store|stages|operations|jobs)\/)/;
+    expect(importsOf("policy").filter((i) => stateful.test(i.from))).toEqual([]);
   });
 });

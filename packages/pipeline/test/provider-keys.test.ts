@@ -43,8 +43,7 @@ function pool(keys: ApiKeyEntry[], now = () => 1_000_000) {
       keys,
       clientFor: () => ({}) as ProviderClient,
       toMicros: (amount) => Math.round(amount * 1e6),
-      wakeKey: `${prefix}:limiter`,
-      wakeMarkerKey: `${prefix}:marker`,
+      wake: { limiter: `${prefix}:limiter`, marker: `${prefix}:marker` },
       now,
     }),
   };

@@ -59,14 +59,17 @@ describe("provider concurrency cap", () => {
   });
 
   /** Slots with a maximum of 8 and a cap settled at 4, as after "too many concurrent tasks" with 4 held. */
-  async function settledSlots(wakeKey?: string): Promise<ProviderSlots> {
+  /** With `wake`, the submit queue's keys (under the test's prefix) are `wakeKey` and its marker. */
+  let wakeKey = "";
+  async function settledSlots(wake = false): Promise<ProviderSlots> {
     h = await createHarness();
+    wakeKey = `${h.config.prefix}:submit:limiter`;
     const slots = new ProviderSlots({
       redis: h.redis,
       prefix: h.config.prefix,
       apiKey: "k",
       maxInFlight: 8,
-      ...(wakeKey === undefined ? {} : { wakeKey }),
+      ...(wake ? { wake: { limiter: wakeKey, marker: `${h.config.prefix}:submit:marker` } } : {}),
     });
     for (let i = 0; i < 4; i++) expect(await slots.acquire(`b0~held-${i}~0`)).toBe(true);
     expect(await slots.settle()).toBe(4);
@@ -121,8 +124,7 @@ describe("provider concurrency cap", () => {
   });
 
   it("a full account makes the submit queue wait until a release frees a slot, not on a timer", async () => {
-    const wakeKey = `${randomBytes(4).toString("hex")}:limiter`;
-    const slots = await settledSlots(wakeKey);
+    const slots = await settledSlots(true);
     for (let i = 0; i < 4; i++) expect(await slots.acquire(`b1~item-${i}~0`, 60_000)).toBe(true);
     expect(await slots.itemsWaiting()).toBe(false);
     expect(await slots.acquire("b1~item-4~0", 60_000)).toBe(false);
@@ -140,8 +142,7 @@ describe("provider concurrency cap", () => {
   });
 
   it("the limiter's own job count does not keep the submit queue from waiting for a slot", async () => {
-    const wakeKey = `${randomBytes(4).toString("hex")}:limiter`;
-    const slots = await settledSlots(wakeKey);
+    const slots = await settledSlots(true);
     for (let i = 0; i < 4; i++) expect(await slots.acquire(`b1~item-${i}~0`)).toBe(true);
     // What BullMQ's limiter leaves while the queue is busy: jobs started in its window.
     await h.redis.set(wakeKey, "27", "PX", 1_000);
@@ -153,8 +154,7 @@ describe("provider concurrency cap", () => {
   });
 
   it("a release never cuts short a provider rate limit (queue.rateLimit)", async () => {
-    const wakeKey = `${randomBytes(4).toString("hex")}:limiter`;
-    const slots = await settledSlots(wakeKey);
+    const slots = await settledSlots(true);
     for (let i = 0; i < 4; i++) expect(await slots.acquire(`b1~item-${i}~0`)).toBe(true);
     // What queue.rateLimit(ms) writes after a 429 with Retry-After.
     await h.redis.set(wakeKey, String(Number.MAX_SAFE_INTEGER), "PX", 60_000);

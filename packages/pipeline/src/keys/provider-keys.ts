@@ -1,9 +1,10 @@
 import { type ApiKeyEntry, apiKeyHash, unnamedKeyName } from "@veoq/config";
 import type { ProviderClient } from "@veoq/provider-client";
+import { SLOT_WAIT_MARKER, type SubmitQueueWakeKeys } from "../jobs/submit-queue-wake.ts";
 import { type RedisConnection, scanEveryMaster } from "../store/connection/redis-connection.ts";
 import { recordKeys } from "../store/keys.ts";
 import { ProviderRate } from "../store/provider-rate.ts";
-import { ProviderSlots, SLOT_WAIT_MARKER } from "../store/provider-slots.ts";
+import { ProviderSlots } from "../store/provider-slots.ts";
 import { runStoreScript } from "../store/store-scripts.ts";
 
 /**
@@ -56,8 +57,8 @@ export interface ProviderKeysOptions {
   clientFor: (key: ApiKeyEntry) => ProviderClient;
   /** Money amounts (a daily budget) to micro-units. */
   toMicros: (amount: number) => number;
-  wakeKey?: string;
-  wakeMarkerKey?: string;
+  /** The submit queue's keys (jobs/submit-queue-wake.ts): it waits while every key is full. */
+  wake?: SubmitQueueWakeKeys;
   now?: () => number;
 }
 
@@ -86,16 +87,14 @@ export class ProviderKeys {
   private readonly redis: RedisConnection;
   private readonly prefix: string;
   private readonly now: () => number;
-  private readonly wakeKey: string | undefined;
-  private readonly wakeMarkerKey: string | undefined;
+  private readonly wake: SubmitQueueWakeKeys | undefined;
 
   constructor(options: ProviderKeysOptions) {
     if (options.keys.length === 0) throw new Error("a key pool needs at least one key");
     this.redis = options.redis;
     this.prefix = options.prefix;
     this.now = options.now ?? Date.now;
-    this.wakeKey = options.wakeKey;
-    this.wakeMarkerKey = options.wakeMarkerKey;
+    this.wake = options.wake;
     this.list = options.keys.map((entry) => {
       const account = accountOfKey(entry);
       return {
@@ -111,8 +110,7 @@ export class ProviderKeys {
           prefix: options.prefix,
           account,
           maxInFlight: entry.maxInFlight,
-          ...(options.wakeKey === undefined ? {} : { wakeKey: options.wakeKey }),
-          ...(options.wakeMarkerKey === undefined ? {} : { wakeMarkerKey: options.wakeMarkerKey }),
+          ...(options.wake === undefined ? {} : { wake: options.wake }),
           now: this.now,
         }),
         rate: new ProviderRate({
@@ -155,7 +153,7 @@ export class ProviderKeys {
       const held = await this.first.slots.take(holder, waitMs);
       return held > 0 ? { key: this.first, held } : { wait: "slots" };
     }
-    const keys = [this.wakeKey ?? "", this.wakeMarkerKey ?? ""];
+    const keys = [this.wake?.limiter ?? "", this.wake?.marker ?? ""];
     const args: (string | number)[] = [
       holder,
       this.now(),

@@ -13,16 +13,10 @@ import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
 import { OBJECT_STORE_STOP_PREFIX, stopDownloads } from "../store/credentials-stop.ts";
 import type { ItemResult } from "../store/item-result.ts";
 import { stopIfDropped } from "./in-flight-drop.ts";
-import {
-  completeItem,
-  failItem,
-  isLastAttempt,
-  itemErrorKindOf,
-  recordItemFailure,
-} from "./item-outcome.ts";
+import { completeItem, itemErrorKindOf } from "./item-outcome.ts";
 import { checkOutput, OutputRejectedError } from "./output-check.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
-import { type StageRun, stageProcessor } from "./stage-processor.ts";
+import { ItemFailure, type StageRun, stageProcessor } from "./stage-processor.ts";
 import { keyOfTask } from "./task-key.ts";
 
 /**
@@ -78,7 +72,7 @@ async function saveOutputs(
         context.settings.verifyOutputs,
         bucket === undefined ? temporary : () => bucket.openRead(key),
         data.video,
-        { label: target.relative, triesLeft: !isLastAttempt(job) },
+        { label: target.relative, triesLeft: !run.lastAttempt },
       ).catch(async (error: unknown) => {
         // A rejected object is not left under its final key (a retry writes it again).
         if (bucket !== undefined && error instanceof OutputRejectedError) {
@@ -161,11 +155,10 @@ async function handleDownloadFailure(
     return refreshUrls(context, job, data, log, client);
   }
   const message = error instanceof Error ? error.message : String(error);
-  if (decision === "refresh_urls" || decision === "fail" || isLastAttempt(job)) {
-    const failure = { stage: "download", kind: itemErrorKindOf(error), message } as const;
-    if (decision !== "retry") return failItem(context, job, data, failure);
-    await recordItemFailure(context, job, data, failure);
+  if (decision === "refresh_urls" || decision === "fail") {
+    throw new ItemFailure(data, { stage: "download", kind: itemErrorKindOf(error), message });
   }
+  // Retryable: on the job's last attempt the stage wrapper fails the item with this error.
   throw error instanceof Error ? error : new Error(message);
 }
 
@@ -184,7 +177,7 @@ async function refreshUrls(
   const fresh = await client.getTaskResult(data.taskId);
   if (fresh.status !== "SUCCEED" || fresh.videos.length < data.outputs.length) {
     const message = `result URLs of task ${data.taskId} expired and the provider no longer offers them (status ${fresh.status}, ${fresh.videos.length} of ${data.outputs.length} videos)`;
-    return failItem(context, job, data, { stage: "download", kind: "url_expired", message });
+    throw new ItemFailure(data, { stage: "download", kind: "url_expired", message });
   }
   const now = context.now();
   const refreshed: DownloadJobData = {

@@ -1,8 +1,8 @@
 import type { Job } from "bullmq";
-import { slotHolder } from "../jobs/job-ids.ts";
 import type { ItemResult } from "../store/item-result.ts";
 import { cancelItem, type ItemJobData } from "./item-outcome.ts";
 import type { PipelineContext } from "./pipeline-context.ts";
+import { releaseTaskSlot } from "./submit-attempt.ts";
 
 /**
  * `veoq cancel --drop-in-flight`: a poll or download job of the batch stops following its paid
@@ -18,11 +18,7 @@ export async function stopIfDropped(
   const control = await context.control.read(data.batchId);
   if (control.state !== "cancelled" || !control.dropInFlight) return undefined;
   if (stage === "poll") {
-    const keyName =
-      "keyName" in data && typeof data.keyName === "string" ? data.keyName : undefined;
-    await (context.keys.get(keyName)?.slots ?? context.slots).release(
-      slotHolder(data.batchId, data.customId, data.submission),
-    );
+    await releaseTaskSlot(context, data, "abandoned");
   }
   return cancelItem(context, job, data, {
     stage,

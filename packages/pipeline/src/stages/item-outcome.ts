@@ -1,13 +1,7 @@
 import { isProviderError } from "@veoq/provider-client";
-import { type Job, UnrecoverableError } from "bullmq";
-import {
-  type ItemTrace,
-  itemTraceSchema,
-  type SavedFile,
-  submitJobDataSchema,
-} from "../jobs/job-data.ts";
+import type { Job } from "bullmq";
+import { type ItemTrace, type SavedFile, submitJobDataSchema } from "../jobs/job-data.ts";
 import type { ItemErrorKind, ItemResult, ItemStage } from "../store/item-result.ts";
-import { isFinalState } from "../store/item-state.ts";
 import { OutputRejectedError } from "./output-check.ts";
 import type { PipelineContext } from "./pipeline-context.ts";
 
@@ -18,12 +12,9 @@ import type { PipelineContext } from "./pipeline-context.ts";
  * - `completeReusedItem`: another item had already rendered the same request (request-reuse.ts).
  * - `cancelItem`: `veoq cancel` reached the item before its create (or, with --drop-in-flight,
  *   while its paid task was followed).
- * - `failItem`: a processor knows the item cannot succeed; it records the failure and throws the
- *   `UnrecoverableError` that fails the job for good. `recordItemFailure` records without
- *   throwing, for a job that fails on its last attempt with the error it already has.
- * - `recordFinalFailure`: the stage wrapper (stage-processor.ts) calls it for a job that failed
- *   for good without its processor recording why (an error no processor foresaw), so that no item
- *   is ever left short of a final state.
+ * - `recordItemFailure`: the item failed for good. Only the stage wrapper (stage-processor.ts)
+ *   calls it, for an `ItemFailure` a processor threw or any error on the job's last attempt
+ *   (stage-processor.ts has the protocol), so that no item is ever left short of a final state.
  *
  * Each writes the item's final result and state in one script (BatchStore.finishItem) and tells
  * the observer. What a failure then means for `veoq retry` is in operations/retry-failed.ts.
@@ -32,10 +23,10 @@ import type { PipelineContext } from "./pipeline-context.ts";
 /** How an item ended. */
 export type ItemOutcome =
   | { status: "completed"; files: SavedFile[]; reusedFrom?: ItemResult["reusedFrom"] }
-  | { status: "failed" | "cancelled"; files: SavedFile[]; failure: ItemFailure };
+  | { status: "failed" | "cancelled"; files: SavedFile[]; failure: ItemFailureReason };
 
 /** Why an item failed, where. */
-export interface ItemFailure {
+export interface ItemFailureReason {
   stage: ItemStage;
   kind: ItemErrorKind;
   /** What the item's result says. */
@@ -58,12 +49,6 @@ export interface ItemJobData {
   hasMetadata?: boolean | undefined;
   /** Outputs already saved (downloads). */
   saved?: SavedFile[];
-}
-
-/** Whether this run of the job is its last allowed try. */
-export function isLastAttempt(job: Job): boolean {
-  const attempts = job.opts.attempts ?? 1;
-  return job.attemptsMade + 1 >= attempts;
 }
 
 /** The error kind an item ends with, from any thrown value. */
@@ -119,89 +104,20 @@ export async function cancelItem(
   return result;
 }
 
-/** Records the item's failure and fails the job for good. */
-export async function failItem(
-  context: PipelineContext,
-  job: Job,
-  data: ItemJobData,
-  failure: ItemFailure,
-): Promise<never> {
-  await recordItemFailure(context, job, data, failure);
-  throw new UnrecoverableError(failure.jobMessage ?? failure.message);
-}
-
 /**
- * Jobs whose failure for good was already logged with its item (one failure, one log line): the
- * worker's "failed" event logs only the others (see failureLogged). Job objects are those the
- * processor was given; BullMQ emits "failed" with the same object, and drops it afterwards.
+ * Records the item's failure (result + state). The stage wrapper's part of the failure protocol
+ * (stage-processor.ts): it alone calls this, and writes the log line.
  */
-const loggedFailures = new WeakSet<Job>();
-
-/** Whether this job's failure for good was already logged, with its item, by a processor. */
-export function failureLogged(job: Job): boolean {
-  return loggedFailures.has(job);
-}
-
-/** Records the item's failure (result + state) before the job itself fails; does not throw. */
 export async function recordItemFailure(
   context: PipelineContext,
   job: Job,
   data: ItemJobData,
-  failure: ItemFailure,
+  failure: ItemFailureReason,
 ): Promise<void> {
   await recordItemOutcome(context, job, data, {
     status: "failed",
     files: data.saved ?? [],
     failure,
-  });
-  // The one line of an item's failure for good, at the level its job's failure had.
-  context.logger.error(
-    {
-      batchId: data.batchId,
-      customId: data.customId,
-      jobId: String(job.id),
-      taskId: data.trace.taskIds.at(-1),
-      errorKind: failure.kind,
-    },
-    `item failed at ${failure.stage}: ${failure.message}`,
-  );
-  loggedFailures.add(job);
-}
-
-/**
- * Records the failure of a job that failed for good, unless its item is already final (its
- * processor recorded why). The job's data is read as it is, since it may not have parsed.
- */
-export async function recordFinalFailure(
-  context: PipelineContext,
-  stage: ItemStage,
-  job: Job,
-  error: unknown,
-): Promise<void> {
-  const data = (job.data ?? {}) as Record<string, unknown>;
-  const { batchId, customId } = data;
-  if (typeof batchId !== "string" || typeof customId !== "string") {
-    context.logger.error({ jobId: job.id, queue: stage }, "job failed for good and names no item");
-    loggedFailures.add(job);
-    return;
-  }
-  const state = await context.store.itemState(batchId, customId);
-  if (state !== undefined && isFinalState(state)) return;
-  const trace = itemTraceSchema.safeParse(data.trace);
-  const item: ItemJobData = {
-    batchId,
-    customId,
-    model: typeof data.model === "string" ? data.model : "unknown",
-    submission: typeof data.submission === "number" ? data.submission : 0,
-    trace: trace.success
-      ? trace.data
-      : { enqueuedAt: job.timestamp, taskIds: [], submitAttempts: 0, polls: 0 },
-    submitJobId: typeof data.submitJobId === "string" ? data.submitJobId : String(job.id),
-  };
-  await recordItemFailure(context, job, item, {
-    stage,
-    kind: itemErrorKindOf(error),
-    message: error instanceof Error ? error.message : String(error),
   });
 }
 

@@ -4,7 +4,7 @@ import { isProviderError } from "@veoq/provider-client";
 import { DelayedError, type Job } from "bullmq";
 import { downloadOutputsOf, expiryPriority } from "../jobs/download-outputs.ts";
 import { type DownloadJobData, type PollJobData, pollJobDataSchema } from "../jobs/job-data.ts";
-import { downloadJobId, slotHolder, submitJobId } from "../jobs/job-ids.ts";
+import { downloadJobId, submitJobId } from "../jobs/job-ids.ts";
 import { addSubmission, originalRequestOf } from "../jobs/resubmission.ts";
 import { decidePollFailure, reasonLooksTransient } from "../policy/failure-policy.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
@@ -15,9 +15,9 @@ import {
 } from "../policy/poll-policy.ts";
 import { bestEffort, finishedTaskSeconds } from "../store/duration-history.ts";
 import { stopIfDropped } from "./in-flight-drop.ts";
-import { failItem } from "./item-outcome.ts";
 import { type PipelineContext, toProviderSeconds, toRealMs } from "./pipeline-context.ts";
-import { type StageRun, stageProcessor } from "./stage-processor.ts";
+import { ItemFailure, type StageRun, stageProcessor } from "./stage-processor.ts";
+import { releaseTaskSlot } from "./submit-attempt.ts";
 import { keyOfTask } from "./task-key.ts";
 
 export type PollOutcome =
@@ -94,17 +94,17 @@ async function poll(
     // Only the run that frees the slot grows the cap: a re-run after a stall must not count twice.
     await Promise.all([
       renderSeconds === undefined ? undefined : recordFinishedTask(context, data, renderSeconds),
-      key.slots.releaseFinished(slotHolder(data.batchId, data.customId, data.submission)),
+      releaseTaskSlot(context, data, "finished"),
     ]);
   }
   switch (result.status) {
     case "SUCCEED":
-      return handOffToDownload(context, job, { ...data, trace }, result);
+      return handOffToDownload(context, { ...data, trace }, result);
     case "FAILED":
       return handleFailedTask(context, job, { ...data, trace }, log, result.reason);
     default: {
       if (isPastDeadline(elapsedSeconds, context.settings.pollDeadlineSeconds)) {
-        return failTimedOut(context, job, { ...data, trace }, elapsedSeconds);
+        return failTimedOut(context, { ...data, trace }, elapsedSeconds);
       }
       const [profile, itemsWaiting] = await Promise.all([
         bestEffort(context.logger, "duration history unavailable; polling without it", () =>
@@ -188,16 +188,13 @@ async function recordFinishedTask(
 
 async function handOffToDownload(
   context: PipelineContext,
-  job: Job,
   data: PollJobData,
   result: TaskResult,
 ): Promise<PollOutcome> {
   const now = context.now();
   const trace = { ...data.trace, finishedAt: now };
   if (result.videos.length === 0) {
-    return failItem(
-      context,
-      job,
+    throw new ItemFailure(
       { ...data, trace },
       {
         stage: "poll",
@@ -274,7 +271,7 @@ async function handleFailedTask(
       "cannot re-submit: the original submit job is gone",
     );
   }
-  return failItem(context, job, data, {
+  throw new ItemFailure(data, {
     stage: "poll",
     kind: "task_failed",
     message,
@@ -284,13 +281,10 @@ async function handleFailedTask(
 
 async function failTimedOut(
   context: PipelineContext,
-  job: Job,
   data: PollJobData,
   elapsedSeconds: number,
 ): Promise<never> {
-  await (context.keys.get(data.keyName)?.slots ?? context.slots).release(
-    slotHolder(data.batchId, data.customId, data.submission),
-  );
+  await releaseTaskSlot(context, data, "abandoned");
   const message = `task ${data.taskId} not final after ${Math.round(elapsedSeconds)}s (deadline ${context.settings.pollDeadlineSeconds}s)`;
-  return failItem(context, job, data, { stage: "poll", kind: "timeout", message });
+  throw new ItemFailure(data, { stage: "poll", kind: "timeout", message });
 }

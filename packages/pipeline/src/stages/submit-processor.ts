@@ -11,19 +11,24 @@ import { requestCost } from "@veoq/pricing";
 import { isProviderError, type ProviderError } from "@veoq/provider-client";
 import { DelayedError, type Job, RateLimitError } from "bullmq";
 import { type PollJobData, type SubmitJobData, submitJobDataSchema } from "../jobs/job-data.ts";
-import { pollJobId, slotHolder } from "../jobs/job-ids.ts";
-import type { KeyTake, ProviderKey } from "../keys/provider-keys.ts";
+import { pollJobId } from "../jobs/job-ids.ts";
+import type { ProviderKey } from "../keys/provider-keys.ts";
 import { decideSubmitFailure } from "../policy/failure-policy.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
 import { gridStartSeconds, initialPollDelaySeconds } from "../policy/poll-policy.ts";
 import { createCertainlyNotMade } from "../policy/spend-policy.ts";
 import { OBJECT_STORE_STOP_PREFIX, stopSubmissions } from "../store/credentials-stop.ts";
 import { bestEffort } from "../store/duration-history.ts";
-import { failItem, isLastAttempt, itemErrorKindOf, recordItemFailure } from "./item-outcome.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
 import { resolveRequestReuse } from "./request-reuse.ts";
-import { type StageRun, stageProcessor } from "./stage-processor.ts";
-import { passSubmitGate, settleCreate } from "./submit-gate.ts";
+import { ItemFailure, type StageRun, stageProcessor } from "./stage-processor.ts";
+import {
+  endEarlierAttempt,
+  type NoKeyFree,
+  passSubmitGate,
+  type SubmitAttempt,
+  withSubmitAttempt,
+} from "./submit-attempt.ts";
 
 export type SubmitResult =
   | { taskId: string; pollJobId: string }
@@ -42,9 +47,8 @@ export function createSubmitProcessor(context: PipelineContext) {
 
 async function submit(
   context: PipelineContext,
-  { job, token, data: parsed, log: stageLog }: StageRun<SubmitJobData>,
+  { job, token, data: parsed, log }: StageRun<SubmitJobData>,
 ): Promise<SubmitResult> {
-  let log = stageLog;
   let data: SubmitJobData = parsed;
   if (data.taskId === undefined && data.createSentAt !== undefined) {
     data = await bookUnrecordedCreate(context, job, data, log);
@@ -57,116 +61,31 @@ async function submit(
     if (reuse !== "render") data = reuse.adopted;
   }
   if (data.taskId === undefined) {
-    // The slot first: while every slot is taken, images are not read over and over.
-    const holder = slotHolder(data.batchId, data.customId, data.submission);
-    const slotWaitMs = Math.max(
-      PIPELINE_DEFAULTS.minSlotWaitMs,
-      toRealMs(context, PIPELINE_DEFAULTS.slotWaitSeconds),
-    );
     // The key with the most free capacity (keys/provider-keys.ts); one key: its slots.
     const costMicros = requestCost(context.prices, data.model, data.input).costMicros;
-    const taken = await context.keys.take(holder, slotWaitMs, costMicros);
-    if ("wait" in taken) throw await waitForKey(context, job, token, log, taken);
-    const { key, held: heldAtCreate } = taken;
-    log = log.child({ key: key.name });
-    let body: Record<string, unknown>;
-    try {
-      const bucket = context.objectStore;
-      body = await inlineLocalImages(
-        data.model,
-        data.input,
-        data.localImages,
-        context.imageCache,
-        bucket === undefined ? undefined : (uri) => bucket.read(uri),
-      );
-    } catch (error) {
-      await key.slots.release(holder);
-      const cause = error instanceof ImageFileError ? error.cause : error;
-      if (bucketRefused(context, cause)) {
-        // The bucket refuses its credentials: every item would fail the same way. Stop
-        // submissions as a provider 401/402 does; no item fails, no attempt is charged.
-        const code = cause instanceof Error ? cause.name : "refused";
-        await stopSubmissions(
-          context.store,
-          context.queues,
-          `${OBJECT_STORE_STOP_PREFIX}${code}: ${cause instanceof Error ? cause.message : String(cause)}`,
-        );
-        log.error(
-          { errorKind: "object_store_credentials", code },
-          `CREDENTIALS STOP: the object store refused the credentials (${code}) reading an input image; the submit queue is paused and no job was failed. Fix AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the bucket policy, then run \`veoq resume\` (workers also resume by themselves once the store accepts them).`,
-        );
-        throw new RateLimitError();
-      }
-      if (error instanceof ImageFileError) {
-        return failItem(context, job, data, {
-          stage: "submit",
-          kind: "invalid_input",
-          message: error.message,
-        });
-      }
-      throw error;
-    }
-    // Pause, cancel and budgets, checked atomically right before the create.
-    if ((await passSubmitGate(context, job, token, data, holder, key.slots)) === "cancelled") {
-      return { cancelled: true };
-    }
-    // The item's turn has come: batches enqueued from now on start level with it.
-    if (data.turn !== undefined) await context.fairShare.advance(data.turn);
-    // Paced last, right before the request, so the spacing holds where the provider counts it.
-    const rateWaitMs = await key.rate.take();
-    if (rateWaitMs > 0) {
-      // Not created: its reservation goes back (the gate reserves again when the job returns).
-      await settleCreate(context, data, holder, "released");
-      await key.slots.release(holder);
-      // In a pool the other keys go on: the next choice skips this one until its pace allows.
-      if (!context.keys.pooled) await context.queues.submit.rateLimit(rateWaitMs);
-      throw new RateLimitError();
-    }
-    data = { ...data, trace: { ...data.trace, submitAttempts: data.trace.submitAttempts + 1 } };
-    let taskId: string;
-    try {
-      // Marked before it is sent: a crash from here until the outcome is recorded leaves a
-      // possible duplicate the next try books (bookUnrecordedCreate).
-      data = { ...data, keyName: key.name };
-      await job.updateData({ ...data, createSentAt: context.now() });
-      ({ taskId } = await key.client.createTask(data.model, body as CreateRequest));
-    } catch (error) {
-      // No task was made (or, if ambiguous, it is not ours to track): the retry takes a slot again.
-      await key.slots.release(holder);
-      const spentAs = createCertainlyNotMade(error) ? "released" : "spent";
-      await settleCreate(context, data, holder, spentAs);
-      await job.updateData(data);
-      throw await handleCreateFailure(context, job, data, log, error, key, heldAtCreate);
-    }
-    await context.hooks.afterCreateAnswered?.(taskId);
-    const createdAt = context.now();
-    data = {
-      ...data,
-      taskId,
-      createdAt,
-      trace: {
-        ...data.trace,
-        taskIds: [...data.trace.taskIds, taskId],
-        submittedAt: data.trace.submittedAt ?? createdAt,
-      },
-    };
-    await Promise.all([
-      job.updateData(data),
-      context.store.indexTask(taskId, data.batchId, data.customId),
-      settleCreate(context, data, holder, "spent"),
-      context.keys.count(key, "created", costMicros),
-    ]);
-    log.info({ taskId }, "task created");
-  } else {
-    // The child logger already names the task. A crash may have come between the create and
-    // settling its reservation (nothing to settle for a task adopted from another batch).
-    log.info("task already created (by an earlier try, or adopted); handing off");
-    await settleCreate(
+    const created = await withSubmitAttempt(
       context,
       data,
-      slotHolder(data.batchId, data.customId, data.submission),
-      "spent",
+      (attempt, key) =>
+        createTask(
+          context,
+          job,
+          token,
+          data,
+          log.child({ key: key.name }),
+          attempt,
+          key,
+          costMicros,
+        ),
+      { costMicros, whenNoKey: (why) => waitForKey(context, job, token, log, why) },
     );
+    if ("cancelled" in created) return created;
+    data = created;
+  } else {
+    // The child logger already names the task. A crash may have come between the create and
+    // ending its attempt (nothing to settle for a task adopted from another batch).
+    log.info("task already created (by an earlier try, or adopted); handing off");
+    await endEarlierAttempt(context, data, "created");
   }
 
   const taskId = data.taskId as string;
@@ -220,6 +139,112 @@ async function submit(
 }
 
 /**
+ * One attempt's way to a created task, inside its submit attempt (submit-attempt.ts), which holds
+ * the slot (on `key`, the API key chosen for it) and the reservation and gives them back or
+ * hands them on. Returns the job data with the task id (and the key's name: its polls and
+ * downloads go with that key), or `cancelled` when the gate found the batch cancelled.
+ */
+async function createTask(
+  context: PipelineContext,
+  job: Job,
+  token: string | undefined,
+  submitData: SubmitJobData,
+  log: Logger,
+  attempt: SubmitAttempt,
+  key: ProviderKey,
+  costMicros: number,
+): Promise<SubmitJobData | { cancelled: true }> {
+  let data = submitData;
+  let body: Record<string, unknown>;
+  try {
+    const bucket = context.objectStore;
+    body = await inlineLocalImages(
+      data.model,
+      data.input,
+      data.localImages,
+      context.imageCache,
+      bucket === undefined ? undefined : (uri) => bucket.read(uri),
+    );
+  } catch (error) {
+    const cause = error instanceof ImageFileError ? error.cause : error;
+    if (bucketRefused(context, cause)) {
+      // The bucket refuses its credentials: every item would fail the same way. Stop
+      // submissions as a provider 401/402 does; no item fails, no attempt is charged.
+      const code = cause instanceof Error ? cause.name : "refused";
+      await stopSubmissions(
+        context.store,
+        context.queues,
+        `${OBJECT_STORE_STOP_PREFIX}${code}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      );
+      log.error(
+        { errorKind: "object_store_credentials", code },
+        `CREDENTIALS STOP: the object store refused the credentials (${code}) reading an input image; the submit queue is paused and no job was failed. Fix AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the bucket policy, then run \`veoq resume\` (workers also resume by themselves once the store accepts them).`,
+      );
+      throw new RateLimitError();
+    }
+    if (error instanceof ImageFileError) {
+      throw new ItemFailure(data, {
+        stage: "submit",
+        kind: "invalid_input",
+        message: error.message,
+      });
+    }
+    throw error;
+  }
+  // Pause, cancel and budgets, checked atomically right before the create.
+  if ((await passSubmitGate(context, job, token, data, attempt)) === "cancelled") {
+    return { cancelled: true };
+  }
+  // The item's turn has come: batches enqueued from now on start level with it.
+  if (data.turn !== undefined) await context.fairShare.advance(data.turn);
+  // Paced last, right before the request, so the spacing holds where the provider counts it.
+  const rateWaitMs = await key.rate.take();
+  if (rateWaitMs > 0) {
+    // Not created: slot and reservation go back (the gate reserves again when the job returns).
+    await attempt.end("not_created");
+    // In a pool the other keys go on: the next choice skips this one until its pace allows.
+    if (!context.keys.pooled) await context.queues.submit.rateLimit(rateWaitMs);
+    throw new RateLimitError();
+  }
+  data = { ...data, trace: { ...data.trace, submitAttempts: data.trace.submitAttempts + 1 } };
+  let taskId: string;
+  try {
+    // Marked before it is sent: a crash from here until the outcome is recorded leaves a
+    // possible duplicate the next try books (bookUnrecordedCreate).
+    attempt.markSent();
+    data = { ...data, keyName: key.name };
+    await job.updateData({ ...data, createSentAt: context.now() });
+    ({ taskId } = await key.client.createTask(data.model, body as CreateRequest));
+  } catch (error) {
+    // No task was made (or, if ambiguous, it is not ours to track): the retry takes a slot again.
+    const notMade = createCertainlyNotMade(isProviderError(error) ? error : undefined);
+    await attempt.end(notMade ? "not_created" : "maybe_created");
+    await job.updateData(data);
+    throw await handleCreateFailure(context, job, data, log, error, key, attempt.slotsHeldAtTake);
+  }
+  await context.hooks.afterCreateAnswered?.(taskId);
+  const createdAt = context.now();
+  data = {
+    ...data,
+    taskId,
+    createdAt,
+    trace: {
+      ...data.trace,
+      taskIds: [...data.trace.taskIds, taskId],
+      submittedAt: data.trace.submittedAt ?? createdAt,
+    },
+  };
+  await Promise.all([
+    job.updateData(data),
+    context.store.indexTask(taskId, data.batchId, data.customId),
+    attempt.end("created"),
+    context.keys.count(key, "created", costMicros),
+  ]);
+  log.info({ taskId }, "task created");
+  return data;
+}
+
+/**
  * An earlier try of this job sent a create (`createSentAt`) and never recorded its outcome: it
  * died between the provider's answer and `taskId` (the crash window), or just before sending.
  * The task may exist, unfollowed and billed: its reservation is booked as spent (the next create
@@ -232,8 +257,7 @@ async function bookUnrecordedCreate(
   data: SubmitJobData,
   log: Logger,
 ): Promise<SubmitJobData> {
-  const holder = slotHolder(data.batchId, data.customId, data.submission);
-  await settleCreate(context, data, holder, "spent");
+  await endEarlierAttempt(context, data, "maybe_created");
   await context.store.incrementCounter(data.batchId, "possibleDuplicates");
   log.warn(
     { createSentAt: data.createSentAt },
@@ -244,7 +268,10 @@ async function bookUnrecordedCreate(
   return rest;
 }
 
-/** Turns a failed create into the BullMQ signal its kind calls for; returns the error to throw. */
+/**
+ * Turns a failed create into the signal its kind calls for (an ItemFailure, a retryable error, or a
+ * BullMQ move); returns the error to throw.
+ */
 async function handleCreateFailure(
   context: PipelineContext,
   job: Job,
@@ -254,19 +281,10 @@ async function handleCreateFailure(
   key: ProviderKey,
   heldAtCreate: number,
 ): Promise<Error> {
-  if (!isProviderError(error)) {
-    if (isLastAttempt(job)) {
-      await recordItemFailure(context, job, data, {
-        stage: "submit",
-        kind: itemErrorKindOf(error),
-        message: error instanceof Error ? error.message : String(error),
-      });
-    }
-    return error instanceof Error ? error : new Error(String(error));
-  }
+  if (!isProviderError(error)) return error instanceof Error ? error : new Error(String(error));
   switch (decideSubmitFailure(error.kind)) {
     case "fail":
-      return failItem(context, job, data, {
+      return new ItemFailure(data, {
         stage: "submit",
         kind: error.kind,
         message: error.providerMessage ?? error.message,
@@ -323,13 +341,7 @@ async function handleCreateFailure(
       );
       break;
   }
-  if (isLastAttempt(job)) {
-    await recordItemFailure(context, job, data, {
-      stage: "submit",
-      kind: error.kind,
-      message: error.message,
-    });
-  }
+  // Retryable: on the job's last attempt the stage wrapper fails the item with this error.
   return error;
 }
 
@@ -379,9 +391,9 @@ async function waitForKey(
   job: Job,
   token: string | undefined,
   log: Logger,
-  taken: Exclude<KeyTake, { key: ProviderKey }>,
+  why: NoKeyFree,
 ): Promise<Error> {
-  if (taken.wait === "budget") {
+  if (why.wait === "budget") {
     // Like VEOQ_DAILY_BUDGET: the item waits for the UTC day to end (nothing fails, no attempt).
     log.error(
       "KEY BUDGET STOP: every API key not stopped has spent its daily_budget for today; the item waits until the UTC day ends (nothing failed).",
@@ -392,9 +404,9 @@ async function waitForKey(
     );
     return new DelayedError();
   }
-  if (taken.wait === "pace") {
-    await context.queues.submit.rateLimit(taken.ms);
-  } else if (taken.wait === "stopped") {
+  if (why.wait === "pace") {
+    await context.queues.submit.rateLimit(why.ms);
+  } else if (why.wait === "stopped") {
     await stopEveryKey(context, log, await context.keys.stopped());
   }
   // Every slot is taken: the whole submit queue waits (the take set the wait) until a release

@@ -36,7 +36,7 @@ export function parseBatchControl(fields: Record<string, string>): BatchControlS
 
 /**
  * Pause, resume and cancel of one batch: a small hash the submit stage reads atomically right
- * before each create (see submit-gate.ts). A change stops every create that has not passed that
+ * before each create (see passSubmitGate in stages/submit-attempt.ts). A change stops every create that has not passed that
  * check; creates already past it still land, at most VEOQ_SUBMIT_CONCURRENCY per worker process
  * (measured: 12 for 3 x 4, see docs/reliability.md). Stateless apart from the connection.
  */

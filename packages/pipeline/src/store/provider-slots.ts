@@ -1,3 +1,4 @@
+import { SLOT_WAIT_MARKER, type SubmitQueueWakeKeys } from "../jobs/submit-queue-wake.ts";
 import { type RedisConnection, scanEveryMaster } from "./connection/redis-connection.ts";
 import { accountOfSlotKey, providerAccountOf, recordKeys } from "./keys.ts";
 import { runStoreScript } from "./store-scripts.ts";
@@ -17,13 +18,12 @@ import { runStoreScript } from "./store-scripts.ts";
  * account's real limit without configuration.
  *
  * Waiting for a slot: when every slot is taken (or the provider refused for concurrency), the
- * submit queue is rate-limited through BullMQ's limiter key with a marker value; the release
- * that frees a slot deletes the key if it still holds the marker, so the next waiting item is
- * created at once rather than after a timer; it also adds BullMQ's wake-up marker to the submit
- * queue (`wakeMarkerKey`), so a worker blocked waiting for jobs (its own were the ones waiting for
- * a slot, and went back without that marker) wakes at once instead of polling. A provider rate limit (queue.rateLimit, another
- * value) is never cut short by a release. The check and the marker are set in one script, so a
- * release cannot slip between "no slot" and "wait".
+ * submit queue waits, and the release that frees a slot wakes it, so the next waiting item is
+ * created at once rather than after a timer: the take, settle and release scripts include
+ * `waitForSlot()` and `wake()` (scripts/includes/waitForSlot.lua, wakeSubmitQueue.lua), the Lua
+ * half of jobs/submit-queue-wake.ts, the one module that knows the BullMQ internals this relies
+ * on. The check and the wait are one script, so a release cannot slip between "no slot" and
+ * "wait".
  *
  * Keys hold a short hash of the API key, never the key itself.
  */
@@ -37,15 +37,10 @@ export interface ProviderSlotsOptions {
   /** Configured maximum (VEOQ_MAX_IN_FLIGHT). */
   maxInFlight: number;
   /**
-   * The submit queue's BullMQ limiter key (`queue.keys.limiter`): set with a marker while items
-   * wait for a slot, deleted by the release that frees one. Without it, waits are the caller's.
+   * The submit queue's keys (jobs/submit-queue-wake.ts): it waits while every slot is taken and
+   * is woken by the release that frees one. Without them, waits are the caller's.
    */
-  wakeKey?: string;
-  /**
-   * The submit queue's BullMQ marker key (`queue.keys.marker`): a release that frees a slot while
-   * items wait adds the marker, which wakes a worker blocked in its wait for jobs.
-   */
-  wakeMarkerKey?: string;
+  wake?: SubmitQueueWakeKeys;
   now?: () => number;
 }
 
@@ -56,13 +51,6 @@ export interface SlotUsage {
   /** Configured maximum. */
   max: number;
 }
-
-/**
- * Value of the limiter key while items wait for a slot: a number (BullMQ reads it with tonumber
- * and treats it as "limited" when it is at least the limiter's max) that queue.rateLimit, which
- * writes Number.MAX_SAFE_INTEGER, never writes.
- */
-export const SLOT_WAIT_MARKER = "9007199254740990";
 
 /** Growth after a concurrency 429: one slot per this many rounds of slot turnover. */
 export const PROBE_ROUNDS = 4;
@@ -90,30 +78,25 @@ export class ProviderSlots {
   private readonly redis: RedisConnection;
   private readonly max: number;
   private readonly now: () => number;
-  private readonly wakeKey: string | undefined;
-  private readonly wakeMarkerKey: string | undefined;
+  private readonly wake: SubmitQueueWakeKeys | undefined;
 
   constructor(options: ProviderSlotsOptions) {
     this.redis = options.redis;
     this.keys = accountSlotKeys(options.prefix, accountOfOptions(options));
     this.max = options.maxInFlight;
     this.now = options.now ?? Date.now;
-    this.wakeKey = options.wakeKey;
-    this.wakeMarkerKey = options.wakeMarkerKey;
+    this.wake = options.wake;
   }
 
   private scriptKeys(): string[] {
     const keys = [this.keys.holders, this.keys.cap];
-    if (this.wakeKey !== undefined) {
-      keys.push(this.wakeKey);
-      if (this.wakeMarkerKey !== undefined) keys.push(this.wakeMarkerKey);
-    }
+    if (this.wake !== undefined) keys.push(this.wake.limiter, this.wake.marker);
     return keys;
   }
 
   /**
    * True when the holder has (or now took) a slot. When none is free, the submit queue (see
-   * `wakeKey`) waits up to `waitMs` real ms, or until a release frees one.
+   * `wake`) waits up to `waitMs` real ms, or until a release frees one.
    */
   async acquire(holder: string, waitMs = 0): Promise<boolean> {
     return (await this.take(holder, waitMs)) > 0;
