@@ -1,4 +1,4 @@
-import { writeFile } from "node:fs/promises";
+import { appendFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 /** The smallest valid PNG (1x1): the local-file image of every bench item. */
@@ -21,10 +21,15 @@ export interface BenchManifestOptions {
   idPrefix?: string;
 }
 
+/** Lines written per append: a million-line manifest is never one string in memory. */
+const WRITE_CHUNK_LINES = 10_000;
+
 /** One line (8 s video, local image) per item, img2video by default; returns the manifest's path. */
 export async function writeBenchManifest(options: BenchManifestOptions): Promise<string> {
   await writeFile(path.join(options.dir, "frame.png"), TINY_PNG);
-  const lines: string[] = [];
+  const file = path.join(options.dir, options.name);
+  await writeFile(file, "");
+  let lines: string[] = [];
   for (let index = 0; index < options.items; index++) {
     const marker =
       options.durationOf === undefined ? "" : ` [sim:duration=${options.durationOf(index)}]`;
@@ -51,9 +56,11 @@ export async function writeBenchManifest(options: BenchManifestOptions): Promise
             },
       ),
     );
+    if (lines.length === WRITE_CHUNK_LINES || index === options.items - 1) {
+      await appendFile(file, `${lines.join("\n")}\n`);
+      lines = [];
+    }
   }
-  const file = path.join(options.dir, options.name);
-  await writeFile(file, `${lines.join("\n")}\n`);
   return file;
 }
 

@@ -9,6 +9,8 @@ export interface BenchScale {
   pipelineItems: number;
   /** Rounds per side of the pipeline comparison. */
   pipelineRounds: number;
+  /** Lite items whose Redis commands are counted (enqueue, then the pipeline). */
+  commandItems: number;
   pollingTasks: number;
   /** Real seconds per provider second in the polling runs. */
   pollingTimeScale: number;
@@ -33,6 +35,7 @@ export const FULL_SCALE: BenchScale = {
   name: "full",
   pipelineItems: 5_000,
   pipelineRounds: 2,
+  commandItems: 300,
   pollingTasks: 500,
   // 180 provider seconds -> 45 real seconds: a polling run takes about a minute.
   pollingTimeScale: 0.25,
@@ -57,6 +60,7 @@ export const QUICK_SCALE: BenchScale = {
   name: "quick",
   pipelineItems: 1_000,
   pipelineRounds: 1,
+  commandItems: 300,
   pollingTasks: 150,
   pollingTimeScale: 0.1,
   memoryJobs: 100_000,

@@ -13,7 +13,18 @@ const f = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed
 
 /** The report as a plain-text (and Markdown) table. */
 export function formatReport(report: BenchReport): string {
-  const { pipeline, polling, memory, scheduling, fairShare, startup, idle, keys } = report;
+  const {
+    pipeline,
+    commands,
+    polling,
+    memory,
+    scheduling,
+    fairShare,
+    startup,
+    idle,
+    bigBatch: scale,
+    keys,
+  } = report;
   const rows: Row[] = [];
   if (pipeline !== undefined) {
     rows.push({
@@ -24,6 +35,26 @@ export function formatReport(report: BenchReport): string {
       goal: "ratio >= 0.5",
       met: pipeline.ratio >= 0.5,
     });
+  }
+  if (commands !== undefined) {
+    rows.push(
+      {
+        figure: `Redis commands per completed item, pipeline (${commands.items} lite items)`,
+        veoq: f(commands.pipeline_per_item, 1),
+        baseline: `${f(commands.bare_pipeline_per_item, 1)} (bare BullMQ, 3 hops)`,
+        ratio: f(commands.pipeline_per_item / commands.bare_pipeline_per_item, 2),
+        goal: "<= 120",
+        met: commands.pipeline_per_item <= 120,
+      },
+      {
+        figure: `Redis commands per line, enqueue (${commands.items} lines)`,
+        veoq: f(commands.enqueue_per_line, 1),
+        baseline: `${f(commands.bare_enqueue_per_line, 1)} (bare BullMQ addBulk)`,
+        ratio: f(commands.enqueue_per_line / commands.bare_enqueue_per_line, 2),
+        goal: "<= 15",
+        met: commands.enqueue_per_line <= 15,
+      },
+    );
   }
   if (polling !== undefined) {
     const { blind, informed } = polling;
@@ -218,6 +249,57 @@ export function formatReport(report: BenchReport): string {
         goal: "<= 0.5",
         met: idle.wake_max_s <= 0.5,
       },
+    );
+  }
+  if (scale !== undefined) {
+    const n = scale.lines;
+    const row = (figure: string, veoq: string, goal: string, met: boolean): Row => ({
+      figure,
+      veoq,
+      baseline: "",
+      ratio: "",
+      goal,
+      met,
+    });
+    rows.push(
+      row(
+        `scale: enqueue lines/s (${n} lite lines, wall, one run)`,
+        `${f(scale.enqueue_lines_per_s, 0)} (${f(scale.enqueue_wall_s, 0)} s, ${f(scale.enqueue_cpu_s, 0)} s CPU)`,
+        ">= 20000",
+        scale.enqueue_lines_per_s >= 20_000,
+      ),
+      row(
+        "scale: enqueue peak RSS (MB)",
+        f(scale.enqueue_peak_rss_mb, 0),
+        "<= 250",
+        scale.enqueue_peak_rss_mb <= 250,
+      ),
+      row(
+        "scale: Redis bytes per queued job",
+        `${f(scale.redis_bytes_per_job, 0)} (${f(scale.redis_used_mb, 0)} MB)`,
+        "<= 1536",
+        scale.redis_bytes_per_job <= 1536,
+      ),
+      row(
+        "scale: `status big --json`, CPU s (median of 5)",
+        `${f(scale.status_cpu_s, 2)} (wall ${f(scale.status_wall_s, 2)})`,
+        "<= 0.45",
+        scale.status_cpu_s <= 0.45,
+      ),
+      ...scale.reads.map((read) =>
+        row(
+          `scale: ${read.what}, ms p50 / p95`,
+          `${f(read.p50_ms, 0)} / ${f(read.p95_ms, 0)}`,
+          "p95 <= 300",
+          read.p95_ms <= 300,
+        ),
+      ),
+      row(
+        "scale: `results` lines/s",
+        `${f(scale.results_lines_per_s, 0)} (${f(scale.results_wall_s, 1)} s)`,
+        ">= 50000",
+        scale.results_lines_per_s >= 50_000,
+      ),
     );
   }
   const header = ["figure", "veoq", "baseline", "ratio", "goal", "met"];

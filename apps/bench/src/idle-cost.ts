@@ -18,6 +18,7 @@ import { writeBenchManifest } from "./bench-manifest.ts";
 import { flushBenchRedis, waitUntil } from "./bench-redis.ts";
 import { childEnvironment } from "./env.ts";
 import { percentile } from "./percentile.ts";
+import { commandCounts, topCommands, totalCommands } from "./redis-command-counts.ts";
 
 /** The compiled CLI (buildApps builds it first): the worker as people run it. */
 const CLI = fileURLToPath(new URL("../../cli/dist/veoq.js", import.meta.url));
@@ -40,22 +41,6 @@ export interface IdleCost {
   /** From a release that frees a slot to the waiting item's create at the provider (s). */
   wake_p50_s: number;
   wake_max_s: number;
-}
-
-/** Every command INFO commandstats counted, by name. */
-async function commandCounts(redisUrl: string): Promise<Map<string, number>> {
-  const redis = createRedisConnection(redisUrl, "worker");
-  try {
-    const info = await redis.info("commandstats");
-    return new Map(
-      [...info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)].map((m) => [
-        m[1] as string,
-        Number(m[2]),
-      ]),
-    );
-  } finally {
-    redis.disconnect();
-  }
 }
 
 /**
@@ -95,11 +80,8 @@ export async function measureIdleCost(options: IdleCostOptions): Promise<IdleCos
     await redis.config("RESETSTAT");
     await new Promise((resolve) => setTimeout(resolve, seconds * 1_000));
     const counts = await commandCounts(options.redisUrl);
-    const total = [...counts.values()].reduce((sum, n) => sum + n, 0);
-    const top = [...counts.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 8)
-      .map(([command, calls]) => ({ command, calls }));
+    const total = totalCommands(counts);
+    const top = topCommands(counts, 8);
 
     const queues = createQueues(redis, prefix);
     const slots = new ProviderSlots({

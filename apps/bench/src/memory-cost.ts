@@ -159,11 +159,13 @@ async function runEnqueue(
   return enqueue;
 }
 
-interface MeasuredRun {
+export interface MeasuredRun {
   exitCode: number | null;
   stdout: string;
   stderr: string;
   wallSeconds: number;
+  /** User + system CPU seconds from GNU time's report (NaN without /usr/bin/time). */
+  cpuSeconds: number;
   peakRssKb: number;
   rssSource: string;
 }
@@ -172,7 +174,7 @@ interface MeasuredRun {
  * Runs `node <args>` and reads its peak RSS: from GNU time's report when /usr/bin/time exists,
  * else by polling /proc/<pid>/status (VmHWM, the kernel's own high-water mark) until it exits.
  */
-async function runMeasured(args: string[], env: NodeJS.ProcessEnv): Promise<MeasuredRun> {
+export async function runMeasured(args: string[], env: NodeJS.ProcessEnv): Promise<MeasuredRun> {
   const useTime = existsSync(GNU_TIME);
   const command = useTime ? GNU_TIME : process.execPath;
   const argv = useTime ? ["-v", process.execPath, ...args] : args;
@@ -210,6 +212,10 @@ async function runMeasured(args: string[], env: NodeJS.ProcessEnv): Promise<Meas
     stdout,
     stderr,
     wallSeconds,
+    cpuSeconds: useTime
+      ? Number(/User time \(seconds\):\s*([\d.]+)/.exec(stderr)?.[1] ?? Number.NaN) +
+        Number(/System time \(seconds\):\s*([\d.]+)/.exec(stderr)?.[1] ?? Number.NaN)
+      : Number.NaN,
     peakRssKb: useTime ? timeKb : polledKb,
     rssSource: useTime ? "/usr/bin/time -v" : "/proc VmHWM",
   };

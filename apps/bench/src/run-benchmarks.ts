@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { startLocalRedis } from "@veoq/local-redis";
 import type { BenchScale } from "./bench-scale.ts";
+import { type CommandCost, measureCommandCost } from "./command-cost.ts";
 import { describeMachine, type Machine } from "./describe-machine.ts";
 import { type FairShareCost, measureFairShare } from "./fair-share-cost.ts";
 import { type IdleCost, measureIdleCost } from "./idle-cost.ts";
@@ -10,20 +11,28 @@ import { type KeyPoolCost, measureKeyPool } from "./key-pool-cost.ts";
 import { type MemoryCost, measureMemoryCost } from "./memory-cost.ts";
 import { measurePipelineOverhead, type PipelineOverhead } from "./pipeline-overhead.ts";
 import { measurePollingCost, type PollingCost } from "./polling-cost.ts";
+import { measureScaleCost, type ScaleCost } from "./scale-cost.ts";
 import { measureSchedulingCost, type SchedulingCost } from "./scheduling-cost.ts";
 import { buildApps, measureStartupCost, type StartupCost } from "./startup-cost.ts";
 
 /** Parts of the bench; `--only` picks some. */
 export const BENCH_SECTIONS = [
   "pipeline",
+  "commands",
   "polling",
   "memory",
   "scheduling",
   "startup",
   "idle",
   "keys",
+  "scale",
 ] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
+
+/** What `pnpm bench` runs without `--only`: everything but the million-line scale run. */
+export const DEFAULT_SECTIONS: readonly BenchSection[] = BENCH_SECTIONS.filter(
+  (s) => s !== "scale",
+);
 
 /** Everything one `pnpm bench` measured (the `--json` object). */
 export interface BenchReport {
@@ -31,6 +40,7 @@ export interface BenchReport {
   machine: Machine;
   seconds: number;
   pipeline?: PipelineOverhead;
+  commands?: CommandCost;
   polling?: PollingCost;
   memory?: MemoryCost;
   scheduling?: SchedulingCost;
@@ -38,15 +48,19 @@ export interface BenchReport {
   startup?: StartupCost;
   idle?: IdleCost;
   keys?: KeyPoolCost;
+  /** The scale run (`--only scale`): one million-line batch and its reads. */
+  bigBatch?: ScaleCost;
 }
 
 /** Runs every measurement against a private Redis on a free port; `log` gets progress lines. */
 export async function runBenchmarks(
   scale: BenchScale,
   log: (line: string) => void,
-  sections: readonly BenchSection[] = BENCH_SECTIONS,
+  sections: readonly BenchSection[] = DEFAULT_SECTIONS,
   /** Scheduling scenarios to run (indices into the scale's list); unset runs all, with the baseline, rate and fair share. */
   scenarioIndices?: readonly number[],
+  /** Lines of the scale run's batch (`--lines`); default 1,000,000. */
+  scaleLines = 1_000_000,
 ): Promise<BenchReport> {
   const started = performance.now();
   const dataDir = await mkdtemp(path.join(tmpdir(), "veoq-bench-redis-"));
@@ -69,6 +83,17 @@ export async function runBenchmarks(
         concurrency: scale.concurrency,
         onRound: (side, round, rate) => log(`  ${side} round ${round}: ${rate.toFixed(0)} items/s`),
       });
+    }
+    if (sections.includes("commands")) {
+      log(`Redis commands per item: ${scale.commandItems} lite items, enqueue then pipeline`);
+      report.commands = await measureCommandCost({
+        redisUrl: redis.url,
+        items: scale.commandItems,
+        concurrency: scale.concurrency,
+      });
+      log(
+        `  enqueue ${report.commands.enqueue_per_line.toFixed(1)} per line (bare addBulk ${report.commands.bare_enqueue_per_line.toFixed(1)}); pipeline ${report.commands.pipeline_per_item.toFixed(1)} per item (bare ${report.commands.bare_pipeline_per_item.toFixed(1)})`,
+      );
     }
     if (sections.includes("polling")) {
       log(`polling cost: ${scale.pollingTasks} tasks, time scale ${scale.pollingTimeScale}`);
@@ -152,6 +177,17 @@ export async function runBenchmarks(
         concurrency: scale.concurrency,
         log,
       });
+    }
+    if (sections.includes("scale")) {
+      log(`scale: one lite batch of ${scaleLines} lines, then its reads`);
+      report.bigBatch = await measureScaleCost({
+        redisUrl: redis.url,
+        lines: scaleLines,
+        onStep: log,
+      });
+      for (const read of report.bigBatch.reads) {
+        log(`  ${read.what}: p50 ${read.p50_ms.toFixed(0)} ms, p95 ${read.p95_ms.toFixed(0)} ms`);
+      }
     }
     report.seconds = (performance.now() - started) / 1000;
     return report;

@@ -23,6 +23,15 @@ export const STATE_BADGES: Record<BatchState, { label: string; meaning: string }
 export const POSSIBLE_DUPLICATES_MEANING =
   "Possible duplicates are creates that got no answer (a timeout or a lost connection): the provider may have made, and charged for, a task veoq never heard of.";
 
+/** The line a batch whose manifest is only partly in shows (nothing when it is complete). */
+export function enqueueIncompleteLine(batch: {
+  enqueueIncomplete?: { lines: number; totalLines: number } | undefined;
+}): string {
+  const mark = batch.enqueueIncomplete;
+  if (mark === undefined) return "";
+  return `<p class="stuck" data-enqueue-incomplete>enqueue incomplete: ${mark.lines} of ${mark.totalLines} lines (run the same enqueue again to finish it)</p>`;
+}
+
 export function stateBadge(state: BatchState): string {
   return `<span class="badge b-${state}" data-badge="${state}">${e(STATE_BADGES[state].label)}</span>`;
 }

@@ -5,7 +5,7 @@ import { etaText } from "./batch-eta-text.ts";
 import { escapeHtml as e, formatDuration } from "./html-text.ts";
 import { keysPanel } from "./keys-panel.ts";
 import type { BatchView, DashboardSnapshot } from "./read-batches.ts";
-import { renderLegend, stateBadge } from "./render-legend.ts";
+import { enqueueIncompleteLine, renderLegend, stateBadge } from "./render-legend.ts";
 import { layout, type PageContext, stateBar, stopBanner, workersPanel } from "./render-pages.ts";
 
 /** The overview's filters and the batch states each shows. */
@@ -58,7 +58,7 @@ function batchRow(batch: BatchView, page: PageContext, now: number): string {
         }`;
   return `<tr data-batch="${e(batch.id)}" data-batch-state="${batch.state}">
 <td><a href="${href}"><b>${e(batch.id)}</b></a><br><span class="muted small">${e(batch.source)}</span></td>
-<td>${stateBadge(batch.state)}${waiting}</td>
+<td>${stateBadge(batch.state)}${enqueueIncompleteLine(batch)}${waiting}</td>
 <td class="progress">${stateBar(batch)}<span data-done>${batch.done}/${batch.total}</span> final · ${batch.percent}%${batch.counts.cancelled > 0 ? ` · <span class="muted">${batch.counts.cancelled} cancelled</span>` : ""}</td>
 <td data-eta>${e(etaText(batch))}</td>
 <td data-spend>${spendCell(batch)}</td>

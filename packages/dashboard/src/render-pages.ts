@@ -4,7 +4,7 @@ import { etaText } from "./batch-eta-text.ts";
 import { escapeHtml as e, formatDuration, formatThroughput } from "./html-text.ts";
 import type { BatchView, DashboardSnapshot, FailedItem, StuckItemView } from "./read-batches.ts";
 import { itemUrl } from "./read-items.ts";
-import { POSSIBLE_DUPLICATES_MEANING } from "./render-legend.ts";
+import { enqueueIncompleteLine, POSSIBLE_DUPLICATES_MEANING } from "./render-legend.ts";
 import type { SearchHit } from "./search-items.ts";
 
 /** What every page needs to know about the app it belongs to. */
@@ -32,7 +32,7 @@ td,th{padding:.2rem .6rem;text-align:left;border-bottom:1px solid #eceef2;vertic
 .s-cancelled{background:#8a8f99}
 .badge{display:inline-block;padding:.05rem .5rem;border-radius:9px;font-size:.8rem;font-weight:600;color:#fff;white-space:nowrap}
 .b-running{background:#3b82c4}.b-paused{background:#c27c0e}.b-stopped{background:#d64545}.b-cancelled{background:#6b7280}.b-finished{background:#2e9d5b}
-table.batches{width:100%}table.batches .bar{margin:.1rem 0;width:12rem}table.batches td{vertical-align:middle}table.batches p{margin:.2rem 0 0;font-size:.85rem}
+table.batches{width:100%}table.batches .bar{margin:.1rem 0;width:12rem}table.batches td{vertical-align:middle}table.batches td:first-child a{white-space:nowrap}table.batches p{margin:.2rem 0 0;font-size:.85rem}
 .meter{display:inline-block;vertical-align:middle;width:5rem;height:8px;background:#e4e6eb;border-radius:4px;overflow:hidden;margin-left:.4rem}.meter span{display:block;height:100%;background:#3b82c4}.meter.full span{background:#d64545}
 nav.filter{margin:.3rem 0 .6rem}nav.filter a.current{font-weight:700;text-decoration:none;color:inherit}
 .small{font-size:.8rem}form.inline{display:inline}ul.plain{list-style:none;padding:0;margin:.3rem 1.5rem .3rem 0}ul.plain li{margin:.15rem 0}
@@ -168,6 +168,7 @@ ${stateBar(batch)}
 ${batch.flaggedFiles > 0 ? `· <span class="flagged">flagged files <b data-flagged-files>${batch.flaggedFiles}</b></span>` : ""}
 ${batch.stuckItems.length > 0 ? `· <span class="stuck">${batch.stuckItems.length} stuck</span>` : ""}</p>
 ${batch.possibleDuplicates > 0 ? `<p class="muted small" data-possible-duplicates-meaning>${e(POSSIBLE_DUPLICATES_MEANING)}</p>` : ""}
+${enqueueIncompleteLine(batch)}
 ${batch.waitingReason ? `<p class="stuck" data-waiting="${e(batch.waitingReason.code)}">waiting: ${e(batch.waitingReason.message)}</p>` : ""}
 <p data-spend>${spendLine(batch)}</p>${reuseWaitLine(batch)}
 <p class="muted">${e(batch.source)} · download <a href="/batches/${encodeURIComponent(batch.id)}/results.jsonl" download data-download="results">results (JSONL)</a> · <a href="/batches/${encodeURIComponent(batch.id)}/failures.jsonl" download data-download="failures">failures (JSONL)</a></p>

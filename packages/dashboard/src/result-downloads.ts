@@ -59,7 +59,6 @@ export function downloadFailures(store: BatchStore): RouteHandler {
   return async (request) => {
     const id = String(request.params.id);
     if ((await store.getBatch(id)) === undefined) return noBatch(id);
-    await store.indexItemStates(id);
     return {
       status: 200,
       contentType: JSONL,

@@ -1,4 +1,4 @@
-import { BatchControl, SpendLedger } from "@veoq/pipeline";
+import { BatchControl, EnqueueMark, SpendLedger } from "@veoq/pipeline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listenOnRun, type SmallRun, startSmallRun } from "./small-run.ts";
 
@@ -18,6 +18,10 @@ beforeAll(async () => {
   // running: 3 queued items, no worker; paused: 2 queued, a budget; done: 1 item, cancelled.
   await run.store.ensureBatch("b-running", "a.jsonl", now - 3_600_000);
   await run.store.registerItems("b-running", ["r1", "r2", "r3"]);
+  // Its enqueue was interrupted after 3 of 10 lines.
+  const mark = new EnqueueMark(run.redis, run.config.prefix, "b-running");
+  await mark.begin(10);
+  await mark.reached(3);
   await run.store.ensureBatch("b-paused", "b.jsonl", now - 60_000);
   await run.store.registerItems("b-paused", ["p1", "p2"]);
   await new SpendLedger(run.redis, run.config.prefix).setBudget("b-paused", 5_000_000);
@@ -69,6 +73,7 @@ describe("the overview: one compact table of batches", () => {
     expect(running).toContain("<span data-done>0/3</span> final");
     expect(running).toContain("<td data-eta>ETA –</td>");
     expect(running).toContain("<td data-age>1 h");
+    expect(running).toContain("enqueue incomplete: 3 of 10 lines");
     const paused = rowOf(html, "b-paused");
     expect(paused).toContain('data-badge="paused"');
     expect(paused).toContain("<td data-eta>no ETA (paused)</td>");

@@ -1,3 +1,4 @@
+export { AsciiKeyMap } from "./ascii-key-map.ts";
 export { checkLocalImageFile } from "./check-local-image-file.ts";
 export { CUSTOM_ID_PATTERN, checkCustomId } from "./custom-id.ts";
 export { escapeControlCharacters } from "./escape-control-characters.ts";

@@ -1,3 +1,5 @@
+import { AsciiKeyMap } from "./ascii-key-map.ts";
+
 /** Result of checking one local image file: `undefined` when usable, otherwise why not. */
 export type FileCheckResult = string | undefined;
 
@@ -7,8 +9,11 @@ export interface ManifestContext {
   readonly manifestDir: string;
   /** Whether local image files are checked (existence, size, format). */
   readonly checkFiles: boolean;
-  /** `custom_id` -> line number of its first occurrence, to report duplicates. */
-  readonly seenCustomIds: Map<string, number>;
+  /**
+   * `custom_id` -> line number of its first occurrence, to report duplicates (compact: a
+   * million-line manifest keeps every id).
+   */
+  readonly seenCustomIds: AsciiKeyMap;
   /**
    * Local-file checks by `"<jpegPngOnly 0|1>:<absolute path>"`. A file is checked once per
    * context: the verdict is a snapshot, and `inlineLocalImages` checks the file again at submit time.
@@ -26,6 +31,8 @@ export interface CreateManifestContextOptions {
    * system is not touched; paths are still resolved. Default `true`.
    */
   checkFiles?: boolean;
+  /** The `custom_id` map of an earlier pass over the same manifest (see ValidateManifestOptions). */
+  seenCustomIds?: AsciiKeyMap;
 }
 
 /** Creates the state for validating the lines of one manifest. Use one context per manifest. */
@@ -33,7 +40,7 @@ export function createManifestContext(options: CreateManifestContextOptions): Ma
   return {
     manifestDir: options.manifestDir,
     checkFiles: options.checkFiles ?? true,
-    seenCustomIds: new Map(),
+    seenCustomIds: options.seenCustomIds ?? new AsciiKeyMap(),
     fileChecks: new Map(),
   };
 }

@@ -77,7 +77,8 @@ export function validateManifestLineSync(
   } else if (customId !== null) {
     const firstLine = ctx.seenCustomIds.get(customId);
     if (firstLine === undefined) ctx.seenCustomIds.set(customId, lineNumber);
-    else {
+    // The same line seen again (a second pass with the first pass's map) is not a duplicate.
+    else if (firstLine !== lineNumber) {
       errors.push({
         path: "custom_id",
         message: `duplicate: line ${firstLine} already uses "${customId}"`,

@@ -1,6 +1,7 @@
 import type { FileHandle } from "node:fs/promises";
 import { constants, open } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
+import type { AsciiKeyMap } from "./ascii-key-map.ts";
 import { describeFileError } from "./describe-file-error.ts";
 import { createManifestContext } from "./manifest-context.ts";
 import type { LineReport } from "./manifest-entry.ts";
@@ -21,6 +22,12 @@ export interface ValidateManifestOptions {
    * line by at most one read buffer (64 KiB).
    */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /**
+   * The `custom_id` -> first line map to fill (default: a new one). Given the map of an earlier
+   * pass over the same file, a pass adds nothing to it and reports the same duplicates, so a
+   * validate-then-enqueue reads a million-line manifest twice but keeps its ids once.
+   */
+  seenCustomIds?: AsciiKeyMap;
 }
 
 const BLANK_LINE = /^\s*$/;
@@ -43,6 +50,7 @@ export async function* validateManifest(
   const ctx = createManifestContext({
     manifestDir: options.imageDir === undefined ? dirname(absolutePath) : resolve(options.imageDir),
     checkFiles: options.checkFiles ?? true,
+    ...(options.seenCustomIds === undefined ? {} : { seenCustomIds: options.seenCustomIds }),
   });
   const { onProgress } = options;
   try {

@@ -2,7 +2,7 @@ import { once } from "node:events";
 import { createWriteStream, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ManifestFileError, validateManifest } from "../src/index.ts";
+import { AsciiKeyMap, ManifestFileError, validateManifest } from "../src/index.ts";
 import {
   collectReports,
   createManifestFolder,
@@ -85,6 +85,26 @@ describe("validateManifest", () => {
     const reports = await collectReports(path);
     expect(reports[2]).toMatchObject({ line: 4, customId: "a", ok: false });
     expect(reports[2]?.errors[0]?.message).toBe('duplicate: line 1 already uses "a"');
+  });
+
+  it("gives a second pass with the first pass's custom_id map the same verdicts, keeping the ids once", async () => {
+    const path = folder.write([
+      manifestLine("a", IMG2VIDEO, img2videoInput()),
+      manifestLine("b", IMG2VIDEO, img2videoInput()),
+      manifestLine("a", IMG2VIDEO, img2videoInput()),
+    ]);
+    const seenCustomIds = new AsciiKeyMap();
+    const pass = async () => {
+      const verdicts: (string | true)[] = [];
+      for await (const report of validateManifest(path, { seenCustomIds })) {
+        verdicts.push(report.ok ? true : (report.errors[0]?.message ?? "?"));
+      }
+      return verdicts;
+    };
+    const first = await pass();
+    expect(first).toEqual([true, true, 'duplicate: line 1 already uses "a"']);
+    expect(await pass()).toEqual(first);
+    expect(seenCustomIds.size).toBe(2);
   });
 
   it("can skip file checks", async () => {

@@ -18,7 +18,13 @@ export {
   submitJobId,
 } from "./jobs/job-ids.ts";
 export { QUEUE_NAMES, QUEUE_ROLES, type QueueRole } from "./jobs/queue-names.ts";
-export { createQueues, type VeoqQueues } from "./jobs/queues.ts";
+export {
+  createQueues,
+  KEEP_COMPLETED,
+  KEEP_COMPLETED_SUBMIT,
+  KEEP_FAILED,
+  type VeoqQueues,
+} from "./jobs/queues.ts";
 export { SLOT_WAIT_MARKER, submitQueueWakeKeys } from "./jobs/submit-queue-wake.ts";
 export { type KeyFigures, readKeyFigures } from "./keys/key-figures.ts";
 export {
@@ -198,6 +204,7 @@ export { ProviderRate, RATE_MARGIN } from "./store/provider-rate.ts";
 export {
   PROBE_ROUNDS,
   ProviderSlots,
+  providerAccounts,
   readProviderSlots,
   type SlotUsage,
   slotKeys,

@@ -11,7 +11,7 @@ import { createProviderClient, type ProviderClient } from "@veoq/provider-client
 import { type Queue, type Telemetry, Worker } from "bullmq";
 import { FairShare } from "./jobs/fair-share.ts";
 import { QUEUE_NAMES, QUEUE_ROLES, type QueueRole, queuePrefix } from "./jobs/queue-names.ts";
-import { createQueues } from "./jobs/queues.ts";
+import { createQueues, keepFinishedJobs } from "./jobs/queues.ts";
 import { startStalledCheck } from "./jobs/stalled-check.ts";
 import {
   submitQueueWakeKeys,
@@ -276,6 +276,8 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       prefix: queuePrefix(config.prefix, role),
       ...telemetry,
       concurrency: concurrency[role],
+      // How long finished jobs stay (queues.ts): the worker's rule, not copied into every job.
+      ...keepFinishedJobs(role),
       lockDuration: options.lockDurationMs ?? config.lockDurationMs,
       // startStalledCheck (below) runs BullMQ's check only while the queue has active jobs; the
       // interval also bounds how often any worker runs it (BullMQ's stalled-check key).

@@ -42,6 +42,27 @@ describe("enqueueManifest", () => {
     expect((await h.store.getBatch("b1"))?.counts.queued).toBe(23);
   });
 
+  it("refuses a duplicate custom_id, and with skipInvalid adds its first line only", async () => {
+    h = await createHarness();
+    const manifestPath = await h.writeManifest([
+      img2videoLine("a"),
+      img2videoLine("b"),
+      img2videoLine("a"),
+    ]);
+    const options = { manifestPath, queues: h.queues, store: h.store, submitAttempts: 1 };
+    const refused = await enqueueManifest({ ...options, batchId: "b1" });
+    expect(refused).toMatchObject({ invalid: 1, added: 0, enqueued: false });
+    const skipped = await enqueueManifest({ ...options, batchId: "b2", skipInvalid: true });
+    expect(skipped).toMatchObject({ valid: 2, invalid: 1, added: 2, enqueued: true });
+    // Both passes share one custom_id map: the enqueue pass must not take line 1 for a repeat.
+    const clean = await enqueueManifest({
+      ...options,
+      manifestPath: await h.writeManifest([img2videoLine("c"), img2videoLine("d")]),
+      batchId: "b3",
+    });
+    expect(clean).toMatchObject({ valid: 2, invalid: 0, added: 2, enqueued: true });
+  });
+
   it("throws when a chunk fails, and a second run adds exactly what is missing", async () => {
     h = await createHarness();
     const lines = Array.from({ length: 10 }, (_, i) => img2videoLine(`item-${i}`));

@@ -11,7 +11,9 @@ import {
   MAX_JOB_PRIORITY,
   type PriorityLevel,
   ProviderSlots,
+  providerAccounts,
   QUEUE_NAMES,
+  readProviderSlots,
 } from "../src/index.ts";
 import { createHarness, type Harness, liteLine } from "./pipeline-harness.ts";
 
@@ -109,6 +111,22 @@ describe("fair share of slots between batches (real Redis)", () => {
     expect(scheduling.get("a")).toEqual({ priority: "high", slots: 3, slotShare: 0.75 });
     expect(scheduling.get("b")).toEqual({ priority: "normal", slots: 1, slotShare: 0.25 });
     expect(scheduling.get("c")).toEqual({ priority: "normal", slots: 0, slotShare: 0 });
+  });
+
+  it("counts the slots of every API key's account from the account set, not a keyspace scan", async () => {
+    h = await createHarness();
+    const account = (apiKey: string) =>
+      new ProviderSlots({ redis: h.redis, prefix: h.config.prefix, apiKey, maxInFlight: 8 });
+    await account("k1").acquire("a~x~0");
+    await account("k2").acquire("a~y~0");
+    await account("k2").acquire("b~x~0");
+    expect((await providerAccounts(h.redis, h.config.prefix)).sort()).toEqual(
+      [account("k1").keys.account, account("k2").keys.account].sort(),
+    );
+    const scheduling = await batchSchedulingOf(h.store, ["a", "b"]);
+    expect(scheduling.get("a")?.slots).toBe(2);
+    expect(scheduling.get("b")?.slots).toBe(1);
+    expect((await readProviderSlots(h.redis, h.config.prefix)).inUse).toBe(3);
   });
 
   it("restarts the virtual clock when the submit queue is empty at an enqueue", async () => {

@@ -153,7 +153,9 @@ describe("ProviderKeys: which key takes a create", () => {
           ? JSON.stringify(await redis.hgetall(key))
           : type === "zset"
             ? JSON.stringify(await redis.zrange(key, 0, -1))
-            : String(await redis.get(key));
+            : type === "set"
+              ? JSON.stringify(await redis.smembers(key))
+              : String(await redis.get(key));
       expect(dump).not.toContain("secret-");
     }
   });

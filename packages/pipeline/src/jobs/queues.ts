@@ -21,27 +21,35 @@ export const KEEP_COMPLETED_SUBMIT = { age: 14 * 24 * 3600 };
 export const KEEP_COMPLETED = { age: 24 * 3600, count: 100_000 };
 export const KEEP_FAILED = { age: 14 * 24 * 3600 };
 
+/**
+ * The removal rules of a queue's finished jobs, given to its workers (start-workers.ts), which
+ * finish every job (a stalled job is recovered, never failed): as a queue's defaultJobOptions
+ * they were copied into every job's stored options, ~66 bytes of Redis per queued job.
+ */
+export function keepFinishedJobs(role: QueueRole): {
+  removeOnComplete: { age: number; count?: number };
+  removeOnFail: { age: number };
+} {
+  return {
+    removeOnComplete: role === "submit" ? KEEP_COMPLETED_SUBMIT : KEEP_COMPLETED,
+    removeOnFail: KEEP_FAILED,
+  };
+}
+
 export function createQueues(
   connection: RedisConnection,
   prefix: string,
   /** BullMQ's own telemetry (bullmq-otel), when tracing is on. */
   extra: { telemetry?: Telemetry } = {},
 ): VeoqQueues {
-  const options = (role: QueueRole, keepCompleted: { age: number; count?: number }) => ({
+  const options = (role: QueueRole) => ({
     connection,
     ...extra,
     prefix: queuePrefix(prefix, role),
-    defaultJobOptions: { removeOnComplete: keepCompleted, removeOnFail: KEEP_FAILED },
   });
-  const submit = new Queue<SubmitJobData>(
-    QUEUE_NAMES.submit,
-    options("submit", KEEP_COMPLETED_SUBMIT),
-  );
-  const poll = new Queue<PollJobData>(QUEUE_NAMES.poll, options("poll", KEEP_COMPLETED));
-  const download = new Queue<DownloadJobData>(
-    QUEUE_NAMES.download,
-    options("download", KEEP_COMPLETED),
-  );
+  const submit = new Queue<SubmitJobData>(QUEUE_NAMES.submit, options("submit"));
+  const poll = new Queue<PollJobData>(QUEUE_NAMES.poll, options("poll"));
+  const download = new Queue<DownloadJobData>(QUEUE_NAMES.download, options("download"));
   return {
     submit,
     poll,

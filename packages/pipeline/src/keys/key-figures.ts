@@ -1,5 +1,6 @@
-import { type RedisConnection, scanEveryMaster } from "../store/connection/redis-connection.ts";
+import type { RedisConnection } from "../store/connection/redis-connection.ts";
 import { recordKeys } from "../store/keys.ts";
+import { providerAccounts } from "../store/provider-slots.ts";
 import { keyStopKey, spentField } from "./provider-keys.ts";
 
 /** What one API key of the pool is doing, as `veoq keys`, status, metrics and the dashboard show. */
@@ -29,21 +30,23 @@ function nameOfAccount(account: string): string {
   return /^[0-9a-f]{12}$/.test(account) ? `key-${account}` : account;
 }
 
-/** Figures of every key under a prefix, by name, read without knowing the keys. */
+/**
+ * Figures of every key under a prefix (every account listed before its first slot), by name,
+ * read without knowing the keys.
+ */
 export async function readKeyFigures(
   redis: RedisConnection,
   prefix: string,
   now: number,
 ): Promise<KeyFigures[]> {
   const keys = recordKeys(prefix);
-  const start = keys.providerCap("").length;
   const figures: KeyFigures[] = [];
-  for await (const capKey of scanEveryMaster(redis, keys.providerCapPattern)) {
-    const account = capKey.slice(start);
+  // The account set (store/provider-slots.ts), not a scan: the keyspace holds every job.
+  for (const account of await providerAccounts(redis, prefix)) {
     const name = nameOfAccount(account);
     const [inFlight, fields, stoppedBy] = await Promise.all([
       redis.zcard(keys.providerSlots(account)),
-      redis.hgetall(capKey),
+      redis.hgetall(keys.providerCap(account)),
       redis.get(keyStopKey(prefix, name)),
     ]);
     const max = Number(fields.max ?? 0);

@@ -153,6 +153,8 @@ export class ProviderKeys {
       const held = await this.first.slots.take(holder, waitMs);
       return held > 0 ? { key: this.first, held } : { wait: "slots" };
     }
+    // Each key's account listed before its first slot (store/provider-slots.ts listAccount).
+    await Promise.all(this.list.map((key) => key.slots.listAccount()));
     const keys = [this.wake?.limiter ?? "", this.wake?.marker ?? ""];
     const args: (string | number)[] = [
       holder,

@@ -1,8 +1,7 @@
 import { FairShare, type PriorityLevel } from "../jobs/fair-share.ts";
 import { submissionOfSlotHolder } from "../jobs/job-ids.ts";
 import type { BatchStore } from "../store/batch-store.ts";
-import { scanEveryMaster } from "../store/connection/redis-connection.ts";
-import { accountOfSlotKey } from "../store/keys.ts";
+import { providerAccounts } from "../store/provider-slots.ts";
 
 /** A batch's place in the scheduling of provider slots, for `veoq status` and the dashboard. */
 export interface BatchScheduling {
@@ -36,15 +35,14 @@ export async function batchSchedulingOf(
   return scheduling;
 }
 
-/** Slot holders per batch over every account (a holder names its batch). */
+/**
+ * Slot holders per batch over every account (a holder names its batch): bounded by the slots
+ * held, whatever the batches' length.
+ */
 async function slotsHeldPerBatch(store: BatchStore): Promise<Map<string, number>> {
   const held = new Map<string, number>();
-  for await (const capKey of scanEveryMaster(store.redis, store.keys.providerCapPattern)) {
-    const holders = await store.redis.zrange(
-      store.keys.providerSlots(accountOfSlotKey(capKey)),
-      0,
-      -1,
-    );
+  for (const account of await providerAccounts(store.redis, store.prefix)) {
+    const holders = await store.redis.zrange(store.keys.providerSlots(account), 0, -1);
     for (const holder of holders) {
       const batchId = submissionOfSlotHolder(holder)?.batchId;
       if (batchId !== undefined) held.set(batchId, (held.get(batchId) ?? 0) + 1);

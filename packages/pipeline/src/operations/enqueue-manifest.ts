@@ -3,6 +3,7 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import {
+  AsciiKeyMap,
   type LineReport,
   MAX_LINE_BYTES,
   type ManifestEntry,
@@ -186,8 +187,13 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
     alreadyPresent: 0,
   };
 
+  // One custom_id map for both passes: the enqueue pass reuses the validate pass's.
+  const seenCustomIds = new AsciiKeyMap();
   if (!options.skipInvalid) {
-    for await (const report of validateManifest(options.manifestPath, imageDirOption(options))) {
+    for await (const report of validateManifest(options.manifestPath, {
+      ...imageDirOption(options),
+      seenCustomIds,
+    })) {
       if (options.signal?.aborted) {
         return { ...nothingEnqueued(batchId, progress), interrupted: true, totalLines: undefined };
       }
@@ -348,6 +354,7 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
     for await (const report of validateManifest(options.manifestPath, {
       ...imageDirOption(options),
       checkFiles: options.skipInvalid === true,
+      seenCustomIds,
     })) {
       if (options.signal?.aborted) {
         interrupted = true;

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { type ManifestEntry, replaceLocalImagePaths } from "@veoq/manifest";
+import { AsciiKeyMap, type ManifestEntry, replaceLocalImagePaths } from "@veoq/manifest";
 import { EnqueueError } from "./enqueue-error.ts";
 
 /**
@@ -56,11 +56,12 @@ export function canonicalJson(value: unknown): string {
  * identical lines in one manifest are meant as separate renders (variations without a seed), so
  * each is its own request, and a copy of the manifest maps its k-th such line to the k-th render.
  * Keeps one count per distinct request of the manifest, keyed by the fingerprint's first 11
- * characters (about 60 bytes each: 6 MB for 100,000 lines). Two requests sharing those 66 bits
- * would only share their occurrence count: each line still gets a key of its own.
+ * characters (about 32 bytes each in an AsciiKeyMap: 32 MB for 1,000,000 lines). Two requests
+ * sharing those 66 bits would only share their occurrence count: each line still gets a key of
+ * its own.
  */
 export class RequestFingerprints {
-  private readonly seen = new Map<string, number>();
+  private readonly seen = new AsciiKeyMap();
   private readonly imageHashes = new Map<string, Promise<string>>();
 
   async next(entry: Pick<ManifestEntry, "model" | "input" | "localImages">): Promise<string> {

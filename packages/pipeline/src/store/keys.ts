@@ -70,8 +70,6 @@ export interface RecordKeys {
   providerSlots(account: string): string;
   /** Hash: `cap` (effective, after AIMD), `max` and the last decrease, of one provider account. */
   providerCap(account: string): string;
-  /** SCAN pattern matching the cap hash of every account. */
-  providerCapPattern: string;
   /**
    * String: set while one API key of the pool is stopped (a 401/402 on it), holding the reason;
    * by the key's name (keys/provider-keys.ts), never the key.
@@ -79,6 +77,8 @@ export interface RecordKeys {
   providerKeyStop(name: string): string;
   /** SCAN pattern matching every key stop. */
   providerKeyStopPattern: string;
+  /** Set: every provider account (the short hash of its API key) that has taken a slot. */
+  providerAccounts: string;
   /** The duration history of one task shape (see store/duration-history.ts). */
   durationHistory(shape: TaskShapeKey): DurationHistoryKeys;
   /**
@@ -169,9 +169,9 @@ export function recordKeys(prefix: string): RecordKeys {
     batchPriorities: `${prefix}:batch-priority`,
     providerSlots: (account) => `${prefix}:provider-slots:${account}`,
     providerCap: (account) => `${prefix}:provider-cap:${account}`,
-    providerCapPattern: `${prefix}:provider-cap:*`,
     providerKeyStop: (name) => `${prefix}:provider-key-stop:${name}`,
     providerKeyStopPattern: `${prefix}:provider-key-stop:*`,
+    providerAccounts: `${prefix}:provider-accounts`,
     webhookOutbox: (id) => `${tag(id)}:webhook-outbox`,
     accountWebhookOutbox: `${prefix}:webhook-outbox`,
     accountWebhookSeq: `${prefix}:webhook-seq`,
@@ -215,11 +215,6 @@ export function parseItemRef(value: string): ItemRef | undefined {
 /** The account part of the provider slot keys: a short hash of the API key, never the key itself. */
 export function providerAccountOf(apiKey: string): string {
   return createHash("sha256").update(apiKey).digest("hex").slice(0, 12);
-}
-
-/** The account a provider slot key belongs to (its last segment). */
-export function accountOfSlotKey(key: string): string {
-  return key.slice(key.lastIndexOf(":") + 1);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { SLOT_WAIT_MARKER, type SubmitQueueWakeKeys } from "../jobs/submit-queue-wake.ts";
-import { type RedisConnection, scanEveryMaster } from "./connection/redis-connection.ts";
-import { accountOfSlotKey, providerAccountOf, recordKeys } from "./keys.ts";
+import type { RedisConnection } from "./connection/redis-connection.ts";
+import { providerAccountOf, recordKeys } from "./keys.ts";
 import { runStoreScript } from "./store-scripts.ts";
 
 /**
@@ -63,7 +63,12 @@ export function slotKeys(prefix: string, apiKey: string) {
 /** The two keys of one account's slots. */
 export function accountSlotKeys(prefix: string, account: string) {
   const keys = recordKeys(prefix);
-  return { holders: keys.providerSlots(account), cap: keys.providerCap(account) };
+  return {
+    account,
+    holders: keys.providerSlots(account),
+    cap: keys.providerCap(account),
+    accounts: keys.providerAccounts,
+  };
 }
 
 /** The account of slot options given an API key or the account itself. */
@@ -74,11 +79,13 @@ export function accountOfOptions(options: { apiKey?: string; account?: string })
 }
 
 export class ProviderSlots {
-  readonly keys: { holders: string; cap: string };
+  readonly keys: ReturnType<typeof slotKeys>;
   private readonly redis: RedisConnection;
   private readonly max: number;
   private readonly now: () => number;
   private readonly wake: SubmitQueueWakeKeys | undefined;
+  /** The account's entry in the account set (readProviderSlots, batchSchedulingOf), once per instance. */
+  private listed: Promise<unknown> | undefined;
 
   constructor(options: ProviderSlotsOptions) {
     this.redis = options.redis;
@@ -104,6 +111,7 @@ export class ProviderSlots {
 
   /** Like `acquire`, but returns the slots held with this one (0: none was free). */
   async take(holder: string, waitMs = 0): Promise<number> {
+    await this.listAccount();
     return Number(
       await runStoreScript(this.redis, "takeProviderSlot", this.scriptKeys(), [
         holder,
@@ -113,6 +121,19 @@ export class ProviderSlots {
         Math.round(waitMs),
       ]),
     );
+  }
+
+  /**
+   * Puts the account in the account set (readProviderSlots, batchSchedulingOf, readKeyFigures),
+   * once per instance: before its first slot, so a reader of the set sees every holder. A key
+   * pool's take (keys/provider-keys.ts) lists each of its keys' accounts the same way.
+   */
+  async listAccount(): Promise<void> {
+    this.listed ??= this.redis.sadd(this.keys.accounts, this.keys.account).catch((error) => {
+      this.listed = undefined;
+      throw error;
+    });
+    await this.listed;
   }
 
   /** True when this call freed the slot (false: it was not held). */
@@ -178,9 +199,14 @@ export class ProviderSlots {
   }
 }
 
+/** Every provider account (short API key hash) that has taken a slot under `prefix`. */
+export async function providerAccounts(redis: RedisConnection, prefix: string): Promise<string[]> {
+  return redis.smembers(recordKeys(prefix).providerAccounts);
+}
+
 /**
  * Slot usage of every account under a prefix (for metrics and the chaos run's final check),
- * without knowing the API keys. `cap` and `max` are summed over accounts; `paceUntil` is the
+ * without knowing the API keys (the account set, not a scan: the keyspace holds every job). `cap` and `max` are summed over accounts; `paceUntil` is the
  * latest time (ms) before which the RPM pacing lets no create of some account go.
  */
 export async function readProviderSlots(
@@ -189,10 +215,10 @@ export async function readProviderSlots(
 ): Promise<SlotUsage & { accounts: number; paceUntil: number }> {
   const keys = recordKeys(prefix);
   const usage = { inUse: 0, cap: 0, max: 0, accounts: 0, paceUntil: 0 };
-  for await (const capKey of scanEveryMaster(redis, keys.providerCapPattern)) {
+  for (const account of await providerAccounts(redis, prefix)) {
     const [inUse, fields] = await Promise.all([
-      redis.zcard(keys.providerSlots(accountOfSlotKey(capKey))),
-      redis.hgetall(capKey),
+      redis.zcard(keys.providerSlots(account)),
+      redis.hgetall(keys.providerCap(account)),
     ]);
     const max = Number(fields.max ?? 0);
     usage.inUse += inUse;

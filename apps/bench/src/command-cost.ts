@@ -1,0 +1,233 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseConfig } from "@veoq/config";
+import { createLogger } from "@veoq/logging";
+import {
+  BatchStore,
+  createQueues,
+  createRedisConnection,
+  enqueueManifest,
+  startWorkers,
+} from "@veoq/pipeline";
+import { Queue, Worker } from "bullmq";
+import { Redis } from "ioredis";
+import { writeBenchManifest } from "./bench-manifest.ts";
+import { flushBenchRedis, waitUntil } from "./bench-redis.ts";
+import {
+  commandCounts,
+  resetCommandCounts,
+  topCommands,
+  totalCommands,
+} from "./redis-command-counts.ts";
+import type { RoleConcurrency } from "./run-veoq-batch.ts";
+import { startSimulatorProcess } from "./simulator-process.ts";
+
+export interface CommandCostOptions {
+  redisUrl: string;
+  /** Lite items (one sample each) of the counted batch. */
+  items: number;
+  concurrency: RoleConcurrency;
+}
+
+/** Redis commands (INFO commandstats, script-internal ones included) per item. */
+export interface CommandCost {
+  items: number;
+  /** `enqueueManifest`, no workers running: commands / lines. */
+  enqueue_per_line: number;
+  /** Bare BullMQ's `addBulk` of the same lines into its first queue. */
+  bare_enqueue_per_line: number;
+  /** Submit -> poll -> download of the enqueued batch by one worker process, per completed item. */
+  pipeline_per_item: number;
+  /** Three bare BullMQ queues passing each item on (the same three hops). */
+  bare_pipeline_per_item: number;
+  enqueue_top: { command: string; calls: number }[];
+  pipeline_top: { command: string; calls: number }[];
+  bare_pipeline_top: { command: string; calls: number }[];
+}
+
+/** How often the harness looks whether the batch is done; its reads are taken off the count. */
+const DONE_POLL_MS = 250;
+
+/**
+ * Counts the commands veoq's enqueue and its pipeline send to Redis per item, each alone (the
+ * enqueue first with no worker running, then the workers on the queued batch), and bare BullMQ's
+ * for the same hops. The bench's private Redis has no other client, so the server's counters are
+ * the measured process's commands; the harness's own reads (done checks) are counted once and
+ * taken off.
+ */
+export async function measureCommandCost(options: CommandCostOptions): Promise<CommandCost> {
+  const dir = await mkdtemp(path.join(tmpdir(), "veoq-bench-commands-"));
+  const manifestPath = await writeBenchManifest({
+    dir,
+    name: "commands.jsonl",
+    items: options.items,
+    model: "veo-3.1-lite-firstlastframe",
+  });
+  const simulator = await startSimulatorProcess({
+    timeScale: 0.001,
+    durations: {
+      "veo-3.1-generate-img2video": { minSeconds: 0, maxSeconds: 0 },
+      "veo-3.1-lite-firstlastframe": { minSeconds: 0, maxSeconds: 0 },
+    },
+    fileSizeBytes: 512,
+  });
+  try {
+    const veoq = await countVeoq(options, manifestPath, simulator.url, dir);
+    const bare = await countBare(options, manifestPath);
+    return {
+      items: options.items,
+      enqueue_per_line: totalCommands(veoq.enqueue) / options.items,
+      bare_enqueue_per_line: totalCommands(bare.enqueue) / options.items,
+      pipeline_per_item: veoq.pipelineTotal / options.items,
+      bare_pipeline_per_item: totalCommands(bare.pipeline) / options.items,
+      enqueue_top: topCommands(veoq.enqueue),
+      pipeline_top: topCommands(veoq.pipeline),
+      bare_pipeline_top: topCommands(bare.pipeline),
+    };
+  } finally {
+    await simulator.close();
+    await flushBenchRedis(options.redisUrl);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function countVeoq(
+  options: CommandCostOptions,
+  manifestPath: string,
+  baseUrl: string,
+  dir: string,
+): Promise<{ enqueue: Map<string, number>; pipeline: Map<string, number>; pipelineTotal: number }> {
+  await flushBenchRedis(options.redisUrl);
+  const prefix = "{bench-commands}";
+  const batchId = "commands";
+  const redis = createRedisConnection(options.redisUrl, "worker");
+  const queues = createQueues(redis, prefix);
+  const store = new BatchStore(redis, prefix);
+  try {
+    await queues.submit.waitUntilReady();
+    await resetCommandCounts(options.redisUrl);
+    await enqueueManifest({ manifestPath, batchId, queues, store, submitAttempts: 8 });
+    const enqueue = await commandCounts(options.redisUrl);
+
+    // What one look at the batch costs, to take the harness's looks off the pipeline's count.
+    await resetCommandCounts(options.redisUrl);
+    await store.getBatch(batchId);
+    const perLook = totalCommands(await commandCounts(options.redisUrl));
+
+    const config = parseConfig({
+      REDIS_URL: options.redisUrl,
+      VEOQ_PREFIX: prefix,
+      JIEKOU_BASE_URL: baseUrl,
+      JIEKOU_API_KEY: "sim-key",
+      VEOQ_OUTPUT_DIR: path.join(dir, "output"),
+      VEOQ_TIME_SCALE: "0.001",
+      VEOQ_MAX_IN_FLIGHT: "100000",
+      VEOQ_PROVIDER_RPM: "0",
+      VEOQ_CHECK_REDIS_DURABILITY: "0",
+      LOG_LEVEL: "silent",
+    });
+    await resetCommandCounts(options.redisUrl);
+    const running = await startWorkers({
+      config,
+      apiKey: "sim-key",
+      logger: createLogger({ level: "silent" }),
+      concurrency: options.concurrency,
+    });
+    let looks = 0;
+    try {
+      await waitUntil(
+        async () => {
+          looks++;
+          const batch = await store.getBatch(batchId);
+          return (batch?.counts.completed ?? 0) + (batch?.counts.failed ?? 0) >= options.items;
+        },
+        `batch ${batchId}`,
+        5 * 60_000,
+        DONE_POLL_MS,
+      );
+    } finally {
+      await running.close(5_000);
+    }
+    const pipeline = await commandCounts(options.redisUrl);
+    const batch = await store.getBatch(batchId);
+    if ((batch?.counts.completed ?? 0) !== options.items) {
+      throw new Error(`command count: ${batch?.counts.failed ?? "?"} items failed`);
+    }
+    return { enqueue, pipeline, pipelineTotal: totalCommands(pipeline) - looks * perLook };
+  } finally {
+    await queues.close();
+    redis.disconnect();
+  }
+}
+
+async function countBare(
+  options: CommandCostOptions,
+  manifestPath: string,
+): Promise<{ enqueue: Map<string, number>; pipeline: Map<string, number> }> {
+  await flushBenchRedis(options.redisUrl);
+  const lines = (await readFile(manifestPath, "utf8"))
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const prefix = "{bench-bare}";
+  const connections: Redis[] = [];
+  const connect = () => {
+    const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+    connections.push(connection);
+    return connection;
+  };
+  const shared = connect();
+  const queueOptions = { connection: shared, prefix };
+  const first = new Queue("bare-1", queueOptions);
+  const second = new Queue("bare-2", queueOptions);
+  const third = new Queue("bare-3", queueOptions);
+  try {
+    await first.waitUntilReady();
+    await resetCommandCounts(options.redisUrl);
+    for (let i = 0; i < lines.length; i += 250) {
+      await first.addBulk(
+        lines.slice(i, i + 250).map((data, j) => ({
+          name: "step",
+          data,
+          opts: { jobId: `bare-${i + j}` },
+        })),
+      );
+    }
+    const enqueue = await commandCounts(options.redisUrl);
+    await resetCommandCounts(options.redisUrl);
+    let done = 0;
+    let allDone: () => void = () => {};
+    const finished = new Promise<void>((resolve) => {
+      allDone = resolve;
+    });
+    const workerOptions = (concurrency: number) => ({ connection: connect(), prefix, concurrency });
+    const workers = [
+      new Worker(
+        "bare-1",
+        async (job) => {
+          await second.add("step", job.data, { jobId: `${job.id}-2` });
+        },
+        workerOptions(options.concurrency.submit),
+      ),
+      new Worker(
+        "bare-2",
+        async (job) => {
+          await third.add("step", job.data, { jobId: `${job.id}-3` });
+        },
+        workerOptions(options.concurrency.poll),
+      ),
+      new Worker("bare-3", async () => {}, workerOptions(options.concurrency.download)),
+    ];
+    workers[2]?.on("completed", () => {
+      done++;
+      if (done === lines.length) allDone();
+    });
+    await finished;
+    await Promise.all(workers.map((w) => w.close()));
+    return { enqueue, pipeline: await commandCounts(options.redisUrl) };
+  } finally {
+    await Promise.all([first.close(), second.close(), third.close()]);
+    for (const connection of connections) connection.disconnect();
+  }
+}
