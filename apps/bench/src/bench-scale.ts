@@ -1,4 +1,5 @@
 import type { FairShareScenario } from "./fair-share-cost.ts";
+import type { KeyPoolScenario } from "./key-pool-cost.ts";
 import type { RoleConcurrency } from "./run-veoq-batch.ts";
 import type { RateScenario, SchedulingScenario } from "./scheduling-cost.ts";
 
@@ -22,6 +23,8 @@ export interface BenchScale {
   rate: RateScenario;
   /** A small batch behind a big one, and alone. */
   fairShare: FairShareScenario;
+  /** Three API keys of caps 10, 5 and 5 (issue 27). */
+  keys: KeyPoolScenario;
   /** veoq's defaults (VEOQ_*_CONCURRENCY), used by both sides. */
   concurrency: RoleConcurrency;
 }
@@ -47,6 +50,9 @@ export const FULL_SCALE: BenchScale = {
   ],
   rate: { items: 60, rpm: 50, timeScale: 0.05 },
   fairShare: { bigItems: 400, smallItems: 10, maxConcurrent: 20, timeScale: 0.05 },
+  // Time scale 0.2: at 0.05 a loaded machine's event-loop delays (tens of ms) are whole provider
+  // seconds of refill lag per slot round, for one key as much as for three.
+  keys: { items: 100, timeScale: 0.2, rpm: 50, rateItemsPerKey: 30, credit: 20 },
   concurrency: CONCURRENCY,
 };
 
@@ -65,5 +71,6 @@ export const QUICK_SCALE: BenchScale = {
   ],
   rate: { items: 30, rpm: 50, timeScale: 0.05 },
   fairShare: { bigItems: 200, smallItems: 10, maxConcurrent: 10, timeScale: 0.05 },
+  keys: { items: 60, timeScale: 0.1, rpm: 60, rateItemsPerKey: 15, credit: 10 },
   concurrency: CONCURRENCY,
 };

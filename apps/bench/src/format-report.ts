@@ -23,6 +23,7 @@ export function formatReport(report: BenchReport): string {
     startup,
     idle,
     bigBatch: scale,
+    keys,
   } = report;
   const rows: Row[] = [];
   if (pipeline !== undefined) {
@@ -127,6 +128,37 @@ export function formatReport(report: BenchReport): string {
       goal: `<= ~${2 * fairShare.round_s} s (a round or two of turnover)`,
       met: fairShare.small_batch_wait_s <= 2 * fairShare.round_s,
     });
+  }
+  if (keys !== undefined) {
+    rows.push(
+      {
+        figure: `keys.makespan_vs_ideal (3 keys, caps 10/5/5, N=${keys.items})`,
+        veoq: `${f(keys.makespan_vs_ideal, 3)} (${f(keys.makespan_s, 0)} s / ideal first-come over 20 slots ${f(keys.ideal_fifo_s, 0)} s)`,
+        baseline: `${f(keys.single_key_vs_ideal, 3)} one key of cap 20`,
+        ratio: "",
+        goal: "<= 1.05",
+        met: keys.makespan_vs_ideal <= 1.05,
+      },
+      {
+        figure: `keys.rate_scaling (3 keys x ${keys.rpm} RPM)`,
+        veoq: `${f(keys.rate_pool_per_min)} creates/min`,
+        baseline: `${f(keys.rate_single_per_min)} with one key`,
+        ratio: f(keys.rate_scaling, 3),
+        goal: ">= 0.95 x 3",
+        met: keys.rate_scaling >= 0.95,
+      },
+      {
+        figure: `keys.credit (a key dry after ${keys.credit} creates, N=${keys.items})`,
+        veoq: `${keys.credit_completed} completed, ${keys.credit_failed} failed, ${keys.credit_creates} creates, ${keys.credit_duplicates} duplicates`,
+        baseline: "",
+        ratio: "",
+        goal: "all completed, 0 failed, creates = N",
+        met:
+          keys.credit_completed === keys.items &&
+          keys.credit_failed === 0 &&
+          keys.credit_creates === keys.items,
+      },
+    );
   }
   if (memory !== undefined) {
     rows.push(

@@ -7,6 +7,7 @@ import { type CommandCost, measureCommandCost } from "./command-cost.ts";
 import { describeMachine, type Machine } from "./describe-machine.ts";
 import { type FairShareCost, measureFairShare } from "./fair-share-cost.ts";
 import { type IdleCost, measureIdleCost } from "./idle-cost.ts";
+import { type KeyPoolCost, measureKeyPool } from "./key-pool-cost.ts";
 import { type MemoryCost, measureMemoryCost } from "./memory-cost.ts";
 import { measurePipelineOverhead, type PipelineOverhead } from "./pipeline-overhead.ts";
 import { measurePollingCost, type PollingCost } from "./polling-cost.ts";
@@ -23,6 +24,7 @@ export const BENCH_SECTIONS = [
   "scheduling",
   "startup",
   "idle",
+  "keys",
   "scale",
 ] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
@@ -45,6 +47,7 @@ export interface BenchReport {
   fairShare?: FairShareCost;
   startup?: StartupCost;
   idle?: IdleCost;
+  keys?: KeyPoolCost;
   /** The scale run (`--only scale`): one million-line batch and its reads. */
   bigBatch?: ScaleCost;
 }
@@ -162,6 +165,18 @@ export async function runBenchmarks(
       log(
         `  ${report.idle.commands_per_s.toFixed(2)} commands/s; a freed slot taken in ${report.idle.wake_p50_s.toFixed(2)} s (p50), ${report.idle.wake_max_s.toFixed(2)} s (max)`,
       );
+    }
+    if (sections.includes("keys")) {
+      const k = scale.keys;
+      log(
+        `key pool: 3 keys of caps 10/5/5 (${k.items} items), ${k.rpm} RPM per key (${k.rateItemsPerKey} creates per key), a key with credit ${k.credit}`,
+      );
+      report.keys = await measureKeyPool({
+        redisUrl: redis.url,
+        scenario: k,
+        concurrency: scale.concurrency,
+        log,
+      });
     }
     if (sections.includes("scale")) {
       log(`scale: one lite batch of ${scaleLines} lines, then its reads`);

@@ -34,6 +34,10 @@ export interface VeoqBatchOptions {
   timeoutMs: number;
   /** Creates per real minute (VEOQ_PROVIDER_RPM); default 0, off, as the simulator limits no rate unless told. */
   providerRpm?: number;
+  /** A key pool file (JIEKOU_API_KEYS_FILE) instead of the one key `sim-key`. */
+  keysFile?: string;
+  /** Most tasks in flight per key (VEOQ_MAX_IN_FLIGHT); default effectively none. */
+  maxInFlight?: number;
 }
 
 export interface VeoqBatchRun {
@@ -50,10 +54,12 @@ export async function runVeoqBatch(options: VeoqBatchOptions): Promise<VeoqBatch
     REDIS_URL: options.redisUrl,
     VEOQ_PREFIX: options.prefix,
     JIEKOU_BASE_URL: options.baseUrl,
-    JIEKOU_API_KEY: "sim-key",
+    ...(options.keysFile === undefined
+      ? { JIEKOU_API_KEY: "sim-key" }
+      : { JIEKOU_API_KEYS_FILE: options.keysFile }),
     VEOQ_OUTPUT_DIR: options.outputDir,
     VEOQ_TIME_SCALE: String(options.timeScale),
-    VEOQ_MAX_IN_FLIGHT: "100000",
+    VEOQ_MAX_IN_FLIGHT: String(options.maxInFlight ?? 100_000),
     VEOQ_PROVIDER_RPM: String(options.providerRpm ?? 0),
     VEOQ_CHECK_REDIS_DURABILITY: "0",
     LOG_LEVEL: "silent",
@@ -61,7 +67,7 @@ export async function runVeoqBatch(options: VeoqBatchOptions): Promise<VeoqBatch
   const logger = createLogger({ level: "silent" });
   const running = await startWorkers({
     config,
-    apiKey: "sim-key",
+    apiKey: config.apiKeys[0]?.secret ?? "sim-key",
     logger,
     concurrency: options.concurrency,
   });

@@ -23,6 +23,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   worker: async () => (await import("./commands/worker.ts")).registerWorkerCommand,
   workers: async () => (await import("./commands/workers.ts")).registerWorkersCommand,
   status: async () => (await import("./commands/status.ts")).registerStatusCommand,
+  keys: async () => (await import("./commands/keys.ts")).registerKeysCommand,
   results: async () => (await import("./commands/results.ts")).registerResultsCommand,
   retry: async () => (await import("./commands/retry.ts")).registerRetryCommand,
   resume: async () => (await import("./commands/resume.ts")).registerResumeCommand,

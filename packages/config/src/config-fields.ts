@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { ApiKeyEntry } from "./api-key-pool.ts";
 import type { RedisTarget } from "./redis-target.ts";
 
 /**
@@ -193,6 +194,18 @@ export const CONFIG_FIELDS = {
     undefined,
     "jiekou.ai API key; required by workers that talk to the provider (never logged)",
     z.string().min(1).optional(),
+  ),
+  apiKeyList: field(
+    "JIEKOU_API_KEYS",
+    undefined,
+    "Several jiekou.ai API keys, comma-separated (a key pool; instead of JIEKOU_API_KEY): each create goes to the key with the most free capacity; each key is known by `key-` and a short hash (never logged)",
+    z.string().min(1).max(100_000).optional(),
+  ),
+  apiKeysFile: field(
+    "JIEKOU_API_KEYS_FILE",
+    undefined,
+    "Path of a key pool file (instead of JIEKOU_API_KEY): one key a line, or `name=key rpm=.. max_in_flight=.. daily_budget=.. weight=..`; `#` comments",
+    z.string().min(1).max(4096).optional(),
   ),
   baseUrl: field(
     "JIEKOU_BASE_URL",
@@ -576,4 +589,9 @@ export type VeoqConfig = {
 } & {
   /** Where Redis is, chosen from REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS. */
   redis: RedisTarget;
+  /**
+   * The provider API keys (api-key-pool.ts), from JIEKOU_API_KEY, JIEKOU_API_KEYS or
+   * JIEKOU_API_KEYS_FILE; empty when none is set.
+   */
+  apiKeys: readonly ApiKeyEntry[];
 };

@@ -1,3 +1,10 @@
+export {
+  type ApiKeyEntry,
+  apiKeyHash,
+  buildKeyPool,
+  type KeyDefaults,
+  unnamedKeyName,
+} from "./api-key-pool.ts";
 export { CONFIG_FIELDS, type ConfigField, type VeoqConfig } from "./config-fields.ts";
 export { isLoopbackHost, listeningUrl } from "./loopback-host.ts";
 export {
@@ -6,6 +13,7 @@ export {
   type Environment,
   parseConfig,
   requireApiKey,
+  requireApiKeys,
 } from "./parse-config.ts";
 export {
   chooseRedisTarget,

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { type ApiKeyEntry, buildKeyPool } from "./api-key-pool.ts";
 import { CONFIG_FIELDS, type ConfigField, type VeoqConfig } from "./config-fields.ts";
 import { chooseRedisTarget, type RedisTargetFields } from "./redis-target.ts";
 
@@ -43,17 +45,51 @@ export function parseConfig(env: Environment): VeoqConfig {
   }
   const chosen = chooseRedisTarget(config as unknown as RedisTargetFields, env);
   if ("problems" in chosen) throw new ConfigError(chosen.problems);
-  return { ...config, redis: chosen.target } as VeoqConfig;
+  const apiKeys = readKeyPool(config as unknown as VeoqConfig);
+  return { ...config, redis: chosen.target, apiKeys } as unknown as VeoqConfig;
+}
+
+/** The key pool from JIEKOU_API_KEY, JIEKOU_API_KEYS or the file JIEKOU_API_KEYS_FILE names. */
+function readKeyPool(config: VeoqConfig): ApiKeyEntry[] {
+  let file: { path: string; text: string } | undefined;
+  if (config.apiKeysFile !== undefined) {
+    try {
+      file = { path: config.apiKeysFile, text: readFileSync(config.apiKeysFile, "utf8") };
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
+      throw new ConfigError([
+        { env: "JIEKOU_API_KEYS_FILE", message: `names a file that cannot be read (${code})` },
+      ]);
+    }
+  }
+  const pool = buildKeyPool(
+    { single: config.apiKey, list: config.apiKeyList, file },
+    { rpm: config.providerRpm, maxInFlight: config.maxInFlight },
+  );
+  if ("problems" in pool) throw new ConfigError(pool.problems);
+  return pool.keys;
+}
+
+/**
+ * The API keys (at least one), or a ConfigError naming JIEKOU_API_KEY: for processes that talk
+ * to the provider.
+ */
+export function requireApiKeys(config: VeoqConfig): readonly ApiKeyEntry[] {
+  const first = config.apiKeys[0];
+  if (first === undefined) requireApiKey(config);
+  return config.apiKeys;
 }
 
 /** The API key, or a ConfigError naming JIEKOU_API_KEY: for processes that talk to the provider. */
 export function requireApiKey(config: VeoqConfig): string {
+  const first = config.apiKeys[0];
+  if (first !== undefined) return first.secret;
   if (config.apiKey === undefined) {
     throw new ConfigError([
       {
         env: "JIEKOU_API_KEY",
         message:
-          "is required to talk to the provider (for the simulator: start `veoq mock` and set JIEKOU_API_KEY=sim-key JIEKOU_BASE_URL=http://127.0.0.1:4010)",
+          "is required to talk to the provider (or a key pool: JIEKOU_API_KEYS or JIEKOU_API_KEYS_FILE; for the simulator: start `veoq mock` and set JIEKOU_API_KEY=sim-key JIEKOU_BASE_URL=http://127.0.0.1:4010)",
       },
     ]);
   }

@@ -1,7 +1,7 @@
 import type { VeoqConfig } from "./config-fields.ts";
 
 /**
- * Every credential the configuration holds, for the logger's value scrubber: the API key, the
+ * Every credential the configuration holds, for the logger's value scrubber: the API keys, the
  * dashboard password, the S3 secret key, the Redis passwords (REDIS_PASSWORD,
  * REDIS_SENTINEL_PASSWORD, and the one inside REDIS_URL, as written and URL-decoded), the
  * webhook signing secret and the HTTP API's bearer tokens. Unset ones are left out.
@@ -9,6 +9,7 @@ import type { VeoqConfig } from "./config-fields.ts";
 export function secretValues(config: VeoqConfig): string[] {
   const values = [
     config.apiKey,
+    ...config.apiKeys.map((k) => k.secret),
     config.dashboardPassword,
     config.awsSecretAccessKey,
     config.redis.auth.password,

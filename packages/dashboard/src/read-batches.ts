@@ -10,9 +10,11 @@ import {
   credentialsStopReason,
   downloadsStopReason,
   type ItemErrorKind,
+  type KeyFigures,
   overviewOf,
   QUEUE_ROLES,
   type QueueRole,
+  readKeyFigures,
   readWorkCapacity,
   type TimelinePoint,
   type VeoqQueues,
@@ -86,6 +88,8 @@ export interface DashboardSnapshot {
   workers: WorkerRecord[];
   /** Why downloads are stopped (the bucket refused its credentials), or null. */
   downloadsStop: string | null;
+  /** The API keys of the pool, by name (keys-panel.ts). */
+  keys: KeyFigures[];
   /** Spent and reserved today (UTC) across all batches (the daily spend record). */
   today: { day: string; spentMicros: number; reservedMicros: number };
   /** VEOQ_DAILY_BUDGET in micro-units, or undefined when there is no daily cap. */
@@ -99,17 +103,19 @@ interface SharedReads {
   submitPaused: boolean;
   credentialsStop: string | undefined;
   downloadsStop: string | undefined;
+  keys: KeyFigures[];
 }
 
 async function readShared(source: DashboardSource, now: number): Promise<SharedReads> {
-  const [stuck, capacity, submitPaused, credentialsStop, downloadsStop] = await Promise.all([
+  const [stuck, capacity, submitPaused, credentialsStop, downloadsStop, keys] = await Promise.all([
     readStuckItems(source, now),
     readWorkCapacity(source.store),
     source.queues.submit.isPaused(),
     credentialsStopReason(source.store),
     downloadsStopReason(source.store),
+    readKeyFigures(source.store.redis, source.store.prefix, now),
   ]);
-  return { stuck, capacity, submitPaused, credentialsStop, downloadsStop };
+  return { stuck, capacity, submitPaused, credentialsStop, downloadsStop, keys };
 }
 
 export interface ReadOptions {
@@ -141,6 +147,7 @@ export async function readDashboardSnapshot(
     credentialsStop: shared.credentialsStop ?? null,
     workers: shared.capacity.workers,
     downloadsStop: shared.downloadsStop ?? null,
+    keys: shared.keys,
     today,
     dailyBudgetMicros: source.dailyBudgetMicros,
   };

@@ -3,6 +3,7 @@ import { QUEUE_ROLES } from "@veoq/pipeline";
 import { formatMoney } from "@veoq/pricing";
 import { etaText } from "./batch-eta-text.ts";
 import { escapeHtml as e, formatDuration } from "./html-text.ts";
+import { keysPanel } from "./keys-panel.ts";
 import type { BatchView, DashboardSnapshot } from "./read-batches.ts";
 import { enqueueIncompleteLine, renderLegend, stateBadge } from "./render-legend.ts";
 import { layout, type PageContext, stateBar, stopBanner, workersPanel } from "./render-pages.ts";
@@ -143,7 +144,7 @@ export function renderOverviewPage(
   return layout(
     "batches",
     `${flash}${stopBanner(snapshot, page)}<section class="box"><h2>Batches</h2>${todayLine(snapshot)}${filterNav(snapshot.batches, options.filter)}${table}</section>
-${renderLegend()}${queueTable(snapshot, page, complete)}${workersPanel(snapshot)}`,
+${renderLegend()}${queueTable(snapshot, page, complete)}${workersPanel(snapshot)}${keysPanel(snapshot.keys)}`,
     page,
     { refresh: true },
   );

@@ -3,6 +3,7 @@ import type { Registry } from "prom-client";
 import { registerBatchMetrics } from "./batch-metrics.ts";
 import { registerCredentialsStopMetrics } from "./credentials-stop-metrics.ts";
 import { registerDownloadExpiryMetrics } from "./download-expiry-metrics.ts";
+import { registerKeyMetrics } from "./key-metrics.ts";
 import { registerProviderSlotMetrics } from "./provider-slot-metrics.ts";
 import { registerQueueDepthMetrics } from "./queue-depth-metrics.ts";
 import { registerRedisMemoryMetrics } from "./redis-memory-metrics.ts";
@@ -21,6 +22,7 @@ export function registerDeploymentMetrics(
 ): void {
   registerQueueDepthMetrics(registry, source.queues);
   registerProviderSlotMetrics(registry, source.store);
+  registerKeyMetrics(registry, source.store);
   registerSpendMetrics(registry, source.store);
   registerWorkerMetrics(registry, source.store);
   registerCredentialsStopMetrics(registry, source.store);

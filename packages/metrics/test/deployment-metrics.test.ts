@@ -5,6 +5,8 @@ import {
   createQueues,
   createRedisConnection,
   openStore,
+  ProviderKeys,
+  type ProviderKeysOptions,
   SpendLedger,
 } from "@veoq/pipeline";
 import { afterAll, describe, expect, it } from "vitest";
@@ -67,5 +69,41 @@ describe("deployment metrics", () => {
     await redis.set(store.keys.credentialsStop, "401 from the provider");
     samples = await read();
     expect(value(samples, "veoq_credentials_stopped")).toBe(1);
+  });
+
+  it("export each API key's figures labelled with its name, never the key", async () => {
+    const keys = new ProviderKeys({
+      store: openStore(redis, { prefix }),
+      keys: ["prod-a", "prod-b"].map((name) => ({
+        name,
+        secret: `sk-secret-${name}`,
+        rpm: 0,
+        maxInFlight: 4,
+        dailyBudget: undefined,
+        weight: 1,
+      })),
+      clientFor: (() => ({})) as unknown as ProviderKeysOptions["clientFor"],
+      toMicros: (amount) => Math.round(amount * 1e6),
+    });
+    const [a, b] = keys.list;
+    if (a === undefined || b === undefined) throw new Error("two keys expected");
+    await keys.take("h1", 0);
+    await keys.count(a, "created", 2_500_000);
+    await keys.count(a, "rateLimited");
+    await keys.stop(b, "402");
+    const registry = createMetricsRegistry({ processMetrics: false });
+    registerDeploymentMetrics(registry, { queues, store: openStore(redis, { prefix }) });
+    const text = await registry.metrics();
+    const samples = parsePrometheusText(text);
+    const of = (name: string, key: string) =>
+      samples.find((s) => s.name === name && s.labels.key === key)?.value;
+    expect(of("veoq_key_in_flight", "prod-a")).toBe(1);
+    expect(of("veoq_key_in_flight_cap", "prod-a")).toBe(4);
+    expect(of("veoq_key_creates", "prod-a")).toBe(1);
+    expect(of("veoq_key_rate_limited", "prod-a")).toBe(1);
+    expect(of("veoq_key_spent", "prod-a")).toBe(2.5);
+    expect(of("veoq_key_stopped", "prod-a")).toBe(0);
+    expect(of("veoq_key_stopped", "prod-b")).toBe(1);
+    expect(text).not.toContain("sk-secret");
   });
 });

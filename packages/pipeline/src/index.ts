@@ -26,6 +26,19 @@ export {
   type VeoqQueues,
 } from "./jobs/queues.ts";
 export { SLOT_WAIT_MARKER, submitQueueWakeKeys } from "./jobs/submit-queue-wake.ts";
+export { type KeyFigures, readKeyFigures } from "./keys/key-figures.ts";
+export {
+  accountOfKey,
+  type KeyTake,
+  keyStopKey,
+  keyStopPattern,
+  type ProviderKey,
+  ProviderKeys,
+  type ProviderKeysOptions,
+  readKeyStops,
+  resumeEveryKey,
+  resumeKey,
+} from "./keys/provider-keys.ts";
 export {
   type BudgetChange,
   type CancelledRetry,

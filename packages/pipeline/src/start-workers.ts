@@ -1,4 +1,4 @@
-import type { VeoqConfig } from "@veoq/config";
+import { type ApiKeyEntry, unnamedKeyName, type VeoqConfig } from "@veoq/config";
 import type { Logger } from "@veoq/logging";
 import { ImageFileCache } from "@veoq/manifest";
 import {
@@ -17,6 +17,7 @@ import {
   wakeAfterLimitedReturn,
   wakeOnSlotRelease,
 } from "./jobs/submit-queue-wake.ts";
+import { ProviderKeys } from "./keys/provider-keys.ts";
 import { expireFinishedBatches } from "./operations/batch-retention.ts";
 import { PIPELINE_DEFAULTS } from "./policy/pipeline-defaults.ts";
 import { DEFAULT_POLL_POLICY } from "./policy/poll-policy.ts";
@@ -58,8 +59,14 @@ import type { WorkerHeartbeat } from "./store/worker-registry.ts";
 
 export interface StartWorkersOptions {
   config: VeoqConfig;
-  /** API key for the provider (from JIEKOU_API_KEY). */
+  /** API key for the provider (from JIEKOU_API_KEY); ignored when `keys` is given. */
   apiKey: string;
+  /**
+   * The key pool (config.apiKeys, from JIEKOU_API_KEYS or JIEKOU_API_KEYS_FILE): each create goes
+   * to the key with the most free capacity. Default: config.apiKeys when `apiKey` is one of them,
+   * else `apiKey` alone with the config's limits.
+   */
+  keys?: readonly ApiKeyEntry[];
   /** Which queues this process works on; default all three. */
   roles?: readonly QueueRole[];
   /** Overrides the per-role concurrency from the config. */
@@ -167,11 +174,23 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   const queues = createQueues(commands, config.prefix, telemetry);
   const observer = options.observer ?? {};
   const tracer = options.tracer ?? NO_TRACING;
-  const client =
+  // The config's pool when `apiKey` is one of it (what requireApiKey returns), else that key alone.
+  const keyEntries: readonly ApiKeyEntry[] = options.keys ??
+    (config.apiKeys.some((key) => key.secret === options.apiKey) ? config.apiKeys : undefined) ?? [
+      {
+        name: unnamedKeyName(options.apiKey),
+        secret: options.apiKey,
+        rpm: config.providerRpm,
+        maxInFlight: config.maxInFlight,
+        dailyBudget: undefined,
+        weight: 1,
+      },
+    ];
+  const clientFor = (key: ApiKeyEntry): ProviderClient =>
     options.client ??
     createProviderClient({
       baseUrl: config.baseUrl,
-      apiKey: options.apiKey,
+      apiKey: key.secret,
       maxDownloadBytes: config.maxDownloadBytes,
       onRequest: (event) => {
         observer.providerRequest?.(event);
@@ -179,6 +198,15 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       },
     });
   const store = openStore(commands, config);
+  const keys = new ProviderKeys({
+    store,
+    keys: keyEntries,
+    clientFor,
+    toMicros,
+    wake: submitQueueWakeKeys(queues.submit),
+    now: options.now ?? Date.now,
+  });
+  const client = keys.first.client;
   const context: PipelineContext = {
     client,
     queues,
@@ -190,17 +218,9 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     hooks: options.hooks ?? {},
     observer,
     tracer,
-    slots: store.providerSlots({
-      apiKey: options.apiKey,
-      maxInFlight: config.maxInFlight,
-      wake: submitQueueWakeKeys(queues.submit),
-      now: options.now ?? Date.now,
-    }),
-    rate: store.providerRate({
-      apiKey: options.apiKey,
-      rpm: config.providerRpm,
-      now: options.now ?? Date.now,
-    }),
+    slots: keys.first.slots,
+    keys,
+    rate: keys.first.rate,
     fairShare: store.fairShare,
     requests: store.requests,
     imageCache: new ImageFileCache(),
@@ -340,9 +360,14 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   }
   const reconciler = roles.includes("poll")
     ? setInterval(() => {
-        reconcileProviderSlots(context, PIPELINE_DEFAULTS.slotReconcileGraceMs).catch(
-          (error: unknown) => logger.warn({ err: error }, "provider slot reconciliation failed"),
-        );
+        for (const key of keys.list) {
+          reconcileProviderSlots(
+            { ...context, slots: key.slots },
+            PIPELINE_DEFAULTS.slotReconcileGraceMs,
+          ).catch((error: unknown) =>
+            logger.warn({ err: error, key: key.name }, "provider slot reconciliation failed"),
+          );
+        }
         reconcileSpendReservations(context, PIPELINE_DEFAULTS.slotReconcileGraceMs).catch(
           (error: unknown) =>
             logger.warn({ err: error }, "spend reservation reconciliation failed"),
@@ -417,11 +442,11 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       // Drop Redis first so the locks lapse at once; a download in progress is abandoned (its
       // temp file stays as .part; the job is taken over as stalled and starts that file again).
       for (const connection of connections) connection.disconnect();
-      void client.close().catch(() => {});
+      for (const each of new Set(keys.list.map((k) => k.client))) void each.close().catch(() => {});
       return;
     }
     await queues.close();
-    await client.close();
+    await Promise.all([...new Set(keys.list.map((k) => k.client))].map((each) => each.close()));
     objectStore?.close();
     for (const connection of connections) connection.disconnect();
   };

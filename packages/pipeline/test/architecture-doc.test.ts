@@ -142,6 +142,7 @@ describe("docs/architecture.md names only what exists", () => {
     expect([...rows.keys()].sort()).toEqual(
       [
         "jobs",
+        "keys",
         "operations",
         "policy",
         "stages",

@@ -43,9 +43,15 @@ const LAYERS: Record<string, { folders: string[]; packages: string[]; typesFrom?
     folders: ["store/scripts"],
     packages: ["node:fs/promises", "node:path", "node:url"],
   },
+  // The API-key pool (issue 27): per-key slots, pace, stops and figures.
+  keys: {
+    folders: ["keys", "jobs", "store", "store/connection"],
+    packages: ["@veoq/config"],
+    typesFrom: ["@veoq/provider-client"],
+  },
   // The stage processors and what they share.
   stages: {
-    folders: ["stages", "jobs", "policy", "store", "store/connection"],
+    folders: ["stages", "jobs", "keys", "policy", "store", "store/connection"],
     packages: [
       "bullmq",
       "zod",

@@ -3,9 +3,11 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { removeKeysUnder } from "@veoq/local-redis";
 import { createLogger } from "@veoq/logging";
+import type { ProviderClient } from "@veoq/provider-client";
 import { RateLimitError } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
+import { ProviderKeys } from "../src/keys/provider-keys.ts";
 import type { PipelineContext } from "../src/stages/pipeline-context.ts";
 import {
   type AttemptOutcome,
@@ -14,7 +16,7 @@ import {
   spendReservation,
   withSubmitAttempt,
 } from "../src/stages/submit-attempt.ts";
-import { ProviderSlots } from "../src/store/provider-slots.ts";
+import { openStore } from "../src/store/open-store.ts";
 import { SpendLedger } from "../src/store/spend-ledger.ts";
 
 /** A resource that writes down how it was ended. */
@@ -73,11 +75,19 @@ describe("a submit attempt owns what a submission holds", () => {
 describe("withSubmitAttempt against Redis", () => {
   const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
   const prefix = `{veoq-test-attempt-${randomBytes(4).toString("hex")}}`;
-  const slots = new ProviderSlots({ redis, prefix, apiKey: "k", maxInFlight: 1 });
+  // One key (no pool): the attempt's slot is that key's.
+  const keys = new ProviderKeys({
+    store: openStore(redis, { prefix }),
+    keys: [{ name: "k", secret: "k", rpm: 0, maxInFlight: 1, dailyBudget: undefined, weight: 1 }],
+    clientFor: () => ({}) as ProviderClient,
+    toMicros: (amount) => Math.round(amount * 1e6),
+  });
+  const slots = keys.first.slots;
   const spend = new SpendLedger(redis, prefix);
   const spent: number[] = [];
   const context = {
     slots,
+    keys,
     spend,
     logger: createLogger({ level: "silent" }),
     observer: { createSpent: ({ costMicros }: { costMicros: number }) => spent.push(costMicros) },

@@ -5,8 +5,9 @@ import { canonicalJson } from "./canonical-json.ts";
 import { checkCreateBody } from "./create-request-check.ts";
 import { PERMANENT_FAILURE_REASONS } from "./failure-reasons.ts";
 import { decideCreateAnswer } from "./fault-injection.ts";
-import { guardApiRequest } from "./guard-api-request.ts";
+import { bearerKeyOf, guardApiRequest } from "./guard-api-request.ts";
 import { dropConnection, sendError, sendJson, sendText } from "./http-answers.ts";
+import { chargeCredit, checkKeyLimit } from "./key-limits.ts";
 import { planTask } from "./plan-task.ts";
 import type { SimulatorContext } from "./simulator-context.ts";
 
@@ -20,7 +21,14 @@ export async function handleCreate(
 ): Promise<void> {
   const { stats, store } = ctx;
   stats.countCreate();
-  const refuse = (answer: string): void => stats.countRejected(answer);
+  // Figures per key only for the keys with their own limits (never an unknown bearer string).
+  const claimed = bearerKeyOf(req.headers.authorization);
+  const keyOfStats =
+    claimed !== undefined && claimed in ctx.options.keyLimits ? claimed : undefined;
+  const refuse = (answer: string): void => {
+    stats.countRejected(answer);
+    if (keyOfStats !== undefined) stats.countKeyRejected(keyOfStats, answer);
+  };
   const key = await guardApiRequest(ctx, req, res, refuse, "create");
   if (key === undefined) return;
 
@@ -46,6 +54,19 @@ export async function handleCreate(
     sendError(res, 429, "too many concurrent tasks", stats, {
       "Retry-After": String(Math.max(1, Math.ceil(concurrencyRetryAfterSeconds))),
     });
+    return;
+  }
+
+  const keyRefusal = checkKeyLimit(ctx, key, nowMs);
+  if (keyRefusal !== undefined) {
+    refuse(String(keyRefusal.status));
+    sendError(
+      res,
+      keyRefusal.status,
+      keyRefusal.message,
+      stats,
+      keyRefusal.status === 429 ? { "Retry-After": String(keyRefusal.retryAfterSeconds) } : {},
+    );
     return;
   }
 
@@ -77,6 +98,8 @@ export async function handleCreate(
   }
   store.add(task, nowMs);
   stats.countAccepted(endpoint, acceptedBefore > 0);
+  chargeCredit(ctx, key);
+  if (keyOfStats !== undefined) stats.countKeyAccepted(keyOfStats);
   stats.noteInFlight(store.inFlightTotal(nowMs));
 
   if (answer === "drop-after-create") {

@@ -22,7 +22,11 @@ export async function handleTaskResult(
     return;
   }
   const task = store.get(taskId);
-  if (task === undefined) {
+  // With accounts of their own (`--keys`), a task belongs to the account that created it: another
+  // key does not see it, as with the provider's separate accounts.
+  const foreign =
+    task !== undefined && task.ownerKey !== key && Object.keys(ctx.options.keyLimits).length > 0;
+  if (task === undefined || foreign) {
     sendError(res, 404, "task not found", stats);
     return;
   }

@@ -3,6 +3,8 @@ export {
   PERMANENT_FAILURE_REASONS,
   TRANSIENT_FAILURE_REASONS,
 } from "./failure-reasons.ts";
+export type { KeyLimit } from "./key-limits.ts";
+export { parseKeySpecs } from "./key-spec.ts";
 export {
   DEFAULT_FAULT_OPTIONS,
   DEFAULT_SIMULATOR_OPTIONS,
@@ -17,7 +19,7 @@ export {
 export { type PromptMarkers, readPromptMarkers } from "./prompt-markers.ts";
 export { simulatedFileBytes } from "./simulated-file-bytes.ts";
 export type { SimulatedFile, SimulatedTask } from "./simulated-task.ts";
-export type { SimulatorStats } from "./simulator-stats.ts";
+export type { KeyStats, SimulatorStats } from "./simulator-stats.ts";
 export { type Simulator, startSimulator } from "./start-simulator.ts";
 export {
   detectionLagSecondsOf,

@@ -1,5 +1,6 @@
 import type { EndpointSlug } from "@veoq/contract";
 import { z } from "zod";
+import type { KeyLimit } from "./key-limits.ts";
 
 /** How long tasks of one endpoint run, in provider seconds (sampled uniformly). */
 export interface DurationRange {
@@ -84,6 +85,11 @@ export interface SimulatorOptions extends FaultOptions {
   port: number;
   /** Keys accepted in `Authorization: Bearer <key>`. Default ["sim-key"]. */
   apiKeys: string[];
+  /**
+   * Each key's own concurrency cap, creates per minute and credit (`veoq mock --keys`); keys
+   * listed here also get their own figures in the stats (`by_key`). Default {}.
+   */
+  keyLimits: Record<string, KeyLimit>;
   /** Seed of the PRNG behind every random choice. Default 1. */
   seed: number;
   /** Real seconds per provider second (0.01 turns a 90 s task into 0.9 s). Default 1. */
@@ -145,6 +151,7 @@ export const DEFAULT_SIMULATOR_OPTIONS: SimulatorOptions = {
   host: "127.0.0.1",
   port: 0,
   apiKeys: ["sim-key"],
+  keyLimits: {},
   seed: 1,
   timeScale: 1,
   durations: {
@@ -211,6 +218,14 @@ const simulatorOptionsSchema = faultOptionsSchema.extend({
   host: z.string().min(1),
   port: z.int().min(0).max(65535),
   apiKeys: z.array(z.string().min(1)),
+  keyLimits: z.record(
+    z.string().min(1),
+    z.strictObject({
+      maxConcurrentTasks: z.int().min(0).optional(),
+      createsPerMinute: z.number().min(0).optional(),
+      credit: z.int().min(0).optional(),
+    }),
+  ),
   seed: z.int(),
   timeScale: z.number().positive(),
   durations: z.strictObject({

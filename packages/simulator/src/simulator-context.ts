@@ -15,6 +15,10 @@ export interface SimulatorContext {
   readonly stats: StatsCollector;
   /** Token buckets per API key. */
   readonly buckets: Map<string, TokenBucketState>;
+  /** Token buckets of each key's own create pace (key-limits.ts). */
+  readonly createBuckets: Map<string, TokenBucketState>;
+  /** Creates made per key, against its credit (key-limits.ts). */
+  readonly creditUsed: Map<string, number>;
   /** Key of the HMAC that signs result URLs (random per start). */
   readonly fileSecret: Buffer;
   /** Prefix of every task id of this simulator. */
@@ -33,6 +37,8 @@ export function createSimulatorContext(options: SimulatorOptions): SimulatorCont
     store: new TaskStore(),
     stats: new StatsCollector(),
     buckets: new Map(),
+    createBuckets: new Map(),
+    creditUsed: new Map(),
     fileSecret: randomBytes(32),
     instanceId: options.instanceId ?? randomBytes(4).toString("hex"),
     baseUrl: "",

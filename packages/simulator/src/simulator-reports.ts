@@ -9,7 +9,12 @@ export function statsOf(ctx: SimulatorContext): SimulatorStats {
   const nowMs = ctx.options.clock();
   const byStatus: Record<TaskStatus, number> = { QUEUED: 0, PROCESSING: 0, SUCCEED: 0, FAILED: 0 };
   for (const task of ctx.store.all()) byStatus[taskPhaseAt(task, nowMs).status] += 1;
-  return ctx.stats.snapshot(byStatus, ctx.store.inFlightTotal(nowMs));
+  const limited = Object.keys(ctx.options.keyLimits);
+  const keyInFlight =
+    limited.length === 0
+      ? undefined
+      : Object.fromEntries(limited.map((key) => [key, ctx.store.inFlightOf(key, nowMs)]));
+  return ctx.stats.snapshot(byStatus, ctx.store.inFlightTotal(nowMs), keyInFlight);
 }
 
 /** Every task, in creation order. */

@@ -36,6 +36,18 @@ export interface SimulatorStats {
   inFlight: number;
   /** Highest `inFlight` seen since start or the last reset. */
   maxInFlightSeen: number;
+  /**
+   * Per key with its own limits (`veoq mock --keys`; absent without): creates accepted, creates
+   * refused by answer, and tasks QUEUED or PROCESSING now.
+   */
+  by_key?: Record<string, KeyStats>;
+}
+
+/** One key's figures in `by_key`. */
+export interface KeyStats {
+  accepted: number;
+  rejected: Record<string, number>;
+  inFlight: number;
 }
 
 function increment(record: Record<string, number>, key: string): void {
@@ -54,6 +66,26 @@ export class StatsCollector {
   #expired = 0;
   #responses: Record<string, number> = {};
   #maxInFlightSeen = 0;
+  #byKey = new Map<string, { accepted: number; rejected: Record<string, number> }>();
+
+  #keyEntry(key: string) {
+    let entry = this.#byKey.get(key);
+    if (entry === undefined) {
+      entry = { accepted: 0, rejected: {} };
+      this.#byKey.set(key, entry);
+    }
+    return entry;
+  }
+
+  /** A create of `key` made a task (for `by_key`). */
+  countKeyAccepted(key: string): void {
+    this.#keyEntry(key).accepted += 1;
+  }
+
+  /** A create of `key` was refused with `answer` (for `by_key`). */
+  countKeyRejected(key: string, answer: string): void {
+    increment(this.#keyEntry(key).rejected, answer);
+  }
 
   countCreate(): void {
     this.#createsTotal += 1;
@@ -100,11 +132,35 @@ export class StatsCollector {
     this.#downloads = 0;
     this.#expired = 0;
     this.#responses = {};
+    this.#byKey = new Map();
     this.#maxInFlightSeen = inFlight;
   }
 
-  snapshot(tasks: Record<TaskStatus, number>, inFlight: number): SimulatorStats {
+  /** The counters now; `keyInFlight` (each listed key's tasks in flight) adds `by_key`. */
+  snapshot(
+    tasks: Record<TaskStatus, number>,
+    inFlight: number,
+    keyInFlight?: Record<string, number>,
+  ): SimulatorStats {
     this.noteInFlight(inFlight);
+    const byKey =
+      keyInFlight === undefined
+        ? {}
+        : {
+            by_key: Object.fromEntries(
+              Object.entries(keyInFlight).map(([key, keyFlying]) => {
+                const entry = this.#byKey.get(key);
+                return [
+                  key,
+                  {
+                    accepted: entry?.accepted ?? 0,
+                    rejected: { ...entry?.rejected },
+                    inFlight: keyFlying,
+                  },
+                ];
+              }),
+            ),
+          };
     return {
       creates: {
         total: this.#createsTotal,
@@ -119,6 +175,7 @@ export class StatsCollector {
       tasks,
       inFlight,
       maxInFlightSeen: this.#maxInFlightSeen,
+      ...byKey,
     };
   }
 }

@@ -1,5 +1,7 @@
 import {
   DEFAULT_SIMULATOR_OPTIONS,
+  type KeyLimit,
+  parseKeySpecs,
   type SimulatorOverrides,
   startSimulator,
 } from "@veoq/simulator";
@@ -23,6 +25,7 @@ interface MockCommandOptions {
   urlTtl?: number;
   eta: boolean;
   progress: boolean;
+  keys?: { apiKeys: string[]; keyLimits: Record<string, KeyLimit> };
 }
 
 interface NumberRule {
@@ -79,6 +82,26 @@ function simulatorOptionsOf(options: MockCommandOptions): SimulatorOverrides {
     urlTtlSeconds: options.urlTtl,
     reportEta: options.eta,
     reportProgress: options.progress,
+    ...(options.keys ?? {}),
+  };
+}
+
+/**
+ * The key variables for the workers: the one simulator key, or the pool of `--keys` and the
+ * slowest key's pace (a key without rpm is paced only by --rate-limit).
+ */
+function keyVariables(options: MockCommandOptions, rpm: number): { keys: string; rpm: number } {
+  if (options.keys === undefined) {
+    const apiKey = DEFAULT_SIMULATOR_OPTIONS.apiKeys[0] ?? "sim-key";
+    return { keys: `JIEKOU_API_KEY=${apiKey}`, rpm };
+  }
+  const paces = Object.values(options.keys.keyLimits)
+    .map((limit) => limit.createsPerMinute ?? 0)
+    .filter((value) => value > 0);
+  const slowest = Math.min(...paces, ...(rpm > 0 ? [rpm] : []));
+  return {
+    keys: `JIEKOU_API_KEYS=${options.keys.apiKeys.join(",")}`,
+    rpm: Number.isFinite(slowest) ? slowest : 0,
   };
 }
 
@@ -92,14 +115,14 @@ async function runMock(options: MockCommandOptions): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const apiKey = DEFAULT_SIMULATOR_OPTIONS.apiKeys[0] ?? "sim-key";
   // Every variable the workers need against this simulator, on one line to paste before
   // `veoq worker`: its time scale (else ETAs and poll pacing assume real minutes), and a create
   // pace it will not refuse (none unless --rate-limit: the default 50/min only slows a demo).
   const timeScale = options.timeScale ?? DEFAULT_SIMULATOR_OPTIONS.timeScale;
   const rpm = options.rateLimit === undefined ? 0 : Math.max(1, Math.floor(options.rateLimit * 60));
+  const variables = keyVariables(options, rpm);
   process.stdout.write(
-    `JIEKOU_BASE_URL=${simulator.url} JIEKOU_API_KEY=${apiKey} VEOQ_TIME_SCALE=${timeScale} VEOQ_PROVIDER_RPM=${rpm}\n`,
+    `JIEKOU_BASE_URL=${simulator.url} ${variables.keys} VEOQ_TIME_SCALE=${timeScale} VEOQ_PROVIDER_RPM=${variables.rpm}\n`,
   );
   process.stderr.write(
     `veoq mock: simulated jiekou.ai API running; stats at ${simulator.url}/__sim/stats. Ctrl-C to stop.\n`,
@@ -160,6 +183,17 @@ export function registerMockCommand(program: Command): void {
       "--url-ttl <s>",
       "lifetime of result URLs in provider seconds (default 3600)",
       numberParser({ min: 0, exclusiveMin: true, expected: "a number of seconds above 0" }),
+    )
+    .option(
+      "--keys <list>",
+      "accepted API keys, each with its own limits: key[:cap=N][:rpm=N][:credit=N],... (credit: creates before it answers 402; default one key sim-key, no own limits)",
+      (value: string) => {
+        try {
+          return parseKeySpecs(value);
+        } catch (error) {
+          throw new InvalidArgumentError((error as Error).message);
+        }
+      },
     )
     .option("--no-eta", "leave eta out of task results")
     .option("--no-progress", "leave progress_percent out of task results")

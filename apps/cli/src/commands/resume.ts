@@ -2,6 +2,8 @@ import {
   credentialsStopReason,
   downloadsStopReason,
   resumeBatch,
+  resumeEveryKey,
+  resumeKey,
   resumeSubmissions,
 } from "@veoq/pipeline";
 import type { ResumeJson } from "@veoq/report";
@@ -15,15 +17,36 @@ export function registerResumeCommand(program: Command): void {
   program
     .command("resume")
     .description(
-      "with a batch: lift its pause (by `veoq pause` or a budget); without: resume submissions after a credentials stop (401/402) or a manual pause, and downloads after the object store refused its credentials",
+      "with a batch: lift its pause (by `veoq pause` or a budget); with --key: lift that API key's stop (a 401/402 on it); without: resume submissions after a credentials stop (401/402) or a manual pause, every stopped key, and downloads after the object store refused its credentials",
     )
     .argument("[batch]", "batch id")
+    .option(
+      "--key <name>",
+      "lift the stop of one API key of the pool (its name, as `veoq keys` shows)",
+    )
     .option("--json", "print one JSON object")
     .action(
-      runAction(async (batchId: string | undefined, flags: { json?: boolean }) => {
+      runAction(async (batchId: string | undefined, flags: { json?: boolean; key?: string }) => {
         const config = loadConfig();
         const session = await openQueueSession(config);
         try {
+          if (flags.key !== undefined) {
+            const reason = await resumeKey(session.redis, config.prefix, flags.key);
+            // Every key was stopped, so submissions were: one key back lifts that stop too.
+            const deployment = await credentialsStopReason(session.store);
+            const everyKey = deployment?.startsWith("every API key is stopped") === true;
+            if (reason !== undefined && everyKey) {
+              await resumeSubmissions(session.store, session.queues);
+            }
+            process.stdout.write(
+              flags.json
+                ? `${JSON.stringify({ key: flags.key, resumed: reason !== undefined, stopped_by: reason ?? null, submissions_resumed: reason !== undefined && everyKey })}\n`
+                : reason === undefined
+                  ? `key ${flags.key} was not stopped\n`
+                  : `key ${flags.key} resumed (stopped by: ${reason})${everyKey ? "; submissions resumed" : ""}\n`,
+            );
+            return 0;
+          }
           if (batchId !== undefined) {
             const resumed = await resumeBatch(lifecycleOf(session), batchId);
             process.stdout.write(
@@ -38,15 +61,19 @@ export function registerResumeCommand(program: Command): void {
           const reason =
             (await credentialsStopReason(session.store)) ??
             (await downloadsStopReason(session.store));
-          const wasPaused = await resumeSubmissions(session.store, session.queues);
+          const keys = await resumeEveryKey(session.redis, config.prefix);
+          const wasPaused =
+            (await resumeSubmissions(session.store, session.queues)) || keys.length > 0;
           if (flags.json) {
             const json: ResumeJson = { was_paused: wasPaused, stopped_by: reason ?? null };
-            process.stdout.write(`${JSON.stringify(json)}\n`);
+            process.stdout.write(
+              `${JSON.stringify(keys.length > 0 ? { ...json, keys_resumed: keys } : json)}\n`,
+            );
             return 0;
           }
           process.stdout.write(
             wasPaused
-              ? `resumed${reason ? ` (stopped by: ${reason})` : ""}\n`
+              ? `resumed${reason ? ` (stopped by: ${reason})` : ""}${keys.length > 0 ? `; keys resumed: ${keys.join(", ")}` : ""}\n`
               : "submit queue was not paused\n",
           );
           return 0;

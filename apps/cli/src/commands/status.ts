@@ -5,8 +5,10 @@ import {
   batchStateOf,
   credentialsStopReason,
   downloadsStopReason,
+  type KeyFigures,
   overviewOf,
   QUEUE_ROLES,
+  readKeyFigures,
   readWorkCapacity,
   type WorkCapacity,
   waitingReasonOf,
@@ -23,6 +25,7 @@ import type { Command } from "commander";
 import { batchSpendToJson, formatBatchSpend } from "../batch-spend-text.ts";
 import { fitToWidth, formatBatch, nextStep } from "../batch-text.ts";
 import { loadConfig, terminalColumns } from "../env.ts";
+import { formatKeys, keyToJson } from "../key-figures-text.ts";
 import { ObservedRate } from "../observed-rate.ts";
 import {
   isRedisConnectionError,
@@ -181,11 +184,20 @@ async function collect(
   return { snapshot, controls };
 }
 
+/**
+ * The keys worth a section in status: every key once the pool has more than one, or a stopped
+ * one; a deployment with its one key running fine shows none (as before pools).
+ */
+function keysToShow(keys: readonly KeyFigures[]): readonly KeyFigures[] {
+  return keys.length > 1 || keys.some((k) => k.state === "stopped") ? keys : [];
+}
+
 function render(
   snapshot: StatusJson,
   width: number,
   lifecycles: Lifecycles,
   prices: PricesInUse,
+  keys: readonly KeyFigures[],
 ): string[] {
   const lines: string[] = [];
   if (snapshot.credentials_stop) {
@@ -213,6 +225,11 @@ function render(
     if (life) lines.push(...formatBatchSpend(batch.batch_id, life.control, life.spend, prices));
     const next = nextStep(batch);
     if (next !== undefined) lines.push(`  ${next}`);
+  }
+  const shownKeys = keysToShow(keys);
+  if (shownKeys.length > 0) {
+    lines.push("API keys:");
+    lines.push(...formatKeys(shownKeys, prices.currency).map((line) => `  ${line}`));
   }
   for (const [name, counts] of Object.entries(snapshot.queues ?? {})) {
     lines.push(
@@ -263,9 +280,10 @@ export function registerStatusCommand(program: Command): void {
             try {
               session ??= await openQueueSession(config);
               const { snapshot, controls } = await collect(session, batchId);
-              const [lifecycles, capacity] = await Promise.all([
+              const [lifecycles, capacity, keys] = await Promise.all([
                 readLifecycles(session, snapshot, controls),
                 readWorkCapacity(session.store),
+                readKeyFigures(session.redis, config.prefix, Date.now()),
               ]);
               addWaitingReasons(snapshot, lifecycles, capacity, Date.now());
               if (flags.watch) {
@@ -281,9 +299,12 @@ export function registerStatusCommand(program: Command): void {
               }
               if (flags.json) {
                 const json = withLifecycles(snapshot, lifecycles, prices);
-                process.stdout.write(`${JSON.stringify(json)}\n`);
+                const shownKeys = keysToShow(keys);
+                process.stdout.write(
+                  `${JSON.stringify(shownKeys.length === 0 ? json : { ...json, keys: shownKeys.map((k) => keyToJson(k, prices.currency)) })}\n`,
+                );
               } else {
-                show(render(snapshot, terminalColumns(), lifecycles, prices));
+                show(render(snapshot, terminalColumns(), lifecycles, prices, keys));
               }
               allFinal = snapshot.batches.length > 0 && snapshot.batches.every((b) => b.finished);
             } catch (error) {

@@ -58,6 +58,11 @@ export const submitJobDataSchema = z.object({
    */
   createSentAt: z.number().optional(),
   /**
+   * The name of the API key that created (or is creating) the task (keys/provider-keys.ts; never the key): its
+   * polls and downloads use that key. Absent: the process's first key created it.
+   */
+  keyName: z.string().min(1).max(64).optional(),
+  /**
    * The request's fingerprint (operations/request-fingerprint.ts): an item whose request another
    * item renders reuses that render (stages/request-reuse.ts). Absent on older jobs: they render.
    */
@@ -89,6 +94,11 @@ export const pollJobDataSchema = z.object({
   ...itemJobFields,
   submitJobId: id,
   taskId: z.string().min(1),
+  /**
+   * The name of the API key that created the task (keys/provider-keys.ts; never the key): its
+   * polls and downloads use that key. Absent: the process's first key created it.
+   */
+  keyName: z.string().min(1).max(64).optional(),
   /** When the task was created (ms since epoch). */
   createdAt: z.number(),
   /** Requested video length: the policy's first guess of how long the task takes. */
@@ -147,6 +157,11 @@ export const downloadJobDataSchema = z.object({
   ...itemJobFields,
   submitJobId: id,
   taskId: z.string().min(1),
+  /**
+   * The name of the API key that created the task (keys/provider-keys.ts; never the key): its
+   * polls and downloads use that key. Absent: the process's first key created it.
+   */
+  keyName: z.string().min(1).max(64).optional(),
   outputs: z.array(downloadOutputSchema).min(1),
   /** The video the request asks for: what each saved file is checked against. */
   video: requestedVideoSchema,

@@ -3,7 +3,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Logger } from "@veoq/logging";
 import { isObjectStoreCredentialsError } from "@veoq/object-store";
-import { isProviderError } from "@veoq/provider-client";
+import { isProviderError, type ProviderClient } from "@veoq/provider-client";
 import { type Job, RateLimitError } from "bullmq";
 import { downloadOutputsOf } from "../jobs/download-outputs.ts";
 import { type DownloadJobData, downloadJobDataSchema, type SavedFile } from "../jobs/job-data.ts";
@@ -17,6 +17,7 @@ import { completeItem, itemErrorKindOf } from "./item-outcome.ts";
 import { checkOutput, OutputRejectedError } from "./output-check.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
 import { ItemFailure, type StageRun, stageProcessor } from "./stage-processor.ts";
+import { keyOfTask } from "./task-key.ts";
 
 /**
  * Saves every output of a finished task to `<output>/<batch>/<custom_id>/<n>.<ext>`: streams to
@@ -43,6 +44,7 @@ async function saveOutputs(
   let data = run.data;
   const dropped = await stopIfDropped(context, job, data, "download");
   if (dropped) return dropped;
+  const { client } = await keyOfTask(context, job, run.token, data.keyName, log);
   for (const output of data.outputs) {
     if (data.saved.some((file) => file.index === output.index)) continue;
     const target = outputFilePath(
@@ -61,8 +63,8 @@ async function saveOutputs(
       // (a retry overwrites it). To disk: a temporary name, checked, then renamed once complete.
       const downloaded =
         bucket === undefined
-          ? await context.client.downloadFile(output.url, temporary)
-          : await context.client.downloadTo(output.url, async () =>
+          ? await client.downloadFile(output.url, temporary)
+          : await client.downloadTo(output.url, async () =>
               bucket.openUpload(key, `video/${path.extname(key).slice(1)}`),
             );
       // On disk the temporary file is checked; in a bucket the uploaded object, by ranges.
@@ -99,7 +101,7 @@ async function saveOutputs(
       if (bucket !== undefined && isObjectStoreCredentialsError(error)) {
         throw await stopDownloadsFor(context, log, error);
       }
-      data = await handleDownloadFailure(context, job, data, log, error);
+      data = await handleDownloadFailure(context, job, data, log, error, client);
       // URLs were refreshed: start over with the new ones (saved files are skipped).
       return saveOutputs(context, { ...run, data });
     }
@@ -142,6 +144,7 @@ async function handleDownloadFailure(
   data: DownloadJobData,
   log: Logger,
   error: unknown,
+  client: ProviderClient,
 ): Promise<DownloadJobData> {
   const decision = isProviderError(error)
     ? decideDownloadFailure(error.kind)
@@ -149,7 +152,7 @@ async function handleDownloadFailure(
       ? "fail"
       : "retry";
   if (decision === "refresh_urls" && data.refreshes < PIPELINE_DEFAULTS.maxUrlRefreshes) {
-    return refreshUrls(context, job, data, log);
+    return refreshUrls(context, job, data, log, client);
   }
   const message = error instanceof Error ? error.message : String(error);
   if (decision === "refresh_urls" || decision === "fail") {
@@ -168,9 +171,10 @@ async function refreshUrls(
   job: Job,
   data: DownloadJobData,
   log: Logger,
+  client: ProviderClient,
 ): Promise<DownloadJobData> {
   log.warn("result URL expired: reading the task again for fresh URLs");
-  const fresh = await context.client.getTaskResult(data.taskId);
+  const fresh = await client.getTaskResult(data.taskId);
   if (fresh.status !== "SUCCEED" || fresh.videos.length < data.outputs.length) {
     const message = `result URLs of task ${data.taskId} expired and the provider no longer offers them (status ${fresh.status}, ${fresh.videos.length} of ${data.outputs.length} videos)`;
     throw new ItemFailure(data, { stage: "download", kind: "url_expired", message });

@@ -5,6 +5,7 @@ import type { PriceTable } from "@veoq/pricing";
 import type { ProviderClient } from "@veoq/provider-client";
 import type { FairShare } from "../jobs/fair-share.ts";
 import type { VeoqQueues } from "../jobs/queues.ts";
+import type { ProviderKeys } from "../keys/provider-keys.ts";
 import type { PollPolicySettings } from "../policy/poll-policy.ts";
 import type { BatchControl } from "../store/batch-control.ts";
 import type { BatchStore } from "../store/batch-store.ts";
@@ -61,15 +62,20 @@ export interface PipelineContext {
   observer: PipelineObserver;
   /** Item traces (packages/tracing), or NO_TRACING. */
   tracer: ItemTracer;
-  /** Tasks in flight at the provider, capped per API key across processes. */
+  /** Tasks in flight at the provider, capped per API key across processes (the first key's). */
   slots: ProviderSlots;
+  /**
+   * The API keys this process holds, each with its own slots, pace, stop and client; a task's
+   * polls and downloads use the key that created it.
+   */
+  keys: ProviderKeys;
   /** Pause, resume and cancel of batches. */
   control: BatchControl;
   /** Estimates, budgets and the reservation before each create. */
   spend: SpendLedger;
   /** The price table (VEOQ_PRICES or the shipped one), checked at start. */
   prices: PriceTable;
-  /** Creates per minute per API key, paced across processes (VEOQ_PROVIDER_RPM). */
+  /** Creates per minute per API key, paced across processes (VEOQ_PROVIDER_RPM; the first key's). */
   rate: ProviderRate;
   /** Which item renders each distinct request, so the same request is not paid for twice. */
   requests: RequestIndex;

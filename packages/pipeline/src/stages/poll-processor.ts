@@ -18,6 +18,7 @@ import { stopIfDropped } from "./in-flight-drop.ts";
 import { type PipelineContext, toProviderSeconds, toRealMs } from "./pipeline-context.ts";
 import { ItemFailure, type StageRun, stageProcessor } from "./stage-processor.ts";
 import { releaseTaskSlot } from "./submit-attempt.ts";
+import { keyOfTask } from "./task-key.ts";
 
 export type PollOutcome =
   | { outcome: "succeeded"; downloadJobId: string }
@@ -38,11 +39,12 @@ async function poll(
   { job, token, data, log }: StageRun<PollJobData>,
 ): Promise<PollOutcome> {
   if (await stopIfDropped(context, job, data, "poll")) return { outcome: "dropped" };
+  const key = await keyOfTask(context, job, token, data.keyName, log);
   const elapsedSeconds = toProviderSeconds(context, context.now() - data.createdAt);
 
   let result: TaskResult;
   try {
-    result = await context.client.getTaskResult(data.taskId);
+    result = await key.client.getTaskResult(data.taskId);
   } catch (error) {
     if (!isProviderError(error)) throw error;
     const pollErrors = data.pollErrors + 1;
@@ -212,6 +214,7 @@ async function handOffToDownload(
     submission: data.submission,
     submitJobId: data.submitJobId,
     taskId: data.taskId,
+    ...(data.keyName === undefined ? {} : { keyName: data.keyName }),
     outputs,
     video: data.video,
     saved: [],

@@ -2,14 +2,16 @@ import { requestCost } from "@veoq/pricing";
 import { DelayedError, type Job, RateLimitError } from "bullmq";
 import type { SubmitJobData } from "../jobs/job-data.ts";
 import { slotHolder } from "../jobs/job-ids.ts";
+import type { KeyTake, ProviderKey } from "../keys/provider-keys.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
+import type { ProviderSlots } from "../store/provider-slots.ts";
 import { answeredCreateKind } from "../store/spend-ledger.ts";
 import { cancelItem } from "./item-outcome.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
 
 /**
  * The one owner of what a submission holds (issue 22): a submit attempt takes the item's
- * provider slot, then (at the gate, `passSubmitGate`) its spend reservation, and gives each back,
+ * provider slot (on the API key chosen from the pool, issue 27: the key's slot is the slot), then (at the gate, `passSubmitGate`) its spend reservation, and gives each back,
  * or hands it on,
  * in ONE place (`SubmitAttempt.end`), whichever way the attempt ends. After the hand-off to
  * polling the slot belongs to the task's poll job, which frees it through `releaseTaskSlot`
@@ -86,35 +88,53 @@ export class SubmitAttempt {
   }
 }
 
+/** Why no key took the create (keys/provider-keys.ts `take`). */
+export type NoKeyFree = Exclude<KeyTake, { key: ProviderKey }>;
+
+export interface SubmitAttemptOptions {
+  /** The create's cost in micro-units: a key with its own daily budget must fit it. */
+  costMicros?: number;
+  /**
+   * The error to throw when no key took the create (every slot taken, a key's pace, every key
+   * stopped or out of its daily budget); by default RateLimitError (the take set the wait).
+   */
+  whenNoKey?: (why: NoKeyFree) => Promise<Error>;
+}
+
 /**
- * Runs one submit attempt: takes the submission's provider slot (the slot first: while every slot
- * is taken, images are not read over and over), runs `body`, and ends the attempt however `body`
- * leaves (an attempt that never sent its create gives everything back). When no slot is free the
- * whole submit queue waits until a release frees one (the take set the wait) and the job goes
- * back without an attempt charged (RateLimitError).
+ * Runs one submit attempt: takes the submission's provider slot on the key with the most free
+ * capacity (keys/provider-keys.ts; with one key, its slots), the slot first: while every slot
+ * is taken, images are not read over and over. Runs `body` with that key, and ends the attempt
+ * however `body` leaves (an attempt that never sent its create gives everything back). When no
+ * slot is free the whole submit queue waits until a release frees one (the take set the wait)
+ * and the job goes back without an attempt charged (RateLimitError, or `whenNoKey`'s error).
  */
 export async function withSubmitAttempt<T>(
   context: PipelineContext,
   data: Pick<SubmitJobData, "batchId" | "customId" | "submission">,
-  body: (attempt: SubmitAttempt) => Promise<T>,
+  body: (attempt: SubmitAttempt, key: ProviderKey) => Promise<T>,
+  options: SubmitAttemptOptions = {},
 ): Promise<T> {
   const holder = slotHolder(data.batchId, data.customId, data.submission);
   const slotWaitMs = Math.max(
     PIPELINE_DEFAULTS.minSlotWaitMs,
     toRealMs(context, PIPELINE_DEFAULTS.slotWaitSeconds),
   );
-  const heldWithThis = await context.slots.take(holder, slotWaitMs);
-  if (heldWithThis === 0) throw new RateLimitError();
-  const attempt = new SubmitAttempt(holder, heldWithThis, [providerSlot(context, holder)]);
+  const taken = await context.keys.take(holder, slotWaitMs, options.costMicros ?? 0);
+  if ("wait" in taken) {
+    throw options.whenNoKey === undefined ? new RateLimitError() : await options.whenNoKey(taken);
+  }
+  const { key, held } = taken;
+  const attempt = new SubmitAttempt(holder, held, [providerSlot(key.slots, holder)]);
   let result: T;
   try {
-    result = await body(attempt);
+    result = await body(attempt, key);
   } catch (error) {
     await attempt
       .close()
       .catch((closeError: unknown) =>
         context.logger.warn(
-          { err: closeError, holder },
+          { err: closeError, holder, key: key.name },
           "could not give back a failed submit attempt's slot or reservation (the reconcilers will)",
         ),
       );
@@ -124,12 +144,12 @@ export async function withSubmitAttempt<T>(
   return result;
 }
 
-/** The item's provider slot: handed to the task's poll job when created, else freed. */
-function providerSlot(context: PipelineContext, holder: string): HeldResource {
+/** The item's provider slot on its key: handed to the task's poll job when created, else freed. */
+function providerSlot(slots: ProviderSlots, holder: string): HeldResource {
   return {
     name: "provider slot",
     async end(outcome) {
-      if (outcome !== "created") await context.slots.release(holder);
+      if (outcome !== "created") await slots.release(holder);
     },
   };
 }
@@ -234,16 +254,18 @@ export async function endEarlierAttempt(
 }
 
 /**
- * The other end of the hand-off: the poll job frees the slot its task held, `finished` (the
+ * The other end of the hand-off: the poll job frees the slot its task held on its key, `finished` (the
  * provider reported a final state; the cap may grow back, once) or `abandoned` (the deadline
  * passed, or the batch was cancelled with --drop-in-flight).
  */
 export async function releaseTaskSlot(
   context: PipelineContext,
-  data: Pick<SubmitJobData, "batchId" | "customId" | "submission">,
+  data: Pick<SubmitJobData, "batchId" | "customId" | "submission" | "keyName">,
   how: "finished" | "abandoned",
 ): Promise<void> {
   const holder = slotHolder(data.batchId, data.customId, data.submission);
-  if (how === "finished") await context.slots.releaseFinished(holder);
-  else await context.slots.release(holder);
+  // The slot is on the key that created the task (a task recorded without one: the first key).
+  const slots = context.keys.get(data.keyName)?.slots ?? context.slots;
+  if (how === "finished") await slots.releaseFinished(holder);
+  else await slots.release(holder);
 }

@@ -7,10 +7,12 @@ import {
 import type { Logger } from "@veoq/logging";
 import { ImageFileError, inlineLocalImages } from "@veoq/manifest";
 import { isObjectStoreCredentialsError } from "@veoq/object-store";
-import { isProviderError } from "@veoq/provider-client";
-import { type Job, RateLimitError } from "bullmq";
+import { requestCost } from "@veoq/pricing";
+import { isProviderError, type ProviderError } from "@veoq/provider-client";
+import { DelayedError, type Job, RateLimitError } from "bullmq";
 import { type PollJobData, type SubmitJobData, submitJobDataSchema } from "../jobs/job-data.ts";
 import { pollJobId } from "../jobs/job-ids.ts";
+import type { ProviderKey } from "../keys/provider-keys.ts";
 import { decideSubmitFailure } from "../policy/failure-policy.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
 import { gridStartSeconds, initialPollDelaySeconds } from "../policy/poll-policy.ts";
@@ -22,6 +24,7 @@ import { resolveRequestReuse } from "./request-reuse.ts";
 import { ItemFailure, type StageRun, stageProcessor } from "./stage-processor.ts";
 import {
   endEarlierAttempt,
+  type NoKeyFree,
   passSubmitGate,
   type SubmitAttempt,
   withSubmitAttempt,
@@ -58,8 +61,23 @@ async function submit(
     if (reuse !== "render") data = reuse.adopted;
   }
   if (data.taskId === undefined) {
-    const created = await withSubmitAttempt(context, data, (attempt) =>
-      createTask(context, job, token, data, log, attempt),
+    // The key with the most free capacity (keys/provider-keys.ts); one key: its slots.
+    const costMicros = requestCost(context.prices, data.model, data.input).costMicros;
+    const created = await withSubmitAttempt(
+      context,
+      data,
+      (attempt, key) =>
+        createTask(
+          context,
+          job,
+          token,
+          data,
+          log.child({ key: key.name }),
+          attempt,
+          key,
+          costMicros,
+        ),
+      { costMicros, whenNoKey: (why) => waitForKey(context, job, token, log, why) },
     );
     if ("cancelled" in created) return created;
     data = created;
@@ -83,6 +101,7 @@ async function submit(
     submission: data.submission,
     submitJobId: String(job.id),
     taskId,
+    ...(data.keyName === undefined ? {} : { keyName: data.keyName }),
     createdAt: data.createdAt ?? context.now(),
     durationSeconds: videoSeconds,
     sampleCount: sampleCountOf(data.model, data.input as CreateRequest),
@@ -121,8 +140,9 @@ async function submit(
 
 /**
  * One attempt's way to a created task, inside its submit attempt (submit-attempt.ts), which holds
- * the slot and the reservation and gives them back or hands them on. Returns the job data with
- * the task id, or `cancelled` when the gate found the batch cancelled.
+ * the slot (on `key`, the API key chosen for it) and the reservation and gives them back or
+ * hands them on. Returns the job data with the task id (and the key's name: its polls and
+ * downloads go with that key), or `cancelled` when the gate found the batch cancelled.
  */
 async function createTask(
   context: PipelineContext,
@@ -131,6 +151,8 @@ async function createTask(
   submitData: SubmitJobData,
   log: Logger,
   attempt: SubmitAttempt,
+  key: ProviderKey,
+  costMicros: number,
 ): Promise<SubmitJobData | { cancelled: true }> {
   let data = submitData;
   let body: Record<string, unknown>;
@@ -176,11 +198,12 @@ async function createTask(
   // The item's turn has come: batches enqueued from now on start level with it.
   if (data.turn !== undefined) await context.fairShare.advance(data.turn);
   // Paced last, right before the request, so the spacing holds where the provider counts it.
-  const rateWaitMs = await context.rate.take();
+  const rateWaitMs = await key.rate.take();
   if (rateWaitMs > 0) {
     // Not created: slot and reservation go back (the gate reserves again when the job returns).
     await attempt.end("not_created");
-    await context.queues.submit.rateLimit(rateWaitMs);
+    // In a pool the other keys go on: the next choice skips this one until its pace allows.
+    if (!context.keys.pooled) await context.queues.submit.rateLimit(rateWaitMs);
     throw new RateLimitError();
   }
   data = { ...data, trace: { ...data.trace, submitAttempts: data.trace.submitAttempts + 1 } };
@@ -189,14 +212,15 @@ async function createTask(
     // Marked before it is sent: a crash from here until the outcome is recorded leaves a
     // possible duplicate the next try books (bookUnrecordedCreate).
     attempt.markSent();
+    data = { ...data, keyName: key.name };
     await job.updateData({ ...data, createSentAt: context.now() });
-    ({ taskId } = await context.client.createTask(data.model, body as CreateRequest));
+    ({ taskId } = await key.client.createTask(data.model, body as CreateRequest));
   } catch (error) {
     // No task was made (or, if ambiguous, it is not ours to track): the retry takes a slot again.
     const notMade = createCertainlyNotMade(isProviderError(error) ? error : undefined);
     await attempt.end(notMade ? "not_created" : "maybe_created");
     await job.updateData(data);
-    throw await handleCreateFailure(context, job, data, log, error, attempt.slotsHeldAtTake);
+    throw await handleCreateFailure(context, job, data, log, error, key, attempt.slotsHeldAtTake);
   }
   await context.hooks.afterCreateAnswered?.(taskId);
   const createdAt = context.now();
@@ -214,6 +238,7 @@ async function createTask(
     job.updateData(data),
     context.store.indexTask(taskId, data.batchId, data.customId),
     attempt.end("created"),
+    context.keys.count(key, "created", costMicros),
   ]);
   log.info({ taskId }, "task created");
   return data;
@@ -253,6 +278,7 @@ async function handleCreateFailure(
   data: SubmitJobData,
   log: Logger,
   error: unknown,
+  key: ProviderKey,
   heldAtCreate: number,
 ): Promise<Error> {
   if (!isProviderError(error)) return error instanceof Error ? error : new Error(String(error));
@@ -268,16 +294,31 @@ async function handleCreateFailure(
       const waitMs = error.retryAfterMs ?? PIPELINE_DEFAULTS.rateLimitWaitMs;
       if (error.limitScope === "concurrency") {
         // The cap was found: wait for a release (or Retry-After), not for a timer alone.
-        const cap = await context.slots.settle(waitMs, heldAtCreate);
+        // In a pool the queue does not wait: the other keys may have free slots.
+        const cap = await key.slots.settle(context.keys.pooled ? 0 : waitMs, heldAtCreate);
         log.warn({ cap, waitMs }, "provider cap on concurrent tasks reached: in-flight cap set");
         return new RateLimitError();
       }
+      if (context.keys.pooled) {
+        // This key cools down (Retry-After honoured); the other keys go on.
+        await Promise.all([
+          context.keys.count(key, "rateLimited"),
+          context.keys.coolDown(key, context.now() + waitMs),
+          key.rate.defer(context.now() + waitMs),
+        ]);
+        log.warn(
+          { waitMs, limitScope: error.limitScope },
+          `provider rate limit on key ${key.name}: that key cools down, the others go on`,
+        );
+        return new RateLimitError();
+      }
       log.warn({ waitMs, limitScope: error.limitScope }, "provider rate limit: submit queue waits");
-      await context.rate.defer(context.now() + waitMs);
+      await key.rate.defer(context.now() + waitMs);
       await context.queues.submit.rateLimit(waitMs);
       return new RateLimitError();
     }
     case "credentials_stop": {
+      if (context.keys.pooled) return stopKey(context, log, key, error);
       await stopSubmissions(context.store, context.queues, `${error.kind}: ${error.message}`);
       log.error(
         { errorKind: error.kind },
@@ -302,6 +343,75 @@ async function handleCreateFailure(
   }
   // Retryable: on the job's last attempt the stage wrapper fails the item with this error.
   return error;
+}
+
+/**
+ * A 401/402 on one key of a pool: that key alone stops (the stop names it); the job goes back
+ * for another key. When every key is stopped, it is the deployment's credentials stop.
+ */
+async function stopKey(
+  context: PipelineContext,
+  log: Logger,
+  key: ProviderKey,
+  error: ProviderError,
+): Promise<Error> {
+  const reason = `${error.kind}: ${error.message}`;
+  if (await context.keys.stop(key, reason)) {
+    log.error(
+      { errorKind: error.kind },
+      `KEY STOP: the provider answered ${error.status ?? ""} (${error.kind}) to API key ${key.name}; that key takes no more creates, the others go on, no job was failed. Fix the key or its balance, then run \`veoq resume --key ${key.name}\`.`,
+    );
+  }
+  const stopped = await context.keys.stopped();
+  if (stopped.size === context.keys.list.length) await stopEveryKey(context, log, stopped);
+  return new RateLimitError();
+}
+
+/** Every key of the pool is stopped: today's credentials stop, naming each key. */
+async function stopEveryKey(
+  context: PipelineContext,
+  log: Logger,
+  stopped: ReadonlyMap<string, string>,
+): Promise<void> {
+  const names = [...stopped.keys()].join(", ");
+  await stopSubmissions(
+    context.store,
+    context.queues,
+    `every API key is stopped: ${[...stopped].map(([name, reason]) => `${name} (${reason})`).join("; ")}`,
+  );
+  log.error(
+    { keys: [...stopped.keys()] },
+    `CREDENTIALS STOP: every API key (${names}) is stopped; the submit queue is paused and no job was failed. Fix the keys or their balance, then run \`veoq resume\` (or \`veoq resume --key NAME\` for one).`,
+  );
+}
+
+/** No key took the create: the signal for the job (the queue already waits for a release). */
+async function waitForKey(
+  context: PipelineContext,
+  job: Job,
+  token: string | undefined,
+  log: Logger,
+  why: NoKeyFree,
+): Promise<Error> {
+  if (why.wait === "budget") {
+    // Like VEOQ_DAILY_BUDGET: the item waits for the UTC day to end (nothing fails, no attempt).
+    log.error(
+      "KEY BUDGET STOP: every API key not stopped has spent its daily_budget for today; the item waits until the UTC day ends (nothing failed).",
+    );
+    await job.moveToDelayed(
+      context.now() + toRealMs(context, PIPELINE_DEFAULTS.pausedRecheckSeconds),
+      token,
+    );
+    return new DelayedError();
+  }
+  if (why.wait === "pace") {
+    await context.queues.submit.rateLimit(why.ms);
+  } else if (why.wait === "stopped") {
+    await stopEveryKey(context, log, await context.keys.stopped());
+  }
+  // Every slot is taken: the whole submit queue waits (the take set the wait) until a release
+  // frees one; no attempt is charged.
+  return new RateLimitError();
 }
 
 /** Whether the worker's bucket refused its credentials (and not, say, a missing object). */

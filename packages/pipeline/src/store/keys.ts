@@ -70,6 +70,13 @@ export interface RecordKeys {
   providerSlots(account: string): string;
   /** Hash: `cap` (effective, after AIMD), `max` and the last decrease, of one provider account. */
   providerCap(account: string): string;
+  /**
+   * String: set while one API key of the pool is stopped (a 401/402 on it), holding the reason;
+   * by the key's name (keys/provider-keys.ts), never the key.
+   */
+  providerKeyStop(name: string): string;
+  /** SCAN pattern matching every key stop. */
+  providerKeyStopPattern: string;
   /** Set: every provider account (the short hash of its API key) that has taken a slot. */
   providerAccounts: string;
   /** The duration history of one task shape (see store/duration-history.ts). */
@@ -162,6 +169,8 @@ export function recordKeys(prefix: string): RecordKeys {
     batchPriorities: `${prefix}:batch-priority`,
     providerSlots: (account) => `${prefix}:provider-slots:${account}`,
     providerCap: (account) => `${prefix}:provider-cap:${account}`,
+    providerKeyStop: (name) => `${prefix}:provider-key-stop:${name}`,
+    providerKeyStopPattern: `${prefix}:provider-key-stop:*`,
     providerAccounts: `${prefix}:provider-accounts`,
     webhookOutbox: (id) => `${tag(id)}:webhook-outbox`,
     accountWebhookOutbox: `${prefix}:webhook-outbox`,

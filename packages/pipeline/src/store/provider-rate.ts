@@ -1,5 +1,5 @@
 import type { RedisConnection } from "./connection/redis-connection.ts";
-import { slotKeys } from "./provider-slots.ts";
+import { accountOfOptions, accountSlotKeys } from "./provider-slots.ts";
 import { runStoreScript } from "./store-scripts.ts";
 
 /**
@@ -23,7 +23,9 @@ export const RATE_MARGIN = 0.05;
 export interface ProviderRateOptions {
   redis: RedisConnection;
   prefix: string;
-  apiKey: string;
+  /** The API key, whose short hash names the records; or `account`, the records' name itself. */
+  apiKey?: string;
+  account?: string;
   /** Creates per minute (VEOQ_PROVIDER_RPM); 0 turns pacing off. */
   rpm: number;
   /** Creates allowed back to back after a quiet spell. Default 1 (none: even spacing). */
@@ -40,7 +42,7 @@ export class ProviderRate {
 
   constructor(options: ProviderRateOptions) {
     this.redis = options.redis;
-    this.key = slotKeys(options.prefix, options.apiKey).cap;
+    this.key = accountSlotKeys(options.prefix, accountOfOptions(options)).cap;
     this.intervalMs = options.rpm > 0 ? (60_000 / options.rpm) * (1 + RATE_MARGIN) : 0;
     this.toleranceMs = this.intervalMs * (Math.max(1, options.burst ?? 1) - 1);
     this.now = options.now ?? Date.now;

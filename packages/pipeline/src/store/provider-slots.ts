@@ -30,7 +30,10 @@ import { runStoreScript } from "./store-scripts.ts";
 export interface ProviderSlotsOptions {
   redis: RedisConnection;
   prefix: string;
-  apiKey: string;
+  /** The API key, whose short hash names the records; or `account`, the records' name itself. */
+  apiKey?: string;
+  /** The account id of the records (keys/provider-keys.ts accountOfKey); instead of `apiKey`. */
+  account?: string;
   /** Configured maximum (VEOQ_MAX_IN_FLIGHT). */
   maxInFlight: number;
   /**
@@ -54,14 +57,25 @@ export const PROBE_ROUNDS = 4;
 
 /** The two keys of one API key's slots (built in keys.ts). */
 export function slotKeys(prefix: string, apiKey: string) {
+  return accountSlotKeys(prefix, providerAccountOf(apiKey));
+}
+
+/** The two keys of one account's slots. */
+export function accountSlotKeys(prefix: string, account: string) {
   const keys = recordKeys(prefix);
-  const account = providerAccountOf(apiKey);
   return {
     account,
     holders: keys.providerSlots(account),
     cap: keys.providerCap(account),
     accounts: keys.providerAccounts,
   };
+}
+
+/** The account of slot options given an API key or the account itself. */
+export function accountOfOptions(options: { apiKey?: string; account?: string }): string {
+  if (options.account !== undefined) return options.account;
+  if (options.apiKey !== undefined) return providerAccountOf(options.apiKey);
+  throw new Error("provider slots need an apiKey or an account");
 }
 
 export class ProviderSlots {
@@ -75,7 +89,7 @@ export class ProviderSlots {
 
   constructor(options: ProviderSlotsOptions) {
     this.redis = options.redis;
-    this.keys = slotKeys(options.prefix, options.apiKey);
+    this.keys = accountSlotKeys(options.prefix, accountOfOptions(options));
     this.max = options.maxInFlight;
     this.now = options.now ?? Date.now;
     this.wake = options.wake;
@@ -97,12 +111,7 @@ export class ProviderSlots {
 
   /** Like `acquire`, but returns the slots held with this one (0: none was free). */
   async take(holder: string, waitMs = 0): Promise<number> {
-    // Listed before its first slot, so a reader of the account set sees every holder.
-    this.listed ??= this.redis.sadd(this.keys.accounts, this.keys.account).catch((error) => {
-      this.listed = undefined;
-      throw error;
-    });
-    await this.listed;
+    await this.listAccount();
     return Number(
       await runStoreScript(this.redis, "takeProviderSlot", this.scriptKeys(), [
         holder,
@@ -112,6 +121,19 @@ export class ProviderSlots {
         Math.round(waitMs),
       ]),
     );
+  }
+
+  /**
+   * Puts the account in the account set (readProviderSlots, batchSchedulingOf, readKeyFigures),
+   * once per instance: before its first slot, so a reader of the set sees every holder. A key
+   * pool's take (keys/provider-keys.ts) lists each of its keys' accounts the same way.
+   */
+  async listAccount(): Promise<void> {
+    this.listed ??= this.redis.sadd(this.keys.accounts, this.keys.account).catch((error) => {
+      this.listed = undefined;
+      throw error;
+    });
+    await this.listed;
   }
 
   /** True when this call freed the slot (false: it was not held). */
