@@ -1,5 +1,5 @@
 import type { KeyFigures } from "@veoq/pipeline";
-import { formatMoney, fromMicros } from "@veoq/pricing";
+import { formatMoney, type MoneyJson, moneyJson } from "@veoq/pricing";
 
 /** One API key as `veoq keys --json` and `veoq status --json` print it (never the key itself). */
 export interface KeyJson {
@@ -10,9 +10,8 @@ export interface KeyJson {
   max: number;
   creates: number;
   rate_limited: number;
-  spent: number;
-  spent_today: number;
-  currency: string;
+  spent: MoneyJson;
+  spent_today: MoneyJson;
   cool_until: string | null;
   stopped_by: string | null;
 }
@@ -26,9 +25,8 @@ export function keyToJson(key: KeyFigures, currency: string): KeyJson {
     max: key.max,
     creates: key.creates,
     rate_limited: key.rateLimited,
-    spent: fromMicros(key.spentMicros),
-    spent_today: fromMicros(key.spentTodayMicros),
-    currency,
+    spent: moneyJson(key.spentMicros, currency),
+    spent_today: moneyJson(key.spentTodayMicros, currency),
     cool_until: key.coolUntil > 0 ? new Date(key.coolUntil).toISOString() : null,
     stopped_by: key.stoppedBy ?? null,
   };

@@ -59,8 +59,8 @@ describe("veoq keys and veoq resume --key", () => {
         max: 3,
         creates: 1,
         rate_limited: 1,
-        spent: 1.5,
-        spent_today: 1.5,
+        spent: { amount: 1.5, currency: "USD" },
+        spent_today: { amount: 1.5, currency: "USD" },
         stopped_by: null,
       }),
       expect.objectContaining({

@@ -8,14 +8,14 @@ import { escapeHtml as e } from "./html-text.ts";
  * the pool has more than one key or a key is stopped; a deployment with its one key running
  * fine gets no panel.
  */
-export function keysPanel(keys: readonly KeyFigures[]): string {
+export function keysPanel(keys: readonly KeyFigures[], currency: string): string {
   if (keys.length <= 1 && !keys.some((k) => k.state === "stopped")) return "";
   const rows = keys
     .map(
       (k) => `<tr data-key="${e(k.name)}" data-key-state="${k.state}"><td>${e(k.name)}</td>
 <td>${k.state === "stopped" ? `<b>stopped</b> <span class="muted">${e(k.stoppedBy ?? "")}; <code>veoq resume --key ${e(k.name)}</code></span>` : e(k.state)}</td>
 <td>${k.inFlight}/${k.cap}</td><td>${k.creates}</td><td>${k.rateLimited}</td>
-<td>${e(formatMoney(k.spentTodayMicros, ""))} <span class="muted">(${e(formatMoney(k.spentMicros, ""))} in all)</span></td></tr>`,
+<td>${e(formatMoney(k.spentTodayMicros, currency))} <span class="muted">(${e(formatMoney(k.spentMicros, currency))} in all)</span></td></tr>`,
     )
     .join("");
   return `<section class="box" data-keys="${keys.length}"><h2>API keys (${keys.length})</h2><table class="keys"><tr><th>key</th><th>state</th><th>in flight</th><th>creates</th><th>429s</th><th>spent today</th></tr>${rows}</table></section>`;

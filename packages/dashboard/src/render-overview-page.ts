@@ -80,9 +80,14 @@ function filterNav(batches: readonly BatchView[], current: BatchFilter | undefin
   ].join(" · ")}</nav>`;
 }
 
+/** The price table's currency, as the batches' spend names it (the shipped table's is USD). */
+function currencyOf(snapshot: DashboardSnapshot): string {
+  return snapshot.batches.find((b) => b.spend.currency)?.spend.currency ?? "USD";
+}
+
 /** Today's spend (UTC) across all batches against VEOQ_DAILY_BUDGET. */
 function todayLine(snapshot: DashboardSnapshot): string {
-  const currency = snapshot.batches.find((b) => b.spend.currency)?.spend.currency ?? "USD";
+  const currency = currencyOf(snapshot);
   const money = (micros: number) => e(formatMoney(micros, currency));
   const { today, dailyBudgetMicros } = snapshot;
   const reserved =
@@ -144,7 +149,7 @@ export function renderOverviewPage(
   return layout(
     "batches",
     `${flash}${stopBanner(snapshot, page)}<section class="box"><h2>Batches</h2>${todayLine(snapshot)}${filterNav(snapshot.batches, options.filter)}${table}</section>
-${renderLegend()}${queueTable(snapshot, page, complete)}${workersPanel(snapshot)}${keysPanel(snapshot.keys)}`,
+${renderLegend()}${queueTable(snapshot, page, complete)}${workersPanel(snapshot)}${keysPanel(snapshot.keys, currencyOf(snapshot))}`,
     page,
     { refresh: true },
   );

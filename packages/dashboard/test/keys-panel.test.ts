@@ -19,15 +19,15 @@ const key = (name: string, extra: Partial<KeyFigures> = {}): KeyFigures => ({
 
 describe("the dashboard's API keys panel", () => {
   it("is absent for one key running fine, as before pools", () => {
-    expect(keysPanel([])).toBe("");
-    expect(keysPanel([key("key-0123456789ab")])).toBe("");
+    expect(keysPanel([], "USD")).toBe("");
+    expect(keysPanel([key("key-0123456789ab")], "USD")).toBe("");
   });
 
   it("lists every key of a pool with its state, in flight, creates, 429s and spend", () => {
-    const html = keysPanel([
-      key("prod-a"),
-      key("prod-<b>", { state: "stopped", stoppedBy: "402 insufficient balance" }),
-    ]);
+    const html = keysPanel(
+      [key("prod-a"), key("prod-<b>", { state: "stopped", stoppedBy: "402 insufficient balance" })],
+      "USD",
+    );
     expect(html).toContain('data-keys="2"');
     expect(html).toContain('<tr data-key="prod-a" data-key-state="ok"><td>prod-a</td>');
     expect(html).toContain("<td>2/5</td><td>7</td><td>1</td>");
@@ -35,10 +35,12 @@ describe("the dashboard's API keys panel", () => {
     expect(html).toContain("402 insufficient balance");
     expect(html).toContain("veoq resume --key prod-&lt;b&gt;");
     expect(html).not.toContain("prod-<b>");
+    // Money in the one format: an amount with its currency.
+    expect(html).toMatch(/\d+\.\d{2} USD <span class="muted">\(\d+\.\d{2} USD in all\)/);
   });
 
   it("shows a stopped key even alone", () => {
-    expect(keysPanel([key("solo", { state: "stopped", stoppedBy: "401" })])).toContain(
+    expect(keysPanel([key("solo", { state: "stopped", stoppedBy: "401" })], "USD")).toContain(
       'data-key-state="stopped"',
     );
   });
