@@ -29,6 +29,7 @@
 --- @include "includes/stateSets"
 --- @include "includes/emitBatchEvent"
 --- @include "includes/enqueueRunning"
+--- @include "includes/noteBatchFinished"
 loadStateSets(6, ARGV[6])
 local wasFinished = redis.call('HEXISTS', KEYS[3], 'finishedAt')
 local events = 0
@@ -55,20 +56,5 @@ if old ~= ARGV[3] then
     end
   end
 end
-local done = tonumber(redis.call('HGET', KEYS[3], 'state:completed') or '0')
-  + tonumber(redis.call('HGET', KEYS[3], 'state:failed') or '0')
-  + tonumber(redis.call('HGET', KEYS[3], 'state:cancelled') or '0')
-if done >= redis.call('HLEN', KEYS[2]) then
-  redis.call('HSET', KEYS[3], 'finishedAt', ARGV[4])
-  if wasFinished == 0 then
-    if enqueueRunning(KEYS[3], ARGV[4]) then
-      redis.call('HSET', KEYS[3], 'completionDeferred', '1')
-    else
-      emitBatchEvent(KEYS[3], KEYS[5], ARGV[8], 'batch.completed', nil, ARGV[4])
-      events = events + 1
-    end
-  end
-else
-  redis.call('HDEL', KEYS[3], 'finishedAt')
-end
+events = events + noteBatchFinished(KEYS[3], KEYS[2], KEYS[5], ARGV[8], ARGV[4], wasFinished)
 return events

@@ -22,6 +22,7 @@
 --- @include "includes/stateSets"
 --- @include "includes/emitBatchEvent"
 --- @include "includes/enqueueRunning"
+--- @include "includes/noteBatchFinished"
 loadStateSets(5, ARGV[5])
 if redis.call('HGET', KEYS[2], ARGV[1]) ~= 'queued' then return -1 end
 local wasFinished = redis.call('HEXISTS', KEYS[3], 'finishedAt')
@@ -30,18 +31,4 @@ redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
 redis.call('HINCRBY', KEYS[3], 'state:queued', -1)
 redis.call('HINCRBY', KEYS[3], 'state:' .. ARGV[3], 1)
 move(ARGV[1], 'queued', ARGV[3])
-local done = tonumber(redis.call('HGET', KEYS[3], 'state:completed') or '0')
-  + tonumber(redis.call('HGET', KEYS[3], 'state:failed') or '0')
-  + tonumber(redis.call('HGET', KEYS[3], 'state:cancelled') or '0')
-if done >= redis.call('HLEN', KEYS[2]) then
-  redis.call('HSET', KEYS[3], 'finishedAt', ARGV[4])
-  if wasFinished == 0 then
-    if enqueueRunning(KEYS[3], ARGV[4]) then
-      redis.call('HSET', KEYS[3], 'completionDeferred', '1')
-      return 0
-    end
-    emitBatchEvent(KEYS[3], KEYS[4], ARGV[6], 'batch.completed', nil, ARGV[4])
-    return 1
-  end
-end
-return 0
+return noteBatchFinished(KEYS[3], KEYS[2], KEYS[4], ARGV[6], ARGV[4], wasFinished)

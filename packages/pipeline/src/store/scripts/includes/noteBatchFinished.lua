@@ -1,0 +1,23 @@
+--[[
+  After an item became final: when every item of the batch is final, stamps `finishedAt` and,
+  the first time, emits batch.completed (or defers it while an enqueue still runs, see
+  enqueueRunning); otherwise clears `finishedAt`. Returns the number of events emitted (0 or 1).
+  Needs the emitBatchEvent and enqueueRunning includes.
+]]
+local function noteBatchFinished(batchKey, statesKey, outboxKey, seqArg, now, wasFinished)
+  local done = tonumber(redis.call('HGET', batchKey, 'state:completed') or '0')
+    + tonumber(redis.call('HGET', batchKey, 'state:failed') or '0')
+    + tonumber(redis.call('HGET', batchKey, 'state:cancelled') or '0')
+  if done < redis.call('HLEN', statesKey) then
+    redis.call('HDEL', batchKey, 'finishedAt')
+    return 0
+  end
+  redis.call('HSET', batchKey, 'finishedAt', now)
+  if wasFinished ~= 0 then return 0 end
+  if enqueueRunning(batchKey, now) then
+    redis.call('HSET', batchKey, 'completionDeferred', '1')
+    return 0
+  end
+  emitBatchEvent(batchKey, outboxKey, seqArg, 'batch.completed', nil, now)
+  return 1
+end
