@@ -20,6 +20,12 @@ import {
   topCommands,
   totalCommands,
 } from "./redis-command-counts.ts";
+import {
+  clientAddress,
+  type OperationCost,
+  operationsPerItem,
+  traceCommands,
+} from "./redis-command-trace.ts";
 import type { RoleConcurrency } from "./run-veoq-batch.ts";
 import { startSimulatorProcess } from "./simulator-process.ts";
 
@@ -44,6 +50,13 @@ export interface CommandCost {
   enqueue_top: { command: string; calls: number }[];
   pipeline_top: { command: string; calls: number }[];
   bare_pipeline_top: { command: string; calls: number }[];
+  /**
+   * Where the pipeline's commands go, per completed item, by operation (MONITOR): a script by
+   * name with the commands it ran inside (`bullmq:moveToFinished[poll]`, `veoq:finishItem`),
+   * any other command by name and key; `calls` are those sent, `commands` adds the inner ones.
+   */
+  pipeline_operations: { operation: string; commands: number; calls: number }[];
+  bare_pipeline_operations: { operation: string; commands: number; calls: number }[];
 }
 
 /** How often the harness looks whether the batch is done; its reads are taken off the count. */
@@ -84,6 +97,8 @@ export async function measureCommandCost(options: CommandCostOptions): Promise<C
       enqueue_top: topCommands(veoq.enqueue),
       pipeline_top: topCommands(veoq.pipeline),
       bare_pipeline_top: topCommands(bare.pipeline),
+      pipeline_operations: operationsPerItem(veoq.operations, options.items),
+      bare_pipeline_operations: operationsPerItem(bare.operations, options.items),
     };
   } finally {
     await simulator.close();
@@ -97,7 +112,12 @@ async function countVeoq(
   manifestPath: string,
   baseUrl: string,
   dir: string,
-): Promise<{ enqueue: Map<string, number>; pipeline: Map<string, number>; pipelineTotal: number }> {
+): Promise<{
+  enqueue: Map<string, number>;
+  pipeline: Map<string, number>;
+  pipelineTotal: number;
+  operations: Map<string, OperationCost>;
+}> {
   await flushBenchRedis(options.redisUrl);
   const prefix = "{bench-commands}";
   const batchId = "commands";
@@ -127,6 +147,8 @@ async function countVeoq(
       VEOQ_CHECK_REDIS_DURABILITY: "0",
       LOG_LEVEL: "silent",
     });
+    // The harness's looks go through `redis`: the trace leaves them out.
+    const trace = await traceCommands(options.redisUrl, [await clientAddress(redis)]);
     await resetCommandCounts(options.redisUrl);
     const running = await startWorkers({
       config,
@@ -150,11 +172,17 @@ async function countVeoq(
       await running.close(5_000);
     }
     const pipeline = await commandCounts(options.redisUrl);
+    const operations = await trace.stop();
     const batch = await store.getBatch(batchId);
     if ((batch?.counts.completed ?? 0) !== options.items) {
       throw new Error(`command count: ${batch?.counts.failed ?? "?"} items failed`);
     }
-    return { enqueue, pipeline, pipelineTotal: totalCommands(pipeline) - looks * perLook };
+    return {
+      enqueue,
+      pipeline,
+      pipelineTotal: totalCommands(pipeline) - looks * perLook,
+      operations,
+    };
   } finally {
     await queues.close();
     redis.disconnect();
@@ -164,7 +192,11 @@ async function countVeoq(
 async function countBare(
   options: CommandCostOptions,
   manifestPath: string,
-): Promise<{ enqueue: Map<string, number>; pipeline: Map<string, number> }> {
+): Promise<{
+  enqueue: Map<string, number>;
+  pipeline: Map<string, number>;
+  operations: Map<string, OperationCost>;
+}> {
   await flushBenchRedis(options.redisUrl);
   const lines = (await readFile(manifestPath, "utf8"))
     .split("\n")
@@ -195,6 +227,7 @@ async function countBare(
       );
     }
     const enqueue = await commandCounts(options.redisUrl);
+    const trace = await traceCommands(options.redisUrl);
     await resetCommandCounts(options.redisUrl);
     let done = 0;
     let allDone: () => void = () => {};
@@ -225,7 +258,8 @@ async function countBare(
     });
     await finished;
     await Promise.all(workers.map((w) => w.close()));
-    return { enqueue, pipeline: await commandCounts(options.redisUrl) };
+    const pipeline = await commandCounts(options.redisUrl);
+    return { enqueue, pipeline, operations: await trace.stop() };
   } finally {
     await Promise.all([first.close(), second.close(), third.close()]);
     for (const connection of connections) connection.disconnect();

@@ -321,5 +321,17 @@ export function formatReport(report: BenchReport): string {
     line(header),
     line(widths.map((w) => "-".repeat(w))),
     ...cells.map(line),
+    ...(commands === undefined ? [] : operationLines(commands.pipeline_operations)),
   ].join("\n");
+}
+
+/** Where the pipeline's commands go (the first 15 operations), one per line. */
+function operationLines(
+  operations: { operation: string; commands: number; calls: number }[],
+): string[] {
+  return [
+    "",
+    "Redis commands per completed item, by operation (script-internal commands included):",
+    ...operations.slice(0, 15).map((o) => `  ${f(o.commands, 2).padStart(6)}  ${o.operation}`),
+  ];
 }

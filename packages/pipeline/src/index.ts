@@ -230,6 +230,11 @@ export {
 } from "./store/spend-ledger.ts";
 export { reconcileSpendReservations } from "./store/spend-reconciler.ts";
 export {
+  type StoreScriptName,
+  storeScriptNames,
+  storeScriptSource,
+} from "./store/store-scripts.ts";
+export {
   BATCH_WEBHOOK_FIELDS,
   type BatchWebhook,
   batchWebhookSchema,
