@@ -47,6 +47,16 @@ export interface CommandCost {
   pipeline_per_item: number;
   /** Three bare BullMQ queues passing each item on (the same three hops). */
   bare_pipeline_per_item: number;
+  /**
+   * The same pipeline on tasks that render for TASK_SECONDS (provider time, lite preset, no
+   * eta or progress from the simulator): commands per item, polls per item (the first, plus one
+   * per re-delay), and what one poll that finds the task still running costs (the difference to
+   * the zero-time run, per extra poll).
+   */
+  running_pipeline_per_item: number;
+  running_polls_per_item: number;
+  per_running_poll: number;
+  running_pipeline_operations: { operation: string; commands: number; calls: number }[];
   enqueue_top: { command: string; calls: number }[];
   pipeline_top: { command: string; calls: number }[];
   bare_pipeline_top: { command: string; calls: number }[];
@@ -57,6 +67,47 @@ export interface CommandCost {
    */
   pipeline_operations: { operation: string; commands: number; calls: number }[];
   bare_pipeline_operations: { operation: string; commands: number; calls: number }[];
+}
+
+/** How long the running-poll run's tasks render (provider seconds; the lite preset's usual span). */
+const TASK_SECONDS = 60;
+
+/**
+ * Runs the pipeline again on tasks that take TASK_SECONDS, and prices the polls that find a
+ * task still running against the zero-time run (`zero`).
+ */
+async function countRunningPolls(
+  options: CommandCostOptions,
+  manifestPath: string,
+  dir: string,
+  simulatorOf: (seconds: number) => Promise<{ url: string; close(): Promise<void> }>,
+  zero: { pipelineTotal: number; operations: Map<string, OperationCost> },
+): Promise<
+  Pick<
+    CommandCost,
+    | "running_pipeline_per_item"
+    | "running_polls_per_item"
+    | "per_running_poll"
+    | "running_pipeline_operations"
+  >
+> {
+  const simulator = await simulatorOf(TASK_SECONDS);
+  try {
+    const running = await countVeoq(options, manifestPath, simulator.url, dir);
+    // A poll that finds the task running re-delays its job once (moveToDelayed).
+    const redelays = (operations: Map<string, OperationCost>) =>
+      operations.get("bullmq:moveToDelayed[poll]")?.calls ?? 0;
+    const extraPolls = redelays(running.operations) - redelays(zero.operations);
+    return {
+      running_pipeline_per_item: running.pipelineTotal / options.items,
+      running_polls_per_item: 1 + redelays(running.operations) / options.items,
+      per_running_poll:
+        extraPolls > 0 ? (running.pipelineTotal - zero.pipelineTotal) / extraPolls : Number.NaN,
+      running_pipeline_operations: operationsPerItem(running.operations, options.items),
+    };
+  } finally {
+    await simulator.close();
+  }
 }
 
 /** How often the harness looks whether the batch is done; its reads are taken off the count. */
@@ -77,23 +128,27 @@ export async function measureCommandCost(options: CommandCostOptions): Promise<C
     items: options.items,
     model: "veo-3.1-lite-firstlastframe",
   });
-  const simulator = await startSimulatorProcess({
-    timeScale: 0.001,
-    durations: {
-      "veo-3.1-generate-img2video": { minSeconds: 0, maxSeconds: 0 },
-      "veo-3.1-lite-firstlastframe": { minSeconds: 0, maxSeconds: 0 },
-    },
-    fileSizeBytes: 512,
-  });
+  const simulatorOf = (seconds: number) =>
+    startSimulatorProcess({
+      timeScale: 0.001,
+      durations: {
+        "veo-3.1-generate-img2video": { minSeconds: seconds, maxSeconds: seconds },
+        "veo-3.1-lite-firstlastframe": { minSeconds: seconds, maxSeconds: seconds },
+      },
+      fileSizeBytes: 512,
+    });
+  const simulator = await simulatorOf(0);
   try {
     const veoq = await countVeoq(options, manifestPath, simulator.url, dir);
     const bare = await countBare(options, manifestPath);
+    const running = await countRunningPolls(options, manifestPath, dir, simulatorOf, veoq);
     return {
       items: options.items,
       enqueue_per_line: totalCommands(veoq.enqueue) / options.items,
       bare_enqueue_per_line: totalCommands(bare.enqueue) / options.items,
       pipeline_per_item: veoq.pipelineTotal / options.items,
       bare_pipeline_per_item: totalCommands(bare.pipeline) / options.items,
+      ...running,
       enqueue_top: topCommands(veoq.enqueue),
       pipeline_top: topCommands(veoq.pipeline),
       bare_pipeline_top: topCommands(bare.pipeline),
