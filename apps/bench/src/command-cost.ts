@@ -48,10 +48,10 @@ export interface CommandCost {
   /** Three bare BullMQ queues passing each item on (the same three hops). */
   bare_pipeline_per_item: number;
   /**
-   * The same pipeline on tasks that render for TASK_SECONDS (provider time, lite preset, no
-   * eta or progress from the simulator): commands per item, polls per item (the first, plus one
-   * per re-delay), and what one poll that finds the task still running costs (the difference to
-   * the zero-time run, per extra poll).
+   * The same pipeline on tasks that render for TASK_SECONDS (provider time, lite preset, empty
+   * duration history): commands per item, polls per item (the first, plus one per
+   * re-delay), and what one poll that finds the task still running costs (the poll stage's
+   * commands beyond the zero-time run's, per extra poll).
    */
   running_pipeline_per_item: number;
   running_polls_per_item: number;
@@ -98,11 +98,20 @@ async function countRunningPolls(
     const redelays = (operations: Map<string, OperationCost>) =>
       operations.get("bullmq:moveToDelayed[poll]")?.calls ?? 0;
     const extraPolls = redelays(running.operations) - redelays(zero.operations);
+    // What the extra polls cost: the poll queue's scripts and the plain commands (the batch
+    // control read, the slot-wait look); the other queues' scripts are left out, because which
+    // of their calls fetches the next job moves between runs by a few commands per item.
+    const pollCost = (operations: Map<string, OperationCost>) =>
+      [...operations.entries()]
+        .filter(([name]) => name.endsWith("[poll]") || !/^(bullmq:|veoq:|script )/.test(name))
+        .reduce((sum, [, cost]) => sum + cost.calls + cost.inner, 0);
     return {
       running_pipeline_per_item: running.pipelineTotal / options.items,
       running_polls_per_item: 1 + redelays(running.operations) / options.items,
       per_running_poll:
-        extraPolls > 0 ? (running.pipelineTotal - zero.pipelineTotal) / extraPolls : Number.NaN,
+        extraPolls > 0
+          ? (pollCost(running.operations) - pollCost(zero.operations)) / extraPolls
+          : Number.NaN,
       running_pipeline_operations: operationsPerItem(running.operations, options.items),
     };
   } finally {
