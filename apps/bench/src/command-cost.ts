@@ -66,7 +66,60 @@ export interface CommandCost {
    * any other command by name and key; `calls` are those sent, `commands` adds the inner ones.
    */
   pipeline_operations: { operation: string; commands: number; calls: number }[];
+  /** The same, summed by the stage of the pipeline each operation belongs to (`stageOf`). */
+  pipeline_by_stage: Record<PipelineStage, number>;
   bare_pipeline_operations: { operation: string; commands: number; calls: number }[];
+}
+
+type PipelineStage = "submit" | "poll" | "download" | "other";
+
+/** Store scripts and keys that only one stage uses (the rest is named by its queue). */
+const STAGE_OF: Readonly<Record<string, PipelineStage>> = {
+  "veoq:claimRequests": "submit",
+  "veoq:takeProviderSlot": "submit",
+  "veoq:takeKeySlot": "submit",
+  "veoq:passSubmitGate": "submit",
+  "veoq:advanceFairShareClock": "submit",
+  "veoq:takeCreateTurn": "submit",
+  "veoq:settleSpendReservation": "submit",
+  "veoq:countKeyEvent": "submit",
+  "veoq:transitionItem[processing]": "submit",
+  "hset {}:task-index": "submit",
+  "veoq:releaseFinishedTaskSlot": "poll",
+  "veoq:sampleTaskDuration": "poll",
+  "veoq:transitionItem[downloading]": "poll",
+  "veoq:finishItem": "download",
+};
+
+/**
+ * The stage an operation of a completed item belongs to: BullMQ's scripts by the queue they act
+ * on (a job's add counts with the queue it goes to: the poll job's add is the poll stage's), the
+ * store's by what calls them; the batch control read (one at the poll, one at the download) is
+ * split between the two, the timeline's finished count is the download's.
+ */
+function commandsByStage(
+  operations: ReadonlyMap<string, OperationCost>,
+  items: number,
+): Record<PipelineStage, number> {
+  const stages: Record<PipelineStage, number> = { submit: 0, poll: 0, download: 0, other: 0 };
+  for (const [operation, cost] of operations) {
+    const commands = cost.calls + cost.inner;
+    const queue = /\[(submit|poll|download)\]$|:(submit|poll|download):marker$/.exec(operation);
+    if (/^hgetall \{\}:batch:.*:control$/.test(operation)) {
+      stages.poll += commands / 2;
+      stages.download += commands / 2;
+    } else if (/^hincrby \{\}:batch:.*:timeline$/.test(operation)) {
+      stages.download += commands;
+    } else {
+      const stage =
+        STAGE_OF[operation] ?? ((queue?.[1] ?? queue?.[2]) as PipelineStage | undefined);
+      stages[stage ?? "other"] += commands;
+    }
+  }
+  for (const stage of Object.keys(stages) as PipelineStage[]) {
+    stages[stage] = Math.round((stages[stage] / items) * 10) / 10;
+  }
+  return stages;
 }
 
 /** How long the running-poll run's tasks render (provider seconds; the lite preset's usual span). */
@@ -162,6 +215,7 @@ export async function measureCommandCost(options: CommandCostOptions): Promise<C
       pipeline_top: topCommands(veoq.pipeline),
       bare_pipeline_top: topCommands(bare.pipeline),
       pipeline_operations: operationsPerItem(veoq.operations, options.items),
+      pipeline_by_stage: commandsByStage(veoq.operations, options.items),
       bare_pipeline_operations: operationsPerItem(bare.operations, options.items),
     };
   } finally {

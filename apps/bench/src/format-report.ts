@@ -329,7 +329,14 @@ export function formatReport(report: BenchReport): string {
     line(header),
     line(widths.map((w) => "-".repeat(w))),
     ...cells.map(line),
-    ...(commands === undefined ? [] : operationLines(commands.pipeline_operations)),
+    ...(commands === undefined
+      ? []
+      : [
+          ...operationLines(commands.pipeline_operations),
+          `  by stage: ${Object.entries(commands.pipeline_by_stage)
+            .map(([stage, n]) => `${stage} ${f(n, 1)}`)
+            .join(", ")}`,
+        ]),
   ].join("\n");
 }
 

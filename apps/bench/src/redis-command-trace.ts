@@ -20,7 +20,7 @@ export interface CommandTrace {
 /**
  * Follows every command the server runs (MONITOR) and names the operation each belongs to: a
  * script by its name, `bullmq:<script>[<queue>]` for BullMQ's (the queue from its keys) and
- * `veoq:<script>` for the store's, with the commands it ran inside counted with it; any other
+ * `veoq:<script>` for the store's (`veoq:transitionItem[<new state>]`), with the commands it ran inside counted with it; any other
  * command by its name and key (the hash tag and long numbers left out). Commands of the
  * connections in `ignoreClients` (addresses as CLIENT INFO gives them) are left out. MONITOR
  * slows the server down: count with it, never time.
@@ -90,7 +90,10 @@ function operationOf(command: string, args: string[], scripts: Map<string, strin
     const name = scripts.get(sha) ?? `script ${sha.slice(0, 8)}`;
     const keys = args.slice(3, 3 + Number(args[2] ?? 0));
     const queue = keys.map((key) => /:(submit|poll|download):/.exec(key)?.[1]).find(Boolean);
-    return name.startsWith("bullmq:") && queue !== undefined ? `${name}[${queue}]` : name;
+    if (name.startsWith("bullmq:") && queue !== undefined) return `${name}[${queue}]`;
+    // An item's transition, by the state it moves to (its ARGV[2]).
+    if (name === "veoq:transitionItem") return `${name}[${args[3 + keys.length + 1] ?? "?"}]`;
+    return name;
   }
   const key = (args[1] ?? "").replace(/\{[^}]*\}/g, "{}").replace(/\d{4,}/g, "N");
   return key === "" ? command : `${command} ${key}`;
