@@ -23,7 +23,6 @@ import { PIPELINE_DEFAULTS } from "./policy/pipeline-defaults.ts";
 import { DEFAULT_POLL_POLICY } from "./policy/poll-policy.ts";
 import { veoqBackoffStrategy } from "./policy/retry-delay.ts";
 import { slotWakeCheckMs } from "./policy/slot-wait.ts";
-import { DownloadPermits } from "./stages/download-permits.ts";
 import { createDownloadProcessor } from "./stages/download-processor.ts";
 import { type ItemTracer, NO_TRACING } from "./stages/item-tracer.ts";
 import type {
@@ -237,11 +236,6 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       options.concurrency?.[role] ?? STAGES[role].concurrency(config),
     ]),
   ) as Record<QueueRole, number>;
-  // A process with both roles lets a poll job save a finished task's outputs itself, within the
-  // download bound (stages/download-permits.ts).
-  if (roles.includes("poll") && roles.includes("download")) {
-    context.downloadPermits = new DownloadPermits(concurrency.download);
-  }
   // While Redis is away every reconnect attempt is an error event: log the first one of an
   // outage loudly, then one summary line per interval instead of one line per attempt.
   const errorLog = new Map<QueueRole, { lastAt: number; suppressed: number }>();

@@ -14,7 +14,6 @@ import { OBJECT_STORE_STOP_PREFIX, stopDownloads } from "../store/credentials-st
 import type { ItemResult } from "../store/item-result.ts";
 import { stopIfDropped } from "./in-flight-drop.ts";
 import { completeItem, itemErrorKindOf } from "./item-outcome.ts";
-import { isStageMove } from "./item-tracer.ts";
 import { checkOutput, OutputRejectedError } from "./output-check.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
 import { ItemFailure, type StageRun, stageProcessor } from "./stage-processor.ts";
@@ -32,78 +31,18 @@ import { keyOfTask } from "./task-key.ts";
  * PIPELINE_DEFAULTS.maxUrlRefreshes times per job, before the item fails.
  */
 export function createDownloadProcessor(context: PipelineContext) {
-  return stageProcessor(context, "download", downloadJobDataSchema, async (run) => {
-    const permits = context.downloadPermits;
-    if (permits === undefined) return saveOutputs(context, run, "job");
-    // Within the process's download bound, shared with the poll jobs' own downloads.
-    await permits.take();
-    try {
-      return await saveOutputs(context, run, "job");
-    } finally {
-      permits.give();
-    }
-  });
+  return stageProcessor(context, "download", downloadJobDataSchema, (run) =>
+    saveOutputs(context, run),
+  );
 }
-
-/**
- * What a poll job's own try at the downloads (`saveOutputsInPollJob`) came to: the item
- * completed, or the item (with the files saved so far and any fresh URLs) for a download job.
- */
-export type PollJobDownload = { completed: ItemResult } | { handOff: DownloadJobData };
-
-/** Thrown inside a poll job's try: the rest of the downloads belongs to a download job. */
-class HandOffToDownloadJob extends Error {
-  readonly data: DownloadJobData;
-  constructor(data: DownloadJobData, cause: unknown) {
-    super("hand-off to a download job");
-    this.data = data;
-    this.cause = cause;
-  }
-}
-
-/**
- * The first try at a finished task's downloads, run by its poll job (which holds a download
- * permit): the same saving, checking and URL refresh as a download job's, but anything that
- * needs a retry (a transfer error, a check that may pass next time, a bucket refusing its
- * credentials) hands the item to a download job instead, which then applies the download
- * stage's retries, backoff and credentials stop as before. A verdict that the item cannot
- * succeed (ItemFailure) fails it here. Writes nothing into the poll job's data.
- */
-export async function saveOutputsInPollJob(
-  context: PipelineContext,
-  run: StageRun<DownloadJobData>,
-): Promise<PollJobDownload> {
-  try {
-    return { completed: await saveOutputs(context, { ...run, lastAttempt: false }, "poll") };
-  } catch (error) {
-    if (error instanceof HandOffToDownloadJob) {
-      run.log.warn(
-        { err: error.cause },
-        "download in the poll job failed: a download job takes it over",
-      );
-      return { handOff: error.data };
-    }
-    if (error instanceof ItemFailure || isStageMove(error)) throw error;
-    // Anything else (a Redis error recording the result, a failed URL refresh): the download
-    // job starts over (files it finds saved under their final names are written again).
-    run.log.warn({ err: error }, "download in the poll job failed: a download job takes it over");
-    return { handOff: run.data };
-  }
-}
-
-/** Who runs the downloads: a download job, or the task's poll job (its first try). */
-type DownloadRunner = "job" | "poll";
 
 async function saveOutputs(
   context: PipelineContext,
   run: StageRun<DownloadJobData>,
-  runner: DownloadRunner,
 ): Promise<ItemResult> {
   const { job, log } = run;
   let data = run.data;
-  // The poll job checked the batch's cancel a moment ago.
-  const dropped =
-    runner === "job" ? await stopIfDropped(context, job, data, "download") : undefined;
+  const dropped = await stopIfDropped(context, job, data, "download");
   if (dropped) return dropped;
   const { client } = await keyOfTask(context, job, run.token, data.keyName, log);
   for (const output of data.outputs) {
@@ -152,22 +91,19 @@ async function saveOutputs(
       };
       data = { ...data, saved: [...data.saved, saved] };
       context.observer.downloadSaved?.({ model: data.model, bytes: downloaded.bytes });
-      // Progress for a retry; after the last file the item's final record follows at once. (A
-      // poll job's data is not a download job's: its try hands what it saved to the download job.)
-      if (runner === "job" && data.saved.length < data.outputs.length) await job.updateData(data);
+      // Progress for a retry; after the last file the item's final record follows at once.
+      if (data.saved.length < data.outputs.length) await job.updateData(data);
       if (facts.flagged)
         log.warn({ file: target.relative, flagged: facts.flagged }, "output flagged");
       log.info({ file: target.relative, bytes: downloaded.bytes }, "output saved");
     } catch (error) {
       if (bucket === undefined) await rm(temporary, { force: true });
       if (bucket !== undefined && isObjectStoreCredentialsError(error)) {
-        // The download job meets it again and stops the downloads (once, with its reason).
-        if (runner === "poll") throw new HandOffToDownloadJob(data, error);
         throw await stopDownloadsFor(context, log, error);
       }
-      data = await handleDownloadFailure(context, job, data, log, error, client, runner);
+      data = await handleDownloadFailure(context, job, data, log, error, client);
       // URLs were refreshed: start over with the new ones (saved files are skipped).
-      return saveOutputs(context, { ...run, data }, runner);
+      return saveOutputs(context, { ...run, data });
     }
   }
 
@@ -209,7 +145,6 @@ async function handleDownloadFailure(
   log: Logger,
   error: unknown,
   client: ProviderClient,
-  runner: DownloadRunner,
 ): Promise<DownloadJobData> {
   const decision = isProviderError(error)
     ? decideDownloadFailure(error.kind)
@@ -217,14 +152,12 @@ async function handleDownloadFailure(
       ? "fail"
       : "retry";
   if (decision === "refresh_urls" && data.refreshes < PIPELINE_DEFAULTS.maxUrlRefreshes) {
-    return refreshUrls(context, job, data, log, client, runner);
+    return refreshUrls(context, job, data, log, client);
   }
   const message = error instanceof Error ? error.message : String(error);
   if (decision === "refresh_urls" || decision === "fail") {
     throw new ItemFailure(data, { stage: "download", kind: itemErrorKindOf(error), message });
   }
-  // A poll job's try: the download job retries it (its attempts, its backoff).
-  if (runner === "poll") throw new HandOffToDownloadJob(data, error);
   // Retryable: on the job's last attempt the stage wrapper fails the item with this error.
   throw error instanceof Error ? error : new Error(message);
 }
@@ -239,7 +172,6 @@ async function refreshUrls(
   data: DownloadJobData,
   log: Logger,
   client: ProviderClient,
-  runner: DownloadRunner,
 ): Promise<DownloadJobData> {
   log.warn("result URL expired: reading the task again for fresh URLs");
   const fresh = await client.getTaskResult(data.taskId);
@@ -253,6 +185,6 @@ async function refreshUrls(
     refreshes: data.refreshes + 1,
     outputs: downloadOutputsOf(fresh.videos, now, (seconds) => toRealMs(context, seconds)),
   };
-  if (runner === "job") await job.updateData(refreshed);
+  await job.updateData(refreshed);
   return refreshed;
 }

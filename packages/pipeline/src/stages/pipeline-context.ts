@@ -14,7 +14,6 @@ import type { ProviderRate } from "../store/provider-rate.ts";
 import type { ProviderSlots } from "../store/provider-slots.ts";
 import type { RequestIndex } from "../store/request-index.ts";
 import type { SpendLedger } from "../store/spend-ledger.ts";
-import type { DownloadPermits } from "./download-permits.ts";
 import type { ItemTracer } from "./item-tracer.ts";
 import type { PipelineObserver } from "./pipeline-observer.ts";
 
@@ -88,12 +87,6 @@ export interface PipelineContext {
   durationHistory: DurationHistory;
   /** The bucket of VEOQ_OUTPUT_URL: outputs go there, and input images are read from it. */
   objectStore: S3ObjectStore | undefined;
-  /**
-   * The bound on this process's parallel downloads, when it runs both the poll and the download
-   * role: then a poll job whose task is done saves the outputs itself if a permit is free
-   * (download-permits.ts). Undefined: every finished task goes to a download job.
-   */
-  downloadPermits?: DownloadPermits | undefined;
 }
 
 /** Provider seconds -> real milliseconds. */

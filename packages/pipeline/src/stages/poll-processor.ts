@@ -14,7 +14,6 @@ import {
   pollErrorDelaySeconds,
 } from "../policy/poll-policy.ts";
 import { bestEffort, finishedTaskSeconds } from "../store/duration-history.ts";
-import { type PollJobDownload, saveOutputsInPollJob } from "./download-processor.ts";
 import { stopIfDropped } from "./in-flight-drop.ts";
 import { type PipelineContext, toProviderSeconds, toRealMs } from "./pipeline-context.ts";
 import { ItemFailure, type StageRun, stageProcessor } from "./stage-processor.ts";
@@ -23,8 +22,6 @@ import { keyOfTask } from "./task-key.ts";
 
 export type PollOutcome =
   | { outcome: "succeeded"; downloadJobId: string }
-  /** The poll job saved the outputs itself (a download permit was free): the item is completed. */
-  | { outcome: "downloaded"; files: number }
   | { outcome: "dropped" }
   | { outcome: "resubmitted"; submitJobId: string };
 
@@ -102,7 +99,7 @@ async function poll(
   }
   switch (result.status) {
     case "SUCCEED":
-      return handOffToDownload(context, { job, token, data: { ...data, trace }, log }, result);
+      return handOffToDownload(context, { ...data, trace }, result);
     case "FAILED":
       return handleFailedTask(context, job, { ...data, trace }, log, result.reason);
     default: {
@@ -190,14 +187,9 @@ async function recordFinishedTask(
   );
 }
 
-/**
- * A finished task's outputs: saved by this poll job itself when the process has a download
- * permit free (one BullMQ job and its commands fewer per item), else, or when that first try
- * needs a retry, by a download job (its retries, backoff and credentials stop as before).
- */
 async function handOffToDownload(
   context: PipelineContext,
-  { job, token, data, log }: Omit<StageRun<PollJobData>, "lastAttempt">,
+  data: PollJobData,
   result: TaskResult,
 ): Promise<PollOutcome> {
   const now = context.now();
@@ -215,7 +207,7 @@ async function handOffToDownload(
   const outputs = downloadOutputsOf(result.videos, now, (seconds) => toRealMs(context, seconds));
   const soonest = Math.min(...outputs.map((o) => o.expiresAt ?? Number.POSITIVE_INFINITY));
   const id = downloadJobId(data.batchId, data.customId, data.submission);
-  let downloadData: DownloadJobData = {
+  const downloadData: DownloadJobData = {
     v: 1,
     batchId: data.batchId,
     customId: data.customId,
@@ -231,24 +223,6 @@ async function handOffToDownload(
     trace,
     ...(data.hasMetadata === undefined ? {} : { hasMetadata: data.hasMetadata }),
   };
-  const permits = context.downloadPermits;
-  if (permits !== undefined && (await permits.takeForPoll())) {
-    let saved: PollJobDownload;
-    try {
-      await context.store.transition(data.batchId, data.customId, "downloading");
-      saved = await saveOutputsInPollJob(context, {
-        job,
-        token,
-        data: downloadData,
-        log,
-        lastAttempt: false,
-      });
-    } finally {
-      permits.give();
-    }
-    if ("completed" in saved) return { outcome: "downloaded", files: saved.completed.files.length };
-    downloadData = saved.handOff;
-  }
   // States only move forward, so the two writes may land in either order.
   await Promise.all([
     context.queues.download.add("download", downloadData, {
