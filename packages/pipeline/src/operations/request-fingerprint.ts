@@ -1,6 +1,12 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { AsciiKeyMap, type ManifestEntry, replaceLocalImagePaths } from "@veoq/manifest";
+import {
+  AsciiKeyMap,
+  type ManifestEntry,
+  readImageField,
+  replaceImageField,
+  replaceLocalImagePaths,
+} from "@veoq/manifest";
 import { EnqueueError } from "./enqueue-error.ts";
 
 /**
@@ -40,14 +46,24 @@ async function hashImageFile(file: string): Promise<string> {
 
 /** JSON with object keys sorted at every level, so equal requests give equal text. */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
+  if (Array.isArray(value)) {
+    let out = "[";
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? "" : ",") + canonicalJson(value[i]);
+    return `${out}]`;
   }
-  return JSON.stringify(value) ?? "null";
+  const record = value as Record<string, unknown>;
+  // The default sort orders by UTF-16 code units, as `<` does on strings.
+  const keys = Object.keys(record).sort();
+  let out = "{";
+  let first = true;
+  for (const key of keys) {
+    const field = record[key];
+    if (field === undefined) continue;
+    out += `${first ? "" : ","}${JSON.stringify(key)}:${canonicalJson(field)}`;
+    first = false;
+  }
+  return `${out}}`;
 }
 
 /**
@@ -63,9 +79,40 @@ export function canonicalJson(value: unknown): string {
 export class RequestFingerprints {
   private readonly seen = new AsciiKeyMap();
   private readonly imageHashes = new Map<string, Promise<string>>();
+  /** What `imageHashes` resolved to (`sha256:<hex>`), by path. */
+  private readonly knownImageHashes = new Map<string, string>();
 
   async next(entry: Pick<ManifestEntry, "model" | "input" | "localImages">): Promise<string> {
+    const known = this.nextKnown(entry);
+    if (known !== undefined) return known;
     const fingerprint = await requestFingerprint(entry, this.imageHashes);
+    for (const field of entry.localImages) {
+      const file = readImageField(entry.input, field);
+      const hash = typeof file === "string" ? this.imageHashes.get(file) : undefined;
+      if (typeof file === "string" && hash !== undefined) {
+        this.knownImageHashes.set(file, await hash);
+      }
+    }
+    return this.keyOf(fingerprint);
+  }
+
+  /**
+   * `next`, without waiting, when every local image of the line was hashed already (the common
+   * case: a manifest names few files): undefined (and nothing counted) when one must be read.
+   */
+  nextKnown(entry: Pick<ManifestEntry, "model" | "input" | "localImages">): string | undefined {
+    let input = entry.input;
+    for (const field of entry.localImages) {
+      const file = readImageField(entry.input, field);
+      if (typeof file !== "string" || file.startsWith("s3://")) continue;
+      const hash = this.knownImageHashes.get(file);
+      if (hash === undefined) return undefined;
+      input = replaceImageField(input, field, hash);
+    }
+    return this.keyOf(requestKeyOf(canonicalJson({ model: entry.model, input })));
+  }
+
+  private keyOf(fingerprint: string): string {
     const counted = fingerprint.slice(0, 11);
     const n = this.seen.get(counted) ?? 0;
     this.seen.set(counted, n + 1);
