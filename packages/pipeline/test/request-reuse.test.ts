@@ -305,6 +305,25 @@ describe("request keys", () => {
   });
 });
 
+describe("RequestFingerprints", () => {
+  it("counts each request's occurrences across thousands of requests (the table grows)", () => {
+    const keys = new RequestFingerprints();
+    const line = (i: number) => ({
+      model: "veo-3.1-lite-firstlastframe" as const,
+      input: { prompt: `take ${i}`, duration: 8 },
+      localImages: [],
+    });
+    const rounds = [0, 1, 2].map(() =>
+      Array.from({ length: 5000 }, (_, i) => keys.nextKnown(line(i)) as string),
+    );
+    expect(new Set(rounds.flat()).size).toBe(15000);
+    // The same manifest keyed again maps each line's k-th occurrence to the same key.
+    const again = new RequestFingerprints();
+    expect(Array.from({ length: 5000 }, (_, i) => again.nextKnown(line(i)))).toEqual(rounds[0]);
+    expect(Array.from({ length: 5000 }, (_, i) => again.nextKnown(line(i)))).toEqual(rounds[1]);
+  });
+});
+
 describe("canonicalJson", () => {
   it("sorts keys by UTF-16 code units at every level and leaves out undefined fields", () => {
     const value = { b: 1, a: [{ d: undefined, c: "x" }, null, undefined], é: 2, Z: 3, "": true };

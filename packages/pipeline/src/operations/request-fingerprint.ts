@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import {
-  AsciiKeyMap,
   type ManifestEntry,
   readImageField,
   replaceImageField,
@@ -71,13 +70,12 @@ export function canonicalJson(value: unknown): string {
  * a given request gets the key of `fingerprint + "#" + n` (the fingerprint itself for n = 0):
  * identical lines in one manifest are meant as separate renders (variations without a seed), so
  * each is its own request, and a copy of the manifest maps its k-th such line to the k-th render.
- * Keeps one count per distinct request of the manifest, keyed by the fingerprint's first 11
- * characters (about 32 bytes each in an AsciiKeyMap: 32 MB for 1,000,000 lines). Two requests
- * sharing those 66 bits would only share their occurrence count: each line still gets a key of
- * its own.
+ * Keeps one count per distinct request of the manifest, keyed by 60 bits of the fingerprint
+ * (RequestOccurrences: 8-16 bytes each, 16 MB for 1,000,000 lines). Two requests sharing those
+ * 60 bits would only share their occurrence count: each line still gets a key of its own.
  */
 export class RequestFingerprints {
-  private readonly seen = new AsciiKeyMap();
+  private readonly seen = new RequestOccurrences();
   private readonly imageHashes = new Map<string, Promise<string>>();
   /** What `imageHashes` resolved to (`sha256:<hex>`), by path. */
   private readonly knownImageHashes = new Map<string, string>();
@@ -113,11 +111,82 @@ export class RequestFingerprints {
   }
 
   private keyOf(fingerprint: string): string {
-    const counted = fingerprint.slice(0, 11);
-    const n = this.seen.get(counted) ?? 0;
-    this.seen.set(counted, n + 1);
+    const n = this.seen.count(fingerprint);
     return n === 0 ? fingerprint : requestKeyOf(`${fingerprint}#${n}`);
   }
+}
+
+const EMPTY_SLOT = 0;
+const FIRST_SLOTS = 1 << 12;
+
+/**
+ * How many times each fingerprint was counted before, by 60 bits of it (its first ten base64url
+ * characters, as two 30-bit halves): an open-addressing table of the halves in two Uint32Arrays
+ * (load at most 1/2), and the counts of the few fingerprints seen more than once in a Map. About
+ * 16 bytes per distinct fingerprint at most, against ~38 in an AsciiKeyMap of 11-character keys.
+ */
+class RequestOccurrences {
+  private high = new Uint32Array(FIRST_SLOTS);
+  private low = new Uint32Array(FIRST_SLOTS);
+  private size = 0;
+  /** Occurrences counted so far, for fingerprints counted more than once (`high:low`). */
+  private readonly repeats = new Map<string, number>();
+
+  /** Counts `fingerprint`; returns how many times it was counted before. */
+  count(fingerprint: string): number {
+    // Bit 30 set: a taken slot is never 0.
+    const high = (sixBits(fingerprint, 0, 5) | 0x40000000) >>> 0;
+    const low = sixBits(fingerprint, 5, 10);
+    const mask = this.high.length - 1;
+    let slot = (Math.imul(high ^ low, 0x9e3779b1) >>> 0) & mask;
+    for (;;) {
+      const taken = this.high[slot] ?? EMPTY_SLOT;
+      if (taken === EMPTY_SLOT) break;
+      if (taken === high && this.low[slot] === low) {
+        const key = `${high}:${low}`;
+        const before = this.repeats.get(key) ?? 1;
+        this.repeats.set(key, before + 1);
+        return before;
+      }
+      slot = (slot + 1) & mask;
+    }
+    this.high[slot] = high;
+    this.low[slot] = low;
+    if (++this.size > this.high.length / 2) this.grow();
+    return 0;
+  }
+
+  private grow(): void {
+    const [high, low] = [this.high, this.low];
+    this.high = new Uint32Array(high.length * 2);
+    this.low = new Uint32Array(low.length * 2);
+    const mask = this.high.length - 1;
+    for (let i = 0; i < high.length; i++) {
+      const h = high[i] ?? EMPTY_SLOT;
+      if (h === EMPTY_SLOT) continue;
+      const l = low[i] ?? 0;
+      let slot = (Math.imul(h ^ l, 0x9e3779b1) >>> 0) & mask;
+      while (this.high[slot] !== EMPTY_SLOT) slot = (slot + 1) & mask;
+      this.high[slot] = h;
+      this.low[slot] = l;
+    }
+  }
+}
+
+/** The 6-bit value of each base64url character, by character code. */
+const BASE64URL_VALUES = (() => {
+  const values = new Uint8Array(128);
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  for (let i = 0; i < alphabet.length; i++) values[alphabet.charCodeAt(i)] = i;
+  return values;
+})();
+
+/** Characters `from` to `to` (at most five) of a base64url text as one number of 6 bits each. */
+function sixBits(text: string, from: number, to: number): number {
+  let bits = 0;
+  for (let i = from; i < to; i++)
+    bits = (bits << 6) | (BASE64URL_VALUES[text.charCodeAt(i) & 0x7f] ?? 0);
+  return bits >>> 0;
 }
 
 /** 96 bits of sha256, base64url: 16 characters. */
