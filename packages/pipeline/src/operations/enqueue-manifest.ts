@@ -191,15 +191,16 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
     alreadyPresent: 0,
   };
 
-  // One custom_id map for both passes: the enqueue pass reuses the validate pass's.
-  const seenCustomIds = new AsciiKeyMap();
   // What the validate pass read: the enqueue pass checks each line once only, there (it re-reads
   // the lines to build their jobs, and checks again only what changed in the file since).
   const validated = options.skipInvalid ? undefined : new LineBlockDigests();
   if (validated !== undefined) {
+    // The validate pass's custom_id map is dropped with it: the enqueue pass does not look ids up
+    // in unchanged blocks, so memory holds one per-line map at a time, not two (a line changed
+    // since that reuses an id is then found by the item registry: already present, not added).
     for await (const report of validateManifest(options.manifestPath, {
       ...imageDirOption(options),
-      seenCustomIds,
+      seenCustomIds: new AsciiKeyMap(),
       recordDigests: validated,
     })) {
       if (options.signal?.aborted) {
@@ -381,7 +382,6 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
     for await (const report of validateManifest(options.manifestPath, {
       ...imageDirOption(options),
       checkFiles: options.skipInvalid === true,
-      seenCustomIds,
       ...(validated === undefined ? {} : { checkedBefore: validated }),
     })) {
       if (options.signal?.aborted) {
