@@ -175,14 +175,17 @@ export {
   type RedisConnection,
   scanEveryMaster,
 } from "./store/connection/redis-connection.ts";
-export { checkRedisDurability } from "./store/connection/redis-durability.ts";
+export {
+  checkRedisDurability,
+  type UnreplicatedMaster,
+  waitForReplicas,
+} from "./store/connection/redis-durability.ts";
 export {
   checkRedisSetup,
   checkRedisSetupUnlessDown,
   RedisSetupError,
   redisSetupProblem,
 } from "./store/connection/redis-setup-check.ts";
-export { type UnreplicatedMaster, waitForReplicas } from "./store/connection/replica-ack.ts";
 export {
   credentialsStopReason,
   downloadsStopReason,

@@ -21,7 +21,7 @@ import type { ItemTracer } from "../stages/item-tracer.ts";
 import type { BatchStore } from "../store/batch-store.ts";
 import { isRedisOutOfMemory, REDIS_OUT_OF_MEMORY } from "../store/connection/out-of-memory.ts";
 import type { RedisConnection } from "../store/connection/redis-connection.ts";
-import { waitForReplicas } from "../store/connection/replica-ack.ts";
+import { waitForReplicas } from "../store/connection/redis-durability.ts";
 import { EnqueueMark } from "../store/enqueue-mark.ts";
 import {
   type RequestIndex,
