@@ -201,7 +201,7 @@ export {
 } from "./store/duration-history.ts";
 export { type EnqueueIncomplete, EnqueueMark } from "./store/enqueue-mark.ts";
 export type { ItemErrorKind, ItemResult, ItemStage } from "./store/item-result.ts";
-export { ITEM_STATES, type ItemState, isFinalState } from "./store/item-state.ts";
+export { ITEM_STATES, type ItemState, isFinalState } from "./store/item-states.ts";
 export {
   barePrefix,
   durationHistoryKey,

@@ -3,7 +3,7 @@ import { type Job, UnrecoverableError } from "bullmq";
 import type { z } from "zod";
 import { itemTraceSchema } from "../jobs/job-data.ts";
 import type { QueueRole } from "../jobs/queue-names.ts";
-import { isFinalState } from "../store/item-state.ts";
+import { isFinalState } from "../store/item-states.ts";
 import {
   type ItemFailureReason,
   type ItemJobData,

@@ -1,7 +1,7 @@
 import type { RedisConnection } from "./connection/redis-connection.ts";
 import { type EnqueueIncomplete, enqueueIncompleteOf } from "./enqueue-mark.ts";
-import type { ItemState } from "./item-state.ts";
-import { ITEM_STATES } from "./item-state.ts";
+import type { ItemState } from "./item-states.ts";
+import { ITEM_STATES } from "./item-states.ts";
 import type { RecordKeys } from "./keys.ts";
 import { runStoreScript } from "./store-scripts.ts";
 import {
