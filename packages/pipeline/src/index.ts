@@ -159,7 +159,7 @@ export {
   type PauseReason,
   redisServerDeadline,
 } from "./store/batch-control.ts";
-export { type BatchRecord, BatchStore } from "./store/batch-store.ts";
+export { type BatchRecord, BatchStore, openStore, type StoreConfig } from "./store/batch-store.ts";
 export {
   BatchTimeline,
   parseTimeline,
@@ -208,7 +208,6 @@ export {
   type RecordKeys,
   recordKeys,
 } from "./store/keys.ts";
-export { openStore, type StoreConfig } from "./store/open-store.ts";
 export { ProviderRate, RATE_MARGIN } from "./store/provider-rate.ts";
 export {
   PROBE_ROUNDS,

@@ -35,6 +35,7 @@ import { createPollProcessor } from "./stages/poll-processor.ts";
 import type { Processor } from "./stages/stage-processor.ts";
 import { FinalFailure } from "./stages/stage-processor.ts";
 import { createSubmitProcessor } from "./stages/submit-processor.ts";
+import { openStore } from "./store/batch-store.ts";
 import {
   createRedisConnection,
   type RedisConnection,
@@ -52,7 +53,6 @@ import {
   resumeDownloads,
   resumeSubmissions,
 } from "./store/credentials-stop.ts";
-import { openStore } from "./store/open-store.ts";
 import { reconcileProviderSlots } from "./store/slot-reconciler.ts";
 import { reconcileSpendReservations } from "./store/spend-reconciler.ts";
 import type { WorkerHeartbeat } from "./store/worker-registry.ts";

@@ -51,7 +51,7 @@ export type KeyTake =
   | { wait: "budget" };
 
 export interface ProviderKeysOptions {
-  /** The process's store (store/open-store.ts): the keys' slots and pacing are its records. */
+  /** The process's store (store/batch-store.ts): the keys' slots and pacing are its records. */
   store: BatchStore;
   keys: readonly ApiKeyEntry[];
   /** Builds the provider client of one key. */
