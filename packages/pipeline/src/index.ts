@@ -208,11 +208,12 @@ export {
   type RecordKeys,
   recordKeys,
 } from "./store/keys.ts";
-export { ProviderRate, RATE_MARGIN } from "./store/provider-rate.ts";
 export {
   PROBE_ROUNDS,
+  ProviderRate,
   ProviderSlots,
   providerAccounts,
+  RATE_MARGIN,
   readProviderSlots,
   type SlotUsage,
   slotKeys,

@@ -7,8 +7,12 @@ import { DurationHistory } from "./duration-history.ts";
 import { ItemPages } from "./item-pages.ts";
 import { ItemStates } from "./item-states.ts";
 import { type RecordKeys, recordKeys } from "./keys.ts";
-import { ProviderRate, type ProviderRateOptions } from "./provider-rate.ts";
-import { ProviderSlots, type ProviderSlotsOptions } from "./provider-slots.ts";
+import {
+  ProviderRate,
+  type ProviderRateOptions,
+  ProviderSlots,
+  type ProviderSlotsOptions,
+} from "./provider-slots.ts";
 import { RequestIndex } from "./request-index.ts";
 import { SpendLedger } from "./spend-ledger.ts";
 import { defineStoreScripts } from "./store-scripts.ts";
