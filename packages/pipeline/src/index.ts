@@ -11,14 +11,6 @@ export {
 } from "./jobs/fair-share.ts";
 export * from "./jobs/job-data.ts";
 export {
-  downloadJobId,
-  isValidBatchId,
-  pollJobId,
-  slotHolder,
-  submitJobId,
-} from "./jobs/job-ids.ts";
-export { QUEUE_NAMES, QUEUE_ROLES, type QueueRole } from "./jobs/queue-names.ts";
-export {
   createQueues,
   KEEP_COMPLETED,
   KEEP_COMPLETED_SUBMIT,
@@ -204,9 +196,17 @@ export type { ItemErrorKind, ItemResult, ItemStage } from "./store/item-result.t
 export { ITEM_STATES, type ItemState, isFinalState } from "./store/item-states.ts";
 export {
   barePrefix,
+  downloadJobId,
   durationHistoryKey,
+  isValidBatchId,
+  pollJobId,
+  QUEUE_NAMES,
+  QUEUE_ROLES,
+  type QueueRole,
   type RecordKeys,
   recordKeys,
+  slotHolder,
+  submitJobId,
 } from "./store/keys.ts";
 export {
   PROBE_ROUNDS,

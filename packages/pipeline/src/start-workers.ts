@@ -9,7 +9,6 @@ import {
 import { loadPriceTable, toMicros } from "@veoq/pricing";
 import { createProviderClient, type ProviderClient } from "@veoq/provider-client";
 import { type Queue, type Telemetry, Worker } from "bullmq";
-import { QUEUE_NAMES, QUEUE_ROLES, type QueueRole, queuePrefix } from "./jobs/queue-names.ts";
 import { createQueues, keepFinishedJobs } from "./jobs/queues.ts";
 import { startStalledCheck } from "./jobs/stalled-check.ts";
 import {
@@ -53,6 +52,7 @@ import {
   resumeDownloads,
   resumeSubmissions,
 } from "./store/credentials-stop.ts";
+import { QUEUE_NAMES, QUEUE_ROLES, type QueueRole, queuePrefix } from "./store/keys.ts";
 import { reconcileProviderSlots } from "./store/slot-reconciler.ts";
 import { reconcileSpendReservations } from "./store/spend-reconciler.ts";
 import type { WorkerHeartbeat } from "./store/worker-registry.ts";

@@ -14,7 +14,6 @@ import type { S3ObjectStore } from "@veoq/object-store";
 import { type CostEstimate, CostTally, type PriceTable, requestCost } from "@veoq/pricing";
 import { fairPriority, type PriorityLevel } from "../jobs/fair-share.ts";
 import type { SubmitJobData } from "../jobs/job-data.ts";
-import { isValidBatchId, submitJobId } from "../jobs/job-ids.ts";
 import type { VeoqQueues } from "../jobs/queues.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
 import type { ItemTracer } from "../stages/item-tracer.ts";
@@ -23,6 +22,7 @@ import { isRedisOutOfMemory, REDIS_OUT_OF_MEMORY } from "../store/connection/out
 import type { RedisConnection } from "../store/connection/redis-connection.ts";
 import { waitForReplicas } from "../store/connection/redis-durability.ts";
 import { EnqueueMark } from "../store/enqueue-mark.ts";
+import { isValidBatchId, submitJobId } from "../store/keys.ts";
 import {
   type RequestIndex,
   type RequestOwner,

@@ -1,7 +1,7 @@
 import { type PriceTable, requestCost } from "@veoq/pricing";
-import { submitJobId } from "../jobs/job-ids.ts";
 import type { VeoqQueues } from "../jobs/queues.ts";
 import { originalRequestOf } from "../jobs/resubmission.ts";
+import { submitJobId } from "../store/keys.ts";
 import type { SpendLedger } from "../store/spend-ledger.ts";
 import type { RetryPlan } from "./plan-retry.ts";
 

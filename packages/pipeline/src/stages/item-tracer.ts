@@ -1,6 +1,6 @@
 import type { ProviderRequestEvent } from "@veoq/provider-client";
 import { DelayedError, RateLimitError, WaitingChildrenError } from "bullmq";
-import type { QueueRole } from "../jobs/queue-names.ts";
+import type { QueueRole } from "../store/keys.ts";
 
 /** What names an item in its spans (veoq.batch_id, veoq.custom_id, veoq.task_id, veoq.model). */
 export interface ItemSpanFields {

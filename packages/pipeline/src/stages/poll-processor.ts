@@ -4,7 +4,6 @@ import { isProviderError } from "@veoq/provider-client";
 import { DelayedError, type Job } from "bullmq";
 import { downloadOutputsOf, expiryPriority } from "../jobs/download-outputs.ts";
 import { type DownloadJobData, type PollJobData, pollJobDataSchema } from "../jobs/job-data.ts";
-import { downloadJobId, submitJobId } from "../jobs/job-ids.ts";
 import { addSubmission, originalRequestOf } from "../jobs/resubmission.ts";
 import { decidePollFailure, reasonLooksTransient } from "../policy/failure-policy.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
@@ -14,6 +13,7 @@ import {
   pollErrorDelaySeconds,
 } from "../policy/poll-policy.ts";
 import { bestEffort, finishedTaskSeconds } from "../store/duration-history.ts";
+import { downloadJobId, submitJobId } from "../store/keys.ts";
 import { stopIfDropped } from "./in-flight-drop.ts";
 import { type PipelineContext, toProviderSeconds, toRealMs } from "./pipeline-context.ts";
 import { ItemFailure, type StageRun, stageProcessor } from "./stage-processor.ts";

@@ -2,8 +2,8 @@ import type { Logger } from "@veoq/logging";
 import { type Job, UnrecoverableError } from "bullmq";
 import type { z } from "zod";
 import { itemTraceSchema } from "../jobs/job-data.ts";
-import type { QueueRole } from "../jobs/queue-names.ts";
 import { isFinalState } from "../store/item-states.ts";
+import type { QueueRole } from "../store/keys.ts";
 import {
   type ItemFailureReason,
   type ItemJobData,

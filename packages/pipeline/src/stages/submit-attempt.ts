@@ -1,9 +1,9 @@
 import { requestCost } from "@veoq/pricing";
 import { DelayedError, type Job, RateLimitError } from "bullmq";
 import type { SubmitJobData } from "../jobs/job-data.ts";
-import { slotHolder } from "../jobs/job-ids.ts";
 import type { KeyTake, ProviderKey } from "../keys/provider-keys.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
+import { slotHolder } from "../store/keys.ts";
 import type { ProviderSlots } from "../store/provider-slots.ts";
 import { answeredCreateKind } from "../store/spend-ledger.ts";
 import { cancelItem } from "./item-outcome.ts";

@@ -11,7 +11,6 @@ import { requestCost } from "@veoq/pricing";
 import { isProviderError, type ProviderError } from "@veoq/provider-client";
 import { DelayedError, type Job, RateLimitError } from "bullmq";
 import { type PollJobData, type SubmitJobData, submitJobDataSchema } from "../jobs/job-data.ts";
-import { pollJobId } from "../jobs/job-ids.ts";
 import type { ProviderKey } from "../keys/provider-keys.ts";
 import { decideSubmitFailure } from "../policy/failure-policy.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
@@ -19,6 +18,7 @@ import { gridStartSeconds, initialPollDelaySeconds } from "../policy/poll-policy
 import { createCertainlyNotMade } from "../policy/spend-policy.ts";
 import { OBJECT_STORE_STOP_PREFIX, stopSubmissions } from "../store/credentials-stop.ts";
 import { bestEffort } from "../store/duration-history.ts";
+import { pollJobId } from "../store/keys.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
 import { resolveRequestReuse } from "./request-reuse.ts";
 import { ItemFailure, type StageRun, stageProcessor } from "./stage-processor.ts";

@@ -1,6 +1,6 @@
 import type { ProviderErrorKind } from "@veoq/provider-client";
 import type { SavedFile } from "../jobs/job-data.ts";
-import type { QueueRole } from "../jobs/queue-names.ts";
+import type { QueueRole } from "./keys.ts";
 
 /**
  * What went wrong with an item, in words a worker switches on and a person can act on: a provider

@@ -1,6 +1,6 @@
 import type { Logger } from "@veoq/logging";
-import { pollJobId, submissionOfSlotHolder, submitJobId } from "../jobs/job-ids.ts";
 import type { VeoqQueues } from "../jobs/queues.ts";
+import { pollJobId, submissionOfSlotHolder, submitJobId } from "./keys.ts";
 import type { ProviderSlots } from "./provider-slots.ts";
 
 /** What the reconciler reads (a PipelineContext has it all). */

@@ -1,6 +1,6 @@
 import type { Logger } from "@veoq/logging";
-import { pollJobId, submissionOfSlotHolder, submitJobId } from "../jobs/job-ids.ts";
 import type { VeoqQueues } from "../jobs/queues.ts";
+import { pollJobId, submissionOfSlotHolder, submitJobId } from "./keys.ts";
 import { isLive } from "./slot-reconciler.ts";
 import { answeredCreateKind, RESUBMIT_REASONS, type SpendLedger } from "./spend-ledger.ts";
 

@@ -1,7 +1,6 @@
 import { describeRedisTarget, type RedisTarget } from "@veoq/config";
 import { Cluster, Redis } from "ioredis";
-import { QUEUE_NAMES, queuePrefix } from "../../jobs/queue-names.ts";
-import { previousLayoutBatchKey, recordKeys } from "../keys.ts";
+import { previousLayoutBatchKey, QUEUE_NAMES, queuePrefix, recordKeys } from "../keys.ts";
 import { createRedisConnection, type RedisConnection } from "./redis-connection.ts";
 
 /**
