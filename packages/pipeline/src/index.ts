@@ -1,14 +1,12 @@
 export type { Redis } from "ioredis";
-export { expiryPriority } from "./jobs/download-outputs.ts";
 export {
-  FairShare,
-  fairPriority,
-  isPriorityLevel,
-  LEVEL_OFFSET,
-  MAX_JOB_PRIORITY,
-  PRIORITY_LEVELS,
-  type PriorityLevel,
-} from "./jobs/fair-share.ts";
+  credentialsStopReason,
+  downloadsStopReason,
+  resumeDownloads,
+  resumeSubmissions,
+  stopSubmissions,
+} from "./jobs/credentials-stop.ts";
+export { expiryPriority } from "./jobs/download-outputs.ts";
 export * from "./jobs/job-data.ts";
 export {
   createQueues,
@@ -17,7 +15,8 @@ export {
   KEEP_FAILED,
   type VeoqQueues,
 } from "./jobs/queues.ts";
-export { SLOT_WAIT_MARKER, submitQueueWakeKeys } from "./jobs/submit-queue-wake.ts";
+export { reconcileProviderSlots } from "./jobs/slot-reconciler.ts";
+export { reconcileSpendReservations } from "./jobs/spend-reconciler.ts";
 export { type KeyFigures, readKeyFigures } from "./keys/key-figures.ts";
 export {
   accountOfKey,
@@ -179,19 +178,21 @@ export {
   redisSetupProblem,
 } from "./store/connection/redis-setup-check.ts";
 export {
-  credentialsStopReason,
-  downloadsStopReason,
-  resumeDownloads,
-  resumeSubmissions,
-  stopSubmissions,
-} from "./store/credentials-stop.ts";
-export {
   DurationHistory,
   type DurationHistoryOptions,
   finishedTaskSeconds,
   type TaskShape,
 } from "./store/duration-history.ts";
 export { type EnqueueIncomplete, EnqueueMark } from "./store/enqueue-mark.ts";
+export {
+  FairShare,
+  fairPriority,
+  isPriorityLevel,
+  LEVEL_OFFSET,
+  MAX_JOB_PRIORITY,
+  PRIORITY_LEVELS,
+  type PriorityLevel,
+} from "./store/fair-share.ts";
 export type { ItemErrorKind, ItemResult, ItemStage } from "./store/item-result.ts";
 export { ITEM_STATES, type ItemState, isFinalState } from "./store/item-states.ts";
 export {
@@ -218,7 +219,6 @@ export {
   type SlotUsage,
   slotKeys,
 } from "./store/provider-slots.ts";
-export { reconcileProviderSlots } from "./store/slot-reconciler.ts";
 export {
   answeredCreateKind,
   type BatchSpend,
@@ -231,7 +231,7 @@ export {
   type SpentSplit,
   utcDay,
 } from "./store/spend-ledger.ts";
-export { reconcileSpendReservations } from "./store/spend-reconciler.ts";
+export { SLOT_WAIT_MARKER, submitQueueWakeKeys } from "./store/submit-queue-wake.ts";
 export {
   BATCH_WEBHOOK_FIELDS,
   type BatchWebhook,

@@ -9,13 +9,17 @@ import {
 import { loadPriceTable, toMicros } from "@veoq/pricing";
 import { createProviderClient, type ProviderClient } from "@veoq/provider-client";
 import { type Queue, type Telemetry, Worker } from "bullmq";
-import { createQueues, keepFinishedJobs } from "./jobs/queues.ts";
-import { startStalledCheck } from "./jobs/stalled-check.ts";
 import {
-  submitQueueWakeKeys,
-  wakeAfterLimitedReturn,
-  wakeOnSlotRelease,
-} from "./jobs/submit-queue-wake.ts";
+  credentialsStopReason,
+  downloadsStopReason,
+  OBJECT_STORE_STOP_PREFIX,
+  resumeDownloads,
+  resumeSubmissions,
+} from "./jobs/credentials-stop.ts";
+import { createQueues, keepFinishedJobs } from "./jobs/queues.ts";
+import { reconcileProviderSlots } from "./jobs/slot-reconciler.ts";
+import { reconcileSpendReservations } from "./jobs/spend-reconciler.ts";
+import { startStalledCheck } from "./jobs/stalled-check.ts";
 import { ProviderKeys } from "./keys/provider-keys.ts";
 import { expireFinishedBatches } from "./operations/batch-retention.ts";
 import { PIPELINE_DEFAULTS } from "./policy/pipeline-defaults.ts";
@@ -45,16 +49,12 @@ import {
   RedisSetupError,
   redisSetupProblem,
 } from "./store/connection/redis-setup-check.ts";
-import {
-  credentialsStopReason,
-  downloadsStopReason,
-  OBJECT_STORE_STOP_PREFIX,
-  resumeDownloads,
-  resumeSubmissions,
-} from "./store/credentials-stop.ts";
 import { QUEUE_NAMES, QUEUE_ROLES, type QueueRole, queuePrefix } from "./store/keys.ts";
-import { reconcileProviderSlots } from "./store/slot-reconciler.ts";
-import { reconcileSpendReservations } from "./store/spend-reconciler.ts";
+import {
+  submitQueueWakeKeys,
+  wakeAfterLimitedReturn,
+  wakeOnSlotRelease,
+} from "./store/submit-queue-wake.ts";
 import type { WorkerHeartbeat } from "./store/worker-registry.ts";
 
 export interface StartWorkersOptions {
@@ -280,7 +280,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       skipStalledCheck: true,
       // The wait for new jobs (one BZPOPMIN, then a fetch) ends early on BullMQ's marker: a job
       // added, a delayed job due, a slot released while items wait (provider-slots.ts), a job
-      // returned by RateLimitError (jobs/submit-queue-wake.ts). Nothing else needs it shorter.
+      // returned by RateLimitError (store/submit-queue-wake.ts). Nothing else needs it shorter.
       drainDelay: PIPELINE_DEFAULTS.idleFetchWaitSeconds,
       // A job whose worker died is recovered, however often that happens; it never fails for it.
       maxStalledCount: PIPELINE_DEFAULTS.maxStalledCount,

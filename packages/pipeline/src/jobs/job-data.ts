@@ -1,5 +1,9 @@
 import { ENDPOINT_SLUGS } from "@veoq/contract";
 import { z } from "zod";
+import { type SavedFile, savedFileSchema } from "../store/item-result.ts";
+
+/** A saved output file: defined with the item's final record, which lists them. */
+export type { SavedFile };
 
 /**
  * Job payloads, shared by producers and workers. Workers parse what they read from Redis instead
@@ -133,25 +137,6 @@ export const downloadOutputSchema = z.object({
   expiresAt: z.number().optional(),
 });
 export type DownloadOutput = z.infer<typeof downloadOutputSchema>;
-
-export const savedFileSchema = z.object({
-  index: z.number().int().nonnegative(),
-  /** Relative to the output dir (or to the bucket prefix). */
-  path: z.string(),
-  bytes: z.number().int().nonnegative(),
-  sha256: z.string(),
-  /** What the file is, read from its container (absent when VEOQ_VERIFY_OUTPUTS=off). */
-  durationSeconds: z.number().optional(),
-  width: z.number().int().optional(),
-  height: z.number().int().optional(),
-  codecs: z.array(z.string()).optional(),
-  audio: z.boolean().optional(),
-  /** With VEOQ_VERIFY_OUTPUTS=warn: how the saved file differs from the request, or why it is broken. */
-  flagged: z.array(z.string()).optional(),
-  /** Where the file is: `s3://bucket/key` or `file:///abs/path`. Absent in files saved by older code. */
-  uri: z.string().max(2048).optional(),
-});
-export type SavedFile = z.infer<typeof savedFileSchema>;
 
 export const downloadJobDataSchema = z.object({
   ...itemJobFields,

@@ -1,11 +1,11 @@
 import { type ApiKeyEntry, apiKeyHash, unnamedKeyName } from "@veoq/config";
 import type { ProviderClient } from "@veoq/provider-client";
-import { SLOT_WAIT_MARKER, type SubmitQueueWakeKeys } from "../jobs/submit-queue-wake.ts";
 import type { BatchStore } from "../store/batch-store.ts";
 import { type RedisConnection, scanEveryMaster } from "../store/connection/redis-connection.ts";
 import { recordKeys } from "../store/keys.ts";
 import type { ProviderRate, ProviderSlots } from "../store/provider-slots.ts";
 import { runStoreScript } from "../store/store-scripts.ts";
+import { SLOT_WAIT_MARKER, type SubmitQueueWakeKeys } from "../store/submit-queue-wake.ts";
 
 /**
  * The pool of provider API keys one worker process holds (JIEKOU_API_KEY, JIEKOU_API_KEYS or
@@ -57,7 +57,7 @@ export interface ProviderKeysOptions {
   clientFor: (key: ApiKeyEntry) => ProviderClient;
   /** Money amounts (a daily budget) to micro-units. */
   toMicros: (amount: number) => number;
-  /** The submit queue's keys (jobs/submit-queue-wake.ts): it waits while every key is full. */
+  /** The submit queue's keys (store/submit-queue-wake.ts): it waits while every key is full. */
   wake?: SubmitQueueWakeKeys;
   now?: () => number;
 }

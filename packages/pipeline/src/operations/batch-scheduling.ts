@@ -1,5 +1,5 @@
-import type { PriorityLevel } from "../jobs/fair-share.ts";
 import type { BatchStore } from "../store/batch-store.ts";
+import type { PriorityLevel } from "../store/fair-share.ts";
 import { submissionOfSlotHolder } from "../store/keys.ts";
 import { providerAccounts } from "../store/provider-slots.ts";
 

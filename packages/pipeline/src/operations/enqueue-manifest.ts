@@ -12,7 +12,6 @@ import {
 } from "@veoq/manifest";
 import type { S3ObjectStore } from "@veoq/object-store";
 import { type CostEstimate, CostTally, type PriceTable, requestCost } from "@veoq/pricing";
-import { fairPriority, type PriorityLevel } from "../jobs/fair-share.ts";
 import type { SubmitJobData } from "../jobs/job-data.ts";
 import type { VeoqQueues } from "../jobs/queues.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
@@ -22,6 +21,7 @@ import { isRedisOutOfMemory, REDIS_OUT_OF_MEMORY } from "../store/connection/out
 import type { RedisConnection } from "../store/connection/redis-connection.ts";
 import { waitForReplicas } from "../store/connection/redis-durability.ts";
 import { EnqueueMark } from "../store/enqueue-mark.ts";
+import { fairPriority, type PriorityLevel } from "../store/fair-share.ts";
 import { isValidBatchId, submitJobId } from "../store/keys.ts";
 import {
   type RequestIndex,

@@ -16,7 +16,7 @@ import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
  * in ONE place (`SubmitAttempt.end`), whichever way the attempt ends. After the hand-off to
  * polling the slot belongs to the task's poll job, which frees it through `releaseTaskSlot`
  * (below), the other end of the same slot. Crashes are the reconcilers' business
- * (store/slot-reconciler.ts, store/spend-reconciler.ts).
+ * (jobs/slot-reconciler.ts, jobs/spend-reconciler.ts).
  *
  * Where is a slot released? Here (and by the slot reconciler after a crash). Where is money
  * settled? Here (and by the spend reconciler after a crash).

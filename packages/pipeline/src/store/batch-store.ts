@@ -1,9 +1,9 @@
-import { FairShare } from "../jobs/fair-share.ts";
 import { BatchControl } from "./batch-control.ts";
 import { BatchTimeline } from "./batch-timeline.ts";
 import { Batches } from "./batches.ts";
 import type { RedisConnection } from "./connection/redis-connection.ts";
 import { DurationHistory } from "./duration-history.ts";
+import { FairShare } from "./fair-share.ts";
 import { ItemPages } from "./item-pages.ts";
 import { ItemStates } from "./item-states.ts";
 import { type RecordKeys, recordKeys } from "./keys.ts";

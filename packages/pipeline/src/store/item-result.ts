@@ -1,6 +1,26 @@
 import type { ProviderErrorKind } from "@veoq/provider-client";
-import type { SavedFile } from "../jobs/job-data.ts";
+import { z } from "zod";
 import type { QueueRole } from "./keys.ts";
+
+/** One saved output file of an item: in its final record and in its download job's data. */
+export const savedFileSchema = z.object({
+  index: z.number().int().nonnegative(),
+  /** Relative to the output dir (or to the bucket prefix). */
+  path: z.string(),
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string(),
+  /** What the file is, read from its container (absent when VEOQ_VERIFY_OUTPUTS=off). */
+  durationSeconds: z.number().optional(),
+  width: z.number().int().optional(),
+  height: z.number().int().optional(),
+  codecs: z.array(z.string()).optional(),
+  audio: z.boolean().optional(),
+  /** With VEOQ_VERIFY_OUTPUTS=warn: how the saved file differs from the request, or why it is broken. */
+  flagged: z.array(z.string()).optional(),
+  /** Where the file is: `s3://bucket/key` or `file:///abs/path`. Absent in files saved by older code. */
+  uri: z.string().max(2048).optional(),
+});
+export type SavedFile = z.infer<typeof savedFileSchema>;
 
 /**
  * What went wrong with an item, in words a worker switches on and a person can act on: a provider

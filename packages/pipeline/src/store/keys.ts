@@ -49,10 +49,10 @@ export interface RecordKeys {
   requestIndex: string;
   /**
    * String: the fair-share virtual clock, the turn of the latest item handed a slot
-   * (jobs/fair-share.ts).
+   * (store/fair-share.ts).
    */
   fairShareClock: string;
-  /** Hash: batch id -> its priority level ("high", "normal", "low"; jobs/fair-share.ts). */
+  /** Hash: batch id -> its priority level ("high", "normal", "low"; store/fair-share.ts). */
   batchPriorities: string;
   /** String: set while the submit queue is paused by a credentials stop; holds the reason. */
   credentialsStop: string;

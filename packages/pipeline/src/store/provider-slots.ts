@@ -1,7 +1,7 @@
-import { SLOT_WAIT_MARKER, type SubmitQueueWakeKeys } from "../jobs/submit-queue-wake.ts";
 import type { RedisConnection } from "./connection/redis-connection.ts";
 import { providerAccountOf, recordKeys } from "./keys.ts";
 import { runStoreScript } from "./store-scripts.ts";
+import { SLOT_WAIT_MARKER, type SubmitQueueWakeKeys } from "./submit-queue-wake.ts";
 
 /*
  * One API key's capacity at the provider, as two limits kept in the same account records (its
@@ -27,7 +27,7 @@ import { runStoreScript } from "./store-scripts.ts";
  * submit queue waits, and the release that frees a slot wakes it, so the next waiting item is
  * created at once rather than after a timer: the take, settle and release scripts include
  * `waitForSlot()` and `wake()` (scripts/includes/waitForSlot.lua, wakeSubmitQueue.lua), the Lua
- * half of jobs/submit-queue-wake.ts, the one module that knows the BullMQ internals this relies
+ * half of store/submit-queue-wake.ts, the one module that knows the BullMQ internals this relies
  * on. The check and the wait are one script, so a release cannot slip between "no slot" and
  * "wait".
  *
@@ -43,7 +43,7 @@ export interface ProviderSlotsOptions {
   /** Configured maximum (VEOQ_MAX_IN_FLIGHT). */
   maxInFlight: number;
   /**
-   * The submit queue's keys (jobs/submit-queue-wake.ts): it waits while every slot is taken and
+   * The submit queue's keys (store/submit-queue-wake.ts): it waits while every slot is taken and
    * is woken by the release that frees one. Without them, waits are the caller's.
    */
   wake?: SubmitQueueWakeKeys;

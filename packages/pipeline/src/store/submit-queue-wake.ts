@@ -1,5 +1,5 @@
 import type { Job, Queue, Worker } from "bullmq";
-import type { RedisConnection } from "../store/connection/redis-connection.ts";
+import type { RedisConnection } from "./connection/redis-connection.ts";
 
 /**
  * The submit queue's wake-up: veoq's one coupling to BullMQ internals (issue 22), in one module.
