@@ -108,6 +108,7 @@ export {
   decideSubmitFailure,
   reasonLooksPermanent,
   reasonLooksTransient,
+  retryDelayMs,
 } from "./policy/failure-policy.ts";
 export { OutputPathError, outputFilePath } from "./policy/output-paths.ts";
 export { PIPELINE_DEFAULTS } from "./policy/pipeline-defaults.ts";
@@ -122,7 +123,6 @@ export {
   PROFILE_LOW_QUANTILE,
   pollErrorDelaySeconds,
 } from "./policy/poll-policy.ts";
-export { retryDelayMs } from "./policy/retry-delay.ts";
 export { shutdownOnSignal } from "./shutdown-on-signal.ts";
 export {
   type ItemSpanFields,

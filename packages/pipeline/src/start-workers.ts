@@ -22,10 +22,9 @@ import { reconcileSpendReservations } from "./jobs/spend-reconciler.ts";
 import { startStalledCheck } from "./jobs/stalled-check.ts";
 import { ProviderKeys } from "./keys/provider-keys.ts";
 import { expireFinishedBatches } from "./operations/batch-retention.ts";
-import { PIPELINE_DEFAULTS } from "./policy/pipeline-defaults.ts";
+import { veoqBackoffStrategy } from "./policy/failure-policy.ts";
+import { PIPELINE_DEFAULTS, slotWakeCheckMs } from "./policy/pipeline-defaults.ts";
 import { DEFAULT_POLL_POLICY } from "./policy/poll-policy.ts";
-import { veoqBackoffStrategy } from "./policy/retry-delay.ts";
-import { slotWakeCheckMs } from "./policy/slot-wait.ts";
 import { createDownloadProcessor } from "./stages/download-processor.ts";
 import { type ItemTracer, NO_TRACING } from "./stages/item-tracer.ts";
 import type {

@@ -111,3 +111,17 @@ export const PIPELINE_DEFAULTS = {
   /** Submit queue cap (jobs per second across all processes) when none is given: effectively none. */
   submitRatePerSecond: 1_000_000,
 } as const;
+
+/**
+ * The submit worker's `maximumRateLimitDelay` and `drainDelay` (real ms) for a time scale (see
+ * PIPELINE_DEFAULTS).
+ */
+export function slotWakeCheckMs(timeScale: number): number {
+  const ms = PIPELINE_DEFAULTS.slotWakeCheckSeconds * 1000 * timeScale;
+  return Math.round(
+    Math.min(
+      PIPELINE_DEFAULTS.slotWakeCheckMaxMs,
+      Math.max(PIPELINE_DEFAULTS.slotWakeCheckMinMs, ms),
+    ),
+  );
+}
