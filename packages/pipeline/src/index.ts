@@ -72,29 +72,27 @@ export {
   enqueueManifest,
 } from "./operations/enqueue-manifest.ts";
 export {
-  failureWillRepeat,
-  type PlannedRetry,
-  type PlanRetryOptions,
-  planRetry,
-  planRetryOf,
-  type RetryAction,
-  type RetryPlan,
-  type RetrySkip,
-  retryActionOf,
-  type SkippedRetry,
-} from "./operations/plan-retry.ts";
-export {
   priceRetry,
   priceSubmissions,
   type RetryPrice,
   retryReachesBudget,
 } from "./operations/price-retry.ts";
 export {
+  failureWillRepeat,
+  type PlannedRetry,
+  type PlanRetryOptions,
+  planRetry,
+  planRetryOf,
+  type RetryAction,
   RetryDeadlineError,
   type RetryFailedOptions,
+  type RetryPlan,
   RetryPlanChangedError,
+  type RetrySkip,
   type RetrySummary,
+  retryActionOf,
   retryFailedItems,
+  type SkippedRetry,
 } from "./operations/retry-failed.ts";
 export {
   WAITING_CODES,
