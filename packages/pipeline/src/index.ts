@@ -155,6 +155,7 @@ export {
   TIMELINE_BUCKET_MS,
   type TimelinePoint,
 } from "./store/batch-timeline.ts";
+export { type EnqueueIncomplete, EnqueueMark } from "./store/batches.ts";
 export { isRedisOutOfMemory, REDIS_OUT_OF_MEMORY } from "./store/connection/out-of-memory.ts";
 export {
   createRedisConnection,
@@ -181,7 +182,6 @@ export {
   finishedTaskSeconds,
   type TaskShape,
 } from "./store/duration-history.ts";
-export { type EnqueueIncomplete, EnqueueMark } from "./store/enqueue-mark.ts";
 export {
   FairShare,
   fairPriority,

@@ -17,10 +17,10 @@ import type { VeoqQueues } from "../jobs/queues.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
 import type { ItemTracer } from "../stages/item-tracer.ts";
 import type { BatchStore } from "../store/batch-store.ts";
+import { EnqueueMark } from "../store/batches.ts";
 import { isRedisOutOfMemory, REDIS_OUT_OF_MEMORY } from "../store/connection/out-of-memory.ts";
 import type { RedisConnection } from "../store/connection/redis-connection.ts";
 import { waitForReplicas } from "../store/connection/redis-durability.ts";
-import { EnqueueMark } from "../store/enqueue-mark.ts";
 import { fairPriority, type PriorityLevel } from "../store/fair-share.ts";
 import { isValidBatchId, submitJobId } from "../store/keys.ts";
 import {
@@ -102,7 +102,7 @@ export interface EnqueueManifestOptions {
   /**
    * Stops the enqueue (Ctrl-C): no further line is read, the chunks being sent land, and the
    * summary says `interrupted`. The batch stays marked "enqueue incomplete" (store/
-   * enqueue-mark.ts) until the same enqueue, run again, goes through every line.
+   * batches.ts) until the same enqueue, run again, goes through every line.
    */
   signal?: AbortSignal;
 }
