@@ -6,8 +6,8 @@ export {
   resumeSubmissions,
   stopSubmissions,
 } from "./jobs/credentials-stop.ts";
-export { expiryPriority } from "./jobs/download-outputs.ts";
 export * from "./jobs/job-data.ts";
+export { expiryPriority } from "./jobs/job-data.ts";
 export {
   createQueues,
   KEEP_COMPLETED,

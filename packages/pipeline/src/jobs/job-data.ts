@@ -1,4 +1,4 @@
-import { ENDPOINT_SLUGS } from "@veoq/contract";
+import { ENDPOINT_SLUGS, type TaskResultOutput } from "@veoq/contract";
 import { z } from "zod";
 import { type SavedFile, savedFileSchema } from "../store/item-result.ts";
 
@@ -137,6 +137,32 @@ export const downloadOutputSchema = z.object({
   expiresAt: z.number().optional(),
 });
 export type DownloadOutput = z.infer<typeof downloadOutputSchema>;
+
+/**
+ * The outputs of a finished task as the download job keeps them: URL, type, and when the URL
+ * expires (real ms; `realMsOf` turns the provider's TTL in provider seconds into real ms).
+ */
+export function downloadOutputsOf(
+  videos: readonly TaskResultOutput[],
+  now: number,
+  realMsOf: (providerSeconds: number) => number,
+): DownloadOutput[] {
+  return videos.map((video, index) => ({
+    index,
+    url: video.url,
+    type: video.type,
+    expiresAt: video.ttlSeconds === undefined ? undefined : now + realMsOf(video.ttlSeconds),
+  }));
+}
+
+/**
+ * BullMQ priority (1 = first) from the time left before the soonest URL expires, in seconds:
+ * downloads whose URLs expire soonest go first. Unknown expiry goes last.
+ */
+export function expiryPriority(expiresAt: number, now: number): number {
+  if (!Number.isFinite(expiresAt)) return 2_000_000;
+  return Math.max(1, Math.min(2_000_000, Math.round((expiresAt - now) / 1000)));
+}
 
 export const downloadJobDataSchema = z.object({
   ...itemJobFields,

@@ -6,8 +6,12 @@ import { isObjectStoreCredentialsError } from "@veoq/object-store";
 import { isProviderError, type ProviderClient } from "@veoq/provider-client";
 import { type Job, RateLimitError } from "bullmq";
 import { OBJECT_STORE_STOP_PREFIX, stopDownloads } from "../jobs/credentials-stop.ts";
-import { downloadOutputsOf } from "../jobs/download-outputs.ts";
-import { type DownloadJobData, downloadJobDataSchema, type SavedFile } from "../jobs/job-data.ts";
+import {
+  type DownloadJobData,
+  downloadJobDataSchema,
+  downloadOutputsOf,
+  type SavedFile,
+} from "../jobs/job-data.ts";
 import { decideDownloadFailure } from "../policy/failure-policy.ts";
 import { outputFilePath } from "../policy/output-paths.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";

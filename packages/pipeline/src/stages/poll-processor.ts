@@ -2,8 +2,13 @@ import type { TaskResult } from "@veoq/contract";
 import type { Logger } from "@veoq/logging";
 import { isProviderError } from "@veoq/provider-client";
 import { DelayedError, type Job } from "bullmq";
-import { downloadOutputsOf, expiryPriority } from "../jobs/download-outputs.ts";
-import { type DownloadJobData, type PollJobData, pollJobDataSchema } from "../jobs/job-data.ts";
+import {
+  type DownloadJobData,
+  downloadOutputsOf,
+  expiryPriority,
+  type PollJobData,
+  pollJobDataSchema,
+} from "../jobs/job-data.ts";
 import { addSubmission, originalRequestOf } from "../jobs/resubmission.ts";
 import { decidePollFailure, reasonLooksTransient } from "../policy/failure-policy.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
