@@ -167,15 +167,13 @@ export {
 } from "./store/connection/redis-connection.ts";
 export {
   checkRedisDurability,
-  type UnreplicatedMaster,
-  waitForReplicas,
-} from "./store/connection/redis-durability.ts";
-export {
   checkRedisSetup,
   checkRedisSetupUnlessDown,
   RedisSetupError,
   redisSetupProblem,
-} from "./store/connection/redis-setup-check.ts";
+  type UnreplicatedMaster,
+  waitForReplicas,
+} from "./store/connection/redis-server-check.ts";
 export {
   DurationHistory,
   type DurationHistoryOptions,

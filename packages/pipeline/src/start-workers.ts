@@ -42,12 +42,12 @@ import {
   createRedisConnection,
   type RedisConnection,
 } from "./store/connection/redis-connection.ts";
-import { checkRedisDurability } from "./store/connection/redis-durability.ts";
 import {
+  checkRedisDurability,
   checkRedisSetupUnlessDown,
   RedisSetupError,
   redisSetupProblem,
-} from "./store/connection/redis-setup-check.ts";
+} from "./store/connection/redis-server-check.ts";
 import { QUEUE_NAMES, QUEUE_ROLES, type QueueRole, queuePrefix } from "./store/keys.ts";
 import {
   submitQueueWakeKeys,

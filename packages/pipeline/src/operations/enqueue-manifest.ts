@@ -20,7 +20,7 @@ import type { BatchStore } from "../store/batch-store.ts";
 import { EnqueueMark } from "../store/batches.ts";
 import { isRedisOutOfMemory, REDIS_OUT_OF_MEMORY } from "../store/connection/out-of-memory.ts";
 import type { RedisConnection } from "../store/connection/redis-connection.ts";
-import { waitForReplicas } from "../store/connection/redis-durability.ts";
+import { waitForReplicas } from "../store/connection/redis-server-check.ts";
 import { fairPriority, type PriorityLevel } from "../store/fair-share.ts";
 import { isValidBatchId, submitJobId } from "../store/keys.ts";
 import {

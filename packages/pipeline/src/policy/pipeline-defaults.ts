@@ -33,7 +33,7 @@ export const PIPELINE_DEFAULTS = {
   reuseRecheckSeconds: 10,
   /**
    * How long `enqueue` waits for a replica to hold the batch it wrote before it reports the batch
-   * acknowledged (real ms; store/connection/redis-durability.ts). Past it the enqueue still succeeds, and says
+   * acknowledged (real ms; store/connection/redis-server-check.ts). Past it the enqueue still succeeds, and says
    * which master's replicas had not caught up (a failover then could lose those lines).
    */
   replicaAckTimeoutMs: 2_000,
