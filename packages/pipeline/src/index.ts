@@ -189,7 +189,7 @@ export {
   PRIORITY_LEVELS,
   type PriorityLevel,
 } from "./store/fair-share.ts";
-export type { ItemErrorKind, ItemResult, ItemStage } from "./store/item-result.ts";
+export type { ItemErrorKind, ItemResult, ItemStage } from "./store/item-states.ts";
 export { ITEM_STATES, type ItemState, isFinalState } from "./store/item-states.ts";
 export {
   barePrefix,

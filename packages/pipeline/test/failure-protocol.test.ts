@@ -8,7 +8,7 @@ import { itemTraceSchema } from "../src/jobs/job-data.ts";
 import { NO_TRACING } from "../src/stages/item-tracer.ts";
 import type { PipelineContext } from "../src/stages/pipeline-context.ts";
 import { FinalFailure, ItemFailure, stageProcessor } from "../src/stages/stage-processor.ts";
-import type { ItemResult } from "../src/store/item-result.ts";
+import type { ItemResult } from "../src/store/item-states.ts";
 
 const schema = z.object({
   batchId: z.string(),

@@ -1,6 +1,6 @@
 import { ENDPOINT_SLUGS, type TaskResultOutput } from "@veoq/contract";
 import { z } from "zod";
-import { type SavedFile, savedFileSchema } from "../store/item-result.ts";
+import { type SavedFile, savedFileSchema } from "../store/item-states.ts";
 
 /** A saved output file: defined with the item's final record, which lists them. */
 export type { SavedFile };

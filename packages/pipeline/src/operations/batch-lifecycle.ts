@@ -2,7 +2,7 @@ import type { Job } from "bullmq";
 import type { VeoqQueues } from "../jobs/queues.ts";
 import type { BatchControl } from "../store/batch-control.ts";
 import type { BatchStore } from "../store/batch-store.ts";
-import type { ItemResult } from "../store/item-result.ts";
+import type { ItemResult } from "../store/item-states.ts";
 import { submitJobId } from "../store/keys.ts";
 import type { SpendLedger } from "../store/spend-ledger.ts";
 

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { BatchStore } from "../store/batch-store.ts";
-import type { ItemResult } from "../store/item-result.ts";
+import type { ItemResult } from "../store/item-states.ts";
 import { type ItemState, isFinalState } from "../store/item-states.ts";
 import { batchTag } from "../store/keys.ts";
 

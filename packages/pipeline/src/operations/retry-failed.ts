@@ -5,7 +5,7 @@ import { RequeueDeadlineError, requeueFailedJob } from "../jobs/requeue-failed-j
 import { addSubmission, originalRequestOf } from "../jobs/resubmission.ts";
 import { reasonLooksPermanent } from "../policy/failure-policy.ts";
 import { type BatchStore, WriteDeadlineError } from "../store/batch-store.ts";
-import type { ItemResult } from "../store/item-result.ts";
+import type { ItemResult } from "../store/item-states.ts";
 
 /*
  * `veoq retry` (and the dashboard's and API's retry): the plan first (`planRetry`, a dry run the

@@ -15,7 +15,7 @@ import {
 import { decideDownloadFailure } from "../policy/failure-policy.ts";
 import { outputFilePath } from "../policy/output-paths.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
-import type { ItemResult } from "../store/item-result.ts";
+import type { ItemResult } from "../store/item-states.ts";
 import { stopIfDropped } from "./in-flight-drop.ts";
 import { completeItem, itemErrorKindOf } from "./item-outcome.ts";
 import { checkOutput, OutputRejectedError } from "./output-check.ts";

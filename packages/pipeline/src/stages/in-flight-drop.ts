@@ -1,5 +1,5 @@
 import type { Job } from "bullmq";
-import type { ItemResult } from "../store/item-result.ts";
+import type { ItemResult } from "../store/item-states.ts";
 import { cancelItem, type ItemJobData } from "./item-outcome.ts";
 import type { PipelineContext } from "./pipeline-context.ts";
 import { releaseTaskSlot } from "./submit-attempt.ts";

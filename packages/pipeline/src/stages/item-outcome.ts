@@ -1,7 +1,7 @@
 import { isProviderError } from "@veoq/provider-client";
 import type { Job } from "bullmq";
 import { type ItemTrace, type SavedFile, submitJobDataSchema } from "../jobs/job-data.ts";
-import type { ItemErrorKind, ItemResult, ItemStage } from "../store/item-result.ts";
+import type { ItemErrorKind, ItemResult, ItemStage } from "../store/item-states.ts";
 import { OutputRejectedError } from "./output-check.ts";
 import type { PipelineContext } from "./pipeline-context.ts";
 

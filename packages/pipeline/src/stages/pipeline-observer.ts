@@ -1,5 +1,5 @@
 import type { ProviderRequestEvent } from "@veoq/provider-client";
-import type { ItemResult } from "../store/item-result.ts";
+import type { ItemResult } from "../store/item-states.ts";
 
 /**
  * What the pipeline reports as it works, for metrics. The core knows nothing of Prometheus: a

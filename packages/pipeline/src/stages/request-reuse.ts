@@ -2,7 +2,7 @@ import type { Logger } from "@veoq/logging";
 import { DelayedError, type Job } from "bullmq";
 import type { SubmitJobData } from "../jobs/job-data.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
-import type { ItemResult } from "../store/item-result.ts";
+import type { ItemResult } from "../store/item-states.ts";
 import { type RequestOwner, reuseDecision, sameOwner } from "../store/request-index.ts";
 import { completeReusedItem } from "./item-outcome.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";

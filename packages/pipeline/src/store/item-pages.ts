@@ -1,6 +1,6 @@
 import type { Batches } from "./batches.ts";
 import type { RedisConnection } from "./connection/redis-connection.ts";
-import type { ItemResult } from "./item-result.ts";
+import type { ItemResult } from "./item-states.ts";
 import { ITEM_STATES, type ItemState } from "./item-states.ts";
 import type { RecordKeys } from "./keys.ts";
 
