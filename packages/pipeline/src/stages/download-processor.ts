@@ -17,10 +17,15 @@ import { outputFilePath } from "../policy/output-paths.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
 import type { ItemResult } from "../store/item-states.ts";
 import { stopIfDropped } from "./in-flight-drop.ts";
-import { completeItem, itemErrorKindOf } from "./item-outcome.ts";
 import { checkOutput, OutputRejectedError } from "./output-check.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
-import { ItemFailure, type StageRun, stageProcessor } from "./stage-processor.ts";
+import {
+  completeItem,
+  ItemFailure,
+  itemErrorKindOf,
+  type StageRun,
+  stageProcessor,
+} from "./stage-processor.ts";
 import { keyOfTask } from "./task-key.ts";
 
 /**

@@ -6,8 +6,8 @@ import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
 import { slotHolder } from "../store/keys.ts";
 import type { ProviderSlots } from "../store/provider-slots.ts";
 import { answeredCreateKind } from "../store/spend-ledger.ts";
-import { cancelItem } from "./item-outcome.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
+import { cancelItem } from "./stage-processor.ts";
 
 /**
  * The one owner of what a submission holds (issue 22): a submit attempt takes the item's
