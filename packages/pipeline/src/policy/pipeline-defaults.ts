@@ -70,7 +70,7 @@ export const PIPELINE_DEFAULTS = {
   credentialsPollDelaySeconds: 60,
   /**
    * Real ms a poll or download job waits when its worker lacks the API key that created its task
-   * (stages/task-key.ts): long enough not to spin, short enough for a worker with the key.
+   * (stages/pipeline-context.ts): long enough not to spin, short enough for a worker with the key.
    */
   missingKeyRecheckMs: 5_000,
   /** Fresh task-result reads per download job when result URLs have expired (401/403/404/410). */

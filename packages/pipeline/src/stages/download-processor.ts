@@ -18,7 +18,7 @@ import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
 import type { ItemResult } from "../store/item-states.ts";
 import { stopIfDropped } from "./in-flight-drop.ts";
 import { checkOutput, OutputRejectedError } from "./output-check.ts";
-import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
+import { keyOfTask, type PipelineContext, toRealMs } from "./pipeline-context.ts";
 import {
   completeItem,
   ItemFailure,
@@ -26,7 +26,6 @@ import {
   type StageRun,
   stageProcessor,
 } from "./stage-processor.ts";
-import { keyOfTask } from "./task-key.ts";
 
 /**
  * Saves every output of a finished task to `<output>/<batch>/<custom_id>/<n>.<ext>`: streams to

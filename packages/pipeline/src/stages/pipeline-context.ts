@@ -3,8 +3,10 @@ import type { ImageFileCache } from "@veoq/manifest";
 import type { S3ObjectStore } from "@veoq/object-store";
 import type { PriceTable } from "@veoq/pricing";
 import type { ProviderClient } from "@veoq/provider-client";
+import { DelayedError, type Job } from "bullmq";
 import type { VeoqQueues } from "../jobs/queues.ts";
-import type { ProviderKeys } from "../keys/provider-keys.ts";
+import type { ProviderKey, ProviderKeys } from "../keys/provider-keys.ts";
+import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
 import type { PollPolicySettings } from "../policy/poll-policy.ts";
 import type { BatchControl } from "../store/batch-control.ts";
 import type { BatchStore } from "../store/batch-store.ts";
@@ -96,4 +98,28 @@ export function toRealMs(context: PipelineContext, providerSeconds: number): num
 /** Real milliseconds -> provider seconds. */
 export function toProviderSeconds(context: PipelineContext, realMs: number): number {
   return realMs / 1000 / context.settings.timeScale;
+}
+
+/**
+ * The key that created the job's task (its polls and downloads go with it). A process that does
+ * not hold that key says so and leaves the job, delayed, for a process that has it: no attempt
+ * is charged and nothing fails.
+ */
+export async function keyOfTask(
+  context: PipelineContext,
+  job: Job,
+  token: string | undefined,
+  keyName: string | undefined,
+  log: Logger,
+): Promise<ProviderKey> {
+  const key = context.keys.get(keyName);
+  if (key !== undefined) return key;
+  log.warn(
+    { key: keyName },
+    `this worker does not hold the API key ${keyName} that created the task; leaving the job for a worker that has it`,
+  );
+  // Jittered, so the process that has the key is not always the later one to wake for the job.
+  const waitMs = PIPELINE_DEFAULTS.missingKeyRecheckMs * (0.5 + context.random());
+  await job.moveToDelayed(context.now() + Math.round(waitMs), token);
+  throw new DelayedError();
 }

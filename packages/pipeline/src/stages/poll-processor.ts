@@ -20,10 +20,14 @@ import {
 import { bestEffort, finishedTaskSeconds } from "../store/duration-history.ts";
 import { downloadJobId, submitJobId } from "../store/keys.ts";
 import { stopIfDropped } from "./in-flight-drop.ts";
-import { type PipelineContext, toProviderSeconds, toRealMs } from "./pipeline-context.ts";
+import {
+  keyOfTask,
+  type PipelineContext,
+  toProviderSeconds,
+  toRealMs,
+} from "./pipeline-context.ts";
 import { ItemFailure, type StageRun, stageProcessor } from "./stage-processor.ts";
 import { releaseTaskSlot } from "./submit-attempt.ts";
-import { keyOfTask } from "./task-key.ts";
 
 export type PollOutcome =
   | { outcome: "succeeded"; downloadJobId: string }
