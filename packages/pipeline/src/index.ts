@@ -122,18 +122,18 @@ export {
   pollErrorDelaySeconds,
 } from "./policy/poll-policy.ts";
 export { shutdownOnSignal } from "./shutdown-on-signal.ts";
-export {
-  type ItemSpanFields,
-  type ItemTracer,
-  isStageMove,
-  NO_TRACING,
-} from "./stages/item-tracer.ts";
 export type {
   PipelineContext,
   PipelineHooks,
   PipelineSettings,
 } from "./stages/pipeline-context.ts";
 export type { PipelineObserver } from "./stages/pipeline-observer.ts";
+export {
+  type ItemSpanFields,
+  type ItemTracer,
+  isStageMove,
+  NO_TRACING,
+} from "./stages/pipeline-observer.ts";
 export {
   pipelineSettingsFrom,
   type RunningWorkers,

@@ -26,13 +26,13 @@ import { veoqBackoffStrategy } from "./policy/failure-policy.ts";
 import { PIPELINE_DEFAULTS, slotWakeCheckMs } from "./policy/pipeline-defaults.ts";
 import { DEFAULT_POLL_POLICY } from "./policy/poll-policy.ts";
 import { createDownloadProcessor } from "./stages/download-processor.ts";
-import { type ItemTracer, NO_TRACING } from "./stages/item-tracer.ts";
 import type {
   PipelineContext,
   PipelineHooks,
   PipelineSettings,
 } from "./stages/pipeline-context.ts";
 import type { PipelineObserver } from "./stages/pipeline-observer.ts";
+import { type ItemTracer, NO_TRACING } from "./stages/pipeline-observer.ts";
 import { createPollProcessor } from "./stages/poll-processor.ts";
 import type { Processor } from "./stages/stage-processor.ts";
 import { FinalFailure } from "./stages/stage-processor.ts";

@@ -5,8 +5,8 @@ import { DelayedError, type Job, UnrecoverableError } from "bullmq";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { itemTraceSchema } from "../src/jobs/job-data.ts";
-import { NO_TRACING } from "../src/stages/item-tracer.ts";
 import type { PipelineContext } from "../src/stages/pipeline-context.ts";
+import { NO_TRACING } from "../src/stages/pipeline-observer.ts";
 import { FinalFailure, ItemFailure, stageProcessor } from "../src/stages/stage-processor.ts";
 import type { ItemResult } from "../src/store/item-states.ts";
 

@@ -25,7 +25,7 @@ export const itemTraceSchema = z.object({
   submittedAt: z.number().optional(),
   finishedAt: z.number().optional(),
   /**
-   * W3C traceparent of the item's trace (stages/item-tracer.ts), when enqueued with tracing on:
+   * W3C traceparent of the item's trace (stages/pipeline-observer.ts), when enqueued with tracing on:
    * every stage's span, in any process, is its child.
    */
   traceparent: z.string().max(128).optional(),

@@ -15,7 +15,7 @@ import { type CostEstimate, CostTally, type PriceTable, requestCost } from "@veo
 import type { SubmitJobData } from "../jobs/job-data.ts";
 import type { VeoqQueues } from "../jobs/queues.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
-import type { ItemTracer } from "../stages/item-tracer.ts";
+import type { ItemTracer } from "../stages/pipeline-observer.ts";
 import type { BatchStore } from "../store/batch-store.ts";
 import { EnqueueMark } from "../store/batches.ts";
 import { isRedisOutOfMemory, REDIS_OUT_OF_MEMORY } from "../store/connection/out-of-memory.ts";

@@ -15,8 +15,7 @@ import type { FairShare } from "../store/fair-share.ts";
 import type { ProviderRate, ProviderSlots } from "../store/provider-slots.ts";
 import type { RequestIndex } from "../store/request-index.ts";
 import type { SpendLedger } from "../store/spend-ledger.ts";
-import type { ItemTracer } from "./item-tracer.ts";
-import type { PipelineObserver } from "./pipeline-observer.ts";
+import type { ItemTracer, PipelineObserver } from "./pipeline-observer.ts";
 
 /** Tunables of the processors, from the config; every field documented in @veoq/config. */
 export interface PipelineSettings {

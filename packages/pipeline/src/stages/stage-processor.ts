@@ -15,9 +15,9 @@ import {
   isFinalState,
 } from "../store/item-states.ts";
 import type { QueueRole } from "../store/keys.ts";
-import { isStageMove } from "./item-tracer.ts";
 import { OutputRejectedError } from "./output-check.ts";
 import type { PipelineContext } from "./pipeline-context.ts";
+import { isStageMove } from "./pipeline-observer.ts";
 
 /**
  * The one failure protocol of the stages (issue 22). A processor either
