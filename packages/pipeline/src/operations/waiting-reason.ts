@@ -1,5 +1,5 @@
-import type { QueueRole } from "../jobs/queue-names.ts";
 import type { BatchControlState } from "../store/batch-control.ts";
+import type { QueueRole } from "../store/keys.ts";
 
 /** Why a batch's open items are not moving, most fundamental first. */
 export const WAITING_CODES = [

@@ -3,19 +3,19 @@ import type { ImageFileCache } from "@veoq/manifest";
 import type { S3ObjectStore } from "@veoq/object-store";
 import type { PriceTable } from "@veoq/pricing";
 import type { ProviderClient } from "@veoq/provider-client";
-import type { FairShare } from "../jobs/fair-share.ts";
+import { DelayedError, type Job } from "bullmq";
 import type { VeoqQueues } from "../jobs/queues.ts";
-import type { ProviderKeys } from "../keys/provider-keys.ts";
+import type { ProviderKey, ProviderKeys } from "../keys/provider-keys.ts";
+import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
 import type { PollPolicySettings } from "../policy/poll-policy.ts";
 import type { BatchControl } from "../store/batch-control.ts";
 import type { BatchStore } from "../store/batch-store.ts";
 import type { DurationHistory } from "../store/duration-history.ts";
-import type { ProviderRate } from "../store/provider-rate.ts";
-import type { ProviderSlots } from "../store/provider-slots.ts";
+import type { FairShare } from "../store/fair-share.ts";
+import type { ProviderRate, ProviderSlots } from "../store/provider-slots.ts";
 import type { RequestIndex } from "../store/request-index.ts";
 import type { SpendLedger } from "../store/spend-ledger.ts";
-import type { ItemTracer } from "./item-tracer.ts";
-import type { PipelineObserver } from "./pipeline-observer.ts";
+import type { ItemTracer, PipelineObserver } from "./pipeline-observer.ts";
 
 /** Tunables of the processors, from the config; every field documented in @veoq/config. */
 export interface PipelineSettings {
@@ -97,4 +97,28 @@ export function toRealMs(context: PipelineContext, providerSeconds: number): num
 /** Real milliseconds -> provider seconds. */
 export function toProviderSeconds(context: PipelineContext, realMs: number): number {
   return realMs / 1000 / context.settings.timeScale;
+}
+
+/**
+ * The key that created the job's task (its polls and downloads go with it). A process that does
+ * not hold that key says so and leaves the job, delayed, for a process that has it: no attempt
+ * is charged and nothing fails.
+ */
+export async function keyOfTask(
+  context: PipelineContext,
+  job: Job,
+  token: string | undefined,
+  keyName: string | undefined,
+  log: Logger,
+): Promise<ProviderKey> {
+  const key = context.keys.get(keyName);
+  if (key !== undefined) return key;
+  log.warn(
+    { key: keyName },
+    `this worker does not hold the API key ${keyName} that created the task; leaving the job for a worker that has it`,
+  );
+  // Jittered, so the process that has the key is not always the later one to wake for the job.
+  const waitMs = PIPELINE_DEFAULTS.missingKeyRecheckMs * (0.5 + context.random());
+  await job.moveToDelayed(context.now() + Math.round(waitMs), token);
+  throw new DelayedError();
 }

@@ -1,7 +1,7 @@
 import type { Logger } from "@veoq/logging";
-import { pollJobId, submissionOfSlotHolder, submitJobId } from "../jobs/job-ids.ts";
-import type { VeoqQueues } from "../jobs/queues.ts";
-import type { ProviderSlots } from "./provider-slots.ts";
+import { pollJobId, submissionOfSlotHolder, submitJobId } from "../store/keys.ts";
+import type { ProviderSlots } from "../store/provider-slots.ts";
+import type { VeoqQueues } from "./queues.ts";
 
 /** What the reconciler reads (a PipelineContext has it all). */
 export interface SlotReconcilerContext {
