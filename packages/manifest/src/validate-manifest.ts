@@ -101,7 +101,7 @@ export async function* validateManifest(
     let blockIndex = 0;
     const reportBlock = function* (digest: Buffer): Generator<LineReport> {
       const recorded = checkedBefore.digestOf(blockIndex++);
-      const checked = recorded !== undefined && recorded.equals(digest);
+      const checked = recorded?.equals(digest) === true;
       const lines = block;
       block = [];
       for (const line of lines) {
