@@ -2,8 +2,21 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseKeySpecs } from "@veoq/simulator";
 import { afterEach, describe, expect, it } from "vitest";
-import { credentialsStopReason, keyStopKey } from "../src/index.ts";
-import { createHarness, type Harness, img2videoLine } from "./pipeline-harness.ts";
+import {
+  BatchControl,
+  batchResults,
+  cancelBatch,
+  credentialsStopReason,
+  keyStopKey,
+  SpendLedger,
+} from "../src/index.ts";
+import {
+  collect,
+  createHarness,
+  type Harness,
+  img2videoLine,
+  liteLine,
+} from "./pipeline-harness.ts";
 
 /**
  * A pool of simulated accounts (`veoq mock --keys`), each key with its own cap and credit; in
@@ -147,6 +160,43 @@ describe("a pool of API keys", () => {
     await h.waitForBatch("b1", 60_000);
     const batch = await h.store.getBatch("b1");
     expect(batch?.counts).toMatchObject({ completed: 8, failed: 0 });
+    expect(h.simulator.stats().responses["404"] ?? 0).toBe(0);
+  }, 90_000);
+
+  it("a task adopted from a batch cancelled with --drop-in-flight is polled with the key that created it", async () => {
+    h = await poolHarness("sim-a:cap=2,sim-b:cap=2", "sim-a=sim-a\nsim-b=sim-b\n");
+    // Long enough to be in flight when the owner is cancelled.
+    const slow = [1, 2, 3, 4].map((n) =>
+      liteLine(`s${n}`, { seed: n, prompt: `a slow video ${n} [sim:duration=300]` }),
+    );
+    await h.start({ keys: h.config.apiKeys, concurrency: { submit: 4 } });
+    await h.enqueue(await h.writeManifest(slow), "first");
+    await h.waitFor(
+      async () => (await h.store.getBatch("first"))?.counts.processing === 4,
+      "the owner's 4 tasks to be created",
+    );
+    // Both keys made some of the owner's tasks (2 slots each).
+    const byKey = h.simulator.stats().by_key ?? {};
+    expect(byKey["sim-a"]?.accepted).toBe(2);
+    expect(byKey["sim-b"]?.accepted).toBe(2);
+    expect((await h.enqueue(await h.writeManifest(slow), "second")).reused.lines).toBe(4);
+    const life = {
+      store: h.store,
+      queues: h.queues,
+      control: new BatchControl(h.redis, h.config.prefix),
+      spend: new SpendLedger(h.redis, h.config.prefix),
+    };
+    expect((await cancelBatch(life, "first", { dropInFlight: true })).inFlight).toBe(4);
+    await h.waitForBatch("second", 60_000);
+    const owner = new Map(
+      (await collect(batchResults(h.store, "first"))).map((l) => [l.customId, l]),
+    );
+    for (const line of await collect(batchResults(h.store, "second"))) {
+      expect(line.status).toBe("completed");
+      expect(line.taskIds).toEqual(owner.get(line.customId)?.taskIds);
+    }
+    // One create per request; a poll with the other key would be a 404 (separate accounts).
+    expect(h.simulator.stats().creates.accepted).toBe(4);
     expect(h.simulator.stats().responses["404"] ?? 0).toBe(0);
   }, 90_000);
 });
