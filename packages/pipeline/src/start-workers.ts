@@ -362,7 +362,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     ? setInterval(() => {
         for (const key of keys.list) {
           reconcileProviderSlots(
-            { ...context, slots: key.slots },
+            { ...context, slots: key.slots, reservations: key.reservations },
             PIPELINE_DEFAULTS.slotReconcileGraceMs,
           ).catch((error: unknown) =>
             logger.warn({ err: error, key: key.name }, "provider slot reconciliation failed"),

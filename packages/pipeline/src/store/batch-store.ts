@@ -6,6 +6,7 @@ import type { RedisConnection } from "./connection/redis-connection.ts";
 import { DurationHistory } from "./duration-history.ts";
 import { ItemPages } from "./item-pages.ts";
 import { ItemStates } from "./item-states.ts";
+import { KeyReservations, type KeyReservationsOptions } from "./key-reservations.ts";
 import { type RecordKeys, recordKeys } from "./keys.ts";
 import { ProviderRate, type ProviderRateOptions } from "./provider-rate.ts";
 import { ProviderSlots, type ProviderSlotsOptions } from "./provider-slots.ts";
@@ -75,6 +76,11 @@ export class BatchStore {
   /** The in-flight slots of one provider account (API key). */
   providerSlots(options: Omit<ProviderSlotsOptions, "redis" | "prefix">): ProviderSlots {
     return new ProviderSlots({ ...options, redis: this.redis, prefix: this.prefix });
+  }
+
+  /** The reservations on one API key's daily budget (key-reservations.ts). */
+  keyReservations(options: Omit<KeyReservationsOptions, "redis" | "prefix">): KeyReservations {
+    return new KeyReservations({ ...options, redis: this.redis, prefix: this.prefix });
   }
 
   /** The create pacing of one provider account (API key). */
