@@ -159,7 +159,7 @@ export {
   type PauseReason,
   redisServerDeadline,
 } from "./store/batch-control.ts";
-export { type BatchRecord, BatchStore } from "./store/batch-store.ts";
+export { type BatchRecord, BatchStore, type KeyWait } from "./store/batch-store.ts";
 export {
   BatchTimeline,
   parseTimeline,
@@ -244,6 +244,7 @@ export {
 } from "./store/webhook-outbox.ts";
 export {
   type HeartbeatOptions,
+  liveKeysOf,
   liveRolesOf,
   type WorkerHeartbeat,
   type WorkerIdentity,

@@ -17,6 +17,7 @@ import {
   wakeAfterLimitedReturn,
   wakeOnSlotRelease,
 } from "./jobs/submit-queue-wake.ts";
+import { type PinnedRole, startKeyHandOff } from "./keys/key-hand-off.ts";
 import { ProviderKeys } from "./keys/provider-keys.ts";
 import { expireFinishedBatches } from "./operations/batch-retention.ts";
 import { PIPELINE_DEFAULTS } from "./policy/pipeline-defaults.ts";
@@ -326,6 +327,8 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       version: options.version ?? "unknown",
       concurrency: Object.fromEntries(roles.map((role) => [role, concurrency[role]])),
       startedAt: Date.now(),
+      // Names only: a job pinned to a key waits for a worker listed with it (stages/task-key.ts).
+      keys: keys.list.map((key) => key.name),
     },
     {
       ...options.heartbeat,
@@ -336,6 +339,20 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     workers[i]?.on("active", (job) => heartbeat.jobTaken(role, job.id ?? ""));
   });
   const submitWorker = workers[roles.indexOf("submit")];
+  // Jobs left by workers without the key of their task reach this one when it holds that key.
+  const pinnedRoles = roles.filter((role): role is PinnedRole => role !== "submit");
+  const stopKeyHandOff =
+    pinnedRoles.length === 0
+      ? undefined
+      : startKeyHandOff({
+          redis: commands,
+          prefix: store.prefix,
+          queues,
+          keys: keys.list.map((key) => key.name),
+          roles: pinnedRoles,
+          intervalMs: PIPELINE_DEFAULTS.keyHandOffIntervalMs,
+          onError: (error) => logger.warn({ err: error }, "key hand-off look failed"),
+        });
   const stopSlotWake =
     submitWorker === undefined
       ? undefined
@@ -423,6 +440,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     ]);
     for (const stop of stopStalledChecks) stop();
     stopSlotWake?.();
+    stopKeyHandOff?.();
     clearInterval(storeCheck);
     const workersClosed = Promise.all(workers.map((w) => w.close()));
     let timer: NodeJS.Timeout | undefined;

@@ -8,7 +8,9 @@ import {
   cancelBatch,
   credentialsStopReason,
   keyStopKey,
+  readWorkCapacity,
   SpendLedger,
+  waitingReasonOf,
 } from "../src/index.ts";
 import {
   collect,
@@ -149,11 +151,31 @@ describe("a pool of API keys", () => {
       "a task created on sim-b",
       30_000,
     );
-    // Only sim-a's tasks can finish; sim-b's wait (not failed) for a worker with sim-b.
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // Only sim-a's tasks can finish; sim-b's wait (not failed) for a worker with sim-b, and the
+    // batch's waiting reason names the key no live poll worker holds.
+    await h.waitFor(
+      async () => (await h.store.getBatch("b1"))?.keyWait?.key === "sim-b",
+      "a poll left for lack of sim-b",
+      30_000,
+    );
     const waiting = await h.store.getBatch("b1");
     expect(waiting?.counts.failed).toBe(0);
     expect(waiting?.counts.completed).toBeLessThan(8);
+    const capacity = await readWorkCapacity(h.store);
+    const reason = waitingReasonOf({
+      counts: { queued: 0, processing: 1, downloading: 0 },
+      liveRoles: capacity.liveRoles,
+      liveKeys: capacity.liveKeys,
+      keyWait: waiting?.keyWait,
+      control: { state: "running" },
+      credentialsStop: undefined,
+      submitPaused: false,
+      slots: undefined,
+      now: Date.now(),
+    });
+    expect(reason?.code).toBe("key_missing");
+    expect(reason?.message).toContain("API key sim-b");
+    expect(JSON.stringify(waiting)).not.toContain("secret");
     // The worker without sim-b goes; one with both keys takes over every task.
     await onlyA.close(2_000);
     await h.start({ keys: [a, b], roles: ["poll", "download"] });
@@ -161,6 +183,31 @@ describe("a pool of API keys", () => {
     const batch = await h.store.getBatch("b1");
     expect(batch?.counts).toMatchObject({ completed: 8, failed: 0 });
     expect(h.simulator.stats().responses["404"] ?? 0).toBe(0);
+    // Taken by the worker with sim-b: the wait on it is cleared.
+    expect(batch?.keyWait).toBeUndefined();
+  }, 90_000);
+
+  it("two workers with disjoint keys: each task is polled and downloaded by the worker with its key, without endless bouncing", async () => {
+    h = await poolHarness("sim-a:cap=3,sim-b:cap=3", "sim-a=sim-a\nsim-b=sim-b\n");
+    const [a, b] = h.config.apiKeys;
+    if (a === undefined || b === undefined) throw new Error("pool of two expected");
+    await h.start({ keys: [a] });
+    await h.start({ keys: [b] });
+    const started = Date.now();
+    await h.enqueue(await h.writeManifest(lines(12)));
+    await h.waitForBatch("b1", 60_000);
+    const seconds = (Date.now() - started) / 1000;
+    const batch = await h.store.getBatch("b1");
+    expect(batch?.counts).toMatchObject({ completed: 12, failed: 0 });
+    const stats = h.simulator.stats();
+    expect(stats.creates.accepted).toBe(12);
+    expect(stats.by_key?.["sim-a"]?.accepted).toBeGreaterThan(0);
+    expect(stats.by_key?.["sim-b"]?.accepted).toBeGreaterThan(0);
+    expect(stats.responses["404"] ?? 0).toBe(0);
+    // Both keys had a live holder all along: no waiting reason was left behind.
+    expect(batch?.keyWait).toBeUndefined();
+    process.stdout.write(`two disjoint-key workers: 12 items in ${seconds.toFixed(1)} s\n`);
+    expect(seconds).toBeLessThan(30);
   }, 90_000);
 
   it("a task adopted from a batch cancelled with --drop-in-flight is polled with the key that created it", async () => {

@@ -16,7 +16,7 @@ import { TaskIndex } from "./task-index.ts";
 import { WebhookOutbox } from "./webhook-outbox.ts";
 import { WorkerRegistry } from "./worker-registry.ts";
 
-export type { BatchRecord, ReuseWait } from "./batches.ts";
+export type { BatchRecord, KeyWait, ReuseWait } from "./batches.ts";
 export { type TransitionOptions, WriteDeadlineError } from "./item-states.ts";
 
 /**
@@ -121,6 +121,12 @@ export class BatchStore {
   }
   clearReuseWait(...a: Parameters<Batches["clearReuseWait"]>) {
     return this.batches.clearReuseWait(...a);
+  }
+  setKeyWait(...a: Parameters<Batches["setKeyWait"]>) {
+    return this.batches.setKeyWait(...a);
+  }
+  clearKeyWait(...a: Parameters<Batches["clearKeyWait"]>) {
+    return this.batches.clearKeyWait(...a);
   }
 
   // Item states (item-states.ts)
