@@ -1,5 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
+import { fromMicros, loadPriceTable, requestCost } from "@veoq/pricing";
 import { parseKeySpecs } from "@veoq/simulator";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -8,6 +9,7 @@ import {
   cancelBatch,
   credentialsStopReason,
   keyStopKey,
+  readKeyFigures,
   readWorkCapacity,
   SpendLedger,
   waitingReasonOf,
@@ -248,5 +250,31 @@ describe("a pool of API keys", () => {
     // One create per request; a poll with the other key would be a 404 (separate accounts).
     expect(h.simulator.stats().creates.accepted).toBe(4);
     expect(h.simulator.stats().responses["404"] ?? 0).toBe(0);
+  }, 90_000);
+
+  it("a key's daily_budget holds under concurrent creates: it takes what fits, the others the rest", async () => {
+    const line = img2videoLine("probe");
+    // The workers' price table (VEOQ_PRICES unset: the shipped one).
+    const cost = requestCost(
+      loadPriceTable(undefined),
+      "veo-3.1-generate-img2video",
+      line.input as Record<string, unknown>,
+    ).costMicros;
+    expect(cost).toBeGreaterThan(0);
+    // sim-a is preferred (weight 5, 6 slots) but its budget fits two and a half creates.
+    const budget = fromMicros(Math.round(cost * 2.5));
+    h = await poolHarness(
+      "sim-a:cap=6,sim-b:cap=2",
+      `sim-a=sim-a max_in_flight=6 weight=5 daily_budget=${budget}\nsim-b=sim-b max_in_flight=2\n`,
+    );
+    await h.start({ keys: h.config.apiKeys, concurrency: { submit: 8 } });
+    await h.enqueue(await h.writeManifest(lines(10)));
+    await h.waitForBatch("b1", 60_000);
+    expect((await h.store.getBatch("b1"))?.counts).toMatchObject({ completed: 10, failed: 0 });
+    const stats = h.simulator.stats();
+    expect(stats.by_key?.["sim-a"]?.accepted).toBe(2);
+    expect(stats.by_key?.["sim-b"]?.accepted).toBe(8);
+    const figures = await readKeyFigures(h.redis, h.config.prefix, Date.now());
+    expect(figures.find((f) => f.name === "sim-a")?.spentTodayMicros).toBe(2 * cost);
   }, 90_000);
 });
