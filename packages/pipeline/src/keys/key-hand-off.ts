@@ -58,9 +58,10 @@ export function startKeyHandOff(options: KeyHandOffOptions): () => void {
       for (const entry of waiting) {
         const bar = entry.indexOf("|");
         const role = entry.slice(0, bar) as PinnedRole;
+        // Left for a worker of that stage with the key (this process may not run it).
+        if (!options.roles.includes(role)) continue;
         // Taken off first: two holders of the key do not both promote it.
         if ((await redis.zrem(keys.keyWaits(name), entry)) === 0) continue;
-        if (!options.roles.includes(role)) continue;
         const job = await queues[role].getJob(entry.slice(bar + 1));
         if (job !== undefined && (await job.isDelayed())) {
           await job.promote().catch(() => undefined); // no longer delayed: nothing to do
