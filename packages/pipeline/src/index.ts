@@ -215,7 +215,7 @@ export {
   type SlotUsage,
   slotKeys,
 } from "./store/provider-slots.ts";
-export { reconcileProviderSlots } from "./store/slot-reconciler.ts";
+export { reconcileEveryAccount, reconcileProviderSlots } from "./store/slot-reconciler.ts";
 export {
   answeredCreateKind,
   type BatchSpend,

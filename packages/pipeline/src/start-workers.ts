@@ -54,7 +54,7 @@ import {
   resumeSubmissions,
 } from "./store/credentials-stop.ts";
 import { openStore } from "./store/open-store.ts";
-import { reconcileProviderSlots } from "./store/slot-reconciler.ts";
+import { reconcileEveryAccount } from "./store/slot-reconciler.ts";
 import { reconcileSpendReservations } from "./store/spend-reconciler.ts";
 import type { WorkerHeartbeat } from "./store/worker-registry.ts";
 
@@ -377,14 +377,13 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   }
   const reconciler = roles.includes("poll")
     ? setInterval(() => {
-        for (const key of keys.list) {
-          reconcileProviderSlots(
-            { ...context, slots: key.slots, reservations: key.reservations },
-            PIPELINE_DEFAULTS.slotReconcileGraceMs,
-          ).catch((error: unknown) =>
-            logger.warn({ err: error, key: key.name }, "provider slot reconciliation failed"),
-          );
-        }
+        // Every key's account, not only this process's keys (another may hold them alone).
+        reconcileEveryAccount(
+          { ...context, wake: submitQueueWakeKeys(queues.submit) },
+          PIPELINE_DEFAULTS.slotReconcileGraceMs,
+        ).catch((error: unknown) =>
+          logger.warn({ err: error }, "provider slot reconciliation failed"),
+        );
         reconcileSpendReservations(context, PIPELINE_DEFAULTS.slotReconcileGraceMs).catch(
           (error: unknown) =>
             logger.warn({ err: error }, "spend reservation reconciliation failed"),

@@ -10,7 +10,7 @@ import {
   openStore,
   ProviderKeys,
   readKeyStops,
-  reconcileProviderSlots,
+  reconcileEveryAccount,
   resumeEveryKey,
   resumeKey,
   SLOT_WAIT_MARKER,
@@ -232,13 +232,14 @@ describe("ProviderKeys: which key takes a create", () => {
       "b",
     ]);
     now += 120_000;
-    const context = { queues, logger: createLogger({ level: "silent" }), now: () => now };
-    for (const key of keys.list) {
-      await reconcileProviderSlots(
-        { ...context, slots: key.slots, reservations: key.reservations },
-        60_000,
-      );
-    }
+    // As a worker process does: every listed account, whichever keys this process holds.
+    const context = {
+      store: openStore(redis, { prefix }),
+      queues,
+      logger: createLogger({ level: "silent" }),
+      now: () => now,
+    };
+    expect(await reconcileEveryAccount(context, 60_000)).toBe(1);
     // The live holder keeps its slot (and reservation); the dead one's are freed.
     const held = await Promise.all(keys.list.map((key) => key.slots.holdersBefore(now)));
     expect(held.flat()).toEqual(["b~live~0"]);

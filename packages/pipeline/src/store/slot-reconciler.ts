@@ -1,8 +1,10 @@
 import type { Logger } from "@veoq/logging";
 import { pollJobId, submissionOfSlotHolder, submitJobId } from "../jobs/job-ids.ts";
 import type { VeoqQueues } from "../jobs/queues.ts";
+import type { SubmitQueueWakeKeys } from "../jobs/submit-queue-wake.ts";
+import type { BatchStore } from "./batch-store.ts";
 import type { KeyReservations } from "./key-reservations.ts";
-import type { ProviderSlots } from "./provider-slots.ts";
+import { type ProviderSlots, providerAccounts } from "./provider-slots.ts";
 
 /** What the reconciler reads (a PipelineContext has it all). */
 export interface SlotReconcilerContext {
@@ -140,4 +142,40 @@ async function reconcileKeyReservations(
     }
   }
   return settled;
+}
+
+/** What `reconcileEveryAccount` reads (a PipelineContext with the submit queue's wake keys). */
+export interface AccountsReconcilerContext extends Omit<SlotReconcilerContext, "slots"> {
+  store: BatchStore;
+  /** The submit queue's keys: a released slot wakes it. */
+  wake?: SubmitQueueWakeKeys;
+}
+
+/**
+ * `reconcileProviderSlots` over every API key's account listed under the prefix (the account
+ * set, store/provider-slots.ts), with each key's daily-budget reservations: a crashed holder's
+ * slot and reservation on a key are freed even when no process that reconciles holds that key
+ * (disjoint key sets). Records are named by account, never the key. Returns the slots released.
+ */
+export async function reconcileEveryAccount(
+  context: AccountsReconcilerContext,
+  graceMs: number,
+): Promise<number> {
+  let released = 0;
+  for (const account of await providerAccounts(context.store.redis, context.store.prefix)) {
+    // Only releases: the configured maximum is not read (1 stands in).
+    const slots = context.store.providerSlots({
+      account,
+      maxInFlight: 1,
+      ...(context.wake === undefined ? {} : { wake: context.wake }),
+      now: context.now,
+    });
+    const reservations = context.store.keyReservations({ account, now: context.now });
+    try {
+      released += await reconcileProviderSlots({ ...context, slots, reservations }, graceMs);
+    } catch (error) {
+      context.logger.warn({ err: error, account }, "provider slot reconciliation failed");
+    }
+  }
+  return released;
 }
