@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type QueueRole, type WaitingInputs, waitingReasonOf } from "../src/index.ts";
-import { missingKeyWaitMs } from "../src/stages/task-key.ts";
+import { missingKeyWaitMs } from "../src/stages/pipeline-context.ts";
 
 const ALL: QueueRole[] = ["submit", "poll", "download"];
 const base = (over: Partial<WaitingInputs> = {}): WaitingInputs => ({

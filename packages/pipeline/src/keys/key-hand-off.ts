@@ -14,7 +14,7 @@ function member(role: PinnedRole, jobId: string): string {
 }
 
 /**
- * A worker without the key `name` left the job (stages/task-key.ts): it is listed for a worker
+ * A worker without the key `name` left the job (stages/pipeline-context.ts): it is listed for a worker
  * with the key to promote (`startKeyHandOff`), which then most likely takes it itself (its
  * blocked fetch has waited longest), instead of whichever worker wakes first when the delay ends.
  */

@@ -1,19 +1,18 @@
 import { type ApiKeyEntry, apiKeyHash, unnamedKeyName } from "@veoq/config";
 import type { ProviderClient } from "@veoq/provider-client";
-import { SLOT_WAIT_MARKER, type SubmitQueueWakeKeys } from "../jobs/submit-queue-wake.ts";
 import type { BatchStore } from "../store/batch-store.ts";
 import { type RedisConnection, scanEveryMaster } from "../store/connection/redis-connection.ts";
 import type { KeyReservationEnd, KeyReservations } from "../store/key-reservations.ts";
 import { recordKeys } from "../store/keys.ts";
-import type { ProviderRate } from "../store/provider-rate.ts";
-import type { ProviderSlots } from "../store/provider-slots.ts";
+import type { ProviderRate, ProviderSlots } from "../store/provider-slots.ts";
 import { utcDay } from "../store/spend-ledger.ts";
 import { runStoreScript } from "../store/store-scripts.ts";
+import { SLOT_WAIT_MARKER, type SubmitQueueWakeKeys } from "../store/submit-queue-wake.ts";
 
 /**
  * The pool of provider API keys one worker process holds (JIEKOU_API_KEY, JIEKOU_API_KEYS or
  * JIEKOU_API_KEYS_FILE), each with its own slots and adaptive cap (provider-slots.ts), its own
- * create pace (provider-rate.ts), its own stop (a 401/402 on it) and its own cool-down (a 429 on
+ * create pace (provider-slots.ts), its own stop (a 401/402 on it) and its own cool-down (a 429 on
  * it), all in Redis under the key's account id, so every process that holds the key shares them.
  *
  * A key's account id is its name when the keys file names it, else the short hash of the key
@@ -58,14 +57,14 @@ export type KeyTake =
   | { wait: "budget" };
 
 export interface ProviderKeysOptions {
-  /** The process's store (store/open-store.ts): the keys' slots and pacing are its records. */
+  /** The process's store (store/batch-store.ts): the keys' slots and pacing are its records. */
   store: BatchStore;
   keys: readonly ApiKeyEntry[];
   /** Builds the provider client of one key. */
   clientFor: (key: ApiKeyEntry) => ProviderClient;
   /** Money amounts (a daily budget) to micro-units. */
   toMicros: (amount: number) => number;
-  /** The submit queue's keys (jobs/submit-queue-wake.ts): it waits while every key is full. */
+  /** The submit queue's keys (store/submit-queue-wake.ts): it waits while every key is full. */
   wake?: SubmitQueueWakeKeys;
   now?: () => number;
 }
@@ -173,7 +172,7 @@ export class ProviderKeys {
     ];
     for (const key of this.list) {
       keys.push(key.slots.keys.holders, key.slots.keys.cap, keyStopKey(this.prefix, key.name));
-      // A create may go while the pace's next time is at most this far ahead (provider-rate.ts
+      // A create may go while the pace's next time is at most this far ahead (provider-slots.ts
       // counts it when taken; the choice only asks whether one could go).
       args.push(
         key.maxInFlight,

@@ -12,17 +12,17 @@ import {
 } from "@veoq/manifest";
 import type { S3ObjectStore } from "@veoq/object-store";
 import { type CostEstimate, CostTally, type PriceTable, requestCost } from "@veoq/pricing";
-import { fairPriority, type PriorityLevel } from "../jobs/fair-share.ts";
 import type { SubmitJobData } from "../jobs/job-data.ts";
-import { isValidBatchId, submitJobId } from "../jobs/job-ids.ts";
 import type { VeoqQueues } from "../jobs/queues.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
-import type { ItemTracer } from "../stages/item-tracer.ts";
+import type { ItemTracer } from "../stages/pipeline-observer.ts";
 import type { BatchStore } from "../store/batch-store.ts";
+import { EnqueueMark } from "../store/batches.ts";
 import { isRedisOutOfMemory, REDIS_OUT_OF_MEMORY } from "../store/connection/out-of-memory.ts";
 import type { RedisConnection } from "../store/connection/redis-connection.ts";
-import { waitForReplicas } from "../store/connection/replica-ack.ts";
-import { EnqueueMark } from "../store/enqueue-mark.ts";
+import { waitForReplicas } from "../store/connection/redis-server-check.ts";
+import { fairPriority, type PriorityLevel } from "../store/fair-share.ts";
+import { isValidBatchId, submitJobId } from "../store/keys.ts";
 import {
   type RequestIndex,
   type RequestOwner,
@@ -102,7 +102,7 @@ export interface EnqueueManifestOptions {
   /**
    * Stops the enqueue (Ctrl-C): no further line is read, the chunks being sent land, and the
    * summary says `interrupted`. The batch stays marked "enqueue incomplete" (store/
-   * enqueue-mark.ts) until the same enqueue, run again, goes through every line.
+   * batches.ts) until the same enqueue, run again, goes through every line.
    */
   signal?: AbortSignal;
 }

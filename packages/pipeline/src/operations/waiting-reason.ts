@@ -1,7 +1,7 @@
-import type { QueueRole } from "../jobs/queue-names.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
 import type { BatchControlState } from "../store/batch-control.ts";
 import type { KeyWait } from "../store/batch-store.ts";
+import type { QueueRole } from "../store/keys.ts";
 import { ANY_KEY } from "../store/worker-registry.ts";
 
 /** Why a batch's open items are not moving, most fundamental first. */

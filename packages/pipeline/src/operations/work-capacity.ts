@@ -1,5 +1,5 @@
-import type { QueueRole } from "../jobs/queue-names.ts";
 import type { BatchStore } from "../store/batch-store.ts";
+import type { QueueRole } from "../store/keys.ts";
 import { readProviderSlots } from "../store/provider-slots.ts";
 import { liveKeysOf, liveRolesOf, type WorkerRecord } from "../store/worker-registry.ts";
 

@@ -33,7 +33,7 @@ export const PIPELINE_DEFAULTS = {
   reuseRecheckSeconds: 10,
   /**
    * How long `enqueue` waits for a replica to hold the batch it wrote before it reports the batch
-   * acknowledged (real ms; store/connection/replica-ack.ts). Past it the enqueue still succeeds, and says
+   * acknowledged (real ms; store/connection/redis-server-check.ts). Past it the enqueue still succeeds, and says
    * which master's replicas had not caught up (a failover then could lose those lines).
    */
   replicaAckTimeoutMs: 2_000,
@@ -70,7 +70,7 @@ export const PIPELINE_DEFAULTS = {
   credentialsPollDelaySeconds: 60,
   /**
    * Real ms a poll or download job first waits when its worker lacks the API key that created its
-   * task while a live worker holds it (stages/task-key.ts): doubled each time the job is left
+   * task while a live worker holds it (stages/pipeline-context.ts): doubled each time the job is left
    * again (jittered), up to `missingKeyMaxRecheckMs`, so it is never bounced between workers
    * without end while the worker with the key picks it up within about a second.
    */
@@ -123,3 +123,17 @@ export const PIPELINE_DEFAULTS = {
   /** Submit queue cap (jobs per second across all processes) when none is given: effectively none. */
   submitRatePerSecond: 1_000_000,
 } as const;
+
+/**
+ * The submit worker's `maximumRateLimitDelay` and `drainDelay` (real ms) for a time scale (see
+ * PIPELINE_DEFAULTS).
+ */
+export function slotWakeCheckMs(timeScale: number): number {
+  const ms = PIPELINE_DEFAULTS.slotWakeCheckSeconds * 1000 * timeScale;
+  return Math.round(
+    Math.min(
+      PIPELINE_DEFAULTS.slotWakeCheckMaxMs,
+      Math.max(PIPELINE_DEFAULTS.slotWakeCheckMinMs, ms),
+    ),
+  );
+}

@@ -2,11 +2,11 @@ import type { Logger } from "@veoq/logging";
 import { DelayedError, type Job } from "bullmq";
 import type { SubmitJobData } from "../jobs/job-data.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
-import type { ItemResult } from "../store/item-result.ts";
+import type { ItemResult } from "../store/item-states.ts";
 import { type RequestOwner, reuseDecision, sameOwner } from "../store/request-index.ts";
-import { completeReusedItem } from "./item-outcome.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
 import { placeReusedFiles } from "./reused-files.ts";
+import { completeReusedItem } from "./stage-processor.ts";
 
 /** Tries to take over a request whose owner changes under us, before giving up and rendering. */
 const MAX_TAKE_OVER_TRIES = 3;

@@ -1,13 +1,13 @@
 import { requestCost } from "@veoq/pricing";
 import { DelayedError, type Job, RateLimitError } from "bullmq";
 import type { SubmitJobData } from "../jobs/job-data.ts";
-import { slotHolder } from "../jobs/job-ids.ts";
 import type { KeyTake, ProviderKey } from "../keys/provider-keys.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
+import { slotHolder } from "../store/keys.ts";
 import type { ProviderSlots } from "../store/provider-slots.ts";
 import { answeredCreateKind } from "../store/spend-ledger.ts";
-import { cancelItem } from "./item-outcome.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
+import { cancelItem } from "./stage-processor.ts";
 
 /**
  * The one owner of what a submission holds (issue 22): a submit attempt takes the item's
@@ -16,7 +16,7 @@ import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
  * spend reservation, and gives each back, or hands it on, in ONE place (`SubmitAttempt.end`), whichever way the attempt ends. After the hand-off to
  * polling the slot belongs to the task's poll job, which frees it through `releaseTaskSlot`
  * (below), the other end of the same slot. Crashes are the reconcilers' business
- * (store/slot-reconciler.ts, store/spend-reconciler.ts).
+ * (jobs/slot-reconciler.ts, jobs/spend-reconciler.ts).
  *
  * Where is a slot released? Here (and by the slot reconciler after a crash). Where is money
  * settled? Here (and by the spend reconciler after a crash).

@@ -1,10 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { z } from "zod";
-import { QUEUE_ROLES, type QueueRole } from "../jobs/queue-names.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
 import type { RedisConnection } from "./connection/redis-connection.ts";
-import { type RecordKeys, recordKeys } from "./keys.ts";
+import { QUEUE_ROLES, type QueueRole, type RecordKeys, recordKeys } from "./keys.ts";
 
 const roleSchema = z.enum(QUEUE_ROLES as [QueueRole, ...QueueRole[]]);
 

@@ -1,10 +1,10 @@
 import type { Logger } from "@veoq/logging";
-import { pollJobId, submissionOfSlotHolder, submitJobId } from "../jobs/job-ids.ts";
-import type { VeoqQueues } from "../jobs/queues.ts";
-import type { SubmitQueueWakeKeys } from "../jobs/submit-queue-wake.ts";
-import type { BatchStore } from "./batch-store.ts";
-import type { KeyReservations } from "./key-reservations.ts";
-import { type ProviderSlots, providerAccounts } from "./provider-slots.ts";
+import type { BatchStore } from "../store/batch-store.ts";
+import type { KeyReservations } from "../store/key-reservations.ts";
+import { pollJobId, submissionOfSlotHolder, submitJobId } from "../store/keys.ts";
+import { type ProviderSlots, providerAccounts } from "../store/provider-slots.ts";
+import type { SubmitQueueWakeKeys } from "../store/submit-queue-wake.ts";
+import type { VeoqQueues } from "./queues.ts";
 
 /** What the reconciler reads (a PipelineContext has it all). */
 export interface SlotReconcilerContext {

@@ -1,8 +1,8 @@
 import type { Logger } from "@veoq/logging";
-import { submissionOfSlotHolder } from "../jobs/job-ids.ts";
-import type { VeoqQueues } from "../jobs/queues.ts";
+import { submissionOfSlotHolder } from "../store/keys.ts";
+import { answeredCreateKind, RESUBMIT_REASONS, type SpendLedger } from "../store/spend-ledger.ts";
+import type { VeoqQueues } from "./queues.ts";
 import { endedSubmission } from "./slot-reconciler.ts";
-import { answeredCreateKind, RESUBMIT_REASONS, type SpendLedger } from "./spend-ledger.ts";
 
 /** What the reconciler reads (a PipelineContext has it all). */
 export interface SpendReconcilerContext {
