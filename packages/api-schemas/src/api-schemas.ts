@@ -22,7 +22,7 @@ import { problemJson } from "./problem-json.ts";
 
 export { problemJson };
 
-/** What a batch id may be (jobs/job-ids.ts isValidBatchId). */
+/** What a batch id may be (store/keys.ts isValidBatchId). */
 export const batchId = z
   .string()
   .regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 characters of A-Z a-z 0-9 . _ -");

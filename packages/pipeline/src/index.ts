@@ -1,23 +1,13 @@
 export type { Redis } from "ioredis";
-export { expiryPriority } from "./jobs/download-outputs.ts";
 export {
-  FairShare,
-  fairPriority,
-  isPriorityLevel,
-  LEVEL_OFFSET,
-  MAX_JOB_PRIORITY,
-  PRIORITY_LEVELS,
-  type PriorityLevel,
-} from "./jobs/fair-share.ts";
+  credentialsStopReason,
+  downloadsStopReason,
+  resumeDownloads,
+  resumeSubmissions,
+  stopSubmissions,
+} from "./jobs/credentials-stop.ts";
 export * from "./jobs/job-data.ts";
-export {
-  downloadJobId,
-  isValidBatchId,
-  pollJobId,
-  slotHolder,
-  submitJobId,
-} from "./jobs/job-ids.ts";
-export { QUEUE_NAMES, QUEUE_ROLES, type QueueRole } from "./jobs/queue-names.ts";
+export { expiryPriority } from "./jobs/job-data.ts";
 export {
   createQueues,
   KEEP_COMPLETED,
@@ -25,7 +15,8 @@ export {
   KEEP_FAILED,
   type VeoqQueues,
 } from "./jobs/queues.ts";
-export { SLOT_WAIT_MARKER, submitQueueWakeKeys } from "./jobs/submit-queue-wake.ts";
+export { reconcileEveryAccount, reconcileProviderSlots } from "./jobs/slot-reconciler.ts";
+export { reconcileSpendReservations } from "./jobs/spend-reconciler.ts";
 export { type KeyFigures, readKeyFigures } from "./keys/key-figures.ts";
 export {
   accountOfKey,
@@ -81,29 +72,27 @@ export {
   enqueueManifest,
 } from "./operations/enqueue-manifest.ts";
 export {
-  failureWillRepeat,
-  type PlannedRetry,
-  type PlanRetryOptions,
-  planRetry,
-  planRetryOf,
-  type RetryAction,
-  type RetryPlan,
-  type RetrySkip,
-  retryActionOf,
-  type SkippedRetry,
-} from "./operations/plan-retry.ts";
-export {
   priceRetry,
   priceSubmissions,
   type RetryPrice,
   retryReachesBudget,
 } from "./operations/price-retry.ts";
 export {
+  failureWillRepeat,
+  type PlannedRetry,
+  type PlanRetryOptions,
+  planRetry,
+  planRetryOf,
+  type RetryAction,
   RetryDeadlineError,
   type RetryFailedOptions,
+  type RetryPlan,
   RetryPlanChangedError,
+  type RetrySkip,
   type RetrySummary,
+  retryActionOf,
   retryFailedItems,
+  type SkippedRetry,
 } from "./operations/retry-failed.ts";
 export {
   WAITING_CODES,
@@ -117,6 +106,7 @@ export {
   decideSubmitFailure,
   reasonLooksPermanent,
   reasonLooksTransient,
+  retryDelayMs,
 } from "./policy/failure-policy.ts";
 export { OutputPathError, outputFilePath } from "./policy/output-paths.ts";
 export { PIPELINE_DEFAULTS } from "./policy/pipeline-defaults.ts";
@@ -131,20 +121,19 @@ export {
   PROFILE_LOW_QUANTILE,
   pollErrorDelaySeconds,
 } from "./policy/poll-policy.ts";
-export { retryDelayMs } from "./policy/retry-delay.ts";
 export { shutdownOnSignal } from "./shutdown-on-signal.ts";
-export {
-  type ItemSpanFields,
-  type ItemTracer,
-  isStageMove,
-  NO_TRACING,
-} from "./stages/item-tracer.ts";
 export type {
   PipelineContext,
   PipelineHooks,
   PipelineSettings,
 } from "./stages/pipeline-context.ts";
 export type { PipelineObserver } from "./stages/pipeline-observer.ts";
+export {
+  type ItemSpanFields,
+  type ItemTracer,
+  isStageMove,
+  NO_TRACING,
+} from "./stages/pipeline-observer.ts";
 export {
   pipelineSettingsFrom,
   type RunningWorkers,
@@ -159,13 +148,20 @@ export {
   type PauseReason,
   redisServerDeadline,
 } from "./store/batch-control.ts";
-export { type BatchRecord, BatchStore } from "./store/batch-store.ts";
+export {
+  type BatchRecord,
+  BatchStore,
+  type KeyWait,
+  openStore,
+  type StoreConfig,
+} from "./store/batch-store.ts";
 export {
   BatchTimeline,
   parseTimeline,
   TIMELINE_BUCKET_MS,
   type TimelinePoint,
 } from "./store/batch-timeline.ts";
+export { type EnqueueIncomplete, EnqueueMark } from "./store/batches.ts";
 export { isRedisOutOfMemory, REDIS_OUT_OF_MEMORY } from "./store/connection/out-of-memory.ts";
 export {
   createRedisConnection,
@@ -175,47 +171,56 @@ export {
   type RedisConnection,
   scanEveryMaster,
 } from "./store/connection/redis-connection.ts";
-export { checkRedisDurability } from "./store/connection/redis-durability.ts";
 export {
+  checkRedisDurability,
   checkRedisSetup,
   checkRedisSetupUnlessDown,
   RedisSetupError,
   redisSetupProblem,
-} from "./store/connection/redis-setup-check.ts";
-export { type UnreplicatedMaster, waitForReplicas } from "./store/connection/replica-ack.ts";
-export {
-  credentialsStopReason,
-  downloadsStopReason,
-  resumeDownloads,
-  resumeSubmissions,
-  stopSubmissions,
-} from "./store/credentials-stop.ts";
+  type UnreplicatedMaster,
+  waitForReplicas,
+} from "./store/connection/redis-server-check.ts";
 export {
   DurationHistory,
   type DurationHistoryOptions,
   finishedTaskSeconds,
   type TaskShape,
 } from "./store/duration-history.ts";
-export { type EnqueueIncomplete, EnqueueMark } from "./store/enqueue-mark.ts";
-export type { ItemErrorKind, ItemResult, ItemStage } from "./store/item-result.ts";
-export { ITEM_STATES, type ItemState, isFinalState } from "./store/item-state.ts";
+export {
+  FairShare,
+  fairPriority,
+  isPriorityLevel,
+  LEVEL_OFFSET,
+  MAX_JOB_PRIORITY,
+  PRIORITY_LEVELS,
+  type PriorityLevel,
+} from "./store/fair-share.ts";
+export type { ItemErrorKind, ItemResult, ItemStage } from "./store/item-states.ts";
+export { ITEM_STATES, type ItemState, isFinalState } from "./store/item-states.ts";
 export {
   barePrefix,
+  downloadJobId,
   durationHistoryKey,
+  isValidBatchId,
+  pollJobId,
+  QUEUE_NAMES,
+  QUEUE_ROLES,
+  type QueueRole,
   type RecordKeys,
   recordKeys,
+  slotHolder,
+  submitJobId,
 } from "./store/keys.ts";
-export { openStore, type StoreConfig } from "./store/open-store.ts";
-export { ProviderRate, RATE_MARGIN } from "./store/provider-rate.ts";
 export {
   PROBE_ROUNDS,
+  ProviderRate,
   ProviderSlots,
   providerAccounts,
+  RATE_MARGIN,
   readProviderSlots,
   type SlotUsage,
   slotKeys,
 } from "./store/provider-slots.ts";
-export { reconcileProviderSlots } from "./store/slot-reconciler.ts";
 export {
   answeredCreateKind,
   type BatchSpend,
@@ -228,7 +233,7 @@ export {
   type SpentSplit,
   utcDay,
 } from "./store/spend-ledger.ts";
-export { reconcileSpendReservations } from "./store/spend-reconciler.ts";
+export { SLOT_WAIT_MARKER, submitQueueWakeKeys } from "./store/submit-queue-wake.ts";
 export {
   type StoreScriptName,
   storeScriptNames,
@@ -249,6 +254,7 @@ export {
 } from "./store/webhook-outbox.ts";
 export {
   type HeartbeatOptions,
+  liveKeysOf,
   liveRolesOf,
   type WorkerHeartbeat,
   type WorkerIdentity,

@@ -9,52 +9,52 @@ import {
 import { loadPriceTable, toMicros } from "@veoq/pricing";
 import { createProviderClient, type ProviderClient } from "@veoq/provider-client";
 import { type Queue, type Telemetry, Worker } from "bullmq";
-import { QUEUE_NAMES, QUEUE_ROLES, type QueueRole, queuePrefix } from "./jobs/queue-names.ts";
-import { createQueues, keepFinishedJobs } from "./jobs/queues.ts";
-import { startStalledCheck } from "./jobs/stalled-check.ts";
-import {
-  submitQueueWakeKeys,
-  wakeAfterLimitedReturn,
-  wakeOnSlotRelease,
-} from "./jobs/submit-queue-wake.ts";
-import { ProviderKeys } from "./keys/provider-keys.ts";
-import { expireFinishedBatches } from "./operations/batch-retention.ts";
-import { PIPELINE_DEFAULTS } from "./policy/pipeline-defaults.ts";
-import { DEFAULT_POLL_POLICY } from "./policy/poll-policy.ts";
-import { veoqBackoffStrategy } from "./policy/retry-delay.ts";
-import { slotWakeCheckMs } from "./policy/slot-wait.ts";
-import { createDownloadProcessor } from "./stages/download-processor.ts";
-import { type ItemTracer, NO_TRACING } from "./stages/item-tracer.ts";
-import type {
-  PipelineContext,
-  PipelineHooks,
-  PipelineSettings,
-} from "./stages/pipeline-context.ts";
-import type { PipelineObserver } from "./stages/pipeline-observer.ts";
-import { createPollProcessor } from "./stages/poll-processor.ts";
-import type { Processor } from "./stages/stage-processor.ts";
-import { FinalFailure } from "./stages/stage-processor.ts";
-import { createSubmitProcessor } from "./stages/submit-processor.ts";
-import {
-  createRedisConnection,
-  type RedisConnection,
-} from "./store/connection/redis-connection.ts";
-import { checkRedisDurability } from "./store/connection/redis-durability.ts";
-import {
-  checkRedisSetupUnlessDown,
-  RedisSetupError,
-  redisSetupProblem,
-} from "./store/connection/redis-setup-check.ts";
 import {
   credentialsStopReason,
   downloadsStopReason,
   OBJECT_STORE_STOP_PREFIX,
   resumeDownloads,
   resumeSubmissions,
-} from "./store/credentials-stop.ts";
-import { openStore } from "./store/open-store.ts";
-import { reconcileProviderSlots } from "./store/slot-reconciler.ts";
-import { reconcileSpendReservations } from "./store/spend-reconciler.ts";
+} from "./jobs/credentials-stop.ts";
+import { createQueues, keepFinishedJobs } from "./jobs/queues.ts";
+import { reconcileEveryAccount } from "./jobs/slot-reconciler.ts";
+import { reconcileSpendReservations } from "./jobs/spend-reconciler.ts";
+import { startStalledCheck } from "./jobs/stalled-check.ts";
+import { type PinnedRole, startKeyHandOff } from "./keys/key-hand-off.ts";
+import { ProviderKeys } from "./keys/provider-keys.ts";
+import { expireFinishedBatches } from "./operations/batch-retention.ts";
+import { veoqBackoffStrategy } from "./policy/failure-policy.ts";
+import { PIPELINE_DEFAULTS, slotWakeCheckMs } from "./policy/pipeline-defaults.ts";
+import { DEFAULT_POLL_POLICY } from "./policy/poll-policy.ts";
+import { createDownloadProcessor } from "./stages/download-processor.ts";
+import type {
+  PipelineContext,
+  PipelineHooks,
+  PipelineSettings,
+} from "./stages/pipeline-context.ts";
+import type { PipelineObserver } from "./stages/pipeline-observer.ts";
+import { type ItemTracer, NO_TRACING } from "./stages/pipeline-observer.ts";
+import { createPollProcessor } from "./stages/poll-processor.ts";
+import type { Processor } from "./stages/stage-processor.ts";
+import { FinalFailure } from "./stages/stage-processor.ts";
+import { createSubmitProcessor } from "./stages/submit-processor.ts";
+import { openStore } from "./store/batch-store.ts";
+import {
+  createRedisConnection,
+  type RedisConnection,
+} from "./store/connection/redis-connection.ts";
+import {
+  checkRedisDurability,
+  checkRedisSetupUnlessDown,
+  RedisSetupError,
+  redisSetupProblem,
+} from "./store/connection/redis-server-check.ts";
+import { QUEUE_NAMES, QUEUE_ROLES, type QueueRole, queuePrefix } from "./store/keys.ts";
+import {
+  submitQueueWakeKeys,
+  wakeAfterLimitedReturn,
+  wakeOnSlotRelease,
+} from "./store/submit-queue-wake.ts";
 import type { WorkerHeartbeat } from "./store/worker-registry.ts";
 
 export interface StartWorkersOptions {
@@ -280,7 +280,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       skipStalledCheck: true,
       // The wait for new jobs (one BZPOPMIN, then a fetch) ends early on BullMQ's marker: a job
       // added, a delayed job due, a slot released while items wait (provider-slots.ts), a job
-      // returned by RateLimitError (jobs/submit-queue-wake.ts). Nothing else needs it shorter.
+      // returned by RateLimitError (store/submit-queue-wake.ts). Nothing else needs it shorter.
       drainDelay: PIPELINE_DEFAULTS.idleFetchWaitSeconds,
       // A job whose worker died is recovered, however often that happens; it never fails for it.
       maxStalledCount: PIPELINE_DEFAULTS.maxStalledCount,
@@ -326,6 +326,8 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       version: options.version ?? "unknown",
       concurrency: Object.fromEntries(roles.map((role) => [role, concurrency[role]])),
       startedAt: Date.now(),
+      // Names only: a job pinned to a key waits for a worker listed with it (stages/pipeline-context.ts).
+      keys: keys.list.map((key) => key.name),
     },
     {
       ...options.heartbeat,
@@ -336,6 +338,21 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     workers[i]?.on("active", (job) => heartbeat.jobTaken(role, job.id ?? ""));
   });
   const submitWorker = workers[roles.indexOf("submit")];
+  // Jobs left by workers without the key of their task reach this one when it holds that key.
+  const pinnedRoles = roles.filter((role): role is PinnedRole => role !== "submit");
+  const stopKeyHandOff =
+    pinnedRoles.length === 0
+      ? undefined
+      : startKeyHandOff({
+          redis: commands,
+          subscriber: createRedisConnection(config.redis, "worker"),
+          prefix: store.prefix,
+          queues,
+          keys: keys.list.map((key) => key.name),
+          roles: pinnedRoles,
+          sweepMs: PIPELINE_DEFAULTS.keyHandOffSweepMs,
+          onError: (error) => logger.warn({ err: error }, "key hand-off look failed"),
+        });
   const stopSlotWake =
     submitWorker === undefined
       ? undefined
@@ -360,14 +377,13 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   }
   const reconciler = roles.includes("poll")
     ? setInterval(() => {
-        for (const key of keys.list) {
-          reconcileProviderSlots(
-            { ...context, slots: key.slots },
-            PIPELINE_DEFAULTS.slotReconcileGraceMs,
-          ).catch((error: unknown) =>
-            logger.warn({ err: error, key: key.name }, "provider slot reconciliation failed"),
-          );
-        }
+        // Every key's account, not only this process's keys (another may hold them alone).
+        reconcileEveryAccount(
+          { ...context, wake: submitQueueWakeKeys(queues.submit) },
+          PIPELINE_DEFAULTS.slotReconcileGraceMs,
+        ).catch((error: unknown) =>
+          logger.warn({ err: error }, "provider slot reconciliation failed"),
+        );
         reconcileSpendReservations(context, PIPELINE_DEFAULTS.slotReconcileGraceMs).catch(
           (error: unknown) =>
             logger.warn({ err: error }, "spend reservation reconciliation failed"),
@@ -423,6 +439,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     ]);
     for (const stop of stopStalledChecks) stop();
     stopSlotWake?.();
+    stopKeyHandOff?.();
     clearInterval(storeCheck);
     const workersClosed = Promise.all(workers.map((w) => w.close()));
     let timer: NodeJS.Timeout | undefined;

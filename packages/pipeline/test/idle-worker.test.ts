@@ -7,12 +7,12 @@ import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startStalledCheck } from "../src/jobs/stalled-check.ts";
+import { ProviderSlots } from "../src/store/provider-slots.ts";
 import {
   submitQueueWakeKeys,
   wakeAfterLimitedReturn,
   wakeOnSlotRelease,
-} from "../src/jobs/submit-queue-wake.ts";
-import { ProviderSlots } from "../src/store/provider-slots.ts";
+} from "../src/store/submit-queue-wake.ts";
 import { createHarness, type Harness } from "./pipeline-harness.ts";
 
 /** Redis commands the server ran (INFO commandstats, script-internal ones included). */

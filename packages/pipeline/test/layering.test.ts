@@ -16,19 +16,23 @@ const LAYERS: Record<string, { folders: string[]; packages: string[]; typesFrom?
     packages: ["zod", "@veoq/contract", "node:path"],
     typesFrom: ["@veoq/provider-client"],
   },
-  // Job shapes, ids, queue names and queues; the BullMQ wake-up and requeue.
+  // BullMQ's side over the store: job shapes and queues, the requeue, the queue pauses of a
+  // credentials stop, and the crash reconcilers that ask BullMQ whether a holder's jobs are live.
   jobs: {
     folders: ["jobs", "policy", "store", "store/connection"],
     packages: ["bullmq", "zod", "@veoq/contract"],
+    typesFrom: ["@veoq/logging"],
   },
-  // Redis connections and their checks.
+  // Redis connections and their checks: part of the store layer, never above it.
   "store/connection": {
-    folders: ["store/connection", "store", "jobs"],
+    folders: ["store/connection", "store"],
     packages: ["ioredis", "@veoq/config", "node:crypto"],
   },
-  // veoq's records in Redis; store-scripts.ts registers the scripts (and BullMQ's reprocessJob).
+  // veoq's records in Redis, the lower layer: every name in Redis (keys.ts: record keys, queue
+  // prefixes, job ids), the scripts (and BullMQ's reprocessJob), and the submit queue's wake-up
+  // whose Lua half the slot scripts include. It never imports jobs/: BullMQ only as types.
   store: {
-    folders: ["store", "store/connection", "store/scripts", "jobs", "policy"],
+    folders: ["store", "store/connection", "store/scripts", "policy"],
     packages: [
       "zod",
       "@veoq/logging",
@@ -36,7 +40,7 @@ const LAYERS: Record<string, { folders: string[]; packages: string[]; typesFrom?
       "node:os",
       "bullmq/dist/esm/scripts/reprocessJob-8.js",
     ],
-    typesFrom: ["@veoq/provider-client", "@veoq/pricing"],
+    typesFrom: ["@veoq/provider-client", "@veoq/pricing", "bullmq"],
   },
   // The Lua scripts' build step and the module it writes.
   "store/scripts": {
@@ -141,6 +145,27 @@ describe("the layers of packages/pipeline/src", () => {
       expect(outside).toEqual([]);
     });
   }
+
+  it("has no two folders importing each other (store/ and store/connection/ are one layer)", () => {
+    const folders = Object.keys(LAYERS);
+    const imported = (folder: string) =>
+      new Set(importsOf(folder).map(({ from }) => targetOf(folder, from)));
+    const layerOf = (folder: string) => folder.split("/")[0];
+    const mutual = folders.flatMap((a) =>
+      [...imported(a)]
+        .filter((b) => b !== a && folders.includes(b) && layerOf(a) !== layerOf(b))
+        .filter((b) => imported(b).has(a))
+        .map((b) => `${a} <-> ${b}`),
+    );
+    expect(mutual).toEqual([]);
+  });
+
+  it("keeps store/ below jobs/: no module of store/ imports jobs/, even as a type", () => {
+    const up = ["store", "store/connection", "store/scripts"].flatMap((folder) =>
+      importsOf(folder).filter(({ from }) => targetOf(folder, from) === "jobs"),
+    );
+    expect(up).toEqual([]);
+  });
 
   it("keeps policy/ free of anything stateful, even as a type", () => {
     const stateful =

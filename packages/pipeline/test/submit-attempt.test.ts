@@ -16,7 +16,7 @@ import {
   spendReservation,
   withSubmitAttempt,
 } from "../src/stages/submit-attempt.ts";
-import { openStore } from "../src/store/open-store.ts";
+import { openStore } from "../src/store/batch-store.ts";
 import { SpendLedger } from "../src/store/spend-ledger.ts";
 
 /** A resource that writes down how it was ended. */

@@ -6,16 +6,16 @@ import { removeKeysUnder } from "@veoq/local-redis";
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
-import { SLOT_WAIT_MARKER, submitQueueWakeKeys } from "../src/jobs/submit-queue-wake.ts";
+import { SLOT_WAIT_MARKER, submitQueueWakeKeys } from "../src/store/submit-queue-wake.ts";
 
 /**
- * What jobs/submit-queue-wake.ts relies on in BullMQ, read from the BullMQ this repo installs
+ * What store/submit-queue-wake.ts relies on in BullMQ, read from the BullMQ this repo installs
  * (its shipped Lua scripts and its classes): a BullMQ upgrade that changes any of it fails here,
  * not in production.
  */
 const bullmqDist = path.dirname(createRequire(import.meta.url).resolve("bullmq"));
 const command = (name: string) => readFileSync(path.join(bullmqDist, "commands", name), "utf8");
-/** The Lua half of jobs/submit-queue-wake.ts. */
+/** The Lua half of store/submit-queue-wake.ts. */
 const include = (name: string) =>
   readFileSync(
     path.join(import.meta.dirname, "..", "src", "store", "scripts", "includes", name),

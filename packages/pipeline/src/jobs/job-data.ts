@@ -1,5 +1,9 @@
-import { ENDPOINT_SLUGS } from "@veoq/contract";
+import { ENDPOINT_SLUGS, type TaskResultOutput } from "@veoq/contract";
 import { z } from "zod";
+import { type SavedFile, savedFileSchema } from "../store/item-states.ts";
+
+/** A saved output file: defined with the item's final record, which lists them. */
+export type { SavedFile };
 
 /**
  * Job payloads, shared by producers and workers. Workers parse what they read from Redis instead
@@ -21,7 +25,7 @@ export const itemTraceSchema = z.object({
   submittedAt: z.number().optional(),
   finishedAt: z.number().optional(),
   /**
-   * W3C traceparent of the item's trace (stages/item-tracer.ts), when enqueued with tracing on:
+   * W3C traceparent of the item's trace (stages/pipeline-observer.ts), when enqueued with tracing on:
    * every stage's span, in any process, is its child.
    */
   traceparent: z.string().max(128).optional(),
@@ -99,6 +103,8 @@ export const pollJobDataSchema = z.object({
    * polls and downloads use that key. Absent: the process's first key created it.
    */
   keyName: z.string().min(1).max(64).optional(),
+  /** Times a worker without that key left this job (stages/pipeline-context.ts backoff); absent: 0. */
+  keyWaits: z.number().int().nonnegative().optional(),
   /** When the task was created (ms since epoch). */
   createdAt: z.number(),
   /** Requested video length: the policy's first guess of how long the task takes. */
@@ -139,24 +145,31 @@ export const downloadOutputSchema = z.object({
 });
 export type DownloadOutput = z.infer<typeof downloadOutputSchema>;
 
-export const savedFileSchema = z.object({
-  index: z.number().int().nonnegative(),
-  /** Relative to the output dir (or to the bucket prefix). */
-  path: z.string(),
-  bytes: z.number().int().nonnegative(),
-  sha256: z.string(),
-  /** What the file is, read from its container (absent when VEOQ_VERIFY_OUTPUTS=off). */
-  durationSeconds: z.number().optional(),
-  width: z.number().int().optional(),
-  height: z.number().int().optional(),
-  codecs: z.array(z.string()).optional(),
-  audio: z.boolean().optional(),
-  /** With VEOQ_VERIFY_OUTPUTS=warn: how the saved file differs from the request, or why it is broken. */
-  flagged: z.array(z.string()).optional(),
-  /** Where the file is: `s3://bucket/key` or `file:///abs/path`. Absent in files saved by older code. */
-  uri: z.string().max(2048).optional(),
-});
-export type SavedFile = z.infer<typeof savedFileSchema>;
+/**
+ * The outputs of a finished task as the download job keeps them: URL, type, and when the URL
+ * expires (real ms; `realMsOf` turns the provider's TTL in provider seconds into real ms).
+ */
+export function downloadOutputsOf(
+  videos: readonly TaskResultOutput[],
+  now: number,
+  realMsOf: (providerSeconds: number) => number,
+): DownloadOutput[] {
+  return videos.map((video, index) => ({
+    index,
+    url: video.url,
+    type: video.type,
+    expiresAt: video.ttlSeconds === undefined ? undefined : now + realMsOf(video.ttlSeconds),
+  }));
+}
+
+/**
+ * BullMQ priority (1 = first) from the time left before the soonest URL expires, in seconds:
+ * downloads whose URLs expire soonest go first. Unknown expiry goes last.
+ */
+export function expiryPriority(expiresAt: number, now: number): number {
+  if (!Number.isFinite(expiresAt)) return 2_000_000;
+  return Math.max(1, Math.min(2_000_000, Math.round((expiresAt - now) / 1000)));
+}
 
 export const downloadJobDataSchema = z.object({
   ...itemJobFields,
@@ -167,6 +180,8 @@ export const downloadJobDataSchema = z.object({
    * polls and downloads use that key. Absent: the process's first key created it.
    */
   keyName: z.string().min(1).max(64).optional(),
+  /** Times a worker without that key left this job (stages/pipeline-context.ts backoff); absent: 0. */
+  keyWaits: z.number().int().nonnegative().optional(),
   outputs: z.array(downloadOutputSchema).min(1),
   /** The video the request asks for: what each saved file is checked against. */
   video: requestedVideoSchema,

@@ -1,7 +1,7 @@
 import { Queue, type Telemetry } from "bullmq";
 import type { RedisConnection } from "../store/connection/redis-connection.ts";
+import { QUEUE_NAMES, type QueueRole, queuePrefix } from "../store/keys.ts";
 import type { DownloadJobData, PollJobData, SubmitJobData } from "./job-data.ts";
-import { QUEUE_NAMES, type QueueRole, queuePrefix } from "./queue-names.ts";
 
 export interface VeoqQueues {
   submit: Queue<SubmitJobData>;

@@ -1,6 +1,6 @@
+import { submitJobId } from "../store/keys.ts";
 import type { ResubmitReason } from "../store/spend-ledger.ts";
 import { type ItemTrace, type SubmitJobData, submitJobDataSchema } from "./job-data.ts";
-import { submitJobId } from "./job-ids.ts";
 import type { VeoqQueues } from "./queues.ts";
 
 /** A submit job's request as a new submission starts from it: without the old task. */

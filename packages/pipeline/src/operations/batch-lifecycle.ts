@@ -1,9 +1,9 @@
 import type { Job } from "bullmq";
-import { submitJobId } from "../jobs/job-ids.ts";
 import type { VeoqQueues } from "../jobs/queues.ts";
 import type { BatchControl } from "../store/batch-control.ts";
 import type { BatchStore } from "../store/batch-store.ts";
-import type { ItemResult } from "../store/item-result.ts";
+import type { ItemResult } from "../store/item-states.ts";
+import { submitJobId } from "../store/keys.ts";
 import type { SpendLedger } from "../store/spend-ledger.ts";
 
 /** What the lifecycle commands need: the records, the queues and the batch's control. */

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { BatchStore } from "../store/batch-store.ts";
-import type { ItemResult } from "../store/item-result.ts";
-import { type ItemState, isFinalState } from "../store/item-state.ts";
+import type { ItemResult } from "../store/item-states.ts";
+import { type ItemState, isFinalState } from "../store/item-states.ts";
 import { batchTag } from "../store/keys.ts";
 
 /** One line of `veoq results`: a final item's record, or the state of an item still in progress. */

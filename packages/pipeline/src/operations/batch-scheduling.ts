@@ -1,6 +1,6 @@
-import type { PriorityLevel } from "../jobs/fair-share.ts";
-import { submissionOfSlotHolder } from "../jobs/job-ids.ts";
 import type { BatchStore } from "../store/batch-store.ts";
+import type { PriorityLevel } from "../store/fair-share.ts";
+import { submissionOfSlotHolder } from "../store/keys.ts";
 import { providerAccounts } from "../store/provider-slots.ts";
 
 /** A batch's place in the scheduling of provider slots, for `veoq status` and the dashboard. */

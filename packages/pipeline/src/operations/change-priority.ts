@@ -1,8 +1,8 @@
-import { fairPriority, type PriorityLevel } from "../jobs/fair-share.ts";
 import { submitJobDataSchema } from "../jobs/job-data.ts";
-import { submitJobId } from "../jobs/job-ids.ts";
 import type { VeoqQueues } from "../jobs/queues.ts";
 import type { BatchStore } from "../store/batch-store.ts";
+import { fairPriority, type PriorityLevel } from "../store/fair-share.ts";
+import { submitJobId } from "../store/keys.ts";
 
 /** States in which a submit job's priority still decides when it runs. */
 const WAITING_STATES = new Set(["prioritized", "waiting", "delayed", "paused"]);

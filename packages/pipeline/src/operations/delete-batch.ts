@@ -1,12 +1,11 @@
 import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import type { S3ObjectStore } from "@veoq/object-store";
-import { isValidBatchId, JOB_ID_SEPARATOR } from "../jobs/job-ids.ts";
 import type { VeoqQueues } from "../jobs/queues.ts";
 import type { BatchControl } from "../store/batch-control.ts";
 import type { BatchStore } from "../store/batch-store.ts";
 import { type RedisConnection, scanEveryMaster } from "../store/connection/redis-connection.ts";
-import { batchTag } from "../store/keys.ts";
+import { batchTag, isValidBatchId, JOB_ID_SEPARATOR } from "../store/keys.ts";
 import { runStoreScript } from "../store/store-scripts.ts";
 import { UnknownBatchError } from "./batch-lifecycle.ts";
 

@@ -4,6 +4,7 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import {
   AsciiKeyMap,
+  LineBlockDigests,
   type LineReport,
   MAX_LINE_BYTES,
   type ManifestEntry,
@@ -12,17 +13,17 @@ import {
 } from "@veoq/manifest";
 import type { S3ObjectStore } from "@veoq/object-store";
 import { type CostEstimate, CostTally, type PriceTable, requestCost } from "@veoq/pricing";
-import { fairPriority, type PriorityLevel } from "../jobs/fair-share.ts";
 import type { SubmitJobData } from "../jobs/job-data.ts";
-import { isValidBatchId, submitJobId } from "../jobs/job-ids.ts";
 import type { VeoqQueues } from "../jobs/queues.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
-import type { ItemTracer } from "../stages/item-tracer.ts";
+import type { ItemTracer } from "../stages/pipeline-observer.ts";
 import type { BatchStore } from "../store/batch-store.ts";
+import { EnqueueMark } from "../store/batches.ts";
 import { isRedisOutOfMemory, REDIS_OUT_OF_MEMORY } from "../store/connection/out-of-memory.ts";
 import type { RedisConnection } from "../store/connection/redis-connection.ts";
-import { waitForReplicas } from "../store/connection/replica-ack.ts";
-import { EnqueueMark } from "../store/enqueue-mark.ts";
+import { waitForReplicas } from "../store/connection/redis-server-check.ts";
+import { fairPriority, type PriorityLevel } from "../store/fair-share.ts";
+import { isValidBatchId, submitJobId } from "../store/keys.ts";
 import {
   type RequestIndex,
   type RequestOwner,
@@ -102,7 +103,7 @@ export interface EnqueueManifestOptions {
   /**
    * Stops the enqueue (Ctrl-C): no further line is read, the chunks being sent land, and the
    * summary says `interrupted`. The batch stays marked "enqueue incomplete" (store/
-   * enqueue-mark.ts) until the same enqueue, run again, goes through every line.
+   * batches.ts) until the same enqueue, run again, goes through every line.
    */
   signal?: AbortSignal;
 }
@@ -190,12 +191,17 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
     alreadyPresent: 0,
   };
 
-  // One custom_id map for both passes: the enqueue pass reuses the validate pass's.
-  const seenCustomIds = new AsciiKeyMap();
-  if (!options.skipInvalid) {
+  // What the validate pass read: the enqueue pass checks each line once only, there (it re-reads
+  // the lines to build their jobs, and checks again only what changed in the file since).
+  const validated = options.skipInvalid ? undefined : new LineBlockDigests();
+  if (validated !== undefined) {
+    // The validate pass's custom_id map is dropped with it: the enqueue pass does not look ids up
+    // in unchanged blocks, so memory holds one per-line map at a time, not two (a line changed
+    // since that reuses an id is then found by the item registry: already present, not added).
     for await (const report of validateManifest(options.manifestPath, {
       ...imageDirOption(options),
-      seenCustomIds,
+      seenCustomIds: new AsciiKeyMap(),
+      recordDigests: validated,
     })) {
       if (options.signal?.aborted) {
         return { ...nothingEnqueued(batchId, progress), interrupted: true, totalLines: undefined };
@@ -376,7 +382,7 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
     for await (const report of validateManifest(options.manifestPath, {
       ...imageDirOption(options),
       checkFiles: options.skipInvalid === true,
-      seenCustomIds,
+      ...(validated === undefined ? {} : { checkedBefore: validated }),
     })) {
       if (options.signal?.aborted) {
         interrupted = true;
@@ -390,7 +396,7 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
       }
       chunk.push({
         entry: report.entry,
-        request: await fingerprints.next(report.entry),
+        request: fingerprints.nextKnown(report.entry) ?? (await fingerprints.next(report.entry)),
       });
       if (chunk.length >= chunkSize) {
         await send(chunk);

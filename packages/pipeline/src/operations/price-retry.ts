@@ -1,9 +1,9 @@
 import { type PriceTable, requestCost } from "@veoq/pricing";
-import { submitJobId } from "../jobs/job-ids.ts";
 import type { VeoqQueues } from "../jobs/queues.ts";
 import { originalRequestOf } from "../jobs/resubmission.ts";
+import { submitJobId } from "../store/keys.ts";
 import type { SpendLedger } from "../store/spend-ledger.ts";
-import type { RetryPlan } from "./plan-retry.ts";
+import type { RetryPlan } from "./retry-failed.ts";
 
 /**
  * What a retry's paid creates cost, and, when the batch has a budget, where they would take it:

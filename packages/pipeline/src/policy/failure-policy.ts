@@ -3,7 +3,8 @@ import type { ProviderErrorKind } from "@veoq/provider-client";
 /**
  * The one place where provider error kinds become pipeline decisions. Processors switch on the
  * decision and turn it into BullMQ's signals (UnrecoverableError, RateLimitError, DelayedError,
- * or a plain error that BullMQ retries with backoff).
+ * or a plain error that BullMQ retries with backoff: `veoqBackoffStrategy`, at the end, says how
+ * long each retry waits).
  */
 export type SubmitDecision =
   /** Fail the item for good with the provider's message. */
@@ -71,4 +72,39 @@ export function reasonLooksTransient(reason: string | undefined): boolean {
 /** Whether a FAILED task's reason says the same request will fail again (policy, invalid input). */
 export function reasonLooksPermanent(reason: string | undefined): boolean {
   return reason !== undefined && PERMANENT_REASON.test(reason);
+}
+
+/**
+ * Exponential backoff with "equal jitter": the n-th retry waits between half and all of
+ * base * 2^(n-1), capped at max. Pure: the random source is injected.
+ *
+ * | try | base 1 s, max 60 s |
+ * |-----|--------------------|
+ * | 1   | 0.5 – 1 s          |
+ * | 2   | 1 – 2 s            |
+ * | 3   | 2 – 4 s            |
+ * | 5   | 8 – 16 s           |
+ * | 7+  | 30 – 60 s          |
+ */
+export function retryDelayMs(
+  attempt: number,
+  baseMs: number,
+  maxMs: number,
+  random: () => number = Math.random,
+): number {
+  const exponent = Math.max(0, attempt - 1);
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(exponent, 30));
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
+/**
+ * The BullMQ backoff strategy "veoq" (jobs say `backoff: { type: "veoq" }`), shared by every
+ * queue: `retryDelayMs` with the configured base and ceiling.
+ */
+export function veoqBackoffStrategy(
+  settings: { retryBaseMs: number; retryMaxMs: number },
+  random: () => number = Math.random,
+): (attemptsMade: number) => number {
+  return (attemptsMade) =>
+    retryDelayMs(attemptsMade, settings.retryBaseMs, settings.retryMaxMs, random);
 }

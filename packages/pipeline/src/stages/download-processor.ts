@@ -5,19 +5,27 @@ import type { Logger } from "@veoq/logging";
 import { isObjectStoreCredentialsError } from "@veoq/object-store";
 import { isProviderError, type ProviderClient } from "@veoq/provider-client";
 import { type Job, RateLimitError } from "bullmq";
-import { downloadOutputsOf } from "../jobs/download-outputs.ts";
-import { type DownloadJobData, downloadJobDataSchema, type SavedFile } from "../jobs/job-data.ts";
+import { OBJECT_STORE_STOP_PREFIX, stopDownloads } from "../jobs/credentials-stop.ts";
+import {
+  type DownloadJobData,
+  downloadJobDataSchema,
+  downloadOutputsOf,
+  type SavedFile,
+} from "../jobs/job-data.ts";
 import { decideDownloadFailure } from "../policy/failure-policy.ts";
 import { outputFilePath } from "../policy/output-paths.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
-import { OBJECT_STORE_STOP_PREFIX, stopDownloads } from "../store/credentials-stop.ts";
-import type { ItemResult } from "../store/item-result.ts";
+import type { ItemResult } from "../store/item-states.ts";
 import { stopIfDropped } from "./in-flight-drop.ts";
-import { completeItem, itemErrorKindOf } from "./item-outcome.ts";
 import { checkOutput, OutputRejectedError } from "./output-check.ts";
-import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
-import { ItemFailure, type StageRun, stageProcessor } from "./stage-processor.ts";
-import { keyOfTask } from "./task-key.ts";
+import { keyOfTask, type PipelineContext, toRealMs } from "./pipeline-context.ts";
+import {
+  completeItem,
+  ItemFailure,
+  itemErrorKindOf,
+  type StageRun,
+  stageProcessor,
+} from "./stage-processor.ts";
 
 /**
  * Saves every output of a finished task to `<output>/<batch>/<custom_id>/<n>.<ext>`: streams to
@@ -44,7 +52,7 @@ async function saveOutputs(
   let data = run.data;
   const dropped = await stopIfDropped(context, job, data, "download");
   if (dropped) return dropped;
-  const { client } = await keyOfTask(context, job, run.token, data.keyName, log);
+  const { client } = await keyOfTask(context, job, run.token, data, "download", log);
   for (const output of data.outputs) {
     if (data.saved.some((file) => file.index === output.index)) continue;
     const target = outputFilePath(

@@ -1,7 +1,7 @@
 import type { Job } from "bullmq";
-import type { ItemResult } from "../store/item-result.ts";
-import { cancelItem, type ItemJobData } from "./item-outcome.ts";
+import type { ItemResult } from "../store/item-states.ts";
 import type { PipelineContext } from "./pipeline-context.ts";
+import { cancelItem, type ItemJobData } from "./stage-processor.ts";
 import { releaseTaskSlot } from "./submit-attempt.ts";
 
 /**

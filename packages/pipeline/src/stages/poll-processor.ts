@@ -2,9 +2,13 @@ import type { TaskResult } from "@veoq/contract";
 import type { Logger } from "@veoq/logging";
 import { isProviderError } from "@veoq/provider-client";
 import { DelayedError, type Job } from "bullmq";
-import { downloadOutputsOf, expiryPriority } from "../jobs/download-outputs.ts";
-import { type DownloadJobData, type PollJobData, pollJobDataSchema } from "../jobs/job-data.ts";
-import { downloadJobId, submitJobId } from "../jobs/job-ids.ts";
+import {
+  type DownloadJobData,
+  downloadOutputsOf,
+  expiryPriority,
+  type PollJobData,
+  pollJobDataSchema,
+} from "../jobs/job-data.ts";
 import { addSubmission, originalRequestOf } from "../jobs/resubmission.ts";
 import { decidePollFailure, reasonLooksTransient } from "../policy/failure-policy.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
@@ -14,11 +18,16 @@ import {
   pollErrorDelaySeconds,
 } from "../policy/poll-policy.ts";
 import { bestEffort, finishedTaskSeconds } from "../store/duration-history.ts";
+import { downloadJobId, submitJobId } from "../store/keys.ts";
 import { stopIfDropped } from "./in-flight-drop.ts";
-import { type PipelineContext, toProviderSeconds, toRealMs } from "./pipeline-context.ts";
+import {
+  keyOfTask,
+  type PipelineContext,
+  toProviderSeconds,
+  toRealMs,
+} from "./pipeline-context.ts";
 import { ItemFailure, type StageRun, stageProcessor } from "./stage-processor.ts";
 import { releaseTaskSlot } from "./submit-attempt.ts";
-import { keyOfTask } from "./task-key.ts";
 
 export type PollOutcome =
   | { outcome: "succeeded"; downloadJobId: string }
@@ -39,7 +48,7 @@ async function poll(
   { job, token, data, log }: StageRun<PollJobData>,
 ): Promise<PollOutcome> {
   if (await stopIfDropped(context, job, data, "poll")) return { outcome: "dropped" };
-  const key = await keyOfTask(context, job, token, data.keyName, log);
+  const key = await keyOfTask(context, job, token, data, "poll", log);
   const elapsedSeconds = toProviderSeconds(context, context.now() - data.createdAt);
 
   let result: TaskResult;

@@ -10,15 +10,15 @@ import { isObjectStoreCredentialsError } from "@veoq/object-store";
 import { requestCost } from "@veoq/pricing";
 import { isProviderError, type ProviderError } from "@veoq/provider-client";
 import { DelayedError, type Job, RateLimitError } from "bullmq";
+import { OBJECT_STORE_STOP_PREFIX, stopSubmissions } from "../jobs/credentials-stop.ts";
 import { type PollJobData, type SubmitJobData, submitJobDataSchema } from "../jobs/job-data.ts";
-import { pollJobId } from "../jobs/job-ids.ts";
 import type { ProviderKey } from "../keys/provider-keys.ts";
 import { decideSubmitFailure } from "../policy/failure-policy.ts";
 import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
 import { gridStartSeconds, initialPollDelaySeconds } from "../policy/poll-policy.ts";
 import { createCertainlyNotMade } from "../policy/spend-policy.ts";
-import { OBJECT_STORE_STOP_PREFIX, stopSubmissions } from "../store/credentials-stop.ts";
 import { bestEffort } from "../store/duration-history.ts";
+import { pollJobId } from "../store/keys.ts";
 import { type PipelineContext, toRealMs } from "./pipeline-context.ts";
 import { resolveRequestReuse } from "./request-reuse.ts";
 import { ItemFailure, type StageRun, stageProcessor } from "./stage-processor.ts";
@@ -67,16 +67,7 @@ async function submit(
       context,
       data,
       (attempt, key) =>
-        createTask(
-          context,
-          job,
-          token,
-          data,
-          log.child({ key: key.name }),
-          attempt,
-          key,
-          costMicros,
-        ),
+        createTask(context, job, token, data, log.child({ key: key.name }), attempt, key),
       { costMicros, whenNoKey: (why) => waitForKey(context, job, token, log, why) },
     );
     if ("cancelled" in created) return created;
@@ -152,7 +143,6 @@ async function createTask(
   log: Logger,
   attempt: SubmitAttempt,
   key: ProviderKey,
-  costMicros: number,
 ): Promise<SubmitJobData | { cancelled: true }> {
   let data = submitData;
   let body: Record<string, unknown>;
@@ -237,8 +227,8 @@ async function createTask(
   await Promise.all([
     job.updateData(data),
     context.store.indexTask(taskId, data.batchId, data.customId),
+    // Also books the create and its cost on the key (its daily budget's reservation).
     attempt.end("created"),
-    context.keys.count(key, "created", costMicros),
   ]);
   log.info({ taskId }, "task created");
   return data;

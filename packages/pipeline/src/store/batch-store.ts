@@ -1,25 +1,31 @@
-import { FairShare } from "../jobs/fair-share.ts";
 import { BatchControl } from "./batch-control.ts";
 import { BatchTimeline } from "./batch-timeline.ts";
 import { Batches } from "./batches.ts";
 import type { RedisConnection } from "./connection/redis-connection.ts";
 import { DurationHistory } from "./duration-history.ts";
+import { FairShare } from "./fair-share.ts";
 import { ItemPages } from "./item-pages.ts";
 import { ItemStates } from "./item-states.ts";
+import { KeyReservations, type KeyReservationsOptions } from "./key-reservations.ts";
 import { type RecordKeys, recordKeys } from "./keys.ts";
-import { ProviderRate, type ProviderRateOptions } from "./provider-rate.ts";
-import { ProviderSlots, type ProviderSlotsOptions } from "./provider-slots.ts";
+import {
+  ProviderRate,
+  type ProviderRateOptions,
+  ProviderSlots,
+  type ProviderSlotsOptions,
+} from "./provider-slots.ts";
 import { RequestIndex } from "./request-index.ts";
 import { SpendLedger } from "./spend-ledger.ts";
+import { defineStoreScripts } from "./store-scripts.ts";
 import { TaskIndex } from "./task-index.ts";
 import { WebhookOutbox } from "./webhook-outbox.ts";
 import { WorkerRegistry } from "./worker-registry.ts";
 
-export type { BatchRecord, ReuseWait } from "./batches.ts";
+export type { BatchRecord, KeyWait, ReuseWait } from "./batches.ts";
 export { type TransitionOptions, WriteDeadlineError } from "./item-states.ts";
 
 /**
- * Every record of veoq in Redis, built once per process by `openStore` (open-store.ts) and
+ * Every record of veoq in Redis, built once per process by `openStore` (below) and
  * handed to the workers, CLI, dashboard, API and metrics. The batch records and item states are
  * one object over the modules that hold them by verb: batches.ts (the batch records),
  * item-states.ts (moving items between states), item-pages.ts (reading items a page at a
@@ -77,6 +83,11 @@ export class BatchStore {
     return new ProviderSlots({ ...options, redis: this.redis, prefix: this.prefix });
   }
 
+  /** The reservations on one API key's daily budget (key-reservations.ts). */
+  keyReservations(options: Omit<KeyReservationsOptions, "redis" | "prefix">): KeyReservations {
+    return new KeyReservations({ ...options, redis: this.redis, prefix: this.prefix });
+  }
+
   /** The create pacing of one provider account (API key). */
   providerRate(options: Omit<ProviderRateOptions, "redis" | "prefix">): ProviderRate {
     return new ProviderRate({ ...options, redis: this.redis, prefix: this.prefix });
@@ -115,6 +126,12 @@ export class BatchStore {
   }
   clearReuseWait(...a: Parameters<Batches["clearReuseWait"]>) {
     return this.batches.clearReuseWait(...a);
+  }
+  setKeyWait(...a: Parameters<Batches["setKeyWait"]>) {
+    return this.batches.setKeyWait(...a);
+  }
+  clearKeyWait(...a: Parameters<Batches["clearKeyWait"]>) {
+    return this.batches.clearKeyWait(...a);
   }
 
   // Item states (item-states.ts)
@@ -167,4 +184,20 @@ export class BatchStore {
   findTask(...a: Parameters<TaskIndex["findTask"]>) {
     return this.tasks.findTask(...a);
   }
+}
+
+/** What the store needs from the configuration. */
+export interface StoreConfig {
+  /** VEOQ_PREFIX: the key prefix (and hash tag) of the deployment's records. */
+  prefix: string;
+}
+
+/**
+ * The store of one process: every record of the deployment on this connection, with the Lua
+ * scripts defined on it. Built once per process (workers, CLI, dashboard, API, metrics) and
+ * handed to whatever reads or writes a record; nothing else constructs one.
+ */
+export function openStore(connection: RedisConnection, config: StoreConfig): BatchStore {
+  defineStoreScripts(connection);
+  return new BatchStore(connection, config.prefix);
 }

@@ -1,8 +1,6 @@
 import type { RedisConnection } from "./connection/redis-connection.ts";
-import { type EnqueueIncomplete, enqueueIncompleteOf } from "./enqueue-mark.ts";
-import type { ItemState } from "./item-state.ts";
-import { ITEM_STATES } from "./item-state.ts";
-import type { RecordKeys } from "./keys.ts";
+import { ITEM_STATES, type ItemState } from "./item-states.ts";
+import { type RecordKeys, recordKeys } from "./keys.ts";
 import { runStoreScript } from "./store-scripts.ts";
 import {
   BATCH_WEBHOOK_FIELDS,
@@ -33,7 +31,12 @@ export interface BatchRecord {
    * they last looked): which batch, why it is paused and since when (ms). Undefined otherwise.
    */
   reuseWait?: ReuseWait | undefined;
-  /** An enqueue did not get through the manifest: how far it got (store/enqueue-mark.ts). */
+  /**
+   * Tasks of this batch wait for a worker that holds the API key that created them (the last
+   * worker to leave one lacked it; stages/pipeline-context.ts): which key (by name), which stage, when.
+   */
+  keyWait?: KeyWait | undefined;
+  /** An enqueue did not get through the manifest: how far it got (store/batches.ts). */
   enqueueIncomplete?: EnqueueIncomplete | undefined;
 }
 
@@ -42,6 +45,21 @@ export interface ReuseWait {
   ownerBatchId: string;
   reason: string;
   at: number;
+}
+
+/** A poll or download of this batch was left by a worker without the task's API key (see BatchRecord). */
+export interface KeyWait {
+  /** The key's name (never the key). */
+  key: string;
+  role: "poll" | "download";
+  at: number;
+}
+
+function parseKeyWait(raw: string | undefined): KeyWait | undefined {
+  if (raw === undefined) return undefined;
+  const [role, at, ...name] = raw.split("|");
+  if ((role !== "poll" && role !== "download") || name.length === 0) return undefined;
+  return { key: name.join("|"), role, at: Number(at) || 0 };
 }
 
 function parseReuseWait(raw: string | undefined): ReuseWait | undefined {
@@ -177,6 +195,7 @@ export class Batches {
       reused: Number(fields.reused ?? 0),
       finishedAt: fields.finishedAt === undefined ? undefined : Number(fields.finishedAt),
       reuseWait: parseReuseWait(fields.reuseWait),
+      keyWait: parseKeyWait(fields.keyWait),
       enqueueIncomplete: enqueueIncompleteOf(fields),
     };
   }
@@ -193,8 +212,89 @@ export class Batches {
     return true;
   }
 
+  /**
+   * Records that a task of the batch was left by a worker without its API key (or refreshes when);
+   * true when the key or stage changed, so the caller logs it once.
+   */
+  async setKeyWait(batchId: string, wait: KeyWait): Promise<boolean> {
+    const key = this.keys.batch(batchId);
+    const before = parseKeyWait((await this.redis.hget(key, "keyWait")) ?? undefined);
+    await this.redis.hset(key, "keyWait", `${wait.role}|${wait.at}|${wait.key}`);
+    return before?.key !== wait.key || before.role !== wait.role;
+  }
+
+  /** A worker with the key `name` took the batch's waiting task: the wait on that key is over. */
+  async clearKeyWait(batchId: string, name: string): Promise<void> {
+    const key = this.keys.batch(batchId);
+    const before = parseKeyWait((await this.redis.hget(key, "keyWait")) ?? undefined);
+    if (before?.key === name) await this.redis.hdel(key, "keyWait");
+  }
+
   /** The batch's items no longer wait on a paused batch. */
   async clearReuseWait(batchId: string): Promise<void> {
     await this.redis.hdel(this.keys.batch(batchId), "reuseWait");
+  }
+}
+
+/**
+ * "enqueue incomplete: N of M lines": how far an enqueue of the batch got that did not reach the
+ * end of its manifest (interrupted, Redis lost, the process killed). Kept in the batch record's
+ * hash (fields below) from the start of an enqueue's adding phase; each chunk written raises N;
+ * only an enqueue that went through every line removes it. So a batch whose manifest is only
+ * partly in says so (status, --json, the API, the dashboard) until the same enqueue, run again,
+ * completes.
+ */
+export interface EnqueueIncomplete {
+  /** Manifest lines (non-blank) the enqueue got through: their items are in the batch. */
+  lines: number;
+  /** Non-blank lines of the manifest. */
+  totalLines: number;
+}
+
+/** Field names, also in scripts/raiseEnqueueMark.lua. */
+const LINES_FIELD = "enqueueLines";
+const TOTAL_FIELD = "enqueueTotalLines";
+
+/** Reads the mark from a batch record's fields (BatchStore.getBatch); undefined when complete. */
+export function enqueueIncompleteOf(
+  fields: Record<string, string | undefined>,
+): EnqueueIncomplete | undefined {
+  const lines = Number(fields[LINES_FIELD]);
+  const totalLines = Number(fields[TOTAL_FIELD]);
+  if (fields[TOTAL_FIELD] === undefined || !Number.isInteger(lines)) return undefined;
+  if (!Number.isInteger(totalLines) || totalLines < 0) return undefined;
+  return { lines: Math.min(Math.max(0, lines), totalLines), totalLines };
+}
+
+/** Writes and removes one batch's enqueue mark. */
+export class EnqueueMark {
+  private readonly redis: RedisConnection;
+  private readonly key: string;
+
+  constructor(redis: RedisConnection, prefix: string, batchId: string) {
+    this.redis = redis;
+    this.key = recordKeys(prefix).batch(batchId);
+  }
+
+  /**
+   * An enqueue of `totalLines` lines starts adding: the batch is incomplete until `complete`.
+   * A mark left by an earlier run keeps the lines it counted (this run re-checks them).
+   */
+  async begin(totalLines: number): Promise<void> {
+    await this.redis
+      .multi()
+      .hset(this.key, TOTAL_FIELD, String(totalLines))
+      .hsetnx(this.key, LINES_FIELD, "0")
+      .exec();
+  }
+
+  /** The first `lines` lines of the manifest are in the batch. */
+  async reached(lines: number): Promise<void> {
+    await runStoreScript(this.redis, "raiseEnqueueMark", [this.key], [lines]);
+  }
+
+  /** Every line of the manifest is in: the batch is no longer marked incomplete. */
+  async complete(): Promise<void> {
+    await this.redis.hdel(this.key, LINES_FIELD, TOTAL_FIELD);
   }
 }

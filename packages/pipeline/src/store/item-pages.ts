@@ -1,7 +1,7 @@
 import type { Batches } from "./batches.ts";
 import type { RedisConnection } from "./connection/redis-connection.ts";
-import type { ItemResult } from "./item-result.ts";
-import { ITEM_STATES, type ItemState } from "./item-state.ts";
+import type { ItemResult } from "./item-states.ts";
+import { ITEM_STATES, type ItemState } from "./item-states.ts";
 import type { RecordKeys } from "./keys.ts";
 
 /** Custom ids (and so prefixes of them) use only these characters, all below "{" in byte order. */

@@ -1,11 +1,120 @@
+import type { ProviderErrorKind } from "@veoq/provider-client";
+import { z } from "zod";
 import type { BatchTimeline } from "./batch-timeline.ts";
 import type { Batches } from "./batches.ts";
 import type { RedisConnection } from "./connection/redis-connection.ts";
-import type { ItemResult } from "./item-result.ts";
-import { ITEM_STATE_RANK, ITEM_STATES, type ItemState } from "./item-state.ts";
-import type { RecordKeys } from "./keys.ts";
+import type { QueueRole, RecordKeys } from "./keys.ts";
 import { runStoreScript } from "./store-scripts.ts";
 import { itemEventsField } from "./webhook-outbox.ts";
+
+/*
+ * An item in the batch store: where it is (its state, which only moves forward by rank), the
+ * moves between states, and how it ended (its final record, `ItemResult`, written by the same
+ * script as its final state).
+ */
+
+/**
+ * Where an item is in the pipeline, as shown by `veoq status`. States only move forward (by
+ * rank) unless a transition is forced, so a step that runs again after a crash or a stall cannot
+ * drag an item back to an earlier state.
+ */
+export const ITEM_STATES = [
+  "queued",
+  "processing",
+  "downloading",
+  "completed",
+  "failed",
+  "cancelled",
+] as const;
+export type ItemState = (typeof ITEM_STATES)[number];
+
+export const ITEM_STATE_RANK: Readonly<Record<ItemState, number>> = {
+  queued: 0,
+  processing: 1,
+  downloading: 2,
+  completed: 3,
+  failed: 3,
+  /** `veoq cancel`: the item was never created (or, with --drop-in-flight, no longer followed). */
+  cancelled: 3,
+};
+
+export function isFinalState(state: ItemState): boolean {
+  return state === "completed" || state === "failed" || state === "cancelled";
+}
+
+/** One saved output file of an item: in its final record and in its download job's data. */
+export const savedFileSchema = z.object({
+  index: z.number().int().nonnegative(),
+  /** Relative to the output dir (or to the bucket prefix). */
+  path: z.string(),
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string(),
+  /** What the file is, read from its container (absent when VEOQ_VERIFY_OUTPUTS=off). */
+  durationSeconds: z.number().optional(),
+  width: z.number().int().optional(),
+  height: z.number().int().optional(),
+  codecs: z.array(z.string()).optional(),
+  audio: z.boolean().optional(),
+  /** With VEOQ_VERIFY_OUTPUTS=warn: how the saved file differs from the request, or why it is broken. */
+  flagged: z.array(z.string()).optional(),
+  /** Where the file is: `s3://bucket/key` or `file:///abs/path`. Absent in files saved by older code. */
+  uri: z.string().max(2048).optional(),
+});
+export type SavedFile = z.infer<typeof savedFileSchema>;
+
+/**
+ * What went wrong with an item, in words a worker switches on and a person can act on: a provider
+ * failure's kind, or one of the pipeline's own kinds.
+ */
+export type ItemErrorKind =
+  | ProviderErrorKind
+  /** A local image of the manifest line could not be read. */
+  | "invalid_input"
+  /** The provider reported the task as failed. */
+  | "task_failed"
+  /** The task was not final by the poll deadline. */
+  | "timeout"
+  /** A saved file is not a complete video (cut off, or not an MP4): VEOQ_VERIFY_OUTPUTS. */
+  | "output_invalid"
+  /** A saved video's duration, size or audio is not what the request asked. */
+  | "output_mismatch"
+  /** An error no processor foresaw (a bug, a full disk, an unusable output dir). */
+  | "internal"
+  /** `veoq cancel` ended the item before its task was created (or stopped following it). */
+  | "cancelled";
+
+/** The stage (queue) an item failed at. */
+export type ItemStage = QueueRole;
+
+/** One line of `veoq results`: the final record of an item. */
+export interface ItemResult {
+  batchId: string;
+  customId: string;
+  model: string;
+  status: "completed" | "failed" | "cancelled";
+  taskIds: string[];
+  /**
+   * The name of the API key that created its last task (keys/provider-keys.ts; never the key):
+   * an item that adopts the task (stages/request-reuse.ts) polls and downloads it with that key.
+   * Absent: the first key of the process that created it (or no task).
+   */
+  keyName?: string | undefined;
+  files: SavedFile[];
+  errorKind: ItemErrorKind | undefined;
+  errorMessage: string | undefined;
+  /** Where the item failed, so `veoq retry` knows what to re-run. */
+  failedStage: ItemStage | undefined;
+  failedJobId: string | undefined;
+  submission: number;
+  submitAttempts: number;
+  polls: number;
+  enqueuedAt: number;
+  submittedAt: number | undefined;
+  finishedAt: number | undefined;
+  metadata: Record<string, unknown> | undefined;
+  /** The item whose render this one reused (same request, no task of its own); absent otherwise. */
+  reusedFrom?: { batchId: string; customId: string } | undefined;
+}
 
 export interface TransitionOptions {
   /** Lower the rank too (a retry). */

@@ -1,5 +1,12 @@
 import { createHash } from "node:crypto";
 
+/*
+ * Every name veoq gives to something in Redis, in one module: the keys of its own records
+ * (`recordKeys`), the BullMQ prefix of each queue (`queuePrefix`), the deterministic job ids, and
+ * the "<batch>~<custom id>" values naming an item (`itemRef`) or one submission of it
+ * (`slotHolder`), all built with the one separator `~` that batch and custom ids cannot hold.
+ */
+
 /**
  * Every Redis key of veoq's own records. The account-wide records (batch list, task and request
  * index, credentials stop, provider slots and caps, spend reservations, daily spend, batch
@@ -42,10 +49,10 @@ export interface RecordKeys {
   requestIndex: string;
   /**
    * String: the fair-share virtual clock, the turn of the latest item handed a slot
-   * (jobs/fair-share.ts).
+   * (store/fair-share.ts).
    */
   fairShareClock: string;
-  /** Hash: batch id -> its priority level ("high", "normal", "low"; jobs/fair-share.ts). */
+  /** Hash: batch id -> its priority level ("high", "normal", "low"; store/fair-share.ts). */
   batchPriorities: string;
   /** String: set while the submit queue is paused by a credentials stop; holds the reason. */
   credentialsStop: string;
@@ -77,6 +84,12 @@ export interface RecordKeys {
   providerKeyStop(name: string): string;
   /** SCAN pattern matching every key stop. */
   providerKeyStopPattern: string;
+  /**
+   * Sorted set: poll and download jobs ("<role>|<job id>") left by a worker without the API key
+   * named `name` that created their task, by when (ms): a worker with the key promotes them
+   * (keys/key-hand-off.ts). By the key's name, never the key.
+   */
+  keyWaits(name: string): string;
   /** Set: every provider account (the short hash of its API key) that has taken a slot. */
   providerAccounts: string;
   /** The duration history of one task shape (see store/duration-history.ts). */
@@ -171,6 +184,7 @@ export function recordKeys(prefix: string): RecordKeys {
     providerCap: (account) => `${prefix}:provider-cap:${account}`,
     providerKeyStop: (name) => `${prefix}:provider-key-stop:${name}`,
     providerKeyStopPattern: `${prefix}:provider-key-stop:*`,
+    keyWaits: (name) => `${prefix}:key-waits:${name}`,
     providerAccounts: `${prefix}:provider-accounts`,
     webhookOutbox: (id) => `${tag(id)}:webhook-outbox`,
     accountWebhookOutbox: `${prefix}:webhook-outbox`,
@@ -194,12 +208,16 @@ export interface ItemRef {
   customId: string;
 }
 
-/** Between batch id and custom id in an item ref; batch ids cannot hold it (jobs/job-ids.ts). */
-const ITEM_REF_SEPARATOR = "~";
+/**
+ * Between batch id, custom id and the rest of a job id, item ref or slot holder. Batch ids and
+ * custom ids are restricted to [A-Za-z0-9._-], so `~` can never appear inside them and the ids
+ * cannot collide.
+ */
+export const JOB_ID_SEPARATOR = "~";
 
 /** The value naming an item in the task and request indexes: "<batch>~<custom id>". */
 export function itemRef(item: ItemRef): string {
-  return `${item.batchId}${ITEM_REF_SEPARATOR}${item.customId}`;
+  return `${item.batchId}${JOB_ID_SEPARATOR}${item.customId}`;
 }
 
 /**
@@ -207,7 +225,7 @@ export function itemRef(item: ItemRef): string {
  * Undefined for a value that is not an item ref.
  */
 export function parseItemRef(value: string): ItemRef | undefined {
-  const at = value.indexOf(ITEM_REF_SEPARATOR);
+  const at = value.indexOf(JOB_ID_SEPARATOR);
   if (at <= 0) return undefined;
   return { batchId: value.slice(0, at), customId: value.slice(at + 1) };
 }
@@ -223,4 +241,71 @@ export function providerAccountOf(apiKey: string): string {
  */
 export function durationHistoryKey(prefix: string, shape: TaskShapeKey): string {
   return `${prefix}:duration-history:v2:${shape.model}:${shape.durationSeconds}s:x${shape.sampleCount}`;
+}
+
+/** The three queues of the pipeline, in the order an item passes through them. */
+export const QUEUE_NAMES = {
+  submit: "submit",
+  poll: "poll",
+  download: "download",
+} as const;
+
+export type QueueRole = keyof typeof QUEUE_NAMES;
+export const QUEUE_ROLES = Object.keys(QUEUE_NAMES) as readonly QueueRole[];
+
+/**
+ * The BullMQ prefix of one queue. The submit queue keeps `prefix` itself, the hash tag of the
+ * account-wide records: the provider-slot scripts wake it through its limiter key, so they must
+ * share a slot. Poll and download each get their own tag (`{<bare prefix>:poll}`), so a cluster
+ * spreads the queues over its masters; BullMQ keeps every key of one queue in one slot.
+ */
+export function queuePrefix(prefix: string, role: QueueRole): string {
+  return role === "submit" ? prefix : `{${barePrefix(prefix)}:${QUEUE_NAMES[role]}}`;
+}
+
+/*
+ * Deterministic job ids (built with JOB_ID_SEPARATOR, above). BullMQ ignores an add whose id
+ * exists, which makes every hand-off idempotent: a retried step re-adds the same id and nothing
+ * doubles.
+ */
+
+/** Id of the submit job of an item's n-th submission (0 = from the manifest). */
+export function submitJobId(batchId: string, customId: string, submission: number): string {
+  const base = `${batchId}${JOB_ID_SEPARATOR}${customId}`;
+  return submission === 0 ? base : `${base}${JOB_ID_SEPARATOR}s${submission}`;
+}
+
+/** Id of the poll job that follows the n-th submission's task. */
+export function pollJobId(batchId: string, customId: string, submission: number): string {
+  return `${batchId}${JOB_ID_SEPARATOR}${customId}${JOB_ID_SEPARATOR}p${submission}`;
+}
+
+/** Id of the download job of the n-th submission's task. */
+export function downloadJobId(batchId: string, customId: string, submission: number): string {
+  return `${batchId}${JOB_ID_SEPARATOR}${customId}${JOB_ID_SEPARATOR}d${submission}`;
+}
+
+/** A provider slot holder (store/provider-slots.ts): the item's submission, "<batch>~<custom>~<n>". */
+export function slotHolder(batchId: string, customId: string, submission: number): string {
+  return `${batchId}${JOB_ID_SEPARATOR}${customId}${JOB_ID_SEPARATOR}${submission}`;
+}
+
+/** The submission a slot holder names; undefined when it is not one of ours. */
+export function submissionOfSlotHolder(
+  holder: string,
+): { batchId: string; customId: string; submission: number } | undefined {
+  const parts = holder.split(JOB_ID_SEPARATOR);
+  const [batchId, customId, submissionText] = parts;
+  const submission = Number(submissionText);
+  if (parts.length !== 3 || !batchId || !customId || !Number.isInteger(submission)) {
+    return undefined;
+  }
+  return { batchId, customId, submission };
+}
+
+/** Batch ids share the custom id alphabet: they name folders in the output dir. */
+export const BATCH_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+
+export function isValidBatchId(value: string): boolean {
+  return BATCH_ID_PATTERN.test(value) && value !== "." && value !== "..";
 }

@@ -1,5 +1,5 @@
 import type { RedisConnection } from "./connection/redis-connection.ts";
-import { type ItemState, isFinalState } from "./item-state.ts";
+import { type ItemState, isFinalState } from "./item-states.ts";
 import { itemRef, parseItemRef, type RecordKeys, recordKeys } from "./keys.ts";
 import { runStoreScript } from "./store-scripts.ts";
 

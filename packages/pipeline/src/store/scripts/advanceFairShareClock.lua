@@ -1,6 +1,6 @@
 --[[
   Moves the fair-share virtual clock forward to a turn (never back): an item with this turn is
-  being created (jobs/fair-share.ts).
+  being created (store/fair-share.ts).
 
   Input:
     KEYS[1]     fair-share clock string

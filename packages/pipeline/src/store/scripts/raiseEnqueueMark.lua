@@ -1,5 +1,5 @@
 --[[
-  Raises the lines an enqueue got through on the batch's enqueue mark (store/enqueue-mark.ts),
+  Raises the lines an enqueue got through on the batch's enqueue mark (store/batches.ts),
   never lowering it (chunks may land out of order), and only while the mark exists.
 
   Input:

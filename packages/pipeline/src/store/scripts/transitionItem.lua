@@ -1,7 +1,7 @@
 --[[
   Moves one item to a new state and keeps the batch's per-state counts and sets exact: the count
   of the old state goes down and the new one up in the same atomic step, and a repeated
-  transition is a no-op. Without force a transition never lowers the rank (see item-state.ts);
+  transition is a no-op. Without force a transition never lowers the rank (see item-states.ts);
   force 'f' moves only an item that is failed (store/item-states.ts `transition`).
 
   Input:

@@ -1,5 +1,5 @@
 --[[
-  Makes the submit queue wait for a provider slot (the Lua half of jobs/submit-queue-wake.ts): sets the limiter key (KEYS[3]) to the marker
+  Makes the submit queue wait for a provider slot (the Lua half of store/submit-queue-wake.ts): sets the limiter key (KEYS[3]) to the marker
   (ARGV[4]) for ARGV[5] ms, unless a provider rate limit holds it (queue.rateLimit's value,
   above the marker: then that one stands). Also notes when the wait began in the cap hash
   (KEYS[2], ARGV[2]). The limiter's own count (BullMQ adds one per job started, up to its max,

@@ -2,7 +2,7 @@
   After a slot was freed, wakes the submit queue if it waits for slots: lifts the wait
   (KEYS[3], when it holds the marker ARGV[3]), adds BullMQ's wake-up marker (KEYS[4], as addJob
   does) for workers blocked waiting for jobs, and publishes on the channel of the marker key's
-  name for workers sleeping out the wait (jobs/submit-queue-wake.ts, whose Lua half this is, with
+  name for workers sleeping out the wait (store/submit-queue-wake.ts, whose Lua half this is, with
   waitForSlot.lua). KEYS[2]: the cap hash.
 ]]
 local function wake()

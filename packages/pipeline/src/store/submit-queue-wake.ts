@@ -1,5 +1,5 @@
 import type { Job, Queue, Worker } from "bullmq";
-import type { RedisConnection } from "../store/connection/redis-connection.ts";
+import type { RedisConnection } from "./connection/redis-connection.ts";
 
 /**
  * The submit queue's wake-up: veoq's one coupling to BullMQ internals (issue 22), in one module.
@@ -22,7 +22,7 @@ import type { RedisConnection } from "../store/connection/redis-connection.ts";
  *    them; `wake` adds the same member, and `wakeAfterLimitedReturn` adds it after a job returns
  *    from RateLimitError (BullMQ's return adds none).
  * 3. `Worker.abortDelayController` (private): a limited worker sleeps in `waitForRateLimit` on it
- *    (up to maximumRateLimitDelay, policy/slot-wait.ts); `wake` publishes on the marker key's
+ *    (up to maximumRateLimitDelay, policy/pipeline-defaults.ts); `wake` publishes on the marker key's
  *    name and `wakeOnSlotRelease` aborts that sleep, so the worker fetches at once.
  * 4. `Worker.moveLimitedBackToWait` (private): what BullMQ calls for a job that threw
  *    RateLimitError; `wakeAfterLimitedReturn` wraps it to add the marker.

@@ -1,6 +1,6 @@
-import type { VeoqQueues } from "../jobs/queues.ts";
-import type { BatchStore } from "./batch-store.ts";
-import { runStoreScript } from "./store-scripts.ts";
+import type { BatchStore } from "../store/batch-store.ts";
+import { runStoreScript } from "../store/store-scripts.ts";
+import type { VeoqQueues } from "./queues.ts";
 
 /** How the reason of a stop caused by the object store (not the provider) begins. */
 export const OBJECT_STORE_STOP_PREFIX = "object store: ";

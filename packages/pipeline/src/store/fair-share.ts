@@ -1,7 +1,7 @@
 import type { Queue } from "bullmq";
-import type { RedisConnection } from "../store/connection/redis-connection.ts";
-import { recordKeys } from "../store/keys.ts";
-import { runStoreScript } from "../store/store-scripts.ts";
+import type { RedisConnection } from "./connection/redis-connection.ts";
+import { recordKeys } from "./keys.ts";
+import { runStoreScript } from "./store-scripts.ts";
 
 /**
  * Fair share of the provider's slots between batches, and batch priority, with plain BullMQ
