@@ -83,6 +83,7 @@ const STAGE_OF: Readonly<Record<string, PipelineStage>> = {
   "veoq:takeCreateTurn": "submit",
   "veoq:settleSpendReservation": "submit",
   "veoq:countKeyEvent": "submit",
+  "veoq:settleKeyReservation": "submit",
   "veoq:transitionItem[processing]": "submit",
   "hset {}:task-index": "submit",
   "veoq:releaseFinishedTaskSlot": "poll",
