@@ -235,6 +235,11 @@ export {
 } from "./store/spend-ledger.ts";
 export { SLOT_WAIT_MARKER, submitQueueWakeKeys } from "./store/submit-queue-wake.ts";
 export {
+  type StoreScriptName,
+  storeScriptNames,
+  storeScriptSource,
+} from "./store/store-scripts.ts";
+export {
   BATCH_WEBHOOK_FIELDS,
   type BatchWebhook,
   batchWebhookSchema,
