@@ -7,6 +7,7 @@ import {
   batchWebhookSchema,
   createQueues,
   EnqueueError,
+  EnqueueMark,
   enqueueManifest,
   SpendLedger,
   stopSubmissions,
@@ -118,6 +119,65 @@ describe("webhook outbox", () => {
     expect((await outbox.readBatch("w5")).entries).toEqual([]);
     await store.finishItem(finalResult("w5", "c", "failed"));
     expect((await outbox.readBatch("w5")).entries.map((e) => e.type)).toEqual(["batch.completed"]);
+  });
+
+  it("does not finish a batch whose enqueue was interrupted until the run that completes it ends", async () => {
+    const mark = new EnqueueMark(redis, prefix, "w6");
+    await store.ensureBatch("w6", "/m.jsonl", 1000);
+    // The first run gets through 2 of 3 lines, then Ctrl-C.
+    await store.beginEnqueue("w6", 1000);
+    await mark.begin(3);
+    await store.registerItems("w6", ["a", "b"]);
+    await mark.reached(2);
+    await store.endEnqueue("w6", 1100, false);
+    // Every item in so far becomes final after the enqueue ended: not the batch.
+    await store.finishItem(finalResult("w6", "a", "completed"));
+    expect(await store.finishQueuedItem(finalResult("w6", "b", "cancelled"))).toBe(true);
+    expect((await outbox.readBatch("w6")).entries).toEqual([]);
+    expect((await store.getBatch("w6"))?.finishedAt).toBeUndefined();
+    // The same enqueue again adds the last line, whose item is final before the run ends.
+    await store.beginEnqueue("w6", 2000);
+    await mark.begin(3);
+    await store.registerItems("w6", ["c"]);
+    await store.finishItem(finalResult("w6", "c", "failed"));
+    await mark.reached(3);
+    expect((await outbox.readBatch("w6")).entries).toEqual([]);
+    await mark.complete();
+    await store.endEnqueue("w6", 2500, true);
+    const batch = await store.getBatch("w6");
+    expect(batch?.enqueueIncomplete).toBeUndefined();
+    expect(batch?.finishedAt).toBe(2500);
+    expect((await outbox.readBatch("w6")).entries.map((e) => [e.type, e.at])).toEqual([
+      ["batch.completed", 2500],
+    ]);
+    // Once: a repeated finish, and another full run that adds nothing, write no second one.
+    await store.finishItem(finalResult("w6", "c", "failed"));
+    await store.beginEnqueue("w6", 3000);
+    await mark.begin(3);
+    await mark.complete();
+    await store.endEnqueue("w6", 3001, true);
+    expect((await outbox.readBatch("w6")).entries).toHaveLength(1);
+  });
+
+  it("finishes an interrupted batch at the end of the completing run when every item was already final", async () => {
+    const mark = new EnqueueMark(redis, prefix, "w7");
+    await store.ensureBatch("w7", "/m.jsonl", 1000);
+    await store.beginEnqueue("w7", 1000);
+    await mark.begin(2);
+    await store.registerItems("w7", ["a", "b"]);
+    await mark.reached(2); // every line in, but stopped before the mark was taken off
+    await store.endEnqueue("w7", 1100, false);
+    await store.finishItem(finalResult("w7", "a", "completed"));
+    await store.finishItem(finalResult("w7", "b", "completed"));
+    expect((await outbox.readBatch("w7")).entries).toEqual([]);
+    // The completing run finds every line present and every item final.
+    await store.beginEnqueue("w7", 2000);
+    await mark.begin(2);
+    await mark.reached(2);
+    await mark.complete();
+    await store.endEnqueue("w7", 2100, true);
+    expect((await store.getBatch("w7"))?.finishedAt).toBe(2100);
+    expect((await outbox.readBatch("w7")).entries.map((e) => e.type)).toEqual(["batch.completed"]);
   });
 
   it("writes batch.completed when cancelling the last queued item ends the batch", async () => {

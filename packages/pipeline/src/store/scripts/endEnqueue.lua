@@ -1,10 +1,12 @@
 --[[
-  Ends one enqueue; when it was the last and it succeeded, writes the batch.completed that
-  finishes deferred while it ran, if the batch is still finished.
+  Ends one enqueue; when it was the last, it succeeded and the batch's enqueue is complete (no
+  enqueue mark), a batch.completed deferred while it ran (or while the manifest was only partly
+  in) is written now if every item is final, stamping `finishedAt` then if no finish did.
 
   Input:
     KEYS[1]     batch record hash
     KEYS[2]     batch webhook outbox
+    KEYS[3]     item states hash
     ARGV[1]     now (ms)
     ARGV[2]     batch id
     ARGV[3]     '1' when the enqueue succeeded
@@ -13,10 +15,20 @@
     the number of outbox entries written (0 or 1)
 ]]
 --- @include "includes/emitBatchEvent"
+--- @include "includes/enqueueRunning"
 if tonumber(redis.call('HINCRBY', KEYS[1], 'enqueuing', -1)) > 0 then return 0 end
 redis.call('HDEL', KEYS[1], 'enqueuing', 'enqueuingAt')
-if ARGV[3] ~= '1' or redis.call('HGET', KEYS[1], 'completionDeferred') ~= '1' then return 0 end
+if ARGV[3] ~= '1' or enqueueIncomplete(KEYS[1]) then return 0 end
+if redis.call('HGET', KEYS[1], 'completionDeferred') ~= '1' then return 0 end
 redis.call('HDEL', KEYS[1], 'completionDeferred')
-if redis.call('HEXISTS', KEYS[1], 'finishedAt') == 0 then return 0 end
+local done = tonumber(redis.call('HGET', KEYS[1], 'state:completed') or '0')
+  + tonumber(redis.call('HGET', KEYS[1], 'state:failed') or '0')
+  + tonumber(redis.call('HGET', KEYS[1], 'state:cancelled') or '0')
+local total = redis.call('HLEN', KEYS[3])
+if total == 0 or done < total then
+  redis.call('HDEL', KEYS[1], 'finishedAt')
+  return 0
+end
+redis.call('HSETNX', KEYS[1], 'finishedAt', ARGV[1])
 emitBatchEvent(KEYS[1], KEYS[2], ARGV[2], 'batch.completed', nil, ARGV[1])
 return 1
