@@ -131,6 +131,7 @@ export type { PipelineObserver } from "./stages/pipeline-observer.ts";
 export {
   type ItemSpanFields,
   type ItemTracer,
+  type ItemTraceStart,
   isStageMove,
   NO_TRACING,
 } from "./stages/pipeline-observer.ts";
