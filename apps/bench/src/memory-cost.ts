@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createQueues, createRedisConnection, enqueueManifest, openStore } from "@veoq/pipeline";
+import { bareAddBulk, type EnqueueCpu, measureEnqueueCpu } from "./bare-add-bulk.ts";
 import { writeBenchManifest } from "./bench-manifest.ts";
 import { flushBenchRedis, usedMemoryBytes } from "./bench-redis.ts";
 import { childEnvironment } from "./env.ts";
@@ -42,6 +43,13 @@ export interface MemoryCost {
   rss_source: string;
   /** Lines/s of `enqueueManifest` called in this process (no start-up, no CLI). */
   in_process_lines_per_s: number;
+  /** The same run's CPU per line, here and in Redis. */
+  in_process: EnqueueCpu;
+  /**
+   * The ceiling: bare BullMQ `Queue.addBulk` of the same jobs in this process (bare-add-bulk.ts:
+   * no validation, fingerprint, registry or claims), on the same machine just after.
+   */
+  bare_add_bulk: EnqueueCpu;
 }
 
 const CLI = fileURLToPath(new URL("../../cli/bin/veoq.js", import.meta.url)); // dist/veoq.js (buildApps)
@@ -64,20 +72,30 @@ export async function measureMemoryCost(options: MemoryCostOptions): Promise<Mem
     const store = openStore(redis, { prefix });
     let bytesPerJob: number;
     let inProcessRate: number;
+    let inProcess: EnqueueCpu;
+    let bare: EnqueueCpu;
     try {
       await queues.submit.waitUntilReady();
       const before = await usedMemoryBytes(redis);
-      const started = performance.now();
-      const summary = await enqueueManifest({
-        manifestPath,
-        batchId: "memory",
-        queues,
-        store,
-        submitAttempts: 8,
+      let added = 0;
+      inProcess = await measureEnqueueCpu(redis, options.jobs, async () => {
+        const summary = await enqueueManifest({
+          manifestPath,
+          batchId: "memory",
+          queues,
+          store,
+          submitAttempts: 8,
+        });
+        added = summary.added;
       });
-      inProcessRate = summary.added / ((performance.now() - started) / 1000);
+      inProcessRate = inProcess.lines_per_s;
       const after = await usedMemoryBytes(redis);
-      bytesPerJob = (after - before) / summary.added;
+      bytesPerJob = (after - before) / added;
+      await flushBenchRedis(options.redisUrl);
+      bare = await measureEnqueueCpu(redis, options.jobs, async () => {
+        const bareAdded = await bareAddBulk(redis, manifestPath, "{bench-bare}");
+        if (bareAdded !== options.jobs) throw new Error(`bare addBulk added ${bareAdded}`);
+      });
     } finally {
       await queues.close();
       redis.disconnect();
@@ -118,6 +136,8 @@ export async function measureMemoryCost(options: MemoryCostOptions): Promise<Mem
       enqueue_runs: runs.map(({ rssSource: _source, ...run }) => run),
       rss_source: runs[0]?.rssSource ?? "",
       in_process_lines_per_s: inProcessRate,
+      in_process: inProcess,
+      bare_add_bulk: bare,
     };
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -150,6 +150,10 @@ export async function runBenchmarks(
     if (sections.includes("memory")) {
       log(`memory: ${scale.memoryJobs} jobs`);
       report.memory = await measureMemoryCost({ redisUrl: redis.url, jobs: scale.memoryJobs });
+      const { in_process: veoq, bare_add_bulk: bare } = report.memory;
+      log(
+        `  in process: enqueueManifest ${veoq.lines_per_s.toFixed(0)} lines/s (CPU per line ${veoq.client_cpu_us_per_line.toFixed(0)} us here + ${veoq.redis_cpu_us_per_line.toFixed(0)} us Redis), bare addBulk ${bare.lines_per_s.toFixed(0)} lines/s (${bare.client_cpu_us_per_line.toFixed(0)} + ${bare.redis_cpu_us_per_line.toFixed(0)} us)`,
+      );
     }
     if (sections.includes("startup")) {
       log("start-up: `veoq --version` and `veoq status BATCH --json` (1,000 items), 10 runs each");

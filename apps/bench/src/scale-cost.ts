@@ -8,7 +8,12 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { writeBenchManifest } from "./bench-manifest.ts";
-import { flushBenchRedis, usedMemoryBytes } from "./bench-redis.ts";
+import {
+  flushBenchRedis,
+  redisForks,
+  settleRedisPersistence,
+  usedMemoryBytes,
+} from "./bench-redis.ts";
 import { childEnvironment } from "./env.ts";
 import { runMeasured } from "./memory-cost.ts";
 import { percentile } from "./percentile.ts";
@@ -32,6 +37,8 @@ export interface ReadTiming {
   p50_ms: number;
   p95_ms: number;
   max_ms: number;
+  /** Forks of Redis (snapshot, AOF rewrite) while these requests ran: each blocks it a while. */
+  redis_forks: number;
 }
 
 export interface ScaleCost {
@@ -46,6 +53,8 @@ export interface ScaleCost {
   status_cpu_s: number;
   status_wall_s: number;
   reads: ReadTiming[];
+  /** How long the snapshot taken before the reads blocked Redis (its fork), ms. */
+  redis_fork_ms: number;
   /** `veoq results big --out FILE`: lines written per wall second. */
   results_lines_per_s: number;
   results_wall_s: number;
@@ -132,8 +141,15 @@ export async function measureScaleCost(options: ScaleCostOptions): Promise<Scale
       [`API /v1/batches/${BATCH}`, `${api}/v1/batches/${BATCH}`],
       [`API items at offset ${deep}`, `${api}/v1/batches/${BATCH}/items?cursor=${cursor}`],
     ];
+    // After a million writes the production settings have a snapshot due (`save 300 100`) and
+    // may be rewriting the AOF: both fork the 1.5 GB server, which stalls it for a while. The
+    // reads are measured once that is done, and each read's forks are counted.
+    await settleRedisPersistence(redis, 600_000);
+    const forkMs = (await redisForks(redis)).latestMs;
+    log(`  Redis persistence settled (snapshot fork ${forkMs.toFixed(0)} ms); reading`);
     const timings: ReadTiming[] = [];
     for (const [what, url] of reads) {
+      const forksBefore = (await redisForks(redis)).total;
       const ms: number[] = [];
       for (let i = 0; i < requests; i++) {
         const started = performance.now();
@@ -148,6 +164,7 @@ export async function measureScaleCost(options: ScaleCostOptions): Promise<Scale
         p50_ms: percentile(ms, 50),
         p95_ms: percentile(ms, 95),
         max_ms: Math.max(...ms),
+        redis_forks: (await redisForks(redis)).total - forksBefore,
       });
     }
 
@@ -167,6 +184,7 @@ export async function measureScaleCost(options: ScaleCostOptions): Promise<Scale
       status_cpu_s: cpu[2] ?? Number.NaN,
       status_wall_s: wall[2] ?? Number.NaN,
       reads: timings,
+      redis_fork_ms: forkMs,
       results_lines_per_s: options.lines / results.wallSeconds,
       results_wall_s: results.wallSeconds,
     };

@@ -17,5 +17,11 @@ describe("memory harness (smoke)", () => {
     );
     expect(result.enqueue_peak_rss_mb).toBeGreaterThan(10);
     expect(result.startup_s).toBeGreaterThan(0);
+    // The ceiling beside it: bare addBulk of the same 300 jobs, CPU per line on both sides.
+    for (const side of [result.in_process, result.bare_add_bulk]) {
+      expect(side.lines_per_s).toBeGreaterThan(0);
+      expect(side.client_cpu_us_per_line).toBeGreaterThan(0);
+      expect(side.redis_cpu_us_per_line).toBeGreaterThan(0);
+    }
   }, 60_000);
 });

@@ -3,13 +3,21 @@ type PathStep = string | number;
 
 const STEP_PATTERN = /([^.[\]]+)|\[(\d+)\]/g;
 
+/** Paths already split: a model has a handful of image paths, and every line repeats them. */
+const parsedPaths = new Map<string, readonly PathStep[]>();
+const MAX_PARSED_PATHS = 1024;
+
 /** Splits "reference_images[0].image" into ["reference_images", 0, "image"]. */
-export function parseImageFieldPath(path: string): PathStep[] {
+export function parseImageFieldPath(path: string): readonly PathStep[] {
+  const known = parsedPaths.get(path);
+  if (known !== undefined) return known;
   const steps: PathStep[] = [];
   for (const match of path.matchAll(STEP_PATTERN)) {
     if (match[2] !== undefined) steps.push(Number(match[2]));
     else if (match[1] !== undefined) steps.push(match[1]);
   }
+  if (parsedPaths.size >= MAX_PARSED_PATHS) parsedPaths.clear();
+  parsedPaths.set(path, steps);
   return steps;
 }
 

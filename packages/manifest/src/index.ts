@@ -7,6 +7,7 @@ export { readImageField, replaceImageField } from "./image-field-path.ts";
 export { DEFAULT_IMAGE_CACHE_BYTES, ImageFileCache } from "./image-file-cache.ts";
 export { ImageFileError } from "./image-file-error.ts";
 export { inlineLocalImages } from "./inline-local-images.ts";
+export { LineBlockDigests } from "./line-block-digests.ts";
 export {
   type CreateManifestContextOptions,
   createManifestContext,
@@ -27,4 +28,8 @@ export { MANIFEST_LINE_FIELDS } from "./manifest-line-fields.ts";
 export { type ManifestLine, readManifestLines } from "./read-manifest-lines.ts";
 export { replaceLocalImagePaths } from "./replace-local-image-paths.ts";
 export { type ValidateManifestOptions, validateManifest } from "./validate-manifest.ts";
-export { validateManifestLine, validateManifestLineSync } from "./validate-manifest-line.ts";
+export {
+  type ValidateLineOptions,
+  validateManifestLine,
+  validateManifestLineSync,
+} from "./validate-manifest-line.ts";

@@ -18,6 +18,17 @@ import { MANIFEST_LINE_FIELDS } from "./manifest-line-fields.ts";
 
 const BYTE_ORDER_MARK = 0xfeff;
 
+/** Options of `validateManifestLineSync`. */
+export interface ValidateLineOptions {
+  /**
+   * The same text was checked in full before and was valid (validateManifest's `checkedBefore`):
+   * only what builds the entry runs (JSON, model, image values and their absolute paths); the
+   * checks that cannot change it (duplicate keys, unknown fields, the custom_id's form and
+   * uniqueness, the model's schema, the metadata's size) are skipped. Default false.
+   */
+  checkedBefore?: boolean;
+}
+
 /**
  * Validates one already-read manifest line, synchronously. `validateManifest` runs every line
  * through this; services that enqueue lines programmatically can call it (or the async
@@ -28,7 +39,9 @@ export function validateManifestLineSync(
   text: string,
   lineNumber: number,
   ctx: ManifestContext,
+  options: ValidateLineOptions = {},
 ): LineReport {
+  const checkedBefore = options.checkedBefore === true;
   const source = text.charCodeAt(0) === BYTE_ORDER_MARK ? text.slice(1) : text;
   if (source.length > MAX_LINE_BYTES) {
     // A caller's own line (validateManifest stops longer ones while they stream past).
@@ -48,6 +61,7 @@ export function validateManifestLineSync(
   }
 
   const errors: LineIssue[] = [];
+  if (checkedBefore) return rebuiltEntry(parsed, lineNumber, ctx, errors);
   const duplicate = findDuplicateKey(source);
   if (duplicate !== undefined) {
     const path = duplicate.path === "" ? duplicate.key : `${duplicate.path}.${duplicate.key}`;
@@ -143,6 +157,47 @@ export function validateManifestLineSync(
   };
 }
 
+/**
+ * The entry of a line checked in full before (ValidateLineOptions.checkedBefore), built by the
+ * same steps as a check builds it; a line that no longer reads as a valid one fails as it would.
+ */
+function rebuiltEntry(
+  parsed: Record<string, unknown>,
+  lineNumber: number,
+  ctx: ManifestContext,
+  errors: LineIssue[],
+): LineReport {
+  const rawCustomId = parsed.custom_id;
+  const customId =
+    typeof rawCustomId === "string" && rawCustomId.length <= MAX_CUSTOM_ID_LENGTH
+      ? rawCustomId
+      : null;
+  const model = checkModel(parsed.model, errors);
+  const body = parsed.input;
+  if (customId === null || model === undefined || !isJsonObject(body)) {
+    if (customId === null) errors.push({ path: "custom_id", message: "is missing or invalid" });
+    if (!isJsonObject(body)) errors.push({ path: "input", message: "must be a JSON object" });
+    return failed(lineNumber, customId, errors);
+  }
+  const { input, localImages } = resolveImages(model, body, ctx, errors, new Set());
+  const metadata = parsed.metadata;
+  if (errors.length > 0) return failed(lineNumber, customId, errors);
+  return {
+    line: lineNumber,
+    customId,
+    ok: true,
+    errors: [],
+    entry: {
+      line: lineNumber,
+      customId,
+      model,
+      input,
+      localImages,
+      metadata: metadata as Record<string, unknown> | undefined,
+    },
+  };
+}
+
 /** Async form of `validateManifestLineSync`, for callers that prefer a promise. */
 export async function validateManifestLine(
   text: string,
@@ -192,6 +247,20 @@ function checkInput(
       errors.push({ path: prefixInput(issue.path), message: issue.message });
     }
   }
+  return resolveImages(model, body, ctx, errors, schemaIssuePaths);
+}
+
+/**
+ * Checks every image field's value (but those the schema already refused); returns the input
+ * with local image paths made absolute, and the paths of those local images.
+ */
+function resolveImages(
+  model: EndpointSlug,
+  body: Record<string, unknown>,
+  ctx: ManifestContext,
+  errors: LineIssue[],
+  schemaIssuePaths: ReadonlySet<string>,
+): { input: Record<string, unknown>; localImages: string[] } {
   let input = body;
   const localImages: string[] = [];
   for (const image of imageValuesOf(model, body)) {

@@ -3,11 +3,12 @@ import { constants, open } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { AsciiKeyMap } from "./ascii-key-map.ts";
 import { describeFileError } from "./describe-file-error.ts";
+import { type LineBlockDigests, LineBlockHasher } from "./line-block-digests.ts";
 import { createManifestContext } from "./manifest-context.ts";
 import type { LineReport } from "./manifest-entry.ts";
 import { ManifestFileError } from "./manifest-file-error.ts";
 import { MAX_LINE_BYTES } from "./manifest-limits.ts";
-import { readManifestLines } from "./read-manifest-lines.ts";
+import { type ManifestLine, readManifestLines } from "./read-manifest-lines.ts";
 import { validateManifestLineSync } from "./validate-manifest-line.ts";
 
 /** Options of `validateManifest`. */
@@ -28,6 +29,18 @@ export interface ValidateManifestOptions {
    * validate-then-enqueue reads a million-line manifest twice but keeps its ids once.
    */
   seenCustomIds?: AsciiKeyMap;
+  /**
+   * Records what this pass read (see LineBlockDigests), for a later pass's `checkedBefore`.
+   */
+  recordDigests?: LineBlockDigests;
+  /**
+   * The digests a completed earlier pass over the same file recorded, every line of which was
+   * valid (an enqueue's validate pass): each block of lines whose text is unchanged is re-read
+   * without being checked again (its entries are built as a check builds them: the same
+   * `custom_id`, model, input with local image paths made absolute, metadata); a block that
+   * changed since (or past the recorded end) is checked in full, as without this option.
+   */
+  checkedBefore?: LineBlockDigests;
 }
 
 const BLANK_LINE = /^\s*$/;
@@ -52,23 +65,59 @@ export async function* validateManifest(
     checkFiles: options.checkFiles ?? true,
     ...(options.seenCustomIds === undefined ? {} : { seenCustomIds: options.seenCustomIds }),
   });
-  const { onProgress } = options;
-  try {
-    for await (const line of readManifestLines(stream, MAX_LINE_BYTES)) {
-      if (line.problem !== undefined) {
-        yield {
-          line: line.number,
-          customId: null,
-          ok: false,
-          errors: [{ path: "", message: line.problem }],
-          entry: undefined,
-        };
-      } else {
-        if (BLANK_LINE.test(line.text)) continue;
-        yield validateManifestLineSync(line.text, line.number, ctx);
-      }
-      onProgress?.(stream.bytesRead, size);
+  const { onProgress, recordDigests, checkedBefore } = options;
+  const report = (line: ManifestLine, checked: boolean): LineReport | undefined => {
+    if (line.problem !== undefined) {
+      return {
+        line: line.number,
+        customId: null,
+        ok: false,
+        errors: [{ path: "", message: line.problem }],
+        entry: undefined,
+      };
     }
+    if (BLANK_LINE.test(line.text)) return undefined;
+    return validateManifestLineSync(line.text, line.number, ctx, { checkedBefore: checked });
+  };
+  try {
+    if (checkedBefore === undefined) {
+      const hasher = recordDigests === undefined ? undefined : new LineBlockHasher();
+      for await (const line of readManifestLines(stream, MAX_LINE_BYTES)) {
+        const digest = hasher?.add(line.number, line.text, line.problem);
+        if (digest !== undefined) recordDigests?.record(digest);
+        const lineReport = report(line, false);
+        if (lineReport === undefined) continue;
+        yield lineReport;
+        onProgress?.(stream.bytesRead, size);
+      }
+      const last = hasher?.end();
+      if (last !== undefined) recordDigests?.record(last);
+      return;
+    }
+    // A block's lines are held (at most 256, or about 1 MiB of text) until its digest says
+    // whether the earlier pass checked this very text.
+    const hasher = new LineBlockHasher();
+    let block: ManifestLine[] = [];
+    let blockIndex = 0;
+    const reportBlock = function* (digest: Buffer): Generator<LineReport> {
+      const recorded = checkedBefore.digestOf(blockIndex++);
+      const checked = recorded?.equals(digest) === true;
+      const lines = block;
+      block = [];
+      for (const line of lines) {
+        const lineReport = report(line, checked);
+        if (lineReport === undefined) continue;
+        yield lineReport;
+        onProgress?.(stream.bytesRead, size);
+      }
+    };
+    for await (const line of readManifestLines(stream, MAX_LINE_BYTES)) {
+      block.push(line);
+      const digest = hasher.add(line.number, line.text, line.problem);
+      if (digest !== undefined) yield* reportBlock(digest);
+    }
+    const last = hasher.end();
+    if (last !== undefined) yield* reportBlock(last);
   } finally {
     stream.destroy();
   }

@@ -2,7 +2,13 @@ import { once } from "node:events";
 import { createWriteStream, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AsciiKeyMap, ManifestFileError, validateManifest } from "../src/index.ts";
+import {
+  AsciiKeyMap,
+  LineBlockDigests,
+  type LineReport,
+  ManifestFileError,
+  validateManifest,
+} from "../src/index.ts";
 import {
   collectReports,
   createManifestFolder,
@@ -105,6 +111,37 @@ describe("validateManifest", () => {
     expect(first).toEqual([true, true, 'duplicate: line 1 already uses "a"']);
     expect(await pass()).toEqual(first);
     expect(seenCustomIds.size).toBe(2);
+  });
+
+  it("re-reads unchanged blocks of a checked pass to the same entries, and checks a changed block again", async () => {
+    const lines = Array.from({ length: 600 }, (_, i) =>
+      manifestLine(`item-${i}`, LITE, liteInput({ prompt: `take ${i}` })),
+    );
+    const path = folder.write(["", ...lines]);
+    const digests = new LineBlockDigests();
+    const seenCustomIds = new AsciiKeyMap();
+    const pass = async (options: Parameters<typeof validateManifest>[1]) => {
+      const reports: LineReport[] = [];
+      for await (const report of validateManifest(path, { seenCustomIds, ...options })) {
+        reports.push(report);
+      }
+      return reports;
+    };
+    const checked = await pass({ recordDigests: digests });
+    expect(checked.every((r) => r.ok)).toBe(true);
+    expect(digests.length).toBe(3); // 601 lines: blocks of 256, 256, 89
+    expect(await pass({ checkedBefore: digests })).toEqual(checked);
+
+    // The file changed after the checked pass: line 400's block (257-512) is checked in full
+    // (the changed line fails, a duplicate is found); the other blocks are re-read.
+    const changed = [...lines];
+    changed[399] = manifestLine("item-0", LITE, liteInput({ prompt: 7 }));
+    writeFileSync(path, `\n${changed.join("\n")}\n`);
+    const again = await pass({ checkedBefore: digests });
+    expect(again.filter((r) => !r.ok).map((r) => [r.line, r.errors.map((e) => e.path)])).toEqual([
+      [401, ["custom_id", "input.prompt"]],
+    ]);
+    expect(again[0]).toEqual(checked[0]);
   });
 
   it("can skip file checks", async () => {

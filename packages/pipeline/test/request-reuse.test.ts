@@ -13,7 +13,7 @@ import {
   resumeBatch,
   SpendLedger,
 } from "../src/index.ts";
-import { RequestFingerprints } from "../src/operations/request-fingerprint.ts";
+import { canonicalJson, RequestFingerprints } from "../src/operations/request-fingerprint.ts";
 import { collect, createHarness, type Harness, liteLine } from "./pipeline-harness.ts";
 
 /** The same requests, in another manifest file (another path, so another default batch id). */
@@ -290,8 +290,45 @@ describe("request keys", () => {
       expect(first).toBe(base);
       expect(second).not.toBe(base);
       expect(second).toMatch(/^[A-Za-z0-9_-]{16}$/);
+      // Once an image is hashed, later lines naming it are keyed without waiting, to the same
+      // keys (and the same occurrence counts) as `next` gives.
+      const third = keys.nextKnown(line(a as string, 1));
+      expect(keys.nextKnown(line(c as string, 1))).toBeUndefined();
+      const fresh = new RequestFingerprints();
+      await fresh.next(line(a as string, 1));
+      await fresh.next(line(a as string, 1));
+      expect(third).toBe(await fresh.next(line(a as string, 1)));
+      expect(keys.nextKnown(line(a as string, 2))).toBe(await key(line(a as string, 2)));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("RequestFingerprints", () => {
+  it("counts each request's occurrences across thousands of requests (the table grows)", () => {
+    const keys = new RequestFingerprints();
+    const line = (i: number) => ({
+      model: "veo-3.1-lite-firstlastframe" as const,
+      input: { prompt: `take ${i}`, duration: 8 },
+      localImages: [],
+    });
+    const rounds = [0, 1, 2].map(() =>
+      Array.from({ length: 5000 }, (_, i) => keys.nextKnown(line(i)) as string),
+    );
+    expect(new Set(rounds.flat()).size).toBe(15000);
+    // The same manifest keyed again maps each line's k-th occurrence to the same key.
+    const again = new RequestFingerprints();
+    expect(Array.from({ length: 5000 }, (_, i) => again.nextKnown(line(i)))).toEqual(rounds[0]);
+    expect(Array.from({ length: 5000 }, (_, i) => again.nextKnown(line(i)))).toEqual(rounds[1]);
+  });
+});
+
+describe("canonicalJson", () => {
+  it("sorts keys by UTF-16 code units at every level and leaves out undefined fields", () => {
+    const value = { b: 1, a: [{ d: undefined, c: "x" }, null, undefined], é: 2, Z: 3, "": true };
+    expect(canonicalJson(value)).toBe('{"":true,"Z":3,"a":[{"c":"x"},null,null],"b":1,"é":2}');
+    expect(canonicalJson("s")).toBe('"s"');
+    expect(canonicalJson(undefined)).toBe("null");
   });
 });

@@ -4,6 +4,7 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import {
   AsciiKeyMap,
+  LineBlockDigests,
   type LineReport,
   MAX_LINE_BYTES,
   type ManifestEntry,
@@ -190,12 +191,17 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
     alreadyPresent: 0,
   };
 
-  // One custom_id map for both passes: the enqueue pass reuses the validate pass's.
-  const seenCustomIds = new AsciiKeyMap();
-  if (!options.skipInvalid) {
+  // What the validate pass read: the enqueue pass checks each line once only, there (it re-reads
+  // the lines to build their jobs, and checks again only what changed in the file since).
+  const validated = options.skipInvalid ? undefined : new LineBlockDigests();
+  if (validated !== undefined) {
+    // The validate pass's custom_id map is dropped with it: the enqueue pass does not look ids up
+    // in unchanged blocks, so memory holds one per-line map at a time, not two (a line changed
+    // since that reuses an id is then found by the item registry: already present, not added).
     for await (const report of validateManifest(options.manifestPath, {
       ...imageDirOption(options),
-      seenCustomIds,
+      seenCustomIds: new AsciiKeyMap(),
+      recordDigests: validated,
     })) {
       if (options.signal?.aborted) {
         return { ...nothingEnqueued(batchId, progress), interrupted: true, totalLines: undefined };
@@ -376,7 +382,7 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
     for await (const report of validateManifest(options.manifestPath, {
       ...imageDirOption(options),
       checkFiles: options.skipInvalid === true,
-      seenCustomIds,
+      ...(validated === undefined ? {} : { checkedBefore: validated }),
     })) {
       if (options.signal?.aborted) {
         interrupted = true;
@@ -390,7 +396,7 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
       }
       chunk.push({
         entry: report.entry,
-        request: await fingerprints.next(report.entry),
+        request: fingerprints.nextKnown(report.entry) ?? (await fingerprints.next(report.entry)),
       });
       if (chunk.length >= chunkSize) {
         await send(chunk);

@@ -1,6 +1,11 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { AsciiKeyMap, type ManifestEntry, replaceLocalImagePaths } from "@veoq/manifest";
+import {
+  type ManifestEntry,
+  readImageField,
+  replaceImageField,
+  replaceLocalImagePaths,
+} from "@veoq/manifest";
 import { EnqueueError } from "./enqueue-error.ts";
 
 /**
@@ -40,14 +45,24 @@ async function hashImageFile(file: string): Promise<string> {
 
 /** JSON with object keys sorted at every level, so equal requests give equal text. */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
+  if (Array.isArray(value)) {
+    let out = "[";
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? "" : ",") + canonicalJson(value[i]);
+    return `${out}]`;
   }
-  return JSON.stringify(value) ?? "null";
+  const record = value as Record<string, unknown>;
+  // The default sort orders by UTF-16 code units, as `<` does on strings.
+  const keys = Object.keys(record).sort();
+  let out = "{";
+  let first = true;
+  for (const key of keys) {
+    const field = record[key];
+    if (field === undefined) continue;
+    out += `${first ? "" : ","}${JSON.stringify(key)}:${canonicalJson(field)}`;
+    first = false;
+  }
+  return `${out}}`;
 }
 
 /**
@@ -55,22 +70,123 @@ export function canonicalJson(value: unknown): string {
  * a given request gets the key of `fingerprint + "#" + n` (the fingerprint itself for n = 0):
  * identical lines in one manifest are meant as separate renders (variations without a seed), so
  * each is its own request, and a copy of the manifest maps its k-th such line to the k-th render.
- * Keeps one count per distinct request of the manifest, keyed by the fingerprint's first 11
- * characters (about 32 bytes each in an AsciiKeyMap: 32 MB for 1,000,000 lines). Two requests
- * sharing those 66 bits would only share their occurrence count: each line still gets a key of
- * its own.
+ * Keeps one count per distinct request of the manifest, keyed by 60 bits of the fingerprint
+ * (RequestOccurrences: 8-16 bytes each, 16 MB for 1,000,000 lines). Two requests sharing those
+ * 60 bits would only share their occurrence count: each line still gets a key of its own.
  */
 export class RequestFingerprints {
-  private readonly seen = new AsciiKeyMap();
+  private readonly seen = new RequestOccurrences();
   private readonly imageHashes = new Map<string, Promise<string>>();
+  /** What `imageHashes` resolved to (`sha256:<hex>`), by path. */
+  private readonly knownImageHashes = new Map<string, string>();
 
   async next(entry: Pick<ManifestEntry, "model" | "input" | "localImages">): Promise<string> {
+    const known = this.nextKnown(entry);
+    if (known !== undefined) return known;
     const fingerprint = await requestFingerprint(entry, this.imageHashes);
-    const counted = fingerprint.slice(0, 11);
-    const n = this.seen.get(counted) ?? 0;
-    this.seen.set(counted, n + 1);
+    for (const field of entry.localImages) {
+      const file = readImageField(entry.input, field);
+      const hash = typeof file === "string" ? this.imageHashes.get(file) : undefined;
+      if (typeof file === "string" && hash !== undefined) {
+        this.knownImageHashes.set(file, await hash);
+      }
+    }
+    return this.keyOf(fingerprint);
+  }
+
+  /**
+   * `next`, without waiting, when every local image of the line was hashed already (the common
+   * case: a manifest names few files): undefined (and nothing counted) when one must be read.
+   */
+  nextKnown(entry: Pick<ManifestEntry, "model" | "input" | "localImages">): string | undefined {
+    let input = entry.input;
+    for (const field of entry.localImages) {
+      const file = readImageField(entry.input, field);
+      if (typeof file !== "string" || file.startsWith("s3://")) continue;
+      const hash = this.knownImageHashes.get(file);
+      if (hash === undefined) return undefined;
+      input = replaceImageField(input, field, hash);
+    }
+    return this.keyOf(requestKeyOf(canonicalJson({ model: entry.model, input })));
+  }
+
+  private keyOf(fingerprint: string): string {
+    const n = this.seen.count(fingerprint);
     return n === 0 ? fingerprint : requestKeyOf(`${fingerprint}#${n}`);
   }
+}
+
+const EMPTY_SLOT = 0;
+const FIRST_SLOTS = 1 << 12;
+
+/**
+ * How many times each fingerprint was counted before, by 60 bits of it (its first ten base64url
+ * characters, as two 30-bit halves): an open-addressing table of the halves in two Uint32Arrays
+ * (load at most 1/2), and the counts of the few fingerprints seen more than once in a Map. About
+ * 16 bytes per distinct fingerprint at most, against ~38 in an AsciiKeyMap of 11-character keys.
+ */
+class RequestOccurrences {
+  private high = new Uint32Array(FIRST_SLOTS);
+  private low = new Uint32Array(FIRST_SLOTS);
+  private size = 0;
+  /** Occurrences counted so far, for fingerprints counted more than once (`high:low`). */
+  private readonly repeats = new Map<string, number>();
+
+  /** Counts `fingerprint`; returns how many times it was counted before. */
+  count(fingerprint: string): number {
+    // Bit 30 set: a taken slot is never 0.
+    const high = (sixBits(fingerprint, 0, 5) | 0x40000000) >>> 0;
+    const low = sixBits(fingerprint, 5, 10);
+    const mask = this.high.length - 1;
+    let slot = (Math.imul(high ^ low, 0x9e3779b1) >>> 0) & mask;
+    for (;;) {
+      const taken = this.high[slot] ?? EMPTY_SLOT;
+      if (taken === EMPTY_SLOT) break;
+      if (taken === high && this.low[slot] === low) {
+        const key = `${high}:${low}`;
+        const before = this.repeats.get(key) ?? 1;
+        this.repeats.set(key, before + 1);
+        return before;
+      }
+      slot = (slot + 1) & mask;
+    }
+    this.high[slot] = high;
+    this.low[slot] = low;
+    if (++this.size > this.high.length / 2) this.grow();
+    return 0;
+  }
+
+  private grow(): void {
+    const [high, low] = [this.high, this.low];
+    this.high = new Uint32Array(high.length * 2);
+    this.low = new Uint32Array(low.length * 2);
+    const mask = this.high.length - 1;
+    for (let i = 0; i < high.length; i++) {
+      const h = high[i] ?? EMPTY_SLOT;
+      if (h === EMPTY_SLOT) continue;
+      const l = low[i] ?? 0;
+      let slot = (Math.imul(h ^ l, 0x9e3779b1) >>> 0) & mask;
+      while (this.high[slot] !== EMPTY_SLOT) slot = (slot + 1) & mask;
+      this.high[slot] = h;
+      this.low[slot] = l;
+    }
+  }
+}
+
+/** The 6-bit value of each base64url character, by character code. */
+const BASE64URL_VALUES = (() => {
+  const values = new Uint8Array(128);
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  for (let i = 0; i < alphabet.length; i++) values[alphabet.charCodeAt(i)] = i;
+  return values;
+})();
+
+/** Characters `from` to `to` (at most five) of a base64url text as one number of 6 bits each. */
+function sixBits(text: string, from: number, to: number): number {
+  let bits = 0;
+  for (let i = from; i < to; i++)
+    bits = (bits << 6) | (BASE64URL_VALUES[text.charCodeAt(i) & 0x7f] ?? 0);
+  return bits >>> 0;
 }
 
 /** 96 bits of sha256, base64url: 16 characters. */
