@@ -1,4 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { removeKeysUnder } from "@veoq/local-redis";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
@@ -14,6 +17,7 @@ import {
   WebhookOutbox,
 } from "../src/index.ts";
 import { finalResult } from "./final-result.ts";
+import { liteLine, TINY_PNG } from "./pipeline-harness.ts";
 
 /**
  * The webhook outbox is written by the scripts that make the transitions it reports, once per
@@ -178,6 +182,61 @@ describe("webhook outbox", () => {
     await store.endEnqueue("w7", 2100, true);
     expect((await store.getBatch("w7"))?.finishedAt).toBe(2100);
     expect((await outbox.readBatch("w7")).entries.map((e) => e.type)).toEqual(["batch.completed"]);
+  });
+
+  it("sends no batch.completed for an enqueue stopped part-way (Ctrl-C) until the same enqueue, run again, completes", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "veoq-outbox-"));
+    const queues = createQueues(redis, prefix);
+    try {
+      await writeFile(path.join(dir, "frame.png"), TINY_PNG);
+      const manifestPath = path.join(dir, "m.jsonl");
+      const ids = ["a", "b", "c", "d"];
+      await writeFile(manifestPath, ids.map((id) => `${JSON.stringify(liteLine(id))}\n`).join(""));
+      const enqueue = (extra: Partial<Parameters<typeof enqueueManifest>[0]> = {}) =>
+        enqueueManifest({
+          manifestPath,
+          batchId: "w8",
+          queues,
+          store,
+          submitAttempts: 1,
+          chunkSize: 1,
+          chunksInFlight: 1,
+          ...extra,
+        });
+      // Ctrl-C once the first line's item is in: the line being sent lands, no other is read.
+      const interrupt = new AbortController();
+      const first = await enqueue({
+        signal: interrupt.signal,
+        onProgress: (p) => {
+          if (p.phase === "enqueue" && p.added > 0) interrupt.abort();
+        },
+      });
+      expect(first.interrupted).toBe(true);
+      const partial = await store.getBatch("w8");
+      expect(partial?.enqueueIncomplete?.totalLines).toBe(4);
+      const inSoFar = ids.slice(0, partial?.total);
+      expect(inSoFar.length).toBeGreaterThan(0);
+      expect(inSoFar.length).toBeLessThan(4);
+      // Every item in so far ends: the batch does not.
+      for (const id of inSoFar) await store.finishItem(finalResult("w8", id, "completed"));
+      expect((await outbox.readBatch("w8")).entries).toEqual([]);
+      expect((await store.getBatch("w8"))?.finishedAt).toBeUndefined();
+      // The same enqueue again adds the rest; their items end: one batch.completed.
+      const second = await enqueue();
+      expect(second.interrupted).toBe(false);
+      expect((await store.getBatch("w8"))?.enqueueIncomplete).toBeUndefined();
+      expect((await outbox.readBatch("w8")).entries).toEqual([]);
+      for (const id of ids.slice(inSoFar.length)) {
+        await store.finishItem(finalResult("w8", id, "completed"));
+      }
+      expect((await outbox.readBatch("w8")).entries.map((e) => e.type)).toEqual([
+        "batch.completed",
+      ]);
+      expect((await store.getBatch("w8"))?.finishedAt).toBeDefined();
+    } finally {
+      await queues.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("writes batch.completed when cancelling the last queued item ends the batch", async () => {
