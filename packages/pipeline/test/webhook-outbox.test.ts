@@ -184,6 +184,28 @@ describe("webhook outbox", () => {
     expect((await outbox.readBatch("w7")).entries.map((e) => e.type)).toEqual(["batch.completed"]);
   });
 
+  it("stamps the finish at the end of the completing run even when an enqueue that died is still counted", async () => {
+    const mark = new EnqueueMark(redis, prefix, "w9");
+    await store.ensureBatch("w9", "/m.jsonl", 1000);
+    // A first run dies (killed, Redis lost) after 1 of 2 lines: it never ends.
+    await store.beginEnqueue("w9", 1000);
+    await mark.begin(2);
+    await store.registerItems("w9", ["a"]);
+    await mark.reached(1);
+    await store.finishItem(finalResult("w9", "a", "completed"));
+    // The same enqueue again, within the hour the dead run's marker still counts.
+    await store.beginEnqueue("w9", 2000);
+    await mark.begin(2);
+    await store.registerItems("w9", ["b"]);
+    await store.finishItem(finalResult("w9", "b", "completed"));
+    await mark.reached(2);
+    await mark.complete();
+    await store.endEnqueue("w9", 2500, true);
+    // Finished (views, retention, elapsed time); batch.completed waits for the enqueues counted.
+    expect((await store.getBatch("w9"))?.finishedAt).toBe(2500);
+    expect((await outbox.readBatch("w9")).entries).toEqual([]);
+  });
+
   it("sends no batch.completed for an enqueue stopped part-way (Ctrl-C) until the same enqueue, run again, completes", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "veoq-outbox-"));
     const queues = createQueues(redis, prefix);
