@@ -345,11 +345,12 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       ? undefined
       : startKeyHandOff({
           redis: commands,
+          subscriber: createRedisConnection(config.redis, "worker"),
           prefix: store.prefix,
           queues,
           keys: keys.list.map((key) => key.name),
           roles: pinnedRoles,
-          intervalMs: PIPELINE_DEFAULTS.keyHandOffIntervalMs,
+          sweepMs: PIPELINE_DEFAULTS.keyHandOffSweepMs,
           onError: (error) => logger.warn({ err: error }, "key hand-off look failed"),
         });
   const stopSlotWake =

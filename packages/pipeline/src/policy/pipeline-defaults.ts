@@ -81,10 +81,11 @@ export const PIPELINE_DEFAULTS = {
    */
   missingKeyMaxRecheckMs: 10_000,
   /**
-   * Real ms between a worker's looks for jobs left for a key it holds (keys/key-hand-off.ts): it
-   * promotes them, so a pinned job reaches a worker with its key within about this.
+   * Real ms between a worker's sweeps for jobs left for a key it holds (keys/key-hand-off.ts).
+   * A listing wakes the holders by a pub/sub message at once; the sweep only finds what was
+   * listed while a holder was not subscribed, at one read per held key per sweep.
    */
-  keyHandOffIntervalMs: 1_000,
+  keyHandOffSweepMs: 30_000,
   /** Fresh task-result reads per download job when result URLs have expired (401/403/404/410). */
   maxUrlRefreshes: 3,
   /**
