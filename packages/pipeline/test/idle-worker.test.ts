@@ -193,7 +193,7 @@ describe("an idle worker process", () => {
       stop = startStalledCheck(
         live,
         { key: queue.keys.active as string, redis: connection },
-        300,
+        { intervalMs: 300 },
         (error) => {
           throw error;
         },

@@ -17,7 +17,7 @@ export async function stopSubmissions(
     store.redis,
     "stopSubmissions",
     [store.keys.credentialsStop, store.keys.accountWebhookOutbox, store.keys.accountWebhookSeq],
-    [reason, now],
+    [reason, now, store.keys.webhookOutboxWake],
   );
   // When it began: its time is left out of the batches' elapsed time and rates (batch-overview.ts).
   if (Number(first) === 1)

@@ -109,6 +109,11 @@ export interface RecordKeys {
   accountWebhookSeq: string;
   /** Set: batch ids whose outbox may hold entries (a hint for the relay; see webhook-outbox.ts). */
   webhookOutboxBatches: string;
+  /**
+   * Pub/sub channel, not a key: a message (a batch id, or ACCOUNT_OUTBOX_MESSAGE) whenever an
+   * outbox got entries, which wakes the relay at once (see webhook-outbox.ts).
+   */
+  webhookOutboxWake: string;
   /** Hash: webhook delivery id -> delivery record with its attempts (packages/webhooks). */
   webhookDeliveries(batchId: string): string;
   /** Hash: endpoint key -> why it was disabled (a 410 answer), for every batch of the account. */
@@ -196,6 +201,7 @@ export function recordKeys(prefix: string): RecordKeys {
     accountWebhookOutbox: `${prefix}:webhook-outbox`,
     accountWebhookSeq: `${prefix}:webhook-seq`,
     webhookOutboxBatches: `${prefix}:webhook-outbox-batches`,
+    webhookOutboxWake: `${prefix}:webhook-outbox-wake`,
     webhookDeliveries: (id) => `${tag(id)}:webhook-deliveries`,
     webhookDisabledEndpoints: `${prefix}:webhook-disabled`,
     workers: `${prefix}:workers`,

@@ -1,7 +1,7 @@
 --[[
   Sets the credentials stop; the first stop (none was set) also writes one batch.paused entry
   for every open batch ('*', EVERY_OPEN_BATCH in store/webhook-outbox.ts) to the account's
-  webhook outbox, in the same step.
+  webhook outbox, in the same step, and wakes the relay.
 
   Input:
     KEYS[1]     credentials stop string
@@ -9,6 +9,7 @@
     KEYS[3]     its event counter
     ARGV[1]     reason
     ARGV[2]     now (ms)
+    ARGV[3]     the outboxes' wake-up channel (pub/sub)
 
   Output:
     1 when this set the first stop, else 0
@@ -17,7 +18,7 @@
 local was = redis.call('GET', KEYS[1])
 redis.call('SET', KEYS[1], ARGV[1])
 if not was then
-  emitPauseEvent(KEYS[3], KEYS[2], '*', 'c', 'credentials', ARGV[1], ARGV[2])
+  emitPauseEvent(KEYS[3], KEYS[2], ARGV[3], '*', 'c', 'credentials', ARGV[1], ARGV[2])
   return 1
 end
 return 0
