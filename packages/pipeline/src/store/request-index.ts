@@ -39,8 +39,12 @@ export class RequestIndex {
       "claimRequests",
       [this.keys.requestIndex],
       claims.flatMap((c) => [c.request, itemRef(c.owner)]),
-    )) as string[];
-    return claims.map((c, i) => parseItemRef(String(held[i])) ?? c.owner);
+    )) as (string | number)[];
+    // 1: held by the owner claiming it (most claims): no ref to parse.
+    return claims.map((c, i) => {
+      const holder = held[i];
+      return holder === 1 ? c.owner : (parseItemRef(String(holder)) ?? c.owner);
+    });
   }
 
   /** `replace` for many requests in one command (`enqueue --rerender`). */
