@@ -14,6 +14,11 @@ const CARRIAGE_RETURN = 0x0d;
 export async function* readManifestLines(
   chunks: AsyncIterable<Buffer>,
   maxLineBytes: number,
+  /**
+   * Called with the bytes of each line read as text (its `\r` included, without the `\n`),
+   * just before the line is yielded: a view into the read buffer, valid while it is referenced.
+   */
+  onLineBytes?: (bytes: Buffer) => void,
 ): AsyncGenerator<ManifestLine> {
   const decoder = new TextDecoder("utf-8", { fatal: true });
   let parts: Buffer[] = [];
@@ -41,7 +46,9 @@ export async function* readManifestLines(
     const end =
       line.length > 0 && line[line.length - 1] === CARRIAGE_RETURN ? line.length - 1 : line.length;
     try {
-      return { number, text: decoder.decode(line.subarray(0, end)) };
+      const text = decoder.decode(line.subarray(0, end));
+      onLineBytes?.(line);
+      return { number, text };
     } catch {
       return { number, problem: "is not valid UTF-8 text; save the manifest as UTF-8" };
     }

@@ -82,8 +82,14 @@ export async function* validateManifest(
   try {
     if (checkedBefore === undefined) {
       const hasher = recordDigests === undefined ? undefined : new LineBlockHasher();
-      for await (const line of readManifestLines(stream, MAX_LINE_BYTES)) {
-        const digest = hasher?.add(line.number, line.text, line.problem);
+      let bytes: Buffer | undefined;
+      const onBytes = hasher === undefined ? undefined : (b: Buffer) => (bytes = b);
+      for await (const line of readManifestLines(stream, MAX_LINE_BYTES, onBytes)) {
+        const digest = hasher?.add(
+          line.number,
+          line.text === undefined ? undefined : bytes,
+          line.problem,
+        );
         if (digest !== undefined) recordDigests?.record(digest);
         const lineReport = report(line, false);
         if (lineReport === undefined) continue;
@@ -111,9 +117,17 @@ export async function* validateManifest(
         onProgress?.(stream.bytesRead, size);
       }
     };
-    for await (const line of readManifestLines(stream, MAX_LINE_BYTES)) {
+    let bytes: Buffer | undefined;
+    const onBytes = (b: Buffer) => {
+      bytes = b;
+    };
+    for await (const line of readManifestLines(stream, MAX_LINE_BYTES, onBytes)) {
       block.push(line);
-      const digest = hasher.add(line.number, line.text, line.problem);
+      const digest = hasher.add(
+        line.number,
+        line.text === undefined ? undefined : bytes,
+        line.problem,
+      );
       if (digest !== undefined) yield* reportBlock(digest);
     }
     const last = hasher.end();
