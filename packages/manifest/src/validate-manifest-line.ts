@@ -62,7 +62,7 @@ export function validateManifestLineSync(
 
   const errors: LineIssue[] = [];
   if (checkedBefore) return rebuiltEntry(parsed, lineNumber, ctx, errors);
-  const duplicate = findDuplicateKey(source);
+  const duplicate = findDuplicateKey(source, parsed);
   if (duplicate !== undefined) {
     const path = duplicate.path === "" ? duplicate.key : `${duplicate.path}.${duplicate.key}`;
     errors.push({
