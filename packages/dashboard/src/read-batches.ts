@@ -180,6 +180,8 @@ export async function readBatchView(
           credentialsStop: shared.credentialsStop,
           submitPaused: shared.submitPaused,
           slots: shared.capacity.slots,
+          liveKeys: shared.capacity.liveKeys,
+          keyWait: overview.keyWait,
           now: options.now,
         }),
     scheduling: scheduling.get(batchId) ?? { priority: "normal", slots: 0, slotShare: 0 },

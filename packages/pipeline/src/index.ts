@@ -15,7 +15,7 @@ export {
   KEEP_FAILED,
   type VeoqQueues,
 } from "./jobs/queues.ts";
-export { reconcileProviderSlots } from "./jobs/slot-reconciler.ts";
+export { reconcileEveryAccount, reconcileProviderSlots } from "./jobs/slot-reconciler.ts";
 export { reconcileSpendReservations } from "./jobs/spend-reconciler.ts";
 export { type KeyFigures, readKeyFigures } from "./keys/key-figures.ts";
 export {
@@ -148,7 +148,13 @@ export {
   type PauseReason,
   redisServerDeadline,
 } from "./store/batch-control.ts";
-export { type BatchRecord, BatchStore, openStore, type StoreConfig } from "./store/batch-store.ts";
+export {
+  type BatchRecord,
+  BatchStore,
+  type KeyWait,
+  openStore,
+  type StoreConfig,
+} from "./store/batch-store.ts";
 export {
   BatchTimeline,
   parseTimeline,
@@ -243,6 +249,7 @@ export {
 } from "./store/webhook-outbox.ts";
 export {
   type HeartbeatOptions,
+  liveKeysOf,
   liveRolesOf,
   type WorkerHeartbeat,
   type WorkerIdentity,

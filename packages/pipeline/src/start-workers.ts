@@ -17,9 +17,10 @@ import {
   resumeSubmissions,
 } from "./jobs/credentials-stop.ts";
 import { createQueues, keepFinishedJobs } from "./jobs/queues.ts";
-import { reconcileProviderSlots } from "./jobs/slot-reconciler.ts";
+import { reconcileEveryAccount } from "./jobs/slot-reconciler.ts";
 import { reconcileSpendReservations } from "./jobs/spend-reconciler.ts";
 import { startStalledCheck } from "./jobs/stalled-check.ts";
+import { type PinnedRole, startKeyHandOff } from "./keys/key-hand-off.ts";
 import { ProviderKeys } from "./keys/provider-keys.ts";
 import { expireFinishedBatches } from "./operations/batch-retention.ts";
 import { veoqBackoffStrategy } from "./policy/failure-policy.ts";
@@ -325,6 +326,8 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       version: options.version ?? "unknown",
       concurrency: Object.fromEntries(roles.map((role) => [role, concurrency[role]])),
       startedAt: Date.now(),
+      // Names only: a job pinned to a key waits for a worker listed with it (stages/pipeline-context.ts).
+      keys: keys.list.map((key) => key.name),
     },
     {
       ...options.heartbeat,
@@ -335,6 +338,21 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     workers[i]?.on("active", (job) => heartbeat.jobTaken(role, job.id ?? ""));
   });
   const submitWorker = workers[roles.indexOf("submit")];
+  // Jobs left by workers without the key of their task reach this one when it holds that key.
+  const pinnedRoles = roles.filter((role): role is PinnedRole => role !== "submit");
+  const stopKeyHandOff =
+    pinnedRoles.length === 0
+      ? undefined
+      : startKeyHandOff({
+          redis: commands,
+          subscriber: createRedisConnection(config.redis, "worker"),
+          prefix: store.prefix,
+          queues,
+          keys: keys.list.map((key) => key.name),
+          roles: pinnedRoles,
+          sweepMs: PIPELINE_DEFAULTS.keyHandOffSweepMs,
+          onError: (error) => logger.warn({ err: error }, "key hand-off look failed"),
+        });
   const stopSlotWake =
     submitWorker === undefined
       ? undefined
@@ -359,14 +377,13 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   }
   const reconciler = roles.includes("poll")
     ? setInterval(() => {
-        for (const key of keys.list) {
-          reconcileProviderSlots(
-            { ...context, slots: key.slots },
-            PIPELINE_DEFAULTS.slotReconcileGraceMs,
-          ).catch((error: unknown) =>
-            logger.warn({ err: error, key: key.name }, "provider slot reconciliation failed"),
-          );
-        }
+        // Every key's account, not only this process's keys (another may hold them alone).
+        reconcileEveryAccount(
+          { ...context, wake: submitQueueWakeKeys(queues.submit) },
+          PIPELINE_DEFAULTS.slotReconcileGraceMs,
+        ).catch((error: unknown) =>
+          logger.warn({ err: error }, "provider slot reconciliation failed"),
+        );
         reconcileSpendReservations(context, PIPELINE_DEFAULTS.slotReconcileGraceMs).catch(
           (error: unknown) =>
             logger.warn({ err: error }, "spend reservation reconciliation failed"),
@@ -422,6 +439,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     ]);
     for (const stop of stopStalledChecks) stop();
     stopSlotWake?.();
+    stopKeyHandOff?.();
     clearInterval(storeCheck);
     const workersClosed = Promise.all(workers.map((w) => w.close()));
     let timer: NodeJS.Timeout | undefined;

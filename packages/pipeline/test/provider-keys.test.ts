@@ -1,13 +1,16 @@
 import { randomBytes } from "node:crypto";
 import type { ApiKeyEntry } from "@veoq/config";
 import { removeKeysUnder } from "@veoq/local-redis";
+import { createLogger } from "@veoq/logging";
 import type { ProviderClient } from "@veoq/provider-client";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import {
+  createQueues,
   openStore,
   ProviderKeys,
   readKeyStops,
+  reconcileEveryAccount,
   resumeEveryKey,
   resumeKey,
   SLOT_WAIT_MARKER,
@@ -46,6 +49,16 @@ function pool(keys: ApiKeyEntry[], now = () => 1_000_000) {
       wake: { limiter: `${prefix}:limiter`, marker: `${prefix}:marker` },
       now,
     }),
+  };
+}
+
+/** The key's money today in its cap hash: spent and reserved (micros). */
+async function moneyToday(prefix: string, account: string, now: number) {
+  const fields = await redis.hgetall(`${prefix}:provider-cap:${account}`);
+  const day = new Date(now).toISOString().slice(0, 10);
+  return {
+    spent: Number(fields[`spent:${day}`] ?? 0),
+    reserved: Number(fields[`reserved:${day}`] ?? 0),
   };
 }
 
@@ -158,5 +171,80 @@ describe("ProviderKeys: which key takes a create", () => {
               : String(await redis.get(key));
       expect(dump).not.toContain("secret-");
     }
+  });
+
+  it("reserves a create's cost on the key's daily budget: concurrent takes never pass it together", async () => {
+    const now = 1_000_000;
+    // Budget 1.00 with 0.10 already spent: three creates of 0.30 fit, the fourth does not.
+    const { keys, prefix } = pool([entry("a", 10, { dailyBudget: 1 })], () => now);
+    const a = keys.first;
+    await keys.count(a, "created", 100_000);
+    const holders = Array.from({ length: 8 }, (_, i) => `b~i${i}~0`);
+    const takes = await Promise.all(holders.map((holder) => keys.take(holder, 0, 300_000)));
+    const granted = holders.filter((_, i) => "key" in (takes[i] ?? {}));
+    expect(granted).toHaveLength(3);
+    expect(takes.filter((t) => "wait" in t && t.wait === "budget")).toHaveLength(5);
+    expect(await moneyToday(prefix, "a", now)).toEqual({ spent: 100_000, reserved: 900_000 });
+    // A holder that keeps its slot keeps its reservation (a retried job): not reserved twice.
+    expect("key" in (await keys.take(granted[0] as string, 0, 300_000))).toBe(true);
+    expect((await moneyToday(prefix, "a", now)).reserved).toBe(900_000);
+    // Made, may have been made, certainly not made: spent, spent, given back.
+    await keys.settle(a, granted[0] as string, "created");
+    await keys.settle(a, granted[1] as string, "spent");
+    await keys.settle(a, granted[2] as string, "released");
+    // Settled once: a second settle finds nothing.
+    await keys.settle(a, granted[0] as string, "created");
+    expect(await moneyToday(prefix, "a", now)).toEqual({ spent: 700_000, reserved: 0 });
+    // The create counted beside the one made without a reservation (count): two.
+    expect(await redis.hget(`${prefix}:provider-cap:a`, "creates")).toBe("2");
+    // The money given back fits one more create, and only one.
+    expect("key" in (await keys.take("b~j1~0", 0, 300_000))).toBe(true);
+    expect(await keys.take("b~j2~0", 0, 300_000)).toEqual({ wait: "budget" });
+  });
+
+  it("skips a key whose daily budget is spent or reserved while the other keys take the creates", async () => {
+    const now = 1_000_000;
+    const { keys, prefix } = pool(
+      [entry("a", 10, { dailyBudget: 0.5, weight: 10 }), entry("b", 3)],
+      () => now,
+    );
+    const holders = Array.from({ length: 6 }, (_, i) => `b~i${i}~0`);
+    const takes = await Promise.all(holders.map((holder) => keys.take(holder, 0, 200_000)));
+    const names = takes.map((t) => ("key" in t ? t.key.name : `wait:${t.wait}`)).sort();
+    // a (weighted first) fits two creates of 0.20 in 0.50; b takes three; then every slot left
+    // is on a key over its budget or full: the queue waits for a release, not for the day.
+    expect(names).toEqual(["a", "a", "b", "b", "b", "wait:slots"]);
+    expect(await moneyToday(prefix, "a", now)).toEqual({ spent: 0, reserved: 400_000 });
+    // b has no budget, but its creates under way are reserved too (shown as money under way).
+    expect(await moneyToday(prefix, "b", now)).toEqual({ spent: 0, reserved: 600_000 });
+  });
+
+  it("the slot reconciler frees a dead holder's slot and key reservation on any key of the pool", async () => {
+    let now = 1_000_000;
+    const { keys, prefix } = pool([entry("a", 1), entry("b", 1, { dailyBudget: 1 })], () => now);
+    const queues = createQueues(redis, prefix);
+    // Two submissions: one whose submit job is still waiting, one whose job is gone (a crash).
+    await queues.submit.add("submit", {} as never, { jobId: "b~live" });
+    const live = await keys.take("b~live~0", 0, 250_000);
+    const dead = await keys.take("b~dead~0", 0, 250_000);
+    expect(["key" in live && live.key.name, "key" in dead && dead.key.name].sort()).toEqual([
+      "a",
+      "b",
+    ]);
+    now += 120_000;
+    // As a worker process does: every listed account, whichever keys this process holds.
+    const context = {
+      store: openStore(redis, { prefix }),
+      queues,
+      logger: createLogger({ level: "silent" }),
+      now: () => now,
+    };
+    expect(await reconcileEveryAccount(context, 60_000)).toBe(1);
+    // The live holder keeps its slot (and reservation); the dead one's are freed.
+    const held = await Promise.all(keys.list.map((key) => key.slots.holdersBefore(now)));
+    expect(held.flat()).toEqual(["b~live~0"]);
+    const onB = "key" in dead && dead.key.name === "b" ? 0 : 250_000;
+    expect(await moneyToday(prefix, "b", now)).toEqual({ spent: 0, reserved: onB });
+    await Promise.all([queues.submit.close(), queues.poll.close(), queues.download.close()]);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type QueueRole, type WaitingInputs, waitingReasonOf } from "../src/index.ts";
+import { missingKeyWaitMs } from "../src/stages/pipeline-context.ts";
 
 const ALL: QueueRole[] = ["submit", "poll", "download"];
 const base = (over: Partial<WaitingInputs> = {}): WaitingInputs => ({
@@ -71,5 +72,41 @@ describe("waitingReasonOf", () => {
     expect(
       waitingReasonOf(base({ slots: { inUse: 1, cap: 4, paceUntil: 9_000 } })),
     ).toBeUndefined();
+  });
+
+  it("names the API key a batch's tasks wait for when no live worker of their stage holds it", () => {
+    const waiting = base({
+      counts: { queued: 0, processing: 2, downloading: 0 },
+      keyWait: { key: "sim-b", role: "poll", at: 9_000 },
+      liveKeys: new Map([
+        ["poll", new Set(["sim-a"])],
+        ["submit", new Set(["sim-a", "sim-b"])],
+      ]),
+    });
+    expect(waitingReasonOf(waiting)).toEqual({
+      code: "key_missing",
+      message:
+        "no live poll worker holds API key sim-b, which created tasks of this batch: they wait (nothing fails); start a poll worker with that key (JIEKOU_API_KEYS or JIEKOU_API_KEYS_FILE)",
+    });
+    // A live poll worker holds it (or does not say which keys it holds: an older version).
+    const holders = (keys: string[]) => new Map([["poll" as QueueRole, new Set(keys)]]);
+    expect(waitingReasonOf({ ...waiting, liveKeys: holders(["sim-a", "sim-b"]) })).toBeUndefined();
+    expect(waitingReasonOf({ ...waiting, liveKeys: holders(["*"]) })).toBeUndefined();
+    // Nothing at that stage any more, or a wait long past: no reason.
+    expect(
+      waitingReasonOf({ ...waiting, counts: { queued: 0, processing: 0, downloading: 2 } }),
+    ).toBeUndefined();
+    expect(waitingReasonOf({ ...waiting, now: 9_000 + 20_001 })).toBeUndefined();
+  });
+});
+
+describe("missingKeyWaitMs: a job left for lack of its key", () => {
+  it("backs off from about a second to a bound while a live worker holds the key; waits the bound when none does", () => {
+    const waits = [0, 1, 2, 3, 4, 5, 6, 10, 100].map((n) => missingKeyWaitMs(n, true, 0.5));
+    expect(waits).toEqual([1_000, 2_000, 4_000, 8_000, 10_000, 10_000, 10_000, 10_000, 10_000]);
+    // Jittered 0.5-1.5x.
+    expect(missingKeyWaitMs(0, true, 0)).toBe(500);
+    expect(missingKeyWaitMs(0, true, 0.999)).toBe(1_499);
+    expect(missingKeyWaitMs(0, false, 0.5)).toBe(10_000);
   });
 });

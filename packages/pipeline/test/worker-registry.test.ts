@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { removeKeysUnder } from "@veoq/local-redis";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
-import { liveRolesOf, type WorkerRecord, WorkerRegistry } from "../src/index.ts";
+import { liveKeysOf, liveRolesOf, type WorkerRecord, WorkerRegistry } from "../src/index.ts";
 
 describe("WorkerRegistry", () => {
   const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
@@ -69,5 +69,30 @@ describe("WorkerRegistry", () => {
     });
     await heartbeat.stop();
     expect(await registry.list()).toEqual([]);
+  });
+});
+
+describe("liveKeysOf", () => {
+  it("lists per role the key names live workers hold; a record without keys holds any", () => {
+    const record = (roles: WorkerRecord["roles"], keys?: string[]): WorkerRecord => ({
+      id: `w-${roles.join("-")}`,
+      roles,
+      host: "h",
+      pid: 1,
+      version: "x",
+      startedAt: 0,
+      beatAt: 0,
+      concurrency: {},
+      lastJob: null,
+      ...(keys === undefined ? {} : { keys }),
+    });
+    const keys = liveKeysOf([
+      record(["submit", "poll"], ["a", "b"]),
+      record(["poll", "download"], ["c"]),
+      record(["download"]),
+    ]);
+    expect(keys.get("submit")).toEqual(new Set(["a", "b"]));
+    expect(keys.get("poll")).toEqual(new Set(["a", "b", "c"]));
+    expect(keys.get("download")).toEqual(new Set(["c", "*"]));
   });
 });

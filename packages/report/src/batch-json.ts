@@ -55,6 +55,14 @@ export const batchJson = z.object({
     .object({ batch_id: z.string(), reason: z.string(), since: z.iso.datetime() })
     .optional(),
   /**
+   * Tasks of this batch wait for a worker holding the API key that created them (a worker without
+   * it left one): the key's name (never the key), the stage (`poll`, `download`) and when it was
+   * last left. Absent when no task waits for its key.
+   */
+  key_wait: z
+    .object({ key: z.string(), stage: z.enum(["poll", "download"]), since: z.iso.datetime() })
+    .optional(),
+  /**
    * An enqueue of this batch stopped before the end of its manifest (Ctrl-C, Redis lost):
    * `lines` of `total_lines` manifest lines are in. Running the same enqueue again adds the rest
    * and removes this. Absent when every enqueue went through its manifest.
@@ -119,6 +127,17 @@ export function toBatchJson(batch: BatchOverview): BatchJson {
           enqueue_incomplete: {
             lines: batch.enqueueIncomplete.lines,
             total_lines: batch.enqueueIncomplete.totalLines,
+          },
+        }),
+    ...(batch.keyWait === undefined ||
+    batch.finished ||
+    batch.counts.processing + batch.counts.downloading === 0
+      ? {}
+      : {
+          key_wait: {
+            key: batch.keyWait.key,
+            stage: batch.keyWait.role,
+            since: new Date(batch.keyWait.at).toISOString(),
           },
         }),
     ...(batch.reuseWait === undefined || batch.finished || batch.counts.queued === 0

@@ -102,6 +102,15 @@ function addWaitingReasons(
           credentialsStop: snapshot.credentials_stop ?? undefined,
           submitPaused: snapshot.submit_paused,
           slots: capacity.slots,
+          liveKeys: capacity.liveKeys,
+          keyWait:
+            batch.key_wait === undefined
+              ? undefined
+              : {
+                  key: batch.key_wait.key,
+                  role: batch.key_wait.stage,
+                  at: Date.parse(batch.key_wait.since),
+                },
           now,
         });
     batch.waiting_reason = reason ?? null;

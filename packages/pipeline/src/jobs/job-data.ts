@@ -103,6 +103,8 @@ export const pollJobDataSchema = z.object({
    * polls and downloads use that key. Absent: the process's first key created it.
    */
   keyName: z.string().min(1).max(64).optional(),
+  /** Times a worker without that key left this job (stages/pipeline-context.ts backoff); absent: 0. */
+  keyWaits: z.number().int().nonnegative().optional(),
   /** When the task was created (ms since epoch). */
   createdAt: z.number(),
   /** Requested video length: the policy's first guess of how long the task takes. */
@@ -173,6 +175,8 @@ export const downloadJobDataSchema = z.object({
    * polls and downloads use that key. Absent: the process's first key created it.
    */
   keyName: z.string().min(1).max(64).optional(),
+  /** Times a worker without that key left this job (stages/pipeline-context.ts backoff); absent: 0. */
+  keyWaits: z.number().int().nonnegative().optional(),
   outputs: z.array(downloadOutputSchema).min(1),
   /** The video the request asks for: what each saved file is checked against. */
   video: requestedVideoSchema,

@@ -1,8 +1,8 @@
 import type { Logger } from "@veoq/logging";
-import { pollJobId, submissionOfSlotHolder, submitJobId } from "../store/keys.ts";
+import { submissionOfSlotHolder } from "../store/keys.ts";
 import { answeredCreateKind, RESUBMIT_REASONS, type SpendLedger } from "../store/spend-ledger.ts";
 import type { VeoqQueues } from "./queues.ts";
-import { isLive } from "./slot-reconciler.ts";
+import { endedSubmission } from "./slot-reconciler.ts";
 
 /** What the reconciler reads (a PipelineContext has it all). */
 export interface SpendReconcilerContext {
@@ -30,23 +30,16 @@ export async function reconcileSpendReservations(
     const parsed = submissionOfSlotHolder(holder);
     if (parsed === undefined) continue;
     const { batchId, customId, submission } = parsed;
-    const submitJob = await context.queues.submit.getJob(
-      submitJobId(batchId, customId, submission),
-    );
-    if (await isLive(submitJob)) continue;
-    const data = submitJob?.data as
-      | { taskId?: unknown; createSentAt?: unknown; resubmitReason?: unknown }
-      | undefined;
-    const answered =
-      typeof data?.taskId === "string" ||
-      (await context.queues.poll.getJob(pollJobId(batchId, customId, submission))) !== undefined;
-    const reason = RESUBMIT_REASONS.find((r) => r === data?.resubmitReason);
+    const ended = await endedSubmission(context.queues, holder);
+    if (ended === undefined) continue;
+    const reason = RESUBMIT_REASONS.find((r) => r === ended.resubmitReason);
     // A create sent whose outcome was never recorded may have made a task: spent, unanswered.
-    const outcome = answered
-      ? answeredCreateKind(submission, reason)
-      : typeof data?.createSentAt === "number"
-        ? "unanswered"
-        : "released";
+    const outcome =
+      ended.outcome === "created"
+        ? answeredCreateKind(submission, reason)
+        : ended.outcome === "maybe_created"
+          ? "unanswered"
+          : "released";
     if ((await context.spend.settle(batchId, holder, outcome)) !== undefined) {
       settled++;
       context.logger.warn(

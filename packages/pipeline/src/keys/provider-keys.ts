@@ -2,8 +2,10 @@ import { type ApiKeyEntry, apiKeyHash, unnamedKeyName } from "@veoq/config";
 import type { ProviderClient } from "@veoq/provider-client";
 import type { BatchStore } from "../store/batch-store.ts";
 import { type RedisConnection, scanEveryMaster } from "../store/connection/redis-connection.ts";
+import type { KeyReservationEnd, KeyReservations } from "../store/key-reservations.ts";
 import { recordKeys } from "../store/keys.ts";
 import type { ProviderRate, ProviderSlots } from "../store/provider-slots.ts";
+import { utcDay } from "../store/spend-ledger.ts";
 import { runStoreScript } from "../store/store-scripts.ts";
 import { SLOT_WAIT_MARKER, type SubmitQueueWakeKeys } from "../store/submit-queue-wake.ts";
 
@@ -32,14 +34,19 @@ export interface ProviderKey {
   /** VEOQ key's own daily budget in micro-units; undefined: none. */
   readonly dailyBudgetMicros: number | undefined;
   readonly slots: ProviderSlots;
+  /** Its daily budget's reservations, one per create under way (store/key-reservations.ts). */
+  readonly reservations: KeyReservations;
   readonly rate: ProviderRate;
   /** The provider client that sends this key. */
   readonly client: ProviderClient;
 }
 
 export type KeyTake =
-  /** A slot on `key`; `held` counts the key's slots held with it. */
-  | { key: ProviderKey; held: number }
+  /**
+   * A slot on `key`; `held` counts the key's slots held with it; `reserved`: the create's cost
+   * is reserved on the key's daily budget with it (settled by `settle`; else counted by `count`).
+   */
+  | { key: ProviderKey; held: number; reserved: boolean }
   /** Every usable key's slots are taken: the submit queue waits for a release (set here). */
   | { wait: "slots" }
   /** A key has a free slot but its pace or cool-down lets no create go for `ms` real ms. */
@@ -111,6 +118,7 @@ export class ProviderKeys {
           ...(options.wake === undefined ? {} : { wake: options.wake }),
           now: this.now,
         }),
+        reservations: options.store.keyReservations({ account, now: this.now }),
         rate: options.store.providerRate({
           account,
           rpm: entry.rpm,
@@ -142,12 +150,15 @@ export class ProviderKeys {
 
   /**
    * A slot for `holder` on the key with the most free capacity (weighted), or why none. When
-   * every usable key is full, the submit queue waits up to `waitMs` or until a release.
+   * every usable key is full, the submit queue waits up to `waitMs` or until a release. With the
+   * slot, `costMicros` is reserved on the key's daily budget (scripts/takeKeySlot.lua): the
+   * holder's submit attempt settles it (`settle`), the slot reconciler after a crash.
    */
-  async take(holder: string, waitMs: number, costMicros = 0): Promise<KeyTake> {
+  async take(holder: string, waitMs: number, cost = 0): Promise<KeyTake> {
+    const costMicros = Math.max(0, Math.round(cost));
     if (!this.pooled && this.first.dailyBudgetMicros === undefined) {
       const held = await this.first.slots.take(holder, waitMs);
-      return held > 0 ? { key: this.first, held } : { wait: "slots" };
+      return held > 0 ? { key: this.first, held, reserved: false } : { wait: "slots" };
     }
     // Each key's account listed before its first slot (store/provider-slots.ts listAccount).
     await Promise.all(this.list.map((key) => key.slots.listAccount()));
@@ -170,12 +181,14 @@ export class ProviderKeys {
         key.dailyBudgetMicros ?? -1,
       );
     }
-    args.push(spentField(this.now()), costMicros);
+    args.push(utcDay(this.now()), costMicros);
     const [index, value] = (await runStoreScript(this.redis, "takeKeySlot", keys, args)) as [
       number,
       number,
     ];
-    if (index > 0) return { key: this.list[index - 1] as ProviderKey, held: value };
+    if (index > 0) {
+      return { key: this.list[index - 1] as ProviderKey, held: value, reserved: costMicros > 0 };
+    }
     if (index === -2) return { wait: "budget" };
     if (index < 0) return { wait: "stopped" };
     return value < 0 ? { wait: "slots" } : { wait: "pace", ms: Math.max(1, value) };
@@ -192,16 +205,26 @@ export class ProviderKeys {
   }
 
   /**
+   * Ends `holder`'s reservation on `key`'s daily budget (store/key-reservations.ts), if it has
+   * one: `created` counts the create and its money (in total and for its UTC day, read by
+   * `veoq keys`, status and metrics), `spent` books the money of a create that may have been
+   * made, `released` gives it back. A second call finds nothing to settle.
+   */
+  async settle(key: ProviderKey, holder: string, end: KeyReservationEnd): Promise<void> {
+    await key.reservations.settle(holder, end);
+  }
+
+  /**
    * Counts what `key` did, in its cap hash (read by `veoq keys`, status and metrics): a create
-   * made (and the money it cost, in total and for the UTC day), or a rate 429.
+   * made without a reservation (a lone key without a budget takes none) and the money it cost
+   * today, or a rate 429.
    */
   async count(key: ProviderKey, event: "created" | "rateLimited", costMicros = 0): Promise<void> {
-    await runStoreScript(
-      this.redis,
-      "countKeyEvent",
-      [key.slots.keys.cap],
-      event === "rateLimited" ? ["rateLimited"] : ["creates", spentField(this.now()), costMicros],
-    );
+    if (event === "created") {
+      await key.reservations.settle("", "created", costMicros);
+      return;
+    }
+    await runStoreScript(this.redis, "countKeyEvent", [key.slots.keys.cap], []);
   }
 
   /** A 401/402 on `key`: it takes no create until `veoq resume --key`. True when newly stopped. */

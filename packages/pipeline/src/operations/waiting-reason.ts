@@ -1,9 +1,13 @@
+import { PIPELINE_DEFAULTS } from "../policy/pipeline-defaults.ts";
 import type { BatchControlState } from "../store/batch-control.ts";
+import type { KeyWait } from "../store/batch-store.ts";
 import type { QueueRole } from "../store/keys.ts";
+import { ANY_KEY } from "../store/worker-registry.ts";
 
 /** Why a batch's open items are not moving, most fundamental first. */
 export const WAITING_CODES = [
   "no_worker",
+  "key_missing",
   "credentials_stop",
   "submit_paused",
   "batch_paused",
@@ -32,8 +36,15 @@ export interface WaitingInputs {
   submitPaused: boolean;
   /** Provider slots in use and their effective cap, summed over accounts (none: unknown). */
   slots: { inUse: number; cap: number; paceUntil: number } | undefined;
+  /** A task of the batch left by a worker without its API key (BatchRecord.keyWait). */
+  keyWait?: KeyWait | undefined;
+  /** Per role, the API key names live workers hold (store/worker-registry.ts liveKeysOf). */
+  liveKeys?: ReadonlyMap<QueueRole, ReadonlySet<string>> | undefined;
   now: number;
 }
+
+/** A key wait older than this is stale: the job was since taken by a worker with its key. */
+const KEY_WAIT_FRESH_MS = 2 * PIPELINE_DEFAULTS.missingKeyMaxRecheckMs;
 
 const STAGE_OF: ReadonlyArray<readonly [QueueRole, keyof WaitingInputs["counts"], string]> = [
   ["submit", "queued", "queued"],
@@ -59,6 +70,14 @@ export function waitingReasonOf(inputs: WaitingInputs): WaitingReason | undefine
             `no ${role} worker is running (${inputs.counts[state]} item(s) ${where})`,
         )
         .join("; "),
+    };
+  }
+  const missingKey = keyNobodyHolds(inputs);
+  if (missingKey !== undefined) {
+    const { key, role } = missingKey;
+    return {
+      code: "key_missing",
+      message: `no live ${role} worker holds API key ${key}, which created tasks of this batch: they wait (nothing fails); start a ${role} worker with that key (JIEKOU_API_KEYS or JIEKOU_API_KEYS_FILE)`,
     };
   }
   if (inputs.counts.queued === 0 || inputs.control.state === "cancelled") return undefined;
@@ -95,4 +114,16 @@ export function waitingReasonOf(inputs: WaitingInputs): WaitingReason | undefine
     };
   }
   return undefined;
+}
+
+/** The key a task of the batch waits for when no live worker of its stage holds it. */
+function keyNobodyHolds(inputs: WaitingInputs): KeyWait | undefined {
+  const wait = inputs.keyWait;
+  if (wait === undefined || inputs.liveKeys === undefined) return undefined;
+  if (inputs.now - wait.at > KEY_WAIT_FRESH_MS) return undefined;
+  const open = wait.role === "poll" ? inputs.counts.processing : inputs.counts.downloading;
+  if (open === 0) return undefined;
+  const held = inputs.liveKeys.get(wait.role);
+  if (held?.has(wait.key) || held?.has(ANY_KEY)) return undefined;
+  return wait;
 }

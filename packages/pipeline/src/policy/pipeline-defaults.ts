@@ -69,10 +69,23 @@ export const PIPELINE_DEFAULTS = {
    */
   credentialsPollDelaySeconds: 60,
   /**
-   * Real ms a poll or download job waits when its worker lacks the API key that created its task
-   * (stages/pipeline-context.ts): long enough not to spin, short enough for a worker with the key.
+   * Real ms a poll or download job first waits when its worker lacks the API key that created its
+   * task while a live worker holds it (stages/pipeline-context.ts): doubled each time the job is left
+   * again (jittered), up to `missingKeyMaxRecheckMs`, so it is never bounced between workers
+   * without end while the worker with the key picks it up within about a second.
    */
-  missingKeyRecheckMs: 5_000,
+  missingKeyRecheckMs: 1_000,
+  /**
+   * The most a job waits when left for lack of its key: the backoff's bound, and the wait when no
+   * live worker holds the key at all (the batch's waiting reason then names the key).
+   */
+  missingKeyMaxRecheckMs: 10_000,
+  /**
+   * Real ms between a worker's sweeps for jobs left for a key it holds (keys/key-hand-off.ts).
+   * A listing wakes the holders by a pub/sub message at once; the sweep only finds what was
+   * listed while a holder was not subscribed, at one read per held key per sweep.
+   */
+  keyHandOffSweepMs: 30_000,
   /** Fresh task-result reads per download job when result URLs have expired (401/403/404/410). */
   maxUrlRefreshes: 3,
   /**

@@ -52,7 +52,7 @@ async function saveOutputs(
   let data = run.data;
   const dropped = await stopIfDropped(context, job, data, "download");
   if (dropped) return dropped;
-  const { client } = await keyOfTask(context, job, run.token, data.keyName, log);
+  const { client } = await keyOfTask(context, job, run.token, data, "download", log);
   for (const output of data.outputs) {
     if (data.saved.some((file) => file.index === output.index)) continue;
     const target = outputFilePath(

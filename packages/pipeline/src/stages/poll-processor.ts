@@ -48,7 +48,7 @@ async function poll(
   { job, token, data, log }: StageRun<PollJobData>,
 ): Promise<PollOutcome> {
   if (await stopIfDropped(context, job, data, "poll")) return { outcome: "dropped" };
-  const key = await keyOfTask(context, job, token, data.keyName, log);
+  const key = await keyOfTask(context, job, token, data, "poll", log);
   const elapsedSeconds = toProviderSeconds(context, context.now() - data.createdAt);
 
   let result: TaskResult;

@@ -101,6 +101,8 @@ export async function resolveRequestReuse(
     const adopted: SubmitJobData = {
       ...data,
       taskId: dropped.taskId,
+      // Polled and downloaded with the key that created it (a key name, never the key).
+      ...(dropped.keyName === undefined ? {} : { keyName: dropped.keyName }),
       createdAt: dropped.createdAt ?? context.now(),
       trace: {
         ...data.trace,
@@ -113,7 +115,7 @@ export async function resolveRequestReuse(
       context.store.indexTask(dropped.taskId, data.batchId, data.customId),
     ]);
     log.info(
-      { taskId: dropped.taskId, adoptedFrom: owner },
+      { taskId: dropped.taskId, adoptedFrom: owner, key: dropped.keyName },
       `batch ${owner.batchId} dropped its paid task for this request (cancel --drop-in-flight): following that task instead of creating a new one`,
     );
     return { adopted };
@@ -121,18 +123,26 @@ export async function resolveRequestReuse(
   return "render";
 }
 
+/** A paid task a cancelled item stopped following, and the name of the key that created it. */
+export interface DroppedTask {
+  taskId: string;
+  createdAt: number | undefined;
+  /** The creating key's name (absent: the first key); the adopter polls with that key. */
+  keyName: string | undefined;
+}
+
 /**
  * The paid task a cancelled item stopped following (--drop-in-flight), if it had one created
  * after `notBefore` (ms).
  */
-function droppedTaskOf(
+export function droppedTaskOf(
   result: ItemResult | undefined,
   notBefore: number,
-): { taskId: string; createdAt: number | undefined } | undefined {
+): DroppedTask | undefined {
   if (result?.status !== "cancelled" || result.failedStage === "submit") return undefined;
   const taskId = result.taskIds.at(-1);
   if (taskId === undefined || (result.submittedAt ?? 0) < notBefore) return undefined;
-  return { taskId, createdAt: result.submittedAt };
+  return { taskId, createdAt: result.submittedAt, keyName: result.keyName };
 }
 
 /**

@@ -266,6 +266,8 @@ export interface ItemJobData {
   hasMetadata?: boolean | undefined;
   /** Outputs already saved (downloads). */
   saved?: SavedFile[];
+  /** The name of the API key that created its task (never the key); absent: the first key. */
+  keyName?: string | undefined;
 }
 
 /** The error kind an item ends with, from any thrown value. */
@@ -356,6 +358,7 @@ async function recordItemOutcome(
     model: data.model,
     status: outcome.status,
     taskIds: trace.taskIds,
+    ...(data.keyName === undefined ? {} : { keyName: data.keyName }),
     files: outcome.files,
     errorKind: failure?.kind,
     errorMessage: failure?.message,

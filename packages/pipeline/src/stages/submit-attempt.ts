@@ -11,9 +11,9 @@ import { cancelItem } from "./stage-processor.ts";
 
 /**
  * The one owner of what a submission holds (issue 22): a submit attempt takes the item's
- * provider slot (on the API key chosen from the pool, issue 27: the key's slot is the slot), then (at the gate, `passSubmitGate`) its spend reservation, and gives each back,
- * or hands it on,
- * in ONE place (`SubmitAttempt.end`), whichever way the attempt ends. After the hand-off to
+ * provider slot (on the API key chosen from the pool, issue 27: the key's slot is the slot) with
+ * the create's reservation on that key's daily budget, then (at the gate, `passSubmitGate`) its
+ * spend reservation, and gives each back, or hands it on, in ONE place (`SubmitAttempt.end`), whichever way the attempt ends. After the hand-off to
  * polling the slot belongs to the task's poll job, which frees it through `releaseTaskSlot`
  * (below), the other end of the same slot. Crashes are the reconcilers' business
  * (jobs/slot-reconciler.ts, jobs/spend-reconciler.ts).
@@ -124,8 +124,11 @@ export async function withSubmitAttempt<T>(
   if ("wait" in taken) {
     throw options.whenNoKey === undefined ? new RateLimitError() : await options.whenNoKey(taken);
   }
-  const { key, held } = taken;
-  const attempt = new SubmitAttempt(holder, held, [providerSlot(key.slots, holder)]);
+  const { key, held, reserved } = taken;
+  const attempt = new SubmitAttempt(holder, held, [
+    providerSlot(key.slots, holder),
+    keyReservation(context, key, holder, reserved ? undefined : (options.costMicros ?? 0)),
+  ]);
   let result: T;
   try {
     result = await body(attempt, key);
@@ -150,6 +153,33 @@ function providerSlot(slots: ProviderSlots, holder: string): HeldResource {
     name: "provider slot",
     async end(outcome) {
       if (outcome !== "created") await slots.release(holder);
+    },
+  };
+}
+
+/**
+ * The create's cost reserved on its key's daily budget with the slot (keys/provider-keys.ts
+ * `take`): spent (and the create counted on the key) when the task was made, spent when it may
+ * have been, given back when it certainly was not. Ended before the slot (last taken, first
+ * ended), so a freed slot never leaves a reservation behind. A key that took no reservation (a
+ * lone key without a budget: `unreservedCostMicros` given) has its create counted instead.
+ */
+function keyReservation(
+  context: PipelineContext,
+  key: ProviderKey,
+  holder: string,
+  unreservedCostMicros: number | undefined,
+): HeldResource {
+  return {
+    name: "key budget reservation",
+    async end(outcome) {
+      if (unreservedCostMicros !== undefined) {
+        if (outcome === "created") await context.keys.count(key, "created", unreservedCostMicros);
+        return;
+      }
+      const end =
+        outcome === "created" ? "created" : outcome === "maybe_created" ? "spent" : "released";
+      await context.keys.settle(key, holder, end);
     },
   };
 }
@@ -246,11 +276,20 @@ export function spendReservation(
  */
 export async function endEarlierAttempt(
   context: PipelineContext,
-  data: Pick<SubmitJobData, "batchId" | "customId" | "submission" | "model" | "resubmitReason">,
+  data: Pick<
+    SubmitJobData,
+    "batchId" | "customId" | "submission" | "model" | "resubmitReason" | "keyName"
+  >,
   outcome: "created" | "maybe_created",
 ): Promise<void> {
   const holder = slotHolder(data.batchId, data.customId, data.submission);
   await spendReservation(context, data, holder).end(outcome);
+  // Its reservation on the key's daily budget, if it still has one (a key this process does not
+  // hold: the slot reconciler of a process that holds it settles it once this job has ended).
+  const key = data.keyName === undefined ? undefined : context.keys.get(data.keyName);
+  if (key !== undefined) {
+    await context.keys.settle(key, holder, outcome === "created" ? "created" : "spent");
+  }
 }
 
 /**

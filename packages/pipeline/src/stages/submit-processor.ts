@@ -67,16 +67,7 @@ async function submit(
       context,
       data,
       (attempt, key) =>
-        createTask(
-          context,
-          job,
-          token,
-          data,
-          log.child({ key: key.name }),
-          attempt,
-          key,
-          costMicros,
-        ),
+        createTask(context, job, token, data, log.child({ key: key.name }), attempt, key),
       { costMicros, whenNoKey: (why) => waitForKey(context, job, token, log, why) },
     );
     if ("cancelled" in created) return created;
@@ -152,7 +143,6 @@ async function createTask(
   log: Logger,
   attempt: SubmitAttempt,
   key: ProviderKey,
-  costMicros: number,
 ): Promise<SubmitJobData | { cancelled: true }> {
   let data = submitData;
   let body: Record<string, unknown>;
@@ -237,8 +227,8 @@ async function createTask(
   await Promise.all([
     job.updateData(data),
     context.store.indexTask(taskId, data.batchId, data.customId),
+    // Also books the create and its cost on the key (its daily budget's reservation).
     attempt.end("created"),
-    context.keys.count(key, "created", costMicros),
   ]);
   log.info({ taskId }, "task created");
   return data;

@@ -6,6 +6,7 @@ import { DurationHistory } from "./duration-history.ts";
 import { FairShare } from "./fair-share.ts";
 import { ItemPages } from "./item-pages.ts";
 import { ItemStates } from "./item-states.ts";
+import { KeyReservations, type KeyReservationsOptions } from "./key-reservations.ts";
 import { type RecordKeys, recordKeys } from "./keys.ts";
 import {
   ProviderRate,
@@ -20,7 +21,7 @@ import { TaskIndex } from "./task-index.ts";
 import { WebhookOutbox } from "./webhook-outbox.ts";
 import { WorkerRegistry } from "./worker-registry.ts";
 
-export type { BatchRecord, ReuseWait } from "./batches.ts";
+export type { BatchRecord, KeyWait, ReuseWait } from "./batches.ts";
 export { type TransitionOptions, WriteDeadlineError } from "./item-states.ts";
 
 /**
@@ -82,6 +83,11 @@ export class BatchStore {
     return new ProviderSlots({ ...options, redis: this.redis, prefix: this.prefix });
   }
 
+  /** The reservations on one API key's daily budget (key-reservations.ts). */
+  keyReservations(options: Omit<KeyReservationsOptions, "redis" | "prefix">): KeyReservations {
+    return new KeyReservations({ ...options, redis: this.redis, prefix: this.prefix });
+  }
+
   /** The create pacing of one provider account (API key). */
   providerRate(options: Omit<ProviderRateOptions, "redis" | "prefix">): ProviderRate {
     return new ProviderRate({ ...options, redis: this.redis, prefix: this.prefix });
@@ -120,6 +126,12 @@ export class BatchStore {
   }
   clearReuseWait(...a: Parameters<Batches["clearReuseWait"]>) {
     return this.batches.clearReuseWait(...a);
+  }
+  setKeyWait(...a: Parameters<Batches["setKeyWait"]>) {
+    return this.batches.setKeyWait(...a);
+  }
+  clearKeyWait(...a: Parameters<Batches["clearKeyWait"]>) {
+    return this.batches.clearKeyWait(...a);
   }
 
   // Item states (item-states.ts)

@@ -31,6 +31,11 @@ export interface BatchRecord {
    * they last looked): which batch, why it is paused and since when (ms). Undefined otherwise.
    */
   reuseWait?: ReuseWait | undefined;
+  /**
+   * Tasks of this batch wait for a worker that holds the API key that created them (the last
+   * worker to leave one lacked it; stages/pipeline-context.ts): which key (by name), which stage, when.
+   */
+  keyWait?: KeyWait | undefined;
   /** An enqueue did not get through the manifest: how far it got (store/batches.ts). */
   enqueueIncomplete?: EnqueueIncomplete | undefined;
 }
@@ -40,6 +45,21 @@ export interface ReuseWait {
   ownerBatchId: string;
   reason: string;
   at: number;
+}
+
+/** A poll or download of this batch was left by a worker without the task's API key (see BatchRecord). */
+export interface KeyWait {
+  /** The key's name (never the key). */
+  key: string;
+  role: "poll" | "download";
+  at: number;
+}
+
+function parseKeyWait(raw: string | undefined): KeyWait | undefined {
+  if (raw === undefined) return undefined;
+  const [role, at, ...name] = raw.split("|");
+  if ((role !== "poll" && role !== "download") || name.length === 0) return undefined;
+  return { key: name.join("|"), role, at: Number(at) || 0 };
 }
 
 function parseReuseWait(raw: string | undefined): ReuseWait | undefined {
@@ -175,6 +195,7 @@ export class Batches {
       reused: Number(fields.reused ?? 0),
       finishedAt: fields.finishedAt === undefined ? undefined : Number(fields.finishedAt),
       reuseWait: parseReuseWait(fields.reuseWait),
+      keyWait: parseKeyWait(fields.keyWait),
       enqueueIncomplete: enqueueIncompleteOf(fields),
     };
   }
@@ -189,6 +210,24 @@ export class Batches {
     if (before?.ownerBatchId === wait.ownerBatchId && before.reason === wait.reason) return false;
     await this.redis.hset(key, "reuseWait", `${wait.ownerBatchId}|${wait.reason}|${wait.at}`);
     return true;
+  }
+
+  /**
+   * Records that a task of the batch was left by a worker without its API key (or refreshes when);
+   * true when the key or stage changed, so the caller logs it once.
+   */
+  async setKeyWait(batchId: string, wait: KeyWait): Promise<boolean> {
+    const key = this.keys.batch(batchId);
+    const before = parseKeyWait((await this.redis.hget(key, "keyWait")) ?? undefined);
+    await this.redis.hset(key, "keyWait", `${wait.role}|${wait.at}|${wait.key}`);
+    return before?.key !== wait.key || before.role !== wait.role;
+  }
+
+  /** A worker with the key `name` took the batch's waiting task: the wait on that key is over. */
+  async clearKeyWait(batchId: string, name: string): Promise<void> {
+    const key = this.keys.batch(batchId);
+    const before = parseKeyWait((await this.redis.hget(key, "keyWait")) ?? undefined);
+    if (before?.key === name) await this.redis.hdel(key, "keyWait");
   }
 
   /** The batch's items no longer wait on a paused batch. */

@@ -93,6 +93,12 @@ export interface ItemResult {
   model: string;
   status: "completed" | "failed" | "cancelled";
   taskIds: string[];
+  /**
+   * The name of the API key that created its last task (keys/provider-keys.ts; never the key):
+   * an item that adopts the task (stages/request-reuse.ts) polls and downloads it with that key.
+   * Absent: the first key of the process that created it (or no task).
+   */
+  keyName?: string | undefined;
   files: SavedFile[];
   errorKind: ItemErrorKind | undefined;
   errorMessage: string | undefined;

@@ -84,6 +84,12 @@ export interface RecordKeys {
   providerKeyStop(name: string): string;
   /** SCAN pattern matching every key stop. */
   providerKeyStopPattern: string;
+  /**
+   * Sorted set: poll and download jobs ("<role>|<job id>") left by a worker without the API key
+   * named `name` that created their task, by when (ms): a worker with the key promotes them
+   * (keys/key-hand-off.ts). By the key's name, never the key.
+   */
+  keyWaits(name: string): string;
   /** Set: every provider account (the short hash of its API key) that has taken a slot. */
   providerAccounts: string;
   /** The duration history of one task shape (see store/duration-history.ts). */
@@ -178,6 +184,7 @@ export function recordKeys(prefix: string): RecordKeys {
     providerCap: (account) => `${prefix}:provider-cap:${account}`,
     providerKeyStop: (name) => `${prefix}:provider-key-stop:${name}`,
     providerKeyStopPattern: `${prefix}:provider-key-stop:*`,
+    keyWaits: (name) => `${prefix}:key-waits:${name}`,
     providerAccounts: `${prefix}:provider-accounts`,
     webhookOutbox: (id) => `${tag(id)}:webhook-outbox`,
     accountWebhookOutbox: `${prefix}:webhook-outbox`,

@@ -27,6 +27,11 @@ export const workerRecordSchema = z.object({
   concurrency: z.partialRecord(roleSchema, z.number().int()),
   /** The last job one of its workers took, or null before the first. */
   lastJob: z.object({ role: roleSchema, jobId: z.string(), at: z.number() }).nullable(),
+  /**
+   * The names of the API keys it holds (keys/provider-keys.ts; never the keys): a job pinned to a
+   * key waits for a process that has it. Absent in records of older versions (unknown).
+   */
+  keys: z.array(z.string()).optional(),
 });
 export type WorkerRecord = z.infer<typeof workerRecordSchema>;
 
@@ -36,6 +41,8 @@ export interface WorkerIdentity {
   version: string;
   concurrency: Partial<Record<QueueRole, number>>;
   startedAt: number;
+  /** Names of the API keys it holds (never the keys). */
+  keys?: readonly string[];
   host?: string;
   pid?: number;
 }
@@ -132,6 +139,7 @@ export class WorkerRegistry {
       beatAt: this.now(),
       concurrency: identity.concurrency,
       lastJob,
+      ...(identity.keys === undefined ? {} : { keys: [...identity.keys] }),
     });
     const beat = () =>
       this.beat(recordNow(), ttlMs).catch((error: unknown) => options.onError?.(error));
@@ -157,6 +165,25 @@ export class WorkerRegistry {
 /** The roles that at least one live worker process works on. */
 export function liveRolesOf(workers: readonly WorkerRecord[]): Set<QueueRole> {
   return new Set(workers.flatMap((w) => w.roles));
+}
+
+/** Stands for "any key" in `liveKeysOf`: a live worker whose record does not list its keys. */
+export const ANY_KEY = "*";
+
+/**
+ * Per role, the names of the API keys some live worker of that role holds; `ANY_KEY` when one of
+ * them does not say (an older version).
+ */
+export function liveKeysOf(workers: readonly WorkerRecord[]): Map<QueueRole, Set<string>> {
+  const keys = new Map<QueueRole, Set<string>>();
+  for (const worker of workers) {
+    for (const role of worker.roles) {
+      const held = keys.get(role) ?? new Set<string>();
+      for (const name of worker.keys ?? [ANY_KEY]) held.add(name);
+      keys.set(role, held);
+    }
+  }
+  return keys;
 }
 
 function safeJson(text: string): unknown {

@@ -4,6 +4,14 @@
   budget, not cooling down after a 429 and whose pace lets a create go now; or says why none.
   A holder that has a slot on some key keeps it (a retried job).
 
+  The key's daily budget is a reservation, like the batch budget (passSubmitGate): the create's
+  cost is reserved on the chosen key in the same step as its slot (cap-hash fields
+  `hold:<holder>` = "<day>|<micros>|<taken at ms>" and the day's total `reserved:<day>`), and a
+  key fits a create when spent + reserved + cost <= its budget, so concurrent creates never pass
+  it together. settleKeyReservation.lua moves it to `spent:<day>` or gives it back. A holder
+  that keeps its slot keeps its reservation; one that lost it (settled by an earlier try)
+  reserves again, or leaves that key when it no longer fits.
+
   Input:
     KEYS[1]     the submit queue's BullMQ limiter key ('' for none)
     KEYS[2]     the submit queue's BullMQ marker key ('' for none)
@@ -14,8 +22,8 @@
     ARGV[4]     wait (ms)
     ARGV[5]     number of keys n
     ARGV[6..]   per key: max in flight, weight, pace tolerance (ms), daily budget (micros, -1 none)
-    ARGV[6+4n]  the cap-hash field of today's spend
-    ARGV[7+4n]  the create's cost (micros)
+    ARGV[6+4n]  today's UTC day (YYYY-MM-DD): fields `spent:<day>`, `reserved:<day>`
+    ARGV[7+4n]  the create's cost (micros; 0: nothing reserved)
 
   Output:
     {index (1-based), slots held} for a slot; {0, ms} when only paced or cooling keys have
@@ -24,11 +32,32 @@
     waits for a release, at most until the soonest pace)
 ]]
 local holder, now, n = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[5])
-for i = 1, n do
-  local holders = KEYS[3 + (i - 1) * 3]
-  if redis.call('ZSCORE', holders, holder) then return {i, redis.call('ZCARD', holders)} end
+local day, cost = ARGV[6 + n * 4], tonumber(ARGV[7 + n * 4])
+local spentField, reservedField, holdField = 'spent:' .. day, 'reserved:' .. day, 'hold:' .. holder
+-- Whether a create of `cost` fits the key's budget today (its spent and reserved money).
+local function fits(capKey, budget)
+  return budget < 0 or tonumber(redis.call('HGET', capKey, spentField) or '0')
+    + tonumber(redis.call('HGET', capKey, reservedField) or '0') + cost <= budget
 end
-local spentField, cost = ARGV[6 + n * 4], tonumber(ARGV[7 + n * 4])
+local function reserve(capKey)
+  if cost <= 0 then return end
+  redis.call('HSET', capKey, holdField, day .. '|' .. cost .. '|' .. ARGV[2])
+  redis.call('HINCRBY', capKey, reservedField, cost)
+end
+for i = 1, n do
+  local holders, capKey = KEYS[3 + (i - 1) * 3], KEYS[4 + (i - 1) * 3]
+  if redis.call('ZSCORE', holders, holder) then
+    if cost <= 0 or redis.call('HEXISTS', capKey, holdField) == 1 then
+      return {i, redis.call('ZCARD', holders)}
+    end
+    if fits(capKey, tonumber(ARGV[9 + (i - 1) * 4])) then
+      reserve(capKey)
+      return {i, redis.call('ZCARD', holders)}
+    end
+    -- Its reservation was settled and the key's budget no longer fits it: choose again.
+    redis.call('ZREM', holders, holder)
+  end
+end
 local best, bestScore, paceWait, usable, funded, full = 0, -1, -1, 0, 0, 0
 for i = 1, n do
   local holders, capKey, stopKey = KEYS[3 + (i - 1) * 3], KEYS[4 + (i - 1) * 3], KEYS[5 + (i - 1) * 3]
@@ -38,9 +67,7 @@ for i = 1, n do
   local budget = tonumber(ARGV[9 + (i - 1) * 4])
   redis.call('HSET', capKey, 'max', max)
   if redis.call('EXISTS', stopKey) == 0 then usable = usable + 1 end
-  local withinBudget = budget < 0 or
-    tonumber(redis.call('HGET', capKey, spentField) or '0') + cost <= budget
-  if withinBudget and redis.call('EXISTS', stopKey) == 0 then
+  if fits(capKey, budget) and redis.call('EXISTS', stopKey) == 0 then
     funded = funded + 1
     local cap = math.min(tonumber(redis.call('HGET', capKey, 'cap') or max), max)
     local free = math.max(1, math.floor(cap)) - redis.call('ZCARD', holders)
@@ -61,6 +88,7 @@ end
 if best > 0 then
   local holders = KEYS[3 + (best - 1) * 3]
   redis.call('ZADD', holders, now, holder)
+  reserve(KEYS[4 + (best - 1) * 3])
   return {best, redis.call('ZCARD', holders)}
 end
 if usable == 0 then return {-1, 0} end
