@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { LineBlockHasher } from "../src/line-block-digests.ts";
-import { readManifestLines } from "../src/read-manifest-lines.ts";
+import { readManifestLineBatches } from "../src/read-manifest-lines.ts";
 
 /** The block digests of `text` read in chunks of `size` bytes. */
 async function digestsOf(text: Buffer, size: number, maxLineBytes = 1 << 20): Promise<string[]> {
@@ -9,16 +9,11 @@ async function digestsOf(text: Buffer, size: number, maxLineBytes = 1 << 20): Pr
   }
   const hasher = new LineBlockHasher();
   const digests: string[] = [];
-  let bytes: Buffer | undefined;
-  for await (const line of readManifestLines(chunks(), maxLineBytes, (b) => {
-    bytes = b;
-  })) {
-    const digest = hasher.add(
-      line.number,
-      line.text === undefined ? undefined : bytes,
-      line.problem,
-    );
-    if (digest !== undefined) digests.push(digest.toString("hex"));
+  for await (const batch of readManifestLineBatches(chunks(), maxLineBytes, true)) {
+    batch.lines.forEach((line, i) => {
+      const digest = hasher.add(line.number, batch.bytes?.[i], line.problem);
+      if (digest !== undefined) digests.push(digest.toString("hex"));
+    });
   }
   const last = hasher.end();
   if (last !== undefined) digests.push(last.toString("hex"));

@@ -10,6 +10,7 @@ import {
   type ManifestEntry,
   readManifestLines,
   validateManifest,
+  validateManifestBatches,
 } from "@veoq/manifest";
 import type { S3ObjectStore } from "@veoq/object-store";
 import { type CostEstimate, CostTally, type PriceTable, requestCost } from "@veoq/pricing";
@@ -198,20 +199,26 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
     // The validate pass's custom_id map is dropped with it: the enqueue pass does not look ids up
     // in unchanged blocks, so memory holds one per-line map at a time, not two (a line changed
     // since that reuses an id is then found by the item registry: already present, not added).
-    for await (const report of validateManifest(options.manifestPath, {
+    for await (const reports of validateManifestBatches(options.manifestPath, {
       ...imageDirOption(options),
       seenCustomIds: new AsciiKeyMap(),
       recordDigests: validated,
     })) {
-      if (options.signal?.aborted) {
-        return { ...nothingEnqueued(batchId, progress), interrupted: true, totalLines: undefined };
+      for (const report of reports) {
+        if (options.signal?.aborted) {
+          return {
+            ...nothingEnqueued(batchId, progress),
+            interrupted: true,
+            totalLines: undefined,
+          };
+        }
+        progress.lines++;
+        if (!report.ok) {
+          progress.invalid++;
+          options.onInvalidLine?.(report);
+        }
+        if (progress.lines % 1000 === 0) options.onProgress?.(progress);
       }
-      progress.lines++;
-      if (!report.ok) {
-        progress.invalid++;
-        options.onInvalidLine?.(report);
-      }
-      if (progress.lines % 1000 === 0) options.onProgress?.(progress);
     }
     options.onProgress?.(progress);
     if (progress.invalid > 0) {
@@ -384,29 +391,31 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
   let interrupted = false;
   try {
     await mark.begin(totalLines);
-    for await (const report of validateManifest(options.manifestPath, {
+    read: for await (const reports of validateManifestBatches(options.manifestPath, {
       ...imageDirOption(options),
       checkFiles: options.skipInvalid === true,
       ...(validated === undefined ? {} : { checkedBefore: validated }),
     })) {
-      if (options.signal?.aborted) {
-        interrupted = true;
-        break;
-      }
-      progress.lines++;
-      if (!report.ok || report.entry === undefined) {
-        progress.invalid++;
-        if (options.skipInvalid) options.onInvalidLine?.(report);
-        continue;
-      }
-      chunk.push({
-        entry: report.entry,
-        request: fingerprints.nextKnown(report.entry) ?? (await fingerprints.next(report.entry)),
-        turn: 0,
-      });
-      if (chunk.length >= chunkSize) {
-        await send(chunk);
-        chunk = [];
+      for (const report of reports) {
+        if (options.signal?.aborted) {
+          interrupted = true;
+          break read;
+        }
+        progress.lines++;
+        if (!report.ok || report.entry === undefined) {
+          progress.invalid++;
+          if (options.skipInvalid) options.onInvalidLine?.(report);
+          continue;
+        }
+        chunk.push({
+          entry: report.entry,
+          request: fingerprints.nextKnown(report.entry) ?? (await fingerprints.next(report.entry)),
+          turn: 0,
+        });
+        if (chunk.length >= chunkSize) {
+          await send(chunk);
+          chunk = [];
+        }
       }
     }
     if (chunk.length > 0) await send(chunk);
