@@ -47,6 +47,14 @@ export function formatReport(report: BenchReport): string {
         met: commands.pipeline_per_item <= 120,
       },
       {
+        figure: `the same, tasks of 60 s (${f(commands.running_polls_per_item, 2)} polls per item; one running poll costs ${f(commands.per_running_poll, 1)})`,
+        veoq: f(commands.running_pipeline_per_item, 1),
+        baseline: "",
+        ratio: "",
+        goal: "",
+        met: undefined,
+      },
+      {
         figure: `Redis commands per line, enqueue (${commands.items} lines)`,
         veoq: f(commands.enqueue_per_line, 1),
         baseline: `${f(commands.bare_enqueue_per_line, 1)} (bare BullMQ addBulk)`,
@@ -329,5 +337,24 @@ export function formatReport(report: BenchReport): string {
     line(header),
     line(widths.map((w) => "-".repeat(w))),
     ...cells.map(line),
+    ...(commands === undefined
+      ? []
+      : [
+          ...operationLines(commands.pipeline_operations),
+          `  by stage: ${Object.entries(commands.pipeline_by_stage)
+            .map(([stage, n]) => `${stage} ${f(n, 1)}`)
+            .join(", ")}`,
+        ]),
   ].join("\n");
+}
+
+/** Where the pipeline's commands go (the first 15 operations), one per line. */
+function operationLines(
+  operations: { operation: string; commands: number; calls: number }[],
+): string[] {
+  return [
+    "",
+    "Redis commands per completed item, by operation (script-internal commands included):",
+    ...operations.slice(0, 15).map((o) => `  ${f(o.commands, 2).padStart(6)}  ${o.operation}`),
+  ];
 }

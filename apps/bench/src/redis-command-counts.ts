@@ -1,7 +1,17 @@
 import { Redis } from "ioredis";
 
-/** Commands the bench's own reading adds (INFO, CONFIG RESETSTAT): not the measured work. */
-const HARNESS_COMMANDS = new Set(["info", "config|resetstat", "config"]);
+/**
+ * Commands the bench's own reading adds (INFO, CONFIG RESETSTAT, the command trace's MONITOR and
+ * its end marker): not the measured work.
+ */
+const HARNESS_COMMANDS = new Set([
+  "info",
+  "config|resetstat",
+  "config",
+  "monitor",
+  "client|info",
+  "echo",
+]);
 
 /**
  * Every command INFO commandstats counted since the last RESETSTAT, by name (script-internal

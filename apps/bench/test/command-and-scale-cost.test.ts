@@ -18,6 +18,16 @@ describe("command count and scale harnesses (smoke)", () => {
     expect(result.bare_pipeline_per_item).toBeGreaterThan(10);
     expect(result.pipeline_per_item).toBeGreaterThan(result.bare_pipeline_per_item);
     expect(result.pipeline_top.length).toBeGreaterThan(0);
+    // The trace names the operations: BullMQ's scripts by queue, the store's by name.
+    const operations = result.pipeline_operations.map((o) => o.operation);
+    expect(operations).toContain("bullmq:moveToFinished[submit]");
+    expect(operations).toContain("veoq:finishItem");
+    expect(result.bare_pipeline_operations.length).toBeGreaterThan(0);
+    expect(result.pipeline_by_stage.submit).toBeGreaterThan(0);
+    expect(result.pipeline_by_stage.download).toBeGreaterThan(0);
+    // Tasks that render take more polls, and each costs commands.
+    expect(result.running_polls_per_item).toBeGreaterThanOrEqual(1);
+    expect(result.running_pipeline_per_item).toBeGreaterThan(0);
   }, 120_000);
 
   it("enqueues one batch with the real CLI and times every read of it", async () => {

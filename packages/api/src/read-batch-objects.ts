@@ -4,6 +4,7 @@ import {
   batchSchedulingOf,
   batchStateOf,
   credentialsStopReason,
+  credentialsStopTimes,
   overviewOf,
 } from "@veoq/pipeline";
 import { toBatchJson, toBatchSpendJson } from "@veoq/report";
@@ -19,19 +20,20 @@ export async function readBatchObjects(
   ids: readonly string[],
 ): Promise<BatchObjectJson[]> {
   const now = context.now();
-  const [records, controls, spends, scheduling, credentialsStop] = await Promise.all([
+  const [records, controls, spends, scheduling, credentialsStop, stops] = await Promise.all([
     Promise.all(ids.map((id) => context.store.getBatch(id))),
     context.control.readMany(ids),
     context.spend.readMany(ids),
     batchSchedulingOf(context.store, ids),
     credentialsStopReason(context.store),
+    credentialsStopTimes(context.store),
   ]);
   return ids.flatMap((id, i) => {
     const record = records[i];
     const control = controls[i];
     const spend = spends[i];
     if (record === undefined || control === undefined || spend === undefined) return [];
-    const batch = toBatchJson(overviewOf(record, now, control));
+    const batch = toBatchJson(overviewOf(record, now, control, stops));
     const entry = scheduling.get(id);
     if (entry !== undefined) {
       batch.priority = entry.priority;

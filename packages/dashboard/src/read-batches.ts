@@ -8,6 +8,7 @@ import {
   batchSchedulingOf,
   batchStateOf,
   credentialsStopReason,
+  credentialsStopTimes,
   downloadsStopReason,
   type ItemErrorKind,
   type KeyFigures,
@@ -16,6 +17,7 @@ import {
   type QueueRole,
   readKeyFigures,
   readWorkCapacity,
+  type StopTime,
   type TimelinePoint,
   type VeoqQueues,
   type WaitingReason,
@@ -102,20 +104,24 @@ interface SharedReads {
   capacity: WorkCapacity;
   submitPaused: boolean;
   credentialsStop: string | undefined;
+  /** The deployment's credentials stops: left out of elapsed time and rates. */
+  credentialsStops: StopTime[];
   downloadsStop: string | undefined;
   keys: KeyFigures[];
 }
 
 async function readShared(source: DashboardSource, now: number): Promise<SharedReads> {
-  const [stuck, capacity, submitPaused, credentialsStop, downloadsStop, keys] = await Promise.all([
-    readStuckItems(source, now),
-    readWorkCapacity(source.store),
-    source.queues.submit.isPaused(),
-    credentialsStopReason(source.store),
-    downloadsStopReason(source.store),
-    readKeyFigures(source.store.redis, source.store.prefix, now),
-  ]);
-  return { stuck, capacity, submitPaused, credentialsStop, downloadsStop, keys };
+  const [stuck, capacity, submitPaused, credentialsStop, credentialsStops, downloadsStop, keys] =
+    await Promise.all([
+      readStuckItems(source, now),
+      readWorkCapacity(source.store),
+      source.queues.submit.isPaused(),
+      credentialsStopReason(source.store),
+      credentialsStopTimes(source.store),
+      downloadsStopReason(source.store),
+      readKeyFigures(source.store.redis, source.store.prefix, now),
+    ]);
+  return { stuck, capacity, submitPaused, credentialsStop, credentialsStops, downloadsStop, keys };
 }
 
 export interface ReadOptions {
@@ -168,7 +174,7 @@ export async function readBatchView(
     source.store.control.read(batchId),
     source.store.spend.read(batchId),
   ]);
-  const overview = overviewOf(batch, options.now, control);
+  const overview = overviewOf(batch, options.now, control, shared.credentialsStops);
   return {
     ...overview,
     waitingReason: overview.finished

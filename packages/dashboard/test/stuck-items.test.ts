@@ -34,7 +34,7 @@ describe("stuckThresholdMs", () => {
 });
 
 describe("findStuckItems", () => {
-  it("flags poll jobs whose task is older than the threshold, not the fresh ones", async () => {
+  it("flags poll jobs whose task is older than the threshold, not the fresh ones, with their progress", async () => {
     const now = Date.now();
     const job = (customId: string, ageMs: number): PollJobData => ({
       v: 1,
@@ -58,10 +58,15 @@ describe("findStuckItems", () => {
         polls: 3,
       },
     });
-    await queues.poll.add("poll", job("old", 200_000), {
-      jobId: pollJobId("b1", "old", 0),
-      delay: 60_000,
-    });
+    // The provider's last progress, as the poll keeps it in the job's data.
+    await queues.poll.add(
+      "poll",
+      { ...job("old", 200_000), lastProgress: 40 },
+      {
+        jobId: pollJobId("b1", "old", 0),
+        delay: 60_000,
+      },
+    );
     await queues.poll.add("poll", job("fresh", 60_000), {
       jobId: pollJobId("b1", "fresh", 0),
       delay: 60_000,
@@ -71,5 +76,6 @@ describe("findStuckItems", () => {
       ["old", "task-old", "PROCESSING"],
     ]);
     expect(stuck[0]?.thresholdSeconds).toBe(180);
+    expect(stuck[0]?.progress).toBe(40);
   });
 });

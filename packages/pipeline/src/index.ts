@@ -1,6 +1,7 @@
 export type { Redis } from "ioredis";
 export {
   credentialsStopReason,
+  credentialsStopTimes,
   downloadsStopReason,
   resumeDownloads,
   resumeSubmissions,
@@ -45,7 +46,13 @@ export {
   setBatchBudget,
   UnknownBatchError,
 } from "./operations/batch-lifecycle.ts";
-export { type BatchOverview, overviewOf, pausedMsUntil } from "./operations/batch-overview.ts";
+export {
+  type BatchOverview,
+  overviewOf,
+  pausedMsUntil,
+  type StopTime,
+  stoppedMsWithin,
+} from "./operations/batch-overview.ts";
 export {
   batchResults,
   RESULT_ORDERS,
@@ -131,6 +138,7 @@ export type { PipelineObserver } from "./stages/pipeline-observer.ts";
 export {
   type ItemSpanFields,
   type ItemTracer,
+  type ItemTraceStart,
   isStageMove,
   NO_TRACING,
 } from "./stages/pipeline-observer.ts";
@@ -234,6 +242,11 @@ export {
   utcDay,
 } from "./store/spend-ledger.ts";
 export { SLOT_WAIT_MARKER, submitQueueWakeKeys } from "./store/submit-queue-wake.ts";
+export {
+  type StoreScriptName,
+  storeScriptNames,
+  storeScriptSource,
+} from "./store/store-scripts.ts";
 export {
   BATCH_WEBHOOK_FIELDS,
   type BatchWebhook,

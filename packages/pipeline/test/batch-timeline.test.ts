@@ -65,6 +65,27 @@ describe("a batch's timeline (per-minute throughput and spend, for charts)", () 
     ]);
   });
 
+  it("settles a reservation taken the day before on that day's spend, in one more round trip", async () => {
+    const ledger = new SpendLedger(redis, prefix);
+    const day = 24 * 3600_000;
+    // Days no other test of this file books on.
+    const lateEvening = T0 - (T0 % day) + 10 * day - 1_000;
+    expect(await ledger.gate("c", "c~a~0", 700_000, undefined, lateEvening)).toBe("go");
+    // Settled after midnight: the money is booked on the day it was reserved.
+    expect(await ledger.settle("c", "c~a~0", "first", lateEvening + 2_000)).toBe(700_000);
+    expect(await ledger.today(lateEvening)).toMatchObject({
+      spentMicros: 700_000,
+      reservedMicros: 0,
+    });
+    expect(await ledger.today(lateEvening + 2_000)).toMatchObject({
+      spentMicros: 0,
+      reservedMicros: 0,
+    });
+    // Settled once: a second call finds nothing.
+    expect(await ledger.settle("c", "c~a~0", "first", lateEvening + 3_000)).toBeUndefined();
+    expect((await ledger.read("c")).spentMicros).toBe(700_000);
+  });
+
   it("skips fields and values no writer makes", () => {
     expect(parseTimeline({ "5:c": "2", "5:x": "1", junk: "3", "6:s": "-4", "7:f": "1.5" })).toEqual(
       [{ at: 5 * TIMELINE_BUCKET_MS, completed: 2, failed: 0, spentMicros: 0 }],

@@ -3,9 +3,13 @@ import {
   BatchControl,
   type BatchControlState,
   type BatchRecord,
+  credentialsStopTimes,
   overviewOf,
   pausedMsUntil,
+  resumeSubmissions,
   SpendLedger,
+  stoppedMsWithin,
+  stopSubmissions,
 } from "../src/index.ts";
 import { createHarness, type Harness } from "./pipeline-harness.ts";
 
@@ -56,6 +60,74 @@ describe("elapsed time and rate leave out paused time (pure, clock injected)", (
     expect(at40.elapsedSeconds).toBe(10 * 60);
     expect(at90.elapsedSeconds).toBe(at40.elapsedSeconds);
     expect(at90.itemsPerSecond).toBe(at40.itemsPerSecond);
+  });
+});
+
+describe("elapsed time and rate leave out credentials stops (pure, clock injected)", () => {
+  it("counts the stops within the batch's life, the open one up to now, and stands still while stopped", () => {
+    const stops = [
+      { start: T0 - 20 * MIN, end: T0 - 10 * MIN }, // before the batch: nothing
+      { start: T0 - 5 * MIN, end: T0 + 5 * MIN }, // 5 min of it in the batch's life
+      { start: T0 + 20 * MIN, end: T0 + 30 * MIN },
+    ];
+    expect(stoppedMsWithin(stops, T0, T0 + 60 * MIN)).toBe(15 * MIN);
+    // 60 min since creation, 15 of them stopped: 45 min of work for 90 items.
+    const after = overviewOf(record(90), T0 + 60 * MIN, undefined, stops);
+    expect(after.elapsedSeconds).toBe(45 * 60);
+    expect(after.itemsPerSecond).toBeCloseTo(90 / (45 * 60), 9);
+    // Stops and pauses both: 20 min paused (ended), 15 stopped.
+    const resumed: BatchControlState = { state: "running", pausedMs: 20 * MIN };
+    expect(overviewOf(record(90), T0 + 60 * MIN, resumed, stops).elapsedSeconds).toBe(25 * 60);
+
+    // A stop that still holds: the batch's elapsed time stands still.
+    const open = [{ start: T0 + 10 * MIN }];
+    const at30 = overviewOf(record(50), T0 + 30 * MIN, undefined, open);
+    const at90 = overviewOf(record(50), T0 + 90 * MIN, undefined, open);
+    expect(at30.elapsedSeconds).toBe(10 * 60);
+    expect(at90.elapsedSeconds).toBe(at30.elapsedSeconds);
+    expect(at90.itemsPerSecond).toBe(at30.itemsPerSecond);
+
+    // Paused by the user during the stop: that time is left out once.
+    const paused: BatchControlState = {
+      state: "paused",
+      reason: "user",
+      at: T0 + 20 * MIN,
+      pausedMs: 0,
+    };
+    expect(overviewOf(record(50), T0 + 90 * MIN, paused, open).elapsedSeconds).toBe(10 * 60);
+
+    // A finished batch: only the stops up to its finish.
+    const finished = { ...record(100), finishedAt: T0 + 40 * MIN };
+    expect(overviewOf(finished, T0 + 90 * MIN, undefined, stops).elapsedSeconds).toBe(25 * 60);
+  });
+});
+
+describe("a credentials stop is recorded with its start and end", () => {
+  let h: Harness;
+  afterEach(async () => h?.close());
+
+  it("keeps each stop's times from the first stop to the resume, and the open one without an end", async () => {
+    h = await createHarness();
+    expect(await credentialsStopTimes(h.store)).toEqual([]);
+    await stopSubmissions(h.store, h.queues, "401 unauthorized", T0);
+    // A second stop while stopped keeps the first one's start.
+    await stopSubmissions(h.store, h.queues, "402 payment required", T0 + 2 * MIN);
+    expect(await credentialsStopTimes(h.store)).toEqual([{ start: T0 }]);
+    expect(await resumeSubmissions(h.store, h.queues, T0 + 7 * MIN)).toBe(true);
+    await stopSubmissions(h.store, h.queues, "401 unauthorized", T0 + 20 * MIN);
+    expect(await credentialsStopTimes(h.store)).toEqual([
+      { start: T0, end: T0 + 7 * MIN },
+      { start: T0 + 20 * MIN },
+    ]);
+    await resumeSubmissions(h.store, h.queues, T0 + 21 * MIN);
+    // A resume without a stop adds nothing.
+    await resumeSubmissions(h.store, h.queues, T0 + 30 * MIN);
+    const stops = await credentialsStopTimes(h.store);
+    expect(stops).toEqual([
+      { start: T0, end: T0 + 7 * MIN },
+      { start: T0 + 20 * MIN, end: T0 + 21 * MIN },
+    ]);
+    expect(overviewOf(record(50), T0 + 30 * MIN, undefined, stops).elapsedSeconds).toBe(22 * 60);
   });
 });
 

@@ -1,4 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { removeKeysUnder } from "@veoq/local-redis";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
@@ -7,12 +10,14 @@ import {
   batchWebhookSchema,
   createQueues,
   EnqueueError,
+  EnqueueMark,
   enqueueManifest,
   SpendLedger,
   stopSubmissions,
   WebhookOutbox,
 } from "../src/index.ts";
 import { finalResult } from "./final-result.ts";
+import { liteLine, TINY_PNG } from "./pipeline-harness.ts";
 
 /**
  * The webhook outbox is written by the scripts that make the transitions it reports, once per
@@ -118,6 +123,142 @@ describe("webhook outbox", () => {
     expect((await outbox.readBatch("w5")).entries).toEqual([]);
     await store.finishItem(finalResult("w5", "c", "failed"));
     expect((await outbox.readBatch("w5")).entries.map((e) => e.type)).toEqual(["batch.completed"]);
+  });
+
+  it("does not finish a batch whose enqueue was interrupted until the run that completes it ends", async () => {
+    const mark = new EnqueueMark(redis, prefix, "w6");
+    await store.ensureBatch("w6", "/m.jsonl", 1000);
+    // The first run gets through 2 of 3 lines, then Ctrl-C.
+    await store.beginEnqueue("w6", 1000);
+    await mark.begin(3);
+    await store.registerItems("w6", ["a", "b"]);
+    await mark.reached(2);
+    await store.endEnqueue("w6", 1100, false);
+    // Every item in so far becomes final after the enqueue ended: not the batch.
+    await store.finishItem(finalResult("w6", "a", "completed"));
+    expect(await store.finishQueuedItem(finalResult("w6", "b", "cancelled"))).toBe(true);
+    expect((await outbox.readBatch("w6")).entries).toEqual([]);
+    expect((await store.getBatch("w6"))?.finishedAt).toBeUndefined();
+    // The same enqueue again adds the last line, whose item is final before the run ends.
+    await store.beginEnqueue("w6", 2000);
+    await mark.begin(3);
+    await store.registerItems("w6", ["c"]);
+    await store.finishItem(finalResult("w6", "c", "failed"));
+    await mark.reached(3);
+    expect((await outbox.readBatch("w6")).entries).toEqual([]);
+    await mark.complete();
+    await store.endEnqueue("w6", 2500, true);
+    const batch = await store.getBatch("w6");
+    expect(batch?.enqueueIncomplete).toBeUndefined();
+    expect(batch?.finishedAt).toBe(2500);
+    expect((await outbox.readBatch("w6")).entries.map((e) => [e.type, e.at])).toEqual([
+      ["batch.completed", 2500],
+    ]);
+    // Once: a repeated finish, and another full run that adds nothing, write no second one.
+    await store.finishItem(finalResult("w6", "c", "failed"));
+    await store.beginEnqueue("w6", 3000);
+    await mark.begin(3);
+    await mark.complete();
+    await store.endEnqueue("w6", 3001, true);
+    expect((await outbox.readBatch("w6")).entries).toHaveLength(1);
+  });
+
+  it("finishes an interrupted batch at the end of the completing run when every item was already final", async () => {
+    const mark = new EnqueueMark(redis, prefix, "w7");
+    await store.ensureBatch("w7", "/m.jsonl", 1000);
+    await store.beginEnqueue("w7", 1000);
+    await mark.begin(2);
+    await store.registerItems("w7", ["a", "b"]);
+    await mark.reached(2); // every line in, but stopped before the mark was taken off
+    await store.endEnqueue("w7", 1100, false);
+    await store.finishItem(finalResult("w7", "a", "completed"));
+    await store.finishItem(finalResult("w7", "b", "completed"));
+    expect((await outbox.readBatch("w7")).entries).toEqual([]);
+    // The completing run finds every line present and every item final.
+    await store.beginEnqueue("w7", 2000);
+    await mark.begin(2);
+    await mark.reached(2);
+    await mark.complete();
+    await store.endEnqueue("w7", 2100, true);
+    expect((await store.getBatch("w7"))?.finishedAt).toBe(2100);
+    expect((await outbox.readBatch("w7")).entries.map((e) => e.type)).toEqual(["batch.completed"]);
+  });
+
+  it("stamps the finish at the end of the completing run even when an enqueue that died is still counted", async () => {
+    const mark = new EnqueueMark(redis, prefix, "w9");
+    await store.ensureBatch("w9", "/m.jsonl", 1000);
+    // A first run dies (killed, Redis lost) after 1 of 2 lines: it never ends.
+    await store.beginEnqueue("w9", 1000);
+    await mark.begin(2);
+    await store.registerItems("w9", ["a"]);
+    await mark.reached(1);
+    await store.finishItem(finalResult("w9", "a", "completed"));
+    // The same enqueue again, within the hour the dead run's marker still counts.
+    await store.beginEnqueue("w9", 2000);
+    await mark.begin(2);
+    await store.registerItems("w9", ["b"]);
+    await store.finishItem(finalResult("w9", "b", "completed"));
+    await mark.reached(2);
+    await mark.complete();
+    await store.endEnqueue("w9", 2500, true);
+    // Finished (views, retention, elapsed time); batch.completed waits for the enqueues counted.
+    expect((await store.getBatch("w9"))?.finishedAt).toBe(2500);
+    expect((await outbox.readBatch("w9")).entries).toEqual([]);
+  });
+
+  it("sends no batch.completed for an enqueue stopped part-way (Ctrl-C) until the same enqueue, run again, completes", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "veoq-outbox-"));
+    const queues = createQueues(redis, prefix);
+    try {
+      await writeFile(path.join(dir, "frame.png"), TINY_PNG);
+      const manifestPath = path.join(dir, "m.jsonl");
+      const ids = ["a", "b", "c", "d"];
+      await writeFile(manifestPath, ids.map((id) => `${JSON.stringify(liteLine(id))}\n`).join(""));
+      const enqueue = (extra: Partial<Parameters<typeof enqueueManifest>[0]> = {}) =>
+        enqueueManifest({
+          manifestPath,
+          batchId: "w8",
+          queues,
+          store,
+          submitAttempts: 1,
+          chunkSize: 1,
+          chunksInFlight: 1,
+          ...extra,
+        });
+      // Ctrl-C once the first line's item is in: the line being sent lands, no other is read.
+      const interrupt = new AbortController();
+      const first = await enqueue({
+        signal: interrupt.signal,
+        onProgress: (p) => {
+          if (p.phase === "enqueue" && p.added > 0) interrupt.abort();
+        },
+      });
+      expect(first.interrupted).toBe(true);
+      const partial = await store.getBatch("w8");
+      expect(partial?.enqueueIncomplete?.totalLines).toBe(4);
+      const inSoFar = ids.slice(0, partial?.total);
+      expect(inSoFar.length).toBeGreaterThan(0);
+      expect(inSoFar.length).toBeLessThan(4);
+      // Every item in so far ends: the batch does not.
+      for (const id of inSoFar) await store.finishItem(finalResult("w8", id, "completed"));
+      expect((await outbox.readBatch("w8")).entries).toEqual([]);
+      expect((await store.getBatch("w8"))?.finishedAt).toBeUndefined();
+      // The same enqueue again adds the rest; their items end: one batch.completed.
+      const second = await enqueue();
+      expect(second.interrupted).toBe(false);
+      expect((await store.getBatch("w8"))?.enqueueIncomplete).toBeUndefined();
+      expect((await outbox.readBatch("w8")).entries).toEqual([]);
+      for (const id of ids.slice(inSoFar.length)) {
+        await store.finishItem(finalResult("w8", id, "completed"));
+      }
+      expect((await outbox.readBatch("w8")).entries.map((e) => e.type)).toEqual([
+        "batch.completed",
+      ]);
+      expect((await store.getBatch("w8"))?.finishedAt).toBeDefined();
+    } finally {
+      await queues.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("writes batch.completed when cancelling the last queued item ends the batch", async () => {

@@ -17,8 +17,8 @@ export function itemAttributes(item: ItemSpanFields): Attributes {
 }
 
 /**
- * Where an item's `veoq.item.enqueue` span goes. `own-trace`: a new trace per item, linked to
- * the span active at enqueue (the CLI's `veoq.enqueue`: a batch of 100,000 lines is not one
+ * Where an item's `veoq.item.enqueue` span (`veoq.item.retry` for a re-queued item) goes. `own-trace`: a new trace per item, linked to
+ * the span active at enqueue (the CLI's `veoq.enqueue` or `veoq.retry`: a batch of 100,000 lines is not one
  * trace). `active-trace`: a child of the active span, in its trace (an API request's server
  * span, which continues the caller's `traceparent`: the caller follows its items in its trace).
  */
@@ -37,11 +37,11 @@ export function createOtelItemTracer(
   const { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } = api;
   const tracer = trace.getTracer("veoq");
   return {
-    startItem(item) {
+    startItem(item, why = "enqueue") {
       const active = trace.getSpan(context.active());
       const joins = root === "active-trace" && active !== undefined;
       const links: Link[] = active && !joins ? [{ context: active.spanContext() }] : [];
-      const span = tracer.startSpan("veoq.item.enqueue", {
+      const span = tracer.startSpan(`veoq.item.${why}`, {
         kind: SpanKind.PRODUCER,
         root: !joins,
         links,

@@ -15,6 +15,7 @@ import {
   createRedisConnection,
   enqueueManifest,
   type RunningWorkers,
+  retryFailedItems,
   startWorkers,
 } from "@veoq/pipeline";
 import { type Simulator, startSimulator } from "@veoq/simulator";
@@ -200,4 +201,56 @@ describe("one trace per item", () => {
     expect(span?.attributes["http.response.status_code"]).toBe(204);
     expect(JSON.stringify(span?.attributes)).not.toContain("secret-term");
   });
+});
+
+describe("a retried item's trace", () => {
+  it("starts under `veoq retry`'s span: the re-queued item's new submit and polls are children of its retry span", async () => {
+    const store = new BatchStore(redis, prefix);
+    const manifest = await writeTracedManifest(dir, { f: "a failing test [sim:fail]" });
+    await enqueueManifest({
+      manifestPath: manifest,
+      batchId: "t2",
+      queues,
+      store,
+      submitAttempts: 3,
+    });
+    await waitForBatchFinal(store, "t2");
+    const before = exporter.getFinishedSpans().length;
+    const summary = await tracing.inSpan("veoq.retry", { "veoq.batch_id": "t2" }, () =>
+      retryFailedItems(store, queues, "t2", {
+        submitAttempts: 3,
+        includePermanent: true,
+        tracer: tracing.tracer,
+      }),
+    );
+    expect(summary.retried).toBe(1);
+    await waitForBatchFinal(store, "t2");
+    const later = () => exporter.getFinishedSpans().slice(before);
+    const retrySpan = () => later().find((s) => s.name === "veoq.item.retry");
+    await waitUntil(
+      () =>
+        later().some(
+          (s) =>
+            s.name === "veoq.poll" &&
+            s.spanContext().traceId === retrySpan()?.spanContext().traceId,
+        ),
+      "the retried item's poll span",
+    );
+    const command = later().find((s) => s.name === "veoq.retry");
+    const [root] = later().filter((s) => s.name === "veoq.item.retry");
+    expect(command).toBeDefined();
+    expect(root?.attributes["veoq.custom_id"]).toBe("f");
+    expect(parentOf(root as ReadableSpan)).toBeUndefined();
+    expect(root?.links.map((l) => l.context.spanId)).toEqual([command?.spanContext().spanId]);
+    // Its trace, not the enqueue's: only the stages that ran after the retry.
+    const stages = exporter
+      .getFinishedSpans()
+      .filter((s) => s.spanContext().traceId === root?.spanContext().traceId && s !== root)
+      .filter((s) => ["veoq.submit", "veoq.poll"].includes(s.name));
+    expect(stages.map((s) => s.name)).toEqual(expect.arrayContaining(["veoq.submit", "veoq.poll"]));
+    for (const stage of stages) {
+      expect(stage.spanContext().traceId, stage.name).toBe(root?.spanContext().traceId);
+      expect(parentOf(stage), stage.name).toBe(root?.spanContext().spanId);
+    }
+  }, 60_000);
 });

@@ -206,3 +206,40 @@ describe("traces across worker processes (OTLP/HTTP)", () => {
     expect(submitBodies.some((b) => b.includes(Buffer.from("veoq-submit-worker")))).toBe(true);
   });
 });
+
+describe("traces of the batch commands", () => {
+  /** Runs `veoq <args>` exporting OTLP/HTTP JSON to the receiver; resolves with its exit code. */
+  const traced = (args: string[]) =>
+    new Promise<number | null>((resolve, reject) => {
+      const endpoint = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+      const cli = spawn(process.execPath, [CLI, ...args], {
+        env: {
+          ...process.env,
+          ...tracedRunEnv(prefix, simulator.url, dir),
+          OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+          OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+        },
+        stdio: ["ignore", "ignore", "inherit"],
+      });
+      cli.once("error", reject);
+      cli.once("exit", resolve);
+    });
+
+  it("gives `veoq retry`, `veoq resume` and `veoq cancel` a span each, with their Redis spans under it", async () => {
+    for (const args of [
+      ["retry", "o1", "--yes", "--json"],
+      ["resume", "o1", "--json"],
+      ["cancel", "o1", "--json"],
+    ]) {
+      expect(await traced(args), args.join(" ")).toBe(0);
+      const name = `veoq.${args[0]}`;
+      const command = jsonSpans.find((s) => s.service === "veoq-cli" && s.name === name);
+      expect(command, `${name} among ${jsonSpans.map((s) => s.name).join(", ")}`).toBeDefined();
+      const under = jsonSpans.filter((s) => s.parentSpanId === command?.spanId);
+      expect(
+        under.some((s) => s.attributes["db.system"] === "redis"),
+        name,
+      ).toBe(true);
+    }
+  }, 60_000);
+});

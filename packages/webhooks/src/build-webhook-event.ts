@@ -1,5 +1,6 @@
 import {
   type BatchStore,
+  credentialsStopTimes,
   type ItemResult,
   type OutboxEntry,
   overviewOf,
@@ -42,12 +43,13 @@ export async function buildWebhookEvent(
   }
   const batch = await sources.store.getBatch(entry.batchId);
   if (batch === undefined) return undefined;
-  const [spend, control] = await Promise.all([
+  const [spend, control, stops] = await Promise.all([
     sources.spend.read(entry.batchId),
     sources.store.control.read(entry.batchId),
+    credentialsStopTimes(sources.store),
   ]);
   const data = {
-    ...toBatchJson(overviewOf(batch, sources.now(), control)),
+    ...toBatchJson(overviewOf(batch, sources.now(), control, stops)),
     spend: toBatchSpendJson(spend, sources.prices),
     results_url: apiLink(sources.apiPublicUrl, "batches", entry.batchId, "results"),
   };

@@ -4,6 +4,7 @@ import {
   batchSchedulingOf,
   batchStateOf,
   credentialsStopReason,
+  credentialsStopTimes,
   downloadsStopReason,
   type KeyFigures,
   overviewOf,
@@ -144,16 +145,17 @@ async function collect(
   const ids = batchId === undefined ? await session.store.listBatchIds(50) : [batchId];
   const now = Date.now();
   const batches: BatchJson[] = [];
-  const [records, controlList] = await Promise.all([
+  const [records, controlList, stops] = await Promise.all([
     Promise.all(ids.map((id) => session.store.getBatch(id))),
     session.store.control.readMany(ids),
+    credentialsStopTimes(session.store),
   ]);
   const controls = new Map<string, BatchControlState>();
   records.forEach((batch, i) => {
     const control = controlList[i];
     if (batch === undefined) return;
     if (control !== undefined) controls.set(batch.id, control);
-    batches.push(toBatchJson(overviewOf(batch, now, control)));
+    batches.push(toBatchJson(overviewOf(batch, now, control, stops)));
   });
   const scheduling = await batchSchedulingOf(
     session.store,

@@ -13,12 +13,39 @@ export async function stopSubmissions(
   now = Date.now(),
 ): Promise<void> {
   await queues.submit.pause();
-  await runStoreScript(
+  const first = await runStoreScript(
     store.redis,
     "stopSubmissions",
     [store.keys.credentialsStop, store.keys.accountWebhookOutbox, store.keys.accountWebhookSeq],
     [reason, now],
   );
+  // When it began: its time is left out of the batches' elapsed time and rates (batch-overview.ts).
+  if (Number(first) === 1)
+    await store.redis.set(store.keys.credentialsStopSince, String(now), "NX");
+}
+
+/** Ended credentials stops kept for the batches' elapsed time (the newest). */
+const KEPT_STOP_TIMES = 200;
+
+/**
+ * The deployment's credentials stops (ms), oldest first, the one that holds now last with no
+ * `end`: what overviewOf leaves out of elapsed time and rates.
+ */
+export async function credentialsStopTimes(
+  store: BatchStore,
+): Promise<{ start: number; end?: number }[]> {
+  const [ended, since] = await Promise.all([
+    store.redis.lrange(store.keys.credentialsStopTimes, 0, -1),
+    store.redis.get(store.keys.credentialsStopSince),
+  ]);
+  const stops: { start: number; end?: number }[] = ended.flatMap((entry) => {
+    const [start, end] = entry.split("-").map(Number);
+    return Number.isFinite(start) && Number.isFinite(end)
+      ? [{ start: start as number, end: end as number }]
+      : [];
+  });
+  if (since !== null && Number.isFinite(Number(since))) stops.push({ start: Number(since) });
+  return stops;
 }
 
 /** Why the submit queue is paused by a credentials stop, or undefined when it is not. */
@@ -55,9 +82,21 @@ export async function resumeDownloads(store: BatchStore, queues: VeoqQueues): Pr
  * Resumes submissions after a credentials stop (or any pause of the submit queue), and downloads
  * after an object-store credentials stop. True when either was stopped.
  */
-export async function resumeSubmissions(store: BatchStore, queues: VeoqQueues): Promise<boolean> {
+export async function resumeSubmissions(
+  store: BatchStore,
+  queues: VeoqQueues,
+  now = Date.now(),
+): Promise<boolean> {
   const wasPaused = await queues.submit.isPaused();
-  await store.redis.del(store.keys.credentialsStop);
+  const since = await store.redis.get(store.keys.credentialsStopSince);
+  const lift = store.redis.multi().del(store.keys.credentialsStop, store.keys.credentialsStopSince);
+  if (since !== null) {
+    // The stop ended: its times join the list the batches' elapsed time leaves out.
+    lift
+      .rpush(store.keys.credentialsStopTimes, `${since}-${Math.max(Number(since), now)}`)
+      .ltrim(store.keys.credentialsStopTimes, -KEPT_STOP_TIMES, -1);
+  }
+  await lift.exec();
   await queues.submit.removeRateLimitKey();
   await queues.submit.resume();
   const downloadsWereStopped = await resumeDownloads(store, queues);

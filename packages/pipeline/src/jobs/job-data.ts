@@ -117,6 +117,11 @@ export const pollJobDataSchema = z.object({
   /** Poll errors (429, 5xx, network) so far; they delay the next poll, never fail the task. */
   pollErrors: z.number().int().nonnegative(),
   lastStatus: z.string().optional(),
+  /**
+   * The progress (0-100) the provider reported at the last poll, if any: kept in the data the
+   * poll writes anyway, not as BullMQ's job progress (one script less per poll).
+   */
+  lastProgress: z.number().min(0).max(100).optional(),
   /** Seconds from creation to the last answered poll that found the task not final yet. */
   lastPollSeconds: z.number().optional(),
   /** The task's first poll (s from creation): where its blind poll grid starts. */

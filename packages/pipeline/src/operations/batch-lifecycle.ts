@@ -1,5 +1,6 @@
 import type { Job } from "bullmq";
 import type { VeoqQueues } from "../jobs/queues.ts";
+import type { ItemTracer } from "../stages/pipeline-observer.ts";
 import type { BatchControl } from "../store/batch-control.ts";
 import type { BatchStore } from "../store/batch-store.ts";
 import type { ItemResult } from "../store/item-states.ts";
@@ -273,11 +274,13 @@ export class CancelledRetryChangedError extends Error {
  * paid task again. `maxSubmits` is the paid count the caller showed and had agreed to (see
  * planCancelledRetry): a batch that now holds more re-queues nothing and throws
  * CancelledRetryChangedError. Returns how many were re-queued and which could not be, with why.
+ * With `tracer`, each re-queued job carries a new trace of its item (`veoq.item.retry`, see
+ * RetryFailedOptions.tracer).
  */
 export async function retryCancelledItems(
   context: LifecycleContext,
   batchId: string,
-  options: { maxSubmits?: number } = {},
+  options: { maxSubmits?: number; tracer?: ItemTracer } = {},
 ): Promise<{ retried: number; skipped: { customId: string; reason: string }[] }> {
   const plan = await planCancelledRetry(context, batchId);
   if (options.maxSubmits !== undefined && plan.submit > options.maxSubmits) {
@@ -297,6 +300,14 @@ export async function retryCancelledItems(
     const itemState =
       stage === "submit" ? "queued" : stage === "poll" ? "processing" : "downloading";
     await store.transition(batchId, customId, itemState, { force: true });
+    const data = job.data as { model?: string; trace?: object };
+    const traceparent = options.tracer?.startItem(
+      { batchId, customId, model: data.model },
+      "retry",
+    );
+    if (traceparent !== undefined) {
+      await (job as Job).updateData({ ...data, trace: { ...data.trace, traceparent } });
+    }
     if (jobState === "completed" || jobState === "failed") await job.retry(jobState, RESET);
     summary.retried++;
   }

@@ -5,7 +5,7 @@ import type { BatchRecord } from "../store/batch-store.ts";
 export interface BatchOverview extends BatchRecord {
   done: number;
   percent: number;
-  /** Time since the batch was created (up to its finish), paused time left out. */
+  /** Time since the batch was created (up to its finish), paused and credentials-stop time left out. */
   elapsedSeconds: number;
   /** Completed and failed items per second over elapsedSeconds (cancelled ones are not work). */
   itemsPerSecond: number;
@@ -22,18 +22,57 @@ export function pausedMsUntil(control: BatchControlState | undefined, end: numbe
   return (control.pausedMs ?? 0) + open;
 }
 
+/** One credentials stop of the deployment (ms): `end` undefined while it lasts. */
+export interface StopTime {
+  start: number;
+  end?: number | undefined;
+}
+
+/**
+ * How long credentials stops (`stops`, one after another) held submissions within [from, to]
+ * (ms), leaving out what overlaps `except` (the batch's own open pause, already counted as
+ * paused). A stop still open ends at `to`. Pure: the clock is `to`.
+ */
+export function stoppedMsWithin(
+  stops: readonly StopTime[],
+  from: number,
+  to: number,
+  except?: { from: number; to: number },
+): number {
+  const overlap = (a: number, b: number, c: number, d: number) =>
+    Math.max(0, Math.min(b, d) - Math.max(a, c));
+  let total = 0;
+  for (const stop of stops) {
+    const start = Math.max(stop.start, from);
+    const end = Math.min(stop.end ?? to, to);
+    if (end <= start) continue;
+    total += end - start;
+    if (except !== undefined) total -= overlap(start, end, except.from, except.to);
+  }
+  return total;
+}
+
 /**
  * A batch's derived figures at `now`; with its `control` record, elapsed time and the rate leave
- * out the time it was paused (a paused batch's elapsed time stands still).
+ * out the time it was paused (a paused batch's elapsed time stands still), and with the
+ * deployment's credentials `stops` (credentialsStopTimes) the time submissions were stopped.
+ * A stop that overlaps the batch's open pause counts once; one that overlaps a pause already
+ * ended counts twice (the control record keeps only the ended pauses' total).
  */
 export function overviewOf(
   batch: BatchRecord,
   now: number,
   control?: BatchControlState,
+  stops: readonly StopTime[] = [],
 ): BatchOverview {
   const done = batch.counts.completed + batch.counts.failed + batch.counts.cancelled;
   const end = batch.finishedAt ?? now;
-  const elapsedSeconds = Math.max(0, (end - batch.createdAt - pausedMsUntil(control, end)) / 1000);
+  const openPause = control?.state === "paused" ? { from: control.at, to: end } : undefined;
+  const stoppedMs = stoppedMsWithin(stops, batch.createdAt, end, openPause);
+  const elapsedSeconds = Math.max(
+    0,
+    (end - batch.createdAt - pausedMsUntil(control, end) - stoppedMs) / 1000,
+  );
   return {
     ...batch,
     done,

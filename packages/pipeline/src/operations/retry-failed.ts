@@ -1,9 +1,10 @@
 import type { Job } from "bullmq";
-import { downloadJobDataSchema, pollJobDataSchema } from "../jobs/job-data.ts";
+import { downloadJobDataSchema, type ItemTrace, pollJobDataSchema } from "../jobs/job-data.ts";
 import type { VeoqQueues } from "../jobs/queues.ts";
 import { RequeueDeadlineError, requeueFailedJob } from "../jobs/requeue-failed-job.ts";
 import { addSubmission, originalRequestOf } from "../jobs/resubmission.ts";
 import { reasonLooksPermanent } from "../policy/failure-policy.ts";
+import type { ItemTracer } from "../stages/pipeline-observer.ts";
 import { type BatchStore, WriteDeadlineError } from "../store/batch-store.ts";
 import type { ItemResult } from "../store/item-states.ts";
 
@@ -201,6 +202,12 @@ export interface RetryFailedOptions {
   /** Told each time an item is re-queued (its deciding write applied). */
   onRetried?: (customId: string) => void;
   now?: () => number;
+  /**
+   * Opens a new trace for each re-queued item (`veoq.item.retry`, linked to the caller's active
+   * span, e.g. the CLI's `veoq.retry`): the re-queued job carries its traceparent, so the
+   * item's next submit, polls and download are its children (packages/tracing). None when undefined.
+   */
+  tracer?: ItemTracer;
 }
 
 /**
@@ -262,7 +269,12 @@ export async function retryFailedItems(
     throw new RetryPlanChangedError(plan, options.maxResubmits);
   }
   const summary: RetrySummary = { retried: 0, skipped: [], plan, leftUnpaid: 0 };
-  const write = { deadline: options.deadline, submitAttempts: options.submitAttempts, now };
+  const write = {
+    deadline: options.deadline,
+    submitAttempts: options.submitAttempts,
+    now,
+    tracer: options.tracer,
+  };
   try {
     for (const { customId, action } of plan.retries) {
       if (freeOnly && action === "resubmit") {
@@ -308,7 +320,12 @@ async function retryItem(
   store: BatchStore,
   queues: VeoqQueues,
   result: ItemResult,
-  write: { deadline: number | undefined; submitAttempts: number; now: () => number },
+  write: {
+    deadline: number | undefined;
+    submitAttempts: number;
+    now: () => number;
+    tracer: ItemTracer | undefined;
+  },
   requeued: () => void,
 ): Promise<string | undefined> {
   const { batchId, customId } = result;
@@ -326,12 +343,19 @@ async function retryItem(
     return `its ${result.failedStage ?? "submit"} job ${result.failedJobId ?? "?"} no longer exists`;
   if (!(await job.isFailed())) return `its job ${job.id} is not in the failed state`;
   const notFailed = `its job ${job.id} is not in the failed state`;
+  // The retry's trace of this item: the re-queued job carries it (its stages' spans' parent).
+  const traceparent = write.tracer?.startItem(
+    { batchId, customId, model: (job.data as { model?: string }).model },
+    "retry",
+  );
+  const traced = <T extends { trace: ItemTrace }>(data: T): T =>
+    traceparent === undefined ? data : { ...data, trace: { ...data.trace, traceparent } };
 
   if (result.failedStage === "poll" && result.errorKind === "timeout") {
     const data = pollJobDataSchema.parse(job.data);
     // Its clock starts again: the poll fields measured on the old one no longer apply.
     const { lastPollSeconds: _l, gridStartSeconds: _g, ...rest } = data;
-    const fresh = { ...rest, createdAt: write.now(), pollErrors: 0, clockReset: true };
+    const fresh = traced({ ...rest, createdAt: write.now(), pollErrors: 0, clockReset: true });
     if (!(await requeueFailedJob(store.redis, queue, job, { data: fresh, deadline })))
       return notFailed;
     requeued();
@@ -348,7 +372,7 @@ async function retryItem(
       queues,
       request,
       result.submission + 1,
-      { ...request.trace, taskIds: result.taskIds, polls: result.polls },
+      { ...traced(request).trace, taskIds: result.taskIds, polls: result.polls },
       write.submitAttempts,
       "retry",
     );
@@ -358,7 +382,7 @@ async function retryItem(
     const data = downloadJobDataSchema.parse(job.data);
     if (
       !(await requeueFailedJob(store.redis, queue, job, {
-        data: { ...data, refreshes: 0 },
+        data: traced({ ...data, refreshes: 0 }),
         deadline,
       }))
     )
@@ -367,7 +391,9 @@ async function retryItem(
     await store.transition(batchId, customId, "downloading", { fromFailed: true });
     return undefined;
   }
-  if (!(await requeueFailedJob(store.redis, queue, job, { deadline }))) return notFailed;
+  // The job's data as it is (parsing would drop what the schema does not name), traced.
+  const data = traceparent === undefined ? undefined : traced(job.data as { trace: ItemTrace });
+  if (!(await requeueFailedJob(store.redis, queue, job, { deadline, data }))) return notFailed;
   requeued();
   await store.transition(batchId, customId, "queued", { fromFailed: true });
   return undefined;

@@ -17,6 +17,9 @@ export interface ItemSpanFields {
   taskId?: string | undefined;
 }
 
+/** Why an item's trace starts: its enqueue, or a retry that re-queues it. */
+export type ItemTraceStart = "enqueue" | "retry";
+
 /**
  * Traces of items, one trace per item across processes. The core knows nothing of
  * OpenTelemetry (no OTel module is loaded unless tracing is asked for): packages/tracing
@@ -26,8 +29,9 @@ export interface ItemTracer {
   /**
    * Opens the item's trace at enqueue (a span that the stages' spans are children of, in any
    * process) and returns its W3C `traceparent`, kept in the job data (`trace.traceparent`).
+   * `retry`: a new trace for a re-queued item (`veoq retry`), its stages' spans under it.
    */
-  startItem(item: ItemSpanFields): string | undefined;
+  startItem(item: ItemSpanFields, why?: ItemTraceStart): string | undefined;
   /**
    * Runs one stage's work on an item inside a span whose parent is the item's `traceparent`
    * (a move such as DelayedError is not an error: see `isStageMove`).

@@ -139,11 +139,9 @@ async function poll(
       // Never sleep past the deadline: the last poll lands on it.
       const untilDeadline = context.settings.pollDeadlineSeconds - elapsedSeconds;
       const delaySeconds = Math.max(0, Math.min(waitSeconds, untilDeadline));
-      // Independent writes, sent together; the re-delay comes after them.
+      // Independent writes, sent together; the re-delay comes after them. The progress goes in
+      // the data (lastProgress), which is written anyway.
       await Promise.all([
-        result.progressPercent === undefined
-          ? undefined
-          : job.updateProgress(Math.max(0, Math.min(100, result.progressPercent))),
         profile !== undefined && (profile.etaReported ?? false) !== etaReported
           ? bestEffort(context.logger, "could not record whether the provider sends eta", () =>
               context.durationHistory.recordEtaReported(data, etaReported),
@@ -157,6 +155,9 @@ async function poll(
           trace,
           taskPolls,
           lastStatus: result.status,
+          ...(result.progressPercent === undefined
+            ? {}
+            : { lastProgress: Math.max(0, Math.min(100, result.progressPercent)) }),
           lastPollSeconds: elapsedSeconds,
         }),
       ]);

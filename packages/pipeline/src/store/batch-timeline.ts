@@ -44,16 +44,18 @@ export class BatchTimeline {
     );
   }
 
-  /** `micros` counted as spent at `at`. */
-  async addSpent(batchId: string, micros: number, at: number): Promise<void> {
-    if (micros <= 0) return;
-    await this.#redis.hincrby(this.#keys.batchTimeline(batchId), `${bucketOf(at)}:s`, micros);
-  }
-
   /** The batch's buckets, oldest first (those with nothing in them are absent). */
   async read(batchId: string): Promise<TimelinePoint[]> {
     return parseTimeline(await this.#redis.hgetall(this.#keys.batchTimeline(batchId)));
   }
+}
+
+/**
+ * The field of money spent at `at`: settleSpendReservation.lua adds to it in the same step as it
+ * books the money (store/spend-ledger.ts).
+ */
+export function spentField(at: number): string {
+  return `${bucketOf(at)}:s`;
 }
 
 function bucketOf(at: number): number {

@@ -120,13 +120,15 @@ export class Batches {
 
   /**
    * An enqueue is done (`succeeded`) or gave up. After the last one, a batch that became
-   * finished while it ran gets its batch.completed now (a failed enqueue leaves it to the next).
+   * finished while it ran, or while its manifest was only partly in (EnqueueMark), gets its
+   * finish time and batch.completed now; a failed enqueue, or one that leaves the mark (the
+   * manifest still not all in), leaves them to the enqueue that completes it.
    */
   async endEnqueue(batchId: string, now: number, succeeded: boolean): Promise<void> {
     const events = await runStoreScript(
       this.redis,
       "endEnqueue",
-      [this.keys.batch(batchId), this.keys.webhookOutbox(batchId)],
+      [this.keys.batch(batchId), this.keys.webhookOutbox(batchId), this.keys.itemStates(batchId)],
       [now, batchId, succeeded ? "1" : "0"],
     );
     if (Number(events) > 0) await this.markWebhookEvents(batchId);
@@ -242,7 +244,8 @@ export class Batches {
  * hash (fields below) from the start of an enqueue's adding phase; each chunk written raises N;
  * only an enqueue that went through every line removes it. So a batch whose manifest is only
  * partly in says so (status, --json, the API, the dashboard) until the same enqueue, run again,
- * completes.
+ * completes; until then it is not finished either (no `finishedAt`, no batch.completed webhook,
+ * however many of its items are final): the completing enqueue's end stamps and emits them.
  */
 export interface EnqueueIncomplete {
   /** Manifest lines (non-blank) the enqueue got through: their items are in the batch. */
@@ -251,7 +254,10 @@ export interface EnqueueIncomplete {
   totalLines: number;
 }
 
-/** Field names, also in scripts/raiseEnqueueMark.lua. */
+/**
+ * Field names, also in scripts/raiseEnqueueMark.lua and scripts/includes/enqueueRunning.lua
+ * (while the mark is there, the batch is not finished: no finish time, no batch.completed).
+ */
 const LINES_FIELD = "enqueueLines";
 const TOTAL_FIELD = "enqueueTotalLines";
 

@@ -56,6 +56,10 @@ export interface RecordKeys {
   batchPriorities: string;
   /** String: set while the submit queue is paused by a credentials stop; holds the reason. */
   credentialsStop: string;
+  /** String: when the credentials stop that holds now began (ms); absent without one. */
+  credentialsStopSince: string;
+  /** List: ended credentials stops, "start-end" (ms), the newest last (jobs/credentials-stop.ts). */
+  credentialsStopTimes: string;
   /**
    * String: set while the download queue is paused because the object store (VEOQ_OUTPUT_URL)
    * refuses the credentials; holds the reason.
@@ -169,6 +173,8 @@ export function recordKeys(prefix: string): RecordKeys {
     itemOrder: (id) => `${tag(id)}:order`,
     itemsInState: (id, state) => `${tag(id)}:in:${state}`,
     credentialsStop: `${prefix}:credentials-stop`,
+    credentialsStopSince: `${prefix}:credentials-stop-since`,
+    credentialsStopTimes: `${prefix}:credentials-stop-times`,
     downloadsStop: `${prefix}:downloads-stop`,
     batchControl: (id) => `${prefix}:batch:${id}:control`,
     batchSpend: (id) => `${prefix}:batch:${id}:spend`,

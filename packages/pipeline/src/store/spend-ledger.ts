@@ -1,5 +1,5 @@
 import type { CostEstimate } from "@veoq/pricing";
-import { BatchTimeline } from "./batch-timeline.ts";
+import { spentField } from "./batch-timeline.ts";
 import type { RedisConnection } from "./connection/redis-connection.ts";
 import { type RecordKeys, recordKeys } from "./keys.ts";
 import { runStoreScript } from "./store-scripts.ts";
@@ -109,13 +109,9 @@ export class SpendLedger {
   readonly keys: RecordKeys;
   private readonly redis: RedisConnection;
 
-  /** Spend over time, for charts (batch-timeline.ts). */
-  private readonly timeline: BatchTimeline;
-
   constructor(redis: RedisConnection, prefix: string) {
     this.redis = redis;
     this.keys = recordKeys(prefix);
-    this.timeline = new BatchTimeline(redis, prefix);
   }
 
   /** The check before a create (see GATE): `holder` is the item's submission. */
@@ -154,10 +150,27 @@ export class SpendLedger {
     outcome: CreateKind | "released",
     now = Date.now(),
   ): Promise<number | undefined> {
-    const value = await this.redis.hget(this.keys.spendReservations, holder);
-    if (value === null) return undefined;
-    const day = value.slice(0, value.indexOf("|"));
-    const settled = await runStoreScript(
+    // One round trip when the reservation is of today (as read by the script), else a second
+    // with its own day's hash.
+    const settled = await this.runSettle(batchId, holder, outcome, utcDay(now), now);
+    const cost =
+      typeof settled === "string" && settled.includes("|")
+        ? await this.runSettle(batchId, holder, outcome, settled, now)
+        : settled;
+    return typeof cost === "number" && cost >= 0 ? cost : undefined;
+  }
+
+  /** settleSpendReservation.lua with the day's hash of `expected` ("<day>" or "<day>|<micros>"). */
+  private runSettle(
+    batchId: string,
+    holder: string,
+    outcome: CreateKind | "released",
+    expected: string,
+    now: number,
+  ): Promise<unknown> {
+    const bar = expected.indexOf("|");
+    const day = bar < 0 ? expected : expected.slice(0, bar);
+    return runStoreScript(
       this.redis,
       "settleSpendReservation",
       [
@@ -165,13 +178,10 @@ export class SpendLedger {
         this.keys.spendReservationTimes,
         this.keys.batchSpend(batchId),
         this.keys.dailySpend(day),
+        this.keys.batchTimeline(batchId),
       ],
-      [holder, outcome, value],
+      [holder, outcome, expected, spentField(now)],
     );
-    if (settled !== 1) return undefined;
-    const cost = Number(value.slice(value.indexOf("|") + 1));
-    if (outcome !== "released") await this.timeline.addSpent(batchId, cost, now);
-    return cost;
   }
 
   /** Adds newly enqueued items' estimate to the batch (call once per item added). */

@@ -29,6 +29,11 @@ export function storeScriptSource(name: StoreScriptName): string {
   });
 }
 
+/** Every store script's name (the bench names the scripts it sees run by their SHA1). */
+export function storeScriptNames(): StoreScriptName[] {
+  return Object.keys(STORE_SCRIPTS) as StoreScriptName[];
+}
+
 /** The command name a script is defined under on a connection (beside ioredis's own). */
 function commandName(name: StoreScriptName): string {
   return `veoq:${name}`;

@@ -31,7 +31,9 @@
 --- @include "includes/enqueueRunning"
 --- @include "includes/noteBatchFinished"
 loadStateSets(6, ARGV[6])
-local wasFinished = redis.call('HEXISTS', KEYS[3], 'finishedAt')
+-- What the batch record says before anything changes, in one read.
+local before = redis.call('HMGET', KEYS[3], 'finishedAt', 'webhookItemEvents')
+local wasFinished = before[1] and 1 or 0
 local events = 0
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 local flagged = tonumber(ARGV[5])
@@ -49,7 +51,7 @@ if old ~= ARGV[3] then
   local kind = nil
   if ARGV[3] == 'failed' then kind = 'item.failed' elseif ARGV[3] == 'completed' then kind = 'item.completed' end
   if kind then
-    local wanted = (redis.call('HGET', KEYS[3], 'webhookItemEvents') or '') .. ARGV[7]
+    local wanted = (before[2] or '') .. ARGV[7]
     if string.find(wanted, ',' .. kind .. ',', 1, true) then
       emitBatchEvent(KEYS[3], KEYS[5], ARGV[8], kind, ARGV[1], ARGV[4])
       events = events + 1

@@ -16,9 +16,11 @@
     the slots held with this one, or 0 when none was free
 ]]
 --- @include "includes/waitForSlot"
-redis.call('HSET', KEYS[2], 'max', ARGV[3])
+-- The cap and the configured maximum in one read; the maximum is written only when it changed.
+local caps = redis.call('HMGET', KEYS[2], 'cap', 'max')
+if caps[2] ~= ARGV[3] then redis.call('HSET', KEYS[2], 'max', ARGV[3]) end
 if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return redis.call('ZCARD', KEYS[1]) end
-local cap = tonumber(redis.call('HGET', KEYS[2], 'cap') or ARGV[3])
+local cap = tonumber(caps[1] or ARGV[3])
 if cap > tonumber(ARGV[3]) then cap = tonumber(ARGV[3]) end
 local held = redis.call('ZCARD', KEYS[1])
 if held < math.max(1, math.floor(cap)) then
