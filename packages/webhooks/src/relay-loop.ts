@@ -19,6 +19,11 @@ export interface RelayLoopOptions {
   recentSweepIntervalMs: number;
   /** How many of the newest batches that sweep reads. */
   recentSweepBatches: number;
+  /**
+   * Real ms a round of relays waits for more messages before it runs: under load, a batch whose
+   * items finish many times a second is read once per round, not once per item.
+   */
+  coalesceMs: number;
   /** Told when a relay fails (Redis away); the next message or sweep tries again. */
   onError: (error: unknown) => void;
 }
@@ -32,16 +37,17 @@ export interface RelayLoop {
 type Work = `batch:${string}` | "account" | "pending" | "recent";
 
 /**
- * When the relay runs in a worker process: at once when a script wrote an outbox entry (the
- * message on the outboxes' channel names the batch, or the account outbox; see
+ * When the relay runs in a worker process: about `coalesceMs` after a script wrote an outbox
+ * entry (the message on the outboxes' channel names the batch, or the account outbox; see
  * store/webhook-outbox.ts in @veoq/pipeline), and otherwise only at the sweeps, so an idle
  * process costs Redis nothing between them. At start: the newest batches, then every pending
  * outbox once subscribed (what was written before). After a reconnect of the subscriber: every
  * pending outbox (messages are not kept for a subscriber away).
  *
- * One relay at a time per process: work asked for while one runs waits for it, and work asked
- * for twice before it runs runs once. Work is taken off before it runs, so a message during its
- * run (an entry written after its read) runs it again.
+ * One relay at a time per process, in rounds at most every `coalesceMs`: work asked for while a
+ * round runs waits for the next, and work asked for twice before its round runs once. Work is
+ * taken off before it runs, so a message during its run (an entry written after its read) runs
+ * it again.
  */
 export function startRelayLoop(options: RelayLoopOptions): RelayLoop {
   const { relay, subscriber } = options;
@@ -56,9 +62,16 @@ export function startRelayLoop(options: RelayLoopOptions): RelayLoop {
     return relay.relayBatch(work.slice("batch:".length));
   };
   const drain = async () => {
-    for (let next = first(queued); next !== undefined && !stopped; next = first(queued)) {
-      queued.delete(next);
-      await run(next).catch(options.onError);
+    while (queued.size > 0 && !stopped) {
+      await new Promise((resolve) => setTimeout(resolve, options.coalesceMs));
+      // Taken off before it runs: a message during the round (an entry written after its read)
+      // asks for it again, in the next round.
+      const round = [...queued];
+      queued.clear();
+      for (const work of round) {
+        if (stopped) break;
+        await run(work).catch(options.onError);
+      }
     }
     running = undefined;
   };
@@ -107,9 +120,4 @@ export function startRelayLoop(options: RelayLoopOptions): RelayLoop {
       await running;
     },
   };
-}
-
-function first<T>(set: Set<T>): T | undefined {
-  for (const value of set) return value;
-  return undefined;
 }

@@ -34,6 +34,12 @@ export const WEBHOOK_DEFAULTS = {
   recentSweepIntervalMs: 600_000,
   sweepBatches: 1000,
   /**
+   * Real ms a round of relays waits after a wake-up message for more (relay-loop.ts): an entry
+   * is relayed about this soon after its write, and a batch whose items finish many times a
+   * second is read at most this often by each process, instead of once per item.
+   */
+  relayCoalesceMs: 50,
+  /**
    * Longest wait of the idle delivery worker for new jobs (real seconds; BullMQ's drainDelay):
    * a job added or a retry falling due ends it early through BullMQ's marker, as for the
    * pipeline's workers (PIPELINE_DEFAULTS.idleFetchWaitSeconds). BullMQ's default is 5 s.
@@ -158,6 +164,7 @@ export async function startWebhookWorker(
     sweepIntervalMs: options.sweepIntervalMs ?? WEBHOOK_DEFAULTS.sweepIntervalMs,
     recentSweepIntervalMs: WEBHOOK_DEFAULTS.recentSweepIntervalMs,
     recentSweepBatches: WEBHOOK_DEFAULTS.sweepBatches,
+    coalesceMs: WEBHOOK_DEFAULTS.relayCoalesceMs,
     onError: (error) => logger.warn({ err: error }, "webhook outbox relay failed"),
   });
   let closing: Promise<void> | undefined;
