@@ -189,6 +189,8 @@ export const downloadJobDataSchema = z.object({
    * polls and downloads use that key. Absent: the process's first key created it.
    */
   keyName: z.string().min(1).max(64).optional(),
+  /** The account id of that key's records (as on the poll job); recorded on the item's result. */
+  keyAccount: z.string().min(1).max(64).optional(),
   /** Times a worker without that key left this job (stages/pipeline-context.ts backoff); absent: 0. */
   keyWaits: z.number().int().nonnegative().optional(),
   outputs: z.array(downloadOutputSchema).min(1),
