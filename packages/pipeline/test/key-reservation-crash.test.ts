@@ -3,6 +3,7 @@ import type { ApiKeyEntry } from "@veoq/config";
 import { removeKeysUnder } from "@veoq/local-redis";
 import { createLogger } from "@veoq/logging";
 import type { ProviderClient } from "@veoq/provider-client";
+import { Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import {
@@ -15,7 +16,7 @@ import {
 import type { KeyTake, ProviderKey } from "../src/keys/provider-keys.ts";
 import type { PipelineContext } from "../src/stages/pipeline-context.ts";
 import { endEarlierAttempt, releaseTaskSlot } from "../src/stages/submit-attempt.ts";
-import { pollJobId, submitJobId } from "../src/store/keys.ts";
+import { pollJobId, queuePrefix, submitJobId } from "../src/store/keys.ts";
 
 /**
  * Crashes around a create on a pool whose workers hold disjoint keys (issue 27 review, M1/M2):
@@ -169,5 +170,46 @@ describe("key budget reservations across workers with disjoint keys", () => {
       "abandoned",
     );
     expect(await p1.first.slots.holdersBefore(Number.MAX_SAFE_INTEGER)).toEqual([]);
+  });
+
+  it("a job that failed after sending on a books a's reservation as spent, and gives back b's left before sending", async () => {
+    const { store, poolOf, money, advance, now } = setup();
+    const pa = poolOf(["a"]);
+    const pb = poolOf(["b"]);
+    const holder = "B~x~0";
+    const queues = createQueues(redis, store.prefix);
+    // A worker of the submit queue, taking jobs by hand (no processor).
+    const worker = new Worker(queues.submit.name, null, {
+      connection: new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", {
+        maxRetriesPerRequest: null,
+      }),
+      prefix: queuePrefix(store.prefix, "submit"),
+    });
+    try {
+      // A try on b reserved and died before sending; the next, on a, sent its create (its key
+      // recorded with the mark) and the job then failed for good, its outcome never recorded.
+      expect(keyOf(await pb.take(holder, 0, 300_000)).name).toBe("b");
+      expect(keyOf(await pa.take(holder, 0, 300_000)).name).toBe("a");
+      await queues.submit.add(
+        "submit",
+        { createSentAt: start, keyName: "a", keyAccount: "a" } as never,
+        { jobId: submitJobId("B", "x", 0) },
+      );
+      const job = await worker.getNextJob("token");
+      await job?.moveToFailed(new Error("stalled too often"), "token");
+      expect(await (await queues.submit.getJob(submitJobId("B", "x", 0)))?.getState()).toBe(
+        "failed",
+      );
+      advance(120_000);
+      await reconcileEveryAccount(
+        { store, queues, logger: createLogger({ level: "silent" }), now },
+        60_000,
+      );
+      expect(await money("a")).toEqual({ spent: 300_000, reserved: 0 }); // maybe billed
+      expect(await money("b")).toEqual({ spent: 0, reserved: 0 }); // never sent through b
+    } finally {
+      await worker.close();
+      await Promise.all([queues.submit.close(), queues.poll.close(), queues.download.close()]);
+    }
   });
 });
