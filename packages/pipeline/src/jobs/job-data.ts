@@ -69,8 +69,7 @@ export const submitJobDataSchema = z.object({
   /**
    * The account id of that key's records (keys/provider-keys.ts accountOfKey: its name, or the
    * key's short hash; never the key), set with `keyName` when the create is sent: a worker
-   * without the key settles its daily-budget reservation and frees its slot by it. Absent on
-   * jobs from before it (read from `keyName`, keys/provider-keys.ts accountOfRecordedKey).
+   * without the key settles its daily-budget reservation and frees its slot by it.
    */
   keyAccount: z.string().min(1).max(64).optional(),
   /**

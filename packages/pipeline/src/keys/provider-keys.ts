@@ -5,7 +5,7 @@ import { type RedisConnection, scanEveryMaster } from "../store/connection/redis
 import type { KeyReservationEnd, KeyReservations } from "../store/key-reservations.ts";
 import { recordKeys } from "../store/keys.ts";
 import type { ProviderRate, ProviderSlots } from "../store/provider-slots.ts";
-import { accountOfRecordedKey, type RecordedKey } from "../store/recorded-key.ts";
+import type { RecordedKey } from "../store/recorded-key.ts";
 import { utcDay } from "../store/spend-ledger.ts";
 import { runStoreScript } from "../store/store-scripts.ts";
 import { SLOT_WAIT_MARKER, type SubmitQueueWakeKeys } from "../store/submit-queue-wake.ts";
@@ -152,13 +152,11 @@ export class ProviderKeys {
   }
 
   /**
-   * The account of the key a job recorded: its `keyAccount`, else the key it names (held here
-   * or not), else (no key named) the first key.
+   * The account of the key a job recorded: its `keyAccount` (written with `keyName`), else (no
+   * key named: its create not sent yet) the first key.
    */
   accountOf(data: RecordedKey): string {
-    if (data.keyAccount !== undefined) return data.keyAccount;
-    if (data.keyName === undefined) return this.first.account;
-    return this.get(data.keyName)?.account ?? accountOfRecordedKey(data.keyName);
+    return data.keyAccount ?? this.first.account;
   }
 
   /**

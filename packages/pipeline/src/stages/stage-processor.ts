@@ -268,7 +268,7 @@ export interface ItemJobData {
   saved?: SavedFile[];
   /** The name of the API key that created its task (never the key); absent: the first key. */
   keyName?: string | undefined;
-  /** That key's account id (never the key); absent on jobs from before it. */
+  /** That key's account id (never the key), written with `keyName`. */
   keyAccount?: string | undefined;
 }
 
