@@ -388,6 +388,15 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
           (error: unknown) =>
             logger.warn({ err: error }, "spend reservation reconciliation failed"),
         );
+        // batch.completed of batches whose last enqueue run died (store/batches.ts).
+        store.finishDeferredCompletions(context.now()).then(
+          (batches) => {
+            if (batches.length > 0) {
+              logger.info({ batches }, "wrote batch.completed held for enqueue runs that died");
+            }
+          },
+          (error: unknown) => logger.warn({ err: error }, "deferred batch.completed sweep failed"),
+        );
       }, PIPELINE_DEFAULTS.slotReconcileIntervalMs)
     : undefined;
   reconciler?.unref();
