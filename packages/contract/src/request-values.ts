@@ -25,25 +25,40 @@ export interface ImageValue {
 function collect(
   node: unknown,
   segments: readonly string[],
+  from: number,
   path: string,
   jpegPngOnly: boolean,
   out: ImageValue[],
 ): void {
-  const [head, ...rest] = segments;
+  const head = segments[from];
   if (head === undefined) {
     if (typeof node === "string") out.push({ path, value: node, jpegPngOnly });
     return;
   }
   if (head === "*") {
     if (!Array.isArray(node)) return;
-    node.forEach((item, index) => {
-      collect(item, rest, `${path}[${index}]`, jpegPngOnly, out);
-    });
+    for (let index = 0; index < node.length; index++) {
+      collect(node[index], segments, from + 1, `${path}[${index}]`, jpegPngOnly, out);
+    }
     return;
   }
   if (typeof node !== "object" || node === null || Array.isArray(node)) return;
   const child = (node as Record<string, unknown>)[head];
-  collect(child, rest, path === "" ? head : `${path}.${head}`, jpegPngOnly, out);
+  // Most bodies lack most image fields: nothing to walk into, no path to build.
+  if (child === undefined) return;
+  collect(child, segments, from + 1, path === "" ? head : `${path}.${head}`, jpegPngOnly, out);
+}
+
+/** Each endpoint's image field patterns split at the dots, once (every manifest line walks them). */
+const IMAGE_FIELD_SEGMENTS = new Map<EndpointSlug, readonly (readonly string[])[]>();
+
+function imageFieldSegments(slug: EndpointSlug): readonly (readonly string[])[] {
+  let segments = IMAGE_FIELD_SEGMENTS.get(slug);
+  if (segments === undefined) {
+    segments = ENDPOINTS[slug].imageFields.map((field) => field.pattern.split("."));
+    IMAGE_FIELD_SEGMENTS.set(slug, segments);
+  }
+  return segments;
 }
 
 /**
@@ -52,8 +67,10 @@ function collect(
  */
 export function imageValuesOf(slug: EndpointSlug, body: Record<string, unknown>): ImageValue[] {
   const out: ImageValue[] = [];
-  for (const field of ENDPOINTS[slug].imageFields) {
-    collect(body, field.pattern.split("."), "", field.jpegPngOnly, out);
+  const fields = ENDPOINTS[slug].imageFields;
+  const segments = imageFieldSegments(slug);
+  for (let i = 0; i < fields.length; i++) {
+    collect(body, segments[i] ?? [], 0, "", fields[i]?.jpegPngOnly ?? false, out);
   }
   return out;
 }

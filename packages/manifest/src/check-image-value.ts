@@ -20,6 +20,26 @@ export function checkImageValue(
   jpegPngOnly: boolean,
   ctx: ManifestContext,
 ): ImageValueCheck {
+  // The verdict on a value depends only on the value, the rule and the context (whose file
+  // checks are a snapshot, once per file): the same short value gets the same answer.
+  const known = value.length > MAX_CACHED_VALUE_CHARS ? undefined : ctx.imageValueChecks;
+  const cache = known?.[jpegPngOnly ? 1 : 0];
+  const cached = cache?.get(value);
+  if (cached !== undefined) return cached;
+  const checked = checkUncached(value, jpegPngOnly, ctx);
+  if (cache !== undefined) {
+    if (cache.size >= MAX_CACHED_VALUES) cache.clear();
+    cache.set(value, checked);
+  }
+  return checked;
+}
+
+/** Values up to this long (paths, URLs; not inline base64) have their verdicts kept. */
+const MAX_CACHED_VALUE_CHARS = 2048;
+/** Verdicts kept per rule, at most (then forgotten all at once): a few MB at worst. */
+const MAX_CACHED_VALUES = 1024;
+
+function checkUncached(value: string, jpegPngOnly: boolean, ctx: ManifestContext): ImageValueCheck {
   const inline = classifyInlineImage(value);
   if (inline !== undefined) {
     if (inline.kind === "url") return { kind: "inline", error: undefined };

@@ -5,6 +5,7 @@ const CLOSE_OBJECT = 0x7d;
 const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
 const COMMA = 0x2c;
+const COLON = 0x3a;
 
 interface Container {
   /** Keys seen so far, for an object; `undefined` for an array. */
@@ -22,7 +23,14 @@ interface Container {
  * (parse it first). One pass over the text: string contents are jumped over with `indexOf`, so
  * big base64 values cost next to nothing. Returns the duplicate's path and key.
  */
-export function findDuplicateKey(source: string): { path: string; key: string } | undefined {
+export function findDuplicateKey(
+  source: string,
+  /** `JSON.parse(source)`, when the caller has it: a line with no duplicate is then told quickly. */
+  parsed?: unknown,
+): { path: string; key: string } | undefined {
+  // Every key of the text is a key of the parsed value unless it repeats one: equal counts mean
+  // no duplicate, found without building a key set per object (the common case, once per line).
+  if (parsed !== undefined && keysInText(source) === keysInValue(parsed)) return undefined;
   const stack: Container[] = [];
   let top: Container | undefined;
   for (let i = 0; i < source.length; i++) {
@@ -56,6 +64,37 @@ export function findDuplicateKey(source: string): { path: string; key: string } 
     }
   }
   return undefined;
+}
+
+/** How many object keys valid JSON `source` writes: strings followed by a colon. */
+function keysInText(source: string): number {
+  let keys = 0;
+  let i = source.indexOf('"');
+  while (i !== -1) {
+    const end = stringEnd(source, i);
+    let next = end + 1;
+    let char = source.charCodeAt(next);
+    while (char === 0x20 || char === 0x09 || char === 0x0a || char === 0x0d) {
+      char = source.charCodeAt(++next);
+    }
+    if (char === COLON) keys++;
+    i = source.indexOf('"', next);
+  }
+  return keys;
+}
+
+/** How many keys the objects of a parsed JSON value hold, at every depth. */
+function keysInValue(value: unknown): number {
+  if (value === null || typeof value !== "object") return 0;
+  let keys = 0;
+  if (Array.isArray(value)) {
+    for (const item of value) keys += keysInValue(item);
+    return keys;
+  }
+  for (const key in value) {
+    keys += 1 + keysInValue((value as Record<string, unknown>)[key]);
+  }
+  return keys;
 }
 
 /** Index of the quote that closes the string opening at `start`. */

@@ -39,6 +39,19 @@ export function replaceImageField<T>(input: T, path: string, value: unknown): T 
   return replaceSteps(input, parseImageFieldPath(path), value) as T;
 }
 
+/**
+ * Sets the value at `path` in `input` itself (which must hold a container at every step but the
+ * last, as a path read by imageValuesOf does): for a body the caller parsed and owns.
+ */
+export function writeImageField(input: unknown, path: string, value: unknown): void {
+  const steps = parseImageFieldPath(path);
+  let container = input as Record<string | number, unknown>;
+  for (let i = 0; i < steps.length - 1; i++) {
+    container = container[steps[i] as string | number] as Record<string | number, unknown>;
+  }
+  container[steps[steps.length - 1] as string | number] = value;
+}
+
 function replaceSteps(container: unknown, steps: readonly PathStep[], value: unknown): unknown {
   const [step, ...rest] = steps;
   if (step === undefined) return value;

@@ -25,9 +25,18 @@ export {
   MAX_PROMPT_CHARS,
 } from "./manifest-limits.ts";
 export { MANIFEST_LINE_FIELDS } from "./manifest-line-fields.ts";
-export { type ManifestLine, readManifestLines } from "./read-manifest-lines.ts";
+export {
+  type ManifestLine,
+  type ManifestLineBatch,
+  readManifestLineBatches,
+  readManifestLines,
+} from "./read-manifest-lines.ts";
 export { replaceLocalImagePaths } from "./replace-local-image-paths.ts";
-export { type ValidateManifestOptions, validateManifest } from "./validate-manifest.ts";
+export {
+  type ValidateManifestOptions,
+  validateManifest,
+  validateManifestBatches,
+} from "./validate-manifest.ts";
 export {
   type ValidateLineOptions,
   validateManifestLine,

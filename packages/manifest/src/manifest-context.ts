@@ -1,4 +1,5 @@
 import { AsciiKeyMap } from "./ascii-key-map.ts";
+import type { ImageValueCheck } from "./check-image-value.ts";
 
 /** Result of checking one local image file: `undefined` when usable, otherwise why not. */
 export type FileCheckResult = string | undefined;
@@ -19,6 +20,13 @@ export interface ManifestContext {
    * context: the verdict is a snapshot, and `inlineLocalImages` checks the file again at submit time.
    */
   readonly fileChecks: Map<string, FileCheckResult>;
+  /**
+   * checkImageValue's verdicts on short values (paths and URLs) already seen, by value, for
+   * fields that take any image ([0]) and JPEG or PNG only ([1]): a manifest repeats the same few
+   * image values on many lines. Bounded (check-image-value.ts); optional for contexts built by
+   * hand.
+   */
+  readonly imageValueChecks?: readonly [Map<string, ImageValueCheck>, Map<string, ImageValueCheck>];
 }
 
 /** Options of `createManifestContext`. */
@@ -42,5 +50,6 @@ export function createManifestContext(options: CreateManifestContextOptions): Ma
     checkFiles: options.checkFiles ?? true,
     seenCustomIds: options.seenCustomIds ?? new AsciiKeyMap(),
     fileChecks: new Map(),
+    imageValueChecks: [new Map(), new Map()],
   };
 }

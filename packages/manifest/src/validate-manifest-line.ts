@@ -10,7 +10,7 @@ import { checkImageValue } from "./check-image-value.ts";
 import { checkCustomId } from "./custom-id.ts";
 import { describeJsonType, isJsonObject } from "./describe-json-type.ts";
 import { findDuplicateKey } from "./find-duplicate-key.ts";
-import { replaceImageField } from "./image-field-path.ts";
+import { writeImageField } from "./image-field-path.ts";
 import type { ManifestContext } from "./manifest-context.ts";
 import type { LineIssue, LineReport } from "./manifest-entry.ts";
 import { MAX_CUSTOM_ID_LENGTH, MAX_LINE_BYTES, MAX_METADATA_BYTES } from "./manifest-limits.ts";
@@ -62,7 +62,7 @@ export function validateManifestLineSync(
 
   const errors: LineIssue[] = [];
   if (checkedBefore) return rebuiltEntry(parsed, lineNumber, ctx, errors);
-  const duplicate = findDuplicateKey(source);
+  const duplicate = findDuplicateKey(source, parsed);
   if (duplicate !== undefined) {
     const path = duplicate.path === "" ? duplicate.key : `${duplicate.path}.${duplicate.key}`;
     errors.push({
@@ -179,7 +179,7 @@ function rebuiltEntry(
     if (!isJsonObject(body)) errors.push({ path: "input", message: "must be a JSON object" });
     return failed(lineNumber, customId, errors);
   }
-  const { input, localImages } = resolveImages(model, body, ctx, errors, new Set());
+  const { input, localImages } = resolveImages(model, body, ctx, errors, NO_PATHS);
   const metadata = parsed.metadata;
   if (errors.length > 0) return failed(lineNumber, customId, errors);
   return {
@@ -239,11 +239,13 @@ function checkInput(
   ctx: ManifestContext,
   errors: LineIssue[],
 ): { input: Record<string, unknown>; localImages: string[] } {
-  const schemaIssuePaths = new Set<string>();
   const verdict = validateCreateRequest(model, body);
+  let schemaIssuePaths: ReadonlySet<string> = NO_PATHS;
   if (!verdict.ok) {
+    const paths = new Set<string>();
+    schemaIssuePaths = paths;
     for (const issue of verdict.issues) {
-      schemaIssuePaths.add(issue.path);
+      paths.add(issue.path);
       errors.push({ path: prefixInput(issue.path), message: issue.message });
     }
   }
@@ -261,7 +263,8 @@ function resolveImages(
   errors: LineIssue[],
   schemaIssuePaths: ReadonlySet<string>,
 ): { input: Record<string, unknown>; localImages: string[] } {
-  let input = body;
+  // The body was parsed from this line's text here: local paths are made absolute in place.
+  const input = body;
   const localImages: string[] = [];
   for (const image of imageValuesOf(model, body)) {
     const value: unknown = image.value;
@@ -277,13 +280,13 @@ function resolveImages(
     }
     if (checked.kind === "local") {
       localImages.push(image.path);
-      if (checked.absolutePath !== value) {
-        input = replaceImageField(input, image.path, checked.absolutePath);
-      }
+      if (checked.absolutePath !== value) writeImageField(input, image.path, checked.absolutePath);
     }
   }
   return { input, localImages };
 }
+
+const NO_PATHS: ReadonlySet<string> = new Set();
 
 function prefixInput(path: string): string {
   if (path === "") return "input";

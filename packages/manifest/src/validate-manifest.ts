@@ -8,7 +8,7 @@ import { createManifestContext } from "./manifest-context.ts";
 import type { LineReport } from "./manifest-entry.ts";
 import { ManifestFileError } from "./manifest-file-error.ts";
 import { MAX_LINE_BYTES } from "./manifest-limits.ts";
-import { type ManifestLine, readManifestLines } from "./read-manifest-lines.ts";
+import { type ManifestLine, readManifestLineBatches } from "./read-manifest-lines.ts";
 import { validateManifestLineSync } from "./validate-manifest-line.ts";
 
 /** Options of `validateManifest`. */
@@ -57,15 +57,52 @@ export async function* validateManifest(
   manifestPath: string,
   options: ValidateManifestOptions = {},
 ): AsyncGenerator<LineReport> {
+  const { onProgress, ...rest } = options;
+  const read: ReadProgress = { stream: undefined, size: 0 };
+  for await (const reports of reportBatches(manifestPath, rest, read)) {
+    for (const report of reports) {
+      yield report;
+      if (onProgress !== undefined && read.stream !== undefined) {
+        onProgress(read.stream.bytesRead, read.size);
+      }
+    }
+  }
+}
+
+/**
+ * validateManifest, its reports in batches (those of one read buffer, or of one block of lines
+ * with `checkedBefore`), in order: one await per batch rather than per line, for callers going
+ * through millions of lines (the enqueue). `onProgress` is not called.
+ */
+export function validateManifestBatches(
+  manifestPath: string,
+  options: Omit<ValidateManifestOptions, "onProgress"> = {},
+): AsyncGenerator<LineReport[]> {
+  return reportBatches(manifestPath, options, { stream: undefined, size: 0 });
+}
+
+/** Where a pass is in its file: the stream (once open) and the file's size. */
+interface ReadProgress {
+  stream: { readonly bytesRead: number } | undefined;
+  size: number;
+}
+
+async function* reportBatches(
+  manifestPath: string,
+  options: Omit<ValidateManifestOptions, "onProgress">,
+  read: ReadProgress,
+): AsyncGenerator<LineReport[]> {
   const absolutePath = resolve(manifestPath);
   const { handle, size } = await openManifest(manifestPath, absolutePath);
   const stream = handle.createReadStream({ highWaterMark: 64 * 1024 });
+  read.stream = stream;
+  read.size = size;
   const ctx = createManifestContext({
     manifestDir: options.imageDir === undefined ? dirname(absolutePath) : resolve(options.imageDir),
     checkFiles: options.checkFiles ?? true,
     ...(options.seenCustomIds === undefined ? {} : { seenCustomIds: options.seenCustomIds }),
   });
-  const { onProgress, recordDigests, checkedBefore } = options;
+  const { recordDigests, checkedBefore } = options;
   const report = (line: ManifestLine, checked: boolean): LineReport | undefined => {
     if (line.problem !== undefined) {
       return {
@@ -82,13 +119,17 @@ export async function* validateManifest(
   try {
     if (checkedBefore === undefined) {
       const hasher = recordDigests === undefined ? undefined : new LineBlockHasher();
-      for await (const line of readManifestLines(stream, MAX_LINE_BYTES)) {
-        const digest = hasher?.add(line.number, line.text, line.problem);
-        if (digest !== undefined) recordDigests?.record(digest);
-        const lineReport = report(line, false);
-        if (lineReport === undefined) continue;
-        yield lineReport;
-        onProgress?.(stream.bytesRead, size);
+      const lines = readManifestLineBatches(stream, MAX_LINE_BYTES, hasher !== undefined);
+      for await (const batch of lines) {
+        const reports: LineReport[] = [];
+        for (let i = 0; i < batch.lines.length; i++) {
+          const line = batch.lines[i] as ManifestLine;
+          const digest = hasher?.add(line.number, batch.bytes?.[i], line.problem);
+          if (digest !== undefined) recordDigests?.record(digest);
+          const lineReport = report(line, false);
+          if (lineReport !== undefined) reports.push(lineReport);
+        }
+        if (reports.length > 0) yield reports;
       }
       const last = hasher?.end();
       if (last !== undefined) recordDigests?.record(last);
@@ -99,25 +140,32 @@ export async function* validateManifest(
     const hasher = new LineBlockHasher();
     let block: ManifestLine[] = [];
     let blockIndex = 0;
-    const reportBlock = function* (digest: Buffer): Generator<LineReport> {
+    const reportBlock = (digest: Buffer): LineReport[] => {
       const recorded = checkedBefore.digestOf(blockIndex++);
       const checked = recorded?.equals(digest) === true;
-      const lines = block;
-      block = [];
-      for (const line of lines) {
+      const reports: LineReport[] = [];
+      for (const line of block) {
         const lineReport = report(line, checked);
-        if (lineReport === undefined) continue;
-        yield lineReport;
-        onProgress?.(stream.bytesRead, size);
+        if (lineReport !== undefined) reports.push(lineReport);
       }
+      block = [];
+      return reports;
     };
-    for await (const line of readManifestLines(stream, MAX_LINE_BYTES)) {
-      block.push(line);
-      const digest = hasher.add(line.number, line.text, line.problem);
-      if (digest !== undefined) yield* reportBlock(digest);
+    for await (const batch of readManifestLineBatches(stream, MAX_LINE_BYTES, true)) {
+      for (let i = 0; i < batch.lines.length; i++) {
+        const line = batch.lines[i] as ManifestLine;
+        block.push(line);
+        const digest = hasher.add(line.number, batch.bytes?.[i], line.problem);
+        if (digest === undefined) continue;
+        const reports = reportBlock(digest);
+        if (reports.length > 0) yield reports;
+      }
     }
     const last = hasher.end();
-    if (last !== undefined) yield* reportBlock(last);
+    if (last !== undefined) {
+      const reports = reportBlock(last);
+      if (reports.length > 0) yield reports;
+    }
   } finally {
     stream.destroy();
   }

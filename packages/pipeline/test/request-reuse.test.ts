@@ -330,5 +330,38 @@ describe("canonicalJson", () => {
     expect(canonicalJson(value)).toBe('{"":true,"Z":3,"a":[{"c":"x"},null,null],"b":1,"é":2}');
     expect(canonicalJson("s")).toBe('"s"');
     expect(canonicalJson(undefined)).toBe("null");
+    // Keys an object lists first whatever their insertion order (array indices): still sorted.
+    expect(canonicalJson({ b: { "10": 1, "9": 2, a: [3, { y: 0, x: -0 }] }, a: "é" })).toBe(
+      '{"a":"é","b":{"10":1,"9":2,"a":[3,{"x":0,"y":0}]}}',
+    );
+  });
+});
+
+describe("request keys", () => {
+  it("stay the keys earlier versions stored (reuse across batches of older enqueues)", () => {
+    const keys = new RequestFingerprints();
+    const line = {
+      model: "veo-3.1-generate-img2video" as const,
+      input: {
+        prompt: "a lighthouse",
+        image: "https://x/a.png",
+        reference_images: [{ reference_type: "asset", image: "https://x/b.png" }],
+        duration_seconds: 8,
+      },
+      localImages: [],
+    };
+    expect([keys.nextKnown(line), keys.nextKnown(line)]).toEqual([
+      "WZLheu7eZyTV5crT",
+      "u0EtZtfOlOqksBdw",
+    ]);
+    const digitKeys = (prompt: string) => ({
+      model: "veo-3.1-generate-img2video" as const,
+      input: { prompt, z: { b: [1, { y: 2, x: "é" }], a: null }, "10": 1, "9": 2 },
+      localImages: [],
+    });
+    expect([keys.nextKnown(digitKeys("a")), keys.nextKnown(digitKeys("a"))]).toEqual([
+      "pUQt6oXaOlMBggYY",
+      "OVfGMk67ZhGWCHtv",
+    ]);
   });
 });

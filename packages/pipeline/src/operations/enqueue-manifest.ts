@@ -10,6 +10,7 @@ import {
   type ManifestEntry,
   readManifestLines,
   validateManifest,
+  validateManifestBatches,
 } from "@veoq/manifest";
 import type { S3ObjectStore } from "@veoq/object-store";
 import { type CostEstimate, CostTally, type PriceTable, requestCost } from "@veoq/pricing";
@@ -198,20 +199,26 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
     // The validate pass's custom_id map is dropped with it: the enqueue pass does not look ids up
     // in unchanged blocks, so memory holds one per-line map at a time, not two (a line changed
     // since that reuses an id is then found by the item registry: already present, not added).
-    for await (const report of validateManifest(options.manifestPath, {
+    for await (const reports of validateManifestBatches(options.manifestPath, {
       ...imageDirOption(options),
       seenCustomIds: new AsciiKeyMap(),
       recordDigests: validated,
     })) {
-      if (options.signal?.aborted) {
-        return { ...nothingEnqueued(batchId, progress), interrupted: true, totalLines: undefined };
+      for (const report of reports) {
+        if (options.signal?.aborted) {
+          return {
+            ...nothingEnqueued(batchId, progress),
+            interrupted: true,
+            totalLines: undefined,
+          };
+        }
+        progress.lines++;
+        if (!report.ok) {
+          progress.invalid++;
+          options.onInvalidLine?.(report);
+        }
+        if (progress.lines % 1000 === 0) options.onProgress?.(progress);
       }
-      progress.lines++;
-      if (!report.ok) {
-        progress.invalid++;
-        options.onInvalidLine?.(report);
-      }
-      if (progress.lines % 1000 === 0) options.onProgress?.(progress);
     }
     options.onProgress?.(progress);
     if (progress.invalid > 0) {
@@ -263,15 +270,21 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
    * then the first `linesThrough` lines of the manifest are in (the enqueue mark).
    */
   const flush = async (lines: RequestLine[], firstIndex: number, linesThrough: number) => {
-    const present = await options.store.hasItems(
-      batchId,
-      lines.map((l) => l.entry.customId),
-    );
-    let fresh = lines.flatMap((line, i) =>
-      present[i] ? [] : [{ ...line, turn: arrival + firstIndex + i }],
-    );
+    const lineIds = new Array<string>(lines.length);
+    for (let i = 0; i < lines.length; i++) lineIds[i] = (lines[i] as RequestLine).entry.customId;
+    const present = await options.store.hasItems(batchId, lineIds);
+    let fresh: RequestLine[] = [];
+    const presentLines: RequestLine[] = [];
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i] as RequestLine;
+      if (present[i]) {
+        presentLines.push(line);
+      } else {
+        line.turn = arrival + firstIndex + i;
+        fresh.push(line);
+      }
+    }
     // Lines an earlier run added count as then: paid unless they reuse another item's render.
-    const presentLines = lines.filter((_, i) => present[i]);
     if (spend !== undefined && presentLines.length > 0) {
       const owners = options.rerender
         ? undefined
@@ -310,16 +323,15 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
       const jobs = options.queues.submit.addBulk(
         fresh.map(({ entry, turn, request }) => ({
           name: "submit",
-          data: {
-            ...submitJobData(batchId, entry, enqueuedAt, options.tracer),
+          data: submitJobData(batchId, entry, enqueuedAt, options.tracer, {
             request,
-            ...(options.rerender ? { rerender: true } : {}),
+            rerender: options.rerender === true,
             turn,
-          },
+          }),
           opts: {
             jobId: submitJobId(batchId, entry.customId, 0),
             attempts: options.submitAttempts,
-            backoff: { type: "veoq" },
+            backoff: JOB_BACKOFF,
             priority: fairPriority(turn, level),
           },
         })),
@@ -379,28 +391,31 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
   let interrupted = false;
   try {
     await mark.begin(totalLines);
-    for await (const report of validateManifest(options.manifestPath, {
+    read: for await (const reports of validateManifestBatches(options.manifestPath, {
       ...imageDirOption(options),
       checkFiles: options.skipInvalid === true,
       ...(validated === undefined ? {} : { checkedBefore: validated }),
     })) {
-      if (options.signal?.aborted) {
-        interrupted = true;
-        break;
-      }
-      progress.lines++;
-      if (!report.ok || report.entry === undefined) {
-        progress.invalid++;
-        if (options.skipInvalid) options.onInvalidLine?.(report);
-        continue;
-      }
-      chunk.push({
-        entry: report.entry,
-        request: fingerprints.nextKnown(report.entry) ?? (await fingerprints.next(report.entry)),
-      });
-      if (chunk.length >= chunkSize) {
-        await send(chunk);
-        chunk = [];
+      for (const report of reports) {
+        if (options.signal?.aborted) {
+          interrupted = true;
+          break read;
+        }
+        progress.lines++;
+        if (!report.ok || report.entry === undefined) {
+          progress.invalid++;
+          if (options.skipInvalid) options.onInvalidLine?.(report);
+          continue;
+        }
+        chunk.push({
+          entry: report.entry,
+          request: fingerprints.nextKnown(report.entry) ?? (await fingerprints.next(report.entry)),
+          turn: 0,
+        });
+        if (chunk.length >= chunkSize) {
+          await send(chunk);
+          chunk = [];
+        }
       }
     }
     if (chunk.length > 0) await send(chunk);
@@ -512,34 +527,53 @@ function parseWebhookOption(webhook: EnqueueManifestOptions["webhook"]): BatchWe
   return parsed.data;
 }
 
+/** The backoff of every submit job (the workers' "veoq" strategy); shared, BullMQ only reads it. */
+const JOB_BACKOFF = { type: "veoq" } as const;
+
 function submitJobData(
   batchId: string,
   entry: ManifestEntry,
   enqueuedAt: number,
   tracer: ItemTracer | undefined,
-): SubmitJobData {
+  line: { request: string; rerender: boolean; turn: number },
+): SubmitJobData & { turn: number } {
   const traceparent = tracer?.startItem({
     batchId,
     customId: entry.customId,
     model: entry.model,
   });
-  return {
-    v: 1,
-    batchId,
-    customId: entry.customId,
-    model: entry.model,
-    input: entry.input,
-    localImages: entry.localImages,
-    ...(entry.metadata === undefined ? {} : { metadata: entry.metadata }),
-    submission: 0,
-    trace: {
-      enqueuedAt,
-      taskIds: [],
-      submitAttempts: 0,
-      polls: 0,
-      ...(traceparent === undefined ? {} : { traceparent }),
-    },
-  };
+  const trace: SubmitJobData["trace"] = { enqueuedAt, taskIds: [], submitAttempts: 0, polls: 0 };
+  if (traceparent !== undefined) trace.traceparent = traceparent;
+  // One object literal per line (no spread copies), metadata in it only when the line has some.
+  const data: SubmitJobData & { turn: number } =
+    entry.metadata === undefined
+      ? {
+          v: 1,
+          batchId,
+          customId: entry.customId,
+          model: entry.model,
+          input: entry.input,
+          localImages: entry.localImages,
+          submission: 0,
+          trace,
+          request: line.request,
+          turn: line.turn,
+        }
+      : {
+          v: 1,
+          batchId,
+          customId: entry.customId,
+          model: entry.model,
+          input: entry.input,
+          localImages: entry.localImages,
+          metadata: entry.metadata,
+          submission: 0,
+          trace,
+          request: line.request,
+          turn: line.turn,
+        };
+  if (line.rerender) data.rerender = true;
+  return data;
 }
 
 function imageDirOption(options: EnqueueManifestOptions): { imageDir?: string } {
@@ -550,6 +584,8 @@ function imageDirOption(options: EnqueueManifestOptions): { imageDir?: string } 
 interface RequestLine {
   entry: ManifestEntry;
   request: string;
+  /** Its fair-share turn, set when its chunk is sent. */
+  turn: number;
 }
 
 /**
@@ -574,10 +610,14 @@ async function claimRequests(
     return new Set();
   }
   const owners = await requests.claimMany(claims);
-  const others = claims.flatMap((claim, i) => {
+  const others: { request: string; owner: RequestOwner }[] = [];
+  for (let i = 0; i < claims.length; i++) {
+    const claim = claims[i] as (typeof claims)[number];
     const owner = owners[i] as RequestOwner;
-    return sameOwner(owner, claim.owner) ? [] : [{ request: claim.request, owner }];
-  });
+    if (owner !== claim.owner && !sameOwner(owner, claim.owner)) {
+      others.push({ request: claim.request, owner });
+    }
+  }
   const states = await Promise.all(
     others.map(({ owner }) => store.itemState(owner.batchId, owner.customId)),
   );

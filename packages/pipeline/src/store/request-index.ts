@@ -38,18 +38,19 @@ export class RequestIndex {
       this.redis,
       "claimRequests",
       [this.keys.requestIndex],
-      claims.flatMap((c) => [c.request, itemRef(c.owner)]),
-    )) as string[];
-    return claims.map((c, i) => parseItemRef(String(held[i])) ?? c.owner);
+      requestOwnerArgs(claims),
+    )) as (string | number)[];
+    // 1: held by the owner claiming it (most claims): no ref to parse.
+    return claims.map((c, i) => {
+      const holder = held[i];
+      return holder === 1 ? c.owner : (parseItemRef(String(holder)) ?? c.owner);
+    });
   }
 
   /** `replace` for many requests in one command (`enqueue --rerender`). */
   async replaceMany(claims: readonly { request: string; owner: RequestOwner }[]): Promise<void> {
     if (claims.length === 0) return;
-    await this.redis.hset(
-      this.keys.requestIndex,
-      ...claims.flatMap((c) => [c.request, itemRef(c.owner)]),
-    );
+    await this.redis.hset(this.keys.requestIndex, ...requestOwnerArgs(claims));
   }
 
   /** Moves the request to `to` if `from` still owns it (its render failed or is gone). */
@@ -67,6 +68,17 @@ export class RequestIndex {
   async replace(fingerprint: string, owner: RequestOwner): Promise<void> {
     await this.replaceMany([{ request: fingerprint, owner }]);
   }
+}
+
+/** request, owner ref, request, owner ref, ... (an enqueue's chunk: 500 arguments, no pairs). */
+function requestOwnerArgs(claims: readonly { request: string; owner: RequestOwner }[]): string[] {
+  const args = new Array<string>(claims.length * 2);
+  for (let i = 0; i < claims.length; i++) {
+    const claim = claims[i] as { request: string; owner: RequestOwner };
+    args[2 * i] = claim.request;
+    args[2 * i + 1] = itemRef(claim.owner);
+  }
+  return args;
 }
 
 /**
