@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { removeKeysUnder } from "@veoq/local-redis";
 import { Redis } from "ioredis";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import {
   BatchStore,
   batchWebhookSchema,
@@ -18,7 +18,7 @@ import {
 } from "../src/index.ts";
 import { recordKeys } from "../src/store/keys.ts";
 import { finalResult } from "./final-result.ts";
-import { liteLine, TINY_PNG } from "./pipeline-harness.ts";
+import { createHarness, type Harness, liteLine, TINY_PNG } from "./pipeline-harness.ts";
 
 /**
  * The webhook outbox is written by the scripts that make the transitions it reports, once per
@@ -398,6 +398,30 @@ describe("webhook outbox", () => {
     expect(entries.map((e) => [e.id, e.type, e.batchId, e.reason, e.detail])).toEqual([
       ["w3~p1", "batch.paused", "w3", "budget", undefined],
       ["*~c2", "batch.paused", "*", "credentials", "unauthorized: bad key"],
+    ]);
+  });
+});
+
+describe("the worker's sweep of enqueue runs that died", () => {
+  let h: Harness | undefined;
+  afterEach(async () => h?.close());
+
+  it("writes a held batch.completed when a worker with the poll role starts", async () => {
+    h = await createHarness();
+    const outbox = new WebhookOutbox(h.redis, h.config.prefix);
+    const started = Date.now() - 2 * HOUR;
+    await h.store.ensureBatch("dead", "/m.jsonl", started);
+    await h.store.beginEnqueue("dead", started); // killed: never ends
+    await h.store.registerItems("dead", ["a"]);
+    await h.store.finishItem({ ...finalResult("dead", "a", "completed"), finishedAt: started + 1 });
+    expect((await outbox.readBatch("dead")).entries).toEqual([]);
+    await h.start();
+    const deadline = Date.now() + 10_000;
+    while ((await outbox.readBatch("dead")).entries.length === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect((await outbox.readBatch("dead")).entries.map((e) => e.type)).toEqual([
+      "batch.completed",
     ]);
   });
 });

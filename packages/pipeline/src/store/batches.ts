@@ -152,8 +152,8 @@ export class Batches {
   }
 
   /**
-   * The sweep for enqueue runs that died (run by every worker process with the poll role, every
-   * 30 s): for each batch on the enqueue-run watch whose latest run stopped counting by `now`,
+   * The sweep for enqueue runs that died (run by every worker process with the poll role, at
+   * start and every 30 s): for each batch on the enqueue-run watch whose latest run stopped counting by `now`,
    * one script (finishDeferredCompletion.lua) drops the dead runs and, with none left, writes the
    * batch.completed that no run's end could (exactly once: the script clears the deferral it
    * writes for). A batch with runs still counting stays watched until they stop. Returns the
