@@ -241,12 +241,12 @@ export {
   type SpentSplit,
   utcDay,
 } from "./store/spend-ledger.ts";
-export { SLOT_WAIT_MARKER, submitQueueWakeKeys } from "./store/submit-queue-wake.ts";
 export {
   type StoreScriptName,
   storeScriptNames,
   storeScriptSource,
 } from "./store/store-scripts.ts";
+export { SLOT_WAIT_MARKER, submitQueueWakeKeys } from "./store/submit-queue-wake.ts";
 export {
   BATCH_WEBHOOK_FIELDS,
   type BatchWebhook,
