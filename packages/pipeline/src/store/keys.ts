@@ -109,6 +109,12 @@ export interface RecordKeys {
   accountWebhookSeq: string;
   /** Set: batch ids whose outbox may hold entries (a hint for the relay; see webhook-outbox.ts). */
   webhookOutboxBatches: string;
+  /**
+   * Sorted set: batch id -> when its latest enqueue run stops counting (ms, an hour after its
+   * start): the batches the sweep of dead enqueue runs looks at (store/batches.ts
+   * finishDeferredCompletions), so it scans nothing else.
+   */
+  enqueueRunBatches: string;
   /** Hash: webhook delivery id -> delivery record with its attempts (packages/webhooks). */
   webhookDeliveries(batchId: string): string;
   /** Hash: endpoint key -> why it was disabled (a 410 answer), for every batch of the account. */
@@ -196,6 +202,7 @@ export function recordKeys(prefix: string): RecordKeys {
     accountWebhookOutbox: `${prefix}:webhook-outbox`,
     accountWebhookSeq: `${prefix}:webhook-seq`,
     webhookOutboxBatches: `${prefix}:webhook-outbox-batches`,
+    enqueueRunBatches: `${prefix}:enqueue-run-batches`,
     webhookDeliveries: (id) => `${tag(id)}:webhook-deliveries`,
     webhookDisabledEndpoints: `${prefix}:webhook-disabled`,
     workers: `${prefix}:workers`,
