@@ -84,8 +84,7 @@ export async function findStuckItems(
       ageSeconds: age / 1000,
       thresholdSeconds: threshold / 1000,
       lastStatus: data.lastStatus,
-      // In the data since issue 28; BullMQ's job progress for jobs polled by older workers.
-      progress: data.lastProgress ?? (typeof job.progress === "number" ? job.progress : undefined),
+      progress: data.lastProgress,
     });
   }
   return stuck.sort((a, b) => b.ageSeconds - a.ageSeconds);

@@ -378,6 +378,18 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       logger.warn({ check: "redis-durability" }, `REDIS MAY LOSE JOBS: ${warning}`);
     }
   }
+  // batch.completed of batches whose last enqueue run died (store/batches.ts): at start, then
+  // with the slot reconciler.
+  const sweepDeferredCompletions = () =>
+    store.finishDeferredCompletions(context.now()).then(
+      (batches) => {
+        if (batches.length > 0) {
+          logger.info({ batches }, "wrote batch.completed held for enqueue runs that died");
+        }
+      },
+      (error: unknown) => logger.warn({ err: error }, "deferred batch.completed sweep failed"),
+    );
+  if (roles.includes("poll")) void sweepDeferredCompletions();
   const reconciler = roles.includes("poll")
     ? setInterval(() => {
         // Every key's account, not only this process's keys (another may hold them alone).
@@ -391,6 +403,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
           (error: unknown) =>
             logger.warn({ err: error }, "spend reservation reconciliation failed"),
         );
+        void sweepDeferredCompletions();
       }, PIPELINE_DEFAULTS.slotReconcileIntervalMs)
     : undefined;
   reconciler?.unref();

@@ -71,6 +71,8 @@ describe("deleting a batch", () => {
     expect(summary.jobs).toBeGreaterThan(0);
     expect(await keysNaming(h, "first")).toEqual([]);
     expect(await indexEntriesNaming(h, "first")).toBe(0);
+    // Off the sweep's watch of batches with enqueue runs too.
+    expect(await h.redis.zscore(h.store.keys.enqueueRunBatches, "first")).toBeNull();
     expect(await h.store.listBatchIds()).toEqual(["second"]);
     expect(await h.store.getBatch("first")).toBeUndefined();
     expect(existsSync(path.join(h.config.outputDir, "first"))).toBe(false);

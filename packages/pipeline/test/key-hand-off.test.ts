@@ -57,3 +57,49 @@ describe("key hand-off", () => {
     await Promise.all([queues.submit.close(), queues.poll.close(), queues.download.close()]);
   });
 });
+
+describe("keyOfTask", () => {
+  it("a job left for a worker with its key is delayed, not failed, when listing the wait fails", async () => {
+    const { keyOfTask } = await import("../src/stages/pipeline-context.ts");
+    const { DelayedError } = await import("bullmq");
+    const { createLogger } = await import("@veoq/logging");
+    const moved: number[] = [];
+    const job = {
+      id: "b~x~p0",
+      data: { batchId: "b", keyName: "sim-a" },
+      updateData: async () => undefined,
+      moveToDelayed: async (at: number) => {
+        moved.push(at);
+      },
+    };
+    const down = {
+      pipeline: () => {
+        throw new Error("Connection is closed.");
+      },
+    };
+    const context = {
+      keys: { get: () => undefined },
+      store: {
+        redis: down,
+        prefix,
+        workers: { list: async () => [] },
+        setKeyWait: async () => false,
+      },
+      now: () => 1_000,
+      random: () => 0.5,
+    } as never;
+    // The job is already delayed when the listing fails: on its last attempt a thrown Redis
+    // error would record a final failure for a job that is waiting for its key.
+    await expect(
+      keyOfTask(
+        context,
+        job as never,
+        "token",
+        { ...job.data },
+        "poll",
+        createLogger({ level: "silent" }),
+      ),
+    ).rejects.toBeInstanceOf(DelayedError);
+    expect(moved).toHaveLength(1);
+  });
+});

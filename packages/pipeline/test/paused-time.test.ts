@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   BatchControl,
   type BatchControlState,
@@ -11,6 +11,7 @@ import {
   stoppedMsWithin,
   stopSubmissions,
 } from "../src/index.ts";
+import { defineStoreScripts } from "../src/store/store-scripts.ts";
 import { createHarness, type Harness } from "./pipeline-harness.ts";
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -128,6 +129,36 @@ describe("a credentials stop is recorded with its start and end", () => {
       { start: T0 + 20 * MIN, end: T0 + 21 * MIN },
     ]);
     expect(overviewOf(record(50), T0 + 30 * MIN, undefined, stops).elapsedSeconds).toBe(22 * 60);
+  });
+});
+
+describe("a resume that runs right after the stop script leaves no start time behind", () => {
+  let h: Harness;
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await h?.close();
+  });
+
+  it("records the stop with its start and end, and the next stop starts afresh", async () => {
+    h = await createHarness();
+    const redis = h.store.redis as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+    defineStoreScripts(h.store.redis);
+    const original = redis["veoq:stopSubmissions"];
+    if (original === undefined) throw new Error("stopSubmissions script not defined");
+    // Another process resumes between the stop's script and anything the stop does after it.
+    vi.spyOn(redis, "veoq:stopSubmissions").mockImplementationOnce(async (...args) => {
+      const reply = await original.apply(redis, args);
+      await resumeSubmissions(h.store, h.queues, T0 + MIN);
+      return reply;
+    });
+    await stopSubmissions(h.store, h.queues, "401 unauthorized", T0);
+    expect(await h.store.redis.get(h.store.keys.credentialsStop)).toBeNull();
+    expect(await credentialsStopTimes(h.store)).toEqual([{ start: T0, end: T0 + MIN }]);
+    await stopSubmissions(h.store, h.queues, "401 unauthorized", T0 + 5 * MIN);
+    expect(await credentialsStopTimes(h.store)).toEqual([
+      { start: T0, end: T0 + MIN },
+      { start: T0 + 5 * MIN },
+    ]);
   });
 });
 

@@ -13,7 +13,9 @@ import {
   resumeBatch,
   SpendLedger,
 } from "../src/index.ts";
+import type { SubmitJobData } from "../src/jobs/job-data.ts";
 import { canonicalJson, RequestFingerprints } from "../src/operations/request-fingerprint.ts";
+import { adoptDroppedTask } from "../src/stages/request-reuse.ts";
 import { collect, createHarness, type Harness, liteLine } from "./pipeline-harness.ts";
 
 /** The same requests, in another manifest file (another path, so another default batch id). */
@@ -363,5 +365,43 @@ describe("request keys", () => {
       "pUQt6oXaOlMBggYY",
       "OVfGMk67ZhGWCHtv",
     ]);
+  });
+});
+
+describe("adoptDroppedTask", () => {
+  const trace = { submitAttempts: 1, taskIds: ["own"], retries: [] } as never;
+  // This job once sent a create through key a (recorded), then adopts another batch's task.
+  const data = {
+    v: 1,
+    batchId: "B",
+    customId: "x",
+    model: "veo-3-lite",
+    submission: 0,
+    trace,
+    input: {},
+    localImages: [],
+    keyName: "a",
+    keyAccount: "a",
+  } as unknown as SubmitJobData;
+
+  it("records the dropped task's key, not the key an earlier try of the adopter used", () => {
+    const adopted = adoptDroppedTask(
+      data,
+      { taskId: "t", createdAt: 5, keyName: "b", keyAccount: "b" },
+      9,
+    );
+    expect([adopted.taskId, adopted.keyName, adopted.keyAccount]).toEqual(["t", "b", "b"]);
+  });
+
+  it("leaves no key when the dropped task names none (the first key's), rather than the adopter's own", () => {
+    const adopted = adoptDroppedTask(
+      data,
+      { taskId: "t", createdAt: undefined, keyName: undefined },
+      9,
+    );
+    expect(adopted.keyName).toBeUndefined();
+    expect(adopted.keyAccount).toBeUndefined();
+    expect(adopted.createdAt).toBe(9);
+    expect(adopted.trace.taskIds).toEqual(["own", "t"]);
   });
 });

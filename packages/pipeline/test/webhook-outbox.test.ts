@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { removeKeysUnder } from "@veoq/local-redis";
 import { Redis } from "ioredis";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import {
   BatchStore,
   batchWebhookSchema,
@@ -16,13 +16,16 @@ import {
   stopSubmissions,
   WebhookOutbox,
 } from "../src/index.ts";
+import { recordKeys } from "../src/store/keys.ts";
 import { finalResult } from "./final-result.ts";
-import { liteLine, TINY_PNG } from "./pipeline-harness.ts";
+import { createHarness, type Harness, liteLine, TINY_PNG } from "./pipeline-harness.ts";
 
 /**
  * The webhook outbox is written by the scripts that make the transitions it reports, once per
  * transition: a repeated finish, a second pause or a second credentials stop adds nothing.
  */
+const HOUR = 3_600_000;
+
 describe("webhook outbox", () => {
   const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
   const prefix = `{veoq-test-${randomBytes(4).toString("hex")}}`;
@@ -101,14 +104,14 @@ describe("webhook outbox", () => {
 
   it("defers batch.completed while an enqueue is still adding items, and re-arms it for added items", async () => {
     await store.ensureBatch("w5", "/m.jsonl", 1000);
-    await store.beginEnqueue("w5", 1000);
+    const run = await store.beginEnqueue("w5", 1000);
     await store.registerItems("w5", ["a"]);
     await store.finishItem(finalResult("w5", "a", "completed")); // every item so far, not the batch
     expect((await outbox.readBatch("w5")).entries).toEqual([]);
     await store.registerItems("w5", ["b"]);
     await store.finishItem(finalResult("w5", "b", "completed"));
     expect((await outbox.readBatch("w5")).entries).toEqual([]);
-    await store.endEnqueue("w5", 2000, true);
+    await store.endEnqueue("w5", run, 2000);
     const first = (await outbox.readBatch("w5")).entries;
     expect(first.map((e) => e.type)).toEqual(["batch.completed"]);
     await outbox.removeBatchEntries(
@@ -116,10 +119,10 @@ describe("webhook outbox", () => {
       first.map((e) => e.id),
     );
     // A later enqueue adds an item to the finished batch: it is open again, and ends again.
-    await store.beginEnqueue("w5", 3000);
+    const later = await store.beginEnqueue("w5", 3000);
     await store.registerItems("w5", ["c"]);
     expect((await store.getBatch("w5"))?.finishedAt).toBeUndefined();
-    await store.endEnqueue("w5", 3001, true);
+    await store.endEnqueue("w5", later, 3001);
     expect((await outbox.readBatch("w5")).entries).toEqual([]);
     await store.finishItem(finalResult("w5", "c", "failed"));
     expect((await outbox.readBatch("w5")).entries.map((e) => e.type)).toEqual(["batch.completed"]);
@@ -129,25 +132,25 @@ describe("webhook outbox", () => {
     const mark = new EnqueueMark(redis, prefix, "w6");
     await store.ensureBatch("w6", "/m.jsonl", 1000);
     // The first run gets through 2 of 3 lines, then Ctrl-C.
-    await store.beginEnqueue("w6", 1000);
+    const first = await store.beginEnqueue("w6", 1000);
     await mark.begin(3);
     await store.registerItems("w6", ["a", "b"]);
     await mark.reached(2);
-    await store.endEnqueue("w6", 1100, false);
+    await store.endEnqueue("w6", first, 1100);
     // Every item in so far becomes final after the enqueue ended: not the batch.
     await store.finishItem(finalResult("w6", "a", "completed"));
     expect(await store.finishQueuedItem(finalResult("w6", "b", "cancelled"))).toBe(true);
     expect((await outbox.readBatch("w6")).entries).toEqual([]);
     expect((await store.getBatch("w6"))?.finishedAt).toBeUndefined();
     // The same enqueue again adds the last line, whose item is final before the run ends.
-    await store.beginEnqueue("w6", 2000);
+    const second = await store.beginEnqueue("w6", 2000);
     await mark.begin(3);
     await store.registerItems("w6", ["c"]);
     await store.finishItem(finalResult("w6", "c", "failed"));
     await mark.reached(3);
     expect((await outbox.readBatch("w6")).entries).toEqual([]);
     await mark.complete();
-    await store.endEnqueue("w6", 2500, true);
+    await store.endEnqueue("w6", second, 2500);
     const batch = await store.getBatch("w6");
     expect(batch?.enqueueIncomplete).toBeUndefined();
     expect(batch?.finishedAt).toBe(2500);
@@ -156,35 +159,35 @@ describe("webhook outbox", () => {
     ]);
     // Once: a repeated finish, and another full run that adds nothing, write no second one.
     await store.finishItem(finalResult("w6", "c", "failed"));
-    await store.beginEnqueue("w6", 3000);
+    const third = await store.beginEnqueue("w6", 3000);
     await mark.begin(3);
     await mark.complete();
-    await store.endEnqueue("w6", 3001, true);
+    await store.endEnqueue("w6", third, 3001);
     expect((await outbox.readBatch("w6")).entries).toHaveLength(1);
   });
 
   it("finishes an interrupted batch at the end of the completing run when every item was already final", async () => {
     const mark = new EnqueueMark(redis, prefix, "w7");
     await store.ensureBatch("w7", "/m.jsonl", 1000);
-    await store.beginEnqueue("w7", 1000);
+    const first = await store.beginEnqueue("w7", 1000);
     await mark.begin(2);
     await store.registerItems("w7", ["a", "b"]);
     await mark.reached(2); // every line in, but stopped before the mark was taken off
-    await store.endEnqueue("w7", 1100, false);
+    await store.endEnqueue("w7", first, 1100);
     await store.finishItem(finalResult("w7", "a", "completed"));
     await store.finishItem(finalResult("w7", "b", "completed"));
     expect((await outbox.readBatch("w7")).entries).toEqual([]);
     // The completing run finds every line present and every item final.
-    await store.beginEnqueue("w7", 2000);
+    const second = await store.beginEnqueue("w7", 2000);
     await mark.begin(2);
     await mark.reached(2);
     await mark.complete();
-    await store.endEnqueue("w7", 2100, true);
+    await store.endEnqueue("w7", second, 2100);
     expect((await store.getBatch("w7"))?.finishedAt).toBe(2100);
     expect((await outbox.readBatch("w7")).entries.map((e) => e.type)).toEqual(["batch.completed"]);
   });
 
-  it("stamps the finish at the end of the completing run even when an enqueue that died is still counted", async () => {
+  it("stamps the finish at the end of the completing run while a dead run counts; the sweep writes batch.completed once it stops counting", async () => {
     const mark = new EnqueueMark(redis, prefix, "w9");
     await store.ensureBatch("w9", "/m.jsonl", 1000);
     // A first run dies (killed, Redis lost) after 1 of 2 lines: it never ends.
@@ -193,17 +196,126 @@ describe("webhook outbox", () => {
     await store.registerItems("w9", ["a"]);
     await mark.reached(1);
     await store.finishItem(finalResult("w9", "a", "completed"));
-    // The same enqueue again, within the hour the dead run's marker still counts.
-    await store.beginEnqueue("w9", 2000);
+    // The same enqueue again, within the hour the dead run still counts.
+    const second = await store.beginEnqueue("w9", 2000);
     await mark.begin(2);
     await store.registerItems("w9", ["b"]);
     await store.finishItem(finalResult("w9", "b", "completed"));
     await mark.reached(2);
     await mark.complete();
-    await store.endEnqueue("w9", 2500, true);
-    // Finished (views, retention, elapsed time); batch.completed waits for the enqueues counted.
+    await store.endEnqueue("w9", second, 2500);
+    // Finished (views, retention, elapsed time); batch.completed waits while the dead run counts.
     expect((await store.getBatch("w9"))?.finishedAt).toBe(2500);
     expect((await outbox.readBatch("w9")).entries).toEqual([]);
+    expect(await store.finishDeferredCompletions(2600)).not.toContain("w9");
+    expect((await outbox.readBatch("w9")).entries).toEqual([]);
+    // The dead run stops counting an hour after its start: the sweep writes the event, once.
+    expect(await store.finishDeferredCompletions(2000 + HOUR)).toContain("w9");
+    expect((await outbox.readBatch("w9")).entries.map((e) => [e.type, e.at])).toEqual([
+      ["batch.completed", 2000 + HOUR],
+    ]);
+    expect(await store.finishDeferredCompletions(3000 + HOUR)).not.toContain("w9");
+    expect(await redis.zscore(recordKeys(prefix).enqueueRunBatches, "w9")).toBeNull();
+    // A later run of the same enqueue that adds nothing writes no second one.
+    const third = await store.beginEnqueue("w9", 4000 + HOUR);
+    await mark.begin(2);
+    await mark.complete();
+    await store.endEnqueue("w9", third, 4001 + HOUR);
+    expect(await store.finishDeferredCompletions(5000 + 2 * HOUR)).not.toContain("w9");
+    expect((await outbox.readBatch("w9")).entries).toHaveLength(1);
+  });
+
+  it("sends batch.completed when the completing run ended while a dead run counted and the items finish later", async () => {
+    // Run A dies after 1 of 2 lines; run B, minutes later, adds the rest and ends while A counts.
+    const mark = new EnqueueMark(redis, prefix, "w10");
+    await store.ensureBatch("w10", "/m.jsonl", 1000);
+    await store.beginEnqueue("w10", 1000);
+    await mark.begin(2);
+    await store.registerItems("w10", ["a"]);
+    await mark.reached(1);
+    const b = await store.beginEnqueue("w10", 2000);
+    await mark.begin(2);
+    await store.registerItems("w10", ["b"]);
+    await mark.reached(2);
+    await mark.complete();
+    await store.endEnqueue("w10", b, 2500);
+    // Both items finish within the hour after A began: deferred while A counts.
+    await store.finishItem({ ...finalResult("w10", "a", "completed"), finishedAt: 60_000 });
+    await store.finishItem({ ...finalResult("w10", "b", "completed"), finishedAt: 120_000 });
+    expect((await outbox.readBatch("w10")).entries).toEqual([]);
+    // No enqueue runs again: the sweep writes it once A stops counting, and only once.
+    await store.finishDeferredCompletions(1000 + HOUR);
+    await store.finishDeferredCompletions(2000 + HOUR);
+    await store.finishDeferredCompletions(3000 + HOUR);
+    expect((await outbox.readBatch("w10")).entries.map((e) => e.type)).toEqual(["batch.completed"]);
+    expect(await redis.hget(recordKeys(prefix).batch("w10"), "completionDeferred")).toBeNull();
+  });
+
+  it("writes batch.completed once when the last item ends after a dead run stopped counting", async () => {
+    const mark = new EnqueueMark(redis, prefix, "w11");
+    await store.ensureBatch("w11", "/m.jsonl", 1000);
+    await store.beginEnqueue("w11", 1000); // run A dies after line 1
+    await mark.begin(2);
+    await store.registerItems("w11", ["a"]);
+    await mark.reached(1);
+    await store.finishItem({ ...finalResult("w11", "a", "completed"), finishedAt: 1500 });
+    const b = await store.beginEnqueue("w11", 2000); // run B adds line 2, ends while A counts
+    await mark.begin(2);
+    await store.registerItems("w11", ["b"]);
+    await mark.reached(2);
+    await mark.complete();
+    await store.endEnqueue("w11", b, 2500);
+    await store.finishItem({
+      ...finalResult("w11", "b", "completed"),
+      finishedAt: 2000 + 2 * HOUR,
+    });
+    expect((await outbox.readBatch("w11")).entries.map((e) => e.type)).toEqual(["batch.completed"]);
+    // Neither the sweep nor the same enqueue run once more (adding nothing) writes a second one.
+    await store.finishDeferredCompletions(2001 + 2 * HOUR);
+    const again = await store.beginEnqueue("w11", 2000 + 3 * HOUR);
+    await mark.begin(2);
+    await mark.complete();
+    await store.endEnqueue("w11", again, 2001 + 3 * HOUR);
+    await store.finishDeferredCompletions(2000 + 5 * HOUR);
+    expect((await outbox.readBatch("w11")).entries.map((e) => e.type)).toEqual(["batch.completed"]);
+  });
+
+  it("writes batch.completed at the end of a failed run when the batch was finished and it was the last run", async () => {
+    const w = "w12";
+    await store.ensureBatch(w, "/m.jsonl", 1000);
+    const a = await store.beginEnqueue(w, 1000);
+    const b = await store.beginEnqueue(w, 1100);
+    await store.registerItems(w, ["a"]);
+    await store.finishItem(finalResult(w, "a", "completed"));
+    await store.endEnqueue(w, a, 1200); // finished (its finish time set), but run B still adds
+    expect((await store.getBatch(w))?.finishedAt).toBe(3);
+    expect((await outbox.readBatch(w)).entries).toEqual([]);
+    // B fails (Redis lost mid-chunk after the mark was complete, nothing left to add).
+    await store.endEnqueue(w, b, 1300);
+    expect((await outbox.readBatch(w)).entries.map((e) => e.type)).toEqual(["batch.completed"]);
+  });
+
+  it("does not write batch.completed from the sweep for a batch whose manifest is only partly in", async () => {
+    const mark = new EnqueueMark(redis, prefix, "w13");
+    await store.ensureBatch("w13", "/m.jsonl", 1000);
+    await store.beginEnqueue("w13", 1000); // dies after 1 of 2 lines
+    await mark.begin(2);
+    await store.registerItems("w13", ["a"]);
+    await mark.reached(1);
+    await store.finishItem(finalResult("w13", "a", "completed"));
+    expect(await store.finishDeferredCompletions(1000 + HOUR)).not.toContain("w13");
+    expect((await outbox.readBatch("w13")).entries).toEqual([]);
+    expect((await store.getBatch("w13"))?.finishedAt).toBeUndefined();
+    expect(await redis.zscore(recordKeys(prefix).enqueueRunBatches, "w13")).toBeNull();
+    // The same enqueue, run again, completes it and writes the event at its end.
+    const again = await store.beginEnqueue("w13", 2000 + HOUR);
+    await mark.begin(2);
+    await store.registerItems("w13", ["b"]);
+    await store.finishItem(finalResult("w13", "b", "completed"));
+    await mark.reached(2);
+    await mark.complete();
+    await store.endEnqueue("w13", again, 2001 + HOUR);
+    expect((await outbox.readBatch("w13")).entries.map((e) => e.type)).toEqual(["batch.completed"]);
   });
 
   it("sends no batch.completed for an enqueue stopped part-way (Ctrl-C) until the same enqueue, run again, completes", async () => {
@@ -286,6 +398,30 @@ describe("webhook outbox", () => {
     expect(entries.map((e) => [e.id, e.type, e.batchId, e.reason, e.detail])).toEqual([
       ["w3~p1", "batch.paused", "w3", "budget", undefined],
       ["*~c2", "batch.paused", "*", "credentials", "unauthorized: bad key"],
+    ]);
+  });
+});
+
+describe("the worker's sweep of enqueue runs that died", () => {
+  let h: Harness | undefined;
+  afterEach(async () => h?.close());
+
+  it("writes a held batch.completed when a worker with the poll role starts", async () => {
+    h = await createHarness();
+    const outbox = new WebhookOutbox(h.redis, h.config.prefix);
+    const started = Date.now() - 2 * HOUR;
+    await h.store.ensureBatch("dead", "/m.jsonl", started);
+    await h.store.beginEnqueue("dead", started); // killed: never ends
+    await h.store.registerItems("dead", ["a"]);
+    await h.store.finishItem({ ...finalResult("dead", "a", "completed"), finishedAt: started + 1 });
+    expect((await outbox.readBatch("dead")).entries).toEqual([]);
+    await h.start();
+    const deadline = Date.now() + 10_000;
+    while ((await outbox.readBatch("dead")).entries.length === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect((await outbox.readBatch("dead")).entries.map((e) => e.type)).toEqual([
+      "batch.completed",
     ]);
   });
 });

@@ -13,15 +13,19 @@ export async function stopSubmissions(
   now = Date.now(),
 ): Promise<void> {
   await queues.submit.pause();
-  const first = await runStoreScript(
+  // When it began is set by the same script, so no resume comes between the stop and its start
+  // time: its time is left out of the batches' elapsed time and rates (batch-overview.ts).
+  await runStoreScript(
     store.redis,
     "stopSubmissions",
-    [store.keys.credentialsStop, store.keys.accountWebhookOutbox, store.keys.accountWebhookSeq],
+    [
+      store.keys.credentialsStop,
+      store.keys.accountWebhookOutbox,
+      store.keys.accountWebhookSeq,
+      store.keys.credentialsStopSince,
+    ],
     [reason, now, store.keys.webhookOutboxWake],
   );
-  // When it began: its time is left out of the batches' elapsed time and rates (batch-overview.ts).
-  if (Number(first) === 1)
-    await store.redis.set(store.keys.credentialsStopSince, String(now), "NX");
 }
 
 /** Ended credentials stops kept for the batches' elapsed time (the newest). */
@@ -88,15 +92,14 @@ export async function resumeSubmissions(
   now = Date.now(),
 ): Promise<boolean> {
   const wasPaused = await queues.submit.isPaused();
-  const since = await store.redis.get(store.keys.credentialsStopSince);
-  const lift = store.redis.multi().del(store.keys.credentialsStop, store.keys.credentialsStopSince);
-  if (since !== null) {
-    // The stop ended: its times join the list the batches' elapsed time leaves out.
-    lift
-      .rpush(store.keys.credentialsStopTimes, `${since}-${Math.max(Number(since), now)}`)
-      .ltrim(store.keys.credentialsStopTimes, -KEPT_STOP_TIMES, -1);
-  }
-  await lift.exec();
+  // The stop ended: its times join the list the batches' elapsed time leaves out (one script
+  // with the stop's removal, as the stop script sets both).
+  await runStoreScript(
+    store.redis,
+    "liftCredentialsStop",
+    [store.keys.credentialsStop, store.keys.credentialsStopSince, store.keys.credentialsStopTimes],
+    [now, KEPT_STOP_TIMES],
+  );
   await queues.submit.removeRateLimitKey();
   await queues.submit.resume();
   const downloadsWereStopped = await resumeDownloads(store, queues);

@@ -67,6 +67,12 @@ export const submitJobDataSchema = z.object({
    */
   keyName: z.string().min(1).max(64).optional(),
   /**
+   * The account id of that key's records (keys/provider-keys.ts accountOfKey: its name, or the
+   * key's short hash; never the key), set with `keyName` when the create is sent: a worker
+   * without the key settles its daily-budget reservation and frees its slot by it.
+   */
+  keyAccount: z.string().min(1).max(64).optional(),
+  /**
    * The request's fingerprint (operations/request-fingerprint.ts): an item whose request another
    * item renders reuses that render (stages/request-reuse.ts). Absent on older jobs: they render.
    */
@@ -103,6 +109,8 @@ export const pollJobDataSchema = z.object({
    * polls and downloads use that key. Absent: the process's first key created it.
    */
   keyName: z.string().min(1).max(64).optional(),
+  /** The account id of that key's records (as on the submit job): its slot is freed by it. */
+  keyAccount: z.string().min(1).max(64).optional(),
   /** Times a worker without that key left this job (stages/pipeline-context.ts backoff); absent: 0. */
   keyWaits: z.number().int().nonnegative().optional(),
   /** When the task was created (ms since epoch). */
@@ -180,6 +188,8 @@ export const downloadJobDataSchema = z.object({
    * polls and downloads use that key. Absent: the process's first key created it.
    */
   keyName: z.string().min(1).max(64).optional(),
+  /** The account id of that key's records (as on the poll job); recorded on the item's result. */
+  keyAccount: z.string().min(1).max(64).optional(),
   /** Times a worker without that key left this job (stages/pipeline-context.ts backoff); absent: 0. */
   keyWaits: z.number().int().nonnegative().optional(),
   outputs: z.array(downloadOutputSchema).min(1),

@@ -3,6 +3,7 @@ import type { BatchStore } from "../store/batch-store.ts";
 import type { KeyReservations } from "../store/key-reservations.ts";
 import { pollJobId, submissionOfSlotHolder, submitJobId } from "../store/keys.ts";
 import { type ProviderSlots, providerAccounts } from "../store/provider-slots.ts";
+import { type RecordedKey, recordedOnAccount } from "../store/recorded-key.ts";
 import type { SubmitQueueWakeKeys } from "../store/submit-queue-wake.ts";
 import type { VeoqQueues } from "./queues.ts";
 
@@ -36,6 +37,11 @@ export interface EndedSubmission {
   outcome: "created" | "maybe_created" | "not_created";
   /** The submit job's resubmit reason, as recorded. */
   resubmitReason: unknown;
+  /**
+   * The key that create went through, as the job recorded it (the submit job's, or the poll
+   * job's when the submit job is gone); undefined when no create happened.
+   */
+  createdOn: RecordedKey | undefined;
 }
 
 /**
@@ -54,19 +60,20 @@ export async function endedSubmission(
   const submitJob = await queues.submit.getJob(submitJobId(batchId, customId, submission));
   if (await isLive(submitJob)) return undefined;
   const data = submitJob?.data as
-    | { taskId?: unknown; createSentAt?: unknown; resubmitReason?: unknown }
+    | ({ taskId?: unknown; createSentAt?: unknown; resubmitReason?: unknown } & RecordedKey)
     | undefined;
-  const answered =
-    typeof data?.taskId === "string" ||
-    (await queues.poll.getJob(pollJobId(batchId, customId, submission))) !== undefined;
-  return {
-    outcome: answered
-      ? "created"
-      : typeof data?.createSentAt === "number"
-        ? "maybe_created"
-        : "not_created",
-    resubmitReason: data?.resubmitReason,
-  };
+  const resubmitReason = data?.resubmitReason;
+  if (typeof data?.taskId === "string") {
+    return { outcome: "created", resubmitReason, createdOn: data };
+  }
+  const pollJob = await queues.poll.getJob(pollJobId(batchId, customId, submission));
+  if (pollJob !== undefined) {
+    return { outcome: "created", resubmitReason, createdOn: pollJob.data as RecordedKey };
+  }
+  if (typeof data?.createSentAt === "number") {
+    return { outcome: "maybe_created", resubmitReason, createdOn: data };
+  }
+  return { outcome: "not_created", resubmitReason, createdOn: undefined };
 }
 
 /**
@@ -96,9 +103,13 @@ export async function reconcileProviderSlots(
     ) {
       continue;
     }
-    if (
-      !(await isLive(await context.queues.poll.getJob(pollJobId(batchId, customId, submission))))
-    ) {
+    const pollJob = await context.queues.poll.getJob(pollJobId(batchId, customId, submission));
+    // A live poll job follows a task created through another key (a try took this key's slot,
+    // died before sending, and the retry created elsewhere): this slot is nobody's either.
+    const followed =
+      (await isLive(pollJob)) &&
+      recordedOnAccount(pollJob?.data as RecordedKey | undefined, context.slots.keys.account);
+    if (!followed) {
       await context.slots.release(holder);
       released++;
       context.logger.warn(
@@ -116,7 +127,9 @@ export async function reconcileProviderSlots(
 /**
  * Settles the key's daily-budget reservations leaked by crashes, as the spend reconciler does
  * the batches' (spend-reconciler.ts): one older than `graceMs` whose submit job is no longer
- * live is spent if its create happened or may have, else given back. Returns how many.
+ * live is spent if its create happened or may have THROUGH THIS KEY (the key the job recorded
+ * when the create was sent), else given back: a try that reserved here and died before sending,
+ * whose retry created through another key, cost this key nothing. Returns how many.
  */
 async function reconcileKeyReservations(
   context: SlotReconcilerContext,
@@ -127,10 +140,11 @@ async function reconcileKeyReservations(
   for (const holder of await reservations.holdersBefore(context.now() - graceMs)) {
     const ended = await endedSubmission(context.queues, holder);
     if (ended === undefined && submissionOfSlotHolder(holder) !== undefined) continue;
+    const here = recordedOnAccount(ended?.createdOn, reservations.account);
     const end =
-      ended?.outcome === "created"
+      ended?.outcome === "created" && here
         ? "created"
-        : ended?.outcome === "maybe_created"
+        : ended?.outcome === "maybe_created" && here
           ? "spent"
           : "released";
     if ((await reservations.settle(holder, end)) !== undefined) {

@@ -5,6 +5,7 @@ import { type RedisConnection, scanEveryMaster } from "../store/connection/redis
 import type { KeyReservationEnd, KeyReservations } from "../store/key-reservations.ts";
 import { recordKeys } from "../store/keys.ts";
 import type { ProviderRate, ProviderSlots } from "../store/provider-slots.ts";
+import type { RecordedKey } from "../store/recorded-key.ts";
 import { utcDay } from "../store/spend-ledger.ts";
 import { runStoreScript } from "../store/store-scripts.ts";
 import { SLOT_WAIT_MARKER, type SubmitQueueWakeKeys } from "../store/submit-queue-wake.ts";
@@ -92,6 +93,7 @@ export function keyStopPattern(prefix: string): string {
 export class ProviderKeys {
   readonly list: readonly ProviderKey[];
   private readonly redis: RedisConnection;
+  private readonly store: BatchStore;
   private readonly prefix: string;
   private readonly now: () => number;
   private readonly wake: SubmitQueueWakeKeys | undefined;
@@ -99,6 +101,7 @@ export class ProviderKeys {
   constructor(options: ProviderKeysOptions) {
     if (options.keys.length === 0) throw new Error("a key pool needs at least one key");
     this.redis = options.store.redis;
+    this.store = options.store;
     this.prefix = options.store.prefix;
     this.now = options.now ?? Date.now;
     this.wake = options.wake;
@@ -146,6 +149,39 @@ export class ProviderKeys {
   get(name: string | undefined): ProviderKey | undefined {
     if (name === undefined) return this.first;
     return this.list.find((key) => key.name === name);
+  }
+
+  /**
+   * The account of the key a job recorded: its `keyAccount` (written with `keyName`), else (no
+   * key named: its create not sent yet) the first key.
+   */
+  accountOf(data: RecordedKey): string {
+    return data.keyAccount ?? this.first.account;
+  }
+
+  /**
+   * The daily-budget reservations of `account`'s key, whether or not this process holds it: a
+   * retry that lands on a worker without the key still settles what an earlier try reserved.
+   */
+  reservationsOf(account: string): KeyReservations {
+    const held = this.list.find((key) => key.account === account);
+    return held?.reservations ?? this.store.keyReservations({ account, now: this.now });
+  }
+
+  /**
+   * The slots of `account`'s key (a held key's, or its records read by account: only released
+   * through them, the configured maximum is not known here).
+   */
+  slotsOf(account: string): { slots: ProviderSlots; held: boolean } {
+    const key = this.list.find((k) => k.account === account);
+    if (key !== undefined) return { slots: key.slots, held: true };
+    const slots = this.store.providerSlots({
+      account,
+      maxInFlight: 1,
+      ...(this.wake === undefined ? {} : { wake: this.wake }),
+      now: this.now,
+    });
+    return { slots, held: false };
   }
 
   /**

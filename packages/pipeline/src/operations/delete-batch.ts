@@ -93,6 +93,7 @@ export async function deleteBatch(
   }
   await redis.hdel(`${store.prefix}:batch-priority`, batchId);
   await redis.srem(keys.webhookOutboxBatches, batchId);
+  await redis.zrem(keys.enqueueRunBatches, batchId);
   await redis.zrem(keys.batches, batchId);
 
   const files = options.files === true ? await deleteBatchFiles(context, batchId) : undefined;

@@ -387,7 +387,7 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
     sending.push(flushed);
   };
   // Until every line is added, a batch whose items so far are all final is not complete.
-  await options.store.beginEnqueue(batchId, now());
+  const run = await options.store.beginEnqueue(batchId, now());
   let interrupted = false;
   try {
     await mark.begin(totalLines);
@@ -423,7 +423,7 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
   } catch (error) {
     // Never return (or let the caller close the connection) with a chunk still being sent.
     await Promise.allSettled(sending);
-    await options.store.endEnqueue(batchId, now(), false).catch(() => {});
+    await options.store.endEnqueue(batchId, run, now()).catch(() => {});
     if (isRedisOutOfMemory(error)) {
       throw new EnqueueError(
         `${REDIS_OUT_OF_MEMORY}; then run the same enqueue again: it adds exactly the lines not in yet`,
@@ -432,7 +432,7 @@ export async function enqueueManifest(options: EnqueueManifestOptions): Promise<
     throw error;
   }
   if (!interrupted) await mark.complete();
-  await options.store.endEnqueue(batchId, now(), !interrupted);
+  await options.store.endEnqueue(batchId, run, now());
   options.onProgress?.(progress);
   // Acknowledged means on a replica too, where there are replicas (the queue shares the store's
   // connection in veoq's own callers; a separate one is waited on as well).

@@ -176,14 +176,24 @@ export async function keyOfTask(
   }
   await job.updateData({ ...job.data, keyWaits });
   await job.moveToDelayed(context.now() + waitMs, token);
-  // A worker with the key promotes it (keys/key-hand-off.ts) before the wait ends.
-  await listKeyWait(
-    context.store.redis,
-    context.store.prefix,
-    name,
-    role,
-    String(job.id),
-    context.now(),
-  );
+  // A worker with the key promotes it (keys/key-hand-off.ts) before the wait ends. The job is
+  // delayed already: a failed listing only costs the early hand-off (it comes back when its
+  // wait ends), and must not reach the failure protocol, which on the job's last attempt would
+  // record a final failure for a job that is waiting.
+  try {
+    await listKeyWait(
+      context.store.redis,
+      context.store.prefix,
+      name,
+      role,
+      String(job.id),
+      context.now(),
+    );
+  } catch (error) {
+    log.warn(
+      { err: error, key: name, waitMs },
+      "could not list the job for a worker with its key; it comes back when its wait ends",
+    );
+  }
   throw new DelayedError();
 }

@@ -225,6 +225,7 @@ async function handOffToDownload(
     submitJobId: data.submitJobId,
     taskId: data.taskId,
     ...(data.keyName === undefined ? {} : { keyName: data.keyName }),
+    ...(data.keyAccount === undefined ? {} : { keyAccount: data.keyAccount }),
     outputs,
     video: data.video,
     saved: [],

@@ -98,18 +98,7 @@ export async function resolveRequestReuse(
     // owner's dropped task).
     if (!(await context.requests.takeOver(fingerprint, owner, me))) continue;
     if (dropped === undefined) return "render";
-    const adopted: SubmitJobData = {
-      ...data,
-      taskId: dropped.taskId,
-      // Polled and downloaded with the key that created it (a key name, never the key).
-      ...(dropped.keyName === undefined ? {} : { keyName: dropped.keyName }),
-      createdAt: dropped.createdAt ?? context.now(),
-      trace: {
-        ...data.trace,
-        taskIds: [...data.trace.taskIds, dropped.taskId],
-        submittedAt: data.trace.submittedAt ?? dropped.createdAt ?? context.now(),
-      },
-    };
+    const adopted = adoptDroppedTask(data, dropped, context.now());
     await Promise.all([
       job.updateData(adopted),
       context.store.indexTask(dropped.taskId, data.batchId, data.customId),
@@ -129,6 +118,34 @@ export interface DroppedTask {
   createdAt: number | undefined;
   /** The creating key's name (absent: the first key); the adopter polls with that key. */
   keyName: string | undefined;
+  /** That key's account id (absent: read from the name, store/recorded-key.ts). */
+  keyAccount?: string | undefined;
+}
+
+/**
+ * The submit job's data once it follows `dropped` (no create of its own). The task's key, name
+ * and account, replace whatever key an earlier try of this job recorded: a task recorded
+ * without one is the first key's, never the key this job once sent a create through.
+ */
+export function adoptDroppedTask(
+  data: SubmitJobData,
+  dropped: DroppedTask,
+  now: number,
+): SubmitJobData {
+  const { keyName: _name, keyAccount: _account, ...rest } = data;
+  return {
+    ...rest,
+    taskId: dropped.taskId,
+    // Polled and downloaded with the key that created it (a key name, never the key).
+    ...(dropped.keyName === undefined ? {} : { keyName: dropped.keyName }),
+    ...(dropped.keyAccount === undefined ? {} : { keyAccount: dropped.keyAccount }),
+    createdAt: dropped.createdAt ?? now,
+    trace: {
+      ...data.trace,
+      taskIds: [...data.trace.taskIds, dropped.taskId],
+      submittedAt: data.trace.submittedAt ?? dropped.createdAt ?? now,
+    },
+  };
 }
 
 /**
@@ -142,7 +159,12 @@ export function droppedTaskOf(
   if (result?.status !== "cancelled" || result.failedStage === "submit") return undefined;
   const taskId = result.taskIds.at(-1);
   if (taskId === undefined || (result.submittedAt ?? 0) < notBefore) return undefined;
-  return { taskId, createdAt: result.submittedAt, keyName: result.keyName };
+  return {
+    taskId,
+    createdAt: result.submittedAt,
+    keyName: result.keyName,
+    ...(result.keyAccount === undefined ? {} : { keyAccount: result.keyAccount }),
+  };
 }
 
 /**

@@ -268,6 +268,8 @@ export interface ItemJobData {
   saved?: SavedFile[];
   /** The name of the API key that created its task (never the key); absent: the first key. */
   keyName?: string | undefined;
+  /** That key's account id (never the key), written with `keyName`. */
+  keyAccount?: string | undefined;
 }
 
 /** The error kind an item ends with, from any thrown value. */
@@ -359,6 +361,7 @@ async function recordItemOutcome(
     status: outcome.status,
     taskIds: trace.taskIds,
     ...(data.keyName === undefined ? {} : { keyName: data.keyName }),
+    ...(data.keyAccount === undefined ? {} : { keyAccount: data.keyAccount }),
     files: outcome.files,
     errorKind: failure?.kind,
     errorMessage: failure?.message,

@@ -278,18 +278,18 @@ export async function endEarlierAttempt(
   context: PipelineContext,
   data: Pick<
     SubmitJobData,
-    "batchId" | "customId" | "submission" | "model" | "resubmitReason" | "keyName"
+    "batchId" | "customId" | "submission" | "model" | "resubmitReason" | "keyName" | "keyAccount"
   >,
   outcome: "created" | "maybe_created",
 ): Promise<void> {
   const holder = slotHolder(data.batchId, data.customId, data.submission);
   await spendReservation(context, data, holder).end(outcome);
-  // Its reservation on the key's daily budget, if it still has one (a key this process does not
-  // hold: the slot reconciler of a process that holds it settles it once this job has ended).
-  const key = data.keyName === undefined ? undefined : context.keys.get(data.keyName);
-  if (key !== undefined) {
-    await context.keys.settle(key, holder, outcome === "created" ? "created" : "spent");
-  }
+  // Its reservation on the daily budget of the key the create was sent through, if it still has
+  // one, settled by that key's account whether or not this process holds the key: left
+  // unsettled, a later take on that key would reuse it for a second create (charged once).
+  await context.keys
+    .reservationsOf(context.keys.accountOf(data))
+    .settle(holder, outcome === "created" ? "created" : "spent");
 }
 
 /**
@@ -299,12 +299,14 @@ export async function endEarlierAttempt(
  */
 export async function releaseTaskSlot(
   context: PipelineContext,
-  data: Pick<SubmitJobData, "batchId" | "customId" | "submission" | "keyName">,
+  data: Pick<SubmitJobData, "batchId" | "customId" | "submission" | "keyName" | "keyAccount">,
   how: "finished" | "abandoned",
 ): Promise<void> {
   const holder = slotHolder(data.batchId, data.customId, data.submission);
-  // The slot is on the key that created the task (a task recorded without one: the first key).
-  const slots = context.keys.get(data.keyName)?.slots ?? context.slots;
-  if (how === "finished") await slots.releaseFinished(holder);
+  // The slot is on the key that created the task (a task recorded without one: the first key),
+  // freed by its account even when this process does not hold that key (a dropped task's job
+  // stops before it looks for its key); only a held key's cap grows back.
+  const { slots, held } = context.keys.slotsOf(context.keys.accountOf(data));
+  if (how === "finished" && held) await slots.releaseFinished(holder);
   else await slots.release(holder);
 }

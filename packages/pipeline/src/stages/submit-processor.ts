@@ -93,6 +93,7 @@ async function submit(
     submitJobId: String(job.id),
     taskId,
     ...(data.keyName === undefined ? {} : { keyName: data.keyName }),
+    ...(data.keyAccount === undefined ? {} : { keyAccount: data.keyAccount }),
     createdAt: data.createdAt ?? context.now(),
     durationSeconds: videoSeconds,
     sampleCount: sampleCountOf(data.model, data.input as CreateRequest),
@@ -202,7 +203,9 @@ async function createTask(
     // Marked before it is sent: a crash from here until the outcome is recorded leaves a
     // possible duplicate the next try books (bookUnrecordedCreate).
     attempt.markSent();
-    data = { ...data, keyName: key.name };
+    // The key it goes through, by name and account (never the key): whichever worker takes
+    // the job next settles that key's reservation by it (endEarlierAttempt), held there or not.
+    data = { ...data, keyName: key.name, keyAccount: key.account };
     await job.updateData({ ...data, createSentAt: context.now() });
     ({ taskId } = await key.client.createTask(data.model, body as CreateRequest));
   } catch (error) {

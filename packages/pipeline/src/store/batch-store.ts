@@ -115,6 +115,9 @@ export class BatchStore {
   endEnqueue(...a: Parameters<Batches["endEnqueue"]>) {
     return this.batches.endEnqueue(...a);
   }
+  finishDeferredCompletions(...a: Parameters<Batches["finishDeferredCompletions"]>) {
+    return this.batches.finishDeferredCompletions(...a);
+  }
   setWebhook(...a: Parameters<Batches["setWebhook"]>) {
     return this.batches.setWebhook(...a);
   }

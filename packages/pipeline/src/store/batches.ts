@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { RedisConnection } from "./connection/redis-connection.ts";
 import { ITEM_STATES, type ItemState } from "./item-states.ts";
 import { type RecordKeys, recordKeys } from "./keys.ts";
@@ -114,25 +115,87 @@ export class Batches {
     await this.redis.hincrby(this.keys.batch(batchId), counter, by);
   }
 
-  /** An enqueue starts adding items: batch.completed waits for its end (see endEnqueue). */
-  async beginEnqueue(batchId: string, now: number): Promise<void> {
-    await runStoreScript(this.redis, "beginEnqueue", [this.keys.batch(batchId)], [now]);
+  /**
+   * An enqueue run starts adding items: batch.completed waits for its end (see endEnqueue).
+   * Returns the run's id, for its endEnqueue. The batch goes on the enqueue-run watch first, due
+   * when the run stops counting (ENQUEUE_RUN_MAX_AGE_MS after its start), so a run that dies
+   * before its end is found by the sweep (finishDeferredCompletions). Watch first, run second:
+   * a sweep that reads the watch before this write finds the batch due only if no later run was
+   * watched, and one that reads it after finds it not due yet, so no registered run is ever left
+   * unwatched (the watch is account-wide, the runs under the batch's tag: two steps).
+   */
+  async beginEnqueue(batchId: string, now: number): Promise<string> {
+    const runId = randomUUID();
+    await this.redis.zadd(
+      this.keys.enqueueRunBatches,
+      "GT",
+      String(now + ENQUEUE_RUN_MAX_AGE_MS),
+      batchId,
+    );
+    await runStoreScript(this.redis, "beginEnqueue", [this.keys.batch(batchId)], [now, runId]);
+    return runId;
   }
 
   /**
-   * An enqueue is done (`succeeded`) or gave up. After the last one, a batch that became
-   * finished while it ran, or while its manifest was only partly in (EnqueueMark), gets its
-   * finish time and batch.completed now; a failed enqueue, or one that leaves the mark (the
-   * manifest still not all in), leaves them to the enqueue that completes it.
+   * An enqueue run (`runId` from beginEnqueue) is done, interrupted or failed. A batch that
+   * became finished while it ran, or while its manifest was only partly in (EnqueueMark), gets
+   * its finish time now once the manifest is all in (no mark), and its batch.completed once no
+   * other run counts; a run that leaves the mark leaves them to the run that completes it.
    */
-  async endEnqueue(batchId: string, now: number, succeeded: boolean): Promise<void> {
+  async endEnqueue(batchId: string, runId: string, now: number): Promise<void> {
     const events = await runStoreScript(
       this.redis,
       "endEnqueue",
       [this.keys.batch(batchId), this.keys.webhookOutbox(batchId), this.keys.itemStates(batchId)],
-      [now, batchId, succeeded ? "1" : "0"],
+      [now, batchId, runId],
     );
     if (Number(events) > 0) await this.markWebhookEvents(batchId);
+  }
+
+  /**
+   * The sweep for enqueue runs that died (run by every worker process with the poll role, at
+   * start and every 30 s): for each batch on the enqueue-run watch whose latest run stopped counting by `now`,
+   * one script (finishDeferredCompletion.lua) drops the dead runs and, with none left, writes the
+   * batch.completed that no run's end could (exactly once: the script clears the deferral it
+   * writes for). A batch with runs still counting stays watched until they stop. Returns the
+   * batches it wrote batch.completed for.
+   */
+  async finishDeferredCompletions(now: number, limit = 1000): Promise<string[]> {
+    const due = await this.redis.zrangebyscore(
+      this.keys.enqueueRunBatches,
+      "-inf",
+      now,
+      "WITHSCORES",
+      "LIMIT",
+      0,
+      limit,
+    );
+    const finished: string[] = [];
+    for (let i = 0; i + 1 < due.length; i += 2) {
+      const batchId = due[i] as string;
+      const score = due[i + 1] as string;
+      const [events, until] = (await runStoreScript(
+        this.redis,
+        "finishDeferredCompletion",
+        [this.keys.batch(batchId), this.keys.webhookOutbox(batchId), this.keys.itemStates(batchId)],
+        [now, batchId],
+      )) as [number, number];
+      if (Number(events) > 0) {
+        await this.markWebhookEvents(batchId);
+        finished.push(batchId);
+      }
+      if (Number(until) > 0) {
+        await this.redis.zadd(this.keys.enqueueRunBatches, "GT", String(until), batchId);
+      } else {
+        await runStoreScript(
+          this.redis,
+          "forgetEnqueueRunBatch",
+          [this.keys.enqueueRunBatches],
+          [batchId, score],
+        );
+      }
+    }
+    return finished;
   }
 
   /**
@@ -275,6 +338,12 @@ export function enqueueIncompleteOf(
   if (!Number.isInteger(totalLines) || totalLines < 0) return undefined;
   return { lines: Math.min(Math.max(0, lines), totalLines), totalLines };
 }
+
+/**
+ * How long an enqueue run counts after its start (1 hour): a run not ended by then died (killed,
+ * Redis lost). Also in scripts/includes/enqueueRunning.lua (ENQUEUE_RUN_MAX_AGE_MS).
+ */
+export const ENQUEUE_RUN_MAX_AGE_MS = 3_600_000;
 
 /** Writes and removes one batch's enqueue mark. */
 export class EnqueueMark {

@@ -99,6 +99,8 @@ export interface ItemResult {
    * Absent: the first key of the process that created it (or no task).
    */
   keyName?: string | undefined;
+  /** That key's account id (its name or short hash, never the key): its slot is freed by it. */
+  keyAccount?: string | undefined;
   files: SavedFile[];
   errorKind: ItemErrorKind | undefined;
   errorMessage: string | undefined;

@@ -31,11 +31,14 @@ export interface KeyReservationsOptions {
  * `reserved:<day>`), named by the key's account, never the key.
  */
 export class KeyReservations {
+  /** The account id of the key's records. */
+  readonly account: string;
   private readonly redis: RedisConnection;
   private readonly capKey: string;
   private readonly now: () => number;
 
   constructor(options: KeyReservationsOptions) {
+    this.account = options.account;
     this.redis = options.redis;
     this.capKey = recordKeys(options.prefix).providerCap(options.account);
     this.now = options.now ?? Date.now;

@@ -114,6 +114,12 @@ export interface RecordKeys {
    * outbox got entries, which wakes the relay at once (see webhook-outbox.ts).
    */
   webhookOutboxWake: string;
+  /**
+   * Sorted set: batch id -> when its latest enqueue run stops counting (ms, an hour after its
+   * start): the batches the sweep of dead enqueue runs looks at (store/batches.ts
+   * finishDeferredCompletions), so it scans nothing else.
+   */
+  enqueueRunBatches: string;
   /** Hash: webhook delivery id -> delivery record with its attempts (packages/webhooks). */
   webhookDeliveries(batchId: string): string;
   /** Hash: endpoint key -> why it was disabled (a 410 answer), for every batch of the account. */
@@ -202,6 +208,7 @@ export function recordKeys(prefix: string): RecordKeys {
     accountWebhookSeq: `${prefix}:webhook-seq`,
     webhookOutboxBatches: `${prefix}:webhook-outbox-batches`,
     webhookOutboxWake: `${prefix}:webhook-outbox-wake`,
+    enqueueRunBatches: `${prefix}:enqueue-run-batches`,
     webhookDeliveries: (id) => `${tag(id)}:webhook-deliveries`,
     webhookDisabledEndpoints: `${prefix}:webhook-disabled`,
     workers: `${prefix}:workers`,

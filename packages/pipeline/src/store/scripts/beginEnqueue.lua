@@ -1,17 +1,18 @@
 --[[
-  Marks one more enqueue running on a batch (a marker older than an hour is an enqueue that
-  died, and is reset first): batch.completed waits for the end of every enqueue.
+  Registers one enqueue run on a batch by its id (see includes/enqueueRunning): batch.completed
+  waits for the end of every run that still counts. Runs older than an hour (died) are dropped.
 
   Input:
     KEYS[1]     batch record hash
     ARGV[1]     now (ms)
+    ARGV[2]     run id
 
   Output:
-    1
+    the runs that count now, this one included
 ]]
 --- @include "includes/enqueueRunning"
-local since = tonumber(redis.call('HGET', KEYS[1], 'enqueuingAt') or '0')
-if tonumber(ARGV[1]) - since >= ENQUEUE_MARKER_MAX_AGE_MS then redis.call('HSET', KEYS[1], 'enqueuing', 0) end
-redis.call('HINCRBY', KEYS[1], 'enqueuing', 1)
-redis.call('HSET', KEYS[1], 'enqueuingAt', ARGV[1])
-return 1
+local live, count = liveEnqueueRuns(KEYS[1], ARGV[1])
+if live[ARGV[2]] == nil then count = count + 1 end
+live[ARGV[2]] = tonumber(ARGV[1])
+saveEnqueueRuns(KEYS[1], live, count)
+return count

@@ -3,7 +3,9 @@
   the first time, emits batch.completed (or defers it while an enqueue still runs, see
   enqueueRunning); otherwise clears `finishedAt`. A batch whose enqueue is incomplete (see
   enqueueIncomplete) is not finished yet: neither stamp nor event, both deferred to the end of
-  the enqueue that completes it (endEnqueue.lua). Returns the number of events emitted (0 or 1).
+  the enqueue that completes it (endEnqueue.lua, or finishDeferredCompletion.lua when the last
+  run died). Emitting clears `completionDeferred`, so nothing writes the event a second time.
+  Returns the number of events emitted (0 or 1).
   wasFinished: 1 when the batch had `finishedAt` before this script changed anything, else 0.
   Needs the emitBatchEvent and enqueueRunning includes.
 ]]
@@ -25,6 +27,8 @@ local function noteBatchFinished(batchKey, statesKey, outboxKey, seqArg, now, wa
     redis.call('HSET', batchKey, 'completionDeferred', '1')
     return 0
   end
+  -- Written here: no deferral is left for an enqueue's end or the sweep to write again.
+  redis.call('HDEL', batchKey, 'completionDeferred')
   emitBatchEvent(batchKey, outboxKey, seqArg, 'batch.completed', nil, now)
   return 1
 end
