@@ -80,7 +80,7 @@ export async function measureIdleCost(options: IdleCostOptions): Promise<IdleCos
     await new Promise((resolve) => setTimeout(resolve, seconds * 1_000));
     const counts = await commandCounts(options.redisUrl);
     const total = totalCommands(counts);
-    const top = topCommands(counts, 8);
+    const top = topCommands(counts, 14);
 
     const queues = createQueues(redis, prefix);
     const store = openStore(redis, { prefix });

@@ -39,7 +39,6 @@ beforeAll(async () => {
     logger: createLogger({ level: "silent" }),
     lockDurationMs: 2_000,
     stalledIntervalMs: 1_000,
-    relayIntervalMs: 100,
   });
 });
 

@@ -18,6 +18,7 @@ export {
 } from "./jobs/queues.ts";
 export { reconcileEveryAccount, reconcileProviderSlots } from "./jobs/slot-reconciler.ts";
 export { reconcileSpendReservations } from "./jobs/spend-reconciler.ts";
+export { startStalledCheck } from "./jobs/stalled-check.ts";
 export { type KeyFigures, readKeyFigures } from "./keys/key-figures.ts";
 export {
   accountOfKey,
@@ -248,12 +249,14 @@ export {
 } from "./store/store-scripts.ts";
 export { SLOT_WAIT_MARKER, submitQueueWakeKeys } from "./store/submit-queue-wake.ts";
 export {
+  ACCOUNT_OUTBOX_MESSAGE,
   BATCH_WEBHOOK_FIELDS,
   type BatchWebhook,
   batchWebhookSchema,
   DEFAULT_WEBHOOK_EVENTS,
   EVERY_OPEN_BATCH,
   ITEM_WEBHOOK_EVENTS,
+  markOutboxPending,
   type OutboxEntry,
   outboxEntrySchema,
   WEBHOOK_EVENT_TYPES,

@@ -366,7 +366,10 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     return startStalledCheck(
       worker,
       { key: queueKey(queues[role], "active"), redis: commands },
-      options.stalledIntervalMs ?? config.stalledIntervalMs,
+      {
+        intervalMs: options.stalledIntervalMs ?? config.stalledIntervalMs,
+        lockDurationMs: options.lockDurationMs ?? config.lockDurationMs,
+      },
       (error) => reportWorkerError(role, error),
     );
   });

@@ -53,7 +53,7 @@ describe("an idle worker process", () => {
       const seconds = 10;
       await new Promise((resolve) => setTimeout(resolve, seconds * 1_000));
       const perSecond = (await commandsRun(probe)) / seconds;
-      // ~1.5 a second (bench: "idle worker"); it was ~99 at this time scale, when the submit
+      // ~1.5 a second (bench: "idle worker", which adds webhooks out); it was ~99 at this time scale, when the submit
       // worker's wait for new jobs was slotWakeCheckMs (20 ms) and BullMQ's stalled checker ran
       // its script on every queue every interval.
       expect(perSecond).toBeLessThan(5);
@@ -193,7 +193,7 @@ describe("an idle worker process", () => {
       stop = startStalledCheck(
         live,
         { key: queue.keys.active as string, redis: connection },
-        300,
+        { intervalMs: 300 },
         (error) => {
           throw error;
         },
@@ -205,6 +205,61 @@ describe("an idle worker process", () => {
       expect(await queue.getJobState("j1")).toBe("waiting");
     } finally {
       stop?.();
+      await live.close(true);
+      await queue.obliterate({ force: true });
+      await queue.close();
+      connection.disconnect();
+    }
+  }, 30_000);
+  it("the stalled check, looking at an empty queue once per lock lifetime, still recovers in time", async () => {
+    const connection = new Redis(local.url, { maxRetriesPerRequest: null });
+    const name = `stall-idle-${randomBytes(3).toString("hex")}`;
+    const queue = new Queue(name, { connection });
+    const lockMs = 2_000;
+    const dead = new Worker(name, () => new Promise(() => {}), {
+      connection,
+      autorun: false,
+      lockDuration: lockMs,
+      skipLockRenewal: true,
+      skipStalledCheck: true,
+    });
+    const live = new Worker(name, null, {
+      connection,
+      autorun: false,
+      stalledInterval: 300,
+      skipStalledCheck: true,
+    });
+    const stalled: number[] = [];
+    live.on("stalled", () => stalled.push(Date.now()));
+    // Started on the empty queue: its next look is lockMs - 300 ms away.
+    const stop = startStalledCheck(
+      live,
+      { key: queue.keys.active as string, redis: connection },
+      { intervalMs: 300, lockDurationMs: lockMs },
+      (error) => {
+        throw error;
+      },
+    );
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await queue.add("job", {}, { jobId: "j1" });
+      void dead.run();
+      const deadline = Date.now() + 10_000;
+      while ((await queue.getActiveCount()) === 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const activeAt = Date.now();
+      await dead.close(true);
+      while (stalled.length === 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      // Marked by the look before its lock lapsed, recovered by the first check after: as soon
+      // as a check every 300 ms would have (lock + one interval, with some slack for timers).
+      expect(stalled).toHaveLength(1);
+      expect((stalled[0] ?? 0) - activeAt).toBeLessThan(lockMs + 300 + 400);
+      expect(await queue.getJobState("j1")).toBe("waiting");
+    } finally {
+      stop();
       await live.close(true);
       await queue.obliterate({ force: true });
       await queue.close();

@@ -48,7 +48,8 @@ describe("webhooks out, end to end", () => {
       logger: createLogger({ level: "silent" }),
       lockDurationMs: 2_000,
       stalledIntervalMs: 1_000,
-      relayIntervalMs: 100,
+      // Only the writes' wake-up messages relay the entries (relay-loop.ts): no sweep is due.
+      sweepIntervalMs: 600_000,
       onTry: (state) => tries.push(state),
     });
   });

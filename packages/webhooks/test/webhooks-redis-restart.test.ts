@@ -39,7 +39,6 @@ describe("webhooks through a Redis crash", () => {
       logger: createLogger({ level: "silent" }),
       lockDurationMs: 2_000,
       stalledIntervalMs: 1_000,
-      relayIntervalMs: 100,
     });
     try {
       h.redis.on("error", () => {});

@@ -24,7 +24,7 @@ export async function stopSubmissions(
       store.keys.accountWebhookSeq,
       store.keys.credentialsStopSince,
     ],
-    [reason, now],
+    [reason, now, store.keys.webhookOutboxWake],
   );
 }
 

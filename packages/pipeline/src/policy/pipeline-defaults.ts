@@ -55,8 +55,9 @@ export const PIPELINE_DEFAULTS = {
    * BZPOPMIN on the queue's marker and then a fetch, ~9 Redis commands, per queue). Every event
    * that makes work ends it early through the marker: a job added, a delayed job due, a slot
    * freed while items wait, a job returned by RateLimitError. So an idle worker process (three
-   * queues) costs ~1 command a second with the stalled checks (stalled-check.ts); it was ~24 at
-   * this wait's old 0.5 provider s for the submit queue, ~99 at the simulator's time scale.
+   * queues, and the webhook delivery queue, which waits as long) costs under 2 commands a second
+   * with the stalled checks (stalled-check.ts) and the rest (bench "idle"); it was ~24 at this
+   * wait's old 0.5 provider s for the submit queue, ~99 at the simulator's time scale.
    * Under BullMQ's 10 s cap on the block of a delayed-job wait, its own reconnect watchdog fires
    * at this wait + 1 s.
    */

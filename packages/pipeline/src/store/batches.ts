@@ -7,6 +7,7 @@ import {
   BATCH_WEBHOOK_FIELDS,
   type BatchWebhook,
   itemEventsField,
+  markOutboxPending,
   WEBHOOK_EVENT_TYPES,
   type WebhookEventType,
 } from "./webhook-outbox.ts";
@@ -229,9 +230,12 @@ export class Batches {
     return { url, events: known };
   }
 
-  /** The relay's hint that this batch's outbox holds entries (another slot: after the script). */
+  /**
+   * The relay's hint that this batch's outbox holds entries, and its wake-up message (another
+   * slot: after the script; webhook-outbox.ts markOutboxPending).
+   */
   async markWebhookEvents(batchId: string): Promise<void> {
-    await this.redis.sadd(this.keys.webhookOutboxBatches, batchId);
+    await markOutboxPending(this.redis, this.keys, batchId);
   }
 
   /** The batch is not finished any more (items were re-queued). */

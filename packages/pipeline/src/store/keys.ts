@@ -110,6 +110,11 @@ export interface RecordKeys {
   /** Set: batch ids whose outbox may hold entries (a hint for the relay; see webhook-outbox.ts). */
   webhookOutboxBatches: string;
   /**
+   * Pub/sub channel, not a key: a message (a batch id, or ACCOUNT_OUTBOX_MESSAGE) whenever an
+   * outbox got entries, which wakes the relay at once (see webhook-outbox.ts).
+   */
+  webhookOutboxWake: string;
+  /**
    * Sorted set: batch id -> when its latest enqueue run stops counting (ms, an hour after its
    * start): the batches the sweep of dead enqueue runs looks at (store/batches.ts
    * finishDeferredCompletions), so it scans nothing else.
@@ -202,6 +207,7 @@ export function recordKeys(prefix: string): RecordKeys {
     accountWebhookOutbox: `${prefix}:webhook-outbox`,
     accountWebhookSeq: `${prefix}:webhook-seq`,
     webhookOutboxBatches: `${prefix}:webhook-outbox-batches`,
+    webhookOutboxWake: `${prefix}:webhook-outbox-wake`,
     enqueueRunBatches: `${prefix}:enqueue-run-batches`,
     webhookDeliveries: (id) => `${tag(id)}:webhook-deliveries`,
     webhookDisabledEndpoints: `${prefix}:webhook-disabled`,

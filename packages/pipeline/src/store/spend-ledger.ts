@@ -136,7 +136,15 @@ export class SpendLedger {
         k.accountWebhookOutbox,
         k.accountWebhookSeq,
       ],
-      [holder, Math.max(0, Math.round(costMicros)), dailyBudgetMicros ?? "", now, day, batchId],
+      [
+        holder,
+        Math.max(0, Math.round(costMicros)),
+        dailyBudgetMicros ?? "",
+        now,
+        day,
+        batchId,
+        k.webhookOutboxWake,
+      ],
     )) as GateDecision;
   }
 

@@ -16,9 +16,14 @@ import { type RecordKeys, recordKeys } from "./keys.ts";
  * Where the entries are: each batch's own outbox sits under the batch's hash tag (the batch-store
  * scripts write it); batch.paused entries sit in the account-wide outbox, under the prefix's tag
  * (the spend gate and the credentials stop write it). After a script wrote a batch entry the
- * store adds the batch to `webhookOutboxBatches`, the relay's hint of where to look; a process
- * killed between the two leaves an entry that the relay's sweep of the newest batches (at start,
- * then every minute) finds (see packages/webhooks relay-outbox.ts).
+ * store adds the batch to `webhookOutboxBatches`, the relay's hint of where to look, and publishes
+ * the batch id on `webhookOutboxWake` in the same round trip (`markOutboxPending`); the scripts
+ * that write the account outbox publish ACCOUNT_OUTBOX_MESSAGE themselves
+ * (scripts/includes/emitPauseEvent.lua). The message wakes the relay at once; an idle relay
+ * issues no command until one comes. A message missed (no relay subscribed, a reconnect) is
+ * found by the relay's slow sweep of the hint set and the account outbox; a process killed
+ * between a script and its hint leaves an entry that only the rarer sweep of the newest batches
+ * (at start, then every few minutes) finds (see packages/webhooks relay-loop.ts).
  */
 
 /** Every event type veoq sends. */
@@ -97,6 +102,32 @@ export function itemEventsField(events: readonly string[]): string {
   return items.length === 0 ? "" : `,${items.join(",")},`;
 }
 
+/**
+ * The message on `webhookOutboxWake` that says the account outbox got entries (a batch's outbox
+ * publishes its batch id; no batch id holds a "~"). Written literally in emitPauseEvent.lua.
+ */
+export const ACCOUNT_OUTBOX_MESSAGE = "~account";
+
+/**
+ * Notes that a batch's outbox holds entries (after the script that wrote them): the relay's hint
+ * and its wake-up message, in one round trip.
+ */
+export async function markOutboxPending(
+  redis: RedisConnection,
+  keys: Pick<RecordKeys, "webhookOutboxBatches" | "webhookOutboxWake">,
+  batchId: string,
+): Promise<void> {
+  const replies = await redis
+    .pipeline()
+    .sadd(keys.webhookOutboxBatches, batchId)
+    .publish(keys.webhookOutboxWake, batchId)
+    .exec();
+  // A pipeline resolves with each command's error instead of rejecting: the hint must not fail
+  // silently (the message alone is lost to a relay not subscribed).
+  const failed = replies?.find(([error]) => error !== null)?.[0];
+  if (failed) throw failed;
+}
+
 /** Reads and empties the outboxes (the relay's side). Stateless apart from the connection. */
 export class WebhookOutbox {
   readonly keys: RecordKeys;
@@ -112,9 +143,9 @@ export class WebhookOutbox {
     return this.redis.smembers(this.keys.webhookOutboxBatches);
   }
 
-  /** Notes that a batch's outbox holds entries (after the script that wrote them). */
+  /** Notes that a batch's outbox holds entries, and wakes the relay (`markOutboxPending`). */
   async markPending(batchId: string): Promise<void> {
-    await this.redis.sadd(this.keys.webhookOutboxBatches, batchId);
+    await markOutboxPending(this.redis, this.keys, batchId);
   }
 
   /** Entries of a batch's outbox; those that do not parse are returned as ids to drop. */
@@ -130,8 +161,9 @@ export class WebhookOutbox {
   async removeBatchEntries(batchId: string, ids: readonly string[]): Promise<void> {
     const key = this.keys.webhookOutbox(batchId);
     if (ids.length > 0) await this.redis.hdel(key, ...ids);
-    // A script may write between these two: then its own markPending (after the script) adds the
-    // hint back, or, if that process died, the relay's sweep of the newest batches finds it.
+    // A script may write between these two: then its own markOutboxPending (after the script)
+    // adds the hint back, or, if that process died, the relay's sweep of the newest batches finds
+    // it.
     if ((await this.redis.hlen(key)) === 0) {
       await this.redis.srem(this.keys.webhookOutboxBatches, batchId);
     }

@@ -81,13 +81,20 @@ export class WorkerRegistry {
     this.now = now;
   }
 
-  /** Writes (or refreshes) a record that lives `ttlMs` unless written again. */
+  /**
+   * Writes (or refreshes) a record that lives `ttlMs` unless written again. One round trip, not a
+   * transaction: the two writes need no atomicity (a listed id without its record is pruned by
+   * `list`, a record not yet listed is at the next beat), and MULTI/EXEC would double an idle
+   * process's heartbeat commands.
+   */
   async beat(record: WorkerRecord, ttlMs: number): Promise<void> {
-    await this.redis
-      .multi()
+    const replies = await this.redis
+      .pipeline()
       .set(this.keys.worker(record.id), JSON.stringify(record), "PX", ttlMs)
       .zadd(this.keys.workers, record.beatAt, record.id)
       .exec();
+    const failed = replies?.find(([error]) => error !== null)?.[0];
+    if (failed) throw failed;
   }
 
   async remove(workerId: string): Promise<void> {

@@ -4,7 +4,7 @@
   batch budget and the daily cap, or pauses the batch when it does not fit. A holder that
   already has a reservation (a retry after a crash between reservation and create) goes on
   without reserving twice. A pause made here writes its batch.paused entry to the account's
-  webhook outbox in the same step (store/spend-ledger.ts `gate`). The daily spend hash expires
+  webhook outbox in the same step, and wakes the relay (store/spend-ledger.ts `gate`). The daily spend hash expires
   8 days (691200 s) after its last reservation: status shows today's, older ones only help
   debugging.
 
@@ -22,6 +22,7 @@
     ARGV[4]     now (ms)
     ARGV[5]     UTC day (YYYY-MM-DD)
     ARGV[6]     batch id
+    ARGV[7]     the outboxes' wake-up channel (pub/sub; told of a pause's entry)
 
   Output:
     'go', 'cancelled', 'paused', 'budget' or 'daily_budget'
@@ -45,7 +46,7 @@ if budget then
     + tonumber(redis.call('HGET', KEYS[2], 'reservedMicros') or '0')
   if used + cost > tonumber(budget) then
     redis.call('HSET', KEYS[1], 'state', 'paused', 'reason', 'budget', 'at', ARGV[4])
-    emitPauseEvent(KEYS[7], KEYS[6], ARGV[6], 'p', 'budget', '', ARGV[4])
+    emitPauseEvent(KEYS[7], KEYS[6], ARGV[7], ARGV[6], 'p', 'budget', '', ARGV[4])
     return 'budget'
   end
 end
@@ -54,7 +55,7 @@ if ARGV[3] ~= '' then
     + tonumber(redis.call('HGET', KEYS[5], 'reservedMicros') or '0')
   if used + cost > tonumber(ARGV[3]) then
     redis.call('HSET', KEYS[1], 'state', 'paused', 'reason', 'daily_budget', 'at', ARGV[4], 'day', ARGV[5])
-    emitPauseEvent(KEYS[7], KEYS[6], ARGV[6], 'p', 'daily_budget', '', ARGV[4])
+    emitPauseEvent(KEYS[7], KEYS[6], ARGV[7], ARGV[6], 'p', 'daily_budget', '', ARGV[4])
     return 'daily_budget'
   end
 end
