@@ -381,6 +381,32 @@ describe("webhook outbox", () => {
     expect((await outbox.readBatch("w2")).entries.map((e) => e.type)).toEqual(["batch.completed"]);
   });
 
+  it("announces a batch's entry from the script that writes it, so a process killed before its hint still wakes the relay", async () => {
+    const keys = recordKeys(prefix);
+    const listener = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
+    const heard: string[] = [];
+    listener.on("message", (_channel: string, message: string) => heard.push(message));
+    await listener.subscribe(keys.webhookOutboxWake);
+    await store.ensureBatch("w14", "/m.jsonl", 1000);
+    await store.registerItems("w14", ["a"]);
+    // The writing process dies between the script and its hint (markWebhookEvents).
+    const dying = new BatchStore(redis, prefix);
+    const batches = (dying as unknown as { batches: { markWebhookEvents: () => Promise<void> } })
+      .batches;
+    batches.markWebhookEvents = () => Promise.reject(new Error("killed before its hint"));
+    await expect(dying.finishItem(finalResult("w14", "a", "completed"))).rejects.toThrow(
+      "killed before its hint",
+    );
+    expect((await outbox.readBatch("w14")).entries.map((e) => e.type)).toEqual(["batch.completed"]);
+    expect(await redis.sismember(keys.webhookOutboxBatches, "w14")).toBe(0);
+    const deadline = Date.now() + 2_000;
+    while (!heard.includes("w14") && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    listener.disconnect();
+    expect(heard).toContain("w14");
+  });
+
   it("writes batch.paused once per budget stop and once per credentials stop", async () => {
     const ledger = new SpendLedger(redis, prefix);
     await ledger.setBudget("w3", 10);

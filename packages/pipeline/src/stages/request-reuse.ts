@@ -118,7 +118,7 @@ export interface DroppedTask {
   createdAt: number | undefined;
   /** The creating key's name (absent: the first key); the adopter polls with that key. */
   keyName: string | undefined;
-  /** That key's account id (absent: read from the name, store/recorded-key.ts). */
+  /** That key's account id, written with `keyName` (store/recorded-key.ts). */
   keyAccount?: string | undefined;
 }
 

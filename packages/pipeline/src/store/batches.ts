@@ -147,7 +147,7 @@ export class Batches {
       this.redis,
       "endEnqueue",
       [this.keys.batch(batchId), this.keys.webhookOutbox(batchId), this.keys.itemStates(batchId)],
-      [now, batchId, runId],
+      [now, batchId, runId, this.keys.webhookOutboxWake],
     );
     if (Number(events) > 0) await this.markWebhookEvents(batchId);
   }
@@ -178,7 +178,7 @@ export class Batches {
         this.redis,
         "finishDeferredCompletion",
         [this.keys.batch(batchId), this.keys.webhookOutbox(batchId), this.keys.itemStates(batchId)],
-        [now, batchId],
+        [now, batchId, this.keys.webhookOutboxWake],
       )) as [number, number];
       if (Number(events) > 0) {
         await this.markWebhookEvents(batchId);

@@ -246,6 +246,7 @@ export class ItemStates {
         STATE_NAMES_JSON,
         itemEventsField(options.accountItemEvents ?? []),
         result.batchId,
+        this.keys.webhookOutboxWake,
       ],
     );
     if (Number(events) > 0) await this.batches.markWebhookEvents(result.batchId);
@@ -268,6 +269,7 @@ export class ItemStates {
         ...finishArgs(result),
         STATE_NAMES_JSON,
         result.batchId,
+        this.keys.webhookOutboxWake,
       ]),
     );
     if (ended > 0) await this.batches.markWebhookEvents(result.batchId);

@@ -15,14 +15,14 @@ import { type RecordKeys, recordKeys } from "./keys.ts";
  *
  * Where the entries are: each batch's own outbox sits under the batch's hash tag (the batch-store
  * scripts write it); batch.paused entries sit in the account-wide outbox, under the prefix's tag
- * (the spend gate and the credentials stop write it). After a script wrote a batch entry the
- * store adds the batch to `webhookOutboxBatches`, the relay's hint of where to look, and publishes
- * the batch id on `webhookOutboxWake` in the same round trip (`markOutboxPending`); the scripts
- * that write the account outbox publish ACCOUNT_OUTBOX_MESSAGE themselves
- * (scripts/includes/emitPauseEvent.lua). The message wakes the relay at once; an idle relay
+ * (the spend gate and the credentials stop write it). The script that writes a batch entry
+ * publishes the batch id on `webhookOutboxWake` in the same step (scripts/includes/emitBatchEvent.lua);
+ * after it the store adds the batch to `webhookOutboxBatches`, the relay's hint of where to look,
+ * and publishes again in the same round trip (`markOutboxPending`); the scripts that write the
+ * account outbox publish ACCOUNT_OUTBOX_MESSAGE themselves (scripts/includes/emitPauseEvent.lua). The message wakes the relay at once; an idle relay
  * issues no command until one comes. A message missed (no relay subscribed, a reconnect) is
  * found by the relay's slow sweep of the hint set and the account outbox; a process killed
- * between a script and its hint leaves an entry that only the rarer sweep of the newest batches
+ * between a script and its hint, whose script's message was missed too, leaves an entry that only the rarer sweep of the newest batches
  * (at start, then every few minutes) finds (see packages/webhooks relay-loop.ts).
  */
 

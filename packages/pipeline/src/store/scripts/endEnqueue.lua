@@ -13,6 +13,7 @@
     ARGV[1]     now (ms)
     ARGV[2]     batch id
     ARGV[3]     run id (beginEnqueue's)
+    ARGV[4]     the outboxes' wake-up channel (emitBatchEvent)
 
   Output:
     the number of outbox entries written (0 or 1)
@@ -20,6 +21,7 @@
 --- @include "includes/emitBatchEvent"
 --- @include "includes/enqueueRunning"
 --- @include "includes/finishDeferredBatch"
+webhookWakeChannel = ARGV[4]
 local live, count = liveEnqueueRuns(KEYS[1], ARGV[1])
 if live[ARGV[3]] ~= nil then
   live[ARGV[3]] = nil

@@ -10,6 +10,7 @@
     KEYS[3]     item states hash
     ARGV[1]     now (ms)
     ARGV[2]     batch id
+    ARGV[3]     the outboxes' wake-up channel (emitBatchEvent)
 
   Output:
     { outbox entries written (0 or 1), when the runs that still count stop counting (ms, 0: none) }
@@ -17,6 +18,7 @@
 --- @include "includes/emitBatchEvent"
 --- @include "includes/enqueueRunning"
 --- @include "includes/finishDeferredBatch"
+webhookWakeChannel = ARGV[3]
 if redis.call('EXISTS', KEYS[1]) == 0 then return { 0, 0 } end
 local live, count, latest = liveEnqueueRuns(KEYS[1], ARGV[1])
 saveEnqueueRuns(KEYS[1], live, count)

@@ -22,6 +22,7 @@
     ARGV[6]     state names JSON
     ARGV[7]     account-wide item events (",item.failed,")
     ARGV[8]     batch id
+    ARGV[9]     the outboxes' wake-up channel (emitBatchEvent)
 
   Output:
     the number of outbox entries written
@@ -30,6 +31,7 @@
 --- @include "includes/emitBatchEvent"
 --- @include "includes/enqueueRunning"
 --- @include "includes/noteBatchFinished"
+webhookWakeChannel = ARGV[9]
 loadStateSets(6, ARGV[6])
 -- What the batch record says before anything changes, in one read.
 local before = redis.call('HMGET', KEYS[3], 'finishedAt', 'webhookItemEvents')

@@ -15,6 +15,7 @@
     ARGV[4]     now (ms)
     ARGV[5]     state names JSON
     ARGV[6]     batch id
+    ARGV[7]     the outboxes' wake-up channel (emitBatchEvent)
 
   Output:
     -1 when the item had moved on, else the number of outbox entries written (0 or 1)
@@ -23,6 +24,7 @@
 --- @include "includes/emitBatchEvent"
 --- @include "includes/enqueueRunning"
 --- @include "includes/noteBatchFinished"
+webhookWakeChannel = ARGV[7]
 loadStateSets(5, ARGV[5])
 if redis.call('HGET', KEYS[2], ARGV[1]) ~= 'queued' then return -1 end
 local wasFinished = redis.call('HEXISTS', KEYS[3], 'finishedAt')
