@@ -24,7 +24,12 @@ export interface RelayLoopOptions {
    * items finish many times a second is read once per round, not once per item.
    */
   coalesceMs: number;
-  /** Told when a relay fails (Redis away); the next message or sweep tries again. */
+  /**
+   * Real ms before a relay that failed (Redis away, a blip) is tried again, doubling with each
+   * failure in a row up to `sweepIntervalMs`: the message that asked for it is spent.
+   */
+  retryMs: number;
+  /** Told when a relay fails (Redis away); it is tried again after `retryMs` (see there). */
   onError: (error: unknown) => void;
 }
 
@@ -54,6 +59,12 @@ export function startRelayLoop(options: RelayLoopOptions): RelayLoop {
   const queued = new Set<Work>();
   let running: Promise<void> | undefined;
   let stopped = false;
+  let failuresInARow = 0;
+  const retryLater = (work: Work) => {
+    const wait = Math.min(options.retryMs * 2 ** failuresInARow, options.sweepIntervalMs);
+    failuresInARow++;
+    setTimeout(() => ask(work), wait).unref();
+  };
 
   const run = (work: Work): Promise<unknown> => {
     if (work === "account") return relay.relayAccount();
@@ -70,7 +81,15 @@ export function startRelayLoop(options: RelayLoopOptions): RelayLoop {
       queued.clear();
       for (const work of round) {
         if (stopped) break;
-        await run(work).catch(options.onError);
+        await run(work).then(
+          () => {
+            failuresInARow = 0;
+          },
+          (error: unknown) => {
+            options.onError(error);
+            retryLater(work);
+          },
+        );
       }
     }
     running = undefined;

@@ -40,6 +40,12 @@ export const WEBHOOK_DEFAULTS = {
    */
   relayCoalesceMs: 50,
   /**
+   * Real ms before a relay round that failed (Redis away or a blip) runs again, doubling with
+   * each failure in a row up to `sweepIntervalMs` (relay-loop.ts): the wake-up message that
+   * asked for it is spent, so without this the entry would wait for the next sweep.
+   */
+  relayRetryMs: 1_000,
+  /**
    * Longest wait of the idle delivery worker for new jobs (real seconds; BullMQ's drainDelay):
    * a job added or a retry falling due ends it early through BullMQ's marker, as for the
    * pipeline's workers (PIPELINE_DEFAULTS.idleFetchWaitSeconds). BullMQ's default is 5 s.
@@ -165,6 +171,7 @@ export async function startWebhookWorker(
     recentSweepIntervalMs: WEBHOOK_DEFAULTS.recentSweepIntervalMs,
     recentSweepBatches: WEBHOOK_DEFAULTS.sweepBatches,
     coalesceMs: WEBHOOK_DEFAULTS.relayCoalesceMs,
+    retryMs: WEBHOOK_DEFAULTS.relayRetryMs,
     onError: (error) => logger.warn({ err: error }, "webhook outbox relay failed"),
   });
   let closing: Promise<void> | undefined;
