@@ -12,7 +12,7 @@ import { describeJsonType, isJsonObject } from "./describe-json-type.ts";
 import { findDuplicateKey } from "./find-duplicate-key.ts";
 import { writeImageField } from "./image-field-path.ts";
 import type { ManifestContext } from "./manifest-context.ts";
-import type { LineIssue, LineReport } from "./manifest-entry.ts";
+import type { LineIssue, LineReport, ManifestEntry } from "./manifest-entry.ts";
 import { MAX_CUSTOM_ID_LENGTH, MAX_LINE_BYTES, MAX_METADATA_BYTES } from "./manifest-limits.ts";
 import { MANIFEST_LINE_FIELDS } from "./manifest-line-fields.ts";
 
@@ -141,20 +141,7 @@ export function validateManifestLineSync(
   if (errors.length > 0 || model === undefined || input === undefined || customId === null) {
     return failed(lineNumber, customId, errors);
   }
-  return {
-    line: lineNumber,
-    customId,
-    ok: true,
-    errors: [],
-    entry: {
-      line: lineNumber,
-      customId,
-      model,
-      input,
-      localImages,
-      metadata: metadata as Record<string, unknown> | undefined,
-    },
-  };
+  return passed(lineNumber, customId, model, input, localImages, metadata);
 }
 
 /**
@@ -182,20 +169,7 @@ function rebuiltEntry(
   const { input, localImages } = resolveImages(model, body, ctx, errors, NO_PATHS);
   const metadata = parsed.metadata;
   if (errors.length > 0) return failed(lineNumber, customId, errors);
-  return {
-    line: lineNumber,
-    customId,
-    ok: true,
-    errors: [],
-    entry: {
-      line: lineNumber,
-      customId,
-      model,
-      input,
-      localImages,
-      metadata: metadata as Record<string, unknown> | undefined,
-    },
-  };
+  return passed(lineNumber, customId, model, input, localImages, metadata);
 }
 
 /** Async form of `validateManifestLineSync`, for callers that prefer a promise. */
@@ -205,6 +179,31 @@ export async function validateManifestLine(
   ctx: ManifestContext,
 ): Promise<LineReport> {
   return validateManifestLineSync(text, lineNumber, ctx);
+}
+
+/** The report of a valid line, with the entry the enqueue builds its job from. */
+function passed(
+  line: number,
+  customId: string,
+  model: EndpointSlug,
+  input: ManifestEntry["input"],
+  localImages: ManifestEntry["localImages"],
+  metadata: unknown,
+): LineReport {
+  return {
+    line,
+    customId,
+    ok: true,
+    errors: [],
+    entry: {
+      line,
+      customId,
+      model,
+      input,
+      localImages,
+      metadata: metadata as Record<string, unknown> | undefined,
+    },
+  };
 }
 
 function failed(line: number, customId: string | null, errors: LineIssue[]): LineReport {
