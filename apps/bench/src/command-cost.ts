@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseConfig } from "@veoq/config";
@@ -10,8 +10,6 @@ import {
   openStore,
   startWorkers,
 } from "@veoq/pipeline";
-import { Queue, Worker } from "bullmq";
-import { Redis } from "ioredis";
 import { writeBenchManifest } from "./bench-manifest.ts";
 import { flushBenchRedis, waitUntil } from "./bench-redis.ts";
 import {
@@ -26,6 +24,7 @@ import {
   operationsPerItem,
   traceCommands,
 } from "./redis-command-trace.ts";
+import { BarePipeline, readBareLines } from "./run-bare-batch.ts";
 import type { RoleConcurrency } from "./run-veoq-batch.ts";
 import { startSimulatorProcess } from "./simulator-process.ts";
 
@@ -317,70 +316,21 @@ async function countBare(
   operations: Map<string, OperationCost>;
 }> {
   await flushBenchRedis(options.redisUrl);
-  const lines = (await readFile(manifestPath, "utf8"))
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-  const prefix = "{bench-bare}";
-  const connections: Redis[] = [];
-  const connect = () => {
-    const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
-    connections.push(connection);
-    return connection;
-  };
-  const shared = connect();
-  const queueOptions = { connection: shared, prefix };
-  const first = new Queue("bare-1", queueOptions);
-  const second = new Queue("bare-2", queueOptions);
-  const third = new Queue("bare-3", queueOptions);
+  const lines = await readBareLines(manifestPath);
+  const bare = new BarePipeline(options.redisUrl, "{bench-bare}");
   try {
-    await first.waitUntilReady();
+    await bare.first.waitUntilReady();
     await resetCommandCounts(options.redisUrl);
-    for (let i = 0; i < lines.length; i += 250) {
-      await first.addBulk(
-        lines.slice(i, i + 250).map((data, j) => ({
-          name: "step",
-          data,
-          opts: { jobId: `bare-${i + j}` },
-        })),
-      );
-    }
+    await bare.add(lines, 250);
     const enqueue = await commandCounts(options.redisUrl);
     const trace = await traceCommands(options.redisUrl);
     await resetCommandCounts(options.redisUrl);
-    let done = 0;
-    let allDone: () => void = () => {};
-    const finished = new Promise<void>((resolve) => {
-      allDone = resolve;
-    });
-    const workerOptions = (concurrency: number) => ({ connection: connect(), prefix, concurrency });
-    const workers = [
-      new Worker(
-        "bare-1",
-        async (job) => {
-          await second.add("step", job.data, { jobId: `${job.id}-2` });
-        },
-        workerOptions(options.concurrency.submit),
-      ),
-      new Worker(
-        "bare-2",
-        async (job) => {
-          await third.add("step", job.data, { jobId: `${job.id}-3` });
-        },
-        workerOptions(options.concurrency.poll),
-      ),
-      new Worker("bare-3", async () => {}, workerOptions(options.concurrency.download)),
-    ];
-    workers[2]?.on("completed", () => {
-      done++;
-      if (done === lines.length) allDone();
-    });
+    const { finished } = await bare.startWorkers(options.concurrency, lines.length);
     await finished;
-    await Promise.all(workers.map((w) => w.close()));
+    await bare.stopWorkers();
     const pipeline = await commandCounts(options.redisUrl);
     return { enqueue, pipeline, operations: await trace.stop() };
   } finally {
-    await Promise.all([first.close(), second.close(), third.close()]);
-    for (const connection of connections) connection.disconnect();
+    await bare.close();
   }
 }
