@@ -17,9 +17,9 @@ import { type RecordKeys, recordKeys } from "./keys.ts";
  * scripts write it); batch.paused entries sit in the account-wide outbox, under the prefix's tag
  * (the spend gate and the credentials stop write it). The script that writes a batch entry
  * publishes the batch id on `webhookOutboxWake` in the same step (scripts/includes/emitBatchEvent.lua);
- * after it the store adds the batch to `webhookOutboxBatches`, the relay's hint of where to look,
- * and publishes again in the same round trip (`markOutboxPending`); the scripts that write the
- * account outbox publish ACCOUNT_OUTBOX_MESSAGE themselves (scripts/includes/emitPauseEvent.lua). The message wakes the relay at once; an idle relay
+ * after it the store adds the batch to `webhookOutboxBatches`, the relay's hint of where to look
+ * (`markOutboxPending`); the scripts that write the account outbox publish ACCOUNT_OUTBOX_MESSAGE
+ * themselves (scripts/includes/emitPauseEvent.lua). The message wakes the relay at once; an idle relay
  * issues no command until one comes. A message missed (no relay subscribed, a reconnect) is
  * found by the relay's slow sweep of the hint set and the account outbox; a process killed
  * between a script and its hint, whose script's message was missed too, leaves an entry that only the rarer sweep of the newest batches
@@ -109,23 +109,16 @@ export function itemEventsField(events: readonly string[]): string {
 export const ACCOUNT_OUTBOX_MESSAGE = "~account";
 
 /**
- * Notes that a batch's outbox holds entries (after the script that wrote them): the relay's hint
- * and its wake-up message, in one round trip.
+ * Notes that a batch's outbox holds entries (after the script that wrote them, which already
+ * woke the relay: includes/emitBatchEvent.lua): the relay's hint, what its sweep reads when no
+ * relay heard the message.
  */
 export async function markOutboxPending(
   redis: RedisConnection,
-  keys: Pick<RecordKeys, "webhookOutboxBatches" | "webhookOutboxWake">,
+  keys: Pick<RecordKeys, "webhookOutboxBatches">,
   batchId: string,
 ): Promise<void> {
-  const replies = await redis
-    .pipeline()
-    .sadd(keys.webhookOutboxBatches, batchId)
-    .publish(keys.webhookOutboxWake, batchId)
-    .exec();
-  // A pipeline resolves with each command's error instead of rejecting: the hint must not fail
-  // silently (the message alone is lost to a relay not subscribed).
-  const failed = replies?.find(([error]) => error !== null)?.[0];
-  if (failed) throw failed;
+  await redis.sadd(keys.webhookOutboxBatches, batchId);
 }
 
 /** Reads and empties the outboxes (the relay's side). Stateless apart from the connection. */
